@@ -683,6 +683,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             return unlocked[0]
 
         from node.delivery_twice import twice_recorded
+        from node.past_action import as_moved_by
 
         event = publishing.publish(log, keys, kind.name, texts, expires_in=options._expires_in,
                                    signer=options._signer, private=private, to=to, offline=options._offline,
@@ -695,7 +696,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 "peers": int(log.store.has_peers()),
                 "referral": publishing.referral_advice(log, kind.name, texts, to, keys),
                 "twice": twice_recorded(log, event) if kind.name == "need.fulfil" else None,
-                "behind": publishing.behind_a_step_stamped_ahead(log, event)}
+                "behind": publishing.behind_a_step_stamped_ahead(log, event),
+                "moved": as_moved_by(log, event) if kind.name == "action.update" else None}
 
     def signed() -> tuple[dict[str, Any], bool]:
         return signed_here_or_by_node(home, None if empty_private else {
@@ -764,7 +766,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         from node.clock import now_ms
         from node.past_action import past_action_warning
 
-        if (warning := past_action_warning(kind.name, texts, done["id"], now_ms())) is not None:
+        if (warning := past_action_warning(kind.name, texts, done["id"], now_ms(), moved=done.get("moved"))) is not None:
             print(f"warning: {warning}", file=sys.stderr)  # published all the same: no list of actions to come shows it
     return 0
 

@@ -51,7 +51,7 @@ from node.ports import StorageFailed, WebNode
 from node.store import EventRow, StoreError
 from node.views import VIEWS, fair_items, reader_of, view
 from node.delivery_twice import twice_recorded
-from node.past_action import past_action_warning
+from node.past_action import as_moved_by, past_action_warning
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -523,8 +523,9 @@ async def post_event(request: web.Request) -> web.StreamResponse:
     # Published all the same, as `solnet publish` does; the client is told what a person would be
     twice = await node.db(twice_recorded, node.log, event) if event.kind == "need.fulfil" else None
     behind = await node.db(publishing.behind_a_step_stamped_ahead, node.log, event)  # another device's, stamped after
-    warnings = [w for w in (past_action_warning(body.kind, body.texts, event.id.hex(), now_ms(), body.time_zone), twice,
-                            behind) if w is not None]
+    moved = await node.db(as_moved_by, node.log, event) if event.kind == "action.update" else None  # (its end as listed)
+    warnings = [w for w in (past_action_warning(body.kind, body.texts, event.id.hex(), now_ms(), body.time_zone, moved),
+                            twice, behind) if w is not None]
     return json_response({"event": out, "warnings": warnings}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
 
 

@@ -8,7 +8,7 @@ after signing, the group that records second, with how to take its record back. 
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from events.canonical import unpack
 from events.errors import InvalidEvent
@@ -32,7 +32,25 @@ WHO_RECORDS = ("One group records a delivery, once: the group that gave the good
 def twice_recorded(log: EventLog, event: Event) -> str | None:
     """The warning for a fulfilment just published (`event`) if the other group of the exchange (the
     offer's, for the need's group; the need's, for the offer's) already recorded the same quantity
-    from the same offer for the same need; else None."""
+    from the same offer for the same need, or its own group did within OWN_TWICE_WITHIN_MS; else None."""
+    facts = recorded_twice(log, event)
+    if facts is None:
+        return None
+    said = (f"already recorded {facts['quantity']} from that offer for that need ({local_time(facts['at'])}, "
+            f"{facts['other'].hex()[:12]}): if it is the same delivery, the need now counts it twice")
+    if facts["by"] == "group":
+        return (f"{facts['group']} {said}. {WHO_RECORDS} If it is the same, take yours back: "
+                f"`solnet redact {event.id.hex()[:12]}`")
+    by = "this device" if facts["by"] == "this_device" else "another device of your group"
+    return (f"{by} {said}{', and your offer gave it twice' if facts['own_offer'] else ''}. If it is the same, take "
+            f"this one back: `solnet redact {event.id.hex()[:12]}`")
+
+
+def recorded_twice(log: EventLog, event: Event) -> dict[str, Any] | None:
+    """The facts of `twice_recorded`'s warning: `by` who recorded it already ("group": the other
+    group, named `group`; "this_device"; "another_device" of this group), `quantity`, `at` and
+    `other` (that record's stamp and id), `own_offer` (the offer is this group's: it gave it twice
+    too); else None."""
     if event.kind != "need.fulfil" or event.body is None:
         return None
     try:
@@ -49,19 +67,13 @@ def twice_recorded(log: EventLog, event: Event) -> str | None:
     same = [row for row in log.store.rows(FULFIL, refs=[fields["need"]])
             if row.key != event.id and row.data.get("offer") == fields["offer"]
             and row.data.get("quantity") == fields["quantity"]]
+    said = {"quantity": fields["quantity"], "own_offer": offer.group == own}
     for row in same:
         if other != own and row.data["group"] == other:
-            name = references.group_name(log.store, other)
-            return (f"{name} already recorded {fields['quantity']} from that offer for that need "
-                    f"({local_time(row.data['ts'])}, {row.key.hex()[:12]}): if it is the same delivery, the need "
-                    f"now counts it twice. {WHO_RECORDS} If it is the same, take yours back: "
-                    f"`solnet redact {event.id.hex()[:12]}`")
+            return {**said, "by": "group", "group": references.group_name(log.store, other), "at": row.data["ts"],
+                    "other": row.key, "own_offer": False}
     for row in same:  # two coordinators of one group (or one run twice) recording one delivery
         if row.data["group"] == own and abs(row.data["ts"] - event.header.timestamp) <= OWN_TWICE_WITHIN_MS:
-            by = "this device" if row.data.get("author") == event.author else "another device of your group"
-            return (f"{by} already recorded {fields['quantity']} from that offer for that need "
-                    f"({local_time(row.data['ts'])}, {row.key.hex()[:12]}): if it is the same delivery, the need "
-                    f"now counts it twice{', and your offer gave it twice' if offer.group == own else ''}. If it is "
-                    "the same, take this one back: "
-                    f"`solnet redact {event.id.hex()[:12]}`")
+            by = "this_device" if row.data.get("author") == event.author else "another_device"
+            return {**said, "by": by, "group": None, "at": row.data["ts"], "other": row.key}
     return None

@@ -32,6 +32,11 @@ DEFAULT_ACTION_HOURS = 2  # an action without an end shows as this long in a cal
 # must learn that it ended (an alert that vanished reads as a page that failed), for about a day.
 CLEARED_SHOWN_MS = 24 * 3_600_000
 # Why a public alert was withdrawn, in the Atom feed (the page says it in the reader's language)
+# An alert of a group gone since it was posted stays, as members' lists keep it, marked as they mark it
+# (events.readmodels departure): nobody can send its all clear, and a revoked group's may be false
+GONE_SAID = {"left": "Its group has left the network since: nobody can send its all clear.",
+             "revoked": "Its group was revoked by the network since: nobody can send its all clear; check it "
+                        "before acting on it."}
 WITHDRAWN_WHY = {"revoked": "its sender was revoked by the network",
                  "fork": "its sender's device key was used on two devices (a copied key, perhaps a thief's)"}
 
@@ -183,8 +188,9 @@ def alerts_atom(data: PublicData, base_url: str | None = None) -> bytes:
         where = a["region"] + (f", {a['location']}" if a.get("location") else "")
         until = public_time(a["expires"])
         update = f"\n\nUpdate {public_time(a['updated_at'])}: {a['latest']}" if a.get("updated_at") else ""
+        gone = f"\n\n{GONE_SAID[a['group_gone']]}" if a.get("group_gone") else ""
         _entry(feed, data, a["id"], f"{a['type'].replace('_', ' ').upper()} — {where}",
-               f"{a['text']}{update}\n\n{where}. Until {until}.", a["ts"], a["group"], updated=a.get("updated_at"))
+               f"{a['text']}{update}\n\n{where}. Until {until}.{gone}", a["ts"], a["group"], updated=a.get("updated_at"))
     for c in data.cleared:  # an entry of its own (the all clear's id): a reader shows it as news
         where = c["region"] + (f", {c['location']}" if c.get("location") else "")
         _entry(feed, data, c["updates"][-1]["id"], f"ALL CLEAR — {c['type'].replace('_', ' ').upper()} — {where}",

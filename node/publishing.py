@@ -615,11 +615,26 @@ def _after_own_steps(log: EventLog, kind: str, fields: Mapping[str, Any], group:
 
 def behind_a_step_stamped_ahead(log: EventLog, event: Event) -> str | None:
     """The warning for a step just published (`event`, a kind of _STEPS) that its group's newest step
-    on the item, from another device, is stamped after it: that device's clock ran more ahead than
-    a publish follows (_just_after), and every node reads the other step as the newer, so this one
-    changes nothing there (a phone's 'cancelled' under a laptop's 'on' stamped an hour ahead: the
-    action stays on everywhere, and the phone was told 'Published'). Published all the same (the
-    other device may be right); else None. One device's own steps go by its seq (readmodels.in_order)."""
+    on the item, from another device, is stamped after it (`step_stamped_ahead`); else None."""
+    facts = step_stamped_ahead(log, event)
+    if facts is None:
+        return None
+    return (f"another device of your group signed a step on this {facts['item']} stamped {local_time(facts['at'])} "
+            f"({short_id(facts['other'])}), after this one's {local_time(facts['own_at'])}: that device's clock "
+            f"runs ahead (or this one's behind), and every node reads its step as the newer, so this one may change "
+            f"nothing. Set the clock that is wrong right, then publish this again from the device that signed the "
+            f"other, or from this one once its clock has passed that time")
+
+
+def step_stamped_ahead(log: EventLog, event: Event) -> dict[str, Any] | None:
+    """For a step just published (`event`, a kind of _STEPS): when its group's newest step on the item,
+    from another device, is stamped after it, that device's clock ran more ahead than a publish
+    follows (_just_after), and every node reads the other step as the newer, so this one changes
+    nothing there (a phone's 'cancelled' under a laptop's 'on' stamped an hour ahead: the action
+    stays on everywhere, and the phone was told 'Published'). Published all the same (the other
+    device may be right). The facts the warning says (`item` the item's kind, `at` and `other` the
+    newer step's stamp and id, `own_at` this one's), else None. One device's own steps go by its
+    seq (readmodels.in_order)."""
     step = _STEPS.get(event.kind)
     if step is None or event.body is None:
         return None
@@ -636,11 +651,7 @@ def behind_a_step_stamped_ahead(log: EventLog, event: Event) -> str | None:
     if at is None or at == len(steps) - 1:
         return None
     newest = steps[-1]  # (another device's: this one's own newest step is its last signed)
-    return (f"another device of your group signed a step on this {step[1]} stamped {local_time(newest.data['ts'])} "
-            f"({short_id(newest.key)}), after this one's {local_time(event.header.timestamp)}: that device's clock "
-            f"runs ahead (or this one's behind), and every node reads its step as the newer, so this one may change "
-            f"nothing. Set the clock that is wrong right, then publish this again from the device that signed the "
-            f"other, or from this one once its clock has passed that time")
+    return {"item": step[1], "at": newest.data["ts"], "other": newest.key, "own_at": event.header.timestamp}
 
 
 def refuse_if_revoked_here(log: EventLog, keys: NodeKeys) -> None:

@@ -307,7 +307,8 @@ def state_text(kind: str, state: dict[str, Any]) -> str:
         moved = (f"{action_when(state)}" + (f" at {state['place']}" if state.get("place") else "")
                  if state.get("moved_from") else "")
         said = action_state(state).strip() or "as published"
-        return said + (f"; now {moved}" if moved else "")
+        gone = f"; {GONE_WORDS[state['group_gone']]}" if state.get("group_gone") else ""
+        return said + (f"; now {moved}" if moved else "") + gone  # (nobody to move, cancel or ask about it)
     if kind == "support.request":
         steps = request_steps_text(state)
         return state["status"] + (f" — {steps}" if steps else "") + gone_mark(state)
@@ -725,8 +726,8 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     a = r.get("next_action")
     shared = (f" [shared with {shared_text(a['shared_with'], group_names or {})} only]"
               if a and a.get("shared_with") else "")
-    lines.append("  next action: " + (f"{action_when(a, now_ms())} {a['title']} ({words(a['type'])}){shared}" if a
-                                      else "none in the next 7 days"))
+    lines.append("  next action: " + (f"{action_when(a, now_ms())} {a['title']} ({words(a['type'])}){shared}"
+                                      f"{gone_mark(a)}" if a else "none in the next 7 days"))
     funds = [f"raised {money(f['raised'], f['currency'])} of {money(f['goal'], f['currency'])} ({f['progress']}%)"
              + (f", {money(f['pledged'], f['currency'])} pledged" if f["pledged"] else "") + _sum_shared(f)
              # what will not come, so the sum pledged is not read as all that was offered

@@ -405,9 +405,14 @@ def fundraiser_item(log: Held, key: bytes, now: int) -> dict[str, Any] | None:
 
 
 def action_item(log: Held, key: bytes) -> dict[str, Any] | None:
-    """One action as its group last moved or cancelled it, however old (its own page, `show`)."""
+    """One action as its group last moved or cancelled it, however old (its own page, `show`), with
+    `group_gone` as the lists give it: `show` of an action whose group left read as any other,
+    though nobody can move or cancel it any more, nor be asked about it."""
     row = log.store.row_of(ACTION, key)
-    return readmodels.updated_actions([row], log.rows(ACTION_UPDATE, refs=[key]))[0] if row is not None else None
+    if row is None:
+        return None
+    item = readmodels.updated_actions([row], log.rows(ACTION_UPDATE, refs=[key]))[0]
+    return {**item, "group_gone": log.gone(item["group"])}
 
 
 ALERTS_PER_GROUP = 10  # of one group, once a group's flood fills a reader's limit: it hides no other's

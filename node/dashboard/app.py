@@ -29,7 +29,7 @@ from crypto.errors import CryptoError
 from crypto.keys import short_id
 from events.errors import InvalidEvent
 from events.kinds import KINDS
-from node import audience, login_links, public_site, publishing, references, render, stamped_ahead
+from node import audience, login_links, past_action, public_site, publishing, references, render, stamped_ahead
 from node.api import API_PATH_RE
 from node.chain_gate import MOVED, NOT_CAUGHT_UP
 from node.dashboard import access, event_names, forms, i18n, markup, pages, quiet_drawn
@@ -41,6 +41,7 @@ from node.known_regions import NewRegion, unknown_region
 from node.log import now_ms
 from node.ports import StorageFailed, WebNode
 from node.private import NOT_A_RECIPIENT, read_private
+from node.published_steps import published_facts
 from node.render import iso
 from node.store import StoreError
 from node.wipe import WipeReport, destroy_keys, wipe_data
@@ -469,17 +470,51 @@ class Dashboard:
             page["flash"] = ctx["t"]("publish.done" if self.node.live_facts().get("links") else "publish.done_no_link")
         else:
             page["flash"] = None
-        page["flash_warning"] = self._published_in_the_past(ctx, page["event"]) if page["flash"] else None
+        moved = None  # an update: the action as the lists read it now, its end moved with its start
+        if page["flash"] and page["event"]["kind"] == "action.update":
+            moved = await self.node.db(past_action.as_moved, self.node.log, page["event"].get("raw") or {})
+        page["flash_warning"] = None
+        if page["flash"]:  # what `solnet publish` and the API's `warnings` say besides (node/published_steps.py)
+            facts = await self.node.db(published_facts, self.node.log, page["event"]["id"])
+            said = [self._published_in_the_past(ctx, page["event"], moved), *self._steps_said(ctx, page["event"], facts)]
+            page["flash_warning"] = Markup(" ").join(w for w in said if w) or None
         return self.respond(request, "event.html", page)
 
     @staticmethod
-    def _published_in_the_past(ctx: dict[str, Any], event: dict[str, Any]) -> str | None:
+    def _steps_said(ctx: dict[str, Any], event: dict[str, Any], facts: dict[str, Any]) -> list[Markup]:
+        """The step behind another device's, and the delivery recorded twice, in the page's language,
+        times as every time of the page is (a <time> its script shows in the reader's zone)."""
+        t, out = ctx["t"], []
+
+        def when(ms: int) -> Markup:
+            return Markup('<time datetime="{}">{}</time>').format(iso(ms), i18n.fallback_time(ms))
+
+        if (b := facts.get("behind")) is not None:
+            item = t("kind." + {"request": "support.request"}.get(b["item"], b["item"])).lower()
+            said = Markup.escape(t("publish.step_behind", item="{item}", time="{time}", other="{other}",
+                                   own_time="{own_time}"))
+            out.append(said.format(item=item, time=when(b["at"]), other=b["other"].hex()[:12], own_time=when(b["own_at"])))
+        if (w := facts.get("twice")) is not None:
+            said = Markup.escape(t(f"publish.twice_{w['by']}", group="{group}", quantity="{quantity}", time="{time}",
+                                   other="{other}", id="{id}"))
+            out.append(said.format(group=w["group"] or "", quantity=str(w["quantity"]), time=when(w["at"]),
+                                   other=w["other"].hex()[:12], id=event["id"].hex()[:12]))
+            if w["own_offer"]:
+                out.append(Markup.escape(t("publish.twice_own_offer")))
+        return out
+
+    @staticmethod
+    def _published_in_the_past(ctx: dict[str, Any], event: dict[str, Any],
+                               moved: dict[str, Any] | None = None) -> str | None:
         """Just published: an action dated in the past is in no list of actions to come; said as
-        `solnet publish` says it (node/words.py past_action)."""
+        `solnet publish` says it (node/words.py past_action; an update by node/past_action.py's rule)."""
         starts_at = (event.get("raw") or {}).get("starts_at")
         ends_at = (event.get("raw") or {}).get("ends_at")
-        if (event["kind"] not in ("action", "action.update") or not isinstance(starts_at, int)
-                or not starts_in_the_past(starts_at, now_ms(), ends_at if isinstance(ends_at, int) else None)):
+        ends_at = ends_at if isinstance(ends_at, int) else None
+        if event["kind"] not in ("action", "action.update") or not isinstance(starts_at, int):
+            return None
+        if not (starts_in_the_past(starts_at, now_ms(), ends_at) if event["kind"] == "action"
+                else past_action.moves_into_the_past(starts_at, ends_at, moved, now_ms())):
             return None
         # The time as every time of the page is (a <time> the page's script shows in the reader's
         # zone): as text, it read "04:00 UTC" beside the form's "05:00 UTC+1". An update moving the

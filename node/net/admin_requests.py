@@ -14,7 +14,7 @@ from typing import Any
 
 from events.errors import InvalidEvent
 from events.format import Event
-from node import chain_gate, delivery_twice, publishing, revoked_here
+from node import chain_gate, delivery_twice, past_action, publishing, revoked_here
 from node.first_sync_wait import FirstSyncWait
 from node.known_regions import NewRegion
 from node.log_lines import frames_of
@@ -79,6 +79,8 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
                 extra.update({"twice": twice} if twice else {})
             behind = await node.db(publishing.behind_a_step_stamped_ahead, node.log, event)  # (its clock ahead)
             extra.update({"behind": behind} if behind else {})
+            if event.kind == "action.update":  # the action as listed now: its end moved with its start
+                extra["moved"] = await node.db(past_action.as_moved_by, node.log, event)
             if event.kind == "support.close":  # handed back as referred to a group that cannot read it: who must share
                 referral = await node.db(publishing.referral_advice, node.log, event.kind, request["texts"],
                                          request.get("to") or [], node.keys)

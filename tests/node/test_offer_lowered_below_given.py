@@ -6,6 +6,7 @@ forms' languages."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,14 +19,7 @@ from test_audiences import _spread, _three
 
 
 def test_an_offer_lowered_below_what_was_given_is_refused(net: Net, tmp_path: Path):
-    (calais, bristol, _), keys, _ = _three(net, tmp_path)
-    need = publishing.publish(calais, keys[0], "need", {"category": "blankets", "quantity": "50", "region": "calais"})
-    offer = publishing.publish(bristol, keys[1], "offer", {"category": "blankets", "quantity": "30", "region": "bristol"})
-    _spread(calais, bristol)
-    publishing.publish(bristol, keys[1], "need.fulfil", {"need": need.id.hex(), "offer": offer.id.hex(), "quantity": "20"})
-    with pytest.raises(publishing.PublishError) as refused:
-        publishing.publish(bristol, keys[1], "offer.update", {"offer": offer.id.hex(), "quantity": "15"})
-    said = str(refused.value)
+    bristol, keys, offer, said = _lowered(net, tmp_path, 30, 20, 15)
     assert "20 of that offer were already given out" in said and "for 15 left give 35" in said, said
     assert "--status withdrawn" in said
     for lang in ("en", "fr"):
@@ -38,3 +32,28 @@ def test_an_offer_lowered_below_what_was_given_is_refused(net: Net, tmp_path: Pa
     publishing.publish(bristol, keys[1], "offer.update", {"offer": offer.id.hex(), "quantity": "35"})
     [item] = [i for i in view(bristol, "needs") if i["id"] == offer.id]
     assert item["quantity"] == 35 and item["remaining"] == 15
+
+
+
+def test_one_left_is_said_in_the_singular(net: Net, tmp_path: Path):
+    """French said "pour 1 restants". (Fewer than 2 given out is never refused: the quantity is at
+    least 1, so the count given is always plural.)"""
+    said = _lowered(net, tmp_path, 3, 2, 1)[3]
+    assert "for 1 left give 3" in said, said
+    fr = forms.field_message(f"offer.update: {said}", Translator("fr"))
+    assert "1 restants" not in fr and "pour qu’il en reste 1, indiquez 3" in fr, fr
+
+
+def _lowered(net: Net, tmp_path: Path, whole: int, given: int, lowered: int) -> tuple[Any, Any, Any, str]:
+    """Bristol's offer of `whole` blankets, `given` of them given to Calais's need, then lowered to
+    `lowered`: (Bristol's log, the keys, the offer, the refusal's words)."""
+    (calais, bristol, _), keys, _ = _three(net, tmp_path)
+    need = publishing.publish(calais, keys[0], "need", {"category": "blankets", "quantity": "50", "region": "calais"})
+    offer = publishing.publish(bristol, keys[1], "offer", {"category": "blankets", "quantity": str(whole),
+                                                           "region": "bristol"})
+    _spread(calais, bristol)
+    publishing.publish(bristol, keys[1], "need.fulfil", {"need": need.id.hex(), "offer": offer.id.hex(),
+                                                         "quantity": str(given)})
+    with pytest.raises(publishing.PublishError) as refused:
+        publishing.publish(bristol, keys[1], "offer.update", {"offer": offer.id.hex(), "quantity": str(lowered)})
+    return bristol, keys, offer, str(refused.value)

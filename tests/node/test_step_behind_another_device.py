@@ -64,3 +64,25 @@ def test_pledges_add_up_and_are_not_warned_of(net: Net, tmp_path: Path) -> None:
         publishing.publish(log, net.founder, "fundraiser.update", {"fundraiser": fund.id.hex(), "raised": raised})
     [item] = view(log, "fundraisers", now=now)
     assert item["raised"] == 25000
+
+
+def test_the_dashboard_says_it_after_publishing(net: Net, tmp_path: Path) -> None:
+    """The dashboard's publish form said 'Published' alone: its page after a publish says it too,
+    in its languages (node/published_steps.py, Dashboard._steps_said)."""
+    from node.dashboard.app import Dashboard
+    from node.dashboard.i18n import Translator
+    from node.published_steps import published_facts
+
+    log, laptop, phone = _bristol(net, tmp_path)
+    now = now_ms()
+    need = publishing.publish(log, laptop, "need", {"category": "tents", "quantity": "40", "region": "bristol"},
+                              now=now - HOUR)
+    ahead = publishing.publish(log, laptop, "need.update", {"need": need.id.hex(), "quantity": "30"}, now=now + HOUR)
+    late = publishing.publish(log, phone, "need.update", {"need": need.id.hex(), "quantity": "25"}, now=now)
+    facts = published_facts(log, late.id)
+    assert facts["behind"] is not None and facts["twice"] is None
+    for lang, words in (("en", "Another device of your group signed a step on this need stamped <time"),
+                        ("fr", "Un autre appareil de votre groupe a signé une étape sur cet élément (besoin)")):
+        [said] = Dashboard._steps_said({"t": Translator(lang)}, {"id": late.id}, facts)
+        assert str(said).startswith(words) and ahead.id.hex()[:12] in said, said
+    assert published_facts(log, ahead.id) == {"behind": None, "twice": None}
