@@ -22,6 +22,7 @@ def overview(lang: str = "en") -> dict:
     action = {**item, "title": HOSTILE, "type": "protest", "place": HOSTILE, "starts_at": 1_900_000_000_000}
     return context(
         lang,
+        now=1_800_000_000_000,  # (pages.overview gives the moment the page was drawn)
         alerts=[{**item, "type": "raid", "location": HOSTILE, "text": HOSTILE, "latest": HOSTILE, "expires": 1_900_000_000_000,
                  "posted_at": 1_800_000_000_000, "updated_at": 1_800_000_001_000, "mine": True, "updates": []}],
         desk=[{"region": "calais", "group_names": [HOSTILE], "alerts": 1, "last_heard": 1_800_000_000_000,
