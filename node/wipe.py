@@ -42,7 +42,7 @@ from pathlib import Path
 
 from events.kinds import KINDS, LOCATING_KINDS
 from events.sealed import SEALED_KIND
-from node import own_marks
+from node import own_marks, sync_mark
 from node.home import HOME_ENV, PASSPHRASE_FILE_ENV, PASSPHRASE_FILE_RECORD, Home
 from node.home_lock import LOCK_FILE, STARTING_FILE, node_lock_holder
 from node.shred import overwrite as _overwrite, shred as _shred
@@ -56,6 +56,7 @@ from node.store.local import forget_private_raw
 @dataclass
 class WipeReport:
     stopped_pid: int | None = None
+    stopped_sync_pid: int | None = None  # a one-shot `solnet sync` on the home, stopped too
     files_destroyed: list[str] = field(default_factory=list)
     private_parts_dropped: int = 0
     peers_forgotten: int = 0
@@ -172,8 +173,23 @@ def _stop_running_node(home: Home) -> int | None:
         if pid and (held or _runs_home(pid, home)):
             break  # (a recorded pid that runs something else now: reused, not our node)
         pid = None
-    if pid is None:
+    return None if pid is None else _stop(pid)
+
+
+def _stop_one_shot_sync(home: Home) -> int | None:
+    """SIGTERM the one-shot `solnet sync` running on this home, if one is (node/sync_mark.py: the
+    holder of its flock, so no reused pid); its pid. It holds the unlocked keys too, and stores what
+    the wipe is destroying: the wipe stopped only the node."""
+    try:
+        pid = sync_mark.holder(home.path)
+    except OSError:
         return None
+    return _stop(pid) if pid else None
+
+
+def _stop(pid: int) -> int | None:
+    """SIGTERM `pid`, SIGKILL it if it has not ended within 5 s; `pid`, or None if it had ended or
+    is another user's process."""
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:  # ended meanwhile
@@ -206,6 +222,7 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
     started = time.monotonic()
     report = WipeReport(everything=everything)
     report.stopped_pid = _stop_running_node(home)
+    report.stopped_sync_pid = _stop_one_shot_sync(home)
     destroy_keys(home, report)
     wipe_data(home, report)
     report.seconds = time.monotonic() - started

@@ -5,6 +5,7 @@ sync dials a listener on 127.0.0.1 that accepts and never answers, so it is stil
 `status` asks."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -43,3 +44,31 @@ def test_status_says_a_one_shot_sync_runs(tmp_path: Path) -> None:
     after = subprocess.run([*solnet, "--home", str(home), "status"], env=env, capture_output=True, text=True,
                            timeout=60, stdin=subprocess.DEVNULL)
     assert "node: not running (start it with `solnet run`)" in after.stdout, after.stdout  # kill -9: the lock went with it
+
+
+def test_the_panic_wipe_stops_a_one_shot_sync_too(tmp_path: Path) -> None:
+    """A `solnet sync` holds the unlocked keys and stores events while it runs: the wipe stopped only
+    a `solnet run`, so a first sync of minutes went on writing into the home being destroyed, the keys
+    in its memory."""
+    [calais] = localnet.create_network(tmp_path / "net", [("Calais", "calais")], PASSPHRASE)
+    home = calais.home.path
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)
+    env = {**os.environ, PASSPHRASE_ENV: PASSPHRASE}
+    solnet = localnet.solnet_command()
+    sync = subprocess.Popen([*solnet, "--home", str(home), "sync", f"127.0.0.1:{silent.getsockname()[1]}"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    try:
+        assert localnet.wait_until(lambda: sync_mark.holder(home) is not None or sync.poll() is not None, 30, 0.05)
+        assert sync.poll() is None
+        wiped = subprocess.run([*solnet, "--home", str(home), "wipe", "--yes", "--json"], env=env,
+                               capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert wiped.returncode == 0, wiped.stderr
+        assert json.loads(wiped.stdout)["stopped_sync_pid"] == sync.pid
+        assert sync.wait(10) is not None  # ended by the wipe
+    finally:
+        if sync.poll() is None:
+            sync.kill()
+            sync.wait(10)
+        silent.close()
