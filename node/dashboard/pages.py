@@ -209,11 +209,14 @@ def alert_watch(log: EventLog, now: int) -> dict[str, Any]:
     # the stream tells every open page, would cost a Pi seconds during a sync).
     bounded = {"region": None, "now": now, "limit": CANDIDATES, "reader": reader_of(log)}
     alerts, _ = alerts_of_every_group(bounded["reader"], None, now, CANDIDATES, ALERTS_PER_GROUP)
+    # folded as the overview's banner folds them: a flood is said in one line there, not alert by alert
+    alerts, folded = alert_banner.banner(alerts, log.trust.lineages, fair_share.admitter(log.trust))
     history = [a for a in view(log, "alert-history", **bounded) if a["status"] == "all_clear"][:MAX_ITEMS]
-    for a in (*alerts, *history):
+    for a in (*alerts, *folded, *history):
         ns = [log.store.event_n(i) or 0 for i in (a["id"], *(u["id"] for u in a["updates"]))]
         a["n"], a["changed_n"] = ns[0], max(ns)
-    return {"alerts": alerts, "history": {"items": history}, "names": group_names(log), "now": now}
+    return {"alerts": alerts, "alerts_folded": folded, "history": {"items": history}, "names": group_names(log),
+            "now": now}
 
 
 def alert_ends(log: EventLog, now: int) -> list[int]:

@@ -91,13 +91,18 @@ async def test_the_document_answers_only_what_it_declares_for_itself(served_api)
             assert reply.status == 200 and await reply.read() == whole, headers
 
 
+TIME_WORDS = ("a time: ISO 8601 such as 2031-06-01T18:00 (in the body's `time_zone`, else this node's time zone) "
+              "or with a UTC offset; refused (422): a date without its time, and a time without an offset that "
+              "the zone's clocks skip or show twice (the nights they change: give its offset)")
+
+
 def field_description(f) -> str:
     """How node/openapi.json describes one typed field of a kind (what `solnet publish` accepts)."""
     words = {
         "text": f"text, at most {f.max_len} characters",
         "enum": "one of: " + ", ".join(f.choices),
         "int": f"a whole number from {f.minimum} to {f.maximum}",
-        "time": "a time: ISO 8601 such as 2031-06-01T18:00 (this node's time zone) or with a UTC offset",
+        "time": TIME_WORDS,
         "id": "an event id: 64 hex characters or a unique prefix of at least 6",
         "key": "a device or group id: 64 hex characters",
         "languages": "language codes separated by commas, such as en, fr, ar",

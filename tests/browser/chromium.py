@@ -23,6 +23,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 TIMEOUT_MS = 20_000
 
 
+# Run in a page: what the page writes into #alert-news (what a screen reader hears) is kept in window.said.
+LISTEN_ALERT_NEWS = """() => {
+  window.said = [];
+  const news = document.getElementById("alert-news");
+  new MutationObserver(() => window.said.push(news.textContent)).observe(news, {childList: true, characterData: true,
+                                                                             subtree: true});
+}"""
+
+
 def url(node: LocalNode, path: str = "/") -> str:
     return f"http://127.0.0.1:{node.port}{path}"
 

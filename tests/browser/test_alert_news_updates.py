@@ -5,14 +5,7 @@ moving the focus. Only new alerts were said: the banner's text changed and the a
 its all clear, and a person who cannot see the page heard nothing of either (WCAG 4.1.3)."""
 from __future__ import annotations
 
-from chromium import api_publish, log_in, url
-
-LISTEN = """() => {
-  window.said = [];
-  const news = document.getElementById("alert-news");
-  new MutationObserver(() => window.said.push(news.textContent)).observe(news, {childList: true, characterData: true,
-                                                                             subtree: true});
-}"""
+from chromium import LISTEN_ALERT_NEWS as LISTEN, api_publish, log_in, url
 
 
 def logged_in_with_an_alert(cluster, browser) -> tuple[object, str, object]:

@@ -113,9 +113,13 @@
   // read, an alert not read before is news whatever its place (its content may come after it).
   var pageSince = +(document.body.getAttribute("data-since") || 0), clearsSaid = {}, watched = false;
   function after(item, name) { return item.hasAttribute(name) && +item.getAttribute(name) > pageSince; }
+  // A new alert folded with its lineage's flood (the banner's <details class="alerts-folded">,
+  // node/alert_banner.py) is not said, notified or listed one by one: the fold's one line is, once
+  // (`folded`: its words), so that a hundred made-up groups' alerts are not read out over a real one.
   function alertNews(root) {
     var items = root.querySelectorAll(".alerts li[data-key]"), now = {}, ends = {};
-    var said = { fresh: [], updated: [], cleared: [], ended: [] };
+    var said = { fresh: [], updated: [], cleared: [], ended: [], folded: null, foldedItems: [] };
+    var fold = root.querySelector(".alerts-folded summary");
     // when the node read what `root` shows: an alert gone from the banner, not cleared, whose end it
     // had passed expired (one gone for another reason, a crowded banner, is not said to have ended)
     var history = root.querySelector("#history-list"), readAt = history ? +(history.getAttribute("data-now") || 0) : 0;
@@ -124,7 +128,10 @@
       now[key] = label;
       if (items[i].hasAttribute("data-expires")) { ends[key] = +items[i].getAttribute("data-expires"); }
       if (!(key in seenAlerts)) {
-        if (watched || !items[i].hasAttribute("data-n") || after(items[i], "data-n")) { said.fresh.push(items[i]); }
+        if (watched || !items[i].hasAttribute("data-n") || after(items[i], "data-n")) {
+          if (fold && items[i].closest(".alerts-folded")) { said.foldedItems.push(items[i]); said.folded = fold.textContent; }
+          else { said.fresh.push(items[i]); }
+        }
         else if (after(items[i], "data-changed-n")) { said.updated.push(label); }
       }
       else if (seenAlerts[key] !== label) { said.updated.push(label); }
@@ -178,13 +185,21 @@
       tone.stop(audio.currentTime + 0.5);
     } catch (e) { /* no sound, the notification still shows */ }
   }
-  function notifyAlerts(items) {
+  function chosen(p, item) { return !p.regions.length || p.regions.indexOf(item.getAttribute("data-region")) >= 0; }
+  function notifyAlerts(items, folded, foldedItems) {
     var p = prefs();
     if (!p.on || !window.Notification || Notification.permission !== "granted") { return; }
     var sounded = false, colon = (panel && panel.getAttribute("data-label-colon")) || ":";
+    if (folded && foldedItems.some(function (item) { return chosen(p, item); })) {
+      try {  // one notification for the fold, replaced by the next one (its tag)
+        new Notification(document.title.split(" · ").pop(), { body: folded, tag: "alerts-folded", lang: lang });
+        beep();
+        sounded = true;
+      } catch (e) { /* not shown: the page says it */ }
+    }
     for (var i = 0; i < items.length; i++) {
       var region = items[i].getAttribute("data-region");
-      if (p.regions.length && p.regions.indexOf(region) < 0) { continue; }
+      if (!chosen(p, items[i])) { continue; }
       try {  // "solnet: calais", the colon as the page's language writes it ("solnet\u202f: calais" in French)
         new Notification(document.title.split(" · ").pop() + colon + " " + (region || ""), {
           body: items[i].getAttribute("data-label-announce"), tag: items[i].getAttribute("data-key"), lang: lang });
@@ -346,19 +361,29 @@
       for (var i = 0; i < fresh.length; i++) { labels.push(fresh[i].getAttribute("data-label-announce")); }
       parts.push(news.getAttribute("data-label-new") + " " + labels.join(" — "));
     }
+    if (said.folded) { parts.push(said.folded); }
     if (said.updated.length) { parts.push(news.getAttribute("data-label-updated") + " " + said.updated.join(" — ")); }
     if (said.cleared.length) { parts.push(news.getAttribute("data-label-cleared") + " " + said.cleared.join(" — ")); }
     if (said.ended.length) { parts.push(news.getAttribute("data-label-ended") + " " + said.ended.join(" — ")); }
     if (parts.length && news) { news.textContent = parts.join(" — "); }
-    if (fresh.length) { notifyAlerts(fresh); }
-    if (fresh.length && notice) { showNotice(notice, fresh); }
+    if (fresh.length || said.folded) { notifyAlerts(fresh, said.folded, said.foldedItems); }
+    if ((fresh.length || said.folded) && notice) { showNotice(notice, fresh, said.folded); }
   }
 
   // Shown where the page's content starts and kept in sight (sticky) while a long form scrolls;
   // nothing is moved under the focus or out of the form, and a field the focus goes to is scrolled
   // clear of it (scroll-padding). Hidden again by its button.
-  function showNotice(notice, fresh) {
+  function showNotice(notice, fresh, folded) {
     var list = notice.querySelector("ul");
+    if (folded) {  // the fold's line, a link to it on the overview; one, replaced by the next
+      var line = list.querySelector("li.alerts-folded-line") || document.createElement("li"), to = document.createElement("a");
+      line.className = "alerts-folded-line";
+      to.href = "/#alerts-folded";
+      to.textContent = folded;
+      line.textContent = "";
+      line.appendChild(to);
+      list.insertBefore(line, list.firstChild);
+    }
     for (var i = 0; i < fresh.length; i++) {
       var item = document.createElement("li"), link = document.createElement("a");
       link.href = "/event/" + encodeURIComponent(fresh[i].getAttribute("data-key"));
