@@ -30,7 +30,21 @@ Parent = Callable[[Any], Any]
 def admitter(trust: TrustGraph) -> Parent:
     """Of a group (key), the group above it in the admission tree: the first of the groups of the
     wave before that admitted it (none for a founder, a group the founders admitted, or a key that
-    is no group: those head their lineage, as in `TrustGraph.lineages`)."""
+    is no group: those head their lineage, as in `TrustGraph.lineages`).
+
+    "First" is by key bytes (events/trust.py `_group_member`), which a member can steer: a mole
+    whose group key starts 00 (a few hundred tries) that co-vouches a group admitted by two or more
+    becomes its place, and that group's items share the mole's one turn with its made-up groups.
+    No choice among the admitters is beyond a mole's reach: the first vouch by (stamp, id) is by
+    the signer's word (a mole backdates its vouch), a vouch's seq orders one signer's events only,
+    the order events arrived in must not decide (and differs between nodes), and a hash of (group,
+    admitter) is ground like a key (the mole makes its key after the group it targets). Placing
+    such a group at its admitters' nearest common ancestor would take it out of the mole's reach,
+    but would give a mole with a foothold in two branches a turn there for each made-up group the
+    two co-vouch. What takes it out of reach today: a group that names the group it joined through
+    (`solnet join` does; `solnet accept GROUP_ID` for one that joined before) counts only its
+    vouches, so no other member co-vouches it (`solnet accept` without an id names every admitter,
+    a mole that co-vouched it too)."""
     def parent(group: Any) -> Any:
         m = trust.members.get(group) if isinstance(group, bytes) else None
         if m is None or m.role != GROUP_ROLE or m.wave <= 1 or not m.admitters:
