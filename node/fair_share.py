@@ -198,6 +198,8 @@ def _tree(keys: list[Any], parent: Parent | None) -> tuple[dict[Any, Any], list[
         above[g] = up
         if up is not None and up not in above:
             todo.append(up)
+    if None in above:  # items of no group (a read model's region summaries): one head
+        depth[None] = 0
     for g in above:  # (the walk up ends at a head: admitters are of the wave before)
         chain, k = [], g
         while k is not None and k not in depth:

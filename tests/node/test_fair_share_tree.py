@@ -148,3 +148,15 @@ def test_an_honest_groups_need_takes_its_turn_though_its_lineage_fills_the_listi
         return listed, needs
 
     _in_every_order(net, tmp_path, [e for a in authors for e in a.made], check)
+
+
+def test_items_of_no_group_are_cut_without_failing(net: Net, tmp_path: Path) -> None:
+    """A read model whose items name no group (the regions' summaries), cut by the API at a limit
+    below their number: `/api/v1/regions?limit=1` answered 500 (KeyError in the admission tree's
+    walk, None being no group's key)."""
+    from node.views import fair_items
+
+    items = [{"region": r} for r in ("calais", "bristol", "dover")]
+    log = net.new_log(tmp_path / "log.db")
+    assert fair_items(items, 1, log.trust) == fair_items(items, 1) == items[:1]
+    log.store.close()
