@@ -764,6 +764,8 @@ def _group_member(key: bytes, admitted_by: list[Member]) -> Member | None:
     if nearest is None:
         return None
     admitters = tuple(sorted({m.group for m in admitted_by if m.wave == nearest}))
+    # (admitted_by, the first by key bytes, is steerable by a key ground to sort first; no choice
+    # among admitters is not: node/fair_share.py `admitter` says why, and what guards a group)
     return Member(key, GROUP_ROLE, key, None, None, admitters[0], admitters, nearest + 1)
 
 

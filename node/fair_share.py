@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Hashable
-from itertools import zip_longest
+from bisect import bisect_left
+from itertools import accumulate, zip_longest
 from typing import Any
 
 from events.trust import GROUP_ROLE, TrustGraph
@@ -29,7 +30,21 @@ Parent = Callable[[Any], Any]
 def admitter(trust: TrustGraph) -> Parent:
     """Of a group (key), the group above it in the admission tree: the first of the groups of the
     wave before that admitted it (none for a founder, a group the founders admitted, or a key that
-    is no group: those head their lineage, as in `TrustGraph.lineages`)."""
+    is no group: those head their lineage, as in `TrustGraph.lineages`).
+
+    "First" is by key bytes (events/trust.py `_group_member`), which a member can steer: a mole
+    whose group key starts 00 (a few hundred tries) that co-vouches a group admitted by two or more
+    becomes its place, and that group's items share the mole's one turn with its made-up groups.
+    No choice among the admitters is beyond a mole's reach: the first vouch by (stamp, id) is by
+    the signer's word (a mole backdates its vouch), a vouch's seq orders one signer's events only,
+    the order events arrived in must not decide (and differs between nodes), and a hash of (group,
+    admitter) is ground like a key (the mole makes its key after the group it targets). Placing
+    such a group at its admitters' nearest common ancestor would take it out of the mole's reach,
+    but would give a mole with a foothold in two branches a turn there for each made-up group the
+    two co-vouch. What takes it out of reach today: a group that names the group it joined through
+    (`solnet join` does; `solnet accept GROUP_ID` for one that joined before) counts only its
+    vouches, so no other member co-vouches it (`solnet accept` without an id names every admitter,
+    a mole that co-vouched it too)."""
     def parent(group: Any) -> Any:
         m = trust.members.get(group) if isinstance(group, bytes) else None
         if m is None or m.role != GROUP_ROLE or m.wave <= 1 or not m.admitters:
@@ -68,13 +83,86 @@ def tiers(groups: list[Any], room: int, floor: int, lineage: Callable[[Any], Has
     return out
 
 
+def most_levels(counts: Counter[Hashable], room: int, floor: int) -> dict[Hashable, int]:
+    """Of each lineage counted in the first `room` items of a listing, the most `fair_level` could
+    give it, however many items it has (each of the others counted as it is: more items of theirs,
+    or one more lineage, only lower it)."""
+    return {line: fair_level([room if k == line else c for k, c in counts.items()], room, floor)
+            for line in counts}
+
+
 def full_lineages(counts: Counter[Hashable], room: int, floor: int) -> set[Hashable]:
     """Of the lineages counted in the first `room` items of a listing, those whose items there
-    already fill all a lineage could be given, however many the others have: their items that come
-    later in the listing can win no place (each of the others counted as it is, one more lineage
-    only lowers the level)."""
-    return {line for line, n in counts.items()
-            if n >= fair_level([room if k == line else c for k, c in counts.items()], room, floor)}
+    already fill all a lineage could be given (`most_levels`): their items that come later in the
+    listing can take no place from another lineage (which of them win its turns is another matter:
+    `most_turns`)."""
+    most = most_levels(counts, room, floor)
+    return {line for line, n in counts.items() if n >= most[line]}
+
+
+def most_turns(known: dict[Any, list[int]], groups: Collection[Any], parent: Parent, cap: int) -> dict[Any, int]:
+    """Of each of `groups` (those of one lineage that may have items), the most of its own items the
+    lineage's first `cap` turns (`_in_turns`) could hold, whatever its items not yet read. Known of
+    each group: its first items, `known[g]` (indices in the items' order; as many or more may follow),
+    and a group none of whose items is known has all of them after every known item (the rest of
+    a listing whose first rows were read). A group whose bound is no more than what is known of it
+    needs no more reading: its items further down win no turn, and without them the turns that
+    are won stay as they are (an item taken away that wins no turn moves only those after it).
+
+    Down the tree from `cap`: at each group, of its own items and of each group below it (with its
+    subtree), an entry's r-th item comes after each other entry's first r - 1 (as many as are
+    known) and after the r-th of each entry whose first item is earlier (if known to have one); an
+    entry whose r-th item would come after the group's cap takes fewer, and that is its subtree's
+    cap. (More items than known, of any entry, only move the others' later.)"""
+    known = {g: known[g] for g in groups if g in known}  # (not another lineage's: its turns are not these)
+    above, deepest_first = _tree(list(groups), parent)
+    below: dict[Any, list[Any]] = defaultdict(list)
+    for g, up in above.items():
+        below[up].append(g)
+    size: dict[Any, int] = {}
+    first: dict[Any, int | None] = {}
+    for g in deepest_first:
+        own = known.get(g, [])
+        size[g] = len(own) + sum(size[c] for c in below[g])
+        firsts = [i for i in (own[:1] + [first[c] for c in below[g]]) if i is not None]
+        first[g] = min(firsts) if firsts else None
+    out: dict[Any, int] = {}
+    caps: dict[Any, int] = {}
+
+    caps.update(_shares_of_entries([(h, size[h], first[h]) for h in below[None]], cap))
+    for g in reversed(deepest_first):  # (a group before those below it)
+        own = known.get(g, [])
+        got = _shares_of_entries([((g,), len(own), own[0] if own else None),
+                     *((c, size[c], first[c]) for c in below[g])], caps[g])
+        out[g] = got.pop((g,))
+        caps.update(got)
+    return {g: out[g] for g in groups}
+
+
+def _shares_of_entries(entries: list[tuple[Any, int, int | None]], room: int) -> dict[Any, int]:
+    """Of each of `entries` (name, items known, index of its first item or None: not known), the most
+    of its items among the first `room` of their turns, as `most_turns` says."""
+    if room <= 0:
+        return {name: 0 for name, _, _ in entries}
+    sizes = sorted(n for _, n, _ in entries)
+    by_first = sorted((f, n) for _, n, f in entries if f is not None)
+    firsts = [f for f, _ in by_first]
+    # reach[k]: of every entry, its first k items (as many as are known), for k while it is below room
+    reach, k = [0], 0
+    while reach[-1] < room and k < room:
+        k += 1
+        reach.append(reach[-1] + len(sizes) - bisect_left(sizes, k))
+    # ahead[t][i]: of the first i entries by their first items, those known to have a t-th item
+    ahead = [list(accumulate((n >= t for _, n in by_first), initial=0)) for t in range(len(reach) + 1)]
+    out: dict[Any, int] = {}
+    for name, n, first in entries:
+        i = len(firsts) if first is None else bisect_left(firsts, first)
+        r = 0  # its (r + 1)-th item: after r of its own, each other entry's first r, and the (r + 1)-th
+        # of each entry whose first item is earlier
+        while r < len(reach) and r + 1 + reach[r] - min(n, r) + ahead[r + 1][i] <= room:
+            r += 1
+        out[name] = r
+    return out
 
 
 def _in_turns(items: list[int], groups: list[Any], parent: Parent | None, cap: int) -> list[int]:
@@ -85,9 +173,23 @@ def _in_turns(items: list[int], groups: list[Any], parent: Parent | None, cap: i
     own: dict[Any, list[int]] = defaultdict(list)
     for i in items:
         own[groups[i]].append(i)
+    above, deepest_first = _tree(list(own), parent)
+    below: dict[Any, list[Any]] = defaultdict(list)
+    for g, up in above.items():
+        if up is not None:
+            below[up].append(g)
+    turns: dict[Any, list[int]] = {}
+    for g in deepest_first:
+        turns[g] = _interleave([own.get(g, []), *(turns.pop(c) for c in below[g])], cap)
+    return _interleave([t for g, t in turns.items() if above[g] is None], cap)
+
+
+def _tree(keys: list[Any], parent: Parent | None) -> tuple[dict[Any, Any], list[Any]]:
+    """The admission tree of `keys` and of the groups above them, up to the lineage's head: the
+    group above each (None: a head), and the groups from the deepest up. Without recursion."""
     above: dict[Any, Any] = {}
     depth: dict[Any, int] = {}
-    todo = list(own)
+    todo = list(keys)
     while todo:  # each group present and those above it, up to the lineage's head
         g = todo.pop()
         if g in above:
@@ -96,6 +198,8 @@ def _in_turns(items: list[int], groups: list[Any], parent: Parent | None, cap: i
         above[g] = up
         if up is not None and up not in above:
             todo.append(up)
+    if None in above:  # items of no group (a read model's region summaries): one head
+        depth[None] = 0
     for g in above:  # (the walk up ends at a head: admitters are of the wave before)
         chain, k = [], g
         while k is not None and k not in depth:
@@ -104,14 +208,7 @@ def _in_turns(items: list[int], groups: list[Any], parent: Parent | None, cap: i
         base = -1 if k is None else depth[k]
         for n, key in enumerate(reversed(chain), start=1):
             depth[key] = base + n
-    below: dict[Any, list[Any]] = defaultdict(list)
-    for g, up in above.items():
-        if up is not None:
-            below[up].append(g)
-    turns: dict[Any, list[int]] = {}
-    for g in sorted(above, key=lambda k: -depth[k]):
-        turns[g] = _interleave([own.get(g, []), *(turns.pop(c) for c in below[g])], cap)
-    return _interleave([t for g, t in turns.items() if above[g] is None], cap)
+    return above, sorted(above, key=lambda k: -depth[k])
 
 
 def _interleave(entries: list[list[int]], cap: int) -> list[int]:

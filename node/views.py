@@ -95,9 +95,10 @@ class Held:
         of them (a member flooding needs or actions from one group or from groups it made up: an
         infiltrator, a broken script), the first rows of other groups are read too (of every group
         not already holding its few when a group has more; else of the lineages that could still
-        win a place), so no flood pushes another lineage's rows out of sight. Within a lineage
-        whose rows fill its share, its groups' rows further down are read only when one of its
-        groups floods. Without a limit, every row (nothing is pushed out)."""
+        win a place), so no flood pushes another lineage's rows out of sight. Of a lineage whose
+        rows fill its share, when none of its groups floods, only the rows that could still win a
+        turn down its admission tree are read (`_turns_of_full`). Without a limit, every row
+        (nothing is pushed out)."""
         if self.only is not None:
             where["groups"] = sorted(self.only)
         if limit is None:
@@ -114,20 +115,69 @@ class Held:
         if max(lineages.values()) <= quota:  # (and so no group has more either)
             return rows
         full = {g for g, c in counts.items() if c >= quota}  # their first rows are in `rows` already
+        known = {r.key for r in rows}
         if max(counts.values()) <= quota:
             # Only a lineage has more than its few (a network grown by referral: Calais admitted
-            # dozens of groups, no flood): the groups of a lineage whose rows here fill all it could
-            # be given are not read: their other rows come after every row here and take no place
-            # from another lineage (within it, no group here has more than its few). Read, they
-            # cost each listing a walk of every group (most listings of such a network).
+            # dozens of groups, no flood). A lineage whose rows here fill all it could be given
+            # takes no place from another with its other rows, but within it they take turns down
+            # the admission tree: of its groups, only the rows that could win a turn are read
+            # (`_turns_of_full`), not each group's few (a walk of every group for most listings
+            # of such a network).
             filled = fair_share.full_lineages(lineages, limit, quota)
-            full |= {k for k, m in self.trust.members.items()
-                     if m.role == GROUP_ROLE and self.trust.lineages(k) in filled}
-        known = {r.key for r in rows}
+            if filled:
+                turns, read = self._turns_of_full(table, rows, filled, fair_share.most_levels(lineages, limit, quota),
+                                                  quota, where)
+                rows, known, full = rows + turns, known | {r.key for r in turns}, full | read
         extra = [r for r in self.store.rows_of_each_group(table, per_group=quota, skip=full, places=self.places,
                                                           **where)
                  if r.key not in known and (self.only is None or r.data["group"] in self.only)]
         return fair_cut(ordered(rows + extra, where["order"]), quota, limit, _group_of_row, *_shares(self.trust))
+
+    def _turns_of_full(self, table: str, rows: list[Row], filled: set[Any], most: dict[Any, int], quota: int,
+                       where: dict[str, Any]) -> tuple[list[Row], set[Any]]:
+        """Of the groups of the lineages `filled` (whose `rows`, a listing's first, fill the most
+        they could be given: `most`, by lineage), the rows further down that could win a turn in
+        their lineage (fair_share.most_turns), and those groups (read as far as they need). In two
+        steps: the first row of each group that could still win a turn, none of whose rows is in
+        `rows`; then, the order of every subtree's first row known, up to `quota` rows of each
+        group that could win more turns than are read (in a network grown by referral, none:
+        one row of each group whose rows are further down than `rows`, not each group's few)."""
+        parent = fair_share.admitter(self.trust)
+        lineage_groups: dict[Any, set[Any]] = {line: set() for line in filled}
+        for k, m in self.trust.members.items():
+            if m.role == GROUP_ROLE and (line := self.trust.lineages(k)) in filled:
+                lineage_groups[line].add(k)
+        for g in {r.data["group"] for r in rows} - {None}:  # (None: a row of no group, read no further)
+            if (line := self.trust.lineages(g)) in filled:
+                lineage_groups[line].add(g)
+        read = set().union(*lineage_groups.values())
+        if self.only is not None:
+            lineage_groups = {line: gs & self.only for line, gs in lineage_groups.items()}
+        held = list(rows)
+        have = {r.key for r in rows}
+        done: set[Any] = set()  # the groups read to their end (fewer rows than asked)
+        bound: dict[Any, int] = {}
+        for step in (1, quota):
+            items = ordered(held, where["order"])
+            known: dict[Any, list[int]] = {}
+            for i, r in enumerate(items):
+                known.setdefault(r.data["group"], []).append(i)
+            wanted: dict[int, list[Any]] = {}
+            for line, gs in lineage_groups.items():
+                for g, most_of_g in fair_share.most_turns(known, gs, parent, most[line]).items():
+                    bound[g] = min(bound.get(g, most_of_g), most_of_g)
+                    n = len(known.get(g, ()))
+                    ask = min(step, quota, bound[g])
+                    if g not in done and n < ask and (step > 1 or n == 0):
+                        wanted.setdefault(ask, []).append(g)
+            for ask, gs in wanted.items():
+                got = self.store.rows_of_each_group(table, per_group=ask, places=self.places,
+                                                    **{**where, "groups": sorted(gs)})
+                held += [r for r in got if r.key not in have]
+                have |= {r.key for r in got}
+                ofs = Counter(r.data["group"] for r in got)
+                done |= {g for g in gs if ofs[g] < ask}
+        return held[len(rows):], read
 
     def gone(self, group: bytes) -> str | None:
         """How `group` is gone from the network (events.readmodels.departure), None: a member. Worked

@@ -120,3 +120,43 @@ def test_a_chain_of_made_up_groups_thousands_deep_shares_one_turn() -> None:
     groups = chain[::-1] + ["bristol", "brighton"]  # newest first: the chain's, then the honest ones
     tier = tiers(groups, 20, 3, lambda g: "brighton's lineage", above.get)
     assert tier[-2:] == [0, 0] and sum(t < 2 for t in tier) == 20
+
+
+def test_an_honest_groups_need_takes_its_turn_though_its_lineage_fills_the_listing(net: Net, tmp_path: Path) -> None:
+    """A network grown by referral is one lineage: the founders admitted Calais, Calais admitted
+    Brighton and Dunkirk; Dunkirk, a mole, made up 12 groups, each posting 5 needs (the few of a
+    listing of 50) newer than Brighton's one. The lineage fills the listing, and its groups' rows
+    further down were not read: Brighton's need, its turn beside Dunkirk's subtree, was never
+    listed (50 of the puppets' needs were)."""
+    now = now_ms()
+    calais, cphone = _group(net, net.device, "Calais")
+    brighton, bphone = _group(net, cphone, "Brighton")
+    mole, mphone = _group(net, cphone, "Dunkirk")
+    authors = [net.group, net.device, calais, cphone, brighton, bphone, mole, mphone]
+    real = bphone.sign("need", {"category": "tents", "quantity": 3, "region": "calais"}, ts=now - 60_000).id
+    for p in range(12):
+        puppet, phone = _group(net, mphone, f"Puppet {p}")
+        authors += [puppet, phone]
+        for i in range(5):
+            phone.sign("need", {"category": "tents", "quantity": 1 + i, "region": "calais"}, ts=now - 1000 + p * 10 + i)
+
+    def check(log):
+        listed = [n["id"] for n in view(log, "needs", now=now, limit=50, peers=[])]
+        assert real in listed, "an honest group's need lost its turn to a mole's made-up groups"
+        needs = [n["id"] for n in pages.overview(log, None, now)["needs"]["items"]]
+        assert real in needs
+        return listed, needs
+
+    _in_every_order(net, tmp_path, [e for a in authors for e in a.made], check)
+
+
+def test_items_of_no_group_are_cut_without_failing(net: Net, tmp_path: Path) -> None:
+    """A read model whose items name no group (the regions' summaries), cut by the API at a limit
+    below their number: `/api/v1/regions?limit=1` answered 500 (KeyError in the admission tree's
+    walk, None being no group's key)."""
+    from node.views import fair_items
+
+    items = [{"region": r} for r in ("calais", "bristol", "dover")]
+    log = net.new_log(tmp_path / "log.db")
+    assert fair_items(items, 1, log.trust) == fair_items(items, 1) == items[:1]
+    log.store.close()
