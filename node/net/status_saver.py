@@ -40,8 +40,10 @@ TICKING = ("failures", "next_attempt", "last_attempt", "penalty")
 # status (every peer's row and the runtime's) per event. Measured (one event every 12 s), the node
 # wrote 61 KiB per event received, 47 KiB without them: at one event a minute ~0.85 MiB an hour more
 # on an SD card, near an idle node's whole hour. A running node's `status` and dashboard ask it for
-# the live rate; the saved one is at most a minute old.
-RUNTIME_TICKING = ("events_per_s",)
+# the live rate; the saved one is at most a minute old. The same for the free space the node needs
+# (node/net/storage_health.py needed: 1 MiB and the write-ahead log's size, which moves with every
+# write: each round wrote the status again for it).
+RUNTIME_TICKING = ("events_per_s", "space_needed")
 EXPIRY_TICKS = 15  # every 30 s: expired alerts and offers vanish from disk, not only from view
 
 
