@@ -190,8 +190,10 @@ class PeerDirectory:
         for peer in self.book.all():
             if peer.source != "announce" or peer.address in kept or peer.address in self.overlay.configured:
                 continue
-            self.overlay.forget(peer.address)
-            await self._db_thread.run(self._forget_row, peer.address)
+            if await self._db_thread.run(self._forget_row, peer.address):
+                self.overlay.forget(peer.address)
+            else:  # the user added it meanwhile (`peers add`: the store says so before `reconcile` runs)
+                self.overlay.learn(peer.address, "config")
 
     async def reconcile(self) -> list[str]:
         """Pick up `solnet peers add/rm/block/unblock` made by other processes (an add of an
@@ -297,10 +299,15 @@ class PeerDirectory:
         with store.write():
             store.save_peer(address, source)
 
-    def _forget_row(self, address: str) -> None:
+    def _forget_row(self, address: str) -> bool:
+        """Delete the stored row of an announced `address`; False (kept) if the store says the user
+        added it (`peers add`, which may have come after the book learned it from an announcement)."""
         store = self._log().store
+        if any(row_address == address and source != "announce" for row_address, source, _ in store.peer_rows()):
+            return False
         with store.write():
             store.remove_peer(address)
+        return True
 
     def _announced_addresses(self) -> list[tuple[bytes, bytes, list[str], bool]]:
         """(event id, author, its addresses as dialled (those that do not read as one left out),

@@ -9,19 +9,20 @@ from node.demo import localnet
 from node.log import now_ms
 
 
-def saved_after(node: localnet.LocalNode, since_ms: int) -> bool:
-    """The running node saved its status (and so took up the peer list) after `since_ms`."""
-    return cli_json(node, "status")["node"].get("saved", 0) > since_ms
+def round_after(node: localnet.LocalNode, since_ms: int) -> bool:
+    """The running node ended a sync round with a peer after `since_ms` (its live view of its peers)."""
+    return any((p.get("last_sync") or 0) > since_ms for p in cli_json(node, "peers"))
 
 
 def settled(cluster: Cluster, source: localnet.LocalNode, node: localnet.LocalNode) -> None:
-    """`node` took up what it holds so far: it saved its status after an event of `source`'s
-    published after them reached it (a status is written when something in it changed: an idle
-    round no longer writes the card, so a save must follow a change)."""
-    before = now_ms()
+    """`node` took up what it holds so far: an event of `source`'s published after them reached it,
+    and a sync round of the node ended after that (its watcher takes up what it stored, the
+    announcements among it, in one look before any later round ends). Not a saved status: a status
+    is written only when something in it changed (an event arriving changes nothing there now)."""
     marker = publish_action(source, "Settling")
     cluster.wait(lambda: holds(node, marker), 15, "the marker event reaching the node")
-    cluster.wait(lambda: saved_after(node, before), 10, "the node saving its status after that")
+    reached = now_ms()
+    cluster.wait(lambda: round_after(node, reached), 15, "a sync round of the node ending after that")
 
 
 def knows_device_at(node: localnet.LocalNode, address: str) -> bool:
