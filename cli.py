@@ -1784,8 +1784,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     keys = home.keys()
     from node import log_lines
     log_lines.configure(sys.stderr)  # (a traceback names classes and frames, never a value: the journal outlives a wipe)
-    from node.gc_policy import tune_collector
-    tune_collector()  # (a long-running process: the defaults' full collections were a page's slowest tenth)
     # The network stack loads only for the commands that use it.
     from node.dashboard import AccessOptions, DashboardOptions
     from node.listener import raise_open_files_limit

@@ -16,7 +16,6 @@ ratio two cores could reach if both were busy all the time (2 / total): what the
 Other work on the machine inflates the run's CPU time too (shared caches, preemption) while the
 reference verification is the best of five, so under load these overstate the cost: a quiet run
 is the measure; `ingest_over_verify` is what this run got.
-The ingesting process runs with the node's garbage collector policy (node/gc_policy.py), as `solnet run` does.
 Budget (docs/design.md section 10): ratio >= 0.7.  Last line: key=value pairs.
 """
 from __future__ import annotations
@@ -35,7 +34,6 @@ from bench.common import found_network, load_average, raw_verify_rate, signed_ch
 from events.examine import examine_records  # noqa: E402
 from events.format import decode_event  # noqa: E402
 from node import verify_pool  # noqa: E402
-from node.gc_policy import tune_collector  # noqa: E402
 from node.log import EventLog  # noqa: E402
 from node.store import Store  # noqa: E402
 
@@ -64,7 +62,6 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=BATCH)
     args = parser.parse_args()
-    tune_collector()  # the ingesting process collects as a running node does (`solnet run`)
     load_start = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         net, _source = found_network(Path(tmp) / "source.db")
