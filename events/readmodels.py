@@ -389,9 +389,18 @@ def _over_by_lowering(need: Row, updates: Sequence[Row], fulfils: Sequence[Row],
         return 0
     last = asks[-1]  # (oldest first, as _apply_updates applies them: it set the quantity asked now)
     asked_before = max([need.data["quantity"], *(u.data["quantity"] for u in asks[:-1])])
-    # (stamped in the same millisecond as the update: not before it, and said as a claim)
-    covered_before = sum(f.data["quantity"] for f in fulfils if f.data["ts"] < last.data["ts"])
+    # (stamped in the same millisecond as the update: not before it, and said as a claim; but one the
+    # update's own device signed before it is before it, as `in_order` takes a device's own steps)
+    covered_before = sum(f.data["quantity"] for f in fulfils if f.data["ts"] < last.data["ts"]
+                         or _signed_before(f, last))
     return min(over, max(0, min(covered_before, asked_before) - last.data["quantity"]))
+
+
+def _signed_before(step: Row, later: Row) -> bool:
+    """`step` was signed by the device that signed `later`, before it (its seq is lower)."""
+    author, seq = step.data.get("author"), step.data.get("seq")
+    return (isinstance(author, bytes) and author == later.data.get("author") and isinstance(seq, int)
+            and isinstance(later.data.get("seq"), int) and seq < later.data["seq"])
 
 
 def _suggest_offers(items: list[dict[str, Any]]) -> None:
