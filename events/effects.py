@@ -95,7 +95,7 @@ def problem(kind: str, fields: dict[str, Any], group: bytes, ts: int, target: Ca
     if kind == "support.close":
         held = target(fields["request"])
         if held is not None and not closes_for_all(held.group, group) and not any(
-                by == group and (at <= ts or _signed_before(author, seq, signer))
+                by == group and (at <= ts or signed_before(author, seq, signer))
                 for by, at, author, seq in claims(fields["request"])):
             return Problem("close_not_allowed", "request", {"owner": held.group})
         return None
@@ -104,9 +104,9 @@ def problem(kind: str, fields: dict[str, Any], group: bytes, ts: int, target: Ca
     return None
 
 
-def _signed_before(author: bytes, seq: int, signer: tuple[bytes, int | None] | None) -> bool:
-    """Whether a claim by `author` at `seq` was signed before the close `signer` signs, by the same
-    device: a hand-back comes after its own claim whatever their stamps say (a laptop an hour ahead
+def signed_before(author: bytes, seq: int, signer: tuple[bytes, int | None] | None) -> bool:
+    """Whether a step by `author` at `seq` (a claim, a fulfilment) was signed before the one `signer`
+    signs (a close, an update; its seq None: being signed now), by the same device: a hand-back comes after its own claim whatever their stamps say (a laptop an hour ahead
     took a request; set right, its hand-back was stamped before its claim, and counted for nothing)."""
     return signer is not None and signer[0] == author and (signer[1] is None or seq < signer[1])
 

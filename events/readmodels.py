@@ -13,7 +13,8 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from events.effects import Claim, Target, closes_for_all, draws_on_offer, problem, reaches_owner
+from events.effects import (Claim, Target, closes_for_all, draws_on_offer, problem, reaches_owner,
+                            signed_before)
 from events.kinds import DEFAULT_UNIT, URGENCY
 from events.projections import PUBLIC_YES, Row
 
@@ -392,15 +393,8 @@ def _over_by_lowering(need: Row, updates: Sequence[Row], fulfils: Sequence[Row],
     # (stamped in the same millisecond as the update: not before it, and said as a claim; but one the
     # update's own device signed before it is before it, as `in_order` takes a device's own steps)
     covered_before = sum(f.data["quantity"] for f in fulfils if f.data["ts"] < last.data["ts"]
-                         or _signed_before(f, last))
+                         or signed_before(f.data["author"], f.data["seq"], (last.data["author"], last.data["seq"])))
     return min(over, max(0, min(covered_before, asked_before) - last.data["quantity"]))
-
-
-def _signed_before(step: Row, later: Row) -> bool:
-    """`step` was signed by the device that signed `later`, before it (its seq is lower)."""
-    author, seq = step.data.get("author"), step.data.get("seq")
-    return (isinstance(author, bytes) and author == later.data.get("author") and isinstance(seq, int)
-            and isinstance(later.data.get("seq"), int) and seq < later.data["seq"])
 
 
 def _suggest_offers(items: list[dict[str, Any]]) -> None:
