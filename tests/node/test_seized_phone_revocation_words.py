@@ -30,13 +30,20 @@ def _status(log, world, group: str, device: str) -> str:
     return status_text(out)
 
 
-def test_the_words_of_a_seized_phones_revocation_lead_to_the_way_back(tmp_path: Path) -> None:
-    world = certified_world()  # F founded the network and admitted G1; f1 is a device of F
+def _seized_phone_revoked_g1(tmp_path: Path):
+    """F founded the network and admitted G1; f1, a device of F, signed an honest action, then (a
+    seized phone) revoked G1 from seq 1: the world, that revocation, and a real log holding them."""
+    world = certified_world()
     world.events.append(world.authors["f1"].sign("action", {"title": "honest", "region": "calais", "type": "protest",
                                                             "starts_at": 1_900_000_000_000}))
     seized = world.authors["f1"].sign("member.revoke", {"subject": world.pub("G1"), "from_seq": 1,
                                                         "reason": "infiltrators"})
     log = ingest_in(tmp_path / "h.db", world, [*world.events, seized], [])
+    return world, seized, log
+
+
+def test_the_words_of_a_seized_phones_revocation_lead_to_the_way_back(tmp_path: Path) -> None:
+    world, seized, log = _seized_phone_revoked_g1(tmp_path)
     try:
         assert log.trust.member(world.pub("G1")).revoked_from == 1
         phone = world.pub("f1").hex()
@@ -78,12 +85,7 @@ def test_the_dashboard_gives_both_groups_the_way_back_as_status_does(tmp_path: P
     `solnet status` and the node's log name the device and the command that undoes it."""
     from node.dashboard.pages import own_group_problems
 
-    world = certified_world()
-    world.events.append(world.authors["f1"].sign("action", {"title": "honest", "region": "calais", "type": "protest",
-                                                            "starts_at": 1_900_000_000_000}))
-    seized = world.authors["f1"].sign("member.revoke", {"subject": world.pub("G1"), "from_seq": 1,
-                                                        "reason": "infiltrators"})
-    log = ingest_in(tmp_path / "h.db", world, [*world.events, seized], [])
+    world, seized, log = _seized_phone_revoked_g1(tmp_path)
     try:
         phone = world.pub("f1").hex()
         command = f'solnet revoke {phone} --from-seq {seized.seq} --reason "seized"'
