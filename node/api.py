@@ -456,7 +456,7 @@ def heard(node: WebNode) -> dict[str, int | None]:
     node, if it counts as cut off (node/cut_off.py, the rule of /status and the dashboard's banner);
     null while it hears from one. A bot polling /alerts read the same calm list from a node that had
     heard nothing for a day as from one that had just synced."""
-    return {"cut_off_since": node.live_facts().get("cut_off_since")}
+    return {"cut_off_since": node.cut_off_since()}  # (not every live fact: storage, clock, ... per listing)
 
 
 def _read_model(log: EventLog, opener: audience.Opener, name: str, region: str | None, limit: int,

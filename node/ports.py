@@ -170,6 +170,11 @@ class WebNode(Protocol):
         space_needed the bytes the node needs free to store again)."""
         ...
 
+    def cut_off_since(self) -> int | None:
+        """Since when this node has heard from no other node, once it counts as cut off (node/cut_off.py);
+        None while it is not: the one fact of `live_facts` a listing's answer and a page's banner need."""
+        ...
+
     def peer_views(self, now: int) -> list[dict[str, Any]]:
         """Every peer, links dialled and dialled in alike, with the current lag both ways (unnamed:
         node.status.name_peers names them by group, on the database thread)."""

@@ -391,7 +391,7 @@ class Dashboard:
     def _cut_off(self) -> dict[str, int] | None:
         """Since when (ms) and for how many minutes this node has heard from no peer, if it counts as
         cut off (node/cut_off.py); None if it does not."""
-        return self._cut_off_of(self.node.live_facts().get("cut_off_since"))
+        return self._cut_off_of(self.node.cut_off_since())
 
     @staticmethod
     def _cut_off_of(since: int | None) -> dict[str, int] | None:
