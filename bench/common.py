@@ -143,8 +143,7 @@ def network_with_events(root: Path, groups: list[tuple[str, str]], events: int) 
     (stored through the ingest path); the nodes and that device's network view."""
     nodes = localnet.create_network(root, groups, PASSPHRASE)
     net = device_network(nodes[0].home)
-    verify_pool.start()
-    try:
+    try:  # (the first batch starts the verifier processes)
         store_wires(nodes[0].home, [ev.encode() for ev in signed_chain(net, events)])
     finally:
         verify_pool.shutdown()

@@ -76,7 +76,7 @@ def main() -> None:
         sink = EventLog.create(Store(Path(tmp) / "sink.db"), net.genesis)
         sink.ingest(net.trust_wires)
         verify_pool.shutdown()
-        verify_pool.start()  # a running node starts its verifier processes at boot, not mid-sync
+        # (no worker started ahead: the first batch starts it, as in a running node, and pays for it)
         workers_start = _children_cpu()
         start, cpu_start, here_start = time.perf_counter(), time.process_time(), verify_pool.examined_here()
         batches = (wires[i : i + args.batch] for i in range(0, len(wires), args.batch))

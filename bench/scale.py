@@ -213,8 +213,7 @@ def main() -> None:
         sign_s = time.perf_counter() - t0
         wire_bytes = sum(map(len, wires))
         verify_rate = raw_verify_rate([decode_event(w) for w in wires[:5000]])
-        verify_pool.start()  # a running node starts its verifier processes at boot
-        try:
+        try:  # (the first batch starts the verifier processes, as in a running node)
             rate, first, last = ingest(home, wires)
         finally:
             verify_pool.shutdown()

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Iterator
 
 from crypto.errors import KeystoreError, WrongPassphrase
 from node import disk, own_marks
-from node.login_links import FOLDER as LOGIN_LINKS
 from node.environment import (BUNDLE_PASSPHRASE_ENV, HOME_ENV, PASSPHRASE_ENV, PASSPHRASE_FILE_ENV,  # noqa: F401
                               PROXY_ENV)
 from node.home_lock import LOCK_FILE, STARTING_FILE, hold_exclusive, node_lock_holder
@@ -40,6 +39,9 @@ if TYPE_CHECKING:
 # In the home: where the passphrase file that last unlocked its keys is (its path, never its
 # content), so that the panic wipe destroys that file and no other (node/wipe.py)
 PASSPHRASE_FILE_RECORD = "passphrase-file.where"
+# The unused dashboard login links (node/login_links.py): named here, as every file of a home is, so that
+# each command's home check does not load the links' hashing and randomness (13 modules, a `status`'s ~10 %)
+LOGIN_LINKS = "login-links"
 MIN_PASSPHRASE = 12  # characters of a new keystore's passphrase (three short words are more)
 PROMPT_TRIES = 3  # a mistyped passphrase at the prompt is asked again, up to this many times in all
 

@@ -29,9 +29,9 @@ import stat
 from pathlib import Path
 
 from node import clock
+from node.home import LOGIN_LINKS as FOLDER  # (the home's layout says it)
 from solnet_errors import EXIT_HOME, SolnetError
 
-FOLDER = "login-links"
 TTL_S = 300  # a printed link is used within minutes, or a new one is made
 MAX_TTL_S = 7 * 86400  # `dashboard-link --valid-for`: a link sent to another coordinator, who opens it later
 MAX_OUTSTANDING = 16  # unused links kept at once; making one more drops the oldest

@@ -16,6 +16,12 @@ examines the newest chunk still queued itself instead of waiting ("work stealing
 work whenever the store is not the bottleneck, so ingest can beat one core's verify rate. If a
 worker dies, its chunk and the rest are examined in the main process: slower, never skipped.
 
+When: a worker starts with the first batch big enough to ship (the chunks it has not taken yet are
+examined here meanwhile: nothing waits for its start) and ends after IDLE_S without a chunk. A node
+at rest, or syncing one event at a time with peers in step, runs none. A node started one at boot
+and kept it: its ~18 MiB resident (11 MiB of its own) took a 100k-event node after the dashboard
+from 64.6 to 82.6 MiB, over a Pi Zero 2 W's whole-tree budget (DESIGN section 10: < 80 MiB).
+
 How many workers: one per CPU this process may use beyond the first (the CPUs it may run on,
 os.sched_getaffinity, or fewer by its cgroup's CPU quota), and a single one with less than 1 GiB
 of memory (a Pi Zero 2 W has 512 MiB).
@@ -29,6 +35,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -46,6 +53,9 @@ MIN_PARALLEL = 64  # below this, shipping work to another process costs more tha
 CHUNK = 100
 IN_FLIGHT = 2  # chunks sent to one worker before reading its first answer
 LOW_MEMORY = 1 << 30  # below this much memory, one worker at most
+# A worker idle this long ends (the next big batch starts another, ~50 ms of a core to import): the
+# batches of a sync follow each other within a second, even on a Pi; rounds in step ship none.
+IDLE_S = 60.0
 _ROOT = Path(__file__).resolve().parents[1]
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
@@ -180,6 +190,7 @@ class _Worker:
         self.proc = subprocess.Popen([sys.executable, "-m", "node.verify_worker"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=str(_ROOT))
         self.alive = True
+        self.retired = False  # ended for want of work (IDLE_S), not by a failure
         self.thread = threading.Thread(target=self._run, name="verify-worker", daemon=True)
         self.thread.start()
 
@@ -192,7 +203,7 @@ class _Worker:
         sent: collections.deque[_Job] = collections.deque()
         try:
             while True:
-                job = self.pool.take(wait=not sent) if len(sent) < IN_FLIGHT else None
+                job = self.pool.take(self, wait=not sent) if len(sent) < IN_FLIGHT else None
                 if job is not None:
                     payload = msgpack.packb(job.wires, use_bin_type=True)
                     self.proc.stdin.write(len(payload).to_bytes(4, "big") + payload)
@@ -200,7 +211,9 @@ class _Worker:
                     sent.append(job)
                     continue
                 if not sent:
-                    return  # the pool is shut down
+                    if self.retired:  # idle: the process ends at the end of its input
+                        self._end_process(10.0)
+                    return  # (or the pool is shut down: its shutdown stops the process)
                 job = sent[0]
                 head = self.proc.stdout.read(4)
                 answer = self.proc.stdout.read(int.from_bytes(head, "big")) if len(head) == 4 else b""
@@ -215,16 +228,22 @@ class _Worker:
             for job in sent:  # without records: the main thread examines them itself
                 job.done.set()
 
-    def stop(self, timeout: float) -> None:
+    def _close_input(self) -> None:
         try:
             self.proc.stdin.close()  # the worker ends at end of input
         except OSError:
             pass
+
+    def _end_process(self, timeout: float) -> None:
+        self._close_input()
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(5)
+
+    def stop(self, timeout: float) -> None:
+        self._end_process(timeout)
         self.thread.join(timeout)
 
 
@@ -233,19 +252,26 @@ class _Pool:
         self.queue: collections.deque[_Job] = collections.deque()
         self.cond = threading.Condition()
         self.closed = False
+        self.last_submit = time.monotonic()  # (the pool is made for a batch about to be submitted)
         self.workers = [_Worker(self) for _ in range(size)]
 
     def submit(self, job: _Job) -> None:
         with self.cond:
+            self.last_submit = time.monotonic()
             self.queue.append(job)
             self.cond.notify()
 
-    def take(self, wait: bool = True) -> _Job | None:
+    def take(self, worker: _Worker, wait: bool = True) -> _Job | None:
         """Worker side: the oldest queued job (None once the pool is shut down, or if there is
-        none and `wait` is false)."""
+        none and `wait` is false). None too when the pool got no job for IDLE_S: then `worker`
+        is marked retired here, under the lock, so no new batch counts on it (it ends)."""
         with self.cond:
             while wait and not self.queue and not self.closed:
-                self.cond.wait()
+                left = self.last_submit + IDLE_S - time.monotonic()
+                if left <= 0:
+                    worker.retired = True
+                    return None
+                self.cond.wait(left)
             if self.closed or not self.queue:
                 return None
             job = self.queue.popleft()
@@ -262,7 +288,8 @@ class _Pool:
             return job
 
     def alive(self) -> bool:
-        return any(w.alive for w in self.workers)
+        """Whether a worker may still take jobs (none: the next batch makes a new pool)."""
+        return any(w.alive and not w.retired for w in self.workers)
 
     def shutdown(self, timeout: float = 10.0) -> None:
         with self.cond:

@@ -56,7 +56,6 @@ log = logging.getLogger(f"solnet.{__name__}")
 T = TypeVar("T")
 R = TypeVar("R")
 WATCHED_KINDS = ("node.announce",)  # own events the watcher acts on (beyond gossip), wherever stored
-WORKERS_START_S = 30.0  # spawning the signature workers takes well under a second, unless the machine is swamped
 
 
 class Node:
@@ -84,7 +83,6 @@ class Node:
         self._tasks: list[asyncio.Task] = []
         self._wiped = False  # halt_network(forget_peers=True): the dashboard's panic wipe ran
         self._lock_fd: int | None = None  # the home's node lock (Home.lock_node), held while running
-        self._workers_starting: asyncio.Future | None = None  # verify_pool.start, running off the loop
 
         own = f"http://{listen[0]}:{listen[1]}" if listen else None
         device = bytes(keys.device.public)
@@ -221,9 +219,8 @@ class Node:
         self.route.open()
         if not background:
             return
-        # Signature workers are spawned off the event loop: serving starts without waiting for them.
-        # Kept, so that stop waits for it: a pool started after the stop would outlive the node.
-        self._workers_starting = asyncio.get_running_loop().run_in_executor(None, verify_pool.start)
+        # No signature worker is started here: the first batch big enough to ship starts one, and it
+        # ends when idle (node/verify_pool.py), so a node at rest carries none on a Pi.
         self.links.start()
         self._tasks += [asyncio.create_task(self.watcher.run(), name="watcher"),
                         asyncio.create_task(self.saver.run(), name="saver")]
@@ -286,9 +283,7 @@ class Node:
                     log.warning("could not record a clean stop (%s): the next publish with no node running "
                                 "waits for a sync with a peer", exc)
             self._log.store.close()
-        if self._workers_starting is not None:
-            await asyncio.wait([self._workers_starting], timeout=WORKERS_START_S)
-        verify_pool.shutdown()
+        verify_pool.shutdown()  # (after the database thread: no batch starts a worker after it)
         self._release_lock()  # last: until here `solnet status` says the node runs
 
     # --- links ----------------------------------------------------------------------------------

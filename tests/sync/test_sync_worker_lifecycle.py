@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 
 import pytest
 
@@ -79,3 +80,36 @@ def test_a_killed_worker_costs_speed_not_checks():
         assert len(results) == 400
     finally:
         verify_pool.shutdown()
+
+
+@pytest.mark.skipif(verify_pool.worker_count() == 0, reason="no signature worker processes on one core")
+def test_a_worker_starts_with_a_big_batch_and_ends_when_idle(monkeypatch, caplog):
+    """A node at rest carries no worker (its ~18 MiB are a Pi's budget): the first batch big enough
+    to ship starts one, it ends after IDLE_S without work, quietly, and the next batch starts
+    another; every batch is checked in full whichever process examines it."""
+    verify_pool.shutdown()
+    monkeypatch.setattr(verify_pool, "IDLE_S", 0.5)
+    try:
+        assert verify_pool.worker_pids() == []
+        list(verify_pool.Examination([ev.encode() for ev in _events(10)]).results())  # too small to ship
+        assert verify_pool.worker_pids() == []
+        for round_ in range(2):
+            events = _events(300)
+            events[150] = Event(events[150].id, events[150].header, events[150].header_bytes, bytes(64), events[150].body)
+            results = list(verify_pool.Examination([ev.encode() for ev in events]).results())
+            assert [i for i, x in enumerate(results) if not x.signature_ok] == [150], round_
+            [pid] = verify_pool.worker_pids()
+            deadline = time.monotonic() + 30
+            while os.path.exists(f"/proc/{pid}") and _state(pid) != "Z" and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert verify_pool.worker_pids() == [], "the idle worker did not end"
+        assert not [r for r in caplog.records if r.levelname == "WARNING"], "an idle end is not a failure"
+    finally:
+        verify_pool.shutdown()
+
+
+def _state(pid: int) -> str:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
