@@ -227,7 +227,9 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
     of its group to that fundraiser, earlier and later ones alike. `pledges_gone` counts the pledges
     in `pledged_gone`. A pledge for chosen groups only that leaves out the fundraiser's group counts
     nowhere (events.effects.reaches_owner): its group could not see it nor decline it.
-    `pledged_shared`: of `pledged`, what pledges for chosen groups add."""
+    `pledged_shared`: of `pledged`, what pledges for chosen groups add. `updated_at`: when the newest
+    report, pledge or decline that counts here was made (None: none yet), so that a feed reader
+    shows the entry again when what it says changed (a goal reached), not only its first words."""
     funds = list(funds)
     target = lookup(funds)
     by_fund = _by_ref(updates)
@@ -251,12 +253,14 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
         broken = [u for u in offered if gone(u.data["group"]) and u.data["group"] not in barred]
         goal = f.data["goal"]
         ends = f.data.get("ends_at")
+        changes = [u.data["ts"] for u in (*reports, *offered, *refused)]
         result.append({**_public(f), "raised": raised, "pledged": sum(u.data["pledge"] for u in pledges),
                        "pledged_shared": sum(u.data["pledge"] for u in pledges if u.data.get("shared_with")),
                        "progress": raised * 100 // goal, "pledges": len(pledges),
                        "pledged_gone": sum(u.data["pledge"] for u in broken), "pledges_gone": len(broken),
                        "pledged_by": [_pledge(u) for u in pledges], "declined": [_pledge(u) for u in declined],
-                       "ended": now is not None and ends is not None and ends < now, "group_gone": gone(f.data["group"])})
+                       "ended": now is not None and ends is not None and ends < now, "group_gone": gone(f.data["group"]),
+                       "updated_at": max(changes, default=None)})
     return result
 
 
