@@ -151,7 +151,10 @@ def _as_updated(row: Row, updates: Sequence[Row], target: Callable[[bytes], Targ
     oldest first by (timestamp, id), so the same on every node whatever order they came in. A start
     moved without a new end moves the end with it; an end left before the start is dropped.
     `status` is "cancelled" or "on"; `moved_from` the first start and place when either changed;
-    `note` the newest update's; `updated_at` when it was last changed."""
+    `note` the newest update's, but of a cancelled action the note of the update that cancelled it
+    (why it is off: two coordinators, one cancelling it, "prefecture ban", the other at once moving
+    it, "moved to the park", had it read "CANCELLED by its group: moved to the park"); `updated_at`
+    when it was last changed."""
     item = {**_public(row), "status": "on", "note": None, "updated_at": None, "moved_from": None}
     first = {"starts_at": item["starts_at"], "place": item.get("place")}
     for u in updates:
@@ -164,7 +167,9 @@ def _as_updated(row: Row, updates: Sequence[Row], target: Callable[[bytes], Targ
         for name in ("ends_at", "place", "status"):
             if name in u.data:
                 item[name] = u.data[name]
-        item["note"], item["updated_at"] = u.data.get("note"), u.data["ts"]
+        if item["status"] != "cancelled" or "status" in u.data:
+            item["note"] = u.data.get("note")
+        item["updated_at"] = u.data["ts"]
     if item.get("ends_at") is not None and item["ends_at"] < item["starts_at"]:
         del item["ends_at"]
     if (item["starts_at"], item.get("place")) != (first["starts_at"], first["place"]):

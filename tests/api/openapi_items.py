@@ -165,7 +165,8 @@ def _action_state() -> dict[str, Schema]:
         "status": {"type": "string", "enum": list(ACTION_STATUS),
                    "description": "cancelled: its group called it off (it stays listed until it would have ended, "
                                   "never counted as upcoming); on: it takes place"},
-        "note": nullable({"type": "string"}, "the note of its group's newest update (why it was moved or cancelled)"),
+        "note": nullable({"type": "string"}, "the note of its group's newest update (why it was moved); of a cancelled "
+                                             "action, that of the update that cancelled it (why it is off)"),
         "updated_at": nullable(TIME, "when its group last moved or cancelled it (null: never)"),
         "moved_from": nullable(plain_object({"starts_at": said(TIME, "its first start"),
                                              "place": nullable({"type": "string"}, "its first place")}),
