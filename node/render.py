@@ -701,7 +701,9 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     """One region of `solnet view regions`: what it needs, can give and take, plans, raised, and
     when it was last heard from; what comes from events for chosen groups only says so (the next
     action with whom it is shared), as every other view does."""
-    names = ", ".join(n for n in r.get("group_names") or () if n) or "no group based there"
+    gone = r.get("groups_gone") or [None] * len(r.get("group_names") or ())
+    names = ", ".join(n + (f" ({TAKER_GONE_WORDS[g]})" if g else "")
+                      for n, g in zip(r.get("group_names") or (), gone) if n) or "no group based there"
     heard = local_time(r["last_heard"]) if r.get("last_heard") else "never"
     # (a region no group is based in has no group to hear from: "last heard from never" beside its
     # 2,000 needs read as a region no one had posted in)

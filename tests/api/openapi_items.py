@@ -114,6 +114,12 @@ def plain_object(props: dict[str, Schema], description: str = "", optional: tupl
             "required": [name for name in props if name not in optional], "properties": props}
 
 
+# Whether a group itself is gone (a region's groups: its profile keeps the region after it left)
+GROUP_GONE = {"type": ["string", "null"], "enum": ["left", "revoked", None],
+              "description": "left: the group has left the network (revoked itself); revoked: it was revoked (or its "
+                             "key forked); null: it is a member"}
+
+
 # When this node last heard from a group, and how (node/views.py heard_from)
 HEARD: dict[str, Schema] = {
     "last_heard": nullable(TIME, "when this node last heard from the group (`heard_by` says how); null: never"),
@@ -335,6 +341,7 @@ def item_schemas() -> dict[str, Schema]:
     region = plain_object({
         "region": REGION, "groups": array(HEX_ID, "the groups whose home region it is"),
         "group_names": array(nullable({"type": "string"}), "their names, in the same order"),
+        "groups_gone": array(GROUP_GONE, "whether each is gone, in the same order"),
         "needs": array(plain_object({"category": field_json(KINDS["need"].field("category")),
                                      "unit": field_json(KINDS["need"].field("unit")), "quantity": COUNT,
                                      "fulfilled": COUNT, "missing": COUNT, **summed,
@@ -370,7 +377,7 @@ def item_schemas() -> dict[str, Schema]:
                         "the parts counted from a bounded number of the newest items (alerts: more than 2,000 "
                         "live, a flood; below that they are all counted; actions: `actions_this_week` counted from "
                         "the soonest of them only)"),
-        "groups_heard": array(plain_object({**_group_ref(), **HEARD}),
+        "groups_heard": array(plain_object({**_group_ref(), **HEARD, "group_gone": GROUP_GONE}),
                               "each group based in the region with when this node last heard from it, the quietest "
                               "first: a group gone silent beside an active one is not hidden by the region's "
                               "`last_heard`")},
