@@ -234,7 +234,9 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
     nowhere (events.effects.reaches_owner): its group could not see it nor decline it.
     `pledged_shared`: of `pledged`, what pledges for chosen groups add. `updated_at`: when the newest
     report, pledge or decline that counts here was made (None: none yet), so that a feed reader
-    shows the entry again when what it says changed (a goal reached), not only its first words."""
+    shows the entry again when what it says changed (a goal reached), not only its first words.
+    `note`: the note of its group's newest report of money raised ("goal reached, thank you: stop
+    sending"), which no list, page nor `show` said."""
     funds = list(funds)
     target = lookup(funds)
     by_fund = _by_ref(updates)
@@ -265,7 +267,8 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
                        "pledged_gone": sum(u.data["pledge"] for u in broken), "pledges_gone": len(broken),
                        "pledged_by": [_pledge(u) for u in pledges], "declined": [_pledge(u) for u in declined],
                        "ended": now is not None and ends is not None and ends < now, "group_gone": gone(f.data["group"]),
-                       "updated_at": max(changes, default=None)})
+                       "updated_at": max(changes, default=None),
+                       "note": reports[-1].data.get("note") if reports else None})
     return result
 
 

@@ -239,6 +239,7 @@ def fundraisers_atom(data: PublicData, base_url: str | None = None) -> bytes:
     for f in data.fundraisers:
         raised = f"{f['raised'] / 100:,.2f} of {f['goal'] / 100:,.2f} {f['currency']} raised ({f['progress']} %)"
         give = f"\nHow to give: {f['how_to_give']}" if f.get("how_to_give") else ""
+        raised += f" ({f['note']})" if f.get("note") else ""  # its group's word with it: "goal reached, thank you"
         _entry(feed, data, f["id"], f["title"], f"{raised}. {f.get('description') or ''}{give}".strip(), f["ts"],
                f["group"], updated=f.get("updated_at"))  # a reader shows it again once more is raised
     return _atom(feed)

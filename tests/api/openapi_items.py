@@ -212,9 +212,10 @@ def item_schemas() -> dict[str, Schema]:
         "ended": {"type": "boolean", "description": "its `ends_at` has passed: it is no longer running"},
         "group_gone": GONE,
         "updated_at": nullable(TIME, "when the newest report of money raised, pledge or decline that counts was made "
-                                     "(null: none yet): what the fundraiser says last changed then")},
+                                     "(null: none yet): what the fundraiser says last changed then"),
+        "note": nullable({"type": "string"}, "the note of its group's newest report of money raised (null: none)")},
         ["raised", "pledged", "progress", "pledges", "pledged_gone", "pledges_gone", "pledged_by",
-         "pledged_shared", "declined", "ended", "group_gone", "updated_at"],
+         "pledged_shared", "declined", "ended", "group_gone", "updated_at", "note"],
         "a fundraiser (running: neither `ended` nor `group_gone`)")
     match = plain_object({"id": said(HEX_ID, "the offer"), "region": REGION, **_group_ref(), "remaining": COUNT,
                           "unit": field_json(KINDS["offer"].field("unit"))})

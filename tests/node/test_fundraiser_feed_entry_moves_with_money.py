@@ -42,3 +42,27 @@ def test_a_goal_reached_moves_the_fundraisers_feed_entry(net: Net, tmp_path: Pat
     assert updated > first_updated  # a feed reader shows the entry again, with the goal reached
     assert data.newest() == now - HOUR  # and the public page's "newest" says when
     assert data.fundraisers[0]["updated_at"] == now - HOUR
+
+
+def test_the_groups_note_on_its_report_is_said(net: Net, tmp_path: Path) -> None:
+    """The note of a fundraiser's newest report ("goal reached, thank you: stop sending") was said by
+    no list, page nor `show`: people went on sending money. Now the read model, `view fundraisers`,
+    `show` and the feed say it."""
+    from node.render import state_text, view_line
+    from node.views import view
+
+    now = now_ms()
+    d = net.device
+    fund = d.sign("fundraiser", {"title": "Bail fund", "goal": 100000, "currency": "EUR", "region": "calais"},
+                  ts=now - 3 * HOUR)
+    d.sign("fundraiser.update", {"fundraiser": fund.id, "raised": 40000, "note": "first week"}, ts=now - 2 * HOUR)
+    d.sign("fundraiser.update", {"fundraiser": fund.id, "raised": 100000, "note": "goal reached: stop sending"},
+           ts=now - HOUR)
+    net.group.sign("group.profile", {"name": "Calais", "region": "calais", "public_feeds": "yes"})
+    log = net.new_log(tmp_path / "c.db")
+    log.ingest(wires(net.group.made + d.made), now=now)
+    [item] = view(log, "fundraisers", now=now)
+    assert item["note"] == "goal reached: stop sending"
+    assert "goal reached: stop sending" in view_line("fundraisers", item, {})
+    assert "its group says: goal reached: stop sending" in state_text("fundraiser", item)
+    assert "goal reached: stop sending" in fundraisers_atom(public_data(log, now)).decode()
