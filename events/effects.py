@@ -216,5 +216,8 @@ def explain(p: Problem, name_of: Callable[[bytes], str]) -> str:
     if p.code == "draw_other_goods":
         return f"that offer is of {words(d['offer'])}, the need of {words(d['need'])}: it cannot cover it"
     if p.code == "draw_other_unit":
-        return f"that offer counts in {words(d['offer'])}, the need in {words(d['need'])}: post the fulfilment in one unit"
+        # (a fulfilment has no unit of its own: it counts in the need's, and draws the offer by the same number)
+        return (f"that offer counts in {words(d['offer'])}, the need in {words(d['need'])}, and a fulfilment counts "
+                f"in the need's unit: record it without the offer ('offer'), in {words(d['need'])}, and give the "
+                "offer a new quantity (offer.update), or withdraw it")
     return p.code

@@ -151,7 +151,10 @@ def _as_updated(row: Row, updates: Sequence[Row], target: Callable[[bytes], Targ
     oldest first by (timestamp, id), so the same on every node whatever order they came in. A start
     moved without a new end moves the end with it; an end left before the start is dropped.
     `status` is "cancelled" or "on"; `moved_from` the first start and place when either changed;
-    `note` the newest update's; `updated_at` when it was last changed."""
+    `note` the newest update's, but of a cancelled action the note of the update that cancelled it
+    (why it is off: two coordinators, one cancelling it, "prefecture ban", the other at once moving
+    it, "moved to the park", had it read "CANCELLED by its group: moved to the park"); `updated_at`
+    when it was last changed."""
     item = {**_public(row), "status": "on", "note": None, "updated_at": None, "moved_from": None}
     first = {"starts_at": item["starts_at"], "place": item.get("place")}
     for u in updates:
@@ -164,7 +167,9 @@ def _as_updated(row: Row, updates: Sequence[Row], target: Callable[[bytes], Targ
         for name in ("ends_at", "place", "status"):
             if name in u.data:
                 item[name] = u.data[name]
-        item["note"], item["updated_at"] = u.data.get("note"), u.data["ts"]
+        if item["status"] != "cancelled" or "status" in u.data:
+            item["note"] = u.data.get("note")
+        item["updated_at"] = u.data["ts"]
     if item.get("ends_at") is not None and item["ends_at"] < item["starts_at"]:
         del item["ends_at"]
     if (item["starts_at"], item.get("place")) != (first["starts_at"], first["place"]):
@@ -227,7 +232,11 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
     of its group to that fundraiser, earlier and later ones alike. `pledges_gone` counts the pledges
     in `pledged_gone`. A pledge for chosen groups only that leaves out the fundraiser's group counts
     nowhere (events.effects.reaches_owner): its group could not see it nor decline it.
-    `pledged_shared`: of `pledged`, what pledges for chosen groups add."""
+    `pledged_shared`: of `pledged`, what pledges for chosen groups add. `updated_at`: when the newest
+    report, pledge or decline that counts here was made (None: none yet), so that a feed reader
+    shows the entry again when what it says changed (a goal reached), not only its first words.
+    `note`: the note of its group's newest report of money raised ("goal reached, thank you: stop
+    sending"), which no list, page nor `show` said."""
     funds = list(funds)
     target = lookup(funds)
     by_fund = _by_ref(updates)
@@ -251,12 +260,15 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
         broken = [u for u in offered if gone(u.data["group"]) and u.data["group"] not in barred]
         goal = f.data["goal"]
         ends = f.data.get("ends_at")
+        changes = [u.data["ts"] for u in (*reports, *offered, *refused)]
         result.append({**_public(f), "raised": raised, "pledged": sum(u.data["pledge"] for u in pledges),
                        "pledged_shared": sum(u.data["pledge"] for u in pledges if u.data.get("shared_with")),
                        "progress": raised * 100 // goal, "pledges": len(pledges),
                        "pledged_gone": sum(u.data["pledge"] for u in broken), "pledges_gone": len(broken),
                        "pledged_by": [_pledge(u) for u in pledges], "declined": [_pledge(u) for u in declined],
-                       "ended": now is not None and ends is not None and ends < now, "group_gone": gone(f.data["group"])})
+                       "ended": now is not None and ends is not None and ends < now, "group_gone": gone(f.data["group"]),
+                       "updated_at": max(changes, default=None),
+                       "note": reports[-1].data.get("note") if reports else None})
     return result
 
 

@@ -76,18 +76,31 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
                for u in store.rows(SUPPORT_OFFER_UPDATE, refs=[fields["offer"]])):
             raise EffectRefused("that support offer was already withdrawn, and a withdrawal is final: publish a new "
                                 "support offer if it is wanted again", "offer")
-    elif kind == "action.update" and "ends_at" in fields and "starts_at" not in fields:
-        item = action_item(Held(log.store, log.trust), fields["action"])  # (None: for chosen groups)
-        starts = item["starts_at"] if item is not None else None
-        if starts is not None and fields["ends_at"] < starts:
-            raise EffectRefused(f"that end is before the action's start ({local_time(starts)}): give its new start "
-                                "too ('starts_at') to move it", "ends_at")
+    elif kind == "action.update":
+        _check_action_update(log, fields)
     elif kind == "alert.update":
         cleared = [u for u in store.rows(ALERT_UPDATE, refs=[fields["alert"]])
                    if u.data.get("status") == "all_clear" and u.data["group"] == group]
         if cleared:
             raise EffectRefused(f"that alert was cleared on {local_time(cleared[0].data['ts'])}; an all clear is "
                                 "final (post a new alert if it starts again)", "alert")
+
+
+def _check_action_update(log: EventLog, fields: dict[str, Any]) -> None:
+    """An end moved before the action's start is refused; so is a move of a cancelled action that
+    does not say its status: it stays cancelled (only 'on' puts it back), and the network read
+    "CANCELLED by its group: new date" when a group that had called a march off gave it a new date."""
+    item = action_item(Held(log.store, log.trust), fields["action"])  # (None: for chosen groups)
+    if item is None:
+        return
+    if "ends_at" in fields and "starts_at" not in fields and fields["ends_at"] < item["starts_at"]:
+        raise EffectRefused(f"that end is before the action's start ({local_time(item['starts_at'])}): give its new "
+                            "start too ('starts_at') to move it", "ends_at")
+    moved = [name for name in ("starts_at", "ends_at", "place") if name in fields]
+    if item["status"] == "cancelled" and moved and "status" not in fields:
+        raise EffectRefused(f"that action is CANCELLED, and a move alone leaves it cancelled: give its status too "
+                            f"('status'): on, to put it back on {'at the new time' if moved != ['place'] else 'there'}, "
+                            "or cancelled, to keep it off", "status")
 
 
 def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int) -> None:

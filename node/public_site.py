@@ -228,14 +228,9 @@ def actions_atom(data: PublicData, base_url: str | None = None, region: str | No
         when = public_time(a["starts_at"])
         place = f", {a['place']}" if a.get("place") else ""
         text = f"{when} — {a['region']}{place}. {a.get('description') or ''}".strip()
-        title, was = _titled(a), a.get("moved_from")
-        if a.get("status") == "cancelled":  # (its group cancelled it: action.update)
-            text = f"CANCELLED by its group. {a.get('note') or ''}\n{text}".strip()
-        elif was:  # moved by its group: a reader who saw the first entry must learn the new time or place
-            before = public_time(was["starts_at"]) + (f", {was['place']}" if was.get("place") else "")
-            title = f"MOVED: {a['title']}"
-            text = f"MOVED by its group (it was {before}). {a.get('note') or ''}\n{text}".strip()
-        _entry(feed, data, a["id"], title, text, a["ts"], a["group"], a.get("link"), a.get("updated_at"))
+        title, changed = _changed(a)
+        _entry(feed, data, a["id"], title, f"{changed}\n{text}".strip(), a["ts"], a["group"], a.get("link"),
+               a.get("updated_at"))
     return _atom(feed)
 
 
@@ -244,14 +239,25 @@ def fundraisers_atom(data: PublicData, base_url: str | None = None) -> bytes:
     for f in data.fundraisers:
         raised = f"{f['raised'] / 100:,.2f} of {f['goal'] / 100:,.2f} {f['currency']} raised ({f['progress']} %)"
         give = f"\nHow to give: {f['how_to_give']}" if f.get("how_to_give") else ""
+        raised += f" ({f['note']})" if f.get("note") else ""  # its group's word with it: "goal reached, thank you"
         _entry(feed, data, f["id"], f["title"], f"{raised}. {f.get('description') or ''}{give}".strip(), f["ts"],
-               f["group"])
+               f["group"], updated=f.get("updated_at"))  # a reader shows it again once more is raised
     return _atom(feed)
 
 
-def _titled(action: dict[str, Any]) -> str:
-    """An action's title, said CANCELLED when its group cancelled it (action.update)."""
-    return f"CANCELLED: {action['title']}" if action.get("status") == "cancelled" else action["title"]
+def _changed(action: dict[str, Any]) -> tuple[str, str]:
+    """An action's title, and what its group changed in words ("" if nothing), as the Atom feed and
+    the calendars both say it: CANCELLED, with its group's note, or MOVED, with where and when it was
+    before. A reader who saw the first entry, or added the event to a calendar, must learn that it
+    is off or moved: the calendars said neither a move nor why an action was cancelled, and an
+    event of a subscribed calendar moved to another day without a word."""
+    note = action.get("note") or ""
+    if action.get("status") == "cancelled":  # (its group cancelled it: action.update)
+        return f"CANCELLED: {action['title']}", f"CANCELLED by its group. {note}".strip()
+    if was := action.get("moved_from"):
+        before = public_time(was["starts_at"]) + (f", {was['place']}" if was.get("place") else "")
+        return f"MOVED: {action['title']}", f"MOVED by its group (it was {before}). {note}".strip()
+    return action["title"], ""
 
 
 # --- iCalendar --------------------------------------------------------------------------------------
@@ -269,7 +275,8 @@ def actions_ics(data: PublicData, region: str | None = None) -> bytes:
             continue
         item = Event()
         item.add("uid", f"{a['id'].hex()}@solnet")
-        item.add("summary", _titled(a))
+        title, changed = _changed(a)
+        item.add("summary", title)
         item.add("dtstamp", moments.utc(a.get("updated_at") or a["ts"]))
         if a.get("status") == "cancelled":  # a calendar app strikes it out where it was added
             item.add("status", "CANCELLED")
@@ -281,7 +288,8 @@ def actions_ics(data: PublicData, region: str | None = None) -> bytes:
         where = ", ".join(x for x in (a.get("place"), a["region"]) if x)
         item.add("location", where)
         group = data.names.get(a["group"]) or "a group of the network"
-        item.add("description", f"{a.get('description') or ''}\n\n{a['type'].replace('_', ' ')}, by {group}".strip())
+        said = (changed, a.get("description"), f"{a['type'].replace('_', ' ')}, by {group}")
+        item.add("description", "\n\n".join(x for x in said if x))
         item.add("categories", [a["type"].replace("_", " ")])
         if a.get("link"):
             item.add("url", a["link"])

@@ -314,7 +314,8 @@ def state_text(kind: str, state: dict[str, Any]) -> str:
         return state["status"] + (f" — {steps}" if steps else "") + gone_mark(state)
     if kind == "fundraiser":
         said = (f"raised {money(state['raised'], state['currency'])} of {money(state['goal'], state['currency'])} "
-                f"({state['progress']}%), pledged {money(state['pledged'], state['currency'])}")
+                f"({state['progress']}%), pledged {money(state['pledged'], state['currency'])}"
+                + (f"; its group says: {state['note']}" if state.get("note") else ""))
         if state.get("group_gone"):
             return f"{said}; {GONE_WORDS[state['group_gone']]}"
         return f"{said}; ENDED" if state.get("ended") else said
@@ -548,6 +549,7 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         until = (f", ENDED {local_time(ends)}" if item.get("ended") else f", until {local_time(ends)}") if ends else ""
         return (f"[{bar}] {item['progress']:>3}%  {item['title']} — raised {money(item['raised'], item['currency'])} of "
                 f"{money(item['goal'], item['currency'])}, pledged {money(item['pledged'], item['currency'])}"
+                + (f" (its group says: {item['note']})" if item.get("note") else "")
                 # pledges nobody remains to honour: not in "pledged", said apart so the group counts without them
                 + (f" (not counting {money(item['pledged_gone'], item['currency'])} pledged by groups no longer in "
                    "the network)" if item.get("pledged_gone") else "") + _declined_text(item, group_names)
@@ -701,7 +703,9 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     """One region of `solnet view regions`: what it needs, can give and take, plans, raised, and
     when it was last heard from; what comes from events for chosen groups only says so (the next
     action with whom it is shared), as every other view does."""
-    names = ", ".join(n for n in r.get("group_names") or () if n) or "no group based there"
+    gone = r.get("groups_gone") or [None] * len(r.get("group_names") or ())
+    names = ", ".join(n + (f" ({TAKER_GONE_WORDS[g]})" if g else "")
+                      for n, g in zip(r.get("group_names") or (), gone) if n) or "no group based there"
     heard = local_time(r["last_heard"]) if r.get("last_heard") else "never"
     # (a region no group is based in has no group to hear from: "last heard from never" beside its
     # 2,000 needs read as a region no one had posted in)

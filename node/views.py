@@ -644,11 +644,15 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
             groups=group_ids, capped=capped))
     for summary in out:
         summary["group_names"] = [(names or {}).get(g) for g in summary["groups"]]
+        # (a group that left or was revoked keeps its profile's region: "DOVER — Dover; last heard
+        # from 14:00" read as a group there to send goods to or to call)
+        summary["groups_gone"] = [log.gone(g) for g in summary["groups"]]
         # each group apart, the quietest first: a raided group gone silent beside an active one was
         # hidden by the region's latest
         summary["groups_heard"] = sorted(
             ({"group": g, "last_heard": heard.get(g, (None, None))[0],  # (`named` adds its group_name)
-              "heard_by": heard.get(g, (None, None))[1]} for g in summary["groups"]),
+              "heard_by": heard.get(g, (None, None))[1], "group_gone": gone}
+             for g, gone in zip(summary["groups"], summary["groups_gone"])),
             key=lambda h: (h["last_heard"] or 0, h["group"]))
     return out
 

@@ -114,6 +114,12 @@ def plain_object(props: dict[str, Schema], description: str = "", optional: tupl
             "required": [name for name in props if name not in optional], "properties": props}
 
 
+# Whether a group itself is gone (a region's groups: its profile keeps the region after it left)
+GROUP_GONE = {"type": ["string", "null"], "enum": ["left", "revoked", None],
+              "description": "left: the group has left the network (revoked itself); revoked: it was revoked (or its "
+                             "key forked); null: it is a member"}
+
+
 # When this node last heard from a group, and how (node/views.py heard_from)
 HEARD: dict[str, Schema] = {
     "last_heard": nullable(TIME, "when this node last heard from the group (`heard_by` says how); null: never"),
@@ -165,7 +171,8 @@ def _action_state() -> dict[str, Schema]:
         "status": {"type": "string", "enum": list(ACTION_STATUS),
                    "description": "cancelled: its group called it off (it stays listed until it would have ended, "
                                   "never counted as upcoming); on: it takes place"},
-        "note": nullable({"type": "string"}, "the note of its group's newest update (why it was moved or cancelled)"),
+        "note": nullable({"type": "string"}, "the note of its group's newest update (why it was moved); of a cancelled "
+                                             "action, that of the update that cancelled it (why it is off)"),
         "updated_at": nullable(TIME, "when its group last moved or cancelled it (null: never)"),
         "moved_from": nullable(plain_object({"starts_at": said(TIME, "its first start"),
                                              "place": nullable({"type": "string"}, "its first place")}),
@@ -203,9 +210,12 @@ def item_schemas() -> dict[str, Schema]:
                                          "one pledge declines every pledge of that group to the fundraiser, made "
                                          "before or after"),
         "ended": {"type": "boolean", "description": "its `ends_at` has passed: it is no longer running"},
-        "group_gone": GONE}, ["raised", "pledged", "progress", "pledges", "pledged_gone", "pledges_gone", "pledged_by",
-                              "pledged_shared", "declined", "ended",
-                              "group_gone"],
+        "group_gone": GONE,
+        "updated_at": nullable(TIME, "when the newest report of money raised, pledge or decline that counts was made "
+                                     "(null: none yet): what the fundraiser says last changed then"),
+        "note": nullable({"type": "string"}, "the note of its group's newest report of money raised (null: none)")},
+        ["raised", "pledged", "progress", "pledges", "pledged_gone", "pledges_gone", "pledged_by",
+         "pledged_shared", "declined", "ended", "group_gone", "updated_at", "note"],
         "a fundraiser (running: neither `ended` nor `group_gone`)")
     match = plain_object({"id": said(HEX_ID, "the offer"), "region": REGION, **_group_ref(), "remaining": COUNT,
                           "unit": field_json(KINDS["offer"].field("unit"))})
@@ -332,6 +342,7 @@ def item_schemas() -> dict[str, Schema]:
     region = plain_object({
         "region": REGION, "groups": array(HEX_ID, "the groups whose home region it is"),
         "group_names": array(nullable({"type": "string"}), "their names, in the same order"),
+        "groups_gone": array(GROUP_GONE, "whether each is gone, in the same order"),
         "needs": array(plain_object({"category": field_json(KINDS["need"].field("category")),
                                      "unit": field_json(KINDS["need"].field("unit")), "quantity": COUNT,
                                      "fulfilled": COUNT, "missing": COUNT, **summed,
@@ -367,7 +378,7 @@ def item_schemas() -> dict[str, Schema]:
                         "the parts counted from a bounded number of the newest items (alerts: more than 2,000 "
                         "live, a flood; below that they are all counted; actions: `actions_this_week` counted from "
                         "the soonest of them only)"),
-        "groups_heard": array(plain_object({**_group_ref(), **HEARD}),
+        "groups_heard": array(plain_object({**_group_ref(), **HEARD, "group_gone": GROUP_GONE}),
                               "each group based in the region with when this node last heard from it, the quietest "
                               "first: a group gone silent beside an active one is not hidden by the region's "
                               "`last_heard`")},
