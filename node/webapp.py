@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from node import api, dashboard
+from node.cross_site import refusing_cross_site, same_origin_only
 from node.dashboard import DashboardOptions
 from node.hello_budget import RETRY_AFTER_S, HelloBudget
 from node.heap_trim import HeapTrim
@@ -46,8 +47,10 @@ def create_app(node: ServedNode, options: AppOptions | None = None) -> web.Appli
     failures = FailureLog(guard)
     # The guard's middleware first: it tells the listener which connections are being answered. Then
     # the last resort, so that no exception reaches aiohttp (which would log the sender's address).
+    # Then another site's page's requests (node/cross_site.py): refused before any handler's work.
     app = web.Application(client_max_size=MAX_REQUEST_BYTES,
-                          middlewares=[guard.track_requests, failures.last_resort, plain_bodies])
+                          middlewares=[guard.track_requests, failures.last_resort,
+                                       refusing_cross_site(lambda path: path == SYNC_PATH), plain_bodies])
     app[NODE] = node
     app[GUARD] = guard
     app[FAILURES] = failures
@@ -58,6 +61,7 @@ def create_app(node: ServedNode, options: AppOptions | None = None) -> web.Appli
     app.cleanup_ctx.append(_node_lifecycle)
     app.on_shutdown.append(_close_links)
     app.on_response_prepare.append(_no_server_name)
+    app.on_response_prepare.append(same_origin_only)
     app[HEAP_TRIM] = HeapTrim()  # what a page freed goes back to the system after it (a Pi's 80 MiB)
     app.on_response_prepare.append(_trim_after)
     app.on_cleanup.append(_stop_trimming)

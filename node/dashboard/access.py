@@ -74,8 +74,11 @@ def cookie_names(host: str) -> CookieNames:
     Host is the visitor's to write, so a name keyed by the device key was one any outsider could have
     made a node show at any of its addresses (asking its clearnet port with an onion address as
     Host), and a node at two addresses, or moved to a new one, was recognised by it (until
-    2026-12-05). A name anyone can work out from the Host says nothing of the node."""
-    tag = hashlib.blake2b(host.lower().encode(), digest_size=6, person=COOKIE_PURPOSE).hexdigest()
+    2026-12-05). A name anyone can work out from the Host says nothing of the node. The Host as it was
+    sent: aiohttp keeps bytes that are not UTF-8 as surrogate escapes, and a plain encode() failed every
+    page of the dashboard for such a Host (a 500, and an ERROR line per page anyone could ask for)."""
+    tag = hashlib.blake2b(host.lower().encode("utf-8", "surrogateescape"), digest_size=6,
+                          person=COOKIE_PURPOSE).hexdigest()
     return CookieNames("solnet_session_" + tag, "solnet_browser_" + tag)
 
 
