@@ -520,13 +520,10 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         raise ApiError(500, "internal", f"the event {event.id.hex()} was stored and goes to peers, but the node failed "
                        f"to read it back (its log says why); GET {PREFIX}/events/{event.id.hex()} shows it; do not "
                        "publish it again")
-    # Published all the same, as `solnet publish` does; the client is told what a person would be
-    twice = await node.db(twice_recorded, node.log, event) if event.kind == "need.fulfil" else None
-    behind = await node.db(publishing.behind_a_step_stamped_ahead, node.log, event)  # another device's, stamped after
-    moved = await node.db(as_moved_by, node.log, event) if event.kind == "action.update" else None  # (its end as listed)
+    answer, twice, behind, moved = out
     warnings = [w for w in (past_action_warning(body.kind, body.texts, event.id.hex(), now_ms(), body.time_zone, moved),
                             twice, behind) if w is not None]
-    return json_response({"event": out, "warnings": warnings}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
+    return json_response({"event": answer, "warnings": warnings}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
 
 
 def _offline_field(message: str) -> str:
@@ -540,10 +537,19 @@ def _offline_field(message: str) -> str:
             "since; if one has, every node freezes this device")
 
 
-def _read_back(node: WebNode, event: Event) -> dict[str, Any] | Exception:
-    """The answer to a publish, or what reading it raised (the event is stored either way)."""
+def _read_back(node: WebNode, event: Event) -> tuple[dict[str, Any], str | None, str | None, Any] | Exception:
+    """The answer to a publish, or what reading it raised (the event is stored either way): the event
+    as stored, and what the client is told besides, as `solnet publish` tells it (published all the
+    same): a delivery the other group recorded too, a step behind another device's stamped after it,
+    an action's end as listed (moved with its start). All read here, in the database thread's turn
+    that stored it: one hand-over between the loop and that thread per publish, where each of these
+    reads cost one more."""
     try:
-        return _one_event(node, event.id.hex(), False)
+        log = node.log
+        twice = twice_recorded(log, event) if event.kind == "need.fulfil" else None
+        behind = publishing.behind_a_step_stamped_ahead(log, event)
+        moved = as_moved_by(log, event) if event.kind == "action.update" else None
+        return _one_event(node, event.id.hex(), False), twice, behind, moved
     except Exception as exc:  # a bug in showing it: the client still learns the event was stored
         return exc
 
