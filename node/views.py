@@ -672,12 +672,11 @@ def heard_from(log: Held, peers: list[dict[str, Any]]) -> dict[bytes, tuple[int,
     time is stored); or "sync", this node's last complete sync with one of its devices (this node's
     clock: `peers`, node.status.peer_list or a running node's peer_views)."""
     heard: dict[bytes, tuple[int, str]] = {}
-    for key, member in list(log.trust.members.items()):
-        if member.role not in ("device", "group"):
-            continue
-        newest = log.store.events_page(author=key, limit=1)
-        if newest and newest[0].ts > heard.get(member.group, (0,))[0]:
-            heard[member.group] = (newest[0].ts, "event")
+    members = [(key, member) for key, member in list(log.trust.members.items()) if member.role in ("device", "group")]
+    stamps = log.store.newest_stamps([key for key, _ in members])
+    for key, member in members:
+        if key in stamps and stamps[key] > heard.get(member.group, (0,))[0]:
+            heard[member.group] = (stamps[key], "event")
     for p in peers:
         device = p.get("device")
         member = log.trust.member(bytes.fromhex(device)) if isinstance(device, str) and len(device) == 64 else None
