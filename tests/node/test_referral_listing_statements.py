@@ -18,6 +18,7 @@ from events.genesis import make_genesis
 from events.projections import ACTION, ALERT, NEED, OFFER, MemoryTables, Row
 from node.dashboard import pages
 from node.log import EventLog, now_ms
+from node.store import projections
 from node.views import heard_from, reader_of, view
 from node_fixtures import Author, Net, device_vouch, wires
 
@@ -137,6 +138,9 @@ def test_each_groups_first_rows_and_every_listing_are_those_read_a_group_at_a_ti
                 got = _by_group(store.rows_of_each_group(table, **asked))
                 assert got == _by_group(_first_of_each(memory, table, **asked)), (table, asked)
                 assert got, (table, asked)
+                with monkeypatch.context() as m:  # (the groups bound in several statements)
+                    m.setattr(projections, "GROUPS_A_STATEMENT", 7)
+                    assert _by_group(store.rows_of_each_group(table, **asked)) == got
 
     def listings() -> list[Any]:
         out: list[Any] = []
