@@ -144,6 +144,9 @@ def _shares_of_entries(entries: list[tuple[Any, int, int | None]], room: int) ->
     of its items among the first `room` of their turns, as `most_turns` says."""
     if room <= 0:
         return {name: 0 for name, _, _ in entries}
+    if len(entries) == 1:  # (no other entry's turns come before its own: all of the room; a group
+        # with none below it, most of a referral network's, is asked this once a listing)
+        return {entries[0][0]: room}
     sizes = sorted(n for _, n, _ in entries)
     by_first = sorted((f, n) for _, n, f in entries if f is not None)
     firsts = [f for f, _ in by_first]

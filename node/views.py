@@ -162,21 +162,21 @@ class Held:
             known: dict[Any, list[int]] = {}
             for i, r in enumerate(items):
                 known.setdefault(r.data["group"], []).append(i)
-            wanted: dict[int, list[Any]] = {}
+            wanted: dict[Any, int] = {}  # of each group to read further, how far
             for line, gs in lineage_groups.items():
                 for g, most_of_g in fair_share.most_turns(known, gs, parent, most[line]).items():
                     bound[g] = min(bound.get(g, most_of_g), most_of_g)
                     n = len(known.get(g, ()))
                     ask = min(step, quota, bound[g])
                     if g not in done and n < ask and (step > 1 or n == 0):
-                        wanted.setdefault(ask, []).append(g)
-            for ask, gs in wanted.items():
-                got = self.store.rows_of_each_group(table, per_group=ask, places=self.places,
-                                                    **{**where, "groups": sorted(gs)})
+                        wanted[g] = ask
+            if wanted:  # (read together, each group as far as it is asked: one walk of them all)
+                got = self.store.rows_of_each_group(table, per_group=max(wanted.values()), places=self.places,
+                                                    each=wanted, **where)
                 held += [r for r in got if r.key not in have]
                 have |= {r.key for r in got}
                 ofs = Counter(r.data["group"] for r in got)
-                done |= {g for g in gs if ofs[g] < ask}
+                done |= {g for g, ask in wanted.items() if ofs[g] < ask}
         return held[len(rows):], read
 
     def gone(self, group: bytes) -> str | None:
@@ -676,12 +676,11 @@ def heard_from(log: Held, peers: list[dict[str, Any]]) -> dict[bytes, tuple[int,
     time is stored); or "sync", this node's last complete sync with one of its devices (this node's
     clock: `peers`, node.status.peer_list or a running node's peer_views)."""
     heard: dict[bytes, tuple[int, str]] = {}
-    for key, member in list(log.trust.members.items()):
-        if member.role not in ("device", "group"):
-            continue
-        newest = log.store.events_page(author=key, limit=1)
-        if newest and newest[0].ts > heard.get(member.group, (0,))[0]:
-            heard[member.group] = (newest[0].ts, "event")
+    members = [(key, member) for key, member in list(log.trust.members.items()) if member.role in ("device", "group")]
+    stamps = log.store.newest_stamps([key for key, _ in members])
+    for key, member in members:
+        if key in stamps and stamps[key] > heard.get(member.group, (0,))[0]:
+            heard[member.group] = (stamps[key], "event")
     for p in peers:
         device = p.get("device")
         member = log.trust.member(bytes.fromhex(device)) if isinstance(device, str) and len(device) == 64 else None

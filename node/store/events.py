@@ -264,6 +264,18 @@ class EventTables(StoreBase):
         return max([self._one("SELECT n FROM events WHERE a=? ORDER BY seq DESC LIMIT 1", (a,)) or 0
                     for a in found], default=0)
 
+    def newest_stamps(self, authors: Sequence[bytes]) -> dict[bytes, int]:
+        """Of each of `authors` with a stored event, the timestamp of its newest (by seq, as
+        `events_page(author=...)` gives it first): one statement per 500 authors, each a walk of its
+        (a, seq) index with LIMIT 1 (one statement an author made a desk of 400 groups read 800)."""
+        found: dict[bytes, int] = {}
+        for i in range(0, len(authors), 500):
+            chunk = list(authors[i: i + 500])
+            found.update((key, ts) for key, ts in self._x(
+                "SELECT v.column1, (SELECT e.ts FROM events e WHERE e.a=(SELECT k FROM keys WHERE key=v.column1)"
+                f" ORDER BY e.seq DESC LIMIT 1) FROM (VALUES {','.join(['(?)'] * len(chunk))}) v", chunk) if ts is not None)
+        return found
+
     # --- by id ----------------------------------------------------------------------------------
     def known(self, ids: list[bytes]) -> dict[bytes, int]:
         """The ids among `ids` that are stored, with their body state."""

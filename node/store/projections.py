@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import heapq
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice
 from typing import Any
@@ -16,6 +16,7 @@ import msgpack
 from events.format import Event, Header
 from events.projections import FUNDRAISER, NEED, OFFER, PROFILE, SUPPORT_OFFER, TABLES, Drop, Row, project
 from node.store.base import UNKNOWN
+from node.store.each_group import GROUPS_A_STATEMENT, each_group_walks
 from node.store.errors import translate
 from node.store.rows import ProjectionDumpRow
 from node.store.schema import LAPSE_LAG_MS, LAPSE_MARK, LAPSING_TBLS, MAY_LAPSE, by_ids, id_number
@@ -304,17 +305,21 @@ class ProjectionTables(TrustTables):
     def rows_of_each_group(self, table: str, *, order: str, per_group: int, region: str | None = None,
                            t_from: int | None = None, t_before: int | None = None,
                            skip: Iterable[bytes] = (), groups: Iterable[bytes] | None = None,
-                           public: bool = False, places: dict[tuple[int | str, ...], list] | None = None) -> list[Row]:
+                           public: bool = False, places: dict[tuple[int | str, ...], list] | None = None,
+                           each: Mapping[bytes, int] | None = None) -> list[Row]:
         """The first `per_group` rows of each group in `table`, in `order` ("t", "latest" or
         "newest", as `rows`), in a time window, in `region` if one is given; not of the groups in
         `skip` (their first rows are known already). For a capped listing whose first rows come
         from one group (a member flooding needs or actions), so that the others' still show.
-        Index walks with LIMIT (proj_by_group, proj_by_group_time): one per group (one per region
-        of the group without `region`), so its cost follows the groups and regions, never the
-        rows of a flood. `groups`: of those groups only, `public`: the public rows only (as `rows`).
-        `places`: where the groups' rows lie, kept by the caller for the listings of one page or
-        request (the coordinator's desk lists each table in each region): each found once, by loose
-        index scans, and a region's listing walks only the groups with rows there."""
+        Index walks with LIMIT (proj_by_group, proj_by_group_time): one per group and region, so
+        its cost follows the groups and regions, never the rows of a flood; all of them in one
+        statement (node/store/each_group.py) per side (open, lapsed) and GROUPS_A_STATEMENT groups,
+        so the statements do not grow with the groups either. `groups`: of those groups only,
+        `public`: the public rows only (as `rows`). `places`: where the groups' rows lie, kept by
+        the caller for the listings of one page or request (the coordinator's desk lists each
+        table in each region): the groups with rows in the table, found once by a loose index scan.
+        `each`: of those groups alone (for `groups`), the first `each[g]` rows of each (at most
+        `per_group`), read together."""
         places = {} if places is None else places
         tbl = _TBL[table]
         column, walk = _walk(order)
@@ -322,29 +327,29 @@ class ProjectionTables(TrustTables):
             raise ValueError("rows of each group need an order")
         windows = _walk_windows(tbl, t_from, t_before, order, public)
         skipped = self._key_numbers(skip)
-        chosen: list[tuple[int, int]] = []
-        walks: list[sqlite3.Cursor] = []
+        # Of each group, its walks' rows: by (side, region, window), in the order its walks were
+        # merged when each was a statement of its own (ties, if any, go as they went then).
+        walked: dict[int, dict[tuple[int, bool, str, int], list[tuple[Any, ...]]]] = {}
         with self._snapshot():
             sides = self._sides(tbl, t_from)
+            if each is not None:
+                groups = each
+                how_many = {self._find_k(g): min(n, per_group) for g, n in each.items()}
+            keys = [g for g in (self._groups_of(tbl, places, sides) if groups is None
+                                else sorted(self._key_numbers(groups))) if g not in skipped]
             try:
-                for g in self._groups_of(tbl, places, sides) if groups is None else sorted(self._key_numbers(groups)):
-                    if g in skipped:
-                        continue
-                    for side in sides:
-                        for reg in self._group_regions(tbl, g, region, places, side):
-                            for where, args in windows:
-                                walks.append(self._x(
-                                    f"SELECT p.n, {column}, p.vid FROM proj p WHERE {' AND '.join(where)} AND {side} "
-                                    f"AND p.g=? AND p.region IS ?{walk} LIMIT ?", (*args, g, reg, per_group)))
-                    chosen += [(c[0], c[2]) for c in islice(_merged(walks, order), per_group)]
-                    for cursor in walks:
-                        cursor.close()
-                    walks = []
+                for s, side in enumerate(sides):
+                    for i in range(0, len(keys), GROUPS_A_STATEMENT):
+                        sql, args = each_group_walks(_tbl_is(tbl), side, column, walk, windows,
+                                                     keys[i: i + GROUPS_A_STATEMENT], region, per_group)
+                        for g, reg, w, n, at, vid in self._x(sql, args):
+                            walked.setdefault(g, {}).setdefault((s, reg is None, reg or "", w), []).append((n, at, vid))
             except sqlite3.Error as exc:
                 raise translate(exc, self.path) from exc
-            finally:
-                for cursor in walks:
-                    cursor.close()
+            chosen: list[tuple[int, int]] = []
+            for g in keys:
+                walks = [_in_walk_order(found, order) for _, found in sorted(walked.get(g, {}).items())]
+                chosen += [(c[0], c[2]) for c in islice(_merged(walks, order), per_group if each is None else how_many[g])]
             return self._rows_at(chosen)
 
     def _groups_of(self, tbl: int, places: dict[tuple[int | str, ...], list], sides: Sequence[str]) -> list[int]:
@@ -535,7 +540,13 @@ def _walk(order: str | None) -> tuple[str | None, str]:
     return column, f" ORDER BY {column} {way}, p.vid {way}, p.n {way}" if column else ""
 
 
-def _merged(walks: list[sqlite3.Cursor], order: str | None) -> Iterable[tuple]:
+def _in_walk_order(found: list[tuple[Any, ...]], order: str | None) -> list[tuple[Any, ...]]:
+    """(n, ordering column, vid) rows of one walk in the order its ORDER BY (`_walk`) gives them
+    (SQL sorts NULL first, so last in a descending walk)."""
+    return sorted(found, key=lambda c: (c[1] is not None, c[1] or 0, c[2], c[0]), reverse=order != "t")
+
+
+def _merged(walks: Sequence[Iterable[tuple]], order: str | None) -> Iterable[tuple]:
     """The (n, ordering column, vid) rows of several index walks in `order`, merged as they go:
     SQLite steps each walk only as far as the merge takes rows from it."""
     if order is None or len(walks) == 1:
