@@ -1575,8 +1575,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     from crypto.stream import SealedReader
     from node.bundle import import_bundle, is_sealed
     from node.outcome import PENDING, REJECTED
-    from node import chain_gate
+    from node import chain_gate, sync_mark
     home = home_of(args)
+    # Held until this process ends, from before the database is opened: the panic wipe stops an import
+    sync_mark.hold(home.path, sync_mark.IMPORT_FILE)
     log = home.log()
     config = home.config()
     device, own_keys = bytes.fromhex(config.device_id), (bytes.fromhex(config.device_id), bytes.fromhex(config.group_id))
@@ -2281,7 +2283,8 @@ def cmd_wipe(args: argparse.Namespace) -> int:
             print("Nothing was wiped.")
             return EXIT_REFUSED
     report = wipe(home, everything=args.all)
-    emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid, "stopped_sync_pid": report.stopped_sync_pid, "files_destroyed": report.files_destroyed,
+    emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid, "stopped_sync_pid": report.stopped_sync_pid,
+                "stopped_import_pid": report.stopped_import_pid, "files_destroyed": report.files_destroyed,
                 "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
                 "everything": report.everything, "seconds": round(report.seconds, 3), "failed": report.failed,
                 "passphrase_file": report.passphrase_file, "passphrase_file_left": report.passphrase_file_left,

@@ -817,6 +817,9 @@ def wipe_text(report: Any, home: str) -> str:
         lines.append(f"  stopped the node that was running on it (pid {report.stopped_pid})")
     if report.stopped_sync_pid:
         lines.append(f"  stopped the `solnet sync` that was running on it (pid {report.stopped_sync_pid})")
+    if report.stopped_import_pid:
+        lines.append(f"  stopped the `solnet import` that was running on it (pid {report.stopped_import_pid}), so that "
+                     "it stores nothing more of its bundle")
     failed_keystore = any(f.startswith("keystore ") for f in report.failed)
     lines.append("  keystore: overwritten and deleted" if "keystore" in report.files_destroyed else
                  "  keystore: COULD NOT be destroyed (the disk fails)" if failed_keystore else

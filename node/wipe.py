@@ -57,6 +57,7 @@ from node.store.local import forget_private_raw
 class WipeReport:
     stopped_pid: int | None = None
     stopped_sync_pid: int | None = None  # a one-shot `solnet sync` on the home, stopped too
+    stopped_import_pid: int | None = None  # a `solnet import` on the home, stopped too
     files_destroyed: list[str] = field(default_factory=list)
     private_parts_dropped: int = 0
     peers_forgotten: int = 0
@@ -180,8 +181,21 @@ def _stop_one_shot_sync(home: Home) -> int | None:
     """SIGTERM the one-shot `solnet sync` running on this home, if one is (node/sync_mark.py: the
     holder of its flock, so no reused pid); its pid. It holds the unlocked keys too, and stores what
     the wipe is destroying: the wipe stopped only the node."""
+    return _stop_mark_holder(home, sync_mark.SYNC_FILE)
+
+
+def stop_import(home: Home, report: WipeReport) -> None:
+    """SIGTERM the `solnet import` running on this home, if one is (its mark, node/sync_mark.py).
+    It holds the database open and stores a bundle's events (sealed parts, nodes' addresses) for as
+    long as it runs: at its bundle passphrase prompt, or through a large bundle for minutes, it
+    stored them into the database after the wipe had dropped its private parts and peer list. A
+    running node's dashboard wipe calls this too, before the database's part."""
+    report.stopped_import_pid = _stop_mark_holder(home, sync_mark.IMPORT_FILE)
+
+
+def _stop_mark_holder(home: Home, mark: str) -> int | None:
     try:
-        pid = sync_mark.holder(home.path)
+        pid = sync_mark.holder(home.path, mark)
     except OSError:
         return None
     return _stop(pid) if pid else None
@@ -223,6 +237,7 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
     report = WipeReport(everything=everything)
     report.stopped_pid = _stop_running_node(home)
     report.stopped_sync_pid = _stop_one_shot_sync(home)
+    stop_import(home, report)
     destroy_keys(home, report)
     wipe_data(home, report)
     report.seconds = time.monotonic() - started
