@@ -1519,6 +1519,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     refuse_output_place(home, target, "the bundle file", "calais.bundle")
     if not target.parent.is_dir():
         raise CliError(f"cannot write {args.file}: the folder {target.parent} does not exist")
+    from node import sync_mark
+
+    sync_mark.hold(home.path, sync_mark.EXPORT_FILE)  # the panic wipe stops it: it holds the keys (till it ends)
+    # Stopped so (by the wipe), it ends through the writer's cleanup: no half-written bundle left on the stick
+    signal.signal(signal.SIGTERM, _export_stopped)
     log = home.log()
     try:
         since = parse_time(args.since) if args.since else 0
@@ -1556,6 +1561,11 @@ def cmd_export(args: argparse.Namespace) -> int:
              f" {ADDRESSES_LEFT_OUT}: a bundle not encrypted must not say where the network's nodes are. Export "
              "with --encrypt to carry them." if left_out else ""))
     return 0
+
+
+def _export_stopped(signum: int, frame: object) -> NoReturn:
+    raise CliError("the export was stopped (SIGTERM: a panic wipe of this home stops it); nothing was exported",
+                   EXIT_INTERRUPTED)
 
 
 def _stubs_carried(stubs: int) -> str:
@@ -2284,7 +2294,8 @@ def cmd_wipe(args: argparse.Namespace) -> int:
             return EXIT_REFUSED
     report = wipe(home, everything=args.all)
     emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid, "stopped_sync_pid": report.stopped_sync_pid,
-                "stopped_import_pid": report.stopped_import_pid, "files_destroyed": report.files_destroyed,
+                "stopped_import_pid": report.stopped_import_pid, "stopped_export_pid": report.stopped_export_pid,
+                "files_destroyed": report.files_destroyed,
                 "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
                 "everything": report.everything, "seconds": round(report.seconds, 3), "failed": report.failed,
                 "passphrase_file": report.passphrase_file, "passphrase_file_left": report.passphrase_file_left,

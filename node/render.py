@@ -820,6 +820,9 @@ def wipe_text(report: Any, home: str) -> str:
     if report.stopped_import_pid:
         lines.append(f"  stopped the `solnet import` that was running on it (pid {report.stopped_import_pid}), so that "
                      "it stores nothing more of its bundle")
+    if report.stopped_export_pid:
+        lines.append(f"  stopped the `solnet export` that was running on it (pid {report.stopped_export_pid}), which held "
+                     "the keys; it leaves no unfinished bundle")
     failed_keystore = any(f.startswith("keystore ") for f in report.failed)
     lines.append("  keystore: overwritten and deleted" if "keystore" in report.files_destroyed else
                  "  keystore: COULD NOT be destroyed (the disk fails)" if failed_keystore else

@@ -8,7 +8,10 @@ A `solnet import` holds a mark of its own the same way (import.running): it writ
 database for as long as it runs (at its bundle passphrase prompt with the database open, then
 through a large bundle for minutes on a Pi), so the panic wipe (node/wipe.py) finds it and stops it,
 as it stops a sync; until 2026-12-06 an import waiting at its prompt during a wipe stored the
-bundle's sealed parts and the nodes' addresses into the wiped database afterwards."""
+bundle's sealed parts and the nodes' addresses into the wiped database afterwards. So does a
+`solnet export` (export.running): it unlocks the keys, then waits at its bundle passphrase prompt
+and reads the whole log; one left at its prompt during a wipe kept the keys in its memory and,
+once answered, wrote a bundle signed with them after the wipe."""
 from __future__ import annotations
 
 import fcntl
@@ -19,10 +22,11 @@ from node.home_lock import node_lock_holder
 
 SYNC_FILE = "sync.running"
 IMPORT_FILE = "import.running"
+EXPORT_FILE = "export.running"
 
 
 def hold(home: Path, mark: str = SYNC_FILE) -> int | None:
-    """Hold the mark (SYNC_FILE, IMPORT_FILE) for as long as this process lives (the fd, never
+    """Hold the mark (SYNC_FILE, IMPORT_FILE, EXPORT_FILE) for as long as this process lives (the fd, never
     closed); None if it cannot be made (a full or read-only disk: the command goes on, unsaid) or
     another such command holds it."""
     try:
@@ -43,6 +47,6 @@ def hold(home: Path, mark: str = SYNC_FILE) -> int | None:
 
 
 def holder(home: Path, mark: str = SYNC_FILE) -> int | None:
-    """The pid of the `solnet sync` (or with IMPORT_FILE, `solnet import`) running on this home (0 if
-    it did not say), else None."""
+    """The pid of the `solnet sync` (or with IMPORT_FILE, EXPORT_FILE: `solnet import`, `export`)
+    running on this home (0 if it did not say), else None."""
     return node_lock_holder(home / mark)

@@ -58,6 +58,7 @@ class WipeReport:
     stopped_pid: int | None = None
     stopped_sync_pid: int | None = None  # a one-shot `solnet sync` on the home, stopped too
     stopped_import_pid: int | None = None  # a `solnet import` on the home, stopped too
+    stopped_export_pid: int | None = None  # a `solnet export` of the home (it holds the keys), stopped too
     files_destroyed: list[str] = field(default_factory=list)
     private_parts_dropped: int = 0
     peers_forgotten: int = 0
@@ -184,13 +185,16 @@ def _stop_one_shot_sync(home: Home) -> int | None:
     return _stop_mark_holder(home, sync_mark.SYNC_FILE)
 
 
-def stop_import(home: Home, report: WipeReport) -> None:
-    """SIGTERM the `solnet import` running on this home, if one is (its mark, node/sync_mark.py).
-    It holds the database open and stores a bundle's events (sealed parts, nodes' addresses) for as
-    long as it runs: at its bundle passphrase prompt, or through a large bundle for minutes, it
-    stored them into the database after the wipe had dropped its private parts and peer list. A
-    running node's dashboard wipe calls this too, before the database's part."""
+def stop_bundle_commands(home: Home, report: WipeReport) -> None:
+    """SIGTERM the `solnet import` and the `solnet export` running on this home, if any (their marks,
+    node/sync_mark.py). An import holds the database open and stores a bundle's events (sealed
+    parts, nodes' addresses) for as long as it runs: at its bundle passphrase prompt, or through a
+    large bundle for minutes, it stored them into the database after the wipe had dropped its
+    private parts and peer list. An export holds the unlocked keys from before its prompt to its
+    end, and signed a bundle with them after the wipe. A running node's dashboard wipe calls this
+    too, before the database's part."""
     report.stopped_import_pid = _stop_mark_holder(home, sync_mark.IMPORT_FILE)
+    report.stopped_export_pid = _stop_mark_holder(home, sync_mark.EXPORT_FILE)
 
 
 def _stop_mark_holder(home: Home, mark: str) -> int | None:
@@ -237,7 +241,7 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
     report = WipeReport(everything=everything)
     report.stopped_pid = _stop_running_node(home)
     report.stopped_sync_pid = _stop_one_shot_sync(home)
-    stop_import(home, report)
+    stop_bundle_commands(home, report)
     destroy_keys(home, report)
     wipe_data(home, report)
     report.seconds = time.monotonic() - started
