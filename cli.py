@@ -539,6 +539,7 @@ def read_token(path: str) -> str:
 
 
 def cmd_join(args: argparse.Namespace) -> int:
+    import shlex
     from crypto.keys import short_id
     from node import membership
     from node.invite import decode_invite
@@ -580,6 +581,9 @@ def cmd_join(args: argparse.Namespace) -> int:
     else:
         human += ("\nThe invite names no node to sync with: ask the inviter for an address and add it with "
                   "`solnet peers add HOST:PORT`, then `solnet run`.")
+    # (a seized laptop's invite.txt, beside the wiped home, still said where the inviter's nodes are)
+    human += (f"\nThe invite file {args.token} is of no more use and names the nodes it came with (their addresses): "
+              f"destroy it (shred -u {shlex.quote(args.token)}); a wipe of this home cannot reach it.")
     emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": peers,
                 "named": sorted(g.hex() for g in named),
                 "inviter": inviter, "was_in_network": was_in if was_in != log.network_id.hex() else None}, human)

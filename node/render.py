@@ -805,7 +805,7 @@ NOTIFICATIONS_CLEARING = ("the alerts a dashboard notified, kept with their regi
                           "centre of each device that showed them: clear them there")
 
 FILES_OUTSIDE = ("the files solnet wrote outside this home where you told it to: invite tokens and device tokens "
-                 "(`invite --out`, `vouch --out`), bundles (`export`, on a USB stick too) and sites (`export-site`); "
+                 "(`invite --out`, `vouch --out`, and the one this home joined with), bundles (`export`, on a USB stick too) and sites (`export-site`); "
                  "they name your group, peers' addresses or the events they hold: find them and destroy them "
                  "(shred -u FILE)")
 
