@@ -539,6 +539,7 @@ def read_token(path: str) -> str:
 
 
 def cmd_join(args: argparse.Namespace) -> int:
+    import shlex
     from crypto.keys import short_id
     from node import membership
     from node.invite import decode_invite
@@ -580,6 +581,9 @@ def cmd_join(args: argparse.Namespace) -> int:
     else:
         human += ("\nThe invite names no node to sync with: ask the inviter for an address and add it with "
                   "`solnet peers add HOST:PORT`, then `solnet run`.")
+    # (a seized laptop's invite.txt, beside the wiped home, still said where the inviter's nodes are)
+    human += (f"\nThe invite file {args.token} is of no more use and names the nodes it came with (their addresses): "
+              f"destroy it (shred -u {shlex.quote(args.token)}); a wipe of this home cannot reach it.")
     emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": peers,
                 "named": sorted(g.hex() for g in named),
                 "inviter": inviter, "was_in_network": was_in if was_in != log.network_id.hex() else None}, human)
@@ -1519,6 +1523,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     refuse_output_place(home, target, "the bundle file", "calais.bundle")
     if not target.parent.is_dir():
         raise CliError(f"cannot write {args.file}: the folder {target.parent} does not exist")
+    from node import sync_mark
+
+    sync_mark.hold(home.path, sync_mark.EXPORT_FILE)  # the panic wipe stops it: it holds the keys (till it ends)
+    # Stopped so (by the wipe), it ends through the writer's cleanup: no half-written bundle left on the stick
+    signal.signal(signal.SIGTERM, _export_stopped)
     log = home.log()
     try:
         since = parse_time(args.since) if args.since else 0
@@ -1558,6 +1567,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_stopped(signum: int, frame: object) -> NoReturn:
+    raise CliError("the export was stopped (SIGTERM: a panic wipe of this home stops it); nothing was exported",
+                   EXIT_INTERRUPTED)
+
+
 def _stubs_carried(stubs: int) -> str:
     """What a sealed bundle lacks: the addresses of the announcements this home holds as stubs."""
     from node import render
@@ -1575,8 +1589,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     from crypto.stream import SealedReader
     from node.bundle import import_bundle, is_sealed
     from node.outcome import PENDING, REJECTED
-    from node import chain_gate
+    from node import chain_gate, sync_mark
     home = home_of(args)
+    # Held until this process ends, from before the database is opened: the panic wipe stops an import
+    sync_mark.hold(home.path, sync_mark.IMPORT_FILE)
     log = home.log()
     config = home.config()
     device, own_keys = bytes.fromhex(config.device_id), (bytes.fromhex(config.device_id), bytes.fromhex(config.group_id))
@@ -2281,7 +2297,9 @@ def cmd_wipe(args: argparse.Namespace) -> int:
             print("Nothing was wiped.")
             return EXIT_REFUSED
     report = wipe(home, everything=args.all)
-    emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid, "stopped_sync_pid": report.stopped_sync_pid, "files_destroyed": report.files_destroyed,
+    emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid, "stopped_sync_pid": report.stopped_sync_pid,
+                "stopped_import_pid": report.stopped_import_pid, "stopped_export_pid": report.stopped_export_pid,
+                "files_destroyed": report.files_destroyed,
                 "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
                 "everything": report.everything, "seconds": round(report.seconds, 3), "failed": report.failed,
                 "passphrase_file": report.passphrase_file, "passphrase_file_left": report.passphrase_file_left,

@@ -809,7 +809,7 @@ NOTIFICATIONS_CLEARING = ("the alerts a dashboard notified, kept with their regi
                           "centre of each device that showed them: clear them there")
 
 FILES_OUTSIDE = ("the files solnet wrote outside this home where you told it to: invite tokens and device tokens "
-                 "(`invite --out`, `vouch --out`), bundles (`export`, on a USB stick too) and sites (`export-site`); "
+                 "(`invite --out`, `vouch --out`, and the one this home joined with), bundles (`export`, on a USB stick too) and sites (`export-site`); "
                  "they name your group, peers' addresses or the events they hold: find them and destroy them "
                  "(shred -u FILE)")
 
@@ -821,6 +821,12 @@ def wipe_text(report: Any, home: str) -> str:
         lines.append(f"  stopped the node that was running on it (pid {report.stopped_pid})")
     if report.stopped_sync_pid:
         lines.append(f"  stopped the `solnet sync` that was running on it (pid {report.stopped_sync_pid})")
+    if report.stopped_import_pid:
+        lines.append(f"  stopped the `solnet import` that was running on it (pid {report.stopped_import_pid}), so that "
+                     "it stores nothing more of its bundle")
+    if report.stopped_export_pid:
+        lines.append(f"  stopped the `solnet export` that was running on it (pid {report.stopped_export_pid}), which held "
+                     "the keys; it leaves no unfinished bundle")
     failed_keystore = any(f.startswith("keystore ") for f in report.failed)
     lines.append("  keystore: overwritten and deleted" if "keystore" in report.files_destroyed else
                  "  keystore: COULD NOT be destroyed (the disk fails)" if failed_keystore else

@@ -57,6 +57,8 @@ from node.store.local import forget_private_raw
 class WipeReport:
     stopped_pid: int | None = None
     stopped_sync_pid: int | None = None  # a one-shot `solnet sync` on the home, stopped too
+    stopped_import_pid: int | None = None  # a `solnet import` on the home, stopped too
+    stopped_export_pid: int | None = None  # a `solnet export` of the home (it holds the keys), stopped too
     files_destroyed: list[str] = field(default_factory=list)
     private_parts_dropped: int = 0
     peers_forgotten: int = 0
@@ -176,12 +178,26 @@ def _stop_running_node(home: Home) -> int | None:
     return None if pid is None else _stop(pid)
 
 
-def _stop_one_shot_sync(home: Home) -> int | None:
-    """SIGTERM the one-shot `solnet sync` running on this home, if one is (node/sync_mark.py: the
-    holder of its flock, so no reused pid); its pid. It holds the unlocked keys too, and stores what
-    the wipe is destroying: the wipe stopped only the node."""
+def stop_one_shot_commands(home: Home, report: WipeReport) -> None:
+    """SIGTERM the one-shot commands running on this home, if any, by their marks (node/sync_mark.py:
+    the holders of their flocks, so no reused pid). Each may run beside a running node, so a running
+    node's dashboard wipe calls this too, before the database's part:
+    - `solnet sync` holds the unlocked keys and stores what the wipe is destroying (the dashboard's
+      wipe stopped only the node);
+    - `solnet import` holds the database open and stores a bundle's events (sealed parts, nodes'
+      addresses) for as long as it runs: at its bundle passphrase prompt, or through a large bundle
+      for minutes, it stored them into the database after the wipe had dropped its private parts and
+      peer list;
+    - `solnet export` holds the unlocked keys from before its prompt to its end, and signed a bundle
+      with them after the wipe."""
+    report.stopped_sync_pid = _stop_mark_holder(home, sync_mark.SYNC_FILE)
+    report.stopped_import_pid = _stop_mark_holder(home, sync_mark.IMPORT_FILE)
+    report.stopped_export_pid = _stop_mark_holder(home, sync_mark.EXPORT_FILE)
+
+
+def _stop_mark_holder(home: Home, mark: str) -> int | None:
     try:
-        pid = sync_mark.holder(home.path)
+        pid = sync_mark.holder(home.path, mark)
     except OSError:
         return None
     return _stop(pid) if pid else None
@@ -222,7 +238,7 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
     started = time.monotonic()
     report = WipeReport(everything=everything)
     report.stopped_pid = _stop_running_node(home)
-    report.stopped_sync_pid = _stop_one_shot_sync(home)
+    stop_one_shot_commands(home, report)
     destroy_keys(home, report)
     wipe_data(home, report)
     report.seconds = time.monotonic() - started

@@ -44,7 +44,7 @@ from node.private import NOT_A_RECIPIENT, read_private
 from node.published_steps import published_facts
 from node.render import iso
 from node.store import StoreError
-from node.wipe import WipeReport, destroy_keys, wipe_data
+from node.wipe import WipeReport, destroy_keys, stop_one_shot_commands, wipe_data
 from node.words import span, starts_in_the_past
 
 HERE = Path(__file__).parent
@@ -858,6 +858,8 @@ class Dashboard:
         started = asyncio.get_running_loop().time()
         report = WipeReport(everything=everything)
         await asyncio.get_running_loop().run_in_executor(None, destroy_keys, self.node.home, report)
+        # A `solnet sync`, `import` or `export` beside the node holds the keys or stores into the database
+        await asyncio.get_running_loop().run_in_executor(None, stop_one_shot_commands, self.node.home, report)
         data = WipeReport(everything=everything)
         try:  # (its own report: a part that outlives the wait must not change the one shown)
             async with asyncio.timeout(WIPE_DB_WAIT_S):  # (not asyncio.wait_for: see node/net/links.py)

@@ -5,41 +5,16 @@ sync dials a listener on 127.0.0.1 that accepts and never answers, so it is stil
 `status` asks."""
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import socket
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-from node import sync_mark
 from node.demo import localnet
 from node.home import PASSPHRASE_ENV
+from one_shot_sync import one_shot_sync
 
 PASSPHRASE = "status during a sync: tests only"
-
-
-@contextlib.contextmanager
-def one_shot_sync(home: Path) -> Iterator[subprocess.Popen]:
-    """A `solnet sync` on `home` dialling a listener on 127.0.0.1 that accepts and never answers:
-    still running, holding its mark, when the test goes on; killed at the end."""
-    silent = socket.socket()
-    silent.bind(("127.0.0.1", 0))
-    silent.listen(4)  # accepts (the kernel's backlog) and never answers
-    sync = subprocess.Popen([*localnet.solnet_command(), "--home", str(home), "sync",
-                             f"127.0.0.1:{silent.getsockname()[1]}"], env={**os.environ, PASSPHRASE_ENV: PASSPHRASE},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    try:
-        assert localnet.wait_until(lambda: sync_mark.holder(home) is not None or sync.poll() is not None, 30, 0.05)
-        assert sync.poll() is None, f"the sync ended before the test went on: {sync.stderr.read().decode()}"
-        yield sync
-    finally:
-        if sync.poll() is None:
-            sync.kill()
-        sync.wait(10)
-        sync.stderr.close()
-        silent.close()
 
 
 def test_status_says_a_one_shot_sync_runs(tmp_path: Path) -> None:
@@ -47,7 +22,7 @@ def test_status_says_a_one_shot_sync_runs(tmp_path: Path) -> None:
     home = calais.home.path
     env = {**os.environ, PASSPHRASE_ENV: PASSPHRASE}
     solnet = localnet.solnet_command()
-    with one_shot_sync(home) as sync:
+    with one_shot_sync(home, PASSPHRASE) as sync:
         status = subprocess.run([*solnet, "--home", str(home), "status"], env=env, capture_output=True, text=True,
                                 timeout=60, stdin=subprocess.DEVNULL)
         assert status.returncode == 0, status.stderr
@@ -65,7 +40,7 @@ def test_the_panic_wipe_stops_a_one_shot_sync_too(tmp_path: Path) -> None:
     [calais] = localnet.create_network(tmp_path / "net", [("Calais", "calais")], PASSPHRASE)
     home = calais.home.path
     env = {**os.environ, PASSPHRASE_ENV: PASSPHRASE}
-    with one_shot_sync(home) as sync:
+    with one_shot_sync(home, PASSPHRASE) as sync:
         wiped = subprocess.run([*localnet.solnet_command(), "--home", str(home), "wipe", "--yes", "--json"], env=env,
                                capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
         assert wiped.returncode == 0, wiped.stderr

@@ -1,0 +1,115 @@
+"""The panic wipe stops a `solnet import` or `solnet export` running on the home. An import opens the
+database, then waits at its bundle passphrase prompt (or stores a large bundle for minutes on a Pi):
+the wipe did not know of it, so what the import stored afterwards (the nodes' addresses of the
+bundle's announcements, its sealed parts) was in the database the wipe had just emptied of them, and
+a card taken after the wipe gave up where the network's nodes are. An export unlocks the keys, then
+waits at its prompt: it kept them past the wipe and signed a bundle with them afterwards. Real
+processes: each waits at its prompt in a pty."""
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from node.demo import localnet
+from node.home import PASSPHRASE_ENV
+
+pytestmark = pytest.mark.integration  # `solnet import` as a process
+
+PASS = "wipe during an import: tests only"
+BUNDLE_PASS = "the bundle's own passphrase, tests only"
+ADDRESS = "calais-node.example.org:7731"
+
+
+def _solnet(home: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    done = subprocess.run([*localnet.solnet_command(), "--home", str(home), *args], env=env, capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def _read_until(fd: int, wanted: bytes, proc: subprocess.Popen, timeout: float) -> bytes:
+    seen, deadline = b"", time.monotonic() + timeout
+    while wanted not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0 and proc.poll() is None, seen
+        if select.select([fd], [], [], left)[0]:
+            seen += os.read(fd, 4096)
+    return seen
+
+
+def _at_prompt(home: Path, args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    """`solnet ARGS` on `home` in a pty, once it waits at its bundle passphrase prompt; and the pty."""
+    import pty
+
+    parent, child = pty.openpty()
+    proc = subprocess.Popen([*localnet.solnet_command(), "--home", str(home), *args], stdin=child, stdout=child,
+                            stderr=child, env=env)
+    os.close(child)
+    try:
+        _read_until(parent, b"Bundle passphrase", proc, 30)
+    except BaseException:
+        proc.kill()
+        proc.wait(10)
+        os.close(parent)
+        raise
+    return proc, parent
+
+
+def _answer_and_end(proc: subprocess.Popen, parent: int, answers: int) -> None:
+    """Type the bundle passphrase as often as asked (on the code before, the command went on: a new
+    bundle passphrase is asked twice), reading what the command says meanwhile; wait for its end."""
+    try:
+        for _ in range(answers):
+            try:
+                os.write(parent, BUNDLE_PASS.encode() + b"\n")
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline and select.select([parent], [], [], 0.2)[0]:
+                    if not os.read(parent, 4096):
+                        break
+            except OSError:  # the command has ended (the pty is closed)
+                break
+        assert proc.wait(30) is not None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        os.close(parent)
+
+
+def test_the_wipe_stops_an_import_waiting_at_its_prompt(tmp_path: Path) -> None:
+    calais, brighton = localnet.create_network(tmp_path, [("Calais", "calais"), ("Brighton", "brighton")], PASS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
+    _solnet(calais.home.path, "publish", "node.announce", "--addresses", ADDRESS, "--offline",
+            env={**env, PASSPHRASE_ENV: PASS})
+    bundle = tmp_path / "calais.bundle"
+    _solnet(calais.home.path, "export", "--encrypt", str(bundle),
+            env={**env, PASSPHRASE_ENV: PASS, "SOLNET_BUNDLE_PASSPHRASE": BUNDLE_PASS})
+
+    home = brighton.home.path
+    importing, parent = _at_prompt(home, ["import", str(bundle)], env)  # the database open, the import waiting
+    wiped = _solnet(home, "wipe", "--yes", "--json", env=env)
+    stopped = json.loads(wiped.stdout).get("stopped_import_pid")
+    _answer_and_end(importing, parent, 1)
+    after = b"".join(f.read_bytes() for f in sorted(home.glob("solnet.db*")))
+    kept_address = ADDRESS.encode() in after
+    assert not kept_address  # the node's address the wipe forgets stayed forgotten
+    assert stopped == importing.pid  # and the wipe says it stopped the import
+
+
+def test_the_wipe_stops_an_export_that_holds_the_keys_at_its_prompt(tmp_path: Path) -> None:
+    [calais] = localnet.create_network(tmp_path, [("Calais", "calais")], PASS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
+    bundle = tmp_path / "calais.bundle"
+    exporting, parent = _at_prompt(calais.home.path, ["export", "--encrypt", str(bundle)],
+                                   {**env, PASSPHRASE_ENV: PASS})  # the keys unlocked, the export waiting
+    wiped = _solnet(calais.home.path, "wipe", "--yes", "--json", env=env)
+    stopped = json.loads(wiped.stdout).get("stopped_export_pid")
+    _answer_and_end(exporting, parent, 2)  # (asked twice: a new bundle passphrase)
+    assert not bundle.exists() and not bundle.with_name(bundle.name + ".tmp").exists()  # nothing signed after the wipe
+    assert stopped == exporting.pid
