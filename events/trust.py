@@ -272,6 +272,14 @@ class TrustGraph:
         for v in claims:
             if v.role == DEVICE_ROLE and not v.consent:
                 legacy_claims[v.subject].add(v.voucher)
+        # A consent makes a vouch without it void, but not one to keys reached only through the device
+        # itself: whoever holds a copy of a device key of 0.1 (a seized phone its group revoked) made
+        # one such key consent to it, past the revocation, and the phone's past, and the groups it
+        # had admitted, left every node until 2026-12-06 (as a tear did until 2026-12-04).
+        legacy_consents = {d: consents[d] for d in legacy_claims if d in consents}
+        for d, counted in _tearing_claimants(legacy_consents, founders, by_voucher, least=1).items():
+            if not counted:
+                consented.discard(d)
         # The keys vouched for as a device without consent that more than one group, or an admission,
         # claims: each pass asks whether those claims still contest them once only the ones their
         # authors may sign are counted (`_newly_uncontested`).
@@ -799,9 +807,9 @@ def _may_revoke_member(author: bytes, subject: Member, settled: Callable[[bytes]
 
 
 def _tearing_claimants(consents: dict[bytes, set[bytes]], founders: set[bytes],
-                       by_voucher: dict[bytes, list[Vouch]]) -> dict[bytes, set[bytes]]:
-    """For each device that consented to two keys or more, those of them reached from the founders
-    without passing through it: only their consents can tear it. Whoever holds a copy of a device
+                       by_voucher: dict[bytes, list[Vouch]], least: int = 2) -> dict[bytes, set[bytes]]:
+    """For each device that consented to two keys or more (`least`), those of them reached from the
+    founders without passing through it: only their consents can tear it. Whoever holds a copy of a device
     key makes any key it likes reachable through it (a vouch of itself, of a fresh key that then
     claims it): consents to those must not tear the device from its group (a thief holding a seized
     phone erased its past so, until 2026-12-04).
@@ -818,7 +826,7 @@ def _tearing_claimants(consents: dict[bytes, set[bytes]], founders: set[bytes],
     budget = 4 * (len(by_voucher) + sum(map(len, by_voucher.values())))
     order: dict[bytes, tuple[int, int]] | None = None
     for d, groups in sorted(consents.items()):
-        if len(groups) < 2:
+        if len(groups) < least:
             continue  # (one group cannot tear it)
         if order is None and budget > 0:
             reached = _reached({d}, by_voucher)  # (the device itself among them: it vouched for itself)

@@ -6,7 +6,9 @@ group had revoked (with a pin), or a seized phone, signed past its revocation an
 another group's such device, or a vouch of it as a device: kept aside, it still contested the key,
 and every node refused that device and its raid alert, in every arrival order. Now only the claims
 their authors may sign contest it; a member in good standing still does (the device's consent is
-what guards it). Real SQLite stores, the events in several orders and batch splits."""
+what guards it). Nor can a thief holding such a phone void its group's vouch by the phone's consent
+to a key it made up through the phone. Real SQLite stores, the events in several orders and batch
+splits."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -97,3 +99,39 @@ def test_a_member_in_good_standing_still_contests_a_legacy_device(tmp_path: Path
             assert log.no_effect(alert) is not None, name
         finally:
             log.store.close()
+
+
+def test_a_thief_cannot_erase_a_seized_legacy_phones_past_by_its_consent_to_a_key_it_made_up(tmp_path: Path) -> None:
+    """A seized phone of 0.1 (vouched for without consent) that admitted Bristol, revoked by its
+    group with a pin: past the revocation the thief admits a fresh key with it, and has that key
+    vouch for the phone with the phone's consent. A consent makes a vouch without it void, so the
+    phone was nobody's device on every node: its raid alert and Bristol (every event of it) gone.
+    A consent to a key reached only through the phone itself is not counted, as for tears."""
+    world = new_world()
+    k, a = world.keys, world.authors
+    play(world, [("admit", "F", "G1")])
+    legacy = device_vouch(k["G1"], k["g1"], b"\x05" * 32)
+    del legacy["consent"]
+    world.events.append(a["G1"].sign("member.vouch", legacy))
+    alert = a["g1"].sign("alert", {"region": "calais", "type": "raid", "text": "police at the camp"},
+                         expires=NOW + 3_600_000)
+    bristol = a["g1"].sign("member.vouch", {"subject": world.pub("G2"), "role": "group"})
+    world.events += [alert, bristol, a["G2"].sign("group.profile", {"name": "Bristol", "region": "bristol"})]
+    world.events.append(a["G1"].sign("member.revoke", {"subject": world.pub("g1"), "from_seq": 3,
+                                                        "reason": "seized", "pin": bristol.id}))
+    made_up = a["g1"].sign("member.vouch", {"subject": world.pub("x"), "role": "group"})
+    consent = a["x"].sign("member.vouch", device_vouch(k["x"], k["g1"], b"\x07" * 32))
+    states = {}
+    for n, (name, (order, cuts)) in enumerate(_orders(world, [made_up, consent]).items()):
+        log = ingest_in(tmp_path / f"{n}.db", world, order, cuts)
+        try:
+            g1 = log.trust.member(world.pub("g1"))
+            assert g1 is not None and g1.group == world.pub("G1") and g1.revoked_from == 3, name
+            assert log.store.event_row(alert.id) is not None, name
+            assert log.trust.member(world.pub("G2")) is not None, name
+            assert log.trust.member(world.pub("x")) is None, name
+            states[name] = state(log)
+        finally:
+            log.store.close()
+    for name, got in states.items():
+        assert got == states["as signed"], name
