@@ -21,7 +21,8 @@ Who is a member, in waves outward from the founders.
     authors member groups reached from the founders without passing through the device (see
     `_newly_torn`; the consents of others are claims all the same). A vouch without consent (made
     before consent existed) counts only while the key is claimed by no other group and by no
-    admission.
+    admission that its author may sign (`_newly_uncontested`: a revoked device's claims contest
+    nothing).
   - Any member (a group key or one of its devices) admits a new group (vouch with role "group").
     The groups reached in wave w admit the groups of wave w + 1. A group's admitters are every group
     of the NEAREST wave that validly vouched for it: a vouch for a group that groups nearer the
@@ -271,6 +272,22 @@ class TrustGraph:
         for v in claims:
             if v.role == DEVICE_ROLE and not v.consent:
                 legacy_claims[v.subject].add(v.voucher)
+        # A consent makes a vouch without it void, but not one to keys reached only through the device
+        # itself: whoever holds a copy of a device key of 0.1 (a seized phone its group revoked) made
+        # one such key consent to it, past the revocation, and the phone's past, and the groups it
+        # had admitted, left every node until 2026-12-06 (as a tear did until 2026-12-04).
+        legacy_consents = {d: consents[d] for d in legacy_claims if d in consents}
+        for d, counted in _tearing_claimants(legacy_consents, founders, by_voucher, least=1).items():
+            if not counted:
+                consented.discard(d)
+        # The keys vouched for as a device without consent that more than one group, or an admission,
+        # claims: each pass asks whether those claims still contest them once only the ones their
+        # authors may sign are counted (`_newly_uncontested`).
+        contested: dict[bytes, list[Vouch]] = {d: [] for d in sorted(legacy_claims) if d not in consented and (
+            len(legacy_claims[d]) > 1 or d in admitted_somewhere)}
+        for v in claims:
+            if v.subject in contested and (v.role == GROUP_ROLE or (v.role == DEVICE_ROLE and not v.consent)):
+                contested[v.subject].append(v)
         revokes_of: dict[bytes, list[Revocation]] = defaultdict(list)
         revoked_by: dict[bytes, list[bytes]] = defaultdict(list)
         for r in self._revokes:
@@ -417,6 +434,7 @@ class TrustGraph:
             if changed is None:
                 stranded = {s for s in accepted if s not in lifted and s not in members and s in admitted_somewhere}
                 newly_torn = _newly_torn(tearing, torn, members)
+                asked = contested
             else:
                 # What a pass left as it was changes neither: a group out of it was out of the one
                 # before (and lifted then), a device two groups of it could hold had them in the
@@ -425,15 +443,23 @@ class TrustGraph:
                             and s in admitted_somewhere}
                 consenting = {v.subject for c in changed for v in by_voucher.get(c, ()) if v.subject in tearing}
                 newly_torn = _newly_torn({d: tearing[d] for d in consenting}, torn, members)
-            if not stranded and not newly_torn:
+                # (likewise: a contest changes only with the state of a key that claims in it)
+                asked = {d: contested[d] for d in sorted({v.subject for c in changed for v in by_voucher.get(c, ())
+                                                          if v.subject in contested})}
+            uncontested = _newly_uncontested(asked, members)
+            if not stranded and not newly_torn and not uncontested:
                 break
             lifted |= stranded
             torn |= newly_torn
+            for d, holder in uncontested.items():
+                del contested[d]
+                legacy_claims[d] = {holder}
+                admitted_somewhere.discard(d)
             if _REPASS_IN_FULL:
                 full_pass()
             else:
-                changed = repass(stranded | newly_torn, members, reach=reach, soonest=soonest, readers=readers,
-                                 forget=forget)
+                changed = repass(stranded | newly_torn | set(uncontested), members, reach=reach, soonest=soonest,
+                                 readers=readers, forget=forget)
         if changed is not None:  # in the order a full pass puts them in
             ordered_members = sorted(members.values(), key=lambda m: (*place(m), m.group, m.key))
             members = {m.key: m for m in ordered_members}
@@ -781,9 +807,9 @@ def _may_revoke_member(author: bytes, subject: Member, settled: Callable[[bytes]
 
 
 def _tearing_claimants(consents: dict[bytes, set[bytes]], founders: set[bytes],
-                       by_voucher: dict[bytes, list[Vouch]]) -> dict[bytes, set[bytes]]:
-    """For each device that consented to two keys or more, those of them reached from the founders
-    without passing through it: only their consents can tear it. Whoever holds a copy of a device
+                       by_voucher: dict[bytes, list[Vouch]], least: int = 2) -> dict[bytes, set[bytes]]:
+    """For each device that consented to two keys or more (`least`), those of them reached from the
+    founders without passing through it: only their consents can tear it. Whoever holds a copy of a device
     key makes any key it likes reachable through it (a vouch of itself, of a fresh key that then
     claims it): consents to those must not tear the device from its group (a thief holding a seized
     phone erased its past so, until 2026-12-04).
@@ -800,7 +826,7 @@ def _tearing_claimants(consents: dict[bytes, set[bytes]], founders: set[bytes],
     budget = 4 * (len(by_voucher) + sum(map(len, by_voucher.values())))
     order: dict[bytes, tuple[int, int]] | None = None
     for d, groups in sorted(consents.items()):
-        if len(groups) < 2:
+        if len(groups) < least:
             continue  # (one group cannot tear it)
         if order is None and budget > 0:
             reached = _reached({d}, by_voucher)  # (the device itself among them: it vouched for itself)
@@ -848,6 +874,33 @@ def _newly_torn(tearing: dict[bytes, list[Vouch]], torn: set[bytes], members: di
                    and m.role == GROUP_ROLE and m.may_sign(v.voucher_seq)}
         if len(holders) > 1:
             out.add(d)
+    return out
+
+
+def _newly_uncontested(contested: dict[bytes, list[Vouch]], members: dict[bytes, Member]) -> dict[bytes, bytes]:
+    """Of the keys vouched for as a device without consent and contested by the claims on them
+    (`contested`: each with those vouches, a device vouch without consent or an admission), those
+    that the claims their authors may sign (a member at the vouch's seq, chain complete) leave to
+    one group: one group holds it as a device and nothing admits it. Each with that group.
+
+    A claim counts whatever its author's standing (rule 11), so that whether a key is a device never
+    depends on the rest of the computation; but until 2026-12-06 that let a device its group had
+    revoked (a seized phone, a mole cut off) sign, past its revocation point, an admission of every
+    device its network certified before consent existed, and every node then refused those devices
+    and their past alerts for good. As tears do (`_newly_torn`), taking a key out of the contest
+    needs a graph: it is computed with every such key contested, then again with those whose
+    counted claims agree set free, until no more are. Freed keys only grow, so this ends, and each
+    pass runs over sorted input, so the result is a function of the set of events. A member in good
+    standing still contests a device its group vouched for without consent (the device's consent is
+    what guards it); a key freed in one pass stays free, as a torn device stays torn, so a claimant
+    reached only through it does not contest it."""
+    out: dict[bytes, bytes] = {}
+    for d, vouches in contested.items():
+        counted = [v for v in vouches if v.complete and (m := members.get(v.voucher)) is not None
+                   and m.may_sign(v.voucher_seq)]
+        holders = {v.voucher for v in counted if v.role == DEVICE_ROLE}
+        if len(holders) == 1 and not any(v.role == GROUP_ROLE for v in counted):
+            out[d] = holders.pop()
     return out
 
 

@@ -477,7 +477,9 @@ def test_a_device_vouched_without_consent_counts_while_no_other_group_claims_it(
 
 def test_a_vouch_whose_chain_is_incomplete_does_not_count_yet():
     """Vouches and revocations kept aside behind a gap in their author's chain count only once the
-    chain up to them is known; they still count as claims (a claim is a claim)."""
+    chain up to them is known. As claims, they contest a device vouched for without consent only
+    then too (events/trust.py `_newly_uncontested`): a chain with a gap its author never fills
+    would otherwise contest it for good."""
     a, b, d, x = key(), key(), key(), key()
     gap_device = Vouch(a, 3, d, DEVICE_ROLE, ek(), None, True, eid(), complete=False)
     gap_admit = Vouch(a, 4, x, GROUP_ROLE, None, None, False, eid(), complete=False)
@@ -486,7 +488,9 @@ def test_a_vouch_whose_chain_is_incomplete_does_not_count_yet():
     assert g.member(d) is None and g.member(x) is None and g.member(b).revoked_from is None
     assert not {gap_device.id, gap_admit.id, gap_revoke.id} & set(g.effects)
     legacy = device(a, x, 2, consent=False)  # x is claimed as a group by the incomplete vouch
-    assert TrustGraph([a], [gap_admit, legacy]).member(x) is None
+    assert TrustGraph([a], [gap_admit, legacy]).member(x).group == a
+    complete = Vouch(a, 4, x, GROUP_ROLE, None, None, False, gap_admit.id)  # (the gap filled)
+    assert TrustGraph([a], [complete, legacy]).member(x).role == GROUP_ROLE  # (an admission beats it)
 
 
 def test_a_group_skips_a_vouch_it_may_not_make_and_keeps_going():

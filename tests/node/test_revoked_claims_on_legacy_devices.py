@@ -1,0 +1,137 @@
+"""A revoked device cannot take a device vouched for without consent out of the network.
+
+A device certified before devices gave their consent (solnet 0.1) stays its group's while nobody
+else claims it (events/trust.py). Claims counted whatever their author's standing, so a mole its
+group had revoked (with a pin), or a seized phone, signed past its revocation an admission of
+another group's such device, or a vouch of it as a device: kept aside, it still contested the key,
+and every node refused that device and its raid alert, in every arrival order. Now only the claims
+their authors may sign contest it; a member in good standing still does (the device's consent is
+what guards it). Nor can a thief holding such a phone void its group's vouch by the phone's consent
+to a key it made up through the phone. Real SQLite stores, the events in several orders and batch
+splits."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from events.format import Event
+from node.log import EventLog
+from node_fixtures import action, device_vouch
+from test_order_independence import NOW, World, ingest_in, new_world, play, state
+
+
+def _legacy_world() -> tuple[World, Event]:
+    """G1 with a device g1 vouched for without consent, whose raid alert is in the log; G2 with a
+    consented device g2 (the mole), which signs an action before G2 revokes it from seq 2, pinned."""
+    world = new_world()
+    k, a = world.keys, world.authors
+    play(world, [("admit", "F", "G1"), ("admit", "F", "G2")])
+    legacy = device_vouch(k["G1"], k["g1"], b"\x05" * 32)
+    del legacy["consent"]
+    world.events.append(a["G1"].sign("member.vouch", legacy))
+    world.events.append(a["G2"].sign("member.vouch", device_vouch(k["G2"], k["g2"], b"\x06" * 32)))
+    alert = a["g1"].sign("alert", {"region": "calais", "type": "raid", "text": "police at the camp"},
+                         expires=NOW + 3_600_000)
+    world.events.append(alert)
+    before = a["g2"].sign("action", action(1))
+    world.events.append(before)
+    world.events.append(a["G2"].sign("member.revoke", {"subject": world.pub("g2"), "from_seq": 2,
+                                                        "reason": "infiltrator", "pin": before.id}))
+    return world, alert
+
+
+def _orders(world: World, claims: list[Event]) -> dict[str, tuple[list[Event], list[int]]]:
+    ev = world.events
+    everything = ev + claims
+    return {"as signed": (everything, []), "claims first": (claims + ev, []),
+            "one at a time": (everything, list(range(1, len(everything)))),
+            "revocation last": ([e for e in everything if e.kind != "member.revoke"]
+                                + [e for e in everything if e.kind == "member.revoke"], [len(everything) - 1])}
+
+
+def _g1_keeps_its_device(world: World, alert: Event, claims: list[Event], tmp_path: Path) -> None:
+    states = {}
+    for n, (name, (order, cuts)) in enumerate(_orders(world, claims).items()):
+        log: EventLog = ingest_in(tmp_path / f"{n}.db", world, order, cuts)
+        try:
+            g1 = log.trust.member(world.pub("g1"))
+            assert g1 is not None and g1.group == world.pub("G1"), name
+            assert log.store.event_row(alert.id) is not None, name
+            assert log.trust.member(world.pub("g2")).revoked_from == 2, name
+            states[name] = state(log)
+        finally:
+            log.store.close()
+    for name, got in states.items():
+        assert got == states["as signed"], name
+
+
+def test_a_revoked_devices_admission_of_a_legacy_device_takes_nothing_out(tmp_path: Path) -> None:
+    world, alert = _legacy_world()
+    claim = world.authors["g2"].sign("member.vouch", {"subject": world.pub("g1"), "role": "group"})
+    _g1_keeps_its_device(world, alert, [claim], tmp_path)
+
+
+def test_a_revoked_devices_vouch_of_a_legacy_device_and_of_a_key_it_made_up_take_nothing_out(tmp_path: Path) -> None:
+    """The same with a device vouch without consent, and with a fresh key the phone admits past its
+    revocation which then claims the device (its chain complete, but no member)."""
+    world, alert = _legacy_world()
+    k, a = world.keys, world.authors
+    claim = device_vouch(k["g2"], k["g1"], b"\x07" * 32)
+    del claim["consent"]
+    first = a["g2"].sign("member.vouch", claim)
+    made_up = a["g2"].sign("member.vouch", {"subject": world.pub("x"), "role": "group"})
+    then = device_vouch(k["x"], k["g1"], b"\x08" * 32)
+    del then["consent"]
+    _g1_keeps_its_device(world, alert, [first, made_up, a["x"].sign("member.vouch", then)], tmp_path)
+
+
+def test_a_member_in_good_standing_still_contests_a_legacy_device(tmp_path: Path) -> None:
+    """What the rule keeps (design 5.4): a member that may sign its admission of the device
+    contests it (an admission beats a vouch without consent), in every order: the device's consent
+    is what guards it."""
+    world, alert = _legacy_world()
+    claim = world.authors["G3"].sign("member.vouch", {"subject": world.pub("g1"), "role": "group"})
+    admit_g3 = world.authors["F"].sign("member.vouch", {"subject": world.pub("G3"), "role": "group"})
+    for n, (name, (order, cuts)) in enumerate(_orders(world, [admit_g3, claim]).items()):
+        log = ingest_in(tmp_path / f"{n}.db", world, order, cuts)
+        try:
+            g1 = log.trust.member(world.pub("g1"))
+            assert g1 is not None and g1.role == "group", name
+            assert log.no_effect(alert) is not None, name
+        finally:
+            log.store.close()
+
+
+def test_a_thief_cannot_erase_a_seized_legacy_phones_past_by_its_consent_to_a_key_it_made_up(tmp_path: Path) -> None:
+    """A seized phone of 0.1 (vouched for without consent) that admitted Bristol, revoked by its
+    group with a pin: past the revocation the thief admits a fresh key with it, and has that key
+    vouch for the phone with the phone's consent. A consent makes a vouch without it void, so the
+    phone was nobody's device on every node: its raid alert and Bristol (every event of it) gone.
+    A consent to a key reached only through the phone itself is not counted, as for tears."""
+    world = new_world()
+    k, a = world.keys, world.authors
+    play(world, [("admit", "F", "G1")])
+    legacy = device_vouch(k["G1"], k["g1"], b"\x05" * 32)
+    del legacy["consent"]
+    world.events.append(a["G1"].sign("member.vouch", legacy))
+    alert = a["g1"].sign("alert", {"region": "calais", "type": "raid", "text": "police at the camp"},
+                         expires=NOW + 3_600_000)
+    bristol = a["g1"].sign("member.vouch", {"subject": world.pub("G2"), "role": "group"})
+    world.events += [alert, bristol, a["G2"].sign("group.profile", {"name": "Bristol", "region": "bristol"})]
+    world.events.append(a["G1"].sign("member.revoke", {"subject": world.pub("g1"), "from_seq": 3,
+                                                        "reason": "seized", "pin": bristol.id}))
+    made_up = a["g1"].sign("member.vouch", {"subject": world.pub("x"), "role": "group"})
+    consent = a["x"].sign("member.vouch", device_vouch(k["x"], k["g1"], b"\x07" * 32))
+    states = {}
+    for n, (name, (order, cuts)) in enumerate(_orders(world, [made_up, consent]).items()):
+        log = ingest_in(tmp_path / f"{n}.db", world, order, cuts)
+        try:
+            g1 = log.trust.member(world.pub("g1"))
+            assert g1 is not None and g1.group == world.pub("G1") and g1.revoked_from == 3, name
+            assert log.store.event_row(alert.id) is not None, name
+            assert log.trust.member(world.pub("G2")) is not None, name
+            assert log.trust.member(world.pub("x")) is None, name
+            states[name] = state(log)
+        finally:
+            log.store.close()
+    for name, got in states.items():
+        assert got == states["as signed"], name
