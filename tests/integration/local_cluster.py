@@ -34,6 +34,7 @@ PASSPHRASE = "integration tests only: not a secret"
 SYNC_INTERVAL_S = 1.0
 CLI_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 10.0
+START_WAIT_S = 60.0  # for a started node to say it listens (see `start`)
 
 
 def cli_env() -> dict[str, str]:
@@ -246,7 +247,9 @@ class Cluster:
                               preexec_fn=preexec_fn, extra_args=extra_args)
         self.started.append((node, proc))
         if wait:
-            self.wait(lambda: log_text(node).count(listening) > before or proc.poll() is not None, 20,
+            # (60 s: a start unlocks the Argon2id keystore, ~1-2 s of a core; on a CI host whose
+            # load reached 20 a start took more than 20 s. A fast machine goes on at once.)
+            self.wait(lambda: log_text(node).count(listening) > before or proc.poll() is not None, START_WAIT_S,
                       f"{node.name} listening")
             assert proc.poll() is None, f"{node.name} exited {proc.returncode} at start:\n{log_text(node)}"
         return proc
