@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from events import readmodels
-from events.kinds import KINDS
+from events.kinds import KINDS, URGENCY
 from events.projections import FUNDRAISER, NEED, PROFILE, SUPPORT, MemoryTables
 from events.sealed import SEALED_KIND
 from events.trust import TrustGraph
@@ -77,7 +77,11 @@ def _open_needs(needs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _open_requests(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [s for s in requests if s["status"] != "closed"]
+    """Those not closed: the ones waiting for a group first, the most urgent first, then newest
+    first (their order). Newest first alone put 50 newer requests taken or of low urgency on the
+    first page and a family's urgent request for housing, waiting for a group, on the second."""
+    return sorted((s for s in requests if s["status"] != "closed"),
+                  key=lambda s: (s["status"] != "open", -URGENCY.index(s["urgency"])))
 
 
 # Each paged section: its view, which of the view's items it lists, and the table it lists.

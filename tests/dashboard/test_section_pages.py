@@ -47,19 +47,19 @@ async def test_each_long_section_links_on_to_the_rest_with_nothing_repeated_or_s
     assert status == 200
     seen = _keys(first, "support-list")
     assert len(seen) == MAX_ITEMS
-    assert f"{REQUESTS - MAX_ITEMS} older ones are not shown here." in first
-    href = _link(first, "Older support requests, page 2")
+    assert f"{REQUESTS - MAX_ITEMS} more are not shown here." in first
+    href = _link(first, "More support requests, page 2")
     assert href == "/?region=lille&support_page=2"
 
     _, second, _ = await get(node.client, href)
     page2 = _keys(second, "support-list")
     assert len(page2) == MAX_ITEMS
-    assert f"{REQUESTS - 2 * MAX_ITEMS} older ones are not shown here." in second
-    _, third, _ = await get(node.client, _link(second, "Older support requests, page 3"))
+    assert f"{REQUESTS - 2 * MAX_ITEMS} more are not shown here." in second
+    _, third, _ = await get(node.client, _link(second, "More support requests, page 3"))
     page3 = _keys(third, "support-list")
     after_list = third.split('id="support-list"')[1].split('id="capacity-title"')[0]
-    assert "Older support requests, page 4" not in third and "older ones are not shown" not in after_list
-    assert _link(third, "Newest support requests") == "/?region=lille&support_page=1"
+    assert "More support requests, page 4" not in third and "more are not shown" not in after_list
+    assert _link(third, "First page of support requests") == "/?region=lille&support_page=1"
     together = seen + page2 + page3
     assert len(together) == len(set(together)) == REQUESTS  # none twice, none skipped
     assert set(together) == set(requests)
@@ -79,7 +79,7 @@ async def test_each_long_section_links_on_to_the_rest_with_nothing_repeated_or_s
         assert set(shown) | set(rest) == set(published) and not set(shown) & set(rest)
 
     _, french, _ = await get(node.client, "/?region=lille&lang=fr")
-    assert "Demandes de soutien plus anciennes, page 2" in french
+    assert "Autres demandes de soutien, page 2" in french
 
 
 async def test_the_last_page_reached_says_where_the_older_ones_are(sample, start_node, monkeypatch) -> None:
