@@ -298,8 +298,13 @@ def actions(log: Held, region: str | None, now: int, limit: int | None, days: in
     else:  # still going (the latest started in the last 30 days), then the soonest upcoming
         started = log.listed(ACTION, limit, region=region, t_from=window_start - UNDER_WAY_SHOWN_MS,
                              t_before=window_start, order="latest")
-        rows = started + log.listed(ACTION, limit, region=region, t_from=window_start, order="t",
-                                    **_starting_within(now, days))
+        # The soonest `limit` by first start, not only those starting within `days`: one moved into
+        # them from beyond (a drop-in of the 16th moved to tonight) is found by its first start, as
+        # the overview's week finds it. Rows past the days are no cut of them: `week_cut` says one.
+        soonest = log if days is None else replace(log, capped=set())
+        rows = started + soonest.listed(ACTION, limit, region=region, t_from=window_start, order="t")
+        if days is not None and week_cut(log, region, now, limit, days):
+            log.capped.add(ACTION)
     updates = log.rows(ACTION_UPDATE, refs=[r.key for r in rows])
     found = readmodels.upcoming_actions(rows, now, days=days, updates=updates, gone=log.gone)
     return _fair(log, ACTION, found, limit)  # (two listings joined: fair again)
@@ -311,12 +316,12 @@ def _starting_within(now: int, days: int | None) -> dict[str, Any]:
     return {} if days is None else {"t_before": now + days * DAY_MS}
 
 
-def week_cut(log: Held, region: str, now: int, limit: int) -> bool:
-    """Whether more actions start in `region` within the coming week (TIMELINE_DAYS) than a desk of
-    `limit` rows reads (`actions` lists the soonest `limit`): its count of them is then a floor. The
-    same bounded question as that listing's (answered once: Held.rows)."""
+def week_cut(log: Held, region: str | None, now: int, limit: int, days: int = readmodels.TIMELINE_DAYS) -> bool:
+    """Whether more actions start in `region` (None: anywhere) within the coming `days` (the week)
+    than a desk of `limit` rows reads (`actions` lists the soonest `limit`): its count of them is
+    then a floor. One bounded question, answered once a page or request (Held.rows)."""
     where = {"region": region, "t_from": now - readmodels.RECENT_ACTION_GRACE_MS, "order": "t",
-             **_starting_within(now, readmodels.TIMELINE_DAYS)}
+             **_starting_within(now, days)}
     return len(log.rows(ACTION, **where, limit=limit + 1)) > limit
 
 

@@ -40,11 +40,11 @@ async def test_paging_words_agree_and_the_cap_is_said_once(sample, start_node) -
     _, page, _ = await get(node.client, "/?region=lille", headers=fr)
     def pager(section: str, text: str) -> str:
         return text.split(f'id="{section}-title"')[1].split('class="more pager">')[1].split("</p>")[0]
-    assert "5 plus anciennes ne sont pas affichées ici." in pager("support", page), pager("support", page)
+    assert "5 autres ne sont pas affichées ici." in pager("support", page), pager("support", page)
     assert "5 plus anciennes ne sont pas affichées ici." in pager("funds", page), pager("funds", page)
-    assert "5 plus anciens ne sont pas affichés ici." in pager("needs", page), pager("needs", page)
+    assert "5 autres ne sont pas affichés ici." in pager("needs", page), pager("needs", page)
     _, second, _ = await get(node.client, "/?region=lille&support_page=2", headers=fr)
-    assert "Page 2, les plus anciennes\u202f:" in pager("support", second), pager("support", second)
+    assert "Page 2, les suivantes\u202f:" in pager("support", second), pager("support", second)
 
     _, page, _ = await get(node.client, "/?region=lille", headers={"Accept-Language": "en"})
     row = page.split('id="desk-lille"')[1].split("</tr>")[0]

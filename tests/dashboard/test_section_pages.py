@@ -47,19 +47,19 @@ async def test_each_long_section_links_on_to_the_rest_with_nothing_repeated_or_s
     assert status == 200
     seen = _keys(first, "support-list")
     assert len(seen) == MAX_ITEMS
-    assert f"{REQUESTS - MAX_ITEMS} older ones are not shown here." in first
-    href = _link(first, "Older support requests, page 2")
+    assert f"{REQUESTS - MAX_ITEMS} more are not shown here." in first
+    href = _link(first, "More support requests, page 2")
     assert href == "/?region=lille&support_page=2"
 
     _, second, _ = await get(node.client, href)
     page2 = _keys(second, "support-list")
     assert len(page2) == MAX_ITEMS
-    assert f"{REQUESTS - 2 * MAX_ITEMS} older ones are not shown here." in second
-    _, third, _ = await get(node.client, _link(second, "Older support requests, page 3"))
+    assert f"{REQUESTS - 2 * MAX_ITEMS} more are not shown here." in second
+    _, third, _ = await get(node.client, _link(second, "More support requests, page 3"))
     page3 = _keys(third, "support-list")
     after_list = third.split('id="support-list"')[1].split('id="capacity-title"')[0]
-    assert "Older support requests, page 4" not in third and "older ones are not shown" not in after_list
-    assert _link(third, "Newest support requests") == "/?region=lille&support_page=1"
+    assert "More support requests, page 4" not in third and "more are not shown" not in after_list
+    assert _link(third, "First page of support requests") == "/?region=lille&support_page=1"
     together = seen + page2 + page3
     assert len(together) == len(set(together)) == REQUESTS  # none twice, none skipped
     assert set(together) == set(requests)
@@ -67,19 +67,19 @@ async def test_each_long_section_links_on_to_the_rest_with_nothing_repeated_or_s
     # The other sections' first pages on the later ones stay as they were
     assert _keys(second, "needs-list") == _keys(first, "needs-list")
 
-    for list_id, name, key, published in (("needs-list", "needs", "needs_page", needs),
-                                          ("funds-list", "fundraisers", "funds_page", funds)):
+    for list_id, name, key, published in (("needs-list", "More needs", "needs_page", needs),
+                                          ("funds-list", "Older fundraisers", "funds_page", funds)):
         shown = [k for k in _keys(first, list_id) if k in published]
         assert len(shown) == MAX_ITEMS
-        href = _link(first, f"Older {name}, page 2")
+        href = _link(first, f"{name}, page 2")
         assert href == f"/?region=lille&{key}=2"
         _, later, _ = await get(node.client, href)
         rest = _keys(later, list_id)
-        assert "1 older one" not in later and f"Older {name}, page 3" not in later
+        assert "1 older one" not in later and "1 more is" not in later and f"{name}, page 3" not in later
         assert set(shown) | set(rest) == set(published) and not set(shown) & set(rest)
 
     _, french, _ = await get(node.client, "/?region=lille&lang=fr")
-    assert "Demandes de soutien plus anciennes, page 2" in french
+    assert "Autres demandes de soutien, page 2" in french
 
 
 async def test_the_last_page_reached_says_where_the_older_ones_are(sample, start_node, monkeypatch) -> None:
@@ -99,11 +99,11 @@ async def test_the_last_page_reached_says_where_the_older_ones_are(sample, start
     await node.log_in()
 
     _, first, _ = await get(node.client, "/?region=lille")
-    assert "50 or more older ones are not shown here." in first
-    _, last, _ = await get(node.client, _link(first, "Older needs, page 2"))
+    assert "50 or more others are not shown here." in first
+    _, last, _ = await get(node.client, _link(first, "More needs, page 2"))
     assert len(_keys(last, "needs-list")) == MAX_ITEMS
-    assert "0 or more" not in last and "Older needs, page 3" not in last
-    assert "Older ones are not shown here: the command solnet view needs lists them all." in last
+    assert "0 or more" not in last and "More needs, page 3" not in last
+    assert "Others are not shown here: the command solnet view needs lists them all." in last
     _, french, _ = await get(node.client, "/?region=lille&needs_page=2&lang=fr")
     assert "la commande solnet view needs les liste tous" in french and "Au moins 0" not in french
 
@@ -125,9 +125,9 @@ async def test_a_first_page_counts_what_follows_among_fewer_rows_than_its_later_
     await node.log_in()
 
     _, first, _ = await get(node.client, "/?region=lille")
-    assert "50 or more older ones are not shown here." in first  # (100 rows counted: 50 after the first page)
-    _, second, _ = await get(node.client, _link(first, "Older needs, page 2"))
-    assert f"{MAX_ITEMS} older ones are not shown here." in second and "or more" not in second
-    _, third, _ = await get(node.client, _link(second, "Older needs, page 3"))
+    assert "50 or more others are not shown here." in first  # (100 rows counted: 50 after the first page)
+    _, second, _ = await get(node.client, _link(first, "More needs, page 2"))
+    assert f"{MAX_ITEMS} more are not shown here." in second and "or more" not in second
+    _, third, _ = await get(node.client, _link(second, "More needs, page 3"))
     together = _keys(first, "needs-list") + _keys(second, "needs-list") + _keys(third, "needs-list")
     assert len(together) == len(set(together)) and set(together) == set(needs)
