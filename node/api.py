@@ -312,6 +312,13 @@ def since_param(request: web.Request) -> int | None:
         moment = datetime.fromisoformat(f"{day}T{clock}{'+00:00' if offset in 'Zz' else offset}")
         return int(moment.timestamp() * 1000)
     except (ValueError, OverflowError):
+        if match is None and text.count(" ") == 1 and RFC3339_RE.fullmatch(text.replace(" ", "+")):
+            # `since=2026-12-01T18:00:00+01:00` typed into a URL: its query reads '+' as a space (HTML forms
+            # write spaces so), and the time came without its offset. Said, or a client is stuck on a value
+            # that looks right in its own code.
+            raise ApiError(400, "bad_parameter", "'since': a '+' in a URL's query is read as a space, so its time "
+                           f"zone came as {text[-6:]!r}: write the '+' as %2B (2026-12-01T18:00:00%2B01:00), or give "
+                           "the time in UTC with Z (2026-12-01T17:00:00Z)", "since") from None
         raise ApiError(400, "bad_parameter", "'since' is a date and time such as 2026-12-01T18:00:00Z (with its "
                        f"seconds and time zone), or milliseconds since 1970; got {text[:40]!r}", "since") from None
 

@@ -299,7 +299,10 @@ class Dashboard:
         if ctx["role"] == PUBLIC and request.path == "/":
             self._cookieless(request)
             return self.redirect(request, "/public/" + (f"?lang={ctx['lang']}" if "lang" in request.query else ""))
-        return self.redirect(request, "/login?next=" + quote(request.path_qs, safe=""))
+        # The language asked for goes to the login page too (a redirect sets no cookie: the bookmark
+        # /groups?lang=fr of a coordinator whose browser says English opened an English login page)
+        asked = f"lang={ctx['lang']}&" if "lang" in request.query else ""
+        return self.redirect(request, f"/login?{asked}next=" + quote(request.path_qs, safe=""))
 
     @staticmethod
     def _cookieless(request: web.Request) -> None:

@@ -288,7 +288,7 @@ async def test_groups_page_shows_a_revoked_group_with_its_reason(sample, start_n
     assert any(h[-1] == "revoked" for h in headings) and any(h[-1] == "active" for h in headings), headings
     # The revoker by its group's name, as `solnet view groups` and `status` say it
     calais_name = calais.home.config().group_name
-    assert re.search(rf"Revoked\s+\S+ \S+ UTC\s+by\s+{calais_name}\s+— keys seized 14/03", text), text
+    assert re.search(rf"Revoked\s+\S+ \S+ UTC\s+by\s+{calais_name}\s+—\s+keys seized 14/03", text), text
 
 
 async def test_a_revoked_groups_devices_that_still_sign_are_not_shown_as_plain_active(sample, start_node) -> None:
