@@ -19,6 +19,7 @@ models) only when this device is one of their readers, decrypted in memory as we
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hmac
 import json
 import logging
@@ -65,7 +66,14 @@ API_PATH_RE = re.compile(r"/+api(/|$)")  # /api/..., however many slashes a clie
 RFC3339_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?)"
                         r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
 NODE = web.AppKey("solnet_api_node", WebNode)
-TOKEN: web.AppKey[str | None] = web.AppKey("solnet_api_token")  # None when it could not be written
+@dataclasses.dataclass
+class ApiToken:
+    """The admin token of a running app, replaced in place (`solnet end-sessions --api-token`): an
+    aiohttp app's own state may not change once it is started. None when it could not be written."""
+    value: str | None = None
+
+
+TOKEN: web.AppKey[ApiToken] = web.AppKey("solnet_api_token")
 CLOSING = web.AppKey("solnet_api_closing", asyncio.Event)
 STREAMS = web.AppKey("solnet_api_streams", list)  # [open alert streams]
 MAX_ALERT_STREAMS = 16
@@ -182,6 +190,7 @@ def setup(app: web.Application, node: WebNode) -> None:
                         "`solnet admin-token` prints the new one")
     except OSError:
         pass
+    app[TOKEN] = ApiToken()
     read_token(app, node)
     # `solnet end-sessions --api-token` made a new salt: the token is read again (the old one ends at once)
     node.sign_outs.append(lambda: read_token(app, node))
@@ -210,17 +219,17 @@ def read_token(app: web.Application, node: WebNode) -> int:
     """The admin token, made again from the home's salt (a new salt: a new token). No logins ended
     here that a count could say (0)."""
     try:
-        app[TOKEN] = node.home.admin_token(node.keys)
+        app[TOKEN].value = node.home.admin_token(node.keys)
     except OSError as exc:  # a full disk must not keep the node from serving its peers
         log.warning("the HTTP API is off: its admin token could not be written (%s); free some space and "
                     "restart the node", exc.strerror or exc)
-        app[TOKEN] = None
+        app[TOKEN].value = None
     return 0
 
 
 # --- auth and parameters --------------------------------------------------------------------------
 def require_token(request: web.Request) -> WebNode:
-    token = request.app[TOKEN]
+    token = request.app[TOKEN].value
     if token is None:
         raise ApiError(503, "unavailable", "this node could not write its admin token when it started (was the "
                        "disk full?); free some space and restart the node")
@@ -614,7 +623,7 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
     resume from), for bots. Keep-alive comments every 15 s; the stream ends after an hour and the
     client reconnects with Last-Event-ID, missing nothing that is still live."""
     node = require_token(request)
-    opened_with = request.app[TOKEN]  # a new token (`solnet end-sessions --api-token`) ends this stream
+    opened_with = request.app[TOKEN].value  # a new token (`solnet end-sessions --api-token`) ends this stream
     check_params(request, ("region", "since_n"), repeatable=("region",))
     regions = _regions_param(request)
     since = _since_param(request)
@@ -656,7 +665,7 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ALERT_STREAM_LIFETIME_S
         closing = request.app[CLOSING]
-        while not closing.is_set() and loop.time() < deadline and request.app[TOKEN] == opened_with:
+        while not closing.is_set() and loop.time() < deadline and request.app[TOKEN].value == opened_with:
             if sub.missed_after is not None and sub.queue.empty():
                 # The full queue dropped withdrawals (a revoked flooder's, all at once): sent now that
                 # every alert offered before them has gone, so none comes after its own withdrawal.
@@ -669,7 +678,7 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
                 withdrawal = max(withdrawal, upto)
                 continue
             alert = await _next_alert(sub, closing)
-            if request.app[TOKEN] != opened_with:  # the token it was opened with opens nothing now
+            if request.app[TOKEN].value != opened_with:  # the token it was opened with opens nothing now
                 break
             if alert is None:
                 await response.write(b": keepalive\n\n")
