@@ -614,6 +614,26 @@ def check(store: Store, now: int) -> None:
                                       "this home holds the newest events of its keys")
 
 
+def check_nothing_aside_above(store: Store, author: bytes, seq: int) -> None:
+    """Raise InvalidEvent(not_caught_up) if this store keeps aside events of `author` above `seq`, the
+    seq its next event would follow: they are this key's own, signed on another copy of this home (a
+    bundle made with `export --since`, a sync cut short) after events this copy lacks, so the next
+    seq is one this device already used. Not even --offline signs then: it would be a fork, for sure."""
+    if all(pending != author for pending, _lowest in store.pending_authors()):  # (kept: no statement)
+        return
+    _head, kept = store.known_seqs(author)
+    above = [k for k in kept if k > seq]
+    if not above:
+        return
+    raise InvalidEvent(NOT_CAUGHT_UP, f"this home keeps aside events its own key signed, from seq {min(above)}, "
+                                      f"without the events before them: it lacks events this device signed after seq "
+                                      f"{seq} (a bundle made with `export --since`, or a sync cut short, brought the "
+                                      "newer ones), so signing now would take a seq this device already used, a fork "
+                                      "that freezes this device on every node. Nothing was published, with or without "
+                                      "--offline. Import a whole bundle this home made (exported without --since), or "
+                                      "let the node sync with a peer that holds them, then publish again")
+
+
 def _check_nothing_lost(store: Store) -> None:
     """Raise InvalidEvent(not_caught_up) if this home's keys signed events its database no longer
     holds (node/own_marks.py): a crash or a damaged card lost its newest writes, and with them,

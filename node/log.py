@@ -1542,6 +1542,7 @@ class EventLog:
                 self.store.check_head(author, seq, prev)  # (a damaged head: this key would fork itself)
             if member is not None:
                 self._refuse_without_effect(member, spec, fields, seq + 1)
+            chain_gate.check_nothing_aside_above(self.store, author, seq)
             ev = sign_event(key, network=self.network_id, seq=seq + 1, prev=prev, timestamp=now,
                             kind=kind, body=pack(fields), expires=expires)
             # Its body is pack(fields) of the fields checked above: admission is handed their verdict

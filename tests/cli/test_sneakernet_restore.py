@@ -104,6 +104,8 @@ def test_a_bundle_made_with_since_that_lacks_the_events_before_it_says_so_and_ne
     assert "without the events before them" in said(week) and "--since" in said(week), said(week)
     assert cli.run_json(home, "import", tmp_path / "week.bundle")["restore"] == "gap"
     assert need(cli, home, 4).returncode != 0
+    forced = need(cli, home, 4, "--offline")  # (it would sign at seq 3, which the device already used)
+    assert forced.returncode != 0 and "without the events before them" in said(forced), said(forced)
     whole = cli.run(home, "import", tmp_path / "whole.bundle")
     assert "it may publish again" in said(whole), said(whole)
     assert need(cli, home, 4).returncode == 0
