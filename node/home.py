@@ -465,7 +465,7 @@ class Home:
         "init here", which would make keys that its old log then refuses to join with. A wipe cut short
         after the keys went (a power cut, the plug pulled, a kill: its database part takes longest on a
         Pi) left the private parts and the peer list on the disk, and this said "wiped" all the same."""
-        if (self.path / WIPE_UNFINISHED).exists():
+        if self.wipe_unfinished():
             return (f"a wipe of {self.path} was cut short (the power went, or it was stopped) after its keys were "
                     "destroyed: its private parts (support requests, case notes, events for chosen groups) and its "
                     f"peer list may still be on this disk. Run `solnet --home {self.path} wipe` again now to finish "
@@ -475,8 +475,14 @@ class Home:
                 f"--region REGION`), or here once `solnet --home {self.path} wipe --all` has removed the event log, "
                 "and ask a member group for an invite")
 
+    def wipe_unfinished(self) -> bool:
+        """Was a wipe of this home begun and not finished (node/wipe.py)?"""
+        return (self.path / WIPE_UNFINISHED).exists()
+
     def config(self) -> Config:
         self._tighten_modes()
+        if self.wipe_unfinished():  # its config may be whole, random bytes or gone, its keys too: not "restore it"
+            raise HomeError(self.wiped_text())
         try:
             return Config(**json.loads(self.config_path.read_text(encoding="utf-8")))
         except FileNotFoundError:

@@ -49,3 +49,34 @@ def test_a_wipe_killed_after_the_keys_says_so_and_a_second_wipe_finishes_it(tmp_
         assert sealed[-64:] not in data and f"127.0.0.1:{bristol.port}".encode() not in data, f.name
     said = _solnet(home.path, "status", ok=False)
     assert "was wiped:" in said.stderr and "cut short" not in said.stderr, said.stderr
+
+
+def _cut_after(home: Path, files: list[str], overwritten: str | None = None) -> None:
+    """The state a wipe killed at a given point leaves: begun (its mark), `files` gone, and
+    `overwritten` holding random bytes (shredded, not yet deleted)."""
+    (home / "wipe.unfinished").touch()
+    for name in files:
+        for f in home.glob(name):
+            f.unlink()
+    if overwritten is not None:
+        (home / overwritten).write_bytes(os.urandom((home / overwritten).stat().st_size))
+
+
+def test_a_wipe_cut_while_shredding_the_config_does_not_say_restore_it(tmp_path: Path) -> None:
+    """Killed with config.json overwritten and not yet deleted, the home said "config.json is damaged
+    ... restore it from a backup; the keys are in `keystore` beside it, untouched": gone, they were."""
+    calais, _, _ = _network_with_a_private_request(tmp_path)
+    _cut_after(calais.home.path, ["keystore"], overwritten="config.json")
+    said = _solnet(calais.home.path, "status", ok=False)
+    assert "was cut short" in said.stderr and "damaged" not in said.stderr and "untouched" not in said.stderr, said.stderr
+    _solnet(calais.home.path, "wipe", "--yes")
+    assert "was wiped:" in _solnet(calais.home.path, "status", ok=False).stderr
+
+
+def test_a_wipe_all_cut_after_the_database_went_can_be_finished(tmp_path: Path) -> None:
+    calais, _, _ = _network_with_a_private_request(tmp_path)
+    _cut_after(calais.home.path, ["keystore", "config.json", "solnet.db*"])
+    said = _solnet(calais.home.path, "status", ok=False)
+    assert "was cut short" in said.stderr, said.stderr
+    _solnet(calais.home.path, "wipe", "--yes", "--all")
+    assert not calais.home.path.exists()
