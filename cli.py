@@ -2284,7 +2284,7 @@ def cmd_wipe(args: argparse.Namespace) -> int:
     except DiskFailing:
         pass  # a panic wipe still stops the node and destroys what it can (node/wipe.py)
     except HomeError:
-        if not home.db_path.exists():  # (a home wiped before keeps its event log: `wipe --all` removes it)
+        if not home.db_path.exists() and not home.wipe_unfinished():  # (a home wiped before keeps its event log)
             raise
     what = ("the keys, this node's name and ids, the private parts, the peer list AND the whole event log"
             if args.all else "the keys, this node's name and ids, the private parts and the peer list "

@@ -7,11 +7,15 @@ damaged file, the advice was to move the file aside and rebuild it, on the same 
 when the database fails in one of those ways, `failure` writes and reads a few bytes beside it: if
 the file system refuses, the disk is the problem, and what to do is to move the home to another.
 Only on an error path: a healthy node never probes.
+
+And a disk nearly full, said before it is (`low_space`): a Pi's card fills slowly (the system's
+logs, a first sync), and its member learnt of it only once nothing more could be stored.
 """
 from __future__ import annotations
 
 import errno
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -63,6 +67,37 @@ def _probe(folder: Path) -> str | None:
     except OSError as exc:
         return exc.strerror if is_failing(exc) else None
     return None
+
+
+# Below this much free space the disk counts as nearly full: a first sync of 100,000 events takes
+# about 70 MiB of database, and storing needs room for the write-ahead log to be copied besides.
+LOW_BYTES = 128 << 20
+
+
+def low_space(folder: Path) -> int | None:
+    """The free bytes of the disk holding `folder` when it is nearly full (below LOW_BYTES), else
+    None (None too when it cannot be read: a failing disk is said by `failure`)."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    return free if free < LOW_BYTES else None
+
+
+def low_space_facts(folder: Path) -> dict | None:
+    """`solnet status`'s facts of a disk nearly full: its free bytes and the folder (None: not nearly full)."""
+    free = low_space(folder)
+    return None if free is None else {"free_bytes": free, "folder": str(folder)}
+
+
+def low_space_text(folder: str | Path, free: int) -> str:
+    """What `solnet status` says of a disk nearly full (`low_space`), and what to do."""
+    how = f"full ({free >> 10} KiB free): the node stores" if free < 1 << 20 else \
+        f"nearly full ({free >> 20} MiB free): once it is full the node stores"
+    return (f"the disk holding {folder} is {how} nothing more, neither what peers send nor what this group "
+            "publishes (a first sync of 100,000 events takes about 70 MiB). Free some space on that disk "
+            f"(`df -h {folder}` shows it), outside that folder: what is in it is the node's own. Old system logs, "
+            "for one, go with `sudo journalctl --vacuum-size=50M`")
 
 
 def failing_advice(folder: Path, why: str) -> str:

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 # In the home: where the passphrase file that last unlocked its keys is (its path, never its
 # content), so that the panic wipe destroys that file and no other (node/wipe.py)
 PASSPHRASE_FILE_RECORD = "passphrase-file.where"
+# Made as a wipe begins, removed once its database part is done (node/wipe.py)
+WIPE_UNFINISHED = "wipe.unfinished"
 # The unused dashboard login links (node/login_links.py): named here, as every file of a home is, so that
 # each command's home check does not load the links' hashing and randomness (13 modules, a `status`'s ~10 %)
 LOGIN_LINKS = "login-links"
@@ -460,14 +462,27 @@ class Home:
 
     def wiped_text(self) -> str:
         """What a home holding an event log but no keys or config (a panic wipe's work) says: not
-        "init here", which would make keys that its old log then refuses to join with."""
+        "init here", which would make keys that its old log then refuses to join with. A wipe cut short
+        after the keys went (a power cut, the plug pulled, a kill: its database part takes longest on a
+        Pi) left the private parts and the peer list on the disk, and this said "wiped" all the same."""
+        if self.wipe_unfinished():
+            return (f"a wipe of {self.path} was cut short (the power went, or it was stopped) after its keys were "
+                    "destroyed: its private parts (support requests, case notes, events for chosen groups) and its "
+                    f"peer list may still be on this disk. Run `solnet --home {self.path} wipe` again now to finish "
+                    "it (`wipe --all` removes the event log too)")
         return (f"{self.path} was wiped: its keys and config are gone, its event log of public events is left. To "
                 "take part again, make a new node in a new folder (`solnet --home NEW_FOLDER init --group NAME "
                 f"--region REGION`), or here once `solnet --home {self.path} wipe --all` has removed the event log, "
                 "and ask a member group for an invite")
 
+    def wipe_unfinished(self) -> bool:
+        """Was a wipe of this home begun and not finished (node/wipe.py)?"""
+        return (self.path / WIPE_UNFINISHED).exists()
+
     def config(self) -> Config:
         self._tighten_modes()
+        if self.wipe_unfinished():  # its config may be whole, random bytes or gone, its keys too: not "restore it"
+            raise HomeError(self.wiped_text())
         try:
             return Config(**json.loads(self.config_path.read_text(encoding="utf-8")))
         except FileNotFoundError:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from crypto.short_ids import short_id
 from node.clock import now_ms
-from node import revoked_here
+from node import disk, revoked_here
 from node.home import Home
 from node.saved_json import saved_facts, saved_key
 from sync.frontier import frontier_digest_of
@@ -199,6 +199,7 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
                            "named_like_us": trust["named_like_us"],
                            "admitters_unnamed": trust.get("admitters_unnamed", []),
                            "database_bytes": home.db_path.stat().st_size,
+                           "disk_low": disk.low_space_facts(home.path),  # a disk nearly full (node/disk.py), or None
                            "frontier_digest": frontier_digest_of(store.heads()).hex()}
     out["node"] = runtime_info(store, home)
     out["peers"] = peer_list(store, out["node"])

@@ -114,6 +114,10 @@ def status_text(out: dict[str, Any]) -> str:
     elif node.get("running") and node.get("storage_problem"):
         lines.append(f"  WARNING: {node['storage_problem']}: the running node cannot store what peers send; "
                      "free some space")
+    elif low := out.get("disk_low"):
+        from node.disk import low_space_text
+
+        lines.append(f"  WARNING: {low_space_text(low['folder'], low['free_bytes'])}")
     return "\n".join(lines)
 
 

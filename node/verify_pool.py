@@ -14,7 +14,11 @@ A batch is cut into chunks queued for the workers, so they examine batch k+1 whi
 thread stores batch k. When the main thread needs a chunk's answer before a worker has it, it
 examines the newest chunk still queued itself instead of waiting ("work stealing"): both cores
 work whenever the store is not the bottleneck, so ingest can beat one core's verify rate. If a
-worker dies, its chunk and the rest are examined in the main process: slower, never skipped.
+worker dies, its chunk and the rest are examined in the main process: slower, never skipped. The next batch starts a new worker; if that
+one fails too (with none answering between), the next waits RETRY_FIRST_S, twice as long after each
+further failure up to RETRY_MAX_S. Started again at each batch, a worker that could not start (a
+broken install, memory it could not get) cost a Pi an interpreter's start and a warning in its log
+for every batch of a sync, hundreds of each.
 
 When: a worker starts with the first batch big enough to ship (the chunks it has not taken yet are
 examined here meanwhile: nothing waits for its start) and ends after IDLE_S without a chunk. A node
@@ -56,6 +60,8 @@ LOW_MEMORY = 1 << 30  # below this much memory, one worker at most
 # A worker idle this long ends (the next big batch starts another, ~50 ms of a core to import): the
 # batches of a sync follow each other within a second, even on a Pi; rounds in step ship none.
 IDLE_S = 60.0
+RETRY_FIRST_S = 10.0  # after a worker failed, the batches of this long are examined here before another starts
+RETRY_MAX_S = 600.0
 _ROOT = Path(__file__).resolve().parents[1]
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
@@ -155,6 +161,44 @@ def _cgroup_values(cgroups: Path | None, own: str | None, controller: str, names
     return limits
 
 
+class _Restarts:
+    """When a worker may be started again after workers failed (see the module docstring). A worker's
+    thread records its failure or its first answer; the pool's maker asks `may_start`."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.failures = 0  # failures in a row, none answered since
+        self.retry_at = 0.0  # time.monotonic() before which no worker starts
+
+    def may_start(self) -> bool:
+        return time.monotonic() >= self.retry_at
+
+    def failed(self, why: object) -> None:
+        with self.lock:
+            self.failures += 1
+            # (a worker killed once is replaced at the next batch; one that fails again waits)
+            wait = 0.0 if self.failures == 1 else min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** min(self.failures - 2, 16))
+            self.retry_at = time.monotonic() + wait
+        when = "at the next batch" if not wait else f"in {wait:.0f} s"
+        log.warning("an ingest worker process stopped or could not start (%s); the node goes on, examining "
+                    "the events it syncs in its own process (slower, nothing is skipped), and tries a new "
+                    "worker %s. If this repeats, look for what ends it: memory (`dmesg | grep -i kill`), "
+                    "or a solnet install changed under the running node (restart the node after an upgrade)",
+                    why, when)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.failures, self.retry_at = 0, 0.0
+
+    def answered(self) -> None:
+        if self.failures:
+            with self.lock:
+                self.failures = 0
+
+
+_restarts = _Restarts()
+
+
 class _Job:
     """A chunk of wires to examine; `records` gets one record per wire (None: examine them here)."""
 
@@ -222,9 +266,11 @@ class _Worker:
                     raise OSError("the ingest worker ended")
                 job.records = records
                 sent.popleft().done.set()
+                _restarts.answered()
         except (OSError, ValueError, msgpack.UnpackException) as exc:
             self.alive = False
-            log.warning("an ingest worker process stopped (%s); examining its events in the main process", exc)
+            if not self.pool.closed:  # (a node stopping ends its workers: no failure)
+                _restarts.failed(exc)
             for job in sent:  # without records: the main thread examines them itself
                 job.done.set()
 
@@ -253,7 +299,13 @@ class _Pool:
         self.cond = threading.Condition()
         self.closed = False
         self.last_submit = time.monotonic()  # (the pool is made for a batch about to be submitted)
-        self.workers = [_Worker(self) for _ in range(size)]
+        self.workers: list[_Worker] = []
+        try:
+            for _ in range(size):
+                self.workers.append(_Worker(self))
+        except OSError:  # those started end with it, not left waiting for jobs of a pool never used
+            self.shutdown(1.0)
+            raise
 
     def submit(self, job: _Job) -> None:
         with self.cond:
@@ -321,11 +373,11 @@ def _get_pool() -> _Pool | None:
                 _pool.shutdown(1.0)
                 _pool = None
             size = worker_count()
-            if size > 0:
+            if size > 0 and _restarts.may_start():
                 try:
                     _pool = _Pool(size)
                 except OSError as exc:
-                    log.warning("cannot start signature worker processes (%s); verifying in the main process", exc)
+                    _restarts.failed(exc)
         return _pool
 
 
@@ -341,6 +393,7 @@ def shutdown() -> None:
         if _pool is not None:
             _pool.shutdown()
             _pool = None
+        _restarts.reset()  # (a pool started after this begins afresh)
 
 
 def worker_pids() -> list[int]:

@@ -43,7 +43,7 @@ from pathlib import Path
 from events.kinds import KINDS, LOCATING_KINDS
 from events.sealed import SEALED_KIND
 from node import own_marks, sync_mark
-from node.home import HOME_ENV, PASSPHRASE_FILE_ENV, PASSPHRASE_FILE_RECORD, Home
+from node.home import HOME_ENV, PASSPHRASE_FILE_ENV, PASSPHRASE_FILE_RECORD, WIPE_UNFINISHED, Home
 from node.home_lock import LOCK_FILE, STARTING_FILE, node_lock_holder
 from node.shred import overwrite as _overwrite, shred as _shred
 from node.login_links import FOLDER as LOGIN_LINKS
@@ -256,7 +256,14 @@ def _destroy(path: Path, report: WipeReport, listed: bool = True) -> None:
 def destroy_keys(home: Home, report: WipeReport) -> None:
     """The first part of a wipe, which needs no database: the keystore, the config, the admin
     token's salt and unused login links. A running node's panic wipe does this part at once, not
-    behind the work queued on its database thread (a disk that hangs must not keep the keys)."""
+    behind the work queued on its database thread (a disk that hangs must not keep the keys).
+    It marks the wipe unfinished first (WIPE_UNFINISHED, removed by `wipe_data` once done): cut
+    short after this part, the home says so, not "wiped" (Home.wiped_text). (Not synced: the
+    keystore's overwrite syncs the file system right after; a sync of its own would come before it.)"""
+    try:
+        (home.path / WIPE_UNFINISHED).touch()
+    except OSError:  # a failing or full disk: the keys go all the same
+        pass
     # (the marks of the newest seqs signed name this home's keys among the log's: node/own_marks.py)
     for path in (home.keystore_path, home.config_path, home.admin_salt_path, home.old_admin_token_path,
                  own_marks.path_for(home.db_path)):
@@ -355,3 +362,8 @@ def wipe_data(home: Home, report: WipeReport) -> None:
         except OSError as exc:
             report.failed.append(f"the database ({exc.strerror})")
         shutil.rmtree(home.path, ignore_errors=True)
+    if not report.failed:  # (a part left for a later `solnet wipe`: the home keeps saying so)
+        try:
+            (home.path / WIPE_UNFINISHED).unlink(missing_ok=True)
+        except OSError:
+            pass
