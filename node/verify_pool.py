@@ -20,8 +20,11 @@ further failure up to RETRY_MAX_S. Started again at each batch, a worker that co
 broken install, memory it could not get) cost a Pi an interpreter's start and a warning in its log
 for every batch of a sync, hundreds of each.
 
-When: a worker starts with the first batch big enough to ship (the chunks it has not taken yet are
-examined here meanwhile: nothing waits for its start) and ends after IDLE_S without a chunk. A node
+When: a worker starts with the first batch big enough to ship and ends after IDLE_S without a chunk.
+It takes no chunk before it says it is ready (its imports done: READY, node/verify_worker.py), so
+meanwhile the main thread examines them all here: nothing waits for its start. (A chunk written into
+the pipe of a worker still importing could not be taken back, and the node's database thread, which
+examines, waited for the start: 0.1-0.25 s a cold batch, seconds on a Pi at 1/8 of a core.) A node
 at rest, or syncing one event at a time with peers in step, runs none. A node started one at boot
 and kept it: its ~18 MiB resident (11 MiB of its own) took a 100k-event node after the dashboard
 from 64.6 to 82.6 MiB, over a Pi Zero 2 W's whole-tree budget (DESIGN section 10: < 80 MiB).
@@ -50,6 +53,7 @@ from crypto.keys import verify_signature
 from events.examine import Examined, examine_all, examine_records, read_records, unpack_records
 from events.format import SIGN_CONTEXT, Event
 from node.environment import child_environment
+from node.verify_worker import READY
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -246,6 +250,10 @@ class _Worker:
         bytes), so a worker never blocks writing one while this thread writes a request."""
         sent: collections.deque[_Job] = collections.deque()
         try:
+            # (until it is ready every chunk stays queued for the main thread to take: one that
+            # never is, or dies starting, leaves them all there)
+            if self.proc.stdout.read(len(READY)) != READY:
+                raise OSError("the ingest worker ended as it started")
             while True:
                 job = self.pool.take(self, wait=not sent) if len(sent) < IN_FLIGHT else None
                 if job is not None:

@@ -17,6 +17,7 @@ from local_cluster import (Cluster, api, cli, cli_env, cli_json, descendants, ev
                            query, status)
 from node.demo import localnet
 from node.demo.localnet import LocalNode
+from node.verify_worker import READY
 from sync.peers import PeerLimits
 
 
@@ -102,14 +103,24 @@ def store_own_events(node: LocalNode, count: int, monkeypatch: pytest.MonkeyPatc
 
 
 def signature_workers(pid: int) -> list[int]:
+    """The signature workers below `pid` that said they are ready (READY, their first write: before,
+    the sink takes them no chunk, and stopping one stalls nothing)."""
     workers = []
     for child in descendants(pid):
         try:
-            if b"node.verify_worker" in Path(f"/proc/{child}/cmdline").read_bytes():
+            if b"node.verify_worker" in Path(f"/proc/{child}/cmdline").read_bytes() and _written(child) >= len(READY):
                 workers.append(child)
         except OSError:
             pass
     return workers
+
+
+def _written(pid: int) -> int:
+    """The bytes `pid` wrote so far (/proc/PID/io)."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("wchar:"):
+            return int(line.split()[1])
+    return 0
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="no signature worker process to stall on one core")
@@ -123,11 +134,12 @@ def test_a_sink_whose_storing_stalls_finishes_and_reports_what_it_stored(cluster
     author = store_own_events(calais, SLOW_EVENTS, monkeypatch)
     cluster.start(calais)
     cmd = [*localnet.solnet_command(), "--home", str(bristol.home.path), "sync", calais.address, "--json"]
-    sync = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(),
-                            stdin=subprocess.DEVNULL)
+    # (no bytecode written: a worker's first write is its READY)
+    sync = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**cli_env(), "PYTHONDONTWRITEBYTECODE": "1"}, stdin=subprocess.DEVNULL)
     frozen: set[int] = set()
     try:
-        # The worker is spawned with the first batch; stop it (and any other) as soon as it shows.
+        # The worker is spawned with the first batch; stop it (and any other) as soon as it is ready.
         cluster.wait(lambda: bool(signature_workers(sync.pid)) or sync.poll() is not None, 30,
                      "the sink's signature worker", interval=0.005)
         stalled_at = time.monotonic()

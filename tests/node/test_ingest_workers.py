@@ -18,6 +18,7 @@ from events.errors import InvalidEvent
 from events.examine import Examined, examine_all, read_records, unpack_records
 from events.format import MAX_BODY_BYTES, MAX_EVENT_BYTES, Event, decode_event, sign_event
 from node import verify_pool
+from node.verify_worker import READY
 from node.log import MAX_CLOCK_SKEW_MS, now_ms
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,9 +68,10 @@ def _ask_worker(batch: list[bytes]) -> list[Examined]:
                           capture_output=True, cwd=ROOT, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr.decode()
-    size = int.from_bytes(proc.stdout[:4], "big")
-    assert len(proc.stdout) == 4 + size
-    return read_records(unpack_records(proc.stdout[4:]), batch)
+    out = proc.stdout.removeprefix(READY)  # (said first, before any request)
+    size = int.from_bytes(out[:4], "big")
+    assert len(proc.stdout) == len(READY) + 4 + size
+    return read_records(unpack_records(out[4:]), batch)
 
 
 def _decoded(wire: bytes) -> Event | InvalidEvent:
@@ -187,6 +189,7 @@ def test_a_worker_outlives_ctrl_c_and_ends_with_its_input(net: Net) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
+        assert proc.stdout.read(len(READY)) == READY
         answers = []
         for _ in range(2):
             proc.stdin.write(request)
@@ -212,6 +215,7 @@ def test_a_worker_whose_node_is_gone_ends_quietly(net: Net) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
+        assert proc.stdout.read(len(READY)) == READY
         proc.stdout.close()  # the node is gone: nothing reads the answers
         proc.stdin.write(len(payload).to_bytes(4, "big") + payload)
         proc.stdin.flush()

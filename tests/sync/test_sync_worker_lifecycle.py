@@ -12,12 +12,26 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from crypto.keys import SigningKey
 from events.format import Event, sign_event
 from node import verify_pool
+
+# A worker's start made slow on purpose (loaded through PYTHONPATH, which a worker inherits, before
+# its own imports): it waits for the test to write GATE ("go": it starts; "die": it ends, never
+# ready), and says so in GATE.passed if it ever goes on.
+SLOW_START = '''
+import os, time
+_gate, _deadline = {gate!r}, time.monotonic() + 30
+while not os.path.exists(_gate) and time.monotonic() < _deadline:
+    time.sleep(0.01)
+if os.path.exists(_gate) and open(_gate).read() == "die":
+    os._exit(3)
+open(_gate + ".passed", "w").close()
+'''
 
 
 def _events(count: int) -> list[Event]:
@@ -113,3 +127,76 @@ def _state(pid: int) -> str:
         return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "gone"
+
+
+def _slow_start(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Every worker started from now waits at its start for the gate returned (SLOW_START)."""
+    gate = tmp_path / "gate"
+    (tmp_path / "hook").mkdir()
+    (tmp_path / "hook" / "sitecustomize.py").write_text(SLOW_START.format(gate=str(gate)))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "hook"))
+    monkeypatch.setenv("SOLNET_VERIFY_WORKERS", "1")
+    return gate
+
+
+def _open(gate: Path, word: str) -> None:
+    (gate.parent / "gate.new").write_text(word)
+    (gate.parent / "gate.new").rename(gate)  # (whole: the worker never reads it half written)
+
+
+def _forged_batch(count: int, forged: int) -> list[bytes]:
+    events = _events(count)
+    ev = events[forged]
+    events[forged] = Event(ev.id, ev.header, ev.header_bytes, bytes(64), ev.body)
+    return [e.encode() for e in events]
+
+
+def _bad(batch: list[bytes]) -> list[int]:
+    results = list(verify_pool.Examination(batch).results())
+    assert len(results) == len(batch)
+    return [i for i, x in enumerate(results) if not x.signature_ok]
+
+
+def test_a_cold_batch_does_not_wait_for_its_worker_to_start(monkeypatch, tmp_path):
+    """The first batch after an idle spell starts the worker: its chunks are examined here while the
+    worker starts. Its feeder thread wrote two of them into the pipe of a worker still importing, and
+    the node's database thread, examining the batch, waited for that start (0.1-0.25 s a batch, seconds
+    on a Pi). Once ready, the worker takes chunks again."""
+    gate = _slow_start(monkeypatch, tmp_path)
+    verify_pool.shutdown()
+    try:
+        before = verify_pool.examined_here()
+        assert _bad(_forged_batch(300, 40)) == [40]  # (in the first big chunk, the one taken first)
+        assert not (tmp_path / "gate.passed").exists(), "the batch waited for the worker's start"
+        assert verify_pool.examined_here() - before == 300
+        [pid] = verify_pool.worker_pids()
+        _open(gate, "go")
+        for _ in range(50):  # ready now: it takes its share of a batch
+            before = verify_pool.examined_here()
+            assert _bad(_forged_batch(300, 123)) == [123]
+            if verify_pool.examined_here() - before < 300:
+                break
+        else:
+            pytest.fail("the worker took no chunk once ready")
+        assert verify_pool.worker_pids() == [pid]
+    finally:
+        verify_pool.shutdown()
+
+
+def test_a_worker_that_dies_as_it_starts_leaves_no_event_unchecked(monkeypatch, tmp_path):
+    gate = _slow_start(monkeypatch, tmp_path)
+    verify_pool.shutdown()
+    try:
+        assert _bad(_forged_batch(300, 140)) == [140]
+        [pid] = verify_pool.worker_pids()
+        _open(gate, "die")  # it ends, never ready, with none of this batch's chunks yet
+        batch = _forged_batch(300, 260)
+        examination = verify_pool.Examination(batch)
+        deadline = time.monotonic() + 30
+        while pid in verify_pool.worker_pids() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [i for i, x in enumerate(examination.results()) if not x.signature_ok] == [260]
+        assert _bad(_forged_batch(200, 7)) == [7]  # the next batch: a new worker, which dies too
+        assert not (tmp_path / "gate.passed").exists()
+    finally:
+        verify_pool.shutdown()
