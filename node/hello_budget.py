@@ -1,12 +1,14 @@
 """A CPU budget for the sync handshake replies this node makes to connections not yet known as members.
 
 Anyone who knows the network's id can open /sync/v1 and send a hello; the node's reply costs an
-X25519 key and exchange and an Ed25519 signature (after the websocket upgrade). The hello carries
-no identity (sync/handshake.py: the dialler proves its device only after that reply), so before
-it a member's hello and a flooder's look alike. Behind an onion service every visitor is
-127.0.0.1: a stream of hellos kept a Raspberry Pi's CPU busy with replies and delayed members.
+X25519 key and exchange and an Ed25519 signature. The hello carries no identity
+(sync/handshake.py: the dialler proves its device only after that reply), so before it a member's
+hello and a flooder's look alike. Behind an onion service every visitor is 127.0.0.1: a stream of
+hellos kept a Raspberry Pi's CPU busy with replies and delayed members.
 
-`HelloBudget` decides, before the upgrade, whether the node may reply to one more hello now:
+`HelloBudget` is asked twice: before the websocket upgrade whether a reply could be made now
+(`may_upgrade`, which takes nothing), and once the dialler's hello has come and is for this
+network, whether the node replies to it (`take`):
 
 - tokens, in replies, in a bucket for all sources and one for each source (an IPv6 one by its
   /64, as node/listener.py counts them). A reply takes one from both. The buckets refill at the
@@ -16,30 +18,37 @@ it a member's hello and a flooder's look alike. Behind an onion service every vi
   spends the same share. A source's bucket is half the global one's size and refills at half
   its rate: one address flooding leaves the other half to the rest. `BURST` replies may be made
   at once (a node's peers reconnecting after its restart, a handful of them);
-- at most `IN_FLIGHT` replies (`IN_FLIGHT_PER_SOURCE` from one source) under way: let through
-  (its tokens taken before the upgrade) and waiting for the dialler's hello (message 1) or, once
-  replied to, for its signature (message 3). With them all taken, a new hello (with its tokens)
-  takes a place (of its own source first, as node/listener.py pushes out the oldest idle
-  connection) and the connection holding it is closed: node/listener.py `_make_room` chooses it.
-  A place is no reward for sending slowly: anyone may hold one for the whole handshake's minute
-  by trickling a byte at a time (the handshake waits while bytes come, for a Pi on a bad line),
-  and 24 of them from two addresses, until 2026-12-05, kept every member dialling in out (503)
-  for as long as they were renewed. Which place goes: the oldest still waiting for its hello (the
-  node did no work for it, and an honest dialler sends its hello at once); only when none is, one
-  replied to, at random. Pushing out the oldest of any kind let an outsider streaming unfinished
-  hellos (20 a second from two addresses, no key work on either side, within the tokens) reset
-  every member whose signature came 1.5 s after the reply (behind Tor, on a Pi): 23 newer hellos
-  made its place the oldest. Now a place replied to goes only to a full hello, which the node
-  answers within this budget, and a slow dialler's survives n such hellos with odds
+- only a reply takes a token. Until 2026-12-06 the token (and a place) was taken before the
+  upgrade: a plain `GET /sync/v1` (answered 400) or a hello for another network, which cost the
+  node no key work, used one up, and anyone who did not know the network's id drained the
+  budget (300 such requests at once: 250 answered 503), shutting out every member dialling in
+  from its address (behind an onion service, everyone's). Now a request that is no websocket
+  upgrade is answered 400 before the budget is asked, and another network's or a malformed hello
+  is refused before `take` (node/listener.py, sync/transport.py `accept`). `may_upgrade` only
+  looks: over the budget the request is answered 503 with Retry-After, no websocket, no X25519,
+  no signature; when it lets several through at once for the last token, the first hello takes
+  it and the others are closed (websocket close 1013, "try again later") without a reply;
+- at most `IN_FLIGHT` replies (`IN_FLIGHT_PER_SOURCE` from one source) awaiting the dialler's
+  signature (message 3). A place is taken with the token, for a hello replied to, so places are
+  taken no faster than tokens: no one churns them, and a dialler whose hello has not come yet
+  holds none that could be taken from it (until 2026-12-06 a place was taken at the upgrade; the
+  oldest awaiting its hello went first, and a stream of connections at the event loop's pace
+  would have pushed out a member's in the round trip before its hello). With the places all
+  taken, a new hello (with its tokens) takes one (of its own source first) and the connection
+  holding it is closed: node/listener.py `_make_room` chooses one at random. A place is no reward
+  for sending slowly: anyone may hold one for the whole handshake's minute by trickling a byte
+  at a time (the handshake waits while bytes come, for a Pi on a bad line), and 24 of them from
+  two addresses, until 2026-12-05, kept every member dialling in out (503) for as long as they
+  were renewed. Only a full hello for this network, which the node answers within this budget,
+  pushes out a place, and at random: a slow dialler's survives n such hellos with odds
   (1 - 1/IN_FLIGHT)^n, so it links at one of its next dials unless the budget itself is spent;
 - a dialler whose signature shows a member (node/listener.py `handshake_signed`) gets its token
   back: members' reconnections never eat into the budget left for other members.
 
-Over the budget the hello is answered 503 with Retry-After before the upgrade: no websocket, no
-X25519, no signature. A member's node refused so retries like after any failed dial (a configured
-peer within 5 s, one lost lately within 2 s: sync/overlay.py), and the links this node dials
-itself are never counted here. node/listener.py logs turned-away hellos at most once a minute,
-with counts, never addresses. Source addresses are kept in memory only.
+A member's node turned away retries like after any failed dial (a configured peer within 5 s,
+one lost lately within 2 s: sync/overlay.py), and the links this node dials itself are never
+counted here. node/listener.py logs turned-away hellos at most once a minute, with counts, never
+addresses. Source addresses are kept in memory only.
 """
 from __future__ import annotations
 
@@ -53,7 +62,7 @@ from sync.handshake import Initiator, Responder
 SHARE = 0.05  # of one core, on average, for replies to hellos not yet known as members
 BURST = 24  # replies at once from full buckets (a node's links, ACTIVE_MAX 8, all coming back at once)
 SOURCE_SHARE = 0.5  # of the global bucket's size and refill rate, for one source's
-IN_FLIGHT = 24  # hellos let through whose dialler has not yet signed (or gone); a new one pushes out the oldest
+IN_FLIGHT = 24  # hellos replied to whose dialler has not yet signed (or gone); a new one pushes out one at random
 IN_FLIGHT_PER_SOURCE = 12  # ... of them from one source (behind a relay, every visitor's)
 RETRY_AFTER_S = 2  # what a turned-away dialler is told (a solnet node retries on its own backoff)
 _COST_WEIGHT = 0.1  # of a new measurement in the running mean of a reply's cost
@@ -120,9 +129,19 @@ class HelloBudget:
         return sum(self._in_flight.values())
 
     # --- what the listener asks and tells ----------------------------------------------------------
+    def may_upgrade(self, source: str) -> bool:
+        """Could the node reply to a hello from `source` now (a token in both buckets)? Takes
+        nothing: the hello, once it came and is for this network, takes its token (`take`). False
+        counts it turned away."""
+        now = self.clock()
+        if self._refill(self._global, self._rate(), now).tokens >= 1 and self._source(source, now).tokens >= 1:
+            return True
+        self.turned_away += 1
+        return False
+
     def take(self, source: str, make_room: MakeRoom | None = None) -> bool:
-        """May the node reply to a hello from `source` now? True takes a token and a place in
-        flight (give the place back with `signed` or `ended`); False counts it turned away. With
+        """May the node reply to this hello from `source` (one for this network) now? True takes a
+        token and a place in flight (give the place back with `ended`); False counts it turned away. With
         tokens left but the places taken, `make_room` is asked to free a place (of `source`
         when its own are all taken, else of any source), and the hello takes it."""
         now = self.clock()

@@ -38,14 +38,15 @@ accept nobody (members included) and logged every failed accept. Here:
   dialler sends them right after its signature, so they may come before it is read); and all
   handshakes not kept for a member together `UNKEPT_BYTES`, over which the one holding the most
   is reset. A connection over its budget is reset;
-- CPU for the handshakes of connections not yet known as members: `may_reply` asks the node's
-  HelloBudget (node/hello_budget.py) before a sync hello is upgraded and answered (an X25519
-  exchange and a signature); over it, the hello is answered 503 without that work. The guard
-  tells the budget when a dialler signed (a member gets its token back) or its connection ended,
-  and with the budget's places all taken it resets a connection holding one, so that the newcomer
-  takes it (`_make_room`: the oldest still awaiting its hello, else one replied to at random):
-  trickling a handshake's messages holds no place against others, and a stream of unfinished
-  hellos never pushes out a slow dialler the node has replied to;
+- CPU for the handshakes of connections not yet known as members: the node's HelloBudget
+  (node/hello_budget.py) is asked before a sync upgrade (`may_upgrade`: over it, 503 without
+  that work) and, once the dialler's hello came and is for this network, before the node
+  answers it (`may_reply`: an X25519 exchange and a signature; only this takes a token and a
+  place). The guard tells the budget when a dialler signed (a member gets its token back) or its
+  connection ended, and with the budget's places all taken it resets a connection holding one,
+  so that the newcomer takes it (`_make_room`, one at random): trickling a handshake's messages
+  holds no place against others, and neither a stream of unfinished hellos nor one of another
+  network's takes a place or a token at all;
 - a sync upgrade a web browser opens (`from_browser`: it carries an Origin header, which every
   browser sends with a websocket and no node's dial does) is refused before any work: a page's
   script may open a websocket to 127.0.0.1 or a LAN address and read every frame (websockets have
@@ -175,8 +176,8 @@ class _Connection:
     signed: bool = False  # ... whose dialler's device signed it
     member: bytes | None = None  # ... a member device: kept (ConnectionGuard.handshake_signed)
     upgraded_at: int = 0  # `bytes_in` when the handshake began (a kept-alive connection's earlier requests)
-    budgeted: bool = False  # the hello budget let its hello through; its place in flight not yet given back
-    placed: int = 0  # ... the how-manyth place taken (the oldest awaiting its hello is the first to make room)
+    budgeted: bool = False  # the hello budget let the node reply to its hello; its place not yet given back
+    placed: int = 0  # ... the how-manyth place taken
     replied: bool = False  # ... and the node replied to its hello (a token's work done, message 3 awaited)
     charged: bool = False  # ... and took a token for it, not given back for a member
 
@@ -347,9 +348,22 @@ class ConnectionGuard:
         self._browsers.note(self.clock())
         return True
 
+    def may_upgrade(self, transport: asyncio.BaseTransport | None) -> bool:
+        """May this connection's sync upgrade go ahead (could the node reply to a hello now)? It takes
+        no token and no place: a request that brings no hello for this network costs the node no
+        key work, and used to drain the budget (node/hello_budget.py). False: answer it 503."""
+        conn = self._open.get(transport) if transport is not None else None
+        if conn is None or self.hello_budget is None or conn.budgeted:
+            return True
+        if not self.hello_budget.may_upgrade(conn.source):
+            self._turned_away.note(self.clock())
+            return False
+        return True
+
     def may_reply(self, transport: asyncio.BaseTransport | None) -> bool:
-        """May the node answer this connection's sync hello (the upgrade, an X25519 exchange and a
-        signature) now? False: turn it away cheaply, within the CPU budget of node/hello_budget.py."""
+        """May the node answer this connection's sync hello, come whole and for this network (an
+        X25519 exchange and a signature), now? True takes a token and a place; False: close it
+        without a reply, within the CPU budget of node/hello_budget.py."""
         conn = self._open.get(transport) if transport is not None else None
         if conn is None or self.hello_budget is None:
             return True  # (an authenticated connection does not upgrade again; no budget: no limit)
@@ -364,15 +378,13 @@ class ConnectionGuard:
 
     def _make_room(self, source: str | None) -> bool:
         """Reset a connection holding a place in the hello budget (of `source`; None: of any) to free
-        it: whether there was one. First the oldest still awaiting its dialler's hello (message 1:
-        the node has done no work for it yet, and an honest dialler sends its hello as soon as the
-        upgrade is answered); only when none is, one at random among those replied to, awaiting
-        the dialler's signature (message 3). Oldest-first among those let a stream of unfinished
-        hellos (20 a second, no key work on either side) push out every member whose message 3
-        came 1.5 s after the reply (behind Tor, on a Pi): 23 newer hellos made it the oldest.
-        Now only a full hello, which the node must answer within its budget, can push out a place
-        replied to, and at random, so a slow dialler most often survives and its next dial soon
-        does; one trickling its messages still holds no place against every newcomer (HelloBudget)."""
+        it: whether there was one. A place is taken only for a hello the node replies to, so each
+        awaits the dialler's signature (message 3), and one goes at random. Oldest-first let a
+        stream of hellos (20 a second) push out every member whose message 3 came 1.5 s after the
+        reply (behind Tor, on a Pi): 23 newer hellos made it the oldest. Only a full hello for this
+        network, which the node must answer within its budget, can push out a place, and at
+        random, so a slow dialler most often survives and its next dial soon does; one trickling
+        its messages still holds no place against every newcomer (HelloBudget)."""
         victim = _oldest_else_replied_at_random(sorted(
             (c for c in self._open.values() if c.budgeted and (source is None or c.source == source)),
             key=lambda c: c.placed))

@@ -200,9 +200,12 @@ class ServedNode(WebNode, Protocol):
 
     async def accept_link(self, request: Any, progress: Callable[[], int] | None = None,
                           authenticated: Callable[[], None] | None = None,
-                          signed: Callable[[bytes, bool], None] | None = None) -> Any:
+                          signed: Callable[[bytes, bool], None] | None = None,
+                          replied: Callable[[float], None] | None = None,
+                          may_reply: Callable[[], bool] | None = None) -> Any:
         """Serve an incoming peer connection (the sync websocket): the response, once the link ends.
         `progress` counts the bytes the connection brought; `signed` is told the device the
         dialler proved and whether it counts as a member; `authenticated` is called once the
-        peer is a member."""
+        peer is a member; `may_reply` is asked whether to reply to a hello for this network, and
+        `replied` told the CPU time the reply took (node/hello_budget.py)."""
         ...

@@ -114,7 +114,12 @@ async def sync_endpoint(request: web.Request) -> web.StreamResponse:
     if guard.from_browser(request):  # a web page's script: no device id for it (node/listener.py)
         return web.Response(status=403, text="sync connections are for solnet nodes, not web pages\n",
                             headers={"Connection": "close"})
-    if not guard.may_reply(transport):
+    if not web.WebSocketResponse().can_prepare(request).ok:
+        # Before the budget is asked: a request that is no websocket upgrade costs no key work, and
+        # took a token of it until 2026-12-06 (anyone drained it with plain GETs).
+        return web.Response(status=400, text="this address is for solnet nodes' sync connections (a websocket "
+                            "upgrade)\n", headers={"Connection": "close"})
+    if not guard.may_upgrade(transport):
         # Over the CPU budget for hellos not yet known as members (node/hello_budget.py): no
         # upgrade, no X25519, no signature. A member's node retries on its own backoff.
         return web.Response(status=503, text="busy: too many new sync connections, try again later\n",
@@ -123,7 +128,7 @@ async def sync_endpoint(request: web.Request) -> web.StreamResponse:
     return await request.app[NODE].accept_link(
         request, progress=lambda: guard.bytes_received(transport), authenticated=lambda: guard.authenticated(transport),
         signed=lambda device, member: guard.handshake_signed(transport, device, member),
-        replied=lambda cost_s: guard.replied(transport, cost_s))
+        replied=lambda cost_s: guard.replied(transport, cost_s), may_reply=lambda: guard.may_reply(transport))
 
 
 async def healthz(request: web.Request) -> web.Response:

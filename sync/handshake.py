@@ -333,13 +333,23 @@ class Responder(_Step):
     def reply(self, hello: bytes) -> bytes:
         return self._run("reply", lambda: self._reply(hello))
 
-    def _reply(self, hello: bytes) -> bytes:
+    def check_hello(self, hello: bytes) -> None:
+        """Refuse (HandshakeError) a hello `reply` would refuse: malformed, of another protocol or
+        another network. No key work and no step taken: a listener asks it before it spends its
+        budget of replies on the hello (node/hello_budget.py)."""
+        self._hello_fields(hello)
+
+    def _hello_fields(self, hello: bytes) -> tuple[bytes, bytes]:
         protocol, network_id, eph_i, nonce_i = _fields(hello, (None, 32, KEY_SIZE, NONCE_SIZE), "handshake hello")
         if protocol != PROTOCOL:
             raise HandshakeError(PROTOCOL_ERROR, f"unsupported handshake protocol {protocol[:32]!r}")
         if network_id != self._network_id:
             # Refuse before generating, computing or sending anything that could identify us.
             raise HandshakeError(WRONG_NETWORK, "the peer is on another network")
+        return eph_i, nonce_i
+
+    def _reply(self, hello: bytes) -> bytes:
+        eph_i, nonce_i = self._hello_fields(hello)
         ephemeral = EncryptionKey.generate()
         self._shared = dh(ephemeral, eph_i)
         eph_r = bytes(ephemeral.public)

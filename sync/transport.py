@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import aiohttp
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from crypto.keys import SigningKey
 from events.errors import InvalidEvent
@@ -50,6 +50,7 @@ log = logging.getLogger(f"solnet.{__name__}")
 T = TypeVar("T")
 
 SYNC_PATH = "/sync/v1"
+BUSY = "busy with new connections, try again in a few seconds"  # (a listener over its budget of replies)
 _FRAME_OVERHEAD = 64
 _NORMAL_QUEUE = 8  # frames: back-pressure for bulk streams
 _NORMAL_BYTES = 4 * 1024 * 1024  # ... and bytes: 8 frames of 60 KiB events were 32 MiB held per link
@@ -386,6 +387,11 @@ Signed = Callable[[bytes, "tuple[bytes, ...] | None"], None]
 (None), and again with its credentials once they came, before they are stored. For the listener's
 connection guard: a member's handshake is kept through a flood (node/listener.py)."""
 
+MayReply = Callable[[], bool]
+"""Asked once an inbound handshake's hello came and is for this network, before the reply is
+computed: whether the listener's budget of replies allows it now (node/hello_budget.py); False:
+the connection is closed (1013, try again later) without a reply."""
+
 Replied = Callable[[float], None]
 """Given the CPU time (s, on this thread) an inbound handshake's upgrade and reply took, once the
 reply is made: for the listener's budget of them (node/hello_budget.py)."""
@@ -421,6 +427,8 @@ async def _recv_handshake(ws, timeout: float, progress: Progress | None = None) 
     except asyncio.TimeoutError:
         raise HandshakeError("protocol", "the peer did not answer the handshake in time") from None
     if msg.type != aiohttp.WSMsgType.BINARY:
+        if ws.close_code == WSCloseCode.TRY_AGAIN_LATER:  # a listener over its budget of replies (`accept`)
+            raise HandshakeError("protocol", f"the peer closed the connection: {BUSY}")
         raise HandshakeError("protocol", "connection closed during the handshake")
     return msg.data
 
@@ -580,12 +588,13 @@ async def _carry_out(link: Link, identity: Identity, commands: list) -> None:
 async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
                  progress: Progress | None = None, slot_check: SlotCheck | None = None,
                  signed: Signed | None = None, replied: Replied | None = None,
-                 ) -> tuple[web.WebSocketResponse, Link | None]:
+                 may_reply: MayReply | None = None) -> tuple[web.WebSocketResponse, Link | None]:
     """Server side of the handshake on an incoming websocket. A refused peer gets the connection
     closed and nothing else: no network data, no reason beyond the close. `slot_check` may refuse a
     member with no link slot for it (HandshakeError), once its credentials are checked; `signed` is
     told the dialler's device key as soon as its signature is checked, and its credentials as they come;
-    `replied` the CPU time the upgrade and the reply took.
+    `may_reply` is asked, once the hello came and is for this network, whether to reply to it;
+    `replied` is told the CPU time the upgrade and the reply took.
 
     Deadlines: the peer may stay silent at most `connect_timeout_s` at a time (judged by `progress`,
     the bytes received on the connection, when given), and the whole exchange may last at most
@@ -601,6 +610,12 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
         async with asyncio.timeout(limits.handshake_timeout_s):
             hs = Responder(identity.network_id, identity.device, _any_key)
             hello = await _recv_handshake(ws, limits.connect_timeout_s, progress)
+            # Another network's or a malformed hello is refused here, before the budget is asked:
+            # it costs no key work, and must cost members no reply (node/hello_budget.py).
+            hs.check_hello(hello)
+            if may_reply is not None and not may_reply():
+                await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=BUSY.encode())
+                return ws, None
             started = time.thread_time()
             reply = hs.reply(hello)
             if replied is not None:

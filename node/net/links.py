@@ -227,13 +227,15 @@ class Links:
     async def accept(self, request: web.Request, progress: Callable[[], int] | None = None,
                      authenticated: Callable[[], None] | None = None,
                      signed: Callable[[bytes, bool], None] | None = None,
-                     replied: Callable[[float], None] | None = None) -> web.StreamResponse:
+                     replied: Callable[[float], None] | None = None,
+                     may_reply: Callable[[], bool] | None = None) -> web.StreamResponse:
         """Serve the sync websocket of `request`: the handshake, then the link until it ends.
         `progress` counts the bytes the connection has brought (the handshake waits while it
         grows); `signed` is told the device the dialler proved and whether it is a member by what
         this node holds (at once, then with its credentials, not stored yet: node/net/credentials.py
-        `vouched_in`); `authenticated` is called once the peer is a member; `replied` is told the CPU
-        time the handshake's reply took (node/hello_budget.py)."""
+        `vouched_in`); `authenticated` is called once the peer is a member; `may_reply` is asked
+        whether to reply to a hello for this network, and `replied` told the CPU time the reply
+        took (node/hello_budget.py)."""
         # Well over the slots (sync/link_slots.py: once they are all taken, a newcomer of a group
         # holding fewer takes the place of one of the group holding most): handshakes under way.
         inbound = sum(1 for link in self.open() if not link.outbound)
@@ -247,7 +249,7 @@ class Links:
         self._handshaking.add(handler)
         try:
             ws, link = await accept(request, self._identity(), self.route.limits, progress=progress,
-                                    slot_check=self._slots.check, replied=replied,
+                                    slot_check=self._slots.check, replied=replied, may_reply=may_reply,
                                     signed=None if signed is None else lambda device, events: signed(
                                         device, self._shown_member(device, events)))
         finally:

@@ -290,9 +290,10 @@ class Node:
     async def accept_link(self, request: web.Request, progress: Callable[[], int] | None = None,
                           authenticated: Callable[[], None] | None = None,
                           signed: Callable[[bytes, bool], None] | None = None,
-                          replied: Callable[[float], None] | None = None) -> web.StreamResponse:
+                          replied: Callable[[float], None] | None = None,
+                          may_reply: Callable[[], bool] | None = None) -> web.StreamResponse:
         """An incoming peer connection (the sync websocket), served until the link ends."""
-        return await self.links.accept(request, progress, authenticated, signed, replied)
+        return await self.links.accept(request, progress, authenticated, signed, replied, may_reply)
 
     async def sync_once(self, address: str, progress: Callable[[int, int], None] | None = None) -> RoundResult:
         """`solnet sync`: see Links.sync_once."""

@@ -225,31 +225,3 @@ def test_the_refill_rate_follows_the_measured_cost() -> None:
         fast.replied_with(0.004)
     assert fast.cost_s == pytest.approx(0.004)
     assert HelloBudget().cost_s > 0, "no measured cost to start from"
-
-
-async def test_hellos_for_another_network_never_leave_the_budget_without_a_refill(
-        network: list[LocalNode], replies: list[int]) -> None:
-    """Hellos that cost the node no reply (another network's) still take tokens; the buckets must
-    refill all the same (until a reply was measured the rate was 0: a flood of those shut every
-    dialler out for good), and a member's hello is replied to once time has passed."""
-    calais, bristol = network
-    async with served_node(calais) as (_, served):
-        budget = served.runner.app[GUARD].hello_budget
-        assert budget is not None
-        now = held_still(budget)
-        before = len(replies)
-        for _ in range(2 * BURST):
-            session = aiohttp.ClientSession()
-            try:
-                ws = await session.ws_connect(f"http://127.0.0.1:{served.port}{SYNC_PATH}", autoping=False)
-                await ws.send_bytes(Initiator(bytes(32), SigningKey.generate(), lambda key: None).hello())
-                assert (await asyncio.wait_for(ws.receive(), WAIT_S)).type != aiohttp.WSMsgType.BINARY
-                await ws.close()
-            except aiohttp.WSServerHandshakeError as exc:
-                assert exc.status == 503
-            finally:
-                await session.close()
-        assert budget.turned_away > 0 and len(replies) == before
-        now[0] += 3600.0
-        async with half_dialled(served.port, bristol) as (ws, channel, credentials):
-            assert await credentials_answered(ws, channel, credentials)

@@ -6,10 +6,10 @@ taken pushed out the oldest. An outsider knowing only the network's id then stre
 second from two addresses, each the upgrade and the first bytes of message 1, then nothing: no
 key work on either side, the token budget never reached. A member whose signature (message 3)
 came 1.5 s after the node's reply (behind Tor, on a Pi) was the oldest after 23 newer hellos and
-was reset at every dial. Now those awaiting their hello make room first; a place replied to goes
-only when none is, and then one at random; the connection caps (ConnectionGuard) push out such a
-handshake only when no other connection from its address may go (behind an onion service, 32 bare
-connections from 127.0.0.1 did it). The member here links within `DIALS` dials while the stream
+was reset at every dial. Now an unfinished hello takes no place (only a hello replied to takes
+one, and a newcomer's takes one of those at random: node/hello_budget.py); the connection caps
+(ConnectionGuard) push out such a handshake only when no other connection from its address may
+go (behind an onion service, 32 bare connections from 127.0.0.1 did it). The member here links within `DIALS` dials while the stream
 runs (its first, in fact), and behind Tor after 400 newer hellos (40 a second for 10 s); the
 attacker's pace and the member's 1.5 s are sleeps of their own, the test's waits are on conditions.
 """
@@ -107,8 +107,9 @@ async def test_a_slow_member_links_through_a_stream_of_unfinished_hellos(
         budget: HelloBudget | None = guard.hello_budget
         assert budget is not None
         budget.share = AMPLE_SHARE
-        cap = (guard.max_per_source if owes == "upgrade"  # (places the stream fills: newer ones push them out)
-               else min(budget.in_flight_cap, budget.in_flight_per_source_cap * len(sources)))
+        # (the places the stream fills, newer ones pushing them out: an unfinished hello takes none of
+        # the budget's, only a connection's under ConnectionGuard's caps)
+        cap = max(guard.max_per_source, budget.in_flight_cap)
         async with hello_stream(served.port, _network_id(calais), rate, sources, owes) as holders:
             await until(lambda: len(holders) > cap, "the attacker did not open its connections")
             for dial in range(1, DIALS + 1):
