@@ -1523,9 +1523,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     refuse_output_place(home, target, "the bundle file", "calais.bundle")
     if not target.parent.is_dir():
         raise CliError(f"cannot write {args.file}: the folder {target.parent} does not exist")
-    from node import sync_mark
-
-    sync_mark.hold(home.path, sync_mark.EXPORT_FILE)  # the panic wipe stops it: it holds the keys (till it ends)
+    _mark_running(home, "export")  # the panic wipe stops it: it holds the keys (till it ends)
     # Stopped so (by the wipe), it ends through the writer's cleanup: no half-written bundle left on the stick
     signal.signal(signal.SIGTERM, _export_stopped)
     log = home.log()
@@ -1567,6 +1565,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mark_running(home: Home, command: str, says: str = "") -> None:
+    """Mark this `solnet COMMAND` as running on the home till it ends (node/sync_mark.py), by which
+    the panic wipe finds it and stops it; refused if the mark cannot be made: one the wipe cannot find
+    would outlive it."""
+    from node import sync_mark
+
+    try:
+        sync_mark.hold(home.path, command, says)
+    except OSError as exc:
+        raise CliError(f"cannot write the mark of this {command} in {home.path} ({exc.strerror}), by which a panic "
+                       f"wipe finds it and stops it; nothing was done. Free some space on that disk and try "
+                       "again") from None
+
+
 def _export_stopped(signum: int, frame: object) -> NoReturn:
     raise CliError("the export was stopped (SIGTERM: a panic wipe of this home stops it); nothing was exported",
                    EXIT_INTERRUPTED)
@@ -1589,10 +1601,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     from crypto.stream import SealedReader
     from node.bundle import import_bundle, is_sealed
     from node.outcome import PENDING, REJECTED
-    from node import chain_gate, sync_mark
+    from node import chain_gate
     home = home_of(args)
     # Held until this process ends, from before the database is opened: the panic wipe stops an import
-    sync_mark.hold(home.path, sync_mark.IMPORT_FILE)
+    _mark_running(home, "import")
     log = home.log()
     config = home.config()
     device, own_keys = bytes.fromhex(config.device_id), (bytes.fromhex(config.device_id), bytes.fromhex(config.group_id))
@@ -2148,9 +2160,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from sync.transport import LinkClosed
 
     node = Node(home, keys, proxy=proxy)
-    from node import sync_mark
-
-    sync_mark.hold(home.path)  # `solnet status` meanwhile says a sync runs (held until this process ends)
+    _mark_running(home, "sync")  # `solnet status` meanwhile says a sync runs; the panic wipe stops it
     show_progress = not args.json and sys.stderr.isatty()
 
     def progress(received: int, expected: int) -> None:
@@ -2297,8 +2307,9 @@ def cmd_wipe(args: argparse.Namespace) -> int:
             print("Nothing was wiped.")
             return EXIT_REFUSED
     report = wipe(home, everything=args.all)
-    emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid, "stopped_sync_pid": report.stopped_sync_pid,
-                "stopped_import_pid": report.stopped_import_pid, "stopped_export_pid": report.stopped_export_pid,
+    emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid,
+                **{f"stopped_{c}_pid": report.stopped_pid_of(c) for c in ("sync", "import", "export")},
+                "stopped_commands": [vars(c) for c in report.stopped_commands],
                 "files_destroyed": report.files_destroyed,
                 "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
                 "everything": report.everything, "seconds": round(report.seconds, 3), "failed": report.failed,

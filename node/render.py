@@ -814,19 +814,23 @@ FILES_OUTSIDE = ("the files solnet wrote outside this home where you told it to:
                  "(shred -u FILE)")
 
 
+def _stopped_command_text(stopped: Any) -> str:
+    """A one-shot command the wipe stopped (node.wipe.StoppedCommand)."""
+    said = f"  stopped the `solnet {stopped.command}` that was running on it (pid {stopped.pid})"
+    if stopped.command == "import":
+        said += ", so that it stores nothing more of its bundle"
+    if stopped.command == "export":
+        said += ", which held the keys; it leaves no unfinished bundle"
+    return said
+
+
 def wipe_text(report: Any, home: str) -> str:
     """What `solnet wipe` did (node.wipe.WipeReport), for people."""
     lines = [f"Wiped {home} in {report.seconds:.1f} s:"]
     if report.stopped_pid:
         lines.append(f"  stopped the node that was running on it (pid {report.stopped_pid})")
-    if report.stopped_sync_pid:
-        lines.append(f"  stopped the `solnet sync` that was running on it (pid {report.stopped_sync_pid})")
-    if report.stopped_import_pid:
-        lines.append(f"  stopped the `solnet import` that was running on it (pid {report.stopped_import_pid}), so that "
-                     "it stores nothing more of its bundle")
-    if report.stopped_export_pid:
-        lines.append(f"  stopped the `solnet export` that was running on it (pid {report.stopped_export_pid}), which held "
-                     "the keys; it leaves no unfinished bundle")
+    for stopped in report.stopped_commands:
+        lines.append(_stopped_command_text(stopped))
     failed_keystore = any(f.startswith("keystore ") for f in report.failed)
     lines.append("  keystore: overwritten and deleted" if "keystore" in report.files_destroyed else
                  "  keystore: COULD NOT be destroyed (the disk fails)" if failed_keystore else

@@ -113,3 +113,24 @@ def test_the_wipe_stops_an_export_that_holds_the_keys_at_its_prompt(tmp_path: Pa
     _answer_and_end(exporting, parent, 2)  # (asked twice: a new bundle passphrase)
     assert not bundle.exists() and not bundle.with_name(bundle.name + ".tmp").exists()  # nothing signed after the wipe
     assert stopped == exporting.pid
+
+
+def test_the_wipe_stops_every_export_of_the_home_not_only_the_first(tmp_path: Path) -> None:
+    """Two exports at their prompts: the second found the one shared mark taken, ran unmarked, and
+    outlived the wipe with the keys, writing its bundle after "keystore: overwritten and deleted"."""
+    [calais] = localnet.create_network(tmp_path, [("Calais", "calais")], PASS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
+    bundles = [tmp_path / "first.bundle", tmp_path / "second.bundle"]
+    first = _at_prompt(calais.home.path, ["export", "--encrypt", str(bundles[0])], {**env, PASSPHRASE_ENV: PASS})
+    try:
+        second = _at_prompt(calais.home.path, ["export", "--encrypt", str(bundles[1])], {**env, PASSPHRASE_ENV: PASS})
+    except BaseException:
+        _answer_and_end(*first, 0)
+        raise
+    wiped = _solnet(calais.home.path, "wipe", "--yes", "--json", env=env)
+    stopped = {c["pid"] for c in json.loads(wiped.stdout).get("stopped_commands", [])}
+    for proc, parent in (first, second):
+        _answer_and_end(proc, parent, 2)
+    assert [b.name for b in bundles if b.exists()] == []  # no bundle signed after the wipe
+    assert stopped == {first[0].pid, second[0].pid}
+
