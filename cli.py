@@ -1523,7 +1523,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     refuse_output_place(home, target, "the bundle file", "calais.bundle")
     if not target.parent.is_dir():
         raise CliError(f"cannot write {args.file}: the folder {target.parent} does not exist")
-    _mark_running(home, "export")  # the panic wipe stops it: it holds the keys (till it ends)
+    # The panic wipe stops it: it holds the keys (till it ends); its mark names the bundle, which the
+    # wipe names if it must kill it (in an fsync to a slow stick: FILE.tmp is left)
+    _mark_running(home, "export", os.path.abspath(args.file))
     # Stopped so (by the wipe), it ends through the writer's cleanup: no half-written bundle left on the stick
     signal.signal(signal.SIGTERM, _export_stopped)
     log = home.log()

@@ -815,13 +815,19 @@ FILES_OUTSIDE = ("the files solnet wrote outside this home where you told it to:
 
 
 def _stopped_command_text(stopped: Any) -> str:
-    """A one-shot command the wipe stopped (node.wipe.StoppedCommand)."""
+    """A one-shot command the wipe stopped (node.wipe.StoppedCommand): whether it ended by itself
+    (its cleanup ran) or was killed (an export's unfinished bundle left where it wrote it)."""
     said = f"  stopped the `solnet {stopped.command}` that was running on it (pid {stopped.pid})"
     if stopped.command == "import":
         said += ", so that it stores nothing more of its bundle"
+    if stopped.command == "export" and not stopped.killed:
+        return said + ", which held the keys; it ended by itself and left no unfinished bundle"
     if stopped.command == "export":
-        said += ", which held the keys; it leaves no unfinished bundle"
-    return said
+        tmp = f"{stopped.file}.tmp" if stopped.file else "FILE.tmp (FILE: the bundle file it was writing)"
+        return (said + f", which held the keys; it did not end within 5 s (busy writing to a slow disk?) and was "
+                f"KILLED: its unfinished bundle, which holds the event log, may be left at {tmp}: destroy it "
+                f"(shred -u {tmp})")
+    return said + (" (it did not end within 5 s and was killed)" if stopped.killed else "")
 
 
 def wipe_text(report: Any, home: str) -> str:

@@ -57,6 +57,10 @@ from node.store.local import forget_private_raw
 class StoppedCommand:
     command: str  # sync_mark.SYNC, IMPORT or EXPORT
     pid: int
+    # It did not end within STOP_PATIENCE_S of SIGTERM (an export in an fsync to a slow USB stick
+    # cannot act on it) and was SIGKILLed: its own cleanup never ran
+    killed: bool
+    file: str | None = None  # the bundle file an export was writing (its FILE.tmp is left if killed)
 
 
 @dataclass
@@ -208,8 +212,9 @@ def stop_one_shot_commands(home: Home, report: WipeReport) -> None:
             continue
     # Every one of them at once (several exports of one home may run): at most STOP_PATIENCE_S in all
     stopped = _stop_all([h.pid for _, h in found])
-    report.stopped_commands += [StoppedCommand(kind, h.pid) for kind, h in found if h.pid in stopped]
-    for kind in sync_mark.KINDS:  # (the marks of commands that ended)
+    report.stopped_commands += [StoppedCommand(kind, h.pid, stopped[h.pid], h.says if kind == sync_mark.EXPORT else None)
+                                for kind, h in found if h.pid in stopped]
+    for kind in sync_mark.KINDS:  # (the marks of commands that ended: an export's names its bundle file)
         try:
             sync_mark.clear_left(home.path, kind)
         except OSError:

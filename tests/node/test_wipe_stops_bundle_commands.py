@@ -134,3 +134,24 @@ def test_the_wipe_stops_every_export_of_the_home_not_only_the_first(tmp_path: Pa
     assert [b.name for b in bundles if b.exists()] == []  # no bundle signed after the wipe
     assert stopped == {first[0].pid, second[0].pid}
 
+
+def test_an_export_killed_by_the_wipe_is_said_with_the_file_it_may_have_left(tmp_path: Path) -> None:
+    """An export that cannot act on SIGTERM (in an fsync to a slow USB stick; here: stopped) is
+    killed after 5 s: its FILE.tmp may hold the whole log. The wipe said "it leaves no unfinished
+    bundle"; now it says it killed it and names FILE.tmp to destroy."""
+    import signal
+
+    [calais] = localnet.create_network(tmp_path, [("Calais", "calais")], PASS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
+    bundle = tmp_path / "stick" / "calais.bundle"
+    bundle.parent.mkdir()
+    exporting, parent = _at_prompt(calais.home.path, ["export", "--encrypt", str(bundle)], {**env, PASSPHRASE_ENV: PASS})
+    try:
+        os.kill(exporting.pid, signal.SIGSTOP)  # (it cannot act on the wipe's SIGTERM)
+        said = _solnet(calais.home.path, "wipe", "--yes", env=env).stdout
+    finally:
+        _answer_and_end(exporting, parent, 0)
+    line = next(line for line in said.splitlines() if "solnet export" in line)
+    assert "no unfinished bundle" not in line
+    assert f"{bundle}.tmp" in line and "KILLED" in line and "shred -u" in line
+
