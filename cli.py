@@ -1527,7 +1527,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     # wipe names if it must kill it (in an fsync to a slow stick: FILE.tmp is left)
     _mark_running(home, "export", os.path.abspath(args.file))
     # Stopped so (by the wipe), it ends through the writer's cleanup: no half-written bundle left on the stick
-    signal.signal(signal.SIGTERM, _export_stopped)
+    signal.signal(signal.SIGTERM, _stopped_by_wipe("export", "nothing was exported"))
     log = home.log()
     try:
         since = parse_time(args.since) if args.since else 0
@@ -1581,9 +1581,13 @@ def _mark_running(home: Home, command: str, says: str = "") -> None:
                        "again") from None
 
 
-def _export_stopped(signum: int, frame: object) -> NoReturn:
-    raise CliError("the export was stopped (SIGTERM: a panic wipe of this home stops it); nothing was exported",
-                   EXIT_INTERRUPTED)
+def _stopped_by_wipe(command: str, outcome: str) -> Callable[[int, object], NoReturn]:
+    """A SIGTERM handler that ends `solnet COMMAND` through its cleanup (an exception, not the default
+    kill): a half-written bundle removed, the terminal's echo turned back on at a passphrase prompt."""
+    def stopped(signum: int, frame: object) -> NoReturn:
+        raise CliError(f"the {command} was stopped (SIGTERM: a panic wipe of this home stops it); {outcome}",
+                       EXIT_INTERRUPTED)
+    return stopped
 
 
 def _stubs_carried(stubs: int) -> str:
@@ -1607,6 +1611,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     home = home_of(args)
     # Held until this process ends, from before the database is opened: the panic wipe stops an import
     _mark_running(home, "import")
+    # (stopped at its passphrase prompt by the default kill, it left the terminal not echoing)
+    signal.signal(signal.SIGTERM, _stopped_by_wipe("import", "it stores nothing more of its bundle"))
     log = home.log()
     config = home.config()
     device, own_keys = bytes.fromhex(config.device_id), (bytes.fromhex(config.device_id), bytes.fromhex(config.group_id))

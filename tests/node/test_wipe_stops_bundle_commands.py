@@ -155,3 +155,33 @@ def test_an_export_killed_by_the_wipe_is_said_with_the_file_it_may_have_left(tmp
     assert "no unfinished bundle" not in line
     assert f"{bundle}.tmp" in line and "KILLED" in line and "shred -u" in line
 
+
+def test_an_import_stopped_by_the_wipe_at_its_prompt_leaves_the_terminal_echoing(tmp_path: Path) -> None:
+    """`solnet import` had no SIGTERM handler: killed inside getpass, it left its terminal with echo
+    off (what is typed next, unseen). Now it ends through getpass's cleanup, as an export does."""
+    import pty
+    import termios
+
+    [calais] = localnet.create_network(tmp_path, [("Calais", "calais")], PASS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
+    bundle = tmp_path / "calais.bundle"
+    _solnet(calais.home.path, "export", "--encrypt", str(bundle),
+            env={**env, PASSPHRASE_ENV: PASS, "SOLNET_BUNDLE_PASSPHRASE": BUNDLE_PASS})
+    parent, child = pty.openpty()
+    try:
+        importing = subprocess.Popen([*localnet.solnet_command(), "--home", str(calais.home.path), "import",
+                                      str(bundle)], stdin=child, stdout=child, stderr=child, env=env)
+        try:
+            _read_until(parent, b"Bundle passphrase", importing, 30)
+            assert not termios.tcgetattr(child)[3] & termios.ECHO  # (at the prompt: echo off)
+            _solnet(calais.home.path, "wipe", "--yes", env=env)
+            assert importing.wait(30) is not None
+        finally:
+            if importing.poll() is None:
+                importing.kill()
+                importing.wait(10)
+        echoing = bool(termios.tcgetattr(child)[3] & termios.ECHO)
+    finally:
+        os.close(child)
+        os.close(parent)
+    assert echoing
