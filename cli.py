@@ -582,7 +582,9 @@ def cmd_join(args: argparse.Namespace) -> int:
         human += ("\nThe invite names no node to sync with: ask the inviter for an address and add it with "
                   "`solnet peers add HOST:PORT`, then `solnet run`.")
     # (a seized laptop's invite.txt, beside the wiped home, still said where the inviter's nodes are)
-    human += (f"\nThe invite file {args.token} is of no more use and names the nodes it came with (their addresses): "
+    holds = ("names the nodes it came with (their addresses)" if peers else
+             "holds the network's trust chain (which groups vouched for which)")
+    human += (f"\nThe invite file {args.token} is of no more use and {holds}: "
               f"destroy it (shred -u {shlex.quote(args.token)}); a wipe of this home cannot reach it.")
     emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": peers,
                 "named": sorted(g.hex() for g in named),
