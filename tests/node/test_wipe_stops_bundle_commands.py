@@ -185,3 +185,11 @@ def test_an_import_stopped_by_the_wipe_at_its_prompt_leaves_the_terminal_echoing
         os.close(child)
         os.close(parent)
     assert echoing
+
+
+def test_the_readme_says_the_wipe_stops_an_export_too() -> None:
+    """The README's `wipe` row named `solnet sync` and `solnet import` only: the export, which holds
+    the keys, is stopped too."""
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    row = next(line for line in readme.read_text(encoding="utf-8").splitlines() if line.startswith("| `wipe "))
+    assert "`solnet export`" in row.split(", then ")[0]
