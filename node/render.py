@@ -30,7 +30,7 @@ GONE_BODIES = {BODY_EXPIRED: "expired: its content is deleted", BODY_REDACTED: "
 BODY_STATES = {BODY_PRESENT: "present", BODY_MISSING: "missing", BODY_REDACTED: "redacted", BODY_EXPIRED: "expired"}
 MONEY_FIELDS = ("goal", "raised", "pledge", "pledged")
 TIME_KEYS = ("starts_at", "ends_at", "until", "ts", "expires", "revoked_at", "since", "posted_at", "updated_at",
-             "cleared_at", "closed_at", "last_heard", "from")
+             "reported_at", "cleared_at", "closed_at", "last_heard", "from")
 
 
 
