@@ -582,7 +582,9 @@ def cmd_join(args: argparse.Namespace) -> int:
         human += ("\nThe invite names no node to sync with: ask the inviter for an address and add it with "
                   "`solnet peers add HOST:PORT`, then `solnet run`.")
     # (a seized laptop's invite.txt, beside the wiped home, still said where the inviter's nodes are)
-    human += (f"\nThe invite file {args.token} is of no more use and names the nodes it came with (their addresses): "
+    holds = ("names the nodes it came with (their addresses)" if peers else
+             "holds the network's trust chain (which groups vouched for which)")
+    human += (f"\nThe invite file {args.token} is of no more use and {holds}: "
               f"destroy it (shred -u {shlex.quote(args.token)}); a wipe of this home cannot reach it.")
     emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": peers,
                 "named": sorted(g.hex() for g in named),
@@ -1523,11 +1525,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     refuse_output_place(home, target, "the bundle file", "calais.bundle")
     if not target.parent.is_dir():
         raise CliError(f"cannot write {args.file}: the folder {target.parent} does not exist")
-    from node import sync_mark
-
-    sync_mark.hold(home.path, sync_mark.EXPORT_FILE)  # the panic wipe stops it: it holds the keys (till it ends)
+    # The panic wipe stops it: it holds the keys (till it ends); its mark names the bundle, which the
+    # wipe names if it must kill it (in an fsync to a slow stick: FILE.tmp is left)
+    _mark_running(home, "export", os.path.abspath(args.file))
     # Stopped so (by the wipe), it ends through the writer's cleanup: no half-written bundle left on the stick
-    signal.signal(signal.SIGTERM, _export_stopped)
+    signal.signal(signal.SIGTERM, _stopped_by_wipe("export", "nothing was exported"))
     log = home.log()
     try:
         since = parse_time(args.since) if args.since else 0
@@ -1567,9 +1569,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_stopped(signum: int, frame: object) -> NoReturn:
-    raise CliError("the export was stopped (SIGTERM: a panic wipe of this home stops it); nothing was exported",
-                   EXIT_INTERRUPTED)
+def _mark_running(home: Home, command: str, says: str = "") -> None:
+    """Mark this `solnet COMMAND` as running on the home till it ends (node/sync_mark.py), by which
+    the panic wipe finds it and stops it; refused if the mark cannot be made: one the wipe cannot find
+    would outlive it."""
+    from node import sync_mark
+
+    try:
+        sync_mark.hold(home.path, command, says)
+    except OSError as exc:
+        raise CliError(f"cannot write the mark of this {command} in {home.path} ({exc.strerror}), by which a panic "
+                       f"wipe finds it and stops it; nothing was done. Free some space on that disk and try "
+                       "again") from None
+
+
+def _stopped_by_wipe(command: str, outcome: str) -> Callable[[int, object], NoReturn]:
+    """A SIGTERM handler that ends `solnet COMMAND` through its cleanup (an exception, not the default
+    kill): a half-written bundle removed, the terminal's echo turned back on at a passphrase prompt."""
+    def stopped(signum: int, frame: object) -> NoReturn:
+        raise CliError(f"the {command} was stopped (SIGTERM: a panic wipe of this home stops it); {outcome}",
+                       EXIT_INTERRUPTED)
+    return stopped
 
 
 def _stubs_carried(stubs: int) -> str:
@@ -1589,10 +1609,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from crypto.stream import SealedReader
     from node.bundle import import_bundle, is_sealed
     from node.outcome import PENDING, REJECTED
-    from node import chain_gate, sync_mark
+    from node import chain_gate
     home = home_of(args)
     # Held until this process ends, from before the database is opened: the panic wipe stops an import
-    sync_mark.hold(home.path, sync_mark.IMPORT_FILE)
+    _mark_running(home, "import")
+    # (stopped at its passphrase prompt by the default kill, it left the terminal not echoing)
+    signal.signal(signal.SIGTERM, _stopped_by_wipe("import", "it stores nothing more of its bundle"))
     log = home.log()
     config = home.config()
     device, own_keys = bytes.fromhex(config.device_id), (bytes.fromhex(config.device_id), bytes.fromhex(config.group_id))
@@ -2148,9 +2170,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from sync.transport import LinkClosed
 
     node = Node(home, keys, proxy=proxy)
-    from node import sync_mark
-
-    sync_mark.hold(home.path)  # `solnet status` meanwhile says a sync runs (held until this process ends)
+    _mark_running(home, "sync")  # `solnet status` meanwhile says a sync runs; the panic wipe stops it
     show_progress = not args.json and sys.stderr.isatty()
 
     def progress(received: int, expected: int) -> None:
@@ -2297,8 +2317,9 @@ def cmd_wipe(args: argparse.Namespace) -> int:
             print("Nothing was wiped.")
             return EXIT_REFUSED
     report = wipe(home, everything=args.all)
-    emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid, "stopped_sync_pid": report.stopped_sync_pid,
-                "stopped_import_pid": report.stopped_import_pid, "stopped_export_pid": report.stopped_export_pid,
+    emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid,
+                **{f"stopped_{c}_pid": report.stopped_pid_of(c) for c in ("sync", "import", "export")},
+                "stopped_commands": [vars(c) for c in report.stopped_commands],
                 "files_destroyed": report.files_destroyed,
                 "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
                 "everything": report.everything, "seconds": round(report.seconds, 3), "failed": report.failed,

@@ -161,7 +161,8 @@ def _drawn_problem(fields: dict[str, Any], group: bytes, target: Callable[[bytes
                                                      "need": need.fields.get("category")})
     units = (offer.fields.get("unit", DEFAULT_UNIT), need.fields.get("unit", DEFAULT_UNIT))
     if units[0] != units[1]:
-        return Problem("draw_other_unit", "offer", {"offer": units[0], "need": units[1]})
+        return Problem("draw_other_unit", "offer", {"offer": units[0], "need": units[1], "offer_owner": offer.group,
+                                                    "own_offer": offer.group == group})
     return None
 
 
@@ -217,7 +218,9 @@ def explain(p: Problem, name_of: Callable[[bytes], str]) -> str:
         return f"that offer is of {words(d['offer'])}, the need of {words(d['need'])}: it cannot cover it"
     if p.code == "draw_other_unit":
         # (a fulfilment has no unit of its own: it counts in the need's, and draws the offer by the same number)
+        # (only the offer's group may change it: offer.update by another group is refused, not_owner)
+        offer_part = ("give the offer a new quantity (offer.update), or withdraw it" if d["own_offer"] else
+                      f"the offer is {name_of(d['offer_owner'])}'s: only that group may change or withdraw it")
         return (f"that offer counts in {words(d['offer'])}, the need in {words(d['need'])}, and a fulfilment counts "
-                f"in the need's unit: record it without the offer ('offer'), in {words(d['need'])}, and give the "
-                "offer a new quantity (offer.update), or withdraw it")
+                f"in the need's unit: record it without the offer ('offer'), in {words(d['need'])}; {offer_part}")
     return p.code

@@ -235,6 +235,8 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
     `pledged_shared`: of `pledged`, what pledges for chosen groups add. `updated_at`: when the newest
     report, pledge or decline that counts here was made (None: none yet), so that a feed reader
     shows the entry again when what it says changed (a goal reached), not only its first words.
+    `reported_at`: when its newest counted report of money raised was made (None: none yet), all a
+    public page or feed may tell: `updated_at` moves with each pledge, when members pledged.
     `note`: the note of its group's newest report of money raised ("goal reached, thank you: stop
     sending"), which no list, page nor `show` said."""
     funds = list(funds)
@@ -268,6 +270,7 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
                        "pledged_by": [_pledge(u) for u in pledges], "declined": [_pledge(u) for u in declined],
                        "ended": now is not None and ends is not None and ends < now, "group_gone": gone(f.data["group"]),
                        "updated_at": max(changes, default=None),
+                       "reported_at": max((u.data["ts"] for u in reports), default=None),
                        "note": reports[-1].data.get("note") if reports else None})
     return result
 

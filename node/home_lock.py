@@ -30,13 +30,13 @@ def node_lock_holder(lock_path: Path) -> int | None:
         # The pid in the file is written just after the lock is taken: in between it is an earlier
         # run's (before a reboot: another process's now, which a wipe would have killed). The
         # kernel's word, where it can be read, decides.
-        held_by = _exclusive_holders(os.fstat(fd))
+        held_by = exclusive_holders(os.fstat(fd))
         return written if not held_by or written in held_by else held_by[0]
     finally:
         os.close(fd)  # also drops the shared lock taken to look
 
 
-def _exclusive_holders(file: os.stat_result, locks: Path = Path("/proc/locks")) -> list[int]:
+def exclusive_holders(file: os.stat_result, locks: Path = Path("/proc/locks")) -> list[int]:
     """The pids holding an exclusive flock on `file` (by its device and inode), as /proc/locks
     lists them in this process's pid namespace; none if that cannot be read (then the pid the
     holder wrote is all there is)."""

@@ -98,7 +98,11 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
               if a.get("public") is True]
     opted = reader_of(log, only=frozenset(opted_in_groups(log)))
     actions = view(log, "actions", region=region, now=now, limit=MAX_ITEMS, reader=opted)  # soonest first
-    funds = [f for f in view(log, "fundraisers", region=region, now=now, limit=MAX_ITEMS, reader=opted)
+    # A fundraiser changes publicly only with its group's report of money raised: its `updated_at`
+    # moves with each pledge and decline too, and the feed's entry and the page's newest time told
+    # anyone when members pledged (readmodels.fundraisers)
+    funds = [{**f, "updated_at": f["reported_at"]}
+             for f in view(log, "fundraisers", region=region, now=now, limit=MAX_ITEMS, reader=opted)
              if f.get("ends_at") is None or f["ends_at"] >= now]
     regions = sorted({a["region"] for a in actions} | {f["region"] for f in funds})
     # An all clear says nothing whether the alert was public: only those of alerts still held, and

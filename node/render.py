@@ -30,7 +30,7 @@ GONE_BODIES = {BODY_EXPIRED: "expired: its content is deleted", BODY_REDACTED: "
 BODY_STATES = {BODY_PRESENT: "present", BODY_MISSING: "missing", BODY_REDACTED: "redacted", BODY_EXPIRED: "expired"}
 MONEY_FIELDS = ("goal", "raised", "pledge", "pledged")
 TIME_KEYS = ("starts_at", "ends_at", "until", "ts", "expires", "revoked_at", "since", "posted_at", "updated_at",
-             "cleared_at", "closed_at", "last_heard", "from")
+             "reported_at", "cleared_at", "closed_at", "last_heard", "from")
 
 
 
@@ -814,19 +814,29 @@ FILES_OUTSIDE = ("the files solnet wrote outside this home where you told it to:
                  "(shred -u FILE)")
 
 
+def _stopped_command_text(stopped: Any) -> str:
+    """A one-shot command the wipe stopped (node.wipe.StoppedCommand): whether it ended by itself
+    (its cleanup ran) or was killed (an export's unfinished bundle left where it wrote it)."""
+    said = f"  stopped the `solnet {stopped.command}` that was running on it (pid {stopped.pid})"
+    if stopped.command == "import":
+        said += ", so that it stores nothing more of its bundle"
+    if stopped.command == "export" and not stopped.killed:
+        return said + ", which held the keys; it ended by itself and left no unfinished bundle"
+    if stopped.command == "export":
+        tmp = f"{stopped.file}.tmp" if stopped.file else "FILE.tmp (FILE: the bundle file it was writing)"
+        return (said + f", which held the keys; it did not end within 5 s (busy writing to a slow disk?) and was "
+                f"KILLED: its unfinished bundle, which holds the event log, may be left at {tmp}: destroy it "
+                f"(shred -u {tmp})")
+    return said + (" (it did not end within 5 s and was killed)" if stopped.killed else "")
+
+
 def wipe_text(report: Any, home: str) -> str:
     """What `solnet wipe` did (node.wipe.WipeReport), for people."""
     lines = [f"Wiped {home} in {report.seconds:.1f} s:"]
     if report.stopped_pid:
         lines.append(f"  stopped the node that was running on it (pid {report.stopped_pid})")
-    if report.stopped_sync_pid:
-        lines.append(f"  stopped the `solnet sync` that was running on it (pid {report.stopped_sync_pid})")
-    if report.stopped_import_pid:
-        lines.append(f"  stopped the `solnet import` that was running on it (pid {report.stopped_import_pid}), so that "
-                     "it stores nothing more of its bundle")
-    if report.stopped_export_pid:
-        lines.append(f"  stopped the `solnet export` that was running on it (pid {report.stopped_export_pid}), which held "
-                     "the keys; it leaves no unfinished bundle")
+    for stopped in report.stopped_commands:
+        lines.append(_stopped_command_text(stopped))
     failed_keystore = any(f.startswith("keystore ") for f in report.failed)
     lines.append("  keystore: overwritten and deleted" if "keystore" in report.files_destroyed else
                  "  keystore: COULD NOT be destroyed (the disk fails)" if failed_keystore else

@@ -1,52 +1,112 @@
-"""Whether a one-shot `solnet sync` runs on a home: it holds an flock on the home's sync.running
-(with its pid written in it) from its start to its end, as `solnet run` holds node.lock. Without
-it, `solnet status` beside a first sync of 100k events (minutes on a Pi) said "node: not running
-(start it with `solnet run`)" and nothing of the sync storing events meanwhile. The kernel drops
-the lock when the process ends, kill -9 included: a file left behind says nothing.
+"""Whether a one-shot `solnet sync`, `import` or `export` runs on a home: each such process holds an
+flock on a mark of its own in the home, `KIND.PID.running` (its pid in the name; an export writes
+the bundle file it writes into it too), from its start to its end, as `solnet run` holds node.lock.
+The kernel drops the lock when the process ends, kill -9 included: a file left behind says nothing.
 
-A `solnet import` holds a mark of its own the same way (import.running): it writes into the
-database for as long as it runs (at its bundle passphrase prompt with the database open, then
-through a large bundle for minutes on a Pi), so the panic wipe (node/wipe.py) finds it and stops it,
-as it stops a sync; until 2026-12-06 an import waiting at its prompt during a wipe stored the
-bundle's sealed parts and the nodes' addresses into the wiped database afterwards. So does a
-`solnet export` (export.running): it unlocks the keys, then waits at its bundle passphrase prompt
-and reads the whole log; one left at its prompt during a wipe kept the keys in its memory and,
-once answered, wrote a bundle signed with them after the wipe."""
+Why: without it, `solnet status` beside a first sync of 100k events (minutes on a Pi) said "node:
+not running" and nothing of the sync storing events meanwhile; and the panic wipe (node/wipe.py)
+finds each of them by its mark and stops it. An import writes into the database for as long as it
+runs (at its bundle passphrase prompt with the database open, then through a large bundle): one at
+its prompt during a wipe stored the bundle's sealed parts and the nodes' addresses into the wiped
+database afterwards. A sync and an export hold the unlocked keys: an export left at its prompt during
+a wipe, once answered, wrote a bundle signed with them after the wipe.
+
+One mark per process, never one shared: with one shared file, a second export of the same home did
+not get its lock, went on without a mark, and outlived the wipe with the keys. A command that cannot
+make its mark (a full or read-only disk) does not run (OSError from `hold`)."""
 from __future__ import annotations
 
 import fcntl
 import os
 from pathlib import Path
+from typing import NamedTuple
 
-from node.home_lock import node_lock_holder
+from node.home_lock import exclusive_holders
 
-SYNC_FILE = "sync.running"
-IMPORT_FILE = "import.running"
-EXPORT_FILE = "export.running"
+SYNC = "sync"
+IMPORT = "import"
+EXPORT = "export"
+KINDS = (SYNC, IMPORT, EXPORT)
+SUFFIX = ".running"
 
 
-def hold(home: Path, mark: str = SYNC_FILE) -> int | None:
-    """Hold the mark (SYNC_FILE, IMPORT_FILE, EXPORT_FILE) for as long as this process lives (the fd, never
-    closed); None if it cannot be made (a full or read-only disk: the command goes on, unsaid) or
-    another such command holds it."""
-    try:
-        fd = os.open(home / mark, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    except OSError:
-        return None
+class Holder(NamedTuple):  # (not a dataclass: `solnet status` reads these and loads no more than it needs)
+    pid: int
+    says: str | None  # what the process wrote in its mark (an export: the bundle file it writes)
+    path: Path  # its mark
+
+
+def hold(home: Path, kind: str = SYNC, says: str = "") -> int:
+    """Hold this process's mark of `kind` for as long as it lives (the fd, never closed). OSError if
+    it cannot be made: the command must not run unmarked (the wipe could not find it)."""
+    pid = os.getpid()
+    # Locked under a name no one looks for, then renamed into place: a mark found under its own name
+    # is held from its first moment, so an unheld one is a leftover (_clear_left may remove it).
+    making = home / f".{kind}.{pid}.new"
+    fd = os.open(making, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:  # another `solnet sync` on this home holds it: that one is said
+        try:
+            os.write(fd, f"{pid}\n{says}\n".encode())
+        except OSError:  # a full disk: its name says its pid all the same
+            pass
+        os.rename(making, home / f"{kind}.{pid}{SUFFIX}")
+    except OSError:
         os.close(fd)
-        return None
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    except OSError:  # a full disk: held, with no pid to tell
-        pass
+        making.unlink(missing_ok=True)
+        raise
+    clear_left(home, kind)
     return fd
 
 
-def holder(home: Path, mark: str = SYNC_FILE) -> int | None:
-    """The pid of the `solnet sync` (or with IMPORT_FILE, EXPORT_FILE: `solnet import`, `export`)
-    running on this home (0 if it did not say), else None."""
-    return node_lock_holder(home / mark)
+def holders(home: Path, kind: str = SYNC) -> list[Holder]:
+    """Every running process holding a mark of `kind` on this home (node.lock's way of finding its
+    holder: the kernel's list of locks decides, where it can be read)."""
+    found = []
+    for path in sorted(home.glob(f"{kind}.*{SUFFIX}")):
+        named = path.name[len(kind) + 1:-len(SUFFIX)]
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                continue  # not held: a leftover of a process that ended
+            except BlockingIOError:
+                pass
+            lines = os.pread(fd, 4096, 0).decode("utf-8", "replace").split("\n")
+            held_by = exclusive_holders(os.fstat(fd))
+            pid = int(named) if named.isdigit() else 0
+            if held_by and pid not in held_by:  # (the kernel's word decides)
+                pid = held_by[0]
+            if pid:
+                found.append(Holder(pid, lines[1] if len(lines) > 1 and lines[1] else None, path))
+        finally:
+            os.close(fd)
+    return found
+
+
+def holder(home: Path, kind: str = SYNC) -> int | None:
+    """The pid of a `solnet sync` (or with IMPORT, EXPORT: `solnet import`, `export`) running on
+    this home, else None."""
+    found = holders(home, kind)
+    return found[0].pid if found else None
+
+
+def clear_left(home: Path, kind: str) -> None:
+    """Remove the marks of `kind` no process holds (left by processes that ended; an export's names
+    its bundle file), and the shared one of solnet before one mark per process."""
+    for path in [*home.glob(f"{kind}.*{SUFFIX}"), home / f"{kind}{SUFFIX}"]:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while removed: no one takes it meanwhile
+            if os.fstat(fd).st_ino == path.stat().st_ino:  # (not a new mark renamed over it meanwhile)
+                path.unlink()
+        except OSError:  # held: its process runs
+            pass
+        finally:
+            os.close(fd)

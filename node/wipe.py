@@ -54,11 +54,20 @@ from node.store.local import forget_private_raw
 
 
 @dataclass
+class StoppedCommand:
+    command: str  # sync_mark.SYNC, IMPORT or EXPORT
+    pid: int
+    # It did not end within STOP_PATIENCE_S of SIGTERM (an export in an fsync to a slow USB stick
+    # cannot act on it) and was SIGKILLed: its own cleanup never ran
+    killed: bool
+    file: str | None = None  # the bundle file an export was writing (its FILE.tmp is left if killed)
+
+
+@dataclass
 class WipeReport:
     stopped_pid: int | None = None
-    stopped_sync_pid: int | None = None  # a one-shot `solnet sync` on the home, stopped too
-    stopped_import_pid: int | None = None  # a `solnet import` on the home, stopped too
-    stopped_export_pid: int | None = None  # a `solnet export` of the home (it holds the keys), stopped too
+    # The one-shot `solnet sync`, `import` and `export` commands on the home, stopped too (each of them)
+    stopped_commands: list[StoppedCommand] = field(default_factory=list)
     files_destroyed: list[str] = field(default_factory=list)
     private_parts_dropped: int = 0
     peers_forgotten: int = 0
@@ -75,8 +84,13 @@ class WipeReport:
     # details it showed, may have been paged out there, out of the wipe's reach
     clear_swap: list[str] = field(default_factory=list)
 
+    def stopped_pid_of(self, command: str) -> int | None:
+        """The first stopped `command`'s pid (`solnet wipe --json`'s stopped_sync_pid and others)."""
+        return next((c.pid for c in self.stopped_commands if c.command == command), None)
 
 
+
+STOP_PATIENCE_S = 5.0
 RECLAIM_PATIENCE_S = 5.0
 READER_HOLDS = "another program reads the database"
 
@@ -190,38 +204,53 @@ def stop_one_shot_commands(home: Home, report: WipeReport) -> None:
       peer list;
     - `solnet export` holds the unlocked keys from before its prompt to its end, and signed a bundle
       with them after the wipe."""
-    report.stopped_sync_pid = _stop_mark_holder(home, sync_mark.SYNC_FILE)
-    report.stopped_import_pid = _stop_mark_holder(home, sync_mark.IMPORT_FILE)
-    report.stopped_export_pid = _stop_mark_holder(home, sync_mark.EXPORT_FILE)
-
-
-def _stop_mark_holder(home: Home, mark: str) -> int | None:
-    try:
-        pid = sync_mark.holder(home.path, mark)
-    except OSError:
-        return None
-    return _stop(pid) if pid else None
+    found = []
+    for kind in sync_mark.KINDS:
+        try:
+            found += [(kind, h) for h in sync_mark.holders(home.path, kind)]
+        except OSError:  # a failing disk: the node's part of the wipe goes on
+            continue
+    # Every one of them at once (several exports of one home may run): at most STOP_PATIENCE_S in all
+    stopped = _stop_all([h.pid for _, h in found])
+    report.stopped_commands += [StoppedCommand(kind, h.pid, stopped[h.pid], h.says if kind == sync_mark.EXPORT else None)
+                                for kind, h in found if h.pid in stopped]
+    for kind in sync_mark.KINDS:  # (the marks of commands that ended: an export's names its bundle file)
+        try:
+            sync_mark.clear_left(home.path, kind)
+        except OSError:
+            pass
 
 
 def _stop(pid: int) -> int | None:
-    """SIGTERM `pid`, SIGKILL it if it has not ended within 5 s; `pid`, or None if it had ended or
-    is another user's process."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:  # ended meanwhile
-        return None
-    except PermissionError:  # another user's process: not a node of this home's (the wipe goes on)
-        return None
-    for _ in range(100):  # up to 5 s for a clean stop
-        if _ended(pid):
-            break
-        time.sleep(0.05)
-    else:
+    """SIGTERM `pid`, SIGKILL it if it has not ended within STOP_PATIENCE_S; `pid`, or None if it had
+    ended or is another user's process."""
+    return pid if pid in _stop_all([pid]) else None
+
+
+def _stop_all(pids: list[int]) -> dict[int, bool]:
+    """SIGTERM each of `pids`, then SIGKILL those that have not ended within STOP_PATIENCE_S. For
+    each one signalled (not ended before, not another user's process): whether it had to be killed."""
+    signalled = []
+    for pid in pids:
         try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:  # it ended at last
-            pass
-    return pid
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:  # ended meanwhile
+            continue
+        except PermissionError:  # another user's process: not a command of this home's (the wipe goes on)
+            continue
+        signalled.append(pid)
+    deadline = time.monotonic() + STOP_PATIENCE_S
+    while any(not _ended(pid) for pid in signalled) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    killed = {}
+    for pid in signalled:
+        killed[pid] = not _ended(pid)
+        if killed[pid]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:  # it ended at last
+                killed[pid] = False
+    return killed
 
 
 def _ended(pid: int) -> bool:

@@ -213,9 +213,12 @@ def item_schemas() -> dict[str, Schema]:
         "group_gone": GONE,
         "updated_at": nullable(TIME, "when the newest report of money raised, pledge or decline that counts was made "
                                      "(null: none yet): what the fundraiser says last changed then"),
+        "reported_at": nullable(TIME, "when its group's newest report of money raised that counts was made (null: "
+                                      "none yet): the only change public pages and feeds show (when members pledged "
+                                      "is theirs to know)"),
         "note": nullable({"type": "string"}, "the note of its group's newest report of money raised (null: none)")},
         ["raised", "pledged", "progress", "pledges", "pledged_gone", "pledges_gone", "pledged_by",
-         "pledged_shared", "declined", "ended", "group_gone", "updated_at", "note"],
+         "pledged_shared", "declined", "ended", "group_gone", "updated_at", "reported_at", "note"],
         "a fundraiser (running: neither `ended` nor `group_gone`)")
     match = plain_object({"id": said(HEX_ID, "the offer"), "region": REGION, **_group_ref(), "remaining": COUNT,
                           "unit": field_json(KINDS["offer"].field("unit"))})

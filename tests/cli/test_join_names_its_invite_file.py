@@ -22,3 +22,15 @@ def test_the_wipe_names_the_invite_this_home_joined_with():
     said = render.wipe_text(WipeReport(files_destroyed=["keystore"]), "/home/bristol")
     line = next(line for line in said.splitlines() if "solnet wrote outside this home" in line)
     assert "the one this home joined with" in line, said
+
+
+def test_an_invite_without_nodes_is_not_said_to_name_nodes(network, cli, tmp_path):
+    """An invite that names no node to sync with was said, on the next line, to name 'the nodes it
+    came with (their addresses)'."""
+    laptop = tmp_path / "laptop"
+    made = cli.run_json(laptop, "init", "--device-of", network.group_b)
+    token = tmp_path / "token.txt"
+    cli.run(network.b, "vouch", made["device_request"], "--out", token)
+    said = " ".join(cli.run(laptop, "join", token).stdout.split())
+    assert "The invite names no node to sync with" in said, said  # (the case this test is about)
+    assert f"The invite file {token} is of no more use" in said and "their addresses" not in said, said

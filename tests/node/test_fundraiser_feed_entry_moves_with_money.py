@@ -66,3 +66,23 @@ def test_the_groups_note_on_its_report_is_said(net: Net, tmp_path: Path) -> None
     assert "goal reached: stop sending" in view_line("fundraisers", item, {})
     assert "its group says: goal reached: stop sending" in state_text("fundraiser", item)
     assert "goal reached: stop sending" in fundraisers_atom(public_data(log, now)).decode()
+
+
+def test_a_pledge_does_not_move_the_public_entry_nor_say_when_it_came(net: Net, tmp_path: Path) -> None:
+    """`updated_at` moves with each pledge and decline too: the public Atom entry and the page's
+    newest time moved when a member pledged, telling anyone when it did. Public: reports only."""
+    now = now_ms()
+    d = net.device
+    fund = d.sign("fundraiser", {"title": "Bail fund", "goal": 100000, "currency": "EUR", "region": "calais"},
+                  ts=now - 3 * HOUR)
+    d.sign("fundraiser.update", {"fundraiser": fund.id, "raised": 40000}, ts=now - 2 * HOUR)
+    d.sign("fundraiser.update", {"fundraiser": fund.id, "pledge": 5000}, ts=now - HOUR)
+    net.group.sign("group.profile", {"name": "Calais", "region": "calais", "public_feeds": "yes"})
+    log = net.new_log(tmp_path / "c.db")
+    log.ingest(wires(net.group.made + d.made), now=now)
+    from node.views import view
+
+    assert view(log, "fundraisers", now=now)[0]["updated_at"] == now - HOUR  # (the pledge counts here)
+    data = public_data(log, now)
+    assert data.fundraisers[0]["updated_at"] == now - 2 * HOUR  # the report's time, not the pledge's
+    assert data.newest() == now - 2 * HOUR
