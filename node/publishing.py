@@ -37,7 +37,7 @@ from node.effect_checks import EffectRefused, check_effect
 from node.field_input import InputError, parse_duration_ms, parse_value, zone_of
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
 from node.moments import LATEST_MS
-from node.private import PrivateError, readers_of, seal_private
+from node.private import PrivateError, readers_of, reading_devices, seal_private
 from node.request_shares import SHARE_KIND, open_request, request_parts
 from node.status_text import own_key_warnings
 from node.render import GONE_WORDS, MONEY_FIELDS, and_list, local_time, short_id, with_article
@@ -138,7 +138,9 @@ def _refuse_other_readers(log: EventLog, kind: str, fields: dict[str, Any], reci
         return  # not for chosen groups, not read here, or another group's (check_effect refuses that)
     inner, gone = opened[0], references.departed(log.trust)
     readers = [g for g in inner.to if g != own]
-    still = [g for g in readers if not gone(g)]
+    # a reader gone, or with no device that can read it now (a seized phone revoked, no new one yet),
+    # cannot be sealed to: left out, as publish would otherwise refuse every update of the item
+    still = [g for g in readers if not gone(g) and reading_devices(log.trust, g)]
     wanted = {g for g in recipients if g != own}
     extra = [g for g in recipients if g in wanted and g not in readers]
     if not extra and wanted == set(still):
@@ -151,6 +153,9 @@ def _refuse_other_readers(log: EventLog, kind: str, fields: dict[str, Any], reci
     if left := [g for g in readers if gone(g)]:
         words.append(f"{and_list([name(g) for g in left])} {'is' if len(left) == 1 else 'are'} no longer in the "
                      "network: leave it out")
+    if unread := [g for g in readers if g not in still and not gone(g)]:
+        words.append(f"{and_list([name(g) for g in unread])} {'has' if len(unread) == 1 else 'have'} no device that "
+                     "can read it now: leave it out")
     raise PublishError("; ".join(words), "to")
 
 
