@@ -287,12 +287,38 @@ def _pledge(row: Row) -> dict[str, Any]:
 
 
 # --- goods --------------------------------------------------------------------------------------------
+def _until_withdrawn(updates: Sequence[Row], target: Callable[[bytes], Target | None]) -> list[Row]:
+    """Of a listing's `updates` (oldest first, `in_order`), those that count: its own group's, up to
+    and with its first withdrawal. A withdrawal is final: an edit that comes after it (a second
+    device of the group, offline while another withdrew) changes nothing, not even the quantity a
+    withdrawn need is said to have asked."""
+    out = []
+    for u in updates:
+        if _counts(u, target):
+            out.append(u)
+            if u.data.get("status") == "withdrawn":
+                break
+    return out
+
+
+def withdrawn_before(updates: Iterable[Row], step: Row, target: Callable[[bytes], Target | None]) -> Row | None:
+    """The withdrawal by its own group that comes before `step`, an update of the same listing, in
+    the order the read models apply `updates` and `step` (`in_order`): `step` then counts for
+    nothing (`_until_withdrawn`). None if no withdrawal comes before it."""
+    steps = {u.key: u for u in updates}
+    steps[step.key] = step
+    for u in in_order(steps.values()):
+        if u.key == step.key:
+            return None
+        if u.data.get("status") == "withdrawn" and _counts(u, target):
+            return u
+    return None
+
+
 def _apply_updates(item: dict[str, Any], updates: Sequence[Row], target: Callable[[bytes], Target | None],
                    fields: Sequence[str]) -> None:
     """The changes of the owner's updates, oldest first; a withdrawal is final."""
-    for u in updates:
-        if not _counts(u, target):
-            continue
+    for u in _until_withdrawn(updates, target):
         for name in fields:
             if name in u.data:
                 item[name] = u.data[name]
@@ -400,7 +426,7 @@ def _over_by_lowering(need: Row, updates: Sequence[Row], fulfils: Sequence[Row],
     fulfilling groups' over-claim, which a decline answers, and not said as one; a fulfilment
     stamped after that update, or beyond anything asked before it, still is (a need lowered to 5,
     then claimed 18 against it)."""
-    asks = [u for u in updates if "quantity" in u.data and _counts(u, target)]
+    asks = [u for u in _until_withdrawn(updates, target) if "quantity" in u.data]
     if not over or not asks:
         return 0
     last = asks[-1]  # (oldest first, as _apply_updates applies them: it set the quantity asked now)

@@ -160,11 +160,13 @@ def _split_amount(text: str, digits: str) -> tuple[str, str]:
     head, mark, tail = digits[:at], digits[at], digits[at + 1:]
     if len(tail) in (1, 2) and (head.isdigit() or not head or (mark not in head and _GROUPED_RE.fullmatch(head))):
         return head.replace(".", "").replace(",", ""), tail  # 12.50, 12,50, 1,500.50, 1.500,50
-    if len(set(marks)) == 1 and _GROUPED_RE.fullmatch(digits) and (len(marks) > 1 or mark == ","):
+    # thousands never begin with a group of zeros: "0,500" is half a euro with three decimals, not 500
+    thousands = digits[0] != "0" and _GROUPED_RE.fullmatch(digits)
+    if len(set(marks)) == 1 and thousands and (len(marks) > 1 or mark == ","):
         return digits.replace(mark, ""), ""  # 1,500 or 1.500.000: thousands
     if len(marks) == 1 and tail.isdigit() and len(tail) > 2:
-        question = (f", or is it {head}{tail}? Write {head}{tail} for thousands" if len(tail) == 3 and mark == "."
-                    else "")
+        question = (f", or is it {head}{tail}? Write {head}{tail} for thousands"
+                    if len(tail) == 3 and mark == "." and head.strip("0") else "")
         raise InputError(f"{text!r} has more than two decimals{question}")  # 12.505, or 1.500 in much of Europe
     raise InputError(f"{text!r} is not an amount; write it like 1500 or 12.50")
 

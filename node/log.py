@@ -29,7 +29,7 @@ from events.projections import ALERT_UPDATE, Drop, project
 from events.trust import ACCEPT_ROLE, DEVICE_ROLE, GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
 from node import author_share, chain_gate, own_marks, pending_queue, references, stamped_ahead
 from node.clock import ClockDoubt, now_ms
-from node.words import over_share_words, span
+from node.words import local_time, over_share_words, span
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, TakenOut, redactable, wire_of
 from node.store.migrations import PROJECT_KINDS
@@ -977,6 +977,10 @@ class EventLog:
                        and u.data["group"] == group]
             if earlier:
                 return "that alert had already been cleared; an all clear is final (post a new alert)"
+        if (withdrawal := references.withdrawal_before(self.store, self.trust, event_id)) is not None:
+            what, row = withdrawal
+            return (f"that {what} had already been withdrawn by its group ({local_time(row.data['ts'])}); a "
+                    f"withdrawal is final: post a new {what} if it is wanted again")
         if kind == "need.fulfil":
             # What the fulfilments made before it covered, as the read models count it: those of a
             # group whose fulfilment the need's group declined (need.decline) cover nothing

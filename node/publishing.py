@@ -12,6 +12,7 @@ It does blocking database work: inside a running node, call it through the node'
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -36,7 +37,7 @@ from node.effect_checks import EffectRefused, check_effect
 from node.field_input import InputError, parse_duration_ms, parse_value, zone_of
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
 from node.moments import LATEST_MS
-from node.private import PrivateError, readers_of, seal_private
+from node.private import PrivateError, readers_of, reading_devices, seal_private
 from node.request_shares import SHARE_KIND, open_request, request_parts
 from node.status_text import own_key_warnings
 from node.render import GONE_WORDS, MONEY_FIELDS, and_list, local_time, short_id, with_article
@@ -118,6 +119,44 @@ def _check_against_sealed_target(log: EventLog, kind: str, fields: dict[str, Any
     found = problem(kind, fields, own, now, lambda event_id: held if event_id == named else None)
     if found is not None:
         raise PublishError(explain(found, lambda g: references.group_name(log.store, g)), found.field)
+
+
+# Updates that change an item for chosen groups: each must go to the groups that read the item, no
+# more (another would learn of it: a squat's new address) and no fewer (one left out keeps the old
+# time and place, and nodes disagree on where the action is).
+SAME_READERS = ("action.update", "need.update", "offer.update", "support.offer.update")
+
+
+def _refuse_other_readers(log: EventLog, kind: str, fields: dict[str, Any], recipients: Sequence[bytes],
+                          own: bytes | None, keys: NodeKeys) -> None:
+    """Refuse an update in SAME_READERS of an item for chosen groups (opened with this device's key)
+    whose groups are not the item's readers, those that left or were revoked apart, naming them."""
+    named = fields.get(UPDATES[kind])
+    row = log.store.event_row(named) if kind in SAME_READERS and isinstance(named, bytes) else None
+    opened = opened_event(log, Opener(keys.device_encryption), row) if row is not None else None
+    if opened is None or opened[1] != own:
+        return  # not for chosen groups, not read here, or another group's (check_effect refuses that)
+    inner, gone = opened[0], references.departed(log.trust)
+    readers = [g for g in inner.to if g != own]
+    # a reader gone, or with no device that can read it now (a seized phone revoked, no new one yet),
+    # cannot be sealed to: left out, as publish would otherwise refuse every update of the item
+    still = [g for g in readers if not gone(g) and reading_devices(log.trust, g)]
+    wanted = {g for g in recipients if g != own}
+    extra = [g for g in recipients if g in wanted and g not in readers]
+    if not extra and wanted == set(still):
+        return
+    name = lambda g: references.group_name(log.store, g)  # noqa: E731
+    words = [f"that {inner.kind} is shared with {and_list([name(own), *map(name, readers)])} only: publish "
+             f"its update for the same groups ({' '.join('--to ' + shlex.quote(name(g)) for g in still or [own])})"]
+    if extra:
+        words.append(f"{and_list([name(g) for g in extra])} would learn of it from this update")
+    if left := [g for g in readers if gone(g)]:
+        words.append(f"{and_list([name(g) for g in left])} {'is' if len(left) == 1 else 'are'} no longer in the "
+                     "network: leave it out")
+    if unread := [g for g in readers if g not in still and not gone(g)]:
+        words.append(f"{and_list([name(g) for g in unread])} {'has' if len(unread) == 1 else 'have'} no device that "
+                     "can read it now: leave it out")
+    raise PublishError("; ".join(words), "to")
 
 
 def parse_groups(log: EventLog, texts: Sequence[str]) -> list[bytes]:
@@ -493,6 +532,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         raise PublishError(str(exc), exc.field) from None
     if chosen and kind.name in UPDATES:
         _check_against_sealed_target(log, kind.name, fields, own, now, keys)
+        _refuse_other_readers(log, kind.name, fields, recipients, own, keys)
     if kind.name == SHARE_KIND:
         check_case_step(log, kind.name, fields["request"], own)
         if not [g for g in recipients if g != own]:

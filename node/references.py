@@ -15,9 +15,9 @@ from events.errors import InvalidEvent
 from events.format import decode_event
 from events.kinds import parse_body
 from events.names import look_alikes, mimics_unnamed
-from events.projections import (FULFIL, NEED, NEED_UPDATE, OFFER, OFFER_UPDATE, PROFILE, SUPPORT, SUPPORT_STATUS, Row,
-                                offer_key, project)
-from events.readmodels import Gone, claim_of_row, departure, needs_and_offers, support_requests
+from events.projections import (FULFIL, NEED, NEED_UPDATE, OFFER, OFFER_UPDATE, PROFILE, REFERRING, SUPPORT,
+                                SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, Row, offer_key, project)
+from events.readmodels import Gone, claim_of_row, departure, needs_and_offers, support_requests, withdrawn_before
 from events.sealed import SEALED_KIND
 from events.trust import TrustGraph
 from node.store import Store
@@ -241,6 +241,22 @@ def row_of(store: Store, trust: TrustGraph, event_id: bytes) -> Row | None:
     except InvalidEvent:
         return None
     return next((r for r in made if isinstance(r, Row)), None)
+
+
+LISTING_UPDATES = {NEED_UPDATE: "need", OFFER_UPDATE: "offer", SUPPORT_OFFER_UPDATE: "support offer"}
+
+
+def withdrawal_before(store: Store, trust: TrustGraph, event_id: bytes) -> tuple[str, Row] | None:
+    """For the stored update `event_id` of a need, an offer or a support offer: (what the listing
+    is, its group's withdrawal) when that withdrawal comes before it in the order the read models
+    apply them, so that it counts for nothing (a withdrawal is final: a second device of the group
+    that edited it offline while another withdrew it); None otherwise."""
+    step = row_of(store, trust, event_id)
+    if step is None or step.table not in LISTING_UPDATES:
+        return None
+    listing = step.data[REFERRING[step.table]]
+    found = withdrawn_before(store.rows(step.table, refs=[listing]), step, lambda ref: target(store, trust, ref))
+    return None if found is None else (LISTING_UPDATES[step.table], found)
 
 
 def claims(store: Store, request: bytes) -> list[Claim]:

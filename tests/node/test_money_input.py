@@ -45,3 +45,14 @@ def test_an_amount_that_could_be_read_two_ways_or_not_at_all_is_refused(typed: s
     with pytest.raises(InputError) as refused:
         parse_money(typed)
     assert said in str(refused.value)
+
+
+@pytest.mark.parametrize("typed", ["0,500", "0.500.000", "00,250", "0.001"])
+def test_a_fraction_with_three_decimals_is_not_read_as_thousands(typed: str) -> None:
+    """'0,500' (half a euro, written with three decimals) was read as 500 EUR: a first group of
+    zeros is no thousands grouping. The refusal asks no "or is it 0500?": nobody writes thousands so."""
+    with pytest.raises(InputError) as refused:
+        parse_money(typed)
+    said = str(refused.value)
+    assert "or is it" not in said and "Write 0" not in said, said
+    assert "more than two decimals" in said or "is not an amount" in said, said
