@@ -31,7 +31,9 @@ When: a worker starts with the first batch big enough to ship and ends after IDL
 It takes no chunk before it says it is ready (its imports done: READY, node/verify_worker.py), so
 meanwhile the main thread examines them all here: nothing waits for its start. (A chunk written into
 the pipe of a worker still importing could not be taken back, and the node's database thread, which
-examines, waited for the start: 0.1-0.25 s a cold batch, seconds on a Pi at 1/8 of a core.) A node
+examines, waited for the start: 0.1-0.25 s a cold batch, seconds on a Pi at 1/8 of a core.) One not
+ready after READY_WAIT_S is killed, a failure like any other (one stuck starting kept its ~18 MiB
+until the node stopped: only a worker taking chunks counts IDLE_S). A node
 at rest, or syncing one event at a time with peers in step, runs none. A node started one at boot
 and kept it: its ~18 MiB resident (11 MiB of its own) took a 100k-event node after the dashboard
 from 64.6 to 82.6 MiB, over a Pi Zero 2 W's whole-tree budget (DESIGN section 10: < 80 MiB).
@@ -45,7 +47,9 @@ from __future__ import annotations
 
 import collections
 import logging
+import math
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -73,6 +77,8 @@ LOW_MEMORY = 1 << 30  # below this much memory, one worker at most
 IDLE_S = 60.0
 RETRY_FIRST_S = 10.0  # after a worker failed, the batches of this long are examined here before another starts
 RETRY_MAX_S = 600.0
+# A worker starts in ~50 ms of a core, 2-3 s on a Pi held to 1/8 of one: one not ready after this is stuck.
+READY_WAIT_S = 60.0
 _ROOT = Path(__file__).resolve().parents[1]
 # The code this process runs, taken now: it imported the event modules above from this tree just before.
 _CODE = code_fingerprint(_ROOT)
@@ -273,7 +279,7 @@ class _Worker:
         try:
             # (until it is ready every chunk stays queued for the main thread to take: one that
             # never is, or dies starting, leaves them all there)
-            said = self.proc.stdout.read(len(READY))
+            said = self._first_word()
             if said == CODE_CHANGED:
                 self.alive = False
                 if not self.pool.closed:
@@ -308,6 +314,25 @@ class _Worker:
                 _restarts.failed(exc)
             for job in sent:  # without records: the main thread examines them itself
                 job.done.set()
+
+    def _first_word(self) -> bytes:
+        """What the worker says first (READY, CODE_CHANGED, or less at its end), waiting READY_WAIT_S
+        at most: then it is killed. Read from the pipe itself, before its buffered reader holds any."""
+        fd = self.proc.stdout.fileno()
+        poller = select.poll()  # (select() refuses a descriptor above 1023)
+        poller.register(fd, select.POLLIN)
+        said, deadline = b"", time.monotonic() + READY_WAIT_S
+        while len(said) < len(READY):
+            left = deadline - time.monotonic()
+            if left <= 0 or not poller.poll(math.ceil(left * 1000)):
+                self.proc.kill()
+                self.proc.wait(5)
+                raise OSError(f"the ingest worker was not ready {READY_WAIT_S:g} s after it started: it was stopped")
+            part = os.read(fd, len(READY) - len(said))
+            if not part:
+                break
+            said += part
+        return said
 
     def _close_input(self) -> None:
         try:
