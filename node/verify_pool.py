@@ -20,11 +20,20 @@ further failure up to RETRY_MAX_S. Started again at each batch, a worker that co
 broken install, memory it could not get) cost a Pi an interpreter's start and a warning in its log
 for every batch of a sync, hundreds of each.
 
+Which code: a worker runs the code on disk when it starts, the node the code it loaded at its own
+start. After an upgrade without a restart the two differ, and a worker would judge events by other
+rules than the node's own (or misread its requests): the node gives each worker the fingerprint of
+its code (node/verify_worker.py `code_fingerprint`, taken when this module is imported, with the
+event modules: ~1-5 ms); a worker whose code differs ends unready, and the node starts no other
+until it is restarted (it examines every batch itself meanwhile), and says so once in its log.
+
 When: a worker starts with the first batch big enough to ship and ends after IDLE_S without a chunk.
 It takes no chunk before it says it is ready (its imports done: READY, node/verify_worker.py), so
 meanwhile the main thread examines them all here: nothing waits for its start. (A chunk written into
 the pipe of a worker still importing could not be taken back, and the node's database thread, which
-examines, waited for the start: 0.1-0.25 s a cold batch, seconds on a Pi at 1/8 of a core.) A node
+examines, waited for the start: 0.1-0.25 s a cold batch, seconds on a Pi at 1/8 of a core.) One not
+ready after READY_WAIT_S is killed, a failure like any other (one stuck starting kept its ~18 MiB
+until the node stopped: only a worker taking chunks counts IDLE_S). A node
 at rest, or syncing one event at a time with peers in step, runs none. A node started one at boot
 and kept it: its ~18 MiB resident (11 MiB of its own) took a 100k-event node after the dashboard
 from 64.6 to 82.6 MiB, over a Pi Zero 2 W's whole-tree budget (DESIGN section 10: < 80 MiB).
@@ -38,7 +47,9 @@ from __future__ import annotations
 
 import collections
 import logging
+import math
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -53,7 +64,7 @@ from crypto.keys import verify_signature
 from events.examine import Examined, examine_all, examine_records, read_records, unpack_records
 from events.format import SIGN_CONTEXT, Event
 from node.environment import child_environment
-from node.verify_worker import READY
+from node.verify_worker import CODE_CHANGED, READY, code_fingerprint
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -66,7 +77,11 @@ LOW_MEMORY = 1 << 30  # below this much memory, one worker at most
 IDLE_S = 60.0
 RETRY_FIRST_S = 10.0  # after a worker failed, the batches of this long are examined here before another starts
 RETRY_MAX_S = 600.0
+# A worker starts in ~50 ms of a core, 2-3 s on a Pi held to 1/8 of one: one not ready after this is stuck.
+READY_WAIT_S = 60.0
 _ROOT = Path(__file__).resolve().parents[1]
+# The code this process runs, taken now: it imported the event modules above from this tree just before.
+_CODE = code_fingerprint(_ROOT)
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
@@ -173,9 +188,21 @@ class _Restarts:
         self.lock = threading.Lock()
         self.failures = 0  # failures in a row, none answered since
         self.retry_at = 0.0  # time.monotonic() before which no worker starts
+        self.code_changed = False  # a worker found other code on disk than this process runs: none starts
 
     def may_start(self) -> bool:
-        return time.monotonic() >= self.retry_at
+        return not self.code_changed and time.monotonic() >= self.retry_at
+
+    def found_code_changed(self) -> None:
+        with self.lock:
+            if self.code_changed:
+                return
+            self.code_changed = True
+        log.warning("the solnet code on disk is not the code this node started with (it was upgraded or "
+                    "changed, e.g. `git pull && pip install` or a package upgrade, without a restart of the "
+                    "node). The node goes on with its own code and starts no ingest worker, which would run "
+                    "the new one: it examines the events it syncs in its own process (slower, nothing is "
+                    "skipped). Restart the node to run the new version and use its worker again.")
 
     def failed(self, why: object) -> None:
         with self.lock:
@@ -192,7 +219,7 @@ class _Restarts:
 
     def reset(self) -> None:
         with self.lock:
-            self.failures, self.retry_at = 0, 0.0
+            self.failures, self.retry_at, self.code_changed = 0, 0.0, False
 
     def answered(self) -> None:
         if self.failures:
@@ -235,7 +262,7 @@ class _Worker:
         # (not the passphrase: node/environment.py `child_environment` says why)
         env = {**child_environment(),
                "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}
-        self.proc = subprocess.Popen([sys.executable, "-m", "node.verify_worker"],
+        self.proc = subprocess.Popen([sys.executable, "-m", "node.verify_worker", *filter(None, [_CODE])],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=str(_ROOT))
         self.alive = True
         self.retired = False  # ended for want of work (IDLE_S), not by a failure
@@ -252,7 +279,13 @@ class _Worker:
         try:
             # (until it is ready every chunk stays queued for the main thread to take: one that
             # never is, or dies starting, leaves them all there)
-            if self.proc.stdout.read(len(READY)) != READY:
+            said = self._first_word()
+            if said == CODE_CHANGED:
+                self.alive = False
+                if not self.pool.closed:
+                    _restarts.found_code_changed()
+                return
+            if said != READY:
                 raise OSError("the ingest worker ended as it started")
             while True:
                 job = self.pool.take(self, wait=not sent) if len(sent) < IN_FLIGHT else None
@@ -281,6 +314,25 @@ class _Worker:
                 _restarts.failed(exc)
             for job in sent:  # without records: the main thread examines them itself
                 job.done.set()
+
+    def _first_word(self) -> bytes:
+        """What the worker says first (READY, CODE_CHANGED, or less at its end), waiting READY_WAIT_S
+        at most: then it is killed. Read from the pipe itself, before its buffered reader holds any."""
+        fd = self.proc.stdout.fileno()
+        poller = select.poll()  # (select() refuses a descriptor above 1023)
+        poller.register(fd, select.POLLIN)
+        said, deadline = b"", time.monotonic() + READY_WAIT_S
+        while len(said) < len(READY):
+            left = deadline - time.monotonic()
+            if left <= 0 or not poller.poll(math.ceil(left * 1000)):
+                self.proc.kill()
+                self.proc.wait(5)
+                raise OSError(f"the ingest worker was not ready {READY_WAIT_S:g} s after it started: it was stopped")
+            part = os.read(fd, len(READY) - len(said))
+            if not part:
+                break
+            said += part
+        return said
 
     def _close_input(self) -> None:
         try:

@@ -8,6 +8,7 @@ plain child processes now (node/verify_worker.py) that end when their input clos
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -202,6 +203,31 @@ def test_a_worker_that_dies_as_it_starts_leaves_no_event_unchecked(monkeypatch, 
             time.sleep(0.01)
         assert [i for i, x in enumerate(examination.results()) if not x.signature_ok] == [260]
         assert _bad(_forged_batch(200, 7)) == [7]  # the next batch: a new worker, which dies too
+        assert not (tmp_path / "gate.passed").exists()
+    finally:
+        verify_pool.shutdown()
+
+
+def test_a_worker_stuck_starting_is_stopped(monkeypatch, tmp_path, caplog):
+    """Only a worker taking chunks counts IDLE_S: one stuck before it was ready was never ended, and
+    kept its memory until the node stopped. Now one not ready after READY_WAIT_S is killed, a failure
+    (the back-off), and the batches are checked here meanwhile."""
+    _slow_start(monkeypatch, tmp_path)  # (its gate is never opened)
+    verify_pool.shutdown()
+    monkeypatch.setattr(verify_pool, "_restarts", verify_pool._Restarts())
+    monkeypatch.setattr(verify_pool, "READY_WAIT_S", 0.5, raising=False)
+    try:
+        with caplog.at_level(logging.WARNING, logger="solnet.node.verify_pool"):
+            assert _bad(_forged_batch(300, 40)) == [40]
+            [pid] = verify_pool.worker_pids()
+            deadline = time.monotonic() + 20  # (the gate lets it go on by itself after 30 s)
+            while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert not os.path.exists(f"/proc/{pid}"), "the worker stuck starting was left running"
+        assert verify_pool._restarts.failures == 1
+        [warning] = [r.getMessage() for r in caplog.records]
+        assert "not ready 0.5 s after it started: it was stopped" in warning
+        assert _bad(_forged_batch(300, 260)) == [260]
         assert not (tmp_path / "gate.passed").exists()
     finally:
         verify_pool.shutdown()
