@@ -415,8 +415,12 @@ def own_group_problems(log: EventLog, device: bytes, group: bytes | None) -> dic
 
 def groups(log: EventLog, peers: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Every group (revoked ones too) with its devices and their revocation state, and when this node
-    last heard from it (`peers`: the running node's, for its last syncs)."""
-    return view(log, "groups", peers=peers)
+    last heard from it (`peers`: the running node's, for its last syncs); the quietest first, as the
+    desk lists a region's groups (never heard from, then the longest ago), those that left or were
+    revoked last. Sorted by name, a group gone quiet (raided, its phone seized) was found only by
+    reading every card's time."""
+    found = view(log, "groups", peers=peers)
+    return sorted(found, key=lambda g: (g["revoked_from"] is not None and not g["forked"], g["last_heard"] or 0))
 
 
 def _display_fields(kind: str, fields: dict[str, Any]) -> list[dict[str, Any]]:
