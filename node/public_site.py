@@ -53,6 +53,10 @@ class PublicData:
     now: int
     cleared: list[dict[str, Any]] = field(default_factory=list)  # public alerts ended by an all clear lately
     withdrawn: list[dict[str, Any]] = field(default_factory=list)  # public alerts of a sender since revoked
+    # The languages each shown item's group writes in, as its profile says (references.profile_languages):
+    # the page marks the groups' texts with them (an Arabic location reordered the line bare, and a
+    # screen reader read it in the page's language)
+    languages: dict[bytes, list[str]] = field(default_factory=dict)
 
     def newest(self, alerts_only: bool = False) -> int | None:
         """When the newest item the page shows was posted, updated, cleared or withdrawn (None: it
@@ -110,8 +114,11 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
     cleared = [s for s in view(log, "alert-history", region=region, now=now, limit=MAX_ITEMS, reader=public_only)
                if s["status"] == "all_clear" and s.get("public") is True
                and s["cleared_at"] >= now - CLEARED_SHOWN_MS]
+    withdrawn = withdrawn_public_alerts(log, now, region)
+    shown = {item["group"] for item in alerts + actions + funds + cleared + withdrawn}
+    languages = {g: langs for g, langs in references.profile_languages(log.store).items() if g in shown}
     return PublicData(log.genesis.name, feed_tag(log.genesis.raw), alerts, actions, funds, names, regions, now, cleared,
-                      withdrawn_public_alerts(log, now, region))
+                      withdrawn, languages)
 
 
 def withdrawn_public_alerts(log: EventLog, now: int, region: str | None = None) -> list[dict[str, Any]]:

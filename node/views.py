@@ -26,6 +26,10 @@ from node.words import UNDER_WAY_SHOWN_MS
 DAY_MS = readmodels.DAY_MS
 T = TypeVar("T")
 SUMMARY_ROWS = 20  # per region and table, the newest rows the region summary adds up (`capped` says so)
+# per region and table, the newest rows a desk cell cut at SUMMARY_ROWS looks through for what it must
+# never leave out: open needs of high urgency, support requests of high urgency or waiting for a group
+# (`urgent_too`); `capped` names "needs_urgent" / "support_urgent" when there were more than that
+URGENT_ROWS = 5 * SUMMARY_ROWS
 ALERTS_COUNTED = 2_000  # the live alerts a region summary counts when a flood cut the list (`capped` past that)
 # Tables whose rows place a region on the map (a group's home region too).
 REGION_TABLES = (PROFILE, ACTION, FUNDRAISER, NEED, OFFER, SUPPORT, ALERT, SUPPORT_OFFER, RESOURCE)
@@ -638,6 +642,7 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
                   "funds": fundraisers(region_log, r, now, limit, open_only=True)}
         log.capped.update(region_log.capped)
         capped = [part for part, tables in DESK_PARTS.items() if region_log.capped & tables]
+        capped += urgent_too(log, r, now, listed, capped)
         capped += ["alerts"] if alerts_capped else []
         # the week's actions are counted from the soonest `limit` (an action under way that started
         # before the latest `limit` of the past 30 days is not read either: older than this count)
@@ -660,6 +665,33 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
              for g, gone in zip(summary["groups"], summary["groups_gone"])),
             key=lambda h: (h["last_heard"] or 0, h["group"]))
     return out
+
+
+def urgent_too(log: Held, region: str, now: int, listed: dict[str, list[dict[str, Any]]],
+               capped: list[str]) -> list[str]:
+    """Of a region whose desk cell for needs or support requests was cut at its newest rows
+    (`capped`), the open needs of high urgency and the support requests of high urgency or waiting
+    for a group among its newest URGENT_ROWS (fair to every group as any listing: Held.listed),
+    added to `listed` in place; the parts of which even those rows were cut ("needs_urgent",
+    "support_urgent": older ones are not looked for). After 55 newer book needs by Bristol, its
+    urgent blankets need was missing from the desk entirely. A bounded read: its cost does not
+    grow with the log."""
+    found: list[str] = []
+    if "needs" in capped:
+        deep = replace(log, capped=set())
+        known = {n["id"] for n in listed["needs"]}
+        listed["needs"] = listed["needs"] + [
+            n for n in _needs_alone(deep, region, now, URGENT_ROWS)
+            if n["id"] not in known and n["remaining"] > 0 and n.get("urgency") == "high"]
+        found += ["needs_urgent"] if NEED in deep.capped else []
+    if "support" in capped:
+        deep = replace(log, capped=set())
+        known = {s["id"] for s in listed["support"]}
+        listed["support"] = listed["support"] + [
+            s for s in support_requests_of(deep, region, now, URGENT_ROWS)
+            if s["id"] not in known and s["status"] != "closed" and (s["urgency"] == "high" or s["status"] != "claimed")]
+        found += ["support_urgent"] if SUPPORT in deep.capped else []
+    return found
 
 
 def support_requests_of(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:

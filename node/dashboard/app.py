@@ -1052,7 +1052,8 @@ def render_public(data: Any, lang: str, links: dict[str, str], *, alerts_only: b
     t = i18n.Translator(lang)
     title = t("public.alerts_page_title" if alerts_only else "public.title")
     return render_page("public.html", {"t": t, "lang": t.lang, "data": data, "links": links, "title": title,
-                                       "alerts_only": alerts_only, "lang_links": lang_links or {}, "as_of": as_of})
+                                       "alerts_only": alerts_only, "lang_links": lang_links or {}, "as_of": as_of,
+                                       "group_languages": data.languages})  # (text_lang: the groups' texts)
 
 
 CARRY = "carry."  # the prefix of a publish form's fields carried through the login page

@@ -6,6 +6,7 @@ a page costs a few indexed queries whatever the size of the log.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -111,6 +112,15 @@ def paged(section: dict[str, Any], deeper: list[dict[str, Any]], deep_capped: bo
             "more": bool(after) or deep_capped, "next_page": last + 1 if after else None}
 
 
+def _view_cut(log: EventLog, name: str, bounded: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    """The view `name` of the page's `bounded` reading, and whether its SQL limit left rows out
+    (Held.capped, of this view's reads alone; the rows read are shared with the page's other views).
+    The overview's all clears and past actions said nothing of a cut: past 100 alerts read, all
+    clears were dropped without a word."""
+    reader = replace(bounded["reader"], capped=set())
+    return view(log, name, **{**bounded, "reader": reader}), bool(reader.capped)
+
+
 def case_actions(request: dict[str, Any], own: bytes | None) -> None:
     """What this node's group may do with a support request, for its buttons (events.effects):
     take it (another group's request it can read, which it does not take yet: beside a group that
@@ -160,12 +170,13 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     alerts, folded = alert_banner.banner(alerts, log.trust.lineages, fair_share.admitter(log.trust))
     # the alerts that ended with an all clear (the page's script reads one that leaves the banner and
     # is listed here as cleared: an expired one is not)
-    history = [a for a in view(log, "alert-history", **bounded) if a["status"] == "all_clear"]
+    history, history_cut = _view_cut(log, "alert-history", bounded)
+    history = [a for a in history if a["status"] == "all_clear"]
     upcoming = view(log, "actions", **bounded)
     week_end = now + readmodels.TIMELINE_DAYS * readmodels.DAY_MS
     timeline = [a for a in upcoming if a["starts_at"] < week_end]
     later = [a for a in upcoming if a["starts_at"] >= week_end]
-    happened = view(log, "past-actions", **bounded)
+    happened, happened_cut = _view_cut(log, "past-actions", bounded)
     for a in happened:
         a["mine"] = a["group"] == own
     bound = partial(_bounded, trust=log.trust)  # (a member's made-up groups are one lineage)
@@ -176,15 +187,15 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
         "desk": view(log, "regions", region=region, now=now, limit=CANDIDATES, peers=peers, reader=bounded["reader"]),
         "timeline": bound(timeline, len(timeline) >= CANDIDATES),
         "later": bound(later, len(upcoming) >= CANDIDATES),
-        "happened": bound(happened),
+        "happened": bound(happened, happened_cut),
         "fundraisers": bound(funds, len(all_funds) >= CANDIDATES),
         "needs": bound(_open_needs(needs), capped_needs),
         "offers": bound([n for n in needs if n["side"] == "offer" and n["remaining"] > 0], capped_offers),
         "fulfilled": bound([n for n in needs if n["side"] == "need" and n["remaining"] == 0], capped_needs),
         "support": bound(support, len(all_support) >= CANDIDATES),
-        "capacity": bound(view(log, "capacity", **bounded)),
-        "history": bound(history),
-        "resources": bound(view(log, "resources", **bounded)),
+        "capacity": bound(*_view_cut(log, "capacity", bounded)),
+        "history": bound(history, history_cut),
+        "resources": bound(*_view_cut(log, "resources", bounded)),
         "names": group_names(log),
         "group_languages": references.profile_languages(log.store),  # the language of a group's texts, if one
         "regions": (listed := regions(log, opened))[0],
@@ -404,8 +415,12 @@ def own_group_problems(log: EventLog, device: bytes, group: bytes | None) -> dic
 
 def groups(log: EventLog, peers: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Every group (revoked ones too) with its devices and their revocation state, and when this node
-    last heard from it (`peers`: the running node's, for its last syncs)."""
-    return view(log, "groups", peers=peers)
+    last heard from it (`peers`: the running node's, for its last syncs); the quietest first, as the
+    desk lists a region's groups (never heard from, then the longest ago), those that left or were
+    revoked last. Sorted by name, a group gone quiet (raided, its phone seized) was found only by
+    reading every card's time."""
+    found = view(log, "groups", peers=peers)
+    return sorted(found, key=lambda g: (g["revoked_from"] is not None and not g["forked"], g["last_heard"] or 0))
 
 
 def _display_fields(kind: str, fields: dict[str, Any]) -> list[dict[str, Any]]:

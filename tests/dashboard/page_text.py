@@ -39,6 +39,15 @@ def visible_text(html: str) -> str:
     return "\n".join(parser.parts)
 
 
+def desk_cell(html: str, region: str, label: str) -> str:
+    """The visible text of the overview desk's cell `label` (its data-label) in the row of `region`."""
+    row = re.search(rf'<tr data-key="region-{region}".*?</tr>', html, re.S)
+    assert row, html
+    cell = re.search(rf'<td data-label="{label}">.*?</td>', row.group(0), re.S)
+    assert cell, row.group(0)
+    return " ".join(visible_text(cell.group(0)).split())
+
+
 async def refused_form(node, kind: str, fields: dict[str, str], lang: str = "en") -> str:
     """The page of the publish form of `kind` sent with `fields` (and its CSRF token) and refused (400)."""
     async with node.client.get(f"/publish/{kind}?lang={lang}") as r:

@@ -9,7 +9,7 @@ import time
 from datetime import datetime, timezone
 
 from chosen_groups import publish_for_bristol
-from page_text import PASSPHRASE, visible_text
+from page_text import PASSPHRASE, desk_cell, visible_text
 from node import publishing, render
 from node.audience import Opener, opened_rows
 from node.clock import now_ms
@@ -124,21 +124,13 @@ async def test_the_desk_says_where_it_added_up_the_newest_rows_only(sample, star
         assert "compté sur les entrées les plus récentes seulement" in french
 
 
-def _cell(html: str, region: str, label: str) -> str:
-    row = re.search(rf'<tr data-key="region-{region}".*?</tr>', html, re.S)
-    assert row, html
-    cell = re.search(rf'<td data-label="{label}">.*?</td>', row.group(0), re.S)
-    assert cell, row.group(0)
-    return " ".join(visible_text(cell.group(0)).split())
-
-
 async def test_the_desk_says_its_offers_are_whole_when_only_its_needs_were_cut(sample, start_node) -> None:
     """21 needs in Bristol, beside the sample's open offer of blankets there: the needs' sums are of
     the newest 20, the offers' of them all. The Offered cell said "counted from the newest entries
     only" too (needs and offers were one part of `capped`), and the API said `capped: ['needs']`."""
     _, html = await _desk_after_21(sample, start_node, "need")
-    assert "(newest only)" in _cell(html, "bristol", "Still needed")
-    offered = _cell(html, "bristol", "Offered")
+    assert "(newest only)" in desk_cell(html, "bristol", "Still needed")
+    offered = desk_cell(html, "bristol", "Offered")
     assert "blankets" in offered and "newest only" not in offered, offered
 
 
