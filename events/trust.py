@@ -20,9 +20,9 @@ Who is a member, in waves outward from the founders.
     groups that could hold the device tear it: consents in vouches their authors may sign, those
     authors member groups reached from the founders without passing through the device (see
     `_newly_torn`; the consents of others are claims all the same). A vouch without consent (made
-    before consent existed) counts only while the key is claimed by no other group and by no
-    admission that its author may sign (`_newly_uncontested`: a revoked device's claims contest
-    nothing).
+    before consent existed) counts only while the key is claimed by no other member group (a device
+    vouch) and by no member (an admission) that may sign its claim (`_newly_uncontested`: a revoked
+    device's claims contest nothing).
   - Any member (a group key or one of its devices) admits a new group (vouch with role "group").
     The groups reached in wave w admit the groups of wave w + 1. A group's admitters are every group
     of the NEAREST wave that validly vouched for it: a vouch for a group that groups nearer the
@@ -881,7 +881,9 @@ def _newly_uncontested(contested: dict[bytes, list[Vouch]], members: dict[bytes,
     """Of the keys vouched for as a device without consent and contested by the claims on them
     (`contested`: each with those vouches, a device vouch without consent or an admission), those
     that the claims their authors may sign (a member at the vouch's seq, chain complete) leave to
-    one group: one group holds it as a device and nothing admits it. Each with that group.
+    one group: one member group holds it as a device and nothing admits it. Each with that group.
+    A device key's vouch of it as a device does not contest it: until 2026-12-06 any phone in good
+    standing, vouching for it without consent, took it out of the network.
 
     A claim counts whatever its author's standing (rule 11), so that whether a key is a device never
     depends on the rest of the computation; but until 2026-12-06 that let a device its group had
@@ -898,7 +900,8 @@ def _newly_uncontested(contested: dict[bytes, list[Vouch]], members: dict[bytes,
     for d, vouches in contested.items():
         counted = [v for v in vouches if v.complete and (m := members.get(v.voucher)) is not None
                    and m.may_sign(v.voucher_seq)]
-        holders = {v.voucher for v in counted if v.role == DEVICE_ROLE}
+        # (a device key can never hold a device: only a group key certifies one)
+        holders = {v.voucher for v in counted if v.role == DEVICE_ROLE and members[v.voucher].role == GROUP_ROLE}
         if len(holders) == 1 and not any(v.role == GROUP_ROLE for v in counted):
             out[d] = holders.pop()
     return out

@@ -5,10 +5,10 @@ else claims it (events/trust.py). Claims counted whatever their author's standin
 group had revoked (with a pin), or a seized phone, signed past its revocation an admission of
 another group's such device, or a vouch of it as a device: kept aside, it still contested the key,
 and every node refused that device and its raid alert, in every arrival order. Now only the claims
-their authors may sign contest it; a member in good standing still does (the device's consent is
-what guards it). Nor can a thief holding such a phone void its group's vouch by the phone's consent
-to a key it made up through the phone. Real SQLite stores, the events in several orders and batch
-splits."""
+their authors may sign contest it (a device vouch only a member group's); a member in good standing
+still does (the device's consent is what guards it). Nor can a thief holding such a phone void its
+group's vouch by the phone's consent to a key it made up through the phone. Real SQLite stores, the
+events in several orders and batch splits."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,15 +19,22 @@ from node_fixtures import action, device_vouch
 from test_order_independence import NOW, World, ingest_in, new_world, play, state
 
 
-def _legacy_world() -> tuple[World, Event]:
-    """G1 with a device g1 vouched for without consent, whose raid alert is in the log; G2 with a
-    consented device g2 (the mole), which signs an action before G2 revokes it from seq 2, pinned."""
+def _g1_of_0_1() -> World:
+    """F admits G1 and G2; G1 vouches for its phone g1 without consent (as 0.1 did)."""
     world = new_world()
-    k, a = world.keys, world.authors
+    k = world.keys
     play(world, [("admit", "F", "G1"), ("admit", "F", "G2")])
     legacy = device_vouch(k["G1"], k["g1"], b"\x05" * 32)
     del legacy["consent"]
-    world.events.append(a["G1"].sign("member.vouch", legacy))
+    world.events.append(world.authors["G1"].sign("member.vouch", legacy))
+    return world
+
+
+def _legacy_world() -> tuple[World, Event]:
+    """G1 with a device g1 vouched for without consent, whose raid alert is in the log; G2 with a
+    consented device g2 (the mole), which signs an action before G2 revokes it from seq 2, pinned."""
+    world = _g1_of_0_1()
+    k, a = world.keys, world.authors
     world.events.append(a["G2"].sign("member.vouch", device_vouch(k["G2"], k["g2"], b"\x06" * 32)))
     alert = a["g1"].sign("alert", {"region": "calais", "type": "raid", "text": "police at the camp"},
                          expires=NOW + 3_600_000)
@@ -48,20 +55,28 @@ def _orders(world: World, claims: list[Event]) -> dict[str, tuple[list[Event], l
                                 + [e for e in everything if e.kind == "member.revoke"], [len(everything) - 1])}
 
 
-def _g1_keeps_its_device(world: World, alert: Event, claims: list[Event], tmp_path: Path) -> None:
+def _in_every_order(world: World, claims: list[Event], tmp_path: Path, check) -> None:
+    """`check(log, name)` on a store fed the world's events and `claims` in each of `_orders`; and
+    every store ends the same."""
     states = {}
     for n, (name, (order, cuts)) in enumerate(_orders(world, claims).items()):
-        log: EventLog = ingest_in(tmp_path / f"{n}.db", world, order, cuts)
+        log = ingest_in(tmp_path / f"{n}.db", world, order, cuts)
         try:
-            g1 = log.trust.member(world.pub("g1"))
-            assert g1 is not None and g1.group == world.pub("G1"), name
-            assert log.store.event_row(alert.id) is not None, name
-            assert log.trust.member(world.pub("g2")).revoked_from == 2, name
+            check(log, name)
             states[name] = state(log)
         finally:
             log.store.close()
     for name, got in states.items():
         assert got == states["as signed"], name
+
+
+def _g1_keeps_its_device(world: World, alert: Event, claims: list[Event], tmp_path: Path) -> None:
+    def check(log: EventLog, name: str) -> None:
+        g1 = log.trust.member(world.pub("g1"))
+        assert g1 is not None and g1.group == world.pub("G1"), name
+        assert log.store.event_row(alert.id) is not None, name
+        assert log.trust.member(world.pub("g2")).revoked_from == 2, name
+    _in_every_order(world, claims, tmp_path, check)
 
 
 def test_a_revoked_devices_admission_of_a_legacy_device_takes_nothing_out(tmp_path: Path) -> None:
@@ -121,17 +136,28 @@ def test_a_thief_cannot_erase_a_seized_legacy_phones_past_by_its_consent_to_a_ke
                                                         "reason": "seized", "pin": bristol.id}))
     made_up = a["g1"].sign("member.vouch", {"subject": world.pub("x"), "role": "group"})
     consent = a["x"].sign("member.vouch", device_vouch(k["x"], k["g1"], b"\x07" * 32))
-    states = {}
-    for n, (name, (order, cuts)) in enumerate(_orders(world, [made_up, consent]).items()):
-        log = ingest_in(tmp_path / f"{n}.db", world, order, cuts)
-        try:
-            g1 = log.trust.member(world.pub("g1"))
-            assert g1 is not None and g1.group == world.pub("G1") and g1.revoked_from == 3, name
-            assert log.store.event_row(alert.id) is not None, name
-            assert log.trust.member(world.pub("G2")) is not None, name
-            assert log.trust.member(world.pub("x")) is None, name
-            states[name] = state(log)
-        finally:
-            log.store.close()
-    for name, got in states.items():
-        assert got == states["as signed"], name
+    def check(log: EventLog, name: str) -> None:
+        g1 = log.trust.member(world.pub("g1"))
+        assert g1 is not None and g1.group == world.pub("G1") and g1.revoked_from == 3, name
+        assert log.store.event_row(alert.id) is not None, name
+        assert log.trust.member(world.pub("G2")) is not None, name
+        assert log.trust.member(world.pub("x")) is None, name
+    _in_every_order(world, [made_up, consent], tmp_path, check)
+
+
+def test_a_device_in_good_standing_does_not_contest_a_legacy_device(tmp_path: Path) -> None:
+    """A device key can never hold a device (only a group key certifies one): G2's phone g2,
+    certified and never revoked, vouching for G1's device of 0.1 without consent took it, and Bristol,
+    which it admitted, out of the network on every node. Now it contests nothing."""
+    world = _g1_of_0_1()
+    k, a = world.keys, world.authors
+    world.events.append(a["g1"].sign("member.vouch", {"subject": world.pub("G3"), "role": "group"}))
+    world.events.append(a["G2"].sign("member.vouch", device_vouch(k["G2"], k["g2"], b"\x06" * 32)))
+    claim = device_vouch(k["g2"], k["g1"], b"\x07" * 32)
+    del claim["consent"]
+
+    def check(log: EventLog, name: str) -> None:
+        assert log.trust.member(world.pub("g1")).group == world.pub("G1"), name
+        assert log.trust.member(world.pub("G3")).admitters == (world.pub("G1"),), name
+    _in_every_order(world, [a["g2"].sign("member.vouch", claim)], tmp_path, check)
+
