@@ -493,6 +493,23 @@ def test_a_vouch_whose_chain_is_incomplete_does_not_count_yet():
     assert TrustGraph([a], [complete, legacy]).member(x).role == GROUP_ROLE  # (an admission beats it)
 
 
+def test_a_key_let_out_of_its_contest_goes_back_when_a_claimant_becomes_a_member():
+    """G1's device d1 of 0.1 admits G4, which admits X; the mole group M vouches G4 as a device
+    without consent, and admits d1 behind a gap it never fills. In the first pass d1 (held by G1,
+    M's claim not counted yet) and G4 (d1 no member yet) were both let out of their contests:
+    M held the group G4 as its device, for good, and could revoke it from 1 (G4's past and X
+    gone). Now G4, contested by d1's admission in the last graph, is contested for good: a group."""
+    f, g1, m, d1, g4, x = key(), key(), key(), key(), key(), key()
+    gap = Vouch(m, 5, d1, GROUP_ROLE, None, None, False, eid(), complete=False)
+    vouches = [admit(f, g1, 1), admit(f, m, 2), device(g1, d1, 1, consent=False), admit(d1, g4, 1),
+               admit(g4, x, 1), device(m, g4, 1, consent=False), gap]
+    for order in (vouches, vouches[::-1]):
+        g = TrustGraph([f], order, [Revocation(g4, m, 1, None, None, 2, eid())])
+        assert g.member(d1).group == g1
+        assert (g.member(g4).role, g.member(g4).admitters, g.member(g4).revoked_from) == (GROUP_ROLE, (g1,), None)
+        assert g.member(x).role == GROUP_ROLE
+
+
 def test_a_group_skips_a_vouch_it_may_not_make_and_keeps_going():
     """One refused vouch (a founder, a key already a member) does not stop the group's later ones."""
     a, b, d1, d2, g2 = key(), key(), key(), key(), key()

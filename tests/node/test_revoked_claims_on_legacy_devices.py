@@ -6,9 +6,9 @@ group had revoked (with a pin), or a seized phone, signed past its revocation an
 another group's such device, or a vouch of it as a device: kept aside, it still contested the key,
 and every node refused that device and its raid alert, in every arrival order. Now only the claims
 their authors may sign contest it (a device vouch only a member group's); a member in good standing
-still does (the device's consent is what guards it). Nor can a thief holding such a phone void its
-group's vouch by the phone's consent to a key it made up through the phone. Real SQLite stores, the
-events in several orders and batch splits."""
+still does (the device's consent is what guards it), even one that becomes a member only in a later
+pass. Nor can a thief holding such a phone void its group's vouch by the phone's consent to a key it
+made up through the phone. Real SQLite stores, the events in several orders and batch splits."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -143,6 +143,32 @@ def test_a_thief_cannot_erase_a_seized_legacy_phones_past_by_its_consent_to_a_ke
         assert log.trust.member(world.pub("G2")) is not None, name
         assert log.trust.member(world.pub("x")) is None, name
     _in_every_order(world, [made_up, consent], tmp_path, check)
+
+
+def test_a_key_let_out_of_its_contest_is_contested_again_by_a_claimant_that_became_a_member(tmp_path: Path) -> None:
+    """G3 names G1 only as its admitter and admits x, whose device g1 posts a raid alert; the
+    founder expels G1 (from 1), so G3 is no member until its restriction is lifted; G2 vouches for
+    x as a device without consent, and revokes it from 1. In the first pass G3's admission of x
+    could not count and x was let out of its contest to G2, for good: G2 held the group x as its
+    device and its revocation erased x's past, the alert and g1 with it, on every node. Now a key
+    let out is asked again against the last graph: G3, lifted, admits x, which is a group as
+    before 2026-12-06 (G2 revokes nothing of it)."""
+    world = new_world()
+    play(world, [("admit", "F", "G1"), ("admit", "F", "G2"), ("admit", "F", "G3"), ("admit", "G1", "G3"),
+                 ("accept", "G3", "G1"), ("admit", "G3", "x"), ("device", "x", "g1", True), ("post", "g1", "alert"),
+                 ("revoke", "F", "G1", 1)])
+    alert = world.events[-2]
+    claim = device_vouch(world.keys["G2"], world.keys["x"], b"\x07" * 32)
+    del claim["consent"]
+    claims = [world.authors["G2"].sign("member.vouch", claim),
+              world.authors["G2"].sign("member.revoke", {"subject": world.pub("x"), "from_seq": 1, "reason": "mine"})]
+
+    def check(log: EventLog, name: str) -> None:
+        x = log.trust.member(world.pub("x"))
+        assert x is not None and (x.role, x.revoked_from) == ("group", None), name
+        assert log.trust.member(world.pub("g1")).group == world.pub("x"), name
+        assert log.store.event_row(alert.id) is not None and log.no_effect(alert) is None, name
+    _in_every_order(world, claims, tmp_path, check)
 
 
 def test_a_device_in_good_standing_does_not_contest_a_legacy_device(tmp_path: Path) -> None:
