@@ -21,9 +21,10 @@ Who is a member, in waves outward from the founders.
     authors member groups reached from the founders without passing through the device (see
     `_newly_torn`; the consents of others are claims all the same). A vouch without consent (made
     before consent existed) counts only while the key is claimed by no other member group (a device
-    vouch) and by no member (an admission) that may sign its claim (`_newly_uncontested`: decided
-    pass by pass, each key let out of its contest asked again against the last graph; a revoked
-    device's claims contest nothing).
+    vouch) and by no member (an admission) that may sign its claim, and while no member group may
+    sign a vouch carrying its consent (`_newly_uncontested`, `_newly_consenting`: decided pass by
+    pass, each key let out of its contest asked again against the last graph; a revoked device's
+    claims contest nothing).
   - Any member (a group key or one of its devices) admits a new group (vouch with role "group").
     The groups reached in wave w admit the groups of wave w + 1. A group's admitters are every group
     of the NEAREST wave that validly vouched for it: a vouch for a group that groups nearer the
@@ -272,14 +273,17 @@ class TrustGraph:
         for v in claims:
             if v.role == DEVICE_ROLE and not v.consent:
                 legacy_vouchers[v.subject].add(v.voucher)
-        # A consent makes a vouch without it void, but not one to keys reached only through the device
-        # itself: whoever holds a copy of a device key of 0.1 (a seized phone its group revoked) made
-        # one such key consent to it, past the revocation, and the phone's past, and the groups it
-        # had admitted, left every node until 2026-12-06 (as a tear did until 2026-12-04).
+        # A consent makes a vouch without it void, but only once a member group may sign the vouch
+        # carrying it, pass by pass (`_newly_consenting`), and never a consent to keys reached only
+        # through the device itself (as for tears). Until 2026-12-06 a thief holding a seized phone of
+        # 0.1, revoked by its group, made a key consent to it (one it admitted past the revocation, or
+        # a second seized phone), and the phone's past and the groups it admitted left every node.
+        pending_consents: dict[bytes, list[Vouch]] = {}
         legacy_consents = {d: consents[d] for d in legacy_vouchers if d in consents}
         for d, counted in _tearing_claimants(legacy_consents, founders, by_voucher, least=1).items():
-            if not counted:
-                consented.discard(d)
+            consented.discard(d)
+            if counted:
+                pending_consents[d] = [v for v in consent_vouches[d] if v.voucher in counted]
         # The keys vouched for as a device without consent that more than one key, or an admission,
         # claims: each pass asks whether those claims still contest them once only the ones a member
         # group (a member, for an admission) may sign are counted (`_newly_uncontested`).
@@ -442,6 +446,7 @@ class TrustGraph:
             admitted_somewhere = set(admitted_claims)
             legacy_claims: dict[bytes, set[bytes]] = defaultdict(set, {d: set(c) for d, c in legacy_vouchers.items()})
             contested = {d: vouches for d, vouches in claimed.items() if d not in for_good}
+            pending = dict(pending_consents)
             freed: dict[bytes, bytes] = {}  # key let out of its contest -> the group holding it
             rules = _Claims(founders, consented, torn, admitted_somewhere, legacy_claims, accepted, set())
             lifted = rules.lifted
@@ -451,7 +456,7 @@ class TrustGraph:
                 if changed is None:
                     stranded = {s for s in accepted if s not in lifted and s not in members and s in admitted_somewhere}
                     newly_torn = _newly_torn(tearing, torn, members)
-                    asked = contested
+                    asked, asked_consents = contested, pending
                 else:
                     # What a pass left as it was changes neither: a group out of it was out of the one
                     # before (and lifted then), a device two groups of it could hold had them in the
@@ -460,14 +465,21 @@ class TrustGraph:
                                 and s in admitted_somewhere}
                     consenting = {v.subject for c in changed for v in by_voucher.get(c, ()) if v.subject in tearing}
                     newly_torn = _newly_torn({d: tearing[d] for d in consenting}, torn, members)
-                    # (likewise: a contest changes only with the state of a key that claims in it)
+                    # (likewise: a contest, or a consent, changes only with the state of a key that claims)
                     claimed_now = {v.subject for c in changed for v in by_voucher.get(c, ())}
                     asked = {d: contested[d] for d in sorted(claimed_now & contested.keys())}
-                uncontested = _newly_uncontested(asked, members)
-                if not stranded and not newly_torn and not uncontested:
+                    asked_consents = {d: pending[d] for d in sorted(claimed_now & pending.keys())}
+                newly_consenting = _newly_consenting(asked_consents, members)
+                uncontested = {d: holder for d, holder in _newly_uncontested(asked, members).items()
+                               if d not in newly_consenting}
+                if not stranded and not newly_torn and not uncontested and not newly_consenting:
                     break
                 lifted |= stranded
                 torn |= newly_torn
+                for d in newly_consenting:  # (its consent rules it from now: not its contest)
+                    del pending[d]
+                    consented.add(d)
+                    contested.pop(d, None)
                 for d, holder in uncontested.items():
                     del contested[d]
                     freed[d] = holder
@@ -476,9 +488,10 @@ class TrustGraph:
                 if _REPASS_IN_FULL:
                     full_pass()
                 else:
-                    changed = repass(stranded | newly_torn | set(uncontested), members,
+                    changed = repass(stranded | newly_torn | set(uncontested) | newly_consenting, members,
                                      reach=reach, soonest=soonest, readers=readers, forget=forget)
-            regained = {d for d, holder in freed.items() if _contested_beyond(claimed[d], holder, members)}
+            regained = {d for d, holder in freed.items() if d not in consented
+                        and _contested_beyond(claimed[d], holder, members)}
             if not regained:
                 break
             for_good |= regained
@@ -947,6 +960,24 @@ def _contested_beyond(vouches: list[Vouch], holder: bytes, members: dict[bytes, 
     vouched for it as a device."""
     holders, admitted = _counted_claims(vouches, members)
     return admitted or bool(holders - {holder})
+
+
+def _newly_consenting(pending: dict[bytes, list[Vouch]], members: dict[bytes, Member]) -> set[bytes]:
+    """The keys vouched for as a device without consent whose consent now counts: a vouch carrying
+    it (`pending`: those of keys reached from the founders without passing through the device) that
+    a member GROUP may sign, a fork aside, chain complete. From then the key can only be a device of
+    a group it consented to, and the vouches without consent are void. Decided pass by pass, as a
+    tear (`_newly_torn`), and never undone: until 2026-12-06 any consent counted, so a second seized
+    phone, revoked by its group, signed a vouch of the first carrying its consent and the first,
+    its past and the groups it admitted, left every node.
+
+    A fork does not stop the consent counting (`Member.may_revoke`: the revocation point, a fork
+    aside): it says the group key is in two hands, not which signed the vouch, and a device's
+    public request is enough to vouch for it without consent, so any group would otherwise take the
+    new device of a group whose key was copied (tests/integration/test_trust_attacks.py)."""
+    return {d for d, vouches in pending.items()
+            if any(v.complete and (m := members.get(v.voucher)) is not None and m.role == GROUP_ROLE
+                   and m.may_revoke(v.voucher_seq) for v in vouches)}
 
 
 def _reached(start: set[bytes], by_voucher: dict[bytes, list[Vouch]], skip: bytes | None = None) -> set[bytes]:

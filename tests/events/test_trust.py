@@ -529,15 +529,22 @@ def test_same_state_compares_members_and_forks():
     assert not TrustGraph([a]).same_state(base)
 
 
-def test_a_consented_device_whose_group_is_gone_says_why():
-    """d consented to group b, which a admitted after a's own revocation point: b is reachable (its
-    claims count) but no member, so a's vouch for d without consent cannot take d."""
+def test_a_consent_voids_a_vouch_without_it_only_where_a_member_group_may_sign_it():
+    """d consented to group b, which a admitted after a's own revocation point: b is reachable but
+    no member, so its vouch carrying d's consent is one no group can act on, and a's vouch for d
+    without consent holds (until 2026-12-06 it was void: a second seized phone, revoked, voided
+    its group's vouch of the first so). Where a member group may sign its consent vouch, the
+    vouch without consent is void, and says why."""
     a, b, d = key(), key(), key()
     own = device(b, d, consent=True)
     other = device(a, d, 1, consent=False)
     g = TrustGraph([a], [admit(a, b, 3), own, other], [Revocation(a, a, 2, None, None, 1, eid())])
-    assert g.member(b) is None and g.member(d) is None
-    assert g.effect(other.id) == T.NO_EFFECT_NO_CONSENT
+    assert g.member(b) is None and g.member(d).group == a and g.effect(other.id) is None
+    g = TrustGraph([a], [admit(a, b, 1), own, other], [Revocation(a, a, 3, None, None, 2, eid())])
+    assert g.member(d).group == b and g.effect(other.id) == T.NO_EFFECT_OTHER_GROUP
+    mine = device(a, d, 2, consent=True)
+    g = TrustGraph([a], [mine, other])
+    assert g.member(d).group == a and g.effect(other.id) == T.NO_EFFECT_NO_CONSENT and g.effect(mine.id) is None
     outsider = TrustGraph([a], [device(key(), d, consent=True), other])  # a claim by nobody's key is none
     assert outsider.member(d).group == a
     contested = device(a, key(), consent=False)

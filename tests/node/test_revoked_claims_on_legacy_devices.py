@@ -7,8 +7,9 @@ another group's such device, or a vouch of it as a device: kept aside, it still 
 and every node refused that device and its raid alert, in every arrival order. Now only the claims
 their authors may sign contest it (a device vouch only a member group's); a member in good standing
 still does (the device's consent is what guards it), even one that becomes a member only in a later
-pass. Nor can a thief holding such a phone void its group's vouch by the phone's consent to a key it
-made up through the phone. Real SQLite stores, the events in several orders and batch splits."""
+pass. Nor can a thief holding such a phone void its group's vouch by the phone's consent, given to a
+key it made up through the phone or to a second seized phone. Real SQLite stores, the events in
+several orders and batch splits."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -187,3 +188,25 @@ def test_a_device_in_good_standing_does_not_contest_a_legacy_device(tmp_path: Pa
         assert log.trust.member(world.pub("G3")).admitters == (world.pub("G1"),), name
     _in_every_order(world, [a["g2"].sign("member.vouch", claim)], tmp_path, check)
 
+
+def test_a_second_seized_phones_vouch_carrying_the_first_ones_consent_voids_nothing(tmp_path: Path) -> None:
+    """g1, G1's phone of 0.1, admitted Bristol (G3); g2 is G2's phone. Both are seized: G1 revokes
+    g1 from 2 (pinned), G2 revokes g2 from 1. The thief signs with g2, at seq 1, a device vouch of
+    g1 carrying g1's consent: the consent made G1's vouch void, and g1, its past and Bristol left
+    every node. A consent voids a vouch without it only where a member group may sign it."""
+    world = _g1_of_0_1()
+    k, a = world.keys, world.authors
+    bristol = a["g1"].sign("member.vouch", {"subject": world.pub("G3"), "role": "group"})
+    world.events += [bristol, a["G3"].sign("group.profile", {"name": "Bristol", "region": "bristol"})]
+    world.events.append(a["G2"].sign("member.vouch", device_vouch(k["G2"], k["g2"], b"\x06" * 32)))
+    world.events.append(a["G1"].sign("member.revoke", {"subject": world.pub("g1"), "from_seq": 2,
+                                                        "reason": "seized", "pin": bristol.id}))
+    world.events.append(a["G2"].sign("member.revoke", {"subject": world.pub("g2"), "from_seq": 1,
+                                                        "reason": "seized"}))
+    consent = a["g2"].sign("member.vouch", device_vouch(k["g2"], k["g1"], b"\x07" * 32))
+
+    def check(log: EventLog, name: str) -> None:
+        g1 = log.trust.member(world.pub("g1"))
+        assert g1 is not None and (g1.group, g1.revoked_from) == (world.pub("G1"), 2), name
+        assert log.trust.member(world.pub("G3")) is not None, name
+    _in_every_order(world, [consent], tmp_path, check)
