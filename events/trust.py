@@ -20,9 +20,11 @@ Who is a member, in waves outward from the founders.
     groups that could hold the device tear it: consents in vouches their authors may sign, those
     authors member groups reached from the founders without passing through the device (see
     `_newly_torn`; the consents of others are claims all the same). A vouch without consent (made
-    before consent existed) counts only while the key is claimed by no other group and by no
-    admission that its author may sign (`_newly_uncontested`: a revoked device's claims contest
-    nothing).
+    before consent existed) counts only while the key is claimed by no other member group (a device
+    vouch) and by no member (an admission) that may sign its claim, and while no member group may
+    sign a vouch carrying its consent (`_newly_uncontested`, `_newly_consenting`: decided pass by
+    pass, each key let out of its contest asked again against the last graph; a revoked device's
+    claims contest nothing).
   - Any member (a group key or one of its devices) admits a new group (vouch with role "group").
     The groups reached in wave w admit the groups of wave w + 1. A group's admitters are every group
     of the NEAREST wave that validly vouched for it: a vouch for a group that groups nearer the
@@ -266,28 +268,31 @@ class TrustGraph:
         for d, counted in _tearing_claimants(consents, founders, by_voucher).items():
             if len(counted) > 1:
                 tearing[d] = [v for v in consent_vouches[d] if v.voucher in counted]
-        torn: set[bytes] = set()
-        admitted_somewhere: set[bytes] = {v.subject for v in claims if v.role == GROUP_ROLE}
-        legacy_claims: dict[bytes, set[bytes]] = defaultdict(set)
+        admitted_claims: set[bytes] = {v.subject for v in claims if v.role == GROUP_ROLE}
+        legacy_vouchers: dict[bytes, set[bytes]] = defaultdict(set)
         for v in claims:
             if v.role == DEVICE_ROLE and not v.consent:
-                legacy_claims[v.subject].add(v.voucher)
-        # A consent makes a vouch without it void, but not one to keys reached only through the device
-        # itself: whoever holds a copy of a device key of 0.1 (a seized phone its group revoked) made
-        # one such key consent to it, past the revocation, and the phone's past, and the groups it
-        # had admitted, left every node until 2026-12-06 (as a tear did until 2026-12-04).
-        legacy_consents = {d: consents[d] for d in legacy_claims if d in consents}
+                legacy_vouchers[v.subject].add(v.voucher)
+        # A consent makes a vouch without it void, but only once a member group may sign the vouch
+        # carrying it, pass by pass (`_newly_consenting`), and never a consent to keys reached only
+        # through the device itself (as for tears). Until 2026-12-06 a thief holding a seized phone of
+        # 0.1, revoked by its group, made a key consent to it (one it admitted past the revocation, or
+        # a second seized phone), and the phone's past and the groups it admitted left every node.
+        pending_consents: dict[bytes, list[Vouch]] = {}
+        legacy_consents = {d: consents[d] for d in legacy_vouchers if d in consents}
         for d, counted in _tearing_claimants(legacy_consents, founders, by_voucher, least=1).items():
-            if not counted:
-                consented.discard(d)
-        # The keys vouched for as a device without consent that more than one group, or an admission,
-        # claims: each pass asks whether those claims still contest them once only the ones their
-        # authors may sign are counted (`_newly_uncontested`).
-        contested: dict[bytes, list[Vouch]] = {d: [] for d in sorted(legacy_claims) if d not in consented and (
-            len(legacy_claims[d]) > 1 or d in admitted_somewhere)}
+            consented.discard(d)
+            if counted:
+                pending_consents[d] = [v for v in consent_vouches[d] if v.voucher in counted]
+        # The keys vouched for as a device without consent that more than one key, or an admission,
+        # claims: each pass asks whether those claims still contest them once only the ones a member
+        # group (a member, for an admission) may sign are counted (`_newly_uncontested`).
+        claimed: dict[bytes, list[Vouch]] = {d: [] for d in sorted(legacy_vouchers) if d not in consented and (
+            len(legacy_vouchers[d]) > 1 or d in admitted_claims)}
         for v in claims:
-            if v.subject in contested and (v.role == GROUP_ROLE or (v.role == DEVICE_ROLE and not v.consent)):
-                contested[v.subject].append(v)
+            if v.subject in claimed and (v.role == GROUP_ROLE or (v.role == DEVICE_ROLE and not v.consent)):
+                claimed[v.subject].append(v)
+        base_consented = frozenset(consented)
         revokes_of: dict[bytes, list[Revocation]] = defaultdict(list)
         revoked_by: dict[bytes, list[bytes]] = defaultdict(list)
         for r in self._revokes:
@@ -340,9 +345,6 @@ class TrustGraph:
             if (revoked_from, limit, pinned) == (member.revoked_from, member.revokes_until, member.pinned):
                 return member  # (most keys: nothing revokes them; `replace` is most of a pass's cost)
             return replace(member, revoked_from=revoked_from, revokes_until=limit, pinned=pinned)
-
-        rules = _Claims(founders, consented, torn, admitted_somewhere, legacy_claims, accepted, set())
-        lifted = rules.lifted
 
         # A group that named admitters none of which can admit it (revoked from before their vouch, or
         # never vouching) would be out for good, unable to sign another accept: the restriction is
@@ -428,38 +430,71 @@ class TrustGraph:
             del members[key]
             revocations.pop(key, None)
 
-        full_pass()
-        changed: set[bytes] | None = None  # the keys the last pass changed (None: it was a full pass)
+        # A key vouched for without consent is let out of its contest pass by pass, as the graph makes
+        # its claimants members (`_newly_uncontested`); a key let out stays out for the passes that
+        # follow, but a claimant may become a member only in a later pass (below a lifted group, a
+        # key let out, a tear). So once no more change, each key let out is asked again against the
+        # graph they made: one that a counted claim contests there is contested for good, and the
+        # passes start over (contested for good only grows, so this ends; at worst every such key
+        # is contested, as until 2026-12-06). Until then a mole group that vouched for a group
+        # without its consent held it as a device for good, and revoked it from seq 1 (its past and
+        # every group it admitted gone).
+        for_good: set[bytes] = set()
         while True:
-            if changed is None:
-                stranded = {s for s in accepted if s not in lifted and s not in members and s in admitted_somewhere}
-                newly_torn = _newly_torn(tearing, torn, members)
-                asked = contested
-            else:
-                # What a pass left as it was changes neither: a group out of it was out of the one
-                # before (and lifted then), a device two groups of it could hold had them in the
-                # one before (and was torn then). So only the keys it changed are asked.
-                stranded = {s for s in changed if s in accepted and s not in lifted and s not in members
-                            and s in admitted_somewhere}
-                consenting = {v.subject for c in changed for v in by_voucher.get(c, ()) if v.subject in tearing}
-                newly_torn = _newly_torn({d: tearing[d] for d in consenting}, torn, members)
-                # (likewise: a contest changes only with the state of a key that claims in it)
-                asked = {d: contested[d] for d in sorted({v.subject for c in changed for v in by_voucher.get(c, ())
-                                                          if v.subject in contested})}
-            uncontested = _newly_uncontested(asked, members)
-            if not stranded and not newly_torn and not uncontested:
+            torn: set[bytes] = set()
+            consented = set(base_consented)
+            admitted_somewhere = set(admitted_claims)
+            legacy_claims: dict[bytes, set[bytes]] = defaultdict(set, {d: set(c) for d, c in legacy_vouchers.items()})
+            contested = {d: vouches for d, vouches in claimed.items() if d not in for_good}
+            pending = dict(pending_consents)
+            freed: dict[bytes, bytes] = {}  # key let out of its contest -> the group holding it
+            rules = _Claims(founders, consented, torn, admitted_somewhere, legacy_claims, accepted, set())
+            lifted = rules.lifted
+            full_pass()
+            changed: set[bytes] | None = None  # the keys the last pass changed (None: it was a full pass)
+            while True:
+                if changed is None:
+                    stranded = {s for s in accepted if s not in lifted and s not in members and s in admitted_somewhere}
+                    newly_torn = _newly_torn(tearing, torn, members)
+                    asked, asked_consents = contested, pending
+                else:
+                    # What a pass left as it was changes neither: a group out of it was out of the one
+                    # before (and lifted then), a device two groups of it could hold had them in the
+                    # one before (and was torn then). So only the keys it changed are asked.
+                    stranded = {s for s in changed if s in accepted and s not in lifted and s not in members
+                                and s in admitted_somewhere}
+                    consenting = {v.subject for c in changed for v in by_voucher.get(c, ()) if v.subject in tearing}
+                    newly_torn = _newly_torn({d: tearing[d] for d in consenting}, torn, members)
+                    # (likewise: a contest, or a consent, changes only with the state of a key that claims)
+                    claimed_now = {v.subject for c in changed for v in by_voucher.get(c, ())}
+                    asked = {d: contested[d] for d in sorted(claimed_now & contested.keys())}
+                    asked_consents = {d: pending[d] for d in sorted(claimed_now & pending.keys())}
+                newly_consenting = _newly_consenting(asked_consents, members)
+                uncontested = {d: holder for d, holder in _newly_uncontested(asked, members).items()
+                               if d not in newly_consenting}
+                if not stranded and not newly_torn and not uncontested and not newly_consenting:
+                    break
+                lifted |= stranded
+                torn |= newly_torn
+                for d in newly_consenting:  # (its consent rules it from now: not its contest)
+                    del pending[d]
+                    consented.add(d)
+                    contested.pop(d, None)
+                for d, holder in uncontested.items():
+                    del contested[d]
+                    freed[d] = holder
+                    legacy_claims[d] = {holder}
+                    admitted_somewhere.discard(d)
+                if _REPASS_IN_FULL:
+                    full_pass()
+                else:
+                    changed = repass(stranded | newly_torn | set(uncontested) | newly_consenting, members,
+                                     reach=reach, soonest=soonest, readers=readers, forget=forget)
+            regained = {d for d, holder in freed.items() if d not in consented
+                        and _contested_beyond(claimed[d], holder, members)}
+            if not regained:
                 break
-            lifted |= stranded
-            torn |= newly_torn
-            for d, holder in uncontested.items():
-                del contested[d]
-                legacy_claims[d] = {holder}
-                admitted_somewhere.discard(d)
-            if _REPASS_IN_FULL:
-                full_pass()
-            else:
-                changed = repass(stranded | newly_torn | set(uncontested), members, reach=reach, soonest=soonest,
-                                 readers=readers, forget=forget)
+            for_good |= regained
         if changed is not None:  # in the order a full pass puts them in
             ordered_members = sorted(members.values(), key=lambda m: (*place(m), m.group, m.key))
             members = {m.key: m for m in ordered_members}
@@ -877,11 +912,28 @@ def _newly_torn(tearing: dict[bytes, list[Vouch]], torn: set[bytes], members: di
     return out
 
 
+def _counted_claims(vouches: list[Vouch], members: dict[bytes, Member]) -> tuple[set[bytes], bool]:
+    """Of the claims on a key vouched for as a device without consent (`vouches`: those device
+    vouches and the admissions of it), the ones a member may sign (at the vouch's seq, chain
+    complete): the groups that vouched for it as a device (member GROUPS: a device key can never
+    hold a device), and whether a member admits it."""
+    holders, admitted = set(), False
+    for v in vouches:
+        m = members.get(v.voucher)
+        if not v.complete or m is None or not m.may_sign(v.voucher_seq):
+            continue
+        if v.role == GROUP_ROLE:
+            admitted = True
+        elif m.role == GROUP_ROLE:
+            holders.add(v.voucher)
+    return holders, admitted
+
+
 def _newly_uncontested(contested: dict[bytes, list[Vouch]], members: dict[bytes, Member]) -> dict[bytes, bytes]:
     """Of the keys vouched for as a device without consent and contested by the claims on them
     (`contested`: each with those vouches, a device vouch without consent or an admission), those
-    that the claims their authors may sign (a member at the vouch's seq, chain complete) leave to
-    one group: one group holds it as a device and nothing admits it. Each with that group.
+    that the claims counted (`_counted_claims`) leave to one group: one member group holds it as a
+    device and nothing admits it. Each with that group.
 
     A claim counts whatever its author's standing (rule 11), so that whether a key is a device never
     depends on the rest of the computation; but until 2026-12-06 that let a device its group had
@@ -889,19 +941,43 @@ def _newly_uncontested(contested: dict[bytes, list[Vouch]], members: dict[bytes,
     device its network certified before consent existed, and every node then refused those devices
     and their past alerts for good. As tears do (`_newly_torn`), taking a key out of the contest
     needs a graph: it is computed with every such key contested, then again with those whose
-    counted claims agree set free, until no more are. Freed keys only grow, so this ends, and each
-    pass runs over sorted input, so the result is a function of the set of events. A member in good
-    standing still contests a device its group vouched for without consent (the device's consent is
-    what guards it); a key freed in one pass stays free, as a torn device stays torn, so a claimant
-    reached only through it does not contest it."""
+    counted claims agree set free, until no more are, and then each key set free is asked again
+    against the last graph (`_contested_beyond`; TrustGraph.recompute). A member group in good
+    standing still contests a device another group vouched for without consent, and any member
+    that may sign its admission of it (the device's consent is what guards it); a device key's
+    vouch of it as a device does not (it can never hold one)."""
     out: dict[bytes, bytes] = {}
     for d, vouches in contested.items():
-        counted = [v for v in vouches if v.complete and (m := members.get(v.voucher)) is not None
-                   and m.may_sign(v.voucher_seq)]
-        holders = {v.voucher for v in counted if v.role == DEVICE_ROLE}
-        if len(holders) == 1 and not any(v.role == GROUP_ROLE for v in counted):
+        holders, admitted = _counted_claims(vouches, members)
+        if len(holders) == 1 and not admitted:
             out[d] = holders.pop()
     return out
+
+
+def _contested_beyond(vouches: list[Vouch], holder: bytes, members: dict[bytes, Member]) -> bool:
+    """Whether a key let out of its contest to `holder` is contested by the claims counted in the
+    graph `members` (`_counted_claims`): a member admits it, or a member group other than `holder`
+    vouched for it as a device."""
+    holders, admitted = _counted_claims(vouches, members)
+    return admitted or bool(holders - {holder})
+
+
+def _newly_consenting(pending: dict[bytes, list[Vouch]], members: dict[bytes, Member]) -> set[bytes]:
+    """The keys vouched for as a device without consent whose consent now counts: a vouch carrying
+    it (`pending`: those of keys reached from the founders without passing through the device) that
+    a member GROUP may sign, a fork aside, chain complete. From then the key can only be a device of
+    a group it consented to, and the vouches without consent are void. Decided pass by pass, as a
+    tear (`_newly_torn`), and never undone: until 2026-12-06 any consent counted, so a second seized
+    phone, revoked by its group, signed a vouch of the first carrying its consent and the first,
+    its past and the groups it admitted, left every node.
+
+    A fork does not stop the consent counting (`Member.may_revoke`: the revocation point, a fork
+    aside): it says the group key is in two hands, not which signed the vouch, and a device's
+    public request is enough to vouch for it without consent, so any group would otherwise take the
+    new device of a group whose key was copied (tests/integration/test_trust_attacks.py)."""
+    return {d for d, vouches in pending.items()
+            if any(v.complete and (m := members.get(v.voucher)) is not None and m.role == GROUP_ROLE
+                   and m.may_revoke(v.voucher_seq) for v in vouches)}
 
 
 def _reached(start: set[bytes], by_voucher: dict[bytes, list[Vouch]], skip: bytes | None = None) -> set[bytes]:

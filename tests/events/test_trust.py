@@ -493,6 +493,23 @@ def test_a_vouch_whose_chain_is_incomplete_does_not_count_yet():
     assert TrustGraph([a], [complete, legacy]).member(x).role == GROUP_ROLE  # (an admission beats it)
 
 
+def test_a_key_let_out_of_its_contest_goes_back_when_a_claimant_becomes_a_member():
+    """G1's device d1 of 0.1 admits G4, which admits X; the mole group M vouches G4 as a device
+    without consent, and admits d1 behind a gap it never fills. In the first pass d1 (held by G1,
+    M's claim not counted yet) and G4 (d1 no member yet) were both let out of their contests:
+    M held the group G4 as its device, for good, and could revoke it from 1 (G4's past and X
+    gone). Now G4, contested by d1's admission in the last graph, is contested for good: a group."""
+    f, g1, m, d1, g4, x = key(), key(), key(), key(), key(), key()
+    gap = Vouch(m, 5, d1, GROUP_ROLE, None, None, False, eid(), complete=False)
+    vouches = [admit(f, g1, 1), admit(f, m, 2), device(g1, d1, 1, consent=False), admit(d1, g4, 1),
+               admit(g4, x, 1), device(m, g4, 1, consent=False), gap]
+    for order in (vouches, vouches[::-1]):
+        g = TrustGraph([f], order, [Revocation(g4, m, 1, None, None, 2, eid())])
+        assert g.member(d1).group == g1
+        assert (g.member(g4).role, g.member(g4).admitters, g.member(g4).revoked_from) == (GROUP_ROLE, (g1,), None)
+        assert g.member(x).role == GROUP_ROLE
+
+
 def test_a_group_skips_a_vouch_it_may_not_make_and_keeps_going():
     """One refused vouch (a founder, a key already a member) does not stop the group's later ones."""
     a, b, d1, d2, g2 = key(), key(), key(), key(), key()
@@ -512,15 +529,22 @@ def test_same_state_compares_members_and_forks():
     assert not TrustGraph([a]).same_state(base)
 
 
-def test_a_consented_device_whose_group_is_gone_says_why():
-    """d consented to group b, which a admitted after a's own revocation point: b is reachable (its
-    claims count) but no member, so a's vouch for d without consent cannot take d."""
+def test_a_consent_voids_a_vouch_without_it_only_where_a_member_group_may_sign_it():
+    """d consented to group b, which a admitted after a's own revocation point: b is reachable but
+    no member, so its vouch carrying d's consent is one no group can act on, and a's vouch for d
+    without consent holds (until 2026-12-06 it was void: a second seized phone, revoked, voided
+    its group's vouch of the first so). Where a member group may sign its consent vouch, the
+    vouch without consent is void, and says why."""
     a, b, d = key(), key(), key()
     own = device(b, d, consent=True)
     other = device(a, d, 1, consent=False)
     g = TrustGraph([a], [admit(a, b, 3), own, other], [Revocation(a, a, 2, None, None, 1, eid())])
-    assert g.member(b) is None and g.member(d) is None
-    assert g.effect(other.id) == T.NO_EFFECT_NO_CONSENT
+    assert g.member(b) is None and g.member(d).group == a and g.effect(other.id) is None
+    g = TrustGraph([a], [admit(a, b, 1), own, other], [Revocation(a, a, 3, None, None, 2, eid())])
+    assert g.member(d).group == b and g.effect(other.id) == T.NO_EFFECT_OTHER_GROUP
+    mine = device(a, d, 2, consent=True)
+    g = TrustGraph([a], [mine, other])
+    assert g.member(d).group == a and g.effect(other.id) == T.NO_EFFECT_NO_CONSENT and g.effect(mine.id) is None
     outsider = TrustGraph([a], [device(key(), d, consent=True), other])  # a claim by nobody's key is none
     assert outsider.member(d).group == a
     contested = device(a, key(), consent=False)

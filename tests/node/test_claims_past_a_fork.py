@@ -170,10 +170,12 @@ def test_two_nodes_that_both_knew_the_fork_exchange_the_claims_past_it(tmp_path:
 def test_a_frozen_keys_claims_wait_aside_while_it_is_no_member_and_still_count(tmp_path: Path) -> None:
     """Kent forks, its consent vouch past the fork is kept; then Calais revokes Kent from seq 1.
     The vouch waits aside with Kent's other events (the same kept set as on a node that never
-    stored Kent's chain), and the Pi it names is still nobody's device."""
+    stored Kent's chain), and the Pi it names is still no group: Calais admits it. (Not a vouch of
+    it without consent: a consent in a vouch its author may not sign, revoked from before it,
+    voids none since 2026-12-06, events/trust.py `_newly_consenting`.)"""
     net = Network()
     forked, consent = net.kent_forked()
-    claim = net.calais.sign("member.vouch", net.claim_without_consent("kent-pi"))
+    claim = net.calais.sign("member.vouch", {"subject": net.pub("kent-pi"), "role": "group"})
     cut_kent = net.calais.sign("member.revoke", {"subject": net.pub("kent"), "from_seq": 1, "reason": "copied key"})
     log = net.log(tmp_path / "a.db")
     log.ingest([e.encode() for e in [*net.setup, *forked, consent, claim]])

@@ -5,10 +5,11 @@ else claims it (events/trust.py). Claims counted whatever their author's standin
 group had revoked (with a pin), or a seized phone, signed past its revocation an admission of
 another group's such device, or a vouch of it as a device: kept aside, it still contested the key,
 and every node refused that device and its raid alert, in every arrival order. Now only the claims
-their authors may sign contest it; a member in good standing still does (the device's consent is
-what guards it). Nor can a thief holding such a phone void its group's vouch by the phone's consent
-to a key it made up through the phone. Real SQLite stores, the events in several orders and batch
-splits."""
+their authors may sign contest it (a device vouch only a member group's); a member in good standing
+still does (the device's consent is what guards it), even one that becomes a member only in a later
+pass. Nor can a thief holding such a phone void its group's vouch by the phone's consent, given to a
+key it made up through the phone or to a second seized phone. Real SQLite stores, the events in
+several orders and batch splits."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,15 +20,22 @@ from node_fixtures import action, device_vouch
 from test_order_independence import NOW, World, ingest_in, new_world, play, state
 
 
-def _legacy_world() -> tuple[World, Event]:
-    """G1 with a device g1 vouched for without consent, whose raid alert is in the log; G2 with a
-    consented device g2 (the mole), which signs an action before G2 revokes it from seq 2, pinned."""
+def _g1_of_0_1() -> World:
+    """F admits G1 and G2; G1 vouches for its phone g1 without consent (as 0.1 did)."""
     world = new_world()
-    k, a = world.keys, world.authors
+    k = world.keys
     play(world, [("admit", "F", "G1"), ("admit", "F", "G2")])
     legacy = device_vouch(k["G1"], k["g1"], b"\x05" * 32)
     del legacy["consent"]
-    world.events.append(a["G1"].sign("member.vouch", legacy))
+    world.events.append(world.authors["G1"].sign("member.vouch", legacy))
+    return world
+
+
+def _legacy_world() -> tuple[World, Event]:
+    """G1 with a device g1 vouched for without consent, whose raid alert is in the log; G2 with a
+    consented device g2 (the mole), which signs an action before G2 revokes it from seq 2, pinned."""
+    world = _g1_of_0_1()
+    k, a = world.keys, world.authors
     world.events.append(a["G2"].sign("member.vouch", device_vouch(k["G2"], k["g2"], b"\x06" * 32)))
     alert = a["g1"].sign("alert", {"region": "calais", "type": "raid", "text": "police at the camp"},
                          expires=NOW + 3_600_000)
@@ -48,20 +56,28 @@ def _orders(world: World, claims: list[Event]) -> dict[str, tuple[list[Event], l
                                 + [e for e in everything if e.kind == "member.revoke"], [len(everything) - 1])}
 
 
-def _g1_keeps_its_device(world: World, alert: Event, claims: list[Event], tmp_path: Path) -> None:
+def _in_every_order(world: World, claims: list[Event], tmp_path: Path, check) -> None:
+    """`check(log, name)` on a store fed the world's events and `claims` in each of `_orders`; and
+    every store ends the same."""
     states = {}
     for n, (name, (order, cuts)) in enumerate(_orders(world, claims).items()):
-        log: EventLog = ingest_in(tmp_path / f"{n}.db", world, order, cuts)
+        log = ingest_in(tmp_path / f"{n}.db", world, order, cuts)
         try:
-            g1 = log.trust.member(world.pub("g1"))
-            assert g1 is not None and g1.group == world.pub("G1"), name
-            assert log.store.event_row(alert.id) is not None, name
-            assert log.trust.member(world.pub("g2")).revoked_from == 2, name
+            check(log, name)
             states[name] = state(log)
         finally:
             log.store.close()
     for name, got in states.items():
         assert got == states["as signed"], name
+
+
+def _g1_keeps_its_device(world: World, alert: Event, claims: list[Event], tmp_path: Path) -> None:
+    def check(log: EventLog, name: str) -> None:
+        g1 = log.trust.member(world.pub("g1"))
+        assert g1 is not None and g1.group == world.pub("G1"), name
+        assert log.store.event_row(alert.id) is not None, name
+        assert log.trust.member(world.pub("g2")).revoked_from == 2, name
+    _in_every_order(world, claims, tmp_path, check)
 
 
 def test_a_revoked_devices_admission_of_a_legacy_device_takes_nothing_out(tmp_path: Path) -> None:
@@ -121,17 +137,76 @@ def test_a_thief_cannot_erase_a_seized_legacy_phones_past_by_its_consent_to_a_ke
                                                         "reason": "seized", "pin": bristol.id}))
     made_up = a["g1"].sign("member.vouch", {"subject": world.pub("x"), "role": "group"})
     consent = a["x"].sign("member.vouch", device_vouch(k["x"], k["g1"], b"\x07" * 32))
-    states = {}
-    for n, (name, (order, cuts)) in enumerate(_orders(world, [made_up, consent]).items()):
-        log = ingest_in(tmp_path / f"{n}.db", world, order, cuts)
-        try:
-            g1 = log.trust.member(world.pub("g1"))
-            assert g1 is not None and g1.group == world.pub("G1") and g1.revoked_from == 3, name
-            assert log.store.event_row(alert.id) is not None, name
-            assert log.trust.member(world.pub("G2")) is not None, name
-            assert log.trust.member(world.pub("x")) is None, name
-            states[name] = state(log)
-        finally:
-            log.store.close()
-    for name, got in states.items():
-        assert got == states["as signed"], name
+    def check(log: EventLog, name: str) -> None:
+        g1 = log.trust.member(world.pub("g1"))
+        assert g1 is not None and g1.group == world.pub("G1") and g1.revoked_from == 3, name
+        assert log.store.event_row(alert.id) is not None, name
+        assert log.trust.member(world.pub("G2")) is not None, name
+        assert log.trust.member(world.pub("x")) is None, name
+    _in_every_order(world, [made_up, consent], tmp_path, check)
+
+
+def test_a_key_let_out_of_its_contest_is_contested_again_by_a_claimant_that_became_a_member(tmp_path: Path) -> None:
+    """G3 names G1 only as its admitter and admits x, whose device g1 posts a raid alert; the
+    founder expels G1 (from 1), so G3 is no member until its restriction is lifted; G2 vouches for
+    x as a device without consent, and revokes it from 1. In the first pass G3's admission of x
+    could not count and x was let out of its contest to G2, for good: G2 held the group x as its
+    device and its revocation erased x's past, the alert and g1 with it, on every node. Now a key
+    let out is asked again against the last graph: G3, lifted, admits x, which is a group as
+    before 2026-12-06 (G2 revokes nothing of it)."""
+    world = new_world()
+    play(world, [("admit", "F", "G1"), ("admit", "F", "G2"), ("admit", "F", "G3"), ("admit", "G1", "G3"),
+                 ("accept", "G3", "G1"), ("admit", "G3", "x"), ("device", "x", "g1", True), ("post", "g1", "alert"),
+                 ("revoke", "F", "G1", 1)])
+    alert = world.events[-2]
+    claim = device_vouch(world.keys["G2"], world.keys["x"], b"\x07" * 32)
+    del claim["consent"]
+    claims = [world.authors["G2"].sign("member.vouch", claim),
+              world.authors["G2"].sign("member.revoke", {"subject": world.pub("x"), "from_seq": 1, "reason": "mine"})]
+
+    def check(log: EventLog, name: str) -> None:
+        x = log.trust.member(world.pub("x"))
+        assert x is not None and (x.role, x.revoked_from) == ("group", None), name
+        assert log.trust.member(world.pub("g1")).group == world.pub("x"), name
+        assert log.store.event_row(alert.id) is not None and log.no_effect(alert) is None, name
+    _in_every_order(world, claims, tmp_path, check)
+
+
+def test_a_device_in_good_standing_does_not_contest_a_legacy_device(tmp_path: Path) -> None:
+    """A device key can never hold a device (only a group key certifies one): G2's phone g2,
+    certified and never revoked, vouching for G1's device of 0.1 without consent took it, and Bristol,
+    which it admitted, out of the network on every node. Now it contests nothing."""
+    world = _g1_of_0_1()
+    k, a = world.keys, world.authors
+    world.events.append(a["g1"].sign("member.vouch", {"subject": world.pub("G3"), "role": "group"}))
+    world.events.append(a["G2"].sign("member.vouch", device_vouch(k["G2"], k["g2"], b"\x06" * 32)))
+    claim = device_vouch(k["g2"], k["g1"], b"\x07" * 32)
+    del claim["consent"]
+
+    def check(log: EventLog, name: str) -> None:
+        assert log.trust.member(world.pub("g1")).group == world.pub("G1"), name
+        assert log.trust.member(world.pub("G3")).admitters == (world.pub("G1"),), name
+    _in_every_order(world, [a["g2"].sign("member.vouch", claim)], tmp_path, check)
+
+
+def test_a_second_seized_phones_vouch_carrying_the_first_ones_consent_voids_nothing(tmp_path: Path) -> None:
+    """g1, G1's phone of 0.1, admitted Bristol (G3); g2 is G2's phone. Both are seized: G1 revokes
+    g1 from 2 (pinned), G2 revokes g2 from 1. The thief signs with g2, at seq 1, a device vouch of
+    g1 carrying g1's consent: the consent made G1's vouch void, and g1, its past and Bristol left
+    every node. A consent voids a vouch without it only where a member group may sign it."""
+    world = _g1_of_0_1()
+    k, a = world.keys, world.authors
+    bristol = a["g1"].sign("member.vouch", {"subject": world.pub("G3"), "role": "group"})
+    world.events += [bristol, a["G3"].sign("group.profile", {"name": "Bristol", "region": "bristol"})]
+    world.events.append(a["G2"].sign("member.vouch", device_vouch(k["G2"], k["g2"], b"\x06" * 32)))
+    world.events.append(a["G1"].sign("member.revoke", {"subject": world.pub("g1"), "from_seq": 2,
+                                                        "reason": "seized", "pin": bristol.id}))
+    world.events.append(a["G2"].sign("member.revoke", {"subject": world.pub("g2"), "from_seq": 1,
+                                                        "reason": "seized"}))
+    consent = a["g2"].sign("member.vouch", device_vouch(k["g2"], k["g1"], b"\x07" * 32))
+
+    def check(log: EventLog, name: str) -> None:
+        g1 = log.trust.member(world.pub("g1"))
+        assert g1 is not None and (g1.group, g1.revoked_from) == (world.pub("G1"), 2), name
+        assert log.trust.member(world.pub("G3")) is not None, name
+    _in_every_order(world, [consent], tmp_path, check)
