@@ -352,8 +352,12 @@ class ConnectionGuard:
         """May this connection's sync upgrade go ahead (could the node reply to a hello now)? It takes
         no token and no place: a request that brings no hello for this network costs the node no
         key work, and used to drain the budget (node/hello_budget.py). False: answer it 503."""
+        if self.hello_budget is None:
+            return True
         conn = self._open.get(transport) if transport is not None else None
-        if conn is None or self.hello_budget is None or conn.budgeted:
+        if conn is None:  # (closed already: nothing to upgrade)
+            return False
+        if conn.budgeted:
             return True
         if not self.hello_budget.may_upgrade(conn.source):
             self._turned_away.note(self.clock())
@@ -364,9 +368,11 @@ class ConnectionGuard:
         """May the node answer this connection's sync hello, come whole and for this network (an
         X25519 exchange and a signature), now? True takes a token and a place; False: close it
         without a reply, within the CPU budget of node/hello_budget.py."""
+        if self.hello_budget is None:
+            return True  # (no budget: no limit)
         conn = self._open.get(transport) if transport is not None else None
-        if conn is None or self.hello_budget is None:
-            return True  # (an authenticated connection does not upgrade again; no budget: no limit)
+        if conn is None:  # closed (or reset) behind its hello: no reply could reach it. Replied to
+            return False  # without a token, such hellos had the node sign at its loop's pace.
         if conn.budgeted:
             return True
         if not self.hello_budget.take(conn.source, self._make_room):

@@ -170,3 +170,22 @@ async def test_hellos_upgraded_together_for_the_last_token_get_one_reply_and_a_t
             finally:
                 first_writer.close()
                 await second.close()
+
+
+
+async def test_a_hello_whose_connection_closed_behind_it_gets_no_reply(network: list[LocalNode]) -> None:
+    """A dialler that closes (FIN or reset) right behind its hello: its connection is gone from the
+    guard when the node asks whether to reply. Answered "yes, no budget to charge" (5699af1), one
+    token let a dialler with the network id have the node sign 97 replies of 100 at its loop's
+    pace (a critic's run, the FIN 0-0.5 ms after the hello); now such a hello gets none. Asked of
+    the guard directly: which of the two a real dial meets depends on the loop's timing."""
+    calais, _ = network
+    async with served_node(calais) as (_, served):
+        guard = served.runner.app[GUARD]
+        budget = guard.hello_budget
+        assert budget is not None
+        tokens = budget._global.tokens
+        gone = asyncio.Transport()  # (no connection the guard holds: closed and released)
+        assert not guard.may_reply(gone), "a hello whose connection is gone was to be replied to"
+        assert not guard.may_upgrade(gone)
+        assert budget._global.tokens == tokens and budget.in_flight == 0
