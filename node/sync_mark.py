@@ -30,6 +30,11 @@ KINDS = (SYNC, IMPORT, EXPORT)
 SUFFIX = ".running"
 
 
+class WipeUnderway(Exception):
+    """A panic wipe of this home has begun: a command starting now must not run (the wipe may have
+    looked for commands already, and would not stop this one)."""
+
+
 class Holder(NamedTuple):  # (not a dataclass: `solnet status` reads these and loads no more than it needs)
     pid: int
     says: str | None  # what the process wrote in its mark (an export: the bundle file it writes)
@@ -38,7 +43,11 @@ class Holder(NamedTuple):  # (not a dataclass: `solnet status` reads these and l
 
 def hold(home: Path, kind: str = SYNC, says: str = "") -> int:
     """Hold this process's mark of `kind` for as long as it lives (the fd, never closed). OSError if
-    it cannot be made: the command must not run unmarked (the wipe could not find it)."""
+    it cannot be made: the command must not run unmarked (the wipe could not find it). WipeUnderway
+    if a wipe of this home has begun: looked for once the mark is in place, and the wipe marks
+    itself begun before it looks for commands, so one of the two always sees the other."""
+    from node.home import WIPE_UNFINISHED  # (here: `solnet status` loads this module, and little else)
+
     pid = os.getpid()
     # Locked under a name no one looks for, then renamed into place: a mark found under its own name
     # is held from its first moment, so an unheld one is a leftover (_clear_left may remove it).
@@ -55,6 +64,10 @@ def hold(home: Path, kind: str = SYNC, says: str = "") -> int:
         os.close(fd)
         making.unlink(missing_ok=True)
         raise
+    if (home / WIPE_UNFINISHED).exists():
+        (home / f"{kind}.{pid}{SUFFIX}").unlink(missing_ok=True)
+        os.close(fd)
+        raise WipeUnderway(f"a panic wipe of {home} has begun")
     clear_left(home, kind)
     return fd
 

@@ -92,6 +92,7 @@ class WipeReport:
 
 
 STOP_PATIENCE_S = 5.0
+LOOKS = 5  # how many times the wipe looks for one-shot commands, at most, while it finds new ones
 RECLAIM_PATIENCE_S = 5.0
 READER_HOLDS = "another program reads the database"
 
@@ -214,10 +215,25 @@ def stop_one_shot_commands(home: Home, report: WipeReport) -> None:
       peer list;
     - `solnet export` holds the unlocked keys from before its prompt to its end, and signed a bundle
       with them after the wipe."""
+    # Looked for again after each round until a look finds none new (bounded): one that made its mark
+    # as the wipe began is stopped too (a command marks itself before it unlocks the keys)
+    for _ in range(LOOKS):
+        if not _stop_found(home, report):
+            break
+    for kind in sync_mark.KINDS:  # (the marks of commands that ended: an export's names its bundle file)
+        try:
+            sync_mark.clear_left(home.path, kind)
+        except OSError:
+            pass
+
+
+def _stop_found(home: Home, report: WipeReport) -> bool:
+    """Stop the one-shot commands found on this home not stopped already; whether there were any."""
+    done = {c.pid for c in report.stopped_commands}
     found = []
     for kind in sync_mark.KINDS:
         try:
-            found += [(kind, h) for h in sync_mark.holders(home.path, kind)]
+            found += [(kind, h) for h in sync_mark.holders(home.path, kind) if h.pid not in done]
         except OSError:  # a failing disk: the node's part of the wipe goes on
             continue
     # Each pinned while its mark is still held by it (a pid reused once it ended is never signalled);
@@ -230,11 +246,7 @@ def stop_one_shot_commands(home: Home, report: WipeReport) -> None:
     stopped = _stop_all(pinned)
     report.stopped_commands += [StoppedCommand(kind, h.pid, stopped[h.pid], h.says if kind == sync_mark.EXPORT else None)
                                 for kind, h in found if h.pid in stopped]
-    for kind in sync_mark.KINDS:  # (the marks of commands that ended: an export's names its bundle file)
-        try:
-            sync_mark.clear_left(home.path, kind)
-        except OSError:
-            pass
+    return bool(found)
 
 
 def _still_holds(home: Home, kind: str, holder: sync_mark.Holder) -> bool:
@@ -319,8 +331,12 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
     started = time.monotonic()
     report = WipeReport(everything=everything)
     report.stopped_pid = _stop_running_node(home)
+    # Marked begun before the commands are looked for: one starting from now on sees it and does not
+    # run (node/sync_mark.py), one started before is found by its mark
+    mark_unfinished(home)
     stop_one_shot_commands(home, report)
     destroy_keys(home, report)
+    stop_one_shot_commands(home, report)  # (again, once the keys are gone: see stop_one_shot_commands)
     wipe_data(home, report)
     report.seconds = time.monotonic() - started
     return report
@@ -334,6 +350,15 @@ def _destroy(path: Path, report: WipeReport, listed: bool = True) -> None:
         report.failed.append(f"{path.name} ({exc.strerror})")
 
 
+def mark_unfinished(home: Home) -> None:
+    """Mark this home's wipe begun (WIPE_UNFINISHED): a command starting now does not run
+    (node/sync_mark.py), and a wipe cut short leaves the home saying so (Home.wiped_text)."""
+    try:
+        (home.path / WIPE_UNFINISHED).touch()
+    except OSError:  # a failing or full disk: the keys go all the same
+        pass
+
+
 def destroy_keys(home: Home, report: WipeReport) -> None:
     """The first part of a wipe, which needs no database: the keystore, the config, the admin
     token's salt and unused login links. A running node's panic wipe does this part at once, not
@@ -341,10 +366,7 @@ def destroy_keys(home: Home, report: WipeReport) -> None:
     It marks the wipe unfinished first (WIPE_UNFINISHED, removed by `wipe_data` once done): cut
     short after this part, the home says so, not "wiped" (Home.wiped_text). (Not synced: the
     keystore's overwrite syncs the file system right after; a sync of its own would come before it.)"""
-    try:
-        (home.path / WIPE_UNFINISHED).touch()
-    except OSError:  # a failing or full disk: the keys go all the same
-        pass
+    mark_unfinished(home)
     # (the marks of the newest seqs signed name this home's keys among the log's: node/own_marks.py)
     for path in (home.keystore_path, home.config_path, home.admin_salt_path, home.old_admin_token_path,
                  own_marks.path_for(home.db_path)):
