@@ -16,12 +16,14 @@ not get its lock, went on without a mark, and outlived the wipe with the keys. A
 make its mark (a full or read-only disk) does not run (OSError from `hold`)."""
 from __future__ import annotations
 
+import atexit
 import fcntl
 import os
 from pathlib import Path
 from typing import NamedTuple
 
 from node.home_lock import exclusive_holders
+from node.shred import shred
 
 SYNC = "sync"
 IMPORT = "import"
@@ -68,8 +70,20 @@ def hold(home: Path, kind: str = SYNC, says: str = "") -> int:
         (home / f"{kind}.{pid}{SUFFIX}").unlink(missing_ok=True)
         os.close(fd)
         raise WipeUnderway(f"a panic wipe of {home} has begun")
+    # Destroyed as the command ends: an export's names the bundle it wrote (a USB stick's path), which
+    # the home kept until the next export or a wipe. (Not at a kill: the next command's clear_left.)
+    atexit.register(_destroy_own, home / f"{kind}.{pid}{SUFFIX}", pid)
     clear_left(home, kind)
     return fd
+
+
+def _destroy_own(mark: Path, pid: int) -> None:
+    if os.getpid() != pid:  # (a child forked from the command, ending: the mark is its parent's)
+        return
+    try:
+        shred(mark)
+    except OSError:  # a failing disk: the next command's clear_left, or the wipe, tries again
+        pass
 
 
 def holders(home: Path, kind: str = SYNC) -> list[Holder]:
@@ -108,7 +122,7 @@ def holder(home: Path, kind: str = SYNC) -> int | None:
 
 
 def clear_left(home: Path, kind: str) -> None:
-    """Remove the marks of `kind` no process holds (left by processes that ended; an export's names
+    """Destroy the marks of `kind` no process holds (left by processes that ended; an export's names
     its bundle file), and the shared one of solnet before one mark per process."""
     for path in [*home.glob(f"{kind}.*{SUFFIX}"), home / f"{kind}{SUFFIX}"]:
         try:
@@ -118,7 +132,7 @@ def clear_left(home: Path, kind: str) -> None:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while removed: no one takes it meanwhile
             if os.fstat(fd).st_ino == path.stat().st_ino:  # (not a new mark renamed over it meanwhile)
-                path.unlink()
+                shred(path)  # (an export's names the bundle it wrote: destroyed, not only unlinked)
         except OSError:  # held: its process runs
             pass
         finally:

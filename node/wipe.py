@@ -92,6 +92,7 @@ class WipeReport:
 
 
 STOP_PATIENCE_S = 5.0
+KILL_WAIT_S = 1.0
 LOOKS = 5  # how many times the wipe looks for one-shot commands, at most, while it finds new ones
 RECLAIM_PATIENCE_S = 5.0
 READER_HOLDS = "another program reads the database"
@@ -314,6 +315,12 @@ def _stop_all(pidfds: dict[int, int]) -> dict[int, bool]:
                     signal.pidfd_send_signal(fd, signal.SIGKILL)
                 except ProcessLookupError:  # it ended at last
                     killed[pid] = False
+        # Waited for (briefly: a process in an uninterruptible write ends when the disk answers): its
+        # mark, which an export's bundle path is in, is destroyed once it no longer holds it
+        deadline = time.monotonic() + KILL_WAIT_S
+        for pid, fd in signalled.items():
+            if killed[pid]:
+                select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
         return killed
     finally:
         for fd in pidfds.values():
