@@ -1577,6 +1577,9 @@ def _mark_running(home: Home, command: str, says: str = "") -> None:
 
     try:
         sync_mark.hold(home.path, command, says)
+    except sync_mark.WipeUnderway:
+        raise CliError(f"a panic wipe of {home.path} is under way (or was cut short: `solnet --home {home.path} "
+                       f"status` says which); this {command} did not run") from None
     except OSError as exc:
         raise CliError(f"cannot write the mark of this {command} in {home.path} ({exc.strerror}), by which a panic "
                        f"wipe finds it and stops it; nothing was done. Free some space on that disk and try "

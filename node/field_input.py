@@ -158,9 +158,11 @@ def _split_amount(text: str, digits: str) -> tuple[str, str]:
         return digits, ""
     at = max(digits.rfind("."), digits.rfind(","))
     head, mark, tail = digits[:at], digits[at], digits[at + 1:]
-    if len(tail) in (1, 2) and (head.isdigit() or not head or (mark not in head and _GROUPED_RE.fullmatch(head))):
+    # thousands never begin with a group of zeros: "0,500" is half a euro with three decimals, not 500,
+    # and "0.500,50" is no 500.50
+    grouped_head = head[:1] != "0" and mark not in head and _GROUPED_RE.fullmatch(head)
+    if len(tail) in (1, 2) and (head.isdigit() or not head or grouped_head):
         return head.replace(".", "").replace(",", ""), tail  # 12.50, 12,50, 1,500.50, 1.500,50
-    # thousands never begin with a group of zeros: "0,500" is half a euro with three decimals, not 500
     thousands = digits[0] != "0" and _GROUPED_RE.fullmatch(digits)
     if len(set(marks)) == 1 and thousands and (len(marks) > 1 or mark == ","):
         return digits.replace(mark, ""), ""  # 1,500 or 1.500.000: thousands

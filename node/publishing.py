@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from crypto.keystore import NodeKeys
-from crypto.short_ids import MIN_ID_PREFIX_HEX
+from crypto.short_ids import MIN_ID_PREFIX_HEX, SHORT_ID_HEX
 from events.canonical import unpack
 from events import errors as E
 from events import readmodels
@@ -138,22 +138,32 @@ def _refuse_other_readers(log: EventLog, kind: str, fields: dict[str, Any], reci
         return  # not for chosen groups, not read here, or another group's (check_effect refuses that)
     inner, gone = opened[0], references.departed(log.trust)
     readers = [g for g in inner.to if g != own]
-    # a reader gone, or with no device that can read it now (a seized phone revoked, no new one yet),
-    # cannot be sealed to: left out, as publish would otherwise refuse every update of the item
-    still = [g for g in readers if not gone(g) and reading_devices(log.trust, g)]
+    # a reader gone, frozen (its group key forked: recipient_keys refuses it), or with no device that
+    # can read it now (a seized phone revoked, no new one yet) cannot be sealed to: left out, as
+    # publish would otherwise refuse every update of the item
+    frozen = [g for g in readers if not gone(g) and not _reachable(log, g)]
+    still = [g for g in readers if not gone(g) and g not in frozen and reading_devices(log.trust, g)]
     wanted = {g for g in recipients if g != own}
     extra = [g for g in recipients if g in wanted and g not in readers]
     if not extra and wanted == set(still):
         return
     name = lambda g: references.group_name(log.store, g)  # noqa: E731
+    # As --to takes it: by the name its profile says, else (no profile here: shown "group 1a2b…"; a
+    # name shown with its short id, like another's) by its id's first characters
+    said = references.profile_names(log.store)
+    given = lambda g: said[g] if name(g) == said.get(g) else g.hex()[:SHORT_ID_HEX]  # noqa: E731
     words = [f"that {inner.kind} is shared with {and_list([name(own), *map(name, readers)])} only: publish "
-             f"its update for the same groups ({' '.join('--to ' + shlex.quote(name(g)) for g in still or [own])})"]
+             f"its update for the same groups ({' '.join('--to ' + shlex.quote(given(g)) for g in still or [own])})"]
     if extra:
         words.append(f"{and_list([name(g) for g in extra])} would learn of it from this update")
     if left := [g for g in readers if gone(g)]:
         words.append(f"{and_list([name(g) for g in left])} {'is' if len(left) == 1 else 'are'} no longer in the "
                      "network: leave it out")
-    if unread := [g for g in readers if g not in still and not gone(g)]:
+    if frozen:
+        words.append(f"{and_list([name(g) for g in frozen])} {'is' if len(frozen) == 1 else 'are'} frozen (a group "
+                     "key that signed two different events at one seq) and cannot receive private details: leave "
+                     f"{'it' if len(frozen) == 1 else 'them'} out")
+    if unread := [g for g in readers if g not in still and not gone(g) and g not in frozen]:
         words.append(f"{and_list([name(g) for g in unread])} {'has' if len(unread) == 1 else 'have'} no device that "
                      "can read it now: leave it out")
     raise PublishError("; ".join(words), "to")

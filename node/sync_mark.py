@@ -16,18 +16,25 @@ not get its lock, went on without a mark, and outlived the wipe with the keys. A
 make its mark (a full or read-only disk) does not run (OSError from `hold`)."""
 from __future__ import annotations
 
+import atexit
 import fcntl
 import os
 from pathlib import Path
 from typing import NamedTuple
 
 from node.home_lock import exclusive_holders
+from node.shred import shred
 
 SYNC = "sync"
 IMPORT = "import"
 EXPORT = "export"
 KINDS = (SYNC, IMPORT, EXPORT)
 SUFFIX = ".running"
+
+
+class WipeUnderway(Exception):
+    """A panic wipe of this home has begun: a command starting now must not run (the wipe may have
+    looked for commands already, and would not stop this one)."""
 
 
 class Holder(NamedTuple):  # (not a dataclass: `solnet status` reads these and loads no more than it needs)
@@ -38,7 +45,11 @@ class Holder(NamedTuple):  # (not a dataclass: `solnet status` reads these and l
 
 def hold(home: Path, kind: str = SYNC, says: str = "") -> int:
     """Hold this process's mark of `kind` for as long as it lives (the fd, never closed). OSError if
-    it cannot be made: the command must not run unmarked (the wipe could not find it)."""
+    it cannot be made: the command must not run unmarked (the wipe could not find it). WipeUnderway
+    if a wipe of this home has begun: looked for once the mark is in place, and the wipe marks
+    itself begun before it looks for commands, so one of the two always sees the other."""
+    from node.home import WIPE_UNFINISHED  # (here: `solnet status` loads this module, and little else)
+
     pid = os.getpid()
     # Locked under a name no one looks for, then renamed into place: a mark found under its own name
     # is held from its first moment, so an unheld one is a leftover (_clear_left may remove it).
@@ -55,8 +66,24 @@ def hold(home: Path, kind: str = SYNC, says: str = "") -> int:
         os.close(fd)
         making.unlink(missing_ok=True)
         raise
+    if (home / WIPE_UNFINISHED).exists():
+        (home / f"{kind}.{pid}{SUFFIX}").unlink(missing_ok=True)
+        os.close(fd)
+        raise WipeUnderway(f"a panic wipe of {home} has begun")
+    # Destroyed as the command ends: an export's names the bundle it wrote (a USB stick's path), which
+    # the home kept until the next export or a wipe. (Not at a kill: the next command's clear_left.)
+    atexit.register(_destroy_own, home / f"{kind}.{pid}{SUFFIX}", pid)
     clear_left(home, kind)
     return fd
+
+
+def _destroy_own(mark: Path, pid: int) -> None:
+    if os.getpid() != pid:  # (a child forked from the command, ending: the mark is its parent's)
+        return
+    try:
+        shred(mark)
+    except OSError:  # a failing disk: the next command's clear_left, or the wipe, tries again
+        pass
 
 
 def holders(home: Path, kind: str = SYNC) -> list[Holder]:
@@ -95,7 +122,7 @@ def holder(home: Path, kind: str = SYNC) -> int | None:
 
 
 def clear_left(home: Path, kind: str) -> None:
-    """Remove the marks of `kind` no process holds (left by processes that ended; an export's names
+    """Destroy the marks of `kind` no process holds (left by processes that ended; an export's names
     its bundle file), and the shared one of solnet before one mark per process."""
     for path in [*home.glob(f"{kind}.*{SUFFIX}"), home / f"{kind}{SUFFIX}"]:
         try:
@@ -105,7 +132,7 @@ def clear_left(home: Path, kind: str) -> None:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while removed: no one takes it meanwhile
             if os.fstat(fd).st_ino == path.stat().st_ino:  # (not a new mark renamed over it meanwhile)
-                path.unlink()
+                shred(path)  # (an export's names the bundle it wrote: destroyed, not only unlinked)
         except OSError:  # held: its process runs
             pass
         finally:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import stat
@@ -91,6 +92,8 @@ class WipeReport:
 
 
 STOP_PATIENCE_S = 5.0
+KILL_WAIT_S = 1.0
+LOOKS = 5  # how many times the wipe looks for one-shot commands, at most, while it finds new ones
 RECLAIM_PATIENCE_S = 5.0
 READER_HOLDS = "another program reads the database"
 
@@ -179,17 +182,26 @@ def _stop_running_node(home: Home) -> int | None:
     three. The holders of the lock and the mark are the node (their flock is held now: no reused pid); the others are
     checked against /proc, which a node that forbids core dumps (node/no_core_dump.py) hides from
     other processes of its user: found by the lock, it is stopped all the same."""
-    pid = None
     for find, held in ((_pid_locking, True), (_pid_starting, True), (_pid_recorded, False),
                        (_pid_by_command_line, False)):
         try:
             pid = find(home)
         except (OSError, ValueError, StoreError):
             continue
-        if pid and (held or _runs_home(pid, home)):
-            break  # (a recorded pid that runs something else now: reused, not our node)
-        pid = None
-    return None if pid is None else _stop(pid)
+        if not pid or not (held or _runs_home(pid, home)):
+            continue  # (a recorded pid that runs something else now: reused, not our node)
+        # Pinned while it is still found the same way (its lock held, its command line ours): a pid
+        # reused after that is never signalled
+        pinned = _pin(pid, lambda: _found_again(find, home, pid, held))
+        return None if pinned is None else _stop(pid, pinned)
+    return None
+
+
+def _found_again(find, home: Home, pid: int, held: bool) -> bool:
+    try:
+        return find(home) == pid and (held or _runs_home(pid, home))
+    except (OSError, ValueError, StoreError):
+        return False
 
 
 def stop_one_shot_commands(home: Home, report: WipeReport) -> None:
@@ -204,16 +216,11 @@ def stop_one_shot_commands(home: Home, report: WipeReport) -> None:
       peer list;
     - `solnet export` holds the unlocked keys from before its prompt to its end, and signed a bundle
       with them after the wipe."""
-    found = []
-    for kind in sync_mark.KINDS:
-        try:
-            found += [(kind, h) for h in sync_mark.holders(home.path, kind)]
-        except OSError:  # a failing disk: the node's part of the wipe goes on
-            continue
-    # Every one of them at once (several exports of one home may run): at most STOP_PATIENCE_S in all
-    stopped = _stop_all([h.pid for _, h in found])
-    report.stopped_commands += [StoppedCommand(kind, h.pid, stopped[h.pid], h.says if kind == sync_mark.EXPORT else None)
-                                for kind, h in found if h.pid in stopped]
+    # Looked for again after each round until a look finds none new (bounded): one that made its mark
+    # as the wipe began is stopped too (a command marks itself before it unlocks the keys)
+    for _ in range(LOOKS):
+        if not _stop_found(home, report):
+            break
     for kind in sync_mark.KINDS:  # (the marks of commands that ended: an export's names its bundle file)
         try:
             sync_mark.clear_left(home.path, kind)
@@ -221,54 +228,122 @@ def stop_one_shot_commands(home: Home, report: WipeReport) -> None:
             pass
 
 
-def _stop(pid: int) -> int | None:
-    """SIGTERM `pid`, SIGKILL it if it has not ended within STOP_PATIENCE_S; `pid`, or None if it had
-    ended or is another user's process."""
-    return pid if pid in _stop_all([pid]) else None
-
-
-def _stop_all(pids: list[int]) -> dict[int, bool]:
-    """SIGTERM each of `pids`, then SIGKILL those that have not ended within STOP_PATIENCE_S. For
-    each one signalled (not ended before, not another user's process): whether it had to be killed."""
-    signalled = []
-    for pid in pids:
+def _stop_found(home: Home, report: WipeReport) -> bool:
+    """Stop the one-shot commands found on this home not stopped already; whether there were any."""
+    done = {c.pid for c in report.stopped_commands}
+    found = []
+    for kind in sync_mark.KINDS:
         try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:  # ended meanwhile
+            found += [(kind, h) for h in sync_mark.holders(home.path, kind) if h.pid not in done]
+        except OSError:  # a failing disk: the node's part of the wipe goes on
             continue
-        except PermissionError:  # another user's process: not a command of this home's (the wipe goes on)
-            continue
-        signalled.append(pid)
-    deadline = time.monotonic() + STOP_PATIENCE_S
-    while any(not _ended(pid) for pid in signalled) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    killed = {}
-    for pid in signalled:
-        killed[pid] = not _ended(pid)
-        if killed[pid]:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:  # it ended at last
-                killed[pid] = False
-    return killed
+    # Each pinned while its mark is still held by it (a pid reused once it ended is never signalled);
+    # every one of them stopped at once (several exports of one home may run): STOP_PATIENCE_S in all
+    pinned = {}
+    for kind, h in found:
+        fd = _pin(h.pid, lambda: _still_holds(home, kind, h))
+        if fd is not None:
+            pinned[h.pid] = fd
+    stopped = _stop_all(pinned)
+    report.stopped_commands += [StoppedCommand(kind, h.pid, stopped[h.pid], h.says if kind == sync_mark.EXPORT else None)
+                                for kind, h in found if h.pid in stopped]
+    return bool(found)
 
 
-def _ended(pid: int) -> bool:
-    """Whether the process `pid` has ended: gone, or a zombie its parent has not reaped yet (a shell
-    script busy with something else; the wipe waited its 5 s for it, then sent SIGKILL to nothing)."""
+def _still_holds(home: Home, kind: str, holder: sync_mark.Holder) -> bool:
     try:
-        stat_line = Path(f"/proc/{pid}/stat").read_text()
+        return any(h.pid == holder.pid and h.path == holder.path for h in sync_mark.holders(home.path, kind))
     except OSError:
-        return True
-    return stat_line.rpartition(")")[2].split()[:1] == ["Z"]  # (the name in parentheses may hold spaces)
+        return False
+
+
+def _pin(pid: int, still_ours) -> int | None:
+    """A pidfd for `pid`, if `still_ours()` says so once it is open: then the pidfd is the process
+    found (alive, holding its lock), not one that took its pid after it ended. None if it ended,
+    or is not ours."""
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:  # ended (ESRCH)
+        return None
+    if still_ours():
+        return fd
+    os.close(fd)
+    return None
+
+
+def _stop(pid: int, pidfd: int) -> int | None:
+    """SIGTERM the process of `pidfd`, SIGKILL it if it has not ended within STOP_PATIENCE_S; `pid`,
+    or None if it had ended or is another user's process."""
+    return pid if pid in _stop_all({pid: pidfd}) else None
+
+
+def _stop_all(pidfds: dict[int, int]) -> dict[int, bool]:
+    """SIGTERM each process of `pidfds` (pid: its pidfd, closed here), then SIGKILL those that have
+    not ended within STOP_PATIENCE_S. Signalled through its pidfd, never its pid: a command that ended
+    at once and whose pid another process took meanwhile is not that process (the wipe SIGKILLed it,
+    as "killed"). For each one signalled (not ended before, not another user's process): whether it
+    had to be killed."""
+    signalled = {}
+    try:
+        for pid, fd in pidfds.items():
+            try:
+                signal.pidfd_send_signal(fd, signal.SIGTERM)
+            except ProcessLookupError:  # ended meanwhile
+                continue
+            except PermissionError:  # another user's process: not a command of this home's (the wipe goes on)
+                continue
+            signalled[pid] = fd
+        # A pidfd reads as ready once its process has ended (a zombie its parent has not reaped yet
+        # included: a shell script busy with something else)
+        poller = select.poll()
+        for fd in signalled.values():
+            poller.register(fd, select.POLLIN)
+        ended: set[int] = set()
+        deadline = time.monotonic() + STOP_PATIENCE_S
+        while len(ended) < len(signalled):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            for fd, _ in poller.poll(left * 1000):
+                ended.add(fd)
+                poller.unregister(fd)
+        killed = {}
+        for pid, fd in signalled.items():
+            killed[pid] = fd not in ended and not _ended(fd)
+            if killed[pid]:
+                try:
+                    signal.pidfd_send_signal(fd, signal.SIGKILL)
+                except ProcessLookupError:  # it ended at last
+                    killed[pid] = False
+        # Waited for (briefly: a process in an uninterruptible write ends when the disk answers): its
+        # mark, which an export's bundle path is in, is destroyed once it no longer holds it
+        deadline = time.monotonic() + KILL_WAIT_S
+        for pid, fd in signalled.items():
+            if killed[pid]:
+                select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        return killed
+    finally:
+        for fd in pidfds.values():
+            os.close(fd)
+
+
+def _ended(pidfd: int) -> bool:
+    """Whether the process of `pidfd` has ended (gone, or a zombie)."""
+    poller = select.poll()
+    poller.register(pidfd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def wipe(home: Home, *, everything: bool = False) -> WipeReport:
     started = time.monotonic()
     report = WipeReport(everything=everything)
     report.stopped_pid = _stop_running_node(home)
+    # Marked begun before the commands are looked for: one starting from now on sees it and does not
+    # run (node/sync_mark.py), one started before is found by its mark
+    mark_unfinished(home)
     stop_one_shot_commands(home, report)
     destroy_keys(home, report)
+    stop_one_shot_commands(home, report)  # (again, once the keys are gone: see stop_one_shot_commands)
     wipe_data(home, report)
     report.seconds = time.monotonic() - started
     return report
@@ -282,6 +357,15 @@ def _destroy(path: Path, report: WipeReport, listed: bool = True) -> None:
         report.failed.append(f"{path.name} ({exc.strerror})")
 
 
+def mark_unfinished(home: Home) -> None:
+    """Mark this home's wipe begun (WIPE_UNFINISHED): a command starting now does not run
+    (node/sync_mark.py), and a wipe cut short leaves the home saying so (Home.wiped_text)."""
+    try:
+        (home.path / WIPE_UNFINISHED).touch()
+    except OSError:  # a failing or full disk: the keys go all the same
+        pass
+
+
 def destroy_keys(home: Home, report: WipeReport) -> None:
     """The first part of a wipe, which needs no database: the keystore, the config, the admin
     token's salt and unused login links. A running node's panic wipe does this part at once, not
@@ -289,10 +373,7 @@ def destroy_keys(home: Home, report: WipeReport) -> None:
     It marks the wipe unfinished first (WIPE_UNFINISHED, removed by `wipe_data` once done): cut
     short after this part, the home says so, not "wiped" (Home.wiped_text). (Not synced: the
     keystore's overwrite syncs the file system right after; a sync of its own would come before it.)"""
-    try:
-        (home.path / WIPE_UNFINISHED).touch()
-    except OSError:  # a failing or full disk: the keys go all the same
-        pass
+    mark_unfinished(home)
     # (the marks of the newest seqs signed name this home's keys among the log's: node/own_marks.py)
     for path in (home.keystore_path, home.config_path, home.admin_salt_path, home.old_admin_token_path,
                  own_marks.path_for(home.db_path)):

@@ -43,3 +43,40 @@ def test_an_update_goes_to_the_readers_of_its_item_only(network, cli, tmp_path: 
     assert "(--to Calais)" in said and "Bristol is no longer in the network: leave it out" in said, said
     cli.publish(a, "need.update", "--need", need[:12], "--quantity", "8", "--to", "Calais")
     assert cli.run_json(a, "show", need)["state"]["quantity"] == 8
+
+
+def test_an_item_shared_with_a_group_whose_key_forked_can_still_be_withdrawn(network, cli, tmp_path: Path) -> None:
+    """Bristol's group key signed two different events at one seq (a copy of its home publishing
+    too): frozen, it cannot receive private details, yet it was counted among the readers an update
+    must go to, so the need could be neither updated nor withdrawn, whatever --to was given."""
+    import shutil
+
+    a, b = network.a, network.b  # Calais, Bristol
+    _sync(cli, b, a, tmp_path)
+    need = cli.publish(a, "need", "--category", "tents", "--quantity", "4", "--region", "calais", "--to", "Bristol")
+    twin = tmp_path / "bristol-twin"
+    shutil.copytree(b, twin)
+    cli.publish(b, "group.profile", "--name", "Bristol", "--region", "bristol", "--as", "group")
+    cli.publish(twin, "group.profile", "--name", "Bristol Centre", "--region", "bristol", "--as", "group")  # (the same seq)
+    _sync(cli, b, a, tmp_path)
+    cli.run(twin, "export", tmp_path / "twin.bundle")
+    cli.run(a, "import", tmp_path / "twin.bundle", ok=False)
+    assert cli.run_json(a, "status")["forks"] >= 1
+    said = _refused(cli, a, "need.update", "--need", need[:12], "--status", "withdrawn", "--to", "Bristol")
+    assert "Bristol is frozen" in said and "leave it out" in said and "(--to Calais)" in said, said
+    cli.publish(a, "need.update", "--need", need[:12], "--status", "withdrawn", "--to", "Calais")
+
+
+def test_the_groups_to_give_are_said_as_to_takes_them(network, cli, tmp_path: Path) -> None:
+    """A reader whose name is shown with its short id (it reads like an unnamed group's, or like
+    another group's) was advised as `--to 'group 1a2b…'`, which --to refuses: followed literally, the
+    advice failed. It is given by its id's first characters now."""
+    a, b = network.a, network.b  # Calais, Bristol
+    cli.publish(b, "group.profile", "--name", "group 0123456789ab", "--region", "bristol")
+    _sync(cli, b, a, tmp_path)
+    need = cli.publish(a, "need", "--category", "tents", "--quantity", "4", "--region", "calais",
+                       "--to", network.group_b[:12])
+    said = _refused(cli, a, "need.update", "--need", need[:12], "--quantity", "9", "--to", "Calais")
+    advised = said.split("(--to ", 1)[1].split(")", 1)[0]
+    assert advised == network.group_b[:12], said
+    cli.publish(a, "need.update", "--need", need[:12], "--quantity", "9", "--to", advised)

@@ -56,3 +56,11 @@ def test_a_fraction_with_three_decimals_is_not_read_as_thousands(typed: str) -> 
     said = str(refused.value)
     assert "or is it" not in said and "Write 0" not in said, said
     assert "more than two decimals" in said or "is not an amount" in said, said
+
+
+@pytest.mark.parametrize("typed", ["0.500,50", "0,500.50", "00,250.10"])
+def test_a_first_group_of_zeros_before_decimals_is_not_read_as_thousands(typed: str) -> None:
+    """'0.500,50' and '0,500.50' were read as 500.50: the rule that thousands never begin with a group
+    of zeros held for whole amounts only, not for a grouped amount with decimals."""
+    with pytest.raises(InputError, match="is not an amount|more than two decimals"):
+        parse_money(typed)
