@@ -393,7 +393,15 @@ class PeerLink:
         return self.round
 
     async def _answer_offer(self) -> None:
-        """Listening side: the dialler opened a round; answer it with our heads."""
+        """Listening side: the dialler opened a round; answer it with our heads, within the peer's
+        budget of rounds (node/net/peer_policy.py `limit_rounds`). This node is busy meanwhile:
+        the peer is not blamed for the wait, and hears keepalives."""
+        self._holding = True
+        try:
+            await self.policy.limit_rounds(self.link.peer_device)
+        finally:
+            self._holding = False
+        self._still_open()
         heads = await self._read(self.storage.heads)
         self._still_open()
         self._begin(heads)
