@@ -412,7 +412,10 @@ class PeerLink:
         try:
             for r in ranges:
                 if isinstance(r, SendEvidence):  # (a frozen key's kept revocations and vouches may be many)
-                    sent += await self._send_events(await self._read(self.storage.fork_evidence, r.author))
+                    wires = await self._read(self.storage.fork_evidence, r.author)
+                    if wires:  # (sent lately: held as a range's events are; a head past the fork asks for it)
+                        await self._hold_repeats(r.author, [(stored_author_seq(w)[1], w) for w in wires])
+                    sent += await self._send_events(wires)
                     continue
                 first = r.first
                 limit = READ_UNSIZED
