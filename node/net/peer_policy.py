@@ -118,9 +118,12 @@ class PeerPolicy:
         await self._hold(self._bytes, device, size, self.limits.max_bytes_per_s, self.limits.bytes_burst)
 
     async def limit_rounds(self, device: bytes) -> None:
-        """Hold a peer to its budget of anti-entropy rounds opened per second: each costs this node
-        a read of every author's head. Waiting here stops reading its link."""
-        await self._hold(self._rounds, device, 1, self.limits.rounds_per_s, self.limits.rounds_burst)
+        """Hold a peer to its group's budget of anti-entropy rounds opened per second: each costs
+        this node a read of every author's head. Shared by the group's devices: a group holds up to
+        eight inbound links (sync/link_slots.py), each of a device its group key certified at will,
+        and eight budgets were eight times the pace. Waiting here stops reading its link."""
+        payer = self.group_of(device) or device
+        await self._hold(self._rounds, payer, 1, self.limits.rounds_per_s, self.limits.rounds_burst)
 
     async def limit_streamed(self, device: bytes, author: bytes, seqs: list[int], sizes: list[int]) -> int:
         """A round is about to stream `device` `author`'s events of `seqs` (of `sizes` bytes): those
