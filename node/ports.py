@@ -94,6 +94,10 @@ class LinkPolicy(Protocol):
 
     async def limit_events(self, device: bytes, events: int) -> None: ...
 
+    async def limit_rounds(self, device: bytes) -> None:
+        """Hold the rounds the peer opens (each reads every head) to a budget per second."""
+        ...
+
     async def limit_streamed(self, device: bytes, author: bytes, seqs: list[int], sizes: list[int]) -> int:
         """Hold what a round streams the peer again (sent it lately) to a budget; how many."""
         ...

@@ -471,6 +471,13 @@ class PeerLimits:
     # desktop (bench/sync_full.py), held by signature checks, and the receiver reads within this.
     max_bytes_per_s: float = 8 * 1024 * 1024
     bytes_burst: float = 32 * 1024 * 1024
+    # Anti-entropy rounds a dialler opens: each Offer makes this node read every author's head and
+    # answer (its heads, or Same), and finish the round (a log line, tasks, the peer book). A member
+    # opening rounds as fast as it read the answers (an Offer of 45 bytes each, ~100 rounds/s at
+    # 400 authors) took 0.4 cores of a desktop, a Pi's whole share. Honest diallers open one every
+    # sync interval (30 s, 1 s at the least tests use) and `solnet sync` two at once: the burst.
+    rounds_per_s: float = 2.0
+    rounds_burst: float = 20
     connect_timeout_s: float = 3.0  # during the handshake: the longest the peer may send nothing
     handshake_timeout_s: float = 60.0  # the whole handshake and credentials, however they progress
     message_timeout_s: float = 15.0

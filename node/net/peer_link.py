@@ -393,7 +393,15 @@ class PeerLink:
         return self.round
 
     async def _answer_offer(self) -> None:
-        """Listening side: the dialler opened a round; answer it with our heads."""
+        """Listening side: the dialler opened a round; answer it with our heads, within the peer's
+        budget of rounds (node/net/peer_policy.py `limit_rounds`). This node is busy meanwhile:
+        the peer is not blamed for the wait, and hears keepalives."""
+        self._holding = True
+        try:
+            await self.policy.limit_rounds(self.link.peer_device)
+        finally:
+            self._holding = False
+        self._still_open()
         heads = await self._read(self.storage.heads)
         self._still_open()
         self._begin(heads)
@@ -404,7 +412,10 @@ class PeerLink:
         try:
             for r in ranges:
                 if isinstance(r, SendEvidence):  # (a frozen key's kept revocations and vouches may be many)
-                    sent += await self._send_events(await self._read(self.storage.fork_evidence, r.author))
+                    wires = await self._read(self.storage.fork_evidence, r.author)
+                    if wires:  # (sent lately: held as a range's events are; a head past the fork asks for it)
+                        await self._hold_repeats(r.author, [(stored_author_seq(w)[1], w) for w in wires])
+                    sent += await self._send_events(wires)
                     continue
                 first = r.first
                 limit = READ_UNSIZED

@@ -3,7 +3,8 @@
 Membership: a peer's device must be certified, unrevoked, of an unrevoked group, and neither
 banned nor blocked here (`solnet peers block`). Costs: per device, a budget of bytes/s read from
 its link and of pushed events/s, enforced by pausing reads (TCP back-pressure), and of events
-sent it again (its IWants and rounds asking for what it was sent lately), held or left out. Penalties for
+sent it again (its IWants and rounds asking for what it was sent lately), held or left out,
+and of anti-entropy rounds it opens per second. Penalties for
 invalid data are charged to the device key, whichever side dialled, and to the dialled address
 too; enough of them make a ban.
 """
@@ -44,6 +45,7 @@ class PeerPolicy:
         self._bytes: dict[bytes, TokenBucket] = {}
         self._repeats: dict[bytes, TokenBucket] = {}
         self._repeat_bytes: dict[bytes, TokenBucket] = {}
+        self._rounds: dict[bytes, TokenBucket] = {}
         self.streamed = StreamedBefore(REPEAT_WINDOW_MS)  # what rounds and IWant answers sent each device lately
 
     # --- membership ------------------------------------------------------------------------------
@@ -114,6 +116,14 @@ class PeerPolicy:
     async def limit_bytes(self, device: bytes, size: int) -> None:
         """Hold a peer to its bytes/s budget by pausing reads from it."""
         await self._hold(self._bytes, device, size, self.limits.max_bytes_per_s, self.limits.bytes_burst)
+
+    async def limit_rounds(self, device: bytes) -> None:
+        """Hold a peer to its group's budget of anti-entropy rounds opened per second: each costs
+        this node a read of every author's head. Shared by the group's devices: a group holds up to
+        eight inbound links (sync/link_slots.py), each of a device its group key certified at will,
+        and eight budgets were eight times the pace. Waiting here stops reading its link."""
+        payer = self.group_of(device) or device
+        await self._hold(self._rounds, payer, 1, self.limits.rounds_per_s, self.limits.rounds_burst)
 
     async def limit_streamed(self, device: bytes, author: bytes, seqs: list[int], sizes: list[int]) -> int:
         """A round is about to stream `device` `author`'s events of `seqs` (of `sizes` bytes): those
