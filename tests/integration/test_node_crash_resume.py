@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from local_cluster import (PASSPHRASE, Cluster, chain_problems, descendants, event_ids, integrity, log_text, query)
+from node import verify_pool
 from node.demo import localnet
 from node.home import Home
 from node.demo.localnet import LocalNode
@@ -118,14 +119,21 @@ def test_sigterm_mid_sync_stops_cleanly_within_seconds(
     assert full.proc.poll() is None, "the peer of a node that stopped must keep running"
 
 
-def test_kill_9_leaves_no_worker_processes_behind(cluster: Cluster) -> None:
+def test_kill_9_leaves_no_worker_processes_behind(
+        cluster: Cluster, backlog_template: tuple[Path, list[LocalNode]], tmp_path: Path) -> None:
     """A node's signature workers must end with it, even when it is killed (OOM killer, kill -9):
-    otherwise every crash and restart leaks a process holding memory."""
-    calais, = cluster.network([("Calais", "calais")])
-    cluster.start(calais)
-    if not localnet.wait_until(lambda: bool(descendants(calais.proc.pid)), 10):
-        pytest.skip("this node started no worker processes (one core, or SOLNET_VERIFY_WORKERS=0)")
-    cluster.kill(calais)
+    otherwise every crash and restart leaks a process holding memory. A worker runs only while a
+    sync brings batches (node/verify_pool.py): the node is killed while it pulls the backlog."""
+    if verify_pool.worker_count() == 0:
+        pytest.skip("this machine gives a node no worker processes (one core, or SOLNET_VERIFY_WORKERS=0)")
+    full, empty = copy_pair(backlog_template, tmp_path / "pair", cluster)
+    author = backlog_author(full)
+    cluster.start(full)
+    cluster.start(empty)
+    cluster.wait(lambda: bool(descendants(empty.proc.pid)) or count_by(empty, author) == BACKLOG, 60,
+                 "the receiver starting a worker for the backlog's batches", interval=0.005)
+    assert descendants(empty.proc.pid), "the receiver stored the whole backlog without starting a worker"
+    cluster.kill(empty)
     left = cluster.orphans_left(5)
     assert not left, (f"5 s after kill -9 of the node, its child processes {left} still run "
                       f"(reparented to pid 1); the test killed them")

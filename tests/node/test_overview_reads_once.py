@@ -63,12 +63,13 @@ def test_the_overview_lists_the_same_requests_and_reads_each_private_part_once(n
                                                                                 monkeypatch) -> None:
     log, keys, bristol = _home(net, tmp_path)
     own, opener = bytes(keys.group.public), Opener(keys.device_encryption)
-    # What the page must show: every open request, newest first, as the full read model has them
+    # What the page must show: every open request, in the section's order (those waiting for a group
+    # first, the most urgent first, then newest first), as the full read model has them
     every = views.view(log, "support", now=0, reader=views.reader_of(log, opener=opener))
-    open_ = [r for r in every if r["status"] != "closed"]
+    open_ = pages._open_requests(every)
     assert len(open_) > MAX_ITEMS and any(r["claimed_by"] for r in open_)
 
-    needed = [n for n in views.view(log, "needs", now=0) if n["side"] == "need" and n["remaining"]]
+    needed = pages._open_needs(views.view(log, "needs", now=0))  # (the most urgent first)
     assert len(needed) > MAX_ITEMS and any(n["declined"] for n in needed)
     assert len(needed) < REQUESTS - REQUESTS // 4  # (some covered from the offer)
 
