@@ -246,13 +246,17 @@ def proc_status_kib(pid: int, field: str = "VmRSS") -> int:
 def child_pids(pid: int) -> list[int]:
     """Direct children of a process (e.g. a node's signature workers)."""
     out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    # (not Path.glob: a process that ends while the glob runs made it raise ProcessLookupError, and
+    # a node's verify worker now ends by itself after a quiet minute)
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
+            out.append(int(name))
     return sorted(out)
 
 
