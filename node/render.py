@@ -911,7 +911,8 @@ def kind_help(kind_name: str, typed: list[str], extra: dict[str, str]) -> str:
         if f.name in typed:
             allowed = f" ({', '.join(f.choices)})" if f.choices else ""
             what = f" — {f.help}" if f.help and f.name not in MONEY_FIELDS else ""
-            lines.append(f"  --{f.name.replace('_', '-'):<14} {f.type}{' required' if f.required else ''}{allowed}{what}")
+            shown = "amount" if f.name in MONEY_FIELDS else f.type  # (typed 450.50, stored in minor units: an int)
+            lines.append(f"  --{f.name.replace('_', '-'):<14} {shown}{' required' if f.required else ''}{allowed}{what}")
     lines += [f"  --{name:<14} {text}" for name, text in extra.items()]
     if any(f.type == "time" and f.name in typed for f in kind.fields):
         lines.append(f"Times such as 2026-12-01T18:00 are read in this machine's time zone, {local_zone()}, unless "

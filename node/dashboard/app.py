@@ -29,7 +29,7 @@ from crypto.errors import CryptoError
 from crypto.keys import short_id
 from events.errors import InvalidEvent
 from events.kinds import KINDS
-from node import audience, login_links, past_action, public_site, publishing, references, render, stamped_ahead
+from node import audience, disk, login_links, past_action, public_site, publishing, references, render, stamped_ahead
 from node.api import API_PATH_RE
 from node.chain_gate import MOVED, NOT_CAUGHT_UP
 from node.dashboard import access, event_names, forms, i18n, markup, pages, quiet_drawn
@@ -367,6 +367,9 @@ class Dashboard:
         problem = facts.get("storage_problem")
         health["storage"] = None if problem is None else {
             "full": bool(facts.get("storage_full")), "problem": problem, "needed_mb": max(1, facts.get("space_needed", 0) >> 20)}
+        # A disk nearly full, before any write fails (said by `solnet status` too): MB free, or None
+        free = disk.low_space(self.node.home.path) if problem is None else None
+        health["disk_low_mb"] = None if free is None else free >> 20
         behind = facts.get("clock_behind_ms")
         health["clock_behind"] = span(behind) if behind else None
         health["own_refused"] = facts.get("own_events_refused")  # {"peers", "from_seq"}: a clock ahead?
