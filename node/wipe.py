@@ -293,20 +293,7 @@ def _stop_all(pidfds: dict[int, int]) -> dict[int, bool]:
             except PermissionError:  # another user's process: not a command of this home's (the wipe goes on)
                 continue
             signalled[pid] = fd
-        # A pidfd reads as ready once its process has ended (a zombie its parent has not reaped yet
-        # included: a shell script busy with something else)
-        poller = select.poll()
-        for fd in signalled.values():
-            poller.register(fd, select.POLLIN)
-        ended: set[int] = set()
-        deadline = time.monotonic() + STOP_PATIENCE_S
-        while len(ended) < len(signalled):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            for fd, _ in poller.poll(left * 1000):
-                ended.add(fd)
-                poller.unregister(fd)
+        ended = _wait_ended(list(signalled.values()), STOP_PATIENCE_S)
         killed = {}
         for pid, fd in signalled.items():
             killed[pid] = fd not in ended and not _ended(fd)
@@ -317,14 +304,31 @@ def _stop_all(pidfds: dict[int, int]) -> dict[int, bool]:
                     killed[pid] = False
         # Waited for (briefly: a process in an uninterruptible write ends when the disk answers): its
         # mark, which an export's bundle path is in, is destroyed once it no longer holds it
-        deadline = time.monotonic() + KILL_WAIT_S
-        for pid, fd in signalled.items():
-            if killed[pid]:
-                select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        _wait_ended([fd for pid, fd in signalled.items() if killed[pid]], KILL_WAIT_S)
         return killed
     finally:
         for fd in pidfds.values():
             os.close(fd)
+
+
+def _wait_ended(pidfds: list[int], timeout: float) -> set[int]:
+    """Those of `pidfds` whose process ends within `timeout` seconds (waited together). A pidfd reads
+    as ready once its process has ended (a zombie its parent has not reaped yet included: a shell
+    script busy with something else). poll, not select: the dashboard's wipe runs in the node, whose
+    descriptors (a socket a peer) may be numbered past select's 1023."""
+    poller = select.poll()
+    for fd in pidfds:
+        poller.register(fd, select.POLLIN)
+    ended: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while len(ended) < len(pidfds):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        for fd, _ in poller.poll(left * 1000):
+            ended.add(fd)
+            poller.unregister(fd)
+    return ended
 
 
 def _ended(pidfd: int) -> bool:
