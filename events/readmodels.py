@@ -29,6 +29,11 @@ GROUP_LEFT, GROUP_REVOKED = "left", "revoked"  # how a group is gone (`departure
 Gone = Callable[[bytes], "str | None"]  # a group -> GROUP_LEFT, GROUP_REVOKED, or None: still a member
 
 
+def urgency_rank(urgency: str | None) -> int:
+    """Where an item of `urgency` goes in a list the most urgent first: high, medium, low, then
+    none said (the desk's order of needs, and the overview's of needs and support requests)."""
+    return -URGENCY.index(urgency) if urgency else 1
+
 def staying(group: bytes) -> str | None:
     """The `gone` of read models given none: every group is still a member."""
     return None
@@ -836,8 +841,7 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
         # hiding a real one. The most urgent first, then by what is missing: amounts in litres
         # outweighed urgent tents and firewood, which a desk showing three of them left under "and 2 more".
         "needs": sorted((s for s in need_sums.values() if s["missing"]),
-                        key=lambda s: (-URGENCY.index(s["urgency"]) if s["urgency"] else 1,
-                                       -s["missing"], s["category"], s["unit"])),
+                        key=lambda s: (urgency_rank(s["urgency"]), -s["missing"], s["category"], s["unit"])),
         "offers": sorted(offer_sums.values(), key=lambda s: (-s["available"], s["category"], s["unit"])),
         "capacity": sorted(places.values(), key=lambda s: (-s["capacity"], s["type"])),
         # "which are still waiting for a group?": the open ones no group has taken

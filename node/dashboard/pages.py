@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from events import readmodels
-from events.kinds import KINDS, URGENCY
+from events.kinds import KINDS
 from events.projections import FUNDRAISER, NEED, PROFILE, SUPPORT, MemoryTables
 from events.sealed import SEALED_KIND
 from events.trust import TrustGraph
@@ -73,15 +73,11 @@ def _running(funds: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [f for f in funds if not f["ended"] and not f["group_gone"]]
 
 
-def _urgency_rank(item: dict[str, Any]) -> int:
-    """0 for high, then medium, low and none said (the desk's order of needs)."""
-    return len(URGENCY) - 1 - URGENCY.index(item["urgency"]) if item.get("urgency") else len(URGENCY)
-
-
 def _open_needs(needs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Those with some still missing, the most urgent first, then newest first (their order): newest
     first alone put 55 newer needs for books on the first page and an urgent one for blankets on the second."""
-    return sorted((n for n in needs if n["side"] == "need" and n["remaining"] > 0), key=_urgency_rank)
+    return sorted((n for n in needs if n["side"] == "need" and n["remaining"] > 0),
+                  key=lambda n: readmodels.urgency_rank(n.get("urgency")))
 
 
 def _open_requests(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -89,7 +85,7 @@ def _open_requests(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     first (their order). Newest first alone put 50 newer requests taken or of low urgency on the
     first page and a family's urgent request for housing, waiting for a group, on the second."""
     return sorted((s for s in requests if s["status"] != "closed"),
-                  key=lambda s: (s["status"] != "open", _urgency_rank(s)))
+                  key=lambda s: (s["status"] != "open", readmodels.urgency_rank(s.get("urgency"))))
 
 
 # Each paged section: its view, which of the view's items it lists, and the table it lists.
