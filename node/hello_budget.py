@@ -133,8 +133,7 @@ class HelloBudget:
         """Could the node reply to a hello from `source` now (a token in both buckets)? Takes
         nothing: the hello, once it came and is for this network, takes its token (`take`). False
         counts it turned away."""
-        now = self.clock()
-        if self._refill(self._global, self._rate(), now).tokens >= 1 and self._source(source, now).tokens >= 1:
+        if self._buckets_with_a_token(source, self.clock()) is not None:
             return True
         self.turned_away += 1
         return False
@@ -144,18 +143,22 @@ class HelloBudget:
         token and a place in flight (give the place back with `ended`); False counts it turned away. With
         tokens left but the places taken, `make_room` is asked to free a place (of `source`
         when its own are all taken, else of any source), and the hello takes it."""
-        now = self.clock()
-        whole = self._refill(self._global, self._rate(), now)
-        mine = self._source(source, now)
-        if (whole.tokens >= 1 and mine.tokens >= 1
+        buckets = self._buckets_with_a_token(source, self.clock())
+        if (buckets is not None
                 and self._place(self._in_flight.get(source, 0) < self.in_flight_per_source_cap, source, make_room)
                 and self._place(self.in_flight < self.in_flight_cap, None, make_room)):
-            whole.tokens -= 1
-            mine.tokens -= 1
+            for bucket in buckets:
+                bucket.tokens -= 1
             self._in_flight[source] = self._in_flight.get(source, 0) + 1
             return True
         self.turned_away += 1
         return False
+
+    def _buckets_with_a_token(self, source: str, now: float) -> tuple[_Bucket, _Bucket] | None:
+        """The global bucket and `source`'s, refilled to `now`, if each holds a token (else None)."""
+        whole = self._refill(self._global, self._rate(), now)
+        mine = self._source(source, now)
+        return (whole, mine) if whole.tokens >= 1 and mine.tokens >= 1 else None
 
     @staticmethod
     def _place(free: bool, of: str | None, make_room: MakeRoom | None) -> bool:
