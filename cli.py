@@ -2297,7 +2297,7 @@ def sync_summary(address: str, result: Any) -> dict[str, Any]:
 
 # --- commands: the rest --------------------------------------------------------------------------
 def cmd_wipe(args: argparse.Namespace) -> int:
-    from node import render
+    from node import render, sync_mark
     from node.store.errors import DiskFailing
     from node.home import HomeError
     from node.wipe import READER_HOLDS, wipe
@@ -2321,7 +2321,7 @@ def cmd_wipe(args: argparse.Namespace) -> int:
             return EXIT_REFUSED
     report = wipe(home, everything=args.all)
     emit(args, {"home": str(home.path), "stopped_pid": report.stopped_pid,
-                **{f"stopped_{c}_pid": report.stopped_pid_of(c) for c in ("sync", "import", "export")},
+                **{f"stopped_{c}_pid": report.stopped_pid_of(c) for c in sync_mark.KINDS},
                 "stopped_commands": [vars(c) for c in report.stopped_commands],
                 "files_destroyed": report.files_destroyed,
                 "private_parts_dropped": report.private_parts_dropped, "peers_forgotten": report.peers_forgotten,
