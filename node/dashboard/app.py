@@ -995,10 +995,13 @@ class Dashboard:
             self._streams -= 1
         return response
 
-    async def _quiet_state(self) -> tuple[tuple[int, bool, int], int | None]:
+    async def _quiet_state(self) -> tuple[tuple[int, bool, tuple[int, ...]], int | None]:
         """What an open page shows that changes while no event is stored: the peer links open,
-        whether the node counts as cut off, and how many of the live alerts have ended by now; and
-        when the next of them ends (ms; None: none)."""
+        whether the node counts as cut off, and when each alert still live at this moment ends; and
+        when the next of them ends (ms; None: none). The live alerts' ends, not a count of those
+        ended: the list read again after events came no longer holds an alert that ended, and a
+        count of the ended ones in it went back to what the stream had seen, so an ended alert was
+        never told (an event stored as the alert was about to end sufficed)."""
         now, n, clock = now_ms(), self.node.last_stored_n, asyncio.get_running_loop().time()
         async with self._alert_ends_lock:  # (the streams asking at once wait for one read)
             kept = self._alert_ends
@@ -1013,7 +1016,8 @@ class Dashboard:
         ends = kept[2]
         facts = self.node.live_facts()
         links, cut_off = facts["links"], facts.get("cut_off_since") is not None
-        return (links, cut_off, sum(1 for end in ends if end <= now)), next((e for e in ends if e > now), None)
+        live = tuple(end for end in ends if end > now)
+        return (links, cut_off, live), (live[0] if live else None)
 
     async def _next_change(self, since: int, timeout: float = KEEPALIVE_S) -> int:
         change = asyncio.ensure_future(self.node.wait_for_change(since, timeout))
