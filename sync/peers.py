@@ -400,9 +400,9 @@ REPEAT_WINDOW_MS = 60 * 60 * 1000
 
 
 class StreamedBefore:
-    """Which events of each author this node streamed each peer device in its rounds, or sent it
-    in answer to its IWants, in the last `window_ms`, to tell a round or an IWant that asks for
-    them again.
+    """Which events of each author this node streamed each peer (a member group's devices are one
+    peer here, node/net/peer_policy.py `payer`) in its rounds, or sent it in answer to its IWants,
+    in the last `window_ms`, to tell a round or an IWant that asks for them again.
 
     A peer's heads need no signature: a member claiming to hold nothing is streamed this node's
     whole log, round after round (a thief's copied device key, until it is revoked). An honest peer
@@ -413,15 +413,15 @@ class StreamedBefore:
     seqs, but asking again for the same ids was the same lie, cheaper still: 16 KB of ids drew
     500 events of 60 KiB back, again and again.
 
-    Per device, per author, one range of seqs (the lowest and highest streamed, merged) and when it
-    was last added to: at most `max_devices` devices (the oldest forgotten first) and `max_authors`
+    Per peer, per author, one range of seqs (the lowest and highest streamed, merged) and when it
+    was last added to: at most `max_devices` peers (the oldest forgotten first) and `max_authors`
     authors each."""
 
     def __init__(self, window_ms: int, max_devices: int = 64, max_authors: int = 1024) -> None:
         self.window_ms = window_ms
         self.max_devices = max_devices
         self.max_authors = max_authors
-        self._sent: dict[bytes, dict[bytes, tuple[int, int, int]]] = {}  # device -> author -> (first, last, at)
+        self._sent: dict[bytes, dict[bytes, tuple[int, int, int]]] = {}  # peer -> author -> (first, last, at)
 
     def again(self, device: bytes, author: bytes, seqs: list[int], now: int) -> int:
         """How many of `seqs` (of `author`'s events) were streamed `device` within the window."""
@@ -451,7 +451,8 @@ class StreamedBefore:
 
 @dataclass
 class PeerLimits:
-    """What one peer may cost us; defaults sized for a Raspberry Pi on a home link."""
+    """What one peer may cost us (a member group's devices share them: node/net/peer_policy.py
+    `payer`); defaults sized for a Raspberry Pi on a home link."""
     max_frame_bytes: int = 4 * 1024 * 1024
     max_events_per_s: float = 5000
     events_burst: float = 20000

@@ -2,11 +2,11 @@
 
 Membership: a peer's device must be certified, unrevoked, of an unrevoked group, and neither
 banned nor blocked here (`solnet peers block`). Costs: per device, a budget of bytes/s read from
-its link and of pushed events/s, enforced by pausing reads (TCP back-pressure), and of events
-sent it again (its IWants and rounds asking for what it was sent lately), held or left out,
-and of anti-entropy rounds it opens per second. Penalties for
-invalid data are charged to the device key, whichever side dialled, and to the dialled address
-too; enough of them make a ban.
+its link and of pushed events/s, enforced by pausing reads (TCP back-pressure); per member group,
+shared by its devices (see `payer`), a budget of events sent it again (its IWants and rounds asking
+for what it or another of its devices was sent lately), held or left out, and of anti-entropy
+rounds it opens per second. Penalties for invalid data are charged to the device key, whichever side dialled, and to
+the dialled address too; enough of them make a ban.
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class PeerPolicy:
         self._repeats: dict[bytes, TokenBucket] = {}
         self._repeat_bytes: dict[bytes, TokenBucket] = {}
         self._rounds: dict[bytes, TokenBucket] = {}
-        self.streamed = StreamedBefore(REPEAT_WINDOW_MS)  # what rounds and IWant answers sent each device lately
+        self.streamed = StreamedBefore(REPEAT_WINDOW_MS)  # what rounds and IWant answers sent each group lately
 
     # --- membership ------------------------------------------------------------------------------
     def check_peer(self, device: bytes) -> None:
@@ -77,6 +77,16 @@ class PeerPolicy:
     def group_of(self, device: bytes) -> bytes | None:
         """The member group `device` speaks for (None: none): inbound link slots are shared per group."""
         return self._log().trust.group_of(device)
+
+    def payer(self, device: bytes) -> bytes:
+        """Whose budgets and record of what was sent `device`'s links spend: its member group's
+        (the device's own when no group is known). A group key certifies devices at will and a
+        group holds up to eight inbound links (sync/link_slots.py): per device, a group drew
+        eight times the pace, a fresh device a fresh burst, and a fresh device claiming to hold
+        nothing the whole log again at full speed. Shared, a group's new device is streamed at
+        full speed what none of its devices was within REPEAT_WINDOW_MS, the rest at the
+        group's pace of repeats (an honest group's other device was streamed those lately)."""
+        return self.group_of(device) or device
 
     def lineages(self, key: bytes) -> frozenset[bytes]:
         """`key`'s lineages in the trust graph as it stands (events/trust.py `TrustGraph.lineages`)."""
@@ -119,50 +129,50 @@ class PeerPolicy:
 
     async def limit_rounds(self, device: bytes) -> None:
         """Hold a peer to its group's budget of anti-entropy rounds opened per second: each costs
-        this node a read of every author's head. Shared by the group's devices: a group holds up to
-        eight inbound links (sync/link_slots.py), each of a device its group key certified at will,
-        and eight budgets were eight times the pace. Waiting here stops reading its link."""
-        payer = self.group_of(device) or device
-        await self._hold(self._rounds, payer, 1, self.limits.rounds_per_s, self.limits.rounds_burst)
+        this node a read of every author's head. Shared by the group's devices (`payer`). Waiting
+        here stops reading its link."""
+        await self._hold(self._rounds, self.payer(device), 1, self.limits.rounds_per_s, self.limits.rounds_burst)
 
     async def limit_streamed(self, device: bytes, author: bytes, seqs: list[int], sizes: list[int]) -> int:
         """A round is about to stream `device` `author`'s events of `seqs` (of `sizes` bytes): those
-        sent it within REPEAT_WINDOW_MS already are held to its budgets of repeats, events and bytes
-        (waiting here holds our stream, not its link), the rest go at once. How many were repeats."""
-        now = self._clock()
-        again = self.streamed.which_again(device, author, seqs, now)
-        self.streamed.note(device, author, min(seqs), max(seqs), now)
+        sent it or another device of its group within REPEAT_WINDOW_MS already are held to the
+        group's budgets of repeats, events and bytes (waiting here holds our stream, not its link),
+        the rest go at once. How many were repeats."""
+        now, payer = self._clock(), self.payer(device)
+        again = self.streamed.which_again(payer, author, seqs, now)
+        self.streamed.note(payer, author, min(seqs), max(seqs), now)
         if any(again):
             limits = self.limits
-            await self._hold(self._repeats, device, sum(again), limits.repeat_events_per_s, limits.repeat_burst)
-            await self._hold(self._repeat_bytes, device, sum(size for size, a in zip(sizes, again) if a),
+            await self._hold(self._repeats, payer, sum(again), limits.repeat_events_per_s, limits.repeat_burst)
+            await self._hold(self._repeat_bytes, payer, sum(size for size, a in zip(sizes, again) if a),
                              limits.repeat_bytes_per_s, limits.repeat_bytes_burst)
         return sum(again)
 
     def answerable(self, device: bytes, events: list[tuple[bytes, int, int]]) -> list[bool]:
         """Which of `events` ((author, seq, size) each, asked for by `device` in an IWant) to send
-        it. Those sent it within REPEAT_WINDOW_MS already are charged to its budgets of repeats,
-        events and bytes, and left out once those run dry: nothing waits for them (the peer's link
-        is read meanwhile), and the peer may ask again later. The rest go (held by the caller to
-        its events/s and bytes/s budgets, as its pushes are). What is to be sent is noted as sent."""
-        now, limits = self._clock(), self.limits
-        count = _bucket(self._repeats, device, limits.repeat_events_per_s, limits.repeat_burst)
-        size_of = _bucket(self._repeat_bytes, device, limits.repeat_bytes_per_s, limits.repeat_bytes_burst)
+        it. Those sent it or another device of its group within REPEAT_WINDOW_MS already are charged
+        to the group's budgets of repeats, events and bytes, and left out once those run dry:
+        nothing waits for them (the peer's link is read meanwhile), and the peer may ask again
+        later. The rest go (held by the caller to the group's events/s and bytes/s budgets, as its
+        pushes are). What is to be sent is noted as sent."""
+        now, limits, payer = self._clock(), self.limits, self.payer(device)
+        count = _bucket(self._repeats, payer, limits.repeat_events_per_s, limits.repeat_burst)
+        size_of = _bucket(self._repeat_bytes, payer, limits.repeat_bytes_per_s, limits.repeat_bytes_burst)
         sent = []
         for author, seq, size in events:
-            ok = not self.streamed.which_again(device, author, [seq], now)[0]
+            ok = not self.streamed.which_again(payer, author, [seq], now)[0]
             if not ok and count.available(now) >= 1 and size_of.available(now) >= size:
                 ok = count.take(1, now) and size_of.take(size, now)
             if ok:
-                self.streamed.note(device, author, seq, seq, now)
+                self.streamed.note(payer, author, seq, seq, now)
             sent.append(ok)
         return sent
 
-    async def _hold(self, buckets: dict[bytes, TokenBucket], device: bytes, amount: float, rate_per_s: float,
+    async def _hold(self, buckets: dict[bytes, TokenBucket], payer: bytes, amount: float, rate_per_s: float,
                     burst: float) -> None:
-        """Wait until `device`'s bucket of `buckets` (made full at its first use) gave `amount`, a
+        """Wait until `payer`'s bucket of `buckets` (made full at its first use) gave `amount`, a
         burst's worth at a time (more could never be taken at once)."""
-        bucket = _bucket(buckets, device, rate_per_s, burst)
+        bucket = _bucket(buckets, payer, rate_per_s, burst)
         while amount > 0:
             part = min(amount, burst)
             while not bucket.take(part, self._clock()):
@@ -191,6 +201,6 @@ class PeerPolicy:
         return banned
 
 
-def _bucket(buckets: dict[bytes, TokenBucket], device: bytes, rate_per_s: float, burst: float) -> TokenBucket:
-    """`device`'s bucket of `buckets`, made full at its first use."""
-    return buckets.setdefault(device, TokenBucket(rate_per_s, burst))
+def _bucket(buckets: dict[bytes, TokenBucket], payer: bytes, rate_per_s: float, burst: float) -> TokenBucket:
+    """`payer`'s bucket of `buckets`, made full at its first use."""
+    return buckets.setdefault(payer, TokenBucket(rate_per_s, burst))

@@ -1,18 +1,23 @@
 """What a peer's asking again costs it (node/net/peer_policy.py): events this node sent the same
-device within the hour, asked for again in an IWant or a round, are charged to its budgets of
-repeats in events and in bytes. Counted in bytes on an injected clock, not timed."""
+device, or another device of its group, within the hour, asked for again in an IWant or a round,
+are charged to the group's budgets of repeats in events and in bytes; its budgets of pushed events
+and bytes read are the group's too. Counted on an injected clock, not timed."""
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 
 from node.net import peer_policy
 from node.net.peer_policy import PeerPolicy
-from sync.peers import PeerLimits
+from sync.peers import REPEAT_WINDOW_MS, PeerLimits
 
 LIMITS = PeerLimits()
 DEVICE, OTHER, AUTHOR = b"d" * 32, b"o" * 32, b"a" * 32
+GROUP, OTHER_GROUP = b"g" * 32, b"h" * 32
+SIBLINGS = [bytes([n]) * 32 for n in range(1, 8)]  # DEVICE's group's seven other devices
+GROUPS = {DEVICE: GROUP, OTHER: OTHER_GROUP, **{device: GROUP for device in SIBLINGS}}
 BIG = 60 * 1024  # the reviewer's events: 500 of 60 KiB, asked for again every 2.5 s
 
 
@@ -32,7 +37,8 @@ class Clock:
 
 
 def _policy(clock: Clock) -> PeerPolicy:
-    return PeerPolicy(LIMITS, trust=lambda: None, addresses=lambda: None, clock=clock)
+    trust = SimpleNamespace(trust=SimpleNamespace(group_of=GROUPS.get))  # the graph's one answer used here
+    return PeerPolicy(LIMITS, trust=lambda: trust, addresses=lambda: None, clock=clock)
 
 
 def _sent_bytes(policy: PeerPolicy, device: bytes, events: list[tuple[bytes, int, int]]) -> int:
@@ -90,3 +96,29 @@ def test_a_round_streaming_big_events_again_waits_for_their_bytes(monkeypatch):
     # 500 repeats are within the count's burst: only their bytes beyond the bytes' burst wait
     expected_s = (500 * BIG - LIMITS.repeat_bytes_burst) / LIMITS.repeat_bytes_per_s
     assert clock.slept_ms / 1000 == pytest.approx(expected_s, abs=0.01)  # before: no wait at all
+
+
+# --- the devices of one group (a group key certifies devices at will, up to eight links at a time) ---
+
+def test_a_groups_new_device_asking_for_what_another_was_sent_gets_it_at_the_pace_of_repeats(monkeypatch):
+    """A fresh device of a member group claiming to hold nothing was streamed the whole log at
+    full speed, one device after another: the record of what was sent was per device."""
+    clock = Clock()
+    monkeypatch.setattr(peer_policy.asyncio, "sleep", clock.sleep)
+    policy = _policy(clock)
+    seqs = list(range(1, 501))
+
+    async def stream(device: bytes) -> int:
+        return await policy.limit_streamed(device, AUTHOR, seqs, [BIG] * len(seqs))
+
+    assert asyncio.run(stream(DEVICE)) == 0 and clock.slept_ms == 0  # the group's first: at once
+    assert asyncio.run(stream(SIBLINGS[0])) == 500  # before: 0, all of it again at once
+    expected_s = (500 * BIG - LIMITS.repeat_bytes_burst) / LIMITS.repeat_bytes_per_s
+    assert clock.slept_ms / 1000 == pytest.approx(expected_s, abs=0.01)  # ... all of it, at the group's pace
+    slept = clock.slept_ms
+    assert asyncio.run(stream(OTHER)) == 0 and clock.slept_ms == slept  # another group: its own first time
+    asked = [(AUTHOR, seq, BIG) for seq in seqs]
+    assert _sent_bytes(policy, SIBLINGS[1], asked) == 0  # an IWant of a third device: the group's repeats spent
+    clock.now += REPEAT_WINDOW_MS + 1  # an hour later nothing is held against a new device of the group
+    assert asyncio.run(stream(SIBLINGS[2])) == 0 and clock.slept_ms == slept
+
