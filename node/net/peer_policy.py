@@ -1,11 +1,11 @@
 """Who may hold a link to this node, and what a peer may cost it.
 
 Membership: a peer's device must be certified, unrevoked, of an unrevoked group, and neither
-banned nor blocked here (`solnet peers block`). Costs: per device, a budget of bytes/s read from
-its link and of pushed events/s, enforced by pausing reads (TCP back-pressure); per member group,
-shared by its devices (see `payer`), a budget of events sent it again (its IWants and rounds asking
-for what it or another of its devices was sent lately), held or left out, and of anti-entropy
-rounds it opens per second. Penalties for invalid data are charged to the device key, whichever side dialled, and to
+banned nor blocked here (`solnet peers block`). Costs: per member group, shared by its devices
+(see `payer`), a budget of bytes/s read from its links and of pushed events/s, enforced by pausing
+reads (TCP back-pressure), and of events sent it again (its IWants and rounds asking for what it
+was sent lately, by any of its devices), held or left out, and of anti-entropy rounds it opens per
+second. Penalties for invalid data are charged to the device key, whichever side dialled, and to
 the dialled address too; enough of them make a ban.
 """
 from __future__ import annotations
@@ -121,11 +121,12 @@ class PeerPolicy:
         (more ends the link: sync/link.py `_Round.allowance`) and by the bytes/s limit, so they are
         not held to it; but heads need no signature, so those of a round's events that brought
         nothing (held already, not kept) are (node/net/peer_link.py `_stored_batch`)."""
-        await self._hold(self._events, device, events, self.limits.max_events_per_s, self.limits.events_burst)
+        await self._hold(self._events, self.payer(device), events, self.limits.max_events_per_s,
+                         self.limits.events_burst)
 
     async def limit_bytes(self, device: bytes, size: int) -> None:
-        """Hold a peer to its bytes/s budget by pausing reads from it."""
-        await self._hold(self._bytes, device, size, self.limits.max_bytes_per_s, self.limits.bytes_burst)
+        """Hold a peer to its group's bytes/s budget by pausing reads from it."""
+        await self._hold(self._bytes, self.payer(device), size, self.limits.max_bytes_per_s, self.limits.bytes_burst)
 
     async def limit_rounds(self, device: bytes) -> None:
         """Hold a peer to its group's budget of anti-entropy rounds opened per second: each costs

@@ -122,3 +122,26 @@ def test_a_groups_new_device_asking_for_what_another_was_sent_gets_it_at_the_pac
     clock.now += REPEAT_WINDOW_MS + 1  # an hour later nothing is held against a new device of the group
     assert asyncio.run(stream(SIBLINGS[2])) == 0 and clock.slept_ms == slept
 
+
+def test_eight_devices_of_one_group_push_and_are_read_at_the_pace_of_one(monkeypatch):
+    """The budgets of pushed events and of bytes read were per device: eight devices of a group
+    (the most it may link at once) took eight bursts at once, and eight times the rate."""
+    clock = Clock()
+    monkeypatch.setattr(peer_policy.asyncio, "sleep", clock.sleep)
+    policy = _policy(clock)
+    devices = [DEVICE, *SIBLINGS]
+
+    async def each_takes_a_burst() -> None:
+        for device in devices:
+            await policy.limit_events(device, int(LIMITS.events_burst))
+            await policy.limit_bytes(device, int(LIMITS.bytes_burst))
+
+    asyncio.run(each_takes_a_burst())
+    events_s = (len(devices) - 1) * LIMITS.events_burst / LIMITS.max_events_per_s
+    bytes_s = (len(devices) - 1) * LIMITS.bytes_burst / LIMITS.max_bytes_per_s
+    # Each wait refills both buckets: the slower of the two sets the pace (before: no wait at all).
+    assert clock.slept_ms / 1000 == pytest.approx(max(events_s, bytes_s), abs=0.1)
+    slept = clock.slept_ms
+    asyncio.run(policy.limit_events(OTHER, int(LIMITS.events_burst)))
+    asyncio.run(policy.limit_bytes(OTHER, int(LIMITS.bytes_burst)))
+    assert clock.slept_ms == slept  # another group's device: its own burst, at once
