@@ -40,6 +40,7 @@ from node.net.peer_policy import BlockedHere, PeerPolicy
 from node.net.route import Route
 from node.net.slot_keeper import SlotKeeper
 from node.net.storage_health import POLL_S, StorageHealth
+from node.net.synced_lines import SyncedLines
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
 from node.words import (LINKED_TWICE_TOLD, key_elsewhere, linked_twice, linked_twice_here, own_events_refused,
@@ -178,6 +179,8 @@ class Links:
                                  lambda: [(link, peer.opened_ms) for link, peer in list(self._open.values())])
         self._health = health
         self._group_of = policy.group_of
+        self._payer = policy.payer  # whose budgets a device spends: its group's
+        self._synced_lines = SyncedLines()  # the "synced" lines, at most a burst then one in a while per group
         self._check_peer = policy.check_peer
         self._shown_member = policy.shown_member
         self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
@@ -300,6 +303,8 @@ class Links:
                 overlay.shuffle()
                 shuffled = asyncio.get_running_loop().time()
             self._tasks = [t for t in self._tasks if not t.done()]
+            for line in self._synced_lines.due(now_ms()):  # rounds counted past their group's budget of lines
+                log.info("%s", line)
             await asyncio.sleep(CONNECT_INTERVAL_S)
 
     async def _dial(self, address: str) -> None:
@@ -531,9 +536,11 @@ class Links:
         book = self._directory.book
         if link.address and book.get(link.address) is not None:
             book.synced(link.address, now, received=result.received, sent=result.sent, lag=result.lag)
-        if not result.in_sync:
-            log.info("%s: synced, received %d, sent %d in %.1f s", self._directory.name_of(link), result.received,
-                     result.sent, result.seconds)
+        if not result.in_sync:  # a burst of lines, then one every 30 s at most, per peer group
+            line = self._synced_lines.round_done(self._payer(link.peer_device), self._directory.name_of(link),
+                                                 result.received, result.sent, result.seconds, now)
+            if line is not None:
+                log.info("%s", line)
 
     # --- membership and removal -------------------------------------------------------------------
     async def drop(self, keep: Callable[[bytes], str | None], told: Callable[[bytes], tuple[str, str]],

@@ -2,9 +2,11 @@
 
 A group key certifies devices at will, and a group holds up to eight inbound links. The record of
 what a round streamed a peer was per device, so a member group's fresh device claiming to hold
-nothing was streamed the whole log again at full speed, one device after another. Now
-the group's devices share the record: what one was streamed, another asking for it again within the
-hour gets at the group's pace of repeats.
+nothing was streamed the whole log again at full speed, one device after another; and every round
+that moved something wrote a "synced" line, two a second within the group's budget of rounds. Now
+the group's devices share the record (what one was streamed, another asking for it again within the
+hour gets at the group's pace of repeats), and the "synced" lines of one group's rounds come in a
+burst, then one every 30 s with the totals of the rounds since.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import time
 import pytest
 
 from hostile_double import Push
+from node.net.synced_lines import LINE_BURST
 from sync.messages import HEAD_PREFIX, MAX_BATCH_BYTES, End, Events, Heads, Offer
 from sync.peers import PeerLimits
 from test_hostile_peer import _round_reply, _wait, honest_data_intact, target  # noqa: F401 (fixtures)
@@ -84,3 +87,39 @@ async def test_a_groups_fresh_device_is_streamed_what_another_of_its_devices_was
         assert seen <= LIMITS.repeat_bytes_burst + MAX_BATCH_BYTES + LIMITS.repeat_bytes_per_s * seconds, \
             f"{seen / 2**20:.1f} MiB streamed another device of the group in {seconds:.1f} s"
 
+
+async def _round_giving_one_event(peer, author) -> None:
+    """One round that moves one event: the node's own heads sent back, plus a new event of ours."""
+    await peer.send(Offer(os.urandom(32), 0))
+    heads: list = []
+    async with asyncio.timeout(30):
+        while not isinstance(reply := await _round_reply(peer), Heads):
+            heads += reply.heads  # MoreHeads parts
+    heads += reply.heads
+    event = author.sign()
+    mine = bytes(author.key.public)
+    heads = [tuple(head) for head in heads if head[0] != mine]
+    await peer.send(Heads((*heads, (mine, event.seq, event.id[:HEAD_PREFIX]))))
+    await peer.send(Events((event.encode(),)))
+    await peer.send(End(1))
+    async with asyncio.timeout(30):
+        while not isinstance(await _round_reply(peer), End):
+            pass
+
+
+async def test_a_group_opening_rounds_that_move_an_event_each_is_said_in_a_burst_of_lines(target):
+    """Within the group's budget of rounds (2 a second) a member wrote two "synced" lines a second,
+    for as long as it liked, one per round that moved an event."""
+    rounds = LINE_BURST + 12
+    key, author = target.device()
+    peer = await target.dial(key)
+    mark = target.log_mark()
+    try:
+        for _ in range(rounds):
+            await _round_giving_one_event(peer, author)
+    finally:
+        await peer.close()
+    assert await _wait(lambda: target.count_by(bytes(key.public)) == rounds, timeout=30)
+    lines = [line for line in target.log_text()[mark:].splitlines() if ": synced, received" in line]
+    assert len(lines) <= LINE_BURST + 1, "\n".join(lines)  # before: one per round
+    assert "127.0.0.1" not in target.log_text()[mark:]

@@ -1,0 +1,31 @@
+"""The "synced" lines of node/net/synced_lines.py: a burst per peer group, then one every so often
+with the totals of the rounds counted meanwhile. Pure, on given times."""
+from __future__ import annotations
+
+from node.net.synced_lines import SyncedLines
+
+MOLE, HONEST = b"m" * 32, b"h" * 32
+
+
+def test_a_group_opening_rounds_twice_a_second_is_said_in_a_burst_then_in_totals():
+    lines = SyncedLines(burst=10, every_s=30)
+    said = [line for i in range(120) if (line := lines.round_done(MOLE, f"peer~{i % 8}", 0, 1, 0.1, i * 500))]
+    said += lines.due(60_000)
+    # A minute of rounds twice a second: 120 lines before; the burst and two lines of totals now.
+    assert len(said) == 10 + 2, said
+    assert said[0] == "peer~0: synced, received 0, sent 1 in 0.1 s"
+    assert said[-1].startswith("peer~7: synced, received 0, sent ") and " rounds with its group's devices" in said[-1]
+    assert sum(int(line.split("sent ")[1].split(" ")[0]) for line in said) == 120, "every round counted"
+    assert lines.due(60_000) == []
+
+
+def test_another_groups_lines_are_said_at_once_whatever_a_mole_does():
+    lines = SyncedLines(burst=10, every_s=30)
+    for i in range(100):
+        lines.round_done(MOLE, "peer~mole", 0, 1, 0.1, i)
+    assert lines.round_done(HONEST, "peer~bristol", 3, 0, 0.2, 100) == "peer~bristol: synced, received 3, sent 0 in 0.2 s"
+
+
+def test_an_honest_peer_syncing_every_30_s_is_said_at_every_round():
+    lines = SyncedLines(burst=10, every_s=30)
+    assert all(lines.round_done(HONEST, "peer~bristol", 1, 1, 0.1, i * 30_000) for i in range(100))
