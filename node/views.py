@@ -86,6 +86,12 @@ class Held:
     # How each group is gone (`gone`), as far as asked
     departed: dict[bytes, str | None] = field(default_factory=dict, compare=False, repr=False)
 
+    def own_cut(self) -> Held:
+        """This reader with a `capped` of its own, the rows read still shared: for a read whose cut
+        is said apart from the others' (a desk part, a page's section) or not at all (what is read
+        beside a listing, not part of it)."""
+        return replace(self, capped=set())
+
     def rows(self, table: str, **where: Any) -> list[Row]:
         """store.rows, each distinct question asked once."""
         key = (table, *sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in where.items()))
@@ -305,7 +311,7 @@ def actions(log: Held, region: str | None, now: int, limit: int | None, days: in
         # The soonest `limit` by first start, not only those starting within `days`: one moved into
         # them from beyond (a drop-in of the 16th moved to tonight) is found by its first start, as
         # the overview's week finds it. Rows past the days are no cut of them: `week_cut` says one.
-        soonest = log if days is None else replace(log, capped=set())
+        soonest = log if days is None else log.own_cut()
         rows = started + soonest.listed(ACTION, limit, region=region, t_from=window_start, order="t")
         if days is not None and week_cut(log, region, now, limit, days):
             log.capped.add(ACTION)
@@ -371,8 +377,7 @@ def needs(log: Held, region: str | None, now: int, limit: int | None, *, matched
         # the whole network's listing reads (bounded alike), read beside this listing, not part of
         # its cut nor of what it lists. (Matched among this region's offers alone, a need of Calais
         # lost Lille's offers from "could come from" once a reader chose Calais.)
-        offer_rows = offer_rows + [o for o in replace(log, capped=set()).listed(OFFER, limit, **lapse,
-                                                                                **_newest(limit))
+        offer_rows = offer_rows + [o for o in log.own_cut().listed(OFFER, limit, **lapse, **_newest(limit))
                                    if o.key not in listed]
     fulfils = log.rows(FULFIL, refs=[n.key for n in need_rows])
     drawn = log.rows(FULFIL, regions=[offer_key(o.key) for o in offer_rows])
@@ -411,7 +416,7 @@ def _requests_with_where_to_go(log: Held, requests: list[Row], now: int, limit: 
     # Where each could go: read alongside (the rows read are shared), not part of the listing's cut
     # (the groups each private part went to come first, before the cut: node.audience.request_readers)
     readers = {r.key: log.readers(r) for r in requests if r.data.get("has_private")}
-    readmodels.where_requests_can_go(found, capacity(replace(log, capped=set()), None, now, limit), readers)
+    readmodels.where_requests_can_go(found, capacity(log.own_cut(), None, now, limit), readers)
     return found
 
 
@@ -635,7 +640,7 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
         # What this region's reads left out (Held.listed says so per table, before withdrawn or
         # closed items are dropped: counting what was left, a withdrawn need among the newest made
         # "57 missing" of 60 read as all of them)
-        region_log = replace(log, capped=set())
+        region_log = log.own_cut()
         listed = {"needs": needs(region_log, r, now, limit, matched=False, suggest=False),  # (sums: no matches)
                   "support": support_requests_of(region_log, r, now, limit),
                   "capacity": capacity(region_log, r, now, limit),
@@ -678,14 +683,14 @@ def urgent_too(log: Held, region: str, now: int, listed: dict[str, list[dict[str
     grow with the log."""
     found: list[str] = []
     if "needs" in capped:
-        deep = replace(log, capped=set())
+        deep = log.own_cut()
         known = {n["id"] for n in listed["needs"]}
         listed["needs"] = listed["needs"] + [
             n for n in _needs_alone(deep, region, now, URGENT_ROWS)
             if n["id"] not in known and n["remaining"] > 0 and n.get("urgency") == "high"]
         found += ["needs_urgent"] if NEED in deep.capped else []
     if "support" in capped:
-        deep = replace(log, capped=set())
+        deep = log.own_cut()
         known = {s["id"] for s in listed["support"]}
         listed["support"] = listed["support"] + [
             s for s in support_requests_of(deep, region, now, URGENT_ROWS)
