@@ -26,9 +26,10 @@ from node.words import UNDER_WAY_SHOWN_MS
 DAY_MS = readmodels.DAY_MS
 T = TypeVar("T")
 SUMMARY_ROWS = 20  # per region and table, the newest rows the region summary adds up (`capped` says so)
-# per region and table, the newest rows a desk cell cut at SUMMARY_ROWS looks through for what it must
-# never leave out: open needs of high urgency, support requests of high urgency or waiting for a group
-# (`urgent_too`); `capped` names "needs_urgent" / "support_urgent" when there were more than that
+# per region and table, the rows marked urgent (of any age: schema.URGENT_SCHEMA) a desk cell cut at
+# SUMMARY_ROWS reads besides, for what it must never leave out: open needs of high urgency, support
+# requests of high urgency or waiting for a group (`urgent_too`), the newest first; `capped` names
+# "needs_urgent" / "support_urgent" when more were marked
 URGENT_ROWS = 5 * SUMMARY_ROWS
 ALERTS_COUNTED = 2_000  # the live alerts a region summary counts when a flood cut the list (`capped` past that)
 # Tables whose rows place a region on the map (a group's home region too).
@@ -439,13 +440,14 @@ def counted(log: Held, name: str, region: str | None, now: int, limit: int | Non
     return _VIEWS[name](log, region, now, limit)
 
 
-def _needs_alone(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+def _needs_alone(log: Held, region: str | None, now: int, limit: int | None, **marked: bool) -> list[dict[str, Any]]:
     """The needs of `needs` (side "need" alone), each as open and as covered as there, without the
     offers: what a need has left is of the fulfilments naming it and their declines (each names the
     need too), never of an offer's rows (events.readmodels.needs_and_offers: an offer's draw is
-    counted for the offer only). Half the rows a section's count read were offers and their draws."""
+    counted for the offer only). Half the rows a section's count read were offers and their draws.
+    `marked`: urgent=True, of the needs marked urgent only (`urgent_too`)."""
     lapse = {"t_from": now} if limit is not None else {}
-    need_rows = log.listed(NEED, limit, region=region, **lapse, **_newest(limit))
+    need_rows = log.listed(NEED, limit, region=region, **lapse, **_newest(limit), **marked)
     refs = [n.key for n in need_rows]
     return readmodels.needs_and_offers(need_rows, log.rows(FULFIL, refs=refs), now, log.rows(NEED_UPDATE, refs=refs),
                                        gone=log.gone, replied_by=log.replied_by, suggest=False)
@@ -676,31 +678,37 @@ def urgent_too(log: Held, region: str, now: int, listed: dict[str, list[dict[str
                capped: list[str]) -> list[str]:
     """Of a region whose desk cell for needs or support requests was cut at its newest rows
     (`capped`), the open needs of high urgency and the support requests of high urgency or waiting
-    for a group among its newest URGENT_ROWS (fair to every group as any listing: Held.listed),
-    added to `listed` in place; the parts of which even those rows were cut ("needs_urgent",
-    "support_urgent": older ones are not looked for). After 55 newer book needs by Bristol, its
-    urgent blankets need was missing from the desk entirely. A bounded read: its cost does not
-    grow with the log."""
+    for a group, of any age: of those the store marks urgent (proj.urg: events.readmodels.urgent_needs,
+    requests_needing_a_group), the newest URGENT_ROWS (fair to every group as any listing:
+    Held.listed), added to `listed` in place; the parts of which more were marked ("needs_urgent",
+    "support_urgent"). After 55 newer book needs by Bristol, its urgent blankets need was missing
+    from the desk entirely; behind 100 newer ones, until the mark. One bounded read a part: its
+    cost does not grow with the log."""
     found: list[str] = []
-    if "needs" in capped:
-        deep = log.own_cut()
-        known = {n["id"] for n in listed["needs"]}
-        listed["needs"] = listed["needs"] + [
-            n for n in _needs_alone(deep, region, now, URGENT_ROWS)
-            if n["id"] not in known and n["remaining"] > 0 and n.get("urgency") == "high"]
-        found += ["needs_urgent"] if NEED in deep.capped else []
-    if "support" in capped:
-        deep = log.own_cut()
-        known = {s["id"] for s in listed["support"]}
-        listed["support"] = listed["support"] + [
-            s for s in support_requests_of(deep, region, now, URGENT_ROWS)
-            if s["id"] not in known and s["status"] != "closed" and (s["urgency"] == "high" or s["status"] != "claimed")]
-        found += ["support_urgent"] if SUPPORT in deep.capped else []
+    for part, (table, items, keep) in _URGENT_PARTS.items():
+        if part in capped:
+            deep = log.own_cut()
+            known = {i["id"] for i in listed[part]}
+            listed[part] = listed[part] + [i for i in items(deep, region, now) if i["id"] not in known and keep(i)]
+            found += [f"{part}_urgent"] if table in deep.capped else []
     return found
 
 
-def support_requests_of(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
-    requests = log.listed(SUPPORT, limit, region=region, **_newest(limit))
+# Each desk part `urgent_too` completes: its table, its items among the rows marked urgent, and which
+# of those it adds (the mark is of every step held, the trust graph aside: a need of a group gone is
+# not open, a request whose takers are all gone waits again)
+_URGENT_PARTS: dict[str, tuple[str, Callable[[Held, str, int], list[dict[str, Any]]],
+                               Callable[[dict[str, Any]], bool]]] = {
+    "needs": (NEED, lambda log, region, now: _needs_alone(log, region, now, URGENT_ROWS, urgent=True),
+              lambda n: n["remaining"] > 0 and readmodels.most_urgent(n.get("urgency"))),
+    "support": (SUPPORT, lambda log, region, now: support_requests_of(log, region, now, URGENT_ROWS, urgent=True),
+                lambda s: s["status"] != "closed" and (readmodels.most_urgent(s["urgency"]) or s["status"] != "claimed")),
+}
+
+
+def support_requests_of(log: Held, region: str | None, now: int, limit: int | None, **marked: bool,
+                        ) -> list[dict[str, Any]]:
+    requests = log.listed(SUPPORT, limit, region=region, **_newest(limit), **marked)
     return readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now,
                                        log.gone, log.readers)
 
