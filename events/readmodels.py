@@ -220,6 +220,13 @@ def updated_actions(actions: Iterable[Row], updates: Iterable[Row]) -> list[dict
     return [_as_updated(row, changes.get(row.key, ()), target) for row in actions]
 
 
+def starts_as_moved(actions: Iterable[Row], updates: Iterable[Row]) -> dict[bytes, int]:
+    """Each action's start as its own group last moved it (`updated_actions`), by id: the time the
+    store lists an action by (proj.t, node/store/projections.py), worked out again from every update
+    held whenever one comes or goes, so the same in any arrival order."""
+    return {a["id"]: a["starts_at"] for a in updated_actions(actions, updates)}
+
+
 def upcoming_actions(actions: Iterable[Row], now: int, *, days: int | None = None,
                      updates: Iterable[Row] = (), gone: Gone = staying) -> list[dict[str, Any]]:
     """Actions not yet over, every region together, soonest first, as their groups last moved them;

@@ -309,9 +309,10 @@ def actions(log: Held, region: str | None, now: int, limit: int | None, days: in
     else:  # still going (the latest started in the last 30 days), then the soonest upcoming
         started = log.listed(ACTION, limit, region=region, t_from=window_start - UNDER_WAY_SHOWN_MS,
                              t_before=window_start, order="latest")
-        # The soonest `limit` by first start, not only those starting within `days`: one moved into
-        # them from beyond (a drop-in of the 16th moved to tonight) is found by its first start, as
-        # the overview's week finds it. Rows past the days are no cut of them: `week_cut` says one.
+        # The soonest `limit` by start as moved (the store lists an action by it: ProjectionTables.
+        # settle_steps), not only those starting within `days`. By first start, a drop-in of the
+        # 16th moved to tonight was missing behind 20 earlier ones. Rows past the days are no cut of
+        # them: `week_cut` says one.
         soonest = log if days is None else log.own_cut()
         rows = started + soonest.listed(ACTION, limit, region=region, t_from=window_start, order="t")
         if days is not None and week_cut(log, region, now, limit, days):

@@ -10,7 +10,7 @@ from events.projections import ALERT, FUNDRAISER, PROFILE, PUBLIC_YES, TABLES
 from node.clock import now_ms
 from node.store.schema import (ACTION_TBL, FORGED_SCHEMA, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA,
                                IDS_SCHEMA, LAPSE_LAG_MS, LAPSE_MARK, LAPSE_SCHEMA, LAPSING_TBLS, MISSING_SCHEMA,
-                               PENDING_AGE_SCHEMA, PUBLIC_SCHEMA, SCHEMA, URGENCY_OWED, URGENT_SCHEMA, id_number,
+                               PENDING_AGE_SCHEMA, PUBLIC_SCHEMA, SCHEMA, STEPS_OWED, URGENT_SCHEMA, id_number,
                                short_header)
 
 
@@ -216,14 +216,15 @@ def _migrate_13_to_14(db: sqlite3.Connection) -> None:
 def _migrate_14_to_15(db: sqlite3.Connection) -> None:
     """0.15: the needs and support requests the desk must not leave out are marked (proj.urg,
     schema.URGENT_SCHEMA), so that it finds them at any age: it looked among a region's newest 100
-    only. Their marks are worked out from the rows and their updates by the store when it next
-    opens (URGENCY_OWED: ProjectionTables.settle_urgency, the one rule, which rebuilds rows from
-    their events)."""
+    only. An action is listed by its start as its group last moved it (proj.t), not its first:
+    one moved into the coming days from beyond the soonest ones read was missing. The marks and
+    moved starts are worked out from the rows and their updates by the store when it next opens
+    (STEPS_OWED: ProjectionTables.settle_steps, the one rule, which rebuilds rows from their events)."""
     if "urg" not in {r[1] for r in db.execute("PRAGMA table_info(proj)")}:
         db.execute("ALTER TABLE proj ADD COLUMN urg INTEGER")
     for statement in URGENT_SCHEMA.split(";\n"):
         db.execute(statement)
-    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, 1)", (URGENCY_OWED,))
+    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, 1)", (STEPS_OWED,))
 
 
 def _owe_projection(db: sqlite3.Connection, kinds: tuple[str, ...]) -> None:

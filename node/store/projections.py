@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import heapq
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice
 from typing import Any
@@ -15,13 +15,13 @@ import msgpack
 
 from events.format import Event, Header
 from events import readmodels
-from events.projections import (FUNDRAISER, NEED, NEED_UPDATE, OFFER, PROFILE, SUPPORT, SUPPORT_OFFER, SUPPORT_STATUS,
+from events.projections import (ACTION, ACTION_UPDATE, FUNDRAISER, NEED, NEED_UPDATE, OFFER, PROFILE, SUPPORT, SUPPORT_OFFER, SUPPORT_STATUS,
                                 TABLES, Drop, Row, project)
 from node.store.base import UNKNOWN
 from node.store.each_group import GROUPS_A_STATEMENT, each_group_walks
 from node.store.errors import translate
 from node.store.rows import ProjectionDumpRow
-from node.store.schema import LAPSE_LAG_MS, LAPSE_MARK, LAPSING_TBLS, MAY_LAPSE, URGENCY_OWED, by_ids, id_number
+from node.store.schema import LAPSE_LAG_MS, LAPSE_MARK, LAPSING_TBLS, MAY_LAPSE, STEPS_OWED, by_ids, id_number
 from node.store.trust import TrustTables
 
 _TBL = {name: i for i, name in enumerate(TABLES)}
@@ -34,11 +34,21 @@ if _LAPSING != frozenset(LAPSING_TBLS):
 # the partial indexes' own conditions, so that SQLite walks them.
 OPEN, LAPSED = "p.lapsed IS NULL", "p.lapsed IS NOT NULL"
 _ROW_COLS = "p.n, p.tbl, p.g, p.lww, e.id, e.a, e.header, e.sig, e.body"
-# What each row marked urgent depends on (schema.URGENT_SCHEMA): a need on its updates, a support
-# request on its claims and closes; and the rule of each (events.readmodels).
-_STEPS = {NEED: NEED_UPDATE, SUPPORT: SUPPORT_STATUS}
-_OF_STEP = {step: item for item, step in _STEPS.items()}
-_URGENT_RULES = {NEED: readmodels.urgent_needs, SUPPORT: readmodels.requests_needing_a_group}
+# The columns that follow an item's steps, worked out again whenever its row or one of its steps
+# comes or goes (ProjectionTables.settle_steps): of each item table, the table of its steps, the
+# column, the rule over rows and steps ({id: value}: events.readmodels), and the value of an item none
+# of whose steps are held, from its fields (the rule's answer then, without a row rebuilt). A need's and
+# a support request's urgent mark (schema.URGENT_SCHEMA); an action's start as its group last moved it
+# (proj.t: the listings by time walk the moved start, so an action moved into the coming days from
+# beyond the soonest ones read is found, and one moved away leaves them).
+_SETTLED: dict[str, tuple[str, str, Callable[[list[Row], list[Row]], dict[bytes, Any]], Callable[[dict], Any]]] = {
+    NEED: (NEED_UPDATE, "urg", lambda rows, steps: _marks(rows, readmodels.urgent_needs(rows, steps)),
+           lambda fields: 1 if readmodels.urgent_as_posted(NEED, fields) else None),
+    SUPPORT: (SUPPORT_STATUS, "urg", lambda rows, steps: _marks(rows, readmodels.requests_needing_a_group(rows, steps)),
+              lambda fields: 1 if readmodels.urgent_as_posted(SUPPORT, fields) else None),
+    ACTION: (ACTION_UPDATE, "t", readmodels.starts_as_moved, lambda fields: fields["starts_at"]),
+}
+_OF_STEP = {step: item for item, (step, *_) in _SETTLED.items()}
 _SETTLED_AT_ONCE = 500  # items whose marks one round works out (their rows and steps read together)
 ROW_CACHE = 8192  # rebuilt rows kept per store (~10 MB): what the dashboard and the API read most. A
 # dashboard overview reads ~4,500 rows (its sections' DEEP rows with their updates): with 4,096 kept, each
@@ -51,6 +61,11 @@ def _tbl_is(tbl: int) -> str:
     is partial (`tbl = 1`), so the plan depends on the value (3-9 x the cost of a short statement;
     the regions' loose index scan took 146 us bound, 17 us written)."""
     return f"p.tbl={int(tbl)}"
+
+
+def _marks(rows: list[Row], marked: set[bytes]) -> dict[bytes, int | None]:
+    """Of `rows`, 1 for those `marked`, else None (proj.urg)."""
+    return {r.key: 1 if r.key in marked else None for r in rows}
 
 
 def _table_window(tbl: int, t_from: int | None, t_before: int | None,
@@ -146,10 +161,10 @@ class ProjectionTables(TrustTables):
                 if soonest is not UNKNOWN:
                     self._keep("next_lapse", time if soonest is None else min(soonest, time))
         self._row_buf.append((*values, None, 1 if public else None, lapsed))
-        if table in _STEPS:  # (its mark, and that of what a step names: settle_urgency)
-            self._urgency_owed.add((table, version[1]))
+        if table in _SETTLED:  # (its column, and that of what a step names: settle_steps)
+            self._steps_owed.add((table, version[1]))
         elif table in _OF_STEP and ref is not None:
-            self._urgency_owed.add((_OF_STEP[table], ref))
+            self._steps_owed.add((_OF_STEP[table], ref))
 
     def _values(self, n: int, table: str, group: bytes, region: str | None, time: int | None, ref: bytes | None,
                 version: tuple[int, bytes]) -> tuple:
@@ -179,7 +194,7 @@ class ProjectionTables(TrustTables):
             self.orphaned_profiles.update(orphaned)
             self._profiles_touched()
         steps = ",".join(str(_TBL[t]) for t in _OF_STEP)
-        self._urgency_owed.update((_OF_STEP[TABLES[tbl]], ref) for tbl, ref in self._x(
+        self._steps_owed.update((_OF_STEP[TABLES[tbl]], ref) for tbl, ref in self._x(
             f"SELECT tbl, ref FROM proj WHERE tbl IN ({steps}) AND ref IS NOT NULL AND n IN ({made_by})", args))
         self._x(f"DELETE FROM proj WHERE n IN ({made_by})", args)
 
@@ -187,11 +202,12 @@ class ProjectionTables(TrustTables):
         self._profiles_touched()
         self._x("DELETE FROM proj")
 
-    # --- urgency (schema.URGENT_SCHEMA) -----------------------------------------------------------
+    # --- what follows an item's steps (schema.URGENT_SCHEMA, STEPS_OWED) ----------------------------
     @property
-    def _urgency_owed(self) -> set[tuple[str, bytes]]:
-        """(table, id) of the needs and support requests whose mark this transaction is to work out
-        again: a row of theirs, or of one of their steps, came or went."""
+    def _steps_owed(self) -> set[tuple[str, bytes]]:
+        """(table, id) of the items (needs, support requests, actions) whose column that follows
+        their steps (_SETTLED) this transaction is to work out again: a row of theirs, or of one of
+        their steps, came or went."""
         owed = self.__dict__.get("_owed")
         if owed is None:
             owed = self.__dict__["_owed"] = set()
@@ -199,49 +215,49 @@ class ProjectionTables(TrustTables):
 
     def _settle(self) -> None:
         super()._settle()
-        self.settle_urgency()
+        self.settle_steps()
 
-    def settle_urgency(self) -> None:
-        """Work out again (inside a write, before it commits: StoreBase._commit) the urgent mark of
-        each need and support request owed one, from its row and every step of it held
-        (events.readmodels.urgent_needs, requests_needing_a_group): a function of what is stored,
-        so the same whatever order the rows came in. Steps are rare and a new item's steps few: a
-        round reads _SETTLED_AT_ONCE items' rows and their steps in two statements."""
-        owed, self.__dict__["_owed"] = self._urgency_owed, set()
-        for table, step in _STEPS.items():
+    def settle_steps(self) -> None:
+        """Work out again (inside a write, before it commits: StoreBase._commit) the column of each
+        item owed one (_SETTLED: a need's or support request's urgent mark, an action's start as
+        moved) from its row and every step of it held: a function of what is stored, so the same
+        whatever order the rows came in. Steps are rare and a new item's steps few: a round reads
+        _SETTLED_AT_ONCE items and, of those with steps, their rows and steps (two statements more)."""
+        owed, self.__dict__["_owed"] = self._steps_owed, set()
+        for table in _SETTLED:
             keys = sorted(k for t, k in owed if t == table)
             for i in range(0, len(keys), _SETTLED_AT_ONCE):
-                self._mark_urgent(table, step, keys[i: i + _SETTLED_AT_ONCE])
+                self._settle_items(table, keys[i: i + _SETTLED_AT_ONCE])
 
-    def _mark_urgent(self, table: str, step: str, keys: list[bytes]) -> None:
-        """Mark the items `keys` of `table`: those none of whose steps are held from their fields
-        alone (readmodels.urgent_as_posted: a row rebuilt for each new need cost ingest a third
-        more for those kinds), the others by their rows and steps."""
+    def _settle_items(self, table: str, keys: list[bytes]) -> None:
+        """Set the column of the items `keys` of `table` (_SETTLED): of those none of whose steps
+        are held, from their fields alone (a row rebuilt for each new need cost ingest a third more
+        for those kinds), of the others by their rows and steps."""
+        step, column, rule, as_posted = _SETTLED[table]
         where, args = by_ids(keys)
-        held = self._x(f"SELECT p.n, p.vid, p.urg, e.id, e.body, EXISTS (SELECT 1 FROM proj s WHERE "
+        held = self._x(f"SELECT p.n, p.vid, p.{column}, e.id, e.body, EXISTS (SELECT 1 FROM proj s WHERE "
                        f"s.tbl={_TBL[step]} AND s.ref=e.id) FROM proj p JOIN events e ON e.n = p.n "
                        f"WHERE {_tbl_is(_TBL[table])} AND p.n IN (SELECT n FROM events WHERE {where})", args).fetchall()
-        stepped = [(n, vid) for n, vid, _, _, _, has_steps in held if has_steps]
-        rows = self._rows_at(stepped)
-        urgent = _URGENT_RULES[table](rows, self._rows_in(step, "p.ref", [r.key for r in rows], None, None, None, None))
+        rows = self._rows_at([(n, vid) for n, vid, _, _, _, has_steps in held if has_steps])
+        worked_out = rule(rows, self._rows_in(step, "p.ref", [r.key for r in rows], None, None, None, None))
         changed = []
         for n, _, was, key, body, has_steps in held:
-            now = key in urgent if has_steps else readmodels.urgent_as_posted(table, msgpack.unpackb(body, raw=False))
-            if was != (1 if now else None):
-                changed.append((1 if now else None, n))
+            value = worked_out.get(key) if has_steps else as_posted(msgpack.unpackb(body, raw=False))
+            if was != value:
+                changed.append((value, n))
         if changed:
-            self._many("UPDATE proj SET urg=? WHERE n=?", changed)
+            self._many(f"UPDATE proj SET {column}=? WHERE n=?", changed)
 
-    def settle_owed_urgency(self) -> None:
-        """After the upgrade to schema 15 (meta URGENCY_OWED): mark every need and support request
-        held, once (in its own write; a kill before it ends leaves it owed, and it runs again)."""
-        if not self._one("SELECT value FROM meta WHERE key=?", (URGENCY_OWED,)):
+    def settle_owed_steps(self) -> None:
+        """After the upgrade to schema 15 (meta STEPS_OWED): work out the column of every item held
+        (_SETTLED), once (in its own write; a kill before it ends leaves it owed, and it runs again)."""
+        if not self._one("SELECT value FROM meta WHERE key=?", (STEPS_OWED,)):
             return
         with self.write():
-            for table in _STEPS:
-                self._urgency_owed.update((table, k) for (k,) in self._x(
+            for table in _SETTLED:
+                self._steps_owed.update((table, k) for (k,) in self._x(
                     f"SELECT e.id FROM proj p JOIN events e ON e.n = p.n WHERE {_tbl_is(_TBL[table])}"))
-            self._x("DELETE FROM meta WHERE key=?", (URGENCY_OWED,))
+            self._x("DELETE FROM meta WHERE key=?", (STEPS_OWED,))
 
     def newest_stamp(self, table: str, ref: bytes, group: bytes) -> int | None:
         """The timestamp of `group`'s newest row of `table` naming `ref` (a step on an item: a claim,

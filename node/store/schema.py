@@ -122,14 +122,14 @@ CREATE INDEX IF NOT EXISTS forked_expiring ON forked(expires) WHERE expires IS N
 # The needs and support requests the coordinator's desk must never leave out, of any age: proj.urg 1
 # for an open need whose urgency, as its group last set it, is high, and for a support request not
 # closed that is of high urgency or that no group takes (events.readmodels.urgent_needs,
-# requests_needing_a_group; ProjectionTables.settle_urgency works it out again whenever a row it
+# requests_needing_a_group; ProjectionTables.settle_steps works it out again whenever a row it
 # depends on comes or goes), else NULL (schema 15). The desk lists them newest first in SQL (the
 # rows marked, each region's and each group's), as the public pages list the public rows. `urg`
 # leads the columns: the walk's `p.urg=1` makes this index the planner's choice over proj_newest,
 # and `lapsed` follows the region so that the open ones are walked apart from the lapsed ones.
 URGENT_SCHEMA = """CREATE INDEX IF NOT EXISTS proj_urgent ON proj(urg, tbl, region, lapsed, vts, vid) WHERE urg = 1;
 CREATE INDEX IF NOT EXISTS proj_urgent_by_group ON proj(urg, tbl, g, region, lapsed, vts, vid) WHERE urg = 1;"""
-URGENCY_OWED = "urgency_owed"  # in meta: every need's and request's urg is still to be worked out (schema 15)
+STEPS_OWED = "steps_owed"  # in meta: every column that follows steps is still to be worked out (schema 15)
 
 # Events whose bodies this node lacks (BODY_MISSING), which sync asks peers for: few, found without a scan.
 MISSING_SCHEMA = f"CREATE INDEX IF NOT EXISTS events_missing ON events(n) WHERE body_state = {BODY_MISSING}"
@@ -208,7 +208,8 @@ CREATE TABLE IF NOT EXISTS proj(
     vts INTEGER NOT NULL, vid INTEGER NOT NULL, lww INTEGER, pub INTEGER, lapsed INTEGER, urg INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS proj_lww ON proj(tbl, lww) WHERE lww IS NOT NULL;
--- Actions of one region soonest first (their time windows too), and every table's rows newest
+-- Actions of one region soonest first, by their start as their group last moved it (`t`, schema 15:
+-- ProjectionTables.settle_steps), their time windows too, and every table's rows newest
 -- first (proj_newest: the open ones; proj_newest_lapsed: fundraisers, needs, offers and support
 -- offers that ended or lapsed, LAPSE_SCHEMA); a listing without a region merges the regions (a few), each an index walk
 -- with LIMIT. Only actions are listed by time: the other rows' times (when they lapse or expire)
