@@ -55,6 +55,43 @@ def unsent(log: Any, device: bytes) -> list[Any]:
     return sorted((r for r in rows if r.seq > since), key=lambda r: r.seq)
 
 
+def unsent_span(store: Any, device: bytes) -> tuple[int, int] | None:
+    """(first, last) seq of this device's events no peer is known to hold, None if there are none:
+    from the heads, which `solnet status`'s snapshot of the database has too (no event rows)."""
+    head = next((seq for author, seq, _ in store.heads() if author == device), 0)
+    since = held(store)
+    return (since + 1, head) if head > since else None
+
+
+def own_cut_off(store: Any, trust: Any, device: bytes) -> bool:
+    """Whether no node takes this device's events any more, as far as this home knows: its trust graph
+    holds the revocation of the device (or of its group), or a member's peer refused it as revoked
+    before the revocation came (node/revoked_here.py)."""
+    from node import revoked_here
+
+    if revoked_here.load(store) is not None:
+        return True
+    me = trust.member(device)
+    group = trust.member(me.group) if me is not None else None
+    return me is not None and (me.revoked_from is not None or (group is not None and group.revoked_from is not None))
+
+
+def not_reaching(first: int, last: int) -> str:
+    """What a home cut off as revoked must hear of the events its device signed and no peer holds
+    (seqs `first` to `last`): they will not reach the network, and what to do. A replaced phone's
+    needs and alerts signed offline were dropped without a word while its own lists still showed them."""
+    from node.words import plural
+
+    n = last - first + 1
+    it = "it" if n == 1 else "them"
+    seqs = f"seq {first}" if n == 1 else f"seq {first} to {last}"
+    return (f"{plural(n, 'event')} this device signed ({seqs}) {'is' if n == 1 else 'are'} held by no peer and will "
+            f"not reach the network: no node links with this device any more. Publish {it} again from a device of "
+            f"your group that still counts (`solnet view` marks {it} NOT SENT; `solnet show ID` gives what "
+            f"{'it' if n == 1 else 'each'} said). A bundle (`solnet export`) carries {it} too, but nodes take from it "
+            "only what was signed below the seq this device is revoked from")
+
+
 def live_alerts(log: Any, group: bytes, now: int) -> list[dict[str, Any]]:
     """`group`'s alerts still live on this node (not cleared, withdrawn nor expired), newest first:
     once the group has left, nobody can clear them (node/views.py `alerts`)."""
