@@ -1104,6 +1104,14 @@ def cmd_show(args: argparse.Namespace) -> int:
                 data["readers_gone"] = _readers_gone(log, row[0], group_of[row[1]], readers, shares)
         if row[4] == "support.request" and data["private_status"] in ("not_a_recipient", "readable"):
             _shared_details(home, log, row[0], data)
+            if readers is None and data["private_status"] == "readable" and row[1] in group_of:
+                # read through a share only: its readers are the requesting group and those its shares
+                # name; whom the request itself went to this device cannot tell (it named nobody)
+                shares = _share_readers(home, log, row[0])
+                data["private_readers"] = [g.hex() for g in dict.fromkeys(
+                    [group_of[row[1]], *(g for s in shares if s is not None for g in s)])]
+                data["private_readers_unknown"] = sum(s is None for s in shares)
+                data["private_readers_first_unknown"] = True
     if row[4] == SEALED_KIND and "inner" not in data:
         data["private_status"] = "locked" if opener is None and row[8] is not None else "not_a_recipient"
     opened = audience.opened_event(log, opener, row)

@@ -382,9 +382,12 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
         if status == "readable":
             readers = data.get("private_readers")
             unknown = data.get("private_readers_unknown") or 0  # shares of a request this device cannot read
+            # read through a share: the groups the request itself went to are not known here
+            unread = [*(["the groups it was first sealed to"] if data.get("private_readers_first_unknown") else []),
+                      *([f"the groups that {plural(unknown, 'share')} went to"] if unknown else [])]
             who = (f"readable by {shared_text([bytes.fromhex(g) for g in readers], names or {})}"
-                   + (f" and by the groups that {plural(unknown, 'share')} went to, which this device cannot read; "
-                      if unknown else " only; ") if readers else "")
+                   + (f" and by {' and '.join(unread)}, which this device cannot read; " if unread else " only; ")
+                   if readers else "")
             lines.append(f"  private details ({who}decrypted in memory, not stored):")
             lines += [f"    {line}" for line in (data.get("private_details") or "").splitlines()]
             lines += differing_lines(data.get("differing_details") or ())
