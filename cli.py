@@ -1411,15 +1411,15 @@ def _mark_not_sent(log: EventLog, device: bytes, items: list[dict[str, Any]]) ->
     """Mark `not_sent` the listed items this device signed and no peer holds, once no node links with
     it (revoked, or refused so by a peer): a replaced phone listed them as if the network had them.
     What to do, for people ("" when nothing listed is so)."""
-    from node import own_delivered
+    from node import own_unsent
 
-    span = own_delivered.unsent_span(log.store, device)
-    if span is None or not own_delivered.own_cut_off(log.store, log.trust, device):
+    span = own_unsent.unsent_span(log.store, device)
+    if span is None or not own_unsent.own_cut_off(log.store, log.trust, device):
         return ""
     for item in items:
         if item.get("author") == device and isinstance(item.get("seq"), int) and item["seq"] >= span[0]:
             item["not_sent"] = True
-    return own_delivered.not_reaching(*span) if any(i.get("not_sent") for i in items) else ""
+    return own_unsent.not_reaching(*span) if any(i.get("not_sent") for i in items) else ""
 
 
 def _warn_alerts_may_be_missing(home: Home, log: EventLog) -> None:

@@ -92,7 +92,7 @@ def status_text(out: dict[str, Any]) -> str:
         kept = out["refused_as_revoked"]
         own = [revoked_here.warning(kept, out["group_id"], local_time(kept["at"])) + "."]
     if cut_off_here and (unsent := out.get("unsent_own")):  # what it signed and no peer holds goes nowhere
-        from node.own_delivered import not_reaching
+        from node.own_unsent import not_reaching
 
         own.append(not_reaching(unsent["from_seq"], unsent["to_seq"]) + ".")
     lines += [f"  WARNING: {w}" for w in own]
