@@ -1104,6 +1104,14 @@ def cmd_show(args: argparse.Namespace) -> int:
                 data["readers_gone"] = _readers_gone(log, row[0], group_of[row[1]], readers, shares)
         if row[4] == "support.request" and data["private_status"] in ("not_a_recipient", "readable"):
             _shared_details(home, log, row[0], data)
+            if readers is None and data["private_status"] == "readable" and row[1] in group_of:
+                # read through a share only: its readers are the requesting group and those its shares
+                # name; whom the request itself went to this device cannot tell (it named nobody)
+                shares = _share_readers(home, log, row[0])
+                data["private_readers"] = [g.hex() for g in dict.fromkeys(
+                    [group_of[row[1]], *(g for s in shares if s is not None for g in s)])]
+                data["private_readers_unknown"] = sum(s is None for s in shares)
+                data["private_readers_first_unknown"] = True
     if row[4] == SEALED_KIND and "inner" not in data:
         data["private_status"] = "locked" if opener is None and row[8] is not None else "not_a_recipient"
     opened = audience.opened_event(log, opener, row)
@@ -1381,6 +1389,7 @@ def cmd_view(args: argparse.Namespace) -> int:
         # which groups it could go to can read its private part: this device's key tells
         audience.mark_private_readers(log, opener or cli_opener(home, True), items,
                                       bytes.fromhex(home.config().group_id))
+    not_sent = _mark_not_sent(log, bytes.fromhex(home.config().device_id), items)
     if args.json:
         print(json.dumps(render.view_json(items), indent=2, ensure_ascii=False))
         return 0
@@ -1390,10 +1399,27 @@ def cmd_view(args: argparse.Namespace) -> int:
         print(f"(times in {render.local_zone()})")
     names = group_names(log)
     for item in items:
-        print(render.view_line(args.name, item, names))
+        print(render.view_line(args.name, item, names) + ("  NOT SENT" if item.get("not_sent") else ""))
+    if not_sent:
+        print(f"warning: NOT SENT: {not_sent}.", file=sys.stderr)
     if args.name == "alerts":  # a calm list is worth as much as what this home has heard
         _warn_alerts_may_be_missing(home, log)
     return 0
+
+
+def _mark_not_sent(log: EventLog, device: bytes, items: list[dict[str, Any]]) -> str:
+    """Mark `not_sent` the listed items this device signed and no peer holds, once no node links with
+    it (revoked, or refused so by a peer): a replaced phone listed them as if the network had them.
+    What to do, for people ("" when nothing listed is so)."""
+    from node import own_unsent
+
+    span = own_unsent.unsent_span(log.store, device)
+    if span is None or not own_unsent.own_cut_off(log.store, log.trust, device):
+        return ""
+    for item in items:
+        if item.get("author") == device and isinstance(item.get("seq"), int) and item["seq"] >= span[0]:
+            item["not_sent"] = True
+    return own_unsent.not_reaching(*span) if any(i.get("not_sent") for i in items) else ""
 
 
 def _warn_alerts_may_be_missing(home: Home, log: EventLog) -> None:

@@ -189,9 +189,10 @@ def _as_updated(row: Row, updates: Sequence[Row], target: Callable[[bytes], Targ
     `status` is "cancelled" or "on"; `moved_from` the first start and place when either changed;
     `note` the newest update's, but of a cancelled action the note of the update that cancelled it
     (why it is off: two coordinators, one cancelling it, "prefecture ban", the other at once moving
-    it, "moved to the park", had it read "CANCELLED by its group: moved to the park"); `updated_at`
-    when it was last changed."""
-    item = {**_public(row), "status": "on", "note": None, "updated_at": None, "moved_from": None}
+    it, "moved to the park", had it read "CANCELLED by its group: moved to the park"; a cancel said
+    again without a note keeps it too); `updated_at` when it was last changed; `changes` how many of its group's updates it has (a calendar's SEQUENCE:
+    an app takes a moved or cancelled event as an update of the one it holds only when it grew)."""
+    item = {**_public(row), "status": "on", "note": None, "updated_at": None, "moved_from": None, "changes": 0}
     first = {"starts_at": item["starts_at"], "place": item.get("place")}
     for u in updates:
         if not _counts(u, target):
@@ -200,12 +201,17 @@ def _as_updated(row: Row, updates: Sequence[Row], target: Callable[[bytes], Targ
             if item.get("ends_at") is not None and "ends_at" not in u.data:
                 item["ends_at"] += u.data["starts_at"] - item["starts_at"]
             item["starts_at"] = u.data["starts_at"]
+        # Off already: a move keeps why it is off, and so does a move said cancelled again without a
+        # note (publish asks a move of a cancelled action for its status: the reason went with it)
+        keeps_why = item["status"] == "cancelled" and ("status" not in u.data or (
+            u.data["status"] == "cancelled" and not u.data.get("note")))
         for name in ("ends_at", "place", "status"):
             if name in u.data:
                 item[name] = u.data[name]
-        if item["status"] != "cancelled" or "status" in u.data:
+        if not keeps_why:
             item["note"] = u.data.get("note")
         item["updated_at"] = u.data["ts"]
+        item["changes"] += 1
     if item.get("ends_at") is not None and item["ends_at"] < item["starts_at"]:
         del item["ends_at"]
     if (item["starts_at"], item.get("place")) != (first["starts_at"], first["place"]):

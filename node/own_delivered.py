@@ -15,34 +15,12 @@ would have to link with a revoked key, and the key's thief (a seized phone) is e
 then; the handshake refuses revoked keys so that such a copy can neither pull the network's data nor
 keep a link open. Delivering before leaving needs no such door.
 
-The record is the highest seq a peer was found holding, kept in the store's meta (a copy of the
-home carries it: it only ever makes the check stricter than needed after a restore, never looser
-than what some peer held)."""
+The record of what a peer holds, and what a home cut off as revoked is told of the rest: node/own_unsent.py."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from node.store import Store
-
-META_KEY = "own_held_by_peer"
-
-
-def note(store: Store, seq: int) -> None:
-    """A peer was found holding this device's events up to `seq` (kept if higher than the record)."""
-    if seq <= held(store):
-        return
-    with store.write():
-        store.set_meta(META_KEY, str(seq).encode())
-
-
-def held(store: Store) -> int:
-    """The highest seq of this device's events a peer is known to hold (0: none known)."""
-    raw = store.get_meta(META_KEY)
-    try:
-        return max(0, int(raw or b"0"))
-    except ValueError:  # (damaged: as if none were known)
-        return 0
+from node.own_unsent import held
 
 
 def unsent(log: Any, device: bytes) -> list[Any]:

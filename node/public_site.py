@@ -263,10 +263,12 @@ def _changed(action: dict[str, Any]) -> tuple[str, str]:
     is off or moved: the calendars said neither a move nor why an action was cancelled, and an
     event of a subscribed calendar moved to another day without a word."""
     note = action.get("note") or ""
-    if action.get("status") == "cancelled":  # (its group cancelled it: action.update)
-        return f"CANCELLED: {action['title']}", f"CANCELLED by its group. {note}".strip()
-    if was := action.get("moved_from"):
-        before = public_time(was["starts_at"]) + (f", {was['place']}" if was.get("place") else "")
+    was = action.get("moved_from")
+    before = public_time(was["starts_at"]) + (f", {was['place']}" if was.get("place") else "") if was else ""
+    if action.get("status") == "cancelled":  # (its group cancelled it: action.update; moved too: from when)
+        return (f"CANCELLED: {action['title']}",
+                f"CANCELLED by its group{f' (it was first {before})' if was else ''}. {note}".strip())
+    if was:
         return f"MOVED: {action['title']}", f"MOVED by its group (it was {before}). {note}".strip()
     return action["title"], ""
 
@@ -289,6 +291,9 @@ def actions_ics(data: PublicData, region: str | None = None) -> bytes:
         title, changed = _changed(a)
         item.add("summary", title)
         item.add("dtstamp", moments.utc(a.get("updated_at") or a["ts"]))
+        # RFC 5545 3.8.7.4: the UID stays, SEQUENCE grows with each change, so a calendar app takes a
+        # moved or cancelled action as a new version of the event it holds (without it, many ignore it)
+        item.add("sequence", a.get("changes") or 0)
         if a.get("status") == "cancelled":  # a calendar app strikes it out where it was added
             item.add("status", "CANCELLED")
         item.add("dtstart", moments.utc(a["starts_at"]))

@@ -382,9 +382,12 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
         if status == "readable":
             readers = data.get("private_readers")
             unknown = data.get("private_readers_unknown") or 0  # shares of a request this device cannot read
+            # read through a share: the groups the request itself went to are not known here
+            unread = [*(["the groups it was first sealed to"] if data.get("private_readers_first_unknown") else []),
+                      *([f"the groups that {plural(unknown, 'share')} went to"] if unknown else [])]
             who = (f"readable by {shared_text([bytes.fromhex(g) for g in readers], names or {})}"
-                   + (f" and by the groups that {plural(unknown, 'share')} went to, which this device cannot read; "
-                      if unknown else " only; ") if readers else "")
+                   + (f" and by {' and '.join(unread)}, which this device cannot read; " if unread else " only; ")
+                   if readers else "")
             lines.append(f"  private details ({who}decrypted in memory, not stored):")
             lines += [f"    {line}" for line in (data.get("private_details") or "").splitlines()]
             lines += differing_lines(data.get("differing_details") or ())
@@ -511,18 +514,20 @@ def action_change(f: dict[str, Any]) -> str:
 
 
 def action_state(item: dict[str, Any]) -> str:
-    """What its group changed of an action in a list: CANCELLED (with its note), or where it moved from."""
-    if item.get("status") == "cancelled":
-        return "  CANCELLED by its group" + (f": {item['note']}" if item.get("note") else "")
+    """What its group changed of an action in a list: CANCELLED (with its note), or where it moved from;
+    a cancelled one that was moved too says when and where it was first (its line shows the moved start:
+    who saw it planned for the 9th looked for the 9th, and read only CANCELLED on another day)."""
     was = item.get("moved_from")
-    if not was:
-        return ""
-    old = [local_time(was["starts_at"])] if was["starts_at"] != item["starts_at"] else []
-    now_at = ""
-    if was.get("place") != item.get("place"):
-        old.append(f"at {was['place']}" if was.get("place") else "no place given")
-        now_at = f" to {item['place']}" if item.get("place") else ""
-    return f"  MOVED{now_at} (was {', '.join(old)})" + (f": {item['note']}" if item.get("note") else "")
+    old, now_at = [], ""
+    if was:
+        old = [local_time(was["starts_at"])] if was["starts_at"] != item["starts_at"] else []
+        if was.get("place") != item.get("place"):
+            old.append(f"at {was['place']}" if was.get("place") else "no place given")
+            now_at = f" to {item['place']}" if item.get("place") else ""
+    note = f": {item['note']}" if item.get("note") else ""
+    if item.get("status") == "cancelled":
+        return "  CANCELLED by its group" + (f" (was {', '.join(old)})" if old else "") + note
+    return f"  MOVED{now_at} (was {', '.join(old)})" + note if was else ""
 
 
 def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from crypto.short_ids import short_id
 from node.clock import now_ms
-from node import disk, revoked_here
+from node import disk, own_unsent, revoked_here
 from node.home import Home
 from node.saved_json import saved_facts, saved_key
 from sync.frontier import frontier_digest_of
@@ -204,6 +204,9 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
     out["node"] = runtime_info(store, home)
     out["peers"] = peer_list(store, out["node"])
     out["refused_as_revoked"] = revoked_here.load(store)  # before the revocation itself arrives
+    # what this device signed and no peer holds: stranded once the device is cut off (node/own_unsent.py)
+    span = own_unsent.unsent_span(store, bytes.fromhex(config.device_id))
+    out["unsent_own"] = {"from_seq": span[0], "to_seq": span[1]} if span else None
     out["restore_wait"] = restore_wait(store)
     out["node"].pop("inbound", None)  # listed among the peers
     return out

@@ -86,10 +86,15 @@ def status_text(out: dict[str, Any]) -> str:
         if o["author"] not in gone and o["group"] not in gone:
             lines.append(f"  WARNING: {over_share_warning(o)}")
     own = own_key_warnings(out["group_id"], out["device_id"], out["revoked"])
+    cut_off_here = bool(own) or bool(out.get("refused_as_revoked"))
     own += revoked_by_our_devices(out["group_id"], out["revoked"])
     if not own and out.get("refused_as_revoked"):  # the revocation has not come, a peer's refusal has
         kept = out["refused_as_revoked"]
         own = [revoked_here.warning(kept, out["group_id"], local_time(kept["at"])) + "."]
+    if cut_off_here and (unsent := out.get("unsent_own")):  # what it signed and no peer holds goes nowhere
+        from node.own_unsent import not_reaching
+
+        own.append(not_reaching(unsent["from_seq"], unsent["to_seq"]) + ".")
     lines += [f"  WARNING: {w}" for w in own]
     if wait := out.get("restore_wait"):
         lines.append(f"  WARNING: {restore_wait_text(wait)}")

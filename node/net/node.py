@@ -24,7 +24,7 @@ from aiohttp import web
 
 from crypto.keystore import NodeKeys
 from events.format import Event
-from node import audience, chain_gate, cut_off, heard_before, hidden_own, own_delivered, publishing, revoked_here, verify_pool
+from node import audience, chain_gate, cut_off, heard_before, hidden_own, own_unsent, publishing, revoked_here, verify_pool
 from node.home import Home
 from node.linked_twice import SHOWN_MS
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
@@ -321,9 +321,9 @@ class Node:
         (a restored home: once enough distinct peers have, node/chain_gate.py), unless some of this
         device's events it sent were not stored here (`caught_up` false: refused as stamped ahead of
         this clock, say; the round then says nothing of the chain); `own_held`: the peer was found
-        holding this device's events up to that seq (node/own_delivered.py)."""
+        holding this device's events up to that seq (node/own_unsent.py)."""
         if own_held:
-            await self.db(own_delivered.note, self.log.store, own_held)
+            await self.db(own_unsent.note, self.log.store, own_held)
         if (running and self._started_ms is None) or not caught_up:
             return
         await self.db(chain_gate.round_completed, self.log.store, now_ms(), self._started_ms if running else None, peer)

@@ -178,6 +178,7 @@ def _action_state() -> dict[str, Schema]:
                                              "place": nullable({"type": "string"}, "its first place")}),
                                "where and when it was first, once its group moved it (its start or place changed); "
                                "its fields are where and when it is now"),
+        "changes": said(COUNT, "how many of its group's updates (moves, cancels) it has: its iCalendar SEQUENCE"),
     }
 
 

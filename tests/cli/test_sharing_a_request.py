@@ -21,6 +21,22 @@ def _carry(cli, source: Path, targets: list[Path], tmp_path: Path) -> None:
         cli.run(home, "import", bundle)
 
 
+def shared_with_manchester(network, cli, tmp_path: Path) -> tuple[str, str]:
+    """Calais's request sealed to Bristol, then shared with Manchester, which joined after it (its
+    home: tmp_path / "M"): the request's id and Manchester's group id."""
+    calais, manchester = network.a, tmp_path / "M"
+    _carry(cli, network.b, [calais], tmp_path)
+    request = cli.publish(calais, "support.request", "--region", "calais", "--type", "housing", "--people", "2",
+                          "--urgency", "high", "--private", DETAILS, "--to", "Bristol")
+    group_m = cli.run_json(manchester, "init", "--group", "Manchester", "--region", "manchester")["group_id"]
+    reseal_cheaply(manchester / "keystore", cli.PASSPHRASE)
+    cli.run(calais, "invite", group_m, "--out", tmp_path / "token")
+    cli.run(manchester, "join", tmp_path / "token")
+    _carry(cli, manchester, [calais], tmp_path)
+    cli.publish(calais, "support.share", "--request", request[:12], "--to", "Manchester")
+    return request, group_m
+
+
 def test_a_referral_to_a_group_that_joined_later_is_shared_and_taken(network, cli, tmp_path):
     calais, bristol, manchester = network.a, network.b, tmp_path / "M"
     _carry(cli, bristol, [calais], tmp_path)  # Calais learns Bristol's device
@@ -96,16 +112,8 @@ def test_show_names_the_groups_a_request_was_shared_with_since(network, cli, tmp
     node said "readable by Calais and Bristol only" (the request's own part), and the coordinator
     who checked who holds the people's details was told fewer than do. It names Manchester now; on
     Bristol's node, which cannot read that share, it says so instead of "only"."""
-    calais, bristol, manchester = network.a, network.b, tmp_path / "M"
-    _carry(cli, bristol, [calais], tmp_path)
-    request = cli.publish(calais, "support.request", "--region", "calais", "--type", "housing", "--people", "2",
-                          "--urgency", "high", "--private", DETAILS, "--to", "Bristol")
-    group_m = cli.run_json(manchester, "init", "--group", "Manchester", "--region", "manchester")["group_id"]
-    reseal_cheaply(manchester / "keystore", cli.PASSPHRASE)
-    cli.run(calais, "invite", group_m, "--out", tmp_path / "token")
-    cli.run(manchester, "join", tmp_path / "token")
-    _carry(cli, manchester, [calais], tmp_path)
-    cli.publish(calais, "support.share", "--request", request[:12], "--to", "Manchester")
+    calais, bristol = network.a, network.b
+    request, group_m = shared_with_manchester(network, cli, tmp_path)
     _carry(cli, calais, [bristol], tmp_path)
 
     shown = cli.run_json(calais, "show", request)
