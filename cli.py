@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from crypto.keystore import NodeKeys
     from node import audience
     from node.home import Home
+    from node.invite import Invite
     from node.log import EventLog
 
 # The rest of solnet is imported by the commands that use it, where they use it: `solnet --help`,
@@ -553,7 +554,10 @@ def cmd_join(args: argparse.Namespace) -> int:
     # up again says what it was when it began; a second join is refused by membership.join)
     started = membership.join_under_way(home) if home.db_path.exists() else None
     was_in = config.network_id if started is None else started.get("was_in")
-    log = membership.join(home, token, home.keys())
+    try:
+        log = membership.join(home, token, home.keys())
+    except membership.AlreadyJoined:
+        return _joined_before(args, home, token)
     config = home.config()  # a further device learnt its group's name and region from the token
     peers = membership.invite_peers(token)
     inviter = membership.inviter_name(log, token, for_device=not config.holds_group_key)
@@ -587,9 +591,32 @@ def cmd_join(args: argparse.Namespace) -> int:
     human += (f"\nThe invite file {args.token} is of no more use and {holds}: "
               f"destroy it (shred -u {shlex.quote(args.token)}); a wipe of this home cannot reach it.")
     emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": peers,
-                "named": sorted(g.hex() for g in named),
+                "named": sorted(g.hex() for g in named), "already_joined": False,
                 "inviter": inviter, "was_in_network": was_in if was_in != log.network_id.hex() else None}, human)
     warn_of_onions(args, peers)
+    return 0
+
+
+def _joined_before(args: argparse.Namespace, home: Home, token: Invite) -> int:
+    """`join` of a home whose join finished, with an invite of its network: nothing to do, a success.
+    It names the invite's addresses this home does not sync with (the inviter's node moved, say):
+    adding them is the user's choice, not done behind their back (one may have been removed)."""
+    from crypto.keys import short_id
+    from node import membership, render
+    log = home.log()
+    try:
+        kept = {row.address for row in log.store.peer_rows()}
+        name, network = log.genesis.name, log.network_id
+    finally:
+        log.store.close()
+    missing = [address for address in membership.invite_peers(token) if address not in kept]
+    human = (f"This node has already joined the network {name!r} ({short_id(network)}): nothing more to do. Start "
+             "it with `solnet run` (`solnet status` says how it stands).")
+    if missing:
+        human += (f"\nThe invite names {render.plural(len(missing), 'address', 'addresses')} this node does not sync "
+                  f"with: {', '.join(missing)}; `solnet peers add ADDRESS` adds one.")
+    emit(args, {"network_id": network.hex(), "group_id": home.config().group_id, "already_joined": True,
+                "peers_not_kept": missing}, human)
     return 0
 
 
