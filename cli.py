@@ -580,8 +580,12 @@ def cmd_join(args: argparse.Namespace) -> int:
         human += ("\nWARNING: the invite does not say which group made it, and several vouched for yours: run "
                   "`solnet accept GROUP_ID` with the id of the group that invited yours.")
     if peers:
-        human += (f"\nIt will sync with {inviter} at {', '.join(peers)} once it runs (`solnet run`); "
-                  "`solnet peers` lists them.")
+        # An invite's addresses are whatever its maker typed after --peer (another group's node, a relay):
+        # nothing here checked whose node answers there, so they are not called the inviter's.
+        nodes, them = ("node", "it") if len(peers) == 1 else ("nodes", "them")
+        human += (f"\nIt will sync with the {nodes} at {', '.join(peers)} once it runs "
+                  f"(`solnet run`): {inviter}'s invite names {them}. `solnet peers` lists {them}, with the group of "
+                  "the node that answers there once one has.")
     else:
         human += ("\nThe invite names no node to sync with: ask the inviter for an address and add it with "
                   "`solnet peers add HOST:PORT`, then `solnet run`.")

@@ -550,11 +550,12 @@ def invite_peers(invite_token: Invite) -> list[str]:
 def inviter_name(log: EventLog, invite_token: Invite, *, for_device: bool) -> str:
     """Whose node the token's peers are, in words: for a further device, its own group's (which
     vouched for it); for a group, the group that made the token (it names itself), else the one
-    that admitted it last. By its profile name, else its short id."""
+    that admitted it last. By its profile name, else its short id. (A token's word on its maker counts
+    only if that group's vouch for this one is held: a home joining again checks it nowhere else.)"""
     group = invite_token.group
     if not for_device:
         member = log.trust.member(group)
-        if invite_token.admitter is not None:
+        if invite_token.admitter is not None and invite_token.admitter in log.trust.admissions_of(group):
             group = invite_token.admitter
         elif member is not None and member.admitters:
             group = member.admitters[-1]
