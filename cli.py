@@ -1559,8 +1559,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     # The panic wipe stops it: it holds the keys (till it ends); its mark names the bundle, which the
     # wipe names if it must kill it (in an fsync to a slow stick: FILE.tmp is left)
     _mark_running(home, "export", os.path.abspath(args.file))
-    # Stopped so (by the wipe), it ends through the writer's cleanup: no half-written bundle left on the stick
-    signal.signal(signal.SIGTERM, _stopped_by_wipe("export", "nothing was exported"))
+    # Stopped so (by the wipe), it ends through the writer's cleanup: no half-written bundle left on the stick;
+    # stopped once the bundle is whole and in place, it says so (it had said "nothing was exported")
+    written: dict[str, int] = {}
+    signal.signal(signal.SIGTERM, _stopped_by_wipe("export", lambda: _export_stopped(args, written)))
     log = home.log()
     try:
         since = parse_time(args.since) if args.since else 0
@@ -1579,8 +1581,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             sink = SealedWriter(out, bundle_passphrase) if bundle_passphrase else out
             # In clear, the nodes' addresses are left out: a USB stick is lost or seized at a border, and
             # one in clear must not map where the network's nodes are.
-            count = export_bundle(log, keys.device, sink, since_ts=since,
-                                  stubs_of=() if bundle_passphrase else LOCATING_KINDS)
+            count = written["events"] = export_bundle(log, keys.device, sink, since_ts=since,
+                                                      stubs_of=() if bundle_passphrase else LOCATING_KINDS)
             if bundle_passphrase:
                 sink.close()
     except OSError as exc:
@@ -1617,13 +1619,29 @@ def _mark_running(home: Home, command: str, says: str = "") -> None:
                        "again") from None
 
 
-def _stopped_by_wipe(command: str, outcome: str) -> Callable[[int, object], NoReturn]:
+def _stopped_by_wipe(command: str, outcome: str | Callable[[], str]) -> Callable[[int, object], NoReturn]:
     """A SIGTERM handler that ends `solnet COMMAND` through its cleanup (an exception, not the default
-    kill): a half-written bundle removed, the terminal's echo turned back on at a passphrase prompt."""
+    kill): a half-written bundle removed, the terminal's echo turned back on at a passphrase prompt.
+    `outcome` says what it leaves, or is asked when the signal comes (what is true changes as it runs)."""
     def stopped(signum: int, frame: object) -> NoReturn:
-        raise CliError(f"the {command} was stopped (SIGTERM: a panic wipe of this home stops it); {outcome}",
+        said = outcome() if callable(outcome) else outcome
+        raise CliError(f"the {command} was stopped (SIGTERM: a panic wipe of this home stops it); {said}",
                        EXIT_INTERRUPTED)
     return stopped
+
+
+def _export_stopped(args: argparse.Namespace, written: dict[str, int]) -> str:
+    """What an export stopped by the wipe leaves: nothing until its bundle is whole and in place (the
+    writer removes its unfinished file on the way out), then that bundle, which no wipe reaches."""
+    import shlex
+    from crypto.keystore import unfinished_of
+    from node import render
+    if "events" not in written or unfinished_of(Path(args.file)).exists():
+        return "nothing was exported"
+    sealed = ", sealed with the bundle passphrase" if args.encrypt else ""
+    return (f"the bundle {args.file} was already written whole ({render.plural(written['events'], 'event')}{sealed}) "
+            f"and is still there: a wipe does not reach it; destroy it if it must not be found "
+            f"(shred -u {shlex.quote(args.file)})")
 
 
 def _stubs_carried(stubs: int) -> str:
