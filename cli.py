@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from crypto.keystore import NodeKeys
     from node import audience
     from node.home import Home
+    from node.invite import Invite
     from node.log import EventLog
 
 # The rest of solnet is imported by the commands that use it, where they use it: `solnet --help`,
@@ -553,7 +554,10 @@ def cmd_join(args: argparse.Namespace) -> int:
     # up again says what it was when it began; a second join is refused by membership.join)
     started = membership.join_under_way(home) if home.db_path.exists() else None
     was_in = config.network_id if started is None else started.get("was_in")
-    log = membership.join(home, token, home.keys())
+    try:
+        log = membership.join(home, token, home.keys())
+    except membership.AlreadyJoined:
+        return _joined_before(args, home, token)
     config = home.config()  # a further device learnt its group's name and region from the token
     peers = membership.invite_peers(token)
     inviter = membership.inviter_name(log, token, for_device=not config.holds_group_key)
@@ -576,8 +580,12 @@ def cmd_join(args: argparse.Namespace) -> int:
         human += ("\nWARNING: the invite does not say which group made it, and several vouched for yours: run "
                   "`solnet accept GROUP_ID` with the id of the group that invited yours.")
     if peers:
-        human += (f"\nIt will sync with {inviter} at {', '.join(peers)} once it runs (`solnet run`); "
-                  "`solnet peers` lists them.")
+        # An invite's addresses are whatever its maker typed after --peer (another group's node, a relay):
+        # nothing here checked whose node answers there, so they are not called the inviter's.
+        nodes, them = ("node", "it") if len(peers) == 1 else ("nodes", "them")
+        human += (f"\nIt will sync with the {nodes} at {', '.join(peers)} once it runs "
+                  f"(`solnet run`): {inviter}'s invite names {them}. `solnet peers` lists {them}, with the group of "
+                  "the node that answers there once one has.")
     else:
         human += ("\nThe invite names no node to sync with: ask the inviter for an address and add it with "
                   "`solnet peers add HOST:PORT`, then `solnet run`.")
@@ -587,9 +595,32 @@ def cmd_join(args: argparse.Namespace) -> int:
     human += (f"\nThe invite file {args.token} is of no more use and {holds}: "
               f"destroy it (shred -u {shlex.quote(args.token)}); a wipe of this home cannot reach it.")
     emit(args, {"network_id": log.network_id.hex(), "group_id": config.group_id, "peers": peers,
-                "named": sorted(g.hex() for g in named),
+                "named": sorted(g.hex() for g in named), "already_joined": False,
                 "inviter": inviter, "was_in_network": was_in if was_in != log.network_id.hex() else None}, human)
     warn_of_onions(args, peers)
+    return 0
+
+
+def _joined_before(args: argparse.Namespace, home: Home, token: Invite) -> int:
+    """`join` of a home whose join finished, with an invite of its network: nothing to do, a success.
+    It names the invite's addresses this home does not sync with (the inviter's node moved, say):
+    adding them is the user's choice, not done behind their back (one may have been removed)."""
+    from crypto.keys import short_id
+    from node import membership, render
+    log = home.log()
+    try:
+        kept = {row.address for row in log.store.peer_rows()}
+        name, network = log.genesis.name, log.network_id
+    finally:
+        log.store.close()
+    missing = [address for address in membership.invite_peers(token) if address not in kept]
+    human = (f"This node has already joined the network {name!r} ({short_id(network)}): nothing more to do. Start "
+             "it with `solnet run` (`solnet status` says how it stands).")
+    if missing:
+        human += (f"\nThe invite names {render.plural(len(missing), 'address', 'addresses')} this node does not sync "
+                  f"with: {', '.join(missing)}; `solnet peers add ADDRESS` adds one.")
+    emit(args, {"network_id": network.hex(), "group_id": home.config().group_id, "already_joined": True,
+                "peers_not_kept": missing}, human)
     return 0
 
 
@@ -1554,8 +1585,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     # The panic wipe stops it: it holds the keys (till it ends); its mark names the bundle, which the
     # wipe names if it must kill it (in an fsync to a slow stick: FILE.tmp is left)
     _mark_running(home, "export", os.path.abspath(args.file))
-    # Stopped so (by the wipe), it ends through the writer's cleanup: no half-written bundle left on the stick
-    signal.signal(signal.SIGTERM, _stopped_by_wipe("export", "nothing was exported"))
+    # Stopped so (by the wipe), it ends through the writer's cleanup: no half-written bundle left on the stick;
+    # stopped once the bundle is whole and in place, it says so (it had said "nothing was exported")
+    written: dict[str, int] = {}
+    signal.signal(signal.SIGTERM, _stopped_by_wipe("export", lambda: _export_stopped(args, written)))
     log = home.log()
     try:
         since = parse_time(args.since) if args.since else 0
@@ -1574,8 +1607,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             sink = SealedWriter(out, bundle_passphrase) if bundle_passphrase else out
             # In clear, the nodes' addresses are left out: a USB stick is lost or seized at a border, and
             # one in clear must not map where the network's nodes are.
-            count = export_bundle(log, keys.device, sink, since_ts=since,
-                                  stubs_of=() if bundle_passphrase else LOCATING_KINDS)
+            count = written["events"] = export_bundle(log, keys.device, sink, since_ts=since,
+                                                      stubs_of=() if bundle_passphrase else LOCATING_KINDS)
             if bundle_passphrase:
                 sink.close()
     except OSError as exc:
@@ -1612,13 +1645,29 @@ def _mark_running(home: Home, command: str, says: str = "") -> None:
                        "again") from None
 
 
-def _stopped_by_wipe(command: str, outcome: str) -> Callable[[int, object], NoReturn]:
+def _stopped_by_wipe(command: str, outcome: str | Callable[[], str]) -> Callable[[int, object], NoReturn]:
     """A SIGTERM handler that ends `solnet COMMAND` through its cleanup (an exception, not the default
-    kill): a half-written bundle removed, the terminal's echo turned back on at a passphrase prompt."""
+    kill): a half-written bundle removed, the terminal's echo turned back on at a passphrase prompt.
+    `outcome` says what it leaves, or is asked when the signal comes (what is true changes as it runs)."""
     def stopped(signum: int, frame: object) -> NoReturn:
-        raise CliError(f"the {command} was stopped (SIGTERM: a panic wipe of this home stops it); {outcome}",
+        said = outcome() if callable(outcome) else outcome
+        raise CliError(f"the {command} was stopped (SIGTERM: a panic wipe of this home stops it); {said}",
                        EXIT_INTERRUPTED)
     return stopped
+
+
+def _export_stopped(args: argparse.Namespace, written: dict[str, int]) -> str:
+    """What an export stopped by the wipe leaves: nothing until its bundle is whole and in place (the
+    writer removes its unfinished file on the way out), then that bundle, which no wipe reaches."""
+    import shlex
+    from crypto.keystore import unfinished_of
+    from node import render
+    if "events" not in written or unfinished_of(Path(args.file)).exists():
+        return "nothing was exported"
+    sealed = ", sealed with the bundle passphrase" if args.encrypt else ""
+    return (f"the bundle {args.file} was already written whole ({render.plural(written['events'], 'event')}{sealed}) "
+            f"and is still there: a wipe does not reach it; destroy it if it must not be found "
+            f"(shred -u {shlex.quote(args.file)})")
 
 
 def _stubs_carried(stubs: int) -> str:

@@ -55,6 +55,11 @@ def write_private_file(path: Path, data: bytes) -> None:
         out.write(data)
 
 
+def unfinished_of(path: Path) -> Path:
+    """Where `private_file_writer` writes `path` until it is whole (gone once it is in place)."""
+    return path.with_name(path.name + ".tmp")
+
+
 @contextlib.contextmanager
 def private_file_writer(path: Path) -> Iterator[BinaryIO]:
     """A file to write `path` through, whole or not at all: readable by this user only (mode 0600),
@@ -62,7 +67,7 @@ def private_file_writer(path: Path) -> Iterator[BinaryIO]:
     ends; on an error (a full disk, a stick pulled out), the temporary file is removed and `path`
     is left as it was. A bundle written in place and cut short replaced the good one it overwrote;
     one not synced could be lost from a USB stick pulled out after "Exported"."""
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = unfinished_of(path)
     tmp.unlink(missing_ok=True)  # a leftover could carry a wider mode, or be a symlink planted there
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:

@@ -297,7 +297,7 @@ async def refuse_unknown_regions(node: WebNode, regions: list[str], reading_aler
     def first_unknown() -> str | None:
         for region in regions:
             if (close := unknown_region(node.log, region, lambda: node.home.config().region)) is not None:
-                return words(region, close)
+                return words(region, close, listed_by="GET /api/v1/regions")  # (a bot has no shell there)
         return None
 
     if regions and (said := await node.db(first_unknown)) is not None:

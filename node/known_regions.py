@@ -67,21 +67,26 @@ def ever_synced(peers: Sequence[dict[str, Any]]) -> bool:
     return any(p.get("last_sync") for p in peers)
 
 
-def _close_hint(close: list[str]) -> str:
-    return f"did you mean {' or '.join(close)}?" if close else "check its spelling (`solnet view regions` lists them)."
+REGIONS_LISTED_BY = "`solnet view regions`"  # what lists the known regions, in a command's words
 
 
-def unread_region_words(region: str, close: list[str]) -> str:
+def _close_hint(close: list[str], listed_by: str) -> str:
+    return f"did you mean {' or '.join(close)}?" if close else f"check its spelling ({listed_by} lists them)."
+
+
+def unread_region_words(region: str, close: list[str], listed_by: str = REGIONS_LISTED_BY) -> str:
     """Why following `region` would bring nothing, for someone reading alerts (the API's `region`,
-    `view alerts --region`, `run --alert-region`): a typo waited forever for alerts that never came."""
+    `view alerts --region`, `run --alert-region`): a typo waited forever for alerts that never came.
+    `listed_by`: what lists the regions for whoever reads this (the API names its route)."""
     return (f"no group is based in the region {region!r} and no event is placed in it yet, so no alert comes from it "
-            f"until someone publishes there; {_close_hint(close)}")
+            f"until someone publishes there; {_close_hint(close, listed_by)}")
 
 
-def empty_region_words(region: str, close: list[str]) -> str:
+def empty_region_words(region: str, close: list[str], listed_by: str = REGIONS_LISTED_BY) -> str:
     """Why a view of `region` is empty when the region is unknown (a typo: 'calai'): "Nothing to show"
     alone read as "no open request in Calais"."""
-    return f"no group is based in the region {region!r} and no event is placed in it yet; {_close_hint(close)}"
+    return (f"no group is based in the region {region!r} and no event is placed in it yet; "
+            f"{_close_hint(close, listed_by)}")
 
 
 async def say_if_still_unknown(node: WebNode, regions: Sequence[str]) -> None:

@@ -40,6 +40,12 @@ class MembershipError(SolnetError):
     reason, http_status = "membership", 409
 
 
+class AlreadyJoined(MembershipError):
+    """A join of a home whose join finished, with an invite of the network it is in: nothing is left
+    to do, so the command that meets it succeeds (`solnet join` run twice exited 1 while saying
+    "nothing more to do")."""
+
+
 def prepare_group(home: Home, group: str, region: str, passphrase: str) -> tuple[Config, NodeKeys]:
     """Make a group key and a device key for a new node, encrypted under `passphrase`."""
     region = region.strip().lower()
@@ -544,11 +550,12 @@ def invite_peers(invite_token: Invite) -> list[str]:
 def inviter_name(log: EventLog, invite_token: Invite, *, for_device: bool) -> str:
     """Whose node the token's peers are, in words: for a further device, its own group's (which
     vouched for it); for a group, the group that made the token (it names itself), else the one
-    that admitted it last. By its profile name, else its short id."""
+    that admitted it last. By its profile name, else its short id. (A token's word on its maker counts
+    only if that group's vouch for this one is held: a home joining again checks it nowhere else.)"""
     group = invite_token.group
     if not for_device:
         member = log.trust.member(group)
-        if invite_token.admitter is not None:
+        if invite_token.admitter is not None and invite_token.admitter in log.trust.admissions_of(group):
             group = invite_token.admitter
         elif member is not None and member.admitters:
             group = member.admitters[-1]
@@ -612,7 +619,8 @@ def _signed_here(store: Store, keys: NodeKeys) -> bool:
 
 
 def _already_joined(home: Home, invite_token: Invite) -> MembershipError:
-    """The refusal of a second join, in words that say where the home stands and what to do."""
+    """The refusal of a second join, in words that say where the home stands and what to do
+    (AlreadyJoined if the invite is of the network it is in)."""
     try:
         log = home.log()
     except HomeError as exc:  # (a founding cut short: what to do)
@@ -626,9 +634,9 @@ def _already_joined(home: Home, invite_token: Invite) -> MembershipError:
     if network != parse_genesis(invite_token.genesis).network_id:
         return MembershipError(f"this node is already in the network {name!r} ({short_id(network)}), and this "
                                "invite is for another one; use another --home to join a second network")
-    return MembershipError(f"this node has already joined the network {name!r} ({short_id(network)}) with this "
-                           "invite; nothing more to do: start it with `solnet run` (`solnet status` says how it "
-                           "stands)")
+    # (not "with this invite": another member's invite of the same network comes here too)
+    return AlreadyJoined(f"this node has already joined the network {name!r} ({short_id(network)}); nothing more "
+                         "to do: start it with `solnet run` (`solnet status` says how it stands)")
 
 
 def join(home: Home, invite_token: Invite, keys: NodeKeys) -> EventLog:

@@ -10,8 +10,8 @@ def test_join_keeps_the_invites_peers_and_says_whom_it_will_sync_with(tmp_path, 
     token = tmp_path / "token"
     cli.run(a, "invite", group_b, "--out", token, "--peer", "127.0.0.1:7700", "--peer", "wss://Calais.example.org:443/x")
     joined = cli.run(b, "join", token).stdout
-    assert ("will sync with Calais at http://127.0.0.1:7700, https://calais.example.org:443 once it runs"
-            in joined), joined
+    assert ("will sync with the nodes at http://127.0.0.1:7700, https://calais.example.org:443 once it runs "
+            "(`solnet run`): Calais's invite names them" in joined), joined
     peers = cli.run_json(b, "peers")
     assert [(p["address"], p["source"]) for p in peers] == [
         ("http://127.0.0.1:7700", "config"), ("https://calais.example.org:443", "config")], peers

@@ -76,7 +76,8 @@ def test_a_further_device_joining_names_its_own_groups_node_as_the_one_it_syncs_
     cli.run(network.b, "vouch", made["device_request"], "--out", tmp_path / "device.txt",
             "--peer", "127.0.0.1:7712")
     said = cli.run(laptop, "join", tmp_path / "device.txt").stdout
-    assert "It will sync with Bristol at http://127.0.0.1:7712 once it runs" in said, said
+    assert "It will sync with the node at http://127.0.0.1:7712 once it runs" in said, said
+    assert "Bristol's invite names it" in said, said
 
 
 def test_a_further_device_whose_request_was_lost_prints_it_again(network, cli, tmp_path):

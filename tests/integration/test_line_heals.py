@@ -48,7 +48,8 @@ def build_line(cluster: Cluster, root: Path) -> list[LocalNode]:
             token = root / f"{name.lower()}.invite"
             cli(inviter, "invite", group, "--out", str(token), "--peer", inviter.address)
             joined = cli(home, "join", str(token)).stdout
-            assert f"will sync with {inviter.name} at http://{inviter.address}" in joined, joined
+            assert f"will sync with the node at http://{inviter.address}" in joined, joined
+            assert f"{inviter.name}'s invite names it" in joined, joined
         cluster.adopt([node])
         cluster.start(node, sync_interval=SYNC_INTERVAL_S)
         nodes.append(node)
