@@ -104,16 +104,27 @@ def test_a_worker_starts_with_a_big_batch_and_ends_when_idle(monkeypatch, caplog
     another; every batch is checked in full whichever process examines it."""
     verify_pool.shutdown()
     monkeypatch.setattr(verify_pool, "IDLE_S", 0.5)
+    monkeypatch.setenv("SOLNET_VERIFY_WORKERS", "1")  # (one a batch, on any number of cores)
+    started: list[int] = []  # each worker's pid, as it starts: IDLE_S counts from the batch's submission,
+    # so a worker may have ended already once the batch is examined (the main thread held up by load)
+
+    class Counted(verify_pool._Worker):
+        def __init__(self, pool) -> None:
+            super().__init__(pool)
+            started.append(self.proc.pid)
+
+    monkeypatch.setattr(verify_pool, "_Worker", Counted)
     try:
         assert verify_pool.worker_pids() == []
         list(verify_pool.Examination([ev.encode() for ev in _events(10)]).results())  # too small to ship
-        assert verify_pool.worker_pids() == []
+        assert verify_pool.worker_pids() == [] and started == []
         for round_ in range(2):
             events = _events(300)
             events[150] = Event(events[150].id, events[150].header, events[150].header_bytes, bytes(64), events[150].body)
             results = list(verify_pool.Examination([ev.encode() for ev in events]).results())
             assert [i for i, x in enumerate(results) if not x.signature_ok] == [150], round_
-            [pid] = verify_pool.worker_pids()
+            assert len(started) == round_ + 1, f"round {round_}: the big batch started {started} (one new worker)"
+            pid = started[-1]
             deadline = time.monotonic() + 30
             while os.path.exists(f"/proc/{pid}") and _state(pid) != "Z" and time.monotonic() < deadline:
                 time.sleep(0.05)
