@@ -13,9 +13,9 @@ from urllib.parse import quote
 
 from page_text import PASSPHRASE
 from test_http import get
-from test_quiet_drawn_sent_back import drawn_with
+from test_quiet_drawn_sent_back import ENDS_IN_MS, drawn_while_live, drawn_with, past
 
-from node import publishing
+from node import cut_off, publishing
 from node.clock import now_ms
 
 WAIT_S = 10.0  # bound of each wait on the stream
@@ -52,24 +52,27 @@ async def change_or_event(stream) -> str:
             return line.decode().removeprefix("event: ").strip()
 
 
+async def _page(node, path: str) -> str:
+    return (await get(node.client, path))[1]
+
+
 async def test_an_alert_that_ends_leaves_an_open_page_though_no_event_comes(sample, start_node) -> None:
     node = await start_node(sample.nodes[0])
     await node.log_in()
     running = node.node
     keys = sample.nodes[0].home.keys(PASSPHRASE)
-    # Posted 58 s ago for a minute: it ends 2 s from now.
-    posted = now_ms() - 58_000
-    await running.db(lambda: publishing.publish(
-        running.log, keys, "alert", {"region": "calais", "type": "raid", "text": "Ends soon 7"},
-        expires_in="1m", now=posted))
-    _, page, _ = await get(node.client, "/")
-    assert "Ends soon 7" in page
+
+    async def post(text: str, posted: int):  # posted for a minute: it ends seconds from now
+        return await running.db(lambda: publishing.publish(
+            running.log, keys, "alert", {"region": "calais", "type": "raid", "text": text},
+            expires_in="1m", now=posted))
+    ends, [page] = await drawn_while_live(post, "Ends soon 7", lambda _: [_page(node, "/")])
     # The stream as the page opens it, with what the page was drawn with: the alert may have ended
     # already by the time it connects (a loaded machine, a slow phone), and is told all the same
     since = drawn_with(page, 'since')
     async with node.client.get(f"/live?since={since}&quiet={quote(drawn_with(page))}") as stream:
         assert stream.status == 200
-        assert await asyncio.wait_for(next_event(stream, int(since), posted + 60_000), WAIT_S) == "recheck"
+        assert await asyncio.wait_for(next_event(stream, int(since), ends), past(ends)) == "recheck"
     _, fragment, _ = await get(node.client, "/fragment/overview")
     assert "Ends soon 7" not in fragment and "CRS 12:40" in fragment  # the other alert is still live
 
@@ -84,21 +87,21 @@ async def test_an_alert_that_ends_after_an_event_came_is_told(sample, start_node
     node = await start_node(sample.nodes[0])
     await node.log_in()
     running = node.node
-    posted = now_ms() - 56_000  # posted 56 s ago for a minute: it ends 4 s from now
-    await running.publish("alert", {"region": "calais", "type": "raid", "text": "Ends soon 8"},
-                          expires_in="1m", now=posted)
-    _, page, _ = await get(node.client, "/")
-    assert "Ends soon 8" in page
+
+    async def post(text: str, posted: int):  # posted for a minute: it ends seconds from now
+        return await running.publish("alert", {"region": "calais", "type": "raid", "text": text},
+                                     expires_in="1m", now=posted)
+    ends, [page] = await drawn_while_live(post, "Ends soon 8", lambda _: [_page(node, "/")])
     since = int(drawn_with(page, 'since'))
     async with node.client.get(f"/live?since={since}&quiet={quote(drawn_with(page))}") as stream:
         assert stream.status == 200
         await running.publish("need", {"region": "calais", "category": "food",
                                                 "quantity": "5", "unit": "kg"})
         said = await asyncio.wait_for(change_or_event(stream), WAIT_S)
-        if said.startswith("change ") and int(said.split()[1]) > since and now_ms() < posted + 60_000:  # before the alert's end
+        if said.startswith("change ") and int(said.split()[1]) > since and now_ms() < ends:  # before the alert's end
             # From now on the ends are read again at each look: after the end, without the alert
             monkeypatch.setattr(dashboard_app, "ALERT_ENDS_EVERY_S", 0.0)
-            said = await asyncio.wait_for(next_event(stream), WAIT_S)
+            said = await asyncio.wait_for(next_event(stream), past(ends))
         elif said.startswith("change"):  # (a loaded machine: past the end, its change said enough)
             said = "recheck"
         assert said == "recheck"
@@ -112,12 +115,19 @@ async def test_a_node_cut_off_says_so_on_an_open_page(sample, start_node, monkey
     node = await start_node(sample.nodes[0])
     await node.log_in()
     running = node.node
-    # No peer at all, started long enough ago that it counts as cut off 2 s from now (after 120 s).
-    running._started_ms = now_ms() - 118_000
-    _, page, _ = await get(node.client, "/")
+    # No peer at all, started long enough ago that it counts as cut off seconds from now (after 120 s),
+    # the page drawn before then (drawn after, on a loaded machine: again, with longer to go)
+    for cut_in in ENDS_IN_MS:
+        running._started_ms = now_ms() + cut_in - cut_off.CUT_OFF_AFTER_MS
+        cut_at = running._started_ms + cut_off.CUT_OFF_AFTER_MS
+        page = await _page(node, "/")
+        if now_ms() < cut_at:
+            break
+    else:
+        raise AssertionError(f"the page was not drawn within {ENDS_IN_MS[-1] / 1000:g} s")
     assert 'id="cut-off"' not in page
     async with node.client.get(f"/live?since={running.last_stored_n}") as stream:
         assert stream.status == 200
-        assert await asyncio.wait_for(next_event(stream), WAIT_S) == "recheck"
+        assert await asyncio.wait_for(next_event(stream), past(cut_at)) == "recheck"
     _, fragment, _ = await get(node.client, "/fragment/overview")
     assert 'id="cut-off"' in fragment

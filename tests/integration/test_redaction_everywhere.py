@@ -18,7 +18,7 @@ from node.demo import localnet
 from node.demo.localnet import LocalNode
 from node.log import now_ms
 
-ALERT_LIFETIME_MS = 3_000
+ALERT_LIFETIME_MS = 10_000  # (a loaded machine may take seconds to carry it along the line: see below)
 
 
 def body_gone(node: LocalNode, event_id: bytes) -> bool:
@@ -47,13 +47,22 @@ def test_redacted_and_expired_bodies_leave_every_file_of_every_node(cluster: Clu
         log.store.close()
     cluster.wait(lambda: all(holds(n, e) for n in nodes for e in (action, control, alert)), 30,
                  "the three events on every node")
-    assert not any(body_gone(n, e) for n in nodes for e in (action, alert)), "a body went before its time"
+    assert not any(body_gone(n, action) for n in nodes), "the action's body went before its redaction"
+    # The alert's body may go once it expired (a node stores one that came after its expiry as a stub):
+    # only a node read before then must hold it. A loaded machine that took its lifetime to carry it
+    # along the line checks less here; the drop after the expiry is checked below in any case.
+    expires = query(calais, "SELECT expires FROM events WHERE id=?", (alert,))[0][0]
+    for node in nodes:
+        gone = body_gone(node, alert)
+        if now_ms() < expires:
+            assert not gone, f"the alert's body went from {node.name} before its time"
+        else:
+            print(f"the alert expired before {node.name} was read")
 
     done = cli(calais, "redact", action.hex())
     assert "Traceback" not in done.stderr
     cluster.wait(lambda: all(body_gone(n, action) for n in nodes), 30, "the redaction applied on every node")
     # A later event makes every node commit after the alert's expiry (a node also sweeps every 30 s).
-    expires = query(calais, "SELECT expires FROM events WHERE id=?", (alert,))[0][0]
     time.sleep(max(0.0, (expires - now_ms()) / 1000) + 0.1)
     later = publish(calais, "need", category="blankets", quantity="10", region="calais")
     cluster.wait(lambda: all(holds(n, later) and body_gone(n, alert) for n in nodes), 30,

@@ -104,16 +104,20 @@ def test_a_worker_starts_with_a_big_batch_and_ends_when_idle(monkeypatch, caplog
     another; every batch is checked in full whichever process examines it."""
     verify_pool.shutdown()
     monkeypatch.setattr(verify_pool, "IDLE_S", 0.5)
+    monkeypatch.setenv("SOLNET_VERIFY_WORKERS", "1")  # (one a batch, on any number of cores)
+    # (IDLE_S counts from the batch's submission: the worker may have ended once the batch is examined)
+    started = _started_workers(monkeypatch)
     try:
         assert verify_pool.worker_pids() == []
         list(verify_pool.Examination([ev.encode() for ev in _events(10)]).results())  # too small to ship
-        assert verify_pool.worker_pids() == []
+        assert verify_pool.worker_pids() == [] and started == []
         for round_ in range(2):
             events = _events(300)
             events[150] = Event(events[150].id, events[150].header, events[150].header_bytes, bytes(64), events[150].body)
             results = list(verify_pool.Examination([ev.encode() for ev in events]).results())
             assert [i for i, x in enumerate(results) if not x.signature_ok] == [150], round_
-            [pid] = verify_pool.worker_pids()
+            assert len(started) == round_ + 1, f"round {round_}: the big batch started {started} (one new worker)"
+            pid = started[-1]
             deadline = time.monotonic() + 30
             while os.path.exists(f"/proc/{pid}") and _state(pid) != "Z" and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -121,6 +125,20 @@ def test_a_worker_starts_with_a_big_batch_and_ends_when_idle(monkeypatch, caplog
         assert not [r for r in caplog.records if r.levelname == "WARNING"], "an idle end is not a failure"
     finally:
         verify_pool.shutdown()
+
+
+def _started_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pid of each worker started from now, taken as it starts: one that a short IDLE_S or
+    READY_WAIT_S ends may be gone by the time its batch is examined (a main thread held up by load)."""
+    started: list[int] = []
+
+    class Counted(verify_pool._Worker):
+        def __init__(self, pool) -> None:
+            super().__init__(pool)
+            started.append(self.proc.pid)
+
+    monkeypatch.setattr(verify_pool, "_Worker", Counted)
+    return started
 
 
 def _state(pid: int) -> str:
@@ -216,10 +234,11 @@ def test_a_worker_stuck_starting_is_stopped(monkeypatch, tmp_path, caplog):
     verify_pool.shutdown()
     monkeypatch.setattr(verify_pool, "_restarts", verify_pool._Restarts())
     monkeypatch.setattr(verify_pool, "READY_WAIT_S", 0.5, raising=False)
+    started = _started_workers(monkeypatch)
     try:
         with caplog.at_level(logging.WARNING, logger="solnet.node.verify_pool"):
             assert _bad(_forged_batch(300, 40)) == [40]
-            [pid] = verify_pool.worker_pids()
+            [pid] = started
             deadline = time.monotonic() + 20  # (the gate lets it go on by itself after 30 s)
             while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
                 time.sleep(0.02)
