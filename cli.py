@@ -207,15 +207,24 @@ def _init_device(args: argparse.Namespace, home: Home) -> int:
 
 def cmd_id(args: argparse.Namespace) -> int:
     """This node's group id (what another group needs to invite it), or its device id, or the
-    request of a further device that has not joined yet (its signed consent needs the keys)."""
+    request of a further device that has not joined yet, or of one solnet 0.1 certified without its
+    consent (its signed consent needs the keys)."""
     home = home_of(args)
     config = home.config()
     if args.request:
         from node import membership
-        if config.holds_group_key:
+        from node.home import HomeError
+        # (a device certified by solnet 0.1, without its consent, is vouched for again with it)
+        again = False
+        if home.db_path.exists():
+            try:
+                again = membership.certified_without_consent(home.log(), bytes.fromhex(config.device_id))
+            except HomeError:  # (a join cut short: the refusals below say what it needs)
+                pass
+        if config.holds_group_key and not again:
             raise CliError("this node holds its group's key: it needs no device request (`solnet id` prints the "
                            "group id another group invites)")
-        if home.db_path.exists():
+        if home.db_path.exists() and not again:
             raise CliError("this device already joined its group's network: it needs no request any more")
         request = membership.device_request(config, home.keys())
         emit(args, {"group_id": config.group_id, "device_id": config.device_id, "device_request": request}, request)
@@ -241,6 +250,7 @@ def cmd_vouch(args: argparse.Namespace) -> int:
         raise CliError(f"cannot write the token to {out}: the folder {out.parent} does not exist")
     peers = [parse_address(p) for p in args.peer or []]  # refused now, not when the joiner dials
     request = membership.parse_device_request(args.id, bytes.fromhex(home.config().group_id))
+    again = False  # a device certified without its consent (solnet 0.1), vouched for again with it
     if request is None:
         subject = parse_key(args.id, "group id or device request")
         own_group = bytes.fromhex(home.config().group_id)
@@ -259,6 +269,7 @@ def cmd_vouch(args: argparse.Namespace) -> int:
         subject = request.device
         keys = home.keys()
         wait_until_caught_up(log, args.offline)
+        again = request.consent is not None and membership.certified_without_consent(log, subject)
         token, already = membership.vouch_device(log, keys, request, peers,
                                                  name=args.name, offline=args.offline)
         what = f"device {short_id(subject)} of your group"
@@ -272,7 +283,10 @@ def cmd_vouch(args: argparse.Namespace) -> int:
                 "group_id": subject.hex() if request is None else token.group.hex(),
                 "network_id": log.network_id.hex(), "already_member": already},
          (note + "\n" if already else "") + f"Vouched for {what}: wrote its join token to {args.out}.\n"
-         f"Take it there; they run `solnet join {args.out}`.")
+         + (f"Take it there; they run `solnet join {args.out}`." if not again else
+            "That device was certified without its consent (solnet 0.1); this vouch carries it. "
+            + ("It is this node's own device: nothing more to do." if subject.hex() == home.config().device_id else
+               "The device has joined already: it learns of the vouch at its next sync, and needs no token.")))
     return 0
 
 
@@ -2692,7 +2706,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", action="store_true", help="print this device's id instead")
     p.add_argument("--request", action="store_true",
                        help="print again the request of a further device that has not joined (`solnet init "
-                            "--device-of` printed it; its group's main node vouches for it); asks the passphrase")
+                            "--device-of` printed it; its group's main node vouches for it), or of a device "
+                            "solnet 0.1 certified without its consent, to be vouched for again with it; asks the "
+                            "passphrase")
     p = add("vouch", cmd_vouch, "certify a further device of this group, or admit another group: write its join token")
     p.add_argument("id", help="a device request (as `solnet init --device-of` printed it) or another group's id")
     p.add_argument("--out", required=True, help="file to write the token to")

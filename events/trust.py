@@ -594,6 +594,17 @@ class TrustGraph:
     def member(self, key: bytes) -> Member | None:
         return self.members.get(key)
 
+    def certified_with_consent(self, key: bytes) -> bool:
+        """Whether `key` is a device certified by a counting vouch of its group that carries its
+        consent. False for a device solnet 0.1 certified (without consent) and never again since:
+        a thief holding it once seized, and a copy of another group's key, can void that vouch
+        with the phone's consent in a forked vouch (design 5.4), taking its past out; a vouch with
+        its consent cannot be voided so (`_newly_torn` counts no forked vouch)."""
+        m = self.members.get(key)
+        return m is not None and m.role == DEVICE_ROLE and any(
+            v.subject == key and v.consent and v.role == DEVICE_ROLE and v.voucher == m.group
+            and v.id in self.effects and self.effects[v.id] is None for v in self._vouches)
+
     def signs_now(self, key: bytes) -> bool:
         """Whether `key` is a device that is a member now: certified, neither revoked nor frozen, nor its group."""
         m = self.members.get(key)

@@ -261,6 +261,14 @@ def invite(log: EventLog, keys: NodeKeys | None, subject: bytes, peers: list[str
     return Invite(log.genesis.raw, subject, trust_chain(log), peers, admitter), existing is not None
 
 
+def certified_without_consent(log: EventLog, device: bytes) -> bool:
+    """Whether `device` is a device in good standing that solnet 0.1 certified without its consent
+    (and no vouch with it since): its group's main node should vouch for it again with the request
+    `solnet id --request` prints there (TrustGraph.certified_with_consent says why)."""
+    # (not one revoked, nor one of a group revoked or forked: its group's new vouch would count for nothing)
+    return log.trust.signs_now(device) and not log.trust.certified_with_consent(device)
+
+
 def vouch_device(log: EventLog, keys: NodeKeys, request: DeviceRequest, peers: list[str], *,
                  name: str | None = None, offline: bool = False) -> tuple[Invite, bool]:
     """This node's group key certifies a further device of its group; returns the device's join
@@ -276,7 +284,10 @@ def vouch_device(log: EventLog, keys: NodeKeys, request: DeviceRequest, peers: l
     if existing is not None and existing.revoked_from is not None:
         raise MembershipError(f"device {short_id(device)} is revoked; a revoked key is never certified again: "
                               "make a new device key (`solnet init --device-of`) and vouch for that one")
-    already = existing is not None and existing.encryption_key == encryption_key
+    # (a device solnet 0.1 certified without its consent is vouched for again with it: see
+    # TrustGraph.certified_with_consent)
+    already = (existing is not None and existing.encryption_key == encryption_key
+               and (request.consent is None or log.trust.certified_with_consent(device)))
     if not already:
         fields = {"subject": device, "role": "device", "encryption_key": encryption_key}
         if request.consent is not None:

@@ -210,3 +210,125 @@ def test_a_second_seized_phones_vouch_carrying_the_first_ones_consent_voids_noth
         assert g1 is not None and (g1.group, g1.revoked_from) == (world.pub("G1"), 2), name
         assert log.trust.member(world.pub("G3")) is not None, name
     _in_every_order(world, [consent], tmp_path, check)
+
+
+def _seized_legacy_phone_and_an_expelled_group(expelled_from: int) -> tuple[World, Event, Event]:
+    """g1, G1's phone of 0.1, posted a raid alert and admitted Bristol (G3); G1 revokes it from 3,
+    pinned (seized). G2 certified its phone g2 (its seq 1) and long ago the founder expelled G2 from
+    `expelled_from`. Returns the world, the alert and the thief's vouch: G2's key, at its next seq,
+    vouching for g1 as a device with g1's consent (the thief holds g1's key)."""
+    world = _g1_of_0_1()
+    k, a = world.keys, world.authors
+    alert = a["g1"].sign("alert", {"region": "calais", "type": "raid", "text": "police at the camp"},
+                         expires=NOW + 3_600_000)
+    bristol = a["g1"].sign("member.vouch", {"subject": world.pub("G3"), "role": "group"})
+    world.events += [alert, bristol, a["G3"].sign("group.profile", {"name": "Bristol", "region": "bristol"})]
+    world.events.append(a["G2"].sign("member.vouch", device_vouch(k["G2"], k["g2"], b"\x06" * 32)))
+    world.events.append(a["F"].sign("member.revoke", {"subject": world.pub("G2"), "from_seq": expelled_from,
+                                                       "reason": "infiltrator"}))
+    world.events.append(a["G1"].sign("member.revoke", {"subject": world.pub("g1"), "from_seq": 3,
+                                                        "reason": "seized", "pin": bristol.id}))
+    consent = a["G2"].sign("member.vouch", device_vouch(k["G2"], k["g1"], b"\x07" * 32))
+    return world, alert, consent
+
+
+def test_a_group_expelled_long_ago_cannot_erase_a_seized_legacy_phones_past_by_its_consent(tmp_path: Path) -> None:
+    """The case left open in closing note 50: the thief holds g1, a seized phone of 0.1, and the key
+    of G2, a group the founder expelled long ago. G2 vouches for g1 with g1's consent: until
+    2026-12-06 any consent made G1's vouch without it void, so g1 was nobody's device and its raid
+    alert and Bristol, which it admitted, left every node. G2 may not sign at that seq (expelled
+    from 1, the default, or from 2 keeping its past): the consent voids nothing, in every order."""
+    for expelled_from in (1, 2):
+        world, alert, consent = _seized_legacy_phone_and_an_expelled_group(expelled_from)
+
+        def check(log: EventLog, name: str) -> None:
+            g1 = log.trust.member(world.pub("g1"))
+            assert g1 is not None and (g1.group, g1.revoked_from) == (world.pub("G1"), 3), name
+            assert log.store.event_row(alert.id) is not None and log.no_effect(alert) is None, name
+            assert log.trust.member(world.pub("G3")).admitters == (world.pub("G1"),), name
+            assert log.trust.member(world.pub("G2")).revoked_from == expelled_from, name
+            assert (log.trust.member(world.pub("g2")) is not None) == (expelled_from > 1), name  # (its past)
+        folder = tmp_path / f"from{expelled_from}"
+        folder.mkdir()
+        _in_every_order(world, [consent], folder, check)
+
+
+def test_a_member_group_in_good_standing_still_takes_a_legacy_device_by_its_consent(tmp_path: Path) -> None:
+    """What the rule keeps (design 5.4): a member group that may sign a vouch carrying the device's
+    consent holds the device, G1's vouch without it void (the consent is the device's choice); the
+    founder revoking G2 from before that vouch gives g1 back to G1, its past with it."""
+    world, alert, consent = _seized_legacy_phone_and_an_expelled_group(9)
+
+    def check(log: EventLog, name: str) -> None:
+        g1 = log.trust.member(world.pub("g1"))
+        assert g1 is not None and g1.group == world.pub("G2"), name
+    _in_every_order(world, [consent], tmp_path, check)
+
+
+def _seized_phone_and_a_forked_group_key(vouched_again: bool) -> tuple[World, Event, Event]:
+    """g1, G1's phone (of 0.1; vouched for again with its consent if `vouched_again`), posted a raid
+    alert and admitted Bristol (G3); G1 revokes it from 3, pinned (seized). G2 certified g2 and
+    published its profile (seqs 1, 2). The thief holds g1 and a copy of G2's key: it signs at G2's
+    seq 2 (a fork) a vouch of g1 carrying g1's consent. Returns the world, the alert and that vouch."""
+    world = _g1_of_0_1()
+    k, a = world.keys, world.authors
+    if vouched_again:  # `solnet id --request` on the phone, `solnet vouch REQUEST` on G1's main node
+        world.events.append(a["G1"].sign("member.vouch", device_vouch(k["G1"], k["g1"], b"\x05" * 32)))
+    alert = a["g1"].sign("alert", {"region": "calais", "type": "raid", "text": "police at the camp"},
+                         expires=NOW + 3_600_000)
+    bristol = a["g1"].sign("member.vouch", {"subject": world.pub("G3"), "role": "group"})
+    world.events += [alert, bristol, a["G3"].sign("group.profile", {"name": "Bristol", "region": "bristol"})]
+    g2 = a["G2"].sign("member.vouch", device_vouch(k["G2"], k["g2"], b"\x06" * 32))
+    world.events += [g2, a["G2"].sign("group.profile", {"name": "Kent", "region": "kent"})]
+    world.events.append(a["G1"].sign("member.revoke", {"subject": world.pub("g1"), "from_seq": 3,
+                                                        "reason": "seized", "pin": bristol.id}))
+    forked = a["G2"].sign("member.vouch", device_vouch(k["G2"], k["g1"], b"\x07" * 32), seq=2, prev=g2.id)
+    return world, alert, forked
+
+
+def test_a_forked_group_keys_consent_voids_a_0_1_vouch_but_not_one_vouched_again_with_consent(tmp_path: Path) -> None:
+    """What is left (KNOWN51, the trade-off of design 5.4): a consent in a forked group key's vouch
+    voids a vouch without consent (so that no group takes the new device of a group whose key was
+    copied), so a thief holding a seized phone of 0.1 and a copy of another group's key takes the
+    phone's past and Bristol out of every node. A phone vouched for again with its consent before it
+    was seized keeps them: a forked vouch tears no device (only a member group's that may sign it)."""
+    for vouched_again in (False, True):
+        world, alert, forked = _seized_phone_and_a_forked_group_key(vouched_again)
+        folder = tmp_path / f"again{int(vouched_again)}"
+        folder.mkdir()
+
+        def check(log: EventLog, name: str) -> None:
+            assert log.trust.member(world.pub("G2")).revoked_from == 2, name  # (the fork)
+            g1 = log.trust.member(world.pub("g1"))
+            if not vouched_again:
+                assert g1 is None and log.trust.member(world.pub("G3")) is None, name
+                assert log.store.event_row(alert.id) is None, name
+                return
+            assert g1 is not None and (g1.group, g1.revoked_from) == (world.pub("G1"), 3), name
+            assert log.store.event_row(alert.id) is not None and log.no_effect(alert) is None, name
+            assert log.trust.member(world.pub("G3")).admitters == (world.pub("G1"),), name
+        _in_every_order(world, [forked], folder, check)
+
+
+def test_a_member_admitting_a_0_1_device_takes_it_unless_it_was_vouched_for_again_with_consent(tmp_path: Path) -> None:
+    """Why the README asks groups to vouch for their devices of 0.1 again: any member group in good
+    standing that admits such a device as a group takes it from its group (an admission beats a
+    vouch without consent, design 5.4), its raid alert then counts for nothing; once its group vouched
+    for it again with its consent, no admission can make it a group, in every order."""
+    for vouched_again in (False, True):
+        world, alert = _legacy_world()
+        if vouched_again:
+            world.events.append(world.authors["G1"].sign("member.vouch", device_vouch(
+                world.keys["G1"], world.keys["g1"], b"\x05" * 32)))
+        claim = world.authors["G2"].sign("member.vouch", {"subject": world.pub("g1"), "role": "group"})
+        folder = tmp_path / f"again{int(vouched_again)}"
+        folder.mkdir()
+
+        def check(log: EventLog, name: str) -> None:
+            g1 = log.trust.member(world.pub("g1"))
+            if vouched_again:
+                assert g1 is not None and (g1.role, g1.group) == ("device", world.pub("G1")), name
+                assert log.no_effect(alert) is None, name
+            else:
+                assert g1 is not None and g1.role == "group" and log.no_effect(alert) is not None, name
+        _in_every_order(world, [claim], folder, check)
