@@ -7,9 +7,9 @@ otherwise waited for the round's batches queued before it (seconds at 1/8 of a c
 is stored first changes nothing in the end (the outcome never depends on the order events arrive
 in); a pushed event whose predecessors are still in the round's batches waits for them, kept aside.
 One loop stores them: the batches waiting when it takes one go with it into one write transaction
-(up to GROUP, node.log; fewer pages written per event in a large store), and the next one is
-prepared (decoding, signature checks started on other cores) while they commit, so verification
-and storing overlap. What a stored batch means (outcomes, penalties, forwarding, the round) is the caller's, told through `on_stored`,
+(up to GROUP, node.log; fewer pages written per event in a large store), and the next ones (up
+to AHEAD) are prepared as they come (decoding, signature checks started on other cores) while they
+commit, so verification and storing overlap. What a stored batch means (outcomes, penalties, forwarding, the round) is the caller's, told through `on_stored`,
 batch by batch in their order.
 """
 from __future__ import annotations
@@ -29,6 +29,9 @@ from sync.transport import LinkClosed
 log = logging.getLogger(f"solnet.{__name__}")
 
 INGEST_QUEUE = 3  # batches in flight per link: bounds memory on the receiving side (~1 MB)
+# Batches prepared (examined on the workers) while the group before them commits: enough to keep a
+# worker busy through a commit; each is held decoded until stored, so few (up to 64 links hold them).
+AHEAD = 2
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class LinkIngest:
         raise LinkClosed(self.failure or f"{self._name}: not storing anymore", "closed")
 
     async def finish(self, *, stopping: bool) -> None:
-        """The link is over: store the batches that already arrived (at most INGEST_QUEUE + 3 * GROUP, so
+        """The link is over: store the batches that already arrived (INGEST_QUEUE + 2 * GROUP + AHEAD at most, so
         this ends soon) unless the node is stopping or storing has ended (a full disk, a ban).
         What is dropped instead is released, to be accepted when it comes again."""
         try:
@@ -119,7 +122,7 @@ class LinkIngest:
 
     async def _loop(self) -> None:
         """Store queued batches, those waiting together in one transaction (up to GROUP), preparing
-        the next ones (up to GROUP) as they come while it commits, so the workers examine them
+        the next ones (up to AHEAD) as they come while it commits, so the workers examine them
         meanwhile (prepared only after each commit, a sync's batches left the workers idle
         between groups, and the database thread examined more of them itself: 74 against 62 us
         of its CPU per event). Ends at a None."""
@@ -147,7 +150,7 @@ class LinkIngest:
             failure: StorageFailed | None = None
             store = asyncio.ensure_future(self._store([b for b, _ in group], [p for _, p in group]))
             try:
-                while not last and len(ahead) < GROUP and not store.done():
+                while not last and len(ahead) < AHEAD and not store.done():
                     get = asyncio.ensure_future(self.queue.get())
                     await asyncio.wait({store, get}, return_when=asyncio.FIRST_COMPLETED)
                     if not get.done():

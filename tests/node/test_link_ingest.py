@@ -12,7 +12,7 @@ import pytest
 from events.format import decode_event
 from node.clock import now_ms
 from node.net.database import DbThread
-from node.net.link_ingest import Batch, LinkIngest
+from node.net.link_ingest import AHEAD, Batch, LinkIngest
 from node.net.link_storage import LogAccess
 from node.net.storage_health import StorageHealth
 from node.outcome import Outcome
@@ -127,7 +127,7 @@ async def test_the_next_batches_are_prepared_while_a_group_is_stored() -> None:
 
     ingest = LinkIngest("peer~test", Storage(), limit_events=unlimited, on_stored=on_stored, on_failed=failed,
                         release=lambda ids: None)
-    batches = [Batch((bytes([i]),), False) for i in range(4)]
+    batches = [Batch((bytes([i]),), False) for i in range(1 + AHEAD + 1)]  # (the last waits in the queue)
     async with asyncio.timeout(30):
         await ingest.put(batches[0])
         while not committing:
@@ -135,10 +135,10 @@ async def test_the_next_batches_are_prepared_while_a_group_is_stored() -> None:
         for batch in batches[1:]:  # while the first is being stored
             await ingest.put(batch)
         for _ in range(500):  # (the loop's turns the link takes to prepare what came)
-            if len(prepared) == 4:
+            if len(prepared) == 1 + AHEAD:
                 break
             await asyncio.sleep(0.01)
-        assert len(prepared) == 4 and committing == [1], "the next batches waited for the commit before them"
+        assert len(prepared) == 1 + AHEAD and committing == [1], "the next batches waited for the commit before them"
         gate.set()
         await ingest.finish(stopping=False)
-    assert committing == [1, 3]
+    assert committing == [1, AHEAD + 1]
