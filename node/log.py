@@ -983,7 +983,10 @@ class EventLog:
                        and u.data["group"] == group]
             if earlier:
                 return "that alert had already been cleared; an all clear is final (post a new alert)"
-        if (withdrawal := references.withdrawal_before(self.store, self.trust, event_id)) is not None:
+        # (only an update of a listing can follow its withdrawal: any other kind was decoded and
+        # projected again here for nothing, on every publish)
+        if kind in references.LISTING_UPDATES and (
+                withdrawal := references.withdrawal_before(self.store, self.trust, event_id)) is not None:
             what, row = withdrawal
             return (f"that {what} had already been withdrawn by its group ({local_time(row.data['ts'])}); a "
                     f"withdrawal is final: post a new {what} if it is wanted again")

@@ -112,7 +112,8 @@ class ProjectionTables(TrustTables):
         connection wrote or dropped one (and again when that transaction ended, committed or rolled
         back), or another connection committed. For what is worked out from all the profiles
         (node/references.py: the names people are shown)."""
-        return self._profile_writes, self._one("PRAGMA data_version")
+        # Inside a write transaction no other connection commits: data_version is the one read at its start
+        return self._profile_writes, self._data_version if self._checked else self._one("PRAGMA data_version")
 
     def _profiles_touched(self) -> None:
         self._profile_writes += 1
