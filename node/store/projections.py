@@ -49,6 +49,8 @@ _SETTLED: dict[str, tuple[str, str, Callable[[list[Row], list[Row]], dict[bytes,
     ACTION: (ACTION_UPDATE, "t", readmodels.starts_as_moved, lambda fields: fields["starts_at"]),
 }
 _OF_STEP = {step: item for item, (step, *_) in _SETTLED.items()}
+_EVERY_GROUP_COUNTS = frozenset({SUPPORT_STATUS})  # steps that count from any group, not the item's own alone
+_STEPS_PER_GROUP = 4  # of each other group, its newest claims and closes of a request that a settle reads
 _SETTLED_AT_ONCE = 500  # items whose marks one round works out (their rows and steps read together)
 ROW_CACHE = 8192  # rebuilt rows kept per store (~10 MB): what the dashboard and the API read most. A
 # dashboard overview reads ~4,500 rows (its sections' DEEP rows with their updates): with 4,096 kept, each
@@ -232,21 +234,45 @@ class ProjectionTables(TrustTables):
     def _settle_items(self, table: str, keys: list[bytes]) -> None:
         """Set the column of the items `keys` of `table` (_SETTLED): of those none of whose steps
         are held, from their fields alone (a row rebuilt for each new need cost ingest a third more
-        for those kinds), of the others by their rows and steps."""
+        for those kinds), of the others by their rows and the steps that may count (`_steps_that_count`)."""
         step, column, rule, as_posted = _SETTLED[table]
         where, args = by_ids(keys)
-        held = self._x(f"SELECT p.n, p.vid, p.{column}, e.id, e.body, EXISTS (SELECT 1 FROM proj s WHERE "
+        held = self._x(f"SELECT p.n, p.vid, p.{column}, e.id, e.body, p.g, EXISTS (SELECT 1 FROM proj s WHERE "
                        f"s.tbl={_TBL[step]} AND s.ref=e.id) FROM proj p JOIN events e ON e.n = p.n "
                        f"WHERE {_tbl_is(_TBL[table])} AND p.n IN (SELECT n FROM events WHERE {where})", args).fetchall()
-        rows = self._rows_at([(n, vid) for n, vid, _, _, _, has_steps in held if has_steps])
-        worked_out = rule(rows, self._rows_in(step, "p.ref", [r.key for r in rows], None, None, None, None))
+        with_steps = [(n, vid, key, g) for n, vid, _, key, _, g, has_steps in held if has_steps]
+        rows = self._rows_at([(n, vid) for n, vid, _, _ in with_steps])
+        steps = self._rows_at([pair for _, _, key, g in with_steps for pair in self._steps_that_count(step, key, g)])
+        worked_out = rule(rows, steps)
         changed = []
-        for n, _, was, key, body, has_steps in held:
+        for n, _, was, key, body, _, has_steps in held:
             value = worked_out.get(key) if has_steps else as_posted(msgpack.unpackb(body, raw=False))
             if was != value:
                 changed.append((value, n))
         if changed:
             self._many(f"UPDATE proj SET {column}=? WHERE n=?", changed)
+
+    def _steps_that_count(self, step: str, ref: bytes, owner: int) -> list[tuple[int, int]]:
+        """(n, vid) of the rows of `step` naming the item `ref` of group number `owner` that its
+        rule may count, so that what one settle reads does not grow with what another group adds
+        (a mole's 12,000 need.update on a victim's need were all read again at each new one): of an
+        update, only the item's own group's (no other counts: events.effects UPDATES); of the
+        claims and closes of a support request, its own group's, and of each other group its
+        newest _STEPS_PER_GROUP (whether a group holds a request is of its last steps: a claim
+        after its last hand-back). By proj_by_ref_group, one seek a group."""
+        tbl = _TBL[step]
+        own = self._x("SELECT n, vid FROM proj WHERE tbl=? AND ref=? AND g=?", (tbl, ref, owner)).fetchall()
+        if step not in _EVERY_GROUP_COUNTS:
+            return own
+        others: list[tuple[int, int]] = []
+        g = -1
+        while (found := self._x("SELECT g FROM proj WHERE tbl=? AND ref=? AND g>? ORDER BY g LIMIT 1",
+                                (tbl, ref, g)).fetchone()) is not None:
+            g = found[0]
+            if g != owner:
+                others += self._x("SELECT n, vid FROM proj WHERE tbl=? AND ref=? AND g=? ORDER BY vts DESC, vid DESC "
+                                  "LIMIT ?", (tbl, ref, g, _STEPS_PER_GROUP)).fetchall()
+        return own + others
 
     def settle_owed_steps(self) -> None:
         """After the upgrade to schema 15 (meta STEPS_OWED): work out the column of every item held
@@ -261,7 +287,7 @@ class ProjectionTables(TrustTables):
 
     def newest_stamp(self, table: str, ref: bytes, group: bytes) -> int | None:
         """The timestamp of `group`'s newest row of `table` naming `ref` (a step on an item: a claim,
-        an update), or None: by proj_by_ref, no row rebuilt (a publish asks it: node/publishing.py)."""
+        an update), or None: by proj_by_ref_group, no row rebuilt (a publish asks it: node/publishing.py)."""
         found = self._key_numbers([group])
         if not found:
             return None
@@ -509,7 +535,7 @@ class ProjectionTables(TrustTables):
             args.append(region)
         chosen: list[tuple[int, int]] = []
         # By region, each part of proj_newest (the sides keep its partial indexes usable); by
-        # reference, proj_by_ref holds every row.
+        # reference, proj_by_ref_group holds every row.
         for side in self._sides(tbl, t_from) if column == "p.region" else (None,):
             for i in range(0, len(values), 500):
                 chunk = list(values[i: i + 500])
