@@ -117,3 +117,35 @@ def test_a_schema_14_home_marks_its_urgent_needs_and_requests_when_it_opens(net:
         assert marked == {NEED: 1, SUPPORT: 1}, marked
     finally:
         log.store.close()
+
+
+def test_fully_covered_urgent_needs_do_not_push_an_open_one_off_the_desk(net: Net, tmp_path: Path) -> None:
+    """120 newer urgent needs fully covered by another group were still marked: the desk's read of
+    the marked ones (the newest 100) held only them, and it said there were more than it showed while
+    showing none. A fulfilment takes the mark off (whether it came before its need or after), and its
+    need's group declining it puts the mark back."""
+    from test_alert_feed import other_group
+    now = now_ms()
+    dover, giver = other_group(net, "Dover")
+    water = _need(net.device, "water", "high", now - 7_200_000)
+    covered = [_need(net.device, "tents", "high", now - 3_600_000 + i) for i in range(120)]
+    gifts = [giver.sign("need.fulfil", {"need": n.id, "quantity": 30}, ts=now - 3_000_000 + i)
+             for i, n in enumerate(covered)]
+    homes = []
+    for name, order in (("needs_first", [water, *covered, *gifts]), ("gifts_first", [*gifts, water, *covered])):
+        log = _home(net, tmp_path / f"{name}.db", dover.made, now)
+        log.ingest(wires(order), now=now)
+        homes.append(log)
+    try:
+        for log in homes:
+            desk = _desk(log, now)
+            assert _needs(desk) == {"water": "high"}, desk["needs"]
+            assert "needs" in desk["capped"] and "needs_urgent" not in desk["capped"], desk["capped"]
+        decline = net.device.sign("need.decline", {"need": covered[0].id, "decline": gifts[0].id}, ts=now - 1_000)
+        for log in homes:
+            log.ingest(wires([decline]), now=now)
+            assert _needs(_desk(log, now)) == {"water": "high", "tents": "high"}
+        assert [log.store.projection_dump() for log in homes[1:]] == [homes[0].store.projection_dump()]
+    finally:
+        for log in homes:
+            log.store.close()

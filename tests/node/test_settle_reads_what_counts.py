@@ -47,3 +47,12 @@ def test_a_moles_claims_of_a_request_are_not_read_again_at_each_new_one(net: Net
     few = _work_of_one_more(net, tmp_path, "support", "support.request", request, "support.claim", claim, 10)
     many = _work_of_one_more(net, tmp_path, "support", "support.request", request, "support.claim", claim, FLOOD)
     assert many < 2 * few + 50, (few, many)
+
+
+def test_a_moles_fulfilments_of_a_need_are_not_read_again_at_each_new_one(net: Net, tmp_path: Path) -> None:
+    """Fulfilments take a need's urgent mark off once it is covered: of each other group, its first few are read."""
+    need = {"category": "blankets", "quantity": 30, "region": "calais", "urgency": "high"}
+    fulfil = lambda need_id, i: {"need": need_id, "quantity": 1}  # noqa: E731
+    few = _work_of_one_more(net, tmp_path, "fulfil", "need", need, "need.fulfil", fulfil, 10)
+    many = _work_of_one_more(net, tmp_path, "fulfil", "need", need, "need.fulfil", fulfil, FLOOD)
+    assert many < 2 * few + 50, (few, many)
