@@ -13,7 +13,7 @@ from events.projections import NEED, SUPPORT
 from node.log import EventLog, now_ms
 from node.store import SCHEMA_VERSION, Store
 from node.views import URGENT_ROWS, view
-from node_fixtures import Author, Net, as_schema, wires
+from node_fixtures import Author, Net, as_schema, statuses, wires
 
 NEWER = URGENT_ROWS + 50  # newer rows of low urgency than the desk ever looked through before
 
@@ -149,3 +149,29 @@ def test_fully_covered_urgent_needs_do_not_push_an_open_one_off_the_desk(net: Ne
     finally:
         for log in homes:
             log.store.close()
+
+
+def test_a_request_whose_taker_left_is_waiting_on_the_desk_behind_150_newer_ones(net: Net, tmp_path: Path) -> None:
+    """Calais posts a request of medium urgency, Dover takes it, 150 newer ones are taken, Dover leaves
+    the network: its full view says the request is open (taker_gone: left), and the desk counts it as
+    waiting (it said waiting 0 and nothing more: the store's mark does not follow the trust graph)."""
+    from test_alert_feed import other_group
+    now = now_ms()
+    dover, dover_device = other_group(net, "Dover")
+    housing = net.device.sign("support.request", {"region": "calais", "type": "housing", "people": "2",
+                                                  "urgency": "medium"}, ts=now - 7_200_000)
+    taken = dover_device.sign("support.claim", {"request": housing.id}, ts=now - 7_000_000)
+    log = _home(net, tmp_path / "calais.db", [*dover.made, housing, taken, *_newer(net.device, now)], now)
+    try:
+        desk = _desk(log, now)
+        assert desk["requests"]["waiting"] == 0 and desk["requests"]["medium"] == 0, desk["requests"]
+        # (from its next seq: what it signed before stays, its claim too: design rule 8)
+        left = dover.sign("member.revoke", {"subject": bytes(dover.key.public), "from_seq": dover.seq + 2})
+        assert statuses(log.ingest(wires([left]), now=now)) == ["accepted"]
+        [item] = [r for r in view(log, "support", now=now) if r["id"] == housing.id]
+        assert item["status"] == "open" and [g["group_gone"] for g in item["taker_gone"]] == ["left"]
+        desk = _desk(log, now)
+        assert desk["requests"]["waiting"] == 1 and desk["requests"]["medium"] == 1, desk["requests"]
+        assert "support" in desk["capped"] and "support_urgent" not in desk["capped"], desk["capped"]
+    finally:
+        log.store.close()
