@@ -6,18 +6,25 @@ to do (node/own_delivered.py)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from local_cluster import Cluster, cli
+from local_cluster import Cluster, LocalNode, cli
+
+
+def _joined_phone(cluster: Cluster, calais: LocalNode, name: str = "phone") -> tuple[Path, str]:
+    """A phone device of Calais's group, joined (its home, its device id)."""
+    group = calais.home.config().group_id
+    phone = cluster.root / name
+    device = json.loads(cli(phone, "init", "--device-of", group, "--json").stdout)["device_id"]
+    token = cluster.root / f"{name}-token"
+    cli(calais, "vouch", cli(phone, "id", "--request").stdout.strip(), "--out", str(token), "--name", name)
+    cli(phone, "join", str(token))
+    return phone, device
 
 
 def test_a_replaced_phones_unsent_need_is_named_by_status_and_marked_in_its_view(cluster: Cluster) -> None:
     (calais,) = cluster.network([("Calais", "calais")])
-    group = calais.home.config().group_id
-    phone = cluster.root / "phone"
-    device = json.loads(cli(phone, "init", "--device-of", group, "--json").stdout)["device_id"]
-    token = cluster.root / "phone-token"
-    cli(calais, "vouch", cli(phone, "id", "--request").stdout.strip(), "--out", str(token), "--name", "phone 1")
-    cli(phone, "join", str(token))
+    phone, device = _joined_phone(cluster, calais)
     cluster.start(calais)
     cli(phone, "sync", calais.address)
     need = json.loads(cli(phone, "publish", "need", "--category", "tents", "--quantity", "5", "--region",
@@ -38,3 +45,21 @@ def test_a_replaced_phones_unsent_need_is_named_by_status_and_marked_in_its_view
     assert [i.get("not_sent") for i in items if i["id"] == need] == [True], items
     # Calais's own view marks nothing: its device is no one's cut off
     assert "NOT SENT" not in cli(calais, "view", "needs").stdout
+
+
+def test_every_status_reads_what_a_peer_holds_not_only_the_first(cluster: Cluster) -> None:
+    """`status` reads from a snapshot of the database once the trust summary is kept; the snapshot
+    left out the record of what a peer holds, so every status after the first said this device's
+    events from seq 1 were held by no peer (and, on a revoked phone, to publish them again)."""
+    (calais,) = cluster.network([("Calais", "calais")])
+    phone, _ = _joined_phone(cluster, calais)
+    cluster.start(calais)
+    cli(phone, "sync", calais.address)
+    for n in range(3):
+        cli(phone, "publish", "need", "--category", "tents", "--quantity", str(n + 1), "--region", "calais")
+    cli(phone, "sync", calais.address)  # Calais stores the three needs: the record rises to seq 3
+    said = [json.loads(cli(phone, "status", "--json").stdout)["unsent_own"] for _ in range(3)]
+    assert said == [None, None, None], said
+    cli(phone, "publish", "need", "--category", "food", "--quantity", "9", "--region", "calais")  # offline
+    said = [json.loads(cli(phone, "status", "--json").stdout)["unsent_own"] for _ in range(2)]
+    assert said == [{"from_seq": 4, "to_seq": 4}] * 2, said
