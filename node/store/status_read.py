@@ -106,6 +106,7 @@ class StatusSnapshot:
         self._authors = one(status_sql.AUTHOR_COUNT)
         self._pending = one(status_sql.PENDING_COUNT)
         self._kept_aside = one(status_sql.KEPT_ASIDE_COUNT)
+        self._kept_aside_spans = {author: (first, last) for author, first, last in db.execute(status_sql.KEPT_ASIDE_SPANS)}
         self._forks = one(status_sql.FORK_COUNT)
         self._fork_points = dict(db.execute(status_sql.FORK_POINTS))
         self._heads = db.execute(status_sql.HEADS).fetchall() + past_fork_heads(
@@ -133,6 +134,9 @@ class StatusSnapshot:
 
     def kept_aside_count(self) -> int:
         return self._kept_aside
+
+    def kept_aside_spans(self) -> dict[bytes, tuple[int, int]]:
+        return self._kept_aside_spans
 
     def fork_count(self) -> int:
         return self._forks
