@@ -1434,7 +1434,7 @@ def cmd_view(args: argparse.Namespace) -> int:
         # which groups it could go to can read its private part: this device's key tells
         audience.mark_private_readers(log, opener or cli_opener(home, True), items,
                                       bytes.fromhex(home.config().group_id))
-    not_sent = _mark_not_sent(log, bytes.fromhex(home.config().device_id), items)
+    not_sent = _mark_not_known_sent(log, bytes.fromhex(home.config().device_id), items)
     if args.json:
         print(json.dumps(render.view_json(items), indent=2, ensure_ascii=False))
         return 0
@@ -1444,27 +1444,31 @@ def cmd_view(args: argparse.Namespace) -> int:
         print(f"(times in {render.local_zone()})")
     names = group_names(log)
     for item in items:
-        print(render.view_line(args.name, item, names) + ("  NOT SENT" if item.get("not_sent") else ""))
+        print(render.view_line(args.name, item, names) + ("  NOT KNOWN SENT" if item.get("not_known_sent") else ""))
     if not_sent:
-        print(f"warning: NOT SENT: {not_sent}.", file=sys.stderr)
+        print(f"warning: {not_sent}.", file=sys.stderr)
     if args.name == "alerts":  # a calm list is worth as much as what this home has heard
         _warn_alerts_may_be_missing(home, log)
     return 0
 
 
-def _mark_not_sent(log: EventLog, device: bytes, items: list[dict[str, Any]]) -> str:
-    """Mark `not_sent` the listed items this device signed and no peer holds, once no node links with
-    it (revoked, or refused so by a peer): a replaced phone listed them as if the network had them.
-    What to do, for people ("" when nothing listed is so)."""
+def _mark_not_known_sent(log: EventLog, device: bytes, items: list[dict[str, Any]]) -> str:
+    """Mark `not_known_sent` the listed items this device signed and no peer is known to hold, once no
+    node links with it (revoked, or refused so by a peer): a replaced phone listed them as if the
+    network had them. Not "not sent": a bundle may have carried them, and they count if signed below
+    the seq it is revoked from (what its revocation took out is no longer listed: `solnet status`
+    names it). What to do, for people ("" when nothing listed is so)."""
     from node import own_unsent
 
     span = own_unsent.unsent_span(log.store, device)
     if span is None or not own_unsent.own_cut_off(log.store, log.trust, device):
         return ""
     for item in items:
-        if item.get("author") == device and isinstance(item.get("seq"), int) and item["seq"] >= span[0]:
-            item["not_sent"] = True
-    return own_unsent.not_reaching(*span) if any(i.get("not_sent") for i in items) else ""
+        if item.get("author") == device and isinstance(item.get("seq"), int) and span[0] <= item["seq"] <= span[1]:
+            item["not_known_sent"] = True
+    if not any(item.get("not_known_sent") for item in items):
+        return ""
+    return own_unsent.not_known_held(*span, own_unsent.revoked_from(log.trust, device))
 
 
 def _warn_alerts_may_be_missing(home: Home, log: EventLog) -> None:

@@ -6,9 +6,9 @@ if some peer already holds it. An all clear given with no node running, then `so
 OWN_GROUP_ID`, then `solnet sync`: the revocation went, the sync was refused, and the raid stayed
 live on every other node with nobody able to clear it. So `solnet revoke` of this node's own device
 or group first checks that a peer holds every event the device signed (node/net/peer_link.py
-`RoundResult.own_held`: a complete round that streamed the peer none of them found it holding all
-this side offered), and refuses otherwise, saying to sync first (an explicit `--anyway` revokes and
-says what was not sent: no node will take it from this device, only a bundle it exports still carries it).
+`RoundResult.own_held`: what the heads a peer offered a complete round said it held), and refuses
+otherwise, saying to sync first (an explicit `--anyway` revokes and says what was not sent: no node
+will take it from this device, only a bundle it exports still carries it).
 
 Why not let a revoked device deliver what it signed below its revocation's seq instead: a peer
 would have to link with a revoked key, and the key's thief (a seized phone) is exactly who holds it

@@ -1,13 +1,16 @@
 """Which of this device's own events a peer is known to hold, and what a home cut off as revoked
-must hear of the others: they will not reach the network.
+must hear of the others: those signed at or past the seq it is revoked from will not reach the
+network; those below it may have (a bundle, a sync no peer confirmed), and still count.
 
 The record is the highest seq a peer was found holding (node/net/peer_link.py `RoundResult.own_held`:
-a complete round that streamed the peer none of them found it holding all this side offered), kept
-in the store's meta (a copy of the home carries it: it only ever makes a check stricter than needed
-after a restore, never looser than what some peer held). `solnet revoke` of this node's own device
-reads it before leaving (node/own_delivered.py); `solnet status` and `solnet view` read it once the
-device is revoked: a replaced phone's needs signed offline were dropped without a word, while its own
-lists still showed them. Apart from node/own_delivered.py so that `status` loads nothing of the views."""
+what the heads it offered a complete round said it held), kept in the store's meta (a copy of the
+home carries it: it only ever makes a check stricter than needed after a restore, never looser than
+what some peer held). Not being in it is no proof a peer lacks an event: a bundle carries events
+past every record, so a home never says as a fact that the network lacks what the record lacks.
+`solnet revoke` of this node's own device reads it before leaving (node/own_delivered.py); `solnet
+status` and `solnet view` read it once the device is revoked: a replaced phone's needs signed
+offline were dropped without a word, while its own lists still showed them. Apart from
+node/own_delivered.py so that `status` loads nothing of the views."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -56,17 +59,60 @@ def own_cut_off(store: Any, trust: Any, device: bytes) -> bool:
     return me is not None and (me.revoked_from is not None or (group is not None and group.revoked_from is not None))
 
 
-def not_reaching(first: int, last: int) -> str:
-    """What a home cut off as revoked must hear of the events its device signed and no peer holds
-    (seqs `first` to `last`): they will not reach the network, and what to do. A replaced phone's
-    needs and alerts signed offline were dropped without a word while its own lists still showed them."""
+def revoked_from(trust: Any, device: bytes) -> int | None:
+    """The seq this device is revoked from in the trust graph (its own revocation, or a fork), None if
+    not known here (not revoked, its group revoked, or only a peer's refusal heard)."""
+    me = trust.member(device)
+    return me.revoked_from if me is not None else None
+
+
+def taken_out(store: Any, device: bytes) -> tuple[int, int] | None:
+    """(first, last) seq of this device's events its revocation took out of this log (kept aside, and
+    refused by every node: those at or past the seq it is revoked from), None if none. They leave the
+    heads, so `unsent_span` never holds them: what it holds, signed below that seq, may count."""
+    return store.kept_aside_spans().get(device)
+
+
+def _events(first: int, last: int) -> tuple[str, str, int]:
+    """('2 events this device signed (seq 3 to 4)', 'them', 2)."""
     from node.words import plural
 
     n = last - first + 1
-    it = "it" if n == 1 else "them"
     seqs = f"seq {first}" if n == 1 else f"seq {first} to {last}"
-    return (f"{plural(n, 'event')} this device signed ({seqs}) {'is' if n == 1 else 'are'} held by no peer and will "
-            f"not reach the network: no node links with this device any more. Publish {it} again from a device of "
-            f"your group that still counts (`solnet view` marks {it} NOT SENT; `solnet show ID` gives what "
-            f"{'it' if n == 1 else 'each'} said). A bundle (`solnet export`) carries {it} too, but nodes take from it "
-            "only what was signed below the seq this device is revoked from")
+    return f"{plural(n, 'event')} this device signed ({seqs})", "it" if n == 1 else "them", n
+
+
+def surely_lost(first: int, last: int, lost_from: int | None) -> str:
+    """What a revoked home must hear of its events its revocation took out (`first` to `last`; `lost_from`:
+    the seq it is revoked from, if known): no node takes them, and what to do."""
+    events, it, n = _events(first, last)
+    from_seq = f" from seq {lost_from}" if lost_from is not None else ""
+    return (f"{events} will not reach the network: this device is revoked{from_seq}, so every node refuses "
+            f"{it} (kept aside here, no longer listed). Publish again what still matters of {it} from a device of "
+            f"your group that still counts")
+
+
+def not_known_held(first: int, last: int, lost_from: int | None) -> str:
+    """What a home cut off as revoked must hear of its events no peer is known to hold that may count
+    all the same (`first` to `last`, signed below `lost_from`, the seq it is revoked from, if known): a
+    bundle, or a round whose peer did not confirm them, may have carried them. Said as a fact, it
+    had people publish again needs and raid alerts the network held."""
+    events, it, n = _events(first, last)
+    they, was = ("it", "was") if n == 1 else ("they", "were")
+    bundle = (f": {they} {was} signed below seq {lost_from}, which this device is revoked from, so {they} still "
+              f"count{'s' if n == 1 else ''}" if lost_from is not None else
+              ", but nodes take from it only what was signed below the seq this device is revoked from")
+    return (f"No peer is known to hold {events}, and no node links with this device any more: a bundle, or a sync "
+            f"no peer confirmed, may have carried {it} all the same. Check on a device of your group that still "
+            f"counts (`solnet show ID` or `solnet view` there) before publishing {it} again from it (`solnet view` "
+            f"here marks {it} NOT KNOWN SENT). If {it} did not arrive, a bundle (`solnet export`) imported there "
+            f"carries {it}{bundle}")
+
+
+def not_reaching(unsent: tuple[int, int] | None, lost: tuple[int, int] | None, lost_from: int | None) -> list[str]:
+    """What a home cut off as revoked must hear of the events its device signed: those no peer is known
+    to hold (`unsent`) may have reached the network all the same, those the revocation took out
+    (`lost`) will not (`lost_from`: the seq it is revoked from, if known). A replaced phone's needs and
+    alerts signed offline were dropped without a word while its own lists still showed them; then
+    said as lost, though a bundle had carried them."""
+    return ([not_known_held(*unsent, lost_from)] if unsent else []) + ([surely_lost(*lost, lost_from)] if lost else [])

@@ -205,8 +205,12 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
     out["peers"] = peer_list(store, out["node"])
     out["refused_as_revoked"] = revoked_here.load(store)  # before the revocation itself arrives
     # what this device signed and no peer holds: stranded once the device is cut off (node/own_unsent.py)
-    span = own_unsent.unsent_span(store, bytes.fromhex(config.device_id))
+    device = bytes.fromhex(config.device_id)
+    span = own_unsent.unsent_span(store, device)
     out["unsent_own"] = {"from_seq": span[0], "to_seq": span[1]} if span else None
+    # ... and what its revocation took out: no node takes those (the others may have reached the network)
+    lost = own_unsent.taken_out(store, device)
+    out["taken_out_own"] = {"from_seq": lost[0], "to_seq": lost[1]} if lost else None
     out["restore_wait"] = restore_wait(store)
     out["node"].pop("inbound", None)  # listed among the peers
     return out

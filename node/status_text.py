@@ -91,10 +91,13 @@ def status_text(out: dict[str, Any]) -> str:
     if not own and out.get("refused_as_revoked"):  # the revocation has not come, a peer's refusal has
         kept = out["refused_as_revoked"]
         own = [revoked_here.warning(kept, out["group_id"], local_time(kept["at"])) + "."]
-    if cut_off_here and (unsent := out.get("unsent_own")):  # what it signed and no peer holds goes nowhere
+    if cut_off_here:  # what it signed and no peer is known to hold, and what its revocation took out
         from node.own_unsent import not_reaching
 
-        own.append(not_reaching(unsent["from_seq"], unsent["to_seq"]) + ".")
+        unsent, lost = (((s["from_seq"], s["to_seq"]) if (s := out.get(key)) else None)
+                        for key in ("unsent_own", "taken_out_own"))
+        lost_from = next((r["from_seq"] for r in out["revoked"] if r["id"] == out["device_id"]), None)
+        own += [said + "." for said in not_reaching(unsent, lost, lost_from)]
     lines += [f"  WARNING: {w}" for w in own]
     if wait := out.get("restore_wait"):
         lines.append(f"  WARNING: {restore_wait_text(wait)}")

@@ -103,9 +103,13 @@ class RoundResult:
 
     @property
     def own_held(self) -> int | None:
-        """The seq up to which the peer is known to hold this device's events: a complete round that
-        streamed it none of them found it holding all this side offered (node/own_delivered.py)."""
-        return self.own_head if self.complete and self.own_sent is None and self.own_head else None
+        """The seq up to which the peer is known to hold this device's events, from the heads it offered
+        a complete round: all this side offered if the round streamed it none of them, else those
+        before the first streamed (node/own_unsent.py). Not those streamed: a round ends before the
+        peer has stored them, and it may refuse them (revoked there), so the round after says."""
+        if not self.complete:
+            return None
+        return (self.own_head if self.own_sent is None else self.own_sent[0] - 1) or None
 
     @property
     def caught_up(self) -> bool:

@@ -96,13 +96,17 @@ class StatusSnapshot:
         self.path = path  # (node/chain_gate.py tells a restored copy by its database file)
         one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
         self.key = trust_key(db)
+        # every meta key node.status reads: one left out reads as absent (node/own_unsent.py's record
+        # of what a peer holds read as none: every status after the first said all this device
+        # signed was held by no peer)
         self._meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, 'runtime', 'peer_blocks', "
-                                     "'refused_as_revoked', 'own_chain', 'signs_in', ?)",
+                                     "'refused_as_revoked', 'own_chain', 'signs_in', 'own_held_by_peer', ?)",
                                      (SUMMARY_KEY, JOIN_META)))
         self._count = one(status_sql.EVENT_COUNT)
         self._authors = one(status_sql.AUTHOR_COUNT)
         self._pending = one(status_sql.PENDING_COUNT)
         self._kept_aside = one(status_sql.KEPT_ASIDE_COUNT)
+        self._kept_aside_spans = {author: (first, last) for author, first, last in db.execute(status_sql.KEPT_ASIDE_SPANS)}
         self._forks = one(status_sql.FORK_COUNT)
         self._fork_points = dict(db.execute(status_sql.FORK_POINTS))
         self._heads = db.execute(status_sql.HEADS).fetchall() + past_fork_heads(
@@ -130,6 +134,9 @@ class StatusSnapshot:
 
     def kept_aside_count(self) -> int:
         return self._kept_aside
+
+    def kept_aside_spans(self) -> dict[bytes, tuple[int, int]]:
+        return self._kept_aside_spans
 
     def fork_count(self) -> int:
         return self._forks

@@ -12,6 +12,8 @@ HEADS = "SELECT keys.key, heads.seq, heads.id FROM heads JOIN keys USING (k)"
 PENDING_COUNT = "SELECT count(*) FROM pending"
 # Of those, the events a revocation took out of the log (kept aside for a while: a revocation found void gives them back)
 KEPT_ASIDE_COUNT = "SELECT count(*) FROM pending WHERE stored=1"
+# Of those, each author's first and last seq (this device's own: no node takes them, node/own_unsent.py)
+KEPT_ASIDE_SPANS = "SELECT author, min(seq), max(seq) FROM pending WHERE stored=1 GROUP BY author"
 FORK_COUNT = "SELECT count(*) FROM forks"
 FORK_POINTS = "SELECT author, seq FROM frozen"
 # What frozen keys signed past their fork points and still counts (sync/frontier.py past_fork_heads)

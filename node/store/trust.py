@@ -449,6 +449,10 @@ class TrustTables(ForgedTables):
         """Of the pending events, those a revocation took out of the log."""
         return self._one(status_sql.KEPT_ASIDE_COUNT)
 
+    def kept_aside_spans(self) -> dict[bytes, tuple[int, int]]:
+        """Of those, each author's (first, last) seq."""
+        return {author: (first, last) for author, first, last in self._x(status_sql.KEPT_ASIDE_SPANS)}
+
     def hold(self, event_id: bytes, author: bytes, seq: int, wire: bytes, reason: str, now: int, kind: str,
              stored: bool = False, *, expires: int | None = None, group: bytes | None = None) -> None:
         """Keep an event aside (one kept already only gets its new reason). `stored`: it was in the

@@ -178,7 +178,9 @@ def _action_state() -> dict[str, Schema]:
                                              "place": nullable({"type": "string"}, "its first place")}),
                                "where and when it was first, once its group moved it (its start or place changed); "
                                "its fields are where and when it is now"),
-        "changes": said(COUNT, "how many of its group's updates (moves, cancels) it has: its iCalendar SEQUENCE"),
+        "changes": said(COUNT, "how many of its group's updates (moves, cancels) count now: a revocation may take "
+                               "one out, so not a version number (the iCalendar SEQUENCE grows with the time of the "
+                               "latest change instead)"),
     }
 
 

@@ -50,7 +50,7 @@ def test_the_calendar_says_each_change_as_a_new_sequence_of_the_same_uid(net: Ne
     events = actions_ics(public_data(log, NOW)).decode().replace("\r\n ", "").split("BEGIN:VEVENT")[1:]
     [moved] = [e for e in events if f"UID:{march.hex()}@solnet" in e]
     [kept] = [e for e in events if "UID:" in e and march.hex() not in e]
-    assert "SEQUENCE:2" in moved and "STATUS:CANCELLED" in moved, moved
+    assert "SEQUENCE:1" in moved and "STATUS:CANCELLED" in moved, moved  # (its updates came 51 ms after it)
     assert "SEQUENCE:0" in kept, kept  # never changed
     log.store.close()
 
@@ -62,3 +62,49 @@ def test_the_public_page_says_from_when_and_where_an_action_moved(net: Net, tmp_
     page = render_public(public_data(log, NOW), "en", STATIC_LINKS)
     assert f"(Moved: first planned {public_time(START)}; <bdi>first at Town hall</bdi>)" in page, page
     log.store.close()
+
+
+def _sequence_and_start(log, action: bytes) -> tuple[int, str, str]:
+    """The calendar's SEQUENCE, DTSTART and DTSTAMP of `action`."""
+    [event] = [e for e in actions_ics(public_data(log, NOW)).decode().replace("\r\n ", "").split("BEGIN:VEVENT")[1:]
+               if f"UID:{action.hex()}@solnet" in e]
+    fields = dict(line.split(":", 1) for line in event.split("\r\n") if ":" in line)
+    return int(fields["SEQUENCE"]), fields["DTSTART"], fields["DTSTAMP"]
+
+
+def test_a_revocation_that_takes_a_seized_phones_move_out_raises_the_sequence_not_lowers_it(net: Net, tmp_path: Path):
+    """A phone, later seized, moves the march; the group revokes it from that move's seq. Counting the
+    updates, the calendar went back to the first start with SEQUENCE:0, and calendar apps, keeping
+    the version with the higher SEQUENCE, kept the seized phone's time and place (a trap). SEQUENCE
+    now grows with the time of the latest change, a revocation counting as one; whatever order the
+    events come in, every node says the same."""
+    opted = net.group.sign("group.profile", {"name": "Calais", "region": "calais", "public_feeds": "yes"})
+    march = net.device.sign("action", {"title": "March", "region": "calais", "type": "protest",
+                                       "starts_at": START, "place": "Town hall"}, ts=NOW - 10 * HOUR)
+    phone = net.device_of(net.group)
+    moved = phone.sign("action.update", {"action": march.id, "starts_at": START + 5 * HOUR}, ts=NOW - 2 * HOUR)
+    revoke = net.group.sign("member.revoke", {"subject": bytes(phone.key.public), "from_seq": moved.seq,
+                                             "reason": "phone seized"}, ts=NOW - HOUR)
+    first = [*net.group.made[:-1], opted, march]  # (the group's chain without its revocation)
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires([*first, moved]))
+    seq_moved, start_moved, _ = _sequence_and_start(log, march.id)
+    assert seq_moved == 8 * 3600 and start_moved == public_time_ics(START + 5 * HOUR), (seq_moved, start_moved)
+    log.ingest(wires([revoke]))
+    seq_back, start_back, stamp = _sequence_and_start(log, march.id)
+    assert start_back == public_time_ics(START), start_back  # the seized phone's move is out
+    assert seq_back == 9 * 3600 > seq_moved and stamp == public_time_ics(NOW - HOUR), (seq_back, stamp)
+    log.store.close()
+    # the revocation first, the move after (refused): the same calendar
+    other = net.new_log(tmp_path / "b.db")
+    other.ingest(wires([*first, revoke]))
+    other.ingest(wires([moved]))
+    assert _sequence_and_start(other, march.id) == (seq_back, start_back, stamp)
+    other.store.close()
+
+
+def public_time_ics(ms: int) -> str:
+    """A time as the calendar writes it (UTC)."""
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ms // 1000, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
