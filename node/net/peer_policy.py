@@ -141,7 +141,8 @@ class PeerPolicy:
         the rest go at once. How many were repeats."""
         now, payer = self._clock(), self.payer(device)
         again = self.streamed.which_again(payer, author, seqs, now)
-        self.streamed.note(payer, author, min(seqs), max(seqs), now)
+        for first, last in _runs(seqs):  # (a fork's evidence is scattered seqs: not all between them)
+            self.streamed.note(payer, author, first, last, now)
         if any(again):
             limits = self.limits
             await self._hold(self._repeats, payer, sum(again), limits.repeat_events_per_s, limits.repeat_burst)
@@ -205,3 +206,14 @@ class PeerPolicy:
 def _bucket(buckets: dict[bytes, TokenBucket], payer: bytes, rate_per_s: float, burst: float) -> TokenBucket:
     """`payer`'s bucket of `buckets`, made full at its first use."""
     return buckets.setdefault(payer, TokenBucket(rate_per_s, burst))
+
+
+def _runs(seqs: list[int]) -> list[tuple[int, int]]:
+    """`seqs` as runs of consecutive seqs, (first, last) each."""
+    runs: list[tuple[int, int]] = []
+    for seq in sorted(set(seqs)):
+        if runs and seq == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], seq)
+        else:
+            runs.append((seq, seq))
+    return runs
