@@ -146,6 +146,25 @@ def test_what_no_device_of_the_group_was_sent_goes_at_full_pace(monkeypatch):
     assert asyncio.run(catch_up(mole, 50_010)) == 50_010  # claiming to hold nothing: all of it again
 
 
+def test_a_links_ping_is_answered_whatever_its_siblings_spent_of_the_repeats():
+    """A ping asks for one fixed event: after the first, a repeat. A sibling's repeated IWants
+    spent the group's repeats, the ping went unanswered, and its device cut the link."""
+    clock = Clock()
+    policy = _policy(clock)
+    proof = (b"p" * 32, 3)
+    ping = [(*proof, 400)]
+    assert policy.answerable(DEVICE, ping, always={proof}) == [True]
+    asked = [(AUTHOR, seq, 400) for seq in range(1, 501)]
+    for _ in range(120):
+        policy.answerable(SIBLINGS[0], asked)
+    assert _sent_bytes(policy, SIBLINGS[0], asked) == 0  # the group's repeats spent
+    clock.now += 45_000
+    for _ in range(120):
+        policy.answerable(SIBLINGS[0], asked)
+    assert policy.answerable(DEVICE, ping, always={proof}) == [True]
+    assert policy.answerable(DEVICE, ping) == [False]  # (what any other IWant asking again for it gets)
+
+
 def test_eight_devices_of_one_group_push_and_are_read_at_the_pace_of_one(monkeypatch):
     """The budgets of pushed events and of bytes read were per device: eight devices of a group
     (the most it may link at once) took eight bursts at once, and eight times the rate."""
