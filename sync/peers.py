@@ -7,6 +7,7 @@ bucket and the per-peer limits the transport enforces.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from math import ceil, isfinite
 
@@ -413,15 +414,21 @@ class StreamedBefore:
     seqs, but asking again for the same ids was the same lie, cheaper still: 16 KB of ids drew
     500 events of 60 KiB back, again and again.
 
-    Per peer, per author, one range of seqs (the lowest and highest streamed, merged) and when it
-    was last added to: at most `max_devices` peers (the oldest forgotten first) and `max_authors`
-    authors each."""
+    Per peer, per author, up to `max_ranges` disjoint ranges of seqs, each with when it was last
+    added to. Only ranges that overlap or touch merge: one range (lowest..highest sent) made a
+    group's second device catching up a repeater of everything between the one event its other
+    device was sent and its own first batch. Past `max_ranges`, the two ranges closest together
+    merge (the gap between counts as sent): forgetting one instead let a liar push a range out with
+    a few scattered asks and be streamed it again at full speed. At most `max_devices` peers (the
+    oldest forgotten first) and `max_authors` authors each."""
 
-    def __init__(self, window_ms: int, max_devices: int = 64, max_authors: int = 1024) -> None:
+    def __init__(self, window_ms: int, max_devices: int = 64, max_authors: int = 1024, max_ranges: int = 8) -> None:
         self.window_ms = window_ms
         self.max_devices = max_devices
         self.max_authors = max_authors
-        self._sent: dict[bytes, dict[bytes, tuple[int, int, int]]] = {}  # peer -> author -> (first, last, at)
+        self.max_ranges = max_ranges
+        # peer -> author -> [(first, last, at)], disjoint, by first seq
+        self._sent: dict[bytes, dict[bytes, list[tuple[int, int, int]]]] = {}
 
     def again(self, device: bytes, author: bytes, seqs: list[int], now: int) -> int:
         """How many of `seqs` (of `author`'s events) were streamed `device` within the window."""
@@ -429,24 +436,34 @@ class StreamedBefore:
 
     def which_again(self, device: bytes, author: bytes, seqs: list[int], now: int) -> list[bool]:
         """For each of `seqs` (of `author`'s events), whether it was streamed `device` within the window."""
-        kept = self._sent.get(device, {}).get(author)
-        if kept is None or not 0 <= now - kept[2] <= self.window_ms:
-            return [False] * len(seqs)
-        first, last, _ = kept
-        return [first <= seq <= last for seq in seqs]
+        kept = self._live(self._sent.get(device, {}).get(author, ()), now)
+        return [any(first <= seq <= last for first, last, _ in kept) for seq in seqs]
 
     def note(self, device: bytes, author: bytes, first: int, last: int, now: int) -> None:
         """`author`'s events from seq `first` to `last` were streamed `device` at `now`."""
         authors = self._sent.pop(device, None) or {}
         self._sent[device] = authors  # newest last
-        kept = authors.pop(author, None)
-        if kept is not None and 0 <= now - kept[2] <= self.window_ms:
-            first, last = min(first, kept[0]), max(last, kept[1])
-        authors[author] = (first, last, now)
+        ranges = []
+        for kept in self._live(authors.pop(author, ()), now):
+            if kept[0] <= last + 1 and first <= kept[1] + 1:  # overlapping or touching: one range
+                first, last = min(first, kept[0]), max(last, kept[1])
+            else:
+                ranges.append(kept)
+        ranges.append((first, last, now))
+        ranges.sort()
+        while len(ranges) > self.max_ranges:
+            i = min(range(len(ranges) - 1), key=lambda i: ranges[i + 1][0] - ranges[i][1])
+            (low, _, at), (_, high, later) = ranges[i], ranges[i + 1]
+            ranges[i:i + 2] = [(low, high, max(at, later))]
+        authors[author] = ranges
         if len(authors) > self.max_authors:
             del authors[next(iter(authors))]
         if len(self._sent) > self.max_devices:
             del self._sent[next(iter(self._sent))]
+
+    def _live(self, ranges: Iterable[tuple[int, int, int]], now: int) -> list[tuple[int, int, int]]:
+        """Those of `ranges` added to within the window (none said after a clock set back past them)."""
+        return [kept for kept in ranges if 0 <= now - kept[2] <= self.window_ms]
 
 
 @dataclass

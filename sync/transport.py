@@ -36,7 +36,7 @@ from aiohttp import WSCloseCode, web
 
 from crypto.keys import SigningKey
 from events.errors import InvalidEvent
-from events.format import decode_event
+from events.format import Event, decode_event
 from sync.channel import ChannelError, SecureChannel
 from sync.errors import RemoteProtocolError
 from sync.handshake import NOT_A_MEMBER, CheckPeer, HandshakeError, Initiator, Responder, told_refusal
@@ -160,6 +160,9 @@ class Link:
         self.bytes_in = 0
         self.bytes_out = 0
         self.peer_error: Error | None = None  # why the peer closed the link, if it said
+        # (author, seq) of the events the peer's pings ask for (see _exchange_credentials): their
+        # answer shows this node alive, so it is never left out as a repeat (node/net/peer_link.py)
+        self.proofs: frozenset[tuple[bytes, int]] = frozenset()
         self.heard = 0  # sealed frames from the peer that authenticated (never a ping or pong: see the module)
         self.pongs = 0  # websocket pings and pongs received (a sign of life from an earlier version only)
         self.last_write = asyncio.get_running_loop().time()  # when we last handed the peer a frame
@@ -562,16 +565,20 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
         slot_check(link)
     # What the link's pings ask for (LinkProtocol.tick): an event the peer presented (it holds its
     # chain), or, from a dialler that presented nothing, one of ours (it stored them to accept us).
-    proof = _held_id(admit.events) or _held_id(identity.credentials())
-    await _carry_out(link, identity, link.protocol.credentials_accepted(proof))
+    proof = _held(admit.events) or _held(identity.credentials())
+    # The peer's pings ask for its own such event: the one this node presented, or, this node
+    # having presented nothing, that same `proof`.
+    link.proofs = frozenset((event.author, event.seq) for event in (proof, _held(identity.credentials()))
+                            if event is not None)
+    await _carry_out(link, identity, link.protocol.credentials_accepted(proof.id if proof is not None else None))
 
 
-def _held_id(wires: tuple[bytes, ...]) -> bytes | None:
-    """The id of the smallest of `wires` that reads as an event (None if none does): the peer's
-    answer to each ping carries it whole."""
+def _held(wires: tuple[bytes, ...]) -> Event | None:
+    """The smallest of `wires` that reads as an event (None if none does): the peer's answer to
+    each ping carries it whole."""
     for wire in sorted(wires, key=len):
         try:
-            return decode_event(wire).id
+            return decode_event(wire)
         except InvalidEvent:
             continue
     return None

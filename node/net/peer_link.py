@@ -446,12 +446,14 @@ class PeerLink:
         """Those of `wires`, asked for in an IWant, to send the peer: not those it was sent lately
         past its budget of repeats (node/net/peer_policy.py `answerable`). Asked again every 2.5 s
         for 500 events of 60 KiB it had pushed, this node sent 10 MiB/s back, ~1,700 times the asks."""
-        sent = self.policy.answerable(self.link.peer_device, [(*stored_author_seq(w), len(w)) for w in wires])
+        sent = self.policy.answerable(self.link.peer_device, [(*stored_author_seq(w), len(w)) for w in wires],
+                                      always=self.link.proofs)  # (a ping's answer: never left out)
         kept = [w for w, ok in zip(wires, sent) if ok]
         if len(kept) < len(wires) and not self._said_unanswered:
             self._said_unanswered = True
-            log.info("%s asks again and again for events this node sent it within the hour, past its budget "
-                     "of repeats; those past it are not sent (it may ask again later)", self.name)
+            log.info("%s asks for events this node sent its group's devices (it or another of them) within the "
+                     "hour, past the group's budget of repeats; those past it are not sent (it may ask again later)",
+                     self.name)
         return kept
 
     async def _hold_repeats(self, author: bytes, rows: list[tuple[int, bytes]]) -> None:
@@ -467,8 +469,9 @@ class PeerLink:
             self._holding = False
         if again and not self._said_repeats:
             self._said_repeats = True
-            log.info("%s asks again for events this node streamed it within the hour (it claims to lack them: "
-                     "lost in flight, refused, or a lie); those go at its slower budget of repeats", self.name)
+            # (Not "it lies": a device may be streamed what another device of its group was sent.)
+            log.info("%s asks for events this node sent its group's devices (it or another of them) within the "
+                     "hour; those go at the group's slower pace of repeats", self.name)
 
     async def _send_events(self, wires: list[bytes]) -> int:
         """Stream `wires` in Events messages within the size bounds (sync/messages.py

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 from events.errors import FORK
 from node.log import EventLog, now_ms
@@ -141,7 +141,8 @@ class PeerPolicy:
         the rest go at once. How many were repeats."""
         now, payer = self._clock(), self.payer(device)
         again = self.streamed.which_again(payer, author, seqs, now)
-        self.streamed.note(payer, author, min(seqs), max(seqs), now)
+        for first, last in _runs(seqs):  # (a fork's evidence is scattered seqs: not all between them)
+            self.streamed.note(payer, author, first, last, now)
         if any(again):
             limits = self.limits
             await self._hold(self._repeats, payer, sum(again), limits.repeat_events_per_s, limits.repeat_burst)
@@ -149,19 +150,23 @@ class PeerPolicy:
                              limits.repeat_bytes_per_s, limits.repeat_bytes_burst)
         return sum(again)
 
-    def answerable(self, device: bytes, events: list[tuple[bytes, int, int]]) -> list[bool]:
+    def answerable(self, device: bytes, events: list[tuple[bytes, int, int]],
+                   always: Container[tuple[bytes, int]] = ()) -> list[bool]:
         """Which of `events` ((author, seq, size) each, asked for by `device` in an IWant) to send
         it. Those sent it or another device of its group within REPEAT_WINDOW_MS already are charged
         to the group's budgets of repeats, events and bytes, and left out once those run dry:
         nothing waits for them (the peer's link is read meanwhile), and the peer may ask again
         later. The rest go (held by the caller to the group's events/s and bytes/s budgets, as its
-        pushes are). What is to be sent is noted as sent."""
+        pushes are), and so do those at `always` ((author, seq) each), uncharged: what the link's
+        pings ask for (sync/transport.py `Link.proofs`), every ping but the first a repeat; left
+        out once a sibling had spent the group's repeats, the device cut its link, unanswered.
+        What is to be sent is noted as sent."""
         now, limits, payer = self._clock(), self.limits, self.payer(device)
         count = _bucket(self._repeats, payer, limits.repeat_events_per_s, limits.repeat_burst)
         size_of = _bucket(self._repeat_bytes, payer, limits.repeat_bytes_per_s, limits.repeat_bytes_burst)
         sent = []
         for author, seq, size in events:
-            ok = not self.streamed.which_again(payer, author, [seq], now)[0]
+            ok = (author, seq) in always or not self.streamed.which_again(payer, author, [seq], now)[0]
             if not ok and count.available(now) >= 1 and size_of.available(now) >= size:
                 ok = count.take(1, now) and size_of.take(size, now)
             if ok:
@@ -205,3 +210,14 @@ class PeerPolicy:
 def _bucket(buckets: dict[bytes, TokenBucket], payer: bytes, rate_per_s: float, burst: float) -> TokenBucket:
     """`payer`'s bucket of `buckets`, made full at its first use."""
     return buckets.setdefault(payer, TokenBucket(rate_per_s, burst))
+
+
+def _runs(seqs: list[int]) -> list[tuple[int, int]]:
+    """`seqs` as runs of consecutive seqs, (first, last) each."""
+    runs: list[tuple[int, int]] = []
+    for seq in sorted(set(seqs)):
+        if runs and seq == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], seq)
+        else:
+            runs.append((seq, seq))
+    return runs

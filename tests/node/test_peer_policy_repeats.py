@@ -123,6 +123,48 @@ def test_a_groups_new_device_asking_for_what_another_was_sent_gets_it_at_the_pac
     assert asyncio.run(stream(SIBLINGS[2])) == 0 and clock.slept_ms == slept
 
 
+def test_what_no_device_of_the_group_was_sent_goes_at_full_pace(monkeypatch):
+    """The record kept one range per author (lowest..highest seq sent): the laptop streamed X's
+    newest ten, the phone's first batch 1..64 widened it to 1..50010, and all the rest of the
+    phone's catching up, sent to no device of the group, went at the pace of repeats."""
+    clock = Clock()
+    monkeypatch.setattr(peer_policy.asyncio, "sleep", clock.sleep)
+    policy = _policy(clock)
+    laptop, phone, mole = DEVICE, SIBLINGS[0], SIBLINGS[1]
+
+    async def stream(device: bytes, seqs: list[int]) -> int:
+        return await policy.limit_streamed(device, AUTHOR, seqs, [BIG] * len(seqs))
+
+    async def catch_up(device: bytes, last: int) -> int:
+        batches = [list(range(1, 65))] + [list(range(first, min(first + 500, last + 1)))
+                                          for first in range(65, last + 1, 500)]
+        return sum([await stream(device, seqs) for seqs in batches])
+
+    assert asyncio.run(stream(laptop, list(range(50_001, 50_011)))) == 0
+    assert asyncio.run(catch_up(phone, 50_000)) == 0  # before: 49,936 counted repeats
+    assert clock.slept_ms == 0
+    assert asyncio.run(catch_up(mole, 50_010)) == 50_010  # claiming to hold nothing: all of it again
+
+
+def test_a_links_ping_is_answered_whatever_its_siblings_spent_of_the_repeats():
+    """A ping asks for one fixed event: after the first, a repeat. A sibling's repeated IWants
+    spent the group's repeats, the ping went unanswered, and its device cut the link."""
+    clock = Clock()
+    policy = _policy(clock)
+    proof = (b"p" * 32, 3)
+    ping = [(*proof, 400)]
+    assert policy.answerable(DEVICE, ping, always={proof}) == [True]
+    asked = [(AUTHOR, seq, 400) for seq in range(1, 501)]
+    for _ in range(120):
+        policy.answerable(SIBLINGS[0], asked)
+    assert _sent_bytes(policy, SIBLINGS[0], asked) == 0  # the group's repeats spent
+    clock.now += 45_000
+    for _ in range(120):
+        policy.answerable(SIBLINGS[0], asked)
+    assert policy.answerable(DEVICE, ping, always={proof}) == [True]
+    assert policy.answerable(DEVICE, ping) == [False]  # (what any other IWant asking again for it gets)
+
+
 def test_eight_devices_of_one_group_push_and_are_read_at_the_pace_of_one(monkeypatch):
     """The budgets of pushed events and of bytes read were per device: eight devices of a group
     (the most it may link at once) took eight bursts at once, and eight times the rate."""

@@ -84,4 +84,4 @@ async def test_the_proof_of_forks_asked_for_again_is_held_to_the_budget_of_repea
         assert ended and again >= 2 * FORKED, "within the burst of repeats, every proof again"
     finally:
         await liar.close()
-    await target.wait_for_log("asks again for events this node streamed it within the hour", mark)
+    await target.wait_for_log("asks for events this node sent its group's devices (it or another of them) within the hour", mark)

@@ -81,8 +81,13 @@ async def test_a_groups_fresh_device_is_streamed_what_another_of_its_devices_was
     await _load(target, count)
     first, ended = await _stream(target, stop_after_s=90)
     assert ended and first[-1][1] >= count * BIG, "the group's first device is streamed everything"
+    mark = target.log_mark()
     again, _ = await _stream(target, stop_after_s=4)
     assert again, "the burst of repeats goes at once"
+    # Said as it is (the device may never have been sent them): before, "it claims to lack them: ... or a lie"
+    await target.wait_for_log("asks for events this node sent its group's devices (it or another of them) "
+                              "within the hour", mark)
+    assert "a lie" not in target.log_text()[mark:]
     for seconds, seen in again:  # before: all 11.7 MiB within a second or two
         assert seen <= LIMITS.repeat_bytes_burst + MAX_BATCH_BYTES + LIMITS.repeat_bytes_per_s * seconds, \
             f"{seen / 2**20:.1f} MiB streamed another device of the group in {seconds:.1f} s"

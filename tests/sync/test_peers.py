@@ -614,6 +614,24 @@ def test_ranges_streamed_in_turn_merge_and_the_window_runs_from_the_last():
     assert streamed.again(dev, author, [1, 2000], 200_001) == 1
 
 
+def test_ranges_apart_stay_apart_and_past_the_cap_the_closest_merge():
+    """One range per author counted what lay between two ranges sent as sent; past the cap of
+    ranges a few scattered asks must not push out a big range (it would go again at full speed)."""
+    streamed = StreamedBefore(window_ms=60_000, max_ranges=3)
+    dev, author = b"d" * 32, b"a" * 32
+    streamed.note(dev, author, 300, 300, 0)
+    streamed.note(dev, author, 1, 64, 1)
+    assert streamed.again(dev, author, list(range(1, 301)), 2) == 65  # before: 300
+    streamed.note(dev, author, 65, 299, 3)  # touching both: one range
+    assert streamed.again(dev, author, list(range(1, 302)), 4) == 300
+    for seq in (1000, 1010, 1100, 1105):  # scattered asks past the cap of 3 ranges
+        streamed.note(dev, author, seq, seq, 5)
+    assert streamed.again(dev, author, list(range(1, 301)), 6) == 300  # the big range kept
+    assert streamed.again(dev, author, [1000, 1100, 1105], 6) == 3
+    assert streamed.again(dev, author, [1001, 1009], 6) == 2  # the closest gap merged: counted as sent
+    assert streamed.again(dev, author, [301, 999, 1050], 6) == 0
+
+
 def test_the_devices_and_authors_kept_are_bounded_the_oldest_going_first():
     streamed = StreamedBefore(window_ms=60_000, max_devices=3, max_authors=2)
     for d in range(5):
