@@ -68,6 +68,10 @@ class Target:
     node: LocalNode  # Calais: the running node under attack
     honest: LocalNode  # Bristol: an honest member group, not running, syncs with `solnet sync`
     mole: Mole
+    # A second mole group, for a test that needs a group none of whose devices was streamed
+    # anything yet: what a node streamed a group's devices is one record, and its budgets one
+    # budget, of the whole group (node/net/peer_policy.py `payer`), which the other tests spend.
+    fresh: Mole
     probe: SigningKey  # an honest device certified by Calais, for second connections
     network_id: bytes
     elsewhere: Home  # a node of another network
@@ -88,8 +92,9 @@ class Target:
         self.attackers.add(bytes(key.public))
         return key, Author(key, self.network_id)
 
-    async def dial(self, key: SigningKey) -> HostilePeer:
-        return await HostilePeer.connect(self.address, self.network_id, key, self.mole.credentials())
+    async def dial(self, key: SigningKey, mole: Mole | None = None) -> HostilePeer:
+        """A link of `key`, a device of `mole` (of the first mole group if None)."""
+        return await HostilePeer.connect(self.address, self.network_id, key, (mole or self.mole).credentials())
 
     async def assert_responsive(self) -> float:
         """An honest second connection completes a round quickly."""
@@ -163,6 +168,7 @@ def target(tmp_path_factory):
     founder_log, founder_keys = calais.home.log(), calais.home.keys(PASSPHRASE)
     try:
         mole = Mole.admit(root, founder_log, founder_keys)
+        fresh = Mole.admit(root, founder_log, founder_keys, name="Mole Two")
         probe = certify_device(founder_log, founder_keys.group)
         founder_log.append(founder_keys.device, "need", {"category": "blankets", "quantity": 40, "region": "calais"})
         founder_log.append(founder_keys.device, "action", {"title": "Vigil", "region": "calais", "type": "protest",
@@ -171,8 +177,8 @@ def target(tmp_path_factory):
     finally:
         founder_log.store.close()
     [elsewhere] = localnet.create_network(root / "elsewhere", [("Elsewhere", "dover")], PASSPHRASE, "another network")
-    t = Target(root, calais, bristol, mole, probe, network_id, elsewhere.home)
-    t.attackers.add(bytes(mole.keys.group.public))
+    t = Target(root, calais, bristol, mole, fresh, probe, network_id, elsewhere.home)
+    t.attackers.update({bytes(mole.keys.group.public), bytes(fresh.keys.group.public)})
     # Every refusal said (a node says each reason once a minute): the tests look for their own.
     localnet.start(calais, PASSPHRASE, sync_interval=3600, extra_env={"SOLNET_REFUSAL_LOG_INTERVAL_S": "0"})
     try:
@@ -184,6 +190,7 @@ def target(tmp_path_factory):
     finally:
         code = localnet.stop(calais)
         mole.log.store.close()
+        fresh.log.store.close()
         print(f"\nnode stopped with exit code {code}; log tail:\n{t.log_tail(15)}")
 
 
@@ -1078,9 +1085,12 @@ async def test_a_member_claiming_to_hold_nothing_again_is_streamed_again_at_a_sl
         await loader.send(Push(tuple(wires[i:i + STREAM_BATCH])))
     assert await _wait(lambda: target.count_by(bytes(key.public)) == count, timeout=120)
     await loader.close()
-    liar_key, _ = target.device()
+    # The liar is of a group none of whose devices was streamed anything (the other tests'
+    # devices, of the first mole group, were: its first stream would be repeats too)
+    liar_key = target.fresh.new_device()
+    target.attackers.add(bytes(liar_key.public))
     mark = target.log_mark()
-    liar = await target.dial(liar_key)
+    liar = await target.dial(liar_key, target.fresh)
     try:
         first, ended = await _stream_of_a_round(liar, stop_after_s=120)
         assert ended and first[-1][1] >= count, "the first time, all of it"
