@@ -194,7 +194,7 @@ def _as_updated(row: Row, updates: Sequence[Row], target: Callable[[bytes], Targ
     (why it is off: two coordinators, one cancelling it, "prefecture ban", the other at once moving
     it, "moved to the park", had it read "CANCELLED by its group: moved to the park"; a cancel said
     again without a note keeps it too); `updated_at` when it was last changed; `changes` how many of its group's updates
-    it has (not the calendar's SEQUENCE: a revocation taking one out lowers it, node/public_site.py `changed_at`)."""
+    it has (no version number: a revocation taking one out lowers it)."""
     item = {**_public(row), "status": "on", "note": None, "updated_at": None, "moved_from": None, "changes": 0}
     first = {"starts_at": item["starts_at"], "place": item.get("place")}
     for u in updates:

@@ -13,7 +13,6 @@ Formats come from maintained libraries (icalendar, feedgen), never written by ha
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,8 +102,6 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
               if a.get("public") is True]
     opted = reader_of(log, only=frozenset(opted_in_groups(log)))
     actions = view(log, "actions", region=region, now=now, limit=MAX_ITEMS, reader=opted)  # soonest first
-    revoked = revocation_times(log)
-    actions = [{**a, "changed_at": changed_at(a, revoked.get(a["group"], ()))} for a in actions]
     # A fundraiser changes publicly only with its group's report of money raised: its `updated_at`
     # moves with each pledge and decline too, and the feed's entry and the page's newest time told
     # anyone when members pledged (readmodels.fundraisers)
@@ -122,30 +119,6 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
     languages = {g: langs for g, langs in references.profile_languages(log.store).items() if g in shown}
     return PublicData(log.genesis.name, feed_tag(log.genesis.raw), alerts, actions, funds, names, regions, now, cleared,
                       withdrawn, languages)
-
-
-def revocation_times(log: EventLog) -> dict[bytes, list[int]]:
-    """When each group's keys (its own, its devices') were revoked, as the revocations say (forks,
-    which carry no time, left out): what `changed_at` counts as a change of its actions."""
-    out: dict[bytes, list[int]] = {}
-    for m in log.trust.members.values():
-        r = log.trust.revocation(m.key) if m.revoked_from is not None else None
-        if r is not None and not r.fork and r.at is not None:
-            out.setdefault(m.key if m.role == "group" else m.group, []).append(r.at)
-    return out
-
-
-def changed_at(action: dict[str, Any], revoked_at: Iterable[int]) -> int | None:
-    """When a public action last changed, None if never: its group's latest update that counts, or a
-    revocation of one of its group's keys signed since the action (it may have taken an update out).
-    A calendar's SEQUENCE and DTSTAMP, and the Atom entry's update time, come from it: it never goes
-    down for an action, whatever order its events came in, where counting its updates went down
-    when a revocation took a seized phone's move out, and calendar apps, keeping the version with
-    the higher SEQUENCE, kept the seized phone's time and place. Each moment is counted at least
-    1 ms past the action's own time (an update stamped by a clock behind still changes it). Pure."""
-    ts = action["ts"]
-    moments = [t for t in (action.get("updated_at"), *(at for at in revoked_at if at >= ts)) if t is not None]
-    return max((max(t, ts + 1) for t in moments), default=None)
 
 
 def withdrawn_public_alerts(log: EventLog, now: int, region: str | None = None) -> list[dict[str, Any]]:
@@ -268,7 +241,7 @@ def actions_atom(data: PublicData, base_url: str | None = None, region: str | No
         text = f"{when} — {a['region']}{place}. {a.get('description') or ''}".strip()
         title, changed = _changed(a)
         _entry(feed, data, a["id"], title, f"{changed}\n{text}".strip(), a["ts"], a["group"], a.get("link"),
-               a.get("changed_at"))  # (an update a revocation took out is a change too: `changed_at`)
+               a.get("updated_at"))
     return _atom(feed)
 
 
@@ -317,12 +290,11 @@ def actions_ics(data: PublicData, region: str | None = None) -> bytes:
         item.add("uid", f"{a['id'].hex()}@solnet")
         title, changed = _changed(a)
         item.add("summary", title)
-        moment = a.get("changed_at")
-        item.add("dtstamp", moments.utc(moment or a["ts"]))
-        # RFC 5545 3.8.7.4: the UID stays, SEQUENCE grows with each change, so a calendar app takes a
-        # moved or cancelled action as a new version of the event it holds (without it, many ignore
-        # it): the seconds (rounded up) from the action to its latest change, never down (`changed_at`)
-        item.add("sequence", -((a["ts"] - moment) // 1000) if moment else 0)
+        item.add("dtstamp", moments.utc(a.get("updated_at") or a["ts"]))
+        # No SEQUENCE (RFC 5545 3.8.7.4): it must never go down for a UID, and none worked out from
+        # the events a node holds is so: a revocation or a fork takes a seized phone's move out, and
+        # an app keeping the higher SEQUENCE keeps the trap's time and place. It needs a record per
+        # action kept by the node; subscribed calendars are read again whole meanwhile.
         if a.get("status") == "cancelled":  # a calendar app strikes it out where it was added
             item.add("status", "CANCELLED")
         item.add("dtstart", moments.utc(a["starts_at"]))

@@ -13,7 +13,9 @@ PENDING_COUNT = "SELECT count(*) FROM pending"
 # Of those, the events a revocation took out of the log (kept aside for a while: a revocation found void gives them back)
 KEPT_ASIDE_COUNT = "SELECT count(*) FROM pending WHERE stored=1"
 # Of those, each author's first and last seq (this device's own: no node takes them, node/own_unsent.py)
-KEPT_ASIDE_SPANS = "SELECT author, min(seq), max(seq) FROM pending WHERE stored=1 GROUP BY author"
+# (NOT INDEXED: by pending_by_author, each row was then looked up for `stored`, past its wire:
+# 100 ms at 40,000 rows, where a scan of the table as KEPT_ASIDE_COUNT's takes about 1)
+KEPT_ASIDE_SPANS = "SELECT author, min(seq), max(seq) FROM pending NOT INDEXED WHERE stored=1 GROUP BY author"
 FORK_COUNT = "SELECT count(*) FROM forks"
 FORK_POINTS = "SELECT author, seq FROM frozen"
 # What frozen keys signed past their fork points and still counts (sync/frontier.py past_fork_heads)
