@@ -40,17 +40,14 @@ def most_urgent(urgency: str | None) -> bool:
     return urgency_rank(urgency) == urgency_rank(URGENCY[-1])
 
 
-def urgent_needs(needs: Iterable[Row], updates: Iterable[Row], fulfils: Iterable[Row] = ()) -> set[bytes]:
+def urgent_needs(needs: Iterable[Row], updates: Iterable[Row]) -> set[bytes]:
     """Of `needs`, the ids of those whose urgency, as their group last set it (`needs_and_offers`:
-    its own updates in order, up to a withdrawal), is `most_urgent`, not withdrawn, and not fully
-    covered by `fulfils` (the fulfilments and declines naming them): what the store marks urgent
-    (proj.urg, node/store/projections.py), worked out again from what it holds whenever an update,
-    a fulfilment or a decline comes or goes, so the same in any arrival order (120 fully covered
-    urgent needs stayed marked and took the desk's read of the marked ones from an open one). Those
-    lapsed or of a group gone since stay marked: the listings leave them out by their time and the
-    trust graph."""
-    return {item["id"] for item in needs_and_offers(needs, fulfils, 0, updates, every_state=True, suggest=False)
-            if item["status"] != "withdrawn" and item["remaining"] > 0 and most_urgent(item.get("urgency"))}
+    its own updates in order, up to a withdrawal), is `most_urgent`, and not withdrawn: what the
+    store marks urgent (proj.urg, node/store/projections.py), worked out again from every update it
+    holds whenever one comes or goes, so the same in any arrival order. Those lapsed or of a group
+    gone since stay marked: the listings leave them out by their time and the trust graph."""
+    return {item["id"] for item in needs_and_offers(needs, (), 0, updates, every_state=True, suggest=False)
+            if item["status"] != "withdrawn" and most_urgent(item.get("urgency"))}
 
 
 def urgent_as_posted(table: str, fields: dict[str, Any]) -> bool:

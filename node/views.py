@@ -702,30 +702,9 @@ _URGENT_PARTS: dict[str, tuple[str, Callable[[Held, str, int], list[dict[str, An
                                Callable[[dict[str, Any]], bool]]] = {
     "needs": (NEED, lambda log, region, now: _needs_alone(log, region, now, URGENT_ROWS, urgent=True),
               lambda n: n["remaining"] > 0 and readmodels.most_urgent(n.get("urgency"))),
-    "support": (SUPPORT, lambda log, region, now: [*support_requests_of(log, region, now, URGENT_ROWS, urgent=True),
-                                                   *_left_by_takers(log, region, now)],
+    "support": (SUPPORT, lambda log, region, now: support_requests_of(log, region, now, URGENT_ROWS, urgent=True),
                 lambda s: s["status"] != "closed" and (readmodels.most_urgent(s["urgency"]) or s["status"] != "claimed")),
 }
-
-
-def _left_by_takers(log: Held, region: str, now: int) -> list[dict[str, Any]]:
-    """The support requests of `region` that a group gone since (it left or was revoked) took, as
-    `support` lists them: each waits for a group again unless another holds it (taker_gone), which the
-    store's mark does not follow (it is of the events, not the trust graph). Read from the newest
-    URGENT_ROWS claims and closes of the groups gone, by the trust graph at this read (so the same
-    in any arrival order); more of them: the part is cut (`capped` of SUPPORT, "support_urgent").
-    A request Dover took, behind 150 newer ones, was dropped from the desk without a word when Dover
-    left."""
-    gone = sorted(k for k, m in log.trust.members.items() if m.role == GROUP_ROLE and log.gone(k))
-    if not gone:
-        return []
-    steps = log.rows(SUPPORT_STATUS, groups=gone, order="newest", limit=URGENT_ROWS + 1)
-    if len(steps) > URGENT_ROWS:
-        log.capped.add(SUPPORT)
-    requests = [row for key in dict.fromkeys(s.ref for s in steps[:URGENT_ROWS])
-                if (row := log.store.row_of(SUPPORT, key)) is not None and row.region == region]
-    return readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now,
-                                       log.gone, log.readers)
 
 
 def support_requests_of(log: Held, region: str | None, now: int, limit: int | None, **marked: bool,

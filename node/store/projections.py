@@ -15,7 +15,7 @@ import msgpack
 
 from events.format import Event, Header
 from events import readmodels
-from events.projections import (ACTION, ACTION_UPDATE, FULFIL, FUNDRAISER, NEED, NEED_UPDATE, OFFER, PROFILE, SUPPORT, SUPPORT_OFFER, SUPPORT_STATUS,
+from events.projections import (ACTION, ACTION_UPDATE, FUNDRAISER, NEED, NEED_UPDATE, OFFER, PROFILE, SUPPORT, SUPPORT_OFFER, SUPPORT_STATUS,
                                 TABLES, Drop, Row, project)
 from node.store.base import UNKNOWN
 from node.store.each_group import GROUPS_A_STATEMENT, each_group_walks
@@ -37,28 +37,18 @@ _ROW_COLS = "p.n, p.tbl, p.g, p.lww, e.id, e.a, e.header, e.sig, e.body"
 # The columns that follow an item's steps, worked out again whenever its row or one of its steps
 # comes or goes (ProjectionTables.settle_steps): of each item table, the table of its steps, the
 # column, the rule over rows and steps ({id: value}: events.readmodels), and the value of an item none
-# of whose steps are held, from its fields (the rule's answer then, without a row rebuilt). A need's
-# urgent mark (its updates, and its fulfilments and their declines: one fully covered is no longer
-# marked) and a support request's (schema.URGENT_SCHEMA); an action's start as its group last moved it
+# of whose steps are held, from its fields (the rule's answer then, without a row rebuilt). A need's and
+# a support request's urgent mark (schema.URGENT_SCHEMA); an action's start as its group last moved it
 # (proj.t: the listings by time walk the moved start, so an action moved into the coming days from
 # beyond the soonest ones read is found, and one moved away leaves them).
-_SETTLED: dict[str, tuple[tuple[str, ...], str, Callable[[list[Row], list[Row]], dict[bytes, Any]],
-                           Callable[[dict], Any]]] = {
-    NEED: ((NEED_UPDATE, FULFIL), "urg",
-           lambda rows, steps: _marks(rows, readmodels.urgent_needs(
-               rows, [s for s in steps if s.table == NEED_UPDATE], [s for s in steps if s.table == FULFIL])),
+_SETTLED: dict[str, tuple[str, str, Callable[[list[Row], list[Row]], dict[bytes, Any]], Callable[[dict], Any]]] = {
+    NEED: (NEED_UPDATE, "urg", lambda rows, steps: _marks(rows, readmodels.urgent_needs(rows, steps)),
            lambda fields: 1 if readmodels.urgent_as_posted(NEED, fields) else None),
-    SUPPORT: ((SUPPORT_STATUS,), "urg", lambda rows, steps: _marks(rows, readmodels.requests_needing_a_group(rows, steps)),
+    SUPPORT: (SUPPORT_STATUS, "urg", lambda rows, steps: _marks(rows, readmodels.requests_needing_a_group(rows, steps)),
               lambda fields: 1 if readmodels.urgent_as_posted(SUPPORT, fields) else None),
-    ACTION: ((ACTION_UPDATE,), "t", readmodels.starts_as_moved, lambda fields: fields["starts_at"]),
+    ACTION: (ACTION_UPDATE, "t", readmodels.starts_as_moved, lambda fields: fields["starts_at"]),
 }
-_OF_STEP = {step: item for item, (steps, *_) in _SETTLED.items() for step in steps}
-# The steps that count from any group, not the item's own alone: of each other group, how many a
-# settle reads, and which (its newest claims and closes of a request: a group holds it by its last
-# steps; its first fulfilments of a need, those a decline names from the desk: events.readmodels
-# `fulfilled_by`. A group that covered a need in more than 16 fulfilments leaves it marked, which
-# the desk drops when it reads it: the safe side).
-_STEPS_PER_GROUP = {SUPPORT_STATUS: (4, "DESC"), FULFIL: (16, "ASC")}
+_OF_STEP = {step: item for item, (step, *_) in _SETTLED.items()}
 _SETTLED_AT_ONCE = 500  # items whose marks one round works out (their rows and steps read together)
 ROW_CACHE = 8192  # rebuilt rows kept per store (~10 MB): what the dashboard and the API read most. A
 # dashboard overview reads ~4,500 rows (its sections' DEEP rows with their updates): with 4,096 kept, each
@@ -243,53 +233,21 @@ class ProjectionTables(TrustTables):
     def _settle_items(self, table: str, keys: list[bytes]) -> None:
         """Set the column of the items `keys` of `table` (_SETTLED): of those none of whose steps
         are held, from their fields alone (a row rebuilt for each new need cost ingest a third more
-        for those kinds), of the others by their rows and the steps that may count (`_steps_that_count`)."""
-        steps_of, column, rule, as_posted = _SETTLED[table]
+        for those kinds), of the others by their rows and steps."""
+        step, column, rule, as_posted = _SETTLED[table]
         where, args = by_ids(keys)
-        tbls = ",".join(str(_TBL[step]) for step in steps_of)
-        held = self._x(f"SELECT p.n, p.vid, p.{column}, e.id, e.body, p.g, EXISTS (SELECT 1 FROM proj s WHERE "
-                       f"s.tbl IN ({tbls}) AND s.ref=e.id) FROM proj p JOIN events e ON e.n = p.n "
+        held = self._x(f"SELECT p.n, p.vid, p.{column}, e.id, e.body, EXISTS (SELECT 1 FROM proj s WHERE "
+                       f"s.tbl={_TBL[step]} AND s.ref=e.id) FROM proj p JOIN events e ON e.n = p.n "
                        f"WHERE {_tbl_is(_TBL[table])} AND p.n IN (SELECT n FROM events WHERE {where})", args).fetchall()
-        with_steps = [(n, vid, key, g) for n, vid, _, key, _, g, has_steps in held if has_steps]
-        rows = self._rows_at([(n, vid) for n, vid, _, _ in with_steps])
-        steps = [row for step in steps_of for row in self._rows_at(
-            [pair for _, _, key, g in with_steps for pair in self._steps_that_count(step, key, g)])]
-        worked_out = rule(rows, steps)
+        rows = self._rows_at([(n, vid) for n, vid, _, _, _, has_steps in held if has_steps])
+        worked_out = rule(rows, self._rows_in(step, "p.ref", [r.key for r in rows], None, None, None, None))
         changed = []
-        for n, _, was, key, body, _, has_steps in held:
+        for n, _, was, key, body, has_steps in held:
             value = worked_out.get(key) if has_steps else as_posted(msgpack.unpackb(body, raw=False))
             if was != value:
                 changed.append((value, n))
         if changed:
             self._many(f"UPDATE proj SET {column}=? WHERE n=?", changed)
-
-    def _steps_that_count(self, step: str, ref: bytes, owner: int) -> list[tuple[int, int]]:
-        """(n, vid) of the rows of `step` naming the item `ref` of group number `owner` that its
-        rule may count, so that what one settle reads does not grow with what another group adds
-        (a mole's 12,000 need.update on a victim's need were all read again at each new one): of an
-        update, only the item's own group's (no other counts: events.effects UPDATES); of the
-        claims and closes of a support request and the fulfilments of a need, the item's own
-        group's (its closes; its declines, with the fulfilments they name), and of each other group
-        a few (_STEPS_PER_GROUP). By proj_by_ref_group, one seek a group."""
-        tbl = _TBL[step]
-        own = self._x("SELECT n, vid FROM proj WHERE tbl=? AND ref=? AND g=?", (tbl, ref, owner)).fetchall()
-        if step not in _STEPS_PER_GROUP:
-            return own
-        each, order = _STEPS_PER_GROUP[step]
-        others: list[tuple[int, int]] = []
-        g = -1
-        while (found := self._x("SELECT g FROM proj WHERE tbl=? AND ref=? AND g>? ORDER BY g LIMIT 1",
-                                (tbl, ref, g)).fetchone()) is not None:
-            g = found[0]
-            if g != owner:
-                others += self._x(f"SELECT n, vid FROM proj WHERE tbl=? AND ref=? AND g=? "
-                                  f"ORDER BY vts {order}, vid {order} LIMIT ?", (tbl, ref, g, each)).fetchall()
-        named = [d for r in self._rows_at(own) if isinstance(d := r.data.get("decline"), bytes)]
-        if named:  # (a decline names a fulfilment, maybe beyond its group's first few)
-            where, args = by_ids(named)
-            others += self._x(f"SELECT n, vid FROM proj WHERE tbl=? AND ref=? AND n IN (SELECT n FROM events "
-                              f"WHERE {where})", (tbl, ref, *args)).fetchall()
-        return own + sorted(set(others) - set(own))
 
     def settle_owed_steps(self) -> None:
         """After the upgrade to schema 15 (meta STEPS_OWED): work out the column of every item held
@@ -304,7 +262,7 @@ class ProjectionTables(TrustTables):
 
     def newest_stamp(self, table: str, ref: bytes, group: bytes) -> int | None:
         """The timestamp of `group`'s newest row of `table` naming `ref` (a step on an item: a claim,
-        an update), or None: by proj_by_ref_group, no row rebuilt (a publish asks it: node/publishing.py)."""
+        an update), or None: by proj_by_ref, no row rebuilt (a publish asks it: node/publishing.py)."""
         found = self._key_numbers([group])
         if not found:
             return None
@@ -552,7 +510,7 @@ class ProjectionTables(TrustTables):
             args.append(region)
         chosen: list[tuple[int, int]] = []
         # By region, each part of proj_newest (the sides keep its partial indexes usable); by
-        # reference, proj_by_ref_group holds every row.
+        # reference, proj_by_ref holds every row.
         for side in self._sides(tbl, t_from) if column == "p.region" else (None,):
             for i in range(0, len(values), 500):
                 chunk = list(values[i: i + 500])

@@ -226,11 +226,7 @@ CREATE INDEX IF NOT EXISTS proj_by_group_time ON proj(tbl, g, region, t, vid) WH
 """ + URGENT_SCHEMA + """
 -- (region, n): the events of a region newest first (`events?region=`).
 CREATE INDEX IF NOT EXISTS proj_by_region ON proj(region) WHERE region IS NOT NULL;
--- The steps naming an item (updates, claims, fulfilments...), each group's apart, newest last: what
--- settle_steps reads of an item is then the steps that may count (its own group's; a few of each
--- other group), not every one a mole group added. It serves every lookup by (tbl, ref) too.
-DROP INDEX IF EXISTS proj_by_ref;
-CREATE INDEX IF NOT EXISTS proj_by_ref_group ON proj(tbl, ref, g, vts, vid) WHERE ref IS NOT NULL;
+CREATE INDEX IF NOT EXISTS proj_by_ref ON proj(tbl, ref) WHERE ref IS NOT NULL;
 CREATE TABLE IF NOT EXISTS peers(address TEXT PRIMARY KEY, source TEXT NOT NULL, state TEXT);
 -- Ids named by a signed redaction of their own author: their bodies are never stored, whenever
 -- they arrive (so a redaction holds whatever order events come in).

@@ -13,7 +13,7 @@ from events.projections import NEED, SUPPORT
 from node.log import EventLog, now_ms
 from node.store import SCHEMA_VERSION, Store
 from node.views import URGENT_ROWS, view
-from node_fixtures import Author, Net, as_schema, statuses, wires
+from node_fixtures import Author, Net, as_schema, wires
 
 NEWER = URGENT_ROWS + 50  # newer rows of low urgency than the desk ever looked through before
 
@@ -115,63 +115,5 @@ def test_a_schema_14_home_marks_its_urgent_needs_and_requests_when_it_opens(net:
         assert after == before
         marked = {t: len(log.store.rows(t, region="calais", urgent=True)) for t in (NEED, SUPPORT)}
         assert marked == {NEED: 1, SUPPORT: 1}, marked
-    finally:
-        log.store.close()
-
-
-def test_fully_covered_urgent_needs_do_not_push_an_open_one_off_the_desk(net: Net, tmp_path: Path) -> None:
-    """120 newer urgent needs fully covered by another group were still marked: the desk's read of
-    the marked ones (the newest 100) held only them, and it said there were more than it showed while
-    showing none. A fulfilment takes the mark off (whether it came before its need or after), and its
-    need's group declining it puts the mark back."""
-    from test_alert_feed import other_group
-    now = now_ms()
-    dover, giver = other_group(net, "Dover")
-    water = _need(net.device, "water", "high", now - 7_200_000)
-    covered = [_need(net.device, "tents", "high", now - 3_600_000 + i) for i in range(120)]
-    gifts = [giver.sign("need.fulfil", {"need": n.id, "quantity": 30}, ts=now - 3_000_000 + i)
-             for i, n in enumerate(covered)]
-    homes = []
-    for name, order in (("needs_first", [water, *covered, *gifts]), ("gifts_first", [*gifts, water, *covered])):
-        log = _home(net, tmp_path / f"{name}.db", dover.made, now)
-        log.ingest(wires(order), now=now)
-        homes.append(log)
-    try:
-        for log in homes:
-            desk = _desk(log, now)
-            assert _needs(desk) == {"water": "high"}, desk["needs"]
-            assert "needs" in desk["capped"] and "needs_urgent" not in desk["capped"], desk["capped"]
-        decline = net.device.sign("need.decline", {"need": covered[0].id, "decline": gifts[0].id}, ts=now - 1_000)
-        for log in homes:
-            log.ingest(wires([decline]), now=now)
-            assert _needs(_desk(log, now)) == {"water": "high", "tents": "high"}
-        assert [log.store.projection_dump() for log in homes[1:]] == [homes[0].store.projection_dump()]
-    finally:
-        for log in homes:
-            log.store.close()
-
-
-def test_a_request_whose_taker_left_is_waiting_on_the_desk_behind_150_newer_ones(net: Net, tmp_path: Path) -> None:
-    """Calais posts a request of medium urgency, Dover takes it, 150 newer ones are taken, Dover leaves
-    the network: its full view says the request is open (taker_gone: left), and the desk counts it as
-    waiting (it said waiting 0 and nothing more: the store's mark does not follow the trust graph)."""
-    from test_alert_feed import other_group
-    now = now_ms()
-    dover, dover_device = other_group(net, "Dover")
-    housing = net.device.sign("support.request", {"region": "calais", "type": "housing", "people": "2",
-                                                  "urgency": "medium"}, ts=now - 7_200_000)
-    taken = dover_device.sign("support.claim", {"request": housing.id}, ts=now - 7_000_000)
-    log = _home(net, tmp_path / "calais.db", [*dover.made, housing, taken, *_newer(net.device, now)], now)
-    try:
-        desk = _desk(log, now)
-        assert desk["requests"]["waiting"] == 0 and desk["requests"]["medium"] == 0, desk["requests"]
-        # (from its next seq: what it signed before stays, its claim too: design rule 8)
-        left = dover.sign("member.revoke", {"subject": bytes(dover.key.public), "from_seq": dover.seq + 2})
-        assert statuses(log.ingest(wires([left]), now=now)) == ["accepted"]
-        [item] = [r for r in view(log, "support", now=now) if r["id"] == housing.id]
-        assert item["status"] == "open" and [g["group_gone"] for g in item["taker_gone"]] == ["left"]
-        desk = _desk(log, now)
-        assert desk["requests"]["waiting"] == 1 and desk["requests"]["medium"] == 1, desk["requests"]
-        assert "support" in desk["capped"] and "support_urgent" not in desk["capped"], desk["capped"]
     finally:
         log.store.close()
