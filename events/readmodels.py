@@ -34,37 +34,6 @@ def urgency_rank(urgency: str | None) -> int:
     none said (the desk's order of needs, and the overview's of needs and support requests)."""
     return -URGENCY.index(urgency) if urgency else 1
 
-
-def most_urgent(urgency: str | None) -> bool:
-    """Whether `urgency` is of the first rank (`urgency_rank`): what the desk never leaves out."""
-    return urgency_rank(urgency) == urgency_rank(URGENCY[-1])
-
-
-def urgent_needs(needs: Iterable[Row], updates: Iterable[Row]) -> set[bytes]:
-    """Of `needs`, the ids of those whose urgency, as their group last set it (`needs_and_offers`:
-    its own updates in order, up to a withdrawal), is `most_urgent`, and not withdrawn: what the
-    store marks urgent (proj.urg, node/store/projections.py), worked out again from every update it
-    holds whenever one comes or goes, so the same in any arrival order. Those lapsed or of a group
-    gone since stay marked: the listings leave them out by their time and the trust graph."""
-    return {item["id"] for item in needs_and_offers(needs, (), 0, updates, every_state=True, suggest=False)
-            if item["status"] != "withdrawn" and most_urgent(item.get("urgency"))}
-
-
-def urgent_as_posted(table: str, fields: dict[str, Any]) -> bool:
-    """What `urgent_needs` (`table` "need") and `requests_needing_a_group` ("support") say of an
-    item with these fields none of whose steps are held (most, as they arrive): a need as urgent as
-    it was posted; a request that no group takes, waiting. Without rebuilding its row."""
-    return table == "support" or (table == "need" and most_urgent(fields.get("urgency")))
-
-
-def requests_needing_a_group(requests: Iterable[Row], statuses: Iterable[Row]) -> set[bytes]:
-    """Of support requests, the ids of those not closed that are `most_urgent` or that no group
-    takes, by every claim and close held (`support_requests` with every group still a member):
-    what the store marks urgent (as `urgent_needs`). A request whose only takers are gone since is
-    waiting again on the desk, but is not marked: the mark does not follow the trust graph."""
-    return {item["id"] for item in support_requests(requests, statuses)
-            if item["status"] != "closed" and (most_urgent(item["urgency"]) or item["status"] == "open")}
-
 def staying(group: bytes) -> str | None:
     """The `gone` of read models given none: every group is still a member."""
     return None
@@ -224,13 +193,6 @@ def updated_actions(actions: Iterable[Row], updates: Iterable[Row]) -> list[dict
     actions = list(actions)
     target, changes = lookup(actions), _by_ref(updates)
     return [_as_updated(row, changes.get(row.key, ()), target) for row in actions]
-
-
-def starts_as_moved(actions: Iterable[Row], updates: Iterable[Row]) -> dict[bytes, int]:
-    """Each action's start as its own group last moved it (`updated_actions`), by id: the time the
-    store lists an action by (proj.t, node/store/projections.py), worked out again from every update
-    held whenever one comes or goes, so the same in any arrival order."""
-    return {a["id"]: a["starts_at"] for a in updated_actions(actions, updates)}
 
 
 def upcoming_actions(actions: Iterable[Row], now: int, *, days: int | None = None,

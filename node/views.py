@@ -26,10 +26,9 @@ from node.words import UNDER_WAY_SHOWN_MS
 DAY_MS = readmodels.DAY_MS
 T = TypeVar("T")
 SUMMARY_ROWS = 20  # per region and table, the newest rows the region summary adds up (`capped` says so)
-# per region and table, the rows marked urgent (of any age: schema.URGENT_SCHEMA) a desk cell cut at
-# SUMMARY_ROWS reads besides, for what it must never leave out: open needs of high urgency, support
-# requests of high urgency or waiting for a group (`urgent_too`), the newest first; `capped` names
-# "needs_urgent" / "support_urgent" when more were marked
+# per region and table, the newest rows a desk cell cut at SUMMARY_ROWS looks through for what it must
+# never leave out: open needs of high urgency, support requests of high urgency or waiting for a group
+# (`urgent_too`); `capped` names "needs_urgent" / "support_urgent" when there were more than that
 URGENT_ROWS = 5 * SUMMARY_ROWS
 ALERTS_COUNTED = 2_000  # the live alerts a region summary counts when a flood cut the list (`capped` past that)
 # Tables whose rows place a region on the map (a group's home region too).
@@ -86,12 +85,6 @@ class Held:
     readers: Callable[[Row], Collection[bytes] | None] = field(default=lambda row: None, compare=False, repr=False)
     # How each group is gone (`gone`), as far as asked
     departed: dict[bytes, str | None] = field(default_factory=dict, compare=False, repr=False)
-
-    def own_cut(self) -> Held:
-        """This reader with a `capped` of its own, the rows read still shared: for a read whose cut
-        is said apart from the others' (a desk part, a page's section) or not at all (what is read
-        beside a listing, not part of it)."""
-        return replace(self, capped=set())
 
     def rows(self, table: str, **where: Any) -> list[Row]:
         """store.rows, each distinct question asked once."""
@@ -309,11 +302,10 @@ def actions(log: Held, region: str | None, now: int, limit: int | None, days: in
     else:  # still going (the latest started in the last 30 days), then the soonest upcoming
         started = log.listed(ACTION, limit, region=region, t_from=window_start - UNDER_WAY_SHOWN_MS,
                              t_before=window_start, order="latest")
-        # The soonest `limit` by start as moved (the store lists an action by it: ProjectionTables.
-        # settle_steps), not only those starting within `days`. By first start, a drop-in of the
-        # 16th moved to tonight was missing behind 20 earlier ones. Rows past the days are no cut of
-        # them: `week_cut` says one.
-        soonest = log if days is None else log.own_cut()
+        # The soonest `limit` by first start, not only those starting within `days`: one moved into
+        # them from beyond (a drop-in of the 16th moved to tonight) is found by its first start, as
+        # the overview's week finds it. Rows past the days are no cut of them: `week_cut` says one.
+        soonest = log if days is None else replace(log, capped=set())
         rows = started + soonest.listed(ACTION, limit, region=region, t_from=window_start, order="t")
         if days is not None and week_cut(log, region, now, limit, days):
             log.capped.add(ACTION)
@@ -379,7 +371,8 @@ def needs(log: Held, region: str | None, now: int, limit: int | None, *, matched
         # the whole network's listing reads (bounded alike), read beside this listing, not part of
         # its cut nor of what it lists. (Matched among this region's offers alone, a need of Calais
         # lost Lille's offers from "could come from" once a reader chose Calais.)
-        offer_rows = offer_rows + [o for o in log.own_cut().listed(OFFER, limit, **lapse, **_newest(limit))
+        offer_rows = offer_rows + [o for o in replace(log, capped=set()).listed(OFFER, limit, **lapse,
+                                                                                **_newest(limit))
                                    if o.key not in listed]
     fulfils = log.rows(FULFIL, refs=[n.key for n in need_rows])
     drawn = log.rows(FULFIL, regions=[offer_key(o.key) for o in offer_rows])
@@ -418,7 +411,7 @@ def _requests_with_where_to_go(log: Held, requests: list[Row], now: int, limit: 
     # Where each could go: read alongside (the rows read are shared), not part of the listing's cut
     # (the groups each private part went to come first, before the cut: node.audience.request_readers)
     readers = {r.key: log.readers(r) for r in requests if r.data.get("has_private")}
-    readmodels.where_requests_can_go(found, capacity(log.own_cut(), None, now, limit), readers)
+    readmodels.where_requests_can_go(found, capacity(replace(log, capped=set()), None, now, limit), readers)
     return found
 
 
@@ -441,14 +434,13 @@ def counted(log: Held, name: str, region: str | None, now: int, limit: int | Non
     return _VIEWS[name](log, region, now, limit)
 
 
-def _needs_alone(log: Held, region: str | None, now: int, limit: int | None, **marked: bool) -> list[dict[str, Any]]:
+def _needs_alone(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
     """The needs of `needs` (side "need" alone), each as open and as covered as there, without the
     offers: what a need has left is of the fulfilments naming it and their declines (each names the
     need too), never of an offer's rows (events.readmodels.needs_and_offers: an offer's draw is
-    counted for the offer only). Half the rows a section's count read were offers and their draws.
-    `marked`: urgent=True, of the needs marked urgent only (`urgent_too`)."""
+    counted for the offer only). Half the rows a section's count read were offers and their draws."""
     lapse = {"t_from": now} if limit is not None else {}
-    need_rows = log.listed(NEED, limit, region=region, **lapse, **_newest(limit), **marked)
+    need_rows = log.listed(NEED, limit, region=region, **lapse, **_newest(limit))
     refs = [n.key for n in need_rows]
     return readmodels.needs_and_offers(need_rows, log.rows(FULFIL, refs=refs), now, log.rows(NEED_UPDATE, refs=refs),
                                        gone=log.gone, replied_by=log.replied_by, suggest=False)
@@ -643,7 +635,7 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
         # What this region's reads left out (Held.listed says so per table, before withdrawn or
         # closed items are dropped: counting what was left, a withdrawn need among the newest made
         # "57 missing" of 60 read as all of them)
-        region_log = log.own_cut()
+        region_log = replace(log, capped=set())
         listed = {"needs": needs(region_log, r, now, limit, matched=False, suggest=False),  # (sums: no matches)
                   "support": support_requests_of(region_log, r, now, limit),
                   "capacity": capacity(region_log, r, now, limit),
@@ -679,37 +671,31 @@ def urgent_too(log: Held, region: str, now: int, listed: dict[str, list[dict[str
                capped: list[str]) -> list[str]:
     """Of a region whose desk cell for needs or support requests was cut at its newest rows
     (`capped`), the open needs of high urgency and the support requests of high urgency or waiting
-    for a group, of any age: of those the store marks urgent (proj.urg: events.readmodels.urgent_needs,
-    requests_needing_a_group), the newest URGENT_ROWS (fair to every group as any listing:
-    Held.listed), added to `listed` in place; the parts of which more were marked ("needs_urgent",
-    "support_urgent"). After 55 newer book needs by Bristol, its urgent blankets need was missing
-    from the desk entirely; behind 100 newer ones, until the mark. One bounded read a part: its
-    cost does not grow with the log."""
+    for a group among its newest URGENT_ROWS (fair to every group as any listing: Held.listed),
+    added to `listed` in place; the parts of which even those rows were cut ("needs_urgent",
+    "support_urgent": older ones are not looked for). After 55 newer book needs by Bristol, its
+    urgent blankets need was missing from the desk entirely. A bounded read: its cost does not
+    grow with the log."""
     found: list[str] = []
-    for part, (table, items, keep) in _URGENT_PARTS.items():
-        if part in capped:
-            deep = log.own_cut()
-            known = {i["id"] for i in listed[part]}
-            listed[part] = listed[part] + [i for i in items(deep, region, now) if i["id"] not in known and keep(i)]
-            found += [f"{part}_urgent"] if table in deep.capped else []
+    if "needs" in capped:
+        deep = replace(log, capped=set())
+        known = {n["id"] for n in listed["needs"]}
+        listed["needs"] = listed["needs"] + [
+            n for n in _needs_alone(deep, region, now, URGENT_ROWS)
+            if n["id"] not in known and n["remaining"] > 0 and n.get("urgency") == "high"]
+        found += ["needs_urgent"] if NEED in deep.capped else []
+    if "support" in capped:
+        deep = replace(log, capped=set())
+        known = {s["id"] for s in listed["support"]}
+        listed["support"] = listed["support"] + [
+            s for s in support_requests_of(deep, region, now, URGENT_ROWS)
+            if s["id"] not in known and s["status"] != "closed" and (s["urgency"] == "high" or s["status"] != "claimed")]
+        found += ["support_urgent"] if SUPPORT in deep.capped else []
     return found
 
 
-# Each desk part `urgent_too` completes: its table, its items among the rows marked urgent, and which
-# of those it adds (the mark is of every step held, the trust graph aside: a need of a group gone is
-# not open, a request whose takers are all gone waits again)
-_URGENT_PARTS: dict[str, tuple[str, Callable[[Held, str, int], list[dict[str, Any]]],
-                               Callable[[dict[str, Any]], bool]]] = {
-    "needs": (NEED, lambda log, region, now: _needs_alone(log, region, now, URGENT_ROWS, urgent=True),
-              lambda n: n["remaining"] > 0 and readmodels.most_urgent(n.get("urgency"))),
-    "support": (SUPPORT, lambda log, region, now: support_requests_of(log, region, now, URGENT_ROWS, urgent=True),
-                lambda s: s["status"] != "closed" and (readmodels.most_urgent(s["urgency"]) or s["status"] != "claimed")),
-}
-
-
-def support_requests_of(log: Held, region: str | None, now: int, limit: int | None, **marked: bool,
-                        ) -> list[dict[str, Any]]:
-    requests = log.listed(SUPPORT, limit, region=region, **_newest(limit), **marked)
+def support_requests_of(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+    requests = log.listed(SUPPORT, limit, region=region, **_newest(limit))
     return readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now,
                                        log.gone, log.readers)
 

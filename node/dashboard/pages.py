@@ -6,6 +6,7 @@ a page costs a few indexed queries whatever the size of the log.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -112,7 +113,7 @@ def _view_cut(log: EventLog, name: str, bounded: dict[str, Any]) -> tuple[list[d
     (Held.capped, of this view's reads alone; the rows read are shared with the page's other views).
     The overview's all clears and past actions said nothing of a cut: past 100 alerts read, all
     clears were dropped without a word."""
-    reader = bounded["reader"].own_cut()
+    reader = replace(bounded["reader"], capped=set())
     return view(log, name, **{**bounded, "reader": reader}), bool(reader.capped)
 
 

@@ -153,7 +153,6 @@ class StoreBase:
 
     def _commit(self) -> None:
         try:
-            self._settle()
             self._flush()
             if self._added_in_transaction:
                 self._events_added(self._added_in_transaction)
@@ -287,10 +286,6 @@ class StoreBase:
 
     def _events_added(self, count: int) -> None:
         """Hook: the write transaction under way inserted `count` events and is about to commit."""
-
-    def _settle(self) -> None:
-        """Hook: work out, before the commit, what the transaction's writes owe (ProjectionTables:
-        the urgent marks)."""
 
     def tune_to_size(self) -> None:
         """Hook: the page cache and the checkpoint interval follow the log's size (Store)."""

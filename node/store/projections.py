@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import heapq
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice
 from typing import Any
@@ -14,14 +14,12 @@ from typing import Any
 import msgpack
 
 from events.format import Event, Header
-from events import readmodels
-from events.projections import (ACTION, ACTION_UPDATE, FUNDRAISER, NEED, NEED_UPDATE, OFFER, PROFILE, SUPPORT, SUPPORT_OFFER, SUPPORT_STATUS,
-                                TABLES, Drop, Row, project)
+from events.projections import FUNDRAISER, NEED, OFFER, PROFILE, SUPPORT_OFFER, TABLES, Drop, Row, project
 from node.store.base import UNKNOWN
 from node.store.each_group import GROUPS_A_STATEMENT, each_group_walks
 from node.store.errors import translate
 from node.store.rows import ProjectionDumpRow
-from node.store.schema import LAPSE_LAG_MS, LAPSE_MARK, LAPSING_TBLS, MAY_LAPSE, STEPS_OWED, by_ids, id_number
+from node.store.schema import LAPSE_LAG_MS, LAPSE_MARK, LAPSING_TBLS, MAY_LAPSE, by_ids, id_number
 from node.store.trust import TrustTables
 
 _TBL = {name: i for i, name in enumerate(TABLES)}
@@ -34,22 +32,6 @@ if _LAPSING != frozenset(LAPSING_TBLS):
 # the partial indexes' own conditions, so that SQLite walks them.
 OPEN, LAPSED = "p.lapsed IS NULL", "p.lapsed IS NOT NULL"
 _ROW_COLS = "p.n, p.tbl, p.g, p.lww, e.id, e.a, e.header, e.sig, e.body"
-# The columns that follow an item's steps, worked out again whenever its row or one of its steps
-# comes or goes (ProjectionTables.settle_steps): of each item table, the table of its steps, the
-# column, the rule over rows and steps ({id: value}: events.readmodels), and the value of an item none
-# of whose steps are held, from its fields (the rule's answer then, without a row rebuilt). A need's and
-# a support request's urgent mark (schema.URGENT_SCHEMA); an action's start as its group last moved it
-# (proj.t: the listings by time walk the moved start, so an action moved into the coming days from
-# beyond the soonest ones read is found, and one moved away leaves them).
-_SETTLED: dict[str, tuple[str, str, Callable[[list[Row], list[Row]], dict[bytes, Any]], Callable[[dict], Any]]] = {
-    NEED: (NEED_UPDATE, "urg", lambda rows, steps: _marks(rows, readmodels.urgent_needs(rows, steps)),
-           lambda fields: 1 if readmodels.urgent_as_posted(NEED, fields) else None),
-    SUPPORT: (SUPPORT_STATUS, "urg", lambda rows, steps: _marks(rows, readmodels.requests_needing_a_group(rows, steps)),
-              lambda fields: 1 if readmodels.urgent_as_posted(SUPPORT, fields) else None),
-    ACTION: (ACTION_UPDATE, "t", readmodels.starts_as_moved, lambda fields: fields["starts_at"]),
-}
-_OF_STEP = {step: item for item, (step, *_) in _SETTLED.items()}
-_SETTLED_AT_ONCE = 500  # items whose marks one round works out (their rows and steps read together)
 ROW_CACHE = 8192  # rebuilt rows kept per store (~10 MB): what the dashboard and the API read most. A
 # dashboard overview reads ~4,500 rows (its sections' DEEP rows with their updates): with 4,096 kept, each
 # page dropped half of them and rebuilt them all again on the next (a third of its time).
@@ -63,18 +45,12 @@ def _tbl_is(tbl: int) -> str:
     return f"p.tbl={int(tbl)}"
 
 
-def _marks(rows: list[Row], marked: set[bytes]) -> dict[bytes, int | None]:
-    """Of `rows`, 1 for those `marked`, else None (proj.urg)."""
-    return {r.key: 1 if r.key in marked else None for r in rows}
-
-
 def _table_window(tbl: int, t_from: int | None, t_before: int | None,
-                  public: bool = False, urgent: bool = False) -> tuple[list[str], list[Any]]:
+                  public: bool = False) -> tuple[list[str], list[Any]]:
     """The WHERE terms and arguments for the rows of table number `tbl` in a time window (a row
     with no time, e.g. an open-ended offer, is in every window that has no end); with `public`,
-    only the rows people without a node may see (written out: the partial indexes need `pub = 1`);
-    with `urgent`, only those marked urgent (`urg = 1`, schema.URGENT_SCHEMA)."""
-    where: list[str] = [*(["p.urg=1"] if urgent else []), _tbl_is(tbl), *(["p.pub=1"] if public else [])]
+    only the rows people without a node may see (written out: the partial indexes need `pub = 1`)."""
+    where: list[str] = [_tbl_is(tbl), *(["p.pub=1"] if public else [])]
     args: list[Any] = []
     if t_from is not None:
         where.append("(p.t IS NULL OR p.t>=?)")
@@ -86,16 +62,16 @@ def _table_window(tbl: int, t_from: int | None, t_before: int | None,
 
 
 def _walk_windows(tbl: int, t_from: int | None, t_before: int | None, order: str | None,
-                  public: bool = False, urgent: bool = False) -> list[tuple[list[str], list[Any]]]:
+                  public: bool = False) -> list[tuple[list[str], list[Any]]]:
     """The WHERE terms and arguments of the index walks that list a time window in `order`. A walk
     by time seeks its window's start only if no other term may hold there: "a time from t_from, or
     none" made SQLite walk every older row of the table in the region (every past action, at each
     listing of those to come), so that window is walked as two ranges, the rows without a time and
     those from t_from (merged in order as any walks are). With an end, rows without a time are out
-    of the window anyway. `public`, `urgent`: as _table_window."""
+    of the window anyway. `public`: as _table_window."""
     if order not in ("t", "latest") or t_from is None:
-        return [_table_window(tbl, t_from, t_before, public, urgent)]
-    rows, _ = _table_window(tbl, None, None, public, urgent)
+        return [_table_window(tbl, t_from, t_before, public)]
+    rows, _ = _table_window(tbl, None, None, public)
     if t_before is not None:
         return [([*rows, "p.t>=?", "p.t<?"], [t_from, t_before])]
     return [([*rows, "p.t IS NULL"], []), ([*rows, "p.t>=?"], [t_from])]
@@ -162,10 +138,6 @@ class ProjectionTables(TrustTables):
                 if soonest is not UNKNOWN:
                     self._keep("next_lapse", time if soonest is None else min(soonest, time))
         self._row_buf.append((*values, None, 1 if public else None, lapsed))
-        if table in _SETTLED:  # (its column, and that of what a step names: settle_steps)
-            self._steps_owed.add((table, version[1]))
-        elif table in _OF_STEP and ref is not None:
-            self._steps_owed.add((_OF_STEP[table], ref))
 
     def _values(self, n: int, table: str, group: bytes, region: str | None, time: int | None, ref: bytes | None,
                 version: tuple[int, bytes]) -> tuple:
@@ -194,71 +166,11 @@ class ProjectionTables(TrustTables):
         if orphaned:
             self.orphaned_profiles.update(orphaned)
             self._profiles_touched()
-        steps = ",".join(str(_TBL[t]) for t in _OF_STEP)
-        self._steps_owed.update((_OF_STEP[TABLES[tbl]], ref) for tbl, ref in self._x(
-            f"SELECT tbl, ref FROM proj WHERE tbl IN ({steps}) AND ref IS NOT NULL AND n IN ({made_by})", args))
         self._x(f"DELETE FROM proj WHERE n IN ({made_by})", args)
 
     def clear_projections(self) -> None:
         self._profiles_touched()
         self._x("DELETE FROM proj")
-
-    # --- what follows an item's steps (schema.URGENT_SCHEMA, STEPS_OWED) ----------------------------
-    @property
-    def _steps_owed(self) -> set[tuple[str, bytes]]:
-        """(table, id) of the items (needs, support requests, actions) whose column that follows
-        their steps (_SETTLED) this transaction is to work out again: a row of theirs, or of one of
-        their steps, came or went."""
-        owed = self.__dict__.get("_owed")
-        if owed is None:
-            owed = self.__dict__["_owed"] = set()
-        return owed
-
-    def _settle(self) -> None:
-        super()._settle()
-        self.settle_steps()
-
-    def settle_steps(self) -> None:
-        """Work out again (inside a write, before it commits: StoreBase._commit) the column of each
-        item owed one (_SETTLED: a need's or support request's urgent mark, an action's start as
-        moved) from its row and every step of it held: a function of what is stored, so the same
-        whatever order the rows came in. Steps are rare and a new item's steps few: a round reads
-        _SETTLED_AT_ONCE items and, of those with steps, their rows and steps (two statements more)."""
-        owed, self.__dict__["_owed"] = self._steps_owed, set()
-        for table in _SETTLED:
-            keys = sorted(k for t, k in owed if t == table)
-            for i in range(0, len(keys), _SETTLED_AT_ONCE):
-                self._settle_items(table, keys[i: i + _SETTLED_AT_ONCE])
-
-    def _settle_items(self, table: str, keys: list[bytes]) -> None:
-        """Set the column of the items `keys` of `table` (_SETTLED): of those none of whose steps
-        are held, from their fields alone (a row rebuilt for each new need cost ingest a third more
-        for those kinds), of the others by their rows and steps."""
-        step, column, rule, as_posted = _SETTLED[table]
-        where, args = by_ids(keys)
-        held = self._x(f"SELECT p.n, p.vid, p.{column}, e.id, e.body, EXISTS (SELECT 1 FROM proj s WHERE "
-                       f"s.tbl={_TBL[step]} AND s.ref=e.id) FROM proj p JOIN events e ON e.n = p.n "
-                       f"WHERE {_tbl_is(_TBL[table])} AND p.n IN (SELECT n FROM events WHERE {where})", args).fetchall()
-        rows = self._rows_at([(n, vid) for n, vid, _, _, _, has_steps in held if has_steps])
-        worked_out = rule(rows, self._rows_in(step, "p.ref", [r.key for r in rows], None, None, None, None))
-        changed = []
-        for n, _, was, key, body, has_steps in held:
-            value = worked_out.get(key) if has_steps else as_posted(msgpack.unpackb(body, raw=False))
-            if was != value:
-                changed.append((value, n))
-        if changed:
-            self._many(f"UPDATE proj SET {column}=? WHERE n=?", changed)
-
-    def settle_owed_steps(self) -> None:
-        """After the upgrade to schema 15 (meta STEPS_OWED): work out the column of every item held
-        (_SETTLED), once (in its own write; a kill before it ends leaves it owed, and it runs again)."""
-        if not self._one("SELECT value FROM meta WHERE key=?", (STEPS_OWED,)):
-            return
-        with self.write():
-            for table in _SETTLED:
-                self._steps_owed.update((table, k) for (k,) in self._x(
-                    f"SELECT e.id FROM proj p JOIN events e ON e.n = p.n WHERE {_tbl_is(_TBL[table])}"))
-            self._x("DELETE FROM meta WHERE key=?", (STEPS_OWED,))
 
     def newest_stamp(self, table: str, ref: bytes, group: bytes) -> int | None:
         """The timestamp of `group`'s newest row of `table` naming `ref` (a step on an item: a claim,
@@ -310,7 +222,7 @@ class ProjectionTables(TrustTables):
     def rows(self, table: str, *, region: str | None = None, t_from: int | None = None,
              refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
              t_before: int | None = None, regions: list[str] | None = None,
-             groups: Iterable[bytes] | None = None, public: bool = False, urgent: bool = False) -> list[Row]:
+             groups: Iterable[bytes] | None = None, public: bool = False) -> list[Row]:
         """Rows of one read-model table; `order` is "t" (soonest first, then by event id), "latest"
         (the reverse) or "newest" (by version, newest first), and `limit` bounds them in SQL (the
         API and the dashboard never decode a whole table). Without a region, each region's rows are
@@ -319,21 +231,20 @@ class ProjectionTables(TrustTables):
         the rows of those groups only, before the limit (the public feeds: the groups that opted
         in), walking each group's rows (proj_by_group), so no other group's rows are read.
         `public` keeps the rows people without a node may see (alerts marked public), before the
-        limit too (proj_public, proj_public_by_group). `urgent` keeps the needs and support requests
-        marked urgent (schema.URGENT_SCHEMA), before the limit (proj_urgent, proj_urgent_by_group)."""
+        limit too (proj_public, proj_public_by_group)."""
         if (regions is not None and (region, refs, groups) != (None, None, None)
-                or groups is not None and refs is not None or (public or urgent) and (regions, refs) != (None, None)):
+                or groups is not None and refs is not None or public and (regions, refs) != (None, None)):
             raise ValueError("'regions' goes without 'region', 'refs' and 'groups'; 'groups' without 'refs'; "
-                             "'public' and 'urgent' without 'regions' and 'refs'")
+                             "'public' without 'regions' and 'refs'")
         with self._snapshot():
             if regions is not None:
                 return self._rows_in(table, "p.region", regions, t_from, t_before, order, limit)
             if refs is not None:
                 return self._rows_in(table, "p.ref", refs, t_from, t_before, order, limit, region)
-            return self._walked(_TBL[table], region, t_from, t_before, order, limit, groups, public, urgent)
+            return self._walked(_TBL[table], region, t_from, t_before, order, limit, groups, public)
 
     def _walked(self, tbl: int, region: str | None, t_from: int | None, t_before: int | None, order: str | None,
-                limit: int | None, groups: Iterable[bytes] | None, public: bool, urgent: bool = False) -> list[Row]:
+                limit: int | None, groups: Iterable[bytes] | None, public: bool) -> list[Row]:
         """`rows` of table number `tbl` by index walks (see `rows`)."""
         # Each order is an index walk: (tbl, region, t, vid) or (tbl, region, vts, vid). Without a
         # region, the regions' walks are merged as they go: SQLite steps each walk only as far as
@@ -353,7 +264,7 @@ class ProjectionTables(TrustTables):
                 else:
                     ranges += [(side, g, reg) for g in sorted(self._key_numbers(groups))
                                for reg in self._group_regions(tbl, g, region, places, side)]
-            windows = _walk_windows(tbl, t_from, t_before, order, public, urgent)
+            windows = _walk_windows(tbl, t_from, t_before, order, public)
             for side, g, reg in ranges:
                 for where, args in windows:
                     walks.append(self._x(
@@ -396,7 +307,7 @@ class ProjectionTables(TrustTables):
                            t_from: int | None = None, t_before: int | None = None,
                            skip: Iterable[bytes] = (), groups: Iterable[bytes] | None = None,
                            public: bool = False, places: dict[tuple[int | str, ...], list] | None = None,
-                           each: Mapping[bytes, int] | None = None, urgent: bool = False) -> list[Row]:
+                           each: Mapping[bytes, int] | None = None) -> list[Row]:
         """The first `per_group` rows of each group in `table`, in `order` ("t", "latest" or
         "newest", as `rows`), in a time window, in `region` if one is given; not of the groups in
         `skip` (their first rows are known already). For a capped listing whose first rows come
@@ -405,7 +316,7 @@ class ProjectionTables(TrustTables):
         its cost follows the groups and regions, never the rows of a flood; all of them in one
         statement (node/store/each_group.py) per side (open, lapsed) and GROUPS_A_STATEMENT groups,
         so the statements do not grow with the groups either. `groups`: of those groups only,
-        `public`, `urgent`: those rows only (as `rows`). `places`: where the groups' rows lie, kept by
+        `public`: the public rows only (as `rows`). `places`: where the groups' rows lie, kept by
         the caller for the listings of one page or request (the coordinator's desk lists each
         table in each region): the groups with rows in the table, found once by a loose index scan.
         `each`: of those groups alone (for `groups`), the first `each[g]` rows of each (at most
@@ -415,7 +326,7 @@ class ProjectionTables(TrustTables):
         column, walk = _walk(order)
         if column is None:
             raise ValueError("rows of each group need an order")
-        windows = _walk_windows(tbl, t_from, t_before, order, public, urgent)
+        windows = _walk_windows(tbl, t_from, t_before, order, public)
         skipped = self._key_numbers(skip)
         # Of each group, its walks' rows: by (side, region, window), in the order its walks were
         # merged when each was a statement of its own (ties, if any, go as they went then).
@@ -605,12 +516,11 @@ class ProjectionTables(TrustTables):
     def projection_dump(self) -> list[ProjectionDumpRow]:
         """Every read-model row, ordered by (table, key): what the rebuild test compares."""
         out = []
-        for n, tbl, g, lww, event_id, region, t, ref, vts, pub, urg in self._x(
-                "SELECT p.n, p.tbl, p.g, p.lww, e.id, p.region, p.t, p.ref, p.vts, p.pub, p.urg FROM proj p "
+        for n, tbl, g, lww, event_id, region, t, ref, vts, pub in self._x(
+                "SELECT p.n, p.tbl, p.g, p.lww, e.id, p.region, p.t, p.ref, p.vts, p.pub FROM proj p "
                 "JOIN events e ON e.n = p.n"):
             key = self._key(lww) if lww is not None else event_id
-            out.append(ProjectionDumpRow(TABLES[tbl], key, region, t, ref, vts, event_id, self._key(g), pub == 1,
-                                         urg == 1))
+            out.append(ProjectionDumpRow(TABLES[tbl], key, region, t, ref, vts, event_id, self._key(g), pub == 1))
         return sorted(out)
 
     def projection_rows(self) -> list[Row]:

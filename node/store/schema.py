@@ -18,7 +18,7 @@ see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 15  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 14  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
@@ -119,18 +119,6 @@ CREATE INDEX IF NOT EXISTS forked_by_author ON forked(author, seq);
 CREATE INDEX IF NOT EXISTS forked_by_age ON forked(seen);
 CREATE INDEX IF NOT EXISTS forked_expiring ON forked(expires) WHERE expires IS NOT NULL AND body IS NOT NULL;"""
 
-# The needs and support requests the coordinator's desk must never leave out, of any age: proj.urg 1
-# for an open need whose urgency, as its group last set it, is high, and for a support request not
-# closed that is of high urgency or that no group takes (events.readmodels.urgent_needs,
-# requests_needing_a_group; ProjectionTables.settle_steps works it out again whenever a row it
-# depends on comes or goes), else NULL (schema 15). The desk lists them newest first in SQL (the
-# rows marked, each region's and each group's), as the public pages list the public rows. `urg`
-# leads the columns: the walk's `p.urg=1` makes this index the planner's choice over proj_newest,
-# and `lapsed` follows the region so that the open ones are walked apart from the lapsed ones.
-URGENT_SCHEMA = """CREATE INDEX IF NOT EXISTS proj_urgent ON proj(urg, tbl, region, lapsed, vts, vid) WHERE urg = 1;
-CREATE INDEX IF NOT EXISTS proj_urgent_by_group ON proj(urg, tbl, g, region, lapsed, vts, vid) WHERE urg = 1;"""
-STEPS_OWED = "steps_owed"  # in meta: every column that follows steps is still to be worked out (schema 15)
-
 # Events whose bodies this node lacks (BODY_MISSING), which sync asks peers for: few, found without a scan.
 MISSING_SCHEMA = f"CREATE INDEX IF NOT EXISTS events_missing ON events(n) WHERE body_state = {BODY_MISSING}"
 PUBLIC_SCHEMA = """CREATE INDEX IF NOT EXISTS proj_public ON proj(tbl, region, vts, vid) WHERE pub = 1;
@@ -201,15 +189,13 @@ CREATE INDEX IF NOT EXISTS pending_trust ON pending(author, seq) WHERE kind IN (
 -- event id (the same order on every node) within the index, without reading the events; pub 1
 -- for a row people without a node may see (an alert marked public), else NULL (schema 10); lapsed
 -- NULL while a need, offer or support offer is open (and for every other row), 1 once it lapsed
--- (schema 11: LAPSE_SCHEMA); urg 1 for a need or support request the desk must not leave out
--- (schema 15: URGENT_SCHEMA).
+-- (schema 11: LAPSE_SCHEMA).
 CREATE TABLE IF NOT EXISTS proj(
     n INTEGER PRIMARY KEY, tbl INTEGER NOT NULL, g INTEGER NOT NULL, region TEXT, t INTEGER, ref BLOB,
-    vts INTEGER NOT NULL, vid INTEGER NOT NULL, lww INTEGER, pub INTEGER, lapsed INTEGER, urg INTEGER
+    vts INTEGER NOT NULL, vid INTEGER NOT NULL, lww INTEGER, pub INTEGER, lapsed INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS proj_lww ON proj(tbl, lww) WHERE lww IS NOT NULL;
--- Actions of one region soonest first, by their start as their group last moved it (`t`, schema 15:
--- ProjectionTables.settle_steps), their time windows too, and every table's rows newest
+-- Actions of one region soonest first (their time windows too), and every table's rows newest
 -- first (proj_newest: the open ones; proj_newest_lapsed: fundraisers, needs, offers and support
 -- offers that ended or lapsed, LAPSE_SCHEMA); a listing without a region merges the regions (a few), each an index walk
 -- with LIMIT. Only actions are listed by time: the other rows' times (when they lapse or expire)
@@ -222,8 +208,7 @@ CREATE INDEX IF NOT EXISTS proj_by_time ON proj(tbl, region, t, vid) WHERE tbl =
 CREATE INDEX IF NOT EXISTS proj_by_group_time ON proj(tbl, g, region, t, vid) WHERE tbl = """ + str(ACTION_TBL) + """;
 -- The public rows (alerts marked public) newest first, and each group's: the public pages choose
 -- them in SQL before their limit, so a flood of alerts not marked public leaves them full (schema 10).
-""" + PUBLIC_SCHEMA + """;
-""" + URGENT_SCHEMA + """
+""" + PUBLIC_SCHEMA + """
 -- (region, n): the events of a region newest first (`events?region=`).
 CREATE INDEX IF NOT EXISTS proj_by_region ON proj(region) WHERE region IS NOT NULL;
 CREATE INDEX IF NOT EXISTS proj_by_ref ON proj(tbl, ref) WHERE ref IS NOT NULL;

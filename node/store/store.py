@@ -62,7 +62,6 @@ class Store(LocalTables):
                 self.reclaim()  # the old tables' pages go back to the file system
             self._x(TEMP_IN_MEMORY)  # after the migrations: an index they build may sort more than memory holds
             self._load_keys()
-            self.settle_owed_steps()  # (after an upgrade to schema 15, once)
             self.tune_to_size()
         except DatabaseDamaged:
             self._db.close()
