@@ -614,9 +614,11 @@ def test_ranges_streamed_in_turn_merge_and_the_window_runs_from_the_last():
     assert streamed.again(dev, author, [1, 2000], 200_001) == 1
 
 
-def test_ranges_apart_stay_apart_and_past_the_cap_the_closest_merge():
+def test_ranges_apart_stay_apart_and_past_the_cap_the_smallest_is_forgotten():
     """One range per author counted what lay between two ranges sent as sent; past the cap of
-    ranges a few scattered asks must not push out a big range (it would go again at full speed)."""
+    ranges a few scattered asks must not push out a big range (it would go again at full speed),
+    nor have the gaps between them counted as sent (merging the closest did: an honest device's
+    scattered IWant answers made its group's catch-up repeats)."""
     streamed = StreamedBefore(window_ms=60_000, max_ranges=3)
     dev, author = b"d" * 32, b"a" * 32
     streamed.note(dev, author, 300, 300, 0)
@@ -627,9 +629,20 @@ def test_ranges_apart_stay_apart_and_past_the_cap_the_closest_merge():
     for seq in (1000, 1010, 1100, 1105):  # scattered asks past the cap of 3 ranges
         streamed.note(dev, author, seq, seq, 5)
     assert streamed.again(dev, author, list(range(1, 301)), 6) == 300  # the big range kept
-    assert streamed.again(dev, author, [1000, 1100, 1105], 6) == 3
-    assert streamed.again(dev, author, [1001, 1009], 6) == 2  # the closest gap merged: counted as sent
+    assert streamed.again(dev, author, [1000, 1010, 1100, 1105], 6) == 2  # the first small ones forgotten
+    assert streamed.again(dev, author, [1001, 1009, 1101, 1104], 6) == 0  # no gap counted as sent
     assert streamed.again(dev, author, [301, 999, 1050], 6) == 0
+
+
+def test_scattered_answers_do_not_make_an_authors_history_repeats():
+    """20 IWant answers scattered over an author's 50,000 events (an honest device asking for
+    missing bodies): a catch-up of them all counts at most the 8 kept as repeats (merging the
+    closest ranges past the cap counted 30,001)."""
+    streamed = StreamedBefore(window_ms=60_000)
+    dev, author = b"d" * 32, b"a" * 32
+    for seq in range(1, 50_001, 2_500):
+        streamed.note(dev, author, seq, seq, 0)
+    assert streamed.again(dev, author, list(range(1, 50_001)), 1) <= 8
 
 
 def test_the_devices_and_authors_kept_are_bounded_the_oldest_going_first():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from events.format import decode_event
 from node.demo import localnet
 from node.demo.localnet import LocalNode
 from node.net import Node
@@ -63,6 +64,13 @@ async def test_a_links_pings_are_answered_though_its_group_spent_its_repeats(net
         assert len(pings) == 1  # one link all along, never cut for an unanswered ping
         [link] = pings
         assert link in dialler.links.open()
+        # What each side answers past the repeats' budget is the one event of its own it presented,
+        # never one the peer presented (a wire that decodes need not be signed: a peer named any
+        # stored event so, and drew it past the budget)
+        for node in (dialler, listener):
+            smallest = min(map(decode_event, node.identity().credentials()), key=lambda e: len(e.encode()))
+            for open_link in node.links.open():
+                assert open_link.proofs == {(smallest.author, smallest.seq)}, open_link.proofs
     finally:
         await dialler.stop()
         await served.close()
