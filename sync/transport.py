@@ -563,14 +563,14 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
     identity.check_peer(link.peer_device)
     if slot_check is not None:
         slot_check(link)
-    # What the link's pings ask for (LinkProtocol.tick): an event the peer presented (it holds its
-    # chain), or, from a dialler that presented nothing, one of ours (it stored them to accept us).
-    proof = _held(admit.events) or _held(identity.credentials())
     # The peer's pings ask for the event of ours that this node presented: that one alone is
     # answered past the repeats' budget. Not `proof` from the peer's credentials: a wire that
     # decodes need not be signed, so a peer named any stored event its "proof" (a 60 KiB one) and
     # drew it again and again 32 times past the repeats' pace (a critic's case).
     own = _held(identity.credentials())
+    # What the link's pings ask for (LinkProtocol.tick): an event the peer presented (it holds its
+    # chain), or, from a dialler that presented nothing, one of ours (it stored them to accept us).
+    proof = _held(admit.events) or own
     link.proofs = frozenset() if own is None else frozenset({(own.author, own.seq)})
     await _carry_out(link, identity, link.protocol.credentials_accepted(proof.id if proof is not None else None))
 
