@@ -160,9 +160,9 @@ class Link:
         self.bytes_in = 0
         self.bytes_out = 0
         self.peer_error: Error | None = None  # why the peer closed the link, if it said
-        # (author, seq) of the events the peer's pings ask for (see _exchange_credentials): their
+        # (author, seq) of the event the peer's pings ask for (see _exchange_credentials): its
         # answer shows this node alive, so it is never left out as a repeat (node/net/peer_link.py)
-        self.proofs: frozenset[tuple[bytes, int]] = frozenset()
+        self.proof: tuple[bytes, int] | None = None
         self.heard = 0  # sealed frames from the peer that authenticated (never a ping or pong: see the module)
         self.pongs = 0  # websocket pings and pongs received (a sign of life from an earlier version only)
         self.last_write = asyncio.get_running_loop().time()  # when we last handed the peer a frame
@@ -563,15 +563,19 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
     identity.check_peer(link.peer_device)
     if slot_check is not None:
         slot_check(link)
-    # The peer's pings ask for the event of ours that this node presented: that one alone is
-    # answered past the repeats' budget. Not `proof` from the peer's credentials: a wire that
-    # decodes need not be signed, so a peer named any stored event its "proof" (a 60 KiB one) and
-    # drew it again and again 32 times past the repeats' pace (a critic's case).
     own = _held(identity.credentials())
     # What the link's pings ask for (LinkProtocol.tick): an event the peer presented (it holds its
     # chain), or, from a dialler that presented nothing, one of ours (it stored them to accept us).
     proof = _held(admit.events) or own
-    link.proofs = frozenset() if own is None else frozenset({(own.author, own.seq)})
+    # The one event the peer's pings ask for is answered past the repeats' budget (node/net/
+    # peer_policy.py `answerable`): the one of ours this node presented; a dialler that asked first
+    # presented nothing, and its listener's pings ask for the listener's own (charged as repeats,
+    # they went unanswered once its group's were spent, and the listener cut the link). Not, after
+    # presenting, the peer's: a peer would name any stored event so. A wire that decodes need not
+    # be signed, and a listener's may name a stored 60 KiB event: what is sent under that name
+    # goes free only as large as a credential (PING_ANSWER_BYTES).
+    answered = proof if ask_first else own
+    link.proof = None if answered is None else (answered.author, answered.seq)
     await _carry_out(link, identity, link.protocol.credentials_accepted(proof.id if proof is not None else None))
 
 

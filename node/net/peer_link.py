@@ -447,7 +447,7 @@ class PeerLink:
         past its budget of repeats (node/net/peer_policy.py `answerable`). Asked again every 2.5 s
         for 500 events of 60 KiB it had pushed, this node sent 10 MiB/s back, ~1,700 times the asks."""
         sent = self.policy.answerable(self.link.peer_device, [(*stored_author_seq(w), len(w)) for w in wires],
-                                      always=self.link.proofs)  # (a ping's answer: never left out)
+                                      always=self.link.proof)  # (a ping's answer: never left out)
         kept = [w for w, ok in zip(wires, sent) if ok]
         if len(kept) < len(wires) and not self._said_unanswered:
             self._said_unanswered = True
