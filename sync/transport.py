@@ -78,11 +78,19 @@ _ON_THE_PATH = ": someone on the path, or the peer; not held against it"
 
 
 class LinkClosed(Exception):
-    """The connection is gone (closed by either side, timed out, or broke the protocol)."""
+    """The connection is gone (closed by either side, timed out, or broke the protocol). `plain`:
+    closed and nothing more to say (no peer's words, no fault): a node's "disconnected" line says
+    all of it (node/net/links.py)."""
 
-    def __init__(self, message: str, reason: str = "closed") -> None:
+    def __init__(self, message: str, reason: str = "closed", *, plain: bool = False) -> None:
         super().__init__(message)
         self.reason = reason
+        self.plain = plain
+
+    @classmethod
+    def gone(cls, name: str, reason: str = "closed") -> LinkClosed:
+        """The link of the peer named `name` is closed, nothing more to say."""
+        return cls(f"{name}: connection closed", reason, plain=True)
 
 
 class RefusalLog:
@@ -203,7 +211,7 @@ class Link:
     async def send(self, message: Message, *, urgent: bool = False) -> None:
         """Queue a message; waits while the normal queue is full (back-pressure for streams)."""
         if self.closed:
-            raise LinkClosed(f"{self.name}: connection closed")
+            raise LinkClosed.gone(self.name)
         data = encode(message)
         if urgent:
             if self._urgent.qsize() < _URGENT_QUEUE:
@@ -219,7 +227,7 @@ class Link:
                     room.cancel()
                     gone.cancel()
                 if self.closed:
-                    raise LinkClosed(f"{self.name}: connection closed")
+                    raise LinkClosed.gone(self.name)
             self._queue_normal(data)
         self._wake.set()
 
@@ -294,7 +302,7 @@ class Link:
         if msg.type != aiohttp.WSMsgType.BINARY:
             if msg.type == aiohttp.WSMsgType.ERROR and "size" in str(msg.data).lower():
                 raise LinkClosed(f"{self.name}: frame over the size limit{_ON_THE_PATH}", UNPROVEN)
-            raise LinkClosed(f"{self.name}: connection closed", "closed" if self.closed else DROPPED)
+            raise LinkClosed.gone(self.name, "closed" if self.closed else DROPPED)
         self.bytes_in += len(msg.data)
         try:
             opened = self.channel.open(msg.data)

@@ -242,7 +242,8 @@ class PeerLink:
         except LinkClosed as exc:
             if exc.reason in ("protocol", "oversize"):
                 self.policy.penalize(self.link, exc.reason)
-            log.info("%s", self._said_of(self.link, exc))
+            if not exc.plain:  # (a plain end is said by the "disconnected" line, at its group's budget of lines)
+                log.info("%s", self._said_of(self.link, exc))
             self.cut = self.cut or exc
         except Exception as exc:  # a bug of this node (LocalProtocolError among them): never the peer's fault
             log.exception("%s: this node failed while serving the link; closing it (the peer is not blamed)",
@@ -276,7 +277,7 @@ class PeerLink:
         """LinkClosed if the link was closed while this node awaited something: its protocol object
         takes nothing more, and that is nobody's mistake."""
         if self.link.closed or self.protocol.closed:
-            raise LinkClosed(f"{self.link.name}: connection closed")
+            raise LinkClosed.gone(self.link.name)
 
     def _busy(self) -> bool:
         """This node is working on the peer's round or data: batches to verify and store, ranges
