@@ -157,6 +157,9 @@ class LinkPorts:
     own_device: Callable[[], bytes] = lambda: b""  # whose events a round's RoundResult.own_sent follows
     accepted: Callable[[list[bytes]], None] = lambda wires: None  # events the peer brought that were stored
     round_opened: Callable[[Link], None] = lambda link: None  # the peer opened a round (node/linked_twice.py)
+    # Says a line of a link asking again for what its group was sent, at the group's budget of
+    # such lines (node/net/synced_lines.py `RepeatLines`)
+    asked_again: Callable[[Link, str], None] = lambda link, line: log.info("%s", line)
 
 
 def streamed_again(before: dict[bytes, tuple[int, int]], now: dict[bytes, tuple[int, int]]) -> int:
@@ -179,6 +182,7 @@ class PeerLink:
         self._round_opened = ports.round_opened
         self._own_device = ports.own_device
         self._accepted = ports.accepted
+        self._asked_again = ports.asked_again
         self.name = ports.name_of(link)
         self._said_of = ports.said_of
         self.round = RoundResult()
@@ -452,9 +456,9 @@ class PeerLink:
         kept = [w for w, ok in zip(wires, sent) if ok]
         if len(kept) < len(wires) and not self._said_unanswered:
             self._said_unanswered = True
-            log.info("%s asks for events this node sent its group's devices (it or another of them) within the "
-                     "hour, past the group's budget of repeats; those past it are not sent (it may ask again later)",
-                     self.name)
+            self._asked_again(self.link, f"{self.name} asks for events this node sent its group's devices (it or "
+                                         "another of them) within the hour, past the group's budget of repeats; "
+                                         "those past it are not sent (it may ask again later)")
         return kept
 
     async def _hold_repeats(self, author: bytes, rows: list[tuple[int, bytes]]) -> None:
@@ -471,8 +475,9 @@ class PeerLink:
         if again and not self._said_repeats:
             self._said_repeats = True
             # (Not "it lies": a device may be streamed what another device of its group was sent.)
-            log.info("%s asks for events this node sent its group's devices (it or another of them) within the "
-                     "hour; those go at the group's slower pace of repeats", self.name)
+            self._asked_again(self.link, f"{self.name} asks for events this node sent its group's devices (it or "
+                                         "another of them) within the hour; those go at the group's slower pace of "
+                                         "repeats")
 
     async def _send_events(self, wires: list[bytes]) -> int:
         """Stream `wires` in Events messages within the size bounds (sync/messages.py

@@ -1,13 +1,14 @@
 """The node's lines about a peer group's links and rounds, at a pace a person can read.
 
 A round that moved events is said in one line (the peer's label, events received and sent, how
-long), and so is each link that opens or closes. A member group opens rounds at its budget
-(node/net/peer_policy.py `limit_rounds`: 2 a second), and a round that moves one event it claims
-to lack is cheap: two lines a second for as long as it likes. Its eight devices (sync/link_slots.py)
-may link and drop again in a loop: a line each way per link. Either buries the lines that matter
-and wears a Pi's SD card. So the lines of one peer group (of a device whose group is not known, the
-device's own) go at a budget of their own, one for its rounds and one for its links: a burst, then
-one every LINE_EVERY_S. What comes past it is counted and said in one line with its totals once
+long), and so is each link that opens or closes, and a link that asks for events its group was sent
+lately (once a link). A member group opens rounds at its budget (node/net/peer_policy.py
+`limit_rounds`: 2 a second), and a round that moves one event it claims to lack is cheap: two lines
+a second for as long as it likes. Its eight devices (sync/link_slots.py) may link and drop again in
+a loop, as fast as handshakes go (a member's are not held to the hello budget): lines per link.
+Either buries the lines that matter and wears a Pi's SD card. So the lines of one peer group (of a
+device whose group is not known, the device's own) go at budgets of their own, one for each kind of
+line: a burst, then one every LINE_EVERY_S. What comes past it is counted and said in one line with its totals once
 the budget allows (`due`, asked often by the node). Lines name a peer by the label the caller gives
 (node/net/peer_directory.py `name_of`), never by an address or what moved.
 
@@ -106,4 +107,19 @@ class LinkLines(GroupLines):
         opened, closed = figures
         return (f"{name}: {opened:.0f} link(s) with its group's devices connected and {closed:.0f} disconnected "
                 f"over the last {seconds:.0f} s (a group linking this often is said at most once every "
+                f"{self.every_s:.0f} s)")
+
+
+class RepeatLines(GroupLines):
+    """The lines of a link that asks for events its group's devices were sent lately: one a link."""
+
+    def asked_again(self, group: bytes, name: str, line: str, now: int) -> str | None:
+        """A link with a device of `group` (labelled `name`) asked again for what its group was sent
+        (`line` says how it was answered): the line to write now, if any."""
+        return self.counted(group, name, line, (), now)
+
+    def totals(self, name: str, count: int, figures: list[float], seconds: float) -> str:
+        return (f"{name}: {count} links with its group's devices asked for events this node sent them within the "
+                f"hour, over the last {seconds:.0f} s (sent again at the group's slower pace of repeats, those past "
+                f"its budget not at all; a group asking this often is said at most once every "
                 f"{self.every_s:.0f} s)")

@@ -2,7 +2,7 @@
 with the totals of the rounds counted meanwhile. Pure, on given times."""
 from __future__ import annotations
 
-from node.net.synced_lines import LinkLines, SyncedLines
+from node.net.synced_lines import LinkLines, RepeatLines, SyncedLines
 
 MOLE, HONEST = b"m" * 32, b"h" * 32
 
@@ -49,3 +49,13 @@ def test_a_groups_links_opening_and_closing_in_a_loop_are_said_in_a_burst_then_i
     disconnected = sum(int(line.split("connected and ")[1].split(" ")[0]) for line in totals)
     assert (connected, disconnected) == (60 - 5, 60 - 5), "every link counted"
     assert lines.due(90_000) == []
+
+
+def test_links_asking_again_are_said_in_a_burst_then_counted():
+    lines = RepeatLines(burst=10, every_s=30)
+    said = [line for i in range(100) if (line := lines.asked_again(MOLE, f"peer~{i % 8}", f"peer~{i % 8} asks", i * 10))]
+    said += lines.due(30_000)
+    assert said[:10] == [f"peer~{i % 8} asks" for i in range(10)]
+    assert said[10:] == ["peer~3: 90 links with its group's devices asked for events this node sent them within the "
+                         "hour, over the last 30 s (sent again at the group's slower pace of repeats, those past its "
+                         "budget not at all; a group asking this often is said at most once every 30 s)"]
