@@ -78,11 +78,19 @@ _ON_THE_PATH = ": someone on the path, or the peer; not held against it"
 
 
 class LinkClosed(Exception):
-    """The connection is gone (closed by either side, timed out, or broke the protocol)."""
+    """The connection is gone (closed by either side, timed out, or broke the protocol). `plain`:
+    closed and nothing more to say (no peer's words, no fault): a node's "disconnected" line says
+    all of it (node/net/links.py)."""
 
-    def __init__(self, message: str, reason: str = "closed") -> None:
+    def __init__(self, message: str, reason: str = "closed", *, plain: bool = False) -> None:
         super().__init__(message)
         self.reason = reason
+        self.plain = plain
+
+    @classmethod
+    def gone(cls, name: str, reason: str = "closed") -> LinkClosed:
+        """The link of the peer named `name` is closed, nothing more to say."""
+        return cls(f"{name}: connection closed", reason, plain=True)
 
 
 class RefusalLog:
@@ -160,9 +168,9 @@ class Link:
         self.bytes_in = 0
         self.bytes_out = 0
         self.peer_error: Error | None = None  # why the peer closed the link, if it said
-        # (author, seq) of the events the peer's pings ask for (see _exchange_credentials): their
+        # (author, seq) of the event the peer's pings ask for (see _exchange_credentials): its
         # answer shows this node alive, so it is never left out as a repeat (node/net/peer_link.py)
-        self.proofs: frozenset[tuple[bytes, int]] = frozenset()
+        self.proof: tuple[bytes, int] | None = None
         self.heard = 0  # sealed frames from the peer that authenticated (never a ping or pong: see the module)
         self.pongs = 0  # websocket pings and pongs received (a sign of life from an earlier version only)
         self.last_write = asyncio.get_running_loop().time()  # when we last handed the peer a frame
@@ -203,7 +211,7 @@ class Link:
     async def send(self, message: Message, *, urgent: bool = False) -> None:
         """Queue a message; waits while the normal queue is full (back-pressure for streams)."""
         if self.closed:
-            raise LinkClosed(f"{self.name}: connection closed")
+            raise LinkClosed.gone(self.name)
         data = encode(message)
         if urgent:
             if self._urgent.qsize() < _URGENT_QUEUE:
@@ -219,7 +227,7 @@ class Link:
                     room.cancel()
                     gone.cancel()
                 if self.closed:
-                    raise LinkClosed(f"{self.name}: connection closed")
+                    raise LinkClosed.gone(self.name)
             self._queue_normal(data)
         self._wake.set()
 
@@ -294,7 +302,7 @@ class Link:
         if msg.type != aiohttp.WSMsgType.BINARY:
             if msg.type == aiohttp.WSMsgType.ERROR and "size" in str(msg.data).lower():
                 raise LinkClosed(f"{self.name}: frame over the size limit{_ON_THE_PATH}", UNPROVEN)
-            raise LinkClosed(f"{self.name}: connection closed", "closed" if self.closed else DROPPED)
+            raise LinkClosed.gone(self.name, "closed" if self.closed else DROPPED)
         self.bytes_in += len(msg.data)
         try:
             opened = self.channel.open(msg.data)
@@ -563,15 +571,19 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
     identity.check_peer(link.peer_device)
     if slot_check is not None:
         slot_check(link)
-    # The peer's pings ask for the event of ours that this node presented: that one alone is
-    # answered past the repeats' budget. Not `proof` from the peer's credentials: a wire that
-    # decodes need not be signed, so a peer named any stored event its "proof" (a 60 KiB one) and
-    # drew it again and again 32 times past the repeats' pace (a critic's case).
     own = _held(identity.credentials())
     # What the link's pings ask for (LinkProtocol.tick): an event the peer presented (it holds its
     # chain), or, from a dialler that presented nothing, one of ours (it stored them to accept us).
     proof = _held(admit.events) or own
-    link.proofs = frozenset() if own is None else frozenset({(own.author, own.seq)})
+    # The one event the peer's pings ask for is answered past the repeats' budget (node/net/
+    # peer_policy.py `answerable`): the one of ours this node presented; a dialler that asked first
+    # presented nothing, and its listener's pings ask for the listener's own (charged as repeats,
+    # they went unanswered once its group's were spent, and the listener cut the link). Not, after
+    # presenting, the peer's: a peer would name any stored event so. A wire that decodes need not
+    # be signed, and a listener's may name a stored 60 KiB event: what is sent under that name
+    # goes free only as large as a credential (PING_ANSWER_BYTES).
+    answered = proof if ask_first else own
+    link.proof = None if answered is None else (answered.author, answered.seq)
     await _carry_out(link, identity, link.protocol.credentials_accepted(proof.id if proof is not None else None))
 
 

@@ -40,7 +40,7 @@ from node.net.peer_policy import BlockedHere, PeerPolicy
 from node.net.route import Route
 from node.net.slot_keeper import SlotKeeper
 from node.net.storage_health import POLL_S, StorageHealth
-from node.net.synced_lines import SyncedLines
+from node.net.synced_lines import LinkLines, RepeatLines, SyncedLines
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
 from node.words import (LINKED_TWICE_TOLD, key_elsewhere, linked_twice, linked_twice_here, own_events_refused,
@@ -181,6 +181,8 @@ class Links:
         self._group_of = policy.group_of
         self._payer = policy.payer  # whose budgets a device spends: its group's
         self._synced_lines = SyncedLines()  # the "synced" lines, at most a burst then one in a while per group
+        self._link_lines = LinkLines()  # the "connected" and "disconnected" lines, the same
+        self._repeat_lines = RepeatLines()  # the lines of links asking again for what their group was sent, the same
         self._check_peer = policy.check_peer
         self._shown_member = policy.shown_member
         self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
@@ -188,7 +190,8 @@ class Links:
         self._refused_as_revoked = refused_as_revoked
         self._accepted_by = accepted
         self.ports = LinkPorts(storage, gossip, policy, self._round_finished, directory.name_of, directory.said_of,
-                               lambda: bytes(identity().device.public), self._accepted, self._round_opened)
+                               lambda: bytes(identity().device.public), self._accepted, self._round_opened,
+                               self._said_asked_again)
         # peers that do not take this device's events (a clock ahead?), counted by lineage in the trust graph
         self.own_refused = OwnEventsRefused(policy.lineages, policy.speaks_for_group)
         self.key_elsewhere: KeyElsewhere | None = None  # this device's key signing elsewhere (watch_own_key)
@@ -303,8 +306,9 @@ class Links:
                 overlay.shuffle()
                 shuffled = asyncio.get_running_loop().time()
             self._tasks = [t for t in self._tasks if not t.done()]
-            for line in self._synced_lines.due(now_ms()):  # rounds counted past their group's budget of lines
-                log.info("%s", line)
+            for line in [*self._synced_lines.due(now_ms()), *self._link_lines.due(now_ms()),
+                         *self._repeat_lines.due(now_ms())]:
+                log.info("%s", line)  # (rounds and links counted past their group's budget of lines)
             await asyncio.sleep(CONNECT_INTERVAL_S)
 
     async def _dial(self, address: str) -> None:
@@ -411,7 +415,7 @@ class Links:
         self._gone.pop(link.peer_device, None)
         self.quiet_since = None
         name = self._directory.name_of(link)
-        log.info("%s connected (%s)", name, "outbound" if link.outbound else "inbound")
+        self._say(self._link_lines.connected(self._payer(link.peer_device), name, link.outbound, now_ms()))
         rounds = asyncio.create_task(self._rounds(link, peer)) if link.outbound else None
         overlay = self._directory.overlay
         inbound = None if link.outbound else self._directory.device_address(link.peer_device)
@@ -446,7 +450,17 @@ class Links:
                         self._say_failed(link.address, SHORT_LINK, before, delay)
             if inbound is not None and not any(other.peer_device == link.peer_device for other in self.open()):
                 overlay.inbound_ended(inbound)
-            log.info("%s disconnected", name)
+            self._say(self._link_lines.disconnected(self._payer(link.peer_device), name, now_ms()))
+
+    def _said_asked_again(self, link: Link, line: str) -> None:
+        self._say(self._repeat_lines.asked_again(self._payer(link.peer_device), self._directory.name_of(link), line,
+                                                 now_ms()))
+
+    @staticmethod
+    def _say(line: str | None) -> None:
+        """Log a line of a peer group's budget of lines (node/net/synced_lines.py), if it allows one now."""
+        if line is not None:
+            log.info("%s", line)
 
     def _remember_gone(self, device: bytes, visit: bool = False) -> None:
         now = now_ms()
@@ -537,10 +551,8 @@ class Links:
         if link.address and book.get(link.address) is not None:
             book.synced(link.address, now, received=result.received, sent=result.sent, lag=result.lag)
         if not result.in_sync:  # a burst of lines, then one every 30 s at most, per peer group
-            line = self._synced_lines.round_done(self._payer(link.peer_device), self._directory.name_of(link),
-                                                 result.received, result.sent, result.seconds, now)
-            if line is not None:
-                log.info("%s", line)
+            self._say(self._synced_lines.round_done(self._payer(link.peer_device), self._directory.name_of(link),
+                                                    result.received, result.sent, result.seconds, now))
 
     # --- membership and removal -------------------------------------------------------------------
     async def drop(self, keep: Callable[[bytes], str | None], told: Callable[[bytes], tuple[str, str]],

@@ -157,6 +157,9 @@ class LinkPorts:
     own_device: Callable[[], bytes] = lambda: b""  # whose events a round's RoundResult.own_sent follows
     accepted: Callable[[list[bytes]], None] = lambda wires: None  # events the peer brought that were stored
     round_opened: Callable[[Link], None] = lambda link: None  # the peer opened a round (node/linked_twice.py)
+    # Says a line of a link asking again for what its group was sent, at the group's budget of
+    # such lines (node/net/synced_lines.py `RepeatLines`)
+    asked_again: Callable[[Link, str], None] = lambda link, line: log.info("%s", line)
 
 
 def streamed_again(before: dict[bytes, tuple[int, int]], now: dict[bytes, tuple[int, int]]) -> int:
@@ -179,6 +182,7 @@ class PeerLink:
         self._round_opened = ports.round_opened
         self._own_device = ports.own_device
         self._accepted = ports.accepted
+        self._asked_again = ports.asked_again
         self.name = ports.name_of(link)
         self._said_of = ports.said_of
         self.round = RoundResult()
@@ -242,7 +246,8 @@ class PeerLink:
         except LinkClosed as exc:
             if exc.reason in ("protocol", "oversize"):
                 self.policy.penalize(self.link, exc.reason)
-            log.info("%s", self._said_of(self.link, exc))
+            if not exc.plain:  # (a plain end is said by the "disconnected" line, at its group's budget of lines)
+                log.info("%s", self._said_of(self.link, exc))
             self.cut = self.cut or exc
         except Exception as exc:  # a bug of this node (LocalProtocolError among them): never the peer's fault
             log.exception("%s: this node failed while serving the link; closing it (the peer is not blamed)",
@@ -276,7 +281,7 @@ class PeerLink:
         """LinkClosed if the link was closed while this node awaited something: its protocol object
         takes nothing more, and that is nobody's mistake."""
         if self.link.closed or self.protocol.closed:
-            raise LinkClosed(f"{self.link.name}: connection closed")
+            raise LinkClosed.gone(self.link.name)
 
     def _busy(self) -> bool:
         """This node is working on the peer's round or data: batches to verify and store, ranges
@@ -447,13 +452,13 @@ class PeerLink:
         past its budget of repeats (node/net/peer_policy.py `answerable`). Asked again every 2.5 s
         for 500 events of 60 KiB it had pushed, this node sent 10 MiB/s back, ~1,700 times the asks."""
         sent = self.policy.answerable(self.link.peer_device, [(*stored_author_seq(w), len(w)) for w in wires],
-                                      always=self.link.proofs)  # (a ping's answer: never left out)
+                                      always=self.link.proof)  # (a ping's answer: never left out)
         kept = [w for w, ok in zip(wires, sent) if ok]
         if len(kept) < len(wires) and not self._said_unanswered:
             self._said_unanswered = True
-            log.info("%s asks for events this node sent its group's devices (it or another of them) within the "
-                     "hour, past the group's budget of repeats; those past it are not sent (it may ask again later)",
-                     self.name)
+            self._asked_again(self.link, f"{self.name} asks for events this node sent its group's devices (it or "
+                                         "another of them) within the hour, past the group's budget of repeats; "
+                                         "those past it are not sent (it may ask again later)")
         return kept
 
     async def _hold_repeats(self, author: bytes, rows: list[tuple[int, bytes]]) -> None:
@@ -470,8 +475,9 @@ class PeerLink:
         if again and not self._said_repeats:
             self._said_repeats = True
             # (Not "it lies": a device may be streamed what another device of its group was sent.)
-            log.info("%s asks for events this node sent its group's devices (it or another of them) within the "
-                     "hour; those go at the group's slower pace of repeats", self.name)
+            self._asked_again(self.link, f"{self.name} asks for events this node sent its group's devices (it or "
+                                         "another of them) within the hour; those go at the group's slower pace of "
+                                         "repeats")
 
     async def _send_events(self, wires: list[bytes]) -> int:
         """Stream `wires` in Events messages within the size bounds (sync/messages.py

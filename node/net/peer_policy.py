@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Container
+from collections.abc import Callable
 
 from events.errors import FORK
 from node.log import EventLog, now_ms
@@ -23,6 +23,12 @@ from sync.peers import (REASON_POINTS, REPEAT_WINDOW_MS, UNKNOWN_REASON_POINTS, 
 from sync.transport import Link
 
 log = logging.getLogger(f"solnet.{__name__}")
+
+# The most a ping's answer may weigh to go past the repeats' budget: a credential is a vouch of a
+# few hundred bytes (fields of 200 characters at most). A peer may name any stored event with an
+# unsigned wire as the event its pings ask for (sync/transport.py `_exchange_credentials`): a 60
+# KiB one went free at every ask.
+PING_ANSWER_BYTES = 4096
 
 
 class BlockedHere(HandshakeError):
@@ -151,22 +157,23 @@ class PeerPolicy:
         return sum(again)
 
     def answerable(self, device: bytes, events: list[tuple[bytes, int, int]],
-                   always: Container[tuple[bytes, int]] = ()) -> list[bool]:
+                   always: tuple[bytes, int] | None = None) -> list[bool]:
         """Which of `events` ((author, seq, size) each, asked for by `device` in an IWant) to send
         it. Those sent it or another device of its group within REPEAT_WINDOW_MS already are charged
         to the group's budgets of repeats, events and bytes, and left out once those run dry:
         nothing waits for them (the peer's link is read meanwhile), and the peer may ask again
         later. The rest go (held by the caller to the group's events/s and bytes/s budgets, as its
-        pushes are), and so do those at `always` ((author, seq) each), uncharged: what the link's
-        pings ask for (sync/transport.py `Link.proofs`), every ping but the first a repeat; left
-        out once a sibling had spent the group's repeats, the device cut its link, unanswered.
-        What is to be sent is noted as sent."""
+        pushes are), and so does the event at `always` ((author, seq)), uncharged if no larger than
+        PING_ANSWER_BYTES: what the link's pings ask for (sync/transport.py `Link.proof`), every
+        ping but the first a repeat; left out once a sibling had spent the group's repeats, the
+        device cut its link, unanswered. What is to be sent is noted as sent."""
         now, limits, payer = self._clock(), self.limits, self.payer(device)
         count = _bucket(self._repeats, payer, limits.repeat_events_per_s, limits.repeat_burst)
         size_of = _bucket(self._repeat_bytes, payer, limits.repeat_bytes_per_s, limits.repeat_bytes_burst)
         sent = []
         for author, seq, size in events:
-            ok = (author, seq) in always or not self.streamed.which_again(payer, author, [seq], now)[0]
+            ok = ((author, seq) == always and size <= PING_ANSWER_BYTES
+                  or not self.streamed.which_again(payer, author, [seq], now)[0])
             if not ok and count.available(now) >= 1 and size_of.available(now) >= size:
                 ok = count.take(1, now) and size_of.take(size, now)
             if ok:

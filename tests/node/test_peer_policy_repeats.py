@@ -153,7 +153,7 @@ def test_a_links_ping_is_answered_whatever_its_siblings_spent_of_the_repeats():
     policy = _policy(clock)
     proof = (b"p" * 32, 3)
     ping = [(*proof, 400)]
-    assert policy.answerable(DEVICE, ping, always={proof}) == [True]
+    assert policy.answerable(DEVICE, ping, always=proof) == [True]
     asked = [(AUTHOR, seq, 400) for seq in range(1, 501)]
     for _ in range(120):
         policy.answerable(SIBLINGS[0], asked)
@@ -161,8 +161,24 @@ def test_a_links_ping_is_answered_whatever_its_siblings_spent_of_the_repeats():
     clock.now += 45_000
     for _ in range(120):
         policy.answerable(SIBLINGS[0], asked)
-    assert policy.answerable(DEVICE, ping, always={proof}) == [True]
+    assert policy.answerable(DEVICE, ping, always=proof) == [True]
     assert policy.answerable(DEVICE, ping) == [False]  # (what any other IWant asking again for it gets)
+
+
+def test_a_ping_names_no_large_event_past_the_repeats():
+    """The event a link's pings ask for may be named by the peer (a dialler that asked first takes
+    its listener's), with a wire that need not be signed: a stored 60 KiB event under that name is
+    a repeat like any other, not a ping's answer."""
+    clock = Clock()
+    policy = _policy(clock)
+    proof = (b"p" * 32, 3)
+    big = [(*proof, 60 * 1024)]
+    assert policy.answerable(DEVICE, big, always=proof) == [True]  # the first: not sent it lately
+    asked = [(AUTHOR, seq, 400) for seq in range(1, 501)]
+    for _ in range(120):
+        policy.answerable(SIBLINGS[0], asked)
+    assert policy.answerable(DEVICE, big, always=proof) == [False]
+    assert policy.answerable(DEVICE, [(*proof, 400)], always=proof) == [True]
 
 
 def test_eight_devices_of_one_group_push_and_are_read_at_the_pace_of_one(monkeypatch):

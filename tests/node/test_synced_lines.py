@@ -2,7 +2,7 @@
 with the totals of the rounds counted meanwhile. Pure, on given times."""
 from __future__ import annotations
 
-from node.net.synced_lines import SyncedLines
+from node.net.synced_lines import LinkLines, RepeatLines, SyncedLines
 
 MOLE, HONEST = b"m" * 32, b"h" * 32
 
@@ -29,3 +29,33 @@ def test_another_groups_lines_are_said_at_once_whatever_a_mole_does():
 def test_an_honest_peer_syncing_every_30_s_is_said_at_every_round():
     lines = SyncedLines(burst=10, every_s=30)
     assert all(lines.round_done(HONEST, "peer~bristol", 1, 1, 0.1, i * 30_000) for i in range(100))
+
+
+def test_a_groups_links_opening_and_closing_in_a_loop_are_said_in_a_burst_then_in_totals():
+    lines = LinkLines(burst=10, every_s=30)
+    said = []
+    for i in range(60):  # 60 links of eight devices in a minute, each opened and closed
+        said += [line for line in (lines.connected(MOLE, f"peer~{i % 8}", False, i * 1000),
+                                   lines.disconnected(MOLE, f"peer~{i % 8}", i * 1000 + 500)) if line]
+    assert lines.connected(HONEST, "peer~bristol", True, 59_000) == "peer~bristol connected (outbound)"
+    said += lines.due(90_000)
+    # A minute of it: 120 lines before; the burst, and a line of totals at most every 30 s now
+    assert said[:2] == ["peer~0 connected (inbound)", "peer~0 disconnected"]
+    assert 10 < len(said) <= 10 + 3, said
+    totals = said[10:]
+    assert all(" link(s) with its group's devices connected and " in line for line in totals), totals
+    assert totals[-1].endswith("(a group linking this often is said at most once every 30 s)")
+    connected = sum(int(line.split(": ")[1].split(" ")[0]) for line in totals)
+    disconnected = sum(int(line.split("connected and ")[1].split(" ")[0]) for line in totals)
+    assert (connected, disconnected) == (60 - 5, 60 - 5), "every link counted"
+    assert lines.due(90_000) == []
+
+
+def test_links_asking_again_are_said_in_a_burst_then_counted():
+    lines = RepeatLines(burst=10, every_s=30)
+    said = [line for i in range(100) if (line := lines.asked_again(MOLE, f"peer~{i % 8}", f"peer~{i % 8} asks", i * 10))]
+    said += lines.due(30_000)
+    assert said[:10] == [f"peer~{i % 8} asks" for i in range(10)]
+    assert said[10:] == ["peer~3: 90 links with its group's devices asked for events this node sent them within the "
+                         "hour, over the last 30 s (sent again at the group's slower pace of repeats, those past its "
+                         "budget not at all; a group asking this often is said at most once every 30 s)"]

@@ -54,15 +54,7 @@ async def test_a_links_pings_are_answered_though_its_group_spent_its_repeats(net
                    limits=PeerLimits(message_timeout_s=TIMEOUT_S), sync_interval_s=3600)
     await dialler.start()
     try:
-        deadline = asyncio.get_running_loop().time() + WAIT_S
-        while max(pings.values(), default=0) < PINGS:
-            # Before: the second ping (a repeat) went unanswered, the link was cut, and each new
-            # link's first ping was a repeat already: no link lived to its third.
-            assert asyncio.get_running_loop().time() < deadline, \
-                f"no link lived to its ping {PINGS} within {WAIT_S:.0f} s (pings per link: {list(pings.values())})"
-            await asyncio.sleep(0.05)
-        assert len(pings) == 1  # one link all along, never cut for an unanswered ping
-        [link] = pings
+        link = await _lives_to_its_third_ping(pings)
         assert link in dialler.links.open()
         # What each side answers past the repeats' budget is the one event of its own it presented,
         # never one the peer presented (a wire that decodes need not be signed: a peer named any
@@ -70,7 +62,68 @@ async def test_a_links_pings_are_answered_though_its_group_spent_its_repeats(net
         for node in (dialler, listener):
             smallest = min(map(decode_event, node.identity().credentials()), key=lambda e: len(e.encode()))
             for open_link in node.links.open():
-                assert open_link.proofs == {(smallest.author, smallest.seq)}, open_link.proofs
+                assert open_link.proof == (smallest.author, smallest.seq), open_link.proof
     finally:
         await dialler.stop()
         await served.close()
+
+
+async def test_a_listeners_pings_are_answered_by_a_dialler_that_asked_it_to_present_first(network, monkeypatch) -> None:
+    """The dialler-asks-first handshake (its trust graph held nothing of the listener's device:
+    sync/transport.py `dial`): the dialler presents nothing, so the listener's pings ask for the
+    event of its own it presented. The dialler answered them as any IWant: a repeat from the
+    second ping on, charged to the listener's group, and once that group's repeats were spent
+    (by a sibling), left out: the listener cut a healthy link at its second ping (the next dial,
+    knowing the device, presented first, and its link lived)."""
+    pings: dict[transport.Link, int] = {}
+    asked_first: list[bool] = []
+    probe, exchange = transport.Link.probe, transport._exchange_credentials
+
+    def counted(link: transport.Link, ids: tuple[bytes, ...]) -> None:
+        if not link.outbound and ids:  # the listener's pings
+            pings[link] = pings.get(link, 0) + 1
+        probe(link, ids)
+
+    async def exchanged(link: transport.Link, *args, ask_first: bool = False, **kwargs) -> None:
+        if link.outbound:
+            asked_first.append(ask_first)
+        await exchange(link, *args, ask_first=ask_first, **kwargs)
+
+    monkeypatch.setattr(transport.Link, "probe", counted)
+    monkeypatch.setattr(transport, "_exchange_credentials", exchanged)
+    calais, bristol = network
+    # The founder's home holds nothing of Bristol's device (certified in Bristol's own home at its
+    # join): Calais dials it asking first. Calais allows not one repeat; Bristol's pings come first.
+    listener = Node(bristol.home, bristol.keys, listen=("127.0.0.1", 0),
+                    limits=PeerLimits(message_timeout_s=TIMEOUT_S), sync_interval_s=3600)
+    served = await serve(create_app(listener), "127.0.0.1", 0)
+    dialler = Node(calais.home, calais.keys, peers=[f"http://127.0.0.1:{served.port}"], limits=SPENT,
+                   sync_interval_s=3600)
+    await dialler.start()
+    try:
+        link = await _lives_to_its_third_ping(pings)
+        assert link in listener.links.open()
+        assert asked_first == [True]  # one dial, asking first (a later one presents first: it knows the device)
+        # What the dialler answers past the budget is the one event the listener's pings ask for:
+        # the smallest it presented (no larger than a credential: a wire that decodes need not be
+        # signed, so the size of the event stored under that name is checked as it is sent)
+        smallest = min(map(decode_event, listener.identity().credentials()), key=lambda e: len(e.encode()))
+        [open_link] = dialler.links.open()
+        assert open_link.proof == (smallest.author, smallest.seq), open_link.proof
+    finally:
+        await dialler.stop()
+        await served.close()
+
+
+async def _lives_to_its_third_ping(pings: dict[transport.Link, int]) -> transport.Link:
+    """The link (one all along) once its pings counted in `pings` reached PINGS, within WAIT_S."""
+    deadline = asyncio.get_running_loop().time() + WAIT_S
+    while max(pings.values(), default=0) < PINGS:
+        # Before: the second ping (a repeat) went unanswered, the link was cut, and each new
+        # link's first ping was a repeat already: no link lived to its third.
+        assert asyncio.get_running_loop().time() < deadline, \
+            f"no link lived to its ping {PINGS} within {WAIT_S:.0f} s (pings per link: {list(pings.values())})"
+        await asyncio.sleep(0.05)
+    assert len(pings) == 1, list(pings.values())  # one link all along, never cut for an unanswered ping
+    [link] = pings
+    return link
