@@ -21,8 +21,13 @@ if TYPE_CHECKING:
 META_KEY = "own_held_by_peer"
 
 
-def note(store: Store, seq: int) -> None:
-    """A peer was found holding this device's events up to `seq` (kept if higher than the record)."""
+def note(store: Store, device: bytes, seq: int) -> None:
+    """A peer was found holding events of this device (`device`) up to `seq` (kept if higher than the
+    record). Not past where its key forked: a peer's heads at or past that seq are the other hands'
+    branch there (a copied home's), which every node takes out, never this device's events held."""
+    fork_at = store.fork_points().get(device)
+    if fork_at is not None:
+        seq = min(seq, fork_at - 1)
     if seq <= held(store):
         return
     with store.write():
