@@ -209,8 +209,10 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
     span = own_unsent.unsent_span(store, device)
     out["unsent_own"] = {"from_seq": span[0], "to_seq": span[1]} if span else None
     # ... and what its revocation took out: no node takes those (the others may have reached the network)
-    lost = own_unsent.taken_out(store, device)
-    out["taken_out_own"] = {"from_seq": lost[0], "to_seq": lost[1]} if lost else None
+    lost_from = next((r["from_seq"] for r in trust["revoked"] if r["id"] == config.device_id), None)
+    lost = own_unsent.taken_out(store, device, lost_from,
+                                own_unsent.signed_up_to(home.db_path, trust["network_id"], device) if lost_from else 0)
+    out["taken_out_own"] = {"from_seq": lost[0], "to_seq": lost[1], "kept_here": lost[2]} if lost else None
     out["restore_wait"] = restore_wait(store)
     out["node"].pop("inbound", None)  # listed among the peers
     return out
