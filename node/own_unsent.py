@@ -95,6 +95,16 @@ def signed_up_to(db_path: Path, network: str | None, device: bytes) -> int:
     return own_marks.read(own_marks.path_for(db_path)).get(bytes.fromhex(network) + device, 0)
 
 
+def stranded(store: Any, device: bytes, lost_from: int | None, db_path: Path, network: str | None) -> dict[str, Any]:
+    """`unsent_own` and `taken_out_own` as `solnet status` and the dashboard's overview give them (seqs
+    `from_seq` to `to_seq`, None if none; `kept_here`: see `taken_out`): `lost_from` is the seq this
+    device is revoked from, if known, `network` the network's id (hex) its marks are kept under."""
+    span = unsent_span(store, device)
+    lost = taken_out(store, device, lost_from, signed_up_to(db_path, network, device) if lost_from else 0)
+    return {"unsent_own": {"from_seq": span[0], "to_seq": span[1]} if span else None,
+            "taken_out_own": {"from_seq": lost[0], "to_seq": lost[1], "kept_here": lost[2]} if lost else None}
+
+
 def _events(first: int, last: int) -> tuple[str, str, int]:
     """('2 events this device signed (seq 3 to 4)', 'them', 2)."""
     from node.words import plural
