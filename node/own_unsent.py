@@ -13,6 +13,7 @@ offline were dropped without a word, while its own lists still showed them. Apar
 node/own_delivered.py so that `status` loads nothing of the views."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,8 +22,13 @@ if TYPE_CHECKING:
 META_KEY = "own_held_by_peer"
 
 
-def note(store: Store, seq: int) -> None:
-    """A peer was found holding this device's events up to `seq` (kept if higher than the record)."""
+def note(store: Store, device: bytes, seq: int) -> None:
+    """A peer was found holding events of this device (`device`) up to `seq` (kept if higher than the
+    record). Not past where its key forked: a peer's heads at or past that seq are the other hands'
+    branch there (a copied home's), which every node takes out, never this device's events held."""
+    fork_at = store.fork_points().get(device)
+    if fork_at is not None:
+        seq = min(seq, fork_at - 1)
     if seq <= held(store):
         return
     with store.write():
@@ -66,11 +72,37 @@ def revoked_from(trust: Any, device: bytes) -> int | None:
     return me.revoked_from if me is not None else None
 
 
-def taken_out(store: Any, device: bytes) -> tuple[int, int] | None:
-    """(first, last) seq of this device's events its revocation took out of this log (kept aside, and
-    refused by every node: those at or past the seq it is revoked from), None if none. They leave the
-    heads, so `unsent_span` never holds them: what it holds, signed below that seq, may count."""
-    return store.kept_aside_spans().get(device)
+def taken_out(store: Any, device: bytes, lost_from: int | None = None,
+              signed: int = 0) -> tuple[int, int, bool] | None:
+    """(first, last, kept) seq of this device's events its revocation took out of this log (refused by
+    every node: those at or past `lost_from`, the seq it is revoked from), None if none; `kept`: all
+    of them are still kept aside here. They leave the heads, so `unsent_span` never holds them:
+    what it holds, signed below that seq, may count. Kept aside 90 days (node/pending_queue.py),
+    then dropped: those past `lost_from` up to `signed` (the newest seq this home's marks say its
+    device signed, node/own_marks.py) are named still, or the person never hears of them again."""
+    kept = store.kept_aside_spans().get(device)
+    if lost_from is None or signed < lost_from or (kept is not None and kept[0] <= lost_from and signed <= kept[1]):
+        return None if kept is None else (*kept, True)
+    return (lost_from if kept is None else min(kept[0], lost_from)), max(signed, kept[1] if kept else 0), False
+
+
+def signed_up_to(db_path: Path, network: str | None, device: bytes) -> int:
+    """The newest seq this home's marks say `device` signed in `network` (hex; 0: none known)."""
+    from node import own_marks
+
+    if not network:
+        return 0
+    return own_marks.read(own_marks.path_for(db_path)).get(bytes.fromhex(network) + device, 0)
+
+
+def stranded(store: Any, device: bytes, lost_from: int | None, db_path: Path, network: str | None) -> dict[str, Any]:
+    """`unsent_own` and `taken_out_own` as `solnet status` and the dashboard's overview give them (seqs
+    `from_seq` to `to_seq`, None if none; `kept_here`: see `taken_out`): `lost_from` is the seq this
+    device is revoked from, if known, `network` the network's id (hex) its marks are kept under."""
+    span = unsent_span(store, device)
+    lost = taken_out(store, device, lost_from, signed_up_to(db_path, network, device) if lost_from else 0)
+    return {"unsent_own": {"from_seq": span[0], "to_seq": span[1]} if span else None,
+            "taken_out_own": {"from_seq": lost[0], "to_seq": lost[1], "kept_here": lost[2]} if lost else None}
 
 
 def _events(first: int, last: int) -> tuple[str, str, int]:
@@ -82,14 +114,17 @@ def _events(first: int, last: int) -> tuple[str, str, int]:
     return f"{plural(n, 'event')} this device signed ({seqs})", "it" if n == 1 else "them", n
 
 
-def surely_lost(first: int, last: int, lost_from: int | None) -> str:
+def surely_lost(first: int, last: int, lost_from: int | None, kept: bool = True) -> str:
     """What a revoked home must hear of its events its revocation took out (`first` to `last`; `lost_from`:
-    the seq it is revoked from, if known): no node takes them, and what to do."""
+    the seq it is revoked from, if known): no node takes them, and what to do; `kept`: all are still
+    kept aside here (else some were dropped, 90 days on, and this home cannot show them)."""
     events, it, n = _events(first, last)
     from_seq = f" from seq {lost_from}" if lost_from is not None else ""
+    where = (f"kept aside here, no longer listed). Publish again what still matters of {it}" if kept else
+             f"no longer kept here either: what a revocation takes out is kept aside 90 days, then dropped, so "
+             f"this home cannot show {it} now). Publish again what you remember still matters of {it}")
     return (f"{events} will not reach the network: this device is revoked{from_seq}, so every node refuses "
-            f"{it} (kept aside here, no longer listed). Publish again what still matters of {it} from a device of "
-            f"your group that still counts")
+            f"{it} ({where} from a device of your group that still counts")
 
 
 def not_known_held(first: int, last: int, lost_from: int | None) -> str:
@@ -109,10 +144,12 @@ def not_known_held(first: int, last: int, lost_from: int | None) -> str:
             f"carries {it}{bundle}")
 
 
-def not_reaching(unsent: tuple[int, int] | None, lost: tuple[int, int] | None, lost_from: int | None) -> list[str]:
+def not_reaching(unsent: tuple[int, int] | None, lost: tuple[int, int, bool] | None,
+                 lost_from: int | None) -> list[str]:
     """What a home cut off as revoked must hear of the events its device signed: those no peer is known
     to hold (`unsent`) may have reached the network all the same, those the revocation took out
-    (`lost`) will not (`lost_from`: the seq it is revoked from, if known). A replaced phone's needs and
-    alerts signed offline were dropped without a word while its own lists still showed them; then
-    said as lost, though a bundle had carried them."""
-    return ([not_known_held(*unsent, lost_from)] if unsent else []) + ([surely_lost(*lost, lost_from)] if lost else [])
+    (`lost`: first, last, all still kept here) will not (`lost_from`: the seq it is revoked from, if
+    known). A replaced phone's needs and alerts signed offline were dropped without a word while its
+    own lists still showed them; then said as lost, though a bundle had carried them."""
+    return ([not_known_held(*unsent, lost_from)] if unsent else []) + ([surely_lost(*lost[:2], lost_from, lost[2])]
+                                                                        if lost else [])

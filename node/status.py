@@ -204,13 +204,10 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
     out["node"] = runtime_info(store, home)
     out["peers"] = peer_list(store, out["node"])
     out["refused_as_revoked"] = revoked_here.load(store)  # before the revocation itself arrives
-    # what this device signed and no peer holds: stranded once the device is cut off (node/own_unsent.py)
-    device = bytes.fromhex(config.device_id)
-    span = own_unsent.unsent_span(store, device)
-    out["unsent_own"] = {"from_seq": span[0], "to_seq": span[1]} if span else None
-    # ... and what its revocation took out: no node takes those (the others may have reached the network)
-    lost = own_unsent.taken_out(store, device)
-    out["taken_out_own"] = {"from_seq": lost[0], "to_seq": lost[1]} if lost else None
+    # what this device signed and no peer holds: stranded once the device is cut off; and what its
+    # revocation took out: no node takes those (the others may have reached the network) (node/own_unsent.py)
+    lost_from = next((r["from_seq"] for r in trust["revoked"] if r["id"] == config.device_id), None)
+    out.update(own_unsent.stranded(store, bytes.fromhex(config.device_id), lost_from, home.db_path, trust["network_id"]))
     out["restore_wait"] = restore_wait(store)
     out["node"].pop("inbound", None)  # listed among the peers
     return out

@@ -359,7 +359,7 @@ class Dashboard:
         health.update(await self.node.db(
             pages.own_group_problems, self.node.log, bytes(keys.device.public),
             bytes(keys.group.public) if keys.group else None) if ctx["is_admin"] else
-            {"own_keys": [], "revoked_by_ours": [], "own_name_like": [], "admitters_unnamed": []})
+            {"own_keys": [], "not_sent": {}, "revoked_by_ours": [], "own_name_like": [], "admitters_unnamed": []})
         # A device of this group sealing what this node cannot read: in other hands? (node/hidden_own.py)
         health["hidden_own"] = pages.hidden_own(self.node.log, facts.get("hidden_own") or []) if ctx["is_admin"] else []
         health["events_per_s"] = facts["events_per_s"]

@@ -396,14 +396,27 @@ def hidden_own(log: EventLog, watched: list[dict[str, Any]]) -> list[dict[str, A
             for found in watched if still_said(log, device := bytes.fromhex(found["device"]), found.get("seq"))]
 
 
+def not_sent(log: EventLog, device: bytes) -> dict[str, Any]:
+    """What this device signed that will not, or may not, reach the network now that no node links
+    with it, as `solnet status` says it (node/own_unsent.py `stranded`): `unsent_own` (no peer is
+    known to hold them) and `taken_out_own` (its revocation took them out). A replaced phone's
+    admin saw neither on the dashboard, only in `solnet status`."""
+    from node import own_unsent
+
+    return own_unsent.stranded(log.store, device, own_unsent.revoked_from(log.trust, device), log.store.path,
+                               log.network_id.hex())
+
+
 def own_group_problems(log: EventLog, device: bytes, group: bytes | None) -> dict[str, list[Any]]:
     """What the admin's overview must say of this node's own keys and group, in one turn of the
     database thread, as `solnet status` says it: `own_keys` (`own_key_problems`), `own_name_like`
     (the groups whose names look like its group's: node/references.py groups_named_like), and
     `admitters_unnamed` (the groups that vouched for it, if it names none it joined through:
-    node.status.admitters_unnamed), and `revoked_by_ours` (`revoked_by_own_devices`)."""
+    node.status.admitters_unnamed), `revoked_by_ours` (`revoked_by_own_devices`), and, once its own
+    keys no longer count, `not_sent` (`not_sent`)."""
     group = group or log.trust.group_of(device)
-    return {"own_keys": own_key_problems(log, device, group),
+    own_keys = own_key_problems(log, device, group)
+    return {"own_keys": own_keys, "not_sent": not_sent(log, device) if own_keys else {},
             "revoked_by_ours": revoked_by_own_devices(log, group),
             "own_name_like": references.groups_named_like(log.store, log.trust, group) if group else [],
             "admitters_unnamed": admitters_unnamed(log.trust, group) if group else []}

@@ -601,7 +601,8 @@ class Links:
         does when what the peer sent proved a fork, or came from a key we knew had forked: the
         peer may not know, and the second round sends it the proof.
         No deadline: a slow node takes as long as it needs. RoundCut if the link ends first; its
-        `result` counts what was stored (the batches that had arrived are stored before that).
+        `result` counts what was stored (the batches that had arrived are stored before that). A
+        cut in the confirming round keeps what the complete first one learned (node/own_unsent.py).
         `progress(received, expected)` is called after each stored batch."""
         address = normalize_address(address)
         link = await self.dial_link(address)
@@ -610,18 +611,21 @@ class Links:
         self._open[link.number] = (link, peer)
         reader = asyncio.create_task(peer.serve())
         result: RoundResult | None = None
+        first: tuple[int | None, bool] | None = None  # what the first, complete round learned
+        cut_in_confirming: RoundCut | None = None
         try:
             result = await peer.run_round()
             own_held = result.own_held
+            first = (own_held, result.caught_up)
             if result.sent or result.of_forked_keys:
                 confirming = await peer.run_round()
                 own_held = confirming.own_held or own_held  # (it began once the peer stored what we sent)
                 result.add(confirming)
         except RoundCut as cut:
-            if result is not None:  # cut in the confirming round: report both rounds
-                result.add(cut.result)
-                cut.result = result
-            raise
+            if result is None:
+                raise
+            result.add(cut.result)  # cut in the confirming round: report both rounds
+            cut.result, cut_in_confirming = result, cut
         finally:
             await link.drain()
             await link.close(SYNC_DONE, "one sync round done; this was not a running node")
@@ -630,6 +634,12 @@ class Links:
             finally:
                 reader.cancel()
                 self._open.pop(link.number, None)
+        if cut_in_confirming is not None and first is not None:
+            # The first round was complete: what its peer's heads said it held, and that this home
+            # caught up with the peer, stand; only what the cut round would have confirmed (the
+            # events streamed in the first) is not noted as held.
+            await self._round_completed(False, link.peer_device, *first)
+            raise cut_in_confirming
         book = self._directory.book
         book.add(address, book.get(address).source if book.get(address) else "config")
         book.proved(address, link.peer_device)  # whose node it is: `solnet peers` names its group

@@ -323,7 +323,7 @@ class Node:
         this clock, say; the round then says nothing of the chain); `own_held`: the peer was found
         holding this device's events up to that seq (node/own_unsent.py)."""
         if own_held:
-            await self.db(own_unsent.note, self.log.store, own_held)
+            await self.db(own_unsent.note, self.log.store, bytes(self.keys.device.public), own_held)
         if (running and self._started_ms is None) or not caught_up:
             return
         await self.db(chain_gate.round_completed, self.log.store, now_ms(), self._started_ms if running else None, peer)

@@ -5,20 +5,14 @@ at the top of the Overview, which say what happened and what to do) and whom to 
 none; in each of the dashboard's languages. What was typed is kept."""
 from __future__ import annotations
 
-from page_text import PASSPHRASE, csrf_of, visible_text
-from node import membership
+from own_device_revoked import revoked_own_device
+from page_text import csrf_of, visible_text
 
 NEED = {"category": "tents", "quantity": "12", "region": "calais"}
 
 
 async def test_a_publish_refused_by_the_log_points_to_the_overviews_warnings(sample, start_node) -> None:
-    calais, _ = sample.nodes
-    node = await start_node(calais)
-    await node.log_in()
-    running = node.node
-    device = bytes(running.keys.device.public)
-    await running.db(lambda: membership.revoke(running.log, calais.home.keys(PASSPHRASE), device,
-                                               reason="laptop seized", offline=True))
+    node = await revoked_own_device(sample, start_node, "laptop seized")
     for lang, said in (("en", "The warnings at the top of the Overview say what happened and what to do"),
                        ("fr", "Les avertissements en haut de la Vue d’ensemble disent ce qui s’est passé et que faire")):
         async with node.client.get(f"/publish/need?lang={lang}") as r:

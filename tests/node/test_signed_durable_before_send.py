@@ -6,33 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 from pathlib import Path
 
-import pytest
-
-import cli as solnet_cli
+from cli_in_process import run as _run, sigpipe_kept  # noqa: F401 (the fixture)
 from node.home import PASSPHRASE_ENV
 from node.net import Node
 from served_nodes import PASSPHRASE, calais, network  # noqa: F401 (the fixtures)
 
 SIGNED, WAL = "solnet.db-signed", "solnet.db-wal"
-
-
-@pytest.fixture(autouse=True)
-def _sigpipe_kept():
-    """The commands run here set SIGPIPE's handler as a process of their own would: put it back."""
-    before = signal.getsignal(signal.SIGPIPE)
-    yield
-    signal.signal(signal.SIGPIPE, before)
-
-
-def _run(*argv: str) -> int | str | None:
-    try:
-        return solnet_cli.main(list(argv))
-    except SystemExit as ended:
-        return ended.code
-
 
 def _watch(monkeypatch, said: list[str]) -> None:
     """Every fsync of this process, by the name of the file, into `said`."""
@@ -43,13 +24,11 @@ def _watch(monkeypatch, said: list[str]) -> None:
         real(fd)
     monkeypatch.setattr(os, "fsync", fsync)
 
-
 def _published(home: Path, region: str) -> None:
     code = _run("--home", str(home), "publish", "need", "--category", "blankets", "--quantity", "5",
                 "--region", region, "--offline")
     assert code in (0, None)
     assert (home / SIGNED).stat().st_size > 0
-
 
 def test_export_puts_what_was_signed_on_the_disk_before_the_bundle(network, monkeypatch, tmp_path) -> None:
     import node.bundle
@@ -65,7 +44,6 @@ def test_export_puts_what_was_signed_on_the_disk_before_the_bundle(network, monk
     assert "SENT" in said
     before = said[:said.index("SENT")]
     assert before.count(SIGNED) == 1 and before.count(WAL) == 1, said
-
 
 async def test_sync_puts_what_was_signed_on_the_disk_before_it_dials(network, calais, monkeypatch) -> None:
     monkeypatch.setenv(PASSPHRASE_ENV, PASSPHRASE)
