@@ -2072,6 +2072,15 @@ def cmd_dashboard_link(args: argparse.Namespace) -> int:
         if not 0 < ttl_s <= login_links.MAX_TTL_S:
             raise UsageError(f"--valid-for is at most {login_links.MAX_TTL_S // 86400} days (e.g. 30m, 12h, 2d)")
     info = _runtime_facts(home)
+    if not info.get("running") and not home.db_path.exists():
+        # No node can run on this home yet (not joined, or its database gone): a link to the default port,
+        # "start it with `solnet run`", led to whatever listens there (on a try-out machine, the inviting
+        # group's node, which refused it) and to a command that fails. What to do first instead.
+        from node.home import HomeError
+        try:
+            home.log().store.close()  # (raises HomeError saying it)
+        except HomeError as exc:
+            raise HomeError(f"there is no dashboard to log in to: {exc}") from None
     if args.base_url:
         if not args.base_url.startswith(("http://", "https://")):
             raise UsageError("--base-url takes the address you open the dashboard at, such as "
