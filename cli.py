@@ -2110,6 +2110,10 @@ def cmd_dashboard_link(args: argparse.Namespace) -> int:
         human += ("\nNo node runs on this home right now: start it with `solnet run`."
                   + ("" if args.base_url else " If you reach its dashboard at another address (ssh -L, an onion "
                                               "service), give that with --base-url."))
+        if not args.base_url and not info.get("listen"):  # (never run: the port is `run`'s default, a guess)
+            human += (f" Its node has never run, so this link is for `solnet run`'s default address ({base}): "
+                      "started with --listen elsewhere (another node of this machine on that port), run "
+                      "`solnet dashboard-link` again once it runs.")
     emit(args, {"url": url, "expires": expires}, human)
     return 0
 

@@ -16,3 +16,12 @@ def test_a_home_that_has_not_joined_is_told_to_join_first_not_given_a_link(tmp_p
         assert "there is no dashboard to log in to: this node has not joined a network yet" in refused.stderr
         assert "join invite.txt" in refused.stderr, refused.stderr
     assert not (home / "login-links").exists() or not any((home / "login-links").iterdir())
+
+
+def test_a_joined_home_whose_node_never_ran_is_told_the_port_is_a_guess(network, cli):
+    """Joined, never run: the link's port is `solnet run`'s default, on the README's try-out machine the
+    inviting group's node. Said, with what to do once its node runs elsewhere; not with --base-url."""
+    made = cli.run(network.b, "dashboard-link").stdout
+    assert "http://127.0.0.1:7700/login/link?token=" in made, made
+    assert "Its node has never run, so this link is for `solnet run`'s default address (http://127.0.0.1:7700)" in made
+    assert "never run" not in cli.run(network.b, "dashboard-link", "--base-url", "http://localhost:8080").stdout
