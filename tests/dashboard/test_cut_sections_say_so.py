@@ -53,4 +53,4 @@ async def test_offers_support_offered_and_past_actions_beyond_the_page_are_said(
         assert "Older ones of this region are not shown here: the dashboard lists the newest only." in said, said
         assert "solnet" not in said, said
     _, page, _ = await get(node.client, "/?lang=fr")
-    assert "ne sont pas affichées ici : la page d’une région" in _after_list(page, "offers-list")
+    assert "ne sont pas affichées ici\u202f: la page d’une région" in _after_list(page, "offers-list")
