@@ -2072,6 +2072,15 @@ def cmd_dashboard_link(args: argparse.Namespace) -> int:
         if not 0 < ttl_s <= login_links.MAX_TTL_S:
             raise UsageError(f"--valid-for is at most {login_links.MAX_TTL_S // 86400} days (e.g. 30m, 12h, 2d)")
     info = _runtime_facts(home)
+    if not info.get("running") and not home.db_path.exists():
+        # No node can run on this home yet (not joined, or its database gone): a link to the default port,
+        # "start it with `solnet run`", led to whatever listens there (on a try-out machine, the inviting
+        # group's node, which refused it) and to a command that fails. What to do first instead.
+        from node.home import HomeError
+        try:
+            home.log().store.close()  # (raises HomeError saying it)
+        except HomeError as exc:
+            raise HomeError(f"there is no dashboard to log in to: {exc}") from None
     if args.base_url:
         if not args.base_url.startswith(("http://", "https://")):
             raise UsageError("--base-url takes the address you open the dashboard at, such as "
@@ -2101,6 +2110,10 @@ def cmd_dashboard_link(args: argparse.Namespace) -> int:
         human += ("\nNo node runs on this home right now: start it with `solnet run`."
                   + ("" if args.base_url else " If you reach its dashboard at another address (ssh -L, an onion "
                                               "service), give that with --base-url."))
+        if not args.base_url and not info.get("listen"):  # (never run: the port is `run`'s default, a guess)
+            human += (f" Its node has never run, so this link is for `solnet run`'s default address ({base}): "
+                      "started with --listen elsewhere (another node of this machine on that port), run "
+                      "`solnet dashboard-link` again once it runs.")
     emit(args, {"url": url, "expires": expires}, human)
     return 0
 

@@ -32,7 +32,7 @@ from events.kinds import KINDS
 from node import audience, disk, login_links, past_action, public_site, publishing, references, render, stamped_ahead
 from node.api import API_PATH_RE
 from node.chain_gate import MOVED, NOT_CAUGHT_UP
-from node.dashboard import access, event_names, forms, i18n, markup, pages, quiet_drawn
+from node.dashboard import access, event_names, forms, i18n, markup, pages, quiet_drawn, withdraw
 from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, Sessions, Throttles
 from node.dashboard.public_cache import PublicCache
 from node.home import HomeError
@@ -460,7 +460,10 @@ class Dashboard:
         # An alert's page shows it live (its update and all clear buttons) until it ends
         status = event["status"] if event["kind"] == "alert" else None
         ends = [status.get("expires") or event["expires"]] if status and status.get("status") == "live" else []
+        # (this very device's: `solnet redact` signs with it, so another device's cannot be withdrawn here)
+        withdrawable = ctx["is_admin"] and withdraw.refusal(event, bytes(self.node.keys.device.public)) is None
         return {**ctx, "event": event, "private_text": private_text, "private_status": private_status,
+                "withdrawable": withdrawable,
                 "group_languages": await self.node.db(references.profile_languages, self.node.log.store),
                 "title": title, "fragment": f"/fragment/event/{request.match_info['id']}",
                 "quiet": self._quiet(self.node.live_facts(), ends)}
@@ -472,15 +475,19 @@ class Dashboard:
         page = await self._event_ctx(request)
         if page is None:
             return self.refuse(request, ctx, 404, "error.no_event")
-        if request.query.get("published"):  # on its way, unless no peer is linked now (a Pi whose peer is down)
-            page["flash"] = ctx["t"]("publish.done" if self.node.live_facts().get("links") else "publish.done_no_link")
-        else:
-            page["flash"] = None
+        published = bool(request.query.get("published"))
+        # On its way, unless no peer is linked now (a Pi whose peer is down)
+        linked = bool(self.node.live_facts().get("links"))
+        page["flash"] = None
+        if published:
+            page["flash"] = ctx["t"]("publish.done" if linked else "publish.done_no_link")
+        elif request.query.get("withdrawn") and page["event"]["body"] != "present":  # (withdraw.submit)
+            page["flash"] = ctx["t"]("withdraw.done" if linked else "withdraw.done_no_link")
         moved = None  # an update: the action as the lists read it now, its end moved with its start
-        if page["flash"] and page["event"]["kind"] == "action.update":
+        if published and page["event"]["kind"] == "action.update":
             moved = await self.node.db(past_action.as_moved, self.node.log, page["event"].get("raw") or {})
         page["flash_warning"] = None
-        if page["flash"]:  # what `solnet publish` and the API's `warnings` say besides (node/published_steps.py)
+        if published:  # what `solnet publish` and the API's `warnings` say besides (node/published_steps.py)
             facts = await self.node.db(published_facts, self.node.log, page["event"]["id"])
             said = [self._published_in_the_past(ctx, page["event"], moved), *self._steps_said(ctx, page["event"], facts)]
             page["flash_warning"] = Markup(" ").join(w for w in said if w) or None
@@ -502,9 +509,9 @@ class Dashboard:
             out.append(said.format(item=item, time=when(b["at"]), other=b["other"].hex()[:12], own_time=when(b["own_at"])))
         if (w := facts.get("twice")) is not None:
             said = Markup.escape(t(f"publish.twice_{w['by']}", group="{group}", quantity="{quantity}", time="{time}",
-                                   other="{other}", id="{id}"))
+                                   other="{other}", withdraw="{withdraw}"))
             out.append(said.format(group=w["group"] or "", quantity=str(w["quantity"]), time=when(w["at"]),
-                                   other=w["other"].hex()[:12], id=event["id"].hex()[:12]))
+                                   other=w["other"].hex()[:12], withdraw=withdraw.link(t, event["id"])))
             if w["own_offer"]:
                 out.append(Markup.escape(t("publish.twice_own_offer")))
         return out
@@ -526,9 +533,9 @@ class Dashboard:
         # zone): as text, it read "04:00 UTC" beside the form's "05:00 UTC+1". An update moving the
         # start there took the action out of every list (node/words.py moved_past).
         key = "publish.past_action" if event["kind"] == "action" else "publish.moved_past"
-        said = Markup.escape(ctx["t"](key, time="{time}", id="{id}"))
+        said = Markup.escape(ctx["t"](key, time="{time}", withdraw="{withdraw}"))
         when = Markup('<time datetime="{}">{}</time>').format(iso(starts_at), i18n.fallback_time(starts_at))
-        return said.format(time=when, id=event["id"].hex())
+        return said.format(time=when, withdraw=withdraw.link(ctx["t"], event["id"]))
 
     async def event_fragment(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request)
@@ -1131,6 +1138,8 @@ def setup(app: web.Application, node: WebNode, options: DashboardOptions | None 
     get("/fragment/alerts", dash.alerts_fragment)
     get("/event/{id:[0-9a-f]{64}}", dash.event)
     get("/fragment/event/{id:[0-9a-f]{64}}", dash.event_fragment)
+    get("/event/{id:[0-9a-f]{64}}/withdraw", functools.partial(withdraw.form, dash))  # `solnet redact`
+    post("/event/{id:[0-9a-f]{64}}/withdraw", functools.partial(withdraw.submit, dash))
     get("/groups", dash.groups)
     get("/publish", dash.publish_index)
     get("/publish/{kind}", dash.publish_form)

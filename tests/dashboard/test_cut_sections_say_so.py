@@ -3,7 +3,8 @@
 The overview shows 50 items a section. Support requests, needs and fundraisers said how many older
 ones they left out; the offers, who can take whom (support offered) and what happened did not: a
 coordinator's network with 441 open offers, 87 support offers and 144 past actions showed 50 of
-each as if that were all. Each says so now (en, fr), and names the command that lists them all."""
+each as if that were all. Each says so now (en, fr), and where the dashboard shows more: a region's
+page (it named the command that lists them all, a shell a dashboard-only coordinator does not have)."""
 from __future__ import annotations
 
 import re
@@ -42,9 +43,14 @@ async def test_offers_support_offered_and_past_actions_beyond_the_page_are_said(
     node = await start_node(calais)
     await node.log_in()
     _, page, _ = await get(node.client, "/?lang=en")
-    for list_id, command in (("offers-list", "solnet view needs"), ("capacity-list", "solnet view capacity"),
-                             ("happened-list", "solnet view past-actions")):
+    # In the dashboard's words (a coordinator with the dashboard alone has no shell to run `solnet view` in):
+    # a region's own page; on it, that the dashboard has no more to show
+    _, in_region, _ = await get(node.client, "/?region=calais&lang=en")
+    for list_id in ("offers-list", "capacity-list", "happened-list"):
         said = _after_list(page, list_id)
-        assert "not shown here" in said and command in said, (list_id, said)
+        assert "not shown here: a region's page (“Regions”, at the top) lists that region's alone." in said, said
+        said = _after_list(in_region, list_id)
+        assert "Older ones of this region are not shown here: the dashboard lists the newest only." in said, said
+        assert "solnet" not in said, said
     _, page, _ = await get(node.client, "/?lang=fr")
-    assert "ne sont pas affichées ici" in _after_list(page, "offers-list")
+    assert "ne sont pas affichées ici\u202f: la page d’une région" in _after_list(page, "offers-list")

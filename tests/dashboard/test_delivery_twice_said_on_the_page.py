@@ -1,7 +1,7 @@
 """A delivery recorded twice (two coordinators of a group, or one form sent twice) was said by
 `solnet publish` and the API's `warnings`, but the dashboard's publish form said 'Published' alone:
-the need then counted it twice, unsaid. The page after the publish says it now, with how to take it
-back."""
+the need then counted it twice, unsaid. The page after the publish says it now, with a link to take it
+back (node/dashboard/withdraw.py)."""
 from __future__ import annotations
 
 from page_text import csrf_of, visible_text
@@ -26,4 +26,6 @@ async def test_a_delivery_recorded_twice_is_said_after_the_form(sample, start_no
     assert "already recorded" not in text, text
     second, text = await _publish(node, "need.fulfil", delivery)
     assert "This device already recorded 5 from that offer for that need" in text, text
-    assert f"solnet redact {second[:12]}" in text and first[:12] in text and "Your offer gave it twice too." in text
+    assert "take this one back (Withdraw its content)" in " ".join(text.split()).replace("( ", "(").replace(" )", ")")
+    assert "solnet redact" not in text, text
+    assert first[:12] in text and "Your offer gave it twice too." in text

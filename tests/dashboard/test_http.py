@@ -849,8 +849,11 @@ async def test_an_action_dated_in_the_past_is_published_with_the_warning_solnet_
     said = html_lib.unescape(re.sub(r"<[^>]+>", "", raw))
     when = re.search(r"starts in the past \((.*?)\)", said)[1]
     assert when.startswith("2020-01-01 ") or when.startswith("2020-01-02 "), said
-    cli_words = words.past_action(when, event_id)
+    # The command's words, but for the command: the dashboard's way to take it back (node/dashboard/withdraw.py)
+    cli_words = words.past_action(when, event_id).replace(f"redact this one (`solnet redact {event_id}`)",
+                                                          "withdraw this one (Withdraw its content)")
     assert said == cli_words[0].upper() + cli_words[1:] + ".", said
+    assert f'(<a href="/event/{event_id}/withdraw">Withdraw its content</a>)' in raw, raw
     assert html.index(">Published") < html.index('id="flash-warning"'), \
         "next to the form's result"
 

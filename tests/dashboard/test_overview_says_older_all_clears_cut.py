@@ -22,8 +22,8 @@ async def test_an_all_clear_behind_100_newer_alerts_is_said_to_be_cut(sample, st
         log.store.close()
     node = await start_node(sample.nodes[0])
     await node.log_in()
-    for lang, said, none in (("en", "the command solnet view alert-history lists them all", "No all clear"),
-                             ("fr", "la commande solnet view alert-history les liste toutes", "Aucune fin d’alerte")):
+    for lang, said, none in (("en", "Not all of them are shown here: a region's page", "No all clear"),
+                             ("fr", "Elles ne sont pas toutes affichées ici : la page d’une région", "Aucune fin d’alerte")):
         async with node.client.get("/", headers={"Accept-Language": lang}) as r:
             page = " ".join(visible_text(await r.text()).split())
         history = page.split(" ".join(["All clears (7 days)" if lang == "en" else "Fins d’alerte (7 jours)"]))[1]

@@ -85,7 +85,8 @@ async def test_each_long_section_links_on_to_the_rest_with_nothing_repeated_or_s
 async def test_the_last_page_reached_says_where_the_older_ones_are(sample, start_node, monkeypatch) -> None:
     """Beyond the rows a section's pages read (pages.DEEP), its last page said "More than 0 older ones
     are not shown here." and linked nowhere: a coordinator with 3,600 open needs reached 1,000 of them
-    and was told a wrong number and no way on. It names the command that lists them all."""
+    and was told a wrong number and no way on. It says that the dashboard has no more to show (it named a
+    shell command: a coordinator on the dashboard alone has no shell)."""
     monkeypatch.setattr(pages, "DEEP", 2 * MAX_ITEMS)  # (1,000 rows in the node: 100 here, as fast to reach)
     monkeypatch.setattr(pages, "COUNTED", 2 * MAX_ITEMS)
     node_home = sample.nodes[0]
@@ -103,9 +104,9 @@ async def test_the_last_page_reached_says_where_the_older_ones_are(sample, start
     _, last, _ = await get(node.client, _link(first, "More needs, page 2"))
     assert len(_keys(last, "needs-list")) == MAX_ITEMS
     assert "0 or more" not in last and "More needs, page 3" not in last
-    assert "Others are not shown here: the command solnet view needs lists them all." in last
+    assert "Older ones of this region are not shown here: the dashboard lists the newest only." in last
     _, french, _ = await get(node.client, "/?region=lille&needs_page=2&lang=fr")
-    assert "la commande solnet view needs les liste tous" in french and "Au moins 0" not in french
+    assert "le tableau de bord ne liste que les plus récents" in french and "Au moins 0" not in french
 
 
 async def test_a_first_page_counts_what_follows_among_fewer_rows_than_its_later_pages_list(

@@ -1,0 +1,131 @@
+"""Withdrawing an event's content from the dashboard: what `solnet redact` does, for a coordinator who
+has no shell. The event's page offers it (on events this very device published); a page of its own
+says what it does and asks for a tick before anything is signed; the same checks as the command
+(node.publishing.redaction: held here, published by this device; the log: not a vouch nor a
+revocation) refuse in the dashboard's words. Several warnings of the dashboard (an action dated in
+the past, a delivery recorded twice) said to run `solnet redact ID` in a shell: they link here now."""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from aiohttp import web
+from markupsafe import Markup
+
+from crypto.keys import short_id
+from events.errors import InvalidEvent
+from events.kinds import KINDS
+from node import publishing
+from node.chain_gate import MOVED, NOT_CAUGHT_UP
+from node.dashboard import event_names, pages
+from node.dashboard.i18n import Translator
+from node.log import now_ms
+from node.ports import WebNode
+from node.store.trust import redactable
+
+REASON_MAX = next(f.max_len for f in KINDS["redact"].fields if f.name == "reason")
+CONFIRMED = "yes"
+
+
+class Dashboard(Protocol):
+    """What these pages use of node.dashboard.app's Dashboard (which imports this module)."""
+    node: WebNode
+
+    def context(self, request: web.Request) -> dict[str, Any]: ...
+    def guard(self, request: web.Request, *, admin: bool = False) -> web.StreamResponse | None: ...
+    async def check_post(self, request: web.Request, *,
+                         admin: bool = False) -> tuple[Any, web.StreamResponse | None]: ...
+    def respond(self, request: web.Request, template: str, ctx: dict[str, Any], status: int = 200) -> web.Response: ...
+    def refuse(self, request: web.Request, ctx: dict[str, Any], status: int, message_key: str) -> web.Response: ...
+    def redirect(self, request: web.Request, location: str) -> web.StreamResponse: ...
+
+
+def path(event_id: bytes) -> str:
+    """The withdrawal page of the event `event_id`."""
+    return f"/event/{event_id.hex()}/withdraw"
+
+
+def link(t: Translator, event_id: bytes) -> Markup:
+    """A link to the withdrawal page, named as its page's button is: said in a warning in place of
+    the command it named."""
+    return Markup('<a href="{}">{}</a>').format(path(event_id), t("withdraw.action"))
+
+
+def refusal(event: dict[str, Any], device: bytes) -> str | None:
+    """Why this node may not withdraw `event` (as the event page's `pages.event` reads it), a catalog
+    key; None if it may. The command's checks, and the log's: only the device that published an
+    event signs its redaction, a vouch or a revocation is never redacted; and one already gone (or a
+    redaction itself: what it dropped does not come back) has nothing left to withdraw."""
+    if event["author"] != device:
+        return "withdraw.not_this_device"
+    if not redactable(event["kind"]):
+        return "withdraw.trust_kind"
+    if event["kind"] == "redact" or event["body"] != "present":
+        return "withdraw.nothing_left"
+    return None
+
+
+async def _page(dash: Dashboard, ctx: dict[str, Any],
+                request: web.Request) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The page's context and the event its address names (None: not held here)."""
+    device = bytes(dash.node.keys.device.public)
+    own = await dash.node.db(pages.own_group, dash.node.log, device)
+    event = await dash.node.db(pages.event, dash.node.log, bytes.fromhex(request.match_info["id"]), now_ms(), own, None)
+    if event is None:
+        return ctx, None
+    named = event_names.page_title(ctx["t"], event["named"], event["id"], about=event["about"],
+                                   chosen=event["for_chosen_groups"] or bool(event["shared_with"]),
+                                   private=event["sealed"] is not None)
+    said = refusal(event, device)
+    return {**ctx, "event": event, "named": named,
+            "refusal": said and ctx["t"](said, device=short_id(event["author"])),
+            "title": ctx["t"]("withdraw.title", name=named), "reason_max": REASON_MAX,
+            "values": {}, "offer_offline": False}, event
+
+
+async def form(dash: Dashboard, request: web.Request) -> web.StreamResponse:
+    """GET /event/{id}/withdraw: what withdrawing does, a public reason to give, and the tick."""
+    ctx = dash.context(request)
+    if (refused := dash.guard(request, admin=True)) is not None:
+        return refused
+    page, event = await _page(dash, ctx, request)
+    if event is None:
+        return dash.refuse(request, ctx, 404, "error.no_event")
+    return dash.respond(request, "withdraw.html", page, 403 if page["refusal"] else 200)
+
+
+async def submit(dash: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /event/{id}/withdraw: signs the redaction as `solnet redact` does, once ticked."""
+    ctx = dash.context(request)
+    sent, refused = await dash.check_post(request, admin=True)
+    if refused is not None:
+        return refused
+    page, event = await _page(dash, ctx, request)
+    if event is None:
+        return dash.refuse(request, ctx, 404, "error.no_event")
+    if page["refusal"]:
+        return dash.respond(request, "withdraw.html", page, 403)
+    t = ctx["t"]
+    reason = str(sent.get("reason", "")).strip()
+    page["values"] = {"reason": reason}
+    errors = {}
+    if len(reason) > REASON_MAX:
+        errors["reason"] = t("withdraw.reason_too_long", max=REASON_MAX)
+    if sent.get("confirm") != CONFIRMED:
+        errors["confirm"] = t("withdraw.not_confirmed")
+    if errors:
+        return dash.respond(request, "withdraw.html", {**page, "errors": errors}, 400)
+    offline = sent.get("offline") == CONFIRMED  # offered only where it was refused for not having caught up
+    own = bytes(dash.node.keys.device.public)
+    try:  # the command's checks, in the same turn of the database thread as the signing
+        await dash.node.sign(lambda log, keys: log.append(
+            keys.device, "redact", publishing.redaction(log, event["id"].hex(), reason or None, lambda: own),
+            offline=offline))
+    except publishing.PublishError as exc:  # (another device's: read above, so only a race gets here)
+        return dash.respond(request, "withdraw.html", {**page, "general_error": str(exc)}, 400)
+    except InvalidEvent as exc:
+        held = exc.reason == NOT_CAUGHT_UP  # as a publish form: the override offered, unticked
+        said = t("error.not_caught_up_bundle" if held and MOVED in exc.args[0] else
+                 "error.not_caught_up" if held else "error.refused_by_log")
+        return dash.respond(request, "withdraw.html", {**page, "general_error": said, "offer_offline": held}, 400)
+    # (a full or failing disk: nothing was signed, and the dashboard's storage page says so: app.storage_safe)
+    return dash.redirect(request, f"/event/{event['id'].hex()}?withdrawn=1")
