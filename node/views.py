@@ -675,19 +675,19 @@ def urgent_too(log: Held, region: str, now: int, listed: dict[str, list[dict[str
     """Of a region whose desk cell for needs or support requests was cut at its newest rows
     (`capped`), the open needs of high urgency and the support requests of high urgency or waiting
     for a group, added to `listed` in place (each once): of those the store marks, whatever their
-    age (proj.urg: node/store/desk_marks.py), and among the region's newest rows (what the trust
-    graph decides and no mark follows: a request whose takers left or were revoked waits again),
-    URGENT_ROWS of each, newest first and fair to every group as any listing (Held.listed); the
+    age (proj.urg: node/store/desk_marks.py), and of requests among the region's newest rows too
+    (what the trust graph decides and no mark follows: a request whose takers left or were revoked
+    waits again), URGENT_ROWS of each, newest first and fair to every group (Held.listed); the
     parts of which more were marked ("needs_urgent", "support_urgent"). After 55 newer
     book needs by Bristol, its urgent blankets need was missing from the desk entirely; behind 100
     newer rows, until the marks. A bounded read: its cost does not grow with the log."""
     found: list[str] = []
-    for part, (table, items, keep) in _URGENT_PARTS.items():
+    for part, (table, items, keep, newest_too) in _URGENT_PARTS.items():
         if part not in capped:
             continue
         known = {i["id"] for i in listed[part]}
         cut = False
-        for marked in (True, False):
+        for marked in (True, False) if newest_too else (True,):
             deep = replace(log, capped=set())
             for i in items(deep, region, now, marked):
                 if i["id"] not in known and keep(i):
@@ -698,16 +698,18 @@ def urgent_too(log: Held, region: str, now: int, listed: dict[str, list[dict[str
     return found
 
 
-# Each desk part `urgent_too` completes: its table, its items (of the rows marked, or of all), and
-# which of them it adds (a mark says "maybe": the read model decides, with the trust graph)
+# Each desk part `urgent_too` completes: its table, its items (of the rows marked, or of all), which
+# of them it adds (a mark says "maybe": the read model decides, with the trust graph), and whether the
+# newest rows are read too (the trust graph makes no need urgent that its events do not: a group gone
+# only takes a need away; it leaves a request waiting that its events say taken)
 _URGENT_PARTS: dict[str, tuple[str, Callable[[Held, str, int, bool], list[dict[str, Any]]],
-                               Callable[[dict[str, Any]], bool]]] = {
+                               Callable[[dict[str, Any]], bool], bool]] = {
     "needs": (NEED, lambda log, region, now, marked: _needs_alone(log, region, now, URGENT_ROWS,
                                                                   **({"urgent": True} if marked else {})),
-              lambda n: n["remaining"] > 0 and n.get("urgency") == "high"),
+              lambda n: n["remaining"] > 0 and n.get("urgency") == "high", False),
     "support": (SUPPORT, lambda log, region, now, marked: support_requests_of(log, region, now, URGENT_ROWS,
                                                                               **({"urgent": True} if marked else {})),
-                lambda s: s["status"] != "closed" and (s["urgency"] == "high" or s["status"] != "claimed")),
+                lambda s: s["status"] != "closed" and (s["urgency"] == "high" or s["status"] != "claimed"), True),
 }
 
 

@@ -95,10 +95,12 @@ class DeskMarks:
         items.update(n for (n,) in self._x(
             f"SELECT i.n FROM proj s JOIN events e ON e.id = s.ref JOIN proj i ON i.n = e.n "
             f"WHERE s.tbl IN ({_STEP_TBLS}) AND s.ref IS NOT NULL AND s.n IN ({made_by})", args))
+        items.update(n for (n,) in self._x(
+            f"SELECT item FROM desk_named WHERE named IN (SELECT id FROM events WHERE n IN ({made_by}))", args))
         items.difference_update(gone)
 
     def desk_clear(self) -> None:
-        for table in ("desk_item", "desk_part", "desk_fulfil", "desk_pending"):
+        for table in ("desk_item", "desk_part", "desk_fulfil", "desk_pending", "desk_named"):
             self._x(f"DELETE FROM {table}")
         for owed in self._marks_owed:
             owed.clear()
@@ -109,7 +111,8 @@ class DeskMarks:
 
     def _forget_item(self, n: int) -> None:
         for sql in ("DELETE FROM desk_item WHERE n=?", "DELETE FROM desk_part WHERE item=?",
-                    "DELETE FROM desk_fulfil WHERE item=?", "DELETE FROM desk_pending WHERE item=?"):
+                    "DELETE FROM desk_fulfil WHERE item=?", "DELETE FROM desk_pending WHERE item=?",
+                    "DELETE FROM desk_named WHERE item=?"):
             self._x(sql, (n,))
 
     def settle_marks(self) -> None:
@@ -242,7 +245,9 @@ class DeskMarks:
 
     def _decline_reply(self, work: _Work, reply: Row) -> None:
         """A decline by the need's group names `reply`: a fulfilment's or a pledge's group is
-        declined (references.replied_by: the group that signed a reply); a decline names no group."""
+        declined (references.replied_by: the group that signed a reply); a decline names no group.
+        Remembered (desk_named): if the reply is taken out, the need is worked out again."""
+        self._x("INSERT OR IGNORE INTO desk_named(named, item) VALUES (?, ?)", (reply.key, work.n))
         if "decline" not in reply.data:
             group = self._k(reply.data["group"])
             desk_marks.decline_group(work.item, work.part(GROUP, group), group)

@@ -83,7 +83,7 @@ def _covered_and_taken(net: Net, now: int) -> tuple[list, dict]:
     taken = dover_device.sign("support.claim", {"request": request.id}, ts=now - 4 * HOUR)
     back = dover_device.sign("support.close", {"request": request.id, "outcome": "unresolved"}, ts=now - 3 * HOUR)
     again = dover_device.sign("support.claim", {"request": request.id}, ts=now - 2 * HOUR)
-    return base, {"need": need, "covered": covered, "declined": declined, "request": request, "taken": taken,
+    return base, {"dover": dover_device, "need": need, "covered": covered, "declined": declined, "request": request, "taken": taken,
                   "back": back, "again": again}
 
 
@@ -107,6 +107,30 @@ def test_a_covered_need_and_a_taken_request_leave_and_come_back(net: Net, tmp_pa
         assert on_desk() == (True, 0) and _marked(log) == {e["need"].id}
     finally:
         log.store.close()
+
+
+def test_a_hand_back_signed_last_but_stamped_first_leaves_the_request_waiting(net: Net, tmp_path: Path) -> None:
+    """Dover's device, an hour ahead, takes the request, hands it back, takes it again; set right,
+    it hands it back once more, stamped before them all: in the order it signed them the request
+    waits (readmodels.in_order), and the desk says so, whatever order they came in."""
+    now = now_ms()
+    base, e = _covered_and_taken(net, now)
+    steps = [e["taken"], e["back"], e["again"]]
+    device = e["dover"]
+    ahead = now + HOUR
+    skewed = [device.sign("support.claim", {"request": e["request"].id}, ts=ahead),
+              device.sign("support.close", {"request": e["request"].id, "outcome": "unresolved"}, ts=ahead + 1),
+              device.sign("support.claim", {"request": e["request"].id}, ts=ahead + 2),
+              device.sign("support.close", {"request": e["request"].id, "outcome": "unresolved"}, ts=now - HOUR)]
+    for i, order in enumerate((skewed, list(reversed(skewed)))):
+        log = net.new_log(tmp_path / f"skew-{i}.db")
+        try:
+            log.ingest(wires([*base, *steps]), now=now)
+            for event in order:
+                log.ingest(wires([event]), now=now)
+            assert _desk(log, now)["requests"]["waiting"] == 1 and e["request"].id in _marked(log)
+        finally:
+            log.store.close()
 
 
 def test_the_same_marks_and_desk_in_every_arrival_order_of_the_steps(net: Net, tmp_path: Path) -> None:
@@ -256,7 +280,8 @@ def test_a_schema_14_home_is_marked_when_it_opens(net: Net, tmp_path: Path) -> N
     log.store.close()
     assert any(r.urgent for r in expected)
     as_schema(db, 14, "DROP INDEX proj_urgent", "DROP INDEX proj_urgent_by_group", "ALTER TABLE proj DROP COLUMN urg",
-              "DROP TABLE desk_item", "DROP TABLE desk_part", "DROP TABLE desk_fulfil", "DROP TABLE desk_pending")
+              "DROP TABLE desk_item", "DROP TABLE desk_part", "DROP TABLE desk_fulfil", "DROP TABLE desk_pending",
+              "DROP TABLE desk_named")
     log = EventLog(Store(db))
     try:
         assert log.store.schema_version() == SCHEMA_VERSION == 15
