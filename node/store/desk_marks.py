@@ -179,7 +179,8 @@ class DeskMarks:
 
     def _work_out(self, n: int) -> None:
         """The state of item `n` from its row and every step of it held (bounded by its steps)."""
-        self._forget_item(n)
+        if self._one("SELECT 1 FROM desk_item WHERE n=?", (n,)):  # (a new item has none: nothing to forget)
+            self._forget_item(n)
         found = self._x("SELECT n, vid FROM proj WHERE n=?", (n,)).fetchone()
         rows = self._rows_at([found]) if found is not None else []
         if not rows:

@@ -69,6 +69,25 @@ def test_an_urgent_need_and_a_waiting_request_behind_150_newer_rows_are_on_the_d
         log.store.close()
 
 
+def test_a_moles_flood_of_urgent_needs_hides_no_other_groups_older_one(net: Net, tmp_path: Path) -> None:
+    """The marked needs are walked fair to every group, as any listing: 300 newer urgent needs of a
+    member's group leave Calais's older urgent one on the desk."""
+    now = now_ms()
+    mole, mole_device = other_group(net, "Mole")
+    blankets = net.device.sign("need", {"category": "blankets", "quantity": 30, "region": "calais", "urgency": "high"},
+                               ts=now - 5 * HOUR)
+    flood = [mole_device.sign("need", {"category": "books", "quantity": 1, "region": "calais", "urgency": "high"},
+                              ts=now - HOUR + i) for i in range(300)]
+    log = net.new_log(tmp_path / "db.sqlite")
+    try:
+        log.ingest(wires([*net.group.made, *mole.made, blankets, *flood]), now=now)
+        desk = _desk(log, now)
+        assert "needs_urgent" in desk["capped"]
+        assert [(n["category"], n["missing"]) for n in desk["needs"] if n["category"] == "blankets"] == [("blankets", 30)]
+    finally:
+        log.store.close()
+
+
 def _covered_and_taken(net: Net, now: int) -> tuple[list, dict]:
     """Calais's urgent need and waiting request behind 150 newer rows (`base`), and the steps on them:
     Dover covers the need, Calais declines that; Dover takes the request, hands it back, takes it again."""
