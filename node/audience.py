@@ -297,7 +297,9 @@ class WithOpened:
 
     def rows(self, table: str, **where: Any) -> list[Row]:
         stored = self._store.rows(table, **where)
-        extra = self._tables.select(table, **where)
+        # The opened rows are few and held in memory, unmarked: those a listing of the marked ones
+        # asks for are all given (the view keeps those its rule finds urgent)
+        extra = self._tables.select(table, **{k: v for k, v in where.items() if k != "urgent"})
         if not extra:
             return stored
         both = ordered(stored + extra, where.get("order"))

@@ -26,9 +26,11 @@ from node.words import UNDER_WAY_SHOWN_MS
 DAY_MS = readmodels.DAY_MS
 T = TypeVar("T")
 SUMMARY_ROWS = 20  # per region and table, the newest rows the region summary adds up (`capped` says so)
-# per region and table, the newest rows a desk cell cut at SUMMARY_ROWS looks through for what it must
-# never leave out: open needs of high urgency, support requests of high urgency or waiting for a group
-# (`urgent_too`); `capped` names "needs_urgent" / "support_urgent" when there were more than that
+# per region and table, the rows a desk cell cut at SUMMARY_ROWS looks through for what it must never
+# leave out, open needs of high urgency, support requests of high urgency or waiting for a group
+# (`urgent_too`): the newest of those the store marks (of any age: node/store/desk_marks.py), and the
+# newest of all (what the trust graph decides, which no mark follows: a request whose takers left);
+# `capped` names "needs_urgent" / "support_urgent" when there were more than that
 URGENT_ROWS = 5 * SUMMARY_ROWS
 ALERTS_COUNTED = 2_000  # the live alerts a region summary counts when a flood cut the list (`capped` past that)
 # Tables whose rows place a region on the map (a group's home region too).
@@ -434,13 +436,14 @@ def counted(log: Held, name: str, region: str | None, now: int, limit: int | Non
     return _VIEWS[name](log, region, now, limit)
 
 
-def _needs_alone(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
+def _needs_alone(log: Held, region: str | None, now: int, limit: int | None, **marked: bool) -> list[dict[str, Any]]:
     """The needs of `needs` (side "need" alone), each as open and as covered as there, without the
     offers: what a need has left is of the fulfilments naming it and their declines (each names the
     need too), never of an offer's rows (events.readmodels.needs_and_offers: an offer's draw is
-    counted for the offer only). Half the rows a section's count read were offers and their draws."""
+    counted for the offer only). Half the rows a section's count read were offers and their draws.
+    `marked`: urgent=True, of the needs the store marks only (`urgent_too`)."""
     lapse = {"t_from": now} if limit is not None else {}
-    need_rows = log.listed(NEED, limit, region=region, **lapse, **_newest(limit))
+    need_rows = log.listed(NEED, limit, region=region, **lapse, **_newest(limit), **marked)
     refs = [n.key for n in need_rows]
     return readmodels.needs_and_offers(need_rows, log.rows(FULFIL, refs=refs), now, log.rows(NEED_UPDATE, refs=refs),
                                        gone=log.gone, replied_by=log.replied_by, suggest=False)
@@ -671,31 +674,48 @@ def urgent_too(log: Held, region: str, now: int, listed: dict[str, list[dict[str
                capped: list[str]) -> list[str]:
     """Of a region whose desk cell for needs or support requests was cut at its newest rows
     (`capped`), the open needs of high urgency and the support requests of high urgency or waiting
-    for a group among its newest URGENT_ROWS (fair to every group as any listing: Held.listed),
-    added to `listed` in place; the parts of which even those rows were cut ("needs_urgent",
-    "support_urgent": older ones are not looked for). After 55 newer book needs by Bristol, its
-    urgent blankets need was missing from the desk entirely. A bounded read: its cost does not
-    grow with the log."""
+    for a group, added to `listed` in place (each once): of those the store marks, whatever their
+    age (proj.urg: node/store/desk_marks.py), and of requests among the region's newest rows too
+    (what the trust graph decides and no mark follows: a request whose takers left or were revoked
+    waits again), URGENT_ROWS of each, newest first and fair to every group (Held.listed); the
+    parts of which more were marked ("needs_urgent", "support_urgent"). After 55 newer
+    book needs by Bristol, its urgent blankets need was missing from the desk entirely; behind 100
+    newer rows, until the marks. A bounded read: its cost does not grow with the log."""
     found: list[str] = []
-    if "needs" in capped:
-        deep = replace(log, capped=set())
-        known = {n["id"] for n in listed["needs"]}
-        listed["needs"] = listed["needs"] + [
-            n for n in _needs_alone(deep, region, now, URGENT_ROWS)
-            if n["id"] not in known and n["remaining"] > 0 and n.get("urgency") == "high"]
-        found += ["needs_urgent"] if NEED in deep.capped else []
-    if "support" in capped:
-        deep = replace(log, capped=set())
-        known = {s["id"] for s in listed["support"]}
-        listed["support"] = listed["support"] + [
-            s for s in support_requests_of(deep, region, now, URGENT_ROWS)
-            if s["id"] not in known and s["status"] != "closed" and (s["urgency"] == "high" or s["status"] != "claimed")]
-        found += ["support_urgent"] if SUPPORT in deep.capped else []
+    for part, (table, items, keep, newest_too) in _URGENT_PARTS.items():
+        if part not in capped:
+            continue
+        known = {i["id"] for i in listed[part]}
+        cut = False
+        for marked in (True, False) if newest_too else (True,):
+            deep = replace(log, capped=set())
+            for i in items(deep, region, now, marked):
+                if i["id"] not in known and keep(i):
+                    known.add(i["id"])
+                    listed[part] = listed[part] + [i]
+            cut = cut or (marked and table in deep.capped)  # (more marked than read: the newest read)
+        found += [f"{part}_urgent"] if cut else []
     return found
 
 
-def support_requests_of(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
-    requests = log.listed(SUPPORT, limit, region=region, **_newest(limit))
+# Each desk part `urgent_too` completes: its table, its items (of the rows marked, or of all), which
+# of them it adds (a mark says "maybe": the read model decides, with the trust graph), and whether the
+# newest rows are read too (the trust graph makes no need urgent that its events do not: a group gone
+# only takes a need away; it leaves a request waiting that its events say taken)
+_URGENT_PARTS: dict[str, tuple[str, Callable[[Held, str, int, bool], list[dict[str, Any]]],
+                               Callable[[dict[str, Any]], bool], bool]] = {
+    "needs": (NEED, lambda log, region, now, marked: _needs_alone(log, region, now, URGENT_ROWS,
+                                                                  **({"urgent": True} if marked else {})),
+              lambda n: n["remaining"] > 0 and n.get("urgency") == "high", False),
+    "support": (SUPPORT, lambda log, region, now, marked: support_requests_of(log, region, now, URGENT_ROWS,
+                                                                              **({"urgent": True} if marked else {})),
+                lambda s: s["status"] != "closed" and (s["urgency"] == "high" or s["status"] != "claimed"), True),
+}
+
+
+def support_requests_of(log: Held, region: str | None, now: int, limit: int | None, **marked: bool,
+                        ) -> list[dict[str, Any]]:
+    requests = log.listed(SUPPORT, limit, region=region, **_newest(limit), **marked)
     return readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now,
                                        log.gone, log.readers)
 

@@ -153,6 +153,7 @@ class StoreBase:
 
     def _commit(self) -> None:
         try:
+            self._settle()
             self._flush()
             if self._added_in_transaction:
                 self._events_added(self._added_in_transaction)
@@ -184,6 +185,7 @@ class StoreBase:
         try:
             if failed:
                 self._event_buf, self._row_buf, self._head_buf = [], [], {}
+                self._write_failed()
                 self._facts.clear()  # some may have been learnt from what was rolled back
                 for key in self._new_keys:  # numbers given in a transaction that did not commit
                     self._key_of.pop(self._key_no.pop(key, -1), None)
@@ -283,6 +285,13 @@ class StoreBase:
     def commit_hook(self, key: Any) -> Callable[[bool], None] | None:
         """The hook `before_commit` holds under `key` for the transaction under way (None if none)."""
         return self._before_commit.get(key)
+
+    def _write_failed(self) -> None:
+        """Hook: the write under way rolls back (what it owed in memory goes with it)."""
+
+    def _settle(self) -> None:
+        """Hook: work out, before the commit, what the write's rows owe (ProjectionTables: the
+        desk's marks, node/store/desk_marks.py)."""
 
     def _events_added(self, count: int) -> None:
         """Hook: the write transaction under way inserted `count` events and is about to commit."""

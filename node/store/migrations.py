@@ -8,9 +8,10 @@ import msgpack
 
 from events.projections import ALERT, FUNDRAISER, PROFILE, PUBLIC_YES, TABLES
 from node.clock import now_ms
-from node.store.schema import (ACTION_TBL, FORGED_SCHEMA, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA,
+from node.store.schema import (ACTION_TBL, DESK_SCHEMA, FORGED_SCHEMA, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA,
                                IDS_SCHEMA, LAPSE_LAG_MS, LAPSE_MARK, LAPSE_SCHEMA, LAPSING_TBLS, MISSING_SCHEMA,
-                               PENDING_AGE_SCHEMA, PUBLIC_SCHEMA, SCHEMA, id_number, short_header)
+                               MARKS_OWED, PENDING_AGE_SCHEMA, PUBLIC_SCHEMA, SCHEMA, URGENT_SCHEMA, id_number,
+                               short_header)
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -212,6 +213,18 @@ def _migrate_13_to_14(db: sqlite3.Connection) -> None:
     _owe_projection(db, NEW_KINDS[14])
 
 
+def _migrate_14_to_15(db: sqlite3.Connection) -> None:
+    """0.15: the needs and support requests the desk must not leave out are marked (proj.urg,
+    schema.URGENT_SCHEMA), from a state kept per item as its steps come (schema.DESK_SCHEMA): the
+    desk looked among a region's newest 100 only. Every item's state and mark is worked out by the
+    store when it next opens (MARKS_OWED: node/store/desk_marks.py, which rebuilds rows from events)."""
+    if "urg" not in {r[1] for r in db.execute("PRAGMA table_info(proj)")}:
+        db.execute("ALTER TABLE proj ADD COLUMN urg INTEGER")
+    for statement in (URGENT_SCHEMA + ";\n" + DESK_SCHEMA).split(";\n"):
+        db.execute(statement)
+    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, 1)", (MARKS_OWED,))
+
+
 def _owe_projection(db: sqlite3.Connection, kinds: tuple[str, ...]) -> None:
     """Remember that the stored events of `kinds` (if any) are still to be projected."""
     held = [k for k in kinds if db.execute("SELECT 1 FROM events WHERE kind=? LIMIT 1", (k,)).fetchone()]
@@ -234,4 +247,4 @@ def _public(body: bytes) -> bool:
 MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6,
               6: _migrate_6_to_7, 7: _migrate_7_to_8,
               8: _migrate_8_to_9, 9: _migrate_9_to_10, 10: _migrate_10_to_11, 11: _migrate_11_to_12,
-              12: _migrate_12_to_13, 13: _migrate_13_to_14}
+              12: _migrate_12_to_13, 13: _migrate_13_to_14, 14: _migrate_14_to_15}

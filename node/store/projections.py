@@ -16,6 +16,7 @@ import msgpack
 from events.format import Event, Header
 from events.projections import FUNDRAISER, NEED, OFFER, PROFILE, SUPPORT_OFFER, TABLES, Drop, Row, project
 from node.store.base import UNKNOWN
+from node.store.desk_marks import DeskMarks
 from node.store.each_group import GROUPS_A_STATEMENT, each_group_walks
 from node.store.errors import translate
 from node.store.rows import ProjectionDumpRow
@@ -46,11 +47,12 @@ def _tbl_is(tbl: int) -> str:
 
 
 def _table_window(tbl: int, t_from: int | None, t_before: int | None,
-                  public: bool = False) -> tuple[list[str], list[Any]]:
+                  public: bool = False, urgent: bool = False) -> tuple[list[str], list[Any]]:
     """The WHERE terms and arguments for the rows of table number `tbl` in a time window (a row
     with no time, e.g. an open-ended offer, is in every window that has no end); with `public`,
-    only the rows people without a node may see (written out: the partial indexes need `pub = 1`)."""
-    where: list[str] = [_tbl_is(tbl), *(["p.pub=1"] if public else [])]
+    only the rows people without a node may see (written out: the partial indexes need `pub = 1`);
+    with `urgent`, only those the desk must not leave out (`urg = 1`, schema.URGENT_SCHEMA)."""
+    where: list[str] = [*(["p.urg=1"] if urgent else []), _tbl_is(tbl), *(["p.pub=1"] if public else [])]
     args: list[Any] = []
     if t_from is not None:
         where.append("(p.t IS NULL OR p.t>=?)")
@@ -62,22 +64,22 @@ def _table_window(tbl: int, t_from: int | None, t_before: int | None,
 
 
 def _walk_windows(tbl: int, t_from: int | None, t_before: int | None, order: str | None,
-                  public: bool = False) -> list[tuple[list[str], list[Any]]]:
+                  public: bool = False, urgent: bool = False) -> list[tuple[list[str], list[Any]]]:
     """The WHERE terms and arguments of the index walks that list a time window in `order`. A walk
     by time seeks its window's start only if no other term may hold there: "a time from t_from, or
     none" made SQLite walk every older row of the table in the region (every past action, at each
     listing of those to come), so that window is walked as two ranges, the rows without a time and
     those from t_from (merged in order as any walks are). With an end, rows without a time are out
-    of the window anyway. `public`: as _table_window."""
+    of the window anyway. `public`, `urgent`: as _table_window."""
     if order not in ("t", "latest") or t_from is None:
-        return [_table_window(tbl, t_from, t_before, public)]
-    rows, _ = _table_window(tbl, None, None, public)
+        return [_table_window(tbl, t_from, t_before, public, urgent)]
+    rows, _ = _table_window(tbl, None, None, public, urgent)
     if t_before is not None:
         return [([*rows, "p.t>=?", "p.t<?"], [t_from, t_before])]
     return [([*rows, "p.t IS NULL"], []), ([*rows, "p.t>=?"], [t_from])]
 
 
-class ProjectionTables(TrustTables):
+class ProjectionTables(DeskMarks, TrustTables):
     orphaned_profiles: set[bytes]  # see _drop_rows
     _profile_writes = 0  # counts writes and drops of profile rows, and the ends of transactions that made any
     _profiles_in_transaction = False
@@ -138,6 +140,7 @@ class ProjectionTables(TrustTables):
                 if soonest is not UNKNOWN:
                     self._keep("next_lapse", time if soonest is None else min(soonest, time))
         self._row_buf.append((*values, None, 1 if public else None, lapsed))
+        self.desk_row_added(n, values[7], table)  # (the desk's marks follow: node/store/desk_marks.py)
 
     def _values(self, n: int, table: str, group: bytes, region: str | None, time: int | None, ref: bytes | None,
                 version: tuple[int, bytes]) -> tuple:
@@ -166,11 +169,21 @@ class ProjectionTables(TrustTables):
         if orphaned:
             self.orphaned_profiles.update(orphaned)
             self._profiles_touched()
+        self.desk_rows_dropping(made_by, args)
         self._x(f"DELETE FROM proj WHERE n IN ({made_by})", args)
 
     def clear_projections(self) -> None:
         self._profiles_touched()
+        self.desk_clear()
         self._x("DELETE FROM proj")
+
+    def _settle(self) -> None:
+        super()._settle()
+        self.settle_marks()
+
+    def _write_failed(self) -> None:
+        super()._write_failed()
+        self.desk_forget_owed()
 
     def newest_stamp(self, table: str, ref: bytes, group: bytes) -> int | None:
         """The timestamp of `group`'s newest row of `table` naming `ref` (a step on an item: a claim,
@@ -222,7 +235,7 @@ class ProjectionTables(TrustTables):
     def rows(self, table: str, *, region: str | None = None, t_from: int | None = None,
              refs: list[bytes] | None = None, order: str | None = None, limit: int | None = None,
              t_before: int | None = None, regions: list[str] | None = None,
-             groups: Iterable[bytes] | None = None, public: bool = False) -> list[Row]:
+             groups: Iterable[bytes] | None = None, public: bool = False, urgent: bool = False) -> list[Row]:
         """Rows of one read-model table; `order` is "t" (soonest first, then by event id), "latest"
         (the reverse) or "newest" (by version, newest first), and `limit` bounds them in SQL (the
         API and the dashboard never decode a whole table). Without a region, each region's rows are
@@ -231,20 +244,21 @@ class ProjectionTables(TrustTables):
         the rows of those groups only, before the limit (the public feeds: the groups that opted
         in), walking each group's rows (proj_by_group), so no other group's rows are read.
         `public` keeps the rows people without a node may see (alerts marked public), before the
-        limit too (proj_public, proj_public_by_group)."""
+        limit too (proj_public, proj_public_by_group). `urgent` keeps the needs and support requests
+        the desk must not leave out (schema.URGENT_SCHEMA), before the limit (proj_urgent, proj_urgent_by_group)."""
         if (regions is not None and (region, refs, groups) != (None, None, None)
-                or groups is not None and refs is not None or public and (regions, refs) != (None, None)):
+                or groups is not None and refs is not None or (public or urgent) and (regions, refs) != (None, None)):
             raise ValueError("'regions' goes without 'region', 'refs' and 'groups'; 'groups' without 'refs'; "
-                             "'public' without 'regions' and 'refs'")
+                             "'public' and 'urgent' without 'regions' and 'refs'")
         with self._snapshot():
             if regions is not None:
                 return self._rows_in(table, "p.region", regions, t_from, t_before, order, limit)
             if refs is not None:
                 return self._rows_in(table, "p.ref", refs, t_from, t_before, order, limit, region)
-            return self._walked(_TBL[table], region, t_from, t_before, order, limit, groups, public)
+            return self._walked(_TBL[table], region, t_from, t_before, order, limit, groups, public, urgent)
 
     def _walked(self, tbl: int, region: str | None, t_from: int | None, t_before: int | None, order: str | None,
-                limit: int | None, groups: Iterable[bytes] | None, public: bool) -> list[Row]:
+                limit: int | None, groups: Iterable[bytes] | None, public: bool, urgent: bool = False) -> list[Row]:
         """`rows` of table number `tbl` by index walks (see `rows`)."""
         # Each order is an index walk: (tbl, region, t, vid) or (tbl, region, vts, vid). Without a
         # region, the regions' walks are merged as they go: SQLite steps each walk only as far as
@@ -264,7 +278,7 @@ class ProjectionTables(TrustTables):
                 else:
                     ranges += [(side, g, reg) for g in sorted(self._key_numbers(groups))
                                for reg in self._group_regions(tbl, g, region, places, side)]
-            windows = _walk_windows(tbl, t_from, t_before, order, public)
+            windows = _walk_windows(tbl, t_from, t_before, order, public, urgent)
             for side, g, reg in ranges:
                 for where, args in windows:
                     walks.append(self._x(
@@ -307,7 +321,7 @@ class ProjectionTables(TrustTables):
                            t_from: int | None = None, t_before: int | None = None,
                            skip: Iterable[bytes] = (), groups: Iterable[bytes] | None = None,
                            public: bool = False, places: dict[tuple[int | str, ...], list] | None = None,
-                           each: Mapping[bytes, int] | None = None) -> list[Row]:
+                           each: Mapping[bytes, int] | None = None, urgent: bool = False) -> list[Row]:
         """The first `per_group` rows of each group in `table`, in `order` ("t", "latest" or
         "newest", as `rows`), in a time window, in `region` if one is given; not of the groups in
         `skip` (their first rows are known already). For a capped listing whose first rows come
@@ -316,7 +330,7 @@ class ProjectionTables(TrustTables):
         its cost follows the groups and regions, never the rows of a flood; all of them in one
         statement (node/store/each_group.py) per side (open, lapsed) and GROUPS_A_STATEMENT groups,
         so the statements do not grow with the groups either. `groups`: of those groups only,
-        `public`: the public rows only (as `rows`). `places`: where the groups' rows lie, kept by
+        `public`, `urgent`: those rows only (as `rows`). `places`: where the groups' rows lie, kept by
         the caller for the listings of one page or request (the coordinator's desk lists each
         table in each region): the groups with rows in the table, found once by a loose index scan.
         `each`: of those groups alone (for `groups`), the first `each[g]` rows of each (at most
@@ -326,7 +340,7 @@ class ProjectionTables(TrustTables):
         column, walk = _walk(order)
         if column is None:
             raise ValueError("rows of each group need an order")
-        windows = _walk_windows(tbl, t_from, t_before, order, public)
+        windows = _walk_windows(tbl, t_from, t_before, order, public, urgent)
         skipped = self._key_numbers(skip)
         # Of each group, its walks' rows: by (side, region, window), in the order its walks were
         # merged when each was a statement of its own (ties, if any, go as they went then).
@@ -516,11 +530,12 @@ class ProjectionTables(TrustTables):
     def projection_dump(self) -> list[ProjectionDumpRow]:
         """Every read-model row, ordered by (table, key): what the rebuild test compares."""
         out = []
-        for n, tbl, g, lww, event_id, region, t, ref, vts, pub in self._x(
-                "SELECT p.n, p.tbl, p.g, p.lww, e.id, p.region, p.t, p.ref, p.vts, p.pub FROM proj p "
+        for n, tbl, g, lww, event_id, region, t, ref, vts, pub, urg in self._x(
+                "SELECT p.n, p.tbl, p.g, p.lww, e.id, p.region, p.t, p.ref, p.vts, p.pub, p.urg FROM proj p "
                 "JOIN events e ON e.n = p.n"):
             key = self._key(lww) if lww is not None else event_id
-            out.append(ProjectionDumpRow(TABLES[tbl], key, region, t, ref, vts, event_id, self._key(g), pub == 1))
+            out.append(ProjectionDumpRow(TABLES[tbl], key, region, t, ref, vts, event_id, self._key(g), pub == 1,
+                                         urg == 1))
         return sorted(out)
 
     def projection_rows(self) -> list[Row]:

@@ -110,6 +110,7 @@ class ProjectionDumpRow(NamedTuple):
     vid: bytes
     group: bytes
     public: bool = False  # people without a node may see it (an alert marked public)
+    urgent: bool = False  # a need or support request the desk must not leave out (schema.URGENT_SCHEMA)
 
 
 class OverShare(NamedTuple):

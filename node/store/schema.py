@@ -18,7 +18,7 @@ see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 14  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 15  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
@@ -124,6 +124,33 @@ MISSING_SCHEMA = f"CREATE INDEX IF NOT EXISTS events_missing ON events(n) WHERE 
 PUBLIC_SCHEMA = """CREATE INDEX IF NOT EXISTS proj_public ON proj(tbl, region, vts, vid) WHERE pub = 1;
 CREATE INDEX IF NOT EXISTS proj_public_by_group ON proj(tbl, g, region, vts, vid) WHERE pub = 1;"""
 
+# The needs and support requests the coordinator's desk must never leave out, of any age (schema 15):
+# proj.urg 1 for those its state (DESK_SCHEMA, node/store/desk_marks.py) says may be an open need of
+# high urgency, or a support request not closed that is of high urgency or that no group takes; the
+# desk walks them newest first with LIMIT, each region's and each group's, and keeps those the read
+# model finds so (the mark is never narrower than the read model, events/desk_marks.py). `urg` leads:
+# the walk's `p.urg=1` makes these the planner's choice.
+URGENT_SCHEMA = """CREATE INDEX IF NOT EXISTS proj_urgent ON proj(urg, tbl, region, lapsed, vts, vid) WHERE urg = 1;
+CREATE INDEX IF NOT EXISTS proj_urgent_by_group ON proj(urg, tbl, g, region, lapsed, vts, vid) WHERE urg = 1"""
+# What each need and support request's mark is worked out from, kept as its steps come (a few rows
+# an item, changed in O(1) statements a step: events/desk_marks.py says what each column holds).
+# desk_item: per item (its proj n); desk_part: per item and author (part 0) or group (part 1), by
+# key number (a: an author's last quantity set, for the largest); desk_fulfil: the fulfilments and
+# declines counted (by id), so that a row stored again is not counted twice; desk_pending: a decline
+# whose named reply is not held (yet); desk_named: the replies the item's declines named, held (if one
+# is taken out, the item is worked out again).
+DESK_SCHEMA = """CREATE TABLE IF NOT EXISTS desk_item(n INTEGER PRIMARY KEY, state BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS desk_part(item INTEGER NOT NULL, part INTEGER NOT NULL, k INTEGER NOT NULL,
+    a INTEGER, state BLOB NOT NULL, PRIMARY KEY (item, part, k)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS desk_fulfil(id BLOB PRIMARY KEY, item INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS desk_fulfil_item ON desk_fulfil(item);
+CREATE TABLE IF NOT EXISTS desk_pending(named BLOB NOT NULL, item INTEGER NOT NULL, step BLOB NOT NULL,
+    PRIMARY KEY (named, item, step)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS desk_pending_item ON desk_pending(item);
+CREATE TABLE IF NOT EXISTS desk_named(named BLOB NOT NULL, item INTEGER NOT NULL, PRIMARY KEY (named, item)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS desk_named_item ON desk_named(item)"""
+MARKS_OWED = "marks_owed"  # in meta: every item's mark is still to be worked out (after the upgrade to 15)
+
 # Events of a device refused as off the chain its group pinned (node/store/forged.py): if the pin
 # stops counting they prove a fork, as they would have on a node that received them then. Bounded
 # (forged.FORGED_LIMITS: a device's lowest seqs stay); a body goes at its expiry and at a panic wipe.
@@ -189,10 +216,11 @@ CREATE INDEX IF NOT EXISTS pending_trust ON pending(author, seq) WHERE kind IN (
 -- event id (the same order on every node) within the index, without reading the events; pub 1
 -- for a row people without a node may see (an alert marked public), else NULL (schema 10); lapsed
 -- NULL while a need, offer or support offer is open (and for every other row), 1 once it lapsed
--- (schema 11: LAPSE_SCHEMA).
+-- (schema 11: LAPSE_SCHEMA); urg 1 for a need or support request the desk must not leave out
+-- (schema 15: URGENT_SCHEMA).
 CREATE TABLE IF NOT EXISTS proj(
     n INTEGER PRIMARY KEY, tbl INTEGER NOT NULL, g INTEGER NOT NULL, region TEXT, t INTEGER, ref BLOB,
-    vts INTEGER NOT NULL, vid INTEGER NOT NULL, lww INTEGER, pub INTEGER, lapsed INTEGER
+    vts INTEGER NOT NULL, vid INTEGER NOT NULL, lww INTEGER, pub INTEGER, lapsed INTEGER, urg INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS proj_lww ON proj(tbl, lww) WHERE lww IS NOT NULL;
 -- Actions of one region soonest first (their time windows too), and every table's rows newest
@@ -208,7 +236,9 @@ CREATE INDEX IF NOT EXISTS proj_by_time ON proj(tbl, region, t, vid) WHERE tbl =
 CREATE INDEX IF NOT EXISTS proj_by_group_time ON proj(tbl, g, region, t, vid) WHERE tbl = """ + str(ACTION_TBL) + """;
 -- The public rows (alerts marked public) newest first, and each group's: the public pages choose
 -- them in SQL before their limit, so a flood of alerts not marked public leaves them full (schema 10).
-""" + PUBLIC_SCHEMA + """
+""" + PUBLIC_SCHEMA + """;
+""" + URGENT_SCHEMA + """;
+""" + DESK_SCHEMA + """;
 -- (region, n): the events of a region newest first (`events?region=`).
 CREATE INDEX IF NOT EXISTS proj_by_region ON proj(region) WHERE region IS NOT NULL;
 CREATE INDEX IF NOT EXISTS proj_by_ref ON proj(tbl, ref) WHERE ref IS NOT NULL;

@@ -62,6 +62,7 @@ class Store(LocalTables):
                 self.reclaim()  # the old tables' pages go back to the file system
             self._x(TEMP_IN_MEMORY)  # after the migrations: an index they build may sort more than memory holds
             self._load_keys()
+            self.settle_owed_marks()  # (after the upgrade to schema 15, once: node/store/desk_marks.py)
             self.tune_to_size()
         except DatabaseDamaged:
             self._db.close()

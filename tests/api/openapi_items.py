@@ -384,9 +384,10 @@ def item_schemas() -> dict[str, Schema]:
                         "the parts counted from a bounded number of the newest items (alerts: more than 2,000 "
                         "live, a flood; below that they are all counted; actions: `actions_this_week` counted from "
                         "the soonest of them only). Of needs and support requests so cut, the open needs of high "
-                        "urgency and the requests of high urgency or waiting for a group among the newest 100 are "
-                        "counted too; `needs_urgent`, `support_urgent`: there were more than 100, and older ones were "
-                        "not looked for"),
+                        "urgency and the requests of high urgency or waiting for a group are counted too, of any age "
+                        "(the newest 100 of them: `needs_urgent`, `support_urgent` when there were more; a request "
+                        "left waiting because the groups that took it left is looked for among the newest 100 "
+                        "requests only)"),
         "groups_heard": array(plain_object({**_group_ref(), **HEARD, "group_gone": GROUP_GONE}),
                               "each group based in the region with when this node last heard from it, the quietest "
                               "first: a group gone silent beside an active one is not hidden by the region's "

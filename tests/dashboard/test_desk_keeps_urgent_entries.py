@@ -2,8 +2,8 @@
 group's urgent entry older than those was missing from its cell entirely: after 55 newer book
 needs by Bristol, Bristol's needs cell read "books: ... (newest only)" without the urgent blankets
 need, and a high-urgency support request waiting for a group was not counted. The cell now also
-reads the urgent and waiting ones among the region's newest 100 (views.URGENT_ROWS) and says when
-even those were cut."""
+reads the urgent and waiting ones of any age (the newest 100 the store marks: views.URGENT_ROWS) and
+says when even those were cut."""
 from __future__ import annotations
 
 from page_text import PASSPHRASE, desk_cell
@@ -60,10 +60,12 @@ async def test_a_waiting_urgent_request_behind_55_newer_ones_is_counted(sample) 
 
 async def test_the_desk_says_when_even_the_urgent_ones_were_cut(sample, start_node) -> None:
     _publish(sample, [], ("need", {"category": "books", "region": "bristol", "urgency": "low"}), URGENT_ROWS + 1)
+    assert "needs_urgent" not in _desk(sample)["capped"]  # (none is urgent: no urgent one was left out)
+    _publish(sample, [], ("need", {"category": "tents", "region": "bristol", "urgency": "high"}), URGENT_ROWS + 1)
     assert "needs_urgent" in _desk(sample)["capped"]
     node = await start_node(sample.nodes[0])
     await node.log_in()
-    for lang, said in (("en", "older than the newest 100 not looked for"), ("fr", "non cherchées")):
+    for lang, said in (("en", "more than 100 urgent or waiting ones"), ("fr", "plus de 100 urgentes")):
         async with node.client.get("/", headers={"Accept-Language": lang}) as r:
             cell = desk_cell(await r.text(), "bristol", "Still needed" if lang == "en" else "Manque encore")
         assert said in cell, cell

@@ -1,0 +1,254 @@
+"""The desk's marks (proj.urg) of needs and support requests, kept in rows as their steps come.
+
+events/desk_marks.py says what the state is and how a step changes it; this mixin of the store
+keeps it (schema.DESK_SCHEMA) and works it out inside each write, before it commits (`_settle`):
+- a step (need.update, need.fulfil, need.decline, support.claim, support.close) whose item is held
+  changes its item's state in a few statements (its item, its author's and its group's parts):
+  never a read of the item's other steps, so a flood of 2,000 updates costs 2,000 times one;
+- an item that comes (its steps may have come before it), or whose step a revocation or a fork
+  took out, is worked out again from its row and all its steps held: once per item and write
+  (a state of sums and maxima cannot take a step back out).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+
+from events import desk_marks
+from events.projections import FULFIL, FUNDRAISER_UPDATE, NEED, NEED_UPDATE, SUPPORT, SUPPORT_STATUS, TABLES, Row
+from node.store.schema import MARKS_OWED, by_id, id_number
+
+_TBL = {name: i for i, name in enumerate(TABLES)}
+ITEMS = (NEED, SUPPORT)
+STEPS = {NEED_UPDATE: NEED, FULFIL: NEED, SUPPORT_STATUS: SUPPORT}
+REPLIES = (FULFIL, FUNDRAISER_UPDATE)  # the rows of what a decline may name (references.REPLY_KINDS, as stored)
+_ITEM_TBLS = ",".join(str(_TBL[t]) for t in ITEMS)
+_STEP_TBLS = ",".join(str(_TBL[t]) for t in STEPS)
+AUTHOR, GROUP = 0, 1  # desk_part.part
+
+
+def _pack(value: dict[str, Any]) -> bytes:
+    return msgpack.packb(value, use_bin_type=True)
+
+
+def _unpack(blob: bytes) -> dict[str, Any]:
+    return msgpack.unpackb(blob, raw=False)
+
+
+class _Work:
+    """The state of one item being changed: its parts read once, written back together."""
+
+    def __init__(self, store: DeskMarks, n: int, item: dict[str, Any], fresh: bool) -> None:
+        self.store, self.n, self.item, self.fresh = store, n, item, fresh
+        self.parts: dict[tuple[int, int], dict[str, Any]] = {}
+        self.dirty: set[tuple[int, int]] = set()
+
+    def part(self, part: int, k: int) -> dict[str, Any]:
+        if (part, k) not in self.parts:
+            blob = None if self.fresh else self.store._one(
+                "SELECT state FROM desk_part WHERE item=? AND part=? AND k=?", (self.n, part, k))
+            self.parts[(part, k)] = _unpack(blob) if blob is not None else {}
+        self.dirty.add((part, k))
+        return self.parts[(part, k)]
+
+    def save(self) -> None:
+        rows = [(self.n, part, k, self.parts[(part, k)].get("q", [None])[-1] if part == AUTHOR else None,
+                 _pack(self.parts[(part, k)])) for part, k in sorted(self.dirty)]
+        if rows:
+            self.store._many("INSERT OR REPLACE INTO desk_part(item, part, k, a, state) VALUES (?,?,?,?,?)", rows)
+        urg = 1 if desk_marks.marked(self.item) else None
+        if urg != self.item["urg"] or self.fresh:
+            self.item["urg"] = urg
+            self.store._x("UPDATE proj SET urg=? WHERE n=?", (urg, self.n))
+        self.store._x("INSERT OR REPLACE INTO desk_item(n, state) VALUES (?, ?)", (self.n, _pack(self.item)))
+
+
+class DeskMarks:
+    """Mixin of ProjectionTables (which gives `_x`, `_many`, `_one`, `_rows_at`, `_k`, `_key`, `event_n`)."""
+
+    @property
+    def _marks_owed(self) -> tuple[set[int], set[tuple[int, int]], set[tuple[int, int]]]:
+        """(items to work out again, steps to apply, replies a pending decline may name) of the
+        write under way: items by proj n, the others by (n, vid) (ProjectionTables._rows_at)."""
+        owed = self.__dict__.get("_desk_owed")
+        if owed is None:
+            owed = self.__dict__["_desk_owed"] = (set(), set(), set())
+        return owed
+
+    def desk_row_added(self, n: int, vid: int, table: str) -> None:
+        """A row of `table` was added (or stored again) as `n` (its id number `vid`) in this write."""
+        if table in ITEMS:
+            self._marks_owed[0].add(n)
+        elif table in STEPS:
+            self._marks_owed[1].add((n, vid))
+        if table in REPLIES:
+            self._marks_owed[2].add((n, vid))
+
+    def desk_rows_dropping(self, made_by: str, args: Any) -> None:
+        """The rows the query `made_by` selects (their n) are about to go: their items' state goes,
+        and the items of steps among them are worked out again at the commit."""
+        items = self._marks_owed[0]
+        gone = [n for (n,) in self._x(f"SELECT n FROM proj WHERE tbl IN ({_ITEM_TBLS}) AND n IN ({made_by})", args)]
+        for n in gone:
+            self._forget_item(n)
+        items.update(n for (n,) in self._x(
+            f"SELECT i.n FROM proj s JOIN events e ON e.id = s.ref JOIN proj i ON i.n = e.n "
+            f"WHERE s.tbl IN ({_STEP_TBLS}) AND s.ref IS NOT NULL AND s.n IN ({made_by})", args))
+        items.update(n for (n,) in self._x(
+            f"SELECT item FROM desk_named WHERE named IN (SELECT id FROM events WHERE n IN ({made_by}))", args))
+        items.difference_update(gone)
+
+    def desk_clear(self) -> None:
+        for table in ("desk_item", "desk_part", "desk_fulfil", "desk_pending", "desk_named"):
+            self._x(f"DELETE FROM {table}")
+        for owed in self._marks_owed:
+            owed.clear()
+
+    def desk_forget_owed(self) -> None:
+        """A write rolled back: what it owed goes with it."""
+        self.__dict__.pop("_desk_owed", None)
+
+    def _forget_item(self, n: int) -> None:
+        for sql in ("DELETE FROM desk_item WHERE n=?", "DELETE FROM desk_part WHERE item=?",
+                    "DELETE FROM desk_fulfil WHERE item=?", "DELETE FROM desk_pending WHERE item=?",
+                    "DELETE FROM desk_named WHERE item=?"):
+            self._x(sql, (n,))
+
+    def settle_marks(self) -> None:
+        """Inside a write, before it commits: the items owed are worked out again, then the new
+        steps of the others are applied (in order of n: their effect is the same in any order)."""
+        items, steps, replies = self._marks_owed
+        self.__dict__["_desk_owed"] = (set(), set(), set())
+        done: set[int] = set()
+        for n in sorted(items):
+            self._work_out(n)
+            done.add(n)
+        if steps:
+            self._apply_steps(steps, done)
+        if replies:
+            self._resolve_pending(replies, done)
+
+    def _apply_steps(self, steps: set[tuple[int, int]], done: set[int]) -> None:
+        for row in self._rows_at(sorted(steps)):  # (those still held: a part of the write may have rolled back)
+            item, blob = self._item_of(row.ref)
+            if item is None or item in done:
+                continue  # (not held yet: worked out when it comes; or just worked out with this step)
+            if blob is None:
+                self._work_out(item)
+                done.add(item)
+                continue
+            work = _Work(self, item, _unpack(blob), fresh=False)
+            self._apply(work, row)
+            work.save()
+
+    def _resolve_pending(self, replies: set[tuple[int, int]], done: set[int]) -> None:
+        """The declines waiting for the replies that came in this write (of any need: a decline
+        may name another need's fulfilment, whose group it then declines) take effect now, as they
+        would have had the reply come first."""
+        for reply in self._rows_at(sorted(replies)):
+            for item, step in self._x("SELECT item, step FROM desk_pending WHERE named=?", (reply.key,)).fetchall():
+                if item in done:
+                    continue  # (worked out again in this write, with the reply held)
+                blob = self._one("SELECT state FROM desk_item WHERE n=?", (item,))
+                self._x("DELETE FROM desk_pending WHERE named=? AND item=? AND step=?", (reply.key, item, step))
+                if blob is None:
+                    continue
+                work = _Work(self, item, _unpack(blob), fresh=False)
+                work.item["unresolved"] -= 1
+                self._decline_reply(work, reply)
+                work.save()
+
+    def settle_owed_marks(self) -> None:
+        """After the upgrade to schema 15 (meta MARKS_OWED): every item held is worked out, once (in
+        its own write; a kill before it ends leaves it owed)."""
+        if not self._one("SELECT value FROM meta WHERE key=?", (MARKS_OWED,)):
+            return
+        with self.write():
+            self._marks_owed[0].update(n for (n,) in self._x(f"SELECT n FROM proj WHERE tbl IN ({_ITEM_TBLS})"))
+            self._x("DELETE FROM meta WHERE key=?", (MARKS_OWED,))
+
+    def _item_of(self, ref: bytes | None) -> tuple[int | None, bytes | None]:
+        """The proj n of the need or support request `ref` if held, and its state if it has one."""
+        if not isinstance(ref, bytes):
+            return None, None
+        where, args = by_id(ref)
+        found = self._x(f"SELECT p.n, d.state FROM proj p LEFT JOIN desk_item d ON d.n = p.n "
+                        f"WHERE p.n = (SELECT n FROM events WHERE {where}) AND p.tbl IN ({_ITEM_TBLS})", args).fetchone()
+        return (found[0], found[1]) if found is not None else (None, None)
+
+    def _work_out(self, n: int) -> None:
+        """The state of item `n` from its row and every step of it held (bounded by its steps)."""
+        if self._one("SELECT 1 FROM desk_item WHERE n=?", (n,)):  # (a new item has none: nothing to forget)
+            self._forget_item(n)
+        found = self._x("SELECT n, vid FROM proj WHERE n=?", (n,)).fetchone()
+        rows = self._rows_at([found]) if found is not None else []
+        if not rows:
+            return
+        row = rows[0]
+        owner = self._k(row.data["group"])
+        start = desk_marks.need_item if row.table == NEED else desk_marks.support_item
+        work = _Work(self, n, start(owner, row.data), fresh=True)
+        tbls = [_TBL[t] for t, item in STEPS.items() if item == row.table]
+        steps = self._x(f"SELECT n, vid FROM proj WHERE tbl IN ({','.join(map(str, tbls))}) AND ref=?",
+                        (row.key,)).fetchall()
+        for step in self._rows_at(steps):
+            self._apply(work, step)
+        work.save()
+
+    def _apply(self, work: _Work, step: Row) -> None:
+        item, data = work.item, step.data
+        group, author = self._k(data["group"]), self._k(data["author"])
+        key = (data["seq"], step.version[0], id_number(step.version[1]))
+        if step.table == NEED_UPDATE:
+            if group != item["owner"]:
+                return  # (another group's update counts for nothing: no part of its own either)
+            if desk_marks.need_update(item, work.part(AUTHOR, author), group, key, data):
+                item["q_max"] = self._largest_asked(work)
+        elif step.table == FULFIL:
+            if self._x("INSERT OR IGNORE INTO desk_fulfil(id, item) VALUES (?, ?)", (step.key, work.n)).rowcount == 0:
+                return  # (counted already: a row stored again)
+            if "decline" in data:
+                if group == item["owner"]:
+                    self._decline(work, data["decline"], step.key)
+            else:
+                desk_marks.need_fulfil(item, work.part(GROUP, group), data, self._key(item["owner"]))
+        else:
+            newest = desk_marks.support_step(item, work.part(GROUP, group), work.part(AUTHOR, author), group, author,
+                                             key, data["status"] == "claimed")
+            desk_marks.holds_from(item, work.part(GROUP, group), work.part(AUTHOR, newest))
+
+    def _largest_asked(self, work: _Work) -> int | None:
+        """The largest of the quantities the need's devices set last: of the parts read in `work`,
+        and of its other authors' parts (desk_part.a), a few rows (its group's devices)."""
+        touched = {k: p for (kind, k), p in work.parts.items() if kind == AUTHOR}
+        asked = [p["q"][-1] for p in touched.values() if p.get("q")]
+        if not work.fresh:
+            asked += [a for k, a in self._x("SELECT k, a FROM desk_part WHERE item=? AND part=? AND a IS NOT NULL",
+                                            (work.n, AUTHOR)) if k not in touched]
+        return max(asked, default=None)
+
+    def _decline(self, work: _Work, named: bytes, step: bytes) -> None:
+        """A decline by the need's group naming `named`: the group of that reply is declined (as
+        readmodels._declined_group finds it: a fulfilment's or pledge's group; nothing for a
+        decline); one not held (yet) keeps the need marked until its fulfilment comes."""
+        n = self.event_n(named)
+        found = None if n is None else self._x(
+            f"SELECT n, vid, tbl FROM proj WHERE n=? AND tbl IN ({','.join(str(_TBL[t]) for t in REPLIES)})",
+            (n,)).fetchone()
+        if found is None:
+            self._x("INSERT OR IGNORE INTO desk_pending(named, item, step) VALUES (?,?,?)", (named, work.n, step))
+            work.item["unresolved"] += 1
+            return
+        reply = self._rows_at([(found[0], found[1])])
+        if reply:
+            self._decline_reply(work, reply[0])
+
+    def _decline_reply(self, work: _Work, reply: Row) -> None:
+        """A decline by the need's group names `reply`: a fulfilment's or a pledge's group is
+        declined (references.replied_by: the group that signed a reply); a decline names no group.
+        Remembered (desk_named): if the reply is taken out, the need is worked out again."""
+        self._x("INSERT OR IGNORE INTO desk_named(named, item) VALUES (?, ?)", (reply.key, work.n))
+        if "decline" not in reply.data:
+            group = self._k(reply.data["group"])
+            desk_marks.decline_group(work.item, work.part(GROUP, group), group)
