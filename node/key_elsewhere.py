@@ -26,8 +26,8 @@ copy of that home (a seized Pi's card, a `cp -a`, its passphrase forced out of s
 device of its own with it, after syncing, so that nothing forks; that device is then a member of
 the group and every event sealed to the group is sealed to it too, private case notes included.
 Until 2026-12-06 the node holding the group key took that vouch from its peers and said nothing.
-The devices the group key certified elsewhere are kept (`certified`): the warning names each, to
-be revoked.
+The devices the group key certified elsewhere, and the groups it admitted there (a police-run group
+let into the network), are kept (`certified`, `admitted`): the warning names each, to be revoked.
 """
 from __future__ import annotations
 
@@ -59,6 +59,7 @@ class KeyElsewhere:
         self.device = device
         self.group = group
         self.certified: list[bytes] = []  # devices the group key certified elsewhere, as first seen
+        self.admitted: list[bytes] = []  # and groups it admitted there
         self._since = started_ms + START_GRACE_MS
         self._head = own_head or None
         self.newest: Seen | None = None  # the newest event signed elsewhere while this node runs
@@ -83,7 +84,7 @@ class KeyElsewhere:
     def stored(self, wires: Iterable[bytes]) -> list[Seen]:
         """Events peers brought that this node stored (it did not have them): what they say of this
         device's key that was not said before (each reading once; for the group key, each device it
-        certified elsewhere too)."""
+        certified and group it admitted elsewhere too)."""
         said: list[Seen] = []
         for wire in wires:
             if self.device not in wire:  # the key's bytes are in every event it signs: most are not its
@@ -112,8 +113,8 @@ class KeyElsewhere:
         return said
 
     def _certifies(self, event: Event) -> bool:
-        """Whether `event`, signed by the group key elsewhere, certifies a device not seen so far
-        (kept in `certified`)."""
+        """Whether `event`, signed by the group key elsewhere, certifies a device or admits a group
+        not seen so far (kept in `certified`, `admitted`)."""
         if event.kind != "member.vouch" or event.body is None:
             return False
         try:
@@ -121,7 +122,8 @@ class KeyElsewhere:
         except InvalidEvent:  # (it was stored: its body keeps its kind's rules)
             return False
         subject = fields.get("subject") if isinstance(fields, dict) else None
-        if fields.get("role") != "device" or not isinstance(subject, bytes) or subject in self.certified:
+        kept = {"device": self.certified, "group": self.admitted}.get(fields.get("role"))
+        if kept is None or not isinstance(subject, bytes) or subject in kept:
             return False
-        self.certified.append(subject)
+        kept.append(subject)
         return True

@@ -110,26 +110,28 @@ def key_elsewhere(when: str, seq: int, at_ms: int, device: str | None = None, gr
 
 
 def group_key_elsewhere(when: str, seq: int, at_ms: int, group: str | None = None,
-                        devices: list[str] | None = None) -> str:
+                        devices: list[str] | None = None, groups: list[str] | None = None) -> str:
     """The warning of another home signing with this group's key (node/key_elsewhere.py, on the home
-    holding it): `when` as for `key_elsewhere`; `devices`, the ids (hex) of those it certified there."""
+    holding it): `when` as for `key_elsewhere`; `devices` and `groups`, the ids (hex) of those it
+    certified and admitted there."""
     made = f"the group key's event seq {seq}, made {local_time(at_ms)}"
-    certified = ""
+    done = ""
     if devices:
-        ids = ", ".join(f"device {d}" for d in devices)
-        certified = (f" It certified {ids} as {'a device' if len(devices) == 1 else 'devices'} of this group: "
-                     f"{'it reads' if len(devices) == 1 else 'they read'} what is sealed to this group from then on.")
-    revoke = " and ".join(f"`solnet revoke {d}`" for d in devices or ())
+        one = len(devices) == 1
+        done += (f" It certified {', '.join(f'device {d}' for d in devices)} as {'a device' if one else 'devices'} "
+                 f"of this group: {'it reads' if one else 'they read'} what is sealed to this group from then on.")
+    if groups:
+        done += f" It admitted {', '.join(f'group {g}' for g in groups)} to the network."
+    revoke = " and ".join(f"`solnet revoke {k}`" for k in [*(devices or ()), *(groups or ())])
     stolen = ("If no copy of this home runs elsewhere, the group key is in other hands: "
-              + (f"revoke what it certified now, here ({revoke}), then " if revoke else "")
+              + (f"revoke what it certified or admitted now, here ({revoke}), then " if revoke else "")
               + f"ask the group that admitted yours to revoke this group (`solnet revoke {group or 'GROUP_ID'}` on "
               "its node) and to admit a new one: whoever holds the key can certify another device at any time")
     if when == "while_stopped":
         return (f"another home signed with this group's key while this node was stopped: a peer brought {made}, "
                 "above what this node held when it started. If this home was restored from an older backup, it is "
-                f"its own and nothing is wrong.{certified} {stolen}")
-    return (f"another home signs with this group's key: a peer brought {made}, that this node did not make."
-            f"{certified} {stolen}")
+                f"its own and nothing is wrong.{done} {stolen}")
+    return f"another home signs with this group's key: a peer brought {made}, that this node did not make.{done} {stolen}"
 
 
 LINKED_TWICE = ("linked twice at once from two places: a copy of its home may be running; its group should check and "
@@ -186,9 +188,10 @@ def node_fact_warnings(facts: dict) -> list[str]:
         said.append(f"{key_elsewhere(str(elsewhere.get('when', 'now')), elsewhere['seq'], elsewhere['at'], *ids)}.")
     group = facts.get("group_key_elsewhere")
     if isinstance(group, dict) and isinstance(group.get("seq"), int) and isinstance(group.get("at"), int):
-        devices = [d for d in group.get("devices") or () if isinstance(d, str) and re.fullmatch("[0-9a-f]{64}", d)]
+        devices, groups = ([k for k in group.get(field) or () if isinstance(k, str) and re.fullmatch("[0-9a-f]{64}", k)]
+                           for field in ("devices", "groups"))
         gid = group.get("group") if isinstance(group.get("group"), str) else None
-        said.append(f"{group_key_elsewhere(str(group.get('when', 'now')), group['seq'], group['at'], gid, devices)}.")
+        said.append(f"{group_key_elsewhere(str(group.get('when', 'now')), group['seq'], group['at'], gid, devices, groups)}.")
     ahead = facts.get("own_stamped_ahead")
     if isinstance(ahead, dict) and isinstance(ahead.get("events"), int) and isinstance(ahead.get("until"), int):
         said.append(f"{own_stamped_ahead(ahead['events'], ahead['until'])}.")

@@ -492,7 +492,8 @@ class Links:
             log.warning("%s", key_elsewhere(*seen, self._own_device.hex(), group.hex() if group else None))
         watch = self.group_key_elsewhere
         for seen in watch.stored(wires) if watch is not None else ():
-            log.warning("%s", group_key_elsewhere(*seen, watch.device.hex(), [d.hex() for d in watch.certified]))
+            log.warning("%s", group_key_elsewhere(*seen, watch.device.hex(), [d.hex() for d in watch.certified],
+                                                  [g.hex() for g in watch.admitted]))
 
     def _round_opened(self, link: Link) -> None:
         """The peer of `link` opened a round on it (or answered one, on a link this node dialled): is

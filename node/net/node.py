@@ -514,13 +514,14 @@ class Node:
 
     def group_key_elsewhere(self) -> dict[str, Any] | None:
         """The group key's event that a peer brought and this node did not sign (on the home holding
-        that key: node/key_elsewhere.py), as `key_elsewhere`, with the devices it certified there."""
+        that key: node/key_elsewhere.py), as `key_elsewhere`, with the devices it certified and the groups it
+        admitted there."""
         watch = self.links.group_key_elsewhere
         seen = watch.to_say(self._restored) if watch is not None else None
         if watch is None or seen is None:
             return None
         return {"when": seen.when, "seq": seen.seq, "at": seen.at, "group": watch.device.hex(),
-                "devices": [d.hex() for d in watch.certified]}
+                "devices": [d.hex() for d in watch.certified], "groups": [g.hex() for g in watch.admitted]}
 
     def own_events_refused(self) -> dict[str, int] | None:
         """Peers that do not take this device's events (node/clock.py OwnEventsRefused): how many, from

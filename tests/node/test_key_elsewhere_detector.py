@@ -98,7 +98,8 @@ def vouch(group: SigningKey, seq: int, ts: int, subject: bytes, role: str = "dev
 
 def test_the_group_key_signing_elsewhere_names_each_device_it_certified_there() -> None:
     """On the home holding the group key: a copy of it certifies a device (it then reads what is
-    sealed to the group): said, and said again for a further device; what the group key held when
+    sealed to the group): said, and said again for a further device or a group it admits (a
+    police-run group let into the network); what the group key held when
     the node started (its own vouches coming back to a rebuilt home) is not."""
     group, spy, spy2, mine, other = (SigningKey.generate() for _ in range(5))
     seen = KeyElsewhere(bytes(group.public), STARTED, own_head=4, group=True)
@@ -106,7 +107,9 @@ def test_the_group_key_signing_elsewhere_names_each_device_it_certified_there() 
     assert seen.stored([vouch(other, 9, LATER, bytes(spy.public))]) == []  # another group's
     assert seen.stored([vouch(group, 5, LATER, bytes(spy.public)), signed(group, 6, LATER + 1)]) == [Seen(NOW, 5, LATER)]
     assert seen.certified == [bytes(spy.public)]
-    assert seen.stored([vouch(group, 7, LATER + 2, bytes(spy.public)), vouch(group, 8, LATER + 3, b"g" * 32, "group")]) == []
+    assert seen.stored([vouch(group, 7, LATER + 2, bytes(spy.public))]) == []  # said already
+    assert seen.stored([vouch(group, 8, LATER + 3, b"g" * 32, "group")]) == [Seen(NOW, 8, LATER + 3)]
+    assert seen.admitted == [b"g" * 32]
     assert seen.stored([vouch(group, 9, LATER + 4, bytes(spy2.public))]) == [Seen(NOW, 9, LATER + 4)]
     assert seen.certified == [bytes(spy.public), bytes(spy2.public)] and seen.newest == Seen(NOW, 9, LATER + 4)
     device = KeyElsewhere(bytes(group.public), STARTED, own_head=4)  # a device's watch keeps none
