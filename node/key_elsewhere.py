@@ -20,14 +20,23 @@ tells, and the node said so as it started), and it has signed its own event abov
 continuing the chain here after it. A copy that still runs elsewhere signs after this node's start
 and is said as signing now; nothing answers that. Until then `solnet status`, every publish's
 answer and the dashboard repeat it (a home that was not restored: for as long as the node runs).
+
+The group key is watched the same way on the home that holds it (`group=True`): a thief holding a
+copy of that home (a seized Pi's card, a `cp -a`, its passphrase forced out of someone) certifies a
+device of its own with it, after syncing, so that nothing forks; that device is then a member of
+the group and every event sealed to the group is sealed to it too, private case notes included.
+Until 2026-12-06 the node holding the group key took that vouch from its peers and said nothing.
+The devices the group key certified elsewhere, and the groups it admitted there (a police-run group
+let into the network), are kept (`certified`, `admitted`): the warning names each, to be revoked.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from events.canonical import unpack
 from events.errors import InvalidEvent
-from events.format import decode_event
+from events.format import Event, decode_event
 
 # Events stamped in the node's first minute are taken as made before it started: a home restored on
 # another machine just after the last publish on the old one may see that event stamped "after" its
@@ -43,10 +52,14 @@ class Seen(NamedTuple):
 
 
 class KeyElsewhere:
-    def __init__(self, device: bytes, started_ms: int, own_head: int | None = None) -> None:
+    def __init__(self, device: bytes, started_ms: int, own_head: int | None = None, *, group: bool = False) -> None:
         """`own_head`: the seq of this device's newest event in the database when the node started
-        (None: not known, or none: nothing is said of events made while it was stopped)."""
+        (None: not known, or none: nothing is said of events made while it was stopped). `device`
+        is the group key when `group` (the devices it certifies elsewhere are kept)."""
         self.device = device
+        self.group = group
+        self.certified: list[bytes] = []  # devices the group key certified elsewhere, as first seen
+        self.admitted: list[bytes] = []  # and groups it admitted there
         self._since = started_ms + START_GRACE_MS
         self._head = own_head or None
         self.newest: Seen | None = None  # the newest event signed elsewhere while this node runs
@@ -70,24 +83,47 @@ class KeyElsewhere:
 
     def stored(self, wires: Iterable[bytes]) -> list[Seen]:
         """Events peers brought that this node stored (it did not have them): what they say of this
-        device's key that was not said before (each reading once)."""
+        device's key that was not said before (each reading once; for the group key, each device it
+        certified and group it admitted elsewhere too)."""
         said: list[Seen] = []
         for wire in wires:
             if self.device not in wire:  # the key's bytes are in every event it signs: most are not its
                 continue
             try:
-                header = decode_event(wire).header
+                event = decode_event(wire)
             except InvalidEvent:  # (it was stored: it decodes)
                 continue
+            header = event.header
             if header.author != self.device:
                 continue
             if header.timestamp >= self._since:
                 seen = Seen(NOW, header.seq, header.timestamp)
-                if self.newest is None:
+                certifies = self.group and self._certifies(event)
+                if self.newest is None or certifies:
                     said.append(seen)
                 if self.newest is None or (seen.seq, seen.at) > (self.newest.seq, self.newest.at):
                     self.newest = seen
-            elif self._head is not None and header.seq > self._head and self.while_stopped is None:
-                self.while_stopped = Seen(WHILE_STOPPED, header.seq, header.timestamp)
-                said.append(self.while_stopped)
+            elif self._head is not None and header.seq > self._head:
+                certifies = self.group and self._certifies(event)
+                if self.while_stopped is None:
+                    self.while_stopped = Seen(WHILE_STOPPED, header.seq, header.timestamp)
+                    said.append(self.while_stopped)
+                elif certifies:
+                    said.append(Seen(WHILE_STOPPED, header.seq, header.timestamp))
         return said
+
+    def _certifies(self, event: Event) -> bool:
+        """Whether `event`, signed by the group key elsewhere, certifies a device or admits a group
+        not seen so far (kept in `certified`, `admitted`)."""
+        if event.kind != "member.vouch" or event.body is None:
+            return False
+        try:
+            fields = unpack(event.body)
+        except InvalidEvent:  # (it was stored: its body keeps its kind's rules)
+            return False
+        subject = fields.get("subject") if isinstance(fields, dict) else None
+        kept = {"device": self.certified, "group": self.admitted}.get(fields.get("role"))
+        if kept is None or not isinstance(subject, bytes) or subject in kept:
+            return False
+        kept.append(subject)
+        return True

@@ -109,6 +109,31 @@ def key_elsewhere(when: str, seq: int, at_ms: int, device: str | None = None, gr
             f"node then refuses this device for good. {stolen}")
 
 
+def group_key_elsewhere(when: str, seq: int, at_ms: int, group: str | None = None,
+                        devices: list[str] | None = None, groups: list[str] | None = None) -> str:
+    """The warning of another home signing with this group's key (node/key_elsewhere.py, on the home
+    holding it): `when` as for `key_elsewhere`; `devices` and `groups`, the ids (hex) of those it
+    certified and admitted there."""
+    made = f"the group key's event seq {seq}, made {local_time(at_ms)}"
+    done = ""
+    if devices:
+        one = len(devices) == 1
+        done += (f" It certified {', '.join(f'device {d}' for d in devices)} as {'a device' if one else 'devices'} "
+                 f"of this group: {'it reads' if one else 'they read'} what is sealed to this group from then on.")
+    if groups:
+        done += f" It admitted {', '.join(f'group {g}' for g in groups)} to the network."
+    revoke = " and ".join(f"`solnet revoke {k}`" for k in [*(devices or ()), *(groups or ())])
+    stolen = ("If no copy of this home runs elsewhere, the group key is in other hands: "
+              + (f"revoke what it certified or admitted now, here ({revoke}), then " if revoke else "")
+              + f"ask the group that admitted yours to revoke this group (`solnet revoke {group or 'GROUP_ID'}` on "
+              "its node) and to admit a new one: whoever holds the key can certify another device at any time")
+    if when == "while_stopped":
+        return (f"another home signed with this group's key while this node was stopped: a peer brought {made}, "
+                "above what this node held when it started. If this home was restored from an older backup, it is "
+                f"its own and nothing is wrong.{done} {stolen}")
+    return f"another home signs with this group's key: a peer brought {made}, that this node did not make.{done} {stolen}"
+
+
 LINKED_TWICE = ("linked twice at once from two places: a copy of its home may be running; its group should check and "
                 "revoke it if so")
 # Said to that device over the link closed to tell it (node/linked_twice.py; at most 512 characters)
@@ -161,6 +186,12 @@ def node_fact_warnings(facts: dict) -> list[str]:
     if isinstance(elsewhere, dict) and isinstance(elsewhere.get("seq"), int) and isinstance(elsewhere.get("at"), int):
         ids = [i if isinstance(i, str) else None for i in (elsewhere.get("device"), elsewhere.get("group"))]
         said.append(f"{key_elsewhere(str(elsewhere.get('when', 'now')), elsewhere['seq'], elsewhere['at'], *ids)}.")
+    group = facts.get("group_key_elsewhere")
+    if isinstance(group, dict) and isinstance(group.get("seq"), int) and isinstance(group.get("at"), int):
+        devices, groups = ([k for k in group.get(field) or () if isinstance(k, str) and re.fullmatch("[0-9a-f]{64}", k)]
+                           for field in ("devices", "groups"))
+        gid = group.get("group") if isinstance(group.get("group"), str) else None
+        said.append(f"{group_key_elsewhere(str(group.get('when', 'now')), group['seq'], group['at'], gid, devices, groups)}.")
     ahead = facts.get("own_stamped_ahead")
     if isinstance(ahead, dict) and isinstance(ahead.get("events"), int) and isinstance(ahead.get("until"), int):
         said.append(f"{own_stamped_ahead(ahead['events'], ahead['until'])}.")

@@ -377,6 +377,8 @@ class Dashboard:
         ahead = health["own_stamped_ahead"]  # stamped too far ahead for a rightly stamped event to let them in?
         health["own_stamped_far_ahead"] = bool(ahead) and not stamped_ahead.publishing_proves(ahead["until"], now_ms())
         health["key_elsewhere"] = facts.get("key_elsewhere") if ctx["is_admin"] else None  # {"when", "seq", "at"}: a copy?
+        # the group key's event signed elsewhere, with the devices it certified and groups it admitted there
+        health["group_key_elsewhere"] = facts.get("group_key_elsewhere") if ctx["is_admin"] else None
         # A peer's word that this device is linked twice there (a copy of this home?), said as its word
         told = facts.get("linked_twice_told") if ctx["is_admin"] else None
         health["linked_twice_told"] = {"at": told, "peer": facts.get("linked_twice_told_by") or "?"} if told else None

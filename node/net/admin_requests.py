@@ -102,8 +102,8 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
     # publish there may freeze it), and of a device of its group sealing what it cannot read (in other
     # hands? node/hidden_own.py), is worth a word where it was typed.
     facts = node.live_facts()
-    said = {k: facts[k] for k in ("clock_behind_ms", "own_events_refused", "key_elsewhere", "linked_twice_told",
-                                  "linked_twice_told_by", "hidden_own") if facts.get(k)}
+    said = {k: facts[k] for k in ("clock_behind_ms", "own_events_refused", "key_elsewhere", "group_key_elsewhere",
+                                  "linked_twice_told", "linked_twice_told_by", "hidden_own") if facts.get(k)}
     said["links"] = facts["links"]  # none: what was just published reaches no other node yet (a raid alert)
     if not facts["links"]:  # and whether there is any peer at all to link with (the command says what to do)
         said["peers"] = sum(1 for p in await live_peers(node) if p.get("source") != "blocked")

@@ -207,7 +207,13 @@ class Node:
             own_head: int | None = (await self.db(self._log.store.head, device))[0]
         except StoreError:  # unreadable: only what is signed while it runs is said
             own_head = None
-        self.links.watch_own_key(device, self._started_ms or now_ms(), own_head)
+        group = bytes(self.keys.group.public) if self.keys.group is not None else None
+        try:  # (the group key too, on the home that holds it)
+            group_head: int | None = (await self.db(self._log.store.head, group))[0] if group else None
+        except StoreError:
+            group_head = None
+        self.links.watch_own_key(device, self._started_ms or now_ms(), own_head,
+                                 (group, group_head) if group else None)
         with contextlib.suppress(StoreError):  # unreadable: the next complete round reads it again
             await self._read_own_stamped_ahead()
         if background:
@@ -441,8 +447,9 @@ class Node:
         except StoreError as exc:  # a full disk: nothing was stored
             raise StorageFailed(self.storage_failed(exc)) from exc
         self.router.own_events([event])
-        if self.links.key_elsewhere is not None and event.author == self.links.key_elsewhere.device:
-            self.links.key_elsewhere.signed_here(event.seq)  # (answers what a restore explains: key_elsewhere)
+        for watch in (self.links.key_elsewhere, self.links.group_key_elsewhere):
+            if watch is not None and event.author == watch.device:
+                watch.signed_here(event.seq)  # (answers what a restore explains: key_elsewhere)
         if event.kind in WATCHED_KINDS:
             self.watcher.poke()  # the peer directory learns this node's own announcement at once
         return event, outcome
@@ -482,7 +489,8 @@ class Node:
                 "storage_full": self.health.full(), "space_needed": self.health.needed(),  # (what to free, in words)
                 "clock_behind_ms": self.clock_behind_ms(), "own_events_refused": self.own_events_refused(),
                 "own_stamped_ahead": self.own_stamped_ahead(),
-                "key_elsewhere": self.key_elsewhere(), "linked_twice_told": self.linked_twice_told(),
+                "key_elsewhere": self.key_elsewhere(), "group_key_elsewhere": self.group_key_elsewhere(),
+                "linked_twice_told": self.linked_twice_told(),
                 "linked_twice_told_by": self.links.told_twice_by if self.linked_twice_told() else None,
                 "hidden_own": self._hidden_own.last}  # as the status saver last looked (`_facts`)
 
@@ -503,6 +511,17 @@ class Node:
             return None
         config = self.home.config()  # the ids the warning's commands take
         return {"when": seen.when, "seq": seen.seq, "at": seen.at, "device": config.device_id, "group": config.group_id}
+
+    def group_key_elsewhere(self) -> dict[str, Any] | None:
+        """The group key's event that a peer brought and this node did not sign (on the home holding
+        that key: node/key_elsewhere.py), as `key_elsewhere`, with the devices it certified and the groups it
+        admitted there."""
+        watch = self.links.group_key_elsewhere
+        seen = watch.to_say(self._restored) if watch is not None else None
+        if watch is None or seen is None:
+            return None
+        return {"when": seen.when, "seq": seen.seq, "at": seen.at, "group": watch.device.hex(),
+                "devices": [d.hex() for d in watch.certified], "groups": [g.hex() for g in watch.admitted]}
 
     def own_events_refused(self) -> dict[str, int] | None:
         """Peers that do not take this device's events (node/clock.py OwnEventsRefused): how many, from

@@ -89,3 +89,29 @@ def test_what_the_node_signed_below_an_event_signed_while_stopped_does_not_answe
     seen.signed_here(7)
     seen.stored([signed(device, 7, STARTED - 3_600_000)])
     assert seen.to_say(True) == Seen(WHILE_STOPPED, 7, STARTED - 3_600_000)
+
+
+def vouch(group: SigningKey, seq: int, ts: int, subject: bytes, role: str = "device") -> bytes:
+    return sign_event(group, network=NETWORK, seq=seq, prev=bytes(32), timestamp=ts, kind="member.vouch",
+                      body=pack({"subject": subject, "role": role})).encode()
+
+
+def test_the_group_key_signing_elsewhere_names_each_device_it_certified_there() -> None:
+    """On the home holding the group key: a copy of it certifies a device (it then reads what is
+    sealed to the group): said, and said again for a further device or a group it admits (a
+    police-run group let into the network); what the group key held when
+    the node started (its own vouches coming back to a rebuilt home) is not."""
+    group, spy, spy2, mine, other = (SigningKey.generate() for _ in range(5))
+    seen = KeyElsewhere(bytes(group.public), STARTED, own_head=4, group=True)
+    assert seen.stored([vouch(group, 3, STARTED - 86_400_000, bytes(mine.public))]) == []  # held already
+    assert seen.stored([vouch(other, 9, LATER, bytes(spy.public))]) == []  # another group's
+    assert seen.stored([vouch(group, 5, LATER, bytes(spy.public)), signed(group, 6, LATER + 1)]) == [Seen(NOW, 5, LATER)]
+    assert seen.certified == [bytes(spy.public)]
+    assert seen.stored([vouch(group, 7, LATER + 2, bytes(spy.public))]) == []  # said already
+    assert seen.stored([vouch(group, 8, LATER + 3, b"g" * 32, "group")]) == [Seen(NOW, 8, LATER + 3)]
+    assert seen.admitted == [b"g" * 32]
+    assert seen.stored([vouch(group, 9, LATER + 4, bytes(spy2.public))]) == [Seen(NOW, 9, LATER + 4)]
+    assert seen.certified == [bytes(spy.public), bytes(spy2.public)] and seen.newest == Seen(NOW, 9, LATER + 4)
+    device = KeyElsewhere(bytes(group.public), STARTED, own_head=4)  # a device's watch keeps none
+    device.stored([vouch(group, 5, LATER, bytes(spy.public))])
+    assert device.certified == []

@@ -52,10 +52,15 @@ class World:
         return bytes(self.keys[name].public)
 
 
-def new_world() -> World:
+# A second founding group and its device, for the histories of two founders (`TWO_FOUNDERS_STEPS`)
+FOUNDER2, FOUNDER2_DEVICE = "F2", "h2"
+
+
+def new_world(founders: tuple[str, ...] = ("F",)) -> World:
     # The same keys in every example: a failure replays, and shrinks, exactly.
-    keys = {name: SigningKey(hashlib.sha256(b"order test " + name.encode()).digest()) for name in (*GROUPS, *DEVICES)}
-    genesis = make_genesis("order test", [bytes(keys["F"].public)], now_ms() - 60_000)
+    keys = {name: SigningKey(hashlib.sha256(b"order test " + name.encode()).digest())
+            for name in (*GROUPS, *DEVICES, FOUNDER2, FOUNDER2_DEVICE)}
+    genesis = make_genesis("order test", [bytes(keys[f].public) for f in founders], now_ms() - 60_000)
     authors = {name: Author(k, genesis.network_id) for name, k in keys.items()}
     world = World(genesis, keys, authors, [])
     # Every history starts with the founder certifying its first device (else nothing happens).
@@ -106,30 +111,45 @@ def _post(i: int, kind: str) -> tuple[str, dict, int | None]:
     return "group.profile", {"name": f"says {i}", "region": "calais"}, None
 
 
-STEPS = st.one_of(
-    st.tuples(st.just("admit"), st.sampled_from([*GROUPS, *DEVICES]), st.sampled_from(GROUPS[1:])),
-    # a group names a group it joined through (its own key, or a device that may not)
-    st.tuples(st.just("accept"), st.sampled_from([*GROUPS[1:], *DEVICES]), st.sampled_from(GROUPS)),
-    st.tuples(st.just("device"), st.sampled_from(GROUPS), st.sampled_from(list(DEVICES)), st.booleans()),
-    st.tuples(st.just("revoke"), st.sampled_from([*GROUPS, *DEVICES]), st.sampled_from([*GROUPS, *DEVICES]),
-              st.integers(1, 4)),
-    st.tuples(st.just("post"), st.sampled_from(list(DEVICES)),
-              st.sampled_from(["action", "need", "profile", "offer", "support.offer", "alert", "fundraiser",
-                               "support.request", "resource", "past_action"])),
-    st.tuples(st.just("refer"), st.sampled_from(list(DEVICES)), st.sampled_from(sorted(REFERRING)), st.integers(0, 7),
-              st.integers(0, 7)),
-    st.tuples(st.just("profile"), st.sampled_from(GROUPS)),
-    st.tuples(st.just("redact"), st.sampled_from(list(DEVICES)), st.integers(0, 5)),
-    st.tuples(st.just("fork"), st.sampled_from([*GROUPS, *DEVICES]), st.integers(1, 5),
-              st.sampled_from([None, *GROUPS, *DEVICES])),  # the other branch's event: a need, or a revocation
-    # a fork whose other branch vouches: void, but a claim all the same (an admission, a device with
-    # or without its consent)
-    st.tuples(st.just("fork_vouch"), st.sampled_from([*GROUPS, *DEVICES]), st.integers(1, 5),
-              st.sampled_from([*GROUPS, *DEVICES]), st.sampled_from(["group", "consent", "no consent", "accept"])),
-    # a group revoking a device (its own or not) after an event of it, pinning the chain up to that
-    # event (of either branch when the device forked)
-    st.tuples(st.just("pinned_revoke"), st.sampled_from(GROUPS), st.sampled_from(list(DEVICES)), st.integers(0, 9)),
-)
+def steps_of(groups: tuple[str, ...], devices: tuple[str, ...]) -> st.SearchStrategy:
+    """The steps of a history among `groups` (the first a founder) and `devices`."""
+    keys = [*groups, *devices]
+    return st.one_of(
+        st.tuples(st.just("admit"), st.sampled_from(keys), st.sampled_from(groups[1:])),
+        # a group names a group it joined through (its own key, or a device that may not)
+        st.tuples(st.just("accept"), st.sampled_from([*groups[1:], *devices]), st.sampled_from(groups)),
+        st.tuples(st.just("device"), st.sampled_from(groups), st.sampled_from(list(devices)), st.booleans()),
+        st.tuples(st.just("revoke"), st.sampled_from(keys), st.sampled_from(keys), st.integers(1, 4)),
+        st.tuples(st.just("post"), st.sampled_from(list(devices)),
+                  st.sampled_from(["action", "need", "profile", "offer", "support.offer", "alert", "fundraiser",
+                                   "support.request", "resource", "past_action"])),
+        st.tuples(st.just("refer"), st.sampled_from(list(devices)), st.sampled_from(sorted(REFERRING)), st.integers(0, 7),
+                  st.integers(0, 7)),
+        st.tuples(st.just("profile"), st.sampled_from(groups)),
+        st.tuples(st.just("redact"), st.sampled_from(list(devices)), st.integers(0, 5)),
+        st.tuples(st.just("fork"), st.sampled_from(keys), st.integers(1, 5),
+                  st.sampled_from([None, *keys])),  # the other branch's event: a need, or a revocation
+        # a fork whose other branch vouches: void, but a claim all the same (an admission, a device with
+        # or without its consent)
+        st.tuples(st.just("fork_vouch"), st.sampled_from(keys), st.integers(1, 5),
+                  st.sampled_from(keys), st.sampled_from(["group", "consent", "no consent", "accept"])),
+        # a group revoking a device (its own or not) after an event of it, pinning the chain up to that
+        # event (of either branch when the device forked)
+        st.tuples(st.just("pinned_revoke"), st.sampled_from(groups), st.sampled_from(list(devices)), st.integers(0, 9)),
+        # a copy of a key that goes on in its own branch: several trust events (and a need) past the
+        # fork point, each after the last (revocations, admissions, a device with its consent)
+        st.tuples(st.just("fork_chain"), st.sampled_from(keys), st.integers(1, 5), st.lists(st.one_of(
+            st.tuples(st.just("revoke"), st.sampled_from(keys), st.integers(1, 4)),
+            st.tuples(st.just("group"), st.sampled_from(keys)),
+            st.tuples(st.just("consent"), st.sampled_from(list(devices))),
+            st.tuples(st.just("need"))), min_size=2, max_size=3)),
+    )
+
+
+STEPS = steps_of(GROUPS, tuple(DEVICES))
+# Two founding groups, each admitting groups and certifying devices, revoking (only themselves may
+# revoke a founder), forking: their decisions meet in the groups both admitted.
+TWO_FOUNDERS_STEPS = steps_of(("F", FOUNDER2, *GROUPS[1:]), (*DEVICES, FOUNDER2_DEVICE))
 
 
 def play(world: World, steps: list[tuple]) -> None:
@@ -182,6 +202,23 @@ def play(world: World, steps: list[tuple]) -> None:
                 pinned = a[dev].made[pick % len(a[dev].made)]
                 ev.append(a[group].sign("member.revoke", {"subject": world.pub(dev), "from_seq": pinned.seq + 1,
                                                           "reason": "seized", "pin": pinned.id}))
+        elif what == "fork_chain":
+            _, author, at, branch = step
+            if a[author].made:
+                seq = 1 + (at - 1) % a[author].seq
+                prev = next((e.id for e in a[author].made if e.seq == seq - 1 and e.seq <= a[author].seq), None)
+                for i, (part, *args) in enumerate(branch):
+                    if part == "revoke":
+                        kind, fields = "member.revoke", {"subject": world.pub(args[0]), "from_seq": args[1],
+                                                         "reason": "other branch"}
+                    elif part == "group":
+                        kind, fields = "member.vouch", {"subject": world.pub(args[0]), "role": "group"}
+                    elif part == "consent":
+                        kind, fields = "member.vouch", device_vouch(k[author], k[args[0]], bytes([len(ev) % 7]) * 32)
+                    else:
+                        kind, fields = "need", {"category": "water", "quantity": 99 - i, "region": "calais"}
+                    ev.append(a[author].sign(kind, fields, seq=seq, prev=prev))
+                    seq, prev = seq + 1, ev[-1].id
         elif what in ("fork", "fork_vouch", "fork_prev"):
             author, at, other = step[1:4]
             made = [e for e in a[author].made if e.seq <= a[author].seq]
@@ -261,6 +298,17 @@ def test_stores_fed_the_same_events_in_any_order_and_batches_agree(data, tmp_pat
     world = new_world()
     play(world, data.draw(st.lists(STEPS, min_size=4, max_size=36), label="steps"))
     agree_in_two_other_orders(data, world, tmp_path_factory.mktemp("order"), rebuild=True)
+
+
+@settings(max_examples=600 if LONG else 25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_two_founders_decisions_agree_in_any_order(data, tmp_path_factory):
+    """Two founding groups: both admit groups (a group both admitted has both as admitters, and
+    either's revocation wins), certify devices, revoke themselves or try to revoke each other (no
+    effect), fork, and copies of their keys go on in their own branches. Every order, the same."""
+    world = new_world(("F", FOUNDER2))
+    play(world, data.draw(st.lists(TWO_FOUNDERS_STEPS, min_size=4, max_size=30), label="steps"))
+    agree_in_two_other_orders(data, world, tmp_path_factory.mktemp("founders"), rebuild=False)
 
 
 def agree_in_two_other_orders(data, world: World, folder: Path, *, rebuild: bool) -> None:

@@ -1,0 +1,38 @@
+"""The admin's overview says that another home signs with this group's key (a thief's copy of the
+main home certified a device of its own, which reads what is sealed to the group), naming what it
+certified or admitted there, to revoke: `solnet status` and the log said it, the dashboard, where a
+coordinator without a shell looks, did not. A visitor logged out sees nothing of it."""
+from __future__ import annotations
+
+from page_text import csrf_of, visible_text
+from crypto.keys import SigningKey
+from events.canonical import pack
+from events.format import sign_event
+from node.clock import now_ms
+from node.key_elsewhere import KeyElsewhere
+
+
+async def test_the_overview_names_the_device_a_copy_of_the_group_key_certified(sample, start_node) -> None:
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    running = node.node
+    async with node.client.get("/") as r:
+        assert 'id="group-key-elsewhere"' not in await r.text()
+    group, spy = running.keys.group, bytes(SigningKey.generate().public)
+    assert group is not None, "the sample's first node holds its group key"
+    running.links.group_key_elsewhere = KeyElsewhere(bytes(group.public), now_ms() - 3_600_000, group=True)
+    vouch = sign_event(group, network=running.log.network_id, seq=90, prev=bytes(32), timestamp=now_ms(),
+                       kind="member.vouch", body=pack({"subject": spy, "role": "device"}))
+    running.links.group_key_elsewhere.stored([vouch.encode()])
+    for lang, said in (("en", "Another home signs with this group's key: a peer brought the group key's event seq 90"),
+                       ("fr", "Un autre foyer signe avec la clé de ce groupe")):
+        async with node.client.get("/", headers={"Accept-Language": lang}) as r:
+            page = await r.text()
+        text = " ".join(visible_text(page).split())
+        assert 'id="group-key-elsewhere"' in page and said in text, text
+        assert spy.hex() in text and "solnet revoke ID" in text, text
+    async with node.client.get("/") as r:
+        page = await r.text()
+    await node.client.post("/logout", data={"csrf": csrf_of(page)})
+    async with node.client.get("/") as r:
+        assert "this group's key" not in visible_text(await r.text())

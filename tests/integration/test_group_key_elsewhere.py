@@ -1,0 +1,50 @@
+"""A copy of a group's main home (a seized Pi's SD card, a thief's `cp -a` of the home, the
+passphrase forced out of someone) certifies a device of the thief's own with the group key: that
+device is then a member of the group, and every event sealed to the group from then on, private
+case notes included, is sealed to it too. It may admit a group of its own too. The owner's node takes that group-key event from a peer
+like anyone's (no fork: the copy synced first) and said nothing; it watched only its device's key.
+
+Real `solnet run` processes and a real copy of the home."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from local_cluster import Cluster, cli, cli_json, holds, log_text, query
+from node.demo import localnet
+
+WARNING = "with this group's key"  # (signs now, or signed while the node was stopped: its first minute counts so)
+
+
+def test_a_device_certified_by_a_copy_of_the_group_key_is_said_by_the_node_holding_it(
+        cluster: Cluster, tmp_path: Path) -> None:
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    calais.peers = [bristol.port]
+    thief = tmp_path / "thief"
+    shutil.copytree(calais.home.path, thief)  # before the owner's node runs: no round of its own yet
+    cluster.start(bristol)
+    cluster.start(calais)
+    cluster.wait(lambda: "connected (outbound)" in log_text(calais), 30, "Calais linked with Bristol")
+
+    group = calais.home.config().group_id
+    own = cli_json(tmp_path / "phone", "init", "--group", "Calais", "--region", "calais", "--device-of", group)
+    cli(calais, "vouch", own["device_request"], "--out", str(tmp_path / "phone.txt"))  # its own: nothing to say
+    made = cli_json(tmp_path / "spy", "init", "--group", "Calais", "--region", "calais", "--device-of", group)
+    cli(thief, "sync", bristol.address)  # the copy catches up first, so its group key does not fork
+    cli(thief, "vouch", made["device_request"], "--out", str(tmp_path / "spy.txt"))
+    fake = cli_json(tmp_path / "fake", "init", "--group", "Calais Solidarity", "--region", "calais")["group_id"]
+    cli(thief, "vouch", fake, "--out", str(tmp_path / "fake.txt"))  # a police-run group let in
+    [(vouch,)] = query(thief, "SELECT id FROM events WHERE kind='member.vouch' ORDER BY n DESC LIMIT 1")
+    cli(thief, "sync", bristol.address)
+    assert holds(bristol, vouch)
+
+    cluster.wait(lambda: holds(calais, vouch), 30, "the copy's vouch on Calais, through Bristol")
+    cluster.wait(lambda: WARNING in log_text(calais), 10, "Calais saying that another home signs with its group key")
+    said = cli(calais, "status").stdout
+    assert "WARNING: another home sign" in said and WARNING in said, said
+    assert f"`solnet revoke {made['device_id']}`" in said, said  # the device it certified, to cut off
+    assert f"`solnet revoke {fake}`" in said, said  # and the group it admitted
+    assert own["device_id"] not in said and own["device_id"] not in log_text(calais), said
+    answer = cli(calais, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the bridge")
+    assert WARNING in answer.stderr, answer.stderr  # where the next publish was typed
+    assert localnet.stop(calais) == 0
