@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from crypto.keystore import NodeKeys
 from events import errors as E
 from events.errors import InvalidEvent
-from events.format import decode_event
+from events.format import Event, decode_event
 from events.kinds import parse_body
 from events.trust import DEVICE_ROLE, GROUP_ROLE, TrustGraph
 from node.log import EventLog
@@ -90,6 +90,27 @@ def vouched_in(trust: TrustGraph, network_id: bytes, device: bytes, wires: Seque
     return False
 
 
+def ping_proof(log: EventLog, device: bytes, wires: Sequence[bytes]) -> Event | None:
+    """The event of `wires` (the credentials `device`'s node presented, or ours with our own device)
+    that a link's pings ask for and that this node answers past the repeats' budget (node/net/
+    peer_policy.py `answerable`): the smallest of that node's own chain (an event its group signed,
+    or a vouch naming the device or its group) stored here byte for byte. A dialler that asked first
+    took the smallest wire that decoded: a listener adding the stub of any stored event (its header
+    and signature, the body left out) had that event sent it whole, free of the budget, at every
+    IWant. None if none is. Blocking: on the database thread."""
+    group = log.trust.group_of(device)
+    for wire in sorted(wires, key=len):
+        try:
+            ev = decode_event(wire)
+            fields = parse_body(ev.header, ev.body) if ev.kind == "member.vouch" else None
+        except InvalidEvent:
+            continue
+        own = ev.author == group or fields is not None and fields.get("subject") in (device, group)
+        if own and log.store.wires_by_id([ev.id]) == [wire]:
+            return ev
+    return None
+
+
 class Credentials:
     def __init__(self, db: DbThread, log: Callable[[], EventLog], keys: NodeKeys,
                  new: Callable[[list[tuple[bytes, str, bytes]]], None] = lambda items: None) -> None:
@@ -105,6 +126,10 @@ class Credentials:
     async def refresh(self) -> None:
         """Read our chain again (after a membership change)."""
         self._chain = await self._db_thread.run(credential_chain, self._log(), self._device)
+
+    async def ping_proof(self, device: bytes, wires: tuple[bytes, ...]) -> Event | None:
+        """`ping_proof` of `device`'s presented `wires`, read on the database thread."""
+        return await self._db_thread.run(ping_proof, self._log(), device, wires)
 
     async def admit(self, events: tuple[bytes, ...]) -> bool:
         """Store what a peer presented; our own chain may have grown with it. Whether some of it

@@ -24,11 +24,11 @@ from sync.transport import Link
 
 log = logging.getLogger(f"solnet.{__name__}")
 
-# The most a ping's answer may weigh to go past the repeats' budget: a credential is a vouch of a
-# few hundred bytes (fields of 200 characters at most). A peer may name any stored event with an
-# unsigned wire as the event its pings ask for (sync/transport.py `_exchange_credentials`): a 60
-# KiB one went free at every ask.
-PING_ANSWER_BYTES = 4096
+# The most a ping's answer may weigh to go past the repeats' budget: a credential is a vouch or a
+# group's profile of 250-420 bytes (a name of 80 characters at most). A peer that could name any
+# stored event as the one its pings ask for (sync/transport.py `_exchange_credentials`) drew a 60
+# KiB one free at every ask; at 4 KiB, still ten times a credential.
+PING_ANSWER_BYTES = 1024
 
 
 class BlockedHere(HandshakeError):
