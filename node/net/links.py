@@ -306,9 +306,7 @@ class Links:
                 overlay.shuffle()
                 shuffled = asyncio.get_running_loop().time()
             self._tasks = [t for t in self._tasks if not t.done()]
-            for line in [*self._synced_lines.due(now_ms()), *self._link_lines.due(now_ms()),
-                         *self._repeat_lines.due(now_ms())]:
-                log.info("%s", line)  # (rounds and links counted past their group's budget of lines)
+            self._say_counted()
             await asyncio.sleep(CONNECT_INTERVAL_S)
 
     async def _dial(self, address: str) -> None:
@@ -456,6 +454,14 @@ class Links:
         self._say(self._repeat_lines.asked_again(self._payer(link.peer_device), self._directory.name_of(link), line,
                                                  now_ms()))
 
+    def _say_counted(self, *, stopping: bool = False) -> None:
+        """Log the lines of rounds and links counted past their group's budget of lines that the
+        budgets allow now, or, `stopping`, all of them (nothing would say them later)."""
+        now = now_ms()
+        for lines in (self._synced_lines, self._link_lines, self._repeat_lines):
+            for line in lines.flush(now) if stopping else lines.due(now):
+                log.info("%s", line)
+
     @staticmethod
     def _say(line: str | None) -> None:
         """Log a line of a peer group's budget of lines (node/net/synced_lines.py), if it allows one now."""
@@ -590,6 +596,7 @@ class Links:
         # cancellation lost in a library) ends once its link is closed, and is waited for then.
         closing = [link.close("shutdown", "node stopping") for link in self.open()]
         await asyncio.gather(*self._tasks, *closing, return_exceptions=True)
+        self._say_counted(stopping=True)  # (the dialling loop, which said them as budgets allowed, is stopped)
 
     # --- one-shot sync ------------------------------------------------------------------------------
     async def sync_once(self, address: str, progress: Callable[[int, int], None] | None = None) -> RoundResult:
