@@ -197,8 +197,9 @@ class PeerLink:
         self._awaiting_bodies: set[bytes] = set()  # of those, the last ask's not answered yet
         self._reading = 0  # reads from storage for the peer under way (heads, ranges to stream, ...)
         self._holding = False  # our stream waits on the peer's budget of events streamed it again
-        self._said_repeats = False  # the log said this link's peer asks for events again
-        self._said_unanswered = False  # ... and that some of those its IWants asked for were not sent
+        # The log said this link's peer asks for events again: once a link, whichever line came first
+        # (held to the pace of repeats, or past the budget and not sent), as RepeatLines counts links
+        self._said_repeats = False
         self._ping_answered: float | None = None  # when a ping was last answered past the repeats' budget
         self._stored = 0
         self._round_stored = 0  # batches of rounds stored (not pushed ones): what moves a round (the watchdog)
@@ -459,8 +460,8 @@ class PeerLink:
         asked = [(*stored_author_seq(w), len(w)) for w in wires]
         sent = self.policy.answerable(self.link.peer_device, asked, always=self._ping_answer(asked))
         kept = [w for w, ok in zip(wires, sent) if ok]
-        if len(kept) < len(wires) and not self._said_unanswered:
-            self._said_unanswered = True
+        if len(kept) < len(wires) and not self._said_repeats:
+            self._said_repeats = True
             self._asked_again(self.link, f"{self.name} asks for events this node sent its group's devices (it or "
                                          "another of them) within the hour, past the group's budget of repeats; "
                                          "those past it are not sent (it may ask again later)")

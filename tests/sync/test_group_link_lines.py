@@ -16,12 +16,13 @@ from pathlib import Path
 from crypto.keys import SigningKey
 from events.format import decode_event
 from hostile_double import PASSPHRASE, HostilePeer, Mole
+from node import publishing
 from node.demo import localnet
 from node.demo.localnet import LocalNode
 from node.net import Node
 from node.net.synced_lines import LINE_BURST
 from node.webapp import create_app, serve
-from sync.messages import IWant, Push
+from sync.messages import End, Events, Heads, IHave, IWant, Message, Offer, Push
 from sync.peers import PeerLimits
 
 LOOPS = 3  # 24 links, 48 lines before
@@ -106,6 +107,60 @@ async def test_a_groups_devices_asking_again_past_its_repeats_link_by_link_are_s
             await _until(lambda: not node.links.open(), "the link's end served")
         said = [r.getMessage() for r in caplog.records if "past the group's budget of repeats" in r.getMessage()]
         assert 0 < len(said) <= LINE_BURST, "\n".join(said)  # before: one a link, 23
+    finally:
+        await served.close()
+        mole.log.store.close()
+
+
+async def test_a_link_streamed_again_and_then_left_out_is_said_once(tmp_path: Path, caplog) -> None:
+    """A link whose round was streamed events again (at the slower pace of repeats) and whose IWant
+    then asked past the budget wrote a line of each, and a line of totals counted both as "links":
+    one link counted twice. A link is said once, whichever comes first."""
+    calais, mole, network_id, devices = _network_with_a_mole(tmp_path)
+    log = calais.home.log()
+    try:
+        need = publishing.publish(log, calais.keys, "need", {"category": "tents", "quantity": "2", "region": "calais"})
+    finally:
+        log.store.close()
+    node = Node(calais.home, calais.keys, listen=("127.0.0.1", 0), sync_interval_s=3600,
+                limits=PeerLimits(repeat_burst=1, repeat_events_per_s=1e-6))  # one repeat, then none
+    served = await serve(create_app(node), "127.0.0.1", 0)
+    caplog.set_level(logging.INFO, logger="solnet")
+    try:
+        peer = await HostilePeer.connect(f"127.0.0.1:{served.port}", network_id, devices[0], mole.credentials())
+
+        async def round_message() -> Message:
+            while isinstance(message := await peer.receive(WAIT_S), (Push, IHave, IWant)):
+                pass  # (gossip)
+            return message
+
+        async def pushed(wire: bytes) -> list[bytes]:
+            """What the node pushed until it pushed `wire`."""
+            seen: list[bytes] = []
+            while wire not in seen:
+                if isinstance(message := await peer.receive(WAIT_S), Push):
+                    seen += message.events
+            return seen
+
+        try:
+            await peer.send(IWant((need.id,)))  # sent: the first time
+            await pushed(need.encode())
+            await peer.send(Offer(bytes(32), 0))  # a round claiming to hold nothing of the need's author
+            heads = await round_message()
+            assert isinstance(heads, Heads), heads
+            await peer.send(Heads(tuple(h for h in heads.heads if h[0] != need.author)))
+            await peer.send(End(0))
+            assert await round_message() == Events((need.encode(),))  # again: the one repeat of the budget
+            assert await round_message() == End(1)
+            await peer.send(IWant((need.id,)))  # again, past the budget: not sent
+            # (then one of the node's credentials, never sent: its answer follows the one left out)
+            marker = min(peer.node_credentials, key=len)
+            await peer.send(IWant((decode_event(marker).id,)))
+            assert need.encode() not in await pushed(marker)
+        finally:
+            await peer.close()
+        said = [r.getMessage() for r in caplog.records if " asks for events this node sent " in r.getMessage()]
+        assert len(said) == 1, said  # before: two, a line of each
     finally:
         await served.close()
         mole.log.store.close()
