@@ -12,10 +12,10 @@ charged as any event asked for again.
 """
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from events.format import decode_event
+from hostile_relay import until
 from node import publishing
 from node.demo import localnet
 from node.net import Node
@@ -28,13 +28,6 @@ PASSPHRASE = "ping proof tests only: not a secret"
 SPENT = PeerLimits(repeat_burst=0.5, repeat_events_per_s=1e-6)  # the dialler allows not one repeat
 ASKS = 50
 WAIT_S = 15.0
-
-
-async def _until(condition, what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + WAIT_S
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, f"not within {WAIT_S:.0f} s: {what}"
-        await asyncio.sleep(0.02)
 
 
 async def test_a_listener_presenting_a_stub_gets_no_stored_event_free_at_every_ask(tmp_path: Path, monkeypatch) -> None:
@@ -65,7 +58,7 @@ async def test_a_listener_presenting_a_stub_gets_no_stored_event_free_at_every_a
                    sync_interval_s=3600)
     await dialler.start()
     try:
-        await _until(lambda: dialler.links.open() and listener.links.open(), "linked")
+        await until(lambda: dialler.links.open() and listener.links.open(), "linked", WAIT_S)
         [outbound], [inbound] = dialler.links.open(), listener.links.open()
         assert outbound.proof != (need.author, need.seq)  # before: the stub's, the smallest wire that decoded
         assert outbound.proof is not None  # (one of Bristol's own chain: its pings are answered)
@@ -75,7 +68,7 @@ async def test_a_listener_presenting_a_stub_gets_no_stored_event_free_at_every_a
         for asked in (need, proof):
             for _ in range(ASKS):
                 await inbound.send(IWant((asked.id,)))
-        await _until(lambda: len(answered) >= 2 * ASKS, "the IWants answered")
+        await until(lambda: len(answered) >= 2 * ASKS, "the IWants answered", WAIT_S)
 
         def sent(ev) -> int:
             return sum(ok for device, events, oks in answered for (a, s, _), ok in zip(events, oks)
