@@ -39,7 +39,7 @@ from events.errors import InvalidEvent
 from events.format import Event, decode_event
 from sync.channel import ChannelError, SecureChannel
 from sync.errors import RemoteProtocolError
-from sync.handshake import NOT_A_MEMBER, CheckPeer, HandshakeError, Initiator, Responder, told_refusal
+from sync.handshake import NOT_A_MEMBER, OVER_BUDGET, CheckPeer, HandshakeError, Initiator, Responder, told_refusal
 from sync.link import LinkProtocol, Role
 from sync.link_commands import Admit, Present, Send
 from sync.link_socket import keep_short
@@ -406,7 +406,8 @@ Progress = Callable[[], int]
 Signed = Callable[[bytes, "tuple[bytes, ...] | None"], None]
 """Given the device key an inbound handshake's dialler proved (its signature checked): at once
 (None), and again with its credentials once they came, before they are stored. For the listener's
-connection guard: a member's handshake is kept through a flood (node/listener.py)."""
+connection guard: a member's handshake is kept through a flood (node/listener.py); raises
+HandshakeError to refuse it (OVER_BUDGET: closed "try again later", as a hello over its budget)."""
 
 MayReply = Callable[[], bool]
 """Asked once an inbound handshake's hello came and is for this network, before the reply is
@@ -555,6 +556,8 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
             raise _unproven(f"sent nothing for {limits.connect_timeout_s:.0f} s") from None
         raise HandshakeError("protocol", f"no credentials from the peer in {limits.connect_timeout_s:.0f} s") from None
     except LinkClosed as exc:
+        if link.ws.close_code == WSCloseCode.TRY_AGAIN_LATER:  # a listener over its budget of members' handshakes
+            raise HandshakeError("protocol", f"the peer closed the connection: {BUSY}") from None
         if ask_first and link.peer_error is not None and link.peer_error.text == NOT_A_MEMBER:
             raise _NeitherKnows(NOT_A_MEMBER, "neither side knows the other's device") from None
         if ask_first:
@@ -670,8 +673,10 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
         if isinstance(exc, TimeoutError):
             exc = HandshakeError("protocol", f"the handshake took longer than {limits.handshake_timeout_s:.0f} s")
         identity.refusals.say(exc.reason)
+        if exc.reason == OVER_BUDGET:  # told as a hello over its budget is, in clear: not the peer's fault
+            await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=BUSY.encode())
         if link is not None:
-            await link.close("refused", exc.told())
+            await link.close(None if exc.reason == OVER_BUDGET else "refused", exc.told())
         await ws.close()
         return ws, None
     except (ConnectionError, RuntimeError, aiohttp.ClientError, LinkClosed):

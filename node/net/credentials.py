@@ -56,24 +56,25 @@ def credential_chain(log: EventLog, device: bytes) -> tuple[bytes, ...]:
 
 
 VOUCH_BYTES = 2048  # a device vouch is well under this (header, subject, keys, consent, a name)
-VOUCHES_LOOKED_AT = 8  # at most this many events naming the device are decoded (see `vouched_in`)
+VOUCHES_LOOKED_AT = 8  # at most this many events naming the device are decoded (see `voucher_in`)
 
 
-def vouched_in(trust: TrustGraph, network_id: bytes, device: bytes, wires: Sequence[bytes]) -> bool:
-    """Whether a peer's credentials `wires`, not stored yet, hold a vouch certifying `device` as a
-    device, signed by a group key this graph counts at that seq: a new device of a member group,
-    whose first contact this is. Only for keeping its handshake's connection through a flood of
-    anonymous ones (node/listener.py) while its credentials wait for the database; its membership
-    is decided once they are stored. Runs on the event loop for anyone who got this far, so it is
-    cheap: only small events holding the device's key are decoded, a few at most, and a signature
-    is checked only for a vouch of a member group key naming that device as one."""
+def voucher_in(trust: TrustGraph, network_id: bytes, device: bytes, wires: Sequence[bytes]) -> bytes | None:
+    """The group key of a vouch in a peer's credentials `wires`, not stored yet, certifying `device`
+    as a device, signed by a group key this graph counts at that seq (None: none is): a new device
+    of a member group, whose first contact this is. Only for keeping its handshake's connection
+    through a flood of anonymous ones (node/listener.py), and for its group's budget of handshakes
+    (node/net/peer_policy.py `member_group`), while its credentials wait for the database; its
+    membership is decided once they are stored. Runs on the event loop for anyone who got this
+    far, so it is cheap: only small events holding the device's key are decoded, a few at most,
+    and a signature is checked only for a vouch of a member group key naming that device as one."""
     looked_at = 0
     for wire in wires:
         if len(wire) > VOUCH_BYTES or device not in wire:
             continue
         looked_at += 1
         if looked_at > VOUCHES_LOOKED_AT:
-            return False
+            return None
         try:
             ev = decode_event(wire)
             voucher = trust.member(ev.author)
@@ -86,8 +87,8 @@ def vouched_in(trust: TrustGraph, network_id: bytes, device: bytes, wires: Seque
             ev.verify()
         except InvalidEvent:
             continue
-        return True
-    return False
+        return ev.author
+    return None
 
 
 def ping_proof(log: EventLog, device: bytes, wires: Sequence[bytes]) -> Event | None:
