@@ -43,7 +43,9 @@ network, whether the node replies to it (`take`):
   pushes out a place, and at random: a slow dialler's survives n such hellos with odds
   (1 - 1/IN_FLIGHT)^n, so it links at one of its next dials unless the budget itself is spent;
 - a dialler whose signature shows a member (node/listener.py `handshake_signed`) gets its token
-  back: members' reconnections never eat into the budget left for other members.
+  back: members' reconnections never eat into the budget left for other members. They are held to
+  a budget of their group's instead (node/net/links.py `_member_budget`); past it the handshake is
+  refused as a hello over this budget is, and keeps its token, as a stranger's would.
 
 A member's node turned away retries like after any failed dial (a configured peer within 5 s,
 one lost lately within 2 s: sync/overlay.py), and the links this node dials itself are never

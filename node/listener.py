@@ -12,7 +12,7 @@ accept nobody (members included) and logged every failed accept. Here:
   never fills up. A sync handshake not yet through counts as idle here (anyone may start one and
   keep it going for a minute), so a flood of them pushes out its own too, until the dialler's
   device has signed the handshake and the trust graph counts it as a member, or its credentials
-  show a member group certified it (its first contact: node/net/credentials.py `vouched_in`):
+  show a member group certified it (its first contact: node/net/credentials.py `voucher_in`):
   from then on its connection is kept, so a member's handshake completes however fast anonymous
   connections arrive from its address (behind a relay, every visitor's). One device holds at most
   `RESERVED_PER_DEVICE` such places, and members together at most half the caps, so an

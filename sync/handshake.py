@@ -85,8 +85,12 @@ INBOUND_FULL = "inbound_full"  # every inbound slot is taken, none by a group ho
 UNAVAILABLE = "unavailable"
 # ... because its disk is full (an earlier version, which knows no such code, shows a generic refusal)
 DISK_FULL = "disk_full"
+# A member group's devices' handshakes are past the listener's budget of them (sync/peers.py
+# PeerLimits.member_handshakes_per_s): closed "try again later", as a hello over the hello budget
+# is (sync/transport.py BUSY), never told sealed
+OVER_BUDGET = "over_budget"
 REASONS = frozenset({MALFORMED, WRONG_NETWORK, BAD_SIGNATURE, NOT_A_MEMBER, REVOKED, FROZEN, GROUP_FROZEN,
-                     PROTOCOL_ERROR, DUPLICATE_LINK, GROUP_FULL, INBOUND_FULL, UNAVAILABLE, DISK_FULL})
+                     PROTOCOL_ERROR, DUPLICATE_LINK, GROUP_FULL, INBOUND_FULL, UNAVAILABLE, DISK_FULL, OVER_BUDGET})
 FORKS = frozenset({FROZEN, GROUP_FROZEN})  # refusals told with the fork's seq
 # What the refused side logs for the refusals a listener tells it (after the credentials exchange).
 TOLD_REFUSALS = {

@@ -499,6 +499,14 @@ class PeerLimits:
     # sync interval (30 s, 1 s at the least tests use) and `solnet sync` two at once: the burst.
     rounds_per_s: float = 2.0
     rounds_burst: float = 20
+    # Inbound handshakes of a member group's devices (node/net/links.py `accept`): each costs this
+    # node an X25519 exchange, two Ed25519 signatures and its credentials' admission on the database
+    # thread, and a member's hello is not held to the hello budget (node/hello_budget.py). A mole
+    # group's eight devices linking and dropping in a loop made ~166 a second, most of a Pi's core.
+    # The burst lets all of an honest group's devices (8 inbound links: sync/link_slots.py) come back
+    # twice at once after a restart; past it, one every 2 s.
+    member_handshakes_per_s: float = 0.5
+    member_handshakes_burst: float = 16
     connect_timeout_s: float = 3.0  # during the handshake: the longest the peer may send nothing
     handshake_timeout_s: float = 60.0  # the whole handshake and credentials, however they progress
     message_timeout_s: float = 15.0

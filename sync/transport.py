@@ -39,7 +39,7 @@ from events.errors import InvalidEvent
 from events.format import Event, decode_event
 from sync.channel import ChannelError, SecureChannel
 from sync.errors import RemoteProtocolError
-from sync.handshake import NOT_A_MEMBER, CheckPeer, HandshakeError, Initiator, Responder, told_refusal
+from sync.handshake import NOT_A_MEMBER, OVER_BUDGET, CheckPeer, HandshakeError, Initiator, Responder, told_refusal
 from sync.link import LinkProtocol, Role
 from sync.link_commands import Admit, Present, Send
 from sync.link_socket import keep_short
@@ -147,6 +147,16 @@ class Identity:
     # `check_peer` refuses for that alone is asked to present first. By default none is unknown:
     # every responder the check refuses learns nothing.
     unknown: Callable[[bytes], bool] = lambda device: False
+    # The event of a device's presented credentials (ours, with our own device) that a link's pings
+    # ask for when the dialler asked first, and the dialler answers past the repeats' budget: one
+    # certifying that device's own chain and stored here byte for byte (node/net/credentials.py
+    # `ping_proof`). By default none is: those pings are charged as any IWant asking again.
+    ping_proof: Callable[[bytes, tuple[bytes, ...]], Awaitable[Event | None]] = \
+        lambda device, wires: _no_proof()
+
+
+async def _no_proof() -> None:
+    return None
 
 
 class Link:
@@ -396,7 +406,8 @@ Progress = Callable[[], int]
 Signed = Callable[[bytes, "tuple[bytes, ...] | None"], None]
 """Given the device key an inbound handshake's dialler proved (its signature checked): at once
 (None), and again with its credentials once they came, before they are stored. For the listener's
-connection guard: a member's handshake is kept through a flood (node/listener.py)."""
+connection guard: a member's handshake is kept through a flood (node/listener.py); raises
+HandshakeError to refuse it (OVER_BUDGET: closed "try again later", as a hello over its budget)."""
 
 MayReply = Callable[[], bool]
 """Asked once an inbound handshake's hello came and is for this network, before the reply is
@@ -545,6 +556,8 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
             raise _unproven(f"sent nothing for {limits.connect_timeout_s:.0f} s") from None
         raise HandshakeError("protocol", f"no credentials from the peer in {limits.connect_timeout_s:.0f} s") from None
     except LinkClosed as exc:
+        if link.ws.close_code == WSCloseCode.TRY_AGAIN_LATER:  # a listener over its budget of members' handshakes
+            raise HandshakeError("protocol", f"the peer closed the connection: {BUSY}") from None
         if ask_first and link.peer_error is not None and link.peer_error.text == NOT_A_MEMBER:
             raise _NeitherKnows(NOT_A_MEMBER, "neither side knows the other's device") from None
         if ask_first:
@@ -573,16 +586,21 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
         slot_check(link)
     own = _held(identity.credentials())
     # What the link's pings ask for (LinkProtocol.tick): an event the peer presented (it holds its
-    # chain), or, from a dialler that presented nothing, one of ours (it stored them to accept us).
-    proof = _held(admit.events) or own
+    # chain), or, from a dialler that presented nothing (it asked first), one of ours certifying
+    # our own chain, as it picks the one it answers (below).
+    proof = _held(admit.events)
+    if proof is None and not ask_first:
+        proof = await identity.ping_proof(bytes(identity.device.public), identity.credentials()) or own
     # The one event the peer's pings ask for is answered past the repeats' budget (node/net/
-    # peer_policy.py `answerable`): the one of ours this node presented; a dialler that asked first
-    # presented nothing, and its listener's pings ask for the listener's own (charged as repeats,
-    # they went unanswered once its group's were spent, and the listener cut the link). Not, after
-    # presenting, the peer's: a peer would name any stored event so. A wire that decodes need not
-    # be signed, and a listener's may name a stored 60 KiB event: what is sent under that name
-    # goes free only as large as a credential (PING_ANSWER_BYTES).
-    answered = proof if ask_first else own
+    # peer_policy.py `answerable`, at most once a ping's interval: node/net/peer_link.py): the one
+    # of ours this node presented. A dialler that asked first presented nothing, and its
+    # listener's pings ask for an event of the listener's (charged as repeats, they went
+    # unanswered once its group's were spent, and the listener cut the link): only one that
+    # certifies the listener's own chain and is stored here byte for byte. Not the smallest wire
+    # that decodes: a stub (an event's header and signature, its body left out) decodes, and a
+    # listener adding the stub of any event this node holds had it sent whole, free, at each ask.
+    # Not, after presenting, the peer's: a peer would name any stored event so.
+    answered = await identity.ping_proof(link.peer_device, admit.events) if ask_first else own
     link.proof = None if answered is None else (answered.author, answered.seq)
     await _carry_out(link, identity, link.protocol.credentials_accepted(proof.id if proof is not None else None))
 
@@ -655,8 +673,10 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
         if isinstance(exc, TimeoutError):
             exc = HandshakeError("protocol", f"the handshake took longer than {limits.handshake_timeout_s:.0f} s")
         identity.refusals.say(exc.reason)
+        if exc.reason == OVER_BUDGET:  # told as a hello over its budget is, in clear: not the peer's fault
+            await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=BUSY.encode())
         if link is not None:
-            await link.close("refused", exc.told())
+            await link.close(None if exc.reason == OVER_BUDGET else "refused", exc.told())
         await ws.close()
         return ws, None
     except (ConnectionError, RuntimeError, aiohttp.ClientError, LinkClosed):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from crypto.keystore import NodeKeys
 from events import errors as E
 from events.errors import InvalidEvent
-from events.format import decode_event
+from events.format import Event, decode_event
 from events.kinds import parse_body
 from events.trust import DEVICE_ROLE, GROUP_ROLE, TrustGraph
 from node.log import EventLog
@@ -56,24 +56,25 @@ def credential_chain(log: EventLog, device: bytes) -> tuple[bytes, ...]:
 
 
 VOUCH_BYTES = 2048  # a device vouch is well under this (header, subject, keys, consent, a name)
-VOUCHES_LOOKED_AT = 8  # at most this many events naming the device are decoded (see `vouched_in`)
+VOUCHES_LOOKED_AT = 8  # at most this many events naming the device are decoded (see `voucher_in`)
 
 
-def vouched_in(trust: TrustGraph, network_id: bytes, device: bytes, wires: Sequence[bytes]) -> bool:
-    """Whether a peer's credentials `wires`, not stored yet, hold a vouch certifying `device` as a
-    device, signed by a group key this graph counts at that seq: a new device of a member group,
-    whose first contact this is. Only for keeping its handshake's connection through a flood of
-    anonymous ones (node/listener.py) while its credentials wait for the database; its membership
-    is decided once they are stored. Runs on the event loop for anyone who got this far, so it is
-    cheap: only small events holding the device's key are decoded, a few at most, and a signature
-    is checked only for a vouch of a member group key naming that device as one."""
+def voucher_in(trust: TrustGraph, network_id: bytes, device: bytes, wires: Sequence[bytes]) -> bytes | None:
+    """The group key of a vouch in a peer's credentials `wires`, not stored yet, certifying `device`
+    as a device, signed by a group key this graph counts at that seq (None: none is): a new device
+    of a member group, whose first contact this is. Only for keeping its handshake's connection
+    through a flood of anonymous ones (node/listener.py), and for its group's budget of handshakes
+    (node/net/peer_policy.py `member_group`), while its credentials wait for the database; its
+    membership is decided once they are stored. Runs on the event loop for anyone who got this
+    far, so it is cheap: only small events holding the device's key are decoded, a few at most,
+    and a signature is checked only for a vouch of a member group key naming that device as one."""
     looked_at = 0
     for wire in wires:
         if len(wire) > VOUCH_BYTES or device not in wire:
             continue
         looked_at += 1
         if looked_at > VOUCHES_LOOKED_AT:
-            return False
+            return None
         try:
             ev = decode_event(wire)
             voucher = trust.member(ev.author)
@@ -86,8 +87,29 @@ def vouched_in(trust: TrustGraph, network_id: bytes, device: bytes, wires: Seque
             ev.verify()
         except InvalidEvent:
             continue
-        return True
-    return False
+        return ev.author
+    return None
+
+
+def ping_proof(log: EventLog, device: bytes, wires: Sequence[bytes]) -> Event | None:
+    """The event of `wires` (the credentials `device`'s node presented, or ours with our own device)
+    that a link's pings ask for and that this node answers past the repeats' budget (node/net/
+    peer_policy.py `answerable`): the smallest of that node's own chain (an event its group signed,
+    or a vouch naming the device or its group) stored here byte for byte. A dialler that asked first
+    took the smallest wire that decoded: a listener adding the stub of any stored event (its header
+    and signature, the body left out) had that event sent it whole, free of the budget, at every
+    IWant. None if none is. Blocking: on the database thread."""
+    group = log.trust.group_of(device)
+    for wire in sorted(wires, key=len):
+        try:
+            ev = decode_event(wire)
+            fields = parse_body(ev.header, ev.body) if ev.kind == "member.vouch" else None
+        except InvalidEvent:
+            continue
+        own = ev.author == group or fields is not None and fields.get("subject") in (device, group)
+        if own and log.store.wires_by_id([ev.id]) == [wire]:
+            return ev
+    return None
 
 
 class Credentials:
@@ -105,6 +127,10 @@ class Credentials:
     async def refresh(self) -> None:
         """Read our chain again (after a membership change)."""
         self._chain = await self._db_thread.run(credential_chain, self._log(), self._device)
+
+    async def ping_proof(self, device: bytes, wires: tuple[bytes, ...]) -> Event | None:
+        """`ping_proof` of `device`'s presented `wires`, read on the database thread."""
+        return await self._db_thread.run(ping_proof, self._log(), device, wires)
 
     async def admit(self, events: tuple[bytes, ...]) -> bool:
         """Store what a peer presented; our own chain may have grown with it. Whether some of it

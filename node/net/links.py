@@ -45,12 +45,12 @@ from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
 from node.words import (LINKED_TWICE_TOLD, group_key_elsewhere, key_elsewhere, linked_twice, linked_twice_here,
                         own_events_refused, plural)
-from sync.handshake import DUPLICATE_LINK, FORKS, GROUP_FROZEN, NOT_A_MEMBER, REVOKED, HandshakeError
+from sync.handshake import DUPLICATE_LINK, FORKS, GROUP_FROZEN, NOT_A_MEMBER, OVER_BUDGET, REVOKED, HandshakeError
 from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
 from sync.addresses import normalize_address
 from sync.proxy import ProxyFailure, check_route
-from sync.transport import DROPPED, UNPROVEN, Identity, Link, LinkClosed, accept, dial
+from sync.transport import DROPPED, UNPROVEN, Identity, Link, LinkClosed, Signed, accept, dial
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -184,7 +184,8 @@ class Links:
         self._link_lines = LinkLines()  # the "connected" and "disconnected" lines, the same
         self._repeat_lines = RepeatLines()  # the lines of links asking again for what their group was sent, the same
         self._check_peer = policy.check_peer
-        self._shown_member = policy.shown_member
+        self._member_group = policy.member_group
+        self._may_handshake = policy.may_handshake
         self._round_completed = round_completed  # restore without forking (node/chain_gate.py)
         # A member peer refused this device as revoked / completed a round with it (node/revoked_here.py)
         self._refused_as_revoked = refused_as_revoked
@@ -240,7 +241,7 @@ class Links:
         `progress` counts the bytes the connection has brought (the handshake waits while it
         grows); `signed` is told the device the dialler proved and whether it is a member by what
         this node holds (at once, then with its credentials, not stored yet: node/net/credentials.py
-        `vouched_in`); `authenticated` is called once the peer is a member; `may_reply` is asked
+        `voucher_in`); `authenticated` is called once the peer is a member; `may_reply` is asked
         whether to reply to a hello for this network, and `replied` told the CPU time the reply
         took (node/hello_budget.py)."""
         # Well over the slots (sync/link_slots.py: once they are all taken, a newcomer of a group
@@ -257,8 +258,7 @@ class Links:
         try:
             ws, link = await accept(request, self._identity(), self.route.limits, progress=progress,
                                     slot_check=self._slots.check, replied=replied, may_reply=may_reply,
-                                    signed=None if signed is None else lambda device, events: signed(
-                                        device, self._shown_member(device, events)))
+                                    signed=self._member_budget(signed))
         finally:
             self._handshaking.discard(handler)
         if link is not None:
@@ -266,6 +266,28 @@ class Links:
                 authenticated()
             await self._serve(link)
         return ws
+
+    def _member_budget(self, signed: Callable[[bytes, bool], None] | None) -> Signed:
+        """What an inbound handshake tells once its dialler signed (its device, then its credentials
+        as they come): whether the device is a member's goes to `signed` (the connection guard: a
+        member's hello gets its token back), and, the first time it is, the handshake takes one of
+        its group's budget of them (PeerLimits.member_handshakes_per_s), before its credentials
+        are admitted. Past it, the handshake is refused as a hello over the hello budget is, and
+        its hello is not given its token back: a mole group's devices linking in a loop cost no
+        more than a stranger's hellos do; other groups' budgets of handshakes are their own."""
+        budgeted = False
+
+        def told(device: bytes, credentials: tuple[bytes, ...] | None) -> None:
+            nonlocal budgeted
+            group = self._member_group(device, credentials)
+            if group is not None and not budgeted:
+                budgeted = True
+                if not self._may_handshake(group):
+                    raise HandshakeError(OVER_BUDGET, "its group's devices' handshakes are past their budget",
+                                         ours=True)
+            if signed is not None:
+                signed(device, group is not None)
+        return told
 
     # --- outgoing -----------------------------------------------------------------------------------
     async def dial_link(self, address: str) -> Link:
@@ -307,9 +329,7 @@ class Links:
                 overlay.shuffle()
                 shuffled = asyncio.get_running_loop().time()
             self._tasks = [t for t in self._tasks if not t.done()]
-            for line in [*self._synced_lines.due(now_ms()), *self._link_lines.due(now_ms()),
-                         *self._repeat_lines.due(now_ms())]:
-                log.info("%s", line)  # (rounds and links counted past their group's budget of lines)
+            self._say_counted()
             await asyncio.sleep(CONNECT_INTERVAL_S)
 
     async def _dial(self, address: str) -> None:
@@ -457,6 +477,14 @@ class Links:
         self._say(self._repeat_lines.asked_again(self._payer(link.peer_device), self._directory.name_of(link), line,
                                                  now_ms()))
 
+    def _say_counted(self, *, stopping: bool = False) -> None:
+        """Log the lines of rounds and links counted past their group's budget of lines that the
+        budgets allow now, or, `stopping`, all of them (nothing would say them later)."""
+        now = now_ms()
+        for lines in (self._synced_lines, self._link_lines, self._repeat_lines):
+            for line in lines.flush(now) if stopping else lines.due(now):
+                log.info("%s", line)
+
     @staticmethod
     def _say(line: str | None) -> None:
         """Log a line of a peer group's budget of lines (node/net/synced_lines.py), if it allows one now."""
@@ -599,6 +627,7 @@ class Links:
         # cancellation lost in a library) ends once its link is closed, and is waited for then.
         closing = [link.close("shutdown", "node stopping") for link in self.open()]
         await asyncio.gather(*self._tasks, *closing, return_exceptions=True)
+        self._say_counted(stopping=True)  # (the dialling loop, which said them as budgets allowed, is stopped)
 
     # --- one-shot sync ------------------------------------------------------------------------------
     async def sync_once(self, address: str, progress: Callable[[int, int], None] | None = None) -> RoundResult:

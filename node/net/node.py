@@ -153,7 +153,8 @@ class Node:
         # One log of refusals for every connection: one each (its default) said every refusal, a
         # revoked device dialling every few seconds a line each time (an SD card's wear)
         return Identity(self.log.network_id, self.keys.device, check, self.credentials.ours, admit, self._refusals,
-                        unknown=lambda device: self.log.trust.member(device) is None)
+                        unknown=lambda device: self.log.trust.member(device) is None,
+                        ping_proof=self.credentials.ping_proof)
 
     async def _admit_credentials(self, events: tuple[bytes, ...]) -> bool:
         """Store a peer's credentials; whether some were refused as revoked. If the database fails

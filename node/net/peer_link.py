@@ -34,7 +34,7 @@ from node.ports import LinkGossip, LinkPolicy, LinkStorage, StorageFailed
 from sync.antientropy import Head, SendEvidence, SendRange
 from sync.errors import RemoteProtocolError
 from sync.gossip import REPAIR_ANNOUNCE_MAX
-from sync.link import STREAM_BATCH
+from sync.link import IDLE_PROBE_TIMEOUTS, STREAM_BATCH
 from sync.link_commands import (
     Answer,
     Command,
@@ -79,6 +79,10 @@ def _future_log(group: str | None) -> LogBudget:
 T = TypeVar("T")
 READ_UNSIZED = 64  # events read at once before their size is known (a stream's first read, an IWant's answer)
 STREAM_READ_BYTES = 2 * 1024 * 1024
+# A ping's answer goes past the repeats' budget at most once in this many message timeouts (of this
+# node's limits for the link): an honest peer pings a quiet link once every IDLE_PROBE_TIMEOUTS of
+# its own, so one fewer leaves room for a peer configured with a somewhat shorter timeout.
+PING_ANSWER_TIMEOUTS = IDLE_PROBE_TIMEOUTS - 1
 
 
 @dataclass
@@ -193,8 +197,10 @@ class PeerLink:
         self._awaiting_bodies: set[bytes] = set()  # of those, the last ask's not answered yet
         self._reading = 0  # reads from storage for the peer under way (heads, ranges to stream, ...)
         self._holding = False  # our stream waits on the peer's budget of events streamed it again
-        self._said_repeats = False  # the log said this link's peer asks for events again
-        self._said_unanswered = False  # ... and that some of those its IWants asked for were not sent
+        # The log said this link's peer asks for events again: once a link, whichever line came first
+        # (held to the pace of repeats, or past the budget and not sent), as RepeatLines counts links
+        self._said_repeats = False
+        self._ping_answered: float | None = None  # when a ping was last answered past the repeats' budget
         self._stored = 0
         self._round_stored = 0  # batches of rounds stored (not pushed ones): what moves a round (the watchdog)
         self._streamed_batches = 0
@@ -451,15 +457,31 @@ class PeerLink:
         """Those of `wires`, asked for in an IWant, to send the peer: not those it was sent lately
         past its budget of repeats (node/net/peer_policy.py `answerable`). Asked again every 2.5 s
         for 500 events of 60 KiB it had pushed, this node sent 10 MiB/s back, ~1,700 times the asks."""
-        sent = self.policy.answerable(self.link.peer_device, [(*stored_author_seq(w), len(w)) for w in wires],
-                                      always=self.link.proof)  # (a ping's answer: never left out)
+        asked = [(*stored_author_seq(w), len(w)) for w in wires]
+        sent = self.policy.answerable(self.link.peer_device, asked, always=self._ping_answer(asked))
         kept = [w for w, ok in zip(wires, sent) if ok]
-        if len(kept) < len(wires) and not self._said_unanswered:
-            self._said_unanswered = True
+        if len(kept) < len(wires) and not self._said_repeats:
+            self._said_repeats = True
             self._asked_again(self.link, f"{self.name} asks for events this node sent its group's devices (it or "
                                          "another of them) within the hour, past the group's budget of repeats; "
                                          "those past it are not sent (it may ask again later)")
         return kept
+
+    def _ping_answer(self, asked: list[tuple[bytes, int, int]]) -> tuple[bytes, int] | None:
+        """The event a ping of the peer's asks for (`Link.proof`), to answer past its group's budget
+        of repeats (never left out: a ping unanswered cuts the link), if `asked` holds it and it was
+        not answered so within PING_ANSWER_TIMEOUTS message timeouts. The peer pings a quiet link
+        once every IDLE_PROBE_TIMEOUTS; a peer asking for it in every IWant had it sent whole, free,
+        at each ask: the others are charged as any event asked for again."""
+        proof = self.link.proof
+        if proof is None or not any((author, seq) == proof for author, seq, _ in asked):
+            return None
+        now = asyncio.get_running_loop().time()
+        if self._ping_answered is not None and \
+                now - self._ping_answered < PING_ANSWER_TIMEOUTS * self.link.limits.message_timeout_s:
+            return None
+        self._ping_answered = now
+        return proof
 
     async def _hold_repeats(self, author: bytes, rows: list[tuple[int, bytes]]) -> None:
         """Hold those of `rows` ((seq, wire) each) that this node sent the peer lately to its budgets of repeats

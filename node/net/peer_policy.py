@@ -4,8 +4,8 @@ Membership: a peer's device must be certified, unrevoked, of an unrevoked group,
 banned nor blocked here (`solnet peers block`). Costs: per member group, shared by its devices
 (see `payer`), a budget of bytes/s read from its links and of pushed events/s, enforced by pausing
 reads (TCP back-pressure), and of events sent it again (its IWants and rounds asking for what it
-was sent lately, by any of its devices), held or left out, and of anti-entropy rounds it opens per
-second. Penalties for invalid data are charged to the device key, whichever side dialled, and to
+was sent lately, by any of its devices), held or left out, of anti-entropy rounds it opens per
+second, and of its devices' inbound handshakes (refused past it). Penalties for invalid data are charged to the device key, whichever side dialled, and to
 the dialled address too; enough of them make a ban.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from events.errors import FORK
 from node.log import EventLog, now_ms
-from node.net.credentials import vouched_in
+from node.net.credentials import voucher_in
 from sync.handshake import FROZEN, GROUP_FROZEN, HandshakeError
 from sync.peers import (REASON_POINTS, REPEAT_WINDOW_MS, UNKNOWN_REASON_POINTS, DevicePenalties, PeerBook, PeerLimits,
                         StreamedBefore, TokenBucket)
@@ -24,11 +24,11 @@ from sync.transport import Link
 
 log = logging.getLogger(f"solnet.{__name__}")
 
-# The most a ping's answer may weigh to go past the repeats' budget: a credential is a vouch of a
-# few hundred bytes (fields of 200 characters at most). A peer may name any stored event with an
-# unsigned wire as the event its pings ask for (sync/transport.py `_exchange_credentials`): a 60
-# KiB one went free at every ask.
-PING_ANSWER_BYTES = 4096
+# The most a ping's answer may weigh to go past the repeats' budget: a credential is a vouch or a
+# group's profile of 250-420 bytes (a name of 80 characters at most). A peer that could name any
+# stored event as the one its pings ask for (sync/transport.py `_exchange_credentials`) drew a 60
+# KiB one free at every ask; at 4 KiB, still ten times a credential.
+PING_ANSWER_BYTES = 1024
 
 
 class BlockedHere(HandshakeError):
@@ -52,6 +52,7 @@ class PeerPolicy:
         self._repeats: dict[bytes, TokenBucket] = {}
         self._repeat_bytes: dict[bytes, TokenBucket] = {}
         self._rounds: dict[bytes, TokenBucket] = {}
+        self._handshakes: dict[bytes, TokenBucket] = {}  # members' inbound handshakes, per group
         self.streamed = StreamedBefore(REPEAT_WINDOW_MS)  # what rounds and IWant answers sent each group lately
 
     # --- membership ------------------------------------------------------------------------------
@@ -109,16 +110,27 @@ class PeerPolicy:
             return False
         return True
 
-    def shown_member(self, device: bytes, credentials: tuple[bytes, ...] | None) -> bool:
-        """Whether an inbound handshake's dialler proved a member device, for keeping its connection
-        through a flood (node/listener.py): one this node counts, or one its credentials (not
-        stored yet) show a member group certified, a device's first contact. A device the graph
-        knows is judged by it alone (a seized phone its group revoked shows the vouch it once had)."""
+    def member_group(self, device: bytes, credentials: tuple[bytes, ...] | None) -> bytes | None:
+        """The member group an inbound handshake's dialler proved `device` a device of (None: none),
+        for keeping its connection through a flood (node/listener.py) and for the group's budget of
+        handshakes (`may_handshake`): one this node counts, or one its credentials (not stored yet)
+        show a member group certified, a device's first contact. A device the graph knows is judged
+        by it alone (a seized phone its group revoked shows the vouch it once had)."""
         if self.is_member(device):
-            return True
+            return self.payer(device)
         log = self._log()
-        return (credentials is not None and log.trust.member(device) is None
-                and vouched_in(log.trust, log.network_id, device, credentials))
+        if credentials is None or log.trust.member(device) is not None:
+            return None
+        return voucher_in(log.trust, log.network_id, device, credentials)
+
+    def may_handshake(self, group: bytes) -> bool:
+        """Whether a member device of `group` may go on with its inbound handshake now (its credentials
+        admitted, a link): takes one of the group's budget of them (PeerLimits.member_handshakes_per_s).
+        A member's hello is not held to the hello budget (node/hello_budget.py), and a mole group's
+        devices linking in a loop took most of a Pi's core; other groups' budgets are their own."""
+        bucket = _bucket(self._handshakes, group, self.limits.member_handshakes_per_s,
+                         self.limits.member_handshakes_burst)
+        return bucket.take(1, self._clock())
 
     # --- costs -----------------------------------------------------------------------------------
     async def limit_events(self, device: bytes, events: int) -> None:

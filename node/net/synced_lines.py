@@ -9,7 +9,7 @@ a loop, as fast as handshakes go (a member's are not held to the hello budget): 
 Either buries the lines that matter and wears a Pi's SD card. So the lines of one peer group (of a
 device whose group is not known, the device's own) go at budgets of their own, one for each kind of
 line: a burst, then one every LINE_EVERY_S. What comes past it is counted and said in one line with its totals once
-the budget allows (`due`, asked often by the node). Lines name a peer by the label the caller gives
+the budget allows (`due`, asked often by the node), or as the node stops (`flush`). Lines name a peer by the label the caller gives
 (node/net/peer_directory.py `name_of`), never by an address or what moved.
 
 Pure: no logging and no clock here (`now` in ms is given); the caller writes the lines returned.
@@ -69,6 +69,11 @@ class GroupLines(ABC):
                       if not g.count and g.bucket.available(now) >= g.bucket.burst]:
             del self._groups[group]
         return lines
+
+    def flush(self, now: int) -> list[str]:
+        """Every group's counted things' lines, whatever the budgets: the node is stopping, and
+        nothing would say them later (`due` is asked by the dialling loop, stopped first)."""
+        return [self._said(group, g, now) for group, g in list(self._groups.items()) if g.count]
 
     def _said(self, group: bytes, g: _Group, now: int) -> str:
         line = g.line if g.count == 1 else self.totals(g.name, g.count, g.totals, max(0, now - g.since) / 1000)

@@ -59,3 +59,15 @@ def test_links_asking_again_are_said_in_a_burst_then_counted():
     assert said[10:] == ["peer~3: 90 links with its group's devices asked for events this node sent them within the "
                          "hour, over the last 30 s (sent again at the group's slower pace of repeats, those past its "
                          "budget not at all; a group asking this often is said at most once every 30 s)"]
+
+
+def test_what_was_counted_is_said_whatever_the_budget_as_the_node_stops():
+    lines = SyncedLines(burst=1, every_s=30)
+    assert lines.round_done(MOLE, "peer~0", 1, 0, 0.1, 0)  # the burst
+    for i in range(1, 4):
+        lines.round_done(MOLE, f"peer~{i}", 1, 0, 0.1, i)
+    assert lines.round_done(HONEST, "peer~bristol", 2, 0, 0.1, 5)
+    assert lines.due(10) == []  # the budget allows none yet
+    [said] = lines.flush(10)
+    assert said.startswith("peer~3: synced, received 3, sent 0 in 3 rounds"), said
+    assert lines.flush(10) == [] and lines.due(60_000) == []  # said once
