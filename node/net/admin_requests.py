@@ -86,8 +86,10 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
                                          request.get("to") or [], node.keys)
                 extra.update({"referral": referral} if referral else {})
         elif op == "redact":
-            event, redacted = await _redact(node, request, say, closing)
-            extra["redacted"] = redacted.hex()
+            event, fields = await _redact(node, request, say, closing)
+            extra["redacted"] = fields["ids"][0].hex()
+            extra["with"] = [i.hex() for i in fields["ids"][1:]]  # this device's events naming it
+            extra["stay"] = await node.db(publishing.staying, node.log, fields["ids"][0], event.author)
         else:
             raise BadRequest(f"unknown request {str(op)[:40]!r}")
     except Stopping:
@@ -213,7 +215,7 @@ async def _publish(node: WebNode, request: dict[str, Any], say: Say, closing: Ca
 
 
 async def _redact(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool],
-                  ) -> tuple[Event, bytes]:
+                  ) -> tuple[Event, dict[str, Any]]:
     text = _text(request, "id", required=True)
     reason = _text(request, "reason")
     offline = request.get("offline", False)
@@ -223,4 +225,4 @@ async def _redact(node: WebNode, request: dict[str, Any], say: Say, closing: Cal
     fields = await node.db(publishing.redaction, node.log, text, reason, lambda: own)
     await _caught_up(node, offline, say, closing)
     event = await node.sign(lambda log_, keys: log_.append(keys.device, "redact", fields, offline=offline))
-    return event, fields["ids"][0]
+    return event, fields

