@@ -1502,11 +1502,13 @@ def cmd_redact(args: argparse.Namespace) -> int:
         unlocked = []
 
         def own_device() -> bytes:
-            unlocked.append(home.keys())
+            if not unlocked:  # (asked once)
+                unlocked.append(home.keys())
             return bytes(unlocked[0].device.public)
 
-        fields = publishing.redaction(log, args.id, args.reason, own_device)
+        publishing.redaction(log, args.id, args.reason, own_device)  # refused before any wait
         wait_until_caught_up(log, args.offline, node_takes_it=True)
+        fields = publishing.redaction(log, args.id, args.reason, own_device)  # what was signed meanwhile counts
         ev = log.append(unlocked[0].device, "redact", fields, offline=args.offline)
         return {"id": ev.id.hex(), "redacted": fields["ids"][0].hex(), "with": [i.hex() for i in fields["ids"][1:]],
                 "stay": publishing.staying(log, fields["ids"][0], ev.author)}

@@ -40,6 +40,7 @@ from node.moments import LATEST_MS
 from node.private import PrivateError, readers_of, reading_devices, seal_private
 from node.request_shares import SHARE_KIND, open_request, request_parts
 from node.status_text import own_key_warnings
+from node.store import BODY_PRESENT, redactable
 from node.render import GONE_WORDS, MONEY_FIELDS, and_list, local_time, short_id, with_article
 from solnet_errors import SolnetError
 from sync.addresses import AddressError, normalize_address
@@ -757,10 +758,11 @@ def staying(log: EventLog, event_id: bytes, device: bytes) -> list[dict[str, str
 def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable[[], bytes]) -> dict[str, Any]:
     """The fields of a redaction of the event `text` names (its id or a unique prefix), checked:
     it is held here with its content, `own_device()` (called once the event is found) published
-    it. Its ids name with it
+    it, and a redaction drops it (not a vouch, a revocation or a redaction). Its ids name with it
     every event of this device that names it and still has its content (node.related: its updates
     and all clears, its moves, a request's shares with the sealed details): withdrawn, it would
-    have stayed readable through them."""
+    have stayed readable through them. Called in the turn of the database that signs it, so a
+    form sent twice, or the command run twice, signs one redaction: the second finds it gone."""
     event_id = resolve_event_id(log, text)
     row = log.store.event_row(event_id)
     if row is None:
@@ -768,6 +770,14 @@ def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable
     if row.author != own_device():
         raise PublishError("only the device that published an event can redact it; this one was published by device "
                            f"{short_id(row.author)}", "id")
+    if row.kind == "redact":
+        raise PublishError(f"{short_id(event_id)} is a redaction itself: what it dropped does not come back", "id")
+    if not redactable(row.kind):
+        raise PublishError("vouches and revocations cannot be redacted: they are the network's record of who may "
+                           "publish (to withdraw a vouch, revoke the key)", "id")
+    if row.body_state != BODY_PRESENT or log.store.is_redacted(event_id, row.author):
+        raise PublishError(f"{short_id(event_id)} has no content left to redact: it is redacted or expired already",
+                           "id")
     taken = [r.id for r in related.split(related.naming(log, event_id), row.author)[0]]
     most = next(f.maximum or 1 for f in KINDS["redact"].fields if f.name == "ids")
     if 1 + len(taken) > most:

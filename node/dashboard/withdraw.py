@@ -133,7 +133,10 @@ async def submit(dash: Dashboard, request: web.Request) -> web.StreamResponse:
         await dash.node.sign(lambda log, keys: log.append(
             keys.device, "redact", publishing.redaction(log, event["id"].hex(), reason or None, lambda: own),
             offline=offline))
-    except publishing.PublishError as exc:  # (another device's: read above, so only a race gets here)
+    except publishing.PublishError as exc:  # only a race gets here: the checks above passed
+        _, now = await _page(dash, ctx, request)
+        if now is not None and now["body"] != "present":  # a form sent twice: the first signed it, this one nothing
+            return dash.redirect(request, f"/event/{event['id'].hex()}?withdrawn=1")
         return dash.respond(request, "withdraw.html", {**page, "general_error": str(exc)}, 400)
     except InvalidEvent as exc:
         held = exc.reason == NOT_CAUGHT_UP  # as a publish form: the override offered, unticked

@@ -6,6 +6,7 @@ withdrawal; a reason with a bidi control character is refused under its field, n
 node that has not caught up, the refusal and the override speak of withdrawing, with no command."""
 from __future__ import annotations
 
+import asyncio
 import re
 
 from page_text import PASSPHRASE, csrf_of, visible_text
@@ -77,3 +78,27 @@ async def test_this_devices_updates_and_shares_go_with_it_another_devices_are_na
     assert 'id="withdraw-taken"' not in form
     assert (await withdraw(node, sample.ids["need"]))[0] == 303
     assert await has_body(node, fulfil)
+
+
+async def test_a_form_sent_three_times_at_once_signs_one_withdrawal(sample, start_node, monkeypatch) -> None:
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    action = sample.ids["action"]
+    # The three reach the signing together, each past the page's own look (as a double click on a slow Pi)
+    running, arrived, together = node.node, [], asyncio.Event()
+    signs = running.sign
+
+    async def sign(write):
+        arrived.append(write)
+        if len(arrived) == 3:
+            together.set()
+        await asyncio.wait_for(together.wait(), 10)
+        return await signs(write)
+
+    monkeypatch.setattr(running, "sign", sign)
+    _, form, _ = await get(node.client, f"/event/{action}/withdraw")
+    sent = {"csrf": csrf_of(form), "confirm": "yes", "reason": "twice"}
+    answers = await asyncio.gather(*(post(node.client, f"/event/{action}/withdraw", sent) for _ in range(3)))
+    assert [a[0] for a in answers] == [303, 303, 303], [a[1][:300] for a in answers]
+    assert {a[2].headers["Location"] for a in answers} == {f"/event/{action}?withdrawn=1"}
+    assert await redactions(node) == 1
