@@ -19,13 +19,14 @@ from events.errors import InvalidEvent
 from events.kinds import KINDS
 from node import publishing, related
 from node.chain_gate import MOVED, NOT_CAUGHT_UP
-from node.dashboard import event_names, pages
+from node.dashboard import event_names, forms, pages
 from node.dashboard.i18n import Translator, fallback_time
 from node.log import now_ms
 from node.ports import WebNode
 from node.store.trust import redactable
 
-REASON_MAX = next(f.max_len for f in KINDS["redact"].fields if f.name == "reason")
+REASON = next(f for f in KINDS["redact"].fields if f.name == "reason")
+REASON_MAX = REASON.max_len
 CONFIRMED = "yes"
 
 
@@ -123,6 +124,8 @@ async def submit(dash: Dashboard, request: web.Request) -> web.StreamResponse:
     errors = {}
     if len(reason) > REASON_MAX:
         errors["reason"] = t("withdraw.reason_too_long", max=REASON_MAX)
+    elif reason and (problem := REASON.rule(REASON, reason)):  # the log's own rule (control characters ...)
+        errors["reason"] = forms.field_message(f"field 'reason' {problem}", t)
     if sent.get("confirm") != CONFIRMED:
         errors["confirm"] = t("withdraw.not_confirmed")
     if errors:

@@ -102,3 +102,13 @@ async def test_a_form_sent_three_times_at_once_signs_one_withdrawal(sample, star
     assert [a[0] for a in answers] == [303, 303, 303], [a[1][:300] for a in answers]
     assert {a[2].headers["Location"] for a in answers} == {f"/event/{action}?withdrawn=1"}
     assert await redactions(node) == 1
+
+
+async def test_a_reason_with_a_bidi_control_is_refused_under_its_field(sample, start_node) -> None:
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    status, page = await withdraw(node, sample.ids["action"], reason="\u202bwrong date\u202c")
+    assert status == 400 and await redactions(node) == 0
+    error = re.search(r'<p class="field-error" id="e-reason">(.*?)</p>', page)
+    assert error and "invisible control characters" in error[1], page
+    assert "refused to publish" not in page and 'aria-describedby="h-reason e-reason"' in page
