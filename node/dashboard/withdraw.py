@@ -143,8 +143,8 @@ async def submit(dash: Dashboard, request: web.Request) -> web.StreamResponse:
         return dash.respond(request, "withdraw.html", {**page, "general_error": str(exc)}, 400)
     except InvalidEvent as exc:
         held = exc.reason == NOT_CAUGHT_UP  # as a publish form: the override offered, unticked
-        said = t("error.not_caught_up_bundle" if held and MOVED in exc.args[0] else
-                 "error.not_caught_up" if held else "error.refused_by_log")
+        said = t("withdraw.not_caught_up_bundle" if held and MOVED in exc.args[0] else
+                 "withdraw.not_caught_up" if held else "error.refused_by_log")
         return dash.respond(request, "withdraw.html", {**page, "general_error": said, "offer_offline": held}, 400)
     # (a full or failing disk: nothing was signed, and the dashboard's storage page says so: app.storage_safe)
     return dash.redirect(request, f"/event/{event['id'].hex()}?withdrawn=1")

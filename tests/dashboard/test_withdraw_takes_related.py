@@ -10,6 +10,7 @@ import asyncio
 import re
 
 from page_text import PASSPHRASE, csrf_of, visible_text
+from peer_down import only_peer_down
 from test_fundraiser_decline_page import reply_from_bristol
 from test_http import get, post
 from test_withdraw_from_the_dashboard import redactions
@@ -112,3 +113,21 @@ async def test_a_reason_with_a_bidi_control_is_refused_under_its_field(sample, s
     error = re.search(r'<p class="field-error" id="e-reason">(.*?)</p>', page)
     assert error and "invisible control characters" in error[1], page
     assert "refused to publish" not in page and 'aria-describedby="h-reason e-reason"' in page
+
+
+async def test_a_node_not_caught_up_speaks_of_withdrawing(sample, start_node) -> None:
+    only_peer_down(sample.nodes[0].home)
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    for lang, words, label in (("en", "Nothing was withdrawn", "Withdraw now without waiting for a peer"),
+                               ("fr", "Rien n’a été retiré", "Retirer maintenant sans attendre de pair")):
+        _, form, _ = await get(node.client, f"/event/{sample.ids['action']}/withdraw")
+        status, page, _ = await post(node.client, f"/event/{sample.ids['action']}/withdraw?lang={lang}",
+                                     {"csrf": csrf_of(form), "confirm": "yes"})
+        said = " ".join(visible_text(page.split('id="error-summary"')[1].split("</div>")[0]).split())
+        text = " ".join(visible_text(page).split())
+        assert status == 400 and words in said and label in said and label in text, said
+        assert "solnet" not in said and "Publish now" not in text and "Publier maintenant" not in text
+    assert await redactions(node) == 0
+    status, _ = await withdraw(node, sample.ids["action"], offline="yes")
+    assert status == 303 and await redactions(node) == 1
