@@ -1502,19 +1502,28 @@ def cmd_redact(args: argparse.Namespace) -> int:
         unlocked = []
 
         def own_device() -> bytes:
-            unlocked.append(home.keys())
+            if not unlocked:  # (asked once)
+                unlocked.append(home.keys())
             return bytes(unlocked[0].device.public)
 
-        fields = publishing.redaction(log, args.id, args.reason, own_device)
+        publishing.redaction(log, args.id, args.reason, own_device)  # refused before any wait
         wait_until_caught_up(log, args.offline, node_takes_it=True)
+        fields = publishing.redaction(log, args.id, args.reason, own_device)  # what was signed meanwhile counts
         ev = log.append(unlocked[0].device, "redact", fields, offline=args.offline)
-        return {"id": ev.id.hex(), "redacted": fields["ids"][0].hex()}
+        return {"id": ev.id.hex(), "redacted": fields["ids"][0].hex(), "with": [i.hex() for i in fields["ids"][1:]],
+                "stay": publishing.staying(log, fields["ids"][0], ev.author)}
 
     done, _ = signed_here_or_by_node(home, {"op": "redact", "id": args.id, "reason": args.reason,
                                             "offline": args.offline}, sign_here)
-    emit(args, {"id": done["id"], "redacted": done["redacted"]},
-         f"Redacted {short_id(done['redacted'])}: its body is gone from this node, and every node that receives this "
-         f"redaction ({short_id(done['id'])}) drops it too.")
+    taken, stay = done.get("with") or [], done.get("stay") or []
+    words = [f"Redacted {short_id(done['redacted'])}: its body is gone from this node, and every node that receives "
+             f"this redaction ({short_id(done['id'])}) drops it too."]
+    if taken:  # its updates, all clears, moves, shares: they would have kept its content readable
+        words.append(f"With it, this device's events that named it: {', '.join(map(short_id, taken))}.")
+    if stay:
+        words.append("Still readable, signed by another device, unless their author redacts them: " + ", ".join(
+            f"{s['kind']} {short_id(s['id'])} (device {short_id(s['author'])})" for s in stay) + ".")
+    emit(args, {"id": done["id"], "redacted": done["redacted"], "with": taken, "stay": stay}, "\n".join(words))
     return 0
 
 

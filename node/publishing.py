@@ -29,7 +29,7 @@ from events.kinds import HOUR_MS, KINDS, UPDATES, Kind, check_fields, relation_p
 from events.projections import (ACTION_UPDATE, ALERT_UPDATE, FUNDRAISER_UPDATE, NEED_UPDATE, OFFER_UPDATE, PROFILE, REPORT,
                                 SUPPORT_OFFER_UPDATE, SUPPORT_STATUS)
 from events.sealed import REPLIES, SEALABLE, SEALED_KIND
-from node import references
+from node import references, related
 from node.known_regions import refuse_new_region
 from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields  # noqa: F401 (their home for every caller)
 from node.audience import AudienceError, Opener, opened_event, resolve_groups, seal_content
@@ -40,6 +40,7 @@ from node.moments import LATEST_MS
 from node.private import PrivateError, readers_of, reading_devices, seal_private
 from node.request_shares import SHARE_KIND, open_request, request_parts
 from node.status_text import own_key_warnings
+from node.store import BODY_PRESENT, redactable
 from node.render import GONE_WORDS, MONEY_FIELDS, and_list, local_time, short_id, with_article
 from solnet_errors import SolnetError
 from sync.addresses import AddressError, normalize_address
@@ -747,17 +748,42 @@ def public_alert(log: EventLog, text: str | None) -> bool:
     return alert is not None and alert.kind == "alert" and alert.fields.get("public") == "yes"
 
 
+def staying(log: EventLog, event_id: bytes, device: bytes) -> list[dict[str, str]]:
+    """The events another device signed that name `event_id` and still have their content (what a
+    redaction by `device` leaves readable unless their author redacts them): id, kind and author."""
+    return [{"id": r.id.hex(), "kind": r.kind, "author": r.author.hex()}
+            for r in related.split(related.naming(log, event_id), device)[1]]
+
+
 def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable[[], bytes]) -> dict[str, Any]:
     """The fields of a redaction of the event `text` names (its id or a unique prefix), checked:
-    it is held here and `own_device()` (called once the event is found) published it."""
+    it is held here with its content, `own_device()` (called once the event is found) published
+    it, and a redaction drops it (not a vouch, a revocation or a redaction). Its ids name with it
+    every event of this device that names it and still has its content (node.related: its updates
+    and all clears, its moves, a request's shares with the sealed details): withdrawn, it would
+    have stayed readable through them. Called in the turn of the database that signs it, so a
+    form sent twice, or the command run twice, signs one redaction: the second finds it gone."""
     event_id = resolve_event_id(log, text)
     row = log.store.event_row(event_id)
     if row is None:
         raise PublishError(f"no event {text}", "id")
-    if row[1] != own_device():
+    if row.author != own_device():
         raise PublishError("only the device that published an event can redact it; this one was published by device "
-                           f"{short_id(row[1])}", "id")
-    fields: dict[str, Any] = {"ids": [event_id]}
+                           f"{short_id(row.author)}", "id")
+    if row.kind == "redact":
+        raise PublishError(f"{short_id(event_id)} is a redaction itself: what it dropped does not come back", "id")
+    if not redactable(row.kind):
+        raise PublishError("vouches and revocations cannot be redacted: they are the network's record of who may "
+                           "publish (to withdraw a vouch, revoke the key)", "id")
+    if row.body_state != BODY_PRESENT or log.store.is_redacted(event_id, row.author):
+        raise PublishError(f"{short_id(event_id)} has no content left to redact: it is redacted or expired already",
+                           "id")
+    taken = [r.id for r in related.split(related.naming(log, event_id), row.author)[0]]
+    most = next(f.maximum or 1 for f in KINDS["redact"].fields if f.name == "ids")
+    if 1 + len(taken) > most:
+        raise PublishError(f"{len(taken)} events of this device name {short_id(event_id)}, more than one redaction "
+                           f"holds with it ({most - 1}): redact some of its updates first", "id")
+    fields: dict[str, Any] = {"ids": [event_id, *taken]}
     if reason:
         fields["reason"] = reason
     return fields

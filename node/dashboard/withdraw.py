@@ -2,7 +2,10 @@
 has no shell. The event's page offers it (on events this very device published); a page of its own
 says what it does and asks for a tick before anything is signed; the same checks as the command
 (node.publishing.redaction: held here, published by this device; the log: not a vouch nor a
-revocation) refuse in the dashboard's words. Several warnings of the dashboard (an action dated in
+revocation) refuse in the dashboard's words. This device's events that name it (its updates and all
+clears, its moves, a request's shares, which repeat its place, its text or its private details) are
+listed and withdrawn with it, in the same redaction (node.related); those another device signed are
+named, with a link, as staying. Several warnings of the dashboard (an action dated in
 the past, a delivery recorded twice) said to run `solnet redact ID` in a shell: they link here now."""
 from __future__ import annotations
 
@@ -14,15 +17,16 @@ from markupsafe import Markup
 from crypto.keys import short_id
 from events.errors import InvalidEvent
 from events.kinds import KINDS
-from node import publishing
+from node import publishing, related
 from node.chain_gate import MOVED, NOT_CAUGHT_UP
-from node.dashboard import event_names, pages
-from node.dashboard.i18n import Translator
+from node.dashboard import event_names, forms, pages
+from node.dashboard.i18n import Translator, fallback_time
 from node.log import now_ms
 from node.ports import WebNode
 from node.store.trust import redactable
 
-REASON_MAX = next(f.max_len for f in KINDS["redact"].fields if f.name == "reason")
+REASON = next(f for f in KINDS["redact"].fields if f.name == "reason")
+REASON_MAX = REASON.max_len
 CONFIRMED = "yes"
 
 
@@ -64,6 +68,13 @@ def refusal(event: dict[str, Any], device: bytes) -> str | None:
     return None
 
 
+def _related(t: Translator, event: related.Related) -> dict[str, str]:
+    """An event naming the one withdrawn, as the page lists it: its kind, when, its short id and
+    author (nothing of its content: an update may repeat the place the withdrawal is taking back)."""
+    return {"href": f"/event/{event.id.hex()}", "kind": t(f"kind.{event.kind}"), "when": fallback_time(event.ts),
+            "id": short_id(event.id), "author": short_id(event.author)}
+
+
 async def _page(dash: Dashboard, ctx: dict[str, Any],
                 request: web.Request) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The page's context and the event its address names (None: not held here)."""
@@ -76,7 +87,10 @@ async def _page(dash: Dashboard, ctx: dict[str, Any],
                                    chosen=event["for_chosen_groups"] or bool(event["shared_with"]),
                                    private=event["sealed"] is not None)
     said = refusal(event, device)
+    taken, stay = related.split(await dash.node.db(related.naming, dash.node.log, event["id"]), device) if not said \
+        else ([], [])
     return {**ctx, "event": event, "named": named,
+            "taken": [_related(ctx["t"], r) for r in taken], "stay": [_related(ctx["t"], r) for r in stay],
             "refusal": said and ctx["t"](said, device=short_id(event["author"])),
             "title": ctx["t"]("withdraw.title", name=named), "reason_max": REASON_MAX,
             "values": {}, "offer_offline": False}, event
@@ -110,6 +124,8 @@ async def submit(dash: Dashboard, request: web.Request) -> web.StreamResponse:
     errors = {}
     if len(reason) > REASON_MAX:
         errors["reason"] = t("withdraw.reason_too_long", max=REASON_MAX)
+    elif reason and (problem := REASON.rule(REASON, reason)):  # the log's own rule (control characters ...)
+        errors["reason"] = forms.field_message(f"field 'reason' {problem}", t)
     if sent.get("confirm") != CONFIRMED:
         errors["confirm"] = t("withdraw.not_confirmed")
     if errors:
@@ -120,12 +136,15 @@ async def submit(dash: Dashboard, request: web.Request) -> web.StreamResponse:
         await dash.node.sign(lambda log, keys: log.append(
             keys.device, "redact", publishing.redaction(log, event["id"].hex(), reason or None, lambda: own),
             offline=offline))
-    except publishing.PublishError as exc:  # (another device's: read above, so only a race gets here)
+    except publishing.PublishError as exc:  # only a race gets here: the checks above passed
+        _, now = await _page(dash, ctx, request)
+        if now is not None and now["body"] != "present":  # a form sent twice: the first signed it, this one nothing
+            return dash.redirect(request, f"/event/{event['id'].hex()}?withdrawn=1")
         return dash.respond(request, "withdraw.html", {**page, "general_error": str(exc)}, 400)
     except InvalidEvent as exc:
         held = exc.reason == NOT_CAUGHT_UP  # as a publish form: the override offered, unticked
-        said = t("error.not_caught_up_bundle" if held and MOVED in exc.args[0] else
-                 "error.not_caught_up" if held else "error.refused_by_log")
+        said = t("withdraw.not_caught_up_bundle" if held and MOVED in exc.args[0] else
+                 "withdraw.not_caught_up" if held else "error.refused_by_log")
         return dash.respond(request, "withdraw.html", {**page, "general_error": said, "offer_offline": held}, 400)
     # (a full or failing disk: nothing was signed, and the dashboard's storage page says so: app.storage_safe)
     return dash.redirect(request, f"/event/{event['id'].hex()}?withdrawn=1")

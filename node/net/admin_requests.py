@@ -12,13 +12,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from crypto.keystore import NodeKeys
 from events.errors import InvalidEvent
 from events.format import Event
 from node import chain_gate, delivery_twice, past_action, publishing, revoked_here
 from node.first_sync_wait import FirstSyncWait
 from node.known_regions import NewRegion
 from node.log_lines import frames_of
-from node.log import now_ms
+from node.log import EventLog, now_ms
 from node.net.admin_socket import Say
 from node.net.storage_health import FULL
 from node.ports import StorageFailed, WebNode
@@ -86,8 +87,10 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
                                          request.get("to") or [], node.keys)
                 extra.update({"referral": referral} if referral else {})
         elif op == "redact":
-            event, redacted = await _redact(node, request, say, closing)
-            extra["redacted"] = redacted.hex()
+            event, fields = await _redact(node, request, say, closing)
+            extra["redacted"] = fields["ids"][0].hex()
+            extra["with"] = [i.hex() for i in fields["ids"][1:]]  # this device's events naming it
+            extra["stay"] = await node.db(publishing.staying, node.log, fields["ids"][0], event.author)
         else:
             raise BadRequest(f"unknown request {str(op)[:40]!r}")
     except Stopping:
@@ -213,14 +216,19 @@ async def _publish(node: WebNode, request: dict[str, Any], say: Say, closing: Ca
 
 
 async def _redact(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool],
-                  ) -> tuple[Event, bytes]:
+                  ) -> tuple[Event, dict[str, Any]]:
     text = _text(request, "id", required=True)
     reason = _text(request, "reason")
     offline = request.get("offline", False)
     if not isinstance(offline, bool):
         raise BadRequest("'offline' is true or false")
     own = bytes(node.keys.device.public)
-    fields = await node.db(publishing.redaction, node.log, text, reason, lambda: own)
+    await node.db(publishing.redaction, node.log, text, reason, lambda: own)  # refused before any wait
     await _caught_up(node, offline, say, closing)
-    event = await node.sign(lambda log_, keys: log_.append(keys.device, "redact", fields, offline=offline))
-    return event, fields["ids"][0]
+    signed: list[dict[str, Any]] = []
+
+    def sign(log_: EventLog, keys: NodeKeys) -> Event:  # checked again in the signing turn: run twice, signed once
+        signed.append(publishing.redaction(log_, text, reason, lambda: own))
+        return log_.append(keys.device, "redact", signed[-1], offline=offline)
+
+    return await node.sign(sign), signed[-1]

@@ -16,3 +16,12 @@ def test_the_readme_ends_the_sessions_of_a_used_link_with_end_sessions_not_a_res
     paragraph = text[start:text.index("A coordinator who should also sign", start)]
     assert "run `solnet end-sessions` on the node's machine, which ends every dashboard session at once" in paragraph
     assert "stop the node and start it again, which ends" not in paragraph, paragraph
+
+
+def test_the_readme_says_end_sessions_deletes_the_unused_login_links_too() -> None:
+    """`solnet end-sessions` also deletes every login link not used yet (cmd_end_sessions): a coordinator
+    who sent links to others and then ran it, as the README said, found their links dead unawares."""
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    start = text.index("**A second coordinator on the dashboard.**")
+    paragraph = text[start:text.index("A coordinator who should also sign", start)]
+    assert "and deletes every login link not used yet, those you sent to other coordinators too" in paragraph

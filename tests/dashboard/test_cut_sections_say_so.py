@@ -48,7 +48,8 @@ async def test_offers_support_offered_and_past_actions_beyond_the_page_are_said(
     _, in_region, _ = await get(node.client, "/?region=calais&lang=en")
     for list_id in ("offers-list", "capacity-list", "happened-list"):
         said = _after_list(page, list_id)
-        assert "not shown here: a region's page (“Regions”, at the top) lists that region's alone." in said, said
+        assert ("not shown here: a region's page lists that region's alone (the region names at the top of this page, "
+                "after “All regions”).") in said, said
         said = _after_list(in_region, list_id)
         assert "Older ones of this region are not shown here: the dashboard lists the newest only." in said, said
         assert "solnet" not in said, said

@@ -1,0 +1,49 @@
+"""The events that name one event and carry something of it: its updates and all clears, its moves
+and reports, a request's shares (its private details sealed again to more groups), claims and
+closes, pledges and fulfilments. Withdrawing an event leaves these readable unless they go with it:
+`solnet redact` and the dashboard's withdrawal take this device's along, and say which stay.
+
+Read from the read model's references (proj_by_ref, one index range per table) and, for shares,
+which make no row, from the stored shares (node/request_shares.py). Only those still held with
+their body count: one gone already has nothing left to withdraw. Blocking reads of the store."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from events.projections import REFERRING, SUPPORT_STATUS
+from node.log import EventLog
+from node.request_shares import has_shares, shares_by_request
+from node.store import BODY_PRESENT, redactable
+
+# The read-model tables whose rows name another event (`ref`): every update, report, claim, close,
+# pledge, fulfilment and decline.
+_TABLES = (*dict.fromkeys(REFERRING), SUPPORT_STATUS)
+
+
+class Related(NamedTuple):
+    """An event naming another: its id, its author (a device key), its kind and when it was made (ms)."""
+
+    id: bytes
+    author: bytes
+    kind: str
+    ts: int
+
+
+def naming(log: EventLog, target: bytes) -> list[Related]:
+    """The events held with their body that name `target`, by any author, oldest first (by stamp,
+    then id: the same list on every node)."""
+    ids = {row.key for table in _TABLES for row in log.store.rows(table, refs=[target])}
+    if has_shares(log):
+        ids.update(share for share, _author, _ts, _sealed in shares_by_request(log).get(target, ()))
+    out = []
+    for event_id in ids - {target}:
+        row = log.store.event_row(event_id)
+        if row is not None and row.body_state == BODY_PRESENT and redactable(row.kind):
+            out.append(Related(row.id, row.author, row.kind, row.ts))
+    return sorted(out, key=lambda r: (r.ts, r.id))
+
+
+def split(related: list[Related], device: bytes) -> tuple[list[Related], list[Related]]:
+    """(those `device` signed: a redaction of its takes them along; those another device signed:
+    they stay unless their author withdraws them)."""
+    return [r for r in related if r.author == device], [r for r in related if r.author != device]
