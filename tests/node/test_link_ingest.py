@@ -12,7 +12,7 @@ import pytest
 from events.format import decode_event
 from node.clock import now_ms
 from node.net.database import DbThread
-from node.net.link_ingest import Batch, LinkIngest
+from node.net.link_ingest import AHEAD, Batch, LinkIngest
 from node.net.link_storage import LogAccess
 from node.net.storage_health import StorageHealth
 from node.outcome import Outcome
@@ -103,3 +103,42 @@ async def test_a_pushed_alert_is_stored_before_the_round_batches_queued_ahead_of
     assert len(order) == 5
     assert dict(zip(order, [s for _, s in told]))[push] == ["accepted"]
     assert order.index(push) < order.index(rounds[2]), "the pushed alert waited behind the round's queued batches"
+
+
+async def test_the_next_batches_are_prepared_while_a_group_is_stored() -> None:
+    """Batches that come while a group commits have their examination started then (prepared),
+    not after the commit: the workers examine them meanwhile instead of waiting idle."""
+    gate = asyncio.Event()
+    prepared: list[tuple[bytes, ...]] = []
+    committing: list[int] = []
+
+    class Storage:
+        async def prepare(self, wires: list[bytes]) -> tuple[bytes, ...]:
+            prepared.append(tuple(wires))
+            return tuple(wires)
+
+        async def commit(self, group: list) -> list[list[Outcome]]:
+            committing.append(len(group))
+            await gate.wait()
+            return [[] for _ in group]
+
+    async def on_stored(batch: Batch, outcomes: list[Outcome]) -> bool:
+        return True
+
+    ingest = LinkIngest("peer~test", Storage(), limit_events=unlimited, on_stored=on_stored, on_failed=failed,
+                        release=lambda ids: None)
+    batches = [Batch((bytes([i]),), False) for i in range(1 + AHEAD + 1)]  # (the last waits in the queue)
+    async with asyncio.timeout(30):
+        await ingest.put(batches[0])
+        while not committing:
+            await asyncio.sleep(0.01)
+        for batch in batches[1:]:  # while the first is being stored
+            await ingest.put(batch)
+        for _ in range(500):  # (the loop's turns the link takes to prepare what came)
+            if len(prepared) == 1 + AHEAD:
+                break
+            await asyncio.sleep(0.01)
+        assert len(prepared) == 1 + AHEAD and committing == [1], "the next batches waited for the commit before them"
+        gate.set()
+        await ingest.finish(stopping=False)
+    assert committing == [1, AHEAD + 1]
