@@ -28,7 +28,7 @@ from sync.transport import LinkClosed
 
 log = logging.getLogger(f"solnet.{__name__}")
 
-INGEST_QUEUE = 3  # batches in flight per link: bounds memory on the receiving side (~1 MB)
+INGEST_QUEUE = 3  # batches queued per link: with GROUP and AHEAD, bounds what a link holds on the receiving side
 # Batches prepared (examined on the workers) while the group before them commits: enough to keep a
 # worker busy through a commit; each is held decoded until stored, so few (up to 64 links hold them).
 AHEAD = 2
@@ -97,7 +97,7 @@ class LinkIngest:
         raise LinkClosed(self.failure or f"{self._name}: not storing anymore", "closed")
 
     async def finish(self, *, stopping: bool) -> None:
-        """The link is over: store the batches that already arrived (INGEST_QUEUE + 2 * GROUP + AHEAD at most, so
+        """The link is over: store the batches that already arrived (INGEST_QUEUE + GROUP + AHEAD at most, so
         this ends soon) unless the node is stopping or storing has ended (a full disk, a ban).
         What is dropped instead is released, to be accepted when it comes again."""
         try:
@@ -136,9 +136,10 @@ class LinkIngest:
                 self.storing = True
                 ahead.append(await self._prepare(batch))
             group, ahead = ahead, []
-            # Pushed batches waiting pass the round's (a group may hold up to GROUP more for them:
-            # prepared next, one of them would wait for a whole group to be stored first).
-            while self.queue.pushed_waiting() and len(group) < 2 * GROUP:
+            # Pushed batches waiting pass the round's queued ones. A group stays at GROUP: with up
+            # to 2 * GROUP for pushes, a link held 12 batches (a mole group's 8 links ~160 MB more
+            # on a Pi), and the node's own publish waited behind a transaction twice as long.
+            while self.queue.pushed_waiting() and len(group) < GROUP:
                 group.append(await self._prepare(self.queue.get_nowait()))
             self.storing = True
             while not last and len(group) < GROUP and not self.queue.empty():
@@ -149,6 +150,7 @@ class LinkIngest:
                 group.append(await self._prepare(batch))
             failure: StorageFailed | None = None
             store = asyncio.ensure_future(self._store([b for b, _ in group], [p for _, p in group]))
+            get: asyncio.Future | None = None
             try:
                 while not last and len(ahead) < AHEAD and not store.done():
                     get = asyncio.ensure_future(self.queue.get())
@@ -164,6 +166,8 @@ class LinkIngest:
                 stored, failure = await store
             except BaseException:  # (shutdown) what was not stored is released
                 store.cancel()
+                if get is not None:
+                    get.cancel()  # (else left pending: "Task was destroyed" at the stop)
                 for batch, _ in ahead:
                     self._release(batch.ids)
                 raise
