@@ -106,10 +106,9 @@ async def test_a_pushed_alert_is_stored_before_the_round_batches_queued_ahead_of
     assert order.index(push) < order.index(rounds[2]), "the pushed alert waited behind the round's queued batches"
 
 
-async def test_the_next_batches_are_prepared_while_a_group_is_stored() -> None:
-    """Batches that come while a group commits have their examination started then (prepared),
-    not after the commit: the workers examine them meanwhile instead of waiting idle."""
-    gate = asyncio.Event()
+def gated_ingest(gate: asyncio.Event) -> tuple[LinkIngest, list[tuple[bytes, ...]], list[int]]:
+    """A link's ingest whose storage records what it prepared and each group's size, and holds
+    each commit until `gate` is set."""
     prepared: list[tuple[bytes, ...]] = []
     committing: list[int] = []
 
@@ -128,6 +127,14 @@ async def test_the_next_batches_are_prepared_while_a_group_is_stored() -> None:
 
     ingest = LinkIngest("peer~test", Storage(), limit_events=unlimited, on_stored=on_stored, on_failed=failed,
                         release=lambda ids: None)
+    return ingest, prepared, committing
+
+
+async def test_the_next_batches_are_prepared_while_a_group_is_stored() -> None:
+    """Batches that come while a group commits have their examination started then (prepared),
+    not after the commit: the workers examine them meanwhile instead of waiting idle."""
+    gate = asyncio.Event()
+    ingest, prepared, committing = gated_ingest(gate)
     batches = [Batch((bytes([i]),), False) for i in range(1 + AHEAD + 1)]  # (the last waits in the queue)
     async with asyncio.timeout(30):
         await ingest.put(batches[0])
@@ -151,22 +158,7 @@ async def test_a_group_stays_at_group_batches_when_pushes_wait() -> None:
     a group: a mole group's eight links ~160 MB more on a Pi) and the node's own publish waited
     behind a transaction twice as long (a critic's count: a group of 7)."""
     gate = asyncio.Event()
-    committing: list[int] = []
-
-    class Storage:
-        async def prepare(self, wires: list[bytes]) -> tuple[bytes, ...]:
-            return tuple(wires)
-
-        async def commit(self, group: list) -> list[list[Outcome]]:
-            committing.append(len(group))
-            await gate.wait()
-            return [[] for _ in group]
-
-    async def on_stored(batch: Batch, outcomes: list[Outcome]) -> bool:
-        return True
-
-    ingest = LinkIngest("peer~test", Storage(), limit_events=unlimited, on_stored=on_stored, on_failed=failed,
-                        release=lambda ids: None)
+    ingest, _, committing = gated_ingest(gate)
     pushes = [Batch((bytes([i]),), True) for i in range(1 + AHEAD + INGEST_QUEUE)]
     async with asyncio.timeout(30):
         await ingest.put(pushes[0])
