@@ -8,6 +8,10 @@ the problem in words.
 from __future__ import annotations
 
 import asyncio
+# asyncio's default executor (`prepare` below) imports this when first used: at a node out of file
+# descriptors (a flood of connections) the import failed, and with it the link's storing, though
+# open links must carry on (tests/integration/test_silent_connections.py). Imported at start.
+import concurrent.futures.thread  # noqa: F401
 from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
