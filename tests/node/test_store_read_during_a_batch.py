@@ -4,7 +4,8 @@ tests/sync/test_first_sync_over_a_dropping_path.py, whose wait read the store fr
 
 A statement flushes the rows the batch buffered (node/store/base.py): a read from another thread
 wrote the database thread's rows itself, and its chain heads after the batch had committed newer
-ones. Held here with threading gates at the two points the race needs, no sleeps."""
+ones. Held here with threading gates at the two points the race needs, no sleeps. While a node
+runs, its database thread owns the store (node/store/owner.py): the read is refused, untouched."""
 from __future__ import annotations
 
 import asyncio
@@ -12,10 +13,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from node.net.database import DbThread
 from node.store import base
+from node.store.owner import NotOwnerThread
 from node_fixtures import Net, action, wires
 
 WAIT_S = 30  # (each gate is waited for at most this long: a broken hold fails, never hangs)
@@ -44,8 +44,6 @@ class HeldConnection:
         return self._db.executemany(sql, rows)
 
 
-@pytest.mark.xfail(strict=True, reason="reproduction: the loop thread's read writes an older head; the next "
-                   "sync stores the event again: UNIQUE constraint failed: events.a, events.seq")
 async def test_a_read_from_the_loop_during_a_batch_leaves_the_batch_and_the_heads_whole(net: Net, tmp_path: Path) -> None:
     log = net.new_log(tmp_path / "a.db")
     log.ingest(wires(net.group.made))
@@ -64,6 +62,7 @@ async def test_a_read_from_the_loop_during_a_batch_leaves_the_batch_and_the_head
 
     store.insert_event = held_insert
     db = DbThread()
+    await db.run(store.set_owner_thread)  # as a node does when its database thread opens the log
     try:
         storing = asyncio.ensure_future(db.run(log.ingest, wires([first, second])))
         assert await asyncio.to_thread(buffered.wait, WAIT_S)
@@ -75,6 +74,7 @@ async def test_a_read_from_the_loop_during_a_batch_leaves_the_batch_and_the_head
         outcomes = await storing
     finally:
         db.shutdown()
+        store.clear_owner_thread()
     assert [o.status for o in outcomes] == ["accepted", "accepted"]
     author = store._find_k(second.header.author)
     heads = dict(store._x("SELECT k, seq FROM heads").fetchall())
@@ -82,4 +82,32 @@ async def test_a_read_from_the_loop_during_a_batch_leaves_the_batch_and_the_head
     # A peer sends again what lies past the heads it is told of (a link cut and dialled again).
     again = log.ingest(wires([second]))
     assert [o.status for o in again] == ["duplicate"]
-    assert isinstance(read, RuntimeError) and "count_of_kind" in str(read), read
+    assert isinstance(read, NotOwnerThread) and "Store.count_of_kind" in str(read), read
+
+
+def test_a_store_without_an_owner_serves_any_thread_and_one_with_an_owner_refuses_the_others(net: Net, tmp_path: Path) -> None:
+    """A command's store (no owner) may be handed between threads; once a thread owns it, a write
+    from another is refused before its BEGIN, naming the method, and the owner carries on."""
+    log = net.new_log(tmp_path / "a.db")
+    store = log.store
+    assert run_in_a_thread(lambda: store.count_of_kind("action")) == 0
+    run_in_a_thread(store.set_owner_thread)
+    try:
+        store.set_meta("x", b"1")
+    except NotOwnerThread as exc:
+        refused: Exception | None = exc
+    else:
+        refused = None
+    assert refused is not None and "Store.set_meta" in str(refused), refused
+    assert not store._db.in_transaction
+    store.clear_owner_thread()
+    store.set_meta("x", b"2")
+    assert store.get_meta("x") == b"2"
+
+
+def run_in_a_thread(fn: Any) -> Any:
+    result: list[Any] = []
+    thread = threading.Thread(target=lambda: result.append(fn()))
+    thread.start()
+    thread.join(WAIT_S)
+    return result[0]
