@@ -9,11 +9,13 @@ tests/node/test_store_read_during_a_batch.py). Such a call is refused instead, n
 before it touches anything. A store used by one thread only (a command's) has no owner."""
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from pathlib import Path
 
 _STORE_DIR = str(Path(__file__).parent)
+_CONTEXTLIB = contextlib.__file__
 
 
 class NotOwnerThread(RuntimeError):
@@ -32,9 +34,10 @@ def _store_method() -> str:
     """The outermost method of the store the calling thread is in (the one its caller called)."""
     frame, name = sys._getframe(1), "?"
     while frame is not None:
-        if frame.f_code.co_filename.startswith(_STORE_DIR):
+        where = frame.f_code.co_filename
+        if where.startswith(_STORE_DIR):
             name = frame.f_code.co_name
-        elif name != "?":
+        elif name != "?" and where != _CONTEXTLIB:  # (a store method's `with self._snapshot()`)
             break
         frame = frame.f_back
     return name

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from events.projections import PROFILE
 from node.net.database import DbThread
 from node.store import base
 from node.store.owner import NotOwnerThread
@@ -100,6 +101,12 @@ def test_a_store_without_an_owner_serves_any_thread_and_one_with_an_owner_refuse
         refused = None
     assert refused is not None and "Store.set_meta" in str(refused), refused
     assert not store._db.in_transaction
+    try:  # (the method the caller called, not the helper whose statement was refused)
+        store.rows(PROFILE)
+    except NotOwnerThread as exc:
+        assert "Store.rows " in str(exc), exc
+    else:
+        raise AssertionError("a read from another thread was served")
     store.clear_owner_thread()
     store.set_meta("x", b"2")
     assert store.get_meta("x") == b"2"
