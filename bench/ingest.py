@@ -1,7 +1,9 @@
 """Benchmark: ingest of synced batches into a fresh store, against the raw Ed25519 verify rate.
 
 Signs N events of one device (another author than the ingesting node), then ingests them in
-batches of BATCH (the size sync uses) into a fresh store that knows only the trust events.
+batches of BATCH (the size sync uses) into a fresh store that knows only the trust events
+(`--through-link`: as a link stores a peer's batches, node/net/link_ingest.py, which prepares
+them as they come rather than AHEAD batches at once).
 Reports events/s, the raw single-core verify rate measured in the same run, and their ratio; and
 the CPU time of the ingesting process per event in verify-times (main_cpu_over_verify: its own
 work, plus the events it examined itself instead of waiting for a worker), which other work on
@@ -21,6 +23,7 @@ Budget (docs/design.md section 10): ratio >= 0.7.  Last line: key=value pairs.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import resource
 import sys
@@ -52,6 +55,48 @@ def _best_cpu(works: list, count: int, tries: int = 5) -> list[float]:
     return best
 
 
+def _all_accepted(outcomes: list) -> bool:
+    bad = [o for o in outcomes if o.status != "accepted"]
+    if bad:
+        raise SystemExit(f"unexpected outcome: {bad[0]}")
+    return True
+
+
+def _link_modules() -> tuple:
+    """What `_through_link` uses (imported before the run is timed: they bring the network stack)."""
+    from node.net.database import DbThread
+    from node.net.link_ingest import Batch, LinkIngest
+    from node.net.link_storage import LogAccess
+    from node.net.storage_health import StorageHealth
+
+    return DbThread, Batch, LinkIngest, LogAccess, StorageHealth
+
+
+async def _through_link(sink: EventLog, batches: list[list[bytes]], home: Path) -> None:
+    """`batches` stored as a link stores a peer's (node/net/link_ingest.py: its queue, groups and
+    database thread), the peer sending each as soon as the link takes it."""
+    DbThread, Batch, LinkIngest, LogAccess, StorageHealth = _link_modules()
+
+    async def unlimited(count: int) -> None:
+        return None
+
+    async def stored(batch: Batch, outcomes: list) -> bool:
+        return _all_accepted(outcomes)
+
+    async def failed(problem: str) -> None:
+        raise SystemExit(f"storing failed: {problem}")
+
+    db = DbThread()
+    try:
+        link = LinkIngest("bench", LogAccess(db, lambda: sink, StorageHealth(home), lambda: False),
+                          limit_events=unlimited, on_stored=stored, on_failed=failed, release=lambda ids: None)
+        for wires in batches:
+            await link.put(Batch(tuple(wires), False))
+        await link.finish(stopping=False)
+    finally:
+        db.shutdown()
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -61,6 +106,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=BATCH)
+    parser.add_argument("--through-link", action="store_true",
+                        help="store the batches as a link stores a peer's (its queue, groups and database thread)")
     args = parser.parse_args()
     load_start = load_average()
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,13 +124,16 @@ def main() -> None:
         sink.ingest(net.trust_wires)
         verify_pool.shutdown()
         # (no worker started ahead: the first batch starts it, as in a running node, and pays for it)
+        if args.through_link:
+            _link_modules()
         workers_start = _children_cpu()
         start, cpu_start, here_start = time.perf_counter(), time.process_time(), verify_pool.examined_here()
-        batches = (wires[i : i + args.batch] for i in range(0, len(wires), args.batch))
-        for outcomes in sink.ingest_stream(batches):
-            bad = [o for o in outcomes if o.status != "accepted"]
-            if bad:
-                raise SystemExit(f"unexpected outcome: {bad[0]}")
+        batches = [wires[i : i + args.batch] for i in range(0, len(wires), args.batch)]
+        if args.through_link:
+            asyncio.run(_through_link(sink, batches, Path(tmp)))
+        else:
+            for outcomes in sink.ingest_stream(batches):
+                _all_accepted(outcomes)
         elapsed = time.perf_counter() - start
         main_cpu = time.process_time() - cpu_start  # this process only: not the workers
         here = verify_pool.examined_here() - here_start
@@ -95,7 +145,7 @@ def main() -> None:
         assert sink.store.count() == args.events + len(net.trust_wires)
     total = (main_cpu + workers_cpu) / args.events / verify_cpu
     print(f"signed {args.events} events in {sign_s:.1f} s; ingested in {elapsed:.1f} s "
-          f"({args.batch}-event batches, {os.cpu_count()} cores)")
+          f"({args.batch}-event batches, {os.cpu_count()} cores{', through a link' if args.through_link else ''})")
     print(f"events={args.events} batch={args.batch} ingest_per_s={rate:.0f} verify_per_s_1core={verify_rate:.0f} "
           f"ingest_over_verify={rate / verify_rate:.2f} main_cpu_over_verify={main_cpu / args.events * verify_rate:.2f} "
           f"examined_in_main={here / args.events:.2f} "

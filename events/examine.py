@@ -28,6 +28,7 @@ from events.format import SIGN_CONTEXT, Event, Header, decode_event
 from events.kinds import checked_body, parse_body
 from events.projections import PROFILE, Shape, row_shape
 
+BODY_LEN_AT = Header._fields.index("body_len")  # (an index: a named tuple's attribute is a descriptor call)
 # Kinds whose body the ingesting process parses itself (trust changes, redactions).
 PARSED_BY_INGEST = frozenset({"member.vouch", "member.revoke", "redact"})
 
@@ -116,14 +117,13 @@ def read_records(records: Sequence[Sequence[Any]], wires: Sequence[bytes]) -> li
         header = fields if type(fields) is Header else new(Header, fields)
         h = 3 if header_len < 0x100 else 4  # a header is at most 1024 bytes: bin 8 or bin 16
         s = h + header_len + 2
-        if has_body:
-            body_len = header.body_len
-            b = s + 64 + (2 if body_len < 0x100 else 3 if body_len < 0x10000 else 5)
-            body = wire[b: b + body_len]
+        if has_body:  # (the body is the wire's last part: from past its length to the end)
+            body_len = header[BODY_LEN_AT]
+            body = wire[s + 64 + (2 if body_len < 0x100 else 3 if body_len < 0x10000 else 5):]
         else:
             body = None
-        event = new(Event, (event_id, header, wire[h: s - 2], wire[s: s + 64], body))
-        append(new(Examined, (event, None, ok, None if facts is None else new(BodyFacts, facts))))
+        append(new(Examined, (new(Event, (event_id, header, wire[h: s - 2], wire[s: s + 64], body)), None, ok,
+                              None if facts is None else new(BodyFacts, facts))))
     return out
 
 

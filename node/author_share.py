@@ -26,6 +26,7 @@ by that group, for everyone to see).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 DAY_MS = 86_400_000
@@ -40,16 +41,17 @@ class ShareLimits:
 SHARE_LIMITS = ShareLimits()
 
 
-@dataclass(frozen=True)
-class Share:
+class Share(NamedTuple):
     """A key's use of its share as of its event at `seq`: the day its chain reached, and the bytes
-    its events counted in that day so far."""
+    its events counted in that day so far. (A named tuple: ingest makes one per event stored, and
+    a frozen dataclass's __init__ cost three object.__setattr__ calls a time.)"""
 
     seq: int
     day: int
     used: int
 
 
+_new = tuple.__new__  # (a named tuple's own __new__ is a Python function)
 NOTHING_YET = Share(0, -1, 0)  # before a key's first event
 
 
@@ -62,8 +64,9 @@ def cost(header_bytes: int, body_len: int) -> int:
 def after(before: Share, seq: int, timestamp: int, size: int) -> Share:
     """The share counted with the event at `seq` (stamped `timestamp`, costing `size`) that follows
     `before` in its chain, whether or not it fits."""
-    day = max(before.day, timestamp // DAY_MS)
-    return Share(seq, day, (before.used if day == before.day else 0) + size)
+    _, before_day, used = before
+    day = max(before_day, timestamp // DAY_MS)
+    return _new(Share, (seq, day, (used if day == before_day else 0) + size))
 
 
 def charge(before: Share, seq: int, timestamp: int, size: int, limits: ShareLimits | None = None) -> Share | None:

@@ -116,9 +116,12 @@ class EventLog:
         # key -> the first seq it may not sign, its standing, head and what is kept of it when its
         # events kept at that seq were last looked at (`_forks_below_limits`)
         self._limit_tried: dict[bytes, tuple] = {}
-        # id -> (author, seq, prev) of the well-signed events of the batch being admitted: a link of
-        # a pinned chain may come before the pin that names it in the same batch (`_pinned_ids`)
-        self._batch_links: dict[bytes, tuple[bytes, int, bytes | None]] = {}
+        # the examined events of the batch being admitted: a link of a pinned chain may come before
+        # the pin that names it in the same batch (`_pinned_ids`, `_batch_link`)
+        self._batch_fresh: list[tuple[int, Examined]] = []
+        # id -> (author, seq, prev) of its well-signed ones, made when first asked (a pin is rare: a
+        # dict built for every batch cost ingest a share of its own work)
+        self._batch_links: dict[bytes, tuple[bytes, int, bytes | None]] | None = None
         # devices whose fork a pin undid in this write: their events refused as frozen may be in now
         self._unfrozen: set[bytes] = set()
         # What refused events say of this machine's clock: groups counted by lineage in the graph as
@@ -662,10 +665,8 @@ class EventLog:
                                        signed_here=prepared.signed_here)
         for i, ev in prepared.fills:
             outcomes[i] = self._fill_body(ev, now)
-        index_of = {x.event.id: i for i, x in prepared.fresh}
         heads = {} if heads is None else heads
-        self._batch_links = {x.event.id: (x.event.author, x.event.seq, x.event.header.prev)
-                             for _, x in prepared.fresh if x.signature_ok}
+        self._batch_fresh, self._batch_links = prepared.fresh, None
         try:
             for i, examined in prepared.fresh:
                 ev = examined.event
@@ -677,7 +678,7 @@ class EventLog:
                 else:
                     outcomes[i] = self._admit(ev, heads, now, hold=prepared.hold, facts=examined.facts)
         finally:
-            self._batch_links = {}
+            self._batch_fresh, self._batch_links = [], None
         for author in prepared.ahead_of:  # a revocation of this batch may void a proof read before it
             if self.trust.limit(author) is not None:
                 self._withdraw_unproved_ahead(author, heads, now)
@@ -685,6 +686,7 @@ class EventLog:
             self._trust_changed(heads, now)  # what the run admits may release this batch's events kept aside
         if any(o is not None and o.status == ACCEPTED for o in outcomes):
             self._settle(heads, now, self.trust)
+        index_of = {x.event.id: i for i, x in prepared.fresh} if self._drained else {}
         for event_id, outcome in self._drained:  # admitted from `pending` while this batch went in
             if event_id in index_of:
                 outcomes[index_of[event_id]] = outcome
@@ -693,6 +695,8 @@ class EventLog:
     def _tell_withdrawn(self, prepared: _Prepared) -> None:
         """Events of `prepared` stamped ahead that went in on a proof a revocation of the same write
         then voided (`_withdraw_unproved_ahead`) are told kept aside, not stored."""
+        if not prepared.ahead_of:  # (the common case: no per-event look)
+            return
         for i, x in prepared.fresh:
             said = prepared.outcomes[i]
             if x.event.author in prepared.ahead_of and said is not None and said.status == ACCEPTED \
@@ -703,6 +707,8 @@ class EventLog:
         """Events of `prepared` refused as their author's frozen that a pin then put in the log (its
         chain made whole by them: `_resolve_pinned_forks`) are told accepted, as where they came
         after the pin."""
+        if not self._unfrozen:  # (the common case: no per-event look)
+            return
         refused = [(i, x.event) for i, x in prepared.fresh if x.event.author in self._unfrozen
                    and prepared.outcomes[i] is not None and prepared.outcomes[i].reason == E.FROZEN]
         stored = self.store.known([ev.id for _, ev in refused]) if refused else {}
@@ -1155,10 +1161,17 @@ class EventLog:
         until, pin = member.pinned
 
         def in_batch(event_id: bytes) -> tuple[int, bytes | None] | None:
-            link = self._batch_links.get(event_id)
+            link = self._batch_link(event_id)
             return link[1:] if link is not None and link[0] == author else None
 
         return self.store.pinned_chain(author, pin, until, fork_at, in_batch)
+
+    def _batch_link(self, event_id: bytes) -> tuple[bytes, int, bytes | None] | None:
+        """(author, seq, prev) of the well-signed event `event_id` of the batch being admitted, if any."""
+        if self._batch_links is None:
+            self._batch_links = {x.event.id: (x.event.header.author, x.event.header.seq, x.event.header.prev)
+                                 for _, x in self._batch_fresh if x.signature_ok}
+        return self._batch_links.get(event_id)
 
     def _refuse_off_pinned_chain(self, ev: Event, member: Member, now: int) -> None:
         """`ev` contradicts its author's stored chain below the point its group revoked it from, and

@@ -1,4 +1,5 @@
-"""The store as a link sees it (node.ports.LinkStorage): every call on the database thread.
+"""The store as a link sees it (node.ports.LinkStorage): every call that reads or writes the store
+on the database thread.
 
 A failed write (a full disk, an I/O error), or events to send a peer that are not what their
 authors signed (a damaged database), are told to storage health and raised as StorageFailed, with
@@ -6,6 +7,11 @@ the problem in words.
 """
 from __future__ import annotations
 
+import asyncio
+# asyncio's default executor (`prepare` below) imports this when first used: at a node out of file
+# descriptors (a flood of connections) the import failed, and with it the link's storing, though
+# open links must carry on (tests/integration/test_silent_connections.py). Imported at start.
+import concurrent.futures.thread  # noqa: F401
 from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
@@ -66,7 +72,10 @@ class LogAccess:
         return await self._db_thread.run(self._log().store.missing_bodies, limit)
 
     async def prepare(self, wires: list[bytes]) -> Any:
-        return await self._db_thread.run(self._log().prepare, wires)
+        # Not on the database thread: preparing reads nothing stored (it hands the wires to the
+        # ingest workers, starting one if need be), and behind a commit there it started nothing
+        # until that commit ended (node/net/link_ingest.py prepares the next batches meanwhile).
+        return await asyncio.to_thread(self._log().prepare, wires)
 
     async def commit(self, group: list[Any]) -> list[list[Outcome]]:
         try:

@@ -123,6 +123,13 @@ class Node:
     def log(self) -> EventLog:
         return self._opened()
 
+    def _open_log(self) -> EventLog:
+        """Open the home's log on the database thread, which owns its store from then on (a
+        statement from any other thread is refused: node/store/owner.py) until the node stops."""
+        opened = self.home.log()
+        opened.store.set_owner_thread()
+        return opened
+
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(*args)` on the node's one database thread."""
         return await self._db_thread.run(fn, *args)
@@ -182,12 +189,13 @@ class Node:
             await self.route.close()
             self._db_thread.shutdown()
             if self._log is not None:
+                self._log.store.clear_owner_thread()
                 self._log.store.close()
             self._release_lock()
             raise
 
     async def _start(self, background: bool) -> None:
-        self._log = await self.db(self.home.log)
+        self._log = await self.db(self._open_log)
         await self.db(self._log.store.attach_checkpointer)  # no commit waits for a checkpoint (node/store/checkpointer.py)
         if background:
             # Before this run saves over them: when the home last heard from a peer (its "cut off"
@@ -275,6 +283,7 @@ class Node:
         await asyncio.sleep(0)
         self._db_thread.shutdown()  # the running ingest, if any, commits or rolls back whole
         if self._log is not None:
+            self._log.store.clear_owner_thread()  # (the database thread has ended: the rest is done here)
             # After a panic wipe nothing is written back (its home may be gone, too); `solnet sync`
             # beside a running node leaves the status to that node, which knows more than one round.
             running = self._started_ms is not None

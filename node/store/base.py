@@ -7,10 +7,12 @@ import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from _thread import get_ident
 from pathlib import Path
 from typing import Any
 
 from node.store.errors import StoreError, disk_failing, translate
+from node.store.owner import not_owner
 
 _INSERT_EVENTS = ("INSERT INTO events(n, id, a, seq, ts, kind, expires, body_state, header, sig, body) "
                   "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
@@ -42,7 +44,8 @@ def _create_private(path: Path) -> None:
 
 
 class StoreBase:
-    """One connection, used from one thread at a time (a running node's DB thread)."""
+    """One connection, used from one thread at a time: while a node runs, its database thread only
+    (`set_owner_thread`, node/store/owner.py)."""
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = Path(path)
@@ -71,6 +74,7 @@ class StoreBase:
         self._checked = False  # inside a write whose data_version was checked: `_facts` may be served
         self._checkpointer: Any = None  # a running node's Checkpointer (Store.attach_checkpointer)
         self._before_commit: dict[Any, Callable[[bool], None]] = {}  # (before_commit)
+        self._owner: int | None = None  # the only thread that may run a statement (set_owner_thread)
         try:
             if readonly:  # safe beside a running node; never creates, migrates or writes
                 self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None,
@@ -84,9 +88,21 @@ class StoreBase:
                 f"cannot open the database {self.path}: {exc}. If the file is damaged, move it aside and sync "
                 "again from peers.") from None
 
+    # --- the owner thread (node/store/owner.py) ---------------------------------------------------
+    def set_owner_thread(self) -> None:
+        """From now on, only the calling thread (a running node's database thread) may run a
+        statement on this store: one from another thread raises NotOwnerThread."""
+        self._owner = get_ident()
+
+    def clear_owner_thread(self) -> None:
+        """Any thread may use the store again (the node's database thread has ended)."""
+        self._owner = None
+
     # --- statements -------------------------------------------------------------------------
     def _x(self, sql: str, args: Sequence[Any] | dict = ()) -> sqlite3.Cursor:
         """Run one statement, after the rows a batch has buffered."""
+        if self._owner is not None and self._owner != get_ident():
+            raise not_owner(self._owner)
         if self._event_buf or self._row_buf or self._head_buf:
             self._flush()
         try:
@@ -95,6 +111,8 @@ class StoreBase:
             raise translate(exc, self.path) from exc
 
     def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        if self._owner is not None and self._owner != get_ident():
+            raise not_owner(self._owner)
         if self._event_buf or self._row_buf or self._head_buf:
             self._flush()
         try:
@@ -103,6 +121,8 @@ class StoreBase:
             raise translate(exc, self.path) from exc
 
     def _script(self, sql: str) -> None:
+        if self._owner is not None and self._owner != get_ident():
+            raise not_owner(self._owner)
         try:
             self._db.executescript(sql)
         except sqlite3.Error as exc:

@@ -17,8 +17,8 @@ async def _request(api, private: str) -> tuple[int, dict]:
         "kind": "support.request", "fields": FIELDS, "private": private, "to": [group]})
 
 
-def _stored_sealed(api, event_id: str) -> bytes:
-    row = api.node.log.store.event_row(bytes.fromhex(event_id))
+async def _stored_sealed(api, event_id: str) -> bytes:
+    row = await api.node.db(api.node.log.store.event_row, bytes.fromhex(event_id))  # (its store: node/store/owner.py)
     return unpack(row[8])["sealed"]
 
 
@@ -30,7 +30,7 @@ async def test_private_details_of_one_bucket_are_stored_with_one_length(api):
         status, body = await _request(api, text)
         assert status == 201, body
         ids.append(body["event"]["id"])
-    lengths = {len(_stored_sealed(api, event_id)) for event_id in ids}
+    lengths = {len(await _stored_sealed(api, event_id)) for event_id in ids}
     assert lengths == {envelope.sealed_length(0)}
     for event_id, text in zip(ids, texts):
         opened = await api.get(f"/api/v1/events/{event_id}?private=true")

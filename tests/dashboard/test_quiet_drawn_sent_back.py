@@ -85,7 +85,7 @@ async def test_an_alert_that_ends_before_the_stream_opens_is_told_at_once(sample
         alert = await running.db(lambda: publishing.publish(
             running.log, keys, "alert", {"region": "calais", "type": "raid", "text": text},
             expires_in="1m", now=posted))
-        stored = running.log.store.event_n(alert.id)
+        stored = await running.db(running.log.store.event_n, alert.id)
 
         async def told() -> None:  # (the node's count of stored events follows its store)
             while running.last_stored_n < stored:

@@ -23,7 +23,7 @@ async def test_a_fork_claimed_past_this_homes_own_head_is_said_as_the_key_signin
     async with refused_once(network[0], network[1].keys.device, "frozen:999") as (node, peer, _):
         kept = node.refused_as_revoked
         assert kept is not None and kept["forked_at"] == 999 and kept.get("elsewhere") is True, kept
-        assert revoked_here.load(node.log.store) == kept  # `solnet status` says it too
+        assert await node.db(revoked_here.load, node.log.store) == kept  # `solnet status` says it too
         port = peer.address.rsplit(":", 1)[1]
     said = revoked_here.warning(kept, "GROUP", "today")
     assert "one peer's word" in said and "a seq this home never reached" in said and "signs elsewhere" in said, said

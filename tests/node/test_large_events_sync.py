@@ -22,11 +22,13 @@ from served_nodes import calais, network  # noqa: F401 (fixtures)
 ROUND_S = 60.0  # a bound on a round that moves ~6 MiB on this machine in well under a second
 
 
-def sealed_events(network: list[LocalNode], log, count: int) -> list[bytes]:
+async def sealed_events(network: list[LocalNode], node: Node, count: int) -> list[bytes]:
     """`count` sealed events of Calais's device, each with a 60 KiB envelope (opaque to every node
-    but its recipients', so accepted everywhere as it is)."""
+    but its recipients', so accepted everywhere as it is). The running node's store is read on its
+    database thread (node/store/owner.py)."""
     key = network[0].keys.device
-    seq, prev = log.store.head(bytes(key.public))
+    log = node.log
+    seq, prev = await node.db(log.store.head, bytes(key.public))
     wires = []
     for _ in range(count):
         ev = sign_event(key, network=log.network_id, seq=seq + 1, prev=prev, timestamp=now_ms(), kind="sealed",
@@ -38,15 +40,15 @@ def sealed_events(network: list[LocalNode], log, count: int) -> list[bytes]:
 
 async def test_a_round_streams_a_members_long_sealed_events_in_messages_that_fit(network, calais) -> None:
     node, served = calais
-    wires = sealed_events(network, node.log, 100)
-    assert {o.status for o in node.log.ingest(wires)} == {"accepted"}
+    wires = await sealed_events(network, node, 100)
+    assert {o.status for o in await node.db(node.log.ingest, wires)} == {"accepted"}
     assert sum(map(len, wires)) > 4 * 1024 * 1024  # more than one frame holds
     bristol = Node(network[1].home, network[1].keys)
     await bristol.start(background=False)
     try:
         result = await asyncio.wait_for(bristol.sync_once(f"127.0.0.1:{served.port}"), ROUND_S)
         assert result.complete and result.outcomes["accepted"] >= 100, result
-        stored = {w for w in bristol.log.store.chain_wires(bytes(network[0].keys.device.public))}
+        stored = set(await bristol.db(bristol.log.store.chain_wires, bytes(network[0].keys.device.public)))
         assert set(wires) <= stored
     finally:
         await bristol.stop()
@@ -63,7 +65,7 @@ async def test_gossip_carries_a_members_long_sealed_events_in_messages_that_fit(
     await bristol.start()
     try:
         await until(lambda: any(p.get("last_sync") for p in bristol.peer_views(now_ms())), "the first round over")
-        wires = sealed_events(network, node.log, 100)
+        wires = await sealed_events(network, node, 100)
         outcomes = await node.db(node.log.ingest, wires)
         assert {o.status for o in outcomes} == {"accepted"}
         ids = [o.id for o in outcomes]

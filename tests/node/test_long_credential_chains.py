@@ -86,7 +86,8 @@ async def test_a_device_of_a_group_with_a_long_chain_still_connects(network) -> 
         try:
             first = await asyncio.wait_for(bristol.sync_once(f"127.0.0.1:{served.port}"), ROUND_S)
             assert first.complete and first.sent > 0, first
-            assert calais.log.store.head(group) == bristol.log.store.head(group)
+            # (each running node's store read on its database thread: node/store/owner.py)
+            assert await calais.db(calais.log.store.head, group) == await bristol.db(bristol.log.store.head, group)
             again = await asyncio.wait_for(bristol.sync_once(f"127.0.0.1:{served.port}"), ROUND_S)
             assert again.complete and again.in_sync, again  # the handshake passes with the chain known too
         finally:

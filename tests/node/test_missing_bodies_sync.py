@@ -24,12 +24,12 @@ from served_nodes import calais, network  # noqa: F401 (fixtures)
 WAIT_S = 60.0
 
 
-def seizure(network: list[LocalNode], log: EventLog) -> tuple[list[Event], list[Event], Event, Event]:
-    """Calais's group key certifies a phone, which posts twice; a thief redacts both posts with the
-    phone's key; the group key revokes the phone from the redaction's seq."""
+def seizure(network: list[LocalNode], log: EventLog, group_head: tuple[int, bytes | None]
+            ) -> tuple[list[Event], list[Event], Event, Event]:
+    """Calais's group key (its chain at `group_head`) certifies a phone, which posts twice; a thief
+    redacts both posts with the phone's key; the group key revokes the phone from the redaction's seq."""
     keys = network[0].keys
-    group_key = bytes(keys.group.public)
-    group = Author(keys.group, log.network_id, *log.store.head(group_key))
+    group = Author(keys.group, log.network_id, *group_head)
     phone_key = SigningKey.generate()
     phone = Author(phone_key, log.network_id)
     setup = [group.sign("member.vouch", device_vouch(keys.group, phone_key, b"\x05" * 32))]
@@ -49,9 +49,11 @@ async def until(predicate, what: str) -> None:
 
 async def test_bodies_dropped_by_a_redaction_taken_out_come_back_from_a_peer(network, calais) -> None:
     node, served = calais
-    setup, posts, redaction, revoked = seizure(network, node.log)
-    node.log.ingest([e.encode() for e in setup + posts + [revoked, redaction]])
-    assert all(node.log.store.event_row(p.id)[8] == p.body for p in posts)
+    # (the running node's store is read and written on its database thread: node/store/owner.py)
+    setup, posts, redaction, revoked = seizure(
+        network, node.log, await node.db(node.log.store.head, bytes(network[0].keys.group.public)))
+    await node.db(node.log.ingest, [e.encode() for e in setup + posts + [revoked, redaction]])
+    assert all([(await node.db(node.log.store.event_row, p.id))[8] == p.body for p in posts])
 
     log = EventLog(Store(network[1].home.db_path))
     log.ingest([e.encode() for e in setup + posts + [redaction]])
@@ -71,7 +73,7 @@ async def test_bodies_dropped_by_a_redaction_taken_out_come_back_from_a_peer(net
             return all(row[8] == p.body for row, p in zip(rows, posts))
 
         await until(bodies_back, "the posts' bodies from Calais")
-        assert sorted(await bristol.db(bristol.log.store.event_states)) == sorted(node.log.store.event_states())
+        assert sorted(await bristol.db(bristol.log.store.event_states)) == sorted(await node.db(node.log.store.event_states))
         assert await bristol.db(bristol.log.store.missing_bodies, 10) == []
     finally:
         await bristol.stop()

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import os
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from node.demo.localnet import LocalNode
 from node.net import Node
@@ -161,12 +162,18 @@ class HostileRelay:
                         writer.write(_control(PONG, masked) + _control(PING, masked))
 
 
-async def until(condition: Callable[[], bool], what: str, wait_s: float) -> None:
-    """Wait until `condition()` holds, at most `wait_s` (then fail, saying `what` was awaited)."""
+async def until(condition: Callable[[], bool | Awaitable[bool]], what: str, wait_s: float) -> None:
+    """Wait until `condition()` holds, at most `wait_s` (then fail, saying `what` was awaited). It may
+    be a coroutine function: a running node's store is read on its database thread (`node.db`)."""
     deadline = asyncio.get_running_loop().time() + wait_s
-    while not condition():
+    while not await _holds(condition):
         assert asyncio.get_running_loop().time() < deadline, f"not within {wait_s:.0f} s: {what}"
         await asyncio.sleep(0.05)
+
+
+async def _holds(condition: Callable[[], bool | Awaitable[bool]]) -> bool:
+    held = condition()
+    return bool(await held) if inspect.isawaitable(held) else bool(held)
 
 
 def said_in_a_row(records: list[logging.LogRecord]) -> list[int]:
