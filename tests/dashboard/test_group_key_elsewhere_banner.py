@@ -1,19 +1,25 @@
 """The admin's overview says that another home signs with this group's key (a thief's copy of the
 main home certified a device of its own, which reads what is sealed to the group), naming what it
 certified or admitted there, to revoke: `solnet status` and the log said it, the dashboard, where a
-coordinator without a shell looks, did not. A visitor logged out sees nothing of it."""
+coordinator without a shell looks, did not. A visitor who is not the admin (the public role of
+`--public-dashboard`) is never shown it: the overview's facts it would be rendered with carry none."""
 from __future__ import annotations
 
-from page_text import csrf_of, visible_text
+from aiohttp.test_utils import make_mocked_request
+
+from page_text import visible_text
 from crypto.keys import SigningKey
 from events.canonical import pack
 from events.format import sign_event
 from node.clock import now_ms
+from node.dashboard import AccessOptions
+from node.dashboard.access import PUBLIC
+from node.dashboard.app import DASH
 from node.key_elsewhere import KeyElsewhere
 
 
 async def test_the_overview_names_the_device_a_copy_of_the_group_key_certified(sample, start_node) -> None:
-    node = await start_node(sample.nodes[0])
+    node = await start_node(sample.nodes[0], AccessOptions(public=True))
     await node.log_in()
     running = node.node
     async with node.client.get("/") as r:
@@ -31,8 +37,14 @@ async def test_the_overview_names_the_device_a_copy_of_the_group_key_certified(s
         text = " ".join(visible_text(page).split())
         assert 'id="group-key-elsewhere"' in page and said in text, text
         assert spy.hex() in text and "solnet revoke ID" in text, text
-    async with node.client.get("/") as r:
-        page = await r.text()
-    await node.client.post("/logout", data={"csrf": csrf_of(page)})
-    async with node.client.get("/") as r:
-        assert "this group's key" not in visible_text(await r.text())
+    # A visitor of the public pages: no overview is served to it (it is sent to /public/), and the
+    # overview's facts made for it carry no warning (were the admin's gate gone, they would)
+    dash = next(m.__self__ for m in node.client.app.middlewares if type(getattr(m, "__self__", None)).__name__ == "Dashboard")
+    request = make_mocked_request("GET", "/", app=node.client.app)
+    request[DASH] = dash.context(request)
+    assert request[DASH]["role"] == PUBLIC and not request[DASH]["is_admin"]
+    page = (await dash._overview_ctx(request))["health"]
+    assert page["group_key_elsewhere"] is None, page
+    node.client.session.cookie_jar.clear()  # (no admin's session cookie: a public visitor)
+    async with node.client.get("/public/") as r:
+        assert r.status == 200 and "this group's key" not in visible_text(await r.text())
