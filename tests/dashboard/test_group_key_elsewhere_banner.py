@@ -15,7 +15,7 @@ from node.clock import now_ms
 from node.dashboard import AccessOptions
 from node.dashboard.access import PUBLIC
 from node.dashboard.app import DASH
-from node.key_elsewhere import KeyElsewhere
+from node.key_elsewhere import NAMED_AT_MOST, GroupKeyAbove
 
 
 async def test_the_overview_names_the_device_a_copy_of_the_group_key_certified(sample, start_node) -> None:
@@ -25,11 +25,11 @@ async def test_the_overview_names_the_device_a_copy_of_the_group_key_certified(s
     async with node.client.get("/") as r:
         assert 'id="group-key-elsewhere"' not in await r.text()
     group, spy = running.keys.group, bytes(SigningKey.generate().public)
-    assert group is not None, "the sample's first node holds its group key"
-    running.links.group_key_elsewhere = KeyElsewhere(bytes(group.public), now_ms() - 3_600_000, group=True)
+    assert group is not None and running.group_watch is not None, "the sample's first node holds its group key"
+    found = running.group_watch.found = GroupKeyAbove(bytes(group.public), now_ms() - 3_600_000)
     vouch = sign_event(group, network=running.log.network_id, seq=90, prev=bytes(32), timestamp=now_ms(),
                        kind="member.vouch", body=pack({"subject": spy, "role": "device"}))
-    running.links.group_key_elsewhere.stored([vouch.encode()])
+    found.add(90, vouch.encode())
     for lang, said in (("en", "Another home signs with this group's key: a peer brought the group key's event seq 90"),
                        ("fr", "Un autre foyer signe avec la clé de ce groupe")):
         async with node.client.get("/", headers={"Accept-Language": lang}) as r:
@@ -37,6 +37,17 @@ async def test_the_overview_names_the_device_a_copy_of_the_group_key_certified(s
         text = " ".join(visible_text(page).split())
         assert 'id="group-key-elsewhere"' in page and said in text, text
         assert spy.hex() in text and "solnet revoke ID" in text, text
+    # Thousands certified: the first NAMED_AT_MOST named, the rest counted
+    found = running.group_watch.found = GroupKeyAbove(bytes(group.public), now_ms() + 3_600_000)
+    spies = [bytes([i % 256, i // 256]) * 16 for i in range(300)]
+    for i, subject in enumerate(spies):
+        found.add(90 + i, sign_event(group, network=running.log.network_id, seq=90 + i, prev=bytes(32),
+                                     timestamp=now_ms(), kind="member.vouch",
+                                     body=pack({"subject": subject, "role": "device"})).encode())
+    async with node.client.get("/") as r:
+        text = " ".join(visible_text(await r.text()).split())
+    assert spies[NAMED_AT_MOST - 1].hex() in text and spies[NAMED_AT_MOST].hex() not in text, text
+    assert f"And {300 - NAMED_AT_MOST} more, cut off with this group when it is revoked." in text, text
     # A visitor of the public pages: no overview is served to it (it is sent to /public/), and the
     # overview's facts made for it carry no warning (were the admin's gate gone, they would)
     dash = next(m.__self__ for m in node.client.app.middlewares if type(getattr(m, "__self__", None)).__name__ == "Dashboard")
