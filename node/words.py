@@ -135,7 +135,7 @@ def group_key_elsewhere(when: str, seq: int, at_ms: int, group: str | None = Non
     if when == "while_stopped":
         return (f"another home signed with this group's key while this node was stopped: this home holds {made}, above "
                 f"the newest it signed with that key.{done} If this home was restored from an older backup, these are "
-                f"its own events and nothing is wrong. If no copy of this home runs elsewhere, {stolen}")
+                f"its own events and nothing is wrong. If it was not, {stolen}")
     return (f"another home signs with this group's key: a peer brought {made}, that this node did not make.{done} "
             f"If no copy of this home runs elsewhere, {stolen}")
 

@@ -37,7 +37,8 @@ async def test_the_overview_names_the_device_a_copy_of_the_group_key_certified(s
         text = " ".join(visible_text(page).split())
         assert 'id="group-key-elsewhere"' in page and said in text, text
         assert spy.hex() in text and "solnet revoke ID" in text, text
-    # Thousands certified: the first NAMED_AT_MOST named, the rest counted
+    # Thousands certified: the first NAMED_AT_MOST named, the rest counted. Signed while the node was
+    # stopped, a restored home meets it too (its own events): told to revoke only if it was not restored
     found = running.group_watch.found = GroupKeyAbove(bytes(group.public), now_ms() + 3_600_000)
     spies = [bytes([i % 256, i // 256]) * 16 for i in range(300)]
     for i, subject in enumerate(spies):
@@ -48,6 +49,8 @@ async def test_the_overview_names_the_device_a_copy_of_the_group_key_certified(s
         text = " ".join(visible_text(await r.text()).split())
     assert spies[NAMED_AT_MOST - 1].hex() in text and spies[NAMED_AT_MOST].hex() not in text, text
     assert f"And {300 - NAMED_AT_MOST} more, cut off with this group when it is revoked." in text, text
+    assert ("If this node was not restored from an older backup, revoke each now with `solnet revoke ID`" in text
+            and "Revoke each now" not in text), text
     # A visitor of the public pages: no overview is served to it (it is sent to /public/), and the
     # overview's facts made for it carry no warning (were the admin's gate gone, they would)
     dash = next(m.__self__ for m in node.client.app.middlewares if type(getattr(m, "__self__", None)).__name__ == "Dashboard")

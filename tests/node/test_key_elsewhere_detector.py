@@ -5,6 +5,7 @@ from crypto.keys import SigningKey
 from events.canonical import pack
 from events.format import sign_event
 from node.key_elsewhere import NAMED_AT_MOST, NOW, START_GRACE_MS, WHILE_STOPPED, GroupKeyAbove, KeyElsewhere, Seen
+from node.words import group_key_elsewhere
 
 NETWORK = bytes(32)
 STARTED = 1_800_000_000_000
@@ -128,3 +129,14 @@ def test_signed_while_stopped_above_the_mark_is_answered_on_a_restored_home_that
     found.add(9, vouch(group, 9, LATER, b"q" * 32))
     assert found.to_say(True, 10) == Seen(NOW, 9, LATER)
 
+
+def test_signed_while_stopped_the_advice_to_revoke_goes_with_the_reading_of_no_restore_only() -> None:
+    """A restored main home meets its own events above its (restored) marks: it is not told to revoke
+    its own devices, only "if it was not" restored."""
+    device = "d" * 64
+    text = group_key_elsewhere(WHILE_STOPPED, 7, STARTED, "e" * 64, [device], [], 1, 0)
+    revoke = text.index(f"`solnet revoke {device}`")
+    assert "restored from an older backup, these are its own events and nothing is wrong" in text[:revoke], text
+    assert text.rindex("If it was not,", 0, revoke) > text.index("restored from an older backup"), text
+    now = group_key_elsewhere(NOW, 7, LATER, "e" * 64, [device], [], 1, 0)
+    assert "If no copy of this home runs elsewhere" in now and f"`solnet revoke {device}`" in now, now
