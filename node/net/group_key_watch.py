@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from node import group_key_marks
 from node.key_elsewhere import NAMED_AT_MOST, GroupKeyAbove
@@ -21,7 +21,6 @@ from node.store import StoreError
 from node.words import group_key_elsewhere
 
 log = logging.getLogger(f"solnet.{__name__}")
-T = TypeVar("T")
 
 
 class GroupKeyWatch:
