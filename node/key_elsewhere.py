@@ -21,16 +21,22 @@ continuing the chain here after it. A copy that still runs elsewhere signs after
 and is said as signing now; nothing answers that. Until then `solnet status`, every publish's
 answer and the dashboard repeat it (a home that was not restored: for as long as the node runs).
 
-The group key is watched the same way on the home that holds it (`group=True`): a thief holding a
-copy of that home (a seized Pi's card, a `cp -a`, its passphrase forced out of someone) certifies a
-device of its own with it, after syncing, so that nothing forks; that device is then a member of
-the group and every event sealed to the group is sealed to it too, private case notes included.
-Until 2026-12-06 the node holding the group key took that vouch from its peers and said nothing.
-The devices the group key certified elsewhere, and the groups it admitted there (a police-run group
-let into the network), are kept (`certified`, `admitted`): the warning names each, to be revoked.
+The group key, on the home that holds it, is judged from its files instead (GroupKeyAbove): a thief
+holding a copy of that home (a seized Pi's card, a `cp -a`, its passphrase forced out of someone)
+certifies a device of its own with it, after syncing, so that nothing forks; that device is then a
+member of the group and every event sealed to the group is sealed to it too, private case notes
+included. Every process that signs here writes the newest seq it signed with each key before it
+commits (node/own_marks.py), so the group key's events the store holds above that mark were not
+signed by this home: by another home holding the key, or by this one before it was restored from an
+older backup (its marks were restored with it). Read from the store (node/group_key_marks.py) at the
+node's start, after each batch that moved the key's head (events released from the pending queue
+too), and by `solnet status` with no node running: said after a restart, after a `solnet sync` or an
+import made while the node was stopped. A mark above the store's head (a database that lost its
+newest writes, node/own_marks.py `lost`) puts nothing above it: those events coming back are its own.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -52,14 +58,10 @@ class Seen(NamedTuple):
 
 
 class KeyElsewhere:
-    def __init__(self, device: bytes, started_ms: int, own_head: int | None = None, *, group: bool = False) -> None:
+    def __init__(self, device: bytes, started_ms: int, own_head: int | None = None) -> None:
         """`own_head`: the seq of this device's newest event in the database when the node started
-        (None: not known, or none: nothing is said of events made while it was stopped). `device`
-        is the group key when `group` (the devices it certifies elsewhere are kept)."""
+        (None: not known, or none: nothing is said of events made while it was stopped)."""
         self.device = device
-        self.group = group
-        self.certified: list[bytes] = []  # devices the group key certified elsewhere, as first seen
-        self.admitted: list[bytes] = []  # and groups it admitted there
         self._since = started_ms + START_GRACE_MS
         self._head = own_head or None
         self.newest: Seen | None = None  # the newest event signed elsewhere while this node runs
@@ -83,8 +85,7 @@ class KeyElsewhere:
 
     def stored(self, wires: Iterable[bytes]) -> list[Seen]:
         """Events peers brought that this node stored (it did not have them): what they say of this
-        device's key that was not said before (each reading once; for the group key, each device it
-        certified and group it admitted elsewhere too)."""
+        device's key that was not said before (each reading once)."""
         said: list[Seen] = []
         for wire in wires:
             if self.device not in wire:  # the key's bytes are in every event it signs: most are not its
@@ -98,32 +99,94 @@ class KeyElsewhere:
                 continue
             if header.timestamp >= self._since:
                 seen = Seen(NOW, header.seq, header.timestamp)
-                certifies = self.group and self._certifies(event)
-                if self.newest is None or certifies:
+                if self.newest is None:
                     said.append(seen)
                 if self.newest is None or (seen.seq, seen.at) > (self.newest.seq, self.newest.at):
                     self.newest = seen
-            elif self._head is not None and header.seq > self._head:
-                certifies = self.group and self._certifies(event)
-                if self.while_stopped is None:
-                    self.while_stopped = Seen(WHILE_STOPPED, header.seq, header.timestamp)
-                    said.append(self.while_stopped)
-                elif certifies:
-                    said.append(Seen(WHILE_STOPPED, header.seq, header.timestamp))
+            elif self._head is not None and header.seq > self._head and self.while_stopped is None:
+                self.while_stopped = Seen(WHILE_STOPPED, header.seq, header.timestamp)
+                said.append(self.while_stopped)
         return said
 
-    def _certifies(self, event: Event) -> bool:
-        """Whether `event`, signed by the group key elsewhere, certifies a device or admits a group
-        not seen so far (kept in `certified`, `admitted`)."""
-        if event.kind != "member.vouch" or event.body is None:
-            return False
+
+
+NAMED_AT_MOST = 20  # ids named in a log line, the status and the dashboard; the rest are counted
+
+
+class GroupKeyAbove:
+    """The group key's events this home holds above the newest seq it signed with that key (its mark,
+    node/own_marks.py): signed by another home. Fed in seq order, each event once (`judged`: the
+    highest seq read); the devices it certified and the groups it admitted are kept as sets (the
+    first NAMED_AT_MOST named), its other events counted by kind."""
+
+    def __init__(self, group: bytes, started_ms: int | None) -> None:
+        """`started_ms`: when the node running on this home started (None: none runs: every event
+        is said as signed while it was stopped)."""
+        self.group = group
+        self._since = None if started_ms is None else started_ms + START_GRACE_MS
+        self.judged = 0
+        self.first: Seen | None = None  # the lowest above the mark, stamped before the node started
+        self.newest_now: Seen | None = None  # the newest signed elsewhere while the node runs
+        self.top = 0  # the highest seq found above the mark
+        self.devices: set[bytes] = set()
+        self.groups: set[bytes] = set()
+        self.named_devices: list[bytes] = []  # the first NAMED_AT_MOST of each, as found
+        self.named_groups: list[bytes] = []
+        self.other: Counter[str] = Counter()  # its other events, by kind (revocations, profiles...)
+
+    def add(self, seq: int, wire: bytes) -> tuple[str, bytes] | None:
+        """The group key's stored event at `seq`, above the mark: ("device" or "group", its subject)
+        if it certified a device or admitted a group not found before, else None."""
         try:
-            fields = unpack(event.body)
-        except InvalidEvent:  # (it was stored: its body keeps its kind's rules)
-            return False
-        subject = fields.get("subject") if isinstance(fields, dict) else None
-        kept = {"device": self.certified, "group": self.admitted}.get(fields.get("role"))
-        if kept is None or not isinstance(subject, bytes) or subject in kept:
-            return False
-        kept.append(subject)
-        return True
+            event = decode_event(wire)
+        except InvalidEvent:  # (it was stored: it decodes)
+            return None
+        if event.header.author != self.group:
+            return None
+        at = event.header.timestamp
+        self.top = max(self.top, seq)
+        if self._since is not None and at >= self._since:
+            if self.newest_now is None or (seq, at) > (self.newest_now.seq, self.newest_now.at):
+                self.newest_now = Seen(NOW, seq, at)
+        elif self.first is None or seq < self.first.seq:
+            self.first = Seen(WHILE_STOPPED, seq, at)
+        subject = _vouched(event)
+        if subject is None:
+            self.other[event.kind] += 1
+            return None
+        role, key = subject
+        found, named = (self.devices, self.named_devices) if role == "device" else (self.groups, self.named_groups)
+        if key in found:
+            return None
+        found.add(key)
+        if len(named) < NAMED_AT_MOST:
+            named.append(key)
+        return subject
+
+    def to_say(self, restored: bool, mark: int) -> Seen | None:
+        """What is said: the newest event signed elsewhere while the node runs, else the first found
+        signed while it was stopped, unless answered: `restored` (this node started on a home
+        restored from a backup or copied, node/chain_gate.py) and this home has since signed past
+        every one found (`mark`): they were its own events, signed before the backup was
+        restored, and it continues its chain after them (as KeyElsewhere.to_say)."""
+        if self.newest_now is not None:
+            return self.newest_now
+        if self.first is not None and restored and mark > self.top:
+            return None
+        return self.first
+
+
+def _vouched(event: Event) -> tuple[str, bytes] | None:
+    """("device" or "group", subject) of a vouch certifying a device or admitting a group, else None."""
+    if event.kind != "member.vouch" or event.body is None:
+        return None
+    try:
+        fields = unpack(event.body)
+    except InvalidEvent:  # (it was stored: its body keeps its kind's rules)
+        return None
+    if not isinstance(fields, dict):
+        return None
+    subject, role = fields.get("subject"), fields.get("role")
+    if role not in ("device", "group") or not isinstance(subject, bytes):
+        return None
+    return role, subject

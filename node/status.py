@@ -202,6 +202,9 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
                            "disk_low": disk.low_space_facts(home.path),  # a disk nearly full (node/disk.py), or None
                            "frontier_digest": frontier_digest_of(store.heads()).hex()}
     out["node"] = runtime_info(store, home)
+    if not out["node"]["running"]:  # (a running node says it from its watch: node/net/group_key_watch.py)
+        from node import group_key_marks
+        out["node"]["group_key_elsewhere"] = group_key_marks.from_files(home, store, trust["network_id"])
     out["peers"] = peer_list(store, out["node"])
     out["refused_as_revoked"] = revoked_here.load(store)  # before the revocation itself arrives
     # what this device signed and no peer holds: stranded once the device is cut off; and what its

@@ -117,6 +117,8 @@ def status_text(out: dict[str, Any]) -> str:
                   for p in out.get("peers") or () if p.get("linked_twice")]
         if node.get("cut_off_since") and (why := cut_off_why(out.get("peers") or [])):
             lines.append(f"  WARNING: {why}")
+    elif node.get("group_key_elsewhere"):  # read from the home's files (node/group_key_marks.py)
+        lines += [f"  WARNING: {w}" for w in node_fact_warnings({"group_key_elsewhere": node["group_key_elsewhere"]})]
     if node.get("running") and node.get("database_damaged") and node.get("storage_problem"):
         lines.append(f"  WARNING: {node['storage_problem']}")  # what to do is in it
     elif node.get("running") and node.get("storage_problem"):

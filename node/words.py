@@ -110,28 +110,34 @@ def key_elsewhere(when: str, seq: int, at_ms: int, device: str | None = None, gr
 
 
 def group_key_elsewhere(when: str, seq: int, at_ms: int, group: str | None = None,
-                        devices: list[str] | None = None, groups: list[str] | None = None) -> str:
+                        devices: list[str] | None = None, groups: list[str] | None = None,
+                        devices_count: int = 0, groups_count: int = 0, other: dict[str, int] | None = None) -> str:
     """The warning of another home signing with this group's key (node/key_elsewhere.py, on the home
     holding it): `when` as for `key_elsewhere`; `devices` and `groups`, the ids (hex) of those it
-    certified and admitted there."""
+    certified and admitted there (the first of them: `devices_count` and `groups_count` say how many
+    in all), `other` its other events there by kind."""
     made = f"the group key's event seq {seq}, made {local_time(at_ms)}"
-    done = ""
-    if devices:
-        one = len(devices) == 1
-        done += (f" It certified {', '.join(f'device {d}' for d in devices)} as {'a device' if one else 'devices'} "
-                 f"of this group: {'it reads' if one else 'they read'} what is sealed to this group from then on.")
-    if groups:
-        done += f" It admitted {', '.join(f'group {g}' for g in groups)} to the network."
-    revoke = " and ".join(f"`solnet revoke {k}`" for k in [*(devices or ()), *(groups or ())])
-    stolen = ("If no copy of this home runs elsewhere, the group key is in other hands: "
-              + (f"revoke what it certified or admitted now, here ({revoke}), then " if revoke else "")
-              + f"ask the group that admitted yours to revoke this group (`solnet revoke {group or 'GROUP_ID'}` on "
-              "its node) and to admit a new one: whoever holds the key can certify another device at any time")
+    devices, groups = devices or [], groups or []
+    counts = (max(devices_count, len(devices)), max(groups_count, len(groups)))
+    done = " and ".join(f"{verb} {plural(count, noun)}" for count, verb, noun in
+                        ((counts[0], "certified", "device"), (counts[1], "admitted", "group")) if count)
+    done = f" It {done} there." if done else ""
+    if other:
+        done += " It signed there too: " + ", ".join(f"{n} {kind}" for kind, n in sorted(other.items())) + "."
+    revoke = ", ".join(f"`solnet revoke {k}`" for k in [*devices, *groups])  # (each id once: the first named)
+    if revoke and sum(counts) > len(devices) + len(groups):
+        revoke += f"; the {sum(counts) - len(devices) - len(groups)} others are cut off with this group"
+    stolen = ("the group key is in other hands: whoever holds it can certify another device at any time (it reads "
+              "what is sealed to this group) and admit groups. "
+              + (f"Revoke what it certified or admitted now, here ({revoke}), then ask" if revoke else "Ask")
+              + f" the group that admitted yours to revoke this group (`solnet revoke {group or 'GROUP_ID'}` on its node)"
+              " and to admit a new one")
     if when == "while_stopped":
-        return (f"another home signed with this group's key while this node was stopped: a peer brought {made}, "
-                "above what this node held when it started. If this home was restored from an older backup, it is "
-                f"its own and nothing is wrong.{done} {stolen}")
-    return f"another home signs with this group's key: a peer brought {made}, that this node did not make.{done} {stolen}"
+        return (f"another home signed with this group's key while this node was stopped: this home holds {made}, above "
+                f"the newest it signed with that key.{done} If this home was restored from an older backup, these are "
+                f"its own events and nothing is wrong. If it was not, {stolen}")
+    return (f"another home signs with this group's key: a peer brought {made}, that this node did not make.{done} "
+            f"If no copy of this home runs elsewhere, {stolen}")
 
 
 LINKED_TWICE = ("linked twice at once from two places: a copy of its home may be running; its group should check and "
@@ -191,7 +197,10 @@ def node_fact_warnings(facts: dict) -> list[str]:
         devices, groups = ([k for k in group.get(field) or () if isinstance(k, str) and re.fullmatch("[0-9a-f]{64}", k)]
                            for field in ("devices", "groups"))
         gid = group.get("group") if isinstance(group.get("group"), str) else None
-        said.append(f"{group_key_elsewhere(str(group.get('when', 'now')), group['seq'], group['at'], gid, devices, groups)}.")
+        counts = [n if isinstance(n := group.get(field), int) else 0 for field in ("devices_count", "groups_count")]
+        other = {k: n for k, n in (group.get("other") or {}).items() if isinstance(k, str) and isinstance(n, int)} \
+            if isinstance(group.get("other"), dict) else None
+        said.append(f"{group_key_elsewhere(str(group.get('when', 'now')), group['seq'], group['at'], gid, devices, groups, *counts, other)}.")
     ahead = facts.get("own_stamped_ahead")
     if isinstance(ahead, dict) and isinstance(ahead.get("events"), int) and isinstance(ahead.get("until"), int):
         said.append(f"{own_stamped_ahead(ahead['events'], ahead['until'])}.")

@@ -43,8 +43,8 @@ from node.net.storage_health import POLL_S, StorageHealth
 from node.net.synced_lines import LinkLines, RepeatLines, SyncedLines
 from node.ports import LinkGossip, LinkStorage
 from node.render import connection_problem
-from node.words import (LINKED_TWICE_TOLD, group_key_elsewhere, key_elsewhere, linked_twice, linked_twice_here,
-                        own_events_refused, plural)
+from node.words import (LINKED_TWICE_TOLD, key_elsewhere, linked_twice, linked_twice_here, own_events_refused,
+                        plural)
 from sync.handshake import DUPLICATE_LINK, FORKS, GROUP_FROZEN, NOT_A_MEMBER, OVER_BUDGET, REVOKED, HandshakeError
 from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
@@ -196,7 +196,8 @@ class Links:
         # peers that do not take this device's events (a clock ahead?), counted by lineage in the trust graph
         self.own_refused = OwnEventsRefused(policy.lineages, policy.speaks_for_group)
         self.key_elsewhere: KeyElsewhere | None = None  # this device's key signing elsewhere (watch_own_key)
-        self.group_key_elsewhere: KeyElsewhere | None = None  # and the group key, on the home holding it
+        # a batch was stored: the group key's head may have moved (node/net/group_key_watch.py), on the home holding it
+        self.group_key_moved: Callable[[], None] | None = None
         self._own_device = b""  # (watch_own_key)
         self.twice = TwiceWatch()  # a peer device linked twice at once from two places (a copied home?)
         self.told_twice: int | None = None  # when a peer last said this device is linked twice (ms)
@@ -514,28 +515,23 @@ class Links:
                 return
             await asyncio.sleep(self.sync_interval_s * self._rng.uniform(0.7, 1.3))
 
-    def watch_own_key(self, device: bytes, started_ms: int, own_head: int | None,
-                      group: tuple[bytes, int | None] | None = None) -> None:
+    def watch_own_key(self, device: bytes, started_ms: int, own_head: int | None) -> None:
         """Before any link: this node started at `started_ms` with its device's events up to seq
-        `own_head` (None: unknown) (node/key_elsewhere.py); `group`: the group key this home holds,
-        and its head then."""
+        `own_head` (None: unknown) (node/key_elsewhere.py)."""
         self.key_elsewhere = KeyElsewhere(device, started_ms, own_head)
-        if group is not None:
-            self.group_key_elsewhere = KeyElsewhere(group[0], started_ms, group[1], group=True)
         self._own_device = device
 
     def _accepted(self, wires: list[bytes]) -> None:
         """Peers brought events this node did not have: one of its own device's that it did not
-        sign says another node signs with its key (node/key_elsewhere.py). Each reading said once."""
+        sign says another node signs with its key (node/key_elsewhere.py). Each reading said once.
+        The group key's events are read from the store (those released from the pending queue too)."""
         if self.key_elsewhere is None:  # (links come only once the node has started)
             return
         for seen in self.key_elsewhere.stored(wires):
             group = self._group_of(self._own_device)
             log.warning("%s", key_elsewhere(*seen, self._own_device.hex(), group.hex() if group else None))
-        watch = self.group_key_elsewhere
-        for seen in watch.stored(wires) if watch is not None else ():
-            log.warning("%s", group_key_elsewhere(*seen, watch.device.hex(), [d.hex() for d in watch.certified],
-                                                  [g.hex() for g in watch.admitted]))
+        if self.group_key_moved is not None:
+            self.group_key_moved()
 
     def _round_opened(self, link: Link) -> None:
         """The peer of `link` opened a round on it (or answered one, on a link this node dialled): is

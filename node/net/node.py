@@ -34,6 +34,7 @@ from node.net.credentials import Credentials
 from node.net.database import DbThread
 from node.net.gossip_router import GossipRouter
 from node.net.group_commit import GroupCommit, Outcome
+from node.net.group_key_watch import GroupKeyWatch
 from node.net.link_storage import LogAccess
 from node.net.links import Links, dropped_words
 from node.net.peer_directory import PeerDirectory
@@ -78,6 +79,7 @@ class Node:
         self._started_ms: int | None = None  # set by start(background=True): a running node
         self._heard_before: int | None = None  # when its home last heard from a peer before that start
         self._start_recorded = False  # chain_gate.node_started written (a full disk may delay it)
+        self.group_watch: GroupKeyWatch | None = None  # on the home holding the group key (start)
         self._restored = False  # it started on a home restored from a backup or copied (chain_gate.node_started)
         self._own_ahead: tuple[int, int] | None = None  # this device's tail stamped ahead (store.stamped_after)
         self._tasks: list[asyncio.Task] = []
@@ -216,13 +218,12 @@ class Node:
             own_head: int | None = (await self.db(self._log.store.head, device))[0]
         except StoreError:  # unreadable: only what is signed while it runs is said
             own_head = None
-        group = bytes(self.keys.group.public) if self.keys.group is not None else None
-        try:  # (the group key too, on the home that holds it)
-            group_head: int | None = (await self.db(self._log.store.head, group))[0] if group else None
-        except StoreError:
-            group_head = None
-        self.links.watch_own_key(device, self._started_ms or now_ms(), own_head,
-                                 (group, group_head) if group else None)
+        self.links.watch_own_key(device, self._started_ms or now_ms(), own_head)
+        if self.keys.group is not None:  # the group key's events this home did not sign (node/group_key_marks.py)
+            self.group_watch = GroupKeyWatch(self.db, self._log.store, self.home.db_path, self._log.network_id,
+                                             bytes(self.keys.group.public), self._started_ms or now_ms())
+            self.links.group_key_moved = self.group_watch.moved
+            await self.group_watch.judge()  # (said at the start: what a restart, a sync or an import left)
         with contextlib.suppress(StoreError):  # unreadable: the next complete round reads it again
             await self._read_own_stamped_ahead()
         if background:
@@ -264,6 +265,8 @@ class Node:
         it wipes and the peer list it deletes is not saved back when the node stops."""
         await self.admin_socket.close()  # first: a command starting now signs by itself
         await self.links.halt()
+        if self.group_watch is not None:
+            await self.group_watch.close()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -457,9 +460,8 @@ class Node:
         except StoreError as exc:  # a full disk: nothing was stored
             raise StorageFailed(self.storage_failed(exc)) from exc
         self.router.own_events([event])
-        for watch in (self.links.key_elsewhere, self.links.group_key_elsewhere):
-            if watch is not None and event.author == watch.device:
-                watch.signed_here(event.seq)  # (answers what a restore explains: key_elsewhere)
+        if self.links.key_elsewhere is not None and event.author == self.links.key_elsewhere.device:
+            self.links.key_elsewhere.signed_here(event.seq)  # (answers what a restore explains: key_elsewhere)
         if event.kind in WATCHED_KINDS:
             self.watcher.poke()  # the peer directory learns this node's own announcement at once
         return event, outcome
@@ -523,15 +525,10 @@ class Node:
         return {"when": seen.when, "seq": seen.seq, "at": seen.at, "device": config.device_id, "group": config.group_id}
 
     def group_key_elsewhere(self) -> dict[str, Any] | None:
-        """The group key's event that a peer brought and this node did not sign (on the home holding
-        that key: node/key_elsewhere.py), as `key_elsewhere`, with the devices it certified and the groups it
+        """The group key's events this home holds and did not sign (on the home holding that key:
+        node/group_key_marks.py), as `key_elsewhere`, with the devices it certified and the groups it
         admitted there."""
-        watch = self.links.group_key_elsewhere
-        seen = watch.to_say(self._restored) if watch is not None else None
-        if watch is None or seen is None:
-            return None
-        return {"when": seen.when, "seq": seen.seq, "at": seen.at, "group": watch.device.hex(),
-                "devices": [d.hex() for d in watch.certified], "groups": [g.hex() for g in watch.admitted]}
+        return self.group_watch.facts(self._restored) if self.group_watch is not None else None
 
     def own_events_refused(self) -> dict[str, int] | None:
         """Peers that do not take this device's events (node/clock.py OwnEventsRefused): how many, from

@@ -13,7 +13,7 @@ from events.canonical import pack
 from events.format import sign_event
 from node.api import OPENAPI_PATH
 from node.clock import now_ms
-from node.key_elsewhere import KeyElsewhere
+from node.key_elsewhere import GroupKeyAbove, KeyElsewhere
 
 DOC = json.loads(OPENAPI_PATH.read_text())
 
@@ -23,13 +23,13 @@ async def test_a_status_saying_both_keys_sign_elsewhere_is_as_documented(api) ->
     device, group = node.keys.device, node.keys.group
     assert group is not None, "Calais's node holds its group key"
     node.links.key_elsewhere = KeyElsewhere(bytes(device.public), now_ms() - 3_600_000)
-    node.links.group_key_elsewhere = KeyElsewhere(bytes(group.public), now_ms() - 3_600_000, group=True)
+    node.group_watch.found = GroupKeyAbove(bytes(group.public), now_ms() - 3_600_000)
     made = sign_event(device, network=node.log.network_id, seq=900, prev=bytes(32), timestamp=now_ms(),
                       kind="action", body=pack({"title": "x"}))
     vouch = sign_event(group, network=node.log.network_id, seq=900, prev=bytes(32), timestamp=now_ms(),
                        kind="member.vouch", body=pack({"subject": bytes(SigningKey.generate().public), "role": "device"}))
     node.links.key_elsewhere.stored([made.encode()])
-    node.links.group_key_elsewhere.stored([vouch.encode()])
+    node.group_watch.found.add(900, vouch.encode())
     status, body = await api.request("GET", "/api/v1/status")
     assert status == 200, body
     said = body["node"]

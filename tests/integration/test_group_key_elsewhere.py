@@ -48,3 +48,33 @@ def test_a_device_certified_by_a_copy_of_the_group_key_is_said_by_the_node_holdi
     answer = cli(calais, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the bridge")
     assert WARNING in answer.stderr, answer.stderr  # where the next publish was typed
     assert localnet.stop(calais) == 0
+
+
+def test_a_copys_vouch_synced_while_the_node_is_stopped_is_said_then_and_after_each_restart(
+        cluster: Cluster, tmp_path: Path) -> None:
+    """The warning is read from the home's files (the group key's events above the newest seq this
+    home signed with it, node/own_marks.py), not kept in the running node's memory: a `solnet sync`
+    made with the node stopped brings the copy's vouch, `solnet status` says it with no node, the node
+    says it as it starts, and again after a restart (the spy device stays certified)."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    thief = tmp_path / "thief"
+    shutil.copytree(calais.home.path, thief)
+    cluster.start(bristol)
+    group = calais.home.config().group_id
+    made = cli_json(tmp_path / "spy", "init", "--group", "Calais", "--region", "calais", "--device-of", group)
+    cli(thief, "sync", bristol.address)
+    cli(thief, "vouch", made["device_request"], "--out", str(tmp_path / "spy.txt"))
+    cli(thief, "sync", bristol.address)
+    assert WARNING not in cli(calais, "status").stdout  # not held here yet
+    cli(calais, "sync", bristol.address)  # the node stopped: a one-shot sync stores the copy's vouch
+    said = cli(calais, "status").stdout
+    assert "node: not running" in said and WARNING in said, said
+    assert f"`solnet revoke {made['device_id']}`" in said and "restored from an older backup" in said, said
+    facts = cli_json(calais, "status", "--json")["node"]["group_key_elsewhere"]
+    assert facts["devices"] == [made["device_id"]] and facts["when"] == "while_stopped", facts
+    for _ in range(2):  # started, and started again: said each time
+        cluster.start(calais)
+        said = cli(calais, "status").stdout
+        assert "node: running" in said and f"`solnet revoke {made['device_id']}`" in said, said
+        assert localnet.stop(calais) == 0
+    assert made["device_id"] in log_text(calais)
