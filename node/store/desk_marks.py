@@ -11,6 +11,7 @@ keeps it (schema.DESK_SCHEMA) and works it out inside each write, before it comm
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import msgpack
@@ -98,6 +99,24 @@ class DeskMarks:
         items.update(n for (n,) in self._x(
             f"SELECT item FROM desk_named WHERE named IN (SELECT id FROM events WHERE n IN ({made_by}))", args))
         items.difference_update(gone)
+
+    def desk_gone_changed(self, groups: Collection[bytes]) -> bool:
+        """Whether the groups gone (left or revoked) are no longer those `desk_groups_gone` kept."""
+        return {g for (g,) in self._x("SELECT g FROM desk_gone")} != set(groups)
+
+    def desk_groups_gone(self, groups: Collection[bytes]) -> None:
+        """Inside a write: the groups the trust graph says are gone (readmodels.departure) are
+        `groups`. A gone group's claim takes no request (readmodels.support_requests: it waits for a
+        group again): the requests a group claimed are worked out again when it goes or comes back
+        (found by its status rows, proj_by_group: bounded by its own steps), whenever its claims came."""
+        held = {g for (g,) in self._x("SELECT g FROM desk_gone")}
+        wanted = set(groups)
+        self._many("DELETE FROM desk_gone WHERE g=?", [(g,) for g in held - wanted])
+        self._many("INSERT INTO desk_gone(g) VALUES (?)", [(g,) for g in wanted - held])
+        for k in self._key_numbers(held ^ wanted):
+            refs = {ref for (ref,) in self._x("SELECT DISTINCT ref FROM proj WHERE tbl=? AND g=? AND lapsed IS NULL "
+                                               "AND ref IS NOT NULL", (_TBL[SUPPORT_STATUS], k))}
+            self._marks_owed[0].update(n for n in (self._item_of(ref)[0] for ref in refs) if n is not None)
 
     def desk_clear(self) -> None:
         for table in ("desk_item", "desk_part", "desk_fulfil", "desk_pending", "desk_named"):
@@ -216,7 +235,9 @@ class DeskMarks:
         else:
             newest = desk_marks.support_step(item, work.part(GROUP, group), work.part(AUTHOR, author), group, author,
                                              key, data["status"] == "claimed")
-            desk_marks.holds_from(item, work.part(GROUP, group), work.part(AUTHOR, newest))
+            counts = desk_marks.claim_counts(item, group, self._one("SELECT 1 FROM desk_gone WHERE g=?",
+                                                                    (self._key(group),)) is not None)
+            desk_marks.holds_from(item, work.part(GROUP, group), work.part(AUTHOR, newest), counts)
 
     def _largest_asked(self, work: _Work) -> int | None:
         """The largest of the quantities the need's devices set last: of the parts read in `work`,

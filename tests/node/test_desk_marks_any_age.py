@@ -16,13 +16,15 @@ import pytest
 
 from events import readmodels
 from events.projections import FULFIL, NEED, NEED_UPDATE, SUPPORT, SUPPORT_STATUS
-from node import references
+from node import publishing, references
+from node.audience import Opener
 from node.log import EventLog, now_ms
 from node.store import Store
 from node.store.schema import SCHEMA_VERSION
-from node.views import view
+from node.views import reader_of, view
 from node_fixtures import Author, Net, as_schema, vm_steps, wires
 from test_alert_feed import other_group
+from test_audiences import _three
 
 HOUR = 3_600_000
 URGENCY = ("high", "medium", "low")
@@ -350,3 +352,53 @@ def test_a_moles_2000_steps_on_one_need_cost_each_the_same(net: Net, tmp_path: P
     each step cost several times more at the end: quadratic over the flood)."""
     work = _flood_work(net, tmp_path, flood, FLOODS[flood])
     assert work[-1] < 1.5 * work[0], work
+
+
+@pytest.mark.parametrize("revoked_first", (False, True))
+def test_a_request_whose_taker_is_revoked_waits_on_the_desk_again_behind_150_newer_rows(
+        net: Net, tmp_path: Path, revoked_first: bool) -> None:
+    """Dover takes Calais's request, then Dover is revoked: the request waits for a group again
+    (readmodels.support_requests), and behind 150 newer rows it was missing from the desk (its mark
+    gone with Dover's claim, nothing counted it back). Whichever came first, claim or revocation."""
+    now = now_ms()
+    dover, dover_device = other_group(net, "Dover")
+    request = net.device.sign("support.request", {"region": "calais", "type": "housing", "people": "1",
+                                                  "urgency": "low"}, ts=now - 5 * HOUR)
+    taken = dover_device.sign("support.claim", {"request": request.id}, ts=now - 4 * HOUR)
+    base = [*net.group.made, *dover.made, request, *_busy(net.device, now)]
+    revoked = net.group.sign("member.revoke", {"subject": bytes(dover.key.public), "from_seq": 99,
+                                               "reason": "infiltrated"})
+    log = net.new_log(tmp_path / "db.sqlite")
+    try:
+        log.ingest(wires(base), now=now)
+        for event in ((revoked, taken) if revoked_first else (taken, revoked)):
+            log.ingest(wires([event]), now=now)
+        assert _desk(log, now)["requests"]["waiting"] == 1
+        assert request.id in _marked(log)
+    finally:
+        log.store.close()
+
+
+def test_a_claim_by_a_group_the_request_was_not_sealed_to_leaves_it_waiting_on_the_requesters_desk(
+        net: Net, tmp_path: Path) -> None:
+    """Calais seals a request's private part to Bristol; Cardiff, a member that cannot read it,
+    claims it by hand. On Calais's node the request waits for a group (readmodels: `claimed_unsent`)
+    and must stay on Calais's desk behind 150 newer rows: Cardiff's claim took its mark away, so a
+    mole could hide every victim's request from the victim's own desk."""
+    (calais, bristol, cardiff), (calais_keys, bristol_keys, cardiff_keys), _ = _three(net, tmp_path)
+    try:
+        request = publishing.publish(calais, calais_keys, "support.request",
+                                     {"region": "calais", "type": "housing", "people": "1", "urgency": "low"},
+                                     private="Family of 4, Rue X", to=["Bristol"])
+        later = now_ms() + 2 * HOUR
+        mole = Author(cardiff_keys.device, net.genesis.network_id)
+        claim = mole.sign("support.claim", {"request": request.id}, ts=later - 90 * 60_000)
+        second = net.device_of(net.group)  # Calais's second device: the newer rows (its group's, not fair to pass)
+        calais.ingest(wires([*net.group.made, claim, *_busy(second, later)]), now=later)
+        reader = reader_of(calais, opener=Opener(calais_keys.device_encryption))
+        [desk] = view(calais, "regions", region="calais", now=later, limit=100, peers=[], reader=reader)
+        assert desk["requests"]["waiting"] == 1, desk["requests"]
+        assert request.id in _marked(calais)
+    finally:
+        for log in (calais, bristol, cardiff):
+            log.store.close()
