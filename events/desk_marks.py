@@ -92,6 +92,25 @@ def need_fulfil(item: dict[str, Any], part: dict[str, Any], data: dict[str, Any]
         item["covered"] += data["quantity"]
 
 
+def need_unfulfil(item: dict[str, Any], part: dict[str, Any], data: dict[str, Any], owner_key: bytes) -> None:
+    """A fulfilment counted by `need_fulfil` taken out (redacted, or its author revoked)."""
+    if not reaches_owner("need.fulfil", data, owner_key):
+        return
+    part["sum"] = part.get("sum", 0) - data["quantity"]
+    if not part.get("declined"):
+        item["covered"] -= data["quantity"]
+
+
+def forget_urgency(item: dict[str, Any], author: dict[str, Any]) -> None:
+    """An author's part of a need about to be found again (`need_update` then gives it its steps
+    left): what its last urgency counted goes from the item."""
+    was = author.pop("u", None)
+    author.pop("q", None)
+    if was is not None:
+        item["u_authors"] -= 1
+        item["high_authors"] -= int(bool(was[3]))
+
+
 def decline_group(item: dict[str, Any], part: dict[str, Any], group: int) -> None:
     """The need's group declined a reply of `group` (the group of `part`): none of that group's
     fulfilments of the need counts (readmodels.needs_and_offers), never the need's own group's."""
