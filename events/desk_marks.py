@@ -9,8 +9,11 @@ items with LIMIT and keeps those the read model (events.readmodels) finds urgent
 The mark is never narrower than the read model, as far as the events go: each rule below keeps an
 item marked wherever the read model could find it urgent or waiting from the same events (so the
 desk loses none), and is as narrow as can be worked out a step at a time (a covered need, a taken
-request leave). What the trust graph decides (a group gone, a claim by a group the private part was
-not sealed to) is left to the read model when the desk reads. Every value is a maximum, a sum or
+request leave). A claim takes a request's mark away only if the read model counts it on every node:
+not one by a group gone (left or revoked: the store knows the groups gone from the trust graph, and
+works out again the requests a group claimed when it goes or comes back), nor, of a request with a
+private part, one by another group than its own (who the part was sealed to is inside it: on the
+nodes that read it, a claim by a group not among them leaves it waiting, `claimed_unsent`). Every value is a maximum, a sum or
 a set over the steps, so a step's place is decided by (seq, stamp, id), never by when it came.
 
 Pure: plain dicts in, plain dicts out. Item states:
@@ -19,8 +22,9 @@ Pure: plain dicts in, plain dicts out. Item states:
   event not held as a reply: the need stays marked whatever is covered), u_authors/high_authors
   (its group's devices that set an urgency; of them, those whose last did say high), q_max (the
   largest quantity a device of its group set last; None: as posted), urg (the mark written).
-- support: owner, high (as posted: a request's urgency does not change), closed (its group closed
-  it), holders (groups whose last step, in the read model's order, is a claim), urg.
+- support: owner, high (as posted: a request's urgency does not change), private (it has a
+  private part), closed (its group closed it), holders (groups whose last step, in the read
+  model's order, is a claim, and whose claim may hold it: `holds_from`), urg.
 Parts, per item: an author's (its last urgency and quantity; its last step on a request and
 whether it was a claim), a group's (what it covered of a need and whether it is declined; which
 author made its newest step on a request, and whether it holds it).
@@ -42,8 +46,8 @@ def need_item(owner: int, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def support_item(owner: int, fields: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "support", "owner": owner, "high": fields.get("urgency") == HIGH, "closed": False,
-            "holders": 0, "urg": None}
+    return {"kind": "support", "owner": owner, "high": fields.get("urgency") == HIGH,
+            "private": bool(fields.get("has_private")), "closed": False, "holders": 0, "urg": None}
 
 
 def marked(item: dict[str, Any]) -> bool:
@@ -88,6 +92,25 @@ def need_fulfil(item: dict[str, Any], part: dict[str, Any], data: dict[str, Any]
         item["covered"] += data["quantity"]
 
 
+def need_unfulfil(item: dict[str, Any], part: dict[str, Any], data: dict[str, Any], owner_key: bytes) -> None:
+    """A fulfilment counted by `need_fulfil` taken out (redacted, or its author revoked)."""
+    if not reaches_owner("need.fulfil", data, owner_key):
+        return
+    part["sum"] = part.get("sum", 0) - data["quantity"]
+    if not part.get("declined"):
+        item["covered"] -= data["quantity"]
+
+
+def forget_urgency(item: dict[str, Any], author: dict[str, Any]) -> None:
+    """An author's part of a need about to be found again (`need_update` then gives it its steps
+    left): what its last urgency counted goes from the item."""
+    was = author.pop("u", None)
+    author.pop("q", None)
+    if was is not None:
+        item["u_authors"] -= 1
+        item["high_authors"] -= int(bool(was[3]))
+
+
 def decline_group(item: dict[str, Any], part: dict[str, Any], group: int) -> None:
     """The need's group declined a reply of `group` (the group of `part`): none of that group's
     fulfilments of the need counts (readmodels.needs_and_offers), never the need's own group's."""
@@ -115,9 +138,19 @@ def support_step(item: dict[str, Any], group_part: dict[str, Any], author_part: 
     return group_part["author"]
 
 
-def holds_from(item: dict[str, Any], group_part: dict[str, Any], newest_author_part: dict[str, Any] | None) -> None:
+def claim_counts(item: dict[str, Any], group: int, gone: bool) -> bool:
+    """Whether a claim of `group` (`gone`: it left or was revoked) may take the request on every
+    node (readmodels.support_requests): not a gone group's; of a request with a private part, only
+    its own group's (the others' are counted where the part's readers cannot be told, and not where
+    they can: the mark stays, and the read model decides with the readers)."""
+    return not gone and (not item.get("private") or group == item["owner"])
+
+
+def holds_from(item: dict[str, Any], group_part: dict[str, Any], newest_author_part: dict[str, Any] | None,
+               counts: bool) -> None:
     """Whether the group of `group_part` holds the request now, from the part of the author of its
-    newest step (`support_step`), and the count of groups holding it."""
-    holds = bool(newest_author_part and newest_author_part.get("claim"))
+    newest step (`support_step`) and whether its claim counts (`claim_counts`), and the count of
+    groups holding it."""
+    holds = counts and bool(newest_author_part and newest_author_part.get("claim"))
     item["holders"] += int(holds) - int(bool(group_part.get("holds")))
     group_part["holds"] = holds

@@ -26,6 +26,7 @@ from events.genesis import Genesis, parse_genesis
 from events import effects
 from events.kinds import KINDS, Kind, check_fields, parse_body, round_trips, wrong_reference
 from events.projections import ALERT_UPDATE, Drop, project
+from events.readmodels import departure
 from events.trust import ACCEPT_ROLE, DEVICE_ROLE, GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
 from node import author_share, chain_gate, own_marks, pending_queue, references, stamped_ahead
 from node.clock import ClockDoubt, now_ms
@@ -128,6 +129,9 @@ class EventLog:
         # it stands when asked (kept per graph, events/trust.py `lineages`), of keys that still count
         self.clock_doubt = ClockDoubt(lambda group: self.trust.lineages(group), self._word_counts)
         self.refresh_trust()
+        if not store.readonly and store.desk_gone_changed(self._groups_gone()):  # (an upgrade: none kept yet)
+            with store.write():
+                store.desk_groups_gone(self._groups_gone())
         self._project_owed_kinds()
 
     def _project_owed_kinds(self) -> None:
@@ -243,7 +247,15 @@ class EventLog:
         before = self.trust
         self.trust = self._load_trust()
         self._bump_trust_version()
+        self.store.desk_groups_gone(self._groups_gone())
         self._settle(heads, now, before)
+
+    def _groups_gone(self) -> set[bytes]:
+        """The groups that left or were revoked, by the trust graph (readmodels.departure): the
+        store keeps them for the desk's marks (a gone group's claim takes no request)."""
+        trust = self.trust
+        return {key for key, m in list(trust.members.items())
+                if m.role == GROUP_ROLE and m.revoked_from is not None and departure(key, trust.member, trust.revocation)}
 
     def _follow_trust(self, key: bytes, before: TrustGraph, after: TrustGraph,
                       heads: dict[bytes, tuple[int, bytes | None]], now: int) -> None:

@@ -28,8 +28,8 @@ T = TypeVar("T")
 SUMMARY_ROWS = 20  # per region and table, the newest rows the region summary adds up (`capped` says so)
 # per region and table, the rows a desk cell cut at SUMMARY_ROWS looks through for what it must never
 # leave out, open needs of high urgency, support requests of high urgency or waiting for a group
-# (`urgent_too`): the newest of those the store marks (of any age: node/store/desk_marks.py), and the
-# newest of all (what the trust graph decides, which no mark follows: a request whose takers left);
+# (`urgent_too`): the newest of those the store marks (of any age: node/store/desk_marks.py; a
+# request whose takers left or were revoked, or only groups it was not sealed to took, is marked);
 # `capped` names "needs_urgent" / "support_urgent" when there were more than that
 URGENT_ROWS = 5 * SUMMARY_ROWS
 ALERTS_COUNTED = 2_000  # the live alerts a region summary counts when a flood cut the list (`capped` past that)
@@ -675,41 +675,33 @@ def urgent_too(log: Held, region: str, now: int, listed: dict[str, list[dict[str
     """Of a region whose desk cell for needs or support requests was cut at its newest rows
     (`capped`), the open needs of high urgency and the support requests of high urgency or waiting
     for a group, added to `listed` in place (each once): of those the store marks, whatever their
-    age (proj.urg: node/store/desk_marks.py), and of requests among the region's newest rows too
-    (what the trust graph decides and no mark follows: a request whose takers left or were revoked
-    waits again), URGENT_ROWS of each, newest first and fair to every group (Held.listed); the
+    age (proj.urg: node/store/desk_marks.py; a request whose takers left or were revoked is marked
+    again), URGENT_ROWS of each, newest first and fair to every group (Held.listed); the
     parts of which more were marked ("needs_urgent", "support_urgent"). After 55 newer
     book needs by Bristol, its urgent blankets need was missing from the desk entirely; behind 100
     newer rows, until the marks. A bounded read: its cost does not grow with the log."""
     found: list[str] = []
-    for part, (table, items, keep, newest_too) in _URGENT_PARTS.items():
+    for part, (table, items, keep) in _URGENT_PARTS.items():
         if part not in capped:
             continue
         known = {i["id"] for i in listed[part]}
-        cut = False
-        for marked in (True, False) if newest_too else (True,):
-            deep = replace(log, capped=set())
-            for i in items(deep, region, now, marked):
-                if i["id"] not in known and keep(i):
-                    known.add(i["id"])
-                    listed[part] = listed[part] + [i]
-            cut = cut or (marked and table in deep.capped)  # (more marked than read: the newest read)
-        found += [f"{part}_urgent"] if cut else []
+        deep = replace(log, capped=set())
+        for i in items(deep, region, now):
+            if i["id"] not in known and keep(i):
+                known.add(i["id"])
+                listed[part] = listed[part] + [i]
+        found += [f"{part}_urgent"] if table in deep.capped else []  # (more marked than read)
     return found
 
 
-# Each desk part `urgent_too` completes: its table, its items (of the rows marked, or of all), which
-# of them it adds (a mark says "maybe": the read model decides, with the trust graph), and whether the
-# newest rows are read too (the trust graph makes no need urgent that its events do not: a group gone
-# only takes a need away; it leaves a request waiting that its events say taken)
-_URGENT_PARTS: dict[str, tuple[str, Callable[[Held, str, int, bool], list[dict[str, Any]]],
-                               Callable[[dict[str, Any]], bool], bool]] = {
-    "needs": (NEED, lambda log, region, now, marked: _needs_alone(log, region, now, URGENT_ROWS,
-                                                                  **({"urgent": True} if marked else {})),
-              lambda n: n["remaining"] > 0 and n.get("urgency") == "high", False),
-    "support": (SUPPORT, lambda log, region, now, marked: support_requests_of(log, region, now, URGENT_ROWS,
-                                                                              **({"urgent": True} if marked else {})),
-                lambda s: s["status"] != "closed" and (s["urgency"] == "high" or s["status"] != "claimed"), True),
+# Each desk part `urgent_too` completes: its table, its items (of the rows marked), and which of them
+# it adds (a mark says "maybe": the read model decides, with the trust graph and the readers)
+_URGENT_PARTS: dict[str, tuple[str, Callable[[Held, str, int], list[dict[str, Any]]],
+                               Callable[[dict[str, Any]], bool]]] = {
+    "needs": (NEED, lambda log, region, now: _needs_alone(log, region, now, URGENT_ROWS, urgent=True),
+              lambda n: n["remaining"] > 0 and n.get("urgency") == "high"),
+    "support": (SUPPORT, lambda log, region, now: support_requests_of(log, region, now, URGENT_ROWS, urgent=True),
+                lambda s: s["status"] != "closed" and (s["urgency"] == "high" or s["status"] != "claimed")),
 }
 
 

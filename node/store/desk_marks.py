@@ -5,12 +5,14 @@ keeps it (schema.DESK_SCHEMA) and works it out inside each write, before it comm
 - a step (need.update, need.fulfil, need.decline, support.claim, support.close) whose item is held
   changes its item's state in a few statements (its item, its author's and its group's parts):
   never a read of the item's other steps, so a flood of 2,000 updates costs 2,000 times one;
-- an item that comes (its steps may have come before it), or whose step a revocation or a fork
-  took out, is worked out again from its row and all its steps held: once per item and write
-  (a state of sums and maxima cannot take a step back out).
+- a step taken out (a redaction, a revocation) is taken out of the part it counted in, worked out
+  from that part's own steps (`_take_out`); an item that comes (its steps may have come before
+  it), or whose step cannot be taken out so (a withdrawal, a close by its group, a decline), is
+  worked out again from its row and all its steps held: once per item and write.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import msgpack
@@ -86,18 +88,122 @@ class DeskMarks:
             self._marks_owed[2].add((n, vid))
 
     def desk_rows_dropping(self, made_by: str, args: Any) -> None:
-        """The rows the query `made_by` selects (their n) are about to go: their items' state goes,
-        and the items of steps among them are worked out again at the commit."""
+        """The rows the query `made_by` selects (their n) are about to go: their items' state goes;
+        each step among them is taken out of its item's state (`_take_out`: the part it counted in,
+        worked out from its own author's or group's steps), or, where that cannot be told (a
+        withdrawal, a close by the request's group, a decline), its item is worked out again at the
+        commit. A mole's redaction of one of 2,000 steps re-read every step of the item: a flood of
+        them was quadratic."""
         items = self._marks_owed[0]
-        gone = [n for (n,) in self._x(f"SELECT n FROM proj WHERE tbl IN ({_ITEM_TBLS}) AND n IN ({made_by})", args)]
+        # (+tbl, +ref: by the rows' n; the planner took proj_by_ref, a walk of every step of the table)
+        gone = {n for (n,) in self._x(f"SELECT n FROM proj WHERE +tbl IN ({_ITEM_TBLS}) AND n IN ({made_by})", args)}
         for n in gone:
             self._forget_item(n)
-        items.update(n for (n,) in self._x(
-            f"SELECT i.n FROM proj s JOIN events e ON e.id = s.ref JOIN proj i ON i.n = e.n "
-            f"WHERE s.tbl IN ({_STEP_TBLS}) AND s.ref IS NOT NULL AND s.n IN ({made_by})", args))
+        dropped = self._x(f"SELECT n, vid, ref FROM proj WHERE +tbl IN ({_STEP_TBLS}) AND +ref IS NOT NULL "
+                          f"AND n IN ({made_by})", args).fetchall()
+        leaving = {n for n, _, _ in dropped}
+        for n, vid, ref in dropped:
+            item, blob = self._item_of(ref)
+            if item is None or item in gone or item in items:
+                continue
+            step = self._rows_at([(n, vid)])
+            if blob is None or not step or not self._take_out(item, _unpack(blob), step[0], leaving):
+                items.add(item)
         items.update(n for (n,) in self._x(
             f"SELECT item FROM desk_named WHERE named IN (SELECT id FROM events WHERE n IN ({made_by}))", args))
         items.difference_update(gone)
+
+    def _take_out(self, n: int, state: dict[str, Any], step: Row, leaving: set[int]) -> bool:
+        """Take the step `step` (about to go, with the rows `leaving`) out of the state of item `n`;
+        False when it cannot be told here (the item is then worked out again)."""
+        work = _Work(self, n, state, fresh=False)
+        item, data = work.item, step.data
+        group, author = self._k(data["group"]), self._k(data["author"])
+        key = [data["seq"], step.version[0], id_number(step.version[1])]
+        if step.table == FULFIL:
+            if self._x("DELETE FROM desk_fulfil WHERE id=?", (step.key,)).rowcount == 0:
+                return True  # (never counted)
+            if "decline" in data:
+                return group != item["owner"]  # (another group's counts for nothing)
+            desk_marks.need_unfulfil(item, work.part(GROUP, group), data, self._key(item["owner"]))
+        elif step.table == NEED_UPDATE:
+            if group != item["owner"]:
+                return True
+            if data.get("status") == "withdrawn":
+                return False
+            part = work.part(AUTHOR, author)
+            if key not in (part.get("u", [None] * 3)[:3], part.get("q", [None] * 3)[:3]):
+                return True  # (not the last it set: nothing of it counts)
+            desk_marks.forget_urgency(item, part)
+            for later in self._author_steps(author, NEED_UPDATE, step.ref, leaving):
+                desk_marks.need_update(item, part, group, (later.data["seq"], later.version[0],
+                                                           id_number(later.version[1])), later.data)
+                if "u" in part and "q" in part:
+                    break
+            item["q_max"] = self._largest_asked(work)
+        else:
+            if data["status"] == "closed" and group == item["owner"]:
+                return False
+            part, group_part = work.part(AUTHOR, author), work.part(GROUP, group)
+            if part.get("s") == key:
+                part.pop("s", None)
+                part.pop("claim", None)
+                for later in self._author_steps(author, SUPPORT_STATUS, step.ref, leaving):
+                    part["s"], part["claim"] = [later.data["seq"], later.version[0], id_number(later.version[1])], \
+                        later.data["status"] == "claimed"
+                    break
+            if group_part.get("v") == key[1:]:
+                group_part.pop("v", None)
+                group_part.pop("author", None)
+                for pair in self._x("SELECT n, vid FROM proj WHERE tbl=? AND g=? AND lapsed IS NULL AND ref=? "
+                                    "ORDER BY vts DESC, vid DESC LIMIT ?",
+                                    (_TBL[SUPPORT_STATUS], group, step.ref, len(leaving) + 1)).fetchall():
+                    newest = self._rows_at([pair]) if pair[0] not in leaving else []
+                    if newest:
+                        group_part["v"] = [newest[0].version[0], id_number(newest[0].version[1])]
+                        group_part["author"] = self._k(newest[0].data["author"])
+                        break
+            holder = group_part.get("author")
+            desk_marks.holds_from(item, group_part, work.part(AUTHOR, holder) if holder is not None else None,
+                                  self._claim_counts(item, group))
+        work.save()
+        return True
+
+    def _author_steps(self, author: int, table: str, ref: bytes, leaving: set[int]) -> Iterator[Row]:
+        """The steps of `table` on the item `ref` by the device `author` (key number), the last it
+        signed first, those `leaving` left out: by its own events (their (a, seq) index), never
+        another device's."""
+        below = 1 << 62
+        while True:
+            found = self._x(f"SELECT p.n, p.vid, e.seq FROM events e JOIN proj p ON p.n = e.n WHERE e.a=? AND e.seq<? "
+                            f"AND p.tbl=? AND p.ref=? ORDER BY e.seq DESC LIMIT 20",
+                            (author, below, _TBL[table], ref)).fetchall()
+            if not found:
+                return
+            yield from self._rows_at([(n, vid) for n, vid, _ in found if n not in leaving])
+            below = found[-1][2]
+
+    def _claim_counts(self, item: dict[str, Any], group: int) -> bool:
+        gone = self._one("SELECT 1 FROM desk_gone WHERE g=?", (self._key(group),)) is not None
+        return desk_marks.claim_counts(item, group, gone)
+
+    def desk_gone_changed(self, groups: Collection[bytes]) -> bool:
+        """Whether the groups gone (left or revoked) are no longer those `desk_groups_gone` kept."""
+        return {g for (g,) in self._x("SELECT g FROM desk_gone")} != set(groups)
+
+    def desk_groups_gone(self, groups: Collection[bytes]) -> None:
+        """Inside a write: the groups the trust graph says are gone (readmodels.departure) are
+        `groups`. A gone group's claim takes no request (readmodels.support_requests: it waits for a
+        group again): the requests a group claimed are worked out again when it goes or comes back
+        (found by its status rows, proj_by_group: bounded by its own steps), whenever its claims came."""
+        held = {g for (g,) in self._x("SELECT g FROM desk_gone")}
+        wanted = set(groups)
+        self._many("DELETE FROM desk_gone WHERE g=?", [(g,) for g in held - wanted])
+        self._many("INSERT INTO desk_gone(g) VALUES (?)", [(g,) for g in wanted - held])
+        for k in self._key_numbers(held ^ wanted):
+            refs = {ref for (ref,) in self._x("SELECT DISTINCT ref FROM proj WHERE tbl=? AND g=? AND lapsed IS NULL "
+                                               "AND ref IS NOT NULL", (_TBL[SUPPORT_STATUS], k))}
+            self._marks_owed[0].update(n for n in (self._item_of(ref)[0] for ref in refs) if n is not None)
 
     def desk_clear(self) -> None:
         for table in ("desk_item", "desk_part", "desk_fulfil", "desk_pending", "desk_named"):
@@ -130,7 +236,7 @@ class DeskMarks:
             self._resolve_pending(replies, done)
 
     def _apply_steps(self, steps: set[tuple[int, int]], done: set[int]) -> None:
-        for row in self._rows_at(sorted(steps)):  # (those still held: a part of the write may have rolled back)
+        for row in self._rows_at(self._held(steps)):  # (a part of the write may have rolled back; a redaction dropped it)
             item, blob = self._item_of(row.ref)
             if item is None or item in done:
                 continue  # (not held yet: worked out when it comes; or just worked out with this step)
@@ -146,7 +252,7 @@ class DeskMarks:
         """The declines waiting for the replies that came in this write (of any need: a decline
         may name another need's fulfilment, whose group it then declines) take effect now, as they
         would have had the reply come first."""
-        for reply in self._rows_at(sorted(replies)):
+        for reply in self._rows_at(self._held(replies)):
             for item, step in self._x("SELECT item, step FROM desk_pending WHERE named=?", (reply.key,)).fetchall():
                 if item in done:
                     continue  # (worked out again in this write, with the reply held)
@@ -158,6 +264,16 @@ class DeskMarks:
                 work.item["unresolved"] -= 1
                 self._decline_reply(work, reply)
                 work.save()
+
+    def _held(self, pairs: set[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Of the rows `pairs` ((n, vid)), those still in proj, in order: `_rows_at` gives a row it
+        rebuilt lately from its cache, though a redaction or a revocation took it out since."""
+        ns = sorted(pairs)
+        held: set[tuple[int, int]] = set()
+        for i in range(0, len(ns), 500):
+            chunk = [n for n, _ in ns[i: i + 500]]
+            held.update(self._x(f"SELECT n, vid FROM proj WHERE n IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        return [pair for pair in ns if pair in held]
 
     def settle_owed_marks(self) -> None:
         """After the upgrade to schema 15 (meta MARKS_OWED): every item held is worked out, once (in
@@ -216,7 +332,8 @@ class DeskMarks:
         else:
             newest = desk_marks.support_step(item, work.part(GROUP, group), work.part(AUTHOR, author), group, author,
                                              key, data["status"] == "claimed")
-            desk_marks.holds_from(item, work.part(GROUP, group), work.part(AUTHOR, newest))
+            desk_marks.holds_from(item, work.part(GROUP, group), work.part(AUTHOR, newest),
+                                  self._claim_counts(item, group))
 
     def _largest_asked(self, work: _Work) -> int | None:
         """The largest of the quantities the need's devices set last: of the parts read in `work`,

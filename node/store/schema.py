@@ -138,7 +138,8 @@ CREATE INDEX IF NOT EXISTS proj_urgent_by_group ON proj(urg, tbl, g, region, lap
 # key number (a: an author's last quantity set, for the largest); desk_fulfil: the fulfilments and
 # declines counted (by id), so that a row stored again is not counted twice; desk_pending: a decline
 # whose named reply is not held (yet); desk_named: the replies the item's declines named, held (if one
-# is taken out, the item is worked out again).
+# is taken out, the item is worked out again); desk_gone: the groups the trust graph says are gone
+# (left or revoked), kept by node.log: a claim of theirs takes no request.
 DESK_SCHEMA = """CREATE TABLE IF NOT EXISTS desk_item(n INTEGER PRIMARY KEY, state BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS desk_part(item INTEGER NOT NULL, part INTEGER NOT NULL, k INTEGER NOT NULL,
     a INTEGER, state BLOB NOT NULL, PRIMARY KEY (item, part, k)) WITHOUT ROWID;
@@ -148,7 +149,8 @@ CREATE TABLE IF NOT EXISTS desk_pending(named BLOB NOT NULL, item INTEGER NOT NU
     PRIMARY KEY (named, item, step)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS desk_pending_item ON desk_pending(item);
 CREATE TABLE IF NOT EXISTS desk_named(named BLOB NOT NULL, item INTEGER NOT NULL, PRIMARY KEY (named, item)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS desk_named_item ON desk_named(item)"""
+CREATE INDEX IF NOT EXISTS desk_named_item ON desk_named(item);
+CREATE TABLE IF NOT EXISTS desk_gone(g BLOB PRIMARY KEY) WITHOUT ROWID"""
 MARKS_OWED = "marks_owed"  # in meta: every item's mark is still to be worked out (after the upgrade to 15)
 
 # Events of a device refused as off the chain its group pinned (node/store/forged.py): if the pin

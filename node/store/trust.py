@@ -402,7 +402,7 @@ class TrustTables(ForgedTables):
         if a is None or not ids:
             return 0
         where, args = by_ids(list(ids))
-        own = f"{where} AND a=? AND {REDACTABLE}"
+        own = f"{where} AND +a=? AND {REDACTABLE}"  # (+a: by the ids; by a, a walk of all its events)
         self._drop_rows(f"SELECT n FROM events WHERE {own} AND body IS NOT NULL", (*args, a))
         dropped = self._one(f"SELECT count(*) FROM events WHERE {own} AND body IS NOT NULL", (*args, a))
         self._x(f"UPDATE events SET body=NULL, body_state=? WHERE {own} AND body_state!=?",
