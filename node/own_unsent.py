@@ -23,20 +23,27 @@ META_KEY = "own_held_by_peer"
 
 
 def note(store: Store, device: bytes, seq: int) -> None:
-    """A peer was found holding events of this device (`device`) up to `seq` (kept if higher than the
-    record). Not past where its key forked: a peer's heads at or past that seq are the other hands'
-    branch there (a copied home's), which every node takes out, never this device's events held."""
-    fork_at = store.fork_points().get(device)
-    if fork_at is not None:
-        seq = min(seq, fork_at - 1)
+    """A peer was found holding events of this device (`device`) up to `seq` (0: none found; kept
+    if higher than the record). Never while a fork of this device is known: the record goes back to
+    none then. Where the other hands' branch begins is known late, and may be lowered later (a
+    lowered fork point was kept above the real split, and a peer's heads there counted as this
+    device's events held): warning of events a peer holds is the safe side."""
+    if device in store.fork_points():
+        if held(store):
+            with store.write():
+                store.set_meta(META_KEY, b"0")
+        return
     if seq <= held(store):
         return
     with store.write():
         store.set_meta(META_KEY, str(seq).encode())
 
 
-def held(store: Store) -> int:
-    """The highest seq of this device's events a peer is known to hold (0: none known)."""
+def held(store: Any, device: bytes | None = None) -> int:
+    """The highest seq of this device's events a peer is known to hold (0: none known; none while a
+    fork of `device`, if given, is known: see `note`)."""
+    if device is not None and device in store.fork_points():
+        return 0
     raw = store.get_meta(META_KEY)
     try:
         return max(0, int(raw or b"0"))
@@ -48,7 +55,7 @@ def unsent_span(store: Any, device: bytes) -> tuple[int, int] | None:
     """(first, last) seq of this device's events no peer is known to hold, None if there are none:
     from the heads, which `solnet status`'s snapshot of the database has too (no event rows)."""
     head = next((seq for author, seq, _ in store.heads() if author == device), 0)
-    since = held(store)
+    since = held(store, device)
     return (since + 1, head) if head > since else None
 
 
