@@ -172,6 +172,7 @@ class _Round:
     forks: dict[bytes, int]
     watch: bytes = b""  # the author whose head the peer offers RoundDone carries (`watched`)
     watched: tuple[int, bytes] | None = None
+    asked: bool = False  # this side asked for the peer's heads though the digests may match (`start_round`)
     digest: bytes = b""
     theirs: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)  # the peer's heads so far (see take_heads)
     heads_taken: int = 0  # heads the peer sent in this round
@@ -420,7 +421,7 @@ class LinkProtocol:
             raise LocalProtocolError("only the dialling side opens anti-entropy rounds")
         self._go(START_ROUND)
         self._watch.restart = True  # we wait on the peer from now, not since it last spoke
-        r = self._round = _Round(list(heads), first, dict(forks or {}), watch)
+        r = self._round = _Round(list(heads), first, dict(forks or {}), watch, asked=ask_heads)
         return [Send(Offer(bytes(b ^ 0xFF for b in r.digest) if ask_heads else r.digest, event_count(r.heads)))]
 
     def heads_loaded(self, heads: list[Head], first: Callable[[bytes], bool] = lambda author: False,
@@ -435,6 +436,7 @@ class LinkProtocol:
         if offer.digest == r.digest and not ask_heads:
             self._go(HEADS_MATCH)
             return [Send(Same()), *self._done(r, in_sync=True)]
+        r.asked = offer.digest == r.digest
         self._go(HEADS_DIFFER)
         return r.heads_sends()
 
@@ -480,6 +482,8 @@ class LinkProtocol:
 
     @staticmethod
     def _done(r: _Round, *, in_sync: bool) -> list[Command]:
+        # A round that asked for heads the digests would have spared, and found nothing differing, was in sync
+        in_sync = in_sync or (r.asked and not (r.lag or r.peer_lag or r.arrived or r.sent))
         return [RoundDone(in_sync=in_sync, arrived=r.arrived, sent=r.sent, lag=r.lag, watched=r.watched)]
 
     # --- liveness ---------------------------------------------------------------------------------
