@@ -74,6 +74,12 @@ async def test_a_peer_holding_the_copys_branch_is_not_taken_as_holding_ours(netw
     said = json.loads(capsys.readouterr().out)
     named = [s["from_seq"] for s in (said["unsent_own"], said["taken_out_own"]) if s]
     assert named and min(named) == 1, "status names this home's seq 1 on: no peer holds it"
+    if copied == 3:  # forked at seq 2: what it signed from there is held back by the fork, kept here, not dropped
+        assert said["taken_out_own"] == {"from_seq": 2, "to_seq": 3, "kept_here": True, "forked": True}, said
+        _run("--home", str(home), "status")
+        text = capsys.readouterr().out
+        assert "do not reach the network for now: this device's key forked at seq 2" in text, text
+        assert "dropped" not in text, text
 
 
 async def test_a_member_answering_same_to_any_offer_is_not_taken_as_holding_this_devices_events(
