@@ -26,7 +26,7 @@ from node.own_unsent import held
 def unsent(log: Any, device: bytes) -> list[Any]:
     """This device's events no peer is known to hold, oldest first (EventRow)."""
     head = log.store.head(device)[0]
-    since = held(log.store)
+    since = held(log.store, device)
     if head <= since:
         return []
     rows = log.store.list_events(author=device, limit=head - since + 1)

@@ -23,20 +23,27 @@ META_KEY = "own_held_by_peer"
 
 
 def note(store: Store, device: bytes, seq: int) -> None:
-    """A peer was found holding events of this device (`device`) up to `seq` (kept if higher than the
-    record). Not past where its key forked: a peer's heads at or past that seq are the other hands'
-    branch there (a copied home's), which every node takes out, never this device's events held."""
-    fork_at = store.fork_points().get(device)
-    if fork_at is not None:
-        seq = min(seq, fork_at - 1)
+    """A peer was found holding events of this device (`device`) up to `seq` (0: none found; kept
+    if higher than the record). Never while a fork of this device is known: the record goes back to
+    none then. Where the other hands' branch begins is known late, and may be lowered later (a
+    lowered fork point was kept above the real split, and a peer's heads there counted as this
+    device's events held): warning of events a peer holds is the safe side."""
+    if device in store.fork_points():
+        if held(store):
+            with store.write():
+                store.set_meta(META_KEY, b"0")
+        return
     if seq <= held(store):
         return
     with store.write():
         store.set_meta(META_KEY, str(seq).encode())
 
 
-def held(store: Store) -> int:
-    """The highest seq of this device's events a peer is known to hold (0: none known)."""
+def held(store: Any, device: bytes | None = None) -> int:
+    """The highest seq of this device's events a peer is known to hold (0: none known; none while a
+    fork of `device`, if given, is known: see `note`)."""
+    if device is not None and device in store.fork_points():
+        return 0
     raw = store.get_meta(META_KEY)
     try:
         return max(0, int(raw or b"0"))
@@ -48,7 +55,7 @@ def unsent_span(store: Any, device: bytes) -> tuple[int, int] | None:
     """(first, last) seq of this device's events no peer is known to hold, None if there are none:
     from the heads, which `solnet status`'s snapshot of the database has too (no event rows)."""
     head = next((seq for author, seq, _ in store.heads() if author == device), 0)
-    since = held(store)
+    since = held(store, device)
     return (since + 1, head) if head > since else None
 
 
@@ -70,6 +77,13 @@ def revoked_from(trust: Any, device: bytes) -> int | None:
     not known here (not revoked, its group revoked, or only a peer's refusal heard)."""
     me = trust.member(device)
     return me.revoked_from if me is not None else None
+
+
+def forked(trust: Any, device: bytes) -> bool:
+    """Whether this device's revocation in the trust graph is its key's fork (events signed at one seq
+    twice: a copy of it in other hands), not one signed by a key."""
+    r = trust.revocation(device)
+    return bool(r is not None and r.fork)
 
 
 def taken_out(store: Any, device: bytes, lost_from: int | None = None,
@@ -95,14 +109,19 @@ def signed_up_to(db_path: Path, network: str | None, device: bytes) -> int:
     return own_marks.read(own_marks.path_for(db_path)).get(bytes.fromhex(network) + device, 0)
 
 
-def stranded(store: Any, device: bytes, lost_from: int | None, db_path: Path, network: str | None) -> dict[str, Any]:
+def stranded(store: Any, device: bytes, lost_from: int | None, db_path: Path, network: str | None,
+             fork: bool = False) -> dict[str, Any]:
     """`unsent_own` and `taken_out_own` as `solnet status` and the dashboard's overview give them (seqs
-    `from_seq` to `to_seq`, None if none; `kept_here`: see `taken_out`): `lost_from` is the seq this
-    device is revoked from, if known, `network` the network's id (hex) its marks are kept under."""
+    `from_seq` to `to_seq`, None if none; `kept_here`: see `taken_out`; `forked`: `fork`): `lost_from`
+    is the seq this device is revoked from, if known, `fork` whether that is its key's fork, `network`
+    the network's id (hex) its marks are kept under. A fork's events past it are kept here beside the
+    log (node/store/trust.py `keep_forked`), not aside: a phone forked minutes before was told they
+    were dropped after 90 days, and to publish them again (duplicates once its branch is pinned)."""
     span = unsent_span(store, device)
     lost = taken_out(store, device, lost_from, signed_up_to(db_path, network, device) if lost_from else 0)
     return {"unsent_own": {"from_seq": span[0], "to_seq": span[1]} if span else None,
-            "taken_out_own": {"from_seq": lost[0], "to_seq": lost[1], "kept_here": lost[2]} if lost else None}
+            "taken_out_own": {"from_seq": lost[0], "to_seq": lost[1], "kept_here": lost[2] or fork, "forked": fork}
+            if lost else None}
 
 
 def _events(first: int, last: int) -> tuple[str, str, int]:
@@ -114,10 +133,13 @@ def _events(first: int, last: int) -> tuple[str, str, int]:
     return f"{plural(n, 'event')} this device signed ({seqs})", "it" if n == 1 else "them", n
 
 
-def surely_lost(first: int, last: int, lost_from: int | None, kept: bool = True) -> str:
+def surely_lost(first: int, last: int, lost_from: int | None, kept: bool = True, fork: bool = False) -> str:
     """What a revoked home must hear of its events its revocation took out (`first` to `last`; `lost_from`:
     the seq it is revoked from, if known): no node takes them, and what to do; `kept`: all are still
-    kept aside here (else some were dropped, 90 days on, and this home cannot show them)."""
+    kept aside here (else some were dropped, 90 days on, and this home cannot show them); `fork`: the
+    revocation is its key's fork (`held_back_by_fork`)."""
+    if fork:
+        return held_back_by_fork(first, last, lost_from)
     events, it, n = _events(first, last)
     from_seq = f" from seq {lost_from}" if lost_from is not None else ""
     where = (f"kept aside here, no longer listed). Publish again what still matters of {it}" if kept else
@@ -125,6 +147,21 @@ def surely_lost(first: int, last: int, lost_from: int | None, kept: bool = True)
              f"this home cannot show {it} now). Publish again what you remember still matters of {it}")
     return (f"{events} will not reach the network: this device is revoked{from_seq}, so every node refuses "
             f"{it} ({where} from a device of your group that still counts")
+
+
+def held_back_by_fork(first: int, last: int, fork_at: int | None) -> str:
+    """What a home whose key forked (at `fork_at`, if known) must hear of its events from there (`first`
+    to `last`): every node holds them back, they are kept here, and they count again if its group
+    key pins this branch; publishing them again now makes duplicates once it does."""
+    events, it, n = _events(first, last)
+    they, are = ("it", "is") if n == 1 else ("they", "are")
+    at = f" at seq {fork_at}" if fork_at is not None else ""
+    return (f"{events} do{'es' if n == 1 else ''} not reach the network for now: this device's key forked{at} (a copy "
+            f"of it is in other hands), so every node holds back what it signed from there. {they.capitalize()} {are} "
+            f"kept here (not listed) and count{'s' if n == 1 else ''} again if your group key pins this device's "
+            f"branch in a revocation (see the fork warning). Publish again what still matters of {it} from a device "
+            f"of your group that still counts only once your group has pinned the other branch or replaced this "
+            f"device")
 
 
 def not_known_held(first: int, last: int, lost_from: int | None) -> str:
@@ -144,12 +181,12 @@ def not_known_held(first: int, last: int, lost_from: int | None) -> str:
             f"carries {it}{bundle}")
 
 
-def not_reaching(unsent: tuple[int, int] | None, lost: tuple[int, int, bool] | None,
+def not_reaching(unsent: tuple[int, int] | None, lost: tuple[int, int, bool] | tuple[int, int, bool, bool] | None,
                  lost_from: int | None) -> list[str]:
     """What a home cut off as revoked must hear of the events its device signed: those no peer is known
     to hold (`unsent`) may have reached the network all the same, those the revocation took out
-    (`lost`: first, last, all still kept here) will not (`lost_from`: the seq it is revoked from, if
+    (`lost`: first, last, all still kept here[, the revocation is a fork]) will not (`lost_from`: the seq it is revoked from, if
     known). A replaced phone's needs and alerts signed offline were dropped without a word while its
     own lists still showed them; then said as lost, though a bundle had carried them."""
-    return ([not_known_held(*unsent, lost_from)] if unsent else []) + ([surely_lost(*lost[:2], lost_from, lost[2])]
+    return ([not_known_held(*unsent, lost_from)] if unsent else []) + ([surely_lost(*lost[:2], lost_from, *lost[2:])]
                                                                         if lost else [])

@@ -209,8 +209,10 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
     out["refused_as_revoked"] = revoked_here.load(store)  # before the revocation itself arrives
     # what this device signed and no peer holds: stranded once the device is cut off; and what its
     # revocation took out: no node takes those (the others may have reached the network) (node/own_unsent.py)
-    lost_from = next((r["from_seq"] for r in trust["revoked"] if r["id"] == config.device_id), None)
-    out.update(own_unsent.stranded(store, bytes.fromhex(config.device_id), lost_from, home.db_path, trust["network_id"]))
+    own = next((r for r in trust["revoked"] if r["id"] == config.device_id), None)
+    lost_from = own["from_seq"] if own else None
+    out.update(own_unsent.stranded(store, bytes.fromhex(config.device_id), lost_from, home.db_path, trust["network_id"],
+                                   bool(own and own.get("fork"))))
     out["restore_wait"] = restore_wait(store)
     out["node"].pop("inbound", None)  # listed among the peers
     return out

@@ -95,7 +95,8 @@ def status_text(out: dict[str, Any]) -> str:
         from node.own_unsent import not_reaching
 
         unsent = (s["from_seq"], s["to_seq"]) if (s := out.get("unsent_own")) else None
-        lost = (s["from_seq"], s["to_seq"], s.get("kept_here", True)) if (s := out.get("taken_out_own")) else None
+        lost = ((s["from_seq"], s["to_seq"], s.get("kept_here", True), s.get("forked", False))
+                if (s := out.get("taken_out_own")) else None)
         lost_from = next((r["from_seq"] for r in out["revoked"] if r["id"] == out["device_id"]), None)
         own += [said + "." for said in not_reaching(unsent, lost, lost_from)]
     lines += [f"  WARNING: {w}" for w in own]

@@ -170,6 +170,9 @@ class _Round:
     heads: list[Head]
     first: Callable[[bytes], bool]
     forks: dict[bytes, int]
+    watch: bytes = b""  # the author whose head the peer offers RoundDone carries (`watched`)
+    watched: tuple[int, bytes] | None = None
+    asked: bool = False  # this side asked for the peer's heads though the digests may match (`start_round`)
     digest: bytes = b""
     theirs: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)  # the peer's heads so far (see take_heads)
     heads_taken: int = 0  # heads the peer sent in this round
@@ -208,6 +211,8 @@ class _Round:
                 if author in table:
                     raise RemoteProtocolError("an author appears twice in heads")
                 table[author] = (seq, prefix)
+                if author == self.watch:
+                    self.watched = (seq, prefix)
             elif not is_marker(author):
                 self.unknown_lag += seq
 
@@ -406,26 +411,32 @@ class LinkProtocol:
         return [Present()] if self.role == Role.LISTENER else []
 
     def start_round(self, heads: list[Head], first: Callable[[bytes], bool] = lambda author: False,
-                    forks: dict[bytes, int] | None = None) -> list[Command]:
+                    forks: dict[bytes, int] | None = None, watch: bytes = b"",
+                    ask_heads: bool = False) -> list[Command]:
         """Dialler: open an anti-entropy round with this node's heads (`first`: authors to send
-        first, `forks`: the fork points this node knows)."""
+        first, `forks`: the fork points this node knows, `watch`: the author whose head the peer
+        offers RoundDone carries; `ask_heads`: the peer's heads are wanted even if in sync, so the
+        Offer's digest matches none: a Same, which shows nothing, cannot answer it)."""
         if self.role != Role.DIALLER:
             raise LocalProtocolError("only the dialling side opens anti-entropy rounds")
         self._go(START_ROUND)
         self._watch.restart = True  # we wait on the peer from now, not since it last spoke
-        r = self._round = _Round(list(heads), first, dict(forks or {}))
-        return [Send(Offer(r.digest, event_count(r.heads)))]
+        r = self._round = _Round(list(heads), first, dict(forks or {}), watch, asked=ask_heads)
+        return [Send(Offer(bytes(b ^ 0xFF for b in r.digest) if ask_heads else r.digest, event_count(r.heads)))]
 
     def heads_loaded(self, heads: list[Head], first: Callable[[bytes], bool] = lambda author: False,
-                     forks: dict[bytes, int] | None = None) -> list[Command]:
-        """Listener: this node's heads, to answer the Offer that asked for them."""
+                     forks: dict[bytes, int] | None = None, watch: bytes = b"",
+                     ask_heads: bool = False) -> list[Command]:
+        """Listener: this node's heads, to answer the Offer that asked for them (`watch`, `ask_heads`:
+        see `start_round`; heads go out even if the digests match)."""
         if self.state != S.LOADING or self._offer is None:
             raise LocalProtocolError(f"heads_loaded is not allowed in state {self.state.value}")
-        r = self._round = _Round(list(heads), first, dict(forks or {}))
+        r = self._round = _Round(list(heads), first, dict(forks or {}), watch)
         offer, self._offer = self._offer, None
-        if offer.digest == r.digest:
+        if offer.digest == r.digest and not ask_heads:
             self._go(HEADS_MATCH)
             return [Send(Same()), *self._done(r, in_sync=True)]
+        r.asked = offer.digest == r.digest
         self._go(HEADS_DIFFER)
         return r.heads_sends()
 
@@ -471,7 +482,9 @@ class LinkProtocol:
 
     @staticmethod
     def _done(r: _Round, *, in_sync: bool) -> list[Command]:
-        return [RoundDone(in_sync=in_sync, arrived=r.arrived, sent=r.sent, lag=r.lag)]
+        # A round that asked for heads the digests would have spared, and found nothing differing, was in sync
+        in_sync = in_sync or (r.asked and not (r.lag or r.peer_lag or r.arrived or r.sent))
+        return [RoundDone(in_sync=in_sync, arrived=r.arrived, sent=r.sent, lag=r.lag, watched=r.watched)]
 
     # --- liveness ---------------------------------------------------------------------------------
     def tick(self, now: float, *, progress: Hashable, busy: bool, last_write: float,

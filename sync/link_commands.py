@@ -68,6 +68,9 @@ class RoundDone:
     arrived: int  # events that came in the round's batches
     sent: int
     lag: int  # events the peer held that we lacked, at the start
+    # The peer's head of the author the round was asked to watch (seq, id prefix), from the heads
+    # it offered; None if it offered none of it (or said Same, which shows no head)
+    watched: tuple[int, bytes] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -404,7 +404,7 @@ def not_sent(log: EventLog, device: bytes) -> dict[str, Any]:
     from node import own_unsent
 
     return own_unsent.stranded(log.store, device, own_unsent.revoked_from(log.trust, device), log.store.path,
-                               log.network_id.hex())
+                               log.network_id.hex(), own_unsent.forked(log.trust, device))
 
 
 def own_group_problems(log: EventLog, device: bytes, group: bytes | None) -> dict[str, list[Any]]:

@@ -341,8 +341,8 @@ class Node:
         device's events it sent were not stored here (`caught_up` false: refused as stamped ahead of
         this clock, say; the round then says nothing of the chain); `own_held`: the peer was found
         holding this device's events up to that seq (node/own_unsent.py)."""
-        if own_held:
-            await self.db(own_unsent.note, self.log.store, bytes(self.keys.device.public), own_held)
+        # (every complete round: a fork of this device found meanwhile sets the record back to none)
+        await self.db(own_unsent.note, self.log.store, bytes(self.keys.device.public), own_held or 0)
         if (running and self._started_ms is None) or not caught_up:
             return
         await self.db(chain_gate.round_completed, self.log.store, now_ms(), self._started_ms if running else None, peer)

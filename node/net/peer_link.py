@@ -99,6 +99,13 @@ class RoundResult:
     of_forked_keys: int = 0
     own_sent: tuple[int, int] | None = None  # this device's events streamed to the peer (first, last seq)
     own_head: int = 0  # this device's seq in the heads this side offered the round
+    # The seq of the peer's head of this device's chain, from the heads it offered, if the event
+    # there is this device's own (its id prefix is ours: a peer's head at that seq says it holds
+    # the chain below too); 0 if it offered none, or one of another branch (a copied home's, a
+    # forked key), or said Same (which shows no head: any member can say it to any Offer; a round
+    # asks for heads while this device's head is past what the link's peer showed it holding)
+    own_seen: int = 0
+    own_diverged: bool = False  # the peer offered a head of this device that is not this device's event
     # This device's events the peer sent in the round that were not stored (refused: stamped ahead of
     # this clock, the pending queue full; or kept waiting; not forged ones): the peer holds more of
     # this device's chain than this home does, so the round does not say the home caught up
@@ -107,13 +114,13 @@ class RoundResult:
 
     @property
     def own_held(self) -> int | None:
-        """The seq up to which the peer is known to hold this device's events, from the heads it offered
-        a complete round: all this side offered if the round streamed it none of them, else those
-        before the first streamed (node/own_unsent.py). Not those streamed: a round ends before the
-        peer has stored them, and it may refuse them (revoked there), so the round after says."""
-        if not self.complete:
-            return None
-        return (self.own_head if self.own_sent is None else self.own_sent[0] - 1) or None
+        """The seq up to which the peer is known to hold this device's events: its head of this
+        device's chain in a complete round, if the event there is this device's (`own_seen`;
+        node/own_unsent.py). Not those streamed: a round ends before the peer has stored them, and
+        it may refuse them (revoked there), so the round after says. Not from the head's seq alone:
+        a peer holding a copied home's branch of this key was taken as holding this device's
+        events, and one that said Same to any Offer as holding all of them."""
+        return (self.own_seen or None) if self.complete else None
 
     @property
     def caught_up(self) -> bool:
@@ -202,6 +209,9 @@ class PeerLink:
         self._said_repeats = False
         self._ping_answered: float | None = None  # when a ping was last answered past the repeats' budget
         self._stored = 0
+        # The highest seq of this device's chain the peer's heads on this link showed it holding: a
+        # round asks for its heads while this device's head is past it (`_ask_heads`)
+        self._own_seen = 0
         self._round_stored = 0  # batches of rounds stored (not pushed ones): what moves a round (the watchdog)
         self._streamed_batches = 0
         self._reader_done = False
@@ -370,6 +380,8 @@ class PeerLink:
             elif isinstance(command, LoadHeads):
                 await self._answer_offer()
             elif isinstance(command, RoundDone):
+                if command.watched is not None:
+                    await self._check_own_head(*command.watched)
                 self._round_over(command)
                 await self._ask_missing_bodies()
             else:
@@ -392,8 +404,9 @@ class PeerLink:
             if self._reader_done:
                 self.round_done.set()  # else the reader sets it as it ends
         else:
-            commands = self.protocol.start_round(heads, self.storage.is_group_key, self.storage.fork_points())
             self._begin(heads)
+            commands = self.protocol.start_round(heads, self.storage.is_group_key, self.storage.fork_points(),
+                                                 self._own_device(), self._ask_heads())
             try:
                 await self._execute(commands)
             except LinkClosed:
@@ -420,7 +433,8 @@ class PeerLink:
         heads = await self._read(self.storage.heads)
         self._still_open()
         self._begin(heads)
-        await self._execute(self.protocol.heads_loaded(heads, self.storage.is_group_key, self.storage.fork_points()))
+        await self._execute(self.protocol.heads_loaded(heads, self.storage.is_group_key, self.storage.fork_points(),
+                                                       self._own_device(), self._ask_heads()))
 
     async def _stream(self, ranges: tuple[SendRange | SendEvidence, ...]) -> None:
         sent = 0
@@ -513,6 +527,22 @@ class PeerLink:
     def _count_sent(self, events: int) -> None:
         self.ahead = max(0, (self.ahead or 0) - events)
 
+    def _ask_heads(self) -> bool:
+        """Whether this round asks for the peer's heads even if in sync: this device's head is past
+        what the peer's heads on this link showed it holding (a Same shows nothing of it)."""
+        return self.round.own_head > self._own_seen
+
+    async def _check_own_head(self, seq: int, prefix: bytes) -> None:
+        """The peer offered `seq` with id `prefix` as its head of this device's chain: whether the
+        event this home holds there (stored by now, if the round brought it) is that one."""
+        own = self._own_device()
+        rows = await self._read(self.storage.range_wire, own, seq, seq, 1) if own and seq > 0 else []
+        ours = decode_event(rows[0][1]).id if rows and rows[0][0] == seq else None
+        if ours is not None and ours[:len(prefix)] == prefix and prefix:
+            self.round.own_seen = seq
+        else:
+            self.round.own_diverged = seq > 0
+
     def _round_over(self, done: RoundDone) -> None:
         """Both sides sent everything and all of it is stored (or refused: what the peer did not
         take from the last round either, it still lacks)."""
@@ -521,6 +551,7 @@ class PeerLink:
         self.round.in_sync = done.in_sync
         self.round.arrived, self.round.sent, self.round.lag = done.arrived, done.sent, done.lag
         self.round.complete = True
+        self._own_seen = max(self._own_seen, self.round.own_seen)
         self.round.seconds = time.monotonic() - self.round_started
         self.round_done.set()
         self._round_finished(self.link, self.round)

@@ -18,7 +18,7 @@ async def test_a_revoked_devices_overview_names_its_events_that_will_not_reach_t
     running = node.node
     said = await running.db(node_status, sample.nodes[0].home, running.log)  # what `solnet status` says
     head = said["taken_out_own"]["to_seq"]  # (the sample's device signed a few)
-    assert said["taken_out_own"] == {"from_seq": 2, "to_seq": head, "kept_here": True}, said["taken_out_own"]
+    assert said["taken_out_own"] == {"from_seq": 2, "to_seq": head, "kept_here": True, "forked": False}, said["taken_out_own"]
     assert said["unsent_own"] == {"from_seq": 1, "to_seq": 1}, said["unsent_own"]
     many = "" if head == 2 else f"the {head - 1} events"
     for lang, shown in (
@@ -34,3 +34,30 @@ async def test_a_revoked_devices_overview_names_its_events_that_will_not_reach_t
             assert words in text, (lang, words, text)
         ours = [visible_text(m) for m in re.findall(r'<p [^>]*id="(?:not-known-sent|taken-out-own)".*?</p>', page, re.S)]
         assert len(ours) == 2 and not any("solnet" in said or "`" in said for said in ours), (lang, ours)
+
+
+async def test_events_dropped_after_90_days_and_those_a_fork_holds_back_have_their_own_words(sample, start_node,
+                                                                                            monkeypatch) -> None:
+    """The other branches of the overview's words on what a revocation took out: those no longer
+    kept here (dropped 90 days on), and those a fork of this device's key holds back (kept here:
+    they count again if the group pins this branch; never said as dropped)."""
+    from node.dashboard import pages
+
+    node = await revoked_own_device(sample, start_node, "phone replaced", from_seq=2)
+    cases = [({"kept_here": False, "forked": False}, "en", ["Every node refuses the 3 events this device signed from "
+                                                            "seq 2 to 4", "They are no longer kept here either",
+                                                            "kept 90 days, then dropped"]),
+             ({"kept_here": False, "forked": False}, "fr", ["Ils ne sont plus conservés ici non plus"]),
+             ({"kept_here": True, "forked": True}, "en", ["Every node holds back the 3 events this device signed "
+                                                          "from seq 2 to 4", "this device's key forked there",
+                                                          "They are kept here and count again if your group pins"]),
+             ({"kept_here": True, "forked": True}, "fr", ["Tous les nœuds retiennent les 3 événements"])]
+    for lost, lang, shown in cases:
+        monkeypatch.setattr(pages, "not_sent", lambda log, device, lost=lost: {
+            "unsent_own": None, "taken_out_own": {"from_seq": 2, "to_seq": 4, **lost}})
+        page = (await get(node.client, f"/?lang={lang}"))[1]
+        said = [visible_text(m) for m in re.findall(r'<p [^>]*id="taken-out-own".*?</p>', page, re.S)]
+        assert len(said) == 1, (lang, said)
+        for words in shown:
+            assert words in said[0], (lang, words, said)
+        assert lost["forked"] != ("dropped" in said[0] or "supprimé" in said[0]), said

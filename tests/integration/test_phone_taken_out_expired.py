@@ -38,7 +38,7 @@ def test_a_replaced_phones_taken_out_events_are_named_after_they_are_dropped(clu
     finally:
         store.close()
     out = json.loads(cli(phone, "status", "--json").stdout)
-    assert out["taken_out_own"] == {"from_seq": 1, "to_seq": 2, "kept_here": False}, out
+    assert out["taken_out_own"] == {"from_seq": 1, "to_seq": 2, "kept_here": False, "forked": False}, out
     said = cli(phone, "status").stdout
     assert "2 events this device signed (seq 1 to 2) will not reach the network: this device is revoked from " \
            "seq 1" in said, said

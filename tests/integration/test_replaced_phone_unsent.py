@@ -56,7 +56,7 @@ def test_a_replaced_phones_unsent_need_is_named_by_status_and_marked_in_its_view
     assert "Publish again what still matters of it from a device of your group that still counts" in said, said
     assert "No peer is known" not in said, said
     out = json.loads(cli(phone, "status", "--json").stdout)
-    assert (out["unsent_own"], out["taken_out_own"]) == (None, {"from_seq": 1, "to_seq": 1, "kept_here": True}), out
+    assert (out["unsent_own"], out["taken_out_own"]) == (None, {"from_seq": 1, "to_seq": 1, "kept_here": True, "forked": False}), out
     # Calais's own view marks nothing: its device is no one's cut off
     assert "SENT" not in cli(calais, "view", "needs").stdout
 
@@ -101,7 +101,7 @@ def test_what_a_bundle_carried_is_not_said_lost_only_what_the_revocation_refuses
 
     out = json.loads(cli(phone, "status", "--json").stdout)
     assert (out["unsent_own"], out["taken_out_own"]) == ({"from_seq": 1, "to_seq": 1},
-                                                         {"from_seq": 2, "to_seq": 2, "kept_here": True})
+                                                         {"from_seq": 2, "to_seq": 2, "kept_here": True, "forked": False})
     said = cli(phone, "status").stdout
     assert "No peer is known to hold 1 event this device signed (seq 1)" in said, said
     assert "Check on a device of your group that still counts (`solnet show ID` or `solnet view` there)" in said, said

@@ -11,7 +11,7 @@ from pathlib import Path
 from cli_in_process import run as _run, sigpipe_kept  # noqa: F401 (the fixture)
 from node import own_unsent
 from node.home import PASSPHRASE_ENV, Home
-from node.net.peer_link import PeerLink
+from round_cut import cut_confirming_round
 from served_nodes import PASSPHRASE, calais, network  # noqa: F401 (the fixtures)
 
 
@@ -40,15 +40,7 @@ async def test_a_sync_cut_in_its_confirming_round_keeps_what_the_first_round_lea
             assert _run("--home", str(home), "export", str(tmp_path / "bristol.bundle")) in (0, None)
             assert _run("--home", str(network[0].home.path), "import", str(tmp_path / "bristol.bundle")) in (0, None)
     assert _own_head_and_held(home) == (2, 0)
-    rounds: list[int] = []
-    real = PeerLink.run_round
-
-    async def run_round(self: PeerLink):
-        rounds.append(1)
-        if len(rounds) == 2:  # the confirming round: the path cuts the link as it begins
-            await self.link.close("timeout", "cut on the path (the test)")
-        return await real(self)
-    monkeypatch.setattr(PeerLink, "run_round", run_round)
+    rounds = cut_confirming_round(monkeypatch)
     code = await asyncio.wait_for(asyncio.to_thread(_run, "--home", str(home), "sync",
                                                     f"127.0.0.1:{served.port}"), 60)
     assert code not in (0, None) and len(rounds) == 2  # cut: said so
