@@ -416,6 +416,10 @@ class _Pool:
 
 _pool: _Pool | None = None
 _pool_lock = threading.Lock()
+# A node stopped (`node_stopped`): no pool is started until a node starts again. A batch's prepare
+# still running on asyncio's executor thread when the node stopped (Node.stop does not wait for
+# it) otherwise started a new pool after the shutdown, its processes (~18 MiB each) left for IDLE_S.
+_stopped = False
 _examined_here = 0  # events of shipped chunks examined in this process (stolen, or a worker died)
 
 
@@ -428,6 +432,8 @@ def examined_here() -> int:
 def _get_pool() -> _Pool | None:
     global _pool
     with _pool_lock:
+        if _stopped:
+            return None  # (the batch is examined in this process: `Examination`)
         if _pool is None or not _pool.alive():
             if _pool is not None:
                 _pool.shutdown(1.0)
@@ -442,18 +448,37 @@ def _get_pool() -> _Pool | None:
 
 
 def start() -> None:
-    """Start the worker processes now (a node does this at start-up, so the first sync batch does not wait)."""
+    """Start the worker processes now (benchmarks do, so the first sync batch does not wait)."""
+    node_started()
     _get_pool()
 
 
-def shutdown() -> None:
-    """Stop the worker processes (a node calls this on clean shutdown; they also end when it dies)."""
-    global _pool
+def node_started() -> None:
+    """A node starts: batches may start worker processes again (none is started now)."""
+    global _stopped
+    with _pool_lock:
+        _stopped = False
+
+
+def node_stopped() -> None:
+    """A node stopped cleanly: stop the worker processes, and start none until a node starts again."""
+    global _stopped
+    with _pool_lock:
+        _stopped = True
+    shutdown(allow=False)
+
+
+def shutdown(*, allow: bool = True) -> None:
+    """Stop the worker processes (they also end when the process dies); with `allow`, the next big
+    batch may start new ones (unless a node stopped meanwhile: `node_stopped`)."""
+    global _pool, _stopped
     with _pool_lock:
         if _pool is not None:
             _pool.shutdown()
             _pool = None
         _restarts.reset()  # (a pool started after this begins afresh)
+        if allow:
+            _stopped = False
 
 
 def worker_pids() -> list[int]:

@@ -115,18 +115,39 @@ class LinkIngest:
                 if batch is not None:
                     self._release(batch.ids)
 
-    async def _prepare(self, batch: Batch) -> tuple[Batch, Any]:
+    async def _prepare(self, batch: Batch, after: asyncio.Future | None = None) -> tuple[Batch, Any]:
+        if after is not None:  # (the batch taken before: budgets charged, and workers fed, in order)
+            await asyncio.wait({after})
         if batch.pushed:
             await self._limit_events(len(batch.wires))
         return batch, await self._storage.prepare(list(batch.wires))
+
+    def _drop(self, ahead: list[tuple[Batch, asyncio.Future]]) -> None:
+        """Batches taken but not to be stored: their preparing ends, their ids are released."""
+        for batch, preparing in ahead:
+            if preparing.done() and not preparing.cancelled():
+                preparing.exception()  # (seen: not logged as never retrieved)
+            preparing.cancel()
+            self._release(batch.ids)
+
+    async def _ready(self, ahead: list[tuple[Batch, asyncio.Future]]) -> list[tuple[Batch, Any]]:
+        """The batches prepared ahead, each once ready; if one cannot be, none is stored (released)."""
+        try:
+            return [await preparing for _, preparing in ahead]
+        except BaseException:
+            self._drop(ahead)
+            raise
 
     async def _loop(self) -> None:
         """Store queued batches, those waiting together in one transaction (up to GROUP), preparing
         the next ones (up to AHEAD) as they come while it commits, so the workers examine them
         meanwhile (prepared only after each commit, a sync's batches left the workers idle
         between groups, and the database thread examined more of them itself: 74 against 62 us
-        of its CPU per event). Ends at a None."""
-        ahead: list[tuple[Batch, Any]] = []  # prepared while the group before was stored
+        of its CPU per event). Those are prepared in tasks: a pushed one first waits for the peer's
+        events/s budget, and the group committed meanwhile is told (`on_stored`: its alerts
+        forwarded, the round's batch_stored sent) when its commit ends, not after that wait.
+        Ends at a None."""
+        ahead: list[tuple[Batch, asyncio.Future]] = []  # being prepared while the group before is stored
         last = False
         while ahead or not last:
             if not ahead:
@@ -134,8 +155,10 @@ class LinkIngest:
                 if batch is None:
                     return
                 self.storing = True
-                ahead.append(await self._prepare(batch))
-            group, ahead = ahead, []
+                group = [await self._prepare(batch)]
+            else:
+                group = await self._ready(ahead)
+            ahead = []
             # Pushed batches waiting pass the round's queued ones. A group stays at GROUP: with up
             # to 2 * GROUP for pushes, a link held 12 batches (a mole group's 8 links ~160 MB more
             # on a Pi), and the node's own publish waited behind a transaction twice as long.
@@ -162,29 +185,33 @@ class LinkIngest:
                     if batch is None:
                         last = True
                         break
-                    ahead.append(await self._prepare(batch))
+                    after = ahead[-1][1] if ahead else None
+                    ahead.append((batch, asyncio.ensure_future(self._prepare(batch, after))))
                 stored, failure = await store
             except BaseException:  # (shutdown) what was not stored is released
                 store.cancel()
                 if get is not None:
                     get.cancel()  # (else left pending: "Task was destroyed" at the stop)
-                for batch, _ in ahead:
-                    self._release(batch.ids)
+                self._drop(ahead)
                 raise
             finally:
                 self.storing = bool(ahead) and failure is None
             if failure is not None:
-                for batch, _ in ahead:
-                    self._release(batch.ids)
+                self._drop(ahead)
+                ahead = []
             for batch, outcomes in stored:
                 # False: store nothing more (a ban). The group's later batches are stored already:
                 # each event was verified and admitted on its own merits, whoever relayed it. The
                 # ones prepared next are not: their ids, marked seen, are released, else an honest
                 # peer's push of those events was dropped as seen and only the next anti-entropy
                 # round brought them (a banned relay held a raid alert back for tens of seconds).
-                if not await self._on_stored(batch, outcomes):
-                    for later, _ in ahead:
-                        self._release(later.ids)
+                try:
+                    more = await self._on_stored(batch, outcomes)
+                except BaseException:
+                    self._drop(ahead)
+                    raise
+                if not more:
+                    self._drop(ahead)
                     return
             if failure is not None:
                 # The link ends with the reason (the peer keeps everything; a later round resumes).

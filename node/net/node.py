@@ -185,6 +185,7 @@ class Node:
         what it opened is closed again before the error goes up."""
         if background:
             self._lock_fd = await self.db(self.home.lock_node)
+        verify_pool.node_started()  # (after a node's stop in this process, none was started)
         try:
             await self._start(background)
         except BaseException:
@@ -302,7 +303,9 @@ class Node:
                     log.warning("could not record a clean stop (%s): the next publish with no node running "
                                 "waits for a sync with a peer", exc)
             self._log.store.close()
-        verify_pool.shutdown()  # (after the database thread: no batch starts a worker after it)
+        # A batch's prepare may still run on asyncio's executor (LogAccess.prepare, not waited for):
+        # from here it starts no worker, and examines its batch in this process, for nobody.
+        verify_pool.node_stopped()
         self._release_lock()  # last: until here `solnet status` says the node runs
 
     # --- links ----------------------------------------------------------------------------------

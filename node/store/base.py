@@ -98,11 +98,16 @@ class StoreBase:
         """Any thread may use the store again (the node's database thread has ended)."""
         self._owner = None
 
+    def _check_owner(self) -> None:
+        """NotOwnerThread if another thread owns the store: before a statement, and before a kept
+        fact or key number is served (they may be the uncommitted values of the owner's batch)."""
+        if self._owner is not None and self._owner != get_ident():
+            raise not_owner(self._owner)
+
     # --- statements -------------------------------------------------------------------------
     def _x(self, sql: str, args: Sequence[Any] | dict = ()) -> sqlite3.Cursor:
         """Run one statement, after the rows a batch has buffered."""
-        if self._owner is not None and self._owner != get_ident():
-            raise not_owner(self._owner)
+        self._check_owner()
         if self._event_buf or self._row_buf or self._head_buf:
             self._flush()
         try:
@@ -111,8 +116,7 @@ class StoreBase:
             raise translate(exc, self.path) from exc
 
     def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        if self._owner is not None and self._owner != get_ident():
-            raise not_owner(self._owner)
+        self._check_owner()
         if self._event_buf or self._row_buf or self._head_buf:
             self._flush()
         try:
@@ -121,8 +125,7 @@ class StoreBase:
             raise translate(exc, self.path) from exc
 
     def _script(self, sql: str) -> None:
-        if self._owner is not None and self._owner != get_ident():
-            raise not_owner(self._owner)
+        self._check_owner()
         try:
             self._db.executescript(sql)
         except sqlite3.Error as exc:
@@ -236,11 +239,13 @@ class StoreBase:
     def _kept(self, key: Any) -> Any:
         """A kept fact (UNKNOWN if none), only inside a write transaction: outside one, another
         connection may have committed since the check."""
+        self._check_owner()
         return self._facts.get(key, UNKNOWN) if self._checked else UNKNOWN
 
     def _kept_or_read(self, key: Any, read: Callable[[], Any]) -> Any:
         """The fact kept under `key`, or what `read()` gives (then kept)."""
         # `_kept` then `_keep`, written out: some twenty facts are asked per publish.
+        self._check_owner()
         value = self._facts.get(key, UNKNOWN) if self._checked else UNKNOWN
         if value is UNKNOWN:
             value = read()
@@ -341,6 +346,7 @@ class StoreBase:
         return k
 
     def _find_k(self, key: bytes) -> int | None:
+        self._check_owner()
         k = self._key_no.get(key)
         if k is None:
             k = self._one("SELECT k FROM keys WHERE key=?", (key,))
@@ -353,6 +359,7 @@ class StoreBase:
         return {k for k in map(self._find_k, keys) if k is not None}
 
     def _key(self, k: int) -> bytes:
+        self._check_owner()
         key = self._key_of.get(k)
         if key is None:
             key = self._one("SELECT key FROM keys WHERE k=?", (k,))

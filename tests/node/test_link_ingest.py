@@ -175,3 +175,61 @@ async def test_a_group_stays_at_group_batches_when_pushes_wait() -> None:
         await ingest.finish(stopping=False)
     assert sum(committing) == len(pushes), committing
     assert max(committing) <= GROUP, f"a group of {max(committing)} batches: {committing}"
+
+
+class GatedStorage:
+    """A storage whose commit waits for `gate`; prepare hands the wires back as they are."""
+
+    def __init__(self) -> None:
+        self.gate, self.committing = asyncio.Event(), asyncio.Event()
+
+    async def prepare(self, wires: list[bytes]) -> list[bytes]:
+        return wires
+
+    async def commit(self, group: list[list[bytes]]) -> list[list[Outcome]]:
+        self.committing.set()
+        await self.gate.wait()
+        return [[Outcome(w, "accepted") for w in wires] for wires in group]
+
+
+async def test_a_stored_alert_is_told_at_its_commit_not_after_the_next_pushs_budget() -> None:
+    """A pushed batch taken while a group commits waits for the peer's events/s budget before it is
+    prepared; the group was told (`on_stored`: its alert forwarded, the round's batch_stored) only
+    after that wait (0.2 s a 1000-event batch at 5000 events/s, longer for a group's 8 links)."""
+    storage = GatedStorage()
+    budget_free, charging = asyncio.Event(), asyncio.Event()
+    charged: list[int] = []
+
+    async def limit_events(n: int) -> None:
+        charged.append(n)
+        if len(charged) > 1:  # the first push fits the budget; the next waits for it
+            charging.set()
+            await budget_free.wait()
+
+    told: list[bytes] = []
+    alert_told = asyncio.Event()
+
+    async def on_stored(batch: Batch, outcomes: list[Outcome]) -> bool:
+        told.append(batch.wires[0])
+        alert_told.set()
+        return True
+
+    ingest = LinkIngest("peer~test", storage, limit_events=limit_events, on_stored=on_stored, on_failed=failed,
+                        release=lambda ids: None)
+    try:
+        async with asyncio.timeout(10):
+            await ingest.put(Batch((b"alert",), True))
+            await storage.committing.wait()
+            await ingest.put(Batch((b"more",), True))
+            await charging.wait()  # taken while the alert's group commits, waiting for the budget
+            storage.gate.set()
+            await alert_told.wait()
+        assert told == [b"alert"], "the alert was told before the next push had its budget"
+        budget_free.set()
+        async with asyncio.timeout(10):
+            await ingest.finish(stopping=False)
+        assert told == [b"alert", b"more"]
+    finally:
+        budget_free.set()
+        storage.gate.set()
+        await ingest.finish(stopping=True)

@@ -11,11 +11,15 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
+from events.format import Event
 from events.projections import PROFILE
+from node.log import EventLog
 from node.net.database import DbThread
 from node.store import base
+from node.outcome import Outcome
 from node.store.owner import NotOwnerThread
 from node_fixtures import Net, action, wires
 
@@ -45,10 +49,10 @@ class HeldConnection:
         return self._db.executemany(sql, rows)
 
 
-async def test_a_read_from_the_loop_during_a_batch_leaves_the_batch_and_the_heads_whole(net: Net, tmp_path: Path) -> None:
-    log = net.new_log(tmp_path / "a.db")
-    log.ingest(wires(net.group.made))
-    first, second = net.device.sign("action", action(1)), net.device.sign("action", action(2))
+async def read_during_a_batch(log: EventLog, batch: list[Event], read: Callable[[], Any]) -> tuple[list[Outcome], Any]:
+    """`read()` from the loop thread while the database thread, storing `batch` in one write, has
+    the first event's row buffered (not yet written), as the test's wait did every 50 ms; the
+    outcomes, and what `read` gave or raised."""
     store = log.store
     buffered, resume, committed = threading.Event(), threading.Event(), threading.Event()
     store._db = HeldConnection(store._db, threading.get_ident(), committed, resume)
@@ -56,7 +60,7 @@ async def test_a_read_from_the_loop_during_a_batch_leaves_the_batch_and_the_head
 
     def held_insert(ev: Any, *args: Any) -> int:
         n = insert_event(ev, *args)
-        if ev.id == first.id:  # its row is buffered, not yet written: the database thread waits here
+        if ev.id == batch[0].id:  # its row is buffered, not yet written: the database thread waits here
             buffered.set()
             assert resume.wait(WAIT_S), "never resumed"
         return n
@@ -65,17 +69,28 @@ async def test_a_read_from_the_loop_during_a_batch_leaves_the_batch_and_the_head
     db = DbThread()
     await db.run(store.set_owner_thread)  # as a node does when its database thread opens the log
     try:
-        storing = asyncio.ensure_future(db.run(log.ingest, wires([first, second])))
+        storing = asyncio.ensure_future(db.run(log.ingest, wires(batch)))
         assert await asyncio.to_thread(buffered.wait, WAIT_S)
-        try:  # from the loop thread, as the test's wait did every 50 ms
-            read: Any = store.count_of_kind("action")
+        try:
+            got: Any = read()
         except Exception as exc:
-            read = exc
+            got = exc
         resume.set()
         outcomes = await storing
     finally:
         db.shutdown()
         store.clear_owner_thread()
+        store._db = store._db._db
+        del store.insert_event
+    return outcomes, got
+
+
+async def test_a_read_from_the_loop_during_a_batch_leaves_the_batch_and_the_heads_whole(net: Net, tmp_path: Path) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    first, second = net.device.sign("action", action(1)), net.device.sign("action", action(2))
+    store = log.store
+    outcomes, read = await read_during_a_batch(log, [first, second], lambda: store.count_of_kind("action"))
     assert [o.status for o in outcomes] == ["accepted", "accepted"]
     author = store._find_k(second.header.author)
     heads = dict(store._x("SELECT k, seq FROM heads").fetchall())
@@ -84,6 +99,22 @@ async def test_a_read_from_the_loop_during_a_batch_leaves_the_batch_and_the_head
     again = log.ingest(wires([second]))
     assert [o.status for o in again] == ["duplicate"]
     assert isinstance(read, NotOwnerThread) and "Store.count_of_kind" in str(read), read
+
+
+async def test_a_fact_the_batch_keeps_is_not_served_to_another_thread(net: Net, tmp_path: Path) -> None:
+    """The newest row number and a chain head are kept facts, served with no statement: while the
+    database thread's batch is under way they are its uncommitted values (rolled back, if it fails),
+    so another thread's read of them is refused as a statement would be."""
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    store, author = log.store, bytes(net.device.key.public)
+    log.ingest(wires([net.device.sign("action", action(0))]))
+    batch = [net.device.sign("action", action(i)) for i in (1, 2)]
+    for read, name in [(store.last_n, "last_n"), (lambda: store.head(author), "head")]:
+        outcomes, got = await read_during_a_batch(log, batch, read)
+        assert [o.status for o in outcomes] == ["accepted", "accepted"]
+        assert isinstance(got, NotOwnerThread) and f"Store.{name} " in str(got), (name, got)
+        batch = [net.device.sign("action", action(i)) for i in (3, 4)]
 
 
 def test_a_store_without_an_owner_serves_any_thread_and_one_with_an_owner_refuses_the_others(net: Net, tmp_path: Path) -> None:
