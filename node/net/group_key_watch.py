@@ -26,7 +26,7 @@ log = logging.getLogger(f"solnet.{__name__}")
 class GroupKeyWatch:
     def __init__(self, db: Callable[..., Awaitable[Any]], store: Any, db_path: Path, network: bytes, group: bytes,
                  started_ms: int) -> None:
-        self._db, self._store, self._path, self._network = db, store, db_path, network
+        self._on_db_thread, self._store, self._path, self._network = db, store, db_path, network
         self.found = GroupKeyAbove(group, started_ms)
         self.running: asyncio.Task | None = None
         self._again = False
@@ -54,7 +54,7 @@ class GroupKeyWatch:
             more = True
             while more:
                 try:
-                    new, more = await self._db(self._page)
+                    new, more = await self._on_db_thread(self._page)
                 except StoreError:  # unreadable now: the next batch reads it again
                     return
                 if new or not self._said:
