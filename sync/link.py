@@ -172,7 +172,9 @@ class _Round:
     forks: dict[bytes, int]
     watch: bytes = b""  # the author whose head the peer offers RoundDone carries (`watched`)
     watched: tuple[int, bytes] | None = None
-    asked: bool = False  # this side asked for the peer's heads though the digests may match (`start_round`)
+    # The peer's heads were all this side's own (same authors, seqs and ids), by `plan`: what a
+    # matching digest says, found by heads that went out all the same (one side asked for them)
+    same_heads: bool = False
     digest: bytes = b""
     theirs: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)  # the peer's heads so far (see take_heads)
     heads_taken: int = 0  # heads the peer sent in this round
@@ -184,6 +186,7 @@ class _Round:
     peer_lag: int = 0  # events we hold that the peer lacked (the reverse of `lag`)
     sent: int = 0
     storing: int = 0  # batches handed out with Store and not yet reported stored
+    foreign: bool = False  # the peer's heads named an author (or marker) this node holds nothing of
     _mine: set[bytes] | None = None  # the authors of our heads, while the peer's come
 
     def __post_init__(self) -> None:
@@ -213,8 +216,10 @@ class _Round:
                 table[author] = (seq, prefix)
                 if author == self.watch:
                     self.watched = (seq, prefix)
-            elif not is_marker(author):
-                self.unknown_lag += seq
+            else:
+                self.foreign = True
+                if not is_marker(author):
+                    self.unknown_lag += seq
 
     def plan(self) -> tuple[SendRange | SendEvidence, ...]:
         """What to send the peer, once all its heads came (they are not kept past this)."""
@@ -226,6 +231,8 @@ class _Round:
         # points, and a few per author for fork proofs. More is no sync: a member claiming to hold
         # nothing streamed 40,000 events past its push budget, or the same events 400,000 times.
         self.allowance = self.lag + self.evidence + 4 * self.heads_taken + 2 * STREAM_BATCH
+        self.same_heads = not self.foreign and len(table) == len(self.heads) and all(
+            table.get(h.author) == (h.seq, h.id[:HEAD_PREFIX]) for h in self.heads)
         return tuple(ranges_to_send(self.heads, table, self.first, self.forks))
 
 
@@ -421,7 +428,7 @@ class LinkProtocol:
             raise LocalProtocolError("only the dialling side opens anti-entropy rounds")
         self._go(START_ROUND)
         self._watch.restart = True  # we wait on the peer from now, not since it last spoke
-        r = self._round = _Round(list(heads), first, dict(forks or {}), watch, asked=ask_heads)
+        r = self._round = _Round(list(heads), first, dict(forks or {}), watch)
         return [Send(Offer(bytes(b ^ 0xFF for b in r.digest) if ask_heads else r.digest, event_count(r.heads)))]
 
     def heads_loaded(self, heads: list[Head], first: Callable[[bytes], bool] = lambda author: False,
@@ -436,7 +443,6 @@ class LinkProtocol:
         if offer.digest == r.digest and not ask_heads:
             self._go(HEADS_MATCH)
             return [Send(Same()), *self._done(r, in_sync=True)]
-        r.asked = offer.digest == r.digest
         self._go(HEADS_DIFFER)
         return r.heads_sends()
 
@@ -482,8 +488,12 @@ class LinkProtocol:
 
     @staticmethod
     def _done(r: _Round, *, in_sync: bool) -> list[Command]:
-        # A round that asked for heads the digests would have spared, and found nothing differing, was in sync
-        in_sync = in_sync or (r.asked and not (r.lag or r.peer_lag or r.arrived or r.sent))
+        # Heads that went out though the digests matched (either side asked for them: the dialler's
+        # Offer then matches no digest, and the listener cannot tell) and showed nothing differing,
+        # with nothing sent either way: in sync. Told by the heads, not by who asked: a phone that
+        # never signed anything heard "Synced, received 0" where it heard "Already in sync", and a
+        # listener that was asked logged "synced, received 0, sent 0" at each publish.
+        in_sync = in_sync or (r.same_heads and not (r.lag or r.peer_lag or r.arrived or r.sent))
         return [RoundDone(in_sync=in_sync, arrived=r.arrived, sent=r.sent, lag=r.lag, watched=r.watched)]
 
     # --- liveness ---------------------------------------------------------------------------------

@@ -48,6 +48,17 @@ class LogAccess:
     async def heads(self) -> list[Head]:
         return [Head(a, s, i) for a, s, i in await self._db_thread.run(self._log().store.heads)]
 
+    async def round_heads(self, device: bytes) -> tuple[list[Head], int]:
+        """The heads, and the seq up to which a peer is known to hold `device`'s events (node-wide,
+        over every peer and link: node/own_unsent.py `held`), in one call on the database thread."""
+        from node import own_unsent
+
+        def read() -> tuple[list[Head], int]:
+            store = self._log().store
+            return [Head(a, s, i) for a, s, i in store.heads()], own_unsent.held(store, device) if device else 0
+
+        return await self._db_thread.run(read)
+
     async def range_wire(self, author: bytes, first: int, last: int, limit: int) -> list[tuple[int, bytes]]:
         return await self._events_for_peer(self._log().store.range_wire, author, first, last, limit)
 

@@ -209,9 +209,11 @@ class PeerLink:
         self._said_repeats = False
         self._ping_answered: float | None = None  # when a ping was last answered past the repeats' budget
         self._stored = 0
-        # The highest seq of this device's chain the peer's heads on this link showed it holding: a
-        # round asks for its heads while this device's head is past it (`_ask_heads`)
+        # The highest seq of this device's chain the peer's heads on this link showed it holding,
+        # and (read with the round's heads) the node-wide record of what any peer held: a round asks
+        # for the peer's heads while this device's head is past both (`_ask_heads`)
         self._own_seen = 0
+        self._own_recorded = 0
         self._round_stored = 0  # batches of rounds stored (not pushed ones): what moves a round (the watchdog)
         self._streamed_batches = 0
         self._reader_done = False
@@ -388,6 +390,11 @@ class PeerLink:
                 raise TypeError(f"the link cannot carry out {command!r} here")
 
     # --- anti-entropy ---------------------------------------------------------------------------
+    async def _round_heads(self) -> list[Head]:
+        """This node's heads for a round, with the record of this device's events a peer holds."""
+        heads, self._own_recorded = await self._read(self.storage.round_heads, self._own_device())
+        return heads
+
     def _begin(self, heads: Sequence[Head] = ()) -> None:
         own = self._own_device()
         self.round = RoundResult(own_head=next((h.seq for h in heads if h.author == own), 0))
@@ -398,7 +405,7 @@ class PeerLink:
         """Dialling side: one anti-entropy round, until both sides are done and all is stored.
         No deadline: it lasts as long as the round makes progress. RoundCut (with what was stored
         until then) if the link ends first: cut by the watchdog, the peer, or a storage failure."""
-        heads = await self._read(self.storage.heads)
+        heads = await self._round_heads()
         if self.link.closed or self.protocol.closed:  # the link ended before the round began
             self._begin()
             if self._reader_done:
@@ -430,7 +437,7 @@ class PeerLink:
         finally:
             self._holding = False
         self._still_open()
-        heads = await self._read(self.storage.heads)
+        heads = await self._round_heads()
         self._still_open()
         self._begin(heads)
         await self._execute(self.protocol.heads_loaded(heads, self.storage.is_group_key, self.storage.fork_points(),
@@ -529,8 +536,11 @@ class PeerLink:
 
     def _ask_heads(self) -> bool:
         """Whether this round asks for the peer's heads even if in sync: this device's head is past
-        what the peer's heads on this link showed it holding (a Same shows nothing of it)."""
-        return self.round.own_head > self._own_seen
+        what any peer was found holding (the node-wide record, node/own_unsent.py, which lasts
+        across links) and what this link's peer's heads showed it holding (a Same shows nothing of
+        it). Not past this link's alone: that starts at none on every link, so a new link (a relay
+        reconnects each minute) and every one-shot sync traded all heads though nothing differed."""
+        return self.round.own_head > max(self._own_seen, self._own_recorded)
 
     async def _check_own_head(self, seq: int, prefix: bytes) -> None:
         """The peer offered `seq` with id `prefix` as its head of this device's chain: whether the

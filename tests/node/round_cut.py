@@ -1,9 +1,13 @@
 """Cuts `solnet sync`'s confirming round as it begins (the path fails): for the tests of what a sync
-cut there keeps (node/net/links.py `sync_once`)."""
+cut there keeps (node/net/links.py `sync_once`); and reads what a home knows a peer holds of its events."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
+from node import own_unsent
+from node.home import Home
 from node.net.peer_link import PeerLink
 
 
@@ -19,3 +23,15 @@ def cut_confirming_round(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return await real(self)
     monkeypatch.setattr(PeerLink, "run_round", run_round)
     return rounds
+
+
+def own_head_and_held(path: Path) -> tuple[int, int]:
+    """This home's own device's head, and the record of what a peer holds of its events."""
+    home = Home(path)
+    device = bytes.fromhex(home.config().device_id)
+    store = home.store()
+    try:
+        head = next((seq for author, seq, _ in store.heads() if author == device), 0)
+        return head, own_unsent.held(store)
+    finally:
+        store.close()

@@ -6,25 +6,12 @@ known to hold events its peer had long held. What the cut round streamed is not 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from cli_in_process import run as _run, sigpipe_kept  # noqa: F401 (the fixture)
-from node import own_unsent
-from node.home import PASSPHRASE_ENV, Home
-from round_cut import cut_confirming_round
+from node.home import PASSPHRASE_ENV
+from round_cut import cut_confirming_round, own_head_and_held
 from served_nodes import PASSPHRASE, calais, network  # noqa: F401 (the fixtures)
 
-
-def _own_head_and_held(path: Path) -> tuple[int, int]:
-    """This home's own device's head, and the record of what a peer holds of its events."""
-    home = Home(path)
-    device = bytes.fromhex(home.config().device_id)
-    store = home.store()
-    try:
-        head = next((seq for author, seq, _ in store.heads() if author == device), 0)
-        return head, own_unsent.held(store)
-    finally:
-        store.close()
 
 async def test_a_sync_cut_in_its_confirming_round_keeps_what_the_first_round_learned(network, calais, monkeypatch,
                                                                                       tmp_path) -> None:
@@ -39,10 +26,10 @@ async def test_a_sync_cut_in_its_confirming_round_keeps_what_the_first_round_lea
         if quantity == "5":  # a bundle carries the first to Calais: held there, no record of it here
             assert _run("--home", str(home), "export", str(tmp_path / "bristol.bundle")) in (0, None)
             assert _run("--home", str(network[0].home.path), "import", str(tmp_path / "bristol.bundle")) in (0, None)
-    assert _own_head_and_held(home) == (2, 0)
+    assert own_head_and_held(home) == (2, 0)
     rounds = cut_confirming_round(monkeypatch)
     code = await asyncio.wait_for(asyncio.to_thread(_run, "--home", str(home), "sync",
                                                     f"127.0.0.1:{served.port}"), 60)
     assert code not in (0, None) and len(rounds) == 2  # cut: said so
     # The first round streamed the second need: its peer's heads said it held all before it
-    assert _own_head_and_held(home) == (2, 1)
+    assert own_head_and_held(home) == (2, 1)

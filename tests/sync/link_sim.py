@@ -106,8 +106,9 @@ class Side:
 
 def run_round(store_a: SimStore, store_b: SimStore, *, batch: int = 3, first=lambda a: False,
               channels: bool = False, a: LinkProtocol | None = None, b: LinkProtocol | None = None,
-              ) -> tuple[RoundDone | None, RoundDone | None, Wire]:
-    """One round, A dialled B: the RoundDone each side reported (None: none) and the wire. Each Send
+              ask_a: bool = False, ask_b: bool = False) -> tuple[RoundDone | None, RoundDone | None, Wire]:
+    """One round, A dialled B: the RoundDone each side reported (None: none) and the wire (`ask_a`,
+    `ask_b`: that side asks for the peer's heads even if in sync, sync/link.py `ask_heads`). Each Send
     is encoded, (optionally sealed/opened) and decoded before the peer sees it; Stream commands
     read the sender's store in batches of `batch`; Store writes the receiver's and reports it."""
     wire = Wire()
@@ -151,13 +152,13 @@ def run_round(store_a: SimStore, store_b: SimStore, *, batch: int = 3, first=lam
                 if not command.pushed:
                     execute(side, side.protocol.batch_stored())
             elif isinstance(command, LoadHeads):
-                execute(side, side.protocol.heads_loaded(side.store.heads(), side.first))
+                execute(side, side.protocol.heads_loaded(side.store.heads(), side.first, ask_heads=ask_b))
             elif isinstance(command, RoundDone):
                 side.done.append(command)
             elif isinstance(command, (LookUp, Answer, Admit)):
                 raise AssertionError(f"no gossip in a simulated round: {command}")
 
-    execute(sa, sa.protocol.start_round(store_a.heads(), first))
+    execute(sa, sa.protocol.start_round(store_a.heads(), first, ask_heads=ask_a))
     for _ in range(100_000):
         if sa.out:
             execute(sb, sb.protocol.receive(sa.out.popleft()))
