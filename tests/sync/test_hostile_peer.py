@@ -18,8 +18,10 @@ import os
 import socket
 import struct
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -59,7 +61,23 @@ LIMITS = PeerLimits()  # what `solnet run` uses (it has no flags for them)
 CATCH_UP_S = 180.0  # the bound of an honest home's catch-up of what earlier attacks left the node
 RESPONSIVE_S = 3.0  # an honest round on a second connection must finish within this, whatever the attack
 MEMORY_MIB = 200
+T = TypeVar("T")
 DIAL_BUSY_S = 60.0  # (Target.dial: a mole's link refused over its group's budget of handshakes)
+
+
+async def when_due(attempt: Callable[[], Awaitable[T]]) -> T:
+    """`attempt()` (a link to the node), made again while the node refuses it as busy. The tests of
+    this module link one mole group's devices, and Calais's own probe, more often than a group's
+    budget of handshakes allows (a burst, then one every 1 / member_handshakes_per_s: sync/peers.py):
+    a dialler refused so tries again once the next is due, as a node backs off; at most DIAL_BUSY_S."""
+    deadline = time.monotonic() + DIAL_BUSY_S
+    while True:
+        try:
+            return await attempt()
+        except PeerClosed as exc:
+            if BUSY not in str(exc) or time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(1 / LIMITS.member_handshakes_per_s)
 
 
 # --- the target node --------------------------------------------------------------------------
@@ -95,23 +113,19 @@ class Target:
         return key, Author(key, self.network_id)
 
     async def dial(self, key: SigningKey, mole: Mole | None = None) -> HostilePeer:
-        """A link of `key`, a device of `mole` (of the first mole group if None). The tests of this
-        module link a mole group's devices more often than its budget of handshakes allows (a burst,
-        then one every 1 / member_handshakes_per_s: sync/peers.py): a link refused as busy is tried
-        again once the next handshake is due, as a dialling node backs off, for at most DIAL_BUSY_S."""
-        deadline = time.monotonic() + DIAL_BUSY_S
-        while True:
-            try:
-                return await HostilePeer.connect(self.address, self.network_id, key, (mole or self.mole).credentials())
-            except PeerClosed as exc:
-                if BUSY not in str(exc) or time.monotonic() > deadline:
-                    raise
-            await asyncio.sleep(1 / LIMITS.member_handshakes_per_s)
+        """A link of `key`, a device of `mole` (of the first mole group if None)."""
+        return await when_due(lambda: HostilePeer.connect(self.address, self.network_id, key,
+                                                          (mole or self.mole).credentials()))
+
+    async def probe_round(self, timeout: float = 5.0) -> float:
+        """An honest round of the probe (a device of Calais's own group) on a second connection: its
+        seconds, dial included."""
+        return await when_due(lambda: honest_round(self.address, self.network_id, self.probe, timeout=timeout))
 
     async def assert_responsive(self) -> float:
         """An honest second connection completes a round quickly."""
         assert self.node.proc.poll() is None, f"the node died:\n{self.log_tail()}"
-        seconds = await asyncio.wait_for(honest_round(self.address, self.network_id, self.probe), 10)
+        seconds = await asyncio.wait_for(self.probe_round(), DIAL_BUSY_S + 10)
         assert seconds < RESPONSIVE_S, f"an honest round took {seconds:.1f} s"
         return seconds
 
@@ -438,7 +452,7 @@ async def test_a_flood_is_throttled_while_the_node_stays_responsive_and_small(ta
 
     async def watch() -> None:
         while not stop.is_set():
-            latencies.append(await honest_round(target.address, target.network_id, target.probe))
+            latencies.append(await target.probe_round())
             rss.append(proc_memory_mib(target.node.proc.pid)[0])
             await asyncio.sleep(0.1)
 
@@ -1018,7 +1032,7 @@ async def _round_reply(peer: HostilePeer):
 
 async def _delayed_round(target: Target, delay: float) -> float:
     await asyncio.sleep(delay)
-    return await honest_round(target.address, target.network_id, target.probe, timeout=10)
+    return await target.probe_round(timeout=10)
 
 
 def _head_of(target: Target, key: SigningKey) -> tuple[int, bytes | None]:
