@@ -1,11 +1,13 @@
 """Cuts `solnet sync`'s confirming round as it begins (the path fails): for the tests of what a sync
-cut there keeps (node/net/links.py `sync_once`); and reads what a home knows a peer holds of its events."""
+cut there keeps (node/net/links.py `sync_once`); reads what a home knows a peer holds of its events; and
+publishes a phone's needs without a node (`--offline`), the events these tests follow."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
+from cli_in_process import run
 from node import own_unsent
 from node.home import Home
 from node.net.peer_link import PeerLink
@@ -35,3 +37,11 @@ def own_head_and_held(path: Path) -> tuple[int, int]:
         return head, own_unsent.held(store)
     finally:
         store.close()
+
+
+def publish_offline_needs(home: Path, *quantities: str) -> None:
+    """A need per quantity, signed by `home` with no node running (`solnet publish ... --offline`)."""
+    for quantity in quantities:
+        code = run("--home", str(home), "publish", "need", "--category", "blankets", "--quantity", quantity,
+                   "--region", "bristol", "--offline")
+        assert code in (0, None)

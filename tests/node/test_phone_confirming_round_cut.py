@@ -9,7 +9,7 @@ import asyncio
 
 from cli_in_process import run as _run, sigpipe_kept  # noqa: F401 (the fixture)
 from node.home import PASSPHRASE_ENV
-from round_cut import cut_confirming_round, own_head_and_held
+from round_cut import cut_confirming_round, own_head_and_held, publish_offline_needs
 from served_nodes import PASSPHRASE, calais, network  # noqa: F401 (the fixtures)
 
 
@@ -20,9 +20,7 @@ async def test_a_sync_cut_in_its_confirming_round_keeps_what_the_first_round_lea
     _node, served = calais
     home = network[1].home.path
     for quantity in ("5", "7"):
-        code = _run("--home", str(home), "publish", "need", "--category", "blankets", "--quantity", quantity,
-                    "--region", "bristol", "--offline")
-        assert code in (0, None)
+        publish_offline_needs(home, quantity)
         if quantity == "5":  # a bundle carries the first to Calais: held there, no record of it here
             assert _run("--home", str(home), "export", str(tmp_path / "bristol.bundle")) in (0, None)
             assert _run("--home", str(network[0].home.path), "import", str(tmp_path / "bristol.bundle")) in (0, None)

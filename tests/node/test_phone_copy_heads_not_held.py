@@ -17,18 +17,11 @@ from cli_in_process import run as _run, sigpipe_kept  # noqa: F401 (the fixture)
 from node import own_unsent
 from node.home import PASSPHRASE_ENV, Home
 from node.net.peer_link import PeerLink
-from round_cut import cut_confirming_round
+from round_cut import cut_confirming_round, publish_offline_needs as _publish
 from served_nodes import PASSPHRASE, calais, network  # noqa: F401 (the fixtures)
 from sync.antientropy import frontier_digest
 from sync.link import LinkProtocol
 from sync.messages import Offer
-
-
-def _publish(home: Path, *quantities: str) -> None:
-    for quantity in quantities:
-        code = _run("--home", str(home), "publish", "need", "--category", "blankets", "--quantity", quantity,
-                    "--region", "bristol", "--offline")
-        assert code in (0, None)
 
 
 def _record(path: Path) -> tuple[int, tuple[int, int] | None, int | None]:

@@ -15,13 +15,8 @@ import pytest
 from cli_in_process import run as _run, sigpipe_kept  # noqa: F401 (the fixture)
 from node import own_unsent
 from node.home import PASSPHRASE_ENV, Home
+from round_cut import publish_offline_needs as _publish
 from served_nodes import PASSPHRASE, calais, network  # noqa: F401 (the fixtures)
-
-
-def _publish(home: Path, quantity: str) -> None:
-    code = _run("--home", str(home), "publish", "need", "--category", "blankets", "--quantity", quantity,
-                "--region", "bristol", "--offline")
-    assert code in (0, None)
 
 
 def _fork_and_held(path: Path) -> tuple[int | None, int]:
