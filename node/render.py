@@ -813,6 +813,12 @@ JOURNAL_CLEARING = ("the node's log in the system journal if it ran as a service
 NOTIFICATIONS_CLEARING = ("the alerts a dashboard notified, kept with their region and words in the notification "
                           "centre of each device that showed them: clear them there")
 
+# A backup is a copy of the whole home (the README makes one with `cp -a` beside it): its keystore is
+# whole, and the passphrase opens it with the private parts this node read. The wipe said "keystore:
+# overwritten and deleted" and named no copy, so a copy made as the README says it stayed, unsaid.
+COPIES_OF_HOME = ("copies of this home: a backup (`cp -a HOME HOME-backup`, as the README makes one), a copied or "
+                  "cloned SD card; each holds the keystore, which the passphrase opens, with the private details this "
+                  "node could read: destroy them too (shred -u COPY/keystore, then rm -r COPY)")
 FILES_OUTSIDE = ("the files solnet wrote outside this home where you told it to: invite tokens and device tokens "
                  "(`invite --out`, `vouch --out`, and the one this home joined with), bundles (`export`, on a USB stick too) and sites (`export-site`); "
                  "they name your group, peers' addresses or the events they hold: find them and destroy them "
@@ -884,6 +890,7 @@ def wipe_text(report: Any, home: str) -> str:
     lines.append(f"  not touched: {JOURNAL_CLEARING}")
     # What the node's commands wrote where they were told, outside the home: the wipe knows no list of them
     lines.append(f"  not touched: {FILES_OUTSIDE}")
+    lines.append(f"  not touched: {COPIES_OF_HOME}")
     lines.append(f"  not touched: {NOTIFICATIONS_CLEARING}")
     lines.append("To take part again, make a new node in a new folder (`solnet --home NEW_FOLDER init`), or here "
                  "once `solnet wipe --all` has removed the event log, and ask a member group for an invite."

@@ -10,7 +10,8 @@ Without a login a visitor sees read-only public pages if the node allows them
 needless: a rebinding page runs under its own host name, so the browser sends it none of this
 node's cookies, and without them it is one more visitor who has not logged in.
 
-Sessions and CSRF: every visitor gets a random session id (cookie, HttpOnly, SameSite=Strict),
+Sessions and CSRF: every visitor gets a random session id (cookie, HttpOnly, SameSite=Strict;
+Secure when the page came over HTTPS, a reverse proxy's included: `cookies_secure`),
 named after the address it was asked at (host and port) so that several nodes on one machine (the
 demo) keep separate logins: a browser sends a host's cookies to every port of it. The name is a
 hash of that address alone (`cookie_names`), not of anything of the node's: it is in every answer,
@@ -42,10 +43,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
@@ -80,6 +82,37 @@ def cookie_names(host: str) -> CookieNames:
     tag = hashlib.blake2b(host.lower().encode("utf-8", "surrogateescape"), digest_size=6,
                           person=COOKIE_PURPOSE).hexdigest()
     return CookieNames("solnet_session_" + tag, "solnet_browser_" + tag)
+
+
+# The hosts a browser counts as "potentially trustworthy" over plain HTTP (loopback, localhost; Tor
+# Browser: onion services): it sends them Fetch metadata too, and may refuse a Secure cookie there
+_TRUSTED_OVER_HTTP = (".localhost", ".onion")
+
+
+def cookies_secure(request_secure: bool, headers: Mapping[str, str]) -> bool:
+    """Whether the browser reached this page over HTTPS, so that its cookies say Secure (sent over
+    HTTPS only). The node's own TLS says it (`request_secure`); behind a reverse proxy that adds
+    TLS (the README's way to reach a node from afar) the node sees plain HTTP, and its cookies had no
+    Secure: a coordinator who typed the node's name without https:// (a browser tries http:// first)
+    sent the login cookie in the clear to whoever was on the way (a café's Wi-Fi), who was then the
+    node's admin. So the proxy's word (X-Forwarded-Proto: https) counts, and so does the browser's:
+    it sends Fetch metadata (Sec-Fetch-Site) only to a URL it trusts, which for a host that is not
+    this machine's loopback nor an onion service means HTTPS. Either is written by the client, and a
+    lie costs only the liar: a browser refuses a Secure cookie from a page over plain HTTP, so it is
+    not logged in. Loopback and onion addresses keep cookies without Secure (some browsers refuse
+    Secure cookies there, which would lock the admin out of `ssh -L` and onion logins)."""
+    if request_secure or headers.get("X-Forwarded-Proto", "").strip().lower() == "https":
+        return True
+    if "Sec-Fetch-Site" not in headers:
+        return False
+    host = headers.get("Host", "")
+    name = (host.rsplit("]", 1)[0].lstrip("[") if host.startswith("[") else host.rsplit(":", 1)[0]).rstrip(".").lower()
+    if not name or name == "localhost" or name.endswith(_TRUSTED_OVER_HTTP):
+        return False
+    try:
+        return not ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a name (a LAN's or the internet's)
+        return True
 
 
 def role_of(logged_in: bool, options: AccessOptions) -> str:

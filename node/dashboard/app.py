@@ -33,7 +33,7 @@ from node import audience, disk, login_links, past_action, public_site, publishi
 from node.api import API_PATH_RE
 from node.chain_gate import MOVED, NOT_CAUGHT_UP
 from node.dashboard import access, event_names, forms, i18n, markup, pages, quiet_drawn, withdraw
-from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, Sessions, Throttles
+from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, Sessions, Throttles, cookies_secure
 from node.dashboard.public_cache import PublicCache
 from node.home import HomeError
 from node.http_failures import storage_trouble
@@ -223,11 +223,12 @@ class Dashboard:
     def finish(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
         for name, value in SECURE_HEADERS.items():
             response.headers.setdefault(name, value)
+        secure = cookies_secure(request.secure, request.headers)  # (behind a TLS reverse proxy too)
         for name, value in request.get(DASH_COOKIES, {}).items():
             if value is None:  # a cookie to forget (Max-Age=0)
-                response.del_cookie(name, path="/", httponly=True, samesite="Strict", secure=request.secure)
+                response.del_cookie(name, path="/", httponly=True, samesite="Strict", secure=secure)
                 continue
-            response.set_cookie(name, value, httponly=True, samesite="Strict", secure=request.secure, path="/",
+            response.set_cookie(name, value, httponly=True, samesite="Strict", secure=secure, path="/",
                                 max_age=None if name == self._names(request).session else 365 * 86400)
         return response
 

@@ -5,6 +5,8 @@ pages named them: whoever wiped a seized laptop's node believed every trace of t
 invite.txt and a bundle of its events still beside the home."""
 from __future__ import annotations
 
+import shutil
+
 from node import render
 from node.wipe import WipeReport
 
@@ -25,3 +27,25 @@ def test_the_wipe_command_names_the_files_written_outside_its_home(network, cli,
 def test_the_words_are_in_every_report_even_of_a_wipe_with_nothing_left_over():
     said = render.wipe_text(WipeReport(files_destroyed=["keystore"], everything=True), "/home/calais")
     assert "not touched: the files solnet wrote outside this home" in said, said
+
+
+def test_the_wipe_names_copies_of_the_home_such_as_the_readmes_backup(network, cli):
+    """A backup made as the README makes one (`cp -a calais calais-backup`, beside the home) keeps
+    the whole keystore, which the passphrase opens, with every private part this node read. The wipe
+    said "keystore: overwritten and deleted" and named no copy (2026-12-06)."""
+    backup = network.a.with_name(network.a.name + "-backup")
+    shutil.copytree(network.a, backup, symlinks=True)
+    said = cli.run(network.a, "wipe", "--yes").stdout
+    assert (backup / "keystore").exists() and cli.run(backup, "id").returncode == 0  # out of its reach, so said
+    line = next((line for line in said.splitlines() if "not touched: copies of this home" in line), None)
+    assert line is not None, said
+    for words in ("backup", "cp -a", "keystore", "passphrase", "shred -u"):
+        assert words in line, (words, said)
+
+
+def test_the_dashboards_wipe_pages_name_copies_of_the_home_in_both_languages():
+    from node.dashboard import i18n
+
+    for lang in ("en", "fr"):
+        said = i18n.catalog(lang)["wipe.item_files_outside"]
+        assert "cp -a" in said and "keystore" in said and "README" in said, (lang, said)
