@@ -17,6 +17,9 @@ _SCHEMES = {"http": "http", "https": "https", "ws": "http", "wss": "https"}
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _LABEL_RE = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 _PORT_RE = re.compile(r"[0-9]{1,5}")
+# A part of an IPv4 address as the system's resolver also reads one (inet_aton: 0x7f000001, 0x7f.1 and
+# 127.0.0.0x1 are 127.0.0.1), which the host-name rule lets through: see `_hostname`.
+_INET_ATON_PART = re.compile(r"0x[0-9a-f]*|[0-9]+")
 
 
 class AddressError(ValueError):
@@ -123,8 +126,15 @@ def _hostname(text: str, host: str) -> str:
             return str(ipaddress.IPv4Address(host))
         except ValueError:
             raise _bad(text, "the host is not a valid IPv4 address") from None
-    if len(host) > 253 or not all(_LABEL_RE.fullmatch(label) for label in host.split(".")):
+    labels = host.split(".")
+    if len(host) > 253 or not all(_LABEL_RE.fullmatch(label) for label in labels):
         raise _bad(text, "the host is not a valid host name (ASCII letters, digits, '-' and '.')")
+    if len(labels) <= 4 and all(_INET_ATON_PART.fullmatch(label) for label in labels):
+        # Dialled, it is an IPv4 address, which none of the checks by place saw (`place_of`): a member
+        # announcing 0x7f000001:7700 had every node on that port dial itself, and one announcing
+        # 0x0a000005:80 brought back 10.0.0.5:80 after `solnet peers rm`.
+        raise _bad(text, "the host is an IPv4 address written in hexadecimal; write it as four decimal numbers, "
+                         "like 192.0.2.7")
     return host
 
 

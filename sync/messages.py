@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import msgpack
 
-from events.format import MAX_EVENT_BYTES
+from events.format import MAX_EVENT_BYTES, MAX_SEQ
 from sync.errors import RemoteProtocolError
 
 MAX_EVENTS_PER_MESSAGE = 1000
@@ -207,7 +207,7 @@ def decode(data: bytes) -> Message:
             heads = []
             for h in args[0]:
                 if (not isinstance(h, list) or len(h) != 3 or not isinstance(h[0], bytes) or len(h[0]) != 32
-                        or type(h[1]) is not int or h[1] < 1 or not isinstance(h[2], bytes) or len(h[2]) != HEAD_PREFIX):
+                        or type(h[1]) is not int or not 1 <= h[1] < MAX_SEQ or not isinstance(h[2], bytes) or len(h[2]) != HEAD_PREFIX):
                     raise RemoteProtocolError("malformed head")
                 heads.append((h[0], h[1], h[2]))
             return Heads(tuple(heads)) if t == 3 else MoreHeads(tuple(heads))

@@ -29,6 +29,7 @@ from events.format import (
     MAX_EVENT_BYTES,
     MAX_HEADER_BYTES,
     MAX_KIND_LEN,
+    MAX_SEQ,
     MAX_TIMESTAMP_MS,
     SIGN_CONTEXT,
     Event,
@@ -666,7 +667,7 @@ _timestamps = st.integers(0, MAX_TIMESTAMP_MS - 2)
 
 @st.composite
 def _events(draw):
-    seq = draw(st.one_of(st.integers(1, 3), st.integers(1, 2**64 - 1)))
+    seq = draw(st.one_of(st.integers(1, 3), st.integers(1, MAX_SEQ - 1)))
     prev = None if seq == 1 else draw(st.binary(min_size=32, max_size=32))
     timestamp = draw(_timestamps)
     expires = draw(st.one_of(st.none(), st.integers(timestamp + 1, MAX_TIMESTAMP_MS - 1)))

@@ -27,6 +27,7 @@ import pytest
 
 from crypto.keys import SigningKey
 from events.format import decode_event
+from far_seq import signed_at
 from hostile_double import (
     PASSPHRASE,
     Author,
@@ -905,6 +906,51 @@ async def test_a_stub_pushed_first_does_not_censor_the_full_event(target):
         # (stored by a real node process: a condition, not the second that a loaded machine outlasts)
         assert await _wait(lambda: query(target.db, "SELECT body_state FROM events WHERE id=?", (ev.id,)) == [(0,)],
                            timeout=30), "the event's body was never stored (body_state stays 'missing')"
+
+
+
+# --- seqs past any chain ---------------------------------------------------------------------
+
+async def test_an_event_past_any_chain_is_refused_and_the_event_beside_it_stored(target):
+    """A seq of 2^63 or more (msgpack carries up to 2^64 - 1; SQLite's INTEGER does not): the store
+    raised OverflowError, the link's storing ended as this node's failure (a traceback, the peer not
+    charged) and the member's genuine event pushed beside it was not stored."""
+    key, author = target.device()
+    far = signed_at(key, target.network_id, 2**63, "need", {"category": "tents", "quantity": 1, "region": "calais"})
+    ev = author.sign()
+    mark = target.log_mark()
+    async with await target.dial(key) as peer:
+        await peer.send(Push((far, ev.encode())))
+        assert await _wait(lambda: target.stored(ev.id), timeout=10), target.log_text()[mark:]
+        known = next(iter(target.baseline.authors))
+        await peer.send(IWant((known,)))  # the link still serves it
+        assert isinstance(await peer.receive(5), Push)
+    said = target.log_text()[mark:]
+    assert "Traceback" not in said and "failed" not in said, said
+    assert target.count_by(bytes(key.public)) == 1
+
+
+async def test_heads_of_this_nodes_device_past_any_chain_are_the_peers_breach(target):
+    """A head of the node's own device at seq 2^64 - 1 was looked up in the store (is the peer's head
+    this device's event?), which raised OverflowError: the link failed as this node's bug, logged
+    with a traceback at each round, the peer never charged. It is a malformed message now."""
+    key, _ = target.device()
+    own = bytes.fromhex(target.node.home.config().device_id)
+    mark = target.log_mark()
+    peer = await target.dial(key)
+    try:
+        await peer.send(Offer(os.urandom(32), 0))
+        heads: list = []
+        while not isinstance(reply := await _round_reply(peer), Heads):
+            heads += reply.heads
+        heads += reply.heads
+        await peer.send(Heads((*[h for h in heads if h[0] != own], (own, 2**64 - 1, bytes(8)))))
+        await peer.send(End(0))  # (the round over on our side: its heads' own-device check is due)
+        await peer.wait_closed(5)
+    finally:
+        await peer.close()
+    said = await target.wait_for_log("malformed head", mark)
+    assert "x protocol" in said and "Traceback" not in said and "this node failed" not in said, said
 
 
 # --- the bomb that is not refused cheaply ------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events.format import MAX_EVENT_BYTES
+from events.format import MAX_EVENT_BYTES, MAX_SEQ
 from sync.channel import SecureChannel
 from sync.messages import (
     HEAD_PREFIX,
@@ -46,7 +46,7 @@ wire_event = st.binary(max_size=300)
 event_lists = st.lists(wire_event, max_size=20).map(tuple)
 id_lists = st.lists(digest32, max_size=20).map(tuple)
 heads = st.lists(
-    st.tuples(digest32, st.integers(min_value=1, max_value=2**64 - 1),
+    st.tuples(digest32, st.integers(min_value=1, max_value=MAX_SEQ - 1),
               st.binary(min_size=HEAD_PREFIX, max_size=HEAD_PREFIX)),
     max_size=20,
 ).map(tuple)
@@ -172,7 +172,7 @@ def test_heads_go_in_parts_then_one_heads_message(count):
 def test_heads_of_far_more_authors_than_one_frame_holds_travel_in_frames():
     """At ~84,000 authors one Heads message passed the 4 MiB frame and every round failed. Each
     part, at the largest seqs, fits a frame and is read back as it was sent."""
-    heads = _heads(3 * HEADS_PER_MESSAGE, seq=2**64 - 1)
+    heads = _heads(3 * HEADS_PER_MESSAGE, seq=MAX_SEQ - 1)  # (still 9 bytes each in msgpack)
     assert len(encode(Heads(tuple(heads)))) > SecureChannel.MAX_FRAME  # as one message: no frame holds it
     for message in heads_messages(heads):
         data = encode(message)
