@@ -573,6 +573,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     if kind.name == "member.revoke" and role == "group" and fields.get("subject") == own:
         _refuse_leaving_with_devices(log, own)
     if kind.name == "redact":  # `publish redact` and the API's: as `solnet redact`, with what would keep it readable
+        _refuse_redacting_a_redaction(log, fields["ids"])
         fields["ids"] = _with_own_related(log, fields["ids"], bytes(key.public))
     if chosen:
         own_group = log.trust.group_of(bytes(keys.device.public))
@@ -757,6 +758,18 @@ def staying(log: EventLog, event_id: bytes, device: bytes) -> list[dict[str, str
             for r in related.split(related.naming(log, event_id), device)[1]]
 
 
+def _refuse_redacting_a_redaction(log: EventLog, ids: Sequence[bytes], field: str = "ids") -> None:
+    """A redaction withdrawn would travel on without its body, naming nothing: every node that had
+    not yet received it whole refuses it as malformed, and with it every later event of its author
+    (their chain has a gap no peer can fill), and what it withdrew does not come back anyway."""
+    for event_id in ids:
+        row = log.store.event_row(event_id)
+        if row is not None and row.kind == "redact":
+            raise PublishError(f"{short_id(event_id)} is a redaction itself: what it dropped does not come back, and "
+                               "withdrawn, it would reach other nodes without what it names: they would refuse it and "
+                               "every later event of this device", field)
+
+
 def _with_own_related(log: EventLog, ids: Sequence[bytes], author: bytes, field: str = "ids") -> list[bytes]:
     """`ids`, each followed by the events `author` signed that name it and still have their content
     (node.related: updates and all clears, moves, a request's shares): withdrawn alone, it would have
@@ -788,8 +801,7 @@ def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable
     if row.author != own_device():
         raise PublishError("only the device that published an event can redact it; this one was published by device "
                            f"{short_id(row.author)}", "id")
-    if row.kind == "redact":
-        raise PublishError(f"{short_id(event_id)} is a redaction itself: what it dropped does not come back", "id")
+    _refuse_redacting_a_redaction(log, [event_id], "id")
     if not redactable(row.kind):
         raise PublishError("vouches and revocations cannot be redacted: they are the network's record of who may "
                            "publish (to withdraw a vouch, revoke the key)", "id")

@@ -48,3 +48,23 @@ async def test_an_api_redaction_warns_of_another_devices_event_that_stays(api, h
     assert status == 201, body
     assert body["event"]["ids"] == [need["id"]], body
     assert [w for w in body["warnings"] if "still readable" in w and f"need.fulfil {fulfil.id.hex()}" in w], body
+
+
+async def test_a_redaction_of_a_redaction_is_refused_as_solnet_redact_refuses_it(api, homes) -> None:
+    """A redaction withdrawn travels as a stub that names nothing: Bristol, which had not yet received
+    it whole, refused it as malformed and held every later event of Calais's device pending (its
+    chain broken for good, since no node keeps the body). The API took it; `solnet redact` did not."""
+    alert = await api.publish("alert", region="calais", type="raid", location="Test camp", text="Police at the camp")
+    first = await api.publish("redact", ids=alert["id"])
+    status, body = await api.request("POST", "/api/v1/events", json={"kind": "redact", "fields": {"ids": first["id"]}})
+    assert status == 422 and body["error"]["field"] == "ids", body
+    assert "is a redaction itself" in body["error"]["message"], body
+    later = await api.publish("need", category="tents", quantity=3, region="calais")
+    calais_wires = await api.node.db(lambda: list(api.node.log.store.iter_wire()))
+    bristol = homes["bristol"].log()
+    try:
+        bristol.ingest(calais_wires)
+        assert bristol.store.event_row(bytes.fromhex(first["id"])) is not None
+        assert bristol.store.event_row(bytes.fromhex(later["id"])) is not None
+    finally:
+        bristol.store.close()
