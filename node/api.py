@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 from aiohttp import web
 
 from crypto.short_ids import MIN_ID_PREFIX_HEX
+from events.canonical import unpack
 from events.errors import BAD_FIELD, REASONS, InvalidEvent
 from events.format import Event
 from events.fields import REGION_RE, REGION_WORDS
@@ -536,9 +537,9 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         raise ApiError(500, "internal", f"the event {event.id.hex()} was stored and goes to peers, but the node failed "
                        f"to read it back (its log says why); GET {PREFIX}/events/{event.id.hex()} shows it; do not "
                        "publish it again")
-    answer, twice, behind, moved = out
+    answer, twice, behind, moved, stay = out
     warnings = [w for w in (past_action_warning(body.kind, body.texts, event.id.hex(), now_ms(), body.time_zone, moved),
-                            twice, behind) if w is not None]
+                            twice, behind, stay) if w is not None]
     return json_response({"event": answer, "warnings": warnings}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
 
 
@@ -553,11 +554,12 @@ def _offline_field(message: str) -> str:
             "since; if one has, every node freezes this device")
 
 
-def _read_back(node: WebNode, event: Event) -> tuple[dict[str, Any], str | None, str | None, Any] | Exception:
+def _read_back(node: WebNode, event: Event) -> tuple[dict[str, Any], str | None, str | None, Any, str | None] | Exception:
     """The answer to a publish, or what reading it raised (the event is stored either way): the event
     as stored, and what the client is told besides, as `solnet publish` tells it (published all the
     same): a delivery the other group recorded too, a step behind another device's stamped after it,
-    an action's end as listed (moved with its start). All read here, in the database thread's turn
+    an action's end as listed (moved with its start), a redaction's events another device signed that
+    keep what it withdrew readable (as `solnet redact` says them). All read here, in the database thread's turn
     that stored it: one hand-over between the loop and that thread per publish, where each of these
     reads cost one more."""
     try:
@@ -565,9 +567,21 @@ def _read_back(node: WebNode, event: Event) -> tuple[dict[str, Any], str | None,
         twice = twice_recorded(log, event) if event.kind == "need.fulfil" else None
         behind = publishing.behind_a_step_stamped_ahead(log, event)
         moved = as_moved_by(log, event) if event.kind == "action.update" else None
-        return _one_event(node, event.id.hex(), False), twice, behind, moved
+        stay = _still_readable(log, event) if event.kind == "redact" else None
+        return _one_event(node, event.id.hex(), False), twice, behind, moved, stay
     except Exception as exc:  # a bug in showing it: the client still learns the event was stored
         return exc
+
+
+def _still_readable(log: EventLog, event: Event) -> str | None:
+    """The warning of a redaction whose withdrawn events other devices' events still name with their
+    content (an update's text, a share's details): they stay readable unless their author withdraws them."""
+    ids = unpack(event.body)["ids"] if event.body is not None else []
+    stay = {s["id"]: s for event_id in ids for s in publishing.staying(log, event_id, event.author)}
+    if not stay:
+        return None
+    return ("still readable, signed by another device, unless their author redacts them: " + ", ".join(
+        f"{s['kind']} {s['id']} (device {s['author']})" for s in stay.values()))
 
 
 # --- the alert stream -----------------------------------------------------------------------------

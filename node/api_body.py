@@ -272,6 +272,8 @@ def _texts(kind: Kind, fields: Any) -> dict[str, str]:
         if value is None:
             raise _invalid(f"'{name}' is null: leave it out, or give a value", name)
         numeric = spec.type in NUMERIC_TYPES and isinstance(value, (int, float)) and not isinstance(value, bool)
+        if isinstance(value, list) and spec.type in LIST_TYPES:  # what a program would send first
+            raise _invalid(f"'{name}' is one text, its items separated by commas (\"a, b\"), not a JSON array", name)
         if not isinstance(value, str) and not numeric:
             what = "text or a number" if spec.type in NUMERIC_TYPES else "text"
             raise _invalid(f"'{name}' must be {what}, as a person would type it", name)
@@ -287,6 +289,8 @@ def _texts(kind: Kind, fields: Any) -> dict[str, str]:
     return texts
 
 
+# The field types a person types as a list, comma-separated (events/fields.py)
+LIST_TYPES = frozenset({"ids", "languages", "urls", "texts"})
 _FORM_RES = {pattern: re.compile(pattern) for pattern, _ in FORMS.values()}
 _TYPED: dict[str, tuple[Kind, list[str]]] = {}
 

@@ -572,6 +572,9 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         raise PublishError("this node does not hold its group key; publish from the node that does", "as")
     if kind.name == "member.revoke" and role == "group" and fields.get("subject") == own:
         _refuse_leaving_with_devices(log, own)
+    if kind.name == "redact":  # `publish redact` and the API's: as `solnet redact`, with what would keep it readable
+        _refuse_redacting_a_redaction(log, fields["ids"])
+        fields["ids"] = _with_own_related(log, fields["ids"], bytes(key.public))
     if chosen:
         own_group = log.trust.group_of(bytes(keys.device.public))
         try:
@@ -755,6 +758,34 @@ def staying(log: EventLog, event_id: bytes, device: bytes) -> list[dict[str, str
             for r in related.split(related.naming(log, event_id), device)[1]]
 
 
+def _refuse_redacting_a_redaction(log: EventLog, ids: Sequence[bytes], field: str = "ids") -> None:
+    """A redaction withdrawn would travel on without its body, naming nothing: every node that had
+    not yet received it whole refuses it as malformed, and with it every later event of its author
+    (their chain has a gap no peer can fill), and what it withdrew does not come back anyway."""
+    for event_id in ids:
+        row = log.store.event_row(event_id)
+        if row is not None and row.kind == "redact":
+            raise PublishError(f"{short_id(event_id)} is a redaction itself: what it dropped does not come back, and "
+                               "withdrawn, it would reach other nodes without what it names: they would refuse it and "
+                               "every later event of this device", field)
+
+
+def _with_own_related(log: EventLog, ids: Sequence[bytes], author: bytes, field: str = "ids") -> list[bytes]:
+    """`ids`, each followed by the events `author` signed that name it and still have their content
+    (node.related: updates and all clears, moves, a request's shares): withdrawn alone, it would have
+    stayed readable through them. Refused (PublishError on `field`) past what one redaction holds."""
+    out = list(dict.fromkeys(ids))
+    for event_id in ids:
+        out.extend(r.id for r in related.split(related.naming(log, event_id), author)[0] if r.id not in out)
+    most = next(f.maximum or 1 for f in KINDS["redact"].fields if f.name == "ids")
+    if len(out) > most:
+        named = short_id(ids[0]) if len(ids) == 1 else f"these {len(ids)} events"
+        raise PublishError(f"{len(out) - len(ids)} events of this device name {named}, more than one redaction "
+                           f"holds with {'it' if len(ids) == 1 else 'them'} ({most - len(ids)}): redact some of "
+                           "its updates first", field)
+    return out
+
+
 def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable[[], bytes]) -> dict[str, Any]:
     """The fields of a redaction of the event `text` names (its id or a unique prefix), checked:
     it is held here with its content, `own_device()` (called once the event is found) published
@@ -770,20 +801,14 @@ def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable
     if row.author != own_device():
         raise PublishError("only the device that published an event can redact it; this one was published by device "
                            f"{short_id(row.author)}", "id")
-    if row.kind == "redact":
-        raise PublishError(f"{short_id(event_id)} is a redaction itself: what it dropped does not come back", "id")
+    _refuse_redacting_a_redaction(log, [event_id], "id")
     if not redactable(row.kind):
         raise PublishError("vouches and revocations cannot be redacted: they are the network's record of who may "
                            "publish (to withdraw a vouch, revoke the key)", "id")
     if row.body_state != BODY_PRESENT or log.store.is_redacted(event_id, row.author):
         raise PublishError(f"{short_id(event_id)} has no content left to redact: it is redacted or expired already",
                            "id")
-    taken = [r.id for r in related.split(related.naming(log, event_id), row.author)[0]]
-    most = next(f.maximum or 1 for f in KINDS["redact"].fields if f.name == "ids")
-    if 1 + len(taken) > most:
-        raise PublishError(f"{len(taken)} events of this device name {short_id(event_id)}, more than one redaction "
-                           f"holds with it ({most - 1}): redact some of its updates first", "id")
-    fields: dict[str, Any] = {"ids": [event_id, *taken]}
+    fields: dict[str, Any] = {"ids": _with_own_related(log, [event_id], row.author, "id")}
     if reason:
         fields["reason"] = reason
     return fields

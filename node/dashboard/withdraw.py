@@ -17,11 +17,11 @@ from markupsafe import Markup
 from crypto.keys import short_id
 from events.errors import InvalidEvent
 from events.kinds import KINDS
-from node import publishing, related
+from node import publishing, references, related
 from node.chain_gate import MOVED, NOT_CAUGHT_UP
 from node.dashboard import event_names, forms, pages
 from node.dashboard.i18n import Translator, fallback_time
-from node.log import now_ms
+from node.log import EventLog, now_ms
 from node.ports import WebNode
 from node.store.trust import redactable
 
@@ -68,11 +68,20 @@ def refusal(event: dict[str, Any], device: bytes) -> str | None:
     return None
 
 
-def _related(t: Translator, event: related.Related) -> dict[str, str]:
+def _related(t: Translator, event: related.Related, groups: dict[bytes, str] | None = None) -> dict[str, str]:
     """An event naming the one withdrawn, as the page lists it: its kind, when, its short id and
-    author (nothing of its content: an update may repeat the place the withdrawal is taking back)."""
+    author, with the author's group in `groups` (whom to ask to withdraw it: a device id alone
+    told a coordinator nothing); nothing of its content (an update may repeat the place the
+    withdrawal is taking back)."""
     return {"href": f"/event/{event.id.hex()}", "kind": t(f"kind.{event.kind}"), "when": fallback_time(event.ts),
-            "id": short_id(event.id), "author": short_id(event.author)}
+            "id": short_id(event.id), "author": short_id(event.author), "group": (groups or {}).get(event.author, "")}
+
+
+def _groups_of(log: EventLog, devices: set[bytes]) -> dict[bytes, str]:
+    """Each of `devices` to its group's name as people are shown it (none for a device of no known group)."""
+    names = references.group_names(log.store)
+    groups = {device: log.trust.group_of(device) for device in devices}
+    return {device: names[group] for device, group in groups.items() if group is not None and group in names}
 
 
 async def _page(dash: Dashboard, ctx: dict[str, Any],
@@ -89,8 +98,9 @@ async def _page(dash: Dashboard, ctx: dict[str, Any],
     said = refusal(event, device)
     taken, stay = related.split(await dash.node.db(related.naming, dash.node.log, event["id"]), device) if not said \
         else ([], [])
+    groups = await dash.node.db(_groups_of, dash.node.log, {r.author for r in stay}) if stay else {}
     return {**ctx, "event": event, "named": named,
-            "taken": [_related(ctx["t"], r) for r in taken], "stay": [_related(ctx["t"], r) for r in stay],
+            "taken": [_related(ctx["t"], r) for r in taken], "stay": [_related(ctx["t"], r, groups) for r in stay],
             "refusal": said and ctx["t"](said, device=short_id(event["author"])),
             "title": ctx["t"]("withdraw.title", name=named), "reason_max": REASON_MAX,
             "values": {}, "offer_offline": False}, event

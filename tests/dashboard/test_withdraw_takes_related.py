@@ -74,7 +74,10 @@ async def test_this_devices_updates_and_shares_go_with_it_another_devices_are_na
     # Bristol's delivery names the need: it stays, and the page says so, with a link, before the tick
     _, form, _ = await get(node.client, f"/event/{sample.ids['need']}/withdraw?lang=en")
     stay = form.split('id="withdraw-stay"')[1].split("</ul>")[0]
-    assert f'href="/event/{fulfil}"' in stay and "published by device" in visible_text(stay)
+    # named by its group (whom to ask to withdraw it), the name isolated as every group's typed text
+    assert f'href="/event/{fulfil}"' in stay and "(published by <bdi>Bristol</bdi>, device " in stay, stay
+    _, form_fr, _ = await get(node.client, f"/event/{sample.ids['need']}/withdraw?lang=fr")
+    assert "(publié par <bdi>Bristol</bdi>, appareil " in form_fr.split('id="withdraw-stay"')[1].split("</ul>")[0]
     assert "unless their author withdraws them" in " ".join(visible_text(form).split())
     assert 'id="withdraw-taken"' not in form
     assert (await withdraw(node, sample.ids["need"]))[0] == 303

@@ -1,0 +1,70 @@
+"""A redaction published through the API (POST /api/v1/events, kind `redact`) takes along this
+device's events that name what it withdraws, as `solnet redact` and the dashboard's withdrawal do
+(node.related). Calais posted an alert, then an update saying where a person hides, and withdrew
+the alert from a script: the alert's body went, the update's "Hiding at Maison 77" stayed readable
+on every node, and the answer said nothing of it."""
+from __future__ import annotations
+
+from node import publishing
+
+HIDING = "Hiding at Maison 77"
+
+
+async def test_an_api_redaction_withdraws_this_devices_update_with_its_alert(api) -> None:
+    alert = await api.publish("alert", region="calais", type="raid", location="Test camp", text="Police at the camp")
+    update = await api.publish("alert.update", alert=alert["id"], status="update", text=HIDING)
+    done = await api.publish("redact", ids=alert["id"], reason="named a person")
+    assert done["ids"] == [alert["id"], update["id"]], done
+    for event_id in (alert["id"], update["id"]):
+        shown = await api.get(f"/api/v1/events/{event_id}")
+        assert shown["body"] != "present" and HIDING not in str(shown), shown
+
+
+async def test_more_related_than_one_redaction_holds_is_refused_naming_the_field(api) -> None:
+    need = await api.publish("need", category="tents", quantity=60, region="calais")
+    for n in range(64):  # 64 updates of this device: with the need, 65 ids, past the 64 a redaction holds
+        await api.publish("need.update", need=need["id"], quantity=60 + n + 1)
+    status, body = await api.request("POST", "/api/v1/events", json={"kind": "redact", "fields": {"ids": need["id"]}})
+    assert status == 422 and body["error"]["field"] == "ids", body
+    assert "64 events of this device name" in body["error"]["message"], body
+    assert (await api.get(f"/api/v1/events/{need['id']}"))["body"] == "present"
+
+
+async def test_an_api_redaction_warns_of_another_devices_event_that_stays(api, homes, unlock) -> None:
+    """Bristol recorded a delivery to Calais's need: withdrawn, the need's record stays on every node
+    unless Bristol withdraws it. The answer warns of it, as `solnet redact` says it."""
+    need = await api.publish("need", category="tents", quantity=20, region="calais")
+    calais_wires = await api.node.db(lambda: list(api.node.log.store.iter_wire()))
+    bristol = homes["bristol"].log()
+    try:
+        bristol.ingest(calais_wires)
+        fulfil = publishing.publish(bristol, unlock(homes["bristol"]), "need.fulfil",
+                                    {"need": need["id"], "quantity": "5"})
+        bristol_wires = list(bristol.store.iter_wire())
+    finally:
+        bristol.store.close()
+    await api.node.db(api.node.log.ingest, bristol_wires)
+    status, body = await api.request("POST", "/api/v1/events", json={"kind": "redact", "fields": {"ids": need["id"]}})
+    assert status == 201, body
+    assert body["event"]["ids"] == [need["id"]], body
+    assert [w for w in body["warnings"] if "still readable" in w and f"need.fulfil {fulfil.id.hex()}" in w], body
+
+
+async def test_a_redaction_of_a_redaction_is_refused_as_solnet_redact_refuses_it(api, homes) -> None:
+    """A redaction withdrawn travels as a stub that names nothing: Bristol, which had not yet received
+    it whole, refused it as malformed and held every later event of Calais's device pending (its
+    chain broken for good, since no node keeps the body). The API took it; `solnet redact` did not."""
+    alert = await api.publish("alert", region="calais", type="raid", location="Test camp", text="Police at the camp")
+    first = await api.publish("redact", ids=alert["id"])
+    status, body = await api.request("POST", "/api/v1/events", json={"kind": "redact", "fields": {"ids": first["id"]}})
+    assert status == 422 and body["error"]["field"] == "ids", body
+    assert "is a redaction itself" in body["error"]["message"], body
+    later = await api.publish("need", category="tents", quantity=3, region="calais")
+    calais_wires = await api.node.db(lambda: list(api.node.log.store.iter_wire()))
+    bristol = homes["bristol"].log()
+    try:
+        bristol.ingest(calais_wires)
+        assert bristol.store.event_row(bytes.fromhex(first["id"])) is not None
+        assert bristol.store.event_row(bytes.fromhex(later["id"])) is not None
+    finally:
+        bristol.store.close()
