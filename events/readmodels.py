@@ -577,7 +577,9 @@ def readers_gone(group: bytes, sent_to: Collection[bytes] | None, gone: Gone) ->
     node cannot tell who reads it) none. Such a request is open but no group can act on it: a
     minor's case sealed to a group revoked since waited unread "for a group" forever, and nothing
     said so. Its group must share it with one that can (support.share)."""
-    others = sorted(g for g in sent_to or () if g != group)
+    if not sent_to:  # (most requests: no private part, or not read here; a page asks it of a thousand)
+        return []
+    others = sorted(g for g in sent_to if g != group)
     ways = [gone(g) for g in others]
     if not others or not all(ways):
         return []

@@ -436,14 +436,17 @@ def counted(log: Held, name: str, region: str | None, now: int, limit: int | Non
     return _VIEWS[name](log, region, now, limit)
 
 
-def _needs_alone(log: Held, region: str | None, now: int, limit: int | None, **marked: bool) -> list[dict[str, Any]]:
+def _needs_alone(log: Held, region: str | None, now: int, limit: int | None, leave_out: Collection[bytes] = (),
+                 **marked: bool) -> list[dict[str, Any]]:
     """The needs of `needs` (side "need" alone), each as open and as covered as there, without the
     offers: what a need has left is of the fulfilments naming it and their declines (each names the
     need too), never of an offer's rows (events.readmodels.needs_and_offers: an offer's draw is
     counted for the offer only). Half the rows a section's count read were offers and their draws.
-    `marked`: urgent=True, of the needs the store marks only (`urgent_too`)."""
+    `marked`: urgent=True, of the needs the store marks only (`urgent_too`); `leave_out`: needs read
+    and not worked out (each need's item is of its own rows alone: the others' are the same without them)."""
     lapse = {"t_from": now} if limit is not None else {}
     need_rows = log.listed(NEED, limit, region=region, **lapse, **_newest(limit), **marked)
+    need_rows = [n for n in need_rows if n.key not in leave_out] if leave_out else need_rows
     refs = [n.key for n in need_rows]
     return readmodels.needs_and_offers(need_rows, log.rows(FULFIL, refs=refs), now, log.rows(NEED_UPDATE, refs=refs),
                                        gone=log.gone, replied_by=log.replied_by, suggest=False)
@@ -686,7 +689,8 @@ def urgent_too(log: Held, region: str, now: int, listed: dict[str, list[dict[str
             continue
         known = {i["id"] for i in listed[part]}
         deep = replace(log, capped=set())
-        for i in items(deep, region, now):
+        # (the items listed already are not worked out again: a third of the desk's time went to them)
+        for i in items(deep, region, now, known):
             if i["id"] not in known and keep(i):
                 known.add(i["id"])
                 listed[part] = listed[part] + [i]
@@ -696,18 +700,22 @@ def urgent_too(log: Held, region: str, now: int, listed: dict[str, list[dict[str
 
 # Each desk part `urgent_too` completes: its table, its items (of the rows marked), and which of them
 # it adds (a mark says "maybe": the read model decides, with the trust graph and the readers)
-_URGENT_PARTS: dict[str, tuple[str, Callable[[Held, str, int], list[dict[str, Any]]],
+_URGENT_PARTS: dict[str, tuple[str, Callable[[Held, str, int, Collection[bytes]], list[dict[str, Any]]],
                                Callable[[dict[str, Any]], bool]]] = {
-    "needs": (NEED, lambda log, region, now: _needs_alone(log, region, now, URGENT_ROWS, urgent=True),
+    "needs": (NEED, lambda log, region, now, known: _needs_alone(log, region, now, URGENT_ROWS, known, urgent=True),
               lambda n: n["remaining"] > 0 and n.get("urgency") == "high"),
-    "support": (SUPPORT, lambda log, region, now: support_requests_of(log, region, now, URGENT_ROWS, urgent=True),
+    "support": (SUPPORT, lambda log, region, now, known: support_requests_of(log, region, now, URGENT_ROWS, known,
+                                                                             urgent=True),
                 lambda s: s["status"] != "closed" and (s["urgency"] == "high" or s["status"] != "claimed")),
 }
 
 
-def support_requests_of(log: Held, region: str | None, now: int, limit: int | None, **marked: bool,
-                        ) -> list[dict[str, Any]]:
+def support_requests_of(log: Held, region: str | None, now: int, limit: int | None,
+                        leave_out: Collection[bytes] = (), **marked: bool) -> list[dict[str, Any]]:
+    """The support requests of `region` (`marked`: of those the store marks), those in `leave_out` read
+    and not worked out (each request's item is of its own rows alone: the others' are the same without them)."""
     requests = log.listed(SUPPORT, limit, region=region, **_newest(limit), **marked)
+    requests = [r for r in requests if r.key not in leave_out] if leave_out else requests
     return readmodels.support_requests(requests, log.rows(SUPPORT_STATUS, refs=[r.key for r in requests]), now,
                                        log.gone, log.readers)
 

@@ -40,6 +40,10 @@ DEEP = 10 * CANDIDATES
 # a third of the overview's time at 100k events (DESIGN section 10: < 100 ms a page), for a figure
 # nobody reads to the unit past a few hundred.
 COUNTED = 3 * CANDIDATES
+# Rows rebuilt by one overview past which it hands the database's cached pages back (Store.release_pages):
+# a first page rebuilds ~2,800 rows at 100k events, their events' pages (4.8 MiB) staying cached for
+# nothing after it; a later page rebuilds only the rows of events new since (the row cache keeps the others).
+RELEASE_AFTER = 1_000
 PAGED = {"support": "support_page", "needs": "needs_page", "fundraisers": "funds_page"}  # section: its page's query key
 PUBLISHABLE = ("action", "action.report", "action.update", "alert", "alert.update", "fundraiser", "fundraiser.update",
                "fundraiser.decline", "need", "need.update", "offer", "offer.update", "need.fulfil", "need.decline", "support.request", "support.claim",
@@ -146,6 +150,7 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     `section_pages`: which page of each PAGED section to show (1 unless said; `paged`): a section
     with more than it shows reads COUNTED rows to say how many follow its first page, DEEP rows to
     list its later ones."""
+    rebuilt = log.store.rows_rebuilt
     opened = opened_rows(log, opener) if opener is not None else None
     bounded = {"region": region, "now": now, "limit": CANDIDATES, "reader": reader_of(log, opened, opener=opener)}
     all_funds = view(log, "fundraisers", **bounded)
@@ -213,6 +218,8 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     deeper_needs = page["needs"]["items"] if page["needs"]["page"] > 1 else []
     tell_apart(log, [o for n in (*needs, *deeper_needs) for o in n.get("matches", [])], MATCH_NAME)
     tell_apart_listed(log, page)
+    if log.store.rows_rebuilt - rebuilt >= RELEASE_AFTER:
+        log.store.release_pages()
     return page
 
 
