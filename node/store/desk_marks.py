@@ -8,7 +8,11 @@ keeps it (schema.DESK_SCHEMA) and works it out inside each write, before it comm
 - a step taken out (a redaction, a revocation) is taken out of the part it counted in, worked out
   from that part's own steps (`_take_out`); an item that comes (its steps may have come before
   it), or whose step cannot be taken out so (a withdrawal, a close by its group, a decline), is
-  worked out again from its row and all its steps held: once per item and write.
+  worked out again from its row and all its steps held: once per item and write;
+- an item no step has reached keeps no state: its row is written with its mark (ingest's workers
+  work it out, events.desk_marks.marked_alone), its state is its row's own, worked out from it when
+  the first step comes (2 statements a write for all its new items, where a state row each cost 34
+  bytes an event and a rebuild of the item from its event).
 """
 from __future__ import annotations
 
@@ -70,18 +74,24 @@ class DeskMarks:
     """Mixin of ProjectionTables (which gives `_x`, `_many`, `_one`, `_rows_at`, `_k`, `_key`, `event_n`)."""
 
     @property
-    def _marks_owed(self) -> tuple[set[int], set[tuple[int, int]], set[tuple[int, int]]]:
-        """(items to work out again, steps to apply, replies a pending decline may name) of the
-        write under way: items by proj n, the others by (n, vid) (ProjectionTables._rows_at)."""
+    def _marks_owed(self) -> tuple[set[int], set[tuple[int, int]], set[tuple[int, int]], dict[int, bytes]]:
+        """(items to work out again, steps to apply, replies a pending decline may name, items
+        added with their mark) of the write under way: items by proj n (the last by n and id), the
+        others by (n, vid) (ProjectionTables._rows_at)."""
         owed = self.__dict__.get("_desk_owed")
         if owed is None:
-            owed = self.__dict__["_desk_owed"] = (set(), set(), set())
+            owed = self.__dict__["_desk_owed"] = (set(), set(), set(), {})
         return owed
 
-    def desk_row_added(self, n: int, vid: int, table: str) -> None:
-        """A row of `table` was added (or stored again) as `n` (its id number `vid`) in this write."""
+    def desk_row_added(self, n: int, vid: int, table: str, key: bytes, marked: bool = False) -> None:
+        """A row of `table` was added (or stored again) as `n` (its id number `vid`, its key `key`)
+        in this write; `marked`: an item's row was written with its mark before any step
+        (events.desk_marks.marked_alone), so unless a step or a state of it is held it needs no work."""
         if table in ITEMS:
-            self._marks_owed[0].add(n)
+            if marked:
+                self._marks_owed[3][n] = key
+            else:
+                self._marks_owed[0].add(n)
         elif table in STEPS:
             self._marks_owed[1].add((n, vid))
         if table in REPLIES:
@@ -99,6 +109,7 @@ class DeskMarks:
         gone = {n for (n,) in self._x(f"SELECT n FROM proj WHERE +tbl IN ({_ITEM_TBLS}) AND n IN ({made_by})", args)}
         for n in gone:
             self._forget_item(n)
+            self._marks_owed[3].pop(n, None)
         dropped = self._x(f"SELECT n, vid, ref FROM proj WHERE +tbl IN ({_STEP_TBLS}) AND +ref IS NOT NULL "
                           f"AND n IN ({made_by})", args).fetchall()
         leaving = {n for n, _, _ in dropped}
@@ -224,8 +235,9 @@ class DeskMarks:
     def settle_marks(self) -> None:
         """Inside a write, before it commits: the items owed are worked out again, then the new
         steps of the others are applied (in order of n: their effect is the same in any order)."""
-        items, steps, replies = self._marks_owed
-        self.__dict__["_desk_owed"] = (set(), set(), set())
+        items, steps, replies, added = self._marks_owed
+        self.__dict__["_desk_owed"] = (set(), set(), set(), {})
+        items.update(self._with_state(added))
         done: set[int] = set()
         for n in sorted(items):
             self._work_out(n)
@@ -234,6 +246,21 @@ class DeskMarks:
             self._apply_steps(steps, done)
         if replies:
             self._resolve_pending(replies, done)
+
+    def _with_state(self, added: dict[int, bytes]) -> set[int]:
+        """Of the items `added` (n: key), written with their mark before any step, those that need
+        working out: a step of it held (it may have come first), or a state kept (a row stored
+        again). The others' state is their row's own: no desk_item row, nor a statement each."""
+        ns = sorted(added)
+        owed: set[int] = set()
+        for i in range(0, len(ns), 500):
+            chunk = ns[i: i + 500]
+            marks = ",".join("?" * len(chunk))
+            owed.update(n for (n,) in self._x(f"SELECT n FROM desk_item WHERE n IN ({marks})", chunk))
+            refs = {ref for (ref,) in self._x(f"SELECT ref FROM proj WHERE tbl IN ({_STEP_TBLS}) AND ref IN ({marks})",
+                                               [added[n] for n in chunk])}
+            owed.update(n for n in chunk if added[n] in refs)
+        return owed
 
     def _apply_steps(self, steps: set[tuple[int, int]], done: set[int]) -> None:
         for row in self._rows_at(self._held(steps)):  # (a part of the write may have rolled back; a redaction dropped it)
@@ -308,6 +335,10 @@ class DeskMarks:
         tbls = [_TBL[t] for t, item in STEPS.items() if item == row.table]
         steps = self._x(f"SELECT n, vid FROM proj WHERE tbl IN ({','.join(map(str, tbls))}) AND ref=?",
                         (row.key,)).fetchall()
+        if not steps:  # (its state is its row's own: none kept, it is worked out again when a step comes)
+            urg = 1 if desk_marks.marked(work.item) else None
+            self._x("UPDATE proj SET urg=? WHERE n=? AND urg IS NOT ?", (urg, n, urg))
+            return
         for step in self._rows_at(steps):
             self._apply(work, step)
         work.save()

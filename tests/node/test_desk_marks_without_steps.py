@@ -1,0 +1,97 @@
+"""A need or support request that no step has reached keeps no desk state (node/store/desk_marks.py):
+its mark is written with its row (events.desk_marks.marked_alone, worked out by the ingest workers
+or by `project`), and its state is worked out from its row when the first step comes. Each such
+item kept a desk_item row before, 34 bytes an event of the ingest benchmark (past the database's
+1.6 x wire bytes budget), and was rebuilt from its event at every write. These tests: the items
+keep no rows and are marked as before, whether ingested or appended here; the first step, before
+or after its item, marks them as before and keeps a state from then on."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from events.desk_marks import marked_alone
+from node.log import EventLog, now_ms
+from node_fixtures import Net, wires
+from test_alert_feed import other_group
+
+HOUR = 3_600_000
+
+
+def _marked(log: EventLog) -> set[bytes]:
+    return {r.key for r in log.store.projection_dump() if r.urgent}
+
+
+def _states(path: Path) -> int:
+    """The desk_item rows committed (another connection: what the file holds)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT count(*) FROM desk_item").fetchone()[0]
+    finally:
+        db.close()
+
+
+def _items(net: Net, now: int) -> dict:
+    return {
+        "high": net.device.sign("need", {"category": "tents", "quantity": 10, "region": "calais", "urgency": "high"},
+                                ts=now - 5 * HOUR),
+        "low": net.device.sign("need", {"category": "books", "quantity": 3, "region": "calais", "urgency": "low"},
+                               ts=now - 5 * HOUR),
+        "request": net.device.sign("support.request", {"region": "calais", "type": "housing", "people": "1",
+                                                       "urgency": "low"}, ts=now - 5 * HOUR),
+    }
+
+
+def test_items_without_steps_keep_no_state_and_are_marked_as_before(net: Net, tmp_path: Path) -> None:
+    now = now_ms()
+    dover, dover_device = other_group(net, "Dover")
+    e = _items(net, now)
+    covered = dover_device.sign("need.fulfil", {"need": e["high"].id, "quantity": 10}, ts=now - 4 * HOUR)
+    taken = net.device.sign("support.claim", {"request": e["request"].id}, ts=now - 4 * HOUR)
+    log = net.new_log(tmp_path / "db.sqlite")
+    try:
+        log.ingest(wires([*net.group.made, *dover.made, *e.values()]), now=now)
+        assert _marked(log) == {e["high"].id, e["request"].id}
+        assert _states(tmp_path / "db.sqlite") == 0
+        log.ingest(wires([covered, taken]), now=now)
+        assert _marked(log) == set()  # covered by Dover; taken by its own group
+        assert _states(tmp_path / "db.sqlite") == 2  # (the items reached by a step)
+    finally:
+        log.store.close()
+
+
+def test_a_step_before_its_item_marks_it_as_before(net: Net, tmp_path: Path) -> None:
+    now = now_ms()
+    dover, dover_device = other_group(net, "Dover")
+    e = _items(net, now)
+    covered = dover_device.sign("need.fulfil", {"need": e["high"].id, "quantity": 10}, ts=now - 4 * HOUR)
+    log = net.new_log(tmp_path / "db.sqlite")
+    try:
+        log.ingest(wires([*net.group.made, *dover.made, covered]), now=now)
+        log.ingest(wires(list(e.values())), now=now)
+        assert _marked(log) == {e["request"].id}
+        assert _states(tmp_path / "db.sqlite") == 1
+    finally:
+        log.store.close()
+
+
+def test_items_appended_here_are_marked_without_state(net: Net, tmp_path: Path) -> None:
+    now = now_ms()
+    log = net.new_log(tmp_path / "db.sqlite")
+    try:
+        log.ingest(wires(net.group.made), now=now)
+        high = log.append(net.founder.device, "need", {"category": "water", "quantity": 5, "region": "calais",
+                                                    "urgency": "high"})
+        log.append(net.founder.device, "need", {"category": "hygiene", "quantity": 5, "region": "calais",
+                                              "urgency": "low"})
+        assert _marked(log) == {high.id}
+        assert _states(tmp_path / "db.sqlite") == 0
+    finally:
+        log.store.close()
+
+
+def test_the_mark_alone_is_the_first_states_mark() -> None:
+    assert marked_alone("need", {"quantity": 1, "urgency": "high"})
+    assert not marked_alone("need", {"quantity": 1, "urgency": "low"})
+    assert not marked_alone("need", {"quantity": 1})
+    assert marked_alone("support", {"urgency": "low", "sealed": b"x"})
