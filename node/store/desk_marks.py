@@ -43,6 +43,30 @@ def _unpack(blob: bytes) -> dict[str, Any]:
     return msgpack.unpackb(blob, raw=False)
 
 
+# An item's state (desk_item.state) is packed as a list: its kind's number, then its values in
+# this order (a dict with these names was 110 bytes a need, rewritten at each step; a list is 15).
+# A state packed as a dict (before 2026-12-06) is read as it is.
+_ITEM_FIELDS = {"need": ("owner", "high", "qty", "withdrawn", "covered", "unresolved", "u_authors", "high_authors",
+                         "q_max", "urg"),
+                "support": ("owner", "high", "private", "closed", "holders", "urg")}
+_KINDS = tuple(_ITEM_FIELDS)
+
+
+def _pack_item(item: dict[str, Any]) -> bytes:
+    fields = _ITEM_FIELDS[item["kind"]]
+    if len(item) != len(fields) + 1:  # (a state of other names: kept whole)
+        return _pack(item)
+    return msgpack.packb([_KINDS.index(item["kind"]), *(item[f] for f in fields)], use_bin_type=True)
+
+
+def _unpack_item(blob: bytes) -> dict[str, Any]:
+    found = msgpack.unpackb(blob, raw=False)
+    if isinstance(found, dict):
+        return found
+    kind = _KINDS[found[0]]
+    return {"kind": kind, **dict(zip(_ITEM_FIELDS[kind], found[1:], strict=True))}
+
+
 class _Work:
     """The state of one item being changed: its parts read once, written back together."""
 
@@ -68,7 +92,7 @@ class _Work:
         if urg != self.item["urg"] or self.fresh:
             self.item["urg"] = urg
             self.store._x("UPDATE proj SET urg=? WHERE n=?", (urg, self.n))
-        self.store._x("INSERT OR REPLACE INTO desk_item(n, state) VALUES (?, ?)", (self.n, _pack(self.item)))
+        self.store._x("INSERT OR REPLACE INTO desk_item(n, state) VALUES (?, ?)", (self.n, _pack_item(self.item)))
 
 
 class DeskMarks:
@@ -119,7 +143,7 @@ class DeskMarks:
             if item is None or item in gone or item in items:
                 continue
             step = self._rows_at([(n, vid)])
-            if blob is None or not step or not self._take_out(item, _unpack(blob), step[0], leaving):
+            if blob is None or not step or not self._take_out(item, _unpack_item(blob), step[0], leaving):
                 items.add(item)
         items.update(n for (n,) in self._x(
             f"SELECT item FROM desk_named WHERE named IN (SELECT id FROM events WHERE n IN ({made_by}))", args))
@@ -288,7 +312,7 @@ class DeskMarks:
                 self._work_out(item)
                 done.add(item)
                 continue
-            work = _Work(self, item, _unpack(blob), fresh=False)
+            work = _Work(self, item, _unpack_item(blob), fresh=False)
             self._apply(work, row)
             work.save()
 
@@ -304,7 +328,7 @@ class DeskMarks:
                 self._x("DELETE FROM desk_pending WHERE named=? AND item=? AND step=?", (reply.key, item, step))
                 if blob is None:
                     continue
-                work = _Work(self, item, _unpack(blob), fresh=False)
+                work = _Work(self, item, _unpack_item(blob), fresh=False)
                 work.item["unresolved"] -= 1
                 self._decline_reply(work, reply)
                 work.save()

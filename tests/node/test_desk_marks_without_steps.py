@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import msgpack
+
 from events.desk_marks import marked_alone
 from node.log import EventLog, now_ms
 from node_fixtures import Net, vm_steps, wires
@@ -150,6 +152,41 @@ def test_a_step_taken_out_finds_the_one_before_far_back_and_among_many_others(ne
         log.ingest(wires([redaction]), now=now)
         whole.ingest(wires([*base, redaction]), now=now)
         assert need.id in _marked(log) and _marked(log) == _marked(whole)
+    finally:
+        log.store.close()
+        whole.store.close()
+
+
+def test_a_state_kept_with_its_names_before_is_read_as_it_was(net: Net, tmp_path: Path) -> None:
+    """An item's state is packed as a list of values now; a home keeps those it packed as a dict
+    of names before (schema 15 as it was first): the next step reads them as they were."""
+    now = now_ms()
+    dover, dover_device = other_group(net, "Dover")
+    e = _items(net, now)
+    first = [dover_device.sign("need.fulfil", {"need": e["high"].id, "quantity": 4}, ts=now - 4 * HOUR),
+             dover_device.sign("support.claim", {"request": e["request"].id}, ts=now - 4 * HOUR)]
+    then = [dover_device.sign("need.fulfil", {"need": e["high"].id, "quantity": 6}, ts=now - 3 * HOUR),
+            dover.sign("member.revoke", {"subject": bytes(dover_device.key.public), "from_seq": 2, "reason": "lost"})]
+    base = [*net.group.made, *dover.made[:-1], *e.values(), *first]
+    log, whole = net.new_log(tmp_path / "db.sqlite"), net.new_log(tmp_path / "whole.sqlite")
+    try:
+        log.ingest(wires(base), now=now)
+        assert _marked(log) == {e["high"].id}
+        db = sqlite3.connect(tmp_path / "db.sqlite")
+        with db:
+            states = db.execute("SELECT n, state FROM desk_item").fetchall()
+            assert len(states) == 2
+            for n, state in states:
+                kind, *values = msgpack.unpackb(state)
+                names = ("owner", "high", "qty", "withdrawn", "covered", "unresolved", "u_authors", "high_authors",
+                         "q_max", "urg") if kind == 0 else ("owner", "high", "private", "closed", "holders", "urg")
+                db.execute("UPDATE desk_item SET state=? WHERE n=?",
+                           (msgpack.packb({"kind": ("need", "support")[kind], **dict(zip(names, values))}), n))
+        db.close()
+        log.ingest(wires(then), now=now)
+        whole.ingest(wires([*base, *then]), now=now)
+        # (its need covered by 4 left, 6 revoked: marked; its taker's claim revoked: waiting)
+        assert _marked(log) == _marked(whole) == {e["high"].id, e["request"].id}
     finally:
         log.store.close()
         whole.store.close()
