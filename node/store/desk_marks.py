@@ -67,12 +67,17 @@ def _unpack_item(blob: bytes) -> dict[str, Any]:
     return {"kind": kind, **dict(zip(_ITEM_FIELDS[kind], found[1:], strict=True))}
 
 
+_NO_PART = _pack({})
+
+
 class _Work:
     """The state of one item being changed: its parts read once, written back together."""
 
-    def __init__(self, store: DeskMarks, n: int, item: dict[str, Any], fresh: bool) -> None:
-        self.store, self.n, self.item, self.fresh = store, n, item, fresh
+    def __init__(self, store: DeskMarks, n: int, item: dict[str, Any], fresh: bool, blob: bytes | None = None) -> None:
+        """`blob`: the item's state as kept (`item` unpacked), not written again if it is unchanged."""
+        self.store, self.n, self.item, self.fresh, self.blob = store, n, item, fresh, blob
         self.parts: dict[tuple[int, int], dict[str, Any]] = {}
+        self.kept: dict[tuple[int, int], bytes] = {}  # (the parts as read: those unchanged are not written again)
         self.dirty: set[tuple[int, int]] = set()
 
     def part(self, part: int, k: int) -> dict[str, Any]:
@@ -80,19 +85,25 @@ class _Work:
             blob = None if self.fresh else self.store._one(
                 "SELECT state FROM desk_part WHERE item=? AND part=? AND k=?", (self.n, part, k))
             self.parts[(part, k)] = _unpack(blob) if blob is not None else {}
+            self.kept[(part, k)] = blob if blob is not None else _NO_PART
         self.dirty.add((part, k))
         return self.parts[(part, k)]
 
     def save(self) -> None:
-        rows = [(self.n, part, k, self.parts[(part, k)].get("q", [None])[-1] if part == AUTHOR else None,
-                 _pack(self.parts[(part, k)])) for part, k in sorted(self.dirty)]
+        # (a step that changes nothing, e.g. another group's update or a row stored again, writes nothing;
+        # a part missing reads as an empty one)
+        packed = [(part, k, _pack(self.parts[(part, k)])) for part, k in sorted(self.dirty)]
+        rows = [(self.n, part, k, self.parts[(part, k)].get("q", [None])[-1] if part == AUTHOR else None, state)
+                for part, k, state in packed if state != self.kept.get((part, k), _NO_PART)]
         if rows:
             self.store._many("INSERT OR REPLACE INTO desk_part(item, part, k, a, state) VALUES (?,?,?,?,?)", rows)
         urg = 1 if desk_marks.marked(self.item) else None
         if urg != self.item["urg"] or self.fresh:
             self.item["urg"] = urg
             self.store._x("UPDATE proj SET urg=? WHERE n=?", (urg, self.n))
-        self.store._x("INSERT OR REPLACE INTO desk_item(n, state) VALUES (?, ?)", (self.n, _pack_item(self.item)))
+        state = _pack_item(self.item)
+        if self.fresh or state != self.blob:
+            self.store._x("INSERT OR REPLACE INTO desk_item(n, state) VALUES (?, ?)", (self.n, state))
 
 
 class DeskMarks:
@@ -143,16 +154,16 @@ class DeskMarks:
             if item is None or item in gone or item in items:
                 continue
             step = self._rows_at([(n, vid)])
-            if blob is None or not step or not self._take_out(item, _unpack_item(blob), step[0], leaving):
+            if blob is None or not step or not self._take_out(item, blob, step[0], leaving):
                 items.add(item)
         items.update(n for (n,) in self._x(
             f"SELECT item FROM desk_named WHERE named IN (SELECT id FROM events WHERE n IN ({made_by}))", args))
         items.difference_update(gone)
 
-    def _take_out(self, n: int, state: dict[str, Any], step: Row, leaving: set[int]) -> bool:
-        """Take the step `step` (about to go, with the rows `leaving`) out of the state of item `n`;
-        False when it cannot be told here (the item is then worked out again)."""
-        work = _Work(self, n, state, fresh=False)
+    def _take_out(self, n: int, blob: bytes, step: Row, leaving: set[int]) -> bool:
+        """Take the step `step` (about to go, with the rows `leaving`) out of the state of item `n`
+        (`blob`, as kept); False when it cannot be told here (the item is then worked out again)."""
+        work = _Work(self, n, _unpack_item(blob), fresh=False, blob=blob)
         item, data = work.item, step.data
         group, author = self._k(data["group"]), self._k(data["author"])
         key = [data["seq"], step.version[0], id_number(step.version[1])]
@@ -312,7 +323,7 @@ class DeskMarks:
                 self._work_out(item)
                 done.add(item)
                 continue
-            work = _Work(self, item, _unpack_item(blob), fresh=False)
+            work = _Work(self, item, _unpack_item(blob), fresh=False, blob=blob)
             self._apply(work, row)
             work.save()
 
@@ -328,7 +339,7 @@ class DeskMarks:
                 self._x("DELETE FROM desk_pending WHERE named=? AND item=? AND step=?", (reply.key, item, step))
                 if blob is None:
                     continue
-                work = _Work(self, item, _unpack_item(blob), fresh=False)
+                work = _Work(self, item, _unpack_item(blob), fresh=False, blob=blob)
                 work.item["unresolved"] -= 1
                 self._decline_reply(work, reply)
                 work.save()
