@@ -50,6 +50,14 @@ def support_item(owner: int, fields: dict[str, Any]) -> dict[str, Any]:
             "private": bool(fields.get("has_private")), "closed": False, "holders": 0, "urg": None}
 
 
+def marked_alone(table: str, fields: dict[str, Any]) -> bool:
+    """Whether a need or support request (`table`: "need" or "support", events.projections) with these fields,
+    and no step of it yet, is marked: `marked` of its first state (the store keeps no state for
+    such an item, node/store/desk_marks.py: its mark is written with its row)."""
+    start = need_item if table == "need" else support_item
+    return marked(start(0, {**fields, "has_private": "sealed" in fields or fields.get("has_private")}))
+
+
 def marked(item: dict[str, Any]) -> bool:
     """Whether the desk must look at the item (a superset of what the read model lists as urgent)."""
     if item["kind"] == "need":

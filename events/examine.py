@@ -38,7 +38,7 @@ class BodyFacts(NamedTuple):
 
     `problem`: (reason, message) if the body breaks them; `has_fields`: it is a known kind with its
     body (it has an effect if its author's role may sign the kind); `shape`: the read-model row it
-    makes, without the author's group (table, region, time, ref, public), or None."""
+    makes, without the author's group (table, region, time, ref, public, urgent), or None."""
 
     problem: tuple[str, str] | None
     has_fields: bool

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from events.desk_marks import marked_alone
 from events.format import Event
 
 # Tables of the read models.
@@ -71,6 +72,7 @@ class Row(NamedTuple):
     version: tuple[int, bytes] = (0, b"")
     last_writer_wins: bool = False
     public: bool = False  # an alert marked public: the public pages select these in SQL
+    urgent: bool = False  # a need or support request marked on its own (events.desk_marks.marked_alone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ def project(event: Event, fields: dict[str, Any] | None, group: bytes) -> list[R
     shape = row_shape(event, fields)
     if shape is None:
         return []  # membership is read from the trust graph; node.announce feeds the peer table
-    table, region, time, ref, public = shape
+    table, region, time, ref, public, urgent = shape
     version = (event.header.timestamp, event.id)
     data = {**fields, **_common(event, group)}
     if "sealed" in data:  # ciphertext stays in the event body; the read model only says it exists
@@ -104,43 +106,45 @@ def project(event: Event, fields: dict[str, Any] | None, group: bytes) -> list[R
         data["status"] = "claimed" if event.kind == "support.claim" else "closed"
     if table == PROFILE:
         return [Row(PROFILE, group, data, region, time, version=version, last_writer_wins=True)]
-    return [Row(table, event.id, data, region, time, ref, version, public=public)]
+    return [Row(table, event.id, data, region, time, ref, version, public=public, urgent=urgent)]
 
 
-Shape = tuple[str, str | None, int | None, bytes | None, bool]
+Shape = tuple[str, str | None, int | None, bytes | None, bool, bool]
 
 
 def row_shape(event: Event, fields: dict[str, Any]) -> Shape | None:
     """Where the row of an event with these (validated) fields goes, (table, region, time, ref,
-    public), without its data; None for a kind that makes no row. `project` builds its row from
-    this, and the ingest workers send it alone (events/examine.py): the data is rebuilt when a row
-    is read."""
+    public, urgent: the mark the desk gives a need or support request before any step of it,
+    events.desk_marks.marked_alone), without its data; None for a kind that makes no row. `project`
+    builds its row from this, and the ingest workers send it alone (events/examine.py): the data is
+    rebuilt when a row is read."""
     kind = event.kind
     if kind == "group.profile":
-        return PROFILE, fields["region"], event.header.timestamp, None, False
+        return PROFILE, fields["region"], event.header.timestamp, None, False, False
     if kind == "action":
-        return ACTION, fields["region"], fields["starts_at"], None, False
+        return ACTION, fields["region"], fields["starts_at"], None, False, False
     if kind == "fundraiser":
-        return FUNDRAISER, fields["region"], fields.get("ends_at"), None, False
+        return FUNDRAISER, fields["region"], fields.get("ends_at"), None, False, False
     if kind == "need.fulfil":
         drawn = offer_key(fields["offer"]) if "offer" in fields else None
-        return FULFIL, drawn, event.header.timestamp, fields["need"], False
+        return FULFIL, drawn, event.header.timestamp, fields["need"], False, False
     if kind == "fundraiser.decline":  # read with the pledges of its fundraiser (events.readmodels.fundraisers)
-        return FUNDRAISER_UPDATE, None, event.header.timestamp, fields["fundraiser"], False
+        return FUNDRAISER_UPDATE, None, event.header.timestamp, fields["fundraiser"], False, False
     if kind == "need.decline":  # read with the fulfilments of its need (events.readmodels.needs_and_offers)
-        return FULFIL, None, event.header.timestamp, fields["need"], False
+        return FULFIL, None, event.header.timestamp, fields["need"], False, False
     if kind in REFERRING:  # updates, reports: found through what they refer to
-        return kind, fields.get("region"), event.header.timestamp, fields[REFERRING[kind]], False
+        return kind, fields.get("region"), event.header.timestamp, fields[REFERRING[kind]], False, False
     if kind in ("need", "offer", "support.offer"):
-        return kind, fields["region"], fields.get("until") or event.header.expires, None, False
+        urgent = kind == NEED and marked_alone(NEED, fields)
+        return kind, fields["region"], fields.get("until") or event.header.expires, None, False, urgent
     if kind == "resource":
-        return RESOURCE, fields.get("region"), event.header.timestamp, None, False
+        return RESOURCE, fields.get("region"), event.header.timestamp, None, False, False
     if kind == "support.request":
-        return SUPPORT, fields["region"], event.header.timestamp, None, False
+        return SUPPORT, fields["region"], event.header.timestamp, None, False, marked_alone(SUPPORT, fields)
     if kind in ("support.claim", "support.close"):
-        return SUPPORT_STATUS, None, event.header.timestamp, fields["request"], False
+        return SUPPORT_STATUS, None, event.header.timestamp, fields["request"], False, False
     if kind == "alert":
-        return ALERT, fields["region"], event.header.expires, None, fields.get("public") == PUBLIC_YES
+        return ALERT, fields["region"], event.header.expires, None, fields.get("public") == PUBLIC_YES, False
     return None
 
 

@@ -882,8 +882,8 @@ class EventLog:
             if fields is not None:
                 self.store.apply_projection(project(ev, fields, member.group), n)
             elif facts is not None and facts.shape is not None:
-                table, region, t, ref, public = facts.shape
-                self.store.add_row(n, table, member.group, region, t, ref, (header.timestamp, ev.id), public)
+                table, region, t, ref, public, urgent = facts.shape
+                self.store.add_row(n, table, member.group, region, t, ref, (header.timestamp, ev.id), public, urgent)
         if effective and header.kind in TRUST_KINDS:
             self._count_trust_event(ev, fields, heads, now)
         return Outcome(ev.id, ACCEPTED, kind=header.kind)

@@ -21,8 +21,8 @@ _INSERT_NEW_IDS = "INSERT INTO ids_new(p, n) VALUES (?,?)"  # each event's id go
 # appends without first looking for a row to replace (REPLACE cost ~1.5 us more a row, about one
 # fortieth of a verification). A row made again for an event that has one (a re-projection) is
 # the rare case: that batch is written again with REPLACE, the newer row standing.
-_INSERT_ROWS = ("INSERT INTO proj(n, tbl, g, region, t, ref, vts, vid, lww, pub, lapsed) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+_INSERT_ROWS = ("INSERT INTO proj(n, tbl, g, region, t, ref, vts, vid, lww, pub, lapsed, urg) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
 _REPLACE_ROWS = _INSERT_ROWS.replace("INSERT", "INSERT OR REPLACE", 1)
 _SET_HEADS = ("INSERT INTO heads(k, seq, id, day, used) VALUES (?,?,?,?,?) ON CONFLICT(k) DO UPDATE SET seq=excluded.seq, "
               "id=excluded.id, day=excluded.day, used=excluded.used")

@@ -8,7 +8,11 @@ keeps it (schema.DESK_SCHEMA) and works it out inside each write, before it comm
 - a step taken out (a redaction, a revocation) is taken out of the part it counted in, worked out
   from that part's own steps (`_take_out`); an item that comes (its steps may have come before
   it), or whose step cannot be taken out so (a withdrawal, a close by its group, a decline), is
-  worked out again from its row and all its steps held: once per item and write.
+  worked out again from its row and all its steps held: once per item and write;
+- an item no step has reached keeps no state: its row is written with its mark (ingest's workers
+  work it out, events.desk_marks.marked_alone), its state is its row's own, worked out from it when
+  the first step comes (2 statements a write for all its new items, where a state row each cost 34
+  bytes an event and a rebuild of the item from its event).
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ REPLIES = (FULFIL, FUNDRAISER_UPDATE)  # the rows of what a decline may name (re
 _ITEM_TBLS = ",".join(str(_TBL[t]) for t in ITEMS)
 _STEP_TBLS = ",".join(str(_TBL[t]) for t in STEPS)
 AUTHOR, GROUP = 0, 1  # desk_part.part
+WALK_CHUNK = 64  # rows a turn of each of `_author_steps`'s two walks
 
 
 def _pack(value: dict[str, Any]) -> bytes:
@@ -38,12 +43,41 @@ def _unpack(blob: bytes) -> dict[str, Any]:
     return msgpack.unpackb(blob, raw=False)
 
 
+# An item's state (desk_item.state) is packed as a list: its kind's number, then its values in
+# this order (a dict with these names was 110 bytes a need, rewritten at each step; a list is 15).
+# A state packed as a dict (before 2026-12-06) is read as it is.
+_ITEM_FIELDS = {"need": ("owner", "high", "qty", "withdrawn", "covered", "unresolved", "u_authors", "high_authors",
+                         "q_max", "urg"),
+                "support": ("owner", "high", "private", "closed", "holders", "urg")}
+_KINDS = tuple(_ITEM_FIELDS)
+
+
+def _pack_item(item: dict[str, Any]) -> bytes:
+    fields = _ITEM_FIELDS[item["kind"]]
+    if len(item) != len(fields) + 1:  # (a state of other names: kept whole)
+        return _pack(item)
+    return msgpack.packb([_KINDS.index(item["kind"]), *(item[f] for f in fields)], use_bin_type=True)
+
+
+def _unpack_item(blob: bytes) -> dict[str, Any]:
+    found = msgpack.unpackb(blob, raw=False)
+    if isinstance(found, dict):
+        return found
+    kind = _KINDS[found[0]]
+    return {"kind": kind, **dict(zip(_ITEM_FIELDS[kind], found[1:], strict=True))}
+
+
+_NO_PART = _pack({})
+
+
 class _Work:
     """The state of one item being changed: its parts read once, written back together."""
 
-    def __init__(self, store: DeskMarks, n: int, item: dict[str, Any], fresh: bool) -> None:
-        self.store, self.n, self.item, self.fresh = store, n, item, fresh
+    def __init__(self, store: DeskMarks, n: int, item: dict[str, Any], fresh: bool, blob: bytes | None = None) -> None:
+        """`blob`: the item's state as kept (`item` unpacked), not written again if it is unchanged."""
+        self.store, self.n, self.item, self.fresh, self.blob = store, n, item, fresh, blob
         self.parts: dict[tuple[int, int], dict[str, Any]] = {}
+        self.kept: dict[tuple[int, int], bytes] = {}  # (the parts as read: those unchanged are not written again)
         self.dirty: set[tuple[int, int]] = set()
 
     def part(self, part: int, k: int) -> dict[str, Any]:
@@ -51,37 +85,49 @@ class _Work:
             blob = None if self.fresh else self.store._one(
                 "SELECT state FROM desk_part WHERE item=? AND part=? AND k=?", (self.n, part, k))
             self.parts[(part, k)] = _unpack(blob) if blob is not None else {}
+            self.kept[(part, k)] = blob if blob is not None else _NO_PART
         self.dirty.add((part, k))
         return self.parts[(part, k)]
 
     def save(self) -> None:
-        rows = [(self.n, part, k, self.parts[(part, k)].get("q", [None])[-1] if part == AUTHOR else None,
-                 _pack(self.parts[(part, k)])) for part, k in sorted(self.dirty)]
+        # (a step that changes nothing, e.g. another group's update or a row stored again, writes nothing;
+        # a part missing reads as an empty one)
+        packed = [(part, k, _pack(self.parts[(part, k)])) for part, k in sorted(self.dirty)]
+        rows = [(self.n, part, k, self.parts[(part, k)].get("q", [None])[-1] if part == AUTHOR else None, state)
+                for part, k, state in packed if state != self.kept.get((part, k), _NO_PART)]
         if rows:
             self.store._many("INSERT OR REPLACE INTO desk_part(item, part, k, a, state) VALUES (?,?,?,?,?)", rows)
         urg = 1 if desk_marks.marked(self.item) else None
         if urg != self.item["urg"] or self.fresh:
             self.item["urg"] = urg
             self.store._x("UPDATE proj SET urg=? WHERE n=?", (urg, self.n))
-        self.store._x("INSERT OR REPLACE INTO desk_item(n, state) VALUES (?, ?)", (self.n, _pack(self.item)))
+        state = _pack_item(self.item)
+        if self.fresh or state != self.blob:
+            self.store._x("INSERT OR REPLACE INTO desk_item(n, state) VALUES (?, ?)", (self.n, state))
 
 
 class DeskMarks:
     """Mixin of ProjectionTables (which gives `_x`, `_many`, `_one`, `_rows_at`, `_k`, `_key`, `event_n`)."""
 
     @property
-    def _marks_owed(self) -> tuple[set[int], set[tuple[int, int]], set[tuple[int, int]]]:
-        """(items to work out again, steps to apply, replies a pending decline may name) of the
-        write under way: items by proj n, the others by (n, vid) (ProjectionTables._rows_at)."""
+    def _marks_owed(self) -> tuple[set[int], set[tuple[int, int]], set[tuple[int, int]], dict[int, bytes]]:
+        """(items to work out again, steps to apply, replies a pending decline may name, items
+        added with their mark) of the write under way: items by proj n (the last by n and id), the
+        others by (n, vid) (ProjectionTables._rows_at)."""
         owed = self.__dict__.get("_desk_owed")
         if owed is None:
-            owed = self.__dict__["_desk_owed"] = (set(), set(), set())
+            owed = self.__dict__["_desk_owed"] = (set(), set(), set(), {})
         return owed
 
-    def desk_row_added(self, n: int, vid: int, table: str) -> None:
-        """A row of `table` was added (or stored again) as `n` (its id number `vid`) in this write."""
+    def desk_row_added(self, n: int, vid: int, table: str, key: bytes, marked: bool = False) -> None:
+        """A row of `table` was added (or stored again) as `n` (its id number `vid`, its key `key`)
+        in this write; `marked`: an item's row was written with its mark before any step
+        (events.desk_marks.marked_alone), so unless a step or a state of it is held it needs no work."""
         if table in ITEMS:
-            self._marks_owed[0].add(n)
+            if marked:
+                self._marks_owed[3][n] = key
+            else:
+                self._marks_owed[0].add(n)
         elif table in STEPS:
             self._marks_owed[1].add((n, vid))
         if table in REPLIES:
@@ -99,6 +145,7 @@ class DeskMarks:
         gone = {n for (n,) in self._x(f"SELECT n FROM proj WHERE +tbl IN ({_ITEM_TBLS}) AND n IN ({made_by})", args)}
         for n in gone:
             self._forget_item(n)
+            self._marks_owed[3].pop(n, None)
         dropped = self._x(f"SELECT n, vid, ref FROM proj WHERE +tbl IN ({_STEP_TBLS}) AND +ref IS NOT NULL "
                           f"AND n IN ({made_by})", args).fetchall()
         leaving = {n for n, _, _ in dropped}
@@ -107,16 +154,16 @@ class DeskMarks:
             if item is None or item in gone or item in items:
                 continue
             step = self._rows_at([(n, vid)])
-            if blob is None or not step or not self._take_out(item, _unpack(blob), step[0], leaving):
+            if blob is None or not step or not self._take_out(item, blob, step[0], leaving):
                 items.add(item)
         items.update(n for (n,) in self._x(
             f"SELECT item FROM desk_named WHERE named IN (SELECT id FROM events WHERE n IN ({made_by}))", args))
         items.difference_update(gone)
 
-    def _take_out(self, n: int, state: dict[str, Any], step: Row, leaving: set[int]) -> bool:
-        """Take the step `step` (about to go, with the rows `leaving`) out of the state of item `n`;
-        False when it cannot be told here (the item is then worked out again)."""
-        work = _Work(self, n, state, fresh=False)
+    def _take_out(self, n: int, blob: bytes, step: Row, leaving: set[int]) -> bool:
+        """Take the step `step` (about to go, with the rows `leaving`) out of the state of item `n`
+        (`blob`, as kept); False when it cannot be told here (the item is then worked out again)."""
+        work = _Work(self, n, _unpack_item(blob), fresh=False, blob=blob)
         item, data = work.item, step.data
         group, author = self._k(data["group"]), self._k(data["author"])
         key = [data["seq"], step.version[0], id_number(step.version[1])]
@@ -171,17 +218,33 @@ class DeskMarks:
 
     def _author_steps(self, author: int, table: str, ref: bytes, leaving: set[int]) -> Iterator[Row]:
         """The steps of `table` on the item `ref` by the device `author` (key number), the last it
-        signed first, those `leaving` left out: by its own events (their (a, seq) index), never
-        another device's."""
-        below = 1 << 62
-        while True:
-            found = self._x(f"SELECT p.n, p.vid, e.seq FROM events e JOIN proj p ON p.n = e.n WHERE e.a=? AND e.seq<? "
-                            f"AND p.tbl=? AND p.ref=? ORDER BY e.seq DESC LIMIT 20",
-                            (author, below, _TBL[table], ref)).fetchall()
-            if not found:
+        signed first, those `leaving` left out. Two walks in turns, WALK_CHUNK rows at a time: the
+        device's own events down from its head (their (a, seq) index: a flood of other devices'
+        steps on the item is never read), and the item's steps (proj_by_ref: a device's long
+        history is never read); once the item's are all read, the rest come from them. So the work
+        is about twice the smaller of the two: revoking a device that claimed 2,000 requests walked
+        its whole history for each claim (49M SQLite VM steps, 7.7 s; about a minute on a Pi)."""
+        head = self._one("SELECT max(seq) FROM events WHERE a=?", (author,))
+        if head is None:
+            return
+        tbl, below, after = _TBL[table], head + 1, -1
+        mine: list[tuple[int, int, int]] = []  # (seq, n, vid): the device's steps the item's walk found
+        while below > 0:
+            found = self._x("SELECT e.seq, p.n, p.vid FROM events e JOIN proj p ON p.n = e.n WHERE e.a=? AND e.seq<? "
+                            "AND e.seq>=? AND p.tbl=? AND p.ref=? ORDER BY e.seq DESC",
+                            (author, below, below - WALK_CHUNK, tbl, ref)).fetchall()
+            below -= WALK_CHUNK
+            yield from self._rows_at([(n, vid) for _, n, vid in found if n not in leaving])
+            if below <= 0:
                 return
-            yield from self._rows_at([(n, vid) for n, vid, _ in found if n not in leaving])
-            below = found[-1][2]
+            steps = self._x(f"SELECT p.n, p.vid, e.a, e.seq FROM proj p JOIN events e ON e.n = p.n WHERE p.tbl={tbl} "
+                            "AND p.ref=? AND p.n>? ORDER BY p.n LIMIT ?", (ref, after, WALK_CHUNK)).fetchall()
+            mine += [(seq, n, vid) for n, vid, a, seq in steps if a == author]
+            if len(steps) < WALK_CHUNK:  # (every step of the item read: the device's below `below` are known)
+                yield from self._rows_at([(n, vid) for seq, n, vid in sorted(mine, reverse=True)
+                                          if seq < below and n not in leaving])
+                return
+            after = steps[-1][0]
 
     def _claim_counts(self, item: dict[str, Any], group: int) -> bool:
         gone = self._one("SELECT 1 FROM desk_gone WHERE g=?", (self._key(group),)) is not None
@@ -224,8 +287,9 @@ class DeskMarks:
     def settle_marks(self) -> None:
         """Inside a write, before it commits: the items owed are worked out again, then the new
         steps of the others are applied (in order of n: their effect is the same in any order)."""
-        items, steps, replies = self._marks_owed
-        self.__dict__["_desk_owed"] = (set(), set(), set())
+        items, steps, replies, added = self._marks_owed
+        self.__dict__["_desk_owed"] = (set(), set(), set(), {})
+        items.update(self._with_state(added))
         done: set[int] = set()
         for n in sorted(items):
             self._work_out(n)
@@ -234,6 +298,21 @@ class DeskMarks:
             self._apply_steps(steps, done)
         if replies:
             self._resolve_pending(replies, done)
+
+    def _with_state(self, added: dict[int, bytes]) -> set[int]:
+        """Of the items `added` (n: key), written with their mark before any step, those that need
+        working out: a step of it held (it may have come first), or a state kept (a row stored
+        again). The others' state is their row's own: no desk_item row, nor a statement each."""
+        ns = sorted(added)
+        owed: set[int] = set()
+        for i in range(0, len(ns), 500):
+            chunk = ns[i: i + 500]
+            marks = ",".join("?" * len(chunk))
+            owed.update(n for (n,) in self._x(f"SELECT n FROM desk_item WHERE n IN ({marks})", chunk))
+            refs = {ref for (ref,) in self._x(f"SELECT ref FROM proj WHERE tbl IN ({_STEP_TBLS}) AND ref IN ({marks})",
+                                               [added[n] for n in chunk])}
+            owed.update(n for n in chunk if added[n] in refs)
+        return owed
 
     def _apply_steps(self, steps: set[tuple[int, int]], done: set[int]) -> None:
         for row in self._rows_at(self._held(steps)):  # (a part of the write may have rolled back; a redaction dropped it)
@@ -244,7 +323,7 @@ class DeskMarks:
                 self._work_out(item)
                 done.add(item)
                 continue
-            work = _Work(self, item, _unpack(blob), fresh=False)
+            work = _Work(self, item, _unpack_item(blob), fresh=False, blob=blob)
             self._apply(work, row)
             work.save()
 
@@ -260,7 +339,7 @@ class DeskMarks:
                 self._x("DELETE FROM desk_pending WHERE named=? AND item=? AND step=?", (reply.key, item, step))
                 if blob is None:
                     continue
-                work = _Work(self, item, _unpack(blob), fresh=False)
+                work = _Work(self, item, _unpack_item(blob), fresh=False, blob=blob)
                 work.item["unresolved"] -= 1
                 self._decline_reply(work, reply)
                 work.save()
@@ -308,6 +387,10 @@ class DeskMarks:
         tbls = [_TBL[t] for t, item in STEPS.items() if item == row.table]
         steps = self._x(f"SELECT n, vid FROM proj WHERE tbl IN ({','.join(map(str, tbls))}) AND ref=?",
                         (row.key,)).fetchall()
+        if not steps:  # (its state is its row's own: none kept, it is worked out again when a step comes)
+            urg = 1 if desk_marks.marked(work.item) else None
+            self._x("UPDATE proj SET urg=? WHERE n=? AND urg IS NOT ?", (urg, n, urg))
+            return
         for step in self._rows_at(steps):
             self._apply(work, step)
         work.save()

@@ -121,13 +121,15 @@ class ProjectionTables(DeskMarks, TrustTables):
                                                 change.ref, change.version), change)
             else:
                 self.add_row(n, change.table, change.data["group"], change.region, change.time, change.ref,
-                             change.version, change.public)
+                             change.version, change.public, change.urgent)
 
     def add_row(self, n: int, table: str, group: bytes, region: str | None, time: int | None, ref: bytes | None,
-                version: tuple[int, bytes], public: bool = False) -> None:
+                version: tuple[int, bytes], public: bool = False, urgent: bool | None = None) -> None:
         """Add the read-model row (not last-writer-wins) of the event stored as row `n`, with the
         rest of the batch (ingest calls this with a row worked out by a worker: events/examine.py);
-        `public`: people without a node may see it (an alert marked public)."""
+        `public`: people without a node may see it (an alert marked public); `urgent`: of a need or
+        support request, its desk mark before any step (events.desk_marks.marked_alone; None: not
+        known, worked out from its event before the write commits)."""
         if table in _LWW:
             raise ValueError(f"{table} rows are last-writer-wins: apply them with apply_projection")
         values = self._values(n, table, group, region, time, ref, version)  # first: numbering a key flushes the buffers
@@ -139,8 +141,8 @@ class ProjectionTables(DeskMarks, TrustTables):
                 soonest = self._kept("next_lapse")
                 if soonest is not UNKNOWN:
                     self._keep("next_lapse", time if soonest is None else min(soonest, time))
-        self._row_buf.append((*values, None, 1 if public else None, lapsed))
-        self.desk_row_added(n, values[7], table)  # (the desk's marks follow: node/store/desk_marks.py)
+        self._row_buf.append((*values, None, 1 if public else None, lapsed, 1 if urgent else None))
+        self.desk_row_added(n, values[7], table, version[1], urgent is not None)  # (node/store/desk_marks.py)
 
     def _values(self, n: int, table: str, group: bytes, region: str | None, time: int | None, ref: bytes | None,
                 version: tuple[int, bytes]) -> tuple:

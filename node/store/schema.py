@@ -134,7 +134,8 @@ URGENT_SCHEMA = """CREATE INDEX IF NOT EXISTS proj_urgent ON proj(urg, tbl, regi
 CREATE INDEX IF NOT EXISTS proj_urgent_by_group ON proj(urg, tbl, g, region, lapsed, vts, vid) WHERE urg = 1"""
 # What each need and support request's mark is worked out from, kept as its steps come (a few rows
 # an item, changed in O(1) statements a step: events/desk_marks.py says what each column holds).
-# desk_item: per item (its proj n); desk_part: per item and author (part 0) or group (part 1), by
+# desk_item: per item a step reached (its proj n; the others' state is their row's own);
+# desk_part: per item and author (part 0) or group (part 1), by
 # key number (a: an author's last quantity set, for the largest); desk_fulfil: the fulfilments and
 # declines counted (by id), so that a row stored again is not counted twice; desk_pending: a decline
 # whose named reply is not held (yet); desk_named: the replies the item's declines named, held (if one
