@@ -417,6 +417,12 @@ def _one_event(node: WebNode, text: str, private: bool) -> dict[str, Any]:
         raise ApiError(409, "ambiguous", str(exc), "id") from None
     except InputError as exc:
         raise ApiError(400, "bad_parameter", str(exc), "id") from None
+    return _event_answer(node, event_id, text, private)
+
+
+def _event_answer(node: WebNode, event_id: bytes, text: str, private: bool) -> dict[str, Any]:
+    """GET /events/{id}'s answer for the event `event_id` (`text`: the id as asked, for a 404)."""
+    log = node.log
     numbered = log.store.numbered_row(event_id)
     if numbered is None:
         raise ApiError(404, "not_found", f"no event {text} on this node (yet); GET /api/v1/events lists them")
@@ -568,7 +574,8 @@ def _read_back(node: WebNode, event: Event) -> tuple[dict[str, Any], str | None,
         behind = publishing.behind_a_step_stamped_ahead(log, event)
         moved = as_moved_by(log, event) if event.kind == "action.update" else None
         stay = _still_readable(log, event) if event.kind == "redact" else None
-        return _one_event(node, event.id.hex(), False), twice, behind, moved, stay
+        # (its id in hand: not written out in hex to be parsed back, as a GET's is)
+        return _event_answer(node, event.id, event.id.hex(), False), twice, behind, moved, stay
     except Exception as exc:  # a bug in showing it: the client still learns the event was stored
         return exc
 

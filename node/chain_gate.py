@@ -210,6 +210,7 @@ def _birth_time(path: str | Path) -> str:
     return f"{seconds}.{nanoseconds:09d}"
 
 
+@functools.lru_cache(maxsize=16)  # every publish asks this_copy: the boot's digest, hashed once
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 

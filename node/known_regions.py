@@ -9,6 +9,7 @@ stays possible: the person says so (`--new-region`, "new_region": true, the form
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -45,16 +46,25 @@ def refuse_new_region(log: EventLog, region: str, home_region: Callable[[], str 
         raise NewRegion(region, close)
 
 
+@functools.cache
+def _tables() -> tuple[tuple[str, ...], str]:
+    """The tables whose rows place events in a region, and the groups' profiles' table. Imported at
+    the first publish, not at load (views imports much of the node), and once: an import statement
+    run in a function cost some 2-4 us here, every publish."""
+    from events.projections import PROFILE
+    from node.views import REGION_TABLES
+
+    return REGION_TABLES, PROFILE
+
+
 def unknown_region(log: EventLog, region: str, home_region: Callable[[], str | None] | None = None) -> list[str] | None:
     """None when `region` is known (as refuse_new_region says), else the known regions it may be a
     typo of (perhaps none): the one test for publishing and for reading alerts alike."""
-    from events.projections import PROFILE
-    from node.views import REGION_TABLES  # (views imports much of the node: only when publishing)
-
-    if log.store.holds_region(REGION_TABLES, region) or (home_region is not None and region == home_region()):
+    region_tables, profile = _tables()
+    if log.store.holds_region(region_tables, region) or (home_region is not None and region == home_region()):
         return None
-    known = log.store.regions(REGION_TABLES)
-    based = sorted({p.data["region"] for p in log.store.rows(PROFILE)})
+    known = log.store.regions(region_tables)
+    based = sorted({p.data["region"] for p in log.store.rows(profile)})
     close = difflib.get_close_matches(region, based, n=CLOSE_MATCHES, cutoff=0.6)
     close += [r for r in difflib.get_close_matches(region, known, n=CLOSE_MATCHES, cutoff=0.6) if r not in close]
     return close[:CLOSE_MATCHES]

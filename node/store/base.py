@@ -70,6 +70,9 @@ class StoreBase:
         # Facts this connection read or wrote (a chain head, a meta value, the newest `n` ...), kept
         # from one write transaction to the next while no other connection commits (`_check_version`).
         self._facts: dict[Any, Any] = {}
+        # The stored parts of the last events read whose bytes were found to be what their authors
+        # signed (EventTables._signed), by those very bytes: a publish reads its event three times.
+        self._signed_seen: dict[tuple[bytes, bytes, bytes, bytes | None], None] = {}
         self._data_version: int | None = None
         self._checked = False  # inside a write whose data_version was checked: `_facts` may be served
         self._checkpointer: Any = None  # a running node's Checkpointer (Store.attach_checkpointer)
