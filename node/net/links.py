@@ -228,7 +228,7 @@ class Links:
         its last complete round with this node ended; and the devices seen linked twice lately, with when."""
         links = [{"device": link.peer_device, "direction": "outbound" if link.outbound else "inbound",
                   "address": link.address, "connected_since": peer.opened_ms, "behind": peer.behind,
-                  "ahead": peer.ahead, "label": self._directory.name_of(link)}
+                  "ahead": peer.ahead, "unknown_authors": peer.unknown_authors, "label": self._directory.name_of(link)}
                  for link, peer in list(self._open.values())]
         return links, dict(self._gone), dict(self._synced), self.twice.seen(now_ms())
 
