@@ -267,6 +267,8 @@ def peer_line(peer: dict[str, Any]) -> str:
         behind, ahead = peer.get("behind"), peer.get("ahead")
         lag = ("lag not measured yet" if behind is None
                else f"{plural(behind, 'event')} behind, {plural(ahead or 0, 'event')} they lack")
+        if peer.get("unknown_authors"):  # not in `behind`: a new group's devices, or made up
+            lag += f", and events of {plural(peer['unknown_authors'], 'author')} this node does not know yet"
         state = f"{DIRECTIONS.get(peer.get('direction') or 'outbound', 'connected')}, {lag}"
     elif peer.get("revoked"):
         state = "revoked: no node links with it (`solnet peers rm` it)"

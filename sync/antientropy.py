@@ -81,8 +81,40 @@ def ranges_to_send(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]],
     return out
 
 
-def lag(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]]) -> int:
-    """How many events the peer holds that we lack (from the heads alone)."""
+# The most of one author's events a head is counted for past ours in a lag. Heads need no signature:
+# a member's head at a seq just under 2^63 said ~10^19 events behind. No device signs a million
+# events (an event a minute for two years; a Pi's whole card at ~1 KiB each): a lag shown is at
+# most this per author the peer names, a round still takes all the peer has (its allowance).
+PLAUSIBLE_LEAD = 2**20
+
+
+def every_seq(author: bytes) -> int | None:
+    """A `takes_below` that takes every seq of every author (2^63: no seq reaches it)."""
+    return 2**63
+
+
+def lead(their_seq: int, my_seq: int, below: int) -> int:
+    """What a head at `their_seq` says we lack of its author, holding up to `my_seq`: the seqs above
+    ours and under `below` (the first this node would not take of it), at most PLAUSIBLE_LEAD."""
+    return max(0, min(their_seq, below - 1, my_seq + PLAUSIBLE_LEAD) - my_seq)
+
+
+def lag(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]],
+        takes_below: Callable[[bytes], int | None] = every_seq) -> int:
+    """How many events the peer holds that we lack and would take (from the heads alone).
+    `takes_below(author)`: the first seq of `author` this node would not take (revoked from, or
+    2^63), None for an author it does not know (not counted)."""
+    my_seq = {h.author: h.seq for h in mine}
+    total = 0
+    for author, (seq, _) in theirs.items():
+        if not is_marker(author) and (below := takes_below(author)) is not None:
+            total += lead(seq, my_seq.get(author, 0), below)
+    return total
+
+
+def claimed(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]]) -> int:
+    """How many events the peer's heads say it holds that we lack, taken at their word (what a
+    round lets it send: its allowance)."""
     my_seq = {h.author: h.seq for h in mine}
     return sum(max(0, seq - my_seq.get(author, 0)) for author, (seq, _) in theirs.items() if not is_marker(author))
 

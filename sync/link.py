@@ -34,7 +34,18 @@ import enum
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
-from sync.antientropy import Head, SendEvidence, SendRange, event_count, frontier_digest, lag, ranges_to_send
+from sync.antientropy import (
+    Head,
+    SendEvidence,
+    SendRange,
+    claimed,
+    event_count,
+    every_seq,
+    frontier_digest,
+    lag,
+    lead,
+    ranges_to_send,
+)
 from sync.frontier import is_marker
 from sync.errors import LocalProtocolError, RemoteProtocolError
 from sync.link_commands import (
@@ -178,7 +189,12 @@ class _Round:
     digest: bytes = b""
     theirs: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)  # the peer's heads so far (see take_heads)
     heads_taken: int = 0  # heads the peer sent in this round
-    unknown_lag: int = 0  # events of authors this node holds nothing of, by the peer's heads
+    # The first seq of an author this node would not take (its revocation point, else 2^63), None
+    # for an author it does not know (antientropy.lag): what a head may count for in the lag
+    takes_below: Callable[[bytes], int | None] = every_seq
+    unknown_lag: int = 0  # events of authors this node holds nothing of and would take, by the peer's heads
+    unknown_claimed: int = 0  # ... of all authors this node holds nothing of, at the heads' word (the allowance)
+    unknown_authors: int = 0  # authors of the peer's heads this node does not know (no member of its trust graph)
     evidence: int = 0  # events kept past fork points, by the peer's marker heads
     allowance: int = 0  # events the peer may send in this round, from its heads (see `plan`)
     arrived: int = 0
@@ -219,18 +235,23 @@ class _Round:
             else:
                 self.foreign = True
                 if not is_marker(author):
-                    self.unknown_lag += seq
+                    self.unknown_claimed += seq
+                    if (below := self.takes_below(author)) is None:
+                        self.unknown_authors += 1
+                    else:
+                        self.unknown_lag += lead(seq, 0, below)
 
     def plan(self) -> tuple[SendRange | SendEvidence, ...]:
         """What to send the peer, once all its heads came (they are not kept past this)."""
         table, self.theirs, self._mine = self.theirs, {}, None
-        self.lag = lag(self.heads, table) + self.unknown_lag
+        self.lag = lag(self.heads, table, self.takes_below) + self.unknown_lag
         self.peer_lag = sum(max(0, h.seq - table.get(h.author, (0, b""))[0]) for h in self.heads
                             if not is_marker(h.author))
         # What the peer's own heads say it can send us: the events we lack, what it keeps past fork
         # points, and a few per author for fork proofs. More is no sync: a member claiming to hold
         # nothing streamed 40,000 events past its push budget, or the same events 400,000 times.
-        self.allowance = self.lag + self.evidence + 4 * self.heads_taken + 2 * STREAM_BATCH
+        self.allowance = (claimed(self.heads, table) + self.unknown_claimed + self.evidence + 4 * self.heads_taken
+                          + 2 * STREAM_BATCH)
         self.same_heads = not self.foreign and len(table) == len(self.heads) and all(
             table.get(h.author) == (h.seq, h.id[:HEAD_PREFIX]) for h in self.heads)
         return tuple(ranges_to_send(self.heads, table, self.first, self.forks))
@@ -282,6 +303,12 @@ class LinkProtocol:
     def lag(self) -> int:
         """Events the peer held that we lacked at the start of this round (once heads are exchanged)."""
         return self._round.lag if self._round and self.in_round else 0
+
+    @property
+    def unknown_authors(self) -> int:
+        """Authors of the peer's heads this node does not know yet, in this round (no member of its
+        trust graph: a new group's devices before their vouches arrive, or made up)."""
+        return self._round.unknown_authors if self._round and self.in_round else 0
 
     @property
     def peer_lag(self) -> int:
@@ -419,26 +446,30 @@ class LinkProtocol:
 
     def start_round(self, heads: list[Head], first: Callable[[bytes], bool] = lambda author: False,
                     forks: dict[bytes, int] | None = None, watch: bytes = b"",
-                    ask_heads: bool = False) -> list[Command]:
+                    ask_heads: bool = False,
+                    takes_below: Callable[[bytes], int | None] = every_seq) -> list[Command]:
         """Dialler: open an anti-entropy round with this node's heads (`first`: authors to send
         first, `forks`: the fork points this node knows, `watch`: the author whose head the peer
         offers RoundDone carries; `ask_heads`: the peer's heads are wanted even if in sync, so the
-        Offer's digest matches none: a Same, which shows nothing, cannot answer it)."""
+        Offer's digest matches none: a Same, which shows nothing, cannot answer it; `takes_below`:
+        the first seq of an author this node would not take, None for one it does not know: what
+        the peer's heads count for in the lag)."""
         if self.role != Role.DIALLER:
             raise LocalProtocolError("only the dialling side opens anti-entropy rounds")
         self._go(START_ROUND)
         self._watch.restart = True  # we wait on the peer from now, not since it last spoke
-        r = self._round = _Round(list(heads), first, dict(forks or {}), watch)
+        r = self._round = _Round(list(heads), first, dict(forks or {}), watch, takes_below=takes_below)
         return [Send(Offer(bytes(b ^ 0xFF for b in r.digest) if ask_heads else r.digest, event_count(r.heads)))]
 
     def heads_loaded(self, heads: list[Head], first: Callable[[bytes], bool] = lambda author: False,
                      forks: dict[bytes, int] | None = None, watch: bytes = b"",
-                     ask_heads: bool = False) -> list[Command]:
+                     ask_heads: bool = False,
+                     takes_below: Callable[[bytes], int | None] = every_seq) -> list[Command]:
         """Listener: this node's heads, to answer the Offer that asked for them (`watch`, `ask_heads`:
         see `start_round`; heads go out even if the digests match)."""
         if self.state != S.LOADING or self._offer is None:
             raise LocalProtocolError(f"heads_loaded is not allowed in state {self.state.value}")
-        r = self._round = _Round(list(heads), first, dict(forks or {}), watch)
+        r = self._round = _Round(list(heads), first, dict(forks or {}), watch, takes_below=takes_below)
         offer, self._offer = self._offer, None
         if offer.digest == r.digest and not ask_heads:
             self._go(HEADS_MATCH)

@@ -401,6 +401,8 @@ class Link:
 
 
 Progress = Callable[[], int]
+# A dial's check of where its socket connected: (peer ip, port), (local ip, port) -> why not, or None
+Vet = Callable[[tuple[str, int], tuple[str, int]], "str | None"]
 """Bytes received so far on a connection: a handshake waits while this grows."""
 
 Signed = Callable[[bytes, "tuple[bytes, ...] | None"], None]
@@ -455,8 +457,13 @@ async def _recv_handshake(ws, timeout: float, progress: Progress | None = None) 
     return msg.data
 
 
+class DialSkipped(Exception):
+    """A dial connected somewhere it must not be used (`vet` in `dial`): str() says why, without the
+    address. Only the websocket upgrade went on the connection, no handshake."""
+
+
 async def dial(session: aiohttp.ClientSession, address: str, identity: Identity, limits: PeerLimits,
-               expected: bytes | None = None) -> Link:
+               expected: bytes | None = None, vet: Vet | None = None) -> Link:
     """Connect to `address` (normalised http(s)://host:port), authenticate both ways, return the Link.
 
     A device this node knows nothing of is asked to present first (see Identity). If it answers
@@ -469,18 +476,21 @@ async def dial(session: aiohttp.ClientSession, address: str, identity: Identity,
     itself before, or which a device announced, an unknown key in its place (someone on the path,
     an address that changed hands) gets nothing: no fallback.
 
-    Raises HandshakeError (refused, or the peer is not a member) or OSError/aiohttp errors."""
+    `vet`: given the connected socket's peername and sockname, why it is not to be used (None: it
+    is); then DialSkipped, closed before the handshake begins.
+
+    Raises HandshakeError (refused, or the peer is not a member), DialSkipped or OSError/aiohttp errors."""
     try:
-        return await _dial(session, address, identity, limits, present_to_unknown=False)
+        return await _dial(session, address, identity, limits, present_to_unknown=False, vet=vet)
     except _NeitherKnows:
         if expected is not None:
             raise _unproven("said it knows nothing of this node, at an address where another device answered "
                             "before or which another device announced") from None
-        return await _dial(session, address, identity, limits, present_to_unknown=True)
+        return await _dial(session, address, identity, limits, present_to_unknown=True, vet=vet)
 
 
 async def _dial(session: aiohttp.ClientSession, address: str, identity: Identity, limits: PeerLimits, *,
-                present_to_unknown: bool) -> Link:
+                present_to_unknown: bool, vet: Vet | None) -> Link:
     url = address.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + SYNC_PATH
     ws = await session.ws_connect(
         url, timeout=aiohttp.ClientWSTimeout(ws_close=2), max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD,
@@ -488,6 +498,10 @@ async def _dial(session: aiohttp.ClientSession, address: str, identity: Identity
     )
     known: list[bool] = []  # what `_vet_responder` made of the device that answered
     try:
+        peer, local = ws.get_extra_info("peername"), ws.get_extra_info("sockname")
+        why = vet(peer[:2], local[:2]) if vet is not None and peer and local else None
+        if why is not None:
+            raise DialSkipped(why)
         hs = Initiator(identity.network_id, identity.device,
                        lambda device: known.append(_vet_responder(identity, device)))
         await ws.send_bytes(hs.hello())

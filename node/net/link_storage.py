@@ -15,6 +15,7 @@ import concurrent.futures.thread  # noqa: F401
 from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
+from events.format import MAX_SEQ
 from node.log import EventLog
 from node.net.database import DbThread
 from node.net.storage_health import StorageHealth
@@ -41,6 +42,12 @@ class LogAccess:
     def is_group_key(self, author: bytes) -> bool:
         m = self._log().trust.member(author)
         return m is not None and m.role == "group"
+
+    def takes_below(self, author: bytes) -> int | None:
+        """The first seq of `author` this node would take no event at (its revocation point, else
+        2^63), None if its trust graph does not know it (no certified member)."""
+        m = self._log().trust.member(author)
+        return None if m is None else MAX_SEQ if m.revoked_from is None else m.revoked_from
 
     def fork_points(self) -> dict[bytes, int]:
         return self._log().trust.forks

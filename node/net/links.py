@@ -50,7 +50,8 @@ from sync.link_slots import MAX_INBOUND, MAX_INBOUND_PER_GROUP
 from sync.overlay import Dial, Drop
 from sync.addresses import normalize_address
 from sync.proxy import ProxyFailure, check_route
-from sync.transport import DROPPED, UNPROVEN, Identity, Link, LinkClosed, Signed, accept, dial
+from sync.dialled_place import skipped
+from sync.transport import DROPPED, UNPROVEN, DialSkipped, Identity, Link, LinkClosed, Signed, accept, dial
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -169,8 +170,10 @@ class Links:
                  storage: LinkStorage, gossip: LinkGossip, health: StorageHealth,
                  round_completed: Callable[[bool, bytes, int | None, bool], Awaitable[None]],
                  refused_as_revoked: Callable[[bytes, int | None, bool], Awaitable[None]] | None = None,
-                 accepted: Callable[[bytes], Awaitable[None]] | None = None) -> None:
+                 accepted: Callable[[bytes], Awaitable[None]] | None = None,
+                 listening: Callable[[], tuple[str, int] | None] = lambda: None) -> None:
         self.route = route
+        self._listening = listening  # this node's listener (host, bound port), if it has one
         self._rng = rng
         self.sync_interval_s = sync_interval_s
         self._identity = identity
@@ -228,7 +231,7 @@ class Links:
         its last complete round with this node ended; and the devices seen linked twice lately, with when."""
         links = [{"device": link.peer_device, "direction": "outbound" if link.outbound else "inbound",
                   "address": link.address, "connected_since": peer.opened_ms, "behind": peer.behind,
-                  "ahead": peer.ahead, "label": self._directory.name_of(link)}
+                  "ahead": peer.ahead, "unknown_authors": peer.unknown_authors, "label": self._directory.name_of(link)}
                  for link, peer in list(self._open.values())]
         return links, dict(self._gone), dict(self._synced), self.twice.seen(now_ms())
 
@@ -302,7 +305,7 @@ class Links:
             # node's stop cancels this task as the dial completes, and the stop then waited for ever.
             async with asyncio.timeout(route.limits.connect_timeout_s * 2):
                 return await dial(route.http, address, self._identity(), route.limits,
-                                  expected=self._directory.expected_device(address))
+                                  expected=self._directory.expected_device(address), vet=self._vet(address))
         except HandshakeError as exc:
             # The peer told us (not we it) that this device is revoked: the news of our own revocation
             if (exc.reason in (REVOKED, *FORKS) and not exc.ours and exc.peer_device is not None
@@ -310,6 +313,18 @@ class Links:
                 await self._refused_as_revoked(exc.peer_device, exc.seq if exc.reason in FORKS else None,
                                                exc.reason == GROUP_FROZEN)
             raise
+
+    def _vet(self, address: str) -> Callable[[tuple[str, int], tuple[str, int]], str | None] | None:
+        """The check of where a dial to `address` connected (sync/dialled_place.py), for an address a
+        member announced: one the user gave (configured, an invite's, `solnet sync ADDRESS`) is theirs
+        to dial, and through a proxy the socket leads to the proxy."""
+        peer = self._directory.overlay.book.get(address)
+        if self.route.proxy is not None or peer is None or peer.source != "announce":
+            return None
+        # Removed or blocked: in this run (the overlay), or before it (kept in the store)
+        removed = [*self._directory.overlay.blocked, *self._directory.blocks.addresses]
+        listening = self._listening()
+        return lambda remote, local: skipped(remote, local, listening, removed)
 
     def start(self) -> None:
         """Dial peers as they are due, until `halt`."""
@@ -352,6 +367,12 @@ class Links:
             # Either side's "no member" lasts too: a revoked node that knows it keeps dialling.
             refused = exc.reason in (REVOKED, *FORKS, NOT_A_MEMBER)
             self._dial_failed(address, refusal_words(exc, self._refuser_not_counted(exc)), refused=refused)
+            return
+        except DialSkipped as exc:
+            # A name a member announced that leads here, or to a removed address: taken out of this
+            # run's peers as a removed one is (said in words: the logs never carry a peer's address)
+            log.info("%s not dialled: %s", self._directory.label(address), exc)
+            overlay.remove(address)
             return
         except (ProxyFailure, OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             # In words, never with the address (proxy messages hold none).

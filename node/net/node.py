@@ -100,7 +100,8 @@ class Node:
                            identity=self.identity, directory=self.directory, policy=self.policy,
                            storage=LogAccess(self._db_thread, self._opened, self.health, lambda: self.stopping),
                            gossip=self.router, health=self.health, round_completed=self._round_completed,
-                           refused_as_revoked=self._refused_as_revoked, accepted=self._accepted_by)
+                           refused_as_revoked=self._refused_as_revoked, accepted=self._accepted_by,
+                           listening=lambda: (self.listen[0], self.bound_port) if self.listen and self.bound_port else None)
         self.feed = ChangeFeed()
         self.commits = GroupCommit(self._db_thread, self._opened, self._committed)
         self.admin_socket = AdminSocket(home.path, partial(admin_requests.serve, self))

@@ -229,6 +229,7 @@ class PeerLink:
         # compared heads yet on this link).
         self.opened_ms = now_ms()
         self.behind: int | None = None  # events the peer holds that we lack
+        self.unknown_authors = 0  # authors of its heads this node does not know yet (not in `behind`)
         self.ahead: int | None = None  # events we hold that the peer lacks
         # What this round streams the peer, and what the last complete one did (author -> first,
         # last seq): a range streamed again from within the last one's was not taken there (stamped
@@ -361,6 +362,7 @@ class PeerLink:
                                             if isinstance(r, SendRange) and r.author == own), None)
                 self.round.lag = self.protocol.lag
                 self.behind, self.ahead = self.protocol.lag, self.protocol.peer_lag
+                self.unknown_authors = self.protocol.unknown_authors
                 self._streaming = {r.author: (r.first, r.last) for r in command.ranges if isinstance(r, SendRange)}
                 self.stream_task = asyncio.create_task(self._stream(command.ranges),
                                                        name=f"link-{self.link.number}-stream")
@@ -413,7 +415,7 @@ class PeerLink:
         else:
             self._begin(heads)
             commands = self.protocol.start_round(heads, self.storage.is_group_key, self.storage.fork_points(),
-                                                 self._own_device(), self._ask_heads())
+                                                 self._own_device(), self._ask_heads(), self.storage.takes_below)
             try:
                 await self._execute(commands)
             except LinkClosed:
@@ -441,7 +443,7 @@ class PeerLink:
         self._still_open()
         self._begin(heads)
         await self._execute(self.protocol.heads_loaded(heads, self.storage.is_group_key, self.storage.fork_points(),
-                                                       self._own_device(), self._ask_heads()))
+                                                       self._own_device(), self._ask_heads(), self.storage.takes_below))
 
     async def _stream(self, ranges: tuple[SendRange | SendEvidence, ...]) -> None:
         sent = 0

@@ -76,11 +76,12 @@ def _with_links(entry: dict[str, Any], links: list[dict[str, Any]], gone_at: int
         entry.update(connected=True, cut_off_since=None, device=first["device"].hex(),
                      direction="both" if len({link["direction"] for link in links}) > 1 else first["direction"],
                      connected_since=min(link["connected_since"] for link in links),
-                     behind=first["behind"], ahead=first["ahead"], lag=first["behind"], linked_twice=None)
+                     behind=first["behind"], ahead=first["ahead"], lag=first["behind"], linked_twice=None,
+                     unknown_authors=first.get("unknown_authors", 0))
         entry["label"] = entry.get("label") or first["label"]
     else:
         ended = [t for t in (entry.get("cut_off_since"), gone_at) if t]
         entry.update(connected=False, direction=None, connected_since=None, behind=None, ahead=None, lag=None,
-                     linked_twice=None,
+                     linked_twice=None, unknown_authors=0,
                      cut_off_since=max(ended) if ended else None)
     return entry
