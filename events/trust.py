@@ -34,11 +34,18 @@ Who is a member, in waves outward from the founders.
     group key, whose subject is the admitting group (`solnet join` signs one for the group whose
     node made the invite). A group that named any counts as admitters only groups it named: a
     member nearer the founders than the newcomer's admitter can no longer vouch for it and so
-    become its only admitter (and revoke it). Accepts are claims, counted over every received one
-    of a reachable group, valid or not, like consents; a group that named none (joined before
-    2026-12-04) keeps the rule above alone, and so does one none of whose named groups can admit
-    it (each revoked from before its vouch, or never vouching): otherwise its admitter's
-    revocation would leave it out for good, unable to sign another accept.
+    become its only admitter (and revoke it). A group's opening accept (seq 1, the first event its
+    key signs, as `solnet join` signs it; not at a seq where the key forked: `_opens_chain`) is a
+    claim, counted over every received one of a reachable group, valid or not, like consents: a
+    front-runner that vouched for a newcomer and revoked it before it joined cannot void it. Any
+    other accept counts only where its author, a member group, may sign it, like any vouch: asked
+    pass by pass (`_newly_accepting`) from the graph of opening accepts, and refused for good (the
+    passes start again) if its author may not sign it in the graph it made. Until 2026-12-06 every
+    accept was a claim, so a group admitted by two groups and revoked by one signed, past its
+    revocation point, an accept naming the other, and the revocation then read "not allowed". A
+    group that named none (joined before 2026-12-04) keeps the rule above alone, and so does one
+    none of whose named groups can admit it (each revoked from before its vouch, or never vouching):
+    otherwise its admitter's revocation would leave it out for good, unable to sign another accept.
   - A vouch counts only if its author may sign at the vouch's seq (see below).
 
 Who may revoke whom, and from when.
@@ -77,7 +84,7 @@ Who may revoke whom, and from when.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from crypto.errors import CryptoError
@@ -172,6 +179,8 @@ NO_EFFECT_FOUNDER = "the subject is a founding group"
 NO_EFFECT_NEARER = "the group was already admitted by groups nearer the founders"
 NO_EFFECT_NOT_ACCEPTED = "the group names the groups it joined through, and not this one"
 NO_EFFECT_ACCEPT_NOT_OWN = "only a group's own key names the groups it joined through"
+NO_EFFECT_ACCEPT_LATE = ("signed past its group's revocation point: only the accept a group signs first, when it "
+                         "joins, names the groups it joined through whatever happens to it later")
 NO_EFFECT_IS_DEVICE = "the key is a device key (it consented to being a device of a group)"
 NO_EFFECT_IS_GROUP = "the key is a group key"
 NO_EFFECT_OTHER_GROUP = "the key is a device of another group"
@@ -251,10 +260,17 @@ class TrustGraph:
         # what the rest of the computation decides (which would let two answers stand).
         reachable = _reached(founders, by_voucher)
         claims = [v for v in vouches if v.voucher in reachable]
-        accepted: dict[bytes, set[bytes]] = defaultdict(set)  # group -> the groups it named as its admitters
+        # A group's opening accept (what `solnet join` signs first) is a claim: it counts whatever its
+        # author's standing. Any other accept counts only once its author may sign it, pass by pass
+        # (`_newly_accepting`), and only if it still may in the last graph (below).
+        opening: dict[bytes, set[bytes]] = defaultdict(set)  # group -> the groups it named at its join
+        late_accepts: dict[bytes, list[Vouch]] = defaultdict(list)
         for v in claims:
             if v.role == ACCEPT_ROLE:
-                accepted[v.voucher].add(v.subject)
+                if _opens_chain(v, self._forks):
+                    opening[v.voucher].add(v.subject)
+                else:
+                    late_accepts[v.voucher].append(v)
         consents: dict[bytes, set[bytes]] = defaultdict(set)  # device -> the groups it consented to
         consent_vouches: dict[bytes, list[Vouch]] = defaultdict(list)
         for v in claims:
@@ -440,8 +456,12 @@ class TrustGraph:
         # without its consent held it as a device for good, and revoked it from seq 1 (its past and
         # every group it admitted gone).
         for_good: set[bytes] = set()
+        late_refused: set[Vouch] = set()  # late accepts whose author may not sign them in a graph they made
         while True:
             torn: set[bytes] = set()
+            accepted: dict[bytes, set[bytes]] = defaultdict(set, {g: set(n) for g, n in opening.items()})
+            late = {a: [v for v in vs if v not in late_refused] for a, vs in late_accepts.items()}
+            counted_late: list[Vouch] = []
             consented = set(base_consented)
             admitted_somewhere = set(admitted_claims)
             legacy_claims: dict[bytes, set[bytes]] = defaultdict(set, {d: set(c) for d, c in legacy_vouchers.items()})
@@ -456,7 +476,7 @@ class TrustGraph:
                 if changed is None:
                     stranded = {s for s in accepted if s not in lifted and s not in members and s in admitted_somewhere}
                     newly_torn = _newly_torn(tearing, torn, members)
-                    asked, asked_consents = contested, pending
+                    asked, asked_consents, asked_late = contested, pending, late
                 else:
                     # What a pass left as it was changes neither: a group out of it was out of the one
                     # before (and lifted then), a device two groups of it could hold had them in the
@@ -469,11 +489,18 @@ class TrustGraph:
                     claimed_now = {v.subject for c in changed for v in by_voucher.get(c, ())}
                     asked = {d: contested[d] for d in sorted(claimed_now & contested.keys())}
                     asked_consents = {d: pending[d] for d in sorted(claimed_now & pending.keys())}
+                    # (a late accept's standing changes only with its author's state)
+                    asked_late = {a: late[a] for a in sorted(changed & late.keys())}
                 newly_consenting = _newly_consenting(asked_consents, members)
                 uncontested = {d: holder for d, holder in _newly_uncontested(asked, members).items()
                                if d not in newly_consenting}
-                if not stranded and not newly_torn and not uncontested and not newly_consenting:
+                newly_accepting = _newly_accepting(asked_late, members)
+                if not stranded and not newly_torn and not uncontested and not newly_consenting and not newly_accepting:
                     break
+                for a, signed in newly_accepting.items():
+                    late[a] = [v for v in late[a] if v not in signed]
+                    accepted[a].update(v.subject for v in signed)
+                    counted_late.extend(signed)
                 lifted |= stranded
                 torn |= newly_torn
                 for d in newly_consenting:  # (its consent rules it from now: not its contest)
@@ -488,21 +515,29 @@ class TrustGraph:
                 if _REPASS_IN_FULL:
                     full_pass()
                 else:
-                    changed = repass(stranded | newly_torn | set(uncontested) | newly_consenting, members,
-                                     reach=reach, soonest=soonest, readers=readers, forget=forget)
+                    changed = repass(stranded | newly_torn | set(uncontested) | newly_consenting | set(newly_accepting),
+                                     members, reach=reach, soonest=soonest, readers=readers, forget=forget)
             regained = {d for d, holder in freed.items() if d not in consented
                         and _contested_beyond(claimed[d], holder, members)}
-            if not regained:
+            # A late accept counted in one pass, whose author may no longer sign it in the graph the
+            # passes made (its other admitters' revocations count there), is refused for good and the
+            # passes start over (refusals only grow, so this ends): a late accept that counts is one
+            # its author may sign in the graph it is part of.
+            unsigned = {v for v in counted_late if not _newly_accepting({v.voucher: [v]}, members)}
+            if not regained and not unsigned:
                 break
             for_good |= regained
+            late_refused |= unsigned
         if changed is not None:  # in the order a full pass puts them in
             ordered_members = sorted(members.values(), key=lambda m: (*place(m), m.group, m.key))
             members = {m.key: m for m in ordered_members}
             revocations = {k: revocations[k] for k in members if k in revocations}
         # A key that is (still) vouched but now unreachable stays out; report its events' effects.
+        counting_late = frozenset(counted_late)
         for v in vouches:
             if v.id and v.complete:
-                effects[v.id] = self._vouch_effect(v, members, founders, consented, torn, accepted)
+                effects[v.id] = self._vouch_effect(v, members, founders, consented, torn, accepted,
+                                                   opening.keys(), counting_late)
         for r in self._revokes:
             if r.id and r.complete:
                 effects[r.id] = self._revoke_effect(r, members, revocations)
@@ -512,12 +547,17 @@ class TrustGraph:
 
     @staticmethod
     def _vouch_effect(v: Vouch, members: dict[bytes, Member], founders: set[bytes], consented: set[bytes],
-                      torn: set[bytes], accepted: dict[bytes, set[bytes]]) -> str | None:
-        if v.role == ACCEPT_ROLE:  # a claim: it counts whether or not its author may sign there
+                      torn: set[bytes], accepted: dict[bytes, set[bytes]], opened: Collection[bytes],
+                      counted_late: Collection[Vouch]) -> str | None:
+        if v.role == ACCEPT_ROLE:
             author = members.get(v.voucher)
             if author is not None and author.role != GROUP_ROLE:
                 return NO_EFFECT_ACCEPT_NOT_OWN
-            return None if v.voucher in accepted else NO_EFFECT_VOUCHER_OUTSIDE
+            if v.voucher_seq == 1 and v.voucher in opened:  # an opening accept: a claim (reachable author)
+                return None
+            if v in counted_late:
+                return None
+            return NO_EFFECT_ACCEPT_LATE if author is not None else NO_EFFECT_VOUCHER_OUTSIDE
         voucher = members.get(v.voucher)
         if voucher is None or not voucher.may_sign(v.voucher_seq):
             return NO_EFFECT_VOUCHER_OUTSIDE
@@ -683,23 +723,32 @@ class TrustGraph:
             if v.role == GROUP_ROLE and v.complete and voucher is not None and voucher.may_sign(v.voucher_seq):
                 yield v, voucher
 
-    def admitted_only_by_named_if(self, group: bytes, named: bytes) -> bool:
-        """Whether `group`, once it also names `named` (an accept), is a member admitted by groups it
-        named only: False if that accept would leave it with no admitter of its naming (the rule's
-        fallback to the nearest wave, or out)."""
-        extra = Vouch(group, 0, named, ACCEPT_ROLE, id=b"\0" * 32)
+    def admitted_only_by_named_if(self, group: bytes, named: bytes, seq: int) -> bool:
+        """Whether `group`, once it also names `named` (an accept signed at its `seq`), is a member
+        admitted by groups it named only: False if that accept would leave it with no admitter of its
+        naming (the rule's fallback to the nearest wave, or out), or would not count (`accept_counts_at`)."""
+        extra = Vouch(group, seq, named, ACCEPT_ROLE, id=b"\0" * 32)
         trial = TrustGraph(self.founders, [*self._vouches, extra], self._revokes, self._forks)
         member = trial.member(group)
         return (member is not None and member.role == GROUP_ROLE and bool(member.admitters)
-                and set(member.admitters) <= trial.accepted_by(group))
+                and trial.effect(extra.id) is None and set(member.admitters) <= trial.accepted_by(group))
 
-    def admits_again_if_vouched(self, group: bytes, voucher: bytes, voucher_seq: int) -> bool:
+    def accept_counts_at(self, group: bytes, seq: int) -> bool:
+        """Whether an accept `group` signs at its `seq` can count as far as its standing goes: its
+        opening accept (seq 1, what `solnet join` signs), or one at a seq it may sign. A group that
+        its admitter revoked cannot undo that by naming another of its admitters afterwards."""
+        m = self.members.get(group)
+        return _opens_chain(Vouch(group, seq, group, ACCEPT_ROLE), self._forks) or (
+            m is not None and m.role == GROUP_ROLE and m.may_sign(seq))
+
+    def admits_again_if_vouched(self, group: bytes, voucher: bytes, voucher_seq: int, accept_seq: int) -> bool:
         """Whether the revoked `group` would be a member again, not revoked, once the group key
-        `voucher` vouched for it at `voucher_seq` and `group` named that group: a revocation by a
-        group that is then no admitter of it stops counting (a front-runner's), any other holds (a
-        group's own, a fork, its admitter's). A question, as `admitted_only_by_named_if`."""
+        `voucher` vouched for it at `voucher_seq` and `group` named that group at its `accept_seq`: a
+        revocation by a group that is then no admitter of it stops counting (a front-runner's) if the
+        accept counts past it (the one a group signs at its join, seq 1), any other holds (a group's
+        own, a fork, its admitter's). A question, as `admitted_only_by_named_if`."""
         extra = [Vouch(voucher, voucher_seq, group, GROUP_ROLE, id=b"\1" * 32),
-                 Vouch(group, 0, voucher, ACCEPT_ROLE, id=b"\2" * 32)]
+                 Vouch(group, accept_seq, voucher, ACCEPT_ROLE, id=b"\2" * 32)]
         trial = TrustGraph(self.founders, [*self._vouches, *extra], self._revokes, self._forks)
         member = trial.member(group)
         return member is not None and member.role == GROUP_ROLE and member.revoked_from is None
@@ -815,6 +864,28 @@ def _admits(v: Vouch, by: Member, rules: _Claims) -> bool:
     return (v.role == GROUP_ROLE and v.complete and s not in rules.founders and _may_be_group(s, rules)
             and by.may_sign(v.voucher_seq)
             and (s not in rules.accepted or s in rules.lifted or by.group in rules.accepted[s]))
+
+
+def _opens_chain(v: Vouch, forks: dict[bytes, int]) -> bool:
+    """Whether the accept `v` is its group's opening accept: the first event its group key signed
+    (`solnet join` signs it before the group's device and profile: node/membership.py `join`), and no
+    second event at that seq (a fork there says the key was in two hands from the start)."""
+    return v.voucher_seq == 1 and forks.get(v.voucher, 2) > 1
+
+
+def _newly_accepting(late: dict[bytes, list[Vouch]], members: dict[bytes, Member]) -> dict[bytes, list[Vouch]]:
+    """Of the accepts that open no chain (`late`, by author), those that count in the graph
+    `members`: signed by a member group's own key at a seq it may sign, its chain complete there. By
+    author, in their order; authors with none left out."""
+    out: dict[bytes, list[Vouch]] = {}
+    for a, vouches in late.items():
+        m = members.get(a)
+        if m is None or m.role != GROUP_ROLE or m.group != a:
+            continue
+        signed = [v for v in vouches if v.complete and m.may_sign(v.voucher_seq)]
+        if signed:
+            out[a] = signed
+    return out
 
 
 def _device_member(key: bytes, held: list[tuple[Member, Vouch]]) -> Member | None:

@@ -10,6 +10,11 @@ link brings, the warning outlives a restart, covers what a `solnet sync` or an i
 the node was stopped and an event released from the pending queue, and `solnet status` says it
 with no node running. Blocking reads: a running node calls these through its `db`, a page at a time.
 
+The marks say every seq this home signed (own_marks.signed_ranges), not only the newest: a copy's
+events stay "not signed here" once this home signs past them (until 2026-12-06 the owner's next
+vouch put them below the mark, and the warning was gone at the next start). The seqs judged are
+those from the first this home's marks name, up to the store's head, outside its ranges.
+
 Which is which: a mark below the store's head is this case (events above it not signed here, read
 here); a mark above the head is a database that lost its newest writes (own_marks.lost,
 node/chain_gate.py): nothing is above it, and the events up to it coming back from peers are its own.
@@ -35,18 +40,35 @@ def mark(db_path: Path, network: bytes, group: bytes) -> int | None:
     return own_marks.read(own_marks.path_for(db_path)).get(network + group)
 
 
-def read_page(store: Store, found: GroupKeyAbove, signed: int) -> tuple[list[tuple[str, bytes]], bool]:
-    """Feed `found` the next page of the group key's events the store holds above `signed` (its mark)
-    and above what it read before: the devices and groups found anew, and whether more are to read."""
+def not_signed(db_path: Path, network: bytes, group: bytes, head: int) -> list[tuple[int, int]]:
+    """The stretches of seqs up to `head` this home did not sign with `group` in `network`, from the
+    first its marks name (none if they name none: nothing is judged)."""
+    ranges = own_marks.signed_ranges(own_marks.path_for(db_path)).get(network + group, ())
+    out, after = [], None
+    for lo, hi in ranges:
+        if after is not None and lo > after + 1:
+            out.append((after + 1, min(lo - 1, head)))
+        after = hi
+    if after is not None and head > after:
+        out.append((after + 1, head))
+    return [(lo, hi) for lo, hi in out if lo <= hi]
+
+
+def read_page(store: Store, found: GroupKeyAbove, gaps: list[tuple[int, int]]) -> tuple[list[tuple[str, bytes]], bool]:
+    """Feed `found` the next page of the group key's events the store holds at seqs this home did not
+    sign (`gaps`, `not_signed`) above what it read before: the devices and groups found anew, and
+    whether more are to read."""
     head = store.head(found.group)[0]
-    start = max(signed, found.judged) + 1
-    if start > head:
-        found.judged = max(found.judged, head)
-        return [], False
-    rows = store.range_wire(found.group, start, head, PAGE)
-    new = [subject for seq, wire in rows if (subject := found.add(seq, wire)) is not None]
-    found.judged = rows[-1][0] if len(rows) == PAGE else head
-    return new, found.judged < head
+    for lo, hi in gaps:
+        start, hi = max(lo, found.judged + 1), min(hi, head)
+        if start > hi:
+            continue
+        rows = store.range_wire(found.group, start, hi, PAGE)
+        new = [subject for seq, wire in rows if (subject := found.add(seq, wire)) is not None]
+        found.judged = rows[-1][0] if len(rows) == PAGE else hi
+        return new, found.judged < head
+    found.judged = max(found.judged, head)
+    return [], False
 
 
 def facts(found: GroupKeyAbove, signed: int, restored: bool) -> dict[str, Any] | None:
@@ -65,13 +87,15 @@ def facts(found: GroupKeyAbove, signed: int, restored: bool) -> dict[str, Any] |
 def from_files(home: Home, store: Any, network: str | None) -> dict[str, Any] | None:
     """`facts` with no node running (`solnet status`): `store` is the home's store or its status
     snapshot (which reads no event: the log is opened only when the group key's head is above the
-    mark, which is rare)."""
+    mark or in a gap of its ranges, which is rare)."""
     config = home.config()
     if not network or not config.holds_group_key:
         return None
     group = bytes.fromhex(config.group_id)
     signed = mark(home.db_path, bytes.fromhex(network), group)
-    if signed is None or next((seq for author, seq, _ in store.heads() if author == group), 0) <= signed:
+    head = next((seq for author, seq, _ in store.heads() if author == group), 0)
+    gaps = [] if signed is None else not_signed(home.db_path, bytes.fromhex(network), group, head)
+    if not gaps:
         return None
     from node.key_elsewhere import GroupKeyAbove  # (decoding events: loaded only in this rare case)
 
@@ -81,7 +105,7 @@ def from_files(home: Home, store: Any, network: str | None) -> dict[str, Any] | 
         reading = store if opened is None else opened.store
         more = True
         while more:
-            _, more = read_page(reading, found, signed)
+            _, more = read_page(reading, found, gaps)
     finally:
         if opened is not None:
             opened.store.close()

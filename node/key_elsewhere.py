@@ -25,8 +25,9 @@ The group key, on the home that holds it, is judged from its files instead (Grou
 holding a copy of that home (a seized Pi's card, a `cp -a`, its passphrase forced out of someone)
 certifies a device of its own with it, after syncing, so that nothing forks; that device is then a
 member of the group and every event sealed to the group is sealed to it too, private case notes
-included. Every process that signs here writes the newest seq it signed with each key before it
-commits (node/own_marks.py), so the group key's events the store holds above that mark were not
+included. Every process that signs here writes the seqs it signed with each key before it
+commits (node/own_marks.py), so the group key's events the store holds above that mark, or in a
+gap of those seqs below it (a copy's events this home signed past), were not
 signed by this home: by another home holding the key, or by this one before it was restored from an
 older backup (its marks were restored with it). Read from the store (node/group_key_marks.py) at the
 node's start, after each batch that moved the key's head (events released from the pending queue

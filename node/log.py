@@ -28,7 +28,7 @@ from events.kinds import KINDS, Kind, check_fields, parse_body, round_trips, wro
 from events.projections import ALERT_UPDATE, Drop, project
 from events.readmodels import departure
 from events.trust import ACCEPT_ROLE, DEVICE_ROLE, GROUP_ROLE, Member, Revocation, TrustGraph, Vouch
-from node import author_share, chain_gate, own_marks, pending_queue, references, stamped_ahead
+from node import author_share, chain_gate, late_accept, own_marks, pending_queue, references, stamped_ahead
 from node.clock import ClockDoubt, now_ms
 from node.words import local_time, over_share_words, span
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
@@ -1552,13 +1552,13 @@ class EventLog:
             own = self.trust.member(author)
             if (kind == "member.vouch" and fields["role"] == "accept" and not past_fork
                     and (own is None or not own.may_sign(seq + 1))):
-                # An accept is a claim, counted past its group's revocation point (events/trust.py):
-                # a group that a member it never named revoked (a front-runner) names its admitter
-                # all the same, at the true head of its chain (its events may wait aside), and the
-                # accept waits aside with them until it has made the group a member again.
+                # A group's opening accept (its seq 1, what `join` signs) is a claim, counted past its
+                # revocation point (events/trust.py): a group that a member it never named revoked (a
+                # front-runner) names its admitter all the same, at the true head of its chain, and the
+                # accept waits aside until it has made the group a member again. Any other is refused.
                 seq, prev = self._true_head(author)
                 member = None
-                self._refuse_pointless_accept(author, fields["subject"])  # (an unreachable key: no member)
+                self._refuse_pointless_accept(author, fields["subject"], seq + 1)  # (an unreachable key: no member)
             elif own is None:
                 raise InvalidEvent(E.NOT_A_MEMBER, "this key is not certified in this network (not vouched, or its "
                                                    "group was removed); nothing was published")
@@ -1600,14 +1600,17 @@ class EventLog:
             raise InvalidEvent(outcome.reason if outcome else E.MALFORMED, outcome.message if outcome else "refused")
         return ev
 
-    def _refuse_pointless_accept(self, group: bytes, named: bytes) -> None:
-        """Before signing `group`'s accept of `named`: refuse one of a group it already named (accepts
-        add up: another changes nothing, as `solnet accept` skips it), and one that would leave it
+    def _refuse_pointless_accept(self, group: bytes, named: bytes, seq: int) -> None:
+        """Before signing `group`'s accept of `named` at its `seq`: refuse one of a group it already
+        named (accepts add up: another changes nothing, as `solnet accept` skips it), one past its
+        group's revocation point (only the one `join` signs counts there), and one that would leave it
         with no admitter it named (events/trust.py: it would fall back to the nearest wave, or be out)."""
         if named in self.trust.accepted_by(group):
             raise InvalidEvent(E.NOT_ALLOWED, "this group already named that group as one it joined through: another "
                                               "accept changes nothing; nothing was published")
-        if not self.trust.admitted_only_by_named_if(group, named):
+        if not self.trust.accept_counts_at(group, seq):
+            raise InvalidEvent(E.REVOKED, late_accept.accept_past_revocation(self.store, self.trust, group))
+        if not self.trust.admitted_only_by_named_if(group, named, seq):
             raise InvalidEvent(E.NOT_ALLOWED, "naming that group would leave this group with no admitter it named: "
                                               "it has not (validly) vouched for this group, or its vouch is not here "
                                               "yet (sync first)")
@@ -1643,7 +1646,7 @@ class EventLog:
             if member.role != GROUP_ROLE or member.group != member.key:
                 raise InvalidEvent(E.NOT_ALLOWED, "only a group key names the groups its group joined through "
                                                   "(`solnet accept` on the group's main node)")
-            self._refuse_pointless_accept(member.key, fields["subject"])
+            self._refuse_pointless_accept(member.key, fields["subject"], seq)
         if spec.name == "redact":
             own = self.store.known_of(member.key, fields["ids"])
             if len(own) != len(set(fields["ids"])):

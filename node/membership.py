@@ -17,7 +17,7 @@ from events.genesis import make_genesis, parse_genesis
 from events.kinds import KINDS, check_fields
 from events.trust import consent_is_valid, device_consent
 from events.readmodels import revocation_fields
-from node import chain_gate, moments, references, render
+from node import chain_gate, late_accept, moments, references, render
 from node.words import plural
 from node.home import Config, Home, HomeError
 from node.invite import Invite, trust_chain
@@ -180,10 +180,13 @@ def accept_admitters(log: EventLog, keys: NodeKeys, groups: list[bytes]) -> list
         raise MembershipError("this node does not hold its group key; run `accept` on your group's main node")
     own = bytes(keys.group.public)
     new = [g for g in dict.fromkeys(groups) if g not in log.trust.accepted_by(own)]
+    seq = log.store.highest_seq_held(own) + 1  # (where the first of them goes: at join, seq 1)
+    if new and not log.trust.accept_counts_at(own, seq):
+        raise MembershipError(late_accept.accept_past_revocation(log.store, log.trust, own))
     for group in new:
         if group == own:
             raise MembershipError("a group cannot name itself as the group it joined through")
-        if group not in log.trust.admissions_of(own) or not log.trust.admitted_only_by_named_if(own, group):
+        if group not in log.trust.admissions_of(own) or not log.trust.admitted_only_by_named_if(own, group, seq):
             raise MembershipError(f"group {short_id(group)} cannot admit this group (it has not vouched for it, "
                                   "its vouch no longer counts, or it is not here yet: sync first); naming it "
                                   "would leave this group with no admitter it named")
@@ -221,11 +224,15 @@ def admission_needed(log: EventLog, own_group: bytes, subject: bytes) -> bool:
 def readmission_refused(log: EventLog, own_group: bytes, subject: bytes) -> str | None:
     """Why no vouch of `own_group` can make the revoked group `subject` a member again, in words;
     None if it is no revoked group, or if such a vouch can (a front-runner's revocation, which
-    stops counting once the group names the group that invites it: events/trust.py)."""
+    stops counting once the group names the group that invites it in the accept its join signs
+    first: events/trust.py; a group that signed anything already cannot name it past a revocation)."""
     existing = log.trust.member(subject)
     if existing is None or existing.role != "group" or existing.revoked_from is None:
         return None
-    if log.trust.admits_again_if_vouched(subject, own_group, log.store.head(own_group)[0] + 1):
+    # (its accept goes after what it signed, as far as this node knows: only one that opens its chain,
+    # signed at its join, counts past the revocation)
+    if log.trust.admits_again_if_vouched(subject, own_group, log.store.head(own_group)[0] + 1,
+                                         log.store.highest_seq_held(subject) + 1):
         return None
     return _revoked_group(log, existing)
 

@@ -24,8 +24,15 @@ stat), not per publish: the node is the only writer while it runs.
 The file: `solnet.db-signed` (beside the database), marks appended one after the other, each
 (author, seq, crc32); the last whole one of a key holds. A changed bit spoils that mark alone (an
 older one of the key holds), a power cut cuts the tail. One that cannot be read counts as no marks
-(as a home made by an earlier version): it never refuses. A node's start rewrites a file grown
-long to one mark a key. It names this home's keys, so a wipe destroys it with them (node/wipe.py).
+(as a home made by an earlier version): it never refuses. A mark also says which seqs its commit
+signed: every one above the key's mark before it (from seq 1 for its first), unless a mark whose
+seq carries RANGE_FLAG comes just before it, naming the first (written only then: when seqs signed
+elsewhere, or --offline below the mark, lie between). So the seqs this home signed with each key
+are known (`signed_ranges`: at most MAX_RANGES stretches a key, the lowest merged from seq 1), not
+only the newest: a copy's events with the group key stay "not signed here" once this home signs
+past them (node/group_key_marks.py; until 2026-12-06 its next signature hid them at the next start).
+A node's start rewrites a file grown long to its stretches (a mark a key, on a home no copy signed
+for). It names this home's keys, so a wipe destroys it with them (node/wipe.py).
 """
 from __future__ import annotations
 
@@ -63,13 +70,18 @@ _PATHS: dict[object, Path | None] = {}
 RECORD = struct.Struct(">32s32sQI")  # network, author, seq, crc32 of the three: one mark, appended
 _KEYED = 64  # bytes of a mark's key: its network and author (a home that joins another network
 #              signs there from seq 1: the marks of the network it left do not hold it back)
-COMPACT_AT = 64 * 1024  # bytes (some 1500 publishes): a node's start rewrites the file to one mark a key
+COMPACT_AT = 64 * 1024  # bytes (some 750 commits): a node's start rewrites the file to its ranges
+RANGE_FLAG = 1 << 63  # a mark naming the first seq a commit signed (the plain mark after it: the last)
+MAX_RANGES = 64  # stretches of seqs kept a key: gaps are another home's signing, rare (the lowest merge)
+
+Ranges = tuple[tuple[int, int], ...]  # (first, last) seqs signed here, ascending, apart
 
 
 class _Known(NamedTuple):
     """The marks a file held when this process last read or wrote it, and what its stat said then."""
     stat: tuple[int, int, int]  # inode, size, mtime (ns)
     marks: dict[bytes, int]
+    ranges: dict[bytes, Ranges]
 
 
 _KNOWN: dict[str, _Known] = {}  # by path: read once per change of the file, not per publish
@@ -90,22 +102,45 @@ def _known(path: Path) -> _Known:
     known = _KNOWN.get(str(path))
     if known is not None and known.stat == stat:
         return known
-    known = _Known(stat or (0, 0, 0), _parse(path))
+    known = _Known(stat or (0, 0, 0), *_parse(path))
     _KNOWN[str(path)] = known
     return known
 
 
-def _parse(path: Path) -> dict[bytes, int]:
+def _parse(path: Path) -> tuple[dict[bytes, int], dict[bytes, Ranges]]:
     try:
         data = path.read_bytes()
     except OSError:
-        return {}
+        return {}, {}
     marks: dict[bytes, int] = {}
+    firsts: dict[bytes, int] = {}  # a commit's first seq, until its plain mark
+    ranges: dict[bytes, Ranges] = {}
     for at in range(0, len(data) - RECORD.size + 1, RECORD.size):
         network, author, seq, crc = RECORD.unpack_from(data, at)
-        if zlib.crc32(data[at:at + _KEYED + 8]) == crc:  # (a changed bit spoils this mark alone; a cut tail is left out)
-            marks[network + author] = seq  # the last one written for a key holds (--offline may sign below it)
-    return marks
+        if zlib.crc32(data[at:at + _KEYED + 8]) != crc:  # (a changed bit spoils this mark alone; a cut tail is left out)
+            continue
+        key = network + author
+        if seq & RANGE_FLAG:
+            firsts[key] = seq & ~RANGE_FLAG
+            continue
+        ranges[key] = _add(ranges.get(key, ()), firsts.pop(key, marks.get(key, 0) + 1), seq)
+        marks[key] = seq  # the last one written for a key holds (--offline may sign below it)
+    return marks, ranges
+
+
+def _add(ranges: Ranges, first: int, last: int) -> Ranges:
+    """`ranges` with first..last signed too: merged where they touch, the lowest merged from seq 1
+    beyond MAX_RANGES (taken as signed here, as every seq below a mark was before ranges)."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted((*ranges, (min(first, last), last))):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    if len(out) > MAX_RANGES:
+        out[-MAX_RANGES:] = [(1, out[-MAX_RANGES][1]), *out[-MAX_RANGES + 1:]]
+        del out[:-MAX_RANGES]
+    return tuple(out)
 
 
 def read(path: Path) -> dict[bytes, int]:
@@ -113,47 +148,83 @@ def read(path: Path) -> dict[bytes, int]:
     return dict(_known(path).marks)
 
 
-def _records(marks: dict[bytes, int]) -> bytes:
-    bodies = (key + seq.to_bytes(8, "big") for key, seq in marks.items())
-    return b"".join(body + zlib.crc32(body).to_bytes(4, "big") for body in bodies)
+def signed_ranges(path: Path) -> dict[bytes, Ranges]:
+    """The seqs this home signed with each key, as (first, last) stretches ({} if none)."""
+    return dict(_known(path).ranges)
 
 
-def _append(path: Path, marks: dict[bytes, int]) -> tuple[int, dict[bytes, int]]:
+def _records(marks: dict[bytes, int], firsts: dict[bytes, int] | None = None) -> bytes:
+    """Marks as bytes: for a key in `firsts`, its first seq (flagged) before its mark (`_parse`)."""
+    def body(key: bytes, seq: int) -> bytes:
+        raw = key + seq.to_bytes(8, "big")
+        return raw + zlib.crc32(raw).to_bytes(4, "big")
+    return b"".join((body(key, firsts[key] | RANGE_FLAG) if firsts and key in firsts else b"") + body(key, seq)
+                    for key, seq in marks.items())
+
+
+def _append(path: Path, marks: dict[bytes, int], firsts: dict[bytes, int] | None = None,
+            go_on: bool = False) -> tuple[int, dict[bytes, int], dict[bytes, Ranges]]:
     """Append `marks` to the file: one pwrite of the new bytes, no fsync (a kill -9 leaves the page
     cache, so the file outlives the process; a power cut is the node's start and stop records' job,
-    node/chain_gate.py). The file's size and marks before (to cut it back to)."""
+    node/chain_gate.py). `firsts`: the first seq each key signed in this commit (its mark the last).
+    The file's size, marks and ranges before (to cut it back to)."""
     known = _known(path)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         size = known.stat[1] if known.stat[0] == os.fstat(fd).st_ino else 0
-        data = _records(marks)
+        # (a commit that goes on from the key's mark needs no first: one mark a publish, as before; on a
+        # home restored or copied, one above it takes what lies between as this home's: `going_on`)
+        firsts = {k: first for k, first in (firsts or {}).items()
+                  if first != known.marks.get(k, 0) + 1 and not (go_on and first > known.marks.get(k, 0))}
+        data = _records(marks, firsts)
         if os.pwrite(fd, data, size) != len(data):  # (a disk that fills as it writes: the commit fails)
             os.ftruncate(fd, size)
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         st = os.fstat(fd)
     finally:
         os.close(fd)
-    _KNOWN[str(path)] = _Known((st.st_ino, st.st_size, st.st_mtime_ns), {**known.marks, **marks})
-    return size, known.marks
+    ranges = dict(known.ranges)
+    for key, seq in marks.items():
+        ranges[key] = _add(ranges.get(key, ()), firsts.get(key, known.marks.get(key, 0) + 1), seq)
+    _KNOWN[str(path)] = _Known((st.st_ino, st.st_size, st.st_mtime_ns), {**known.marks, **marks}, ranges)
+    return size, known.marks, known.ranges
 
 
-def _cut(path: Path, size: int, marks: dict[bytes, int]) -> None:
-    """Cut the file back to `size` bytes, which held `marks` (a commit that failed)."""
+GOING_ON_META = "marks_go_on"  # meta: b"1" from a node's start on a restored or copied home to the next start
+
+
+def going_on(store: Store, restored: bool) -> None:
+    """A node started on this home, restored from a backup or copied (`restored`, node/chain_gate.py),
+    or not. Restored, the events of its keys above its marks that come back from peers are most
+    likely its own, signed before the backup was restored, and it continues its chain after them
+    (node/key_elsewhere.py answers them so while that node runs). So until the next start, every
+    commit here (the node's, and a command's such as `solnet vouch`) goes on from each key's mark,
+    taking those seqs as signed here, as the single newest mark did before stretches were kept: a
+    restart does not say them again. (A copy signing meanwhile is said while it signs, and taken in
+    so too, as before 2026-12-06.)"""
+    if (store.get_meta(GOING_ON_META) == b"1") != restored:
+        with store.write():
+            store.set_meta(GOING_ON_META, b"1" if restored else b"0")
+
+
+def _cut(path: Path, size: int, marks: dict[bytes, int], ranges: dict[bytes, Ranges]) -> None:
+    """Cut the file back to `size` bytes, which held `marks` and `ranges` (a commit that failed)."""
     os.truncate(path, size)
-    _KNOWN[str(path)] = _Known(_stat(path) or (0, 0, 0), marks)
+    _KNOWN[str(path)] = _Known(_stat(path) or (0, 0, 0), marks, ranges)
 
 
 class _Pending:
-    """The marks a write transaction sets, written just before it commits (cut off if the commit fails)."""
+    """The marks a write transaction sets, written just before it commits (cut off if the commit fails):
+    for each key the first seq it signed in it (`firsts`) and the last (`seqs`)."""
 
-    def __init__(self, path: Path, seqs: dict[bytes, int]) -> None:
-        self.path, self.seqs = path, seqs
-        self.before: tuple[int, dict[bytes, int]] | None = None
+    def __init__(self, path: Path, seqs: dict[bytes, int], firsts: dict[bytes, int], go_on: bool) -> None:
+        self.path, self.seqs, self.firsts, self.go_on = path, seqs, firsts, go_on
+        self.before: tuple[int, dict[bytes, int], dict[bytes, Ranges]] | None = None
 
     def __call__(self, committing: bool) -> None:
         if committing:
             try:
-                self.before = _append(self.path, self.seqs)
+                self.before = _append(self.path, self.seqs, self.firsts, self.go_on)
             except OSError as exc:  # (the transaction is rolled back: nothing signed leaves this node)
                 from node.store.errors import StorageFull, StoreError, disk_failing  # (chain_gate loads no store)
                 if exc.errno == errno.ENOSPC:
@@ -186,11 +257,13 @@ def signed(store: Store, author: bytes, seq: int) -> None:
         return
     current = store.commit_hook(_KEY)  # (a new object each time: a part rolled back drops its own)
     seqs = dict(current.seqs) if isinstance(current, _Pending) else {}
+    firsts = dict(current.firsts) if isinstance(current, _Pending) else {}
     network = _network(store)
     if len(network) != 32:  # (never: the event was stored, and with it the network's id)
         return
     seqs[network + author] = seq
-    store.before_commit(_KEY, _Pending(path, seqs))
+    firsts[network + author] = min(firsts.get(network + author, seq), seq)
+    store.before_commit(_KEY, _Pending(path, seqs, firsts, store.get_meta(GOING_ON_META) == b"1"))
 
 
 def lost(store: Store) -> list[tuple[bytes, int, int]]:
@@ -215,16 +288,16 @@ def make_durable(store: Store, *, compact: bool = False) -> None:
     log and their folder (a few fsyncs, once per command or node start and stop, never per publish).
     Before `solnet sync` or `solnet export` sends this home's events off the machine with no node
     running, and at a node's start and clean stop (node/chain_gate.py). With `compact` (a node's
-    start: nothing else writes the file then), a file grown long is first rewritten to one mark a key."""
+    start: nothing else writes the file then), a file grown long is first rewritten to its stretches."""
     path = path_of(store)
     if path is None:
         return
     if compact and (_stat(path) or (0, 0, 0))[1] > COMPACT_AT:
-        marks = _known(path).marks
+        known = _known(path)
         spare = path.with_name(path.name + ".new")
         fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         try:
-            os.write(fd, _records(marks))
+            os.write(fd, _compacted(known.marks, known.ranges))
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -239,3 +312,16 @@ def make_durable(store: Store, *, compact: bool = False) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _compacted(marks: dict[bytes, int], ranges: dict[bytes, Ranges]) -> bytes:
+    """The file rewritten: each key's ranges (the first of each flagged, but for one from seq 1),
+    then its mark last where it is not the last of them (--offline signed below the newest)."""
+    out = []
+    for key, mark in marks.items():
+        stretches = ranges.get(key, ((1, mark),))
+        for lo, hi in stretches:
+            out.append(_records({key: hi}, None if lo == 1 else {key: lo}))
+        if stretches[-1][1] != mark:
+            out.append(_records({key: mark}, {key: mark}))
+    return b"".join(out)

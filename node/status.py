@@ -127,9 +127,11 @@ def admitters_unnamed(trust: TrustGraph, group: bytes) -> list[bytes]:
     """The groups that vouched for `group`, in order, if it joined before `join` named the inviting
     group and has named none since (events/trust.py, accept): a member nearer the founders could
     then vouch for it and revoke it. Empty when it named one, or is a founder or no member.
-    `solnet status` and the dashboard's overview warn with them, and say to run `solnet accept`."""
+    `solnet status` and the dashboard's overview warn with them, and say to run `solnet accept`.
+    Empty for a revoked group too: an accept past its revocation point has no effect (events/trust.py)."""
     own = trust.member(group)
-    if own is None or own.role != "group" or not own.admitters or trust.accepted_by(group):
+    if (own is None or own.role != "group" or not own.admitters or own.revoked_from is not None
+            or trust.accepted_by(group)):
         return []
     return sorted(trust.admissions_of(group))
 

@@ -67,7 +67,8 @@ class GroupKeyWatch:
         head = self._store.head(self.found.group)[0]
         if head <= self.found.judged:
             return [], False
-        return group_key_marks.read_page(self._store, self.found, self.signed())
+        gaps = group_key_marks.not_signed(self._path, self._network, self.found.group, head)
+        return group_key_marks.read_page(self._store, self.found, gaps)
 
     def _say(self, new: list[tuple[str, bytes]]) -> None:
         found = self.found

@@ -24,7 +24,8 @@ from aiohttp import web
 
 from crypto.keystore import NodeKeys
 from events.format import Event
-from node import audience, chain_gate, cut_off, heard_before, hidden_own, own_unsent, publishing, revoked_here, verify_pool
+from node import (audience, chain_gate, cut_off, heard_before, hidden_own, own_marks, own_unsent, publishing, revoked_here,
+                  verify_pool)
 from node.home import Home
 from node.linked_twice import SHOWN_MS
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
@@ -334,6 +335,10 @@ class Node:
             raise StorageFailed(self.storage_failed(exc)) from exc
         self._start_recorded = True
         self._restored = restored
+        try:  # (its events coming back are taken as its own when it signs on, until the next start)
+            await self.db(own_marks.going_on, self.log.store, restored)
+        except StoreError as exc:
+            raise StorageFailed(self.storage_failed(exc)) from exc
         if restored:
             log.warning("%s. Nothing is published before that sync completes. If the home this one was copied from "
                         "still runs, stop one of them: two nodes signing with one key fork it", chain_gate.RESTORED)

@@ -73,21 +73,23 @@ def test_an_old_token_does_not_make_the_newcomer_name_a_member_that_vouched_firs
     """Hastings (admitted by Calais, as Bristol was) sees Dover's id and vouches for it first; Bristol's
     node, not upgraded yet, then makes Dover's token (no `admitter` in it) and holds Hastings's vouch.
     `join` cannot tell which of the two invited Dover: it names neither (an accept cannot be taken
-    back) and says to run `solnet accept`. Once Dover names Bristol, Hastings's revocation of it has
-    no effect, on every node that holds Dover's events."""
+    back) and says to run `solnet accept`. Once Dover names Bristol, Bristol alone admits it. That
+    accept is not the one a join signs first, so it counts only where Dover may sign: Hastings, a
+    co-admitter of Dover's before it, still revokes it from seq 1 (since 2026-12-06: otherwise a
+    group revoked by one of its two admitters undid that by naming the other one afterwards)."""
     hastings, _, dover, dover_id = _front_run(cli, network, tmp_path)
     _old_token(tmp_path / "dover.token")
     joined = cli.run(dover, "join", tmp_path / "dover.token")
     assert "solnet accept GROUP_ID" in joined.stdout, joined.stdout
     assert _named_by(cli, dover, dover_id) == []
     cli.run_json(dover, "accept", network.group_b)
-    hostile = cli.run_json(hastings, "revoke", dover_id, "--reason", "taken over")
+    assert _member(cli, dover, dover_id)["admitters"] == [network.group_b]
+    cli.run_json(hastings, "revoke", dover_id, "--reason", "taken over")
     _carry(cli, dover, hastings, tmp_path, "d1.bundle")
     _carry(cli, hastings, dover, tmp_path, "h2.bundle")
     for home in (dover, hastings):
         group = _member(cli, home, dover_id)
-        assert group["admitters"] == [network.group_b] and group["revoked_from"] is None, (home, group)
-        assert "no effect" in cli.run(home, "show", hostile["id"]).stdout
+        assert group["revoked_from"] == 1, (home, group)
 
 
 def _join_as_before_accepts(cli, home: Path, token: Path) -> None:
@@ -177,26 +179,31 @@ def test_invite_of_a_group_that_named_another_admitter_says_what_its_vouch_needs
     assert "accept" in said, said
 
 
-def test_a_group_revoked_by_a_member_that_vouched_first_can_still_name_its_admitter(network, cli, tmp_path):
-    """Dover joined through Bristol before accepts existed; Hastings had vouched for it first (a
-    co-admitter) and revokes it. Design rule 1 says an accept counts past its group's revocation
-    point, so that a revocation by a group it never named cannot void it: `solnet accept BRISTOL`
-    is the way out the warning of `status` points to, also once Hastings's revocation has reached
-    Dover's node: the accept is signed at the true head of Dover's chain (its events wait aside) and
-    makes Dover a member again."""
+def test_a_group_revoked_by_a_co_admitter_cannot_undo_it_by_naming_its_other_admitter(network, cli, tmp_path):
+    """Dover joined through Bristol before accepts existed; Hastings had vouched for it too (a
+    co-admitter) and revokes it. Until 2026-12-06 `solnet accept BRISTOL`, signed past that
+    revocation, made Hastings's revocation read "not allowed" and Dover a member again: a mole
+    admitted by two groups undid its expulsion by one of them so. Only the accept a join signs first
+    counts past a revocation now: `accept` refuses, says why and what is left, publishes nothing,
+    and Dover stays revoked on both nodes."""
     hastings, _, dover, dover_id = _front_run(cli, network, tmp_path)
     _join_as_before_accepts(cli, dover, tmp_path / "dover.token")
     _carry(cli, dover, hastings, tmp_path, "d1.bundle")
-    hostile = cli.run_json(hastings, "revoke", dover_id, "--reason", "taken over")
+    cli.run_json(hastings, "revoke", dover_id, "--reason", "taken over")
     _carry(cli, hastings, dover, tmp_path, "h2.bundle")
     assert _member(cli, dover, dover_id)["revoked_from"] == 1
     named = cli.run(dover, "accept", network.group_b, "--offline", ok=False)
-    assert named.returncode == 0, named.stderr
+    assert named.returncode != 0 and "Traceback" not in named.stderr, named.stderr
+    assert "was revoked from seq 1 by Hastings" in named.stderr and "nothing was published" in named.stderr
+    assert "solnet accept" not in cli.run(dover, "status").stdout  # (it would be refused: no advice to)
+    published = cli.run(dover, "publish", "member.vouch", "--subject", network.group_b, "--role", "accept",
+                        "--offline", ok=False)
+    assert published.returncode != 0 and "Traceback" not in published.stderr, published.stderr
+    assert _named_by(cli, dover, dover_id) == []
     _carry(cli, dover, hastings, tmp_path, "d2.bundle")
     for home in (dover, hastings):
         group = _member(cli, home, dover_id)
-        assert group["admitters"] == [network.group_b] and group["revoked_from"] is None, (home, group)
-        assert "no effect" in cli.run(home, "show", hostile["id"]).stdout
+        assert group["revoked_from"] == 1, (home, group)
 
 
 def test_a_laptop_without_the_group_key_gives_no_token_that_makes_a_newcomer_name_a_front_runner(

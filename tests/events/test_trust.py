@@ -279,20 +279,70 @@ def test_a_group_whose_named_admitter_is_revoked_is_not_shut_out():
     assert len(seen) == 1
 
 
-def test_an_accept_counts_even_past_its_groups_revocation_point():
-    """An accept is a claim: a revocation of Dover by a group it never named (which therefore does not
-    count) cannot void the accept that makes it not count. Nor does an accept reach anyone."""
+def test_the_accept_a_group_signs_at_its_join_counts_even_past_its_revocation_point():
+    """Dover's opening accept (seq 1: `solnet join` signs it first) names Bristol, which invited it.
+    Hastings, a front-runner of Dover's wave that vouched for it too, revokes it from seq 1: the
+    accept is a claim, so that revocation (by a group Dover never named) does not count and cannot
+    void the accept that makes it not count, in every order. Nor does an accept reach anyone."""
     calais, bristol, hastings, dover = key(), key(), key(), key()
     events = [admit(calais, bristol, 1), admit(calais, hastings, 2), admit(bristol, dover, 1),
-              admit(hastings, dover, 2), accept(dover, bristol, 5)]
+              admit(hastings, dover, 2), accept(dover, bristol, 1)]
     for order in itertools.permutations(events):
         g = TrustGraph([calais], order)
         out = revoke(g, hastings, dover, 1, seq=3)
         assert g.member(dover).revoked_from is None and g.effect(out) == T.NO_EFFECT_NOT_ALLOWED
-        assert g.member(dover).admitters == (bristol,)
+        assert g.member(dover).admitters == (bristol,) and g.effect(events[-1].id) is None
     stranger = key()
     g = TrustGraph([calais], [*events, accept(dover, stranger, 6)])
     assert not g.reaches(stranger) and g.member(stranger) is None
+
+
+def test_a_revoked_group_cannot_undo_its_revocation_by_naming_its_other_admitter():
+    """Brighton and Bristol both admitted the mole's group, which named neither at its join. Brighton
+    revokes it from seq 1; past that, the mole signs an accept naming Bristol (seq 5). Until
+    2026-12-06 every accept was a claim, so Brighton's revocation then read "not allowed" and the
+    mole was back. Now an accept that does not open its group's chain counts only where its author
+    may sign: the mole stays revoked, its accept has no effect, in every order the events arrive in.
+    Signed before the revocation point, it counts."""
+    calais, brighton, bristol, mole = key(), key(), key(), key()
+    events = [admit(calais, brighton, 1), admit(calais, bristol, 2), admit(brighton, mole, 1),
+              admit(bristol, mole, 1)]
+    names_bristol = accept(mole, bristol, 5)
+    assert TrustGraph([calais], [*events, names_bristol]).member(mole).admitters == (bristol,)  # (not revoked yet)
+    out = T.Revocation(mole, brighton, 1, None, None, 2, eid())
+    seen = set()
+    for order in itertools.permutations([*events[2:], names_bristol, out]):
+        g = TrustGraph([calais], events[:2])  # each added as a node receives it
+        for item in order:
+            if isinstance(item, Vouch):
+                g.add_vouch(item)
+            else:
+                g.add_revoke(item.by, item.subject, item.from_seq, seq=item.seq, id=item.id)
+        assert g.member(mole).revoked_from == 1 and g.effect(out.id) is None
+        assert g.member(mole).admitters == tuple(sorted((brighton, bristol)))
+        assert g.effect(names_bristol.id) == T.NO_EFFECT_ACCEPT_LATE
+        assert not g.accept_counts_at(mole, 6) and not g.admits_again_if_vouched(mole, bristol, 3, 6)
+        seen.add(tuple(sorted(snapshot(g).items())))
+    assert len(seen) == 1
+    g = TrustGraph([calais], [*events, names_bristol])
+    revoke(g, brighton, mole, 6, seq=2)  # from seq 6: the accept at 5 was signed while the mole could
+    assert g.member(mole).admitters == (bristol,) and g.member(mole).revoked_from is None
+
+
+def test_a_group_front_run_before_it_joined_names_its_inviter_at_join():
+    """Hastings (nearer the founders) vouched for Dover before Bristol's invite reached it, and
+    revoked it from seq 1 before Dover joined. Dover's join signs its opening accept (seq 1) naming
+    Bristol, past that revocation: it counts, Hastings's vouch and revocation have no effect. A
+    fork at seq 1 (a second event there: the key in two hands from the start) opens no chain."""
+    calais, brighton, bristol, hastings, dover = key(), key(), key(), key(), key()
+    events = [admit(calais, brighton, 1), admit(calais, hastings, 2), admit(brighton, bristol, 1),
+              admit(hastings, dover, 1), admit(bristol, dover, 1), accept(dover, bristol, 1)]
+    g = TrustGraph([calais], events)
+    out = revoke(g, hastings, dover, 1, seq=2)
+    assert g.member(dover).admitters == (bristol,) and g.member(dover).revoked_from is None
+    assert g.effect(out) == T.NO_EFFECT_NOT_ALLOWED and g.effect(events[-1].id) is None
+    g.set_fork(dover, 1)
+    assert g.member(dover).revoked_from == 1 and g.effect(events[-1].id) == T.NO_EFFECT_ACCEPT_LATE
 
 
 # --- devices and consent ----------------------------------------------------------------------------
@@ -1025,7 +1075,7 @@ def test_members_follow_the_rules(data):
                 assert g.member(admitter).wave + 1 == m.wave
                 assert any(v.subject == k and v.role == GROUP_ROLE and g.group_of(v.voucher) == admitter
                            and g.member(v.voucher).may_sign(v.voucher_seq) for v in vouches)
-            named = {v.subject for v in vouches if v.role == T.ACCEPT_ROLE and v.voucher == k}
+            named = {v.subject for v in vouches if v.role == T.ACCEPT_ROLE and v.voucher == k and g.effect(v.id) is None}
             # A group that named any: only those admit it, unless none of them could (not a member
             # nearer the founders with a valid vouch for it): then the nearest wave, as without accepts.
             could = [n for n in named if g.member(n) is not None and g.member(n).wave < m.wave and any(
@@ -1039,6 +1089,12 @@ def test_members_follow_the_rules(data):
             # its author aside (rule 6); a key's revocation of itself only where it may still sign.
             assert r.fork or (g.may_revoke(r.by, k) and g.member(r.by).may_sign(r.seq) and r.seq < r.from_seq
                               if r.by == k else g.may_revoke(r.by, k) and g.member(r.by).may_revoke(r.seq))
+    # An accept counts if it opens its group's chain (seq 1, no fork there: `solnet join` signs it), or
+    # where its author, a member group, may sign (a revoked group cannot undo its revocation so).
+    for v in vouches:
+        if v.role == T.ACCEPT_ROLE and g.effect(v.id) is None and not (v.voucher_seq == 1 and forks.get(v.voucher, 2) > 1):
+            author = g.member(v.voucher)
+            assert author.role == GROUP_ROLE and author.group == v.voucher and author.may_sign(v.voucher_seq)
     for r in revokes:
         counts = g.effect(r.id) is None
         if counts:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from local_cluster import Cluster, cli, cli_json, holds, log_text, query
+from local_cluster import Cluster, LocalNode, cli, cli_json, holds, log_text, query
 from node.demo import localnet
 
 WARNING = "with this group's key"  # (signs now, or signed while the node was stopped: its first minute counts so)
@@ -50,13 +50,9 @@ def test_a_device_certified_by_a_copy_of_the_group_key_is_said_by_the_node_holdi
     assert localnet.stop(calais) == 0
 
 
-def test_a_copys_vouch_synced_while_the_node_is_stopped_is_said_then_and_after_each_restart(
-        cluster: Cluster, tmp_path: Path) -> None:
-    """The warning is read from the home's files (the group key's events above the newest seq this
-    home signed with it, node/own_marks.py), not kept in the running node's memory: a `solnet sync`
-    made with the node stopped brings the copy's vouch, `solnet status` says it with no node, the node
-    says it as it starts, and again after a restart (the spy device stays certified)."""
-    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+def copy_certifies_a_spy(cluster: Cluster, calais: LocalNode, bristol: LocalNode, tmp_path: Path) -> dict:
+    """A copy of Calais's home (taken now, its node stopped) catches up through Bristol (started
+    here), certifies a spy device with the group key and sends the vouch to Bristol: the spy's ids."""
     thief = tmp_path / "thief"
     shutil.copytree(calais.home.path, thief)
     cluster.start(bristol)
@@ -65,6 +61,17 @@ def test_a_copys_vouch_synced_while_the_node_is_stopped_is_said_then_and_after_e
     cli(thief, "sync", bristol.address)
     cli(thief, "vouch", made["device_request"], "--out", str(tmp_path / "spy.txt"))
     cli(thief, "sync", bristol.address)
+    return made
+
+
+def test_a_copys_vouch_synced_while_the_node_is_stopped_is_said_then_and_after_each_restart(
+        cluster: Cluster, tmp_path: Path) -> None:
+    """The warning is read from the home's files (the group key's events above the newest seq this
+    home signed with it, node/own_marks.py), not kept in the running node's memory: a `solnet sync`
+    made with the node stopped brings the copy's vouch, `solnet status` says it with no node, the node
+    says it as it starts, and again after a restart (the spy device stays certified)."""
+    calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
+    made = copy_certifies_a_spy(cluster, calais, bristol, tmp_path)
     assert WARNING not in cli(calais, "status").stdout  # not held here yet
     cli(calais, "sync", bristol.address)  # the node stopped: a one-shot sync stores the copy's vouch
     said = cli(calais, "status").stdout

@@ -142,3 +142,39 @@ def test_publishing_does_no_fsync_and_the_marks_follow_it(net, tmp_path: Path, m
     assert marks.stat().st_size == 20 * own_marks.RECORD.size  # one mark appended per publish, nothing rewritten
     monkeypatch.undo()
     log.store.close()
+
+
+def test_the_seqs_signed_here_are_kept_as_stretches_through_a_restart_and_a_rewrite(tmp_path: Path) -> None:
+    """Not only the newest seq: a commit says the first and the last it signed, so a seq another home
+    signed between this home's commits stays "not signed here" (node/group_key_marks.py). A mark
+    written by an earlier version (no first) says every seq up to it, as it always did."""
+    store = Store(tmp_path / "solnet.db")
+    path = own_marks.path_for(tmp_path / "solnet.db")
+    _in_network(store)
+    try:
+        with store.write():  # one commit signing 1..3 (a group commit)
+            for seq in (1, 2, 3):
+                own_marks.signed(store, GROUP, seq)
+        with store.write():  # 4 and 5 signed elsewhere (a copy of the home), then 6 here
+            own_marks.signed(store, GROUP, 6)
+        assert own_marks.signed_ranges(path)[G] == ((1, 3), (6, 6)) and own_marks.read(path) == {G: 6}
+        own_marks._KNOWN.clear()  # as a new process reads it
+        assert own_marks.signed_ranges(path)[G] == ((1, 3), (6, 6)) and own_marks.read(path) == {G: 6}
+        with open(path, "ab") as f:
+            f.write(os.urandom(own_marks.COMPACT_AT))  # (a long file: the node's start rewrites it)
+        own_marks.make_durable(store, compact=True)
+        own_marks._KNOWN.clear()
+        assert own_marks.signed_ranges(path)[G] == ((1, 3), (6, 6)) and own_marks.read(path) == {G: 6}
+        assert path.stat().st_size == 3 * own_marks.RECORD.size
+        own_marks._append(path, {D: 7})  # an earlier version's mark: 1..7
+        assert own_marks.signed_ranges(path)[D] == ((1, 7),)
+    finally:
+        store.close()
+
+
+def test_the_stretches_of_a_key_are_bounded(tmp_path: Path) -> None:
+    path = own_marks.path_for(tmp_path / "solnet.db")
+    for seq in range(10, 10 + 3 * (own_marks.MAX_RANGES + 2), 3):  # a gap after each
+        own_marks._append(path, {G: seq}, {G: seq})
+    kept = own_marks.signed_ranges(path)[G]
+    assert len(kept) == own_marks.MAX_RANGES and kept[0][0] == 1 and kept[-1] == (seq, seq)
