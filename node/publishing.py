@@ -771,10 +771,11 @@ def _refuse_redacting_a_redaction(log: EventLog, ids: Sequence[bytes], field: st
 
 
 def _with_own_related(log: EventLog, ids: Sequence[bytes], author: bytes, field: str = "ids") -> list[bytes]:
-    """`ids`, each followed by the events `author` signed that name it and still have their content
+    """`ids` (each once), each followed by the events `author` signed that name it and still have their content
     (node.related: updates and all clears, moves, a request's shares): withdrawn alone, it would have
     stayed readable through them. Refused (PublishError on `field`) past what one redaction holds."""
-    out = list(dict.fromkeys(ids))
+    ids = list(dict.fromkeys(ids))  # a repeated id ("X,X") is one event: counted once, said once
+    out = list(ids)
     for event_id in ids:
         out.extend(r.id for r in related.split(related.naming(log, event_id), author)[0] if r.id not in out)
     most = next(f.maximum or 1 for f in KINDS["redact"].fields if f.name == "ids")

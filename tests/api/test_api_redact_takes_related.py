@@ -68,3 +68,17 @@ async def test_a_redaction_of_a_redaction_is_refused_as_solnet_redact_refuses_it
         assert bristol.store.event_row(bytes.fromhex(later["id"])) is not None
     finally:
         bristol.store.close()
+
+
+async def test_a_repeated_id_counts_once_in_the_refusal(api) -> None:
+    """"ids": "X,X" (field validation takes it) was counted as two events: the refusal said "these 2
+    events", one fewer of this device's events than it held, and one less room left."""
+    need = await api.publish("need", category="tents", quantity=60, region="calais")
+    for n in range(64):
+        await api.publish("need.update", need=need["id"], quantity=60 + n + 1)
+    said = []
+    for ids in (need["id"], f"{need['id']},{need['id']}"):
+        status, body = await api.request("POST", "/api/v1/events", json={"kind": "redact", "fields": {"ids": ids}})
+        assert status == 422 and body["error"]["field"] == "ids", body
+        said.append(body["error"]["message"])
+    assert said[1] == said[0] and said[0].startswith("64 events of this device name ") and "(63)" in said[0], said
