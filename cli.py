@@ -1508,10 +1508,11 @@ def cmd_redact(args: argparse.Namespace) -> int:
 
         publishing.redaction(log, args.id, args.reason, own_device)  # refused before any wait
         wait_until_caught_up(log, args.offline, node_takes_it=True)
-        fields = publishing.redaction(log, args.id, args.reason, own_device)  # what was signed meanwhile counts
+        told: dict[str, Any] = {}  # (the events another device signed that stay: found in the same pass)
+        fields = publishing.redaction(log, args.id, args.reason, own_device, told)  # what was signed meanwhile counts
         ev = log.append(unlocked[0].device, "redact", fields, offline=args.offline)
         return {"id": ev.id.hex(), "redacted": fields["ids"][0].hex(), "with": [i.hex() for i in fields["ids"][1:]],
-                "stay": publishing.staying(log, fields["ids"][0], ev.author)}
+                "stay": told["stay"]}
 
     done, _ = signed_here_or_by_node(home, {"op": "redact", "id": args.id, "reason": args.reason,
                                             "offline": args.offline}, sign_here)

@@ -34,7 +34,6 @@ from typing import Any, NamedTuple
 from aiohttp import web
 
 from crypto.short_ids import MIN_ID_PREFIX_HEX
-from events.canonical import unpack
 from events.errors import BAD_FIELD, REASONS, InvalidEvent
 from events.format import Event
 from events.fields import REGION_RE, REGION_WORDS
@@ -524,11 +523,12 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         body = api_body.parse(raw, request.content_type, request.charset)
     except api_body.BodyError as exc:
         raise ApiError(exc.status, exc.code, str(exc), exc.field) from None
+    told: dict[str, Any] = {}  # what the publish found while checking (a redaction's events that stay)
     try:  # the answer is read on the database thread right after the commit, in the same turn
         event, out = await node.publish_and_read(
-            partial(_read_back, node), body.kind, body.texts, expires_in=body.expires_in,
+            partial(_read_back, node, told), body.kind, body.texts, expires_in=body.expires_in,
             signer=body.signer, private=body.private, to=body.to, public_note=body.public_note,
-            time_zone=body.time_zone, offline=body.offline, check_region=not body.new_region)
+            time_zone=body.time_zone, offline=body.offline, check_region=not body.new_region, told=told)
     except NewRegion as exc:  # the client's words for it: the body's key, not the command's option
         raise ApiError(422, "invalid_field", f'{exc} with "new_region": true in the body', "region") from None
     except publishing.PublishError as exc:
@@ -560,35 +560,34 @@ def _offline_field(message: str) -> str:
             "since; if one has, every node freezes this device")
 
 
-def _read_back(node: WebNode, event: Event) -> tuple[dict[str, Any], str | None, str | None, Any, str | None] | Exception:
+def _read_back(node: WebNode, told: dict[str, Any], event: Event,
+               ) -> tuple[dict[str, Any], str | None, str | None, Any, str | None] | Exception:
     """The answer to a publish, or what reading it raised (the event is stored either way): the event
     as stored, and what the client is told besides, as `solnet publish` tells it (published all the
     same): a delivery the other group recorded too, a step behind another device's stamped after it,
     an action's end as listed (moved with its start), a redaction's events another device signed that
-    keep what it withdrew readable (as `solnet redact` says them). All read here, in the database thread's turn
-    that stored it: one hand-over between the loop and that thread per publish, where each of these
-    reads cost one more."""
+    keep what it withdrew readable (as `solnet redact` says them: found by the publish's own checks, in
+    `told`, not read again). All read here, in the database thread's turn that stored it: one hand-over
+    between the loop and that thread per publish, where each of these reads cost one more."""
     try:
         log = node.log
         twice = twice_recorded(log, event) if event.kind == "need.fulfil" else None
         behind = publishing.behind_a_step_stamped_ahead(log, event)
         moved = as_moved_by(log, event) if event.kind == "action.update" else None
-        stay = _still_readable(log, event) if event.kind == "redact" else None
+        stay = _still_readable(told.get("stay") or [])
         # (its id in hand: not written out in hex to be parsed back, as a GET's is)
         return _event_answer(node, event.id, event.id.hex(), False), twice, behind, moved, stay
     except Exception as exc:  # a bug in showing it: the client still learns the event was stored
         return exc
 
 
-def _still_readable(log: EventLog, event: Event) -> str | None:
+def _still_readable(stay: list[dict[str, str]]) -> str | None:
     """The warning of a redaction whose withdrawn events other devices' events still name with their
     content (an update's text, a share's details): they stay readable unless their author withdraws them."""
-    ids = unpack(event.body)["ids"] if event.body is not None else []
-    stay = {s["id"]: s for event_id in ids for s in publishing.staying(log, event_id, event.author)}
     if not stay:
         return None
     return ("still readable, signed by another device, unless their author redacts them: " + ", ".join(
-        f"{s['kind']} {s['id']} (device {s['author']})" for s in stay.values()))
+        f"{s['kind']} {s['id']} (device {s['author']})" for s in stay))
 
 
 # --- the alert stream -----------------------------------------------------------------------------

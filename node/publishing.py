@@ -488,7 +488,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
             expires_in: str | None = None, signer: str | None = None, private: str | None = None,
             to: Sequence[str] = (), now: int | None = None, offline: bool = False, public_note: bool = False,
             time_zone: str | None = None, check_region: bool = False,
-            home_region: Callable[[], str | None] | None = None) -> Event:
+            home_region: Callable[[], str | None] | None = None, told: dict[str, Any] | None = None) -> Event:
     """Parse, check, sign and store one event; returns it. `keys` may be a function that loads
     them: it is called only once the input is known to be good (so a typo costs no passphrase).
     `offline` signs even if this home has not caught up with the network (node/chain_gate.py).
@@ -499,7 +499,9 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     fulfilment beyond what is left ...) is refused, saying who may do it. With `check_region` (what a
     person typed: the CLI, the API, the dashboard), a region the network does not know is refused
     (node.known_regions.NewRegion): a typo would send an alert to no one; `home_region()` (asked only
-    then) is the home's own, known before its group's profile is in the log."""
+    then) is the home's own, known before its group's profile is in the log. `told`, if given, is
+    filled with what the caller says besides, found while checking: a redaction's "stay" (the events
+    another device signed that keep what it withdraws readable: `_with_own_related`)."""
     kind = kind_by_name(kind_name)
     if kind.name == SEALED_KIND:
         raise PublishError("publish the event's own kind (action, need ...) with the groups it is for ('to'); "
@@ -574,7 +576,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         _refuse_leaving_with_devices(log, own)
     if kind.name == "redact":  # `publish redact` and the API's: as `solnet redact`, with what would keep it readable
         _refuse_redacting_a_redaction(log, fields["ids"])
-        fields["ids"] = _with_own_related(log, fields["ids"], bytes(key.public))
+        fields["ids"] = _with_own_related(log, fields["ids"], bytes(key.public), told=told)
     if chosen:
         own_group = log.trust.group_of(bytes(keys.device.public))
         try:
@@ -751,13 +753,6 @@ def public_alert(log: EventLog, text: str | None) -> bool:
     return alert is not None and alert.kind == "alert" and alert.fields.get("public") == "yes"
 
 
-def staying(log: EventLog, event_id: bytes, device: bytes) -> list[dict[str, str]]:
-    """The events another device signed that name `event_id` and still have their content (what a
-    redaction by `device` leaves readable unless their author redacts them): id, kind and author."""
-    return [{"id": r.id.hex(), "kind": r.kind, "author": r.author.hex()}
-            for r in related.split(related.naming(log, event_id), device)[1]]
-
-
 def _refuse_redacting_a_redaction(log: EventLog, ids: Sequence[bytes], field: str = "ids") -> None:
     """A redaction withdrawn would travel on without its body, naming nothing: every node that had
     not yet received it whole refuses it as malformed, and with it every later event of its author
@@ -770,30 +765,45 @@ def _refuse_redacting_a_redaction(log: EventLog, ids: Sequence[bytes], field: st
                                "every later event of this device", field)
 
 
-def _with_own_related(log: EventLog, ids: Sequence[bytes], author: bytes, field: str = "ids") -> list[bytes]:
-    """`ids`, each followed by the events `author` signed that name it and still have their content
-    (node.related: updates and all clears, moves, a request's shares): withdrawn alone, it would have
-    stayed readable through them. Refused (PublishError on `field`) past what one redaction holds."""
-    out = list(dict.fromkeys(ids))
+def _with_own_related(log: EventLog, ids: Sequence[bytes], author: bytes, field: str = "ids",
+                      told: dict[str, Any] | None = None) -> list[bytes]:
+    """`ids` (each once), each followed by the events `author` signed that name it and still have
+    their content (node.related: updates and all clears, moves, a request's shares): withdrawn alone,
+    it would have stayed readable through them. Refused (PublishError on `field`) past what one
+    redaction holds. `told["stay"]`: the events another device signed that name one of them and still
+    have their content (readable unless their author redacts them): id, kind and author. One pass:
+    the stored shares are read once for all of them, not once an id (thousands a mole group stores,
+    up to 128 times, while the database thread waited)."""
+    ids = list(dict.fromkeys(ids))  # a repeated id ("X,X") is one event: counted once, said once
+    shares = related.held_shares(log)
+    named = {event_id: related.naming(log, event_id, shares) for event_id in ids}
+    out = list(ids)
     for event_id in ids:
-        out.extend(r.id for r in related.split(related.naming(log, event_id), author)[0] if r.id not in out)
+        out.extend(r.id for r in related.split(named[event_id], author)[0] if r.id not in out)
     most = next(f.maximum or 1 for f in KINDS["redact"].fields if f.name == "ids")
     if len(out) > most:
-        named = short_id(ids[0]) if len(ids) == 1 else f"these {len(ids)} events"
-        raise PublishError(f"{len(out) - len(ids)} events of this device name {named}, more than one redaction "
+        what = short_id(ids[0]) if len(ids) == 1 else f"these {len(ids)} events"
+        raise PublishError(f"{len(out) - len(ids)} events of this device name {what}, more than one redaction "
                            f"holds with {'it' if len(ids) == 1 else 'them'} ({most - len(ids)}): redact some of "
                            "its updates first", field)
+    if told is not None:  # (what names the events taken along stays too)
+        stay = {r.id: r for event_id in out for r in related.split(
+            named[event_id] if event_id in named else related.naming(log, event_id, shares), author)[1]}
+        told["stay"] = [{"id": r.id.hex(), "kind": r.kind, "author": r.author.hex()}
+                        for r in stay.values() if r.id not in out]
     return out
 
 
-def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable[[], bytes]) -> dict[str, Any]:
+def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable[[], bytes],
+              told: dict[str, Any] | None = None) -> dict[str, Any]:
     """The fields of a redaction of the event `text` names (its id or a unique prefix), checked:
     it is held here with its content, `own_device()` (called once the event is found) published
     it, and a redaction drops it (not a vouch, a revocation or a redaction). Its ids name with it
     every event of this device that names it and still has its content (node.related: its updates
     and all clears, its moves, a request's shares with the sealed details): withdrawn, it would
     have stayed readable through them. Called in the turn of the database that signs it, so a
-    form sent twice, or the command run twice, signs one redaction: the second finds it gone."""
+    form sent twice, or the command run twice, signs one redaction: the second finds it gone.
+    `told["stay"]`: those another device signed, which stay (found in the same pass)."""
     event_id = resolve_event_id(log, text)
     row = log.store.event_row(event_id)
     if row is None:
@@ -808,7 +818,7 @@ def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable
     if row.body_state != BODY_PRESENT or log.store.is_redacted(event_id, row.author):
         raise PublishError(f"{short_id(event_id)} has no content left to redact: it is redacted or expired already",
                            "id")
-    fields: dict[str, Any] = {"ids": _with_own_related(log, [event_id], row.author, "id")}
+    fields: dict[str, Any] = {"ids": _with_own_related(log, [event_id], row.author, "id", told)}
     if reason:
         fields["reason"] = reason
     return fields

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from events.projections import REFERRING, SUPPORT_STATUS
 from node.log import EventLog
-from node.request_shares import has_shares, shares_by_request
+from node.request_shares import Shares, has_shares, shares_by_request
 from node.store import BODY_PRESENT, redactable
 
 # The read-model tables whose rows name another event (`ref`): every update, report, claim, close,
@@ -29,12 +29,20 @@ class Related(NamedTuple):
     ts: int
 
 
-def naming(log: EventLog, target: bytes) -> list[Related]:
+def held_shares(log: EventLog) -> Shares:
+    """The stored shares by the request each names, read once for the events of a whole redaction
+    (reading them unpacks every share held: a mole group can store thousands); none read while the
+    node holds none."""
+    return shares_by_request(log) if has_shares(log) else {}
+
+
+def naming(log: EventLog, target: bytes, shares: Shares | None = None) -> list[Related]:
     """The events held with their body that name `target`, by any author, oldest first (by stamp,
-    then id: the same list on every node)."""
+    then id: the same list on every node). `shares`: `held_shares`, read once for many targets
+    (else read here)."""
     ids = {row.key for table in _TABLES for row in log.store.rows(table, refs=[target])}
-    if has_shares(log):
-        ids.update(share for share, _author, _ts, _sealed in shares_by_request(log).get(target, ()))
+    shares = held_shares(log) if shares is None else shares
+    ids.update(share for share, _author, _ts, _sealed in shares.get(target, ()))
     out = []
     for event_id in ids - {target}:
         row = log.store.event_row(event_id)

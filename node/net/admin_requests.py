@@ -87,10 +87,10 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
                                          request.get("to") or [], node.keys)
                 extra.update({"referral": referral} if referral else {})
         elif op == "redact":
-            event, fields = await _redact(node, request, say, closing)
+            event, fields, told = await _redact(node, request, say, closing)
             extra["redacted"] = fields["ids"][0].hex()
             extra["with"] = [i.hex() for i in fields["ids"][1:]]  # this device's events naming it
-            extra["stay"] = await node.db(publishing.staying, node.log, fields["ids"][0], event.author)
+            extra["stay"] = told["stay"]  # another device's: found in the same pass, in the signing turn
         else:
             raise BadRequest(f"unknown request {str(op)[:40]!r}")
     except Stopping:
@@ -216,7 +216,7 @@ async def _publish(node: WebNode, request: dict[str, Any], say: Say, closing: Ca
 
 
 async def _redact(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool],
-                  ) -> tuple[Event, dict[str, Any]]:
+                  ) -> tuple[Event, dict[str, Any], dict[str, Any]]:
     text = _text(request, "id", required=True)
     reason = _text(request, "reason")
     offline = request.get("offline", False)
@@ -226,9 +226,10 @@ async def _redact(node: WebNode, request: dict[str, Any], say: Say, closing: Cal
     await node.db(publishing.redaction, node.log, text, reason, lambda: own)  # refused before any wait
     await _caught_up(node, offline, say, closing)
     signed: list[dict[str, Any]] = []
+    told: dict[str, Any] = {}
 
     def sign(log_: EventLog, keys: NodeKeys) -> Event:  # checked again in the signing turn: run twice, signed once
-        signed.append(publishing.redaction(log_, text, reason, lambda: own))
+        signed.append(publishing.redaction(log_, text, reason, lambda: own, told))
         return log_.append(keys.device, "redact", signed[-1], offline=offline)
 
-    return await node.sign(sign), signed[-1]
+    return await node.sign(sign), signed[-1], told

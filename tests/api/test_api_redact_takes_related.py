@@ -5,7 +5,8 @@ the alert from a script: the alert's body went, the update's "Hiding at Maison 7
 on every node, and the answer said nothing of it."""
 from __future__ import annotations
 
-from node import publishing
+from node import publishing, related
+from node.request_shares import shares_by_request
 
 HIDING = "Hiding at Maison 77"
 
@@ -68,3 +69,46 @@ async def test_a_redaction_of_a_redaction_is_refused_as_solnet_redact_refuses_it
         assert bristol.store.event_row(bytes.fromhex(later["id"])) is not None
     finally:
         bristol.store.close()
+
+
+async def test_a_redaction_of_64_events_reads_the_stored_shares_once(api, homes, monkeypatch) -> None:
+    """Each id of an API redaction was looked up with every stored share read and unpacked again,
+    twice (its own events, then the warning's): 128 reads of them all for 64 ids, on the database
+    thread (300 shares held: 1.2 s; a mole group can store thousands). One read now."""
+    bristol = homes["bristol"].log()
+    try:
+        bristol_wires = list(bristol.store.iter_wire())
+    finally:
+        bristol.store.close()
+    await api.node.db(api.node.log.ingest, bristol_wires)  # Bristol's device: a group to share with
+    status, request = await api.request("POST", "/api/v1/events", json={
+        "kind": "support.request", "fields": {"region": "calais", "type": "housing", "people": "2", "urgency": "high"},
+        "private": "a family of 3, Rue X", "to": ["Calais"], "new_region": True})
+    assert status == 201, request
+    status, share = await api.request("POST", "/api/v1/events", json={
+        "kind": "support.share", "fields": {"request": request["event"]["id"]}, "to": ["Bristol"]})
+    assert status == 201, share
+    needs = [(await api.publish("need", category="tents", quantity=n + 1, region="calais"))["id"] for n in range(64)]
+    reads = []
+
+    def counted(log):
+        reads.append(1)
+        return shares_by_request(log)
+
+    monkeypatch.setattr(related, "shares_by_request", counted)
+    done = await api.publish("redact", ids=",".join(needs))
+    assert done["ids"] == needs and len(reads) == 1, (len(reads), done["ids"])
+
+
+async def test_a_repeated_id_counts_once_in_the_refusal(api) -> None:
+    """"ids": "X,X" (field validation takes it) was counted as two events: the refusal said "these 2
+    events", one fewer of this device's events than it held, and one less room left."""
+    need = await api.publish("need", category="tents", quantity=60, region="calais")
+    for n in range(64):
+        await api.publish("need.update", need=need["id"], quantity=60 + n + 1)
+    said = []
+    for ids in (need["id"], f"{need['id']},{need['id']}"):
+        status, body = await api.request("POST", "/api/v1/events", json={"kind": "redact", "fields": {"ids": ids}})
+        assert status == 422 and body["error"]["field"] == "ids", body
+        said.append(body["error"]["message"])
+    assert said[1] == said[0] and said[0].startswith("64 events of this device name ") and "(63)" in said[0], said
