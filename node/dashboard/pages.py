@@ -16,7 +16,7 @@ from events.projections import FUNDRAISER, NEED, PROFILE, SUPPORT, MemoryTables
 from events.sealed import SEALED_KIND
 from events.trust import TrustGraph
 from crypto.short_ids import short_id
-from node import alert_banner, fair_share, publishing, references, render, revoked_here
+from node import alert_banner, fair_share, publishing, references, related, render, revoked_here
 from node.dashboard.event_names import Named
 from node.field_input import InputError
 from node.hidden_own import still_said
@@ -29,7 +29,6 @@ from node.views import (ALERTS_PER_GROUP, REGION_TABLES, Held, alerts_of_every_g
                         fundraiser_item, named, reader_of, regions_shown, support_request_item, view)
 
 MAX_REFERENCES = 64  # events named by one event's page (a redaction names at most 64)
-WITHDRAWALS_READ = 500  # an author's redactions read, newest first, for the one that withdrew an event
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
 CANDIDATES = 2 * MAX_ITEMS  # rows read per table for the overview, newest first (some are closed or over)
 # Rows read per table for a section's later pages (?support_page=2): what lies beyond the first
@@ -513,23 +512,10 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
         tell_apart(log, out["status"].get("matches") or [], MATCH_NAME)
     if body_state == 0 and kind in KINDS:
         out["no_effect"] = log.row_no_effect(row)
-    out["withdrawal"] = withdrawal(log, event_id, author) if out["body"] == "redacted" else None
+    # the reason the withdraw page promised "stays, which every group can read"
+    out["withdrawal"] = related.withdrawal(log, event_id, author) if out["body"] == "redacted" else None
     return out
 
-
-def withdrawal(log: EventLog, event_id: bytes, author: bytes) -> dict[str, Any] | None:
-    """The redaction that withdrew `event_id` (only its `author` may sign one that counts; the first
-    in its chain if several name it, whichever arrived first): its id, when, and its public reason
-    (None: none given). The withdraw page promises that the reason "stays, which every group can
-    read"; the withdrawn event's page said only that its author withdrew it. Among the author's
-    newest WITHDRAWALS_READ redactions; None if it is not among them or its body is not held."""
-    first: tuple[int, bytes, int, str | None] | None = None
-    for row in log.store.list_events(kind="redact", author=author, limit=WITHDRAWALS_READ):
-        fields = render.event_fields(row) or {}
-        if event_id in (fields.get("ids") or ()) and (first is None or row.seq < first[0]):
-            reason = fields.get("reason")
-            first = (row.seq, row.id, row.ts, reason if isinstance(reason, str) and reason else None)
-    return None if first is None else {"id": first[1], "ts": first[2], "reason": first[3]}
 
 
 # What the link to a place a request could go, or to an offer a need could draw on, says of it
