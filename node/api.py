@@ -34,12 +34,13 @@ from typing import Any, NamedTuple
 from aiohttp import web
 
 from crypto.short_ids import MIN_ID_PREFIX_HEX
+from events.canonical import unpack
 from events.errors import BAD_FIELD, REASONS, InvalidEvent
 from events.format import Event
 from events.fields import REGION_RE, REGION_WORDS
 from events.kinds import KINDS
 from events.projections import TABLES
-from node import api_body, audience, publishing, references, render
+from node import api_body, audience, publishing, references, related, render
 from node.known_regions import NewRegion, empty_region_words, unknown_region, unread_region_words
 from node.alert_feed import TAKEN_BACK, AlertFeed, feed_of, new_alerts, stop_feed, withdrawals_page
 from node.chain_gate import NOT_CAUGHT_UP
@@ -543,9 +544,9 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         raise ApiError(500, "internal", f"the event {event.id.hex()} was stored and goes to peers, but the node failed "
                        f"to read it back (its log says why); GET {PREFIX}/events/{event.id.hex()} shows it; do not "
                        "publish it again")
-    answer, twice, behind, moved, stay = out
+    answer, twice, behind, moved, redacting = out
     warnings = [w for w in (past_action_warning(body.kind, body.texts, event.id.hex(), now_ms(), body.time_zone, moved),
-                            twice, behind, stay) if w is not None]
+                            twice, behind, *redacting) if w is not None]
     return json_response({"event": answer, "warnings": warnings}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
 
 
@@ -561,22 +562,24 @@ def _offline_field(message: str) -> str:
 
 
 def _read_back(node: WebNode, told: dict[str, Any], event: Event,
-               ) -> tuple[dict[str, Any], str | None, str | None, Any, str | None] | Exception:
+               ) -> tuple[dict[str, Any], str | None, str | None, Any, list[str | None]] | Exception:
     """The answer to a publish, or what reading it raised (the event is stored either way): the event
     as stored, and what the client is told besides, as `solnet publish` tells it (published all the
     same): a delivery the other group recorded too, a step behind another device's stamped after it,
     an action's end as listed (moved with its start), a redaction's events another device signed that
     keep what it withdrew readable (as `solnet redact` says them: found by the publish's own checks, in
-    `told`, not read again). All read here, in the database thread's turn that stored it: one hand-over
-    between the loop and that thread per publish, where each of these reads cost one more."""
+    `told`, not read again), and those it names that had no content left to withdraw (as `solnet redact`
+    refuses them). All read here, in the database thread's turn that stored it: one hand-over between
+    the loop and that thread per publish, where each of these reads cost one more."""
     try:
         log = node.log
         twice = twice_recorded(log, event) if event.kind == "need.fulfil" else None
         behind = publishing.behind_a_step_stamped_ahead(log, event)
         moved = as_moved_by(log, event) if event.kind == "action.update" else None
-        stay = _still_readable(told.get("stay") or [])
+        redacting = ([_still_readable(told.get("stay") or []), _nothing_left(log, event)]
+                     if event.kind == "redact" else [])
         # (its id in hand: not written out in hex to be parsed back, as a GET's is)
-        return _event_answer(node, event.id, event.id.hex(), False), twice, behind, moved, stay
+        return _event_answer(node, event.id, event.id.hex(), False), twice, behind, moved, redacting
     except Exception as exc:  # a bug in showing it: the client still learns the event was stored
         return exc
 
@@ -588,6 +591,27 @@ def _still_readable(stay: list[dict[str, str]]) -> str | None:
         return None
     return ("still readable, signed by another device, unless their author redacts them: " + ", ".join(
         f"{s['kind']} {s['id']} (device {s['author']})" for s in stay))
+
+
+def _nothing_left(log: EventLog, event: Event) -> str | None:
+    """The warning of a redaction naming events of its author that had no content left to withdraw:
+    an earlier redaction of theirs had withdrawn them, or they had expired by the redaction's stamp.
+    `solnet redact` refuses such a redaction ("no content left to redact"); the API stored it with
+    201 and no word, so a script that withdrew twice believed it had done something."""
+    ids = unpack(event.body)["ids"] if event.body is not None else []
+    gone = []
+    for event_id in ids:
+        row = log.store.event_row(event_id)
+        if row is None or row.author != event.author:
+            continue
+        first = related.withdrawal(log, event_id, event.author)
+        if first is not None and first["seq"] < event.seq:
+            gone.append(f"{event_id.hex()} (redacted already by {first['id'].hex()})")
+        elif row.expires is not None and row.expires <= event.header.timestamp:
+            gone.append(f"{event_id.hex()} (expired already)")
+    if not gone:
+        return None
+    return "no content left to redact, redacted or expired already: " + ", ".join(gone)
 
 
 # --- the alert stream -----------------------------------------------------------------------------

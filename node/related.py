@@ -8,9 +8,10 @@ which make no row, from the stored shares (node/request_shares.py). Only those s
 their body count: one gone already has nothing left to withdraw. Blocking reads of the store."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from events.projections import REFERRING, SUPPORT_STATUS
+from node import render
 from node.log import EventLog
 from node.request_shares import Shares, has_shares, shares_by_request
 from node.store import BODY_PRESENT, redactable
@@ -18,6 +19,7 @@ from node.store import BODY_PRESENT, redactable
 # The read-model tables whose rows name another event (`ref`): every update, report, claim, close,
 # pledge, fulfilment and decline.
 _TABLES = (*dict.fromkeys(REFERRING), SUPPORT_STATUS)
+WITHDRAWALS_READ = 500  # an author's redactions read, newest first, for the one that withdrew an event
 
 
 class Related(NamedTuple):
@@ -55,3 +57,18 @@ def split(related: list[Related], device: bytes) -> tuple[list[Related], list[Re
     """(those `device` signed: a redaction of its takes them along; those another device signed:
     they stay unless their author withdraws them)."""
     return [r for r in related if r.author == device], [r for r in related if r.author != device]
+
+
+def withdrawal(log: EventLog, event_id: bytes, author: bytes) -> dict[str, Any] | None:
+    """The redaction that withdrew `event_id` (only its `author` signs one that counts; the first in
+    its chain if several name it, whichever arrived first): its `id`, `seq`, `ts`, and its public
+    `reason` (None: none given). Among the author's newest WITHDRAWALS_READ redactions; None if it
+    is not among them or not held with its body."""
+    first: dict[str, Any] | None = None
+    for row in log.store.list_events(kind="redact", author=author, limit=WITHDRAWALS_READ):
+        fields = render.event_fields(row) or {}
+        if event_id in (fields.get("ids") or ()) and (first is None or row.seq < first["seq"]):
+            reason = fields.get("reason")
+            first = {"id": row.id, "seq": row.seq, "ts": row.ts,
+                     "reason": reason if isinstance(reason, str) and reason else None}
+    return first

@@ -16,7 +16,7 @@ from events.projections import FUNDRAISER, NEED, PROFILE, SUPPORT, MemoryTables
 from events.sealed import SEALED_KIND
 from events.trust import TrustGraph
 from crypto.short_ids import short_id
-from node import alert_banner, fair_share, publishing, references, render, revoked_here
+from node import alert_banner, fair_share, publishing, references, related, render, revoked_here
 from node.dashboard.event_names import Named
 from node.field_input import InputError
 from node.hidden_own import still_said
@@ -519,7 +519,10 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
         tell_apart(log, out["status"].get("matches") or [], MATCH_NAME)
     if body_state == 0 and kind in KINDS:
         out["no_effect"] = log.row_no_effect(row)
+    # the reason the withdraw page promised "stays, which every group can read"
+    out["withdrawal"] = related.withdrawal(log, event_id, author) if out["body"] == "redacted" else None
     return out
+
 
 
 # What the link to a place a request could go, or to an offer a need could draw on, says of it
