@@ -1187,7 +1187,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         currency = references.update_currency(log.store, log.trust, row[4], fields)
         print("\n".join(render.show_lines(data, row, label, fields, names=names, currency=currency)))
     if state is not None:
-        print(f"  now: {render.state_text(state_kind, state)}")
+        print(f"  now: {render.state_text(state_kind, state, inner.fields if opened is not None else fields)}")
         if opener is None and not passphrase_tried():  # (else said: _keys_or_said)
             # only what an event for chosen groups can change (events.sealed.SEALABLE: an alert's
             # updates, a request's claims and closes are never sealed), or who a request went to
