@@ -644,6 +644,13 @@ PUBLIC_UPDATE = ("This update is public, as its alert is: it shows under the ale
                  "without logging in. Put nothing there that identifies anyone; to take it back: solnet redact ID.")
 
 
+def alert_ends_text(ends: int) -> str:
+    """What `publish alert.update` says of the alert's end, which an update does not move."""
+    from node.words import local_time
+    return (f"The alert itself still ends {local_time(ends)}: an update does not move its end (--expires-in is how "
+            "long the update is kept). If the raid goes on past then, publish a new alert.")
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from events.kinds import YES_NO
     from events.sealed import SEALABLE
@@ -744,6 +751,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
         return {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store),
                 "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert")),
+                "alert_ends": publishing.alert_end(log, event),
                 "peers": int(log.store.has_peers()),
                 "referral": publishing.referral_advice(log, kind.name, texts, to, keys),
                 "twice": twice_recorded(log, event) if kind.name == "need.fulfil" else None,
@@ -776,6 +784,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     public = {"public": bool(done.get("public"))} if kind.name == "alert.update" else {}
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"], **public},
          f"Published {kind.name} {done['id']}" + (f"\n{PUBLIC_UPDATE}" if done.get("public") else ""))
+    if done.get("alert_ends") and not args.json:  # (its --expires-in read as the alert's new end)
+        print(alert_ends_text(done["alert_ends"]))
     if to and not args.json and (readers := audience_said(home, kind.name, to)) is not None:
         print(readers)
     if done.get("referral") and not args.json:  # a referral to a group that cannot read the request
@@ -892,6 +902,9 @@ def publish_options(kind_name: str) -> dict[str, str]:
     if kind.expiry != "forbidden":
         default = f" (default {kind.default_expiry_ms // 3_600_000}h)" if kind.default_expiry_ms else ""
         options["expires-in"] = f"when it expires, such as 90m, 6h or 2d{default}"
+        if kind_name == "alert.update":  # (read as the alert's new end: nothing moves that)
+            options["expires-in"] = (f"how long this update is kept, such as 6h or 2d{default}; the alert's own "
+                                     "end does not move: for a raid that goes on past it, publish a new alert")
     if kind_name == "support.share":
         options["to"] = SHARE_TO_HELP
     elif kind.field(PRIVATE_FIELD) is not None:
