@@ -1213,7 +1213,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 # What `show` says the state of now: an alert's all clear, or where an update moved it, and who took
 # or closed a support request too (a raid shown where it was first seen, no word of its all clear)
-STATE_KINDS = ("need", "offer", "fundraiser", "alert", "support.request", "action")
+STATE_KINDS = ("need", "offer", "fundraiser", "alert", "support.request", "action", "support.offer")
 SEALED_STEP_KINDS = ("need", "offer", "fundraiser", "action")  # whose updates may be for chosen groups
 STATE_MAY_BE_INCOMPLETE = ("its state may be incomplete: events for chosen groups are held here and the keystore "
                            "is locked, and one of them may update it. If this device is one of their readers, give "
@@ -1253,6 +1253,9 @@ def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | N
         return named(item, group_names(log)) if item is not None else None
     if kind == "action":  # moved or cancelled by its group (action.update)
         return action_item(Held(store, log.trust), row[0])
+    if kind == "support.offer":  # its places and notes as its group last set them, or withdrawn
+        from node.views import support_offer_item
+        return support_offer_item(Held(store, log.trust), row[0], now_ms())
     return fundraiser_item(Held(store, log.trust), row[0], now_ms())
 
 

@@ -321,6 +321,10 @@ def state_text(kind: str, state: dict[str, Any], published: dict[str, Any] | Non
         if state.get("group_gone"):
             return f"{said}; {GONE_WORDS[state['group_gone']]}"
         return f"{said}; ENDED" if state.get("ended") else said
+    if kind == "support.offer":  # (its capacity above is as published: an update changes it)
+        if state["status"] != "open":
+            return LISTING_STATUS_WORDS.get(state["status"], state["status"])
+        return f"open; {plural(state['capacity'], 'place')}{_changed_text(state, published)}"
     unit = state.get("unit", DEFAULT_UNIT)
     if kind == "need":
         covered = f"{state['fulfilled']} of {quantity(state['quantity'], unit)} covered"

@@ -26,3 +26,19 @@ def test_show_says_the_urgency_and_notes_its_group_set_since(network, cli) -> No
     assert now_line(offer) == "  now: open; 8 items left of 8; notes now: collect at the hall"
     assert now_line(same) == "  now: open; 0 of 30 items covered, 30 still needed"  # its urgency as published
 
+
+
+def test_show_says_what_a_support_offer_comes_to_now(network, cli) -> None:
+    """`show` of a support offer had no "now:" line at all: 3 places read as 3 once its group said 1,
+    and a withdrawn one read as offered."""
+    offer = cli.publish(network.a, "support.offer", "--region", "calais", "--type", "housing", "--capacity", "3",
+                        "--notes", "spare room")
+
+    def now_line() -> str:
+        return cli.run(network.a, "show", offer).stdout.splitlines()[-1]
+
+    assert now_line() == "  now: open; 3 places"
+    cli.publish(network.a, "support.offer.update", "--offer", offer, "--capacity", "1", "--notes", "one bed now")
+    assert now_line() == "  now: open; 1 place; notes now: one bed now"
+    cli.publish(network.a, "support.offer.update", "--offer", offer, "--status", "withdrawn")
+    assert now_line() == "  now: WITHDRAWN by its group"

@@ -27,3 +27,23 @@ async def test_the_need_page_says_its_urgency_and_newest_notes(sample, start_nod
         async with node.client.get(f"/event/{offer.id.hex()}?lang={lang}") as r:
             text = re.sub(r"\s*\n\s*", " ", visible_text(await r.text()))  # (its lines run on)
         assert f"{newest} collect at the hall" in text, text
+
+
+async def test_a_support_offer_page_says_its_places_notes_and_withdrawal(sample, start_node) -> None:
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    offer = await node.node.publish("support.offer", {"region": "calais", "type": "housing", "capacity": "3",
+                                                      "notes": "spare room"}, offline=True)
+    await node.node.publish("support.offer.update", {"offer": offer.id.hex(), "capacity": "1",
+                                                     "notes": "one bed now"}, offline=True)
+
+    async def page() -> str:
+        async with node.client.get(f"/event/{offer.id.hex()}?lang=en") as r:
+            return re.sub(r"\s*\n\s*", " ", visible_text(await r.text()))
+
+    text = await page()
+    assert "Its group's newest notes: one bed now" in text and "Adjust or withdraw" in text, text
+    await node.node.publish("support.offer.update", {"offer": offer.id.hex(), "status": "withdrawn"}, offline=True)
+    text = await page()
+    status = text[:text.index("spare room")]  # the status box, above the fields as published
+    assert "withdrawn" in status.lower() and "Adjust or withdraw" not in text, text
