@@ -644,6 +644,13 @@ PUBLIC_UPDATE = ("This update is public, as its alert is: it shows under the ale
                  "without logging in. Put nothing there that identifies anyone; to take it back: solnet redact ID.")
 
 
+def alert_ends_text(ends: int) -> str:
+    """What `publish alert.update` says of the alert's end, which an update does not move."""
+    from node.words import local_time
+    return (f"The alert itself still ends {local_time(ends)}: an update does not move its end (--expires-in is how "
+            "long the update is kept). If the raid goes on past then, publish a new alert.")
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from events.kinds import YES_NO
     from events.sealed import SEALABLE
@@ -744,6 +751,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
         return {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store),
                 "public": kind.name == "alert.update" and publishing.public_alert(log, texts.get("alert")),
+                "alert_ends": publishing.alert_end(log, event),
                 "peers": int(log.store.has_peers()),
                 "referral": publishing.referral_advice(log, kind.name, texts, to, keys),
                 "twice": twice_recorded(log, event) if kind.name == "need.fulfil" else None,
@@ -776,6 +784,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     public = {"public": bool(done.get("public"))} if kind.name == "alert.update" else {}
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"], **public},
          f"Published {kind.name} {done['id']}" + (f"\n{PUBLIC_UPDATE}" if done.get("public") else ""))
+    if done.get("alert_ends") and not args.json:  # (its --expires-in read as the alert's new end)
+        print(alert_ends_text(done["alert_ends"]))
     if to and not args.json and (readers := audience_said(home, kind.name, to)) is not None:
         print(readers)
     if done.get("referral") and not args.json:  # a referral to a group that cannot read the request
@@ -892,6 +902,9 @@ def publish_options(kind_name: str) -> dict[str, str]:
     if kind.expiry != "forbidden":
         default = f" (default {kind.default_expiry_ms // 3_600_000}h)" if kind.default_expiry_ms else ""
         options["expires-in"] = f"when it expires, such as 90m, 6h or 2d{default}"
+        if kind_name == "alert.update":  # (read as the alert's new end: nothing moves that)
+            options["expires-in"] = (f"how long this update is kept, such as 6h or 2d{default}; the alert's own "
+                                     "end does not move: for a raid that goes on past it, publish a new alert")
     if kind_name == "support.share":
         options["to"] = SHARE_TO_HELP
     elif kind.field(PRIVATE_FIELD) is not None:
@@ -1187,7 +1200,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         currency = references.update_currency(log.store, log.trust, row[4], fields)
         print("\n".join(render.show_lines(data, row, label, fields, names=names, currency=currency)))
     if state is not None:
-        print(f"  now: {render.state_text(state_kind, state)}")
+        print(f"  now: {render.state_text(state_kind, state, inner.fields if opened is not None else fields)}")
         if opener is None and not passphrase_tried():  # (else said: _keys_or_said)
             # only what an event for chosen groups can change (events.sealed.SEALABLE: an alert's
             # updates, a request's claims and closes are never sealed), or who a request went to
@@ -1200,7 +1213,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 # What `show` says the state of now: an alert's all clear, or where an update moved it, and who took
 # or closed a support request too (a raid shown where it was first seen, no word of its all clear)
-STATE_KINDS = ("need", "offer", "fundraiser", "alert", "support.request", "action")
+STATE_KINDS = ("need", "offer", "fundraiser", "alert", "support.request", "action", "support.offer")
 SEALED_STEP_KINDS = ("need", "offer", "fundraiser", "action")  # whose updates may be for chosen groups
 STATE_MAY_BE_INCOMPLETE = ("its state may be incomplete: events for chosen groups are held here and the keystore "
                            "is locked, and one of them may update it. If this device is one of their readers, give "
@@ -1240,6 +1253,9 @@ def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | N
         return named(item, group_names(log)) if item is not None else None
     if kind == "action":  # moved or cancelled by its group (action.update)
         return action_item(Held(store, log.trust), row[0])
+    if kind == "support.offer":  # its places and notes as its group last set them, or withdrawn
+        from node.views import support_offer_item
+        return support_offer_item(Held(store, log.trust), row[0], now_ms())
     return fundraiser_item(Held(store, log.trust), row[0], now_ms())
 
 

@@ -603,22 +603,26 @@ def request_readers(group: bytes, parts: Iterable[Collection[bytes] | None]) -> 
 
 
 def support_offers(offers: Iterable[Row], updates: Iterable[Row], now: int, gone: Gone = staying,
-                   ) -> list[dict[str, Any]]:
+                   every_state: bool = False) -> list[dict[str, Any]]:
     """Support offers (housing places, accompaniment ...) as their groups last adjusted them, until
     they lapse or are withdrawn or their group is gone (`departure`); newest first. `available_now`
-    is false before their start."""
+    is false before their start. With `every_state`, those are kept too, `status` saying which
+    (withdrawn, lapsed, group_left, group_revoked), as `needs_and_offers` keeps them."""
     offers = list(offers)
     target = lookup(offers)
     changes = _by_ref(updates)
     out = []
     for row in sorted(offers, key=lambda r: r.version, reverse=True):
         until = row.data.get("until")
-        if until is not None and until < now or gone(row.data["group"]):
+        lapsed, how = until is not None and until < now, gone(row.data["group"])
+        if (lapsed or how) and not every_state:
             continue
         item = {**_public(row), "status": "open"}
         _apply_updates(item, changes.get(row.key, ()), target, ("capacity", "notes"))
-        if item["status"] == "withdrawn":
+        if item["status"] == "withdrawn" and not every_state:
             continue
+        if item["status"] == "open" and (lapsed or how):
+            item["status"] = "lapsed" if lapsed else f"group_{how}"
         item["available_now"] = row.data.get("starts_at") is None or row.data["starts_at"] <= now
         out.append(item)
     return out

@@ -692,13 +692,10 @@ def step_stamped_ahead(log: EventLog, event: Event) -> dict[str, Any] | None:
     newer step's stamp and id, `own_at` this one's), else None. One device's own steps go by its
     seq (readmodels.in_order)."""
     step = _STEPS.get(event.kind)
-    if step is None or event.body is None:
+    fields = _fields_of(event) if step is not None else None
+    if step is None or fields is None:
         return None
-    try:
-        fields = unpack(event.body)
-    except InvalidEvent:
-        return None
-    item, group = fields.get(step[1]) if isinstance(fields, dict) else None, log.trust.group_of(event.author)
+    item, group = fields.get(step[1]), log.trust.group_of(event.author)
     if not isinstance(item, bytes) or group is None or (event.kind == "fundraiser.update" and "raised" not in fields):
         return None  # (pledges add up, whatever their order; a report of what is raised replaces the last)
     steps = readmodels.in_order(r for r in log.store.rows(step[0], refs=[item]) if r.data.get("group") == group
@@ -763,6 +760,30 @@ def _refuse_redacting_a_redaction(log: EventLog, ids: Sequence[bytes], field: st
             raise PublishError(f"{short_id(event_id)} is a redaction itself: what it dropped does not come back, and "
                                "withdrawn, it would reach other nodes without what it names: they would refuse it and "
                                "every later event of this device", field)
+
+
+def _fields_of(event: Event) -> dict[str, Any] | None:
+    """The fields of an event just published (its body, read back), None if it has none to read."""
+    if event.body is None:
+        return None
+    try:
+        fields = unpack(event.body)
+    except InvalidEvent:
+        return None
+    return fields if isinstance(fields, dict) else None
+
+
+def alert_end(log: EventLog, event: Event) -> int | None:
+    """When the alert an update (not an all clear) names ends (ms), its own end: an update's
+    `--expires-in` is how long the update is kept, and nothing moves the alert's end, so a group
+    whose raid goes on past it must publish a new alert. None for other events, or an alert not held."""
+    fields = _fields_of(event) if event.kind == "alert.update" else None
+    if fields is None or fields.get("status") == "all_clear" or not isinstance(fields.get("alert"), bytes):
+        return None
+    alert = references.named_alert(log.store, log.trust, fields["alert"])
+    if alert is None or alert.kind != "alert" or alert.expires is None or alert.expires <= event.header.timestamp:
+        return None
+    return alert.expires
 
 
 def _with_own_related(log: EventLog, ids: Sequence[bytes], author: bytes, field: str = "ids",

@@ -295,12 +295,14 @@ LISTING_STATUS_WORDS = {"open": "open", "withdrawn": "WITHDRAWN by its group", "
                         "group_left": "its group has left the network", "group_revoked": "its group was revoked"}
 
 
-def state_text(kind: str, state: dict[str, Any]) -> str:
+def state_text(kind: str, state: dict[str, Any], published: dict[str, Any] | None = None) -> str:
     """What a need, an offer or a fundraiser comes to now, as `solnet show` says it under the event
     (which shows what was published: a withdrawn need read as open there, a need half covered as
     wholly missing, a fundraiser with no word of what it raised); of an alert and of a support request
     too (a raid alert shown where it was first seen, with no word of the update that moved it nor of
-    its all clear; a request with no word of who took it or closed it)."""
+    its all clear; a request with no word of who took it or closed it). `published`: the event's own
+    fields, shown above this line; a need's urgency and a need's or offer's notes its group changed
+    since are said (a need raised to high read "urgency: medium" and nothing more)."""
     if kind == "alert":
         return _alert_state_text(state)
     if kind == "action":
@@ -319,6 +321,10 @@ def state_text(kind: str, state: dict[str, Any]) -> str:
         if state.get("group_gone"):
             return f"{said}; {GONE_WORDS[state['group_gone']]}"
         return f"{said}; ENDED" if state.get("ended") else said
+    if kind == "support.offer":  # (its capacity above is as published: an update changes it)
+        if state["status"] != "open":
+            return LISTING_STATUS_WORDS.get(state["status"], state["status"])
+        return f"open; {plural(state['capacity'], 'place')}{_changed_text(state, published)}"
     unit = state.get("unit", DEFAULT_UNIT)
     if kind == "need":
         covered = f"{state['fulfilled']} of {quantity(state['quantity'], unit)} covered"
@@ -328,7 +334,18 @@ def state_text(kind: str, state: dict[str, Any]) -> str:
         return LISTING_STATUS_WORDS.get(state["status"], state["status"])
     else:
         said = f"{quantity(state['remaining'], unit)} left of {state['quantity']}"
-    return f"{LISTING_STATUS_WORDS.get(state['status'], state['status'])}; {said}"
+    return f"{LISTING_STATUS_WORDS.get(state['status'], state['status'])}; {said}{_changed_text(state, published)}"
+
+
+def _changed_text(state: dict[str, Any], published: dict[str, Any] | None) -> str:
+    """A need's urgency and a listing's notes as its group last set them (need.update, offer.update),
+    where they differ from what was published (all that `show` printed above)."""
+    said = ""
+    for name, words_of in (("urgency", lambda v: f"urgency now {v}"), ("notes", lambda v: f"notes now: {one_line(v)}")):
+        value = state.get(name)
+        if value is not None and (published is None or value != published.get(name)):
+            said += f"; {words_of(value)}"
+    return said
 
 
 def _alert_state_text(story: dict[str, Any]) -> str:

@@ -469,6 +469,15 @@ def fundraiser_item(log: Held, key: bytes, now: int) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
+def support_offer_item(log: Held, key: bytes, now: int) -> dict[str, Any] | None:
+    """One support offer as its group last adjusted it (capacity, notes), withdrawn, lapsed or of a
+    group gone included (`status` says which), however old (`show`: see support_request_item)."""
+    row = log.store.row_of(SUPPORT_OFFER, key)
+    found = (readmodels.support_offers([row], log.rows(SUPPORT_OFFER_UPDATE, refs=[key]), now, log.gone,
+                                       every_state=True) if row is not None else [])
+    return found[0] if found else None
+
+
 def action_item(log: Held, key: bytes) -> dict[str, Any] | None:
     """One action as its group last moved or cancelled it, however old (its own page, `show`), with
     `group_gone` as the lists give it: `show` of an action whose group left read as any other,

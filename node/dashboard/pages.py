@@ -26,7 +26,7 @@ from node.private import reading_devices
 from node.status import admitters_unnamed, name_peers
 from node.status_text import undo_command
 from node.views import (ALERTS_PER_GROUP, REGION_TABLES, Held, alerts_of_every_group, counted, fair_items,
-                        fundraiser_item, named, reader_of, regions_shown, support_request_item, view)
+                        fundraiser_item, named, reader_of, regions_shown, support_offer_item, support_request_item, view)
 
 MAX_REFERENCES = 64  # events named by one event's page (a redaction names at most 64)
 MAX_ITEMS = 50  # per section of the overview; "and more" says when others exist
@@ -506,7 +506,7 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
         if out["status"] is not None:
             case_actions(out["status"], own)
     elif kind == "support.offer":
-        out["status"] = found("capacity")
+        out["status"] = found("capacity") or named(support_offer_item(held, event_id, now), names)  # (withdrawn, older)
     elif kind == "alert":
         out["status"] = next((a for a in view(log, "alert-history", **bounded) if a["id"] == event_id), None)
     elif kind == "action":  # as its group last moved or cancelled it (action.update)

@@ -75,6 +75,7 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
             event = await _publish(node, request, say, closing)
             if event.kind == "alert.update":  # on the public pages with its alert, if that is public
                 extra["public"] = await node.db(publishing.public_alert, node.log, request["texts"].get("alert"))
+                extra["alert_ends"] = await node.db(publishing.alert_end, node.log, event)
             if event.kind == "need.fulfil":  # the other group recorded the same delivery (node.delivery_twice)
                 twice = await node.db(delivery_twice.twice_recorded, node.log, event)
                 extra.update({"twice": twice} if twice else {})
