@@ -225,6 +225,16 @@ def _migrate_14_to_15(db: sqlite3.Connection) -> None:
     db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, 1)", (MARKS_OWED,))
 
 
+def _migrate_15_to_16(db: sqlite3.Connection) -> None:
+    """0.16: one index of the marked needs and support requests serves the region's and the group's
+    walks (schema.URGENT_SCHEMA; schema 15 had two, proj_urgent and proj_urgent_by_group). A home
+    upgraded from before 15 got the one already (that step makes URGENT_SCHEMA as it is now)."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type='index' AND name='proj_urgent_by_group'").fetchone():
+        db.execute("DROP INDEX proj_urgent_by_group")
+        db.execute("DROP INDEX IF EXISTS proj_urgent")
+        db.execute(URGENT_SCHEMA)
+
+
 def _owe_projection(db: sqlite3.Connection, kinds: tuple[str, ...]) -> None:
     """Remember that the stored events of `kinds` (if any) are still to be projected."""
     held = [k for k in kinds if db.execute("SELECT 1 FROM events WHERE kind=? LIMIT 1", (k,)).fetchone()]
@@ -247,4 +257,5 @@ def _public(body: bytes) -> bool:
 MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6,
               6: _migrate_6_to_7, 7: _migrate_7_to_8,
               8: _migrate_8_to_9, 9: _migrate_9_to_10, 10: _migrate_10_to_11, 11: _migrate_11_to_12,
-              12: _migrate_12_to_13, 13: _migrate_13_to_14, 14: _migrate_14_to_15}
+              12: _migrate_12_to_13, 13: _migrate_13_to_14, 14: _migrate_14_to_15,
+              15: _migrate_15_to_16}

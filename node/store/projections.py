@@ -247,7 +247,8 @@ class ProjectionTables(DeskMarks, TrustTables):
         in), walking each group's rows (proj_by_group), so no other group's rows are read.
         `public` keeps the rows people without a node may see (alerts marked public), before the
         limit too (proj_public, proj_public_by_group). `urgent` keeps the needs and support requests
-        the desk must not leave out (schema.URGENT_SCHEMA), before the limit (proj_urgent, proj_urgent_by_group)."""
+        the desk must not leave out (schema.URGENT_SCHEMA), before the limit (proj_urgent: a
+        region's walk merges its groups' walks)."""
         if (regions is not None and (region, refs, groups) != (None, None, None)
                 or groups is not None and refs is not None or (public or urgent) and (regions, refs) != (None, None)):
             raise ValueError("'regions' goes without 'region', 'refs' and 'groups'; 'groups' without 'refs'; "
@@ -273,10 +274,19 @@ class ProjectionTables(DeskMarks, TrustTables):
         try:
             ranges: list[tuple[str, int | None, str | None]] = []
             places: dict[tuple[int | str, ...], list] = {}
+            marked: dict[str | None, list[int]] = {}  # (urgent: the groups marked in each region)
             for side in self._sides(tbl, t_from):
                 if groups is None:
-                    ranges += [(side, None, reg)
-                               for reg in ([region] if region is not None else [*self._regions_of(tbl, side), None])]
+                    regs = [region] if region is not None else [*self._regions_of(tbl, side), None]
+                    if not urgent:
+                        ranges += [(side, None, reg) for reg in regs]
+                        continue
+                    # One index holds the marked rows by region and group (schema.URGENT_SCHEMA): a
+                    # region's walk is the merge of its groups' walks, each with LIMIT.
+                    for reg in regs:
+                        if reg not in marked:
+                            marked[reg] = self._urgent_groups(tbl, reg)
+                        ranges += [(side, g, reg) for g in marked[reg]]
                 else:
                     ranges += [(side, g, reg) for g in sorted(self._key_numbers(groups))
                                for reg in self._group_regions(tbl, g, region, places, side)]
@@ -368,6 +378,17 @@ class ProjectionTables(DeskMarks, TrustTables):
                 walks = [_in_walk_order(found, order) for _, found in sorted(walked.get(g, {}).items())]
                 chosen += [(c[0], c[2]) for c in islice(_merged(walks, order), per_group if each is None else how_many[g])]
             return self._rows_at(chosen)
+
+    def _urgent_groups(self, tbl: int, region: str | None) -> list[int]:
+        """The groups (key numbers) with rows of table number `tbl` marked urgent in `region`: a
+        loose scan of proj_urgent, one probe per group."""
+        marked = f"p.urg=1 AND {_tbl_is(tbl)} AND p.region IS ?1"
+        return [r[0] for r in self._x(
+            "WITH RECURSIVE r(g) AS ("
+            f" SELECT min(g) FROM proj p WHERE {marked}"
+            f" UNION ALL SELECT (SELECT min(g) FROM proj p WHERE {marked} AND g > r.g)"
+            " FROM r WHERE r.g IS NOT NULL"
+            ") SELECT g FROM r WHERE g IS NOT NULL", (region,))]
 
     def _groups_of(self, tbl: int, places: dict[tuple[int | str, ...], list], sides: Sequence[str]) -> list[int]:
         """The groups (key numbers) with rows in table number `tbl`, in those `sides` (OPEN, LAPSED)
