@@ -187,3 +187,23 @@ async def test_the_group_keys_copy_warning_links_each_device_to_revoke(sample, s
     _, overview, _ = await get(node.client, "/?lang=en")
     banner = overview.split('id="group-key-elsewhere"')[1].split("</p>")[0]
     assert f'{phone.hex()} (<a href="/device/{phone.hex()}/revoke">Revoke this device</a>)' in banner, banner
+
+
+async def test_a_device_of_the_group_seen_linked_twice_links_to_its_revocation(sample, start_node, tmp_path) -> None:
+    """The peer row "linked twice at once from two places ... revoke that device" of a device of this
+    group (a cloned phone) links to its revocation; the running node's view of its peers is what
+    node/net/peer_views.py gives for a phone seen linked twice (two real copies linking are
+    tests/dashboard/test_linked_twice_shown.py's)."""
+    from node.log import now_ms
+
+    calais, _ = sample.nodes
+    _, phone, _ = phone_of(calais, tmp_path)
+    node = await start_node(calais)
+    await node.log_in()
+    seen = now_ms()
+    node.node.peer_views = lambda now: [{"address": None, "source": "inbound", "device": phone.hex(), "label": None,
+                                         "last_sync": None, "last_error": None, "banned": False,
+                                         "linked_twice": seen}]
+    _, overview, _ = await get(node.client, "/?lang=en")
+    row = overview.split('class="peer-twice"')[1].split("</li>")[0]
+    assert f'<a href="/device/{phone.hex()}/revoke">Revoke this device</a>' in row, row
