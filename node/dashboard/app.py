@@ -12,6 +12,7 @@ import asyncio
 import functools
 import mimetypes
 import os
+import re
 import signal
 import threading
 import time
@@ -33,7 +34,7 @@ from events.kinds import KINDS
 from node import audience, disk, login_links, past_action, public_site, publishing, references, render, stamped_ahead
 from node.api import API_PATH_RE
 from node.chain_gate import MOVED, NOT_CAUGHT_UP
-from node.dashboard import access, event_names, forms, i18n, markup, pages, quiet_drawn, withdraw
+from node.dashboard import access, event_names, forms, i18n, markup, pages, quiet_drawn, revoke, withdraw
 from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, Sessions, Throttles, cookies_secure
 from node.dashboard.public_cache import PublicCache
 from node.home import HomeError
@@ -428,6 +429,8 @@ class Dashboard:
         if not ctx["is_admin"]:  # a member's device that may be copied (node/linked_twice.py) is for the admin
             for peer in health["peers"]:
                 peer["linked_twice"] = None
+        # The devices the warnings name that this node may revoke: linked to the revocation page (node/dashboard/revoke.py)
+        health["revocable"] = await self._revocable(health) if ctx["is_admin"] else set()
         suffix = "?" + urlencode({**({"region": region} if region else {}), **shown}) if region or shown else ""
         # A typo ('calai') showed "No live alerts." and empty lists, as if all were calm there: said, with
         # the close ones, as `solnet view` and the API refuse it (node/known_regions.py)
@@ -478,6 +481,18 @@ class Dashboard:
         data = await self.node.db(pages.alert_watch, self.node.log, now_ms())
         quiet = self._quiet(self.node.live_facts(), [a["expires"] for a in data["alerts"]])
         return self.respond(request, "alert_watch.html", {**ctx, **data, "quiet": quiet})
+
+    async def _revocable(self, health: dict[str, Any]) -> set[str]:
+        """Of the devices the overview's warnings name (in hex), those this node may revoke here."""
+        named = [p["device"] for p in health["peers"] if p.get("linked_twice") and p.get("device")]
+        named += [h["device_id"] for h in health["hidden_own"]] + [r["by_id"] for r in health["revoked_by_ours"]]
+        named += (health.get("group_key_elsewhere") or {}).get("devices") or []
+        if not named:
+            return set()
+        keys = self.node.keys
+        found = await self.node.db(revoke.revocable, self.node.log, bytes(keys.group.public) if keys.group else None,
+                                   bytes(keys.device.public), [bytes.fromhex(d) for d in set(named)])
+        return {d.hex() for d in found}
 
     def _own_group(self) -> bytes | None:
         return pages.own_group(self.node.log, bytes(self.node.keys.device.public))
@@ -600,7 +615,18 @@ class Dashboard:
         for d in (d for g in data for d in g["device_list"] if d["id"] == own):
             d["this_node"] = True
         names = {g["id"]: g["name"] for g in data}  # as shown: a name like another's carries its short id
-        return self.respond(request, "groups.html", {**ctx, "groups": data, "names": names, "title": ctx["t"]("groups.title")})
+        # A device this node may revoke (its group's, on the main node) offers it: node/dashboard/revoke.py
+        keys = self.node.keys
+        mine = [d["id"] for g in data for d in g["device_list"]] if keys.group is not None and ctx["is_admin"] else []
+        revocable = await self.node.db(revoke.revocable, self.node.log, bytes(keys.group.public) if keys.group else None,
+                                       own, mine) if mine else set()
+        flash = None
+        asked = request.query.get("revoked", "")
+        if re.fullmatch(r"[0-9a-f]{64}", asked) and any(d["id"].hex() == asked and d["revoked_from"] is not None
+                                                        for g in data for d in g["device_list"]):
+            flash = ctx["t"]("revoke.done", device=short_id(bytes.fromhex(asked)))  # (revoke.submit)
+        return self.respond(request, "groups.html", {**ctx, "groups": data, "names": names, "revocable": revocable,
+                                                     "flash": flash, "title": ctx["t"]("groups.title")})
 
     # --- publishing -----------------------------------------------------------------------------
     async def publish_index(self, request: web.Request) -> web.StreamResponse:
@@ -1186,6 +1212,8 @@ def setup(app: web.Application, node: WebNode, options: DashboardOptions | None 
     get("/event/{id:[0-9a-f]{64}}/withdraw", functools.partial(withdraw.form, dash))  # `solnet redact`
     post("/event/{id:[0-9a-f]{64}}/withdraw", functools.partial(withdraw.submit, dash))
     get("/groups", dash.groups)
+    get("/device/{id:[0-9a-f]{64}}/revoke", functools.partial(revoke.form, dash))  # `solnet revoke`
+    post("/device/{id:[0-9a-f]{64}}/revoke", functools.partial(revoke.submit, dash))
     get("/publish", dash.publish_index)
     get("/publish/{kind}", dash.publish_form)
     post("/publish/{kind}", dash.publish_submit)

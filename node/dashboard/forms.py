@@ -146,6 +146,37 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
 ))
 
 
+def reason_error(field: Any, reason: str, t: Translator, too_long_key: str) -> str | None:
+    """What is wrong with the public `reason` typed for `field` (a withdrawal's or a revocation's), in
+    `t`'s language; None if nothing: its length, then the log's own rule (control characters ...)."""
+    if len(reason) > field.max_len:
+        return t(too_long_key, max=field.max_len)
+    problem = field.rule(field, reason) if reason else None
+    return field_message(f"field 'reason' {problem}", t) if problem else None
+
+
+def confirmed_errors(sent: Any, field: Any, reason: str, t: Translator, prefix: str) -> dict[str, str]:
+    """The errors of a form that signs once ticked, with a public `reason` (`field` its rule): the
+    reason's (`prefix`.reason_too_long ...) and the tick's, not given (`prefix`.not_confirmed)."""
+    errors = {}
+    if problem := reason_error(field, reason, t, f"{prefix}.reason_too_long"):
+        errors["reason"] = problem
+    if sent.get("confirm") != "yes":
+        errors["confirm"] = t(f"{prefix}.not_confirmed")
+    return errors
+
+
+def not_caught_up_error(exc: Any, t: Translator, prefix: str) -> tuple[str, bool]:
+    """A signing refused by the log (`exc`, an InvalidEvent) as the form says it, and whether the
+    override is offered: refused for not having caught up (node/chain_gate.py), `prefix`.not_caught_up
+    (`_bundle` for a home moved or restored that syncs by bundles only), with the tick offered."""
+    from node.chain_gate import MOVED, NOT_CAUGHT_UP
+
+    held = exc.reason == NOT_CAUGHT_UP
+    return (t(f"{prefix}.not_caught_up_bundle" if held and MOVED in exc.args[0] else
+              f"{prefix}.not_caught_up" if held else "error.refused_by_log"), held)
+
+
 def field_message(message: str, t: Translator) -> str:
     """The refusal `message` (from node.publishing) as said to the person, in `t`'s language."""
     for pattern, key in _RULES:

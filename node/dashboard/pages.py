@@ -316,7 +316,7 @@ def health(log: EventLog, peers: list[dict[str, Any]], cut_off_since: int | None
                    "last_sync": p.get("last_sync"), "behind": p.get("behind"), "ahead": p.get("ahead"),
                    "cut_off_since": p.get("cut_off_since"), "banned": bool(p.get("banned")),
                    "source": p.get("source"), "last_error": p.get("last_error"),
-                   "linked_twice": p.get("linked_twice")} for p in peers],
+                   "linked_twice": p.get("linked_twice"), "device": p.get("device")} for p in peers],
         "connected": sum(1 for p in peers if p.get("connected")),
         "known": len(peers),
         "last_sync": max(last_syncs) if last_syncs else None,
@@ -389,7 +389,8 @@ def revoked_by_own_devices(log: EventLog, group: bytes | None) -> list[dict[str,
         names = references.group_names(log.store) if names is None else names
         out.append({"device": short_id(r.by), "role": m.role, "from_seq": m.revoked_from,
                     "name": names.get(m.key) or short_id(m.key) if m.role == "group" else short_id(m.key),
-                    "undo": undo_command({"by": r.by.hex(), "by_seq": r.seq})})
+                    "undo": undo_command({"by": r.by.hex(), "by_seq": r.seq}),
+                    "by_id": r.by.hex(), "by_seq": r.seq})  # (the dashboard's revocation page of that device)
     return out
 
 

@@ -18,7 +18,6 @@ from crypto.keys import short_id
 from events.errors import InvalidEvent
 from events.kinds import KINDS
 from node import publishing, references, related
-from node.chain_gate import MOVED, NOT_CAUGHT_UP
 from node.dashboard import event_names, forms, pages
 from node.dashboard.i18n import Translator, fallback_time
 from node.log import EventLog, now_ms
@@ -131,14 +130,7 @@ async def submit(dash: Dashboard, request: web.Request) -> web.StreamResponse:
     t = ctx["t"]
     reason = str(sent.get("reason", "")).strip()
     page["values"] = {"reason": reason}
-    errors = {}
-    if len(reason) > REASON_MAX:
-        errors["reason"] = t("withdraw.reason_too_long", max=REASON_MAX)
-    elif reason and (problem := REASON.rule(REASON, reason)):  # the log's own rule (control characters ...)
-        errors["reason"] = forms.field_message(f"field 'reason' {problem}", t)
-    if sent.get("confirm") != CONFIRMED:
-        errors["confirm"] = t("withdraw.not_confirmed")
-    if errors:
+    if errors := forms.confirmed_errors(sent, REASON, reason, t, "withdraw"):
         return dash.respond(request, "withdraw.html", {**page, "errors": errors}, 400)
     offline = sent.get("offline") == CONFIRMED  # offered only where it was refused for not having caught up
     own = bytes(dash.node.keys.device.public)
@@ -152,9 +144,7 @@ async def submit(dash: Dashboard, request: web.Request) -> web.StreamResponse:
             return dash.redirect(request, f"/event/{event['id'].hex()}?withdrawn=1")
         return dash.respond(request, "withdraw.html", {**page, "general_error": str(exc)}, 400)
     except InvalidEvent as exc:
-        held = exc.reason == NOT_CAUGHT_UP  # as a publish form: the override offered, unticked
-        said = t("withdraw.not_caught_up_bundle" if held and MOVED in exc.args[0] else
-                 "withdraw.not_caught_up" if held else "error.refused_by_log")
+        said, held = forms.not_caught_up_error(exc, t, "withdraw")  # as a publish form: the override offered, unticked
         return dash.respond(request, "withdraw.html", {**page, "general_error": said, "offer_offline": held}, 400)
     # (a full or failing disk: nothing was signed, and the dashboard's storage page says so: app.storage_safe)
     return dash.redirect(request, f"/event/{event['id'].hex()}?withdrawn=1")

@@ -95,3 +95,13 @@ def overview_linked_once(cluster: Any, browser: Any) -> tuple[Any, LocalNode, Lo
         page.reload()
     page.locator("#health dd", has_text="1 connected of 1").wait_for()
     return page, calais, bristol
+
+
+def tick_from_the_summary(page: Any, box: str = "f-confirm") -> None:
+    """With the focus on a form's error summary whose one link leads to the tick `box` (its id), as a
+    keyboard user does: Tab to the link, Enter to the box (focused), Space to tick it."""
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => document.activeElement && document.activeElement.id === '{box}'")
+    page.keyboard.press("Space")
+    assert page.is_checked(f"#{box}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from chromium import fill_form, log_in, url
+from chromium import fill_form, log_in, tick_from_the_summary, url
 from local_cluster import cli_json
 from test_axe import AXE, RUN, TAGS
 
@@ -40,11 +40,7 @@ def test_a_coordinator_withdraws_a_wrongly_dated_action_from_the_warning(cluster
     listed = [(e["id"], e.get("title")) for e in cli_json(calais, "ls", "--kind", "action")]
     assert listed == [(event_id, "Vigil at the pier")]  # nothing withdrawn
     assert page.input_value("#f-reason") == "wrong year"
-    page.keyboard.press("Tab")  # the summary's one link: to the tick, by its label
-    page.keyboard.press("Enter")
-    page.wait_for_function(f"() => ({FOCUSED_ID})() === 'f-confirm'")
-    page.keyboard.press("Space")
-    assert page.is_checked("#f-confirm")
+    tick_from_the_summary(page)  # the summary's one link: to the tick, by its label
     page.click("main form button[type=submit]")
     page.wait_for_url(url(calais, f"/event/{event_id}?withdrawn=1"))
     assert "Withdrawn" in page.locator("#flash").inner_text()

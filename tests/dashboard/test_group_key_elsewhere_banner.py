@@ -49,7 +49,8 @@ async def test_the_overview_names_the_device_a_copy_of_the_group_key_certified(s
         text = " ".join(visible_text(await r.text()).split())
     assert spies[NAMED_AT_MOST - 1].hex() in text and spies[NAMED_AT_MOST].hex() not in text, text
     assert f"And {300 - NAMED_AT_MOST} more, cut off with this group when it is revoked." in text, text
-    assert ("If this node was not restored from an older backup, revoke each now with `solnet revoke ID`" in text
+    assert ("If this node was not restored from an older backup, revoke each now on this node: a device with its "
+            "“Revoke this device” link here, or `solnet revoke ID`" in text
             and "Revoke each now" not in text), text
     # A visitor of the public pages: no overview is served to it (it is sent to /public/), and the
     # overview's facts made for it carry no warning (were the admin's gate gone, they would)

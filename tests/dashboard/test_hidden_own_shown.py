@@ -65,7 +65,8 @@ async def test_a_mole_device_sealing_away_from_its_own_group_is_said_to_the_owne
         f"A device of your group ({short_id(mole.public)}) sealed 1 event(s) your node cannot read: your group's own "
         "events are always sealed to you; this device may be in other hands. If no member of your group knows why, "
         f"revoke it with your group key from its seq 1, the first it sealed so (what it signed from there is void "
-        f"on every node): solnet revoke {mole_id} --from-seq 1.")
+        "on every node): Revoke this device.")
+    assert f'<a href="/device/{mole_id}/revoke?from_seq=1">Revoke this device</a>' in overview  # not a shell command
     _, french, _ = await get(node.client, "/?lang=fr")
     assert "entre d’autres mains" in (_warning(french, f"hidden-own-{short_id(mole.public)}") or "")
 
