@@ -355,7 +355,10 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
     offer says how much was drawn from it (its own group's fulfilments naming it, from `drawn`, less those their
     need's group declined) and remains.
     `targets`: needs that fulfilments in `drawn` name but that are not among `rows`; `drawn` holds
-    the declines of those needs too (an offer's view is the same as its needs' whatever it lists). Those of a
+    the declines of those needs too (an offer's view is the same as its needs' whatever it lists), and
+    either holds the rows the declines name where this node reads them (a fulfilment of a need not
+    among `rows`: node.references.named_by_declines): one named and not given is taken for one not
+    read here, and bars its signed header's group (`replied_by`). Those of a
     group that is gone (`gone`, `departure`) are no longer open: a need of a group that left must
     not invite goods, and nobody can withdraw it. With `every_state`, lapsed, withdrawn and gone
     ones are kept too (`status` says which: lapsed, withdrawn, group_left, group_revoked).
@@ -364,15 +367,16 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
     fulfils, drawn = list(fulfils), list(drawn)
     target = lookup(rows, targets)
     changes = _by_ref(updates)
-    every = {f.key: f for f in [*fulfils, *drawn]}
+    read = {f.key: f for f in [*fulfils, *drawn]}
     # a sealed fulfilment (or decline) that leaves out the need's group counts nowhere (reaches_owner)
-    every = {k: f for k, f in every.items()
+    every = {k: f for k, f in read.items()
              if (need := target(f.ref)) is None or reaches_owner(_reply_kind(f), f.data, need.group)}
     declines = [f for f in every.values() if "decline" in f.data and _counts(f, target, kind="need.decline")]
     # (need, group): a decline of one of a group's fulfilments of a need declines them all (a row
-    # read here counts as named only if it is a fulfilment of that need)
+    # read here counts as named only if it is a fulfilment of that need: one that counts nowhere
+    # too, else whether its need was given, and so whether it was left out, decided whom it barred)
     declined_of = {(d.ref, g) for d in declines if (g := _declined_group(
-        d, every, lambda f, need=d.ref: "quantity" in f.data and f.ref == need, replied_by)) is not None}
+        d, read, lambda f, need=d.ref: "quantity" in f.data and f.ref == need, replied_by)) is not None}
     done: dict[bytes, int] = defaultdict(int)
     by_group: dict[bytes, dict[bytes, int]] = defaultdict(lambda: defaultdict(int))
     counted: dict[bytes, list[Row]] = defaultdict(list)  # the fulfilments each need counts

@@ -4,7 +4,7 @@ publishing's checks and for `solnet show`. Blocking reads; pure apart from the s
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import replace
 from typing import Any, NamedTuple
 
@@ -283,6 +283,20 @@ def declines_of(rows: Callable[..., list[Row]], needs: Collection[bytes]) -> lis
     return [f for f in rows(FULFIL, refs=sorted(needs)) if "decline" in f.data] if needs else []
 
 
+def named_by_declines(row_of: Callable[[str, bytes], Row | None], read: Iterable[Row]) -> list[Row]:
+    """The rows (of FULFIL) that the need.declines among `read` name and `read` lacks, where this node
+    reads them: a decline of need A naming a fulfilment of need B bars no group on A
+    (events.readmodels.needs_and_offers), but only if that fulfilment is among the rows the read model
+    is given; one it is not given it takes for unreadable here and bars its group (its signed header's).
+    Read by id (`row_of`, a store's), so that A's item is the same whichever needs are read beside it
+    (A on a page without B; the desk's pass over urgent needs, B left out as listed already; A's own
+    page). One probe for each decline naming a row not read: the few that name another need's."""
+    read = list(read)
+    have = {r.key for r in read}
+    named = sorted({r.data["decline"] for r in read if "decline" in r.data} - have)
+    return [row for key in named if (row := row_of(FULFIL, key)) is not None]
+
+
 def departed(trust: TrustGraph) -> Gone:
     """The `gone` of the read models by this trust graph (events.readmodels.departure)."""
     return lambda group: departure(group, trust.member, trust.revocation)
@@ -316,6 +330,7 @@ def listing_state(store: Store, trust: TrustGraph, event_id: bytes, now: int,
         fulfils = [f for f in fulfils if "decline" in f.data or f.version < fulfilled_before]
     drawn = store.rows(FULFIL, region=offer_key(event_id)) if row.table == "offer" else []
     drawn = drawn + declines_of(store.rows, {f.ref for f in drawn})
+    drawn = drawn + named_by_declines(store.row_of, [*fulfils, *drawn])
     targets = {f.ref: t for f in drawn if (t := target(store, trust, f.ref)) is not None}
     [item] = needs_and_offers([row], fulfils, now, updates, drawn, targets, every_state=True, gone=departed(trust),
                               replied_by=lambda reply: replied_by(store, trust, reply))

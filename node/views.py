@@ -380,6 +380,7 @@ def needs(log: Held, region: str | None, now: int, limit: int | None, *, matched
     drawn = log.rows(FULFIL, regions=[offer_key(o.key) for o in offer_rows])
     held = {r.key for r in need_rows}
     drawn = drawn + references.declines_of(log.rows, {f.ref for f in drawn} - held)
+    drawn = drawn + references.named_by_declines(log.store.row_of, [*fulfils, *drawn])
     targets = {f.ref: t for f in drawn if f.ref not in held and (t := log.target(f.ref))}
     updates = (log.rows(NEED_UPDATE, refs=[n.key for n in need_rows])
                + log.rows(OFFER_UPDATE, refs=[o.key for o in offer_rows]))
@@ -443,12 +444,16 @@ def _needs_alone(log: Held, region: str | None, now: int, limit: int | None, lea
     need too), never of an offer's rows (events.readmodels.needs_and_offers: an offer's draw is
     counted for the offer only). Half the rows a section's count read were offers and their draws.
     `marked`: urgent=True, of the needs the store marks only (`urgent_too`); `leave_out`: needs read
-    and not worked out (each need's item is of its own rows alone: the others' are the same without them)."""
+    and not worked out (each need's item is of its own rows and the rows its declines name alone: the
+    others' are the same without them)."""
     lapse = {"t_from": now} if limit is not None else {}
     need_rows = log.listed(NEED, limit, region=region, **lapse, **_newest(limit), **marked)
     need_rows = [n for n in need_rows if n.key not in leave_out] if leave_out else need_rows
     refs = [n.key for n in need_rows]
-    return readmodels.needs_and_offers(need_rows, log.rows(FULFIL, refs=refs), now, log.rows(NEED_UPDATE, refs=refs),
+    fulfils = log.rows(FULFIL, refs=refs)
+    # (a decline may name another need's fulfilment, left out or not listed: read, it bars nobody)
+    fulfils = fulfils + references.named_by_declines(log.store.row_of, fulfils)
+    return readmodels.needs_and_offers(need_rows, fulfils, now, log.rows(NEED_UPDATE, refs=refs),
                                        gone=log.gone, replied_by=log.replied_by, suggest=False)
 
 

@@ -19,6 +19,10 @@ from node.store.schema import BODY_EXPIRED, BODY_MISSING, by_id, by_ids, by_pref
 _COLS = "n, id, a, seq, ts, kind, expires, header, sig, body, body_state"
 _CHUNK = 500  # ids per `IN (...)` list
 SIGNED_SEEN = 64  # events whose stored bytes `_signed` remembers it checked (a few publishes' reads)
+# Only events whose body is at most this are remembered (a publish's need, claim or update: a few
+# hundred bytes), so what stays alive is at most ~SIGNED_SEEN KiB. A sealed body may be 60 KiB and
+# `sealed_events` passes every sealed event through `_signed`: ~4 MiB of bodies stayed alive on a Pi.
+SIGNED_SEEN_BODY = 1024
 NEW_IDS_MIN = 20_000  # ids_new is moved into ids from this many ids (more in a large log: new_ids_limit)
 
 
@@ -73,13 +77,15 @@ class EventTables(StoreBase):
         header holds the body's hash."""
         header = full_header(short, self._net(), self._key(a))
         seen = (event_id, header, sig, body)
-        if seen in self._signed_seen:  # the same bytes as a read checked lately: the same verdict, two hashes fewer
+        small = body is None or len(body) <= SIGNED_SEEN_BODY  # (a large one is neither kept nor hashed to look)
+        if small and seen in self._signed_seen:  # the same bytes as a read checked lately: the same verdict, two hashes fewer
             return header
         if signed_id(header, sig) != event_id or (body is not None and blake2b_256(body) != signed_body_hash(header)):
             raise self._changed(event_id)
-        if len(self._signed_seen) >= SIGNED_SEEN:
-            del self._signed_seen[next(iter(self._signed_seen))]  # (the oldest)
-        self._signed_seen[seen] = None
+        if small:
+            if len(self._signed_seen) >= SIGNED_SEEN:
+                del self._signed_seen[next(iter(self._signed_seen))]  # (the oldest)
+            self._signed_seen[seen] = None
         return header
 
     def _whole_wire(self, event_id: bytes, wire: bytes) -> bytes:
