@@ -605,7 +605,7 @@ def _nothing_left(log: EventLog, event: Event) -> str | None:
         if row is None or row.author != event.author:
             continue
         first = related.withdrawal(log, event_id, event.author)
-        if first is not None and first["seq"] < event.seq:
+        if first["id"] is not None and first["seq"] < event.seq:
             gone.append(f"{event_id.hex()} (redacted already by {first['id'].hex()})")
         elif row.expires is not None and row.expires <= event.header.timestamp:
             gone.append(f"{event_id.hex()} (expired already)")
