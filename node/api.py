@@ -34,13 +34,12 @@ from typing import Any, NamedTuple
 from aiohttp import web
 
 from crypto.short_ids import MIN_ID_PREFIX_HEX
-from events.canonical import unpack
 from events.errors import BAD_FIELD, REASONS, InvalidEvent
 from events.format import Event
 from events.fields import REGION_RE, REGION_WORDS
 from events.kinds import KINDS
 from events.projections import TABLES
-from node import api_body, audience, publishing, references, related, render
+from node import api_body, audience, publishing, references, render
 from node.known_regions import NewRegion, empty_region_words, unknown_region, unread_region_words
 from node.alert_feed import TAKEN_BACK, AlertFeed, feed_of, new_alerts, stop_feed, withdrawals_page
 from node.chain_gate import NOT_CAUGHT_UP
@@ -569,14 +568,14 @@ def _read_back(node: WebNode, told: dict[str, Any], event: Event,
     an action's end as listed (moved with its start), a redaction's events another device signed that
     keep what it withdrew readable (as `solnet redact` says them: found by the publish's own checks, in
     `told`, not read again), and those it names that had no content left to withdraw (as `solnet redact`
-    refuses them). All read here, in the database thread's turn that stored it: one hand-over between
-    the loop and that thread per publish, where each of these reads cost one more."""
+    refuses them: found by those checks too). All read here, in the database thread's turn that stored
+    it: one hand-over between the loop and that thread per publish, where each of these reads cost one more."""
     try:
         log = node.log
         twice = twice_recorded(log, event) if event.kind == "need.fulfil" else None
         behind = publishing.behind_a_step_stamped_ahead(log, event)
         moved = as_moved_by(log, event) if event.kind == "action.update" else None
-        redacting = ([_still_readable(told.get("stay") or []), _nothing_left(log, event)]
+        redacting = ([_still_readable(told.get("stay") or []), _nothing_left(told.get("gone") or [])]
                      if event.kind == "redact" else [])
         # (its id in hand: not written out in hex to be parsed back, as a GET's is)
         return _event_answer(node, event.id, event.id.hex(), False), twice, behind, moved, redacting
@@ -593,22 +592,12 @@ def _still_readable(stay: list[dict[str, str]]) -> str | None:
         f"{s['kind']} {s['id']} (device {s['author']})" for s in stay))
 
 
-def _nothing_left(log: EventLog, event: Event) -> str | None:
-    """The warning of a redaction naming events of its author that had no content left to withdraw:
-    an earlier redaction of theirs had withdrawn them, or they had expired by the redaction's stamp.
-    `solnet redact` refuses such a redaction ("no content left to redact"); the API stored it with
-    201 and no word, so a script that withdrew twice believed it had done something."""
-    ids = unpack(event.body)["ids"] if event.body is not None else []
-    gone = []
-    for event_id in ids:
-        row = log.store.event_row(event_id)
-        if row is None or row.author != event.author:
-            continue
-        first = related.withdrawal(log, event_id, event.author)
-        if first is not None and first["seq"] < event.seq:
-            gone.append(f"{event_id.hex()} (redacted already by {first['id'].hex()})")
-        elif row.expires is not None and row.expires <= event.header.timestamp:
-            gone.append(f"{event_id.hex()} (expired already)")
+def _nothing_left(gone: list[str]) -> str | None:
+    """The warning of a redaction naming events of its author that had no content left to withdraw
+    (found by the publish's checks before it was signed: publishing._nothing_left): an earlier
+    redaction of theirs had withdrawn them, or they had expired by the redaction's stamp. `solnet
+    redact` refuses such a redaction ("no content left to redact"); the API stored it with 201 and no
+    word, so a script that withdrew twice believed it had done something."""
     if not gone:
         return None
     return "no content left to redact, redacted or expired already: " + ", ".join(gone)

@@ -8,6 +8,7 @@ which make no row, from the stored shares (node/request_shares.py). Only those s
 their body count: one gone already has nothing left to withdraw. Blocking reads of the store."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, NamedTuple
 
 from events.projections import REFERRING, SUPPORT_STATUS
@@ -59,16 +60,30 @@ def split(related: list[Related], device: bytes) -> tuple[list[Related], list[Re
     return [r for r in related if r.author == device], [r for r in related if r.author != device]
 
 
-def withdrawal(log: EventLog, event_id: bytes, author: bytes) -> dict[str, Any] | None:
-    """The redaction that withdrew `event_id` (only its `author` signs one that counts; the first in
-    its chain if several name it, whichever arrived first): its `id`, `seq`, `ts`, and its public
-    `reason` (None: none given). Among the author's newest WITHDRAWALS_READ redactions; None if it
-    is not among them or not held with its body."""
-    first: dict[str, Any] | None = None
+def withdrawals(log: EventLog, ids: Collection[bytes], author: bytes) -> dict[bytes, dict[str, Any]]:
+    """The redaction that withdrew each of `ids` (only its `author` signs one that counts; the first
+    in its chain if several name it, whichever arrived first): its `id`, `seq`, `ts`, and its public
+    `reason` (None: none given). One pass over the author's newest WITHDRAWALS_READ redactions, for
+    all of `ids` at once. One not found among them: `id` None, `read` how many were read, and
+    `older` True if that is WITHDRAWALS_READ (its redaction may be older than them: not looked up),
+    False if the author has fewer (it is not held with its body)."""
+    found: dict[bytes, dict[str, Any]] = {}
+    wanted = set(ids)
+    read = 0
     for row in log.store.list_events(kind="redact", author=author, limit=WITHDRAWALS_READ):
+        read += 1
         fields = render.event_fields(row) or {}
-        if event_id in (fields.get("ids") or ()) and (first is None or row.seq < first["seq"]):
-            reason = fields.get("reason")
-            first = {"id": row.id, "seq": row.seq, "ts": row.ts,
-                     "reason": reason if isinstance(reason, str) and reason else None}
-    return first
+        reason = fields.get("reason")
+        for event_id in wanted.intersection(fields.get("ids") or ()):
+            if event_id not in found or row.seq < found[event_id]["seq"]:
+                found[event_id] = {"id": row.id, "seq": row.seq, "ts": row.ts, "older": False,
+                                   "reason": reason if isinstance(reason, str) and reason else None}
+    older = read >= WITHDRAWALS_READ
+    return {event_id: found.get(event_id) or {"id": None, "seq": None, "ts": None, "reason": None,
+                                                 "older": older, "read": read}
+            for event_id in wanted}
+
+
+def withdrawal(log: EventLog, event_id: bytes, author: bytes) -> dict[str, Any]:
+    """The redaction that withdrew `event_id` (`withdrawals` of it alone)."""
+    return withdrawals(log, (event_id,), author)[event_id]

@@ -32,3 +32,22 @@ async def test_a_withdrawn_events_page_says_its_public_reason(sample, start_node
     assert (await withdraw(node, need))[0] == 303
     _, page, _ = await get(node.client, f"/event/{need}?lang=en")
     assert "Its author gave no reason." in visible_text(page.split('class="notice withdrawal-reason"')[1].split("</p>")[0])
+
+
+async def test_a_withdrawal_older_than_those_read_is_said_not_looked_up(sample, start_node, monkeypatch) -> None:
+    """Past its author's newest WITHDRAWALS_READ redactions (here 1) a withdrawal is not read: its
+    event's page said nothing, as if no reason had been given; it now says the reason was not looked up."""
+    monkeypatch.setattr("node.related.WITHDRAWALS_READ", 1)
+    node = await start_node(sample.nodes[0])
+    await node.log_in()
+    action, need = sample.ids["action"], sample.ids["need"]
+    assert (await withdraw(node, action, reason="wrong date"))[0] == 303
+    assert (await withdraw(node, need))[0] == 303  # the newest: the action's withdrawal is past the one read
+    _, page, _ = await get(node.client, f"/event/{action}?lang=en")
+    said = " ".join(visible_text(page.split('class="notice withdrawal-reason"')[1].split("</p>")[0]).split())
+    assert "Its reason was not looked up: its withdrawal is older than its author’s newest 1 withdrawals." in said
+    assert "wrong date" not in said
+    _, page_fr, _ = await get(node.client, f"/event/{action}?lang=fr")
+    assert "Sa raison n’a pas été cherchée" in visible_text(page_fr)
+    _, page, _ = await get(node.client, f"/event/{need}?lang=en")  # the newest is read, as before
+    assert "Its author gave no reason." in visible_text(page.split('class="notice withdrawal-reason"')[1].split("</p>")[0])
