@@ -2302,7 +2302,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from node.net.peer_link import RoundCut
     from sync.handshake import HandshakeError
     from sync.proxy import ProxyFailure
-    from sync.transport import LinkClosed
+    from sync.transport import DialSkipped, LinkClosed
 
     node = Node(home, keys, proxy=proxy)
     _mark_running(home, "sync")  # `solnet status` meanwhile says a sync runs; the panic wipe stops it
@@ -2390,6 +2390,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
                        "for the rest") from None
     except LinkClosed as exc:  # before the round began: nothing was received
         raise CliError(f"the connection to {address} ended before the sync began: {exc}") from None
+    except DialSkipped as exc:  # where the connection led (sync/dialled_place.py): nothing was sent
+        raise CliError(f"did not sync with {address}: {exc}. Check the address (`solnet peers` lists the "
+                       "known ones)") from None
     except Exception as exc:  # noqa: BLE001 (what a hostile peer's answer broke, or a bug here)
         # As a node's dial (node/net/links.py): one line by type, never the peer's bytes nor a
         # traceback, and no report of counts: batches stored before it are kept, none is claimed.
