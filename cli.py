@@ -2308,9 +2308,17 @@ def cmd_sync(args: argparse.Namespace) -> int:
     _mark_running(home, "sync")  # `solnet status` meanwhile says a sync runs; the panic wipe stops it
     show_progress = not args.json and sys.stderr.isatty()
 
-    def progress(received: int, expected: int) -> None:
+    width = 0  # of the progress line last shown (a shorter one covers all of it)
+
+    def progress(received: int, expected: int, unknown_authors: int) -> None:
+        nonlocal width
         if show_progress:
-            print(f"\r  stored {received} of {expected} events...", end="", file=sys.stderr, flush=True)
+            # Events of authors this node does not know count in no lag: "of" what is not known then
+            line = (f"  stored {received} events ({render.plural(expected, 'event')} behind when the round began, and "
+                    f"events of {render.plural(unknown_authors, 'author')} this node does not know yet)..."
+                    if unknown_authors else f"  stored {received} of {expected} events...")
+            print("\r" + line.ljust(width), end="", file=sys.stderr, flush=True)
+            width = len(line)
 
     async def main() -> Any:
         await node.start(background=False)

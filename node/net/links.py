@@ -650,7 +650,7 @@ class Links:
         self._say_counted(stopping=True)  # (the dialling loop, which said them as budgets allowed, is stopped)
 
     # --- one-shot sync ------------------------------------------------------------------------------
-    async def sync_once(self, address: str, progress: Callable[[int, int], None] | None = None) -> RoundResult:
+    async def sync_once(self, address: str, progress: Callable[[int, int, int], None] | None = None) -> RoundResult:
         """Dial `address`, run one anti-entropy round, close. For `solnet sync`.
 
         Our round ends once we have stored what the peer sent; the peer may still be storing what
@@ -661,7 +661,10 @@ class Links:
         No deadline: a slow node takes as long as it needs. RoundCut if the link ends first; its
         `result` counts what was stored (the batches that had arrived are stored before that). A
         cut in the confirming round keeps what the complete first one learned (node/own_unsent.py).
-        `progress(received, expected)` is called after each stored batch."""
+        `progress(received, expected, unknown_authors)` is called after each stored batch: `expected`
+        is what was behind when the round began, or more once more arrived, but while authors this
+        node does not know send (`unknown_authors` of them: their events count in no lag) only the
+        former."""
         address = normalize_address(address)
         link = await self.dial_link(address, given=True)  # the user's address: dialled wherever it leads
         peer = PeerLink(link, dataclasses.replace(self.ports, round_finished=lambda link, result: None))
