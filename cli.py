@@ -2302,15 +2302,23 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from node.net.peer_link import RoundCut
     from sync.handshake import HandshakeError
     from sync.proxy import ProxyFailure
-    from sync.transport import LinkClosed
+    from sync.transport import DialSkipped, LinkClosed
 
     node = Node(home, keys, proxy=proxy)
     _mark_running(home, "sync")  # `solnet status` meanwhile says a sync runs; the panic wipe stops it
     show_progress = not args.json and sys.stderr.isatty()
 
-    def progress(received: int, expected: int) -> None:
+    width = 0  # of the progress line last shown (a shorter one covers all of it)
+
+    def progress(received: int, expected: int, unknown_authors: int) -> None:
+        nonlocal width
         if show_progress:
-            print(f"\r  stored {received} of {expected} events...", end="", file=sys.stderr, flush=True)
+            # Events of authors this node does not know count in no lag: "of" what is not known then
+            line = (f"  stored {received} events ({render.plural(expected, 'event')} behind when the round began, and "
+                    f"events of {render.plural(unknown_authors, 'author')} this node does not know yet)..."
+                    if unknown_authors else f"  stored {received} of {expected} events...")
+            print("\r" + line.ljust(width), end="", file=sys.stderr, flush=True)
+            width = len(line)
 
     async def main() -> Any:
         await node.start(background=False)
@@ -2390,6 +2398,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
                        "for the rest") from None
     except LinkClosed as exc:  # before the round began: nothing was received
         raise CliError(f"the connection to {address} ended before the sync began: {exc}") from None
+    except DialSkipped as exc:  # where the connection led (sync/dialled_place.py): nothing was sent
+        raise CliError(f"did not sync with {address}: {exc}. Check the address (`solnet peers` lists the "
+                       "known ones)") from None
     except Exception as exc:  # noqa: BLE001 (what a hostile peer's answer broke, or a bug here)
         # As a node's dial (node/net/links.py): one line by type, never the peer's bytes nor a
         # traceback, and no report of counts: batches stored before it are kept, none is claimed.

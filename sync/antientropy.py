@@ -104,12 +104,20 @@ def lag(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]],
     """How many events the peer holds that we lack and would take (from the heads alone).
     `takes_below(author)`: the first seq of `author` this node would not take (revoked from, or
     2^63), None for an author it does not know (not counted)."""
+    return sum(lags(mine, theirs, takes_below).values())
+
+
+def lags(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]],
+         takes_below: Callable[[bytes], int | None] = every_seq) -> dict[bytes, int]:
+    """`lag` by author: the authors it counts events of, each with how many (none counted 0). As
+    many as the members this node knows: an author it does not know is never one."""
     my_seq = {h.author: h.seq for h in mine}
-    total = 0
+    counted = {}
     for author, (seq, _) in theirs.items():
         if not is_marker(author) and (below := takes_below(author)) is not None:
-            total += lead(seq, my_seq.get(author, 0), below)
-    return total
+            if (behind := lead(seq, my_seq.get(author, 0), below)) > 0:
+                counted[author] = behind
+    return counted
 
 
 def claimed(mine: Iterable[Head], theirs: dict[bytes, tuple[int, bytes]]) -> int:

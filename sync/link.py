@@ -42,7 +42,7 @@ from sync.antientropy import (
     event_count,
     every_seq,
     frontier_digest,
-    lag,
+    lags,
     lead,
     ranges_to_send,
 )
@@ -192,7 +192,9 @@ class _Round:
     # The first seq of an author this node would not take (its revocation point, else 2^63), None
     # for an author it does not know (antientropy.lag): what a head may count for in the lag
     takes_below: Callable[[bytes], int | None] = every_seq
-    unknown_lag: int = 0  # events of authors this node holds nothing of and would take, by the peer's heads
+    # The authors the lag counts events of (antientropy.lags), each with how many: those this node
+    # holds nothing of and would take as the heads come, the rest in `plan`
+    lagging: dict[bytes, int] = field(default_factory=dict)
     unknown_claimed: int = 0  # ... of all authors this node holds nothing of, at the heads' word (the allowance)
     unknown_authors: int = 0  # authors of the peer's heads this node does not know (no member of its trust graph)
     evidence: int = 0  # events kept past fork points, by the peer's marker heads
@@ -238,13 +240,14 @@ class _Round:
                     self.unknown_claimed += seq
                     if (below := self.takes_below(author)) is None:
                         self.unknown_authors += 1
-                    else:
-                        self.unknown_lag += lead(seq, 0, below)
+                    elif (behind := lead(seq, 0, below)) > 0:
+                        self.lagging[author] = behind
 
     def plan(self) -> tuple[SendRange | SendEvidence, ...]:
         """What to send the peer, once all its heads came (they are not kept past this)."""
         table, self.theirs, self._mine = self.theirs, {}, None
-        self.lag = lag(self.heads, table, self.takes_below) + self.unknown_lag
+        self.lagging.update(lags(self.heads, table, self.takes_below))  # (table: only authors of our heads)
+        self.lag = sum(self.lagging.values())
         self.peer_lag = sum(max(0, h.seq - table.get(h.author, (0, b""))[0]) for h in self.heads
                             if not is_marker(h.author))
         # What the peer's own heads say it can send us: the events we lack, what it keeps past fork
@@ -303,6 +306,12 @@ class LinkProtocol:
     def lag(self) -> int:
         """Events the peer held that we lacked at the start of this round (once heads are exchanged)."""
         return self._round.lag if self._round and self.in_round else 0
+
+    @property
+    def lagging(self) -> dict[bytes, int]:
+        """The authors `lag` counts events of in this round, each with how many ({} outside rounds):
+        what the peer sends of others (authors this node does not know) is not in it."""
+        return self._round.lagging if self._round and self.in_round else {}
 
     @property
     def unknown_authors(self) -> int:

@@ -309,11 +309,15 @@ def health(log: EventLog, peers: list[dict[str, Any]], cut_off_since: int | None
     peers = name_peers(log, [dict(p) for p in peers if p.get("source") != "blocked"])
     last_syncs = [p["last_sync"] for p in peers if p.get("last_sync")]
     lags = [p["behind"] for p in peers if p.get("connected") and p.get("behind") is not None]
+    # Events of authors this node does not know (a new group's whole log) count nowhere in `behind`:
+    # said beside it, as `solnet peers` says them (node/status_text.py `peer_line`)
+    unknown = [p.get("unknown_authors") or 0 for p in peers if p.get("connected")]
     return {
         "peers": [{"label": p.get("label") or "?", "name": p.get("name") or p.get("label") or "?",
                    "device_name": p.get("device_name"),
                    "connected": bool(p.get("connected")), "direction": p.get("direction"),
                    "last_sync": p.get("last_sync"), "behind": p.get("behind"), "ahead": p.get("ahead"),
+                   "unknown_authors": (p.get("unknown_authors") or 0) if p.get("connected") else 0,
                    "cut_off_since": p.get("cut_off_since"), "banned": bool(p.get("banned")),
                    "source": p.get("source"), "last_error": p.get("last_error"),
                    "linked_twice": p.get("linked_twice"), "device": p.get("device")} for p in peers],
@@ -321,6 +325,7 @@ def health(log: EventLog, peers: list[dict[str, Any]], cut_off_since: int | None
         "known": len(peers),
         "last_sync": max(last_syncs) if last_syncs else None,
         "lag": max(lags) if lags else None,
+        "unknown_authors": max(unknown, default=0),
         "cut_off_since": cut_off_since,
         "events": log.store.count(),
     }

@@ -294,9 +294,11 @@ class Links:
         return told
 
     # --- outgoing -----------------------------------------------------------------------------------
-    async def dial_link(self, address: str) -> Link:
+    async def dial_link(self, address: str, given: bool = False) -> Link:
         """Connect to a peer and authenticate, by the configured route (ProxyFailure if the route
-        is the problem: the proxy is down, or a Tor address without a proxy)."""
+        is the problem: the proxy is down, or a Tor address without a proxy). `given`: the user gave
+        `address` for this dial (`solnet sync ADDRESS`), so it is dialled wherever it leads, even if
+        a member announced it too (see `_vet`)."""
         route = self.route
         check_route(address, route.proxy)
         assert route.http is not None, "the node is not started"
@@ -305,7 +307,8 @@ class Links:
             # node's stop cancels this task as the dial completes, and the stop then waited for ever.
             async with asyncio.timeout(route.limits.connect_timeout_s * 2):
                 return await dial(route.http, address, self._identity(), route.limits,
-                                  expected=self._directory.expected_device(address), vet=self._vet(address))
+                                  expected=self._directory.expected_device(address),
+                                  vet=None if given else self._vet(address))
         except HandshakeError as exc:
             # The peer told us (not we it) that this device is revoked: the news of our own revocation
             if (exc.reason in (REVOKED, *FORKS) and not exc.ours and exc.peer_device is not None
@@ -647,7 +650,7 @@ class Links:
         self._say_counted(stopping=True)  # (the dialling loop, which said them as budgets allowed, is stopped)
 
     # --- one-shot sync ------------------------------------------------------------------------------
-    async def sync_once(self, address: str, progress: Callable[[int, int], None] | None = None) -> RoundResult:
+    async def sync_once(self, address: str, progress: Callable[[int, int, int], None] | None = None) -> RoundResult:
         """Dial `address`, run one anti-entropy round, close. For `solnet sync`.
 
         Our round ends once we have stored what the peer sent; the peer may still be storing what
@@ -658,9 +661,12 @@ class Links:
         No deadline: a slow node takes as long as it needs. RoundCut if the link ends first; its
         `result` counts what was stored (the batches that had arrived are stored before that). A
         cut in the confirming round keeps what the complete first one learned (node/own_unsent.py).
-        `progress(received, expected)` is called after each stored batch."""
+        `progress(received, expected, unknown_authors)` is called after each stored batch: `expected`
+        is what was behind when the round began, or more once more arrived, but while authors this
+        node does not know send (`unknown_authors` of them: their events count in no lag) only the
+        former."""
         address = normalize_address(address)
-        link = await self.dial_link(address)
+        link = await self.dial_link(address, given=True)  # the user's address: dialled wherever it leads
         peer = PeerLink(link, dataclasses.replace(self.ports, round_finished=lambda link, result: None))
         peer.progress = progress
         self._open[link.number] = (link, peer)

@@ -319,7 +319,7 @@ class Node:
         """An incoming peer connection (the sync websocket), served until the link ends."""
         return await self.links.accept(request, progress, authenticated, signed, replied, may_reply)
 
-    async def sync_once(self, address: str, progress: Callable[[int, int], None] | None = None) -> RoundResult:
+    async def sync_once(self, address: str, progress: Callable[[int, int, int], None] | None = None) -> RoundResult:
         """`solnet sync`: see Links.sync_once."""
         return await self.links.sync_once(address, progress)
 

@@ -221,7 +221,8 @@ class PeerLink:
                                  limit_events=lambda n: self.policy.limit_events(link.peer_device, n),
                                  on_stored=self._stored_batch, on_failed=self._storage_failed,
                                  release=self.gossip.release)
-        self.progress: Callable[[int, int], None] | None = None  # `solnet sync`: (received, expected)
+        # `solnet sync`: (received, expected, authors this node does not know: Links.sync_once)
+        self.progress: Callable[[int, int, int], None] | None = None
         self.cut: LinkClosed | None = None  # why the link ended, if it did
         # The current lag both ways, as `solnet peers` and the dashboard show it: set when a round
         # compares heads, brought down as its batches are stored here and streamed there, and once
@@ -230,6 +231,9 @@ class PeerLink:
         self.opened_ms = now_ms()
         self.behind: int | None = None  # events the peer holds that we lack
         self.unknown_authors = 0  # authors of its heads this node does not know yet (not in `behind`)
+        # While they are, what is left behind of each author `behind` counts (a round's batches mix
+        # theirs with those authors' events)
+        self._behind_of: dict[bytes, int] = {}
         self.ahead: int | None = None  # events we hold that the peer lacks
         # What this round streams the peer, and what the last complete one did (author -> first,
         # last seq): a range streamed again from within the last one's was not taken there (stamped
@@ -363,6 +367,7 @@ class PeerLink:
                 self.round.lag = self.protocol.lag
                 self.behind, self.ahead = self.protocol.lag, self.protocol.peer_lag
                 self.unknown_authors = self.protocol.unknown_authors
+                self._behind_of = dict(self.protocol.lagging) if self.unknown_authors else {}
                 self._streaming = {r.author: (r.first, r.last) for r in command.ranges if isinstance(r, SendRange)}
                 self.stream_task = asyncio.create_task(self._stream(command.ranges),
                                                        name=f"link-{self.link.number}-stream")
@@ -560,6 +565,7 @@ class PeerLink:
         take from the last round either, it still lacks)."""
         streamed, self._streamed, self._streaming = self._streamed, self._streaming, {}
         self.behind, self.ahead = 0, streamed_again(streamed, self._streamed)
+        self.unknown_authors, self._behind_of = 0, {}  # it took in what it would of them, or refused it
         self.round.in_sync = done.in_sync
         self.round.arrived, self.round.sent, self.round.lag = done.arrived, done.sent, done.lag
         self.round.complete = True
@@ -622,9 +628,12 @@ class PeerLink:
             self._round_stored += 1
         self.round.outcomes.update(o.status for o in outcomes)
         if not batch.pushed and self.behind is not None:
-            self.behind = max(0, self.round.lag - self.round.received)
+            self._bring_down_behind(batch.wires)
         if self.progress is not None:
-            self.progress(self.round.received, max(self.protocol.lag, self.protocol.arrived))
+            # The whole is not known while authors this node does not know send (their events are no
+            # part of the lag): what was behind when the round began, not what arrived
+            self.progress(self.round.received, self.protocol.lag if self.unknown_authors
+                          else max(self.protocol.lag, self.protocol.arrived), self.unknown_authors)
         self.round.own_not_stored += self._own_not_stored(batch.wires, outcomes)
         rejected = Counter(o.reason for o in outcomes if o.status == REJECTED)
         self.round.of_forked_keys += rejected[FORK] + rejected[FROZEN]
@@ -666,6 +675,23 @@ class PeerLink:
             except LinkClosed:  # the next round's answer could not go out: the link is over
                 return False
         return True
+
+    def _bring_down_behind(self, wires: Sequence[bytes]) -> None:
+        """`behind` after a round's batch is stored. It counts only the events of members this node
+        would take: stored events of authors it did not know (a new group's whole log) brought it
+        down all the same, to 0 while those it counted were still to come. Then each event's author
+        is read (only in such a round: a new group's arrival), else every event counts."""
+        if not self._behind_of:
+            self.behind = max(0, self.round.lag - self.round.received)
+            return
+        for wire in wires:
+            try:
+                author, _ = stored_author_seq(wire)
+            except Exception:  # noqa: BLE001 (a malformed wire of the peer's is none of the events counted)
+                continue
+            if self._behind_of.get(author, 0) > 0:
+                self._behind_of[author] -= 1
+                self.behind = max(0, (self.behind or 0) - 1)
 
     def _own_not_stored(self, wires: Sequence[bytes], outcomes: list[Outcome]) -> int:
         """How many of this device's events in a batch were not stored for a reason of this node's

@@ -5,10 +5,12 @@ a resolver maps to 127.0.0.1 (as a member's DNS record may).
 The spelling checks (this node's own address, `solnet peers rm`) compared texts: a name resolving
 to this node's own listener made it dial itself at every backoff, and a name resolving to a removed
 address reached the removed node again. Now the address the socket connected to is checked, for an
-announced address, before the handshake; one the user added by hand is dialled as ever.
+announced address, before the handshake; one the user added by hand, or gave to `solnet sync`, is dialled
+as ever.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import socket
@@ -16,13 +18,16 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+import cli as solnet_cli
 from node import peer_blocks
+from node.home import PASSPHRASE_ENV
 from node.demo import localnet
 from node.demo.localnet import LocalNode
 from node.log import now_ms
 from node.net import Node
+from node.net.links import Links
 from node.webapp import Served, create_app, serve
-from served_nodes import network, until  # noqa: F401 (network: the fixture)
+from served_nodes import PASSPHRASE, network, until  # noqa: F401 (network: the fixture)
 from sync.dialled_place import OWN_LISTENER, REMOVED, skipped
 
 WAIT_S = 15.0
@@ -123,3 +128,56 @@ async def test_a_name_the_user_added_is_dialled_wherever_it_leads(network, caplo
 ])
 def test_where_a_dial_connected_is_told_apart(peer, local, listening, removed, why) -> None:
     assert skipped(peer, local, listening, removed) == why
+
+
+async def test_solnet_sync_dials_an_announced_name_the_user_gives_wherever_it_leads(network, caplog) -> None:
+    """`solnet sync ADDRESS` is an address the user gives: dialled wherever it leads, even when a
+    member announced the same name and it leads to an address removed from this node's peers (it
+    was refused as "not dialled", and `solnet sync` called that an unreadable answer)."""
+    calais, _ = network
+    port, = localnet.free_ports(1)
+    announce_to_calais(network, f"http://{ALIAS}:{port}")
+    peers_of_calais(calais, removed=f"http://127.0.0.1:{port}")
+    caplog.set_level(logging.INFO, logger="solnet")
+    async with serving(network[1], port):
+        node = Node(calais.home, calais.keys)
+        await node.start(background=False)
+        try:
+            result = await node.sync_once(f"http://{ALIAS}:{port}")
+        finally:
+            await node.stop()
+    assert result.complete  # (Calais holds what Bristol signed already: `announce_to_calais`)
+    assert not _said(caplog, "not dialled")
+
+
+def _solnet(*argv: str) -> int | str | None:
+    """`solnet ARGV...` run in this process (where ALIAS resolves), its exit code."""
+    try:
+        return solnet_cli.main(list(argv))
+    except SystemExit as ended:
+        return ended.code
+
+
+@pytest.mark.parametrize("vetted", [False, True])
+async def test_solnet_sync_of_an_announced_name_says_what_it_did(network, monkeypatch, capsys, vetted) -> None:
+    """The command itself: it syncs (it said "the peer answered something this node cannot read
+    (DialSkipped)" and to report it to solnet's maintainers). Were a dial of it ever checked where it
+    leads (`vetted`: as the node's own dials are), the command says why it did not sync, in words."""
+    calais, _ = network
+    port, = localnet.free_ports(1)
+    announce_to_calais(network, f"http://{ALIAS}:{port}")
+    peers_of_calais(calais, removed=f"http://127.0.0.1:{port}")
+    monkeypatch.setenv(PASSPHRASE_ENV, PASSPHRASE)
+    monkeypatch.setenv("SOLNET_VERIFY_WORKERS", "0")
+    if vetted:
+        real = Links.dial_link
+        monkeypatch.setattr(Links, "dial_link", lambda self, address, given=False: real(self, address))
+    async with serving(network[1], port):
+        code = await asyncio.wait_for(asyncio.to_thread(_solnet, "--home", str(calais.home.path), "sync",
+                                                        f"http://{ALIAS}:{port}"), WAIT_S)
+    out, err = capsys.readouterr()
+    assert "maintainers" not in err and "DialSkipped" not in err, err
+    if vetted:
+        assert code not in (0, None) and f"did not sync with http://{ALIAS}:{port}: {REMOVED}" in err, err
+    else:
+        assert code == 0 and "in sync with" in out, (out, err)

@@ -363,7 +363,8 @@ def test_an_author_twice_across_parts_or_too_many_heads_end_the_link(monkeypatch
 def test_heads_of_authors_this_node_holds_nothing_of_are_counted_not_kept():
     """Heads need no signature: a peer may invent any number of authors. Only the heads of authors
     this node holds are kept for the plan; the others count in the lag and are forgotten (so a
-    round's memory follows this node's own log), an invented author named twice included."""
+    round's memory follows this node's own log, and its trust graph: the authors the lag counts), an
+    invented author named twice included (counted once: a lag is what each author is ahead)."""
     mine = [Head(author(1), 3, event_id(author(1), 3))]
     p = in_state(Role.LISTENER, State.LOADING)
     p.heads_loaded(mine)
@@ -373,7 +374,7 @@ def test_heads_of_authors_this_node_holds_nothing_of_are_counted_not_kept():
     assert p._round.theirs == {}  # nothing kept of them (a marker is no chain: it counts in no lag)
     assert p.receive(Heads(((author(1), 1, event_id(author(1), 1)[:HEAD_PREFIX]),))) == \
         [Stream((SendRange(author(1), 2, 3),))]
-    assert (p.lag, p.peer_lag) == (2 * 1001, 2)
+    assert (p.lag, p.peer_lag) == (2 * 1000, 2) and len(p.lagging) == 1000
 
 
 def test_heads_that_do_not_fit_one_message_go_in_parts_both_ways(monkeypatch):
