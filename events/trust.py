@@ -38,13 +38,20 @@ Who is a member, in waves outward from the founders.
     key signs, as `solnet join` signs it; not at a seq where the key forked: `_opens_chain`) is a
     claim, counted over every received one of a reachable group, valid or not, like consents: a
     front-runner that vouched for a newcomer and revoked it before it joined cannot void it. Any
-    other accept counts only where its author, a member group, may sign it, like any vouch: asked
-    pass by pass (`_newly_accepting`) from the graph of opening accepts, and refused for good (the
-    passes start again) if its author may not sign it in the graph it made. Until 2026-12-06 every
-    accept was a claim, so a group admitted by two groups and revoked by one signed, past its
-    revocation point, an accept naming the other, and the revocation then read "not allowed". A
-    group that named none (joined before 2026-12-04) keeps the rule above alone, and so does one
-    none of whose named groups can admit it (each revoked from before its vouch, or never vouching):
+    other (a late accept: `solnet accept` of a group that joined before 2026-12-04) is signed by
+    its author, a member group, and counts where it may sign it, like any vouch, or past
+    revocations of it each by a group strictly nearer the founders than the group the accept
+    names: those are the front-runners the nearest-wave rule made sole admitters, which the accept
+    is there to stop. Past a revocation by a co-admitter of the named group's wave (or one farther
+    out), by the group itself, or a fork, only the opening accept protects: a group admitted by two
+    groups of one wave and revoked by one of them would otherwise sign, past its revocation point,
+    an accept naming the other, and the revocation would read "not allowed" (until 2026-12-06 every
+    accept was a claim, and it did; for a while on 2026-12-06 a late accept counted only where its
+    group could sign, and a group that did what `solnet status` told it lost to a nearer
+    front-runner). Asked pass by pass (`_newly_accepting`) from the graph of opening accepts, and
+    refused for good (the passes start again) if it does not count so in the graph it made. A group
+    that named none (joined before 2026-12-04) keeps the rule above alone, and so does one none of
+    whose named groups can admit it (each revoked from before its vouch, or never vouching):
     otherwise its admitter's revocation would leave it out for good, unable to sign another accept.
   - A vouch counts only if its author may sign at the vouch's seq (see below).
 
@@ -179,8 +186,9 @@ NO_EFFECT_FOUNDER = "the subject is a founding group"
 NO_EFFECT_NEARER = "the group was already admitted by groups nearer the founders"
 NO_EFFECT_NOT_ACCEPTED = "the group names the groups it joined through, and not this one"
 NO_EFFECT_ACCEPT_NOT_OWN = "only a group's own key names the groups it joined through"
-NO_EFFECT_ACCEPT_LATE = ("signed past its group's revocation point: only the accept a group signs first, when it "
-                         "joins, names the groups it joined through whatever happens to it later")
+NO_EFFECT_ACCEPT_LATE = ("signed past its group's revocation point, not one a group nearer the founders than the "
+                         "group it names set (a front-runner's): past a co-admitter's revocation, the group's own "
+                         "or a fork, only the accept a group signs first, when it joins, counts")
 NO_EFFECT_IS_DEVICE = "the key is a device key (it consented to being a device of a group)"
 NO_EFFECT_IS_GROUP = "the key is a group key"
 NO_EFFECT_OTHER_GROUP = "the key is a device of another group"
@@ -328,16 +336,16 @@ class TrustGraph:
             m = members.get(key)
             return m is not None and m.may_revoke(seq)
 
-        def settle(member: Member, settled: Callable[[bytes], Member | None]) -> Member:
-            """Fix `member`'s revocation point from the revocations that count (its revokers'
-            own points are settled already: authority only flows outward; `settled` looks up the
-            keys placed before it). A self-revocation counts only below the fork point: in the
-            other hand's branch it could void the revocations the owner signs after the fork."""
+        def counting(member: Member, settled: Callable[[bytes], Member | None],
+                     skip: Callable[[Revocation], bool] | None = None) -> tuple[list[Revocation], int | None]:
+            """The revocations of `member` that count and the lowest seq they revoke from (forks
+            aside), those of others that `skip` names left out (`_newly_accepting` asks so). A
+            self-revocation counts only below the fork point: in the other hand's branch it could
+            void the revocations the owner signs after the fork."""
             fork_at = self._forks.get(member.key)
-            revocations.pop(member.key, None)  # a re-pass settles a key again
             valid = [r for r in revokes_of.get(member.key, ())
                      if r.by != member.key and _may_revoke_member(r.by, member, settled) and may_revoke(r.by, r.seq)
-                     and self._counts_past_fork(r, member)]
+                     and self._counts_past_fork(r, member) and (skip is None or not skip(r))]
             limit = min((r.from_seq for r in valid), default=None)
             for r in sorted((r for r in revokes_of.get(member.key, ()) if r.by == member.key),
                             key=_revocation_order_by_seq):
@@ -346,6 +354,15 @@ class TrustGraph:
                 if (limit is None or r.seq < limit) and (fork_at is None or r.seq < fork_at):
                     valid.append(r)
                     limit = r.from_seq if limit is None else min(limit, r.from_seq)
+            return valid, limit
+
+        def settle(member: Member, settled: Callable[[bytes], Member | None]) -> Member:
+            """Fix `member`'s revocation point from the revocations that count (its revokers'
+            own points are settled already: authority only flows outward; `settled` looks up the
+            keys placed before it)."""
+            fork_at = self._forks.get(member.key)
+            revocations.pop(member.key, None)  # a re-pass settles a key again
+            valid, limit = counting(member, settled)
             best = min(valid, key=_revocation_order, default=None)
             if fork_at is not None and (best is None or fork_at < best.from_seq):
                 revocations[member.key] = Revocation(member.key, member.key, fork_at, reason="fork", fork=True)
@@ -361,6 +378,28 @@ class TrustGraph:
             if (revoked_from, limit, pinned) == (member.revoked_from, member.revokes_until, member.pinned):
                 return member  # (most keys: nothing revokes them; `replace` is most of a pass's cost)
             return replace(member, revoked_from=revoked_from, revokes_until=limit, pinned=pinned)
+
+        def accept_signed(v: Vouch, author: Member) -> bool:
+            """Whether the late accept `v` of the member group `author` counts in the graph as it
+            stands: where its author may sign, or past revocations (of others) each by a group
+            strictly nearer the founders than the group `v` names. Those are the front-runners the
+            nearest-wave rule made sole admitters of a group that joined before accepts existed,
+            which the accept is there to stop; a co-admitter of the named group's wave (or one
+            farther) is not voided so: a group revoked by one of its two admitters would name the
+            other and be back."""
+            if author.may_sign(v.voucher_seq):
+                return True
+            named = members.get(v.subject)
+            if named is None or named.role != GROUP_ROLE:
+                return False
+
+            def nearer(r: Revocation) -> bool:
+                by = members.get(r.by)
+                return by is not None and by.wave < named.wave
+
+            limit = counting(author, members.get, nearer)[1]
+            fork_at = self._forks.get(author.key)
+            return all(point is None or v.voucher_seq < point for point in (limit, fork_at))
 
         # A group that named admitters none of which can admit it (revoked from before their vouch, or
         # never vouching) would be out for good, unable to sign another accept: the restriction is
@@ -456,6 +495,10 @@ class TrustGraph:
         # without its consent held it as a device for good, and revoked it from seq 1 (its past and
         # every group it admitted gone).
         for_good: set[bytes] = set()
+        late_readers: dict[bytes, set[bytes]] = defaultdict(set)  # key -> the authors of late accepts it bears on
+        for a, vs in late_accepts.items():
+            for k in (a, *(v.subject for v in vs), *(r.by for r in revokes_of.get(a, ()))):
+                late_readers[k].add(a)
         late_refused: set[Vouch] = set()  # late accepts whose author may not sign them in a graph they made
         while True:
             torn: set[bytes] = set()
@@ -489,12 +532,13 @@ class TrustGraph:
                     claimed_now = {v.subject for c in changed for v in by_voucher.get(c, ())}
                     asked = {d: contested[d] for d in sorted(claimed_now & contested.keys())}
                     asked_consents = {d: pending[d] for d in sorted(claimed_now & pending.keys())}
-                    # (a late accept's standing changes only with its author's state)
-                    asked_late = {a: late[a] for a in sorted(changed & late.keys())}
+                    # (a late accept's standing changes only with the state of its author, of the
+                    # group it names, or of a revoker of its author)
+                    asked_late = {a: late[a] for a in sorted({a for c in changed for a in late_readers.get(c, ())})}
                 newly_consenting = _newly_consenting(asked_consents, members)
                 uncontested = {d: holder for d, holder in _newly_uncontested(asked, members).items()
                                if d not in newly_consenting}
-                newly_accepting = _newly_accepting(asked_late, members)
+                newly_accepting = _newly_accepting(asked_late, members, accept_signed)
                 if not stranded and not newly_torn and not uncontested and not newly_consenting and not newly_accepting:
                     break
                 for a, signed in newly_accepting.items():
@@ -523,7 +567,7 @@ class TrustGraph:
             # passes made (its other admitters' revocations count there), is refused for good and the
             # passes start over (refusals only grow, so this ends): a late accept that counts is one
             # its author may sign in the graph it is part of.
-            unsigned = {v for v in counted_late if not _newly_accepting({v.voucher: [v]}, members)}
+            unsigned = {v for v in counted_late if not _newly_accepting({v.voucher: [v]}, members, accept_signed)}
             if not regained and not unsigned:
                 break
             for_good |= regained
@@ -733,13 +777,20 @@ class TrustGraph:
         return (member is not None and member.role == GROUP_ROLE and bool(member.admitters)
                 and trial.effect(extra.id) is None and set(member.admitters) <= trial.accepted_by(group))
 
-    def accept_counts_at(self, group: bytes, seq: int) -> bool:
-        """Whether an accept `group` signs at its `seq` can count as far as its standing goes: its
-        opening accept (seq 1, what `solnet join` signs), or one at a seq it may sign. A group that
-        its admitter revoked cannot undo that by naming another of its admitters afterwards."""
+    def accept_counts_at(self, group: bytes, seq: int, named: bytes) -> bool:
+        """Whether an accept `group` signs at its `seq`, naming `named`, can count as far as its
+        standing goes: its opening accept (seq 1, what `solnet join` signs), one at a seq it may
+        sign, or one past revocations only by groups nearer the founders than `named` (the
+        front-runners it stops). A group that one of its admitters revoked cannot undo that by
+        naming another of the same wave afterwards. A question, as `admitted_only_by_named_if`."""
         m = self.members.get(group)
-        return _opens_chain(Vouch(group, seq, group, ACCEPT_ROLE), self._forks) or (
-            m is not None and m.role == GROUP_ROLE and m.may_sign(seq))
+        if _opens_chain(Vouch(group, seq, named, ACCEPT_ROLE), self._forks) or (
+                m is not None and m.role == GROUP_ROLE and m.may_sign(seq)):
+            return True
+        if m is None or m.role != GROUP_ROLE:
+            return False
+        extra = Vouch(group, seq, named, ACCEPT_ROLE, id=b"\0" * 32)
+        return TrustGraph(self.founders, [*self._vouches, extra], self._revokes, self._forks).effect(extra.id) is None
 
     def admits_again_if_vouched(self, group: bytes, voucher: bytes, voucher_seq: int, accept_seq: int) -> bool:
         """Whether the revoked `group` would be a member again, not revoked, once the group key
@@ -873,16 +924,19 @@ def _opens_chain(v: Vouch, forks: dict[bytes, int]) -> bool:
     return v.voucher_seq == 1 and forks.get(v.voucher, 2) > 1
 
 
-def _newly_accepting(late: dict[bytes, list[Vouch]], members: dict[bytes, Member]) -> dict[bytes, list[Vouch]]:
+def _newly_accepting(late: dict[bytes, list[Vouch]], members: dict[bytes, Member],
+                     signs: Callable[[Vouch, Member], bool]) -> dict[bytes, list[Vouch]]:
     """Of the accepts that open no chain (`late`, by author), those that count in the graph
-    `members`: signed by a member group's own key at a seq it may sign, its chain complete there. By
-    author, in their order; authors with none left out."""
+    `members`: signed by a member group's own key, its chain complete there, at a seq where
+    `signs` says it counts (`TrustGraph.recompute`: one its author may sign, or one past
+    revocations only by groups nearer the founders than the group it names). By author, in their
+    order; authors with none left out."""
     out: dict[bytes, list[Vouch]] = {}
     for a, vouches in late.items():
         m = members.get(a)
         if m is None or m.role != GROUP_ROLE or m.group != a:
             continue
-        signed = [v for v in vouches if v.complete and m.may_sign(v.voucher_seq)]
+        signed = [v for v in vouches if v.complete and signs(v, m)]
         if signed:
             out[a] = signed
     return out

@@ -1555,7 +1555,9 @@ class EventLog:
                 # A group's opening accept (its seq 1, what `join` signs) is a claim, counted past its
                 # revocation point (events/trust.py): a group that a member it never named revoked (a
                 # front-runner) names its admitter all the same, at the true head of its chain, and the
-                # accept waits aside until it has made the group a member again. Any other is refused.
+                # accept waits aside until it has made the group a member again. Any other counts past it
+                # only against a revocation by a group nearer the founders than the one it names (a
+                # front-runner's), and waits aside so too; past any other it is refused.
                 seq, prev = self._true_head(author)
                 member = None
                 self._refuse_pointless_accept(author, fields["subject"], seq + 1)  # (an unreachable key: no member)
@@ -1603,13 +1605,14 @@ class EventLog:
     def _refuse_pointless_accept(self, group: bytes, named: bytes, seq: int) -> None:
         """Before signing `group`'s accept of `named` at its `seq`: refuse one of a group it already
         named (accepts add up: another changes nothing, as `solnet accept` skips it), one past its
-        group's revocation point (only the one `join` signs counts there), and one that would leave it
+        group's revocation point that would not count there (past a revocation by a group no nearer the
+        founders than `named`, only the one `join` signs counts), and one that would leave it
         with no admitter it named (events/trust.py: it would fall back to the nearest wave, or be out)."""
         if named in self.trust.accepted_by(group):
             raise InvalidEvent(E.NOT_ALLOWED, "this group already named that group as one it joined through: another "
                                               "accept changes nothing; nothing was published")
-        if not self.trust.accept_counts_at(group, seq):
-            raise InvalidEvent(E.REVOKED, late_accept.accept_past_revocation(self.store, self.trust, group))
+        if not self.trust.accept_counts_at(group, seq, named):
+            raise InvalidEvent(E.REVOKED, late_accept.accept_past_revocation(self.store, self.trust, group, named))
         if not self.trust.admitted_only_by_named_if(group, named, seq):
             raise InvalidEvent(E.NOT_ALLOWED, "naming that group would leave this group with no admitter it named: "
                                               "it has not (validly) vouched for this group, or its vouch is not here "

@@ -181,11 +181,11 @@ def accept_admitters(log: EventLog, keys: NodeKeys, groups: list[bytes]) -> list
     own = bytes(keys.group.public)
     new = [g for g in dict.fromkeys(groups) if g not in log.trust.accepted_by(own)]
     seq = log.store.highest_seq_held(own) + 1  # (where the first of them goes: at join, seq 1)
-    if new and not log.trust.accept_counts_at(own, seq):
-        raise MembershipError(late_accept.accept_past_revocation(log.store, log.trust, own))
     for group in new:
         if group == own:
             raise MembershipError("a group cannot name itself as the group it joined through")
+        if not log.trust.accept_counts_at(own, seq, group):
+            raise MembershipError(late_accept.accept_past_revocation(log.store, log.trust, own, group))
         if group not in log.trust.admissions_of(own) or not log.trust.admitted_only_by_named_if(own, group, seq):
             raise MembershipError(f"group {short_id(group)} cannot admit this group (it has not vouched for it, "
                                   "its vouch no longer counts, or it is not here yet: sync first); naming it "
@@ -224,13 +224,14 @@ def admission_needed(log: EventLog, own_group: bytes, subject: bytes) -> bool:
 def readmission_refused(log: EventLog, own_group: bytes, subject: bytes) -> str | None:
     """Why no vouch of `own_group` can make the revoked group `subject` a member again, in words;
     None if it is no revoked group, or if such a vouch can (a front-runner's revocation, which
-    stops counting once the group names the group that invites it in the accept its join signs
-    first: events/trust.py; a group that signed anything already cannot name it past a revocation)."""
+    stops counting once the group names the group that invites it: events/trust.py; past a
+    revocation by a group of our wave or farther out, only the accept its join signs first counts,
+    so a group that signed anything already cannot name us past it)."""
     existing = log.trust.member(subject)
     if existing is None or existing.role != "group" or existing.revoked_from is None:
         return None
-    # (its accept goes after what it signed, as far as this node knows: only one that opens its chain,
-    # signed at its join, counts past the revocation)
+    # (its accept goes after what it signed, as far as this node knows: past a revocation by a group
+    # no nearer the founders than ours, only one that opens its chain, signed at its join, counts)
     if log.trust.admits_again_if_vouched(subject, own_group, log.store.head(own_group)[0] + 1,
                                          log.store.highest_seq_held(subject) + 1):
         return None

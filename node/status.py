@@ -128,12 +128,18 @@ def admitters_unnamed(trust: TrustGraph, group: bytes) -> list[bytes]:
     group and has named none since (events/trust.py, accept): a member nearer the founders could
     then vouch for it and revoke it. Empty when it named one, or is a founder or no member.
     `solnet status` and the dashboard's overview warn with them, and say to run `solnet accept`.
-    Empty for a revoked group too: an accept past its revocation point has no effect (events/trust.py)."""
+    For a revoked group, only if the accept of one of them would count past its revocation point
+    (a revocation by a group nearer the founders than it, a front-runner's: events/trust.py); past
+    any other an accept has no effect, and `solnet accept` refuses it."""
     own = trust.member(group)
-    if (own is None or own.role != "group" or not own.admitters or own.revoked_from is not None
-            or trust.accepted_by(group)):
+    if own is None or own.role != "group" or not own.admitters or trust.accepted_by(group):
         return []
-    return sorted(trust.admissions_of(group))
+    vouched = sorted(trust.admissions_of(group))
+    # (any seq past the revocation point asks the same: what revokes it from there)
+    if own.revoked_from is not None and not any(trust.accept_counts_at(group, max(own.revoked_from, 2), g)
+                                                for g in vouched):
+        return []
+    return vouched
 
 
 def node_status(home: Home, log: EventLog | None, damaged: str | None = None) -> dict[str, Any]:

@@ -228,3 +228,57 @@ def test_a_laptop_without_the_group_key_gives_no_token_that_makes_a_newcomer_nam
     made_token = cli.run(laptop, "invite", dover_id, "--out", tmp_path / "dover.token", ok=False)
     joined = made_token.returncode == 0 and cli.run(dover, "join", tmp_path / "dover.token", ok=False).returncode == 0
     assert not joined or hastings_id not in _named_by(cli, dover, dover_id)
+
+
+def _joined_through_wave_2_before_accepts(cli, network, tmp_path: Path) -> tuple[str, Path, str]:
+    """Worthing joins through Bristol (network.b, wave 1), so it is of wave 2; Lewes joins through
+    Worthing as before accepts existed (it names no one). Returns Worthing's id, Lewes's home and id."""
+    worthing = tmp_path / "Worthing"
+    worthing_id = _join(cli, network.b, worthing, "Worthing", tmp_path)
+    lewes = tmp_path / "L"
+    lewes_id = cli.run_json(lewes, "init", "--group", "Lewes", "--region", "lewes")["group_id"]
+    cli.run(worthing, "invite", lewes_id, "--out", tmp_path / "lewes.token")
+    _join_as_before_accepts(cli, lewes, tmp_path / "lewes.token")
+    return worthing_id, lewes, lewes_id
+
+
+def test_a_group_that_named_its_inviter_late_is_not_revoked_by_a_nearer_front_runner(network, cli, tmp_path):
+    """Lewes joined through Worthing (wave 2, admitted by Bristol) before accepts existed, and ran
+    `solnet accept WORTHING` as `status` told it. Hastings (wave 1, nearer the founders than Worthing),
+    not having seen that accept, vouches for Lewes and revokes it: without the accept it would be
+    Lewes's only admitter. The accept is there to stop such a front-runner, and counts past its
+    revocation, though it is not the one a join signs first: Lewes stays a member on both nodes,
+    Worthing its admitter. (From 2026-12-06 to this fix Lewes was revoked from seq 1, its past
+    gone, and nothing it or Worthing could sign brought it back.)"""
+    worthing_id, lewes, lewes_id = _joined_through_wave_2_before_accepts(cli, network, tmp_path)
+    cli.run_json(lewes, "accept", worthing_id)
+    hastings = tmp_path / "H"
+    hastings_id = _join(cli, network.a, hastings, "Hastings", tmp_path)
+    cli.run(hastings, "invite", lewes_id, "--out", tmp_path / "front-run.token")
+    cli.run_json(hastings, "revoke", lewes_id, "--reason", "taken over")
+    _carry(cli, hastings, lewes, tmp_path, "h1.bundle")
+    _carry(cli, lewes, hastings, tmp_path, "l1.bundle")
+    for home in (lewes, hastings):
+        group = _member(cli, home, lewes_id)
+        assert group["revoked_from"] is None and group["admitters"] == [worthing_id], (home, group)
+    assert hastings_id not in _member(cli, lewes, lewes_id)["admitters"]
+
+
+def test_a_group_revoked_by_a_nearer_front_runner_comes_back_by_naming_its_inviter(network, cli, tmp_path):
+    """As above, but Lewes had not run `solnet accept` yet when Hastings (nearer the founders than
+    Worthing, which invited it) vouched for it and revoked it: Lewes is revoked from seq 1. `status`
+    tells it to run `solnet accept`, which names Worthing past that revocation: the accept counts
+    there (Hastings is nearer than Worthing), and Lewes is a member again on both nodes."""
+    worthing_id, lewes, lewes_id = _joined_through_wave_2_before_accepts(cli, network, tmp_path)
+    hastings = tmp_path / "H"
+    _join(cli, network.a, hastings, "Hastings", tmp_path)
+    cli.run(hastings, "invite", lewes_id, "--out", tmp_path / "front-run.token")
+    cli.run_json(hastings, "revoke", lewes_id, "--reason", "taken over")
+    _carry(cli, hastings, lewes, tmp_path, "h1.bundle")
+    assert _member(cli, lewes, lewes_id)["revoked_from"] == 1
+    assert "solnet accept GROUP_ID" in cli.run(lewes, "status").stdout
+    cli.run_json(lewes, "accept", worthing_id)
+    _carry(cli, lewes, hastings, tmp_path, "l1.bundle")
+    for home in (lewes, hastings):
+        group = _member(cli, home, lewes_id)
+        assert group["revoked_from"] is None and group["admitters"] == [worthing_id], (home, group)

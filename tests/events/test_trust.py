@@ -51,6 +51,16 @@ def revoke(g: TrustGraph, author: bytes, subject: bytes, from_seq: int, seq: int
     return event_id
 
 
+def received(g: TrustGraph, order) -> TrustGraph:
+    """`g` with each vouch and revocation of `order` added as a node receives it, one by one."""
+    for item in order:
+        if isinstance(item, Vouch):
+            g.add_vouch(item)
+        else:
+            g.add_revoke(item.by, item.subject, item.from_seq, seq=item.seq, id=item.id)
+    return g
+
+
 def snapshot(g: TrustGraph) -> dict:
     return {k: (m.role, m.group, m.revoked_from, m.revokes_until, m.encryption_key, m.admitters, m.wave)
             for k, m in g.members.items()}
@@ -312,21 +322,52 @@ def test_a_revoked_group_cannot_undo_its_revocation_by_naming_its_other_admitter
     out = T.Revocation(mole, brighton, 1, None, None, 2, eid())
     seen = set()
     for order in itertools.permutations([*events[2:], names_bristol, out]):
-        g = TrustGraph([calais], events[:2])  # each added as a node receives it
-        for item in order:
-            if isinstance(item, Vouch):
-                g.add_vouch(item)
-            else:
-                g.add_revoke(item.by, item.subject, item.from_seq, seq=item.seq, id=item.id)
+        g = received(TrustGraph([calais], events[:2]), order)
         assert g.member(mole).revoked_from == 1 and g.effect(out.id) is None
         assert g.member(mole).admitters == tuple(sorted((brighton, bristol)))
         assert g.effect(names_bristol.id) == T.NO_EFFECT_ACCEPT_LATE
-        assert not g.accept_counts_at(mole, 6) and not g.admits_again_if_vouched(mole, bristol, 3, 6)
+        assert not g.accept_counts_at(mole, 6, bristol) and not g.admits_again_if_vouched(mole, bristol, 3, 6)
         seen.add(tuple(sorted(snapshot(g).items())))
     assert len(seen) == 1
     g = TrustGraph([calais], [*events, names_bristol])
     revoke(g, brighton, mole, 6, seq=2)  # from seq 6: the accept at 5 was signed while the mole could
     assert g.member(mole).admitters == (bristol,) and g.member(mole).revoked_from is None
+
+
+def test_a_late_accept_counts_past_a_front_runners_revocation():
+    """Lewes joined before 2026-12-04 through Bristol (wave 2) and later ran `solnet accept`, as
+    `solnet status` told it (seq 5: not its opening accept). Hastings (wave 1, nearer the founders
+    than Bristol) vouches for it and revokes it from seq 1. Without the accept Hastings would be
+    Lewes's only admitter (the nearest wave); the accept is there to stop that: it counts past a
+    revocation by a group strictly nearer the founders than the group it names, so Hastings is no
+    admitter and its revocation "not allowed", in every order. (From 2026-12-06 to this fix the
+    accept counted only where Lewes may sign: Lewes was revoked from 1, its past gone, and neither
+    another accept nor Bristol vouching again brought it back.)"""
+    calais, brighton, hastings, bristol, lewes = key(), key(), key(), key(), key()
+    base = [admit(calais, brighton, 1), admit(calais, hastings, 2), admit(brighton, bristol, 1),
+            admit(bristol, lewes, 1)]
+    names_bristol = accept(lewes, bristol, 5)
+    front_run = admit(hastings, lewes, 3)
+    out = T.Revocation(lewes, hastings, 1, None, None, 4, eid())
+    seen = set()
+    for order in itertools.permutations([base[3], names_bristol, front_run, out]):
+        g = received(TrustGraph([calais], base[:3]), order)
+        assert g.member(lewes).revoked_from is None and g.member(lewes).admitters == (bristol,)
+        assert g.effect(out.id) == T.NO_EFFECT_NOT_ALLOWED and g.effect(names_bristol.id) is None
+        assert g.effect(front_run.id) == T.NO_EFFECT_NOT_ACCEPTED
+        seen.add(tuple(sorted(snapshot(g).items())))
+    assert len(seen) == 1
+    # Without the accept, Hastings is its only admitter and the revocation counts; the accept may
+    # still be signed then (`solnet accept`), and Bristol's vouch again would bring Lewes back.
+    g = TrustGraph([calais], [*base, front_run])
+    revoke(g, hastings, lewes, 1, seq=4)
+    assert g.member(lewes).revoked_from == 1 and g.member(lewes).admitters == (hastings,)
+    assert g.accept_counts_at(lewes, 5, bristol) and g.admitted_only_by_named_if(lewes, bristol, 5)
+    assert g.admits_again_if_vouched(lewes, bristol, 2, 5)
+    # Not one naming a group of the revoker's wave (here the revoker itself), nor one past a fork.
+    assert not g.accept_counts_at(lewes, 5, hastings)
+    g.set_fork(lewes, 5)  # nor past its own fork
+    assert not g.accept_counts_at(lewes, 6, bristol) and not g.accept_counts_at(lewes, 5, bristol)
 
 
 def test_a_group_front_run_before_it_joined_names_its_inviter_at_join():
@@ -1090,11 +1131,16 @@ def test_members_follow_the_rules(data):
             assert r.fork or (g.may_revoke(r.by, k) and g.member(r.by).may_sign(r.seq) and r.seq < r.from_seq
                               if r.by == k else g.may_revoke(r.by, k) and g.member(r.by).may_revoke(r.seq))
     # An accept counts if it opens its group's chain (seq 1, no fork there: `solnet join` signs it), or
-    # where its author, a member group, may sign (a revoked group cannot undo its revocation so).
+    # where its author, a member group, may sign (a revoked group cannot undo its revocation so), or
+    # past a revocation by another group strictly nearer the founders than the group it names (a
+    # front-runner's), below any fork of its author.
     for v in vouches:
         if v.role == T.ACCEPT_ROLE and g.effect(v.id) is None and not (v.voucher_seq == 1 and forks.get(v.voucher, 2) > 1):
-            author = g.member(v.voucher)
-            assert author.role == GROUP_ROLE and author.group == v.voucher and author.may_sign(v.voucher_seq)
+            author, named, r = g.member(v.voucher), g.member(v.subject), g.revocation(v.voucher)
+            assert author.role == GROUP_ROLE and author.group == v.voucher
+            assert author.may_sign(v.voucher_seq) or (
+                named is not None and named.role == GROUP_ROLE and r is not None and not r.fork and r.by != v.voucher
+                and g.member(r.by).wave < named.wave and forks.get(v.voucher, v.voucher_seq + 1) > v.voucher_seq)
     for r in revokes:
         counts = g.effect(r.id) is None
         if counts:
