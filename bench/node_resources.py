@@ -8,6 +8,10 @@ events of its device (signed here, stored through the ingest path). Then:
     as a real process); then its resident memory (VmRSS from /proc/PID/status, and the peak
     VmHWM) is read for the main process, for each signature worker process, and for the whole
     process tree (the node and every process under it): the budget counts the whole tree.
+With --sync-in, then a third node (`solnet run`, dialling the first) catches up on the N events by
+its own sync, the case where an examining worker runs (node/verify_pool.py): its whole tree's
+resident memory is sampled every 0.25 s until it holds them, and the peak (with the worker's own and
+the node's at that moment) is reported.
 Reference, same run: a bare `python -c "import aiohttp"` process: its time to run that import and
 print, and its VmRSS.
 Budgets (docs/design.md section 10): whole-tree RSS < 80 MiB; start-up < 1.5 s to serving.
@@ -29,6 +33,7 @@ from bench.common import (PASSPHRASE, child_pids, cmdline, event_count, load_ave
                           network_with_events, proc_status_kib, running, solnet_sync, tree_rss_kib, wait_serving)
 from node import verify_pool  # noqa: E402
 from node.demo import localnet  # noqa: E402
+from node.demo.localnet import LocalNode  # noqa: E402
 
 BUDGET_RSS_MIB = 80
 BUDGET_START_S = 1.5
@@ -62,6 +67,37 @@ def workers_of(pid: int) -> tuple[list[int], list[int]]:
     return workers, others
 
 
+def catch_up(node: LocalNode, source: LocalNode, events: int, timeout: float = 1200.0) -> dict:
+    """Start `node` dialling `source` and sample its process tree's RSS until it holds `events`
+    events (or `timeout` s): the peak tree, the node's and its workers' RSS at that sample, the
+    workers' own peak."""
+    node.peers = [source.port]
+    peak = {"tree": 0, "node": 0, "workers": 0, "worker_peak": 0, "samples": 0, "with_worker": 0, "held": 0}
+    began = time.monotonic()
+    with running([node]):
+        localnet.start(node, PASSPHRASE, sync_interval=5.0)
+        wait_serving(node, timeout=120)
+        while time.monotonic() - began < timeout:
+            time.sleep(0.25)
+            try:
+                own = proc_status_kib(node.proc.pid)
+                workers = sum(proc_status_kib(w) for w in workers_of(node.proc.pid)[0])
+            except (OSError, RuntimeError):  # a worker ended meanwhile
+                continue
+            tree = tree_rss_kib(node.proc.pid)
+            peak["samples"] += 1
+            peak["with_worker"] += workers > 0
+            peak["worker_peak"] = max(peak["worker_peak"], workers)
+            if tree > peak["tree"]:
+                peak.update(tree=tree, node=own, workers=workers)
+            if peak["samples"] % 8 == 0:
+                peak["held"] = event_count(node.home.db_path)
+                if peak["held"] >= events:
+                    break
+    peak["seconds"] = time.monotonic() - began
+    return peak
+
+
 def mib(kib: int) -> float:
     return kib / 1024
 
@@ -70,10 +106,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--starts", type=int, default=5)
+    parser.add_argument("--sync-in", action="store_true", help="also measure a third node catching up by its own sync")
     args = parser.parse_args()
     load_start = load_average()
     with tempfile.TemporaryDirectory(prefix="solnet-bench-") as tmp:
-        (source, sink), _net = network_with_events(Path(tmp), [("Source", "calais"), ("Sink", "dunkirk")], args.events)
+        groups = [("Source", "calais"), ("Sink", "dunkirk")] + ([("Catcher", "lille")] if args.sync_in else [])
+        (source, sink, *catcher), _net = network_with_events(Path(tmp), groups, args.events)
         held = event_count(source.home.db_path)
         db_mib = sum(f.stat().st_size for f in source.home.path.glob("solnet.db*")) / 2**20
         references = [reference_process() for _ in range(3)]
@@ -85,7 +123,7 @@ def main() -> None:
             for i in range(args.starts):
                 began = time.perf_counter()
                 localnet.start(source, PASSPHRASE)
-                wait_serving(source, timeout=30, interval=0.005)
+                wait_serving(source, timeout=120, interval=0.005)  # (the unlock alone takes tens of seconds at load 15)
                 starts.append(time.perf_counter() - began)
                 if i < args.starts - 1:
                     if localnet.stop(source) != 0:
@@ -100,6 +138,8 @@ def main() -> None:
             worker_rss = [proc_status_kib(w) for w in workers]
             other_rss = [proc_status_kib(o) for o in others]
             tree = tree_rss_kib(pid)
+            if catcher:
+                sync_in = catch_up(catcher[0], source, held)
     load_end = load_average()
     start_s = statistics.median(starts)
     print(f"node holding {held} events ({db_mib:.0f} MiB database); start-up to /healthz 200 over {args.starts} starts: "
@@ -109,6 +149,11 @@ def main() -> None:
           + (", ".join(f"{mib(w):.1f}" for w in worker_rss) or "none") + " MiB; other children "
           + (", ".join(f"{mib(o):.1f}" for o in other_rss) or "none") + f" MiB; whole tree {mib(tree):.1f} MiB "
           f"({verify_pool.worker_count()} worker(s) on this machine)")
+    if args.sync_in:
+        print(f"a node catching up by its own sync: {sync_in['held']} events held after {sync_in['seconds']:.0f} s; "
+              f"its tree at its peak {mib(sync_in['tree']):.1f} MiB (the node {mib(sync_in['node']):.1f}, its workers "
+              f"{mib(sync_in['workers']):.1f} MiB); the workers' own peak {mib(sync_in['worker_peak']):.1f} MiB "
+              f"(workers seen in {sync_in['with_worker']} of {sync_in['samples']} samples)")
     print(f"reference, bare `python -c 'import aiohttp'`: ready in {ref_start:.3f} s, RSS {mib(ref_rss):.1f} MiB")
     met = mib(tree) < BUDGET_RSS_MIB and start_s < BUDGET_START_S
     print(f"events={held} start_s={start_s:.3f} start_max_s={max(starts):.3f} tree_rss_mib={mib(tree):.1f} rss_mib={mib(rss):.1f} "
@@ -117,7 +162,9 @@ def main() -> None:
           f"ref_import_aiohttp_s={ref_start:.3f} ref_import_aiohttp_rss_mib={mib(ref_rss):.1f} "
           f"start_over_ref={start_s / ref_start:.1f} rss_over_ref={rss / ref_rss:.1f} "
           f"budget_tree_rss_mib={BUDGET_RSS_MIB} budget_start_s={BUDGET_START_S} met={'yes' if met else 'no'} "
-          f"load_start={load_start} load_end={load_end}")
+          + (f"sync_in_tree_peak_mib={mib(sync_in['tree']):.1f} sync_in_worker_peak_mib={mib(sync_in['worker_peak']):.1f} "
+             if args.sync_in else "")
+          + f"load_start={load_start} load_end={load_end}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ neither version can be passed off as the other.
 """
 from __future__ import annotations
 
-import secrets
+import random
 from collections.abc import Sequence
 
 import msgpack
@@ -63,7 +63,9 @@ def seal(plaintext: bytes, recipients: Sequence[EncryptionPublicKey]) -> bytes:
         for r in unique
     ]
     slots += [aead.random_bytes(_SLOT_SIZE) for _ in range(MAX_RECIPIENTS - len(slots))]
-    secrets.SystemRandom().shuffle(slots)
+    # (random.SystemRandom is secrets.SystemRandom, the OS's randomness; the secrets module imports
+    # hmac, which loads OpenSSL: 3.4 MiB resident in an ingest worker, which seals nothing)
+    random.SystemRandom().shuffle(slots)
     nonce = aead.random_bytes(aead.NONCE_SIZE)
     aad = _body_aad(ENVELOPE_VERSION, eph_pub, slots, nonce)
     ciphertext = aead.encrypt(content_key, nonce, _framed(plaintext), aad)

@@ -13,7 +13,7 @@ from events.canonical import unpack
 from events.errors import BAD_FIELD, MALFORMED, InvalidEvent
 from events.fields import Field
 from events.format import Header
-from events.trust import consent_is_valid
+from events.consent import consent_is_valid
 
 HOUR_MS = 3600 * 1000
 ALERT_DEFAULT_EXPIRY_MS = 6 * HOUR_MS

@@ -94,34 +94,15 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from crypto.errors import CryptoError
-from crypto.keys import SigningKey, verify_signature
+# (the consent's message and check live in events/consent.py; named here too, where callers look for them)
+from events.consent import CONSENT_LABEL, consent_is_valid, consent_message, device_consent  # noqa: F401
 from events.errors import NOT_A_MEMBER, REVOKED, InvalidEvent
 from events.trust_repass import Place, place, repass
 
 GROUP_ROLE, DEVICE_ROLE, ACCEPT_ROLE = "group", "device", "accept"
-CONSENT_LABEL = b"solnet device consent v1"
 # Each pass after a lift or a tear computed in full, as until 2026-12-05: the reference the tests
 # compare the re-passes (events/trust_repass.py) with.
 _REPASS_IN_FULL = False
-
-
-def consent_message(group: bytes, device: bytes, encryption_key: bytes) -> bytes:
-    """What a device key signs to consent to being a device of `group` with `encryption_key`."""
-    return CONSENT_LABEL + group + device + encryption_key
-
-
-def device_consent(device: SigningKey, group: bytes, encryption_key: bytes) -> bytes:
-    """The consent a device gives to being a device of `group` (carried in the group's vouch)."""
-    return device.sign(consent_message(group, bytes(device.public), encryption_key))
-
-
-def consent_is_valid(group: bytes, device: bytes, encryption_key: bytes, signature: bytes) -> bool:
-    try:
-        verify_signature(device, consent_message(group, device, encryption_key), signature)
-    except CryptoError:
-        return False
-    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,6 @@ instead of READY and ends. Examining with newer code than the node's, it could m
 requests, or judge events by other rules than the node's own: one node, two verdicts."""
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 import msgpack
 import nacl
 
+from crypto.hashing import blake2b  # (not hashlib's: that loads OpenSSL, 3.4 MiB resident here for nothing)
 from events.examine import examine_records, pack_records
 
 MAX_REQUEST = 64 << 20  # far above a chunk of the largest events; a bad length ends the worker
@@ -40,7 +40,7 @@ def code_fingerprint(root: Path = _ROOT) -> str:
     """A hash of the code a worker runs, as it is on disk under `root` now: its project source files
     (names and content) and the versions of Python and of the libraries it uses. ~1-5 ms (370 kB of
     source); "" if a file could not be read (one removed during an upgrade: no match)."""
-    digest = hashlib.blake2b(digest_size=16)
+    digest = blake2b(digest_size=16)
     digest.update(f"{sys.version}\0{msgpack.version}\0{nacl.__version__}\0".encode())
     try:
         files = sorted(path for name in _SOURCES

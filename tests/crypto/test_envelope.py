@@ -310,7 +310,7 @@ class _KatRandomness:
 
 
 class _KatShuffle:
-    """Stands in for secrets.SystemRandom(): its shuffle puts the slots in KAT_ORDER."""
+    """Stands in for random.SystemRandom(): its shuffle puts the slots in KAT_ORDER."""
 
     @staticmethod
     def shuffle(items: list[bytes]) -> None:
@@ -322,7 +322,7 @@ def kat_randomness(monkeypatch: pytest.MonkeyPatch) -> _KatRandomness:
     """Fixed randomness at the boundary only: the one libsodium call and the shuffle's source."""
     draws = _KatRandomness()
     monkeypatch.setattr(nacl.bindings, "randombytes", draws)
-    monkeypatch.setattr(envelope_module, "secrets", SimpleNamespace(SystemRandom=_KatShuffle))
+    monkeypatch.setattr(envelope_module, "random", SimpleNamespace(SystemRandom=_KatShuffle))
     return draws
 
 
