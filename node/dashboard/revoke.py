@@ -11,6 +11,7 @@ once. Several warnings (a copied group key's devices, a device sealing what the 
 device revoking with its own key, a peer's device linked twice) named `solnet revoke`: they link here."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
@@ -94,9 +95,15 @@ async def form(dash: Dashboard, request: web.Request) -> web.StreamResponse:
     if page is None:
         return dash.refuse(request, ctx, 404, "revoke.unknown")
     asked = request.query.get("from_seq", "")
-    if asked.isdigit() and 1 <= int(asked) <= page["device"]["held_to"] + 1:  # a warning's link names the seq
+    if _whole(asked) and 1 <= int(asked) <= page["device"]["held_to"] + 1:  # a warning's link names the seq
         page["values"] = {"start": FROM_SEQ, "from_seq": asked}
     return dash.respond(request, "revoke.html", page, 403 if page["refusal"] else 200)
+
+
+def _whole(text: str) -> bool:
+    """A seq as typed: ASCII digits only (str.isdigit takes "²", which int() refuses) and short
+    enough for int() (Python refuses over 4300 digits)."""
+    return re.fullmatch(r"[0-9]{1,12}", text) is not None
 
 
 def _from_seq(sent: Any, held_to: int, t: Any) -> tuple[int | None, str | None]:
@@ -104,7 +111,7 @@ def _from_seq(sent: Any, held_to: int, t: Any) -> tuple[int | None, str | None]:
     if sent.get("start", NEXT) != FROM_SEQ:
         return None, None
     text = str(sent.get("from_seq", "")).strip()
-    if not text.isdigit() or not 1 <= int(text) <= held_to + 1:
+    if not _whole(text) or not 1 <= int(text) <= held_to + 1:
         return None, t("revoke.from_seq_bad", last=held_to + 1)
     return int(text), None
 
