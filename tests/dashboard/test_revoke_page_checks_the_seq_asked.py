@@ -31,3 +31,12 @@ async def test_a_seq_typed_in_other_digits_or_too_long_is_an_error_of_its_field(
                                      {"csrf": csrf_of(form), "confirm": "yes", "start": "seq", "from_seq": typed})
         assert status == 400 and "give a whole number from 1 to 1" in said(page), status
     assert await revocations(node) == 0
+
+
+async def test_the_error_summary_names_the_tick_without_a_placeholder(sample, start_node, tmp_path) -> None:
+    node, address = await phone_page(sample, start_node, tmp_path)
+    _, form, _ = await get(node.client, address)
+    for lang in ("en", "fr"):
+        status, page, _ = await post(node.client, f"{address}?lang={lang}", {"csrf": csrf_of(form), "start": "next"})
+        assert status == 400 and "{device}" not in page and "{" not in said(page), lang
+    assert await revocations(node) == 0
