@@ -28,15 +28,18 @@ REASON = next(f for f in KINDS["member.revoke"].fields if f.name == "reason")
 REASON_MAX = REASON.max_len
 CONFIRMED = "yes"
 NEXT, FROM_SEQ = "next", "seq"  # the choice of where the revocation starts
+ALREADY = ("revoke.already", "revoke.already_earlier")  # a revocation from the seq asked, or lower, counts
 
 
 class AlreadyRevoked(Exception):
     """Found in the signing turn: a revocation of this device came first (this form sent twice)."""
 
 
-def refusal(log: EventLog, group_key: bytes | None, own_device: bytes, subject: bytes) -> tuple[str, dict] | None:
-    """Why this node may not revoke the device `subject` here (a catalog key and its values); None if
-    it may. `group_key`: the group key this node holds (None: a further device). The checks of
+def refusal(log: EventLog, group_key: bytes | None, own_device: bytes, subject: bytes,
+            from_seq: int | None = None) -> tuple[str, dict] | None:
+    """Why this node may not revoke the device `subject` here from `from_seq` (None: its next event),
+    as a catalog key and its values; None if it may. `group_key`: the group key this node holds
+    (None: a further device). The checks of
     node.membership.revoke, said before anything is signed."""
     member = log.trust.member(subject)
     own_group = log.trust.group_of(own_device)
@@ -46,10 +49,17 @@ def refusal(log: EventLog, group_key: bytes | None, own_device: bytes, subject: 
         return "revoke.not_our_device", {"device": short_id(subject)}
     if subject == own_device:
         return "revoke.own_device", {"device_id": subject.hex()}
-    if log.trust.revocation(subject) is not None:
-        return "revoke.already", {"device": short_id(subject), "seq": member.revoked_from}
-    if log.trust.fork_point(subject) is not None:
-        return "revoke.forked", {"device_id": subject.hex(), "seq": log.trust.fork_point(subject)}
+    # A fork first: trust records it as a revocation of its own (fork=True), which is not one to
+    # "already" have; which chain to keep is the command's --pin.
+    if (fork_at := log.trust.fork_point(subject)) is not None:
+        return "revoke.forked", {"device_id": subject.hex(), "seq": fork_at}
+    asked = log.store.head(subject)[0] + 1 if from_seq is None else from_seq
+    # Revoked already only by a revocation that counts, from the seq asked or lower (the command's
+    # own test): the device's key revoking itself from seq 10^9 (a thief's copy) does not end it,
+    # and one revoked from its next event may still be revoked from an earlier one.
+    if membership.already_revoked(member, asked, log.store.id_at(subject, asked - 1) if asked > 1 else None):
+        return ("revoke.already" if member.revokes_until <= 1 else "revoke.already_earlier",
+                {"device": short_id(subject), "seq": member.revokes_until})
     return None
 
 
@@ -82,7 +92,12 @@ async def _page(dash: Dashboard, ctx: dict[str, Any], request: web.Request) -> d
         return None
     t = ctx["t"]
     said = found["refusal"] and t(found["refusal"][0], **found["refusal"][1])
-    return {**ctx, "device": found, "refusal": said, "reason_max": REASON_MAX, "values": {"start": NEXT},
+    values = {"start": NEXT}
+    if found["refusal"] and found["refusal"][0] == "revoke.already_earlier":
+        # Revoked from its next event already: the form stays, for an earlier seq (seized earlier
+        # than thought), and says why its default does nothing
+        values, said, found["note"] = {"start": FROM_SEQ}, None, said
+    return {**ctx, "device": found, "refusal": said, "reason_max": REASON_MAX, "values": values,
             "title": t("revoke.title", device=found["short"]), "offer_offline": False}
 
 
@@ -127,7 +142,7 @@ async def submit(dash: Dashboard, request: web.Request) -> web.StreamResponse:
         return dash.refuse(request, ctx, 404, "revoke.unknown")
     device = page["device"]
     done = f"/groups?revoked={device['id'].hex()}#device-{device['id'].hex()}"
-    if page["refusal"]:
+    if page["refusal"]:  # (revoked from its next event only: the form stays, for an earlier seq)
         if device["refusal"][0] == "revoke.already" and sent.get("confirm") == CONFIRMED:
             return dash.redirect(request, done)  # a form sent twice, the first one done: where it shows
         return dash.respond(request, "revoke.html", page, 403)
@@ -136,16 +151,16 @@ async def submit(dash: Dashboard, request: web.Request) -> web.StreamResponse:
     start = FROM_SEQ if sent.get("start") == FROM_SEQ else NEXT
     page["values"] = {"reason": reason, "start": start, "from_seq": str(sent.get("from_seq", "")).strip()}
     from_seq, problem = _from_seq(sent, device["held_to"], t)
+    group_key, own = _keys(dash)
     errors = {**({"from_seq": problem} if problem else {}), **forms.confirmed_errors(sent, REASON, reason, t, "revoke")}
     if errors:
         return dash.respond(request, "revoke.html", {**page, "errors": errors}, 400)
     offline = sent.get("offline") == CONFIRMED  # offered only where it was refused for not having caught up
-    group_key, own = _keys(dash)
 
     def sign(log: EventLog, keys: Any) -> Any:
         # Checked again in the signing turn: two forms sent at once both passed the page's check
-        if (said := refusal(log, group_key, own, device["id"])) is not None:
-            raise AlreadyRevoked() if said[0] == "revoke.already" else membership.MembershipError(said[0])
+        if (said := refusal(log, group_key, own, device["id"], from_seq)) is not None:
+            raise AlreadyRevoked() if said[0] in ALREADY else membership.MembershipError(said[0])
         return membership.revoke(log, keys, device["id"], from_seq=from_seq, reason=reason or None,
                                  offline=offline).event
 

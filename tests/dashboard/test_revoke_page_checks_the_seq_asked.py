@@ -8,9 +8,72 @@ nines (500 errors), the error summary's raw "{device}", one group-key query per 
 on each Groups page load."""
 from __future__ import annotations
 
+from events.canonical import pack
+from events.format import sign_event
+from node.clock import now_ms
 from page_text import csrf_of
 from test_http import get, post
 from test_revoke_a_device_from_the_dashboard import phone_of, revocations, said
+
+
+async def test_a_thiefs_revocation_far_ahead_or_one_from_its_next_event_does_not_stop_an_earlier_one(
+        sample, start_node, tmp_path) -> None:
+    calais, _ = sample.nodes
+    _, phone, phone_keys = phone_of(calais, tmp_path)
+    log = calais.home.log()
+    try:  # a thief holding a copy of the phone's key revokes it from far ahead, with its own key
+        log.append(phone_keys.device, "member.revoke", {"subject": phone, "from_seq": 10**9}, offline=True)
+    finally:
+        log.store.close()
+    node = await start_node(calais)
+    await node.log_in()
+    address = f"/device/{phone.hex()}/revoke"
+    _, groups, _ = await get(node.client, "/groups?lang=en")
+    assert f'href="{address}"' in groups  # it still signs: still offered
+    status, form, _ = await get(node.client, address + "?lang=en")
+    assert status == 200 and 'name="confirm"' in form, said(form)
+    token = csrf_of(form)
+    ticked = {"csrf": token, "confirm": "yes"}
+
+    # From its next event (2: the thief's revocation is its seq 1): the group key signs it
+    status, _, r = await post(node.client, address, {**ticked, "start": "next"})
+    assert status == 303 and await revocations(node) == 2
+    assert node.node.log.trust.member(phone).revoked_from == 2
+    # Seized earlier than thought: the page says what is in effect, and offers an earlier seq
+    status, form, _ = await get(node.client, address + "?lang=en")
+    text = said(form)
+    assert status == 200 and "is revoked already, from seq 2: revoking it from its next event would do nothing" in text
+    assert 'name="start" value="seq" checked' in form and 'name="confirm"' in form
+    # (from its next event again: that one counts already; nothing more is signed)
+    status, _, r = await post(node.client, address, {**ticked, "start": "next"})
+    assert status == 303 and await revocations(node) == 2
+    status, _, r = await post(node.client, address, {**ticked, "start": "seq", "from_seq": "1"})
+    assert status == 303 and r.headers["Location"].startswith(f"/groups?revoked={phone.hex()}")
+    # (signed: the group key's, from seq 1; the thief's, the phone's seq 1, is taken out with it)
+    assert node.node.log.trust.member(phone).revoked_from == 1
+    assert node.node.log.trust.revocation(phone).by == bytes.fromhex(calais.home.config().group_id)
+    status, form, _ = await get(node.client, address + "?lang=en")
+    assert status == 403 and "is revoked already, from seq 1: nothing to do" in said(form)
+
+
+async def test_a_forked_device_says_to_choose_its_chain_with_the_command(sample, start_node, tmp_path) -> None:
+    calais, _ = sample.nodes
+    _, phone, phone_keys = phone_of(calais, tmp_path)
+    node = await start_node(calais)
+    await node.log_in()
+    running = node.node
+    for quantity in (1, 2):  # the phone's key signed two different events at its seq 1
+        twin = sign_event(phone_keys.device, network=running.log.network_id, seq=1, prev=None, timestamp=now_ms(),
+                          kind="need", body=pack({"category": "food", "quantity": quantity, "region": "calais"}))
+        await running.db(running.log.ingest, [twin.encode()])
+    assert running.log.trust.fork_point(phone) == 1
+    status, page, _ = await get(node.client, f"/device/{phone.hex()}/revoke?lang=en")
+    text = said(page)
+    assert status == 403 and "signed two different events at seq 1" in text, text
+    assert f"solnet revoke {phone.hex()}" in text and "nothing to do" not in text
+    status, _, _ = await post(node.client, f"/device/{phone.hex()}/revoke",
+                              {"csrf": csrf_of(page), "confirm": "yes", "start": "next"})
+    assert status == 403 and await revocations(node) == 0
 
 
 async def phone_page(sample, start_node, tmp_path):
