@@ -35,17 +35,25 @@ class AlreadyRevoked(Exception):
     """Found in the signing turn: a revocation of this device came first (this form sent twice)."""
 
 
+def main_node_refusal(log: EventLog, group_key: bytes | None, own_device: bytes) -> bool:
+    """Whether this node may revoke none of its group's devices: it holds no group key, or one that
+    signs nothing more (one store query: made once per page, not once per device)."""
+    return (group_key is None or group_key != log.trust.group_of(own_device)
+            or not membership.group_signs_next(log, group_key))
+
+
 def refusal(log: EventLog, group_key: bytes | None, own_device: bytes, subject: bytes,
-            from_seq: int | None = None) -> tuple[str, dict] | None:
+            from_seq: int | None = None, *, not_main: bool | None = None) -> tuple[str, dict] | None:
     """Why this node may not revoke the device `subject` here from `from_seq` (None: its next event),
     as a catalog key and its values; None if it may. `group_key`: the group key this node holds
-    (None: a further device). The checks of
+    (None: a further device); `not_main`: main_node_refusal's answer if known. The checks of
     node.membership.revoke, said before anything is signed."""
     member = log.trust.member(subject)
-    own_group = log.trust.group_of(own_device)
-    if group_key is None or group_key != own_group or not membership.group_signs_next(log, group_key):
+    if not_main is None:
+        not_main = main_node_refusal(log, group_key, own_device)
+    if not_main:
         return "revoke.not_main_node", {"device_id": subject.hex()}
-    if member is None or member.role != "device" or member.group != own_group:
+    if member is None or member.role != "device" or member.group != group_key:
         return "revoke.not_our_device", {"device": short_id(subject)}
     if subject == own_device:
         return "revoke.own_device", {"device_id": subject.hex()}
@@ -65,7 +73,10 @@ def refusal(log: EventLog, group_key: bytes | None, own_device: bytes, subject: 
 
 def revocable(log: EventLog, group_key: bytes | None, own_device: bytes, devices: list[bytes]) -> set[bytes]:
     """Those of `devices` this node may revoke here: where the groups page and the warnings link."""
-    return {d for d in devices if refusal(log, group_key, own_device, d) is None}
+    if main_node_refusal(log, group_key, own_device):
+        return set()
+    ours = [d for d in devices if (m := log.trust.member(d)) is not None and m.group == group_key]
+    return {d for d in ours if refusal(log, group_key, own_device, d, not_main=False) is None}
 
 
 def facts(log: EventLog, group_key: bytes | None, own_device: bytes, subject: bytes) -> dict[str, Any] | None:

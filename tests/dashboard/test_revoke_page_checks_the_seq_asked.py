@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from events.canonical import pack
 from events.format import sign_event
+from node import membership
 from node.clock import now_ms
+from node.dashboard import revoke
 from page_text import csrf_of
 from test_http import get, post
 from test_revoke_a_device_from_the_dashboard import phone_of, revocations, said
@@ -103,3 +105,19 @@ async def test_the_error_summary_names_the_tick_without_a_placeholder(sample, st
         status, page, _ = await post(node.client, f"{address}?lang={lang}", {"csrf": csrf_of(form), "start": "next"})
         assert status == 400 and "{device}" not in page and "{" not in said(page), lang
     assert await revocations(node) == 0
+
+
+def test_the_groups_page_asks_once_whether_the_group_key_signs(sample, tmp_path, monkeypatch) -> None:
+    calais, bristol = sample.nodes
+    _, phone, _ = phone_of(calais, tmp_path)
+    asked = []
+    real = membership.group_signs_next
+    monkeypatch.setattr(membership, "group_signs_next", lambda *a: asked.append(a) or real(*a))
+    log = calais.home.log()
+    try:
+        group, own = bytes.fromhex(calais.home.config().group_id), bytes.fromhex(calais.home.config().device_id)
+        devices = [phone, own, bytes.fromhex(bristol.home.config().device_id)] + [bytes([n]) * 32 for n in range(5)]
+        assert revoke.revocable(log, group, own, devices) == {phone}
+    finally:
+        log.store.close()
+    assert len(asked) == 1, asked
