@@ -15,7 +15,7 @@ from events.errors import InvalidEvent
 from events.format import Event, decode_event
 from events.genesis import make_genesis, parse_genesis
 from events.kinds import KINDS, check_fields
-from events.trust import consent_is_valid, device_consent
+from events.trust import Member, consent_is_valid, device_consent
 from events.readmodels import revocation_fields
 from node import chain_gate, late_accept, moments, references, render
 from node.words import plural
@@ -398,8 +398,7 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
     # A fork freezes a key without revoking it: its revocations below the fork point, and its group
     # key's of its own devices past it, still count until a revocation from a lower seq voids them.
     # One already in effect from that seq without a pin may get one.
-    if member.revokes_until is not None and member.revokes_until <= from_seq and not (
-            member.revokes_until == from_seq and pin_id is not None and member.pinned is None):
+    if already_revoked(member, from_seq, pin_id):
         raise MembershipError(f"{member.role} {short_id(subject)} is already revoked from seq {member.revokes_until}; "
                               "nothing to do (a lower --from-seq would remove more of its events)")
     devices = tuple(revoke(log, keys, device, reason=reason or "its group left the network", offline=offline)
@@ -415,6 +414,14 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
     purged = max(0, before + 1 - log.store.count())
     return Revoked(event, subject, member.role, member.group, from_seq, signed_by, purged, "pin" in fields,
                    log.store.head(subject)[0] if pins else None, devices)
+
+
+def already_revoked(member: Member, from_seq: int, pin_id: bytes | None) -> bool:
+    """Whether a revocation of `member` from `from_seq` (pinning `pin_id`) would add nothing: one that
+    counts is in effect from that seq or lower. One in effect from that very seq without a pin may
+    get one (a fork freezes a key without revoking it: see revoke)."""
+    return member.revokes_until is not None and member.revokes_until <= from_seq and not (
+        member.revokes_until == from_seq and pin_id is not None and member.pinned is None)
 
 
 def own_group_of(log: EventLog, keys: NodeKeys) -> bytes | None:

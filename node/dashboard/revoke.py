@@ -11,6 +11,7 @@ once. Several warnings (a copied group key's devices, a device sealing what the 
 device revoking with its own key, a peer's device linked twice) named `solnet revoke`: they link here."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
@@ -27,34 +28,55 @@ REASON = next(f for f in KINDS["member.revoke"].fields if f.name == "reason")
 REASON_MAX = REASON.max_len
 CONFIRMED = "yes"
 NEXT, FROM_SEQ = "next", "seq"  # the choice of where the revocation starts
+ALREADY = ("revoke.already", "revoke.already_earlier")  # a revocation from the seq asked, or lower, counts
 
 
 class AlreadyRevoked(Exception):
     """Found in the signing turn: a revocation of this device came first (this form sent twice)."""
 
 
-def refusal(log: EventLog, group_key: bytes | None, own_device: bytes, subject: bytes) -> tuple[str, dict] | None:
-    """Why this node may not revoke the device `subject` here (a catalog key and its values); None if
-    it may. `group_key`: the group key this node holds (None: a further device). The checks of
+def main_node_refusal(log: EventLog, group_key: bytes | None, own_device: bytes) -> bool:
+    """Whether this node may revoke none of its group's devices: it holds no group key, or one that
+    signs nothing more (one store query: made once per page, not once per device)."""
+    return (group_key is None or group_key != log.trust.group_of(own_device)
+            or not membership.group_signs_next(log, group_key))
+
+
+def refusal(log: EventLog, group_key: bytes | None, own_device: bytes, subject: bytes,
+            from_seq: int | None = None, *, not_main: bool | None = None) -> tuple[str, dict] | None:
+    """Why this node may not revoke the device `subject` here from `from_seq` (None: its next event),
+    as a catalog key and its values; None if it may. `group_key`: the group key this node holds
+    (None: a further device); `not_main`: main_node_refusal's answer if known. The checks of
     node.membership.revoke, said before anything is signed."""
     member = log.trust.member(subject)
-    own_group = log.trust.group_of(own_device)
-    if group_key is None or group_key != own_group or not membership.group_signs_next(log, group_key):
+    if not_main is None:
+        not_main = main_node_refusal(log, group_key, own_device)
+    if not_main:
         return "revoke.not_main_node", {"device_id": subject.hex()}
-    if member is None or member.role != "device" or member.group != own_group:
+    if member is None or member.role != "device" or member.group != group_key:
         return "revoke.not_our_device", {"device": short_id(subject)}
     if subject == own_device:
         return "revoke.own_device", {"device_id": subject.hex()}
-    if log.trust.revocation(subject) is not None:
-        return "revoke.already", {"device": short_id(subject), "seq": member.revoked_from}
-    if log.trust.fork_point(subject) is not None:
-        return "revoke.forked", {"device_id": subject.hex(), "seq": log.trust.fork_point(subject)}
+    # A fork first: trust records it as a revocation of its own (fork=True), which is not one to
+    # "already" have; which chain to keep is the command's --pin.
+    if (fork_at := log.trust.fork_point(subject)) is not None:
+        return "revoke.forked", {"device_id": subject.hex(), "seq": fork_at}
+    asked = log.store.head(subject)[0] + 1 if from_seq is None else from_seq
+    # Revoked already only by a revocation that counts, from the seq asked or lower (the command's
+    # own test): the device's key revoking itself from seq 10^9 (a thief's copy) does not end it,
+    # and one revoked from its next event may still be revoked from an earlier one.
+    if membership.already_revoked(member, asked, log.store.id_at(subject, asked - 1) if asked > 1 else None):
+        return ("revoke.already" if member.revokes_until <= 1 else "revoke.already_earlier",
+                {"device": short_id(subject), "seq": member.revokes_until})
     return None
 
 
 def revocable(log: EventLog, group_key: bytes | None, own_device: bytes, devices: list[bytes]) -> set[bytes]:
     """Those of `devices` this node may revoke here: where the groups page and the warnings link."""
-    return {d for d in devices if refusal(log, group_key, own_device, d) is None}
+    if main_node_refusal(log, group_key, own_device):
+        return set()
+    ours = [d for d in devices if (m := log.trust.member(d)) is not None and m.group == group_key]
+    return {d for d in ours if refusal(log, group_key, own_device, d, not_main=False) is None}
 
 
 def facts(log: EventLog, group_key: bytes | None, own_device: bytes, subject: bytes) -> dict[str, Any] | None:
@@ -81,7 +103,12 @@ async def _page(dash: Dashboard, ctx: dict[str, Any], request: web.Request) -> d
         return None
     t = ctx["t"]
     said = found["refusal"] and t(found["refusal"][0], **found["refusal"][1])
-    return {**ctx, "device": found, "refusal": said, "reason_max": REASON_MAX, "values": {"start": NEXT},
+    values = {"start": NEXT}
+    if found["refusal"] and found["refusal"][0] == "revoke.already_earlier":
+        # Revoked from its next event already: the form stays, for an earlier seq (seized earlier
+        # than thought), and says why its default does nothing
+        values, said, found["note"] = {"start": FROM_SEQ}, None, said
+    return {**ctx, "device": found, "refusal": said, "reason_max": REASON_MAX, "values": values,
             "title": t("revoke.title", device=found["short"]), "offer_offline": False}
 
 
@@ -94,9 +121,15 @@ async def form(dash: Dashboard, request: web.Request) -> web.StreamResponse:
     if page is None:
         return dash.refuse(request, ctx, 404, "revoke.unknown")
     asked = request.query.get("from_seq", "")
-    if asked.isdigit() and 1 <= int(asked) <= page["device"]["held_to"] + 1:  # a warning's link names the seq
+    if _whole(asked) and 1 <= int(asked) <= page["device"]["held_to"] + 1:  # a warning's link names the seq
         page["values"] = {"start": FROM_SEQ, "from_seq": asked}
     return dash.respond(request, "revoke.html", page, 403 if page["refusal"] else 200)
+
+
+def _whole(text: str) -> bool:
+    """A seq as typed: ASCII digits only (str.isdigit takes "²", which int() refuses) and short
+    enough for int() (Python refuses over 4300 digits)."""
+    return re.fullmatch(r"[0-9]{1,12}", text) is not None
 
 
 def _from_seq(sent: Any, held_to: int, t: Any) -> tuple[int | None, str | None]:
@@ -104,7 +137,7 @@ def _from_seq(sent: Any, held_to: int, t: Any) -> tuple[int | None, str | None]:
     if sent.get("start", NEXT) != FROM_SEQ:
         return None, None
     text = str(sent.get("from_seq", "")).strip()
-    if not text.isdigit() or not 1 <= int(text) <= held_to + 1:
+    if not _whole(text) or not 1 <= int(text) <= held_to + 1:
         return None, t("revoke.from_seq_bad", last=held_to + 1)
     return int(text), None
 
@@ -120,7 +153,7 @@ async def submit(dash: Dashboard, request: web.Request) -> web.StreamResponse:
         return dash.refuse(request, ctx, 404, "revoke.unknown")
     device = page["device"]
     done = f"/groups?revoked={device['id'].hex()}#device-{device['id'].hex()}"
-    if page["refusal"]:
+    if page["refusal"]:  # (revoked from its next event only: the form stays, for an earlier seq)
         if device["refusal"][0] == "revoke.already" and sent.get("confirm") == CONFIRMED:
             return dash.redirect(request, done)  # a form sent twice, the first one done: where it shows
         return dash.respond(request, "revoke.html", page, 403)
@@ -129,16 +162,16 @@ async def submit(dash: Dashboard, request: web.Request) -> web.StreamResponse:
     start = FROM_SEQ if sent.get("start") == FROM_SEQ else NEXT
     page["values"] = {"reason": reason, "start": start, "from_seq": str(sent.get("from_seq", "")).strip()}
     from_seq, problem = _from_seq(sent, device["held_to"], t)
+    group_key, own = _keys(dash)
     errors = {**({"from_seq": problem} if problem else {}), **forms.confirmed_errors(sent, REASON, reason, t, "revoke")}
     if errors:
         return dash.respond(request, "revoke.html", {**page, "errors": errors}, 400)
     offline = sent.get("offline") == CONFIRMED  # offered only where it was refused for not having caught up
-    group_key, own = _keys(dash)
 
     def sign(log: EventLog, keys: Any) -> Any:
         # Checked again in the signing turn: two forms sent at once both passed the page's check
-        if (said := refusal(log, group_key, own, device["id"])) is not None:
-            raise AlreadyRevoked() if said[0] == "revoke.already" else membership.MembershipError(said[0])
+        if (said := refusal(log, group_key, own, device["id"], from_seq)) is not None:
+            raise AlreadyRevoked() if said[0] in ALREADY else membership.MembershipError(said[0])
         return membership.revoke(log, keys, device["id"], from_seq=from_seq, reason=reason or None,
                                  offline=offline).event
 
