@@ -54,10 +54,10 @@ class StoreBase:
         self._key_no: dict[bytes, int] = {}
         self._key_of: dict[int, bytes] = {}
         self._new_keys: list[bytes] = []
-        # Region names by number and back (schema `regions`: numbered as `keys` are, per node).
-        self._region_no: dict[str, int] = {}
+        # Region names by number (schema `regions`); a name's number is a kept fact (`_kept`), as a
+        # name may go and come back under another number (schema.REGIONS_SCHEMA).
         self._region_of: dict[int, str] = {}
-        self._new_regions: list[str] = []
+        self._new_regions: list[int] = []
         self._next_n: int | None = None
         self._first_n: int | None = None  # the first row number the write transaction under way gave
         # The row numbers of the events this connection stored, one range (first, last) per write
@@ -386,25 +386,18 @@ class StoreBase:
     # --- region numbers (schema `regions`: a read-model row names its region by number) -----------
     def _r(self, name: str) -> int:
         """The number of region `name`, numbering it now if it has none (inside a write)."""
-        r = self._region_no.get(name)
+        r = self._find_r(name)
         if r is None:
-            r = self._find_r(name)
-            if r is None:
-                r = self._x("INSERT INTO regions(name) VALUES (?)", (name,)).lastrowid
-                self._new_regions.append(name)
-                self._region_no[name], self._region_of[r] = r, name
+            r = self._x("INSERT INTO regions(name) VALUES (?)", (name,)).lastrowid
+            self._new_regions.append(r)
+            self._region_of[r] = name
+            self._keep(("region", name), r)
         return r
 
     def _find_r(self, name: str) -> int | None:
-        """The number of region `name` (None: this store has no row in it). A miss is not kept:
-        another connection may number it."""
-        self._check_owner()
-        r = self._region_no.get(name)
-        if r is None:
-            r = self._one("SELECT r FROM regions WHERE name=?", (name,))
-            if r is not None:
-                self._region_no[name], self._region_of[r] = r, name
-        return r
+        """The number of region `name` (None: this store has no row in it): kept within a write
+        transaction (another connection may number it or let it go meanwhile: `_check_version`)."""
+        return self._kept_or_read(("region", name), lambda: self._one("SELECT r FROM regions WHERE name=?", (name,)))
 
     def _region(self, r: int) -> str:
         """The name of region number `r`."""
@@ -414,14 +407,24 @@ class StoreBase:
             name = self._one("SELECT name FROM regions WHERE r=?", (r,))
             if name is None:
                 raise StoreError(f"the database {self.path} names region number {r} but does not hold it")
-            self._region_no[name], self._region_of[r] = r, name
+            self._region_of[r] = name
         return name
 
     def _unnumber_regions(self, since: int) -> None:
-        """Forget the numbers given to regions from the `since`th of this transaction on (rolled back)."""
-        for name in self._new_regions[since:]:
-            self._region_of.pop(self._region_no.pop(name, -1), None)
+        """Forget the numbers given to regions from the `since`th of this transaction on (rolled
+        back: SQLite may give them again). The kept facts go with the rollback."""
+        for r in self._new_regions[since:]:
+            self._region_of.pop(r, None)
         del self._new_regions[since:]
+
+    def _unplace(self, numbers: Iterable[int]) -> None:
+        """Let the names of these regions go if no row is placed there any more (rows dropped: a
+        redaction leaves no name behind). One probe of proj_by_region each."""
+        for r in numbers:
+            if self._one("SELECT 1 FROM proj WHERE region=? LIMIT 1", (r,)) is None:
+                name = self._one("SELECT name FROM regions WHERE r=?", (r,))
+                self._x("DELETE FROM regions WHERE r=?", (r,))
+                self._forget(("region", name))
 
     # --- row numbers --------------------------------------------------------------------------
     def _take_n(self) -> int:

@@ -152,7 +152,7 @@ class ProjectionTables(DeskMarks, TrustTables):
     def _apply_newest(self, values: tuple, change: Row) -> None:
         """A last-writer-wins row replaces the row of its key only if its version is newer."""
         lww = self._k(change.key)
-        current = self._x(f"SELECT p.n, p.vts, e.id FROM proj p JOIN events e ON e.n = p.n "
+        current = self._x(f"SELECT p.n, p.vts, e.id, p.region FROM proj p JOIN events e ON e.n = p.n "
                           f"WHERE {_tbl_is(values[1])} AND p.lww=?", (lww,)).fetchone()
         if current is not None:
             if (current[1], current[2]) >= change.version:
@@ -161,6 +161,8 @@ class ProjectionTables(DeskMarks, TrustTables):
         self._profiles_touched()
         self._x("INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww) VALUES (?,?,?,?,?,?,?,?,?)",
                 (*values, lww))  # (pub: NULL, no profile is shown as public)
+        if current is not None and current[3] is not None:
+            self._unplace([current[3]])  # (a group that moved)
 
     def _drop_rows(self, made_by: str, args: Sequence[Any]) -> None:
         """Delete the read-model rows made by the events that the query `made_by` (their `n`)
@@ -173,12 +175,18 @@ class ProjectionTables(DeskMarks, TrustTables):
             self.orphaned_profiles.update(orphaned)
             self._profiles_touched()
         self.desk_rows_dropping(made_by, args)
+        places = [r[0] for r in self._x(f"SELECT DISTINCT region FROM proj WHERE n IN ({made_by}) "
+                                        "AND region IS NOT NULL", args)]
         self._x(f"DELETE FROM proj WHERE n IN ({made_by})", args)
+        self._unplace(places)
 
     def clear_projections(self) -> None:
         self._profiles_touched()
         self.desk_clear()
         self._x("DELETE FROM proj")
+        for (name,) in self._x("SELECT name FROM regions").fetchall():  # (numbered again as rows come)
+            self._forget(("region", name))
+        self._x("DELETE FROM regions")
 
     def _settle(self) -> None:
         super()._settle()

@@ -180,8 +180,10 @@ CREATE TABLE IF NOT EXISTS over_share(
     author BLOB PRIMARY KEY, grp BLOB, name TEXT, seq INTEGER NOT NULL, day INTEGER NOT NULL, seen INTEGER NOT NULL
 );"""
 
-# Region names, each numbered once (schema 17): proj.region holds the number.
-REGIONS_SCHEMA = "CREATE TABLE IF NOT EXISTS regions(r INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"
+# Region names, each numbered once (schema 17): proj.region holds the number. A name goes with the
+# last row placed there (a redaction leaves no trace of it); a number is never given again
+# (AUTOINCREMENT), so one a connection has kept the name of never names another region.
+REGIONS_SCHEMA = "CREATE TABLE IF NOT EXISTS regions(r INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE)"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
