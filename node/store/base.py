@@ -54,6 +54,10 @@ class StoreBase:
         self._key_no: dict[bytes, int] = {}
         self._key_of: dict[int, bytes] = {}
         self._new_keys: list[bytes] = []
+        # Region names by number (schema `regions`); a name's number is a kept fact (`_kept`), as a
+        # name may go and come back under another number (schema.REGIONS_SCHEMA).
+        self._region_of: dict[int, str] = {}
+        self._new_regions: list[int] = []
         self._next_n: int | None = None
         self._first_n: int | None = None  # the first row number the write transaction under way gave
         # The row numbers of the events this connection stored, one range (first, last) per write
@@ -215,6 +219,7 @@ class StoreBase:
                 self._facts.clear()  # some may have been learnt from what was rolled back
                 for key in self._new_keys:  # numbers given in a transaction that did not commit
                     self._key_of.pop(self._key_no.pop(key, -1), None)
+                self._unnumber_regions(0)
                 if self._db.in_transaction:  # SQLite rolls back by itself on SQLITE_FULL and some I/O errors
                     try:
                         self._db.execute("ROLLBACK")
@@ -225,6 +230,7 @@ class StoreBase:
             self._checked = False
             self._added_in_transaction = 0
             self._new_keys = []
+            self._new_regions = []
             self._next_n = self._first_n = None
             self._transaction_ended()
 
@@ -283,6 +289,7 @@ class StoreBase:
             raise StoreError(f"the write to {self.path} was rolled back by the database; nothing of it was stored")
         self._x("SAVEPOINT part")  # flushes what the parts before this one buffered
         keys_before, next_n, hooks = len(self._new_keys), self._next_n, dict(self._before_commit)
+        regions_before = len(self._new_regions)
         try:
             yield
             self._flush()
@@ -292,6 +299,7 @@ class StoreBase:
             for key in self._new_keys[keys_before:]:
                 self._key_of.pop(self._key_no.pop(key, -1), None)
             del self._new_keys[keys_before:]
+            self._unnumber_regions(regions_before)
             self._next_n, self._before_commit = next_n, hooks
             self._facts.clear()
             self._transaction_ended()  # what was cached may have come from the rolled-back part
@@ -374,6 +382,49 @@ class StoreBase:
     def _load_keys(self) -> None:
         for k, key in self._x("SELECT k, key FROM keys"):
             self._key_no[key], self._key_of[k] = k, key
+
+    # --- region numbers (schema `regions`: a read-model row names its region by number) -----------
+    def _r(self, name: str) -> int:
+        """The number of region `name`, numbering it now if it has none (inside a write)."""
+        r = self._find_r(name)
+        if r is None:
+            r = self._x("INSERT INTO regions(name) VALUES (?)", (name,)).lastrowid
+            self._new_regions.append(r)
+            self._region_of[r] = name
+            self._keep(("region", name), r)
+        return r
+
+    def _find_r(self, name: str) -> int | None:
+        """The number of region `name` (None: this store has no row in it): kept within a write
+        transaction (another connection may number it or let it go meanwhile: `_check_version`)."""
+        return self._kept_or_read(("region", name), lambda: self._one("SELECT r FROM regions WHERE name=?", (name,)))
+
+    def _region(self, r: int) -> str:
+        """The name of region number `r`."""
+        self._check_owner()
+        name = self._region_of.get(r)
+        if name is None:
+            name = self._one("SELECT name FROM regions WHERE r=?", (r,))
+            if name is None:
+                raise StoreError(f"the database {self.path} names region number {r} but does not hold it")
+            self._region_of[r] = name
+        return name
+
+    def _unnumber_regions(self, since: int) -> None:
+        """Forget the numbers given to regions from the `since`th of this transaction on (rolled
+        back: SQLite may give them again). The kept facts go with the rollback."""
+        for r in self._new_regions[since:]:
+            self._region_of.pop(r, None)
+        del self._new_regions[since:]
+
+    def _unplace(self, numbers: Iterable[int]) -> None:
+        """Let the names of these regions go if no row is placed there any more (rows dropped: a
+        redaction leaves no name behind). One probe of proj_by_region each."""
+        for r in numbers:
+            if self._one("SELECT 1 FROM proj WHERE region=? LIMIT 1", (r,)) is None:
+                name = self._one("SELECT name FROM regions WHERE r=?", (r,))
+                self._x("DELETE FROM regions WHERE r=?", (r,))
+                self._forget(("region", name))
 
     # --- row numbers --------------------------------------------------------------------------
     def _take_n(self) -> int:

@@ -11,11 +11,11 @@ GROUPS_A_STATEMENT = 500  # groups bound in one statement (SQLite allowed 999 pa
 
 
 def each_group_walks(tbl_is: str, side: str, column: str, walk: str, windows: list[tuple[list[str], list[Any]]],
-                     groups: list[int], region: str | None, per_group: int) -> tuple[str, list[Any]]:
+                     groups: list[int], region: int | None, per_group: int) -> tuple[str, list[Any]]:
     """The statement (and its arguments) giving (group, region, window index, n, ordering column,
     vid) for the first `per_group` rows of each of `groups` (key numbers, at most
     GROUPS_A_STATEMENT) in `side` (OPEN or LAPSED) of table `tbl_is` (its `p.tbl=N` term), in each
-    of its regions (only `region` if one is given) and in its rows without a region, in each of
+    of its regions (only region number `region` if one is given) and in its rows without a region, in each of
     `windows` (`_walk_windows`): each such walk as the walk of one group would be (the same terms,
     with `walk`, its ORDER BY, and LIMIT), a correlated subquery SQLite runs once per (group,
     region) on the group's index (proj_by_group...). Its rows come in no particular order."""

@@ -587,10 +587,13 @@ class EventTables(StoreBase):
         where, args = filters
         if regions:  # walk the region's read-model rows newest first, keeping the events that pass
             region, tables = regions
+            r = self._find_r(region)  # (by number: schema 17)
+            if r is None:  # no row is placed there
+                return []
             in_tables = self._table_filter(tables)
             sql = (f"SELECT {', '.join('e.' + c for c in _COLS.split(', '))} FROM proj p JOIN events e ON e.n = p.n "
                    f"WHERE p.region=?{in_tables}" + "".join(f" AND e.{w}" for w in where) + " ORDER BY p.n DESC LIMIT ?")
-            return [self._paged(r) for r in self._x(sql, (region, *args, limit))]
+            return [self._paged(row) for row in self._x(sql, (r, *args, limit))]
         sql = f"SELECT {_COLS} FROM events"
         if where:
             sql += " WHERE " + " AND ".join(where)

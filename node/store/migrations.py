@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Callable
 
 import msgpack
 
@@ -10,8 +11,8 @@ from events.projections import ALERT, FUNDRAISER, PROFILE, PUBLIC_YES, TABLES
 from node.clock import now_ms
 from node.store.schema import (ACTION_TBL, DESK_SCHEMA, FORGED_SCHEMA, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA,
                                IDS_SCHEMA, LAPSE_LAG_MS, LAPSE_MARK, LAPSE_SCHEMA, LAPSING_TBLS, MISSING_SCHEMA,
-                               MARKS_OWED, PENDING_AGE_SCHEMA, PUBLIC_SCHEMA, SCHEMA, URGENT_SCHEMA, id_number,
-                               short_header)
+                               MARKS_OWED, PENDING_AGE_SCHEMA, PUBLIC_SCHEMA, REGIONS_SCHEMA, SCHEMA, URGENT_SCHEMA,
+                               id_number, short_header)
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -68,16 +69,34 @@ def _migrate_2_to_3(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO heads(k, seq, id) SELECT a, max(seq), id FROM events GROUP BY a")
     tables = {name: i for i, name in enumerate(TABLES)}
     rows = []
+    region_no = _number_regions(db)
     for tbl, key, region, t, ref, vts, vid, data, n in db.execute(
             "SELECT tbl, key, region, t, ref, vts, vid, data, n FROM proj_v2").fetchall():
         if tbl not in tables:
             continue
         group = msgpack.unpackb(data, raw=False).get("group")
-        rows.append((n, tables[tbl], k(group), region, t, ref, vts, id_number(vid), k(key) if tbl == PROFILE else None))
+        rows.append((n, tables[tbl], k(group), region_no(region), t, ref, vts, id_number(vid), k(key) if tbl == PROFILE else None))
     db.executemany("INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww) VALUES (?,?,?,?,?,?,?,?,?)",
                    rows)
     db.execute("DROP TABLE proj_v2")
     db.execute("DROP TABLE events_v2")
+
+
+def _number_regions(db: sqlite3.Connection) -> Callable[[str | None], int | None]:
+    """The number of a region name in `regions`, numbering it if it has none: the proj that schema 3
+    makes is this schema's (its region a number, schema 17), so schema 2's rows are numbered as
+    they are copied into it (a name there would be taken for a number if it looked like one)."""
+    region_no: dict[str, int] = {}
+
+    def r(name: str | None) -> int | None:
+        if name is None:
+            return None
+        if name not in region_no:
+            found = db.execute("SELECT r FROM regions WHERE name=?", (name,)).fetchone()
+            region_no[name] = found[0] if found else db.execute(
+                "INSERT INTO regions(name) VALUES (?)", (name,)).lastrowid
+        return region_no[name]
+    return r
 
 
 def _migrate_3_to_4(db: sqlite3.Connection) -> None:
@@ -235,6 +254,31 @@ def _migrate_15_to_16(db: sqlite3.Connection) -> None:
         db.execute(URGENT_SCHEMA)
 
 
+def _migrate_16_to_17(db: sqlite3.Connection) -> None:
+    """0.17: a read-model row names its region by number (`regions`, schema.REGIONS_SCHEMA): ~30 bytes
+    an event less (the name was in the row and in five of its indexes). proj is made again, so that
+    its region column has INTEGER affinity: a new table filled from the old one in row order, the
+    old one dropped (its indexes with it), the new one renamed and indexed as the schema says.
+    Regions are numbered in name order. A row whose region is a number already (a home whose
+    proj the schema made since, upgraded from schema 2: see `_number_regions`) keeps it."""
+    db.execute(REGIONS_SCHEMA)
+    db.execute("INSERT OR IGNORE INTO regions(name) SELECT DISTINCT region FROM proj "
+               "WHERE typeof(region)='text' ORDER BY region")
+    statements = [s for s in SCHEMA.split(";\n") if "ON proj(" in s or "EXISTS proj(" in s]
+    [table] = [s for s in statements if "EXISTS proj(" in s]
+    db.execute("DROP TABLE IF EXISTS proj_new")
+    db.execute(table.replace("CREATE TABLE IF NOT EXISTS proj(", "CREATE TABLE proj_new("))
+    db.execute("INSERT INTO proj_new(n, tbl, g, region, t, ref, vts, vid, lww, pub, lapsed, urg) "
+               "SELECT p.n, p.tbl, p.g, CASE WHEN typeof(p.region)='text' "
+               "THEN (SELECT r FROM regions WHERE name=p.region) ELSE p.region END, "
+               "p.t, p.ref, p.vts, p.vid, p.lww, p.pub, p.lapsed, p.urg FROM proj p ORDER BY p.n")
+    db.execute("DROP TABLE proj")
+    db.execute("ALTER TABLE proj_new RENAME TO proj")
+    for statement in statements:
+        if statement is not table:
+            db.execute(statement)
+
+
 def _owe_projection(db: sqlite3.Connection, kinds: tuple[str, ...]) -> None:
     """Remember that the stored events of `kinds` (if any) are still to be projected."""
     held = [k for k in kinds if db.execute("SELECT 1 FROM events WHERE kind=? LIMIT 1", (k,)).fetchone()]
@@ -258,4 +302,4 @@ MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _mi
               6: _migrate_6_to_7, 7: _migrate_7_to_8,
               8: _migrate_8_to_9, 9: _migrate_9_to_10, 10: _migrate_10_to_11, 11: _migrate_11_to_12,
               12: _migrate_12_to_13, 13: _migrate_13_to_14, 14: _migrate_14_to_15,
-              15: _migrate_15_to_16}
+              15: _migrate_15_to_16, 16: _migrate_16_to_17}

@@ -146,12 +146,13 @@ class ProjectionTables(DeskMarks, TrustTables):
 
     def _values(self, n: int, table: str, group: bytes, region: str | None, time: int | None, ref: bytes | None,
                 version: tuple[int, bytes]) -> tuple:
-        return n, _TBL[table], self._k(group), region, time, ref, version[0], id_number(version[1])
+        return (n, _TBL[table], self._k(group), None if region is None else self._r(region), time, ref, version[0],
+                id_number(version[1]))
 
     def _apply_newest(self, values: tuple, change: Row) -> None:
         """A last-writer-wins row replaces the row of its key only if its version is newer."""
         lww = self._k(change.key)
-        current = self._x(f"SELECT p.n, p.vts, e.id FROM proj p JOIN events e ON e.n = p.n "
+        current = self._x(f"SELECT p.n, p.vts, e.id, p.region FROM proj p JOIN events e ON e.n = p.n "
                           f"WHERE {_tbl_is(values[1])} AND p.lww=?", (lww,)).fetchone()
         if current is not None:
             if (current[1], current[2]) >= change.version:
@@ -160,6 +161,8 @@ class ProjectionTables(DeskMarks, TrustTables):
         self._profiles_touched()
         self._x("INSERT OR REPLACE INTO proj(n, tbl, g, region, t, ref, vts, vid, lww) VALUES (?,?,?,?,?,?,?,?,?)",
                 (*values, lww))  # (pub: NULL, no profile is shown as public)
+        if current is not None and current[3] is not None:
+            self._unplace([current[3]])  # (a group that moved)
 
     def _drop_rows(self, made_by: str, args: Sequence[Any]) -> None:
         """Delete the read-model rows made by the events that the query `made_by` (their `n`)
@@ -172,12 +175,18 @@ class ProjectionTables(DeskMarks, TrustTables):
             self.orphaned_profiles.update(orphaned)
             self._profiles_touched()
         self.desk_rows_dropping(made_by, args)
+        places = [r[0] for r in self._x(f"SELECT DISTINCT region FROM proj WHERE n IN ({made_by}) "
+                                        "AND region IS NOT NULL", args)]
         self._x(f"DELETE FROM proj WHERE n IN ({made_by})", args)
+        self._unplace(places)
 
     def clear_projections(self) -> None:
         self._profiles_touched()
         self.desk_clear()
         self._x("DELETE FROM proj")
+        for (name,) in self._x("SELECT name FROM regions").fetchall():  # (numbered again as rows come)
+            self._forget(("region", name))
+        self._x("DELETE FROM regions")
 
     def _settle(self) -> None:
         super()._settle()
@@ -255,14 +264,18 @@ class ProjectionTables(DeskMarks, TrustTables):
                              "'public' and 'urgent' without 'regions' and 'refs'")
         with self._snapshot():
             if regions is not None:
-                return self._rows_in(table, "p.region", regions, t_from, t_before, order, limit)
+                numbers = [r for r in map(self._find_r, regions) if r is not None]
+                return self._rows_in(table, "p.region", numbers, t_from, t_before, order, limit)
+            r = None if region is None else self._find_r(region)
+            if region is not None and r is None:  # no row is placed there
+                return []
             if refs is not None:
-                return self._rows_in(table, "p.ref", refs, t_from, t_before, order, limit, region)
-            return self._walked(_TBL[table], region, t_from, t_before, order, limit, groups, public, urgent)
+                return self._rows_in(table, "p.ref", refs, t_from, t_before, order, limit, r)
+            return self._walked(_TBL[table], r, t_from, t_before, order, limit, groups, public, urgent)
 
-    def _walked(self, tbl: int, region: str | None, t_from: int | None, t_before: int | None, order: str | None,
+    def _walked(self, tbl: int, region: int | None, t_from: int | None, t_before: int | None, order: str | None,
                 limit: int | None, groups: Iterable[bytes] | None, public: bool, urgent: bool = False) -> list[Row]:
-        """`rows` of table number `tbl` by index walks (see `rows`)."""
+        """`rows` of table number `tbl` by index walks (see `rows`), in region number `region`."""
         # Each order is an index walk: (tbl, region, t, vid) or (tbl, region, vts, vid). Without a
         # region, the regions' walks are merged as they go: SQLite steps each walk only as far as
         # the merge takes rows from it, so a page of `limit` rows reads about `limit` index entries
@@ -272,9 +285,9 @@ class ProjectionTables(DeskMarks, TrustTables):
         cut = " LIMIT ?" if limit is not None else ""
         walks: list[sqlite3.Cursor] = []
         try:
-            ranges: list[tuple[str, int | None, str | None]] = []
+            ranges: list[tuple[str, int | None, int | None]] = []
             places: dict[tuple[int | str, ...], list] = {}
-            marked: dict[str | None, list[int]] = {}  # (urgent: the groups marked in each region)
+            marked: dict[int | None, list[int]] = {}  # (urgent: the groups marked in each region)
             for side in self._sides(tbl, t_from):
                 if groups is None:
                     regs = [region] if region is not None else [*self._regions_of(tbl, side), None]
@@ -349,6 +362,9 @@ class ProjectionTables(DeskMarks, TrustTables):
         `per_group`), read together."""
         places = {} if places is None else places
         tbl = _TBL[table]
+        r = None if region is None else self._find_r(region)
+        if region is not None and r is None:  # no row is placed there
+            return []
         column, walk = _walk(order)
         if column is None:
             raise ValueError("rows of each group need an order")
@@ -368,9 +384,10 @@ class ProjectionTables(DeskMarks, TrustTables):
                 for s, side in enumerate(sides):
                     for i in range(0, len(keys), GROUPS_A_STATEMENT):
                         sql, args = each_group_walks(_tbl_is(tbl), side, column, walk, windows,
-                                                     keys[i: i + GROUPS_A_STATEMENT], region, per_group)
+                                                     keys[i: i + GROUPS_A_STATEMENT], r, per_group)
                         for g, reg, w, n, at, vid in self._x(sql, args):
-                            walked.setdefault(g, {}).setdefault((s, reg is None, reg or "", w), []).append((n, at, vid))
+                            name = "" if reg is None else self._region(reg)  # (the walks in region name order)
+                            walked.setdefault(g, {}).setdefault((s, reg is None, name, w), []).append((n, at, vid))
             except sqlite3.Error as exc:
                 raise translate(exc, self.path) from exc
             chosen: list[tuple[int, int]] = []
@@ -379,8 +396,8 @@ class ProjectionTables(DeskMarks, TrustTables):
                 chosen += [(c[0], c[2]) for c in islice(_merged(walks, order), per_group if each is None else how_many[g])]
             return self._rows_at(chosen)
 
-    def _urgent_groups(self, tbl: int, region: str | None) -> list[int]:
-        """The groups (key numbers) with rows of table number `tbl` marked urgent in `region`: a
+    def _urgent_groups(self, tbl: int, region: int | None) -> list[int]:
+        """The groups (key numbers) with rows of table number `tbl` marked urgent in region number `region`: a
         loose scan of proj_urgent, one probe per group."""
         marked = f"p.urg=1 AND {_tbl_is(tbl)} AND p.region IS ?1"
         return [r[0] for r in self._x(
@@ -406,8 +423,8 @@ class ProjectionTables(DeskMarks, TrustTables):
             " FROM r WHERE r.g IS NOT NULL"
             ") SELECT g FROM r WHERE g IS NOT NULL")]
 
-    def _group_regions(self, tbl: int, g: int, region: str | None, places: dict[tuple[int | str, ...], list],
-                       side: str) -> list[str | None]:
+    def _group_regions(self, tbl: int, g: int, region: int | None, places: dict[tuple[int | str, ...], list],
+                       side: str) -> list[int | None]:
         """The regions to walk for group `g` in `side` (OPEN, LAPSED): `region` if one is asked for
         and the group has rows there, else each of its own (and rows without a region). Its regions
         once per `places`."""
@@ -418,15 +435,21 @@ class ProjectionTables(DeskMarks, TrustTables):
             return [region] if region in own else []
         return [*own, None]
 
-    def _regions_of_group(self, tbl: int, g: int, side: str) -> list[str]:
-        """The distinct regions of group `g`'s rows in table number `tbl`, in `side` (a loose index scan)."""
-        return [r[0] for r in self._x(
+    def _regions_of_group(self, tbl: int, g: int, side: str) -> list[int]:
+        """The distinct regions (numbers, in name order) of group `g`'s rows in table number `tbl`, in
+        `side` (a loose index scan)."""
+        return self._by_name([r[0] for r in self._x(
             "WITH RECURSIVE r(region) AS ("
             f" SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND {side} AND g=?1 AND region IS NOT NULL"
             f" UNION ALL SELECT (SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND {side} AND g=?1"
             " AND region > r.region)"
             " FROM r WHERE r.region IS NOT NULL"
-            ") SELECT region FROM r WHERE region IS NOT NULL", (g,))]
+            ") SELECT region FROM r WHERE region IS NOT NULL", (g,))])
+
+    def _by_name(self, numbers: list[int]) -> list[int]:
+        """Region numbers in their names' order: the order the walks of several regions were merged in
+        (ties, and listings without an order) when rows held names (before schema 17)."""
+        return sorted(numbers, key=self._region)
 
     def newest_row(self, table: str, key: bytes) -> Row | None:
         """The row of `key` in a last-writer-wins table (a group's profile): one index probe."""
@@ -531,30 +554,31 @@ class ProjectionTables(DeskMarks, TrustTables):
             out.append(row)
         return out
 
-    def _regions_of(self, tbl: int, side: str) -> list[str]:
-        """The distinct regions of one table's rows in `side` (OPEN, LAPSED): a loose index scan
-        (one probe per region)."""
-        return [r[0] for r in self._x(
+    def _regions_of(self, tbl: int, side: str) -> list[int]:
+        """The distinct regions (numbers, in name order) of one table's rows in `side` (OPEN, LAPSED):
+        a loose index scan (one probe per region)."""
+        return self._by_name([r[0] for r in self._x(
             "WITH RECURSIVE r(region) AS ("
             f" SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND {side} AND region IS NOT NULL"
             f" UNION ALL SELECT (SELECT min(region) FROM proj p WHERE {_tbl_is(tbl)} AND {side} AND region > r.region)"
             " FROM r WHERE r.region IS NOT NULL"
-            ") SELECT region FROM r WHERE region IS NOT NULL")]
+            ") SELECT region FROM r WHERE region IS NOT NULL")])
 
     def regions(self, tables: Sequence[str]) -> list[str]:
         """The distinct regions of rows in `tables` (open or lapsed), sorted: a few hundred
         microseconds whatever the number of rows."""
         found: set[str] = set()
         for tbl, side in _sides(tables):
-            found.update(self._regions_of(tbl, side))
+            found.update(map(self._region, self._regions_of(tbl, side)))
         return sorted(found)
 
     def holds_region(self, tables: Sequence[str], region: str) -> bool:
         """Whether a row of `tables` (open or lapsed) is placed in `region`: an index probe per table
         and side, stopping at the first found (what a publish asks of its region, where listing
         every region cost 90 us, a ninth of the publish)."""
-        return any(self._x(f"SELECT 1 FROM proj p WHERE {_tbl_is(tbl)} AND {side} AND region=? LIMIT 1",
-                           (region,)).fetchone() for tbl, side in _sides(tables))
+        r = self._find_r(region)
+        return r is not None and any(self._x(f"SELECT 1 FROM proj p WHERE {_tbl_is(tbl)} AND {side} AND region=? LIMIT 1",
+                                             (r,)).fetchone() for tbl, side in _sides(tables))
 
     def _table_filter(self, tables: Sequence[str]) -> str:
         """SQL that keeps rows of `tables` only (nothing when that is every table), the table
@@ -570,7 +594,7 @@ class ProjectionTables(DeskMarks, TrustTables):
                 "SELECT p.n, p.tbl, p.g, p.lww, e.id, p.region, p.t, p.ref, p.vts, p.pub, p.urg FROM proj p "
                 "JOIN events e ON e.n = p.n"):
             key = self._key(lww) if lww is not None else event_id
-            out.append(ProjectionDumpRow(TABLES[tbl], key, region, t, ref, vts, event_id, self._key(g), pub == 1,
+            out.append(ProjectionDumpRow(TABLES[tbl], key, None if region is None else self._region(region), t, ref, vts, event_id, self._key(g), pub == 1,
                                          urg == 1))
         return sorted(out)
 

@@ -2,6 +2,9 @@
 
 Space is what an SD card lacks, so nothing is stored twice:
 - keys are numbered once (`keys`); events and read-model rows name an author or group by number;
+- region names are numbered once too (`regions`, schema 17): a read-model row names its region by
+  number (a name was stored in the row and in five of its indexes: ~30 bytes an event at 100k).
+  The numbers are this node's own: what leaves the node (the API, feeds, sync, exports) names them;
 - the signed header is stored without the network id (the same for every event of a home) and
   the author key (named by number): both are put back, byte for byte, when it is read;
 - a read-model row holds only what selects and orders it (table, region, time, reference,
@@ -18,7 +21,7 @@ see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 16  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 17  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
@@ -177,9 +180,15 @@ CREATE TABLE IF NOT EXISTS over_share(
     author BLOB PRIMARY KEY, grp BLOB, name TEXT, seq INTEGER NOT NULL, day INTEGER NOT NULL, seen INTEGER NOT NULL
 );"""
 
+# Region names, each numbered once (schema 17): proj.region holds the number. A name goes with the
+# last row placed there (a redaction leaves no trace of it); a number is never given again
+# (AUTOINCREMENT), so one a connection has kept the name of never names another region.
+REGIONS_SCHEMA = "CREATE TABLE IF NOT EXISTS regions(r INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE)"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS keys(k INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE);
+""" + REGIONS_SCHEMA + """;
 CREATE TABLE IF NOT EXISTS heads(k INTEGER PRIMARY KEY, seq INTEGER NOT NULL, id BLOB NOT NULL, day INTEGER, used INTEGER);
 CREATE TABLE IF NOT EXISTS events(
     n INTEGER PRIMARY KEY,
@@ -223,9 +232,9 @@ CREATE INDEX IF NOT EXISTS pending_trust ON pending(author, seq) WHERE kind IN (
 -- for a row people without a node may see (an alert marked public), else NULL (schema 10); lapsed
 -- NULL while a need, offer or support offer is open (and for every other row), 1 once it lapsed
 -- (schema 11: LAPSE_SCHEMA); urg 1 for a need or support request the desk must not leave out
--- (schema 15: URGENT_SCHEMA).
+-- (schema 15: URGENT_SCHEMA); region the number of its region (`regions`, schema 17).
 CREATE TABLE IF NOT EXISTS proj(
-    n INTEGER PRIMARY KEY, tbl INTEGER NOT NULL, g INTEGER NOT NULL, region TEXT, t INTEGER, ref BLOB,
+    n INTEGER PRIMARY KEY, tbl INTEGER NOT NULL, g INTEGER NOT NULL, region INTEGER, t INTEGER, ref BLOB,
     vts INTEGER NOT NULL, vid INTEGER NOT NULL, lww INTEGER, pub INTEGER, lapsed INTEGER, urg INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS proj_lww ON proj(tbl, lww) WHERE lww IS NOT NULL;
