@@ -37,13 +37,14 @@ async def test_a_new_link_in_sync_with_the_record_caught_up_sends_no_heads(netwo
     asked: list[bool] = []
     real_start, real_loaded = LinkProtocol.start_round, LinkProtocol.heads_loaded
 
-    def start_round(self, heads, first=lambda a: False, forks=None, watch=b"", ask_heads=False):
+    # (ask_heads recorded; the protocol's later arguments, such as takes_below, passed on as given)
+    def start_round(self, heads, first=lambda a: False, forks=None, watch=b"", ask_heads=False, *rest, **more):
         asked.append(ask_heads)
-        return real_start(self, heads, first, forks, watch, ask_heads)
+        return real_start(self, heads, first, forks, watch, ask_heads, *rest, **more)
 
-    def heads_loaded(self, heads, first=lambda a: False, forks=None, watch=b"", ask_heads=False):
+    def heads_loaded(self, heads, first=lambda a: False, forks=None, watch=b"", ask_heads=False, *rest, **more):
         asked.append(ask_heads)
-        return real_loaded(self, heads, first, forks, watch, ask_heads)
+        return real_loaded(self, heads, first, forks, watch, ask_heads, *rest, **more)
 
     monkeypatch.setattr(LinkProtocol, "start_round", start_round)
     monkeypatch.setattr(LinkProtocol, "heads_loaded", heads_loaded)
