@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import socket
@@ -474,8 +475,13 @@ async def test_a_flood_is_throttled_while_the_node_stays_responsive_and_small(ta
             f"only {target.count_by(bytes(key.public))} of {n} flood events stored"
         elapsed = time.monotonic() - started
     finally:
+        # The probe in flight when the flood is stored is ended, not waited for: past the group's
+        # budget of handshakes it may be waiting its turn to dial (when_due), which on a loaded CI
+        # machine outlasted a 15 s wait. The rounds that completed during the flood are judged below.
         stop.set()
-        await asyncio.wait_for(watcher, 15)
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
         await peer.close()
     assert elapsed >= 0.95 * (n - burst) / rate, f"{n} events in {elapsed:.1f} s: the events/s limit did not hold"
     # Starved rounds would wait out the flood: each would take about as long as it. The bound
