@@ -12,6 +12,7 @@ import re
 import shlex
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,3 +84,28 @@ def test_the_first_steps_name_the_debian_packages_they_need() -> None:
     named = set(re.findall(r"`([^`]+)`", tests_paragraph.split("```", 1)[0]))
     named = {word for group in named for word in group.split()}
     assert installed <= named, f"installed by .ci/run but not named in the README: {installed - named}"
+
+
+def _compile_lines() -> list[str]:
+    return [line.split("#")[0].strip().rstrip("`") for line in README.splitlines() if "-m compileall" in line]
+
+
+def test_the_pi_set_up_and_the_upgrade_compile_every_module_the_package_installs(tmp_path: Path) -> None:
+    """The node's user cannot write /opt/solnet: without compiled files there, the node and each
+    examining worker compiled every module at every start (~25 ms of CPU and 1-3 MiB a process here,
+    several times that on a Pi). The set-up block and the upgrade sentence compile what pyproject.toml
+    installs, and the command as written does (into a folder of the test's, not the repository)."""
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    modules = re.search(r"py-modules = \[(.*?)\]", pyproject)[1]
+    wanted = {f"{m.strip().strip(chr(34))}.py" for m in modules.split(",")}
+    wanted |= {p.strip().strip('"').rstrip("*") for p in re.search(r"include = \[(.*?)\]", pyproject)[1].split(",")}
+    lines = _compile_lines()
+    assert len(lines) == 2 and "useradd" in _pi_block() and lines[0] in _pi_block(), lines
+    for line in lines:
+        command = shlex.split(line[line.index(".venv/bin/python"):])
+        assert set(command[command.index("-q") + 1:]) == wanted, (line, wanted)
+    command = shlex.split(lines[0])
+    done = subprocess.run([sys.executable, *command[1:]], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env={"PYTHONPYCACHEPREFIX": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert list(tmp_path.rglob("verify_worker*.pyc")) and list(tmp_path.rglob("cli*.pyc")), "compiled nothing"
