@@ -156,6 +156,8 @@ class ProjectionTables(DeskMarks, TrustTables):
                           f"WHERE {_tbl_is(values[1])} AND p.lww=?", (lww,)).fetchone()
         if current is not None:
             if (current[1], current[2]) >= change.version:
+                if values[3] is not None:  # numbered for a row it does not make: no name without a row
+                    self._unplace([values[3]])
                 return
             self._x("DELETE FROM proj WHERE n=?", (current[0],))
         self._profiles_touched()
@@ -568,8 +570,9 @@ class ProjectionTables(DeskMarks, TrustTables):
         """The distinct regions of rows in `tables` (open or lapsed), sorted: a few hundred
         microseconds whatever the number of rows."""
         found: set[str] = set()
-        for tbl, side in _sides(tables):
-            found.update(map(self._region, self._regions_of(tbl, side)))
+        with self._snapshot():  # (the numbers and their names of one moment: another connection may let a name go)
+            for tbl, side in _sides(tables):
+                found.update(map(self._region, self._regions_of(tbl, side)))
         return sorted(found)
 
     def holds_region(self, tables: Sequence[str], region: str) -> bool:
