@@ -2431,10 +2431,13 @@ def sync_summary(address: str, result: Any) -> dict[str, Any]:
     round, beside `complete: true`, it read as "not in sync" to a member whose node had just
     caught up.) `received` counts what was stored or refused (the outcomes), never events that
     arrived and were not stored; `of_forked_keys` counts the refused events of keys found to have
-    forked (no fault of the peer's)."""
+    forked (no fault of the peer's); `unknown_authors` counts the authors whose events the peer held
+    and this node did not know when the round compared heads (as `solnet peers` says): their events
+    count in no `lag`."""
     return {"address": address, "in_sync": result.complete, "already_in_sync": result.in_sync,
             "complete": result.complete, "received": result.received,
-            "sent": result.sent, "lag": result.lag, "outcomes": dict(result.outcomes),
+            "sent": result.sent, "lag": result.lag, "unknown_authors": result.unknown_authors,
+            "outcomes": dict(result.outcomes),
             "of_forked_keys": result.of_forked_keys, "seconds": round(result.seconds, 3)}
 
 
