@@ -644,13 +644,6 @@ PUBLIC_UPDATE = ("This update is public, as its alert is: it shows under the ale
                  "without logging in. Put nothing there that identifies anyone; to take it back: solnet redact ID.")
 
 
-def alert_ends_text(ends: int) -> str:
-    """What `publish alert.update` says of the alert's end, which an update does not move."""
-    from node.words import local_time
-    return (f"The alert itself still ends {local_time(ends)}: an update does not move its end (--expires-in is how "
-            "long the update is kept). If the raid goes on past then, publish a new alert.")
-
-
 def cmd_publish(args: argparse.Namespace) -> int:
     from events.kinds import YES_NO
     from events.sealed import SEALABLE
@@ -781,11 +774,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
         if exc.field in names and " needs --" in message:
             message += f" (`solnet publish {kind.name} --help` lists its fields)"
         raise CliError(message) from None
-    public = {"public": bool(done.get("public"))} if kind.name == "alert.update" else {}
+    # (`alert_ends`: when the alert itself ends, ms; None for an all clear)
+    public = ({"public": bool(done.get("public")), "alert_ends": done.get("alert_ends")}
+              if kind.name == "alert.update" else {})
     emit(args, {"id": done["id"], "kind": kind.name, "seq": done["seq"], **public},
          f"Published {kind.name} {done['id']}" + (f"\n{PUBLIC_UPDATE}" if done.get("public") else ""))
     if done.get("alert_ends") and not args.json:  # (its --expires-in read as the alert's new end)
-        print(alert_ends_text(done["alert_ends"]))
+        from node.publishing import alert_ends_warning
+        print(alert_ends_warning(done["alert_ends"]))
     if to and not args.json and (readers := audience_said(home, kind.name, to)) is not None:
         print(readers)
     if done.get("referral") and not args.json:  # a referral to a group that cannot read the request
@@ -2431,10 +2427,13 @@ def sync_summary(address: str, result: Any) -> dict[str, Any]:
     round, beside `complete: true`, it read as "not in sync" to a member whose node had just
     caught up.) `received` counts what was stored or refused (the outcomes), never events that
     arrived and were not stored; `of_forked_keys` counts the refused events of keys found to have
-    forked (no fault of the peer's)."""
+    forked (no fault of the peer's); `unknown_authors` counts the authors whose events the peer held
+    and this node did not know when the round compared heads (as `solnet peers` says): their events
+    count in no `lag`."""
     return {"address": address, "in_sync": result.complete, "already_in_sync": result.in_sync,
             "complete": result.complete, "received": result.received,
-            "sent": result.sent, "lag": result.lag, "outcomes": dict(result.outcomes),
+            "sent": result.sent, "lag": result.lag, "unknown_authors": result.unknown_authors,
+            "outcomes": dict(result.outcomes),
             "of_forked_keys": result.of_forked_keys, "seconds": round(result.seconds, 3)}
 
 

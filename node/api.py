@@ -543,9 +543,9 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         raise ApiError(500, "internal", f"the event {event.id.hex()} was stored and goes to peers, but the node failed "
                        f"to read it back (its log says why); GET {PREFIX}/events/{event.id.hex()} shows it; do not "
                        "publish it again")
-    answer, twice, behind, moved, redacting = out
+    answer, twice, behind, moved, redacting, ends = out
     warnings = [w for w in (past_action_warning(body.kind, body.texts, event.id.hex(), now_ms(), body.time_zone, moved),
-                            twice, behind, *redacting) if w is not None]
+                            twice, behind, ends and publishing.alert_ends_warning(ends, "expires_in"), *redacting) if w is not None]
     return json_response({"event": answer, "warnings": warnings}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
 
 
@@ -561,14 +561,14 @@ def _offline_field(message: str) -> str:
 
 
 def _read_back(node: WebNode, told: dict[str, Any], event: Event,
-               ) -> tuple[dict[str, Any], str | None, str | None, Any, list[str | None]] | Exception:
+               ) -> tuple[dict[str, Any], str | None, str | None, Any, list[str | None], int | None] | Exception:
     """The answer to a publish, or what reading it raised (the event is stored either way): the event
     as stored, and what the client is told besides, as `solnet publish` tells it (published all the
     same): a delivery the other group recorded too, a step behind another device's stamped after it,
     an action's end as listed (moved with its start), a redaction's events another device signed that
     keep what it withdrew readable (as `solnet redact` says them: found by the publish's own checks, in
-    `told`, not read again), and those it names that had no content left to withdraw (as `solnet redact`
-    refuses them: found by those checks too). All read here, in the database thread's turn that stored
+    `told`, not read again), those it names that had no content left to withdraw (as `solnet redact`
+    refuses them: found by those checks too), and an alert update's alert's end. All read here, in the database thread's turn that stored
     it: one hand-over between the loop and that thread per publish, where each of these reads cost one more."""
     try:
         log = node.log
@@ -578,7 +578,8 @@ def _read_back(node: WebNode, told: dict[str, Any], event: Event,
         redacting = ([_still_readable(told.get("stay") or []), _nothing_left(told.get("gone") or [])]
                      if event.kind == "redact" else [])
         # (its id in hand: not written out in hex to be parsed back, as a GET's is)
-        return _event_answer(node, event.id, event.id.hex(), False), twice, behind, moved, redacting
+        ends = publishing.alert_end(log, event)  # (None but for an alert.update)
+        return _event_answer(node, event.id, event.id.hex(), False), twice, behind, moved, redacting, ends
     except Exception as exc:  # a bug in showing it: the client still learns the event was stored
         return exc
 

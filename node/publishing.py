@@ -789,6 +789,14 @@ def alert_end(log: EventLog, event: Event) -> int | None:
     return alert.expires
 
 
+def alert_ends_warning(ends: int, expires: str = "--expires-in") -> str:
+    """What `publish alert.update` and the API's answer (`expires`: its body's key) say of the alert's
+    end (alert_end), which an update does not move: its --expires-in read as the alert's new end left
+    a raid unsaid."""
+    return (f"The alert itself still ends {local_time(ends)}: an update does not move its end ({expires} is how "
+            "long the update is kept). If the raid goes on past then, publish a new alert.")
+
+
 def _nothing_left(log: EventLog, ids: Sequence[bytes], author: bytes, now: int) -> list[str]:
     """Of `ids`, those `author` signed that have no content left to withdraw, each with why: an
     earlier redaction of theirs withdrew it (named when among their newest related.WITHDRAWALS_READ

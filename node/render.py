@@ -621,14 +621,17 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
     short = short_id(item["id"])
     if view == "needs":
         what = f"{quantity(item['quantity'], item['unit'])} × {words(item['category'])}"
+        # its notes as its group last set them (need.update, offer.update --notes), on its line
+        notes = f"; notes: {one_line(item['notes'])}" if item.get("notes") else ""
         if item["side"] != "need":
             left = f"{item['remaining']} left" if item["remaining"] else "all given out"
-            return [f"offer {item['region']:<12} {what}, {left} — {group}  {short}"]
+            return [f"offer {item['region']:<12} {what}, {left}{notes} — {group}  {short}"]
         name = lambda g: group_names.get(g) or short_id(g)  # noqa: E731
         # more than asked is what the fulfilling groups claim, not goods counted: said as their claim
         lowered = item.get("over_lowered") or 0  # (what its own group's lowering made, not anyone's claim)
         claimed = (item.get("over") or 0) - lowered
-        left = f", {item['remaining']} still needed" + (
+        # covered in full: said so ("0 still needed, urgency high" read as a need to act on)
+        left = (f", {item['remaining']} still needed" if item["remaining"] else ", fully covered") + (
             f" (OVER-CLAIMED: {claimed} more than asked, claimed by "
             + ", ".join(f"{name(b['group'])} {b['quantity']}" for b in item.get("fulfilled_by") or ())
             + (f"; {lowered} more covered than it asks now: its group lowered it" if lowered else "") + ")"
@@ -636,8 +639,8 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
         if item.get("declined"):  # what its group declined (need.decline), not counted: said so nothing is hidden
             left += (f"; {len(item['declined'])} declined by its group ("
                      + ", ".join(f"{d['quantity']} by {name(d['group'])}" for d in item["declined"]) + ")")
-        urgency = f", urgency {item['urgency']}" if item.get("urgency") else ""
-        return [f"need  {item['region']:<12} {what}{left}{urgency} — {group}  {short}"] + [
+        urgency = f", urgency {item['urgency']}" if item.get("urgency") and item["remaining"] else ""
+        return [f"need  {item['region']:<12} {what}{left}{urgency}{notes} — {group}  {short}"] + [
             f"      could come from: {quantity(m['remaining'], m['unit'])} offered by "
             f"{m.get('group_name') or '?'} ({m['region']})  {short_id(m['id'])}" for m in item.get("matches") or ()]
     taken = request_steps_text(item)

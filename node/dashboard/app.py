@@ -622,8 +622,10 @@ class Dashboard:
                                        own, mine) if mine else set()
         flash = None
         asked = request.query.get("revoked", "")
-        if re.fullmatch(r"[0-9a-f]{64}", asked) and any(d["id"].hex() == asked and d["revoked_from"] is not None
-                                                        for g in data for d in g["device_list"]):
+        # Said only where a revocation that counts cuts it off by now (a typed id of a device that
+        # revoked itself far ahead, or of a fork, still signs): revoke.cut_off
+        if re.fullmatch(r"[0-9a-f]{64}", asked) and await self.node.db(revoke.cut_off, self.node.log,
+                                                                        bytes.fromhex(asked)):
             flash = ctx["t"]("revoke.done", device=short_id(bytes.fromhex(asked)))  # (revoke.submit)
         return self.respond(request, "groups.html", {**ctx, "groups": data, "names": names, "revocable": revocable,
                                                      "flash": flash, "title": ctx["t"]("groups.title")})

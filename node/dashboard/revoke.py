@@ -71,6 +71,15 @@ def refusal(log: EventLog, group_key: bytes | None, own_device: bytes, subject: 
     return None
 
 
+def cut_off(log: EventLog, subject: bytes) -> bool:
+    """Whether a revocation of `subject` that counts (not a fork) cuts it off from its next event or
+    earlier: what the page redirects to the groups page's "Revoked" for. A key's own revocation from
+    seq 10^9 (a thief's copy) leaves it signing: no."""
+    member, said = log.trust.member(subject), log.trust.revocation(subject)
+    return (member is not None and member.role == "device" and said is not None and not said.fork
+            and membership.already_revoked(member, log.store.head(subject)[0] + 1, None))
+
+
 def revocable(log: EventLog, group_key: bytes | None, own_device: bytes, devices: list[bytes]) -> set[bytes]:
     """Those of `devices` this node may revoke here: where the groups page and the warnings link."""
     if main_node_refusal(log, group_key, own_device):

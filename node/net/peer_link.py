@@ -111,6 +111,9 @@ class RoundResult:
     # this device's chain than this home does, so the round does not say the home caught up
     # (node/chain_gate.py).
     own_not_stored: int = 0
+    # Authors of the peer's heads this node did not know when the round compared them (a new group's
+    # devices before their vouches arrive, or made up): their events count in no `lag`
+    unknown_authors: int = 0
 
     @property
     def own_held(self) -> int | None:
@@ -145,6 +148,10 @@ class RoundResult:
         self.of_forked_keys += other.of_forked_keys
         self.own_not_stored += other.own_not_stored
         self.seconds += other.seconds
+        # The later round's word, once it compared heads to its end (the first one's vouches may
+        # have made those authors known); cut short, the larger
+        self.unknown_authors = (other.unknown_authors if other.complete
+                                else max(self.unknown_authors, other.unknown_authors))
 
 
 class RoundCut(LinkClosed):
@@ -366,7 +373,7 @@ class PeerLink:
                                             if isinstance(r, SendRange) and r.author == own), None)
                 self.round.lag = self.protocol.lag
                 self.behind, self.ahead = self.protocol.lag, self.protocol.peer_lag
-                self.unknown_authors = self.protocol.unknown_authors
+                self.unknown_authors = self.round.unknown_authors = self.protocol.unknown_authors
                 self._behind_of = dict(self.protocol.lagging) if self.unknown_authors else {}
                 self._streaming = {r.author: (r.first, r.last) for r in command.ranges if isinstance(r, SendRange)}
                 self.stream_task = asyncio.create_task(self._stream(command.ranges),

@@ -38,3 +38,21 @@ async def test_a_delivery_recorded_twice_is_warned_of_as_the_document_says(api):
 def test_the_document_names_an_update_moving_an_action_into_the_past() -> None:
     said = warnings_said()
     assert "`action.update`" in said and "into the past" in said, said
+
+
+async def test_an_alert_update_says_when_the_alert_itself_ends_as_the_document_says(api):
+    status, alert = await api.request("POST", "/api/v1/events", json={
+        "kind": "alert", "expires_in": "2h", "fields": {"region": "calais", "type": "raid", "text": "ID checks"}})
+    assert status == 201 and alert["warnings"] == [], alert
+    update = {"kind": "alert.update", "expires_in": "5h",
+              "fields": {"alert": alert["event"]["id"], "status": "update", "text": "still there"}}
+    status, body = await api.request("POST", "/api/v1/events", json=update)
+    assert status == 201, body
+    [warning] = body["warnings"]
+    assert warning.startswith("The alert itself still ends ") and "(expires_in is how long" in warning, warning
+    assert "publish a new alert" in warning, warning
+    clear = {"kind": "alert.update", "fields": {"alert": alert["event"]["id"], "status": "all_clear"}}
+    status, body = await api.request("POST", "/api/v1/events", json=clear)
+    assert status == 201 and body["warnings"] == [], body  # (it ended)
+    said = warnings_said()
+    assert "`alert.update`" in said and "still ends" in said, said

@@ -4,6 +4,7 @@ went on past the alert's 2 h saw it leave every live list with the police still 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 
 def test_an_update_says_when_the_alert_itself_ends(network, cli) -> None:
@@ -13,6 +14,10 @@ def test_an_update_says_when_the_alert_itself_ends(network, cli) -> None:
     said = cli.run(network.a, "publish", "alert.update", "--alert", alert, "--status", "update",
                    "--text", "still there", "--expires-in", "5h").stdout
     assert "The alert itself still ends " in said and "publish a new alert" in said, said
+    scripted = cli.run_json(network.a, "publish", "alert.update", "--alert", alert, "--status", "update",
+                            "--text", "still there", "--expires-in", "5h")
+    stamp = datetime.fromisoformat(ends.replace("Z", "+00:00")).timestamp() * 1000
+    assert abs(scripted["alert_ends"] - stamp) < 1000, scripted  # (--json: the same, in ms)
     assert json.loads(cli.run(network.a, "view", "alerts", "--json").stdout)[0]["expires"] == ends  # not moved
     clear = cli.run(network.a, "publish", "alert.update", "--alert", alert, "--status", "all_clear").stdout
     assert "still ends" not in clear, clear  # (it ended)

@@ -21,7 +21,7 @@ def test_the_needs_own_group_declines_a_fulfilment_and_views_say_so(network, cli
     [n] = [n for n in cli.run_json(a, "view", "needs") if n["side"] == "need"]
     assert n["remaining"] == 0 and [f["quantity"] for f in n["fulfilled_by"]] == [10**6 + 40]
     line = " ".join(cli.run(a, "view", "needs").stdout.split())  # more than asked: Bristol's claim, said so
-    assert "0 still needed (OVER-CLAIMED: 1000000 more than asked, claimed by Bristol 1000040)" in line, line
+    assert "fully covered (OVER-CLAIMED: 1000000 more than asked, claimed by Bristol 1000040)" in line, line
 
     said = _refused(cli, b, "need.decline", "--need", need[:10], "--decline", fake[:10])
     assert "only Calais, which posted that need, may decline a fulfilment of it" in said

@@ -42,3 +42,24 @@ def test_show_says_what_a_support_offer_comes_to_now(network, cli) -> None:
     assert now_line() == "  now: open; 1 place; notes now: one bed now"
     cli.publish(network.a, "support.offer.update", "--offer", offer, "--status", "withdrawn")
     assert now_line() == "  now: WITHDRAWN by its group"
+
+
+def test_view_needs_says_the_newest_notes_and_a_covered_need_as_covered(network, cli) -> None:
+    """`solnet view needs` showed no notes (neither the first nor the group's newest), and a need
+    covered in full read "0 still needed, urgency high"."""
+    need = cli.publish(network.a, "need", "--category", "tents", "--quantity", "20", "--region", "calais",
+                       "--urgency", "high", "--notes", "2-person tents")
+    offer = cli.publish(network.a, "offer", "--category", "water", "--quantity", "8", "--region", "calais",
+                        "--notes", "collect at the hall")
+
+    def line_of(event_id: str) -> str:
+        [line] = [x for x in cli.run(network.a, "view", "needs").stdout.splitlines() if x.endswith(event_id[:12] + "…")]
+        return line
+
+    assert "20 still needed, urgency high; notes: 2-person tents — " in line_of(need), line_of(need)
+    assert "8 left; notes: collect at the hall — " in line_of(offer), line_of(offer)
+    cli.publish(network.a, "need.update", "--need", need, "--notes", "we got some\nfrom the church")
+    assert "; notes: we got some ⏎ from the church — " in line_of(need), line_of(need)  # (one line, as show says it)
+    cli.publish(network.a, "need.fulfil", "--need", need, "--quantity", "20")
+    said = line_of(need)
+    assert ", fully covered; notes: we got some" in said and "still needed" not in said and "urgency" not in said, said

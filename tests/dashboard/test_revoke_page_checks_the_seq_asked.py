@@ -18,17 +18,24 @@ from test_http import get, post
 from test_revoke_a_device_from_the_dashboard import phone_of, revocations, said
 
 
-async def test_a_thiefs_revocation_far_ahead_or_one_from_its_next_event_does_not_stop_an_earlier_one(
-        sample, start_node, tmp_path) -> None:
+async def thief_revoked_phone(sample, start_node, tmp_path):
+    """Calais's main node, logged in, and its phone, which a thief holding a copy of the phone's key
+    revoked from far ahead with the phone's own key (the phone still signs)."""
     calais, _ = sample.nodes
     _, phone, phone_keys = phone_of(calais, tmp_path)
     log = calais.home.log()
-    try:  # a thief holding a copy of the phone's key revokes it from far ahead, with its own key
+    try:
         log.append(phone_keys.device, "member.revoke", {"subject": phone, "from_seq": 10**9}, offline=True)
     finally:
         log.store.close()
     node = await start_node(calais)
     await node.log_in()
+    return node, phone
+
+
+async def test_a_thiefs_revocation_far_ahead_or_one_from_its_next_event_does_not_stop_an_earlier_one(
+        sample, start_node, tmp_path) -> None:
+    node, phone = await thief_revoked_phone(sample, start_node, tmp_path)
     address = f"/device/{phone.hex()}/revoke"
     _, groups, _ = await get(node.client, "/groups?lang=en")
     assert f'href="{address}"' in groups  # it still signs: still offered
@@ -53,7 +60,7 @@ async def test_a_thiefs_revocation_far_ahead_or_one_from_its_next_event_does_not
     assert status == 303 and r.headers["Location"].startswith(f"/groups?revoked={phone.hex()}")
     # (signed: the group key's, from seq 1; the thief's, the phone's seq 1, is taken out with it)
     assert node.node.log.trust.member(phone).revoked_from == 1
-    assert node.node.log.trust.revocation(phone).by == bytes.fromhex(calais.home.config().group_id)
+    assert node.node.log.trust.revocation(phone).by == bytes.fromhex(sample.nodes[0].home.config().group_id)
     status, form, _ = await get(node.client, address + "?lang=en")
     assert status == 403 and "is revoked already, from seq 1: nothing to do" in said(form)
 
@@ -121,3 +128,16 @@ def test_the_groups_page_asks_once_whether_the_group_key_signs(sample, tmp_path,
     finally:
         log.store.close()
     assert len(asked) == 1, asked
+
+
+async def test_the_groups_page_says_revoked_only_for_a_device_cut_off_by_now(sample, start_node, tmp_path) -> None:
+    node, phone = await thief_revoked_phone(sample, start_node, tmp_path)  # it still signs
+    typed = f"/groups?lang=en&revoked={phone.hex()}"
+    _, page, _ = await get(node.client, typed)
+    assert "Revoked:" not in said(page) and "is cut off" not in said(page)
+    _, form, _ = await get(node.client, f"/device/{phone.hex()}/revoke")
+    status, _, _ = await post(node.client, f"/device/{phone.hex()}/revoke",
+                              {"csrf": csrf_of(form), "confirm": "yes", "start": "next"})
+    assert status == 303
+    _, page, _ = await get(node.client, typed)
+    assert "Revoked: device" in said(page) and "is cut off on this node" in said(page)
