@@ -243,6 +243,18 @@ def proc_status_kib(pid: int, field: str = "VmRSS") -> int:
     raise RuntimeError(f"no {field} for process {pid}")
 
 
+def smaps_rollup_kib(pid: int) -> dict[str, int]:
+    """What a process's resident memory is made of, from /proc/PID/smaps_rollup, in KiB: Rss, Pss,
+    Anonymous (heaps, arenas, Python objects, SQLite's cache), Shared_Clean/Private_Clean (file
+    pages: code and libraries, mmapped database pages), Private_Dirty."""
+    out = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, value = line.partition(":")
+        if value.strip().endswith("kB"):
+            out[name] = int(value.split()[0])
+    return out
+
+
 def child_pids(pid: int) -> list[int]:
     """Direct children of a process (e.g. a node's signature workers)."""
     out = []

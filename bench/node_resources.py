@@ -11,7 +11,10 @@ events of its device (signed here, stored through the ingest path). Then:
 With --sync-in, then a third node (`solnet run`, dialling the first) catches up on the N events by
 its own sync, the case where an examining worker runs (node/verify_pool.py): its whole tree's
 resident memory is sampled every 0.25 s until it holds them, and the peak (with the worker's own and
-the node's at that moment) is reported.
+the node's at that moment) is reported, with what each process's pages were at the peak
+(/proc/PID/smaps_rollup: anonymous memory, that is heaps, Python objects and SQLite's page cache,
+against pages of files such as libpython and libcrypto, which RSS counts in every process that maps
+them).
 Reference, same run: a bare `python -c "import aiohttp"` process: its time to run that import and
 print, and its VmRSS.
 Budgets (docs/design.md section 10): whole-tree RSS < 80 MiB; start-up < 1.5 s to serving.
@@ -30,13 +33,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (PASSPHRASE, child_pids, cmdline, event_count, load_average,  # noqa: E402
-                          network_with_events, proc_status_kib, running, solnet_sync, tree_rss_kib, wait_serving)
+                          network_with_events, proc_status_kib, running, smaps_rollup_kib, solnet_sync, tree_rss_kib,
+                          wait_serving)
 from node import verify_pool  # noqa: E402
 from node.demo import localnet  # noqa: E402
 from node.demo.localnet import LocalNode  # noqa: E402
 
 BUDGET_RSS_MIB = 80
 BUDGET_START_S = 1.5
+SMAPS_FIELDS = ("Rss", "Pss", "Anonymous", "Shared_Clean", "Private_Clean", "Private_Dirty")
 REFERENCE = "import aiohttp, sys, time; print('ready', flush=True); sys.stdin.read()"
 
 
@@ -81,7 +86,8 @@ def catch_up(node: LocalNode, source: LocalNode, events: int, timeout: float = 1
             time.sleep(0.25)
             try:
                 own = proc_status_kib(node.proc.pid)
-                workers = sum(proc_status_kib(w) for w in workers_of(node.proc.pid)[0])
+                worker_pids = workers_of(node.proc.pid)[0]
+                workers = sum(proc_status_kib(w) for w in worker_pids)
             except (OSError, RuntimeError):  # a worker ended meanwhile
                 continue
             tree = tree_rss_kib(node.proc.pid)
@@ -90,6 +96,11 @@ def catch_up(node: LocalNode, source: LocalNode, events: int, timeout: float = 1
             peak["worker_peak"] = max(peak["worker_peak"], workers)
             if tree > peak["tree"]:
                 peak.update(tree=tree, node=own, workers=workers)
+                try:  # what the peak is made of (anonymous vs file-backed pages)
+                    peak["node_smaps"] = smaps_rollup_kib(node.proc.pid)
+                    peak["worker_smaps"] = [smaps_rollup_kib(w) for w in worker_pids]
+                except OSError:
+                    pass
             if peak["samples"] % 8 == 0:
                 peak["held"] = event_count(node.home.db_path)
                 if peak["held"] >= events:
@@ -154,6 +165,9 @@ def main() -> None:
               f"its tree at its peak {mib(sync_in['tree']):.1f} MiB (the node {mib(sync_in['node']):.1f}, its workers "
               f"{mib(sync_in['workers']):.1f} MiB); the workers' own peak {mib(sync_in['worker_peak']):.1f} MiB "
               f"(workers seen in {sync_in['with_worker']} of {sync_in['samples']} samples)")
+        for who, smaps in [("the node", sync_in.get("node_smaps")), *(("a worker", w) for w in sync_in.get("worker_smaps", []))]:
+            if smaps:
+                print(f"  {who} at the peak: " + ", ".join(f"{name} {mib(smaps.get(name, 0)):.1f}" for name in SMAPS_FIELDS) + " MiB")
     print(f"reference, bare `python -c 'import aiohttp'`: ready in {ref_start:.3f} s, RSS {mib(ref_rss):.1f} MiB")
     met = mib(tree) < BUDGET_RSS_MIB and start_s < BUDGET_START_S
     print(f"events={held} start_s={start_s:.3f} start_max_s={max(starts):.3f} tree_rss_mib={mib(tree):.1f} rss_mib={mib(rss):.1f} "
