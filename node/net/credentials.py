@@ -91,6 +91,66 @@ def voucher_in(trust: TrustGraph, network_id: bytes, device: bytes, wires: Seque
     return None
 
 
+VOUCH_KIND = b"member.vouch"  # in every vouch's header: a wire without it is no vouch, and is not decoded
+CERTIFYING_LOOKED_AT = 32  # at most this many vouches are decoded in looking for a path (`may_certify`)
+
+
+def may_certify(trust: TrustGraph, network_id: bytes, device: bytes, wires: Sequence[bytes]) -> bool:
+    """Whether a peer's credentials `wires` could make its `device` a member here: the device is
+    known to this trust graph (a member, or one revoked, which must hear that it is), or a path of
+    vouches in `wires` leads to it from a key this graph knows (a new device of a member group; a
+    group just admitted, with its admitters' vouches), each of them signed by its author. Every other
+    rule is left to the ingest that follows: this only spares it credentials that cannot certify
+    anyone. Anyone who knows the network id can complete a handshake with a throw-away key and
+    present a thousand events it signed itself: they were all decoded on the database thread
+    (~20 ms of the node's CPU a connection here, eight times that on a Pi: a hundred times the
+    handshake's reply, which is all the hello budget counts), and refused only then (until
+    2026-12-07). Cheap: a key is looked for in the bytes of the vouches, only the vouches naming it
+    are decoded, CERTIFYING_LOOKED_AT at most (an honest chain names each key in one or two, its
+    admitter's first: `credential_chain`), and only a path that reaches a known key is verified."""
+    if trust.member(device) is not None:
+        return True
+    vouches = [wire for wire in wires if VOUCH_KIND in wire]
+    certified_by: dict[bytes, Event] = {}  # a key on a path -> the vouch naming it that led there
+    wanted, looked_at = [device], 0
+    while wanted:
+        key = wanted.pop(0)
+        for wire in vouches:
+            if key not in wire:
+                continue
+            looked_at += 1
+            if looked_at > CERTIFYING_LOOKED_AT:
+                return False
+            try:
+                ev = decode_event(wire)
+                if ev.kind != "member.vouch" or ev.header.network != network_id or ev.author == key:
+                    continue
+                fields = parse_body(ev.header, ev.body)
+            except InvalidEvent:
+                continue
+            if fields is None or fields.get("subject") != key or ev.author == device or ev.author in certified_by:
+                continue
+            certified_by[ev.author] = ev
+            if trust.member(ev.author) is not None:
+                return _signed_path(certified_by, ev.author, device)
+            wanted.append(ev.author)
+    return False
+
+
+def _signed_path(certified_by: dict[bytes, Event], top: bytes, device: bytes) -> bool:
+    """Whether every vouch on the path from `top` (a key the graph knows) down to `device` is
+    signed by its author (a stranger may write any key into a header it signed itself)."""
+    key = top
+    while key != device:
+        vouch = certified_by[key]
+        try:
+            vouch.verify()
+        except InvalidEvent:
+            return False
+        key = parse_body(vouch.header, vouch.body)["subject"]
+    return True
+
+
 def ping_proof(log: EventLog, device: bytes, wires: Sequence[bytes]) -> Event | None:
     """The event of `wires` (the credentials `device`'s node presented, or ours with our own device)
     that a link's pings ask for and that this node answers past the repeats' budget (node/net/
@@ -132,14 +192,24 @@ class Credentials:
         """`ping_proof` of `device`'s presented `wires`, read on the database thread."""
         return await self._db_thread.run(ping_proof, self._log(), device, wires)
 
-    async def admit(self, events: tuple[bytes, ...]) -> bool:
-        """Store what a peer presented; our own chain may have grown with it. Whether some of it
-        was refused because its author is revoked (the peer's group, or one that admitted it)."""
+    async def admit(self, device: bytes, events: tuple[bytes, ...]) -> bool:
+        """Store what the peer of `device` presented; our own chain may have grown with it. Whether
+        some of it was refused because its author is revoked (the peer's group, or one that admitted
+        it). Credentials that cannot certify `device` (`may_certify`) are not read further: the
+        device is refused as no member, as it would have been once they were stored."""
         if not events:
             return False
-        outcomes = await self._db_thread.run(self._log().ingest_credentials, list(events))
+        outcomes = await self._db_thread.run(_ingest_certifying, self._log(), device, list(events))
         accepted = [(o.id, o.kind or "", wire) for o, wire in zip(outcomes, events) if o.status == ACCEPTED]
         if accepted:
             await self.refresh()
             self._new(accepted)
         return any(o.status == REJECTED and o.reason == E.REVOKED for o in outcomes)
+
+
+def _ingest_certifying(log: EventLog, device: bytes, wires: list[bytes]) -> list:
+    """`log.ingest_credentials(wires)` if they may certify `device` (`may_certify`), else nothing
+    stored or judged. Blocking: on the database thread."""
+    if not may_certify(log.trust, log.network_id, device, wires):
+        return []
+    return log.ingest_credentials(wires)
