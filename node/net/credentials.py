@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from crypto.keystore import NodeKeys
 from events import errors as E
 from events.errors import InvalidEvent
-from events.format import Event, decode_event
+from events.format import Event, decode_event, named_subject
 from events.kinds import parse_body
 from events.trust import DEVICE_ROLE, GROUP_ROLE, TrustGraph
 from node.log import EventLog
@@ -91,8 +91,9 @@ def voucher_in(trust: TrustGraph, network_id: bytes, device: bytes, wires: Seque
     return None
 
 
-VOUCH_KIND = b"member.vouch"  # in every vouch's header: a wire without it is no vouch, and is not decoded
+VOUCH_KIND = b"member.vouch"  # in every vouch's header: a wire without it is no vouch, and is not read
 CERTIFYING_LOOKED_AT = 32  # at most this many vouches are decoded in looking for a path (`may_certify`)
+CERTIFYING_KEYS = 8  # ... for at most this many keys (the device's, its group's, the group's admitters' ...)
 
 
 def may_certify(trust: TrustGraph, network_id: bytes, device: bytes, wires: Sequence[bytes]) -> bool:
@@ -105,19 +106,23 @@ def may_certify(trust: TrustGraph, network_id: bytes, device: bytes, wires: Sequ
     present a thousand events it signed itself: they were all decoded on the database thread
     (~20 ms of the node's CPU a connection here, eight times that on a Pi: a hundred times the
     handshake's reply, which is all the hello budget counts), and refused only then (until
-    2026-12-07). Cheap: a key is looked for in the bytes of the vouches, only the vouches naming it
-    are decoded, CERTIFYING_LOOKED_AT at most (an honest chain names each key in one or two, its
-    admitter's first: `credential_chain`), and only a path that reaches a known key is verified."""
+    2026-12-07). Cheap: only the small wires that may be vouches are read, for the subject they
+    name (`named_subject`); the vouches naming a key on the way are decoded, CERTIFYING_LOOKED_AT
+    at most, for CERTIFYING_KEYS keys at most (a path this node cannot follow that far waits until
+    it has synced with a member); only a path that reaches a known key is verified."""
     if trust.member(device) is not None:
         return True
-    vouches = [wire for wire in wires if VOUCH_KIND in wire]
+    naming: dict[bytes, list[bytes]] = {}  # subject -> the wires that may be vouches naming it
+    for wire in wires:
+        # (a vouch whose fields pass its kind's rules is well under VOUCH_BYTES: a larger one is refused)
+        if len(wire) <= VOUCH_BYTES and VOUCH_KIND in wire and (subject := named_subject(wire)) is not None:
+            naming.setdefault(subject, []).append(wire)
     certified_by: dict[bytes, Event] = {}  # a key on a path -> the vouch naming it that led there
     wanted, looked_at = [device], 0
-    while wanted:
-        key = wanted.pop(0)
-        for wire in vouches:
-            if key not in wire:
-                continue
+    for explored, key in enumerate(wanted):  # (the list grows as keys on a path are found: breadth first)
+        if explored == CERTIFYING_KEYS:
+            return False
+        for wire in naming.get(key, ()):
             looked_at += 1
             if looked_at > CERTIFYING_LOOKED_AT:
                 return False

@@ -102,7 +102,14 @@ def test_junk_in_every_form_costs_a_few_decodes_and_certifies_nobody(net: Net, t
     vouching = [Author(SigningKey.generate(), network_id).sign("member.vouch", {"subject": device, "role": "device"})
                 for _ in range(JUNK - 1)]
     vouching.append(forged_as(bytes(net.group.key.public), vouching[-1]))
-    for presented in (junk(network_id, stranger), junk(network_id, stranger, "member.vouch"), wires(vouching)):
+    # a chain of fresh keys, each vouching for the one below, up from the device, reaching no member
+    chain, below = [], stranger
+    for _ in range(40):
+        above = SigningKey.generate()
+        chain.append(Author(above, network_id).sign("member.vouch", {"subject": bytes(below.public), "role": "group"}))
+        below = above
+    for presented in (junk(network_id, stranger), junk(network_id, stranger, "member.vouch"), wires(vouching),
+                      wires(chain)):
         decodes = counted_decodes(monkeypatch)
         assert not credentials.may_certify(log.trust, network_id, device, presented)
         assert decodes[0] <= credentials.CERTIFYING_LOOKED_AT, decodes[0]
