@@ -224,6 +224,20 @@ def bodiless_kind(wire: bytes) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
+def named_subject(wire: bytes) -> bytes | None:
+    """The `subject` its body names, if `wire` reads as an event whose body is a map naming one (a
+    vouch, a revocation), else None. Unchecked (neither the format, the kind nor the signature),
+    two msgpack reads in C: for finding which few events to decode and check, never for deciding
+    anything (node/net/credentials.py `may_certify`)."""
+    try:
+        parts = msgpack.unpackb(wire)
+        fields = msgpack.unpackb(parts[2]) if isinstance(parts, list) and len(parts) == 3 and parts[2] else None
+    except (ValueError, TypeError, msgpack.UnpackException):
+        return None
+    subject = fields.get("subject") if isinstance(fields, dict) else None
+    return subject if isinstance(subject, bytes) else None
+
+
 def decode_event(data: bytes) -> Event:
     """Decode wire bytes into an Event, checking format, sizes and body hash, but not the signature.
 

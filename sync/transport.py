@@ -141,7 +141,8 @@ class Identity:
     device: SigningKey
     check_peer: CheckPeer
     credentials: Callable[[], tuple[bytes, ...]]
-    admit_credentials: Callable[[tuple[bytes, ...]], Awaitable[None]]
+    # Stores what the peer of a device (the first argument) presented, if it may certify that device
+    admit_credentials: Callable[[bytes, tuple[bytes, ...]], Awaitable[None]]
     refusals: RefusalLog = field(default_factory=RefusalLog)  # this node's listener's
     # Whether the trust graph holds nothing of a key (no member, no revoked one): a responder
     # `check_peer` refuses for that alone is asked to present first. By default none is unknown:
@@ -594,7 +595,7 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
     assert isinstance(admit, Admit)
     if signed is not None:
         signed(link.peer_device, admit.events)
-    await identity.admit_credentials(admit.events)
+    await identity.admit_credentials(link.peer_device, admit.events)
     identity.check_peer(link.peer_device)
     if slot_check is not None:
         slot_check(link)

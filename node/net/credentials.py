@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from crypto.keystore import NodeKeys
 from events import errors as E
 from events.errors import InvalidEvent
-from events.format import Event, decode_event
+from events.format import Event, decode_event, named_subject
 from events.kinds import parse_body
 from events.trust import DEVICE_ROLE, GROUP_ROLE, TrustGraph
 from node.log import EventLog
@@ -91,6 +91,71 @@ def voucher_in(trust: TrustGraph, network_id: bytes, device: bytes, wires: Seque
     return None
 
 
+VOUCH_KIND = b"member.vouch"  # in every vouch's header: a wire without it is no vouch, and is not read
+CERTIFYING_LOOKED_AT = 32  # at most this many vouches are decoded in looking for a path (`may_certify`)
+CERTIFYING_KEYS = 8  # ... for at most this many keys (the device's, its group's, the group's admitters' ...)
+
+
+def may_certify(trust: TrustGraph, network_id: bytes, device: bytes, wires: Sequence[bytes]) -> bool:
+    """Whether a peer's credentials `wires` could make its `device` a member here: the device is
+    known to this trust graph (a member, or one revoked, which must hear that it is), or a path of
+    vouches in `wires` leads to it from a key this graph knows (a new device of a member group; a
+    group just admitted, with its admitters' vouches), each of them signed by its author. Every other
+    rule is left to the ingest that follows: this only spares it credentials that cannot certify
+    anyone. Anyone who knows the network id can complete a handshake with a throw-away key and
+    present a thousand events it signed itself: they were all decoded on the database thread
+    (~20 ms of the node's CPU a connection here, eight times that on a Pi: a hundred times the
+    handshake's reply, which is all the hello budget counts), and refused only then (until
+    2026-12-07). Cheap: only the small wires that may be vouches are read, for the subject they
+    name (`named_subject`); the vouches naming a key on the way are decoded, CERTIFYING_LOOKED_AT
+    at most, for CERTIFYING_KEYS keys at most (a path this node cannot follow that far waits until
+    it has synced with a member); only a path that reaches a known key is verified."""
+    if trust.member(device) is not None:
+        return True
+    naming: dict[bytes, list[bytes]] = {}  # subject -> the wires that may be vouches naming it
+    for wire in wires:
+        # (a vouch whose fields pass its kind's rules is well under VOUCH_BYTES: a larger one is refused)
+        if len(wire) <= VOUCH_BYTES and VOUCH_KIND in wire and (subject := named_subject(wire)) is not None:
+            naming.setdefault(subject, []).append(wire)
+    certified_by: dict[bytes, Event] = {}  # a key on a path -> the vouch naming it that led there
+    wanted, looked_at = [device], 0
+    for explored, key in enumerate(wanted):  # (the list grows as keys on a path are found: breadth first)
+        if explored == CERTIFYING_KEYS:
+            return False
+        for wire in naming.get(key, ()):
+            looked_at += 1
+            if looked_at > CERTIFYING_LOOKED_AT:
+                return False
+            try:
+                ev = decode_event(wire)
+                if ev.kind != "member.vouch" or ev.header.network != network_id or ev.author == key:
+                    continue
+                fields = parse_body(ev.header, ev.body)
+            except InvalidEvent:
+                continue
+            if fields is None or fields.get("subject") != key or ev.author == device or ev.author in certified_by:
+                continue
+            certified_by[ev.author] = ev
+            if trust.member(ev.author) is not None:
+                return _signed_path(certified_by, ev.author, device)
+            wanted.append(ev.author)
+    return False
+
+
+def _signed_path(certified_by: dict[bytes, Event], top: bytes, device: bytes) -> bool:
+    """Whether every vouch on the path from `top` (a key the graph knows) down to `device` is
+    signed by its author (a stranger may write any key into a header it signed itself)."""
+    key = top
+    while key != device:
+        vouch = certified_by[key]
+        try:
+            vouch.verify()
+        except InvalidEvent:
+            return False
+        key = parse_body(vouch.header, vouch.body)["subject"]
+    return True
+
+
 def ping_proof(log: EventLog, device: bytes, wires: Sequence[bytes]) -> Event | None:
     """The event of `wires` (the credentials `device`'s node presented, or ours with our own device)
     that a link's pings ask for and that this node answers past the repeats' budget (node/net/
@@ -132,14 +197,24 @@ class Credentials:
         """`ping_proof` of `device`'s presented `wires`, read on the database thread."""
         return await self._db_thread.run(ping_proof, self._log(), device, wires)
 
-    async def admit(self, events: tuple[bytes, ...]) -> bool:
-        """Store what a peer presented; our own chain may have grown with it. Whether some of it
-        was refused because its author is revoked (the peer's group, or one that admitted it)."""
+    async def admit(self, device: bytes, events: tuple[bytes, ...]) -> bool:
+        """Store what the peer of `device` presented; our own chain may have grown with it. Whether
+        some of it was refused because its author is revoked (the peer's group, or one that admitted
+        it). Credentials that cannot certify `device` (`may_certify`) are not read further: the
+        device is refused as no member, as it would have been once they were stored."""
         if not events:
             return False
-        outcomes = await self._db_thread.run(self._log().ingest_credentials, list(events))
+        outcomes = await self._db_thread.run(_ingest_certifying, self._log(), device, list(events))
         accepted = [(o.id, o.kind or "", wire) for o, wire in zip(outcomes, events) if o.status == ACCEPTED]
         if accepted:
             await self.refresh()
             self._new(accepted)
         return any(o.status == REJECTED and o.reason == E.REVOKED for o in outcomes)
+
+
+def _ingest_certifying(log: EventLog, device: bytes, wires: list[bytes]) -> list:
+    """`log.ingest_credentials(wires)` if they may certify `device` (`may_certify`), else nothing
+    stored or judged. Blocking: on the database thread."""
+    if not may_certify(log.trust, log.network_id, device, wires):
+        return []
+    return log.ingest_credentials(wires)

@@ -149,9 +149,9 @@ class Node:
         (node/revoked_here.py) rather than that they are unknown."""
         presented_revoked = False
 
-        async def admit(events: tuple[bytes, ...]) -> None:
+        async def admit(device: bytes, events: tuple[bytes, ...]) -> None:
             nonlocal presented_revoked
-            presented_revoked = await self._admit_credentials(events)
+            presented_revoked = await self._admit_credentials(device, events)
 
         def check(device: bytes) -> None:
             try:
@@ -167,12 +167,12 @@ class Node:
                         unknown=lambda device: self.log.trust.member(device) is None,
                         ping_proof=self.credentials.ping_proof)
 
-    async def _admit_credentials(self, events: tuple[bytes, ...]) -> bool:
-        """Store a peer's credentials; whether some were refused as revoked. If the database fails
-        (damaged, a full disk), the peer is told this node cannot check it now (not that it is no
-        member), and the operator is told why."""
+    async def _admit_credentials(self, device: bytes, events: tuple[bytes, ...]) -> bool:
+        """Store the credentials the peer of `device` presented; whether some were refused as
+        revoked. If the database fails (damaged, a full disk), the peer is told this node cannot
+        check it now (not that it is no member), and the operator is told why."""
         try:
-            return await self.credentials.admit(events)
+            return await self.credentials.admit(device, events)
         except StorageFull as exc:  # the peer is told which, as the operator is
             self.storage_failed(exc)
             raise HandshakeError(DISK_FULL, "this node's disk is full") from exc

@@ -17,11 +17,11 @@ from sync.transport import LinkClosed
 async def test_a_peer_dialling_a_full_node_is_told_its_disk_is_full(network, calais, monkeypatch) -> None:
     node, _ = calais
 
-    async def full(events: tuple[bytes, ...]) -> bool:
+    async def full(device: bytes, events: tuple[bytes, ...]) -> bool:
         raise StorageFull("the disk is full: nothing was stored")
     monkeypatch.setattr(node.credentials, "admit", full)
     with pytest.raises(HandshakeError) as refused:
-        await node._admit_credentials((b"a credential",))
+        await node._admit_credentials(bytes(32), (b"a credential",))
     assert refused.value.reason == DISK_FULL and node.live_facts()["storage_full"]
 
     told = told_refusal(refused.value.told(), None)  # what the dialler reads
