@@ -1966,6 +1966,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             served = await serve(app, listen[0], listen[1])  # starts the node too (one node per home: the lock)
         except OSError as exc:
             raise CliError(f"cannot listen on {args.listen}: {LISTEN_PROBLEMS.get(exc.errno, exc.strerror)}") from None
+        from node.long_lived import freeze_started
+        freeze_started()  # a full garbage collection no longer walks what the start made (node/long_lived.py)
         config = home.config()
         # Not the group's name: a service's output stays in the system journal past any wipe (its words
         # name the journal), and whose node this machine ran is the one thing a wiped node should not say

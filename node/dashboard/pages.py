@@ -149,8 +149,19 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     `opener` (the admin's page), the events for chosen groups this node reads are in it too.
     `section_pages`: which page of each PAGED section to show (1 unless said; `paged`): a section
     with more than it shows reads COUNTED rows to say how many follow its first page, DEEP rows to
-    list its later ones."""
+    list its later ones. All of it read in one read transaction (Store.reading): the page is of one
+    moment, and its hundreds of listings share it."""
     rebuilt = log.store.rows_rebuilt
+    with log.store.reading():
+        page = _overview(log, region, now, own, peers, opener, section_pages)
+    if log.store.rows_rebuilt - rebuilt >= RELEASE_AFTER:
+        log.store.release_pages()
+    return page
+
+
+def _overview(log: EventLog, region: str | None, now: int, own: bytes | None, peers: list[dict[str, Any]] | None,
+              opener: Opener | None, section_pages: dict[str, int] | None) -> dict[str, Any]:
+    """`overview`, read."""
     opened = opened_rows(log, opener) if opener is not None else None
     bounded = {"region": region, "now": now, "limit": CANDIDATES, "reader": reader_of(log, opened, opener=opener)}
     all_funds = view(log, "fundraisers", **bounded)
@@ -218,8 +229,6 @@ def overview(log: EventLog, region: str | None, now: int, own: bytes | None = No
     deeper_needs = page["needs"]["items"] if page["needs"]["page"] > 1 else []
     tell_apart(log, [o for n in (*needs, *deeper_needs) for o in n.get("matches", [])], MATCH_NAME)
     tell_apart_listed(log, page)
-    if log.store.rows_rebuilt - rebuilt >= RELEASE_AFTER:
-        log.store.release_pages()
     return page
 
 
