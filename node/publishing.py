@@ -826,11 +826,11 @@ def _with_own_related(log: EventLog, ids: Sequence[bytes], author: bytes, field:
     redaction holds. `told["stay"]`: the events another device signed that name one of them and still
     have their content (readable unless their author redacts them): id, kind and author. One pass:
     the stored shares are read once for all of them, not once an id (thousands a mole group stores,
-    up to 128 times, while the database thread waited). `opener`: this device's, to find the sealed
+    up to 128 times, while the database thread waited). `opener`: this device's, to find its sealed
     events that name them (their rows are made in memory only: node.related.sealed_naming)."""
     ids = list(dict.fromkeys(ids))  # a repeated id ("X,X") is one event: counted once, said once
     shares = related.held_shares(log)
-    sealed = related.sealed_naming(log, opener) if opener is not None else None
+    sealed = related.sealed_naming(log, opener, author) if opener is not None else None
     named = {event_id: related.naming(log, event_id, shares, sealed) for event_id in ids}
     out = list(ids)
     for event_id in ids:

@@ -77,9 +77,9 @@ def _related(t: Translator, event: related.Related, groups: dict[bytes, str] | N
             "id": short_id(event.id), "author": short_id(event.author), "group": (groups or {}).get(event.author, "")}
 
 
-def _naming(log: EventLog, event_id: bytes, opener: Opener) -> list[related.Related]:
-    """The events that name `event_id`, those sealed for chosen groups that this device reads too."""
-    return related.naming(log, event_id, sealed=related.sealed_naming(log, opener))
+def _naming(log: EventLog, event_id: bytes, opener: Opener, device: bytes) -> list[related.Related]:
+    """The events that name `event_id`, with those this `device` sealed for chosen groups."""
+    return related.naming(log, event_id, sealed=related.sealed_naming(log, opener, device))
 
 
 def _groups_of(log: EventLog, devices: set[bytes]) -> dict[bytes, str]:
@@ -101,8 +101,8 @@ async def _page(dash: Dashboard, ctx: dict[str, Any],
                                    chosen=event["for_chosen_groups"] or bool(event["shared_with"]),
                                    private=event["sealed"] is not None)
     said = refusal(event, device)
-    taken, stay = related.split(await dash.node.db(_naming, dash.node.log, event["id"], opener_of(dash.node)), device) \
-        if not said else ([], [])
+    taken, stay = related.split(await dash.node.db(_naming, dash.node.log, event["id"], opener_of(dash.node), device),
+                                device) if not said else ([], [])
     groups = await dash.node.db(_groups_of, dash.node.log, {r.author for r in stay}) if stay else {}
     return {**ctx, "event": event, "named": named,
             "taken": [_related(ctx["t"], r) for r in taken], "stay": [_related(ctx["t"], r, groups) for r in stay],
