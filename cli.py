@@ -1509,7 +1509,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
     home = home_of(args)
 
     def sign_here(log: EventLog) -> dict[str, Any]:  # no node runs: sign here, after unlocking the keystore
-        from node import publishing
+        from node import audience, publishing
 
         unlocked = []
 
@@ -1521,7 +1521,8 @@ def cmd_redact(args: argparse.Namespace) -> int:
         publishing.redaction(log, args.id, args.reason, own_device)  # refused before any wait
         wait_until_caught_up(log, args.offline, node_takes_it=True)
         told: dict[str, Any] = {}  # (the events another device signed that stay: found in the same pass)
-        fields = publishing.redaction(log, args.id, args.reason, own_device, told)  # what was signed meanwhile counts
+        fields = publishing.redaction(log, args.id, args.reason, own_device, told,  # what was signed meanwhile counts
+                                      audience.Opener(unlocked[0].device_encryption))  # (and this device's sealed ones)
         ev = log.append(unlocked[0].device, "redact", fields, offline=args.offline)
         return {"id": ev.id.hex(), "redacted": fields["ids"][0].hex(), "with": [i.hex() for i in fields["ids"][1:]],
                 "stay": told["stay"]}

@@ -579,7 +579,8 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         _refuse_redacting_a_redaction(log, fields["ids"])
         if told is not None:
             told["gone"] = _nothing_left(log, fields["ids"], bytes(key.public), now)
-        fields["ids"] = _with_own_related(log, fields["ids"], bytes(key.public), told=told)
+        fields["ids"] = _with_own_related(log, fields["ids"], bytes(key.public), told=told,
+                                          opener=Opener(keys.device_encryption))
     if chosen:
         own_group = log.trust.group_of(bytes(keys.device.public))
         try:
@@ -818,17 +819,19 @@ def _nothing_left(log: EventLog, ids: Sequence[bytes], author: bytes, now: int) 
 
 
 def _with_own_related(log: EventLog, ids: Sequence[bytes], author: bytes, field: str = "ids",
-                      told: dict[str, Any] | None = None) -> list[bytes]:
+                      told: dict[str, Any] | None = None, opener: Opener | None = None) -> list[bytes]:
     """`ids` (each once), each followed by the events `author` signed that name it and still have
     their content (node.related: updates and all clears, moves, a request's shares): withdrawn alone,
     it would have stayed readable through them. Refused (PublishError on `field`) past what one
     redaction holds. `told["stay"]`: the events another device signed that name one of them and still
     have their content (readable unless their author redacts them): id, kind and author. One pass:
     the stored shares are read once for all of them, not once an id (thousands a mole group stores,
-    up to 128 times, while the database thread waited)."""
+    up to 128 times, while the database thread waited). `opener`: this device's, to find its sealed
+    events that name them (their rows are made in memory only: node.related.sealed_naming)."""
     ids = list(dict.fromkeys(ids))  # a repeated id ("X,X") is one event: counted once, said once
     shares = related.held_shares(log)
-    named = {event_id: related.naming(log, event_id, shares) for event_id in ids}
+    sealed = related.sealed_naming(log, opener, author) if opener is not None else None
+    named = {event_id: related.naming(log, event_id, shares, sealed) for event_id in ids}
     out = list(ids)
     for event_id in ids:
         out.extend(r.id for r in related.split(named[event_id], author)[0] if r.id not in out)
@@ -840,14 +843,14 @@ def _with_own_related(log: EventLog, ids: Sequence[bytes], author: bytes, field:
                            "its updates first", field)
     if told is not None:  # (what names the events taken along stays too)
         stay = {r.id: r for event_id in out for r in related.split(
-            named[event_id] if event_id in named else related.naming(log, event_id, shares), author)[1]}
+            named[event_id] if event_id in named else related.naming(log, event_id, shares, sealed), author)[1]}
         told["stay"] = [{"id": r.id.hex(), "kind": r.kind, "author": r.author.hex()}
                         for r in stay.values() if r.id not in out]
     return out
 
 
 def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable[[], bytes],
-              told: dict[str, Any] | None = None) -> dict[str, Any]:
+              told: dict[str, Any] | None = None, opener: Opener | None = None) -> dict[str, Any]:
     """The fields of a redaction of the event `text` names (its id or a unique prefix), checked:
     it is held here with its content, `own_device()` (called once the event is found) published
     it, and a redaction drops it (not a vouch, a revocation or a redaction). Its ids name with it
@@ -855,7 +858,8 @@ def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable
     and all clears, its moves, a request's shares with the sealed details): withdrawn, it would
     have stayed readable through them. Called in the turn of the database that signs it, so a
     form sent twice, or the command run twice, signs one redaction: the second finds it gone.
-    `told["stay"]`: those another device signed, which stay (found in the same pass)."""
+    `told["stay"]`: those another device signed, which stay (found in the same pass). `opener`: this
+    device's, to find those sealed for chosen groups (None: a first check before the keys are at hand)."""
     event_id = resolve_event_id(log, text)
     row = log.store.event_row(event_id)
     if row is None:
@@ -870,7 +874,7 @@ def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable
     if row.body_state != BODY_PRESENT or log.store.is_redacted(event_id, row.author):
         raise PublishError(f"{short_id(event_id)} has no content left to redact: it is redacted or expired already",
                            "id")
-    fields: dict[str, Any] = {"ids": _with_own_related(log, [event_id], row.author, "id", told)}
+    fields: dict[str, Any] = {"ids": _with_own_related(log, [event_id], row.author, "id", told, opener)}
     if reason:
         fields["reason"] = reason
     return fields

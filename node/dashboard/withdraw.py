@@ -18,6 +18,7 @@ from crypto.keys import short_id
 from events.errors import InvalidEvent
 from events.kinds import KINDS
 from node import publishing, references, related
+from node.audience import Opener, opener_of
 from node.dashboard import event_names, forms, pages
 from node.dashboard.i18n import Translator, fallback_time
 from node.log import EventLog, now_ms
@@ -76,6 +77,11 @@ def _related(t: Translator, event: related.Related, groups: dict[bytes, str] | N
             "id": short_id(event.id), "author": short_id(event.author), "group": (groups or {}).get(event.author, "")}
 
 
+def _naming(log: EventLog, event_id: bytes, opener: Opener, device: bytes) -> list[related.Related]:
+    """The events that name `event_id`, with those this `device` sealed for chosen groups."""
+    return related.naming(log, event_id, sealed=related.sealed_naming(log, opener, device))
+
+
 def _groups_of(log: EventLog, devices: set[bytes]) -> dict[bytes, str]:
     """Each of `devices` to its group's name as people are shown it (none for a device of no known group)."""
     names = references.group_names(log.store)
@@ -95,8 +101,8 @@ async def _page(dash: Dashboard, ctx: dict[str, Any],
                                    chosen=event["for_chosen_groups"] or bool(event["shared_with"]),
                                    private=event["sealed"] is not None)
     said = refusal(event, device)
-    taken, stay = related.split(await dash.node.db(related.naming, dash.node.log, event["id"]), device) if not said \
-        else ([], [])
+    taken, stay = related.split(await dash.node.db(_naming, dash.node.log, event["id"], opener_of(dash.node), device),
+                                device) if not said else ([], [])
     groups = await dash.node.db(_groups_of, dash.node.log, {r.author for r in stay}) if stay else {}
     return {**ctx, "event": event, "named": named,
             "taken": [_related(ctx["t"], r) for r in taken], "stay": [_related(ctx["t"], r, groups) for r in stay],
@@ -136,7 +142,8 @@ async def submit(dash: Dashboard, request: web.Request) -> web.StreamResponse:
     own = bytes(dash.node.keys.device.public)
     try:  # the command's checks, in the same turn of the database thread as the signing
         await dash.node.sign(lambda log, keys: log.append(
-            keys.device, "redact", publishing.redaction(log, event["id"].hex(), reason or None, lambda: own),
+            keys.device, "redact", publishing.redaction(log, event["id"].hex(), reason or None, lambda: own,
+                                                   opener=opener_of(dash.node)),
             offline=offline))
     except publishing.PublishError as exc:  # only a race gets here: the checks above passed
         _, now = await _page(dash, ctx, request)

@@ -15,7 +15,7 @@ from typing import Any
 from crypto.keystore import NodeKeys
 from events.errors import InvalidEvent
 from events.format import Event
-from node import chain_gate, delivery_twice, past_action, publishing, revoked_here
+from node import audience, chain_gate, delivery_twice, past_action, publishing, revoked_here
 from node.first_sync_wait import FirstSyncWait
 from node.known_regions import NewRegion
 from node.log_lines import frames_of
@@ -230,7 +230,7 @@ async def _redact(node: WebNode, request: dict[str, Any], say: Say, closing: Cal
     told: dict[str, Any] = {}
 
     def sign(log_: EventLog, keys: NodeKeys) -> Event:  # checked again in the signing turn: run twice, signed once
-        signed.append(publishing.redaction(log_, text, reason, lambda: own, told))
+        signed.append(publishing.redaction(log_, text, reason, lambda: own, told, audience.opener_of(node)))
         return log_.append(keys.device, "redact", signed[-1], offline=offline)
 
     return await node.sign(sign), signed[-1], told

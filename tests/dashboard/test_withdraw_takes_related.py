@@ -134,3 +134,28 @@ async def test_a_node_not_caught_up_speaks_of_withdrawing(sample, start_node) ->
     assert await redactions(node) == 0
     status, _ = await withdraw(node, sample.ids["action"], offline="yes")
     assert status == 303 and await redactions(node) == 1
+
+
+async def test_a_sealed_actions_sealed_move_goes_with_it(sample, start_node) -> None:
+    """An action for Bristol only, moved to a new place for Bristol only: the move makes no read-model
+    row (its readers read it in memory), and the withdraw page neither listed it nor took it along:
+    the place stayed readable by Bristol. Now it is listed and withdrawn in the same redaction."""
+    calais, _ = sample.nodes
+    reply_from_bristol(*sample.nodes, "need.fulfil", {"need": sample.ids["need"], "quantity": "3"})  # (Calais learns Bristol)
+    log = calais.home.log()
+    try:
+        keys = calais.home.keys(PASSPHRASE)
+        action = publishing.publish(log, keys, "action", {"title": "Gate blockade", "region": "calais",
+                                                          "type": "protest", "starts_at": "2031-06-01T05:00"},
+                                    to=["Bristol"]).id.hex()
+        moved = publishing.publish(log, keys, "action.update", {"action": action, "place": HIDING},
+                                   to=["Bristol"]).id.hex()
+    finally:
+        log.store.close()
+    node = await start_node(calais)
+    await node.log_in()
+    _, form, _ = await get(node.client, f"/event/{action}/withdraw?lang=en")
+    taken = form.split('id="withdraw-taken"')[1].split("</ul>")[0]
+    assert f'href="/event/{moved}"' in taken and HIDING not in form
+    assert (await withdraw(node, action))[0] == 303
+    assert not await has_body(node, action) and not await has_body(node, moved)

@@ -228,3 +228,34 @@ def test_inner_content_is_padded_by_its_envelope_and_checked():
         parse_inner(pack(bad))
     with pytest.raises(InvalidEvent):  # a kind that may not be sealed, inside
         parse_inner(pack({**unpack(short), "kind": "member.vouch"}))
+
+
+def test_withdrawing_a_sealed_event_takes_this_devices_sealed_updates_of_it_along(net: Net, tmp_path: Path):
+    """An action for Bristol only, then moved (to a new place) and reported on, each sealed to Bristol
+    too. Withdrawing the action took along this device's updates that make read-model rows, but a
+    sealed update makes none (it is read in memory only): the move's new place stayed readable by
+    Bristol after the action was withdrawn. Now the redaction names them, and Bristol reads none."""
+    (calais, bristol, _), (calais_keys, bristol_keys, _), _ = _three(net, tmp_path)
+    action = publishing.publish(calais, calais_keys, "action", {"title": TITLE, "region": "calais", "type": "protest",
+                                                                 "starts_at": "2031-06-01T05:00"}, to=["Bristol"])
+    moved = publishing.publish(calais, calais_keys, "action.update", {"action": action.id.hex(),
+                                                                       "place": "Rue des Garennes"}, to=["Bristol"])
+    other = publishing.publish(calais, calais_keys, "need", {"category": "tents", "quantity": "3", "region": "calais"},
+                               to=["Bristol"])  # names nothing: stays
+    own = bytes(calais_keys.device.public)
+    told: dict = {}
+    fields = publishing.redaction(calais, action.id.hex(), None, lambda: own, told,
+                                  opener=Opener(calais_keys.device_encryption))
+    assert fields["ids"] == [action.id, moved.id] and told["stay"] == []
+    calais.append(calais_keys.device, "redact", fields)
+    _spread(calais, bristol)
+    reader = Opener(bristol_keys.device_encryption)
+    assert {row[1] for row in bristol.store.sealed_events()} == {other.id}
+    assert view(bristol, "actions", now=0, opened=opened_rows(bristol, reader)) == []
+    # `publish redact` (and the API's) take them along the same way
+    again = publishing.publish(calais, calais_keys, "action", {"title": "x", "region": "calais", "type": "protest",
+                                                                "starts_at": "2031-06-01T05:00"}, to=["Bristol"])
+    report = publishing.publish(calais, calais_keys, "action.update", {"action": again.id.hex(), "status": "cancelled"},
+                                to=["Bristol"])
+    ev = publishing.publish(calais, calais_keys, "redact", {"ids": again.id.hex()})
+    assert unpack(ev.body)["ids"] == [again.id, report.id]
