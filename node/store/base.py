@@ -77,6 +77,7 @@ class StoreBase:
         # The stored parts of the last events read whose bytes were found to be what their authors
         # signed (EventTables._signed), by those very bytes: a publish reads its event three times.
         self._signed_seen: dict[tuple[bytes, bytes, bytes, bytes | None], None] = {}
+        self._n_stored: dict[bytes, int] = {}  # id -> n of events the write under way stored (EventTables.numbered_row)
         self._data_version: int | None = None
         self._checked = False  # inside a write whose data_version was checked: `_facts` may be served
         self._checkpointer: Any = None  # a running node's Checkpointer (Store.attach_checkpointer)
@@ -253,6 +254,7 @@ class StoreBase:
             self._new_keys = []
             self._new_regions = []
             self._next_n = self._first_n = None
+            self._n_stored = {}
             self._transaction_ended()
 
     def _check_version(self) -> None:

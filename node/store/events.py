@@ -18,6 +18,8 @@ from node.store.schema import BODY_EXPIRED, BODY_MISSING, by_id, by_ids, by_pref
 
 _COLS = "n, id, a, seq, ts, kind, expires, header, sig, body, body_state"
 _CHUNK = 500  # ids per `IN (...)` list
+# Ids this write transaction stored, with their `n` (numbered_row): at most a group commit's publishes
+N_STORED_KEPT = 64
 SIGNED_SEEN = 64  # events whose stored bytes `_signed` remembers it checked (a few publishes' reads)
 # Only events whose body is at most this are remembered (a publish's need, claim or update: a few
 # hundred bytes), so what stays alive is at most ~SIGNED_SEEN KiB. A sealed body may be 60 KiB and
@@ -123,6 +125,8 @@ class EventTables(StoreBase):
         n = self._take_n()
         self._event_buf.append((n, ev.id, a, h.seq, h.timestamp, h.kind, h.expires, body_state, short,
                                 ev.signature, body))
+        if len(self._n_stored) < N_STORED_KEPT:  # (a batch of a sync stores thousands: its reads go by id)
+            self._n_stored[ev.id] = n
         self._head_buf[a] = (a, h.seq, ev.id, None if share is None else share.day, None if share is None else share.used)
         self._keep(("head", a), (h.seq, ev.id))
         if share is None:
@@ -335,7 +339,14 @@ class EventTables(StoreBase):
         return EventRow(*row[1:]) if row else None
 
     def numbered_row(self, event_id: bytes) -> PagedEvent | None:
-        """`event_row` with the event's row number `n` first (one query for both)."""
+        """`event_row` with the event's row number `n` first (one query for both). An event this write
+        transaction stored (a publish's answer, read at the end of its group) is looked up by its `n`,
+        the table's own key, rather than through the two id indexes; the row must still bear its id."""
+        n = self._n_stored.get(event_id)
+        if n is not None:
+            row = self._x(f"SELECT {_COLS} FROM events WHERE n=?", (n,)).fetchone()
+            if row is not None and row[1] == event_id:  # (a part of a group rolled back may have given its n again)
+                return self._paged(row)
         where, args = by_id(event_id)
         row = self._x(f"SELECT {_COLS} FROM events WHERE {where}", args).fetchone()
         return self._paged(row) if row else None

@@ -4,6 +4,7 @@ arrived (its author's chain follows it), and each refusal is its own, rolled bac
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 
@@ -104,6 +105,8 @@ async def test_concurrent_api_publishes_keep_their_own_errors(api):
             assert status == 201, answer
     stored = [a["event"] for s, a in answers if s == 201]
     assert len(stored) == 8 and len({e["id"] for e in stored}) == 8
+    for event in stored:  # each answer is its own event as stored, the refused parts' numbers given again or not
+        assert await api.get(f"/api/v1/events/{event['id']}") == event
     assert await node.db(node.log.store.count) == count_before + 8
     chain = await node.db(own_chain, node)
     assert {e.id.hex() for e in chain[-8:]} == {e["id"] for e in stored}
@@ -219,6 +222,18 @@ async def test_a_lone_publish_is_its_group_transaction_with_no_savepoint_of_its_
     assert [s for s in seen if s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))] == ["BEGIN IMMEDIATE", "COMMIT"]
     assert not [s for s in seen if s.startswith(("SAVEPOINT", "RELEASE"))], seen
     assert (await api.get(f"/api/v1/events/{event['id']}"))["n"] == event["n"]
+
+
+async def test_a_publish_answer_reads_its_event_by_its_row_number(api):
+    """The answer to a publish reads the event back by the `n` its write gave it (the table's own key),
+    not through the two id indexes a GET by id walks; the answer is the GET's all the same."""
+    node = api.node
+    async with Statements(node) as seen:
+        event = await api.publish("need", category="water", region="calais", quantity="2")
+    by_index = [s for s in seen if "FROM ids WHERE p=" in s]
+    assert not by_index, by_index
+    assert any(re.fullmatch(r"SELECT .* FROM events WHERE n=\d+", s) for s in seen), seen
+    assert await api.get(f"/api/v1/events/{event['id']}") == event
 
 
 SELF_REVOKE = {"kind": "member.revoke", "fields": {"from_seq": "1"}, "as": "device"}  # its subject: this device
