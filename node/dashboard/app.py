@@ -670,6 +670,14 @@ class Dashboard:
         values = forms.values_for(kind, request.query)
         if forms.needs_expiry(kind):
             values["expires_in"] = forms.DEFAULT_EXPIRY
+        again = None  # "Post it again" of one of this group's alerts: its words, for a raid that goes on past its end
+        if kind == "alert" and (asked := request.query.get("again")):
+            own = self.node.log.trust.group_of(bytes(self.node.keys.device.public))
+            again = await self.node.db(pages.alert_again, self.node.log, asked[:64], own)
+        if again is not None:
+            values.update(again[0])
+            said = Markup.escape(ctx["t"]("publish.again", end="{end}")).format(end=markup.time_tag(again[1]))
+            ctx = {**ctx, "flash": said}
         return self.respond(request, "publish_form.html", await self._form_ctx(ctx, kind, values, {}, None, []))
 
     async def publish_submit(self, request: web.Request) -> web.StreamResponse:

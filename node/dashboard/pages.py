@@ -589,6 +589,22 @@ def referenced(log: EventLog, kind: str, fields: dict[str, Any]) -> tuple[dict[b
     return refs, about
 
 
+def alert_again(log: EventLog, text: str, group: bytes | None) -> tuple[dict[str, str], int] | None:
+    """The words of an alert of `group` held here with its content, for a new alert to be typed from
+    (its region, type, place, text and public mark, to check and change), and when that alert ends;
+    None if `text` names no such alert. An alert's end never moves (an update's expiry is the update's
+    own), so a raid that goes on past it is said again in a new alert: it was typed again from nothing."""
+    try:
+        alert_id = publishing.resolve_event_id(log, text)
+    except InputError:
+        return None
+    alert = references.named_alert(log.store, log.trust, alert_id)
+    if alert is None or alert.group != group or not alert.fields or alert.expires is None:
+        return None
+    typed = {i: alert.fields[i] for i in publishing.typed_fields(KINDS["alert"]) if isinstance(alert.fields.get(i), str)}
+    return typed, alert.expires
+
+
 def form_references(log: EventLog, kind: str, values: dict[str, str]) -> dict[str, Named]:
     """For each event-id field of a publish form of `kind` holding an id (or a unique beginning of
     one) of an event this node holds: that event, to be named beside the field. A form opened from

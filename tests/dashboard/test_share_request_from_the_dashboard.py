@@ -9,7 +9,7 @@ import re
 
 from page_text import PRIVATE, csrf_of, visible_text
 from test_http import get, post
-from test_support_buttons import _item, _move
+from test_support_buttons import _item, _move, other_group_logged_in
 
 
 async def test_the_requesting_group_shares_its_request_from_its_page_and_the_group_can_take_it(
@@ -56,10 +56,6 @@ async def test_the_requesting_group_shares_its_request_from_its_page_and_the_gro
 
 
 async def test_another_groups_request_offers_no_share(sample, start_node) -> None:
-    calais, bristol = sample.nodes
-    request = sample.ids["support"]
-    _move(calais, bristol)
-    node = await start_node(bristol)
-    await node.log_in()
-    _, page, _ = await get(node.client, f"/event/{request}")
+    node = await other_group_logged_in(sample, start_node)
+    _, page, _ = await get(node.client, f"/event/{sample.ids['support']}")
     assert "/publish/support.share" not in page, "only the requesting group's share counts"
