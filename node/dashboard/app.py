@@ -645,12 +645,12 @@ class Dashboard:
         up with the network (node/chain_gate.py): the page offers the override, never ticked.
         `offer_new_region`: its region is one no one follows (node/known_regions.py): the page asks
         whether it is a new region on purpose, unticked."""
-        picker = forms.has_private_part(kind) or forms.takes_audience(kind)
+        picker = forms.picks_groups(kind)
         groups = (await self.node.db(pages.recipient_groups, self.node.log, bytes(self.node.keys.device.public))
                   if picker else [])
         return {**ctx, "kind": kind, "inputs": forms.inputs(kind), "values": values, "errors": errors,
                 "general_error": general, "private": forms.has_private_part(kind), "groups": groups,
-                "audience": forms.takes_audience(kind),
+                "audience": forms.takes_audience(kind), "share": forms.shares_request(kind),
                 "case_notes": forms.takes_case_notes(kind),
                 "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,
                 "offer_offline": offer_offline, "offer_new_region": offer_new_region,
@@ -670,6 +670,14 @@ class Dashboard:
         values = forms.values_for(kind, request.query)
         if forms.needs_expiry(kind):
             values["expires_in"] = forms.DEFAULT_EXPIRY
+        again = None  # "Post it again" of one of this group's alerts: its words, for a raid that goes on past its end
+        if kind == "alert" and (asked := request.query.get("again")):
+            own = self.node.log.trust.group_of(bytes(self.node.keys.device.public))
+            again = await self.node.db(pages.alert_again, self.node.log, asked[:64], own)
+        if again is not None:
+            values.update(again[0])
+            said = Markup.escape(ctx["t"]("publish.again", end="{end}")).format(end=markup.time_tag(again[1]))
+            ctx = {**ctx, "flash": said}
         return self.respond(request, "publish_form.html", await self._form_ctx(ctx, kind, values, {}, None, []))
 
     async def publish_submit(self, request: web.Request) -> web.StreamResponse:
@@ -685,7 +693,7 @@ class Dashboard:
         texts = {i.name: str(form.get(i.name, "")) for i in forms.inputs(kind)}
         expires_in = str(form.get("expires_in", "")) if forms.needs_expiry(kind) else None
         private = str(form.get("private", "")) if forms.has_private_part(kind) else None
-        picker = forms.has_private_part(kind) or forms.takes_audience(kind)
+        picker = forms.picks_groups(kind)
         to = [str(g) for g in form.getall("to", [])] if picker else []
         public_note = forms.takes_case_notes(kind) and form.get("public_note") == "yes"
         zone = str(form.get("time_zone", "")).strip()[:64] or None  # the browser's, set by static/app.js

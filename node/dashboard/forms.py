@@ -17,6 +17,7 @@ from events.sealed import SEALABLE
 from node.dashboard.i18n import Translator
 from node.publishing import CASE_NOTE_KINDS, PRIVATE_FIELD, typed_fields
 from node.render import MONEY_FIELDS
+from node.request_shares import SHARE_KIND
 
 EXPIRY_CHOICES = ("1h", "3h", "6h", "12h", "24h", "48h")
 DEFAULT_EXPIRY = f"{ALERT_DEFAULT_EXPIRY_MS // HOUR_MS}h"
@@ -72,6 +73,7 @@ def form_fields(kind_name: str) -> set[str]:
     extra |= {"expires_in"} if needs_expiry(kind_name) else set()
     extra |= {"private", "to"} if has_private_part(kind_name) else set()
     extra |= {"audience", "to"} if takes_audience(kind_name) else set()
+    extra |= {"to"} if shares_request(kind_name) else set()
     return {i.name for i in inputs(kind_name)} | extra
 
 
@@ -89,7 +91,19 @@ def takes_audience(kind_name: str) -> bool:
 
 
 def has_private_part(kind_name: str) -> bool:
-    return KINDS[kind_name].field(PRIVATE_FIELD) is not None
+    """Kinds whose form takes private details typed for the groups ticked (a share's sealed part is the
+    request's own details, which publishing seals again: its form has the groups alone)."""
+    return KINDS[kind_name].field(PRIVATE_FIELD) is not None and not shares_request(kind_name)
+
+
+def shares_request(kind_name: str) -> bool:
+    """A support request's share: its form names the groups to share the request's details with."""
+    return kind_name == SHARE_KIND
+
+
+def picks_groups(kind_name: str) -> bool:
+    """Whether the form has a list of the network's groups to tick (its 'to')."""
+    return has_private_part(kind_name) or takes_audience(kind_name) or shares_request(kind_name)
 
 
 def takes_case_notes(kind_name: str) -> bool:
@@ -137,6 +151,8 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"names an event shared with chosen groups only", "error.sealed_reference"),
     (r"must name an? [\w.]+ event", "error.wrong_reference"),
     (r"name at least one recipient", "error.recipients_none"),  # none ticked: not "these recipients cannot ..."
+    (r"name the groups to share it with", "error.share_to_none"),
+    (r"your group reads its own request already", "error.share_own_group"),
     # a group named, and why it cannot read (node/private.py recipient_keys, node/audience.py)
     (r"^(?P<group>.+) has no device that can read it: none has joined yet", "error.recipient_not_joined"),
     (r"^(?P<group>.+) has no device that can read it: all its devices are revoked", "error.recipient_no_device"),

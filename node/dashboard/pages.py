@@ -47,7 +47,7 @@ RELEASE_AFTER = 1_000
 PAGED = {"support": "support_page", "needs": "needs_page", "fundraisers": "funds_page"}  # section: its page's query key
 PUBLISHABLE = ("action", "action.report", "action.update", "alert", "alert.update", "fundraiser", "fundraiser.update",
                "fundraiser.decline", "need", "need.update", "offer", "offer.update", "need.fulfil", "need.decline", "support.request", "support.claim",
-               "support.close", "support.offer", "support.offer.update", "resource", "group.profile")
+               "support.close", "support.share", "support.offer", "support.offer.update", "resource", "group.profile")
 
 
 CAPPED_CELLS = {"needs", "offers", "capacity", "support", "funds"}  # the desk's parts whose cell marks a cap
@@ -124,7 +124,7 @@ def _view_cut(log: EventLog, name: str, bounded: dict[str, Any]) -> tuple[list[d
 def case_actions(request: dict[str, Any], own: bytes | None) -> None:
     """What this node's group may do with a support request, for its buttons (events.effects):
     take it (another group's request it can read, which it does not take yet: beside a group that
-    takes it already, as a second offer of help), close it (its own request, or one whose requesting
+    takes it already, as a second offer of help), share it (its own, with more groups), close it (its own request, or one whose requesting
     group is gone, that it alone takes and that has no private part) or hand it back (one it takes)."""
     still = own is not None and request["status"] != "closed"
     request["may_take"] = (still and own != request["group"] and own not in request["claimed_by"]
@@ -138,6 +138,11 @@ def case_actions(request: dict[str, Any], own: bytes | None) -> None:
                and not request.get("private"))
     request["may_close"] = still and (own == request["group"] or ends_it)
     request["may_hand_back"] = still and own != request["group"] and own in request["claimed_by"] and not ends_it
+    # Its own request's private details, for more groups (one that joined since, one that offers what it
+    # needs): the requesting group's share alone counts (node.request_shares), and only a device that
+    # reads the details can seal them again.
+    request["may_share"] = (still and own == request["group"] and bool(request.get("private"))
+                            and request.get("read_here", True))
 
 
 def overview(log: EventLog, region: str | None, now: int, own: bytes | None = None,
@@ -591,6 +596,22 @@ def referenced(log: EventLog, kind: str, fields: dict[str, Any]) -> tuple[dict[b
             if f.refers_to and about is None:
                 about = refs[event_id]
     return refs, about
+
+
+def alert_again(log: EventLog, text: str, group: bytes | None) -> tuple[dict[str, str], int] | None:
+    """The words of an alert of `group` held here with its content, for a new alert to be typed from
+    (its region, type, place, text and public mark, to check and change), and when that alert ends;
+    None if `text` names no such alert. An alert's end never moves (an update's expiry is the update's
+    own), so a raid that goes on past it is said again in a new alert: it was typed again from nothing."""
+    try:
+        alert_id = publishing.resolve_event_id(log, text)
+    except InputError:
+        return None
+    alert = references.named_alert(log.store, log.trust, alert_id)
+    if alert is None or alert.group != group or not alert.fields or alert.expires is None:
+        return None
+    typed = {i: alert.fields[i] for i in publishing.typed_fields(KINDS["alert"]) if isinstance(alert.fields.get(i), str)}
+    return typed, alert.expires
 
 
 def form_references(log: EventLog, kind: str, values: dict[str, str]) -> dict[str, Named]:

@@ -8,8 +8,7 @@ from __future__ import annotations
 import re
 import time
 
-from conftest import PASSPHRASE
-from page_text import visible_text
+from page_text import PASSPHRASE, visible_text
 from test_http import get
 
 from node import publishing, render

@@ -27,6 +27,16 @@ def _move(source, target) -> None:
         into.store.close()
 
 
+async def other_group_logged_in(sample, start_node):
+    """Bristol's node, holding every event of Calais's home, its admin logged in: a group that sees
+    Calais's events and may not act on them as Calais."""
+    calais, bristol = sample.nodes
+    _move(calais, bristol)
+    node = await start_node(bristol)
+    await node.log_in()
+    return node
+
+
 def _item(page: str, event_id: str) -> str:
     """The overview's support list item of one request."""
     return re.search(rf'<li data-key="{event_id}">.*?</li>', page, re.S)[0]

@@ -1,6 +1,7 @@
 """A support request whose private part was sealed only to groups that are gone since (Bristol left,
 Cardiff was revoked) says so on the requesting group's node: no group it was sent to can still read
-it, each named with how it is gone, and how to share it with a group that can (support.share). It
+it, each named with how it is gone, and how to share it with a group that can (support.share: the
+command in `solnet view support`, the form's button on the dashboard). It
 showed as an ordinary request "waiting for a group", and a minor's case could sit unread forever.
 Said on the overview and the request's own page (English and French), in the API's item and in
 `solnet view support`; the same whether the revocations come before or after the request. On real
@@ -72,7 +73,10 @@ def test_a_request_none_of_whose_readers_remain_says_so_and_what_to_do(net: Net,
             t = {"t": Translator(lang), "lang": lang, **CONTEXT}
             for name, ctx in (("overview.html", {**page, **t}),
                               ("event.html", {**t, "event": shown, "private_text": None, "private_status": None})):
-                html = _text(render_page(name, ctx))
-                for w in (*words, f"--request {request.id.hex()}"):
+                page_html = render_page(name, ctx)
+                html = _text(page_html)
+                for w in words:
                     assert w in html, (lang, name, w)
+                # what to do is a button of the page (the dashboard's coordinator may have no shell)
+                assert f'href="/publish/support.share?request={request.id.hex()}"' in page_html, (lang, name)
         log.store.close()

@@ -1,0 +1,61 @@
+"""A coordinator without a shell shares the group's support request with more groups from the dashboard
+(support.share: a group that joined since, one that offers the housing it needs). The dashboard had no
+form for it: the request's page, and its "no group it was sent to can still read it" warning, said to run
+`solnet publish support.share` in a terminal, and a family's request stayed with groups that could not
+take it."""
+from __future__ import annotations
+
+import re
+
+from page_text import PRIVATE, csrf_of, visible_text
+from test_http import get, post
+from test_support_buttons import _item, _move, other_group_logged_in
+
+
+async def test_the_requesting_group_shares_its_request_from_its_page_and_the_group_can_take_it(
+        sample, start_node) -> None:
+    calais, bristol = sample.nodes
+    request = sample.ids["support"]  # Calais's request, sealed to Calais's own devices only
+    _move(bristol, calais)  # Calais knows Bristol's device, to seal to it
+    node = await start_node(calais)
+    await node.log_in()
+
+    _, page, _ = await get(node.client, f"/event/{request}")
+    share = f"/publish/support.share?request={request}"
+    assert f'href="{share}"' in page, visible_text(page)
+    _, page, _ = await get(node.client, "/")
+    assert share in _item(page, request), "the desk's row offers it too"
+
+    _, form, _ = await get(node.client, share)
+    shown = visible_text(form)
+    assert "Groups to share it with" in shown and "Bristol (bristol)" in shown, shown
+    assert 'name="private"' not in form, "nothing is typed: the request's own details are sealed again"
+    assert "Calais (calais)" not in shown, "the requesting group reads its own request already"
+    bristol_id = bristol.home.config().group_id
+    assert f'value="{bristol_id}"' in form
+
+    status, page, _ = await post(node.client, share, {"request": request, "csrf": csrf_of(form)})
+    assert status == 400
+    assert re.search(r'<a href="#f-to-0">Groups to share it with: Tick at least one group to share the request '
+                     r'with.</a>', page), visible_text(page)
+    status, page, _ = await post(node.client, f"{share}&lang=fr", {"request": request, "csrf": csrf_of(form)})
+    assert status == 400 and "Cochez au moins un groupe avec qui partager la demande." in page
+
+    status, _, answer = await post(node.client, share, {"request": request, "to": bristol_id,
+                                                        "csrf": csrf_of(form)})
+    assert status == 303, visible_text(_)
+    _, page, _ = await get(node.client, answer.headers["Location"])
+    assert PRIVATE in page, "the share holds the request's own details"
+    await node.stop()
+
+    _move(calais, bristol)
+    running = await start_node(bristol)
+    await running.log_in()
+    _, page, _ = await get(running.client, "/")
+    assert "Take this request" in _item(page, request), "Bristol reads the request now, and may take it"
+
+
+async def test_another_groups_request_offers_no_share(sample, start_node) -> None:
+    node = await other_group_logged_in(sample, start_node)
+    _, page, _ = await get(node.client, f"/event/{sample.ids['support']}")
+    assert "/publish/support.share" not in page, "only the requesting group's share counts"
