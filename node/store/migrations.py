@@ -11,8 +11,8 @@ from events.projections import ALERT, FUNDRAISER, PROFILE, PUBLIC_YES, TABLES
 from node.clock import now_ms
 from node.store.schema import (ACTION_TBL, DESK_SCHEMA, FORGED_SCHEMA, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA,
                                IDS_SCHEMA, LAPSE_LAG_MS, LAPSE_MARK, LAPSE_SCHEMA, LAPSING_TBLS, MISSING_SCHEMA,
-                               MARKS_OWED, PENDING_AGE_SCHEMA, PUBLIC_SCHEMA, REGIONS_SCHEMA, SCHEMA, URGENT_SCHEMA,
-                               id_number, short_header)
+                               MARKS_OWED, MAY_LAPSE, PENDING_AGE_SCHEMA, PUBLIC_SCHEMA, REGIONS_SCHEMA, SCHEMA,
+                               URGENT_SCHEMA, id_number, short_header)
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -279,6 +279,13 @@ def _migrate_16_to_17(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+def _migrate_17_to_18(db: sqlite3.Connection) -> None:
+    """0.18: proj_lapsing's condition names the lapsing tables one by one (schema.MAY_LAPSE): its
+    `tbl IN (...)` made SQLite build a temporary table of the list for every open row stored."""
+    db.execute("DROP INDEX IF EXISTS proj_lapsing")
+    db.execute(f"CREATE INDEX proj_lapsing ON proj(t) WHERE {MAY_LAPSE}")
+
+
 def _owe_projection(db: sqlite3.Connection, kinds: tuple[str, ...]) -> None:
     """Remember that the stored events of `kinds` (if any) are still to be projected."""
     held = [k for k in kinds if db.execute("SELECT 1 FROM events WHERE kind=? LIMIT 1", (k,)).fetchone()]
@@ -302,4 +309,4 @@ MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _mi
               6: _migrate_6_to_7, 7: _migrate_7_to_8,
               8: _migrate_8_to_9, 9: _migrate_9_to_10, 10: _migrate_10_to_11, 11: _migrate_11_to_12,
               12: _migrate_12_to_13, 13: _migrate_13_to_14, 14: _migrate_14_to_15,
-              15: _migrate_15_to_16, 16: _migrate_16_to_17}
+              15: _migrate_15_to_16, 16: _migrate_16_to_17, 17: _migrate_17_to_18}

@@ -22,7 +22,7 @@ from events.projections import NEED, OFFER, SUPPORT_OFFER, MemoryTables, Row
 from node.log import EventLog, now_ms
 from node.store import SCHEMA_VERSION, Store, StoreError
 from node.store.base import StoreBase
-from node.store.schema import LAPSE_LAG_MS, LAPSE_MARK, LAPSING_TBLS
+from node.store.schema import LAPSE_LAG_MS, LAPSE_MARK, LAPSING_TBLS, MAY_LAPSE
 from node.views import view
 from node_fixtures import Author, Net, as_schema, vm_steps, wires
 
@@ -195,8 +195,7 @@ def _marked(db_path: Path) -> dict[str, int]:
         return {"lapsed": db.execute("SELECT count(*) FROM proj WHERE lapsed IS NOT NULL").fetchone()[0],
                 "wrongly": db.execute("SELECT count(*) FROM proj WHERE lapsed IS NOT NULL AND t >= (SELECT value "
                                       "FROM meta WHERE key=?)", (LAPSE_MARK,)).fetchone()[0],
-                "lapsing": db.execute(f"SELECT count(*) FROM proj INDEXED BY proj_lapsing WHERE lapsed IS NULL AND "
-                                      f"tbl IN {LAPSING_TBLS} AND t IS NOT NULL").fetchone()[0],
+                "lapsing": db.execute(f"SELECT count(*) FROM proj INDEXED BY proj_lapsing WHERE {MAY_LAPSE}").fetchone()[0],
                 "open_timed": db.execute(f"SELECT count(*) FROM proj WHERE lapsed IS NULL AND tbl IN {LAPSING_TBLS} "
                                          "AND t IS NOT NULL").fetchone()[0]}
 
