@@ -159,3 +159,19 @@ def test_no_two_test_modules_share_a_name():
     for path in sorted((ROOT / "tests").rglob("test_*.py")):
         assert path.name not in seen, f"{path.relative_to(ROOT)} and {seen[path.name].relative_to(ROOT)}: rename one"
         seen[path.name] = path
+
+
+def test_no_test_module_imports_a_conftest():
+    """Every test folder's conftest.py is imported as the module `conftest`, so `from conftest import
+    X` takes X from whichever folder's conftest pytest loaded last: run with another folder (tests/api
+    then tests/dashboard, under xdist), a test got the API tests' passphrase, or stopped the run at
+    collection. A test takes a conftest's helpers through its fixture (tests/cli/conftest.py `cli`) or
+    from a plain module of a unique name (tests/dashboard/page_text.py)."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            if any(name is not None and name.split(".")[0] == "conftest" for name in names):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, f"imports a conftest by name (use its fixture): {', '.join(found)}"

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SOLNET, base_env
-
 pytestmark = pytest.mark.integration  # `solnet export` as a process
 
 EXPORT_TO_STICK = """
@@ -39,8 +37,8 @@ def test_an_export_that_does_not_fit_leaves_the_bundle_already_there(network, cl
         cli.publish(network.a, "need", "--category", "tents", "--quantity", str(i + 1), "--region", "calais")
     stick, out = tmp_path / "stick", tmp_path / "out.txt"
     stick.mkdir()
-    env = {**base_env(), "STICK": str(stick), "OLD": str(old), "OUT": str(out), "HOME_DIR": str(network.a),
-           "SOLNET": str(SOLNET)}
+    env = {**cli.base_env(), "STICK": str(stick), "OLD": str(old), "OUT": str(out), "HOME_DIR": str(network.a),
+           "SOLNET": str(cli.SOLNET)}
     subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", EXPORT_TO_STICK],
                    env=env, check=True, timeout=120, stdin=subprocess.DEVNULL, start_new_session=True)
     said = out.read_text()
