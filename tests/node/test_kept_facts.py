@@ -128,3 +128,21 @@ def test_the_events_another_connection_stored_are_told_apart_from_this_ones(net:
     first.store.forget_written(first.store.event_n(mine[0].id))  # what the watcher has gone past
     assert ids(first.store.stored_elsewhere(first.store.event_n(mine[0].id), last, 10)) == [e.id for e in theirs]
     assert ids(second.store.stored_elsewhere(start, last, 10)) == [e.id for e in mine]
+
+
+def test_a_row_number_a_rolled_back_part_gave_again_reads_as_its_new_event(net: Net, tmp_path: Path) -> None:
+    """In a group, a part rolled back gives its event's row number `n` again to the next part's event;
+    `numbered_row` of the rolled-back event (looked up by the `n` its write kept, Store._n_stored) is
+    then no event, not the other event that now bears that `n`."""
+    first, _ = two_writers(net, tmp_path)
+    store, device = first.store, net.founder.device
+    with store.group():
+        with pytest.raises(LookupError):
+            with store.write():  # a savepoint of the group
+                gone = first.append(device, "action", action(1))
+                raise LookupError("this part fails after its append")
+        kept = first.append(device, "action", action(2))  # the next part: the same seq, the same n
+        assert store.numbered_row(kept.id).id == kept.id
+        assert store.event_n(kept.id) == store.numbered_row(kept.id).n
+        assert store.numbered_row(gone.id) is None and store.event_row(gone.id) is None
+    assert store.numbered_row(gone.id) is None and store.numbered_row(kept.id).id == kept.id
