@@ -1888,10 +1888,12 @@ def _runtime_facts(home: Home) -> dict[str, Any]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from node.heap_trim import one_heap
     from node.home import passphrase_source_warning
     import asyncio
     import math
     import shlex
+    one_heap()  # before any thread starts: the node's threads share one glibc heap (node/heap_trim.py)
     home = home_of(args)
     if home.node_running():  # refused before the passphrase is asked; the node takes the lock for real below
         os.close(home.lock_node())

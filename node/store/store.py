@@ -74,8 +74,13 @@ class Store(LocalTables):
     def tune_to_size(self) -> None:
         """Follow the log's size (at opening, then every 50k events stored):
         - the page cache, to the ids (~24 bytes an event: both parts of the id index, read at
-          random places by look-ups and rewritten in order by each move): 8 MiB up to ~300k events, at most 64 MiB. A cache is a limit,
-          not an allocation, but pages read stay cached: a small node keeps a small footprint.
+          random places by look-ups and rewritten in order by each move): 30 bytes an event, from
+          2 MiB (SQLite's own default) to 64 MiB. A cache is a limit, not an allocation, but pages
+          read stay cached, and a node catching up fills its cache to the limit: the floor was
+          8 MiB, which a home reaches only at ~280k events, so a Pi's node at 100k kept ~5 MiB of
+          pages beyond what its ids need (catching up on 100k events by its own sync, the whole
+          tree's peak was 92.5 MiB against a budget of 80: issue 15). At 1M events the rule gives
+          29 MiB, so the dashboard's reads of a large home keep the cache they had.
         - the checkpoint interval, to 1/8 of the file, from 4,000 pages (16 MiB) to 16,000 (64 MiB).
           Each stored event rewrites pages of the indexes whose keys come in random order (action times, references); in a
           large file most of those pages differ from commit to commit, so a checkpoint copies
@@ -84,7 +89,7 @@ class Store(LocalTables):
           the last tenths (checkpoints included) took 2.2-2.6 s of each 100k events instead of
           3.0-3.6 s (same runs, same machine). A small home keeps a small WAL."""
         events = self.count()
-        self._x(f"PRAGMA cache_size=-{min(64 * _MIB, max(8 * _MIB, events * 30 // 1024))}")
+        self._x(f"PRAGMA cache_size=-{min(64 * _MIB, max(2 * _MIB, events * 30 // 1024))}")
         pages = checkpoint_pages(self._one('PRAGMA page_count') or 0)
         if self._checkpointer is not None:  # its thread checkpoints; the writer only if it falls behind
             self._checkpointer.set_pages(pages, 2 * pages)

@@ -6,6 +6,8 @@ monitors) asks for none. A real node on its SQLite home, served on 127.0.0.1, as
 from __future__ import annotations
 
 import platform
+import subprocess
+import sys
 
 import aiohttp
 import pytest
@@ -38,3 +40,40 @@ def test_glibc_trim_is_found() -> None:
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         pytest.skip("malloc_trim is glibc's")
     assert heap_trim._malloc_trim() is not None
+
+
+_THREADS_ALLOCATE = """
+import ctypes, sys, threading
+from node.heap_trim import one_heap
+if sys.argv[1] == "one":
+    assert one_heap()
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+held, together = [], threading.Barrier(3)  # alive at once: a thread's ended heap goes to the next one
+
+
+def allocate():
+    held.append(libc.malloc(1000))
+    together.wait(timeout=30)
+
+
+threads = [threading.Thread(target=allocate) for _ in range(3)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+libc.malloc_stats()  # one "Arena N:" paragraph a heap, on stderr
+"""
+
+
+@pytest.mark.parametrize("mode", ["default", "one"])
+def test_one_heap_keeps_the_threads_in_one_heap(mode: str) -> None:
+    """What `solnet run` calls before its threads start: with it, threads that allocate add no
+    heap of their own (glibc's default gave each a heap, whose freed memory the others could not use)."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt(M_ARENA_MAX) is glibc's")
+    run = subprocess.run([sys.executable, "-c", _THREADS_ALLOCATE, mode], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    heaps = sum(line.startswith("Arena ") for line in run.stderr.splitlines())
+    assert heaps == (1 if mode == "one" else 4), run.stderr

@@ -186,3 +186,13 @@ def test_past_the_writers_backstop_the_thread_leaves_the_checkpoint_to_the_write
     finally:
         reader.close()
         store.close()
+
+
+def test_a_small_home_keeps_a_small_page_cache(tmp_path: Path) -> None:
+    """30 bytes of cache an event, from SQLite's own 2 MiB: a Pi's node at 100k events caught up with
+    an 8 MiB floor it did not need (issue 15)."""
+    store = Store(tmp_path / "solnet.db")
+    try:
+        assert store._db.execute("PRAGMA cache_size").fetchone()[0] == -2048
+    finally:
+        store.close()
