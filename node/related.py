@@ -6,9 +6,9 @@ closes, pledges and fulfilments. Withdrawing an event leaves these readable unle
 Read from the read model's references (proj_by_ref, one index range per table); for shares,
 which make no row, from the stored shares (node/request_shares.py); and for events for chosen
 groups only (`sealed`), which make no row either (their rows are made in memory by their readers),
-from those of the withdrawing device, which it reads (`sealed_naming`): a sealed action withdrawn
-left its sealed move, with the new place, readable by every group it went to. Only those still held with their body
-count: one gone already has nothing left to withdraw. Blocking reads of the store."""
+from those of the withdrawing device's group, which it reads (`sealed_naming`): a sealed action
+withdrawn left its sealed move, with the new place, readable by every group it went to. Only those
+still held with their body count: one gone already has nothing left to withdraw. Blocking reads of the store."""
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -49,29 +49,33 @@ Sealed = dict[bytes, list[Related]]
 
 
 def sealed_naming(log: EventLog, opener: Opener, author: bytes) -> Sealed:
-    """For each event named by a sealed event of the device `author` held with its body, those
-    sealed events, each with its inner kind; `opener`: this device's key, which reads every event
-    its own group seals (the author's own sealed events are what a redaction of theirs takes along).
-    Only the author's: opening every sealed event held costs ~0.3 ms of CPU each here (a Pi's
-    `solnet redact` would open thousands of other groups' for nothing). Read once for all the ids
-    of a redaction (the Opener remembers what it opened, as the listings do)."""
+    """For each event named by a sealed event of the group of the device `author` held with its
+    body, those sealed events, each with its inner kind and author; `opener`: this device's key,
+    which reads every event its own group seals. The author's own are what a redaction of theirs
+    takes along; its group's other devices' are said to stay (a move from the group's second device,
+    for chosen groups, stays readable by them: the page said nothing stayed). Only the group's:
+    opening every sealed event held costs ~0.3 ms of CPU each here (a Pi's `solnet redact` would
+    open thousands of other groups' for nothing). Read once for all the ids of a redaction (the
+    Opener remembers what it opened, as the listings do)."""
+    group = log.trust.group_of(author)
+    devices = [m.key for m in log.trust.devices_of(group)] if group is not None else []
     found: Sealed = {}
-    for _n, event_id, _author, _seq, ts, _expires, body in log.store.sealed_events(authors=[author]):
+    for _n, event_id, signer, _seq, ts, _expires, body in log.store.sealed_events(authors=devices or [author]):
         inner = opener.open(event_id, body)
         if inner is None:
             continue
         for spec in KINDS[inner.kind].fields:
             value = inner.fields.get(spec.name)
             if spec.refers_to and isinstance(value, bytes):
-                found.setdefault(value, []).append(Related(event_id, author, inner.kind, ts))
+                found.setdefault(value, []).append(Related(event_id, signer, inner.kind, ts))
     return found
 
 
 def naming(log: EventLog, target: bytes, shares: Shares | None = None, sealed: Sealed | None = None) -> list[Related]:
     """The events held with their body that name `target`, by any author, oldest first (by stamp,
     then id: the same list on every node). `shares`: `held_shares`, read once for many targets
-    (else read here). `sealed`: `sealed_naming`'s answer, for the sealed events of the withdrawing device
-    (None: none looked at)."""
+    (else read here). `sealed`: `sealed_naming`'s answer, for the sealed events of the withdrawing
+    device's group (None: none looked at)."""
     ids = {row.key for table in _TABLES for row in log.store.rows(table, refs=[target])}
     shares = held_shares(log) if shares is None else shares
     ids.update(share for share, _author, _ts, _sealed in shares.get(target, ()))

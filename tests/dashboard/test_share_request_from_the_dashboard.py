@@ -59,3 +59,24 @@ async def test_another_groups_request_offers_no_share(sample, start_node) -> Non
     node = await other_group_logged_in(sample, start_node)
     _, page, _ = await get(node.client, f"/event/{sample.ids['support']}")
     assert "/publish/support.share" not in page, "only the requesting group's share counts"
+
+
+async def test_with_no_other_group_to_tick_the_error_summary_links_to_what_is_on_the_page(sample, start_node) -> None:
+    """Calais's node knows no other group's device yet: the share form lists none to tick (not its own)
+    and says to sync first. Sent as it is, its error summary linked to the first box, "#f-to-0", which
+    the page no longer had (its own group's box was left out): the link went nowhere, for a keyboard or
+    a screen reader. It leads to the words that say what to do."""
+    calais, _ = sample.nodes
+    request = sample.ids["support"]
+    node = await start_node(calais)
+    await node.log_in()
+    share = f"/publish/support.share?request={request}"
+    _, form, _ = await get(node.client, share)
+    assert 'name="to"' not in form, visible_text(form)
+    status, page, _ = await post(node.client, share, {"request": request, "csrf": csrf_of(form)})
+    assert status == 400
+    summary = page.split('class="error-summary"')[1].split("</div>")[0]
+    targets = re.findall(r'href="#([^"]+)"', summary)
+    assert targets, summary
+    for target in targets:
+        assert f'id="{target}"' in page, (target, visible_text(page))

@@ -259,3 +259,27 @@ def test_withdrawing_a_sealed_event_takes_this_devices_sealed_updates_of_it_alon
                                 to=["Bristol"])
     ev = publishing.publish(calais, calais_keys, "redact", {"ids": again.id.hex()})
     assert unpack(ev.body)["ids"] == [again.id, report.id]
+
+
+def test_withdrawing_a_sealed_event_names_another_devices_sealed_update_of_it_as_staying(net: Net, tmp_path: Path):
+    """Bristol's action for Calais only, moved to a new place, for Calais only, from Bristol's second
+    device. Withdrawn from the first device, the move stays (only its author withdraws it): the
+    redaction must say so. Reading only the withdrawing device's own sealed events, it said nothing
+    stayed, and the page told the coordinator the new place was gone while Calais still read it."""
+    (calais, bristol, _), (_, bristol_keys, _), (bristol_group, _) = _three(net, tmp_path)
+    second = NodeKeys(device=SigningKey.generate(), device_encryption=EncryptionKey.generate(),
+                      group=bristol_group.key)
+    vouch = bristol_group.sign("member.vouch", device_vouch(bristol_group.key, second.device,
+                                                            bytes(second.device_encryption.public)))
+    bristol.ingest(wires([vouch]))
+    action = publishing.publish(bristol, bristol_keys, "action", {"title": TITLE, "region": "bristol", "type": "protest",
+                                                                   "starts_at": "2031-06-01T05:00"}, to=["Calais"])
+    moved = publishing.publish(bristol, second, "action.update", {"action": action.id.hex(),
+                                                                   "place": "Rue des Garennes"}, to=["Calais"])
+    own = bytes(bristol_keys.device.public)
+    told: dict = {}
+    fields = publishing.redaction(bristol, action.id.hex(), None, lambda: own, told,
+                                  opener=Opener(bristol_keys.device_encryption))
+    assert fields["ids"] == [action.id]
+    assert told["stay"] == [{"id": moved.id.hex(), "kind": "action.update",
+                             "author": bytes(second.device.public).hex()}]
