@@ -175,3 +175,22 @@ def test_finding_the_key_a_wire_names_builds_nothing_a_stranger_packed_in_it() -
         finally:
             tracemalloc.stop()
         assert peak < len(packed), f"reading which key a wire names built {peak} bytes of objects"
+
+
+def test_a_device_of_a_group_many_waves_out_may_certify_as_its_credentials_do(net: Net, tmp_path: Path) -> None:
+    """A node that knows only the founders (a fresh one, or one on another branch of the network)
+    and a device of a group 12 waves out that presents its whole chain: the credentials certify it,
+    so `may_certify` lets them be read. A cap of 8 keys on the path refused it as no member."""
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    network_id, above, made = net.genesis.network_id, net.group, []
+    for _ in range(12):
+        group = Author(SigningKey.generate(), network_id)
+        made.append(above.sign("member.vouch", {"subject": bytes(group.key.public), "role": "group"}))
+        above = group
+    laptop = SigningKey.generate()
+    made.append(above.sign("member.vouch", device_vouch(above.key, laptop, b"\x05" * 32)))
+    random.Random(7).shuffle(made)
+    assert credentials.may_certify(log.trust, network_id, bytes(laptop.public), wires(made))
+    log.ingest_credentials(wires(made))
+    assert log.trust.member(bytes(laptop.public)) is not None
