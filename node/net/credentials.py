@@ -93,7 +93,6 @@ def voucher_in(trust: TrustGraph, network_id: bytes, device: bytes, wires: Seque
 
 VOUCH_KIND = b"member.vouch"  # in every vouch's header: a wire without it is no vouch, and is not read
 CERTIFYING_LOOKED_AT = 32  # at most this many vouches are decoded in looking for a path (`may_certify`)
-CERTIFYING_KEYS = 8  # ... for at most this many keys (the device's, its group's, the group's admitters' ...)
 
 
 def may_certify(trust: TrustGraph, network_id: bytes, device: bytes, wires: Sequence[bytes]) -> bool:
@@ -108,8 +107,9 @@ def may_certify(trust: TrustGraph, network_id: bytes, device: bytes, wires: Sequ
     handshake's reply, which is all the hello budget counts), and refused only then (until
     2026-12-07). Cheap: only the small wires that may be vouches are read, for the subject they
     name (`named_subject`); the vouches naming a key on the way are decoded, CERTIFYING_LOOKED_AT
-    at most, for CERTIFYING_KEYS keys at most (a path this node cannot follow that far waits until
-    it has synced with a member); only a path that reaches a known key is verified."""
+    at most (so as many keys on a path: each key past the device's is found by one; a cap of 8
+    keys refused, until 2026-12-07, a device of a group 8 waves out from anything this node knew,
+    which its credentials certified); only a path that reaches a known key is verified."""
     if trust.member(device) is not None:
         return True
     naming: dict[bytes, list[bytes]] = {}  # subject -> the wires that may be vouches naming it
@@ -119,9 +119,7 @@ def may_certify(trust: TrustGraph, network_id: bytes, device: bytes, wires: Sequ
             naming.setdefault(subject, []).append(wire)
     certified_by: dict[bytes, Event] = {}  # a key on a path -> the vouch naming it that led there
     wanted, looked_at = [device], 0
-    for explored, key in enumerate(wanted):  # (the list grows as keys on a path are found: breadth first)
-        if explored == CERTIFYING_KEYS:
-            return False
+    for key in wanted:  # (the list grows as keys on a path are found: breadth first)
         for wire in naming.get(key, ()):
             looked_at += 1
             if looked_at > CERTIFYING_LOOKED_AT:

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import random
+import tracemalloc
 from pathlib import Path
 
 import aiohttp
+import msgpack
 import pytest
 
 import node.net.credentials as credentials
 from crypto.keys import SigningKey
-from events.format import Event, event_id
+from events.format import Event, event_id, named_subject
 from node.log import EventLog
 from node_fixtures import Author, Net, action, device_vouch, wires
 from served_nodes import calais, network, served_node, until  # noqa: F401 (fixtures)
@@ -144,3 +146,51 @@ def test_a_genuine_first_contact_may_certify_in_any_order_and_a_forged_link_does
     assert not credentials.may_certify(log.trust, network_id, bytes(laptop.public), wires(forged))
     # a device this node knows already (its own) needs no path
     assert credentials.may_certify(log.trust, network_id, bytes(net.device.key.public), [])
+
+
+def test_finding_the_key_a_wire_names_builds_nothing_a_stranger_packed_in_it() -> None:
+    """`named_subject` runs over every small wire a stranger presents that holds b"member.vouch":
+    unpacking them built what it packed in (2 KiB of empty lists, or of timestamps, a wire: ~300 or
+    ~100 ms of the database thread's CPU a MiB, more than decoding them all had cost). It reads the
+    key a vouch or a revocation names, from honest events whatever their fields hold."""
+    network_id, group = b"\x01" * 32, Author(SigningKey.generate(), b"\x01" * 32)
+    device, subject = SigningKey.generate(), bytes(SigningKey.generate().public)
+    honest = [group.sign("member.vouch", {"subject": subject, "role": "group"}),
+              group.sign("member.vouch", {**device_vouch(group.key, device, b"\x05" * 32),
+                                          "name": "§subject\u0120 " * 6}),
+              group.sign("member.revoke", {"subject": subject, "from_seq": 2, "reason": "subject"})]
+    assert [named_subject(ev.encode()) for ev in honest] == [subject, bytes(device.public), subject]
+    assert named_subject(Author(SigningKey.generate(), network_id).sign("action", action()).encode()) is None
+
+    def hostile(item: bytes) -> bytes:  # as many of `item` as fit in a vouch's bytes, with its kind's name
+        count = (credentials.VOUCH_BYTES - 64) // len(item)
+        return msgpack.packb([b"member.vouch", b"\xdc" + count.to_bytes(2, "big") + item * count, subject])
+
+    for packed in (hostile(b"\x90"), hostile(b"\xd6\xff\x00\x00\x00\x01")):  # empty lists; timestamps
+        assert len(packed) <= credentials.VOUCH_BYTES
+        tracemalloc.start()
+        try:
+            named_subject(packed)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < len(packed), f"reading which key a wire names built {peak} bytes of objects"
+
+
+def test_a_device_of_a_group_many_waves_out_may_certify_as_its_credentials_do(net: Net, tmp_path: Path) -> None:
+    """A node that knows only the founders (a fresh one, or one on another branch of the network)
+    and a device of a group 12 waves out that presents its whole chain: the credentials certify it,
+    so `may_certify` lets them be read. A cap of 8 keys on the path refused it as no member."""
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    network_id, above, made = net.genesis.network_id, net.group, []
+    for _ in range(12):
+        group = Author(SigningKey.generate(), network_id)
+        made.append(above.sign("member.vouch", {"subject": bytes(group.key.public), "role": "group"}))
+        above = group
+    laptop = SigningKey.generate()
+    made.append(above.sign("member.vouch", device_vouch(above.key, laptop, b"\x05" * 32)))
+    random.Random(7).shuffle(made)
+    assert credentials.may_certify(log.trust, network_id, bytes(laptop.public), wires(made))
+    log.ingest_credentials(wires(made))
+    assert log.trust.member(bytes(laptop.public)) is not None
