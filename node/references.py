@@ -142,8 +142,8 @@ def kept_aside_name(store: Store, group: bytes) -> str | None:
         return None
     said = _names(store).said
     if mimics_unnamed(name) or (group not in said and group in look_alikes({**said, group: name})):
-        return f"{name} ({short_id(group)})"
-    return name
+        return f"{_one_line(name)} ({short_id(group)})"
+    return _one_line(name)
 
 
 def kept_aside_profile(store: Store, group: bytes) -> dict[str, str] | None:
