@@ -526,6 +526,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     expires = None
     if expires_in is not None and expires_in.strip():
         expires = expiry_time(kind, expires_in, now)
+        _refuse_all_clear_ending_first(log, kind.name, fields, expires, expires_in)
     if signer is not None and signer not in SIGNERS:
         raise PublishError(f"'as' is 'device' or 'group', not {signer!r}", "as")
     has_private = private is not None and private != ""
@@ -788,6 +789,20 @@ def alert_end(log: EventLog, event: Event) -> int | None:
     if alert is None or alert.kind != "alert" or alert.expires is None or alert.expires <= event.header.timestamp:
         return None
     return alert.expires
+
+
+def _refuse_all_clear_ending_first(log: EventLog, kind: str, fields: Mapping[str, Any], expires: int,
+                                   typed: str) -> None:
+    """An all clear must last as long as the alert it ends: once its body expires, nothing says the
+    alert ended, and the raid alert showed as live again, in every list, until its own end (an all
+    clear given with `--expires-in 1h` on a 48 h alert brought it back an hour later)."""
+    if kind != "alert.update" or fields.get("status") != "all_clear" or not isinstance(fields.get("alert"), bytes):
+        return
+    alert = references.named_alert(log.store, log.trust, fields["alert"])
+    if alert is not None and alert.expires is not None and expires < alert.expires:
+        raise PublishError(f"'expires_in' {typed.strip()!r} ends this all clear before the alert it ends "
+                           f"({local_time(alert.expires)}): once the all clear expires the alert shows as live "
+                           "again; leave 'expires_in' out (an all clear is kept a week)", "expires_in")
 
 
 def alert_ends_warning(ends: int, expires: str = "--expires-in") -> str:

@@ -21,6 +21,7 @@ from events.readmodels import Gone, claim_of_row, departure, needs_and_offers, s
 from events.sealed import SEALED_KIND
 from events.trust import TrustGraph
 from node.store import Store
+from node.words import one_line
 
 
 def group_names(store: Store) -> dict[bytes, str]:
@@ -65,11 +66,19 @@ def _names(store: Store) -> _Names:
     said = {row.key: row.data["name"] for row in profiles}
     languages = {row.key: langs for row in profiles if isinstance(langs := row.data.get("languages"), list) and langs}
     alike = look_alikes(said)
-    shown = {group: f"{name} ({short_id(group)})" if group in alike or mimics_unnamed(name) else name
-             for group, name in said.items()}
+    # Shown on one line: a name may hold line breaks and runs of spaces (a profile's text field), and
+    # "Calais" followed by blank lines and the rest of a member's name read, in a desktop
+    # notification or a chat's preview that shows a first line alone, "posted by Calais"
+    shown = {group: f"{_one_line(name)} ({short_id(group)})" if group in alike or mimics_unnamed(name)
+             else _one_line(name) for group, name in said.items()}
     names = _Names(said, shown, alike, languages)
     _KEPT[store] = (version, names)
     return names
+
+
+def _one_line(name: str) -> str:
+    """A group's name on one line, its line breaks marked (words.one_line) and its runs of spaces one."""
+    return " ".join(one_line(name).split())
 
 
 def groups_named_like(store: Store, trust: TrustGraph, group: bytes) -> list[dict[str, str | None]]:
@@ -133,8 +142,8 @@ def kept_aside_name(store: Store, group: bytes) -> str | None:
         return None
     said = _names(store).said
     if mimics_unnamed(name) or (group not in said and group in look_alikes({**said, group: name})):
-        return f"{name} ({short_id(group)})"
-    return name
+        return f"{_one_line(name)} ({short_id(group)})"
+    return _one_line(name)
 
 
 def kept_aside_profile(store: Store, group: bytes) -> dict[str, str] | None:

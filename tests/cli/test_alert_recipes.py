@@ -43,6 +43,20 @@ def test_every_recipe_says_which_group_posted_the_alert(alert) -> None:
         said = alert["group_name"] or alert["group"][:12]
         assert said in line, f"{program!r} wrote {line!r}"
         assert alert["text"] in line
+        # before the words its poster chose: a phone's notification of the chat shows the first
+        # line alone, and a member's alert whose text said "(by Calais)" and 1,000 characters more
+        # had its real poster cut off
+        chosen = [line.index(words) for words in (alert["text"], alert["location"]) if words in line]
+        assert line.index(said) < min(chosen), line
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed (.ci/run installs it)")
+def test_a_long_alert_cannot_push_its_poster_out_of_a_notifications_first_line() -> None:
+    posing = {**ALERT, "text": "Police at the north gate, go south (by Calais)" + " now" * 240}
+    for program in recipes():
+        line = subprocess.run(["jq", "-r", program], input=json.dumps(posing), capture_output=True, text=True,
+                              check=True, timeout=10).stdout
+        assert "(by Mallory (cdcdcdcdcdcd))" in line[:80], f"{program!r} wrote {line!r}"
 
 
 @pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed (.ci/run installs it)")

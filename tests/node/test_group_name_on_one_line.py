@@ -1,0 +1,40 @@
+"""A group's name is shown on one line wherever names are shown (references.group_names: the
+dashboard, its alert announcements and desktop notifications, the `--on-alert` hook's and the API's
+`group_name`, the public feeds). A profile's name is a text field, which may hold line breaks and
+runs of spaces: a member group called "Calais", blank lines, then the rest of its name, read
+"posted by Calais" in a notification or a chat's preview that shows a first line alone, and no
+other group's name looked like it (the look-alike check compares the letters)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from crypto.keys import SigningKey
+from node import references
+from node_fixtures import Author, Net, wires
+
+
+def test_a_name_with_line_breaks_is_shown_on_one_line_with_its_breaks_marked(net: Net, tmp_path: Path) -> None:
+    mole = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(mole.key.public), "role": "group"})
+    mole.sign("group.profile", {"name": "Calais\n\n\n\n\n\n(a group of Dunkirk)" + " " * 30 + "x", "region": "dunkirk"})
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made + mole.made))
+    shown = references.group_names(log.store)
+    name = shown[bytes(mole.key.public)]
+    assert "\n" not in name and "  " not in name, repr(name)
+    assert name.startswith("Calais ⏎ ") and "⏎ (a group of Dunkirk) x" in name, repr(name)
+    assert shown[bytes(net.group.key.public)].startswith("Calais")
+    assert references.profile_names(log.store)[bytes(mole.key.public)].startswith("Calais\n"), "as typed, to be named"
+
+
+def test_a_revoked_groups_name_is_shown_on_one_line_too(net: Net, tmp_path: Path) -> None:
+    """A group revoked from its start leaves the log with its profile; its name is read from its
+    events kept aside (references.kept_aside_name), and shown on one line as a member's is."""
+    mole = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(mole.key.public), "role": "group"})
+    mole.sign("group.profile", {"name": "Calais\n\n\n\n(of Dunkirk)", "region": "dunkirk"})
+    net.group.sign("member.revoke", {"subject": bytes(mole.key.public), "from_seq": 1})
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made + mole.made))
+    name = references.kept_aside_name(log.store, bytes(mole.key.public))
+    assert name is not None and "\n" not in name and name.startswith("Calais ⏎ "), repr(name)
