@@ -6,7 +6,7 @@ are stored and forwarded but not validated beyond the format, and not projected.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field  # (Kind has a method `field`)
 from typing import Any
 
 from events.canonical import unpack
@@ -64,11 +64,13 @@ class Kind:
     default_expiry_ms: int | None = None
     max_expiry_ms: int | None = None
     summary: str = ""
+    # Its fields that name another event (`refers_to`), in order: worked out once, from `fields`.
+    references: tuple[Field, ...] = dataclass_field(init=False, repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
         object.__setattr__(self, "_rules", {f.name: (f, f.rule) for f in self.fields})
-        object.__setattr__(self, "_references", tuple(f for f in self.fields if f.refers_to))
+        object.__setattr__(self, "references", tuple(f for f in self.fields if f.refers_to))
         object.__setattr__(self, "_required", tuple(f.name for f in self.fields if f.required))
 
     def field(self, name: str) -> Field | None:
@@ -329,7 +331,7 @@ def wrong_reference(kind: Kind, fields: dict[str, Any], kind_of: Callable[[bytes
     """(field, why) for the first id field of `fields` that names an event of another kind than the
     one it refers to (a need.fulfil naming an action), or None. `kind_of` gives the kind of an event
     the caller holds, None if it holds none: an event not seen yet cannot be judged."""
-    for spec in kind._references:  # type: ignore[attr-defined]  (the fields with refers_to, in order)
+    for spec in kind.references:
         value = fields.get(spec.name)
         if isinstance(value, bytes):
             found = kind_of(value)

@@ -37,9 +37,9 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
     `device`: the one about to sign it (its next event comes after all it signed: events.effects)."""
     store, trust = log.store, log.trust
     target = lambda event_id: references.target(store, trust, event_id)  # noqa: E731
-    for spec in KINDS[kind].fields:
+    for spec in KINDS[kind].references:
         named = fields.get(spec.name)
-        if spec.refers_to and isinstance(named, bytes) and kind not in CASE_STEPS and target(named) is None:
+        if isinstance(named, bytes) and kind not in CASE_STEPS and target(named) is None:
             raise EffectRefused(f"this node does not hold that {spec.refers_to} ({short_id(named)}) with its content "
                                 f"(expired, redacted or not synced yet): `solnet view` lists what it holds", spec.name)
     if kind == "alert.update":

@@ -304,9 +304,9 @@ def stored_kind(log: EventLog, event_id: bytes) -> str | None:
 def sealed_references(log: EventLog, kind: Kind, fields: dict[str, Any]) -> str | None:
     """The first id field of `fields` that names an event shared with chosen groups only, or None:
     an open event that names one would tell every node that it exists and what it is about."""
-    for spec in kind.fields:
+    for spec in kind.references:
         value = fields.get(spec.name)
-        if spec.refers_to and isinstance(value, bytes):
+        if isinstance(value, bytes):
             row = log.store.event_row(value)
             if row is not None and row[4] == SEALED_KIND:
                 return spec.name

@@ -64,9 +64,9 @@ def sealed_naming(log: EventLog, opener: Opener, author: bytes) -> Sealed:
         inner = opener.open(event_id, body)
         if inner is None:
             continue
-        for spec in KINDS[inner.kind].fields:
+        for spec in KINDS[inner.kind].references:
             value = inner.fields.get(spec.name)
-            if spec.refers_to and isinstance(value, bytes):
+            if isinstance(value, bytes):
                 found.setdefault(value, []).append(Related(event_id, signer, inner.kind, ts))
     return found
 

@@ -405,14 +405,24 @@ class StoreBase:
         return {k for k in map(self._find_k, keys) if k is not None}
 
     def _key(self, k: int) -> bytes:
+        """The key numbered `k`."""
+        return self._numbered(k, self._key_of, "key", "SELECT key FROM keys WHERE k=?", self._key_no)
+
+    def _numbered(self, number: int, kept: dict[int, Any], what: str, query: str,
+                  numbers: dict[Any, int] | None = None) -> Any:
+        """What `number` stands for (a key, a region's name): from `kept`, else read by `query` and
+        kept there (and its number in `numbers`, the reverse map, if given). StoreError if the
+        database holds no such number: a row names one that is gone."""
         self._check_owner()
-        key = self._key_of.get(k)
-        if key is None:
-            key = self._one("SELECT key FROM keys WHERE k=?", (k,))
-            if key is None:
-                raise StoreError(f"the database {self.path} names key number {k} but does not hold it")
-            self._key_no[key], self._key_of[k] = k, key
-        return key
+        value = kept.get(number)
+        if value is None:
+            value = self._one(query, (number,))
+            if value is None:
+                raise StoreError(f"the database {self.path} names {what} number {number} but does not hold it")
+            kept[number] = value
+            if numbers is not None:
+                numbers[value] = number
+        return value
 
     def _load_keys(self) -> None:
         for k, key in self._x("SELECT k, key FROM keys"):
@@ -436,14 +446,7 @@ class StoreBase:
 
     def _region(self, r: int) -> str:
         """The name of region number `r`."""
-        self._check_owner()
-        name = self._region_of.get(r)
-        if name is None:
-            name = self._one("SELECT name FROM regions WHERE r=?", (r,))
-            if name is None:
-                raise StoreError(f"the database {self.path} names region number {r} but does not hold it")
-            self._region_of[r] = name
-        return name
+        return self._numbered(r, self._region_of, "region", "SELECT name FROM regions WHERE r=?")
 
     def _unnumber_regions(self, since: int) -> None:
         """Forget the numbers given to regions from the `since`th of this transaction on (rolled

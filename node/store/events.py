@@ -116,27 +116,32 @@ class EventTables(StoreBase):
         """Store one verified, chained event (inside a write); returns its row number `n`. The row
         is written with the rest of the batch, before the next statement. `share`: its author's
         share of the log as of it (node/author_share.py; None: counted again when next asked)."""
-        h = ev.header
+        # Every stored event passes here: its parts are unpacked once (each attribute of a named tuple
+        # is a descriptor call, ~18 an event were), and the facts kept are written as `_keep` and
+        # `_forget` would (a call each).
+        event_id, header, header_bytes, signature, _ = ev
+        _, author, seq, _, timestamp, kind, expires, _, _, _ = header
         try:
-            short = short_header(ev.header_bytes, self._net_for(ev.header_bytes), h.author)
+            short = short_header(header_bytes, self._net_for(header_bytes), author)
         except ValueError:
-            raise StoreError(f"event {ev.id.hex()[:16]} is not of this home's network") from None
-        a = self._k(h.author)
+            raise StoreError(f"event {event_id.hex()[:16]} is not of this home's network") from None
+        a = self._k(author)
         n = self._take_n()
-        self._event_buf.append((n, ev.id, a, h.seq, h.timestamp, h.kind, h.expires, body_state, short,
-                                ev.signature, body))
+        self._event_buf.append((n, event_id, a, seq, timestamp, kind, expires, body_state, short, signature, body))
         if len(self._n_stored) < N_STORED_KEPT:  # (a batch of a sync stores thousands: its reads go by id)
-            self._n_stored[ev.id] = n
-        self._head_buf[a] = (a, h.seq, ev.id, None if share is None else share.day, None if share is None else share.used)
-        self._keep(("head", a), (h.seq, ev.id))
+            self._n_stored[event_id] = n
+        facts = self._facts
         if share is None:
-            self._forget(("share", a))
+            self._head_buf[a] = (a, seq, event_id, None, None)
+            facts.pop(("share", a), None)
         else:
-            self._keep(("share", a), share)
-        if body is not None and h.expires is not None:
-            soonest = self._facts.get("next_expiry", UNKNOWN)
+            self._head_buf[a] = (a, seq, event_id, share.day, share.used)
+            facts[("share", a)] = share
+        facts[("head", a)] = (seq, event_id)
+        if body is not None and expires is not None:
+            soonest = facts.get("next_expiry", UNKNOWN)
             if soonest is not UNKNOWN:
-                self._keep("next_expiry", h.expires if soonest is None else min(soonest, h.expires))
+                facts["next_expiry"] = expires if soonest is None else min(soonest, expires)
         return n
 
     # --- the two parts of the id index (schema.IDS_SCHEMA) ----------------------------------------
