@@ -228,9 +228,10 @@ class EventTables(StoreBase):
         signing on from a head with a changed byte made this node's own key fork itself (a prev that
         is not its last event's id, or a seq already taken), frozen on every node."""
         # Both seqs in one statement (two were two of a publish's dozen): the head's row must name
-        # its id, and no row may follow it (with no head: no seq 1).
+        # its id, and no row may follow it (with no head: no seq 1). A range, not IN (?, ?): SQLite
+        # builds a temporary table for an IN list that walks an index.
         a = self._find_k(author)
-        found = [] if a is None else self._x("SELECT seq, id FROM events WHERE a=? AND seq IN (?, ?) ORDER BY seq",
+        found = [] if a is None else self._x("SELECT seq, id FROM events WHERE a=? AND seq BETWEEN ? AND ? ORDER BY seq",
                                              (a, seq or seq + 1, seq + 1)).fetchall()
         if found != ([(seq, event_id)] if seq > 0 else []):
             raise DatabaseDamaged(f"the database {self.path} is damaged: the index of this key's newest event "
