@@ -308,9 +308,15 @@ class DeskMarks:
         for i in range(0, len(ns), 500):
             chunk = ns[i: i + 500]
             marks = ",".join("?" * len(chunk))
-            owed.update(n for (n,) in self._x(f"SELECT n FROM desk_item WHERE n IN ({marks})", chunk))
-            refs = {ref for (ref,) in self._x(f"SELECT ref FROM proj WHERE tbl IN ({_STEP_TBLS}) AND ref IN ({marks})",
-                                               [added[n] for n in chunk])}
+            # Both probes in one statement (a publish's item paid two): the kept states by n, the steps by ref
+            refs = set()
+            for n, ref in self._x(f"SELECT n, NULL FROM desk_item WHERE n IN ({marks}) UNION ALL "
+                                  f"SELECT NULL, ref FROM proj WHERE tbl IN ({_STEP_TBLS}) AND ref IN ({marks})",
+                                  [*chunk, *(added[n] for n in chunk)]):
+                if n is not None:
+                    owed.add(n)
+                else:
+                    refs.add(ref)
             owed.update(n for n in chunk if added[n] in refs)
         return owed
 

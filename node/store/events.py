@@ -232,7 +232,13 @@ class EventTables(StoreBase):
         `author` in the log. The heads are an index beside the events, neither signed nor hashed:
         signing on from a head with a changed byte made this node's own key fork itself (a prev that
         is not its last event's id, or a seq already taken), frozen on every node."""
-        if (seq > 0 and self.id_at(author, seq) != event_id) or self.id_at(author, seq + 1) is not None:
+        # Both seqs in one statement (two were two of a publish's dozen): the head's row must name
+        # its id, and no row may follow it (with no head: no seq 1). A range, not IN (?, ?): SQLite
+        # builds a temporary table for an IN list that walks an index.
+        a = self._find_k(author)
+        found = [] if a is None else self._x("SELECT seq, id FROM events WHERE a=? AND seq BETWEEN ? AND ? ORDER BY seq",
+                                             (a, seq or seq + 1, seq + 1)).fetchall()
+        if found != ([(seq, event_id)] if seq > 0 else []):
             raise DatabaseDamaged(f"the database {self.path} is damaged: the index of this key's newest event "
                                   "does not name its newest event (a byte changed on the disk: the card may be "
                                   "failing). Nothing was signed: signing on from it would fork this key. "
