@@ -40,7 +40,6 @@ import contextlib
 import json
 import os
 import random
-import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -55,7 +54,7 @@ import nacl.signing
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.alert_spread import POLL_S, bring_up  # noqa: E402
-from bench.common import PASSPHRASE, cpu_seconds, running, wait_serving  # noqa: E402
+from bench.common import PASSPHRASE, cpu_seconds, installed_bytecode, running, wait_serving  # noqa: E402
 from bench.nostr_reference import VENV_HELP, NostrRelay, RelayUnavailable, relay_executable  # noqa: E402
 from bench.pi_cgroup import CgroupUnavailable, PiCgroup  # noqa: E402
 from node.demo import localnet  # noqa: E402
@@ -323,15 +322,11 @@ def main() -> None:
     load_start = os.getloadavg()[0]
     print(f"start: {loads()}", flush=True)
     started = time.perf_counter()
-    pycache = tempfile.mkdtemp(prefix="solnet-bench-pycache-")
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # inherited by every command and node started below
-    os.environ["PYTHONPYCACHEPREFIX"] = pycache
     try:
-        run(args, load_start, started)
+        with installed_bytecode():
+            run(args, load_start, started)
     except RelayUnavailable as exc:  # the reference was asked for and cannot run: say why, measure nothing
         raise SystemExit(f"publish_latency: {exc}") from None
-    finally:
-        shutil.rmtree(pycache, ignore_errors=True)
 
 
 def run(args: argparse.Namespace, load_start: float, started: float) -> None:

@@ -33,8 +33,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from events.effects import reaches_owner
-
 HIGH = "high"
 Key = tuple[int, int, int]  # (seq, stamp, id number): a device's own steps by what it signed last
 
@@ -93,6 +91,10 @@ def need_update(item: dict[str, Any], author: dict[str, Any], group: int, key: K
 
 def need_fulfil(item: dict[str, Any], part: dict[str, Any], data: dict[str, Any], owner_key: bytes) -> None:
     """A fulfilment by the group of `part` (counted once: the caller sees to it)."""
+    # Imported here: events.projections needs this module's `marked_alone` in an ingest worker
+    # (node/verify_worker.py), which never counts a fulfilment; events.effects would load
+    # events.sealed, the envelope's crypto and `dataclasses` into it (1.3 MiB) for nothing.
+    from events.effects import reaches_owner
     if not reaches_owner("need.fulfil", data, owner_key):
         return
     part["sum"] = part.get("sum", 0) + data["quantity"]
@@ -102,6 +104,7 @@ def need_fulfil(item: dict[str, Any], part: dict[str, Any], data: dict[str, Any]
 
 def need_unfulfil(item: dict[str, Any], part: dict[str, Any], data: dict[str, Any], owner_key: bytes) -> None:
     """A fulfilment counted by `need_fulfil` taken out (redacted, or its author revoked)."""
+    from events.effects import reaches_owner  # (see `need_fulfil`)
     if not reaches_owner("need.fulfil", data, owner_key):
         return
     part["sum"] = part.get("sum", 0) - data["quantity"]

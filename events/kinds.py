@@ -6,7 +6,6 @@ are stored and forwarded but not validated beyond the format, and not projected.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field as dataclass_field  # (Kind has a method `field`)
 from typing import Any
 
 from events.canonical import unpack
@@ -55,26 +54,36 @@ YES_NO = ("yes", "no")
 DEVICE, GROUP = "device", "group"
 
 
-@dataclass(frozen=True)
 class Kind:
-    name: str
-    fields: tuple[Field, ...]
-    signers: frozenset[str] = frozenset({DEVICE})
-    expiry: str = "optional"  # "forbidden", "optional" or "required"
-    default_expiry_ms: int | None = None
-    max_expiry_ms: int | None = None
-    summary: str = ""
-    # Its fields that name another event (`refers_to`), in order: worked out once, from `fields`.
-    references: tuple[Field, ...] = dataclass_field(init=False, repr=False, compare=False, default=())
+    """An event kind's rules: its fields, who signs it (`signers`), whether it expires ("forbidden",
+    "optional" or "required") and how long by default and at most; `references` are its fields that
+    name another event (`refers_to`), in order, worked out once. Read-only once made, like the
+    rules it holds. (A plain class, not a frozen dataclass: `dataclasses` loads `inspect` and `ast`,
+    1.1 MiB of an ingest worker's memory, node/verify_worker.py.)"""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
-        object.__setattr__(self, "_rules", {f.name: (f, f.rule) for f in self.fields})
-        object.__setattr__(self, "references", tuple(f for f in self.fields if f.refers_to))
-        object.__setattr__(self, "_required", tuple(f.name for f in self.fields if f.required))
+    __slots__ = ("name", "fields", "signers", "expiry", "default_expiry_ms", "max_expiry_ms", "summary",
+                 "_by_name", "_rules", "references", "_required")
+
+    def __init__(self, name: str, fields: tuple[Field, ...], signers: frozenset[str] = frozenset({DEVICE}),
+                 expiry: str = "optional", default_expiry_ms: int | None = None, max_expiry_ms: int | None = None,
+                 summary: str = "") -> None:
+        for attr, value in (("name", name), ("fields", fields), ("signers", signers), ("expiry", expiry),
+                            ("default_expiry_ms", default_expiry_ms), ("max_expiry_ms", max_expiry_ms),
+                            ("summary", summary),
+                            ("_by_name", {f.name: f for f in fields}),
+                            ("_rules", {f.name: (f, f.rule) for f in fields}),
+                            ("references", tuple(f for f in fields if f.refers_to)),
+                            ("_required", tuple(f.name for f in fields if f.required))):
+            object.__setattr__(self, attr, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a kind's rules do not change: cannot set {name}")
+
+    def __repr__(self) -> str:
+        return f"Kind({self.name!r})"
 
     def field(self, name: str) -> Field | None:
-        return self._by_name.get(name)  # type: ignore[attr-defined]
+        return self._by_name.get(name)
 
 
 def _t(name: str, max_len: int = 200, required: bool = False, help: str = "") -> Field:
@@ -311,7 +320,7 @@ def _check_consent(kind: Kind, header: Header, fields: dict[str, Any]) -> None:
 
 def check_fields(kind: Kind, fields: dict[str, Any]) -> None:
     """Check a field map against `kind` (also used before signing, to refuse bad input early)."""
-    rules = kind._rules  # type: ignore[attr-defined]
+    rules = kind._rules
     for name, value in fields.items():
         rule = rules.get(name)
         if rule is None:
@@ -320,7 +329,7 @@ def check_fields(kind: Kind, fields: dict[str, Any]) -> None:
         problem = rule[1](rule[0], value)  # what Field.check would raise as FieldError, without raising it
         if problem:
             raise InvalidEvent(BAD_FIELD, f"{kind.name}: field '{name}' {problem}")
-    missing = [name for name in kind._required if name not in fields]  # type: ignore[attr-defined]  (in order)
+    missing = [name for name in kind._required if name not in fields]  # (in order)
     if missing:
         raise InvalidEvent(BAD_FIELD, f"{kind.name} needs the field(s): {', '.join(missing)}")
     _check_relations(kind.name, fields)
