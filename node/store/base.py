@@ -192,9 +192,10 @@ class StoreBase:
         the same moment, whatever another connection commits meanwhile, and the facts this
         connection kept (a region's number, the lapse mark) are served within it as within a write,
         once its data_version is checked (`_check_version`). A page's listings each opened and
-        ended a transaction of their own (`_snapshot`), and asked each region's number again:
-        about 1,050 of the overview's 1,700 statements at 100k events. Inside a transaction
-        already (a write), it is part of that one."""
+        ended a transaction of their own, and asked each region's number again: about 1,050 of the
+        overview's 1,700 statements at 100k events. Inside a transaction already (a write, a page),
+        it is part of that one: a single listing reads in one of its own (the lapse mark it reads
+        and the rows it walks of one moment), a page's listings all in the page's."""
         if self._db.in_transaction:
             yield
             return

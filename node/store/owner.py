@@ -37,7 +37,7 @@ def _store_method() -> str:
         where = frame.f_code.co_filename
         if where.startswith(_STORE_DIR):
             name = frame.f_code.co_name
-        elif name != "?" and where != _CONTEXTLIB:  # (a store method's `with self._snapshot()`)
+        elif name != "?" and where != _CONTEXTLIB:  # (a store method's `with self.reading()`)
             break
         frame = frame.f_back
     return name

@@ -7,7 +7,6 @@ from __future__ import annotations
 import heapq
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from itertools import chain, islice
 from typing import Any
 
@@ -264,7 +263,7 @@ class ProjectionTables(DeskMarks, TrustTables):
                 or groups is not None and refs is not None or (public or urgent) and (regions, refs) != (None, None)):
             raise ValueError("'regions' goes without 'region', 'refs' and 'groups'; 'groups' without 'refs'; "
                              "'public' and 'urgent' without 'regions' and 'refs'")
-        with self._snapshot():
+        with self.reading():
             if regions is not None:
                 numbers = [r for r in map(self._find_r, regions) if r is not None]
                 return self._rows_in(table, "p.region", numbers, t_from, t_before, order, limit)
@@ -324,25 +323,10 @@ class ProjectionTables(DeskMarks, TrustTables):
         """Which parts of the newest-first indexes (OPEN, LAPSED) a listing of table number `tbl`
         from `t_from` walks: the lapsed rows too unless the window starts at or after the mark
         before which every lapsed row's time lies (schema.LAPSE_SCHEMA). Read in the listing's
-        snapshot (`_snapshot`), with the rows it walks."""
+        read transaction (`reading`), with the rows it walks."""
         if tbl not in _LAPSING or t_from is not None and t_from >= self._lapse_mark():
             return (OPEN,)
         return (OPEN, LAPSED)
-
-    @contextmanager
-    def _snapshot(self) -> Iterator[None]:
-        """One read transaction for the statements of a listing (unless inside one already): the
-        lapse mark it reads and the rows it walks are of one moment, whatever another connection
-        commits meanwhile."""
-        if self._db.in_transaction:
-            yield
-            return
-        self._x("BEGIN")
-        try:
-            yield
-        finally:
-            if self._db.in_transaction:
-                self._x("COMMIT")  # (a read: nothing to keep or lose)
 
     def rows_of_each_group(self, table: str, *, order: str, per_group: int, region: str | None = None,
                            t_from: int | None = None, t_before: int | None = None,
@@ -375,7 +359,7 @@ class ProjectionTables(DeskMarks, TrustTables):
         # Of each group, its walks' rows: by (side, region, window), in the order its walks were
         # merged when each was a statement of its own (ties, if any, go as they went then).
         walked: dict[int, dict[tuple[int, bool, str, int], list[tuple[Any, ...]]]] = {}
-        with self._snapshot():
+        with self.reading():
             sides = self._sides(tbl, t_from)
             if each is not None:
                 groups = each
@@ -570,7 +554,7 @@ class ProjectionTables(DeskMarks, TrustTables):
         """The distinct regions of rows in `tables` (open or lapsed), sorted: a few hundred
         microseconds whatever the number of rows."""
         found: set[str] = set()
-        with self._snapshot():  # (the numbers and their names of one moment: another connection may let a name go)
+        with self.reading():  # (the numbers and their names of one moment: another connection may let a name go)
             for tbl, side in _sides(tables):
                 found.update(map(self._region, self._regions_of(tbl, side)))
         return sorted(found)
