@@ -270,7 +270,10 @@ def parse_body(header: Header, body: bytes | None) -> dict[str, Any] | None:
         if header.body_len == 0:
             raise InvalidEvent(BAD_FIELD, f"{_a(kind.name)} event needs a body")
         return None
-    fields = unpack(body, what=f"{kind.name} body")
+    # Flat: a field holds a plain value or a list of them, and `check_fields` refuses anything else,
+    # so the containers in a stranger's body are not walked one Python call each (2 KiB of nested
+    # empty maps in a vouch's unknown field: 1.8 ms, 32 such vouches in one handshake's credentials).
+    fields = unpack(body, what=f"{kind.name} body", flat=True)
     if not isinstance(fields, dict):
         raise InvalidEvent(MALFORMED, f"{_a(kind.name)} body must be a map of fields")
     check_fields(kind, fields)

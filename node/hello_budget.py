@@ -13,9 +13,12 @@ network, whether the node replies to it (`take`):
 - tokens, in replies, in a bucket for all sources and one for each source (an IPv6 one by its
   /64, as node/listener.py counts them). A reply takes one from both. The buckets refill at the
   rate that keeps the replies' CPU at `SHARE` of one core: the rate is derived from the measured
-  CPU time of the replies made so far (the upgrade and the reply, on this thread), not assumed,
-  so a Pi Zero (an eighth of one of these cores) makes fewer replies a second than a laptop and
-  spends the same share. A source's bucket is half the global one's size and refills at half
+  CPU time of the handshakes replied to so far that ended without a link (the upgrade, the reply,
+  message 3, the credentials opened, decoded and judged on the database thread: sync/transport.py
+  `Replied`), not assumed, so a Pi Zero (an eighth of one of these cores) makes fewer replies a
+  second than a laptop and spends the same share. Until 2026-12-07 only the upgrade and the reply
+  were measured (~0.2 ms here), while a stranger's whole handshake cost the node 2.4-3 ms and
+  more: the budget let strangers take some 15 times its share. A source's bucket is half the global one's size and refills at half
   its rate: one address flooding leaves the other half to the rest. `BURST` replies may be made
   at once (a node's peers reconnecting after its restart, a handful of them);
 - only a reply takes a token. Until 2026-12-06 the token (and a place) was taken before the
@@ -74,14 +77,21 @@ MakeRoom = Callable[["str | None"], bool]
 
 
 def reply_cost_s() -> float:
-    """The CPU time (s, this thread's) of one handshake reply, measured now with throwaway keys: the
-    refill rate's start, before the node's own replies are measured (hellos that cost the node no
-    reply, for another network, must never leave the buckets with no rate to refill at)."""
+    """The CPU time (s, this thread's) of one handshake reply and the check of its message 3, measured
+    now with throwaway keys: the refill rate's start, before the node's handshakes are measured
+    (hellos that cost the node no reply, for another network, must never leave the buckets with no
+    rate to refill at). A stranger's whole handshake costs more (its frames, its credentials)."""
     network, device = bytes(32), SigningKey.generate()
-    hello = Initiator(network, SigningKey.generate(), lambda key: None).hello()
+    dialler = Initiator(network, SigningKey.generate(), lambda key: None)
+    hello = dialler.hello()
     started = time.thread_time()
-    Responder(network, device, lambda key: None).reply(hello)
-    return max(time.thread_time() - started, 1e-6)
+    responder = Responder(network, device, lambda key: None)
+    reply = responder.reply(hello)
+    cost = time.thread_time() - started
+    finish, _ = dialler.finish(reply)
+    started = time.thread_time()
+    responder.accept(finish)
+    return max(cost + time.thread_time() - started, 1e-6)
 
 
 @dataclass
@@ -105,7 +115,7 @@ class HelloBudget:
         self._global = _Bucket(float(burst), clock())
         self._sources: dict[str, _Bucket] = {}
         self._in_flight: dict[str, int] = {}
-        self.replied = 0  # hellos the node replied to (each an X25519 exchange and a signature)
+        self.replied = 0  # handshakes replied to (an X25519 exchange and a signature each) that ended without a link
         self.refunded = 0  # ... whose dialler then proved a member
         self.turned_away = 0  # hellos answered "retry later", with no reply computed (the listener logs them)
 
@@ -185,7 +195,8 @@ class HelloBudget:
         self._refill(self._source(source, now), 0.0, now)
 
     def replied_with(self, cost_s: float) -> None:
-        """A reply was made; it took `cost_s` of this thread's CPU (the refill rate follows it)."""
+        """A handshake replied to ended without a link; it took `cost_s` of the node's CPU in all (the
+        refill rate follows it)."""
         self.replied += 1
         if cost_s > 0:
             self.cost_s += _COST_WEIGHT * (cost_s - self.cost_s)

@@ -378,7 +378,7 @@ class ConnectionGuard:
         if not self.hello_budget.take(conn.source, self._make_room):
             self._turned_away.note(self.clock())
             return False
-        conn.budgeted = conn.charged = True
+        conn.budgeted = conn.charged = conn.replied = True  # (the reply is made at once, in this step)
         conn.placed = next(self._places)
         return True
 
@@ -401,11 +401,11 @@ class ConnectionGuard:
         return True
 
     def replied(self, transport: asyncio.BaseTransport | None, cost_s: float) -> None:
-        """The node replied to this connection's hello, which took `cost_s` of this thread's CPU: its
-        place now awaits the dialler's signature and is pushed out only by a full hello (`_make_room`)."""
-        conn = self._open.get(transport) if transport is not None else None
-        if conn is not None:
-            conn.replied = True
+        """A handshake the node replied to ended without a link (a stranger's, or a member's
+        refused), having cost `cost_s` of the node's CPU in all (sync/transport.py `Replied`): what
+        the budget's tokens are worth (node/hello_budget.py). Once its reply is made (`may_reply`),
+        a connection's place awaits the dialler's signature and is pushed out only by a full hello
+        (`_make_room`)."""
         if self.hello_budget is not None:
             self.hello_budget.replied_with(cost_s)
 

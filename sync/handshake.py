@@ -226,7 +226,7 @@ def _fields(message: Any, sizes: tuple[int | None, ...], what: str) -> list[byte
     if not isinstance(message, bytes) or len(message) > MAX_MESSAGE_BYTES:
         raise HandshakeError(MALFORMED, f"the {what} is not bytes or is over {MAX_MESSAGE_BYTES} bytes")
     try:
-        value = unpack(message, what=what)
+        value = unpack(message, what=what, flat=True)  # (every item must be bytes: checked below)
     except InvalidEvent as exc:
         raise HandshakeError(MALFORMED, f"the {what} is not canonical msgpack ({exc.reason})") from None
     if type(value) is not list or len(value) != len(sizes):

@@ -27,9 +27,9 @@ import itertools
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import WSCloseCode, web
@@ -141,8 +141,9 @@ class Identity:
     device: SigningKey
     check_peer: CheckPeer
     credentials: Callable[[], tuple[bytes, ...]]
-    # Stores what the peer of a device (the first argument) presented, if it may certify that device
-    admit_credentials: Callable[[bytes, tuple[bytes, ...]], Awaitable[None]]
+    # Stores what the peer of a device (the first argument) presented, if it may certify that device;
+    # the CPU time (s) that took on another thread (None: none, or not measured)
+    admit_credentials: Callable[[bytes, tuple[bytes, ...]], Awaitable[float | None]]
     refusals: RefusalLog = field(default_factory=RefusalLog)  # this node's listener's
     # Whether the trust graph holds nothing of a key (no member, no revoked one): a responder
     # `check_peer` refuses for that alone is asked to present first. By default none is unknown:
@@ -418,8 +419,11 @@ computed: whether the listener's budget of replies allows it now (node/hello_bud
 the connection is closed (1013, try again later) without a reply."""
 
 Replied = Callable[[float], None]
-"""Given the CPU time (s, on this thread) an inbound handshake's upgrade and reply took, once the
-reply is made: for the listener's budget of them (node/hello_budget.py)."""
+"""Given the CPU time (s) an inbound handshake the node replied to took in all, when it ends without
+a link (a stranger's, or a member's refused): the upgrade, the reply, message 3, the credentials
+opened, decoded (this thread's, by `_OwnSteps`) and judged on the database thread (what
+`Identity.admit_credentials` says it took there). For the listener's budget of replies
+(node/hello_budget.py): a token is a stranger's whole handshake, not only its reply."""
 
 SlotCheck = Callable[["Link"], None]
 """Given an authenticated member's inbound link before the listener presents its credentials;
@@ -648,7 +652,8 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
     member with no link slot for it (HandshakeError), once its credentials are checked; `signed` is
     told the dialler's device key as soon as its signature is checked, and its credentials as they come;
     `may_reply` is asked, once the hello came and is for this network, whether to reply to it;
-    `replied` is told the CPU time the upgrade and the reply took.
+    `replied` is told the CPU time the whole handshake took, when one the node replied to ends
+    without a link (see Replied).
 
     Deadlines: the peer may stay silent at most `connect_timeout_s` at a time (judged by `progress`,
     the bytes received on the connection, when given), and the whole exchange may last at most
@@ -656,9 +661,65 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
     # No permessage-deflate: sync frames are encrypted (nothing to gain), and a stranger's 4 KiB
     # frame would unpack to 4 MiB on the event loop before the handshake could refuse it.
     ws = web.WebSocketResponse(max_msg_size=limits.max_frame_bytes + _FRAME_OVERHEAD, autoping=False, compress=False)
-    cpu = time.thread_time()  # (the upgrade and the reply run on this thread, between awaits)
+    cpu = time.thread_time()  # (the upgrade runs on this thread, between awaits)
     await ws.prepare(request)
     cpu = time.thread_time() - cpu
+    elsewhere, answered = 0.0, False  # the credentials' CPU time on the database thread; a reply made
+
+    async def admit(device: bytes, events: tuple[bytes, ...]) -> None:
+        nonlocal elsewhere
+        elsewhere += await identity.admit_credentials(device, events) or 0.0
+
+    def answer() -> bool:
+        nonlocal answered
+        answered = may_reply is None or may_reply()
+        return answered
+
+    steps = _OwnSteps(_respond(ws, request, replace(identity, admit_credentials=admit), limits, progress, slot_check,
+                               signed, answer))
+    link = None
+    try:
+        link = await steps
+    finally:
+        if answered and link is None and replied is not None:
+            replied(cpu + steps.cpu + elsewhere)
+    return ws, link
+
+
+class _OwnSteps:
+    """Awaits a coroutine, adding up the CPU time (this thread's) of its own steps: what it runs
+    between its awaits (and what the coroutines it awaits run), not what other tasks run while it
+    waits. A stranger's handshake is charged what it cost (node/hello_budget.py): its reply was
+    ~0.2 ms here, the whole of it (message 3, its credentials opened, decoded and judged) 2.4-3 ms
+    and more, and only the reply was counted until 2026-12-07, so the budget let strangers take
+    ~15 times its share of a core."""
+
+    def __init__(self, coro: Coroutine[Any, Any, T]) -> None:
+        self._coro = coro
+        self.cpu = 0.0
+
+    def __await__(self) -> Generator[Any, Any, T]:
+        send, throw = self._coro.send, self._coro.throw
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            started = time.thread_time()
+            try:
+                yielded = throw(error) if error is not None else send(value)
+            except StopIteration as done:
+                return done.value
+            finally:
+                self.cpu += time.thread_time() - started
+            try:
+                value, error = (yield yielded), None
+            except BaseException as exc:  # (a cancellation, passed on to the coroutine)
+                value, error = None, exc
+
+
+async def _respond(ws: web.WebSocketResponse, request: web.Request, identity: Identity, limits: PeerLimits,
+                   progress: Progress | None, slot_check: SlotCheck | None, signed: Signed | None,
+                   may_reply: MayReply) -> Link | None:
+    """`accept`'s handshake once the websocket is up: the link, or None (the connection closed)."""
     link = None
     try:
         async with asyncio.timeout(limits.handshake_timeout_s):
@@ -667,14 +728,10 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
             # Another network's or a malformed hello is refused here, before the budget is asked:
             # it costs no key work, and must cost members no reply (node/hello_budget.py).
             hs.check_hello(hello)
-            if may_reply is not None and not may_reply():
+            if not may_reply():
                 await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=BUSY.encode())
-                return ws, None
-            started = time.thread_time()
-            reply = hs.reply(hello)
-            if replied is not None:
-                replied(cpu + time.thread_time() - started)
-            await ws.send_bytes(reply)
+                return None
+            await ws.send_bytes(hs.reply(hello))
             keys = hs.accept(await _recv_handshake(ws, limits.connect_timeout_s, progress))
             if keys.peer_device == bytes(identity.device.public):
                 raise HandshakeError("protocol", "a connection from this node to itself")
@@ -693,8 +750,8 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
         if link is not None:
             await link.close(None if exc.reason == OVER_BUDGET else "refused", exc.told())
         await ws.close()
-        return ws, None
+        return None
     except (ConnectionError, RuntimeError, aiohttp.ClientError, LinkClosed):
         await ws.close()
-        return ws, None
-    return ws, link
+        return None
+    return link

@@ -8,6 +8,7 @@ any event, before its membership is checked; what was new here then travels on b
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 
 from crypto.keystore import NodeKeys
@@ -195,24 +196,26 @@ class Credentials:
         """`ping_proof` of `device`'s presented `wires`, read on the database thread."""
         return await self._db_thread.run(ping_proof, self._log(), device, wires)
 
-    async def admit(self, device: bytes, events: tuple[bytes, ...]) -> bool:
+    async def admit(self, device: bytes, events: tuple[bytes, ...]) -> tuple[bool, float]:
         """Store what the peer of `device` presented; our own chain may have grown with it. Whether
         some of it was refused because its author is revoked (the peer's group, or one that admitted
-        it). Credentials that cannot certify `device` (`may_certify`) are not read further: the
-        device is refused as no member, as it would have been once they were stored."""
+        it), and the CPU time (s) that took on the database thread (a stranger's handshake is
+        charged it: node/hello_budget.py). Credentials that cannot certify `device` (`may_certify`)
+        are not read further: the device is refused as no member, as it would have been once they
+        were stored."""
         if not events:
-            return False
-        outcomes = await self._db_thread.run(_ingest_certifying, self._log(), device, list(events))
+            return False, 0.0
+        outcomes, cpu = await self._db_thread.run(_ingest_certifying, self._log(), device, list(events))
         accepted = [(o.id, o.kind or "", wire) for o, wire in zip(outcomes, events) if o.status == ACCEPTED]
         if accepted:
             await self.refresh()
             self._new(accepted)
-        return any(o.status == REJECTED and o.reason == E.REVOKED for o in outcomes)
+        return any(o.status == REJECTED and o.reason == E.REVOKED for o in outcomes), cpu
 
 
-def _ingest_certifying(log: EventLog, device: bytes, wires: list[bytes]) -> list:
+def _ingest_certifying(log: EventLog, device: bytes, wires: list[bytes]) -> tuple[list, float]:
     """`log.ingest_credentials(wires)` if they may certify `device` (`may_certify`), else nothing
-    stored or judged. Blocking: on the database thread."""
-    if not may_certify(log.trust, log.network_id, device, wires):
-        return []
-    return log.ingest_credentials(wires)
+    stored or judged; and the CPU time (s) it took. Blocking: on the database thread."""
+    started = time.thread_time()
+    outcomes = log.ingest_credentials(wires) if may_certify(log.trust, log.network_id, device, wires) else []
+    return outcomes, time.thread_time() - started

@@ -149,9 +149,10 @@ class Node:
         (node/revoked_here.py) rather than that they are unknown."""
         presented_revoked = False
 
-        async def admit(device: bytes, events: tuple[bytes, ...]) -> None:
+        async def admit(device: bytes, events: tuple[bytes, ...]) -> float:
             nonlocal presented_revoked
-            presented_revoked = await self._admit_credentials(device, events)
+            presented_revoked, cpu = await self._admit_credentials(device, events)
+            return cpu
 
         def check(device: bytes) -> None:
             try:
@@ -167,9 +168,9 @@ class Node:
                         unknown=lambda device: self.log.trust.member(device) is None,
                         ping_proof=self.credentials.ping_proof)
 
-    async def _admit_credentials(self, device: bytes, events: tuple[bytes, ...]) -> bool:
+    async def _admit_credentials(self, device: bytes, events: tuple[bytes, ...]) -> tuple[bool, float]:
         """Store the credentials the peer of `device` presented; whether some were refused as
-        revoked. If the database fails (damaged, a full disk), the peer is told this node cannot
+        revoked, and the CPU time that took on the database thread. If the database fails (damaged, a full disk), the peer is told this node cannot
         check it now (not that it is no member), and the operator is told why."""
         try:
             return await self.credentials.admit(device, events)

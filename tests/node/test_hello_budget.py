@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Callable
 
 import aiohttp
@@ -22,10 +23,11 @@ from crypto.keys import SigningKey
 from node import hello_budget
 from node.demo.localnet import LocalNode
 from node.hello_budget import BURST, IN_FLIGHT_PER_SOURCE, SOURCE_SHARE, HelloBudget
-from node.net import Node
+from node.net import Node, credentials
 from node.render import connection_problem
 from node.webapp import GUARD, NODE, create_app, serve
 from sync import handshake
+from sync.channel import SecureChannel
 from sync.handshake import Initiator
 from sync.transport import SYNC_PATH
 from served_nodes import network, served_node  # noqa: F401  (the fixture)
@@ -225,3 +227,46 @@ def test_the_refill_rate_follows_the_measured_cost() -> None:
         fast.replied_with(0.004)
     assert fast.cost_s == pytest.approx(0.004)
     assert HelloBudget().cost_s > 0, "no measured cost to start from"
+
+
+def burn(seconds: float) -> None:
+    """Use `seconds` of this thread's CPU (not of the wall clock: the same work whatever the load)."""
+    until_cpu = time.thread_time() + seconds
+    while time.thread_time() < until_cpu:
+        pass
+
+
+async def test_a_strangers_whole_handshake_is_what_its_token_is_worth(network: list[LocalNode], monkeypatch) -> None:
+    """The budget's tokens are worth what a stranger's handshake costs the node in all: its message 3
+    checked and its credentials judged on the database thread, not only the reply (~0.2 ms here,
+    while the whole cost 2.4-3 ms and more: the budget let strangers take ~15 times its share).
+    Both parts are made to cost 40 ms of CPU here, where the node can see them."""
+    calais, _ = network
+    accept, may_certify = handshake.Responder.accept, credentials.may_certify
+
+    def slow_accept(self: handshake.Responder, finish: bytes):
+        burn(0.04)  # on the event loop
+        return accept(self, finish)
+
+    def slow_certify(*args) -> bool:
+        burn(0.04)  # on the database thread
+        return may_certify(*args)
+
+    monkeypatch.setattr(handshake.Responder, "accept", slow_accept)
+    monkeypatch.setattr(credentials, "may_certify", slow_certify)
+    async with served_node(calais) as (_, served):
+        budget = served.runner.app[GUARD].hello_budget
+        assert budget is not None
+        held_still(budget)
+        charged: list[float] = []
+        replied_with = budget.replied_with
+        monkeypatch.setattr(budget, "replied_with", lambda cost_s: (charged.append(cost_s), replied_with(cost_s)))
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(f"http://127.0.0.1:{served.port}{SYNC_PATH}", autoping=False) as ws:
+                hs = Initiator(_network_id(calais), SigningKey.generate(), lambda device: None)
+                await ws.send_bytes(hs.hello())
+                finish, keys = hs.finish((await asyncio.wait_for(ws.receive(), WAIT_S)).data)
+                await ws.send_bytes(finish)
+                assert not await credentials_answered(ws, SecureChannel(keys), (b"\x93" + bytes(200),))
+        await until(lambda: charged != [], "the stranger's handshake was not charged")
+    assert len(charged) == 1 and charged[0] >= 0.08, f"a stranger's handshake charged {charged[0] * 1e3:.1f} ms"

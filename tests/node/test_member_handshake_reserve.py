@@ -63,7 +63,7 @@ async def database_held(server: Served) -> AsyncIterator[asyncio.Event]:
     node, release, storing = server.runner.app[NODE], threading.Event(), asyncio.Event()
     admit = node.credentials.admit
 
-    async def admit_seen(device: bytes, events: tuple[bytes, ...]) -> bool:
+    async def admit_seen(device: bytes, events: tuple[bytes, ...]) -> tuple[bool, float]:
         storing.set()
         return await admit(device, events)
 
