@@ -646,10 +646,18 @@ class Dashboard:
         `offer_new_region`: its region is one no one follows (node/known_regions.py): the page asks
         whether it is a new region on purpose, unticked."""
         picker = forms.picks_groups(kind)
-        groups = (await self.node.db(pages.recipient_groups, self.node.log, bytes(self.node.keys.device.public))
-                  if picker else [])
+        device = bytes(self.node.keys.device.public)
+        read_already: list[dict[str, Any]] = []  # a share's groups that read the request already: named, not offered
+        if forms.shares_request(kind):
+            groups, read_already = await self.node.db(pages.share_groups, self.node.log, device, self.opener(ctx),
+                                                      values.get("request"))
+            if not groups and "to" in errors:  # nothing to tick: the error says what the words beside it say
+                errors = {**errors, "to": ctx["t"]("share.all_read" if read_already else "private.no_groups")}
+        else:
+            groups = await self.node.db(pages.recipient_groups, self.node.log, device) if picker else []
         return {**ctx, "kind": kind, "inputs": forms.inputs(kind), "values": values, "errors": errors,
                 "general_error": general, "private": forms.has_private_part(kind), "groups": groups,
+                "read_already": read_already,
                 "audience": forms.takes_audience(kind), "share": forms.shares_request(kind),
                 "case_notes": forms.takes_case_notes(kind),
                 "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,
