@@ -46,6 +46,9 @@ async def test_the_requesting_group_shares_its_request_from_its_page_and_the_gro
     assert status == 303, visible_text(_)
     _, page, _ = await get(node.client, answer.headers["Location"])
     assert PRIVATE in page, "the share holds the request's own details"
+    said = " ".join(visible_text(page).split())
+    # with whom it was shared (the page is in French: the form before was sent with ?lang=fr)
+    assert re.search(r"Lisibles par ces groupes seulement\s*:\s*Calais\s*,\s*Bristol\s*\.", said), said
     _, page, _ = await get(node.client, f"/event/{request}?lang=en")
     said = " ".join(visible_text(page).split())
     assert "Its private details are shared with its group and: Bristol ." in said, said
