@@ -235,8 +235,10 @@ def field_problems(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zon
         fields[name] = value
     missing = [f.name for f in kind.fields
                if f.required and f.name not in fields and f.name not in problems and f.name != PRIVATE_FIELD]
+    said = [repr(m) + (f" ({and_list(list(spec.choices), 'or')})" if (spec := kind.field(m)) and spec.choices else "")
+            for m in missing]  # a choice to make is named with its choices: the person cannot guess them
     for name in missing:
-        problems[name] = f"{with_article(kind.name)} needs {and_list([repr(m) for m in missing])}"
+        problems[name] = f"{with_article(kind.name)} needs {and_list(said)}"
     for message in relation_problems(kind.name, fields):  # an end before its start, said with the rest
         named = _fields_named(kind, message)
         if named and not any(n in problems for n in named):  # one of them wrong already: said of it

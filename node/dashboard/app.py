@@ -42,7 +42,7 @@ from node.http_failures import storage_trouble
 from node.known_regions import NewRegion, unknown_region
 from node.log import now_ms
 from node.ports import StorageFailed, WebNode
-from node.private import NOT_A_RECIPIENT, read_private
+from node.private import NOT_A_RECIPIENT, open_private_part, read_private
 from node.published_steps import published_facts
 from node.render import iso
 from node.store import StoreError
@@ -506,10 +506,18 @@ class Dashboard:
             return None
         private_status = None
         private_text = None
+        private_readers: list[str] = []
         if event["sealed"] is not None:
             if ctx["is_admin"]:  # decrypted in memory for this response only, never stored
                 private_text, status = read_private(event["sealed"], self.node.keys.device_encryption)
                 private_status = {NOT_A_RECIPIENT: "not_recipient"}.get(status, status)
+                # who else reads it, as `solnet show` says (a share's page: the groups it was shared with; a
+                # request's page says it of the request and its shares together: pages.request_read_by)
+                opened = (open_private_part(event["sealed"], self.node.keys.device_encryption)
+                          if private_text and event["kind"] != "support.request" else None)
+                if opened is not None and opened[1] and event["group"] is not None:
+                    names = await self.node.db(references.group_names, self.node.log.store)
+                    private_readers = [names.get(g) or short_id(g) for g in dict.fromkeys([event["group"], *opened[1]])]
             else:
                 private_status = "hidden"
         # Never the kind alone: ten tabs all called "Alert" (event_names: its type, region and time);
@@ -523,7 +531,7 @@ class Dashboard:
         # (this very device's: `solnet redact` signs with it, so another device's cannot be withdrawn here)
         withdrawable = ctx["is_admin"] and withdraw.refusal(event, bytes(self.node.keys.device.public)) is None
         return {**ctx, "event": event, "private_text": private_text, "private_status": private_status,
-                "withdrawable": withdrawable,
+                "private_readers": private_readers, "withdrawable": withdrawable,
                 "group_languages": await self.node.db(references.profile_languages, self.node.log.store),
                 "title": title, "fragment": f"/fragment/event/{request.match_info['id']}",
                 "quiet": self._quiet(self.node.live_facts(), ends)}
@@ -646,10 +654,18 @@ class Dashboard:
         `offer_new_region`: its region is one no one follows (node/known_regions.py): the page asks
         whether it is a new region on purpose, unticked."""
         picker = forms.picks_groups(kind)
-        groups = (await self.node.db(pages.recipient_groups, self.node.log, bytes(self.node.keys.device.public))
-                  if picker else [])
+        device = bytes(self.node.keys.device.public)
+        read_already: list[dict[str, Any]] = []  # a share's groups that read the request already: named, not offered
+        if forms.shares_request(kind):
+            groups, read_already = await self.node.db(pages.share_groups, self.node.log, device, self.opener(ctx),
+                                                      values.get("request"))
+            if not groups and "to" in errors:  # nothing to tick: the error says what the words beside it say
+                errors = {**errors, "to": ctx["t"]("share.all_read" if read_already else "private.no_groups")}
+        else:
+            groups = await self.node.db(pages.recipient_groups, self.node.log, device) if picker else []
         return {**ctx, "kind": kind, "inputs": forms.inputs(kind), "values": values, "errors": errors,
                 "general_error": general, "private": forms.has_private_part(kind), "groups": groups,
+                "read_already": read_already,
                 "audience": forms.takes_audience(kind), "share": forms.shares_request(kind),
                 "case_notes": forms.takes_case_notes(kind),
                 "chosen_to": chosen_to, "expiry": forms.needs_expiry(kind), "expiry_choices": forms.EXPIRY_CHOICES,

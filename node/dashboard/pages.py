@@ -20,7 +20,8 @@ from node import alert_banner, fair_share, publishing, references, related, rend
 from node.dashboard.event_names import Named
 from node.field_input import InputError
 from node.hidden_own import still_said
-from node.audience import Opener, WithOpened, mark_private_readers, opened_event, opened_rows, shared_with
+from node.audience import (Opener, WithOpened, mark_private_readers, opened_event, opened_rows, part_readers,
+                           shared_with)
 from node.log import EventLog
 from node.private import reading_devices
 from node.status import admitters_unnamed, name_peers
@@ -527,6 +528,10 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
         out["status"] = (next((x for x in listed if x["id"] == event_id), None)
                          or named(support_request_item(reader_of(log, opener=opener), event_id, now, CANDIDATES), names))
         mark_private_readers(log, opener, [out["status"]] if out["status"] is not None else [], own)
+        # with whom its group shared its private details (when made, and by each share since), where this device can tell
+        read_by = request_read_by(log, opener, event_id) if out["status"] and out["status"].get("private") else None
+        out["read_by"] = sorted((names.get(g) or render.short_id(g) for g in read_by), key=str.casefold) \
+            if read_by else []
         if out["status"] is not None:
             case_actions(out["status"], own)
     elif kind == "support.offer":
@@ -649,6 +654,34 @@ def form_references(log: EventLog, kind: str, values: dict[str, str]) -> dict[st
         if found is not None:
             named[f.name] = found
     return named
+
+
+def request_read_by(log: EventLog, opener: Opener | None, request: bytes) -> frozenset[bytes] | None:
+    """The groups besides its own that read a support request's private details (those its own part
+    and its group's shares were sealed to: events.readmodels.request_readers), if this device reads
+    every part; else None (it cannot tell)."""
+    row = log.store.event_row(request)
+    group = log.trust.group_of(row[1]) if row is not None else None
+    if opener is None or group is None:
+        return None
+    readers = readmodels.request_readers(group, part_readers(log, opener, request, group))
+    return None if readers is None else readers - {group}
+
+
+def share_groups(log: EventLog, device: bytes, opener: Opener | None, request_text: str | None,
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The share form's groups (support.share of `request_text`, as the form's query names it): those
+    to tick, every group that can receive private details but its own and those that read the request
+    already; and those (named on the form, not offered: ticked, they were sealed to again for nothing)."""
+    groups = [g for g in recipient_groups(log, device) if not g["yours"]]
+    try:
+        request = bytes.fromhex(request_text or "")
+    except ValueError:
+        request = b""
+    read_by = request_read_by(log, opener, request) if len(request) == 32 else None
+    if not read_by:
+        return groups, []
+    return [g for g in groups if g["id"] not in read_by], [g for g in groups if g["id"] in read_by]
 
 
 def recipient_groups(log: EventLog, device: bytes) -> list[dict[str, Any]]:

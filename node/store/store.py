@@ -33,12 +33,11 @@ class Store(LocalTables):
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         super().__init__(path, readonly)
         self.orphaned_profiles: set[bytes] = set()  # see _drop_rows
-        if not readonly:
-            try:
-                self._refuse_newer()  # before anything writes to the file
-            except StoreError:
-                self._db.close()
-                raise
+        try:
+            self._refuse_newer()  # before anything writes to the file (read-only too: no command can upgrade it)
+        except StoreError:
+            self._db.close()
+            raise
         try:
             if readonly:
                 version = self._schema_version()

@@ -47,6 +47,9 @@ def test_acting_links_say_what_they_act_on_and_parts_of_an_item_are_apart(cluste
     assert any(n.startswith("Post an update: raid, calais, Canal, ") for n in acting), acting
     assert any(n.startswith("All clear: raid, calais, Canal, ") for n in acting), acting
 
+    said = page.locator("main").aria_snapshot()  # as chromium names it: no space before the colon
+    assert 'link "Post an update: raid, calais, Canal, ' in said and "Post an update :" not in said, said
+
     alerts = _said(page.locator("#alerts").aria_snapshot())
     assert re.search(r"raid, calais", alerts, re.I), alerts
     assert re.search(r"Deux fourgons restent, posted by Calais", alerts), alerts
@@ -61,6 +64,8 @@ def test_acting_links_say_what_they_act_on_and_parts_of_an_item_are_apart(cluste
     acting = [name for name in _links(page) if name.startswith(("Couvrir ce besoin", "Publier une mise à jour"))]
     assert any(re.fullmatch(r"Couvrir ce besoin: tentes, calais, .+ UTC", n) for n in acting), acting
     assert any(n.startswith("Publier une mise à jour: descente de police, calais, Canal, ") for n in acting), acting
+    said = page.locator("main").aria_snapshot()  # (chromium gives U+202F as a space: one, not two)
+    assert re.search(r'link "Publier une mise à jour[\u202f ]: descente de police, calais, Canal, ', said), said
 
 
 def _langs(page) -> dict[str, str]:

@@ -101,6 +101,10 @@ def test_messages_name_the_options_people_typed(network, cli):
     assert missing.returncode == 1, missing.stderr
     assert "an alert needs --text" in missing.stderr and "solnet publish alert --help" in missing.stderr
     assert "field(s)" not in missing.stderr
+    alert = cli.publish(network.a, "alert", "--region", "calais", "--type", "raid", "--text", "Police at the camp")
+    no_status = cli.run(network.a, "publish", "alert.update", "--alert", alert[:12], "--text", "still there",
+                        ok=False)  # a choice the person cannot guess is named with its choices
+    assert "an alert.update needs --status (update or all_clear)" in no_status.stderr, no_status.stderr
     too_long = cli.run(network.a, "publish", "need", "--category", "tents", "--quantity", "1", "--region", "calais",
                        "--notes", "x" * 600, ok=False)
     assert too_long.returncode == 1 and "--notes is 600 characters" in too_long.stderr, too_long.stderr

@@ -46,6 +46,20 @@ async def test_the_requesting_group_shares_its_request_from_its_page_and_the_gro
     assert status == 303, visible_text(_)
     _, page, _ = await get(node.client, answer.headers["Location"])
     assert PRIVATE in page, "the share holds the request's own details"
+    said = " ".join(visible_text(page).split())
+    # with whom it was shared (the page is in French: the form before was sent with ?lang=fr)
+    assert re.search(r"Lisibles par ces groupes seulement\s*:\s*Calais\s*,\s*Bristol\s*\.", said), said
+    _, page, _ = await get(node.client, f"/event/{request}?lang=en")
+    said = " ".join(visible_text(page).split())
+    assert "Its private details are shared with its group and: Bristol ." in said, said
+    _, form, _ = await get(node.client, share)  # Bristol reads it now: named, not offered again
+    assert f'value="{bristol_id}"' not in form, visible_text(form)
+    said = " ".join(visible_text(form).split())
+    assert "Groups that read it already: Bristol (bristol)." in said, said
+    status, page, _ = await post(node.client, share, {"request": request, "csrf": csrf_of(form)})
+    assert status == 400 and "Tick at least one group" not in page, visible_text(page)
+    said = "Every other group this node knows reads this request already"
+    assert visible_text(page).count(said) == 3, visible_text(page)  # the summary, the field's error, the words
     await node.stop()
 
     _move(calais, bristol)
@@ -76,6 +90,10 @@ async def test_with_no_other_group_to_tick_the_error_summary_links_to_what_is_on
     status, page, _ = await post(node.client, share, {"request": request, "csrf": csrf_of(form)})
     assert status == 400
     summary = page.split('class="error-summary"')[1].split("</div>")[0]
+    said = "No group can receive private details yet: sync with the network first."
+    at = page.find("Tick at least one group")
+    assert at < 0, page[at - 300:at + 100]
+    assert visible_text(page).count(said) == 3, visible_text(page)  # the summary, the field's error, the words
     targets = re.findall(r'href="#([^"]+)"', summary)
     assert targets, summary
     for target in targets:

@@ -95,6 +95,10 @@ def test_a_database_of_a_newer_version_is_refused_with_a_clear_message(old_home:
     # The way the README installs solnet (`pip install -U` alone was no command: pip asks for a requirement)
     assert "newer solnet" in str(refused.value) and "git pull && .venv/bin/pip install -q -e ." in str(refused.value)
     assert db.read_bytes() == before  # untouched
+    with pytest.raises(StoreError) as read_only:  # (it advised a writable command, which refuses it too)
+        Store(db, readonly=True)
+    assert str(read_only.value) == str(refused.value)
+    assert db.read_bytes() == before
 
 
 def test_events_and_wire_forms_survive_the_migration(old_home: Path) -> None:
