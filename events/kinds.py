@@ -79,6 +79,11 @@ class Kind:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"a kind's rules do not change: cannot set {name}")
 
+    def __reduce__(self) -> tuple[type[Kind], tuple[Any, ...]]:
+        # Made again from its arguments: pickle and copy would set each slot, which __setattr__ refuses.
+        return Kind, (self.name, self.fields, self.signers, self.expiry, self.default_expiry_ms, self.max_expiry_ms,
+                      self.summary)
+
     def __repr__(self) -> str:
         return f"Kind({self.name!r})"
 

@@ -460,3 +460,21 @@ def test_a_device_vouch_carries_only_its_devices_own_consent():
     with pytest.raises(InvalidEvent):
         as_group({"subject": bytes(device.public), "role": "group",
                   "consent": device_consent(device, bytes(group.public), enc)})
+
+
+def test_a_kind_copies_and_pickles_with_its_rules_and_stays_read_only():
+    """A Kind is a read-only class with slots (no dataclass: node/verify_worker.py's memory); its
+    refusal of every attribute set also refused pickle's and copy's, which set a copy's slots one by
+    one: a Kind in anything copied or sent to another process raised "a kind's rules do not change"."""
+    import copy
+    import pickle
+
+    kind = KINDS["need.fulfil"]
+    for again in (pickle.loads(pickle.dumps(kind)), copy.deepcopy(kind), copy.copy(kind)):
+        assert [getattr(again, a) for a in ("name", "fields", "signers", "expiry", "default_expiry_ms",
+                                            "max_expiry_ms", "summary", "references")] == \
+            [getattr(kind, a) for a in ("name", "fields", "signers", "expiry", "default_expiry_ms",
+                                        "max_expiry_ms", "summary", "references")]
+        assert again.field("need") == kind.field("need") and again.references
+        with pytest.raises(AttributeError):
+            again.name = "action"
