@@ -32,7 +32,7 @@ from events.sealed import REPLIES, SEALABLE, SEALED_KIND
 from node import references, related
 from node.known_regions import refuse_new_region
 from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields  # noqa: F401 (their home for every caller)
-from node.audience import AudienceError, Opener, opened_event, resolve_groups, seal_content
+from node.audience import AudienceError, Opener, opened_event, part_readers, resolve_groups, seal_content
 from node.effect_checks import EffectRefused, check_effect
 from node.field_input import InputError, parse_duration_ms, parse_value, zone_of
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
@@ -454,6 +454,28 @@ def referral_advice(log: EventLog, kind: str, texts: Mapping[str, str], to: Sequ
             f"{owner}, which made it, to share them (`{command}` on its node)")
 
 
+def _refuse_readers_already(log: EventLog, request: bytes, recipients: list[bytes], own: bytes,
+                            keys: NodeKeys) -> None:
+    """A share to a group that reads the request already (sealed to it when made, or shared with it
+    since) seals the details to it again for nothing, and was announced as the group that "can now"
+    read them: refused, naming it, as the dashboard's share form does not offer it
+    (dashboard/pages.share_groups). Told only when this device reads every part of the request."""
+    readers = readmodels.request_readers(own, part_readers(log, Opener(keys.device_encryption), request, own))
+    others = [g for g in dict.fromkeys(recipients) if g != own]
+    already = [g for g in others if readers is not None and g in readers]
+    if not already:
+        return
+    names = references.group_names(log.store)
+    said = and_list([names.get(g) or short_id(g) for g in already])
+    verb = "reads" if len(already) == 1 else "read"
+    if len(already) == len(others):
+        raise PublishError(f"{said} {verb} that support request's private details already: nothing was shared. "
+                           f"Name only groups that cannot read it yet ('to'; `solnet show {request.hex()[:12]}` names "
+                           "those that can)", "to")
+    raise PublishError(f"{said} {verb} that support request's private details already: leave "
+                       f"{'it' if len(already) == 1 else 'them'} out ('to') and share it with the others", "to")
+
+
 def _shared_details(log: EventLog, request: bytes, keys: NodeKeys) -> str:
     """The private details a share carries: the request's own, as this device (of the requesting
     group: events.effects refused any other before) reads them."""
@@ -555,6 +577,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         if not [g for g in recipients if g != own]:
             raise PublishError("your group reads its own request already: name the other groups to share it with "
                                "('to'; `solnet view groups` lists them)", "to")
+        _refuse_readers_already(log, fields["request"], recipients, own, keys)
         private, has_private = _shared_details(log, fields["request"], keys), True
     if case_note:
         check_case_step(log, kind.name, fields["request"], own)

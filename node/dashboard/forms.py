@@ -153,6 +153,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"name at least one recipient", "error.recipients_none"),  # none ticked: not "these recipients cannot ..."
     (r"name the groups to share it with", "error.share_to_none"),
     (r"your group reads its own request already", "error.share_own_group"),
+    (r"reads? that support request's private details already", "error.share_read_already"),  # a form opened before
     # a group named, and why it cannot read (node/private.py recipient_keys, node/audience.py)
     (r"^(?P<group>.+) has no device that can read it: none has joined yet", "error.recipient_not_joined"),
     (r"^(?P<group>.+) has no device that can read it: all its devices are revoked", "error.recipient_no_device"),

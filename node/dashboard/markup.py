@@ -73,13 +73,16 @@ def event_link(context: Any, item: dict[str, Any], text: Any, lang: Any = None, 
 
 
 @jinja2.pass_context
-def act_link(context: Any, href: Any, label: Any, kind: str, item: dict[str, Any], lang: Any = None) -> Markup:
+def act_link(context: Any, href: Any, label: Any, kind: str, item: dict[str, Any]) -> Markup:
     """A link that acts on an item ("Cover this need"), named with what it acts on as its event's
     page is called (event_names.item_name), so that a list of the page's links tells them apart;
-    the visible words first, as a person using voice control says them. The name is said whole from
-    one hidden box and the seen words are hidden from the reader: a hidden box after the seen words
-    is a box of its own, which chromium sets apart with a space ("Post an update : raid")."""
+    the visible words first, as a person using voice control says them. The name is the link's
+    aria-label, one phrase ("Post an update: raid, ..."): named from a hidden box after the seen
+    words, chromium set the box apart with a space ("Post an update : raid"), and the seen words
+    hidden from the reader beside a box saying them again were read twice by a browser without the
+    page's style (a stylesheet that did not load from a slow node). What is lost: the item's words
+    are not marked with their own language (a name is one string to a screen reader when it is
+    focused or listed all the same)."""
     t = context["t"]
-    return Markup(f'<a href="{escape(href)}"><span aria-hidden="true">{escape(label)}</span><span class="visually-hidden">'
-                  f'{escape(label)}{escape(t("common.colon"))} <bdi{lang_attr(lang)}>{escape(item_name(t, kind, item))}'
-                  '</bdi></span></a>')
+    name = f"{label}{t('common.colon')} {item_name(t, kind, item)}"
+    return Markup(f'<a href="{escape(href)}" aria-label="{escape(name)}">{escape(label)}</a>')

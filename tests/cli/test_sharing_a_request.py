@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fast_keystores import reseal_cheaply
+from node.dashboard import forms
+from node.dashboard.i18n import Translator
 from node.home import Home
 from node.private import seal_private
 
@@ -128,3 +130,34 @@ def test_show_names_the_groups_a_request_was_shared_with_since(network, cli, tmp
     said = cli.run(bristol, "show", request).stdout
     assert ("readable by Calais and Bristol and by the groups that 1 share went to, which this device cannot "
             "read;") in said and " only" not in said, said
+
+
+def test_a_share_with_a_group_that_reads_the_request_already_is_refused(network, cli, tmp_path):
+    """`publish support.share --to Bristol` of a request sealed to Bristol published a share that gave
+    Bristol nothing new and said Bristol "can now" read it: it is refused, naming Bristol (the
+    dashboard's share form does not offer it); named beside a group that cannot read it yet, it is
+    asked to be left out."""
+    calais, manchester = network.a, tmp_path / "M"
+    _carry(cli, network.b, [calais], tmp_path)
+    request = cli.publish(calais, "support.request", "--region", "calais", "--type", "housing", "--people", "2",
+                          "--urgency", "high", "--private", DETAILS, "--to", "Bristol")
+    useless = cli.run(calais, "publish", "support.share", "--request", request[:12], "--to", "Bristol", ok=False)
+    assert useless.returncode == 1 and "can now" not in useless.stdout, useless.stdout
+    assert (f"Bristol reads that support request's private details already: nothing was shared. Name only groups "
+            f"that cannot read it yet (--to; `solnet show {request[:12]}` names those that can)") in useless.stderr, \
+        useless.stderr
+    group_m = cli.run_json(manchester, "init", "--group", "Manchester", "--region", "manchester")["group_id"]
+    reseal_cheaply(manchester / "keystore", cli.PASSPHRASE)
+    cli.run(calais, "invite", group_m, "--out", tmp_path / "token")
+    cli.run(manchester, "join", tmp_path / "token")
+    _carry(cli, manchester, [calais], tmp_path)
+    both = cli.run(calais, "publish", "support.share", "--request", request[:12], "--to", "Bristol", "--to",
+                   "Manchester", ok=False)
+    assert "Bristol reads that support request's private details already: leave it out" in both.stderr, both.stderr
+    said = forms.field_message(both.stderr, Translator("fr"))  # the dashboard's words for a form opened before
+    assert said.startswith("Un groupe coché lit déjà cette demande, donc rien n’a été partagé\u202f:"), said
+    cli.publish(calais, "support.share", "--request", request[:12], "--to", "Manchester")  # shared with since
+    again = cli.run(calais, "publish", "support.share", "--request", request[:12], "--to", "Manchester", "--to",
+                    "Bristol", ok=False)
+    assert "Manchester and Bristol read that support request's private details already: nothing was shared" \
+        in again.stderr, again.stderr

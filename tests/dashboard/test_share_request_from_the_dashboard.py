@@ -60,6 +60,8 @@ async def test_the_requesting_group_shares_its_request_from_its_page_and_the_gro
     assert status == 400 and "Tick at least one group" not in page, visible_text(page)
     said = "Every other group this node knows reads this request already"
     assert visible_text(page).count(said) == 3, visible_text(page)  # the summary, the field's error, the words
+    status, page, _ = await post(node.client, share, {"request": request, "to": bristol_id, "csrf": csrf_of(form)})
+    assert status == 400 and visible_text(page).count(said) == 3, visible_text(page)  # a form opened before: no share
     await node.stop()
 
     _move(calais, bristol)
