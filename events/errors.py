@@ -33,6 +33,17 @@ REASONS = (MALFORMED, NON_CANONICAL, UNKNOWN_VERSION, OVERSIZE, BAD_SIGNATURE, W
            OVER_SHARE)  # every one above
 
 
+def quoted(value: object) -> str:
+    """A received value as a refusal's sentence quotes it: its repr, at most 40 characters; a list or
+    a map only by what it is. Read flat (events/canonical.py `unpack`), a stranger's header or body
+    may hold one nested a thousand deep where a plain value belongs: quoting it, repr and str
+    recursed into it until RecursionError, which no caller of the decoder catches."""
+    if isinstance(value, (list, dict)):
+        return "a list" if isinstance(value, list) else "a map"
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:39] + "…"
+
+
 class InvalidEvent(SolnetError):
     """An event that must not be stored. `reason` is one of the codes above; str() is for people."""
 

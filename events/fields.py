@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from events.control_chars import CONTROL_RE
+from events.errors import quoted
 from events.format import MAX_TIMESTAMP_MS
 from solnet_errors import SolnetError
 
@@ -64,7 +65,7 @@ def _text(f: Field, v: Any) -> str | None:
 
 def _enum(f: Field, v: Any) -> str | None:
     if v not in f.choices:
-        return f"must be one of: {', '.join(f.choices)} (got {str(v)[:40]!r})"
+        return f"must be one of: {', '.join(f.choices)} (got {quoted(v)})"
     return None
 
 

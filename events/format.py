@@ -21,7 +21,7 @@ from crypto.hashing import blake2b_256
 from crypto.keys import SigningKey, short_id, verify_signature
 from events.canonical import pack, unpack
 from events.errors import (BAD_FIELD, BAD_SIGNATURE, BODY_MISMATCH, MALFORMED, NON_CANONICAL, OVERSIZE, UNKNOWN_VERSION,
-                           InvalidEvent)
+                           InvalidEvent, quoted)
 
 VERSION = 1
 MAX_HEADER_BYTES = 1024
@@ -147,7 +147,7 @@ def _check_header(h: Header) -> None:
     # descriptor call) and the range checks are written out.
     network, author, seq, prev, timestamp, kind, expires, body_hash, body_len, version = h
     if type(version) is not int or version != VERSION:
-        raise InvalidEvent(UNKNOWN_VERSION, f"event format version {version!r} is not supported (this node speaks {VERSION})")
+        raise InvalidEvent(UNKNOWN_VERSION, f"event format version {quoted(version)} is not supported (this node speaks {VERSION})")
     if not (isinstance(network, bytes) and len(network) == 32 and isinstance(author, bytes) and len(author) == 32):
         raise InvalidEvent(MALFORMED, "network and author must be 32-byte values")
     if type(seq) is not int or not 1 <= seq < MAX_SEQ:
@@ -161,7 +161,7 @@ def _check_header(h: Header) -> None:
     if expires is not None and (not _is_uint(expires, MAX_TIMESTAMP_MS) or expires <= timestamp):
         raise InvalidEvent(BAD_FIELD, "expiry must be a time after the event's timestamp")
     if type(body_len) is not int or not 0 <= body_len <= MAX_BODY_BYTES:
-        raise InvalidEvent(OVERSIZE, f"body length {body_len!r} is over the {MAX_BODY_BYTES}-byte limit")
+        raise InvalidEvent(OVERSIZE, f"body length {quoted(body_len)} is over the {MAX_BODY_BYTES}-byte limit")
     if (body_len == 0) != (body_hash is None) or (body_hash is not None and not (isinstance(body_hash, bytes)
                                                                                 and len(body_hash) == 32)):
         raise InvalidEvent(MALFORMED, "body hash must be present exactly when the body is non-empty")
@@ -174,7 +174,7 @@ def decode_header(header_bytes: bytes) -> Header:
     if not isinstance(fields, list) or not fields:
         raise InvalidEvent(MALFORMED, "event header must be a list")
     if type(fields[0]) is not int or fields[0] != VERSION:
-        raise InvalidEvent(UNKNOWN_VERSION, f"event format version {fields[0]!r} is not supported (this node speaks {VERSION})")
+        raise InvalidEvent(UNKNOWN_VERSION, f"event format version {quoted(fields[0])} is not supported (this node speaks {VERSION})")
     if len(fields) != 10:
         raise InvalidEvent(MALFORMED, f"event header has {len(fields)} fields, version 1 has 10")
     # tuple.__new__: the named tuple's own __new__ is a Python function, and this runs per event

@@ -664,11 +664,17 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
     cpu = time.thread_time()  # (the upgrade runs on this thread, between awaits)
     await ws.prepare(request)
     cpu = time.thread_time() - cpu
-    elsewhere, answered = 0.0, False  # the credentials' CPU time on the database thread; a reply made
+    answered = False  # a reply made
+    judged: list[tuple[_OwnSteps, asyncio.Future]] = []  # the credentials' admission (at most one)
 
     async def admit(device: bytes, events: tuple[bytes, ...]) -> None:
-        nonlocal elsewhere
-        elsewhere += await identity.admit_credentials(device, events) or 0.0
+        # A task of its own, shielded: a handshake ended while its credentials were judged (its
+        # deadline, a stranger can time it to) would have dropped what the database thread spent
+        # on them, uncharged; it ends as if the deadline had come just after, and is charged then.
+        own = _OwnSteps(identity.admit_credentials(device, events))
+        job = asyncio.ensure_future(own)
+        judged.append((own, job))
+        await asyncio.shield(job)
 
     def answer() -> bool:
         nonlocal answered
@@ -681,9 +687,23 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
     try:
         link = await steps
     finally:
-        if answered and link is None and replied is not None:
-            replied(cpu + steps.cpu + elsewhere)
+        charge = replied if answered and link is None else None
+        spent = cpu + steps.cpu
+        if judged:
+            own, job = judged[0]
+            job.add_done_callback(lambda job: _charge(charge, spent + own.cpu, job))
+        elif charge is not None:
+            charge(spent)
     return ws, link
+
+
+def _charge(replied: Replied | None, spent: float, job: asyncio.Future) -> None:
+    """Tell `replied` (if any) a handshake's CPU time: `spent` on this thread, and what its finished
+    `job` of admitting credentials says it took on another (none if it failed: its exception is
+    retrieved here, raised in the handshake already or come after it ended)."""
+    failed = job.cancelled() or job.exception() is not None
+    if replied is not None:
+        replied(spent + (0.0 if failed else job.result() or 0.0))
 
 
 class _OwnSteps:

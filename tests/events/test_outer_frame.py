@@ -278,3 +278,37 @@ def test_a_vouch_body_full_of_containers_is_not_walked(item, monkeypatch) -> Non
     checks = counted_shape_checks(monkeypatch)
     assert body_verdict(parse_body, "member.vouch", body) == "bad_field"
     assert checks[0] <= 2, checks[0]
+
+
+
+def called_from_depth(frames: int, fn):
+    """`fn()` called `frames` Python calls deep (the event loop's and aiohttp's frames are beneath a
+    handshake's decoding)."""
+    return fn() if frames == 0 else called_from_depth(frames - 1, fn)
+
+
+def nested(depth: int) -> bytes:
+    return b"\x91" * depth + b"\x90"
+
+
+def test_a_value_nested_a_thousand_deep_is_refused_as_invalid_not_with_a_recursion_error() -> None:
+    """The general decoder refused anything nested more than 16 deep (non_canonical) before any field
+    was read; read flat, a header's version or body length, or a body's choice, may be a list nested
+    up to a thousand deep (msgpack's own limit is 1024), and the refusal's sentence quoted it: repr
+    and str recursed into it until RecursionError, which the callers of decode_event and parse_body
+    let through (a batch's ingest, a stranger's credentials judged on the database thread)."""
+    from events.kinds import parse_body
+
+    fields = [msgpack.packb(v, use_bin_type=True) for v in msgpack.unpackb(VALID[0].header_bytes)]
+    version = b"\x9a" + nested(1010) + b"\x00" * 9  # (nothing after the version is read)
+    body_len = b"\x9a" + b"".join(fields[:9])
+    body_len += nested(MAX_HEADER_BYTES - len(body_len) - 1)
+    for header, refused in ((version, UNKNOWN_VERSION), (body_len, OVERSIZE)):
+        assert len(header) <= MAX_HEADER_BYTES
+        wire = pack([header, VALID[0].signature, None])
+        assert outcome(reference_decode, wire) == NON_CANONICAL
+        assert called_from_depth(200, lambda: outcome(decode_event, wire)) == refused
+    for kind, field in (("need", "urgency"), ("action", "type")):  # (enum fields: their refusal quotes the value)
+        body = b"\x81" + msgpack.packb(field) + nested(1020)
+        assert body_verdict(reference_parse_body, kind, body) == NON_CANONICAL
+        assert body_verdict(parse_body, kind, body) == "bad_field"

@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import logging
 import re
+import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -26,7 +28,7 @@ from node.hello_budget import BURST, IN_FLIGHT_PER_SOURCE, SOURCE_SHARE, HelloBu
 from node.net import Node, credentials
 from node.render import connection_problem
 from node.webapp import GUARD, NODE, create_app, serve
-from sync import handshake
+from sync import handshake, transport
 from sync.channel import SecureChannel
 from sync.handshake import Initiator
 from sync.transport import SYNC_PATH
@@ -236,6 +238,27 @@ def burn(seconds: float) -> None:
         pass
 
 
+async def a_strangers_charge(node: LocalNode, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """`node` served, and a stranger's handshake made to it, presenting credentials no member
+    certifies: what the hello budget was told each handshake it replied to cost (s), once told."""
+    async with served_node(node) as (_, served):
+        budget = served.runner.app[GUARD].hello_budget
+        assert budget is not None
+        held_still(budget)
+        charged: list[float] = []
+        replied_with = budget.replied_with
+        monkeypatch.setattr(budget, "replied_with", lambda cost_s: (charged.append(cost_s), replied_with(cost_s)))
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(f"http://127.0.0.1:{served.port}{SYNC_PATH}", autoping=False) as ws:
+                hs = Initiator(_network_id(node), SigningKey.generate(), lambda device: None)
+                await ws.send_bytes(hs.hello())
+                finish, keys = hs.finish((await asyncio.wait_for(ws.receive(), WAIT_S)).data)
+                await ws.send_bytes(finish)
+                assert not await credentials_answered(ws, SecureChannel(keys), (b"\x93" + bytes(200),))
+        await until(lambda: charged != [], "the stranger's handshake was not charged")
+    return charged
+
+
 async def test_a_strangers_whole_handshake_is_what_its_token_is_worth(network: list[LocalNode], monkeypatch) -> None:
     """The budget's tokens are worth what a stranger's handshake costs the node in all: its message 3
     checked and its credentials judged on the database thread, not only the reply (~0.2 ms here,
@@ -254,19 +277,37 @@ async def test_a_strangers_whole_handshake_is_what_its_token_is_worth(network: l
 
     monkeypatch.setattr(handshake.Responder, "accept", slow_accept)
     monkeypatch.setattr(credentials, "may_certify", slow_certify)
-    async with served_node(calais) as (_, served):
-        budget = served.runner.app[GUARD].hello_budget
-        assert budget is not None
-        held_still(budget)
-        charged: list[float] = []
-        replied_with = budget.replied_with
-        monkeypatch.setattr(budget, "replied_with", lambda cost_s: (charged.append(cost_s), replied_with(cost_s)))
-        async with aiohttp.ClientSession() as session:
-            async with session.ws_connect(f"http://127.0.0.1:{served.port}{SYNC_PATH}", autoping=False) as ws:
-                hs = Initiator(_network_id(calais), SigningKey.generate(), lambda device: None)
-                await ws.send_bytes(hs.hello())
-                finish, keys = hs.finish((await asyncio.wait_for(ws.receive(), WAIT_S)).data)
-                await ws.send_bytes(finish)
-                assert not await credentials_answered(ws, SecureChannel(keys), (b"\x93" + bytes(200),))
-        await until(lambda: charged != [], "the stranger's handshake was not charged")
+    charged = await a_strangers_charge(calais, monkeypatch)
     assert len(charged) == 1 and charged[0] >= 0.08, f"a stranger's handshake charged {charged[0] * 1e3:.1f} ms"
+
+
+async def test_a_stranger_is_charged_its_credentials_when_the_deadline_ends_its_handshake_meanwhile(
+        network: list[LocalNode], monkeypatch) -> None:
+    """A stranger may send its credentials so that the handshake's deadline (sync/peers.py
+    handshake_timeout_s) comes while the database thread judges them: the handshake ended there,
+    and what that work cost was dropped, uncharged (the database thread finishes a job it began).
+    The deadline is brought forward to that moment here, and the judging made to cost 40 ms."""
+    calais, _ = network
+    loop, may_certify, timeout = asyncio.get_running_loop(), credentials.may_certify, asyncio.timeout
+    deadlines: list[asyncio.Timeout] = []
+    refused = threading.Event()
+
+    def kept(delay: float | None) -> asyncio.Timeout:
+        made = timeout(delay)
+        if sys._getframe(1).f_code is transport._respond.__code__:  # the handshake's deadline
+            deadlines.append(made)
+        return made
+
+    def slow_certify(*args) -> bool:
+        burn(0.04)  # on the database thread
+        loop.call_soon_threadsafe(lambda: deadlines[-1].reschedule(loop.time()))  # the deadline comes now
+        assert refused.wait(WAIT_S), "the handshake's deadline did not end it"
+        return may_certify(*args)
+
+    say = transport.RefusalLog.say
+    monkeypatch.setattr(transport.RefusalLog, "say", lambda self, reason: (say(self, reason), refused.set()))
+    monkeypatch.setattr(asyncio, "timeout", kept)
+    monkeypatch.setattr(credentials, "may_certify", slow_certify)
+    charged = await a_strangers_charge(calais, monkeypatch)
+    assert refused.is_set() and len(deadlines) == 1
+    assert len(charged) == 1 and charged[0] >= 0.04, f"a stranger's handshake charged {charged[0] * 1e3:.1f} ms"
