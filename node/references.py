@@ -77,8 +77,13 @@ def _names(store: Store) -> _Names:
 
 
 def _one_line(name: str) -> str:
-    """A group's name on one line, its line breaks marked (words.one_line) and its runs of spaces one."""
-    return " ".join(one_line(name).split())
+    """A group's name on one line: its lines joined, each break marked (words.one_line), and its
+    runs of spaces one. Its blank lines are left out: each was a mark of its own, so "Calais" and
+    seventy line breaks before the rest of a name (80 characters) read "posted by Calais ⏎ ⏎ ⏎ ..."
+    for 140 characters, the rest cut off in a notification, and a screen reader said every mark."""
+    lines = [" ".join(line.split()) for line in name.splitlines()]
+    kept = [line for line in lines if any(c.isprintable() and not c.isspace() for c in line)]
+    return one_line("\n".join(kept)) if kept else " ".join(one_line(name).split())
 
 
 def groups_named_like(store: Store, trust: TrustGraph, group: bytes) -> list[dict[str, str | None]]:

@@ -38,3 +38,15 @@ def test_a_revoked_groups_name_is_shown_on_one_line_too(net: Net, tmp_path: Path
     log.ingest(wires(net.group.made + mole.made))
     name = references.kept_aside_name(log.store, bytes(mole.key.public))
     assert name is not None and "\n" not in name and name.startswith("Calais ⏎ "), repr(name)
+
+
+def test_a_run_of_blank_lines_is_one_mark(net: Net, tmp_path: Path) -> None:
+    """Blank lines (empty, or of spaces or invisible characters only) are left out: a name of 80
+    characters, "Calais" and 60 line breaks before the rest, was shown with 60 marks, 120 characters
+    of "⏎ ⏎ ⏎" that cut "of Dunkirk" off a notification and that a screen reader said one by one."""
+    mole = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(mole.key.public), "role": "group"})
+    mole.sign("group.profile", {"name": "Calais" + "\n" * 30 + " \u200b\u2028" * 10 + "\nof Dunkirk", "region": "dunkirk"})
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made + mole.made))
+    assert references.group_names(log.store)[bytes(mole.key.public)] == "Calais ⏎ of Dunkirk"
