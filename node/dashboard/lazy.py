@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from node.dashboard.app import Dashboard
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-# (method, path, the handler's name in node.dashboard.app.handlers)
+# (method, path, the handler's name in node.dashboard.app.handlers); only GET and POST
 ROUTES = (
     ("GET", "/", "overview"),
     ("GET", "/fragment/overview", "overview_fragment"),
@@ -104,11 +104,15 @@ class LazyDashboard:
             await self._dashboard.on_shutdown(app)
 
 
+DASHBOARD = web.AppKey("solnet_dashboard", LazyDashboard)
+
+
 def setup(app: web.Application, node: WebNode, options: DashboardOptions | None = None) -> LazyDashboard:
     """Add the dashboard's routes (and its refusal pages) to the node's app; nothing of it is loaded yet."""
     lazy = LazyDashboard(node, options or DashboardOptions())
     app.middlewares.append(lazy.refusal_pages)
-    for method, path, name in ROUTES:
-        app.router.add_route(method, path, lazy.route(name))
+    for method, path, name in ROUTES:  # (a GET route answers HEAD too, as aiohttp's add_get makes it)
+        (app.router.add_get if method == "GET" else app.router.add_post)(path, lazy.route(name))
     app.on_shutdown.append(lazy.on_shutdown)
+    app[DASHBOARD] = lazy
     return lazy
