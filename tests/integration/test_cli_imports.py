@@ -47,6 +47,7 @@ if out:
 DASHBOARD = ("jinja2", "markupsafe", "node.dashboard.app", "node.dashboard.pages", "node.dashboard.i18n",
              "node.public_site")
 PROXY_CONNECTOR = ("aiohttp_socks", "python_socks", "sync.socks_connector")  # a node with a proxy set only (1 MiB)
+PUBLISH_INPUT = ("zoneinfo", "difflib")  # a time zone typed, a region not known (0.5 MiB)
 # The dashboard's login links (hashing, randomness): node.home loaded them for their folder's name, 13
 # modules at every command (a `status` the node answers took ~10 % more CPU)
 LOGIN_LINKS = ("node.login_links", "secrets", "hmac")
@@ -135,7 +136,7 @@ def run_modules(cluster, node, tmp_path: Path, serve) -> set[str]:
 
 def test_a_running_node_loads_the_dashboard_at_the_first_page_asked_for(cluster, tmp_path):
     """A node that syncs and answers the API (a refusal too) loads no Jinja2 and no dashboard page
-    module (nor, with no proxy set, the SOCKS connector); the first page asked for loads them, and is
+    module (nor, with no proxy set, the SOCKS connector, nor what reads a person's input); the first page asked for loads them, and is
     served."""
     calais, lille = cluster.network([("Calais", "calais"), ("Lille", "lille")])
     lille.peers = [calais.port]
@@ -151,7 +152,7 @@ def test_a_running_node_loads_the_dashboard_at_the_first_page_asked_for(cluster,
 
     modules = run_modules(cluster, lille, tmp_path, sync_and_api)
     assert "node.webapp" in modules
-    assert among(modules, DASHBOARD + PROXY_CONNECTOR) == []
+    assert among(modules, DASHBOARD + PROXY_CONNECTOR + PUBLISH_INPUT) == []
 
     def a_page() -> None:
         assert "vans at the bridge" in dashboard_pages(lille, ["/"])
