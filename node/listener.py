@@ -400,14 +400,20 @@ class ConnectionGuard:
         self._outwaited.note(self.clock())
         return True
 
-    def replied(self, transport: asyncio.BaseTransport | None, cost_s: float) -> None:
-        """A handshake the node replied to ended without a link (a stranger's, or a member's
-        refused), having cost `cost_s` of the node's CPU in all (sync/transport.py `Replied`): what
-        the budget's tokens are worth (node/hello_budget.py). Once its reply is made (`may_reply`),
-        a connection's place awaits the dialler's signature and is pushed out only by a full hello
-        (`_make_room`)."""
-        if self.hello_budget is not None:
-            self.hello_budget.replied_with(cost_s)
+    def charger(self, transport: asyncio.BaseTransport | None) -> Callable[[float], None]:
+        """What to tell once this connection's sync handshake, replied to, ended without a link
+        having cost `cost_s` of the node's CPU in all (sync/transport.py `Replied`): its source is
+        charged it (node/hello_budget.py), unless its dialler proved a member (`handshake_signed`
+        gave its token back: a member refused for want of a link slot costs the budget nothing).
+        The connection is found now: the charge may come after it is gone (its credentials judged
+        on the database thread)."""
+        conn = self._open.get(transport) if transport is not None else None
+
+        def replied(cost_s: float) -> None:
+            if conn is not None and conn.charged and self.hello_budget is not None:
+                conn.charged = False  # (charged once)
+                self.hello_budget.charge(conn.source, cost_s)
+        return replied
 
     def handshaking(self, transport: asyncio.BaseTransport | None) -> None:
         """This connection's request is a sync handshake: until it is through (`authenticated`) or

@@ -128,7 +128,7 @@ async def sync_endpoint(request: web.Request) -> web.StreamResponse:
     return await request.app[NODE].accept_link(
         request, progress=lambda: guard.bytes_received(transport), authenticated=lambda: guard.authenticated(transport),
         signed=lambda device, member: guard.handshake_signed(transport, device, member),
-        replied=lambda cost_s: guard.replied(transport, cost_s), may_reply=lambda: guard.may_reply(transport))
+        replied=guard.charger(transport), may_reply=lambda: guard.may_reply(transport))
 
 
 async def healthz(request: web.Request) -> web.Response:
