@@ -17,6 +17,7 @@ from events.sealed import SEALED_KIND
 from events.trust import TrustGraph
 from crypto.short_ids import short_id
 from node import alert_banner, fair_share, publishing, references, related, render, revoked_here
+from node.request_shares import SHARE_KIND
 from node.dashboard.event_names import Named
 from node.field_input import InputError
 from node.hidden_own import still_said
@@ -666,6 +667,19 @@ def request_read_by(log: EventLog, opener: Opener | None, request: bytes) -> fro
         return None
     readers = readmodels.request_readers(group, part_readers(log, opener, request, group))
     return None if readers is None else readers - {group}
+
+
+def part_readers_said(log: EventLog, opener: Opener | None, event: dict[str, Any], named: list[bytes]) -> list[bytes]:
+    """Who reads the private part of `event` (an item of `event`), which names the groups `named`
+    besides its author's: those groups, and for a share (support.share) every group that reads the
+    request already, since the share carries the request's own details. A share's page said
+    "Readable by these groups only" of the share's own readers, leaving out the groups the request
+    itself was sealed to."""
+    readers = [event["group"], *named]
+    request = event["raw"].get("request") if event["kind"] == SHARE_KIND else None
+    if isinstance(request, bytes) and len(request) == 32:
+        readers[1:1] = sorted(request_read_by(log, opener, request) or ())
+    return list(dict.fromkeys(readers))
 
 
 def share_groups(log: EventLog, device: bytes, opener: Opener | None, request_text: str | None,

@@ -131,3 +131,21 @@ def test_a_listing_reads_the_shares_once_for_all_its_requests(net: Net, tmp_path
 def _support(log, opener: Opener) -> list[dict]:
     """The support view as a node whose device holds `opener`'s key shows it (who reads each part)."""
     return view(log, "support", now=0, reader=reader_of(log, opener=opener))
+
+
+def test_a_shares_page_names_the_groups_that_read_the_request_too(net: Net, tmp_path: Path):
+    """A share carries the request's own details: its page's "Readable by these groups only" named
+    the requesting group and the share's groups, leaving out those the request was sealed to."""
+    from node.dashboard import pages
+    from node.private import open_private_part
+
+    (calais, bristol, cardiff), keys, (bristol_group, cardiff_group) = _three(net, tmp_path)
+    request = publishing.publish(calais, keys[0], "support.request", REQUEST, private=DETAILS, to=["Bristol"])
+    share = publishing.publish(calais, keys[0], "support.share", {"request": request.id.hex()}, to=["Cardiff"])
+    opener = Opener(keys[0].device_encryption)
+    page = pages.event(calais, share.id, share.header.timestamp, None, opener)
+    _text, named = open_private_part(page["sealed"], keys[0].device_encryption)
+    calais_group = bytes(keys[0].group.public)
+    said = pages.part_readers_said(calais, opener, page, list(named))
+    assert said[0] == calais_group
+    assert set(said) == {calais_group, bytes(bristol_group.key.public), bytes(cardiff_group.key.public)}, said
