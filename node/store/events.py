@@ -484,6 +484,11 @@ class EventTables(StoreBase):
         return [TrustRow(event_id, self._key(a), seq, kind, body, ts)
                 for event_id, a, seq, kind, body, ts, header, sig in rows if self._signed(event_id, a, header, sig, body)]
 
+    def holds_kind(self, kind: str) -> bool:
+        """Whether any event of `kind` is stored: the first entry of the kind's index, not a count
+        of them all."""
+        return self._one("SELECT 1 FROM events WHERE kind=? LIMIT 1", (kind,)) is not None
+
     def count_of_kind(self, kind: str, *, body_missing: bool = False) -> int:
         """The stored events of `kind`; `body_missing`: only those held without their body (stubs,
         as a bundle in clear brings a node's announcement), whose body the peers fill in."""
