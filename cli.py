@@ -2886,7 +2886,7 @@ def build_parser() -> argparse.ArgumentParser:
                                               "and delete the unused login links")
     p.add_argument("--api-token", action="store_true", help="also make a new admin token for the HTTP API (the old "
                                                             "one stops working; give your scripts the new one)")
-    add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
+    add("rebuild", cmd_rebuild, "rebuild the read models (and the index of each key's newest event) from the event log")
     p = add("export-site", cmd_export_site, "write the public pages and feeds (public alerts; actions, fundraisers and "
                                             "calendars of the groups that opt in) as static files into DIR")
     p.add_argument("dir", metavar="DIR", help="the folder to write into (made if new; its files are replaced)")
