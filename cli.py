@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 TO_HELP = ("share it only with this group (its name or id; repeatable): the whole event is encrypted to their "
            "devices and yours, and other nodes see only that this device published something")
+SINCE_HELP = ("only events made at or after this time (2026-12-01T18:00, in this machine's time zone unless it "
+              "carries an offset) or in this last span (90m, 6h, 1d)")
 OFFLINE_HELP = ("sign even though this home has not synced with a peer since its node started (or for 10 min, on "
                 "this copy of it): only if you are sure it holds the newest events of its keys (not restored from a "
                 "backup or copied while the original published on)")
@@ -1614,7 +1616,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from node import render
     from events.kinds import LOCATING_KINDS
     from node.bundle import export_bundle
-    from node.field_input import InputError, parse_time
+    from node.field_input import InputError, parse_since
+    from node.log import now_ms
     home = home_of(args)
     target = Path(args.file)
     if not args.file.strip() or not target.name or target.is_dir():  # ('' and '.' name a folder)
@@ -1632,7 +1635,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stopped_by_wipe("export", lambda: _export_stopped(args, written)))
     log = home.log()
     try:
-        since = parse_time(args.since) if args.since else 0
+        # read as `ls --since` reads it (1d, 36h, or a date and time): a courier told to carry "the
+        # last two days" was refused "'2d' is not a date and time"
+        since = parse_since(args.since, now_ms()) if args.since else 0
     except InputError as exc:
         raise UsageError(f"--since: {exc}") from None
     keys = home.keys()
@@ -2811,8 +2816,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ls", cmd_ls, "list events, newest first")
     p.add_argument("--kind", type=known_kind, help=kind_names("only this kind: "))
     p.add_argument("--author", help="only this device or group id (or its first characters)")
-    p.add_argument("--since", help="only events made at or after this time (2026-12-01T18:00, in this machine's "
-                                   "time zone unless it carries an offset) or in this last span (90m, 6h, 1d)")
+    p.add_argument("--since", help=SINCE_HELP)
     p.add_argument("--limit", type=positive_int, default=100, help="at most this many (default 100)")
     p = add("show", cmd_show, "show one event")
     p.add_argument("id", help="event id or a unique prefix of it")
@@ -2823,7 +2827,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seal the bundle with a passphrase ($SOLNET_BUNDLE_PASSPHRASE or a prompt): "
                         "whoever finds the stick learns nothing but its size. Without it, the nodes' addresses "
                         "(their announcements) are left out")
-    p.add_argument("--since", help="only events made at or after this time (ISO 8601)")
+    p.add_argument("--since", help=SINCE_HELP)
     p = add("import", cmd_import, "verify and ingest a bundle made by `solnet export`")
     p.add_argument("file")
     p = add("run", cmd_run, "run the node: serve peers, sync and gossip until Ctrl-C")
@@ -2886,7 +2890,7 @@ def build_parser() -> argparse.ArgumentParser:
                                               "and delete the unused login links")
     p.add_argument("--api-token", action="store_true", help="also make a new admin token for the HTTP API (the old "
                                                             "one stops working; give your scripts the new one)")
-    add("rebuild", cmd_rebuild, "rebuild the read models from the event log")
+    add("rebuild", cmd_rebuild, "rebuild the read models (and the index of each key's newest event) from the event log")
     p = add("export-site", cmd_export_site, "write the public pages and feeds (public alerts; actions, fundraisers and "
                                             "calendars of the groups that opt in) as static files into DIR")
     p.add_argument("dir", metavar="DIR", help="the folder to write into (made if new; its files are replaced)")

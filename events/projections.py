@@ -42,12 +42,14 @@ ALERT_UPDATE = "alert.update"
 REPORT = "action.report"
 RESOURCE = "resource"
 ACTION_UPDATE = "action.update"
+SHARE = "support.share"  # a request's shares, found by the request (node/request_shares.py)
 # Append only: a store may number tables by their place here.
 TABLES = (PROFILE, ACTION, FUNDRAISER, FUNDRAISER_UPDATE, NEED, OFFER, FULFIL, SUPPORT, SUPPORT_STATUS, ALERT,
-          NEED_UPDATE, OFFER_UPDATE, SUPPORT_OFFER, SUPPORT_OFFER_UPDATE, ALERT_UPDATE, REPORT, RESOURCE, ACTION_UPDATE)
+          NEED_UPDATE, OFFER_UPDATE, SUPPORT_OFFER, SUPPORT_OFFER_UPDATE, ALERT_UPDATE, REPORT, RESOURCE, ACTION_UPDATE, SHARE)
 # Kinds whose rows refer to another event (`ref`), and the field that names it.
 REFERRING = {FUNDRAISER_UPDATE: "fundraiser", FULFIL: "need", NEED_UPDATE: "need", OFFER_UPDATE: "offer",
-             SUPPORT_OFFER_UPDATE: "offer", ALERT_UPDATE: "alert", REPORT: "action", ACTION_UPDATE: "action"}
+             SUPPORT_OFFER_UPDATE: "offer", ALERT_UPDATE: "alert", REPORT: "action", ACTION_UPDATE: "action",
+             SHARE: "request"}
 
 
 PUBLIC_YES = "yes"  # an alert's `public` field: also for people without a node

@@ -106,4 +106,9 @@ class InnerEvent:
 
 def inner_event(event_id: bytes, author: bytes, seq: int, timestamp: int, expires: int | None,
                 inner: Inner) -> InnerEvent:
-    return InnerEvent(event_id, author, seq, inner.kind, _InnerHeader(timestamp, expires))
+    """The opened event as its inner kind's rules read it: the outer expiry counts only for a kind
+    that may expire. A node cannot refuse a sealed event whose inner kind forbids an expiry (it
+    cannot read inside, and refusing it where it can would be a rule change), but what it opens
+    counts no expiry that the same event in the clear could never carry (events/kinds.py)."""
+    counted = expires if KINDS[inner.kind].expiry != "forbidden" else None
+    return InnerEvent(event_id, author, seq, inner.kind, _InnerHeader(timestamp, counted))

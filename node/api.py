@@ -545,7 +545,7 @@ async def post_event(request: web.Request) -> web.StreamResponse:
                        "publish it again")
     answer, twice, behind, moved, redacting, ends = out
     warnings = [w for w in (past_action_warning(body.kind, body.texts, event.id.hex(), now_ms(), body.time_zone, moved),
-                            twice, behind, ends and publishing.alert_ends_warning(ends, "expires_in"), *redacting) if w is not None]
+                            twice, behind, ends and publishing.alert_ends_warning(ends, "expires_in", body.time_zone), *redacting) if w is not None]
     return json_response({"event": answer, "warnings": warnings}, 201, {"Location": f"{PREFIX}/events/{event.id.hex()}"})
 
 

@@ -161,16 +161,18 @@ class Opener:
 
 
 def mark_private_readers(log: EventLog, opener: Opener | None, requests: list[dict[str, Any]],
-                         own: bytes | None) -> None:
+                         own: bytes | None, shares: request_shares.Shares | None = None) -> None:
     """On each place a support request with a private part could go (its `can_go`), `reads_private`:
     whether that group can read the part, as far as this device can tell: from the part itself
     where this device is one of its readers; else only that its own group cannot read it here.
     Those that can come first. "Could go to" named groups the details were never sealed to, and a
     coordinator sent people's case to a group that could not read who they are. On the request,
-    `read_here`: whether this device can tell who reads it, being one of them."""
+    `read_here`: whether this device can tell who reads it, being one of them. `shares`: those of
+    `requests` (`request_shares.shares_of`, for one request's page), else every share held is read."""
     if opener is None:
         return
-    shares = request_shares.shares_by_request(log) if request_shares.has_shares(log) else {}
+    if shares is None:
+        shares = request_shares.shares_by_request(log) if request_shares.has_shares(log) else {}
     for r in requests:
         if not r.get("has_private"):
             continue
@@ -199,13 +201,16 @@ def request_readers(log: EventLog, opener: Opener) -> Callable[[Row], frozenset[
     (views.Held.readers, events.readmodels.request_readers)."""
     if not request_shares.has_shares(log):  # most nodes hold none: one part, no search for shares
         return lambda row: opener.readers_of_part(row.key, lambda: _private_part(log, row.key), row.data["group"])
-    shares: list[request_shares.Shares] = []  # read once, when a first row asks
+
+    found: dict[bytes, frozenset[bytes] | None] = {}  # (a reader serves one page: asked again, once read)
 
     def readers(row: Row) -> frozenset[bytes] | None:
-        if not shares:
-            shares.append(request_shares.shares_by_request(log))
-        return readmodels.request_readers(row.data["group"],
-                                          part_readers(log, opener, row.key, row.data["group"], shares[0]))
+        # each row's own shares, by the index of what they name: a page that lists a few requests (a
+        # request's own page) read and checked every share held, a mole's thousands included
+        if row.key not in found:
+            found[row.key] = readmodels.request_readers(row.data["group"],
+                                                        part_readers(log, opener, row.key, row.data["group"]))
+        return found[row.key]
     return readers
 
 

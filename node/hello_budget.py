@@ -11,16 +11,24 @@ hellos kept a Raspberry Pi's CPU busy with replies and delayed members.
 network, whether the node replies to it (`take`):
 
 - tokens, in replies, in a bucket for all sources and one for each source (an IPv6 one by its
-  /64, as node/listener.py counts them). A reply takes one from both. The buckets refill at the
-  rate that keeps the replies' CPU at `SHARE` of one core: the rate is derived from the measured
-  CPU time of the handshakes replied to so far that ended without a link (the upgrade, the reply,
-  message 3, the credentials opened, decoded and judged on the database thread: sync/transport.py
-  `Replied`), not assumed, so a Pi Zero (an eighth of one of these cores) makes fewer replies a
-  second than a laptop and spends the same share. Until 2026-12-07 only the upgrade and the reply
-  were measured (~0.2 ms here), while a stranger's whole handshake cost the node 2.4-3 ms and
-  more: the budget let strangers take some 15 times its share. A source's bucket is half the global one's size and refills at half
-  its rate: one address flooding leaves the other half to the rest. `BURST` replies may be made
-  at once (a node's peers reconnecting after its restart, a handful of them);
+  /64, as node/listener.py counts them). A token is worth the CPU time of a stranger's whole
+  handshake as it goes when nothing is wrong: `HANDSHAKE_REPLIES` times a reply's (X25519, the
+  signature, message 3 checked: `reply_cost_s`, measured at start, the least of a few tries), and
+  the buckets refill at the rate that keeps the strangers' handshakes at `SHARE` of one core, so a
+  Pi Zero (an eighth of one of these cores) makes fewer replies a second than a laptop and spends
+  the same share. A reply takes one token from both, at once; once a handshake replied to ends
+  without a link, its measured cost in all (the upgrade, the reply, message 3, the credentials
+  opened, decoded and judged on the database thread: sync/transport.py `Replied`) is charged, and
+  what its token did not cover is taken from both buckets too, which may go below zero: a debt
+  the refill pays back before the next reply. Each handshake pays its own cost. Until 2026-12-07
+  the tokens were worth a running mean of the costs: a stranger pulled it down with cheap
+  handshakes (a hello dropped after the reply) and then made costly ones (credentials judged) at
+  the cheap ones' rate, and one slow sample (a busy machine) raised the mean some tenfold and cut
+  every newcomer's replies, members' included, for as long as the mean took to come back down.
+  (Before that day only the upgrade and the reply were measured, ~0.2 ms here, while a
+  stranger's whole handshake cost 2.4-3 ms and more.) A source's bucket is half the global one's
+  size and refills at half its rate: one address flooding leaves the other half to the rest.
+  `BURST` replies may be made at once (a node's peers reconnecting after its restart);
 - only a reply takes a token. Until 2026-12-06 the token (and a place) was taken before the
   upgrade: a plain `GET /sync/v1` (answered 400) or a hello for another network, which cost the
   node no key work, used one up, and anyone who did not know the network's id drained the
@@ -46,7 +54,8 @@ network, whether the node replies to it (`take`):
   pushes out a place, and at random: a slow dialler's survives n such hellos with odds
   (1 - 1/IN_FLIGHT)^n, so it links at one of its next dials unless the budget itself is spent;
 - a dialler whose signature shows a member (node/listener.py `handshake_signed`) gets its token
-  back: members' reconnections never eat into the budget left for other members. They are held to
+  back, and its handshake is charged nothing more, even when it then ends without a link (no
+  link slot for it): members' reconnections never eat into the budget left for other members. They are held to
   a budget of their group's instead (node/net/links.py `_member_budget`); past it the handshake is
   refused as a hello over this budget is, and keeps its token, as a stranger's would.
 
@@ -70,7 +79,12 @@ SOURCE_SHARE = 0.5  # of the global bucket's size and refill rate, for one sourc
 IN_FLIGHT = 24  # hellos replied to whose dialler has not yet signed (or gone); a new one pushes out one at random
 IN_FLIGHT_PER_SOURCE = 12  # ... of them from one source (behind a relay, every visitor's)
 RETRY_AFTER_S = 2  # what a turned-away dialler is told (a solnet node retries on its own backoff)
-_COST_WEIGHT = 0.1  # of a new measurement in the running mean of a reply's cost
+# A stranger's whole handshake (the upgrade, its frames, its credentials opened, decoded and judged)
+# in replies' worth: 0.9-1.5 ms here (2026-12-07, load 20) against 0.15 ms for a reply and its message 3
+# checked (2.4-3 ms was measured earlier, a quieter machine's stranger with more credentials). What a
+# token is worth, so that BURST is in handshakes; one that costs more takes more tokens.
+HANDSHAKE_REPLIES = 8
+_COST_TRIES = 3  # measurements of a reply at start, the least kept (a busy moment makes one slow)
 
 MakeRoom = Callable[["str | None"], bool]
 """Free a place in flight of a source (None: of any), ending its connection; whether one was."""
@@ -78,9 +92,12 @@ MakeRoom = Callable[["str | None"], bool]
 
 def reply_cost_s() -> float:
     """The CPU time (s, this thread's) of one handshake reply and the check of its message 3, measured
-    now with throwaway keys: the refill rate's start, before the node's handshakes are measured
-    (hellos that cost the node no reply, for another network, must never leave the buckets with no
-    rate to refill at). A stranger's whole handshake costs more (its frames, its credentials)."""
+    now with throwaway keys, the least of a few tries: what a token is worth. A stranger's whole
+    handshake costs more (its frames, its credentials), and is charged more tokens once it ends."""
+    return min(_one_reply_cost_s() for _ in range(_COST_TRIES))
+
+
+def _one_reply_cost_s() -> float:
     network, device = bytes(32), SigningKey.generate()
     dialler = Initiator(network, SigningKey.generate(), lambda key: None)
     hello = dialler.hello()
@@ -111,17 +128,18 @@ class HelloBudget:
         self.in_flight_cap = in_flight
         self.in_flight_per_source_cap = in_flight_per_source
         self.clock = clock
-        self.cost_s = reply_cost_s() if cost_s is None else cost_s  # the running mean CPU time of one reply
+        # the CPU time (s) a token is worth
+        self.cost_s = HANDSHAKE_REPLIES * reply_cost_s() if cost_s is None else cost_s
         self._global = _Bucket(float(burst), clock())
         self._sources: dict[str, _Bucket] = {}
         self._in_flight: dict[str, int] = {}
-        self.replied = 0  # handshakes replied to (an X25519 exchange and a signature each) that ended without a link
+        self.replied = 0  # handshakes replied to (an X25519 exchange and a signature each) charged: no member's
         self.refunded = 0  # ... whose dialler then proved a member
         self.turned_away = 0  # hellos answered "retry later", with no reply computed (the listener logs them)
 
     # --- the buckets -------------------------------------------------------------------------------
     def _rate(self) -> float:
-        """Replies a second the global bucket refills at: SHARE of a core over a reply's measured cost."""
+        """Tokens a second the global bucket refills at: SHARE of a core over what a token is worth."""
         return self.share / self.cost_s
 
     def _refill(self, bucket: _Bucket, rate: float, now: float) -> _Bucket:
@@ -194,12 +212,16 @@ class HelloBudget:
         self._refill(self._global, 0.0, now)  # (back within their sizes)
         self._refill(self._source(source, now), 0.0, now)
 
-    def replied_with(self, cost_s: float) -> None:
-        """A handshake replied to ended without a link; it took `cost_s` of the node's CPU in all (the
-        refill rate follows it)."""
+    def charge(self, source: str, cost_s: float) -> None:
+        """A handshake from `source` replied to ended without a link, and no member's (whose token
+        is given back): it took `cost_s` of the node's CPU in all. What its token did not cover is
+        taken from both buckets, below zero if need be (a debt the refill pays back)."""
         self.replied += 1
-        if cost_s > 0:
-            self.cost_s += _COST_WEIGHT * (cost_s - self.cost_s)
+        more = cost_s / self.cost_s - 1.0
+        if more > 0:
+            now = self.clock()
+            self._refill(self._global, self._rate(), now).tokens -= more
+            self._source(source, now).tokens -= more
 
     def sweep(self) -> None:
         """Forget the sources whose buckets are full again (as a new source's would be)."""

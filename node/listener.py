@@ -38,6 +38,11 @@ accept nobody (members included) and logged every failed accept. Here:
   dialler sends them right after its signature, so they may come before it is read); and all
   handshakes not kept for a member together `UNKEPT_BYTES`, over which the one holding the most
   is reset. A connection over its budget is reset;
+- bytes of request heads not yet complete: aiohttp takes up to `HEAD_FIELDS` header lines of 8 KiB
+  each (its default, 128, let a head reach 1 MiB), and holds a head's bytes, copied, until its
+  last line: 64 connections each trickling a 1 MiB head grew the node by 123 MiB (until
+  2026-12-07). All heads under way together may hold `HEADS_BYTES`, over which the connection
+  holding the most is reset, as handshakes' bytes are;
 - CPU for the handshakes of connections not yet known as members: the node's HelloBudget
   (node/hello_budget.py) is asked before a sync upgrade (`may_upgrade`: over it, 503 without
   that work) and, once the dialler's hello came and is for this network, before the node
@@ -89,6 +94,10 @@ MAX_PER_SOURCE = 32
 RESERVED_PER_DEVICE = 2  # a member's node and a one-off `solnet sync` beside it (sync/link_slots.py)
 HANDSHAKE_BYTES = MAX_BATCH_BYTES + MAX_EVENT_BYTES + 16 * 1024  # a sync connection's until it is through
 UNKEPT_BYTES = 32 * 1024 * 1024  # ... of every handshake not kept for a member, together
+HEAD_FIELDS = 32  # header lines a request may carry (a browser sends ~15, a reverse proxy adds a few)
+# ... and the bytes of every connection's request head not yet complete, together (with what of a body
+# came in the same read): a head has no business being more than a few KiB
+HEADS_BYTES = 8 * 1024 * 1024
 ACCEPT_BACKLOG = 128
 ACCEPT_FAILED = "socket.accept() out of system resource"  # asyncio's message for EMFILE, ENFILE, ...
 _UNLIMITED = 1 << 30
@@ -180,6 +189,7 @@ class _Connection:
     placed: int = 0  # ... the how-manyth place taken
     replied: bool = False  # ... and the node replied to its hello (a token's work done, message 3 awaited)
     charged: bool = False  # ... and took a token for it, not given back for a member
+    head_bytes: int = 0  # bytes since its last request began: a request head under way (`HEADS_BYTES`)
 
     def waits_on_client(self) -> bool:
         """Nothing is being answered, or the request being answered still waits for its body."""
@@ -235,6 +245,7 @@ class ConnectionGuard:
         self._per_source: Counter[str] = Counter()
         self.handshakes_signed = 0  # connections whose sync handshake the dialler's device signed (member or not)
         self._unkept = 0  # the handshake bytes of the connections that are `unkept()`
+        self._heads = 0  # the bytes of the request heads under way (`_head_received`)
         self._refused = LogBudget(logging.WARNING, "refused incoming connections: every one of the connections "
                                   "not yet authenticated is busy with a request "
                                   f"(at most {max_total} in all, {max_per_source} from one address)")
@@ -244,13 +255,15 @@ class ConnectionGuard:
                                   f"(at most {max_total} not yet authenticated, {max_per_source} from one address)")
         self._overfull = LogBudget(logging.INFO, "reset incoming sync handshakes that brought more bytes than a "
                                    "handshake and its credentials take")
+        self._overhead = LogBudget(logging.INFO, "reset incoming connections whose request heads, not yet "
+                                   f"complete, held the most of {HEADS_BYTES // (1024 * 1024)} MiB together")
         self._accept_failed = LogBudget(logging.WARNING, "could not accept incoming connections: this process has "
                                         "too many files open (peer links already open carry on)")
         self._browsers = LogBudget(logging.WARNING, "refused sync connections opened by a web browser: a web page "
                                    "(any site visited on this machine or its network can try) asked this node to "
                                    "name its device; it was told nothing")
-        self._budgets = [self._closed, self._evicted, self._refused, self._overfull, self._accept_failed,
-                         self._browsers]
+        self._budgets = [self._closed, self._evicted, self._refused, self._overfull, self._overhead,
+                         self._accept_failed, self._browsers]
         self._sweeper: asyncio.Task | None = None
         self._previous_handler: Any = None
         self.hello_budget: HelloBudget | None = None  # the CPU budget of handshake replies (see `may_reply`)
@@ -327,6 +340,7 @@ class ConnectionGuard:
         conn = self._open.pop(transport, None) if transport is not None else None
         if conn is not None:
             self._budget_ended(conn)
+            self._head_done(conn)
             if conn.unkept():
                 self._unkept -= conn.handshake_bytes()
             self._per_source[conn.source] -= 1
@@ -400,14 +414,20 @@ class ConnectionGuard:
         self._outwaited.note(self.clock())
         return True
 
-    def replied(self, transport: asyncio.BaseTransport | None, cost_s: float) -> None:
-        """A handshake the node replied to ended without a link (a stranger's, or a member's
-        refused), having cost `cost_s` of the node's CPU in all (sync/transport.py `Replied`): what
-        the budget's tokens are worth (node/hello_budget.py). Once its reply is made (`may_reply`),
-        a connection's place awaits the dialler's signature and is pushed out only by a full hello
-        (`_make_room`)."""
-        if self.hello_budget is not None:
-            self.hello_budget.replied_with(cost_s)
+    def charger(self, transport: asyncio.BaseTransport | None) -> Callable[[float], None]:
+        """What to tell once this connection's sync handshake, replied to, ended without a link
+        having cost `cost_s` of the node's CPU in all (sync/transport.py `Replied`): its source is
+        charged it (node/hello_budget.py), unless its dialler proved a member (`handshake_signed`
+        gave its token back: a member refused for want of a link slot costs the budget nothing).
+        The connection is found now: the charge may come after it is gone (its credentials judged
+        on the database thread)."""
+        conn = self._open.get(transport) if transport is not None else None
+
+        def replied(cost_s: float) -> None:
+            if conn is not None and conn.charged and self.hello_budget is not None:
+                conn.charged = False  # (charged once)
+                self.hello_budget.charge(conn.source, cost_s)
+        return replied
 
     def handshaking(self, transport: asyncio.BaseTransport | None) -> None:
         """This connection's request is a sync handshake: until it is through (`authenticated`) or
@@ -457,7 +477,7 @@ class ConnectionGuard:
         conn.bytes_in += size
         conn.last_byte = self.clock()
         if not conn.handshaking:
-            return True
+            return bool(conn.requests) or self._head_received(conn, size)
         if conn.unkept():
             self._unkept += size
         if conn.handshake_bytes() > HANDSHAKE_BYTES:
@@ -470,6 +490,30 @@ class ConnectionGuard:
                 return False
             self._push_out(hog)
         return True
+
+    def _head_received(self, conn: _Connection, size: int) -> bool:
+        """Count `size` more bytes of `conn`'s request head under way; False if it is to be reset for
+        holding the most of all heads' bytes, over HEADS_BYTES."""
+        conn.head_bytes += size
+        self._heads += size
+        if self._heads <= HEADS_BYTES:
+            return True
+        hog = max((c for c in self._open.values() if not c.requests), key=lambda c: c.head_bytes)
+        self._overhead.note(self.clock())
+        if hog is conn:
+            return False
+        self._push_out(hog)
+        return True
+
+    def _head_done(self, conn: _Connection) -> None:
+        """`conn`'s request head is complete (its request began), or the connection is gone."""
+        self._heads -= conn.head_bytes
+        conn.head_bytes = 0
+
+    @property
+    def head_bytes(self) -> int:
+        """Bytes of the request heads under way, together."""
+        return self._heads
 
     def bytes_received(self, transport: asyncio.BaseTransport | None) -> int:
         """Bytes received so far on an unauthenticated connection (for deadlines that follow progress)."""
@@ -485,6 +529,7 @@ class ConnectionGuard:
             return await handler(request)
         conn.requests += 1
         conn.request = request
+        self._head_done(conn)
         try:
             return await handler(request)
         finally:

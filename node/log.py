@@ -1660,9 +1660,12 @@ class EventLog:
 
     # --- rebuild ------------------------------------------------------------------------------
     def rebuild(self) -> int:
-        """Drop every projection row and replay the log through the projection functions."""
+        """Drop every projection row and replay the log through the projection functions; count
+        the index of each author's newest event again from the events first (a damaged one is
+        mended: node/store/errors.py `check_heads`)."""
         count = 0
         with self.store.write():
+            self.store.count_heads_again()
             self.refresh_trust()
             self.store.clear_projections()
             for n, wire in self.store.stored_with_body():

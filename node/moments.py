@@ -7,7 +7,7 @@ revoked. Times are shown clamped to 1970-01-01 .. 9999-12-31 instead; this node'
 refused past LATEST_MS (node/field_input.py, node/publishing.py)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 
 LATEST_MS = 253_402_300_799_000  # 9999-12-31T23:59:59Z, the last second a datetime can hold
 _DAY_MS = 86_400_000
@@ -18,7 +18,8 @@ def utc(ms: int) -> datetime:
     return datetime.fromtimestamp(min(max(ms, 0), LATEST_MS) / 1000, tz=timezone.utc)
 
 
-def local(ms: int) -> datetime:
-    """`ms` since 1970 in this machine's time zone (a day short of the limit: a zone east of UTC
-    would carry the last day into the year 10000)."""
-    return datetime.fromtimestamp(min(max(ms, 0), LATEST_MS - _DAY_MS) / 1000).astimezone()
+def local(ms: int, zone: tzinfo | None = None) -> datetime:
+    """`ms` since 1970 in `zone`, else this machine's time zone (a day short of the limit: a zone
+    east of UTC would carry the last day into the year 10000)."""
+    seconds = min(max(ms, 0), LATEST_MS - _DAY_MS) / 1000
+    return datetime.fromtimestamp(seconds, tz=zone) if zone is not None else datetime.fromtimestamp(seconds).astimezone()

@@ -77,4 +77,4 @@ def past_action_warning(kind: str, texts: dict[str, str], event_id: str, now: in
     if kind == "action" and not starts_in_the_past(when, now, ends):
         return None
     # (an update that moves an action to a wrong year took it out of every list, unsaid)
-    return (past_action if kind == "action" else moved_past)(local_time(when), event_id)
+    return (past_action if kind == "action" else moved_past)(local_time(when, time_zone), event_id)

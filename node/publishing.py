@@ -550,7 +550,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     expires = None
     if expires_in is not None and expires_in.strip():
         expires = expiry_time(kind, expires_in, now)
-        _refuse_all_clear_ending_first(log, kind.name, fields, expires, expires_in)
+        _refuse_all_clear_ending_first(log, kind.name, fields, expires, expires_in, time_zone)
     if signer is not None and signer not in SIGNERS:
         raise PublishError(f"'as' is 'device' or 'group', not {signer!r}", "as")
     has_private = private is not None and private != ""
@@ -817,7 +817,7 @@ def alert_end(log: EventLog, event: Event) -> int | None:
 
 
 def _refuse_all_clear_ending_first(log: EventLog, kind: str, fields: Mapping[str, Any], expires: int,
-                                   typed: str) -> None:
+                                   typed: str, time_zone: str | None = None) -> None:
     """An all clear must last as long as the alert it ends: once its body expires, nothing says the
     alert ended, and the raid alert showed as live again, in every list, until its own end (an all
     clear given with `--expires-in 1h` on a 48 h alert brought it back an hour later)."""
@@ -826,15 +826,15 @@ def _refuse_all_clear_ending_first(log: EventLog, kind: str, fields: Mapping[str
     alert = references.named_alert(log.store, log.trust, fields["alert"])
     if alert is not None and alert.expires is not None and expires < alert.expires:
         raise PublishError(f"'expires_in' {typed.strip()!r} ends this all clear before the alert it ends "
-                           f"({local_time(alert.expires)}): once the all clear expires the alert shows as live "
+                           f"({local_time(alert.expires, time_zone)}): once the all clear expires the alert shows as live "
                            "again; leave 'expires_in' out (an all clear is kept a week)", "expires_in")
 
 
-def alert_ends_warning(ends: int, expires: str = "--expires-in") -> str:
+def alert_ends_warning(ends: int, expires: str = "--expires-in", time_zone: str | None = None) -> str:
     """What `publish alert.update` and the API's answer (`expires`: its body's key) say of the alert's
     end (alert_end), which an update does not move: its --expires-in read as the alert's new end left
-    a raid unsaid."""
-    return (f"The alert itself still ends {local_time(ends)}: an update does not move its end ({expires} is how "
+    a raid unsaid. The time is shown in `time_zone` (the request's), else this machine's."""
+    return (f"The alert itself still ends {local_time(ends, time_zone)}: an update does not move its end ({expires} is how "
             "long the update is kept). If the raid goes on past then, publish a new alert.")
 
 

@@ -4,9 +4,9 @@ groups left out when it was made (one that joined since, one a referral sends it
 
 Only a share signed by a device of the requesting group counts (events.effects: `support.share`
 is among the kinds only the group that made the event may publish); any other is stored and
-forwarded, and read by no one here. The parts are found from the stored events themselves, not
-from read-model rows, so a node that stored shares before it knew their kind reads them once it
-does. Blocking reads of the store.
+forwarded, and read by no one here. A listing reads every share held once (`shares_by_request`);
+one request's page reads its own alone, by the shares' read-model rows, which name the request
+(`shares_of`; schema 19 projects the shares a node stored before, once). Blocking reads of the store.
 """
 from __future__ import annotations
 
@@ -53,18 +53,30 @@ def shares_by_request(log: EventLog) -> Shares:
     return out
 
 
+def shares_of(log: EventLog, request: bytes) -> Shares:
+    """`shares_by_request` of one request alone: its shares found by their read-model rows, which
+    name it (one indexed walk), not among every share held (a request's page read and checked a
+    mole's thousands of shares to find its own)."""
+    out: Shares = {}
+    for _n, event_id, author, ts, body in log.store.referring_events(SHARE_KIND, request):
+        fields = _sealed_of(body)
+        if fields is not None and fields.get("request") == request:
+            out.setdefault(request, []).append((event_id, author, ts, fields[PRIVATE_FIELD]))
+    return out
+
+
 def request_parts(log: EventLog, request: bytes, shares: Shares | None = None) -> list[Part]:
     """The request's own private part (first, if it has one), then those of its shares by its
     requesting group, by (stamp, id): in the same order on every node, whatever order they came in
     (a sharee reads the first it opens). Empty for a request not held, or held without a private part.
-    `shares`: `shares_by_request`, read once for many requests (else read here)."""
+    `shares`: `shares_by_request`, read once for many requests (else this request's: `shares_of`)."""
     row = log.store.event_row(request)
     own = _sealed_of(row[8]) if row is not None else None
     group = log.trust.group_of(row[1]) if row is not None else None
     if own is None or group is None:
         return []
     found: list[tuple[int, bytes, Part]] = []
-    for event_id, author, ts, sealed in (shares if shares is not None else shares_by_request(log)).get(request, ()):
+    for event_id, author, ts, sealed in (shares if shares is not None else shares_of(log, request)).get(request, ()):
         member = log.trust.member(author)
         held = log.store.event_row(event_id)
         if member is None or held is None or member.group != group or not member.may_sign(held[2]):
@@ -86,4 +98,4 @@ def open_request(log: EventLog, request: bytes, key: EncryptionKey) -> tuple[boo
 
 def has_shares(log: EventLog) -> bool:
     """Whether this node holds any share at all: most never do, and a listing need not look."""
-    return log.store.count_of_kind(SHARE_KIND) > 0
+    return log.store.holds_kind(SHARE_KIND)

@@ -190,6 +190,25 @@ def restore_wait(store: Store | StatusSnapshot) -> dict[str, Any] | None:
     return None if wait is None else {"needed": wait[0], "done": wait[1], "awaited": wait[2]}
 
 
+def publish_wait(store: Store | StatusSnapshot, running: bool) -> str | None:
+    """Why `solnet publish` on this home, with no node running, signs nothing before a sync with a
+    peer (node/chain_gate.py check), said by `status` before a person finds it out at an alert:
+    'crashed', its node did not stop cleanly (it may have lost writes it had sent); 'never_synced', it
+    has peers and has not synced with one since it joined; 'not_synced_lately', not for more than
+    CONFIRM_FRESH_MS (a node stopped for the night).
+    None when it may sign, while a node runs (it syncs first by itself) and for a restored home
+    (`restore_wait` says that)."""
+    from node import chain_gate
+    from node.clock import now_ms
+
+    if running or chain_gate.state_now(store, now_ms()) != chain_gate.CLOSED:
+        return None
+    state = chain_gate.load(store)
+    if chain_gate.crashed(store, state):
+        return "crashed"
+    return "never_synced" if state is None or state.confirmed is None else "not_synced_lately"
+
+
 def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) -> dict[str, Any]:
     config = home.config()
     out: dict[str, Any] = {"group_id": config.group_id, "group_name": config.group_name, "region": config.region,
@@ -222,6 +241,8 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
     out.update(own_unsent.stranded(store, bytes.fromhex(config.device_id), lost_from, home.db_path, trust["network_id"],
                                    bool(own and own.get("fork"))))
     out["restore_wait"] = restore_wait(store)
+    out["publish_wait"] = None if out["restore_wait"] else publish_wait(
+        store, bool(out["node"]["running"] or out["node"].get("starting")))  # (one starting syncs first)
     out["node"].pop("inbound", None)  # listed among the peers
     return out
 

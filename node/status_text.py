@@ -102,6 +102,8 @@ def status_text(out: dict[str, Any]) -> str:
     lines += [f"  WARNING: {w}" for w in own]
     if wait := out.get("restore_wait"):
         lines.append(f"  WARNING: {restore_wait_text(wait)}")
+    elif why := out.get("publish_wait"):
+        lines.append(f"  {'WARNING' if why == 'crashed' else 'publishing'}: {publish_wait_text(why)}")
     if out.get("named_like_us"):
         lines.append(f"  WARNING: {named_like_us(out['named_like_us'])}.")
     if out.get("admitters_unnamed"):
@@ -142,6 +144,16 @@ def restore_wait_text(wait: dict[str, Any]) -> str:
                 f"{MOVED_TODO}.")
     return ("this home was restored from a backup or copied: it publishes nothing before it has synced, so as not "
             f"to fork its keys. {peers_text(wait['needed'], wait['done'], list(wait['awaited']))}.")
+
+
+def publish_wait_text(why: str) -> str:
+    """Why `publish` on this home waits for a sync (node.status.publish_wait), and what to do."""
+    todo = "start the node (`solnet run`: it syncs first) or run `solnet sync PEER` (`solnet peers` lists them)"
+    if why == "crashed":
+        return ("the node that ran on this home did not stop cleanly (killed, crashed, a power cut): `solnet publish` "
+                f"signs nothing before a sync with a peer, so as not to fork its keys; {todo}")
+    since = "since it joined" if why == "never_synced" else "in the last 10 minutes"
+    return f"after a sync with a peer (none {since}), so as not to fork its keys: {todo}"
 
 
 def over_share_warning(o: dict[str, Any]) -> str:

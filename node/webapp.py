@@ -20,7 +20,7 @@ from node.dashboard import DashboardOptions
 from node.hello_budget import RETRY_AFTER_S, HelloBudget
 from node.heap_trim import HeapTrim
 from node.http_failures import FailureLog, ServerLog, json_parse_errors
-from node.listener import HEAD_LIMIT_S, ConnectionGuard, GuardedSite
+from node.listener import HEAD_FIELDS, HEAD_LIMIT_S, ConnectionGuard, GuardedSite
 from node.ports import ServedNode
 from sync.transport import SYNC_PATH
 
@@ -128,7 +128,7 @@ async def sync_endpoint(request: web.Request) -> web.StreamResponse:
     return await request.app[NODE].accept_link(
         request, progress=lambda: guard.bytes_received(transport), authenticated=lambda: guard.authenticated(transport),
         signed=lambda device, member: guard.handshake_signed(transport, device, member),
-        replied=lambda cost_s: guard.replied(transport, cost_s), may_reply=lambda: guard.may_reply(transport))
+        replied=guard.charger(transport), may_reply=lambda: guard.may_reply(transport))
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -152,8 +152,9 @@ async def serve(app: web.Application, host: str, port: int) -> Served:
     # Bodies as sent (no auto_decompress): aiohttp would refuse a Brotli or zstd body in plain text
     # before any handler (it has no library for them here) and read an encoding it does not know as
     # if plain; the API decodes what it reads and refuses the rest in JSON (node.api_body.decoded).
+    # At most HEAD_FIELDS header lines (aiohttp's 128 of 8 KiB let a head reach 1 MiB: node/listener.py).
     runner = web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=HEAD_LIMIT_S,
-                           logger=ServerLog(app[FAILURES]), auto_decompress=False)
+                           logger=ServerLog(app[FAILURES]), auto_decompress=False, max_headers=HEAD_FIELDS)
     await runner.setup()
     try:
         site = GuardedSite(runner, host, port, app[GUARD], handlers=json_parse_errors)

@@ -223,11 +223,21 @@ def named_like_us(groups: list[dict]) -> str:
             "in, which can revoke it")
 
 
-def local_time(ms: int | None) -> str:
-    """A time in this machine's time zone, with the zone: '2026-12-01 18:00 CET'."""
+def local_time(ms: int | None, time_zone: str | None = None) -> str:
+    """A time in the zone `time_zone` names (IANA: the one a request's `time_zone` gives, the
+    browser's or the command's, so a coordinator in Calais reads Calais time whatever the server's
+    zone), else this machine's, with the zone: '2026-12-01 18:00 CET'."""
     if ms is None:
         return "-"
-    return moments.local(ms).strftime("%Y-%m-%d %H:%M %Z")
+    zone = None
+    if time_zone is not None and time_zone.strip():
+        from node.field_input import InputError, zone_of
+
+        try:
+            zone = zone_of(time_zone)
+        except InputError:  # (refused where it was given: this only shows a time)
+            zone = None
+    return moments.local(ms, zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def local_zone_name() -> str | None:

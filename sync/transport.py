@@ -423,7 +423,8 @@ Replied = Callable[[float], None]
 a link (a stranger's, or a member's refused): the upgrade, the reply, message 3, the credentials
 opened, decoded (this thread's, by `_OwnSteps`) and judged on the database thread (what
 `Identity.admit_credentials` says it took there). For the listener's budget of replies
-(node/hello_budget.py): a token is a stranger's whole handshake, not only its reply."""
+(node/hello_budget.py): a stranger's whole handshake is charged, not only its reply; a member's
+is not (the listener knows which)."""
 
 SlotCheck = Callable[["Link"], None]
 """Given an authenticated member's inbound link before the listener presents its credentials;

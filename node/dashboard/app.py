@@ -497,13 +497,16 @@ class Dashboard:
             if ctx["is_admin"]:  # decrypted in memory for this response only, never stored
                 private_text, status = read_private(event["sealed"], self.node.keys.device_encryption)
                 private_status = {NOT_A_RECIPIENT: "not_recipient"}.get(status, status)
-                # who else reads it, as `solnet show` says (a share's page: the groups it was shared with; a
-                # request's page says it of the request and its shares together: pages.request_read_by)
+                # who else reads it, as `solnet show` says (a share's page: the groups it was shared with, and
+                # those that read the request already; a request's page says it of the request and its shares
+                # together: pages.request_read_by)
                 opened = (open_private_part(event["sealed"], self.node.keys.device_encryption)
                           if private_text and event["kind"] != "support.request" else None)
                 if opened is not None and opened[1] and event["group"] is not None:
                     names = await self.node.db(references.group_names, self.node.log.store)
-                    private_readers = [names.get(g) or short_id(g) for g in dict.fromkeys([event["group"], *opened[1]])]
+                    readers = await self.node.db(pages.part_readers_said, self.node.log, self.opener(ctx), event,
+                                                 list(opened[1]))
+                    private_readers = [names.get(g) or short_id(g) for g in readers]
             else:
                 private_status = "hidden"
         # Never the kind alone: ten tabs all called "Alert" (event_names: its type, region and time);

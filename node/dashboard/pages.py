@@ -16,7 +16,8 @@ from events.projections import FUNDRAISER, NEED, PROFILE, SUPPORT, MemoryTables
 from events.sealed import SEALED_KIND
 from events.trust import TrustGraph
 from crypto.short_ids import short_id
-from node import alert_banner, fair_share, publishing, references, related, render, revoked_here
+from node import alert_banner, fair_share, publishing, references, related, render, request_shares, revoked_here
+from node.request_shares import SHARE_KIND
 from node.dashboard.event_names import Named
 from node.field_input import InputError
 from node.hidden_own import still_said
@@ -527,9 +528,12 @@ def event(log: EventLog, event_id: bytes, now: int, own: bytes | None = None,
         listed = view(log, "support", region=region, now=now, limit=CANDIDATES, reader=reader_of(log, opened, opener=opener))
         out["status"] = (next((x for x in listed if x["id"] == event_id), None)
                          or named(support_request_item(reader_of(log, opener=opener), event_id, now, CANDIDATES), names))
-        mark_private_readers(log, opener, [out["status"]] if out["status"] is not None else [], own)
+        # its own shares alone, by the index of what they name (every share held was read and checked)
+        shares = request_shares.shares_of(log, event_id) if opener is not None else None
+        mark_private_readers(log, opener, [out["status"]] if out["status"] is not None else [], own, shares)
         # with whom its group shared its private details (when made, and by each share since), where this device can tell
-        read_by = request_read_by(log, opener, event_id) if out["status"] and out["status"].get("private") else None
+        read_by = (request_read_by(log, opener, event_id, shares) if out["status"] and out["status"].get("private")
+                   else None)
         out["read_by"] = sorted((names.get(g) or render.short_id(g) for g in read_by), key=str.casefold) \
             if read_by else []
         if out["status"] is not None:
@@ -656,16 +660,30 @@ def form_references(log: EventLog, kind: str, values: dict[str, str]) -> dict[st
     return named
 
 
-def request_read_by(log: EventLog, opener: Opener | None, request: bytes) -> frozenset[bytes] | None:
+def request_read_by(log: EventLog, opener: Opener | None, request: bytes,
+                    shares: request_shares.Shares | None = None) -> frozenset[bytes] | None:
     """The groups besides its own that read a support request's private details (those its own part
     and its group's shares were sealed to: events.readmodels.request_readers), if this device reads
-    every part; else None (it cannot tell)."""
+    every part; else None (it cannot tell). `shares`: its shares, if read already."""
     row = log.store.event_row(request)
     group = log.trust.group_of(row[1]) if row is not None else None
     if opener is None or group is None:
         return None
-    readers = readmodels.request_readers(group, part_readers(log, opener, request, group))
+    readers = readmodels.request_readers(group, part_readers(log, opener, request, group, shares))
     return None if readers is None else readers - {group}
+
+
+def part_readers_said(log: EventLog, opener: Opener | None, event: dict[str, Any], named: list[bytes]) -> list[bytes]:
+    """Who reads the private part of `event` (an item of `event`), which names the groups `named`
+    besides its author's: those groups, and for a share (support.share) every group that reads the
+    request already, since the share carries the request's own details. A share's page said
+    "Readable by these groups only" of the share's own readers, leaving out the groups the request
+    itself was sealed to."""
+    readers = [event["group"], *named]
+    request = event["raw"].get("request") if event["kind"] == SHARE_KIND else None
+    if isinstance(request, bytes) and len(request) == 32:
+        readers[1:1] = sorted(request_read_by(log, opener, request) or ())
+    return list(dict.fromkeys(readers))
 
 
 def share_groups(log: EventLog, device: bytes, opener: Opener | None, request_text: str | None,

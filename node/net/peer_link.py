@@ -273,6 +273,11 @@ class PeerLink:
                 except RemoteProtocolError as exc:  # the peer's breach, and only that, is charged
                     raise LinkClosed(f"{self.link.name}: {exc}", exc.reason) from None
                 await self._execute(commands)
+                # One message a turn of the event loop: the frames a peer sent at once are buffered,
+                # and read back to back they never suspended this loop (268 a turn were measured),
+                # so a flooding member held every other connection's turn, an honest member's
+                # handshake reply included (5 s and more under load). (tests/sync/test_link_reader_turns.py)
+                await asyncio.sleep(0)
         except LinkClosed as exc:
             if exc.reason in ("protocol", "oversize"):
                 self.policy.penalize(self.link, exc.reason)

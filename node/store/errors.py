@@ -62,6 +62,28 @@ REBUILD_ADVICE = ("Stop the node if it runs and move the file aside (keep it as 
                   "Then " + REBUILD_STEPS)
 
 
+# A head is an index beside the events (each author's newest seq and id), neither signed nor hashed:
+# counted again from the events by `solnet rebuild` (node/store/events.py `count_heads_again`).
+HEADS_REBUILD_ADVICE = ("Stop the node if it runs and run `solnet rebuild`: it counts the index again from the "
+                        "signed events. If it fails, the events are damaged too: move the file aside (keep it as "
+                        "evidence; the keys are not in it), then " + REBUILD_STEPS)
+EVENT_ID_BYTES = 32
+
+
+def check_heads(rows: list[tuple[bytes, int, bytes]], path: object) -> list[tuple[bytes, int, bytes]]:
+    """`rows` (author, seq, id) of the heads index, unless one cannot be a head: DatabaseDamaged. A
+    head's row exists only for an author with a stored event, so its seq is at least 1 (a chain
+    starts at 1) and its id an event id. The one check of what the index holds, for every reader:
+    a seq read as -5 made the next publish fail with a misleading error, and held every event of
+    that author aside forever, waiting for seq -4."""
+    for _author, seq, event_id in rows:
+        if not (isinstance(seq, int) and seq >= 1 and isinstance(event_id, bytes) and len(event_id) == EVENT_ID_BYTES):
+            raise DatabaseDamaged(f"the database {path} is damaged: the index of each key's newest event holds "
+                                  f"seq {seq!r}, which no event has (a byte changed on the disk, or a bad restore). "
+                                  "Nothing was signed or stored from it. " + HEADS_REBUILD_ADVICE)
+    return rows
+
+
 def translate(exc: sqlite3.Error, path: object) -> StoreError:
     """The project's error for an sqlite3 error met while using the database at `path`."""
     code = getattr(exc, "sqlite_errorcode", None)

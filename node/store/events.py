@@ -12,7 +12,7 @@ from events.format import Event, decode_event, event_id as signed_id, signed_bod
 from node.store import status_sql
 from node.author_share import Share
 from node.store.base import UNKNOWN, StoreBase
-from node.store.errors import REBUILD_ADVICE, DatabaseDamaged, StorageFull, StoreError
+from node.store.errors import HEADS_REBUILD_ADVICE, REBUILD_ADVICE, DatabaseDamaged, StorageFull, StoreError, check_heads
 from node.store.rows import EventRow, Head, PagedEvent, StoredWire, TakenOut, TrustRow
 from node.store.schema import BODY_EXPIRED, BODY_MISSING, by_id, by_ids, by_prefixes, full_header, short_header
 
@@ -238,11 +238,11 @@ class EventTables(StoreBase):
         a = self._find_k(author)
         found = [] if a is None else self._x("SELECT seq, id FROM events WHERE a=? AND seq BETWEEN ? AND ? ORDER BY seq",
                                              (a, seq or seq + 1, seq + 1)).fetchall()
-        if found != ([(seq, event_id)] if seq > 0 else []):
+        if seq < 0 or found != ([(seq, event_id)] if seq > 0 else []):
             raise DatabaseDamaged(f"the database {self.path} is damaged: the index of this key's newest event "
                                   "does not name its newest event (a byte changed on the disk: the card may be "
                                   "failing). Nothing was signed: signing on from it would fork this key. "
-                                  + REBUILD_ADVICE)
+                                  + HEADS_REBUILD_ADVICE)
 
     def stamped_after(self, author: bytes, limit: int) -> tuple[int, int] | None:
         """(how many, the newest stamp) of `author`'s events after its last one stamped at or before
@@ -264,12 +264,28 @@ class EventTables(StoreBase):
 
     def _head_row(self, a: int) -> tuple[int, bytes | None]:
         row = self._x("SELECT seq, id FROM heads WHERE k=?", (a,)).fetchone()
-        return (row[0], row[1]) if row else (0, None)
+        if row is None:
+            return (0, None)
+        check_heads([(b"", row[0], row[1])], self.path)
+        return (row[0], row[1])
 
     def heads(self) -> list[Head]:
         """Every author's newest stored event (one row per author: no scan of the log)."""
         return [Head(key, seq, event_id) for key, seq, event_id in
-                self._x(status_sql.HEADS)]
+                check_heads(self._x(status_sql.HEADS).fetchall(), self.path)]
+
+    def count_heads_again(self) -> int:
+        """Count the index of each author's newest event again from the stored events (`solnet
+        rebuild`): it is neither signed nor hashed, so a changed byte is mended from what is.
+        Returns how many heads it changed. The shares kept with them are counted again when asked."""
+        before = self._x("SELECT k, seq, id FROM heads ORDER BY k").fetchall()
+        self._x("DELETE FROM heads")
+        # (SQLite gives the bare column `id` of the row holding max(seq))
+        self._x("INSERT INTO heads(k, seq, id) SELECT a, max(seq), id FROM events GROUP BY a")
+        after = self._x("SELECT k, seq, id FROM heads ORDER BY k").fetchall()
+        for k, _seq, _id in before + after:
+            self._forget(("head", k), ("share", k))
+        return len({row[0] for row in set(before) ^ set(after)})
 
     def count(self) -> int:
         """How many events are stored: chains have no gaps, so the sum of the heads' seqs."""
@@ -467,6 +483,11 @@ class EventTables(StoreBase):
         # Checked as they are read (at every start): a changed byte in a vouch would change who is a member.
         return [TrustRow(event_id, self._key(a), seq, kind, body, ts)
                 for event_id, a, seq, kind, body, ts, header, sig in rows if self._signed(event_id, a, header, sig, body)]
+
+    def holds_kind(self, kind: str) -> bool:
+        """Whether any event of `kind` is stored: the first entry of the kind's index, not a count
+        of them all."""
+        return self._one("SELECT 1 FROM events WHERE kind=? LIMIT 1", (kind,)) is not None
 
     def count_of_kind(self, kind: str, *, body_missing: bool = False) -> int:
         """The stored events of `kind`; `body_missing`: only those held without their body (stubs,

@@ -222,7 +222,7 @@ def _migrate_12_to_13(db: sqlite3.Connection) -> None:
 # section 4), by the schema that first knows them: the meta fact PROJECT_KINDS lists them, and the
 # event log projects their stored events once, with the trust graph (node.log.EventLog), then clears it.
 PROJECT_KINDS = "project_kinds"
-NEW_KINDS = {14: ("action.update",)}
+NEW_KINDS = {14: ("action.update",), 19: ("support.share",)}
 
 
 def _migrate_13_to_14(db: sqlite3.Connection) -> None:
@@ -286,6 +286,14 @@ def _migrate_17_to_18(db: sqlite3.Connection) -> None:
     db.execute(f"CREATE INDEX proj_lapsing ON proj(t) WHERE {MAY_LAPSE}")
 
 
+def _migrate_18_to_19(db: sqlite3.Connection) -> None:
+    """0.19: a request's shares (support.share) make a read-model row of their own, which names the
+    request (`ref`, by the proj_by_ref index): a request's page read and checked every share held to
+    find its own. Those stored before are projected by the event log when it next opens
+    (PROJECT_KINDS), as a new kind's are."""
+    _owe_projection(db, NEW_KINDS[19])
+
+
 def _owe_projection(db: sqlite3.Connection, kinds: tuple[str, ...]) -> None:
     """Remember that the stored events of `kinds` (if any) are still to be projected."""
     held = [k for k in kinds if db.execute("SELECT 1 FROM events WHERE kind=? LIMIT 1", (k,)).fetchone()]
@@ -309,4 +317,5 @@ MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _mi
               6: _migrate_6_to_7, 7: _migrate_7_to_8,
               8: _migrate_8_to_9, 9: _migrate_9_to_10, 10: _migrate_10_to_11, 11: _migrate_11_to_12,
               12: _migrate_12_to_13, 13: _migrate_13_to_14, 14: _migrate_14_to_15,
-              15: _migrate_15_to_16, 16: _migrate_16_to_17, 17: _migrate_17_to_18}
+              15: _migrate_15_to_16, 16: _migrate_16_to_17, 17: _migrate_17_to_18,
+              18: _migrate_18_to_19}

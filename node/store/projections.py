@@ -446,6 +446,16 @@ class ProjectionTables(DeskMarks, TrustTables):
                                                "AND p.lww=?", (k,)).fetchone()
         return self._rows_at([found])[0] if found is not None else None
 
+    def referring_events(self, table: str, ref: bytes) -> list[tuple[int, bytes, bytes, int, bytes]]:
+        """(n, id, author, ts, body) of the stored events with their body whose rows in `table` name
+        `ref` (a request's shares), oldest first: one walk of proj_by_ref, each event then found by
+        its row number; checked, as every read of a body is."""
+        rows = self._x(f"SELECT e.n, e.id, e.a, e.ts, e.body, e.header, e.sig FROM proj p JOIN events e ON e.n=p.n "
+                       f"WHERE {_tbl_is(_TBL[table])} AND p.ref=? AND e.body IS NOT NULL ORDER BY p.n",
+                       (ref,)).fetchall()
+        return [(n, event_id, self._key(a), ts, body) for n, event_id, a, ts, body, header, sig in rows
+                if self._signed(event_id, a, header, sig, body)]
+
     def row_of(self, table: str, key: bytes) -> Row | None:
         """The row the event `key` made in `table` (None: it made none there, or is not held): one
         probe by its row number, however old it is."""

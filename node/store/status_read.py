@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from node.saved_json import saved_facts
 from node.store import status_sql
+from node.store.errors import check_heads
 from node.store.join_meta import JOIN_META, join_cut_short
 from node.store.rows import OverShare
 from sync.frontier import past_fork_heads
@@ -109,7 +110,7 @@ class StatusSnapshot:
         self._kept_aside_spans = {author: (first, last) for author, first, last in db.execute(status_sql.KEPT_ASIDE_SPANS)}
         self._forks = one(status_sql.FORK_COUNT)
         self._fork_points = dict(db.execute(status_sql.FORK_POINTS))
-        self._heads = db.execute(status_sql.HEADS).fetchall() + past_fork_heads(
+        self._heads = check_heads(db.execute(status_sql.HEADS).fetchall(), path) + past_fork_heads(
             db.execute(status_sql.KEPT_PAST_FORK_IDS))
         self._peers = db.execute(status_sql.PEER_ROWS).fetchall()
         self._over_share = [OverShare(*r) for r in db.execute(status_sql.OVER_SHARE)]
@@ -160,8 +161,35 @@ class StatusSnapshot:
 def snapshot(path: Path) -> StatusSnapshot | None:
     """The status facts of the database at `path`, read-only in one transaction; None if it cannot
     be read that way (not there, another schema: the caller opens it as a Store, which says why)."""
+    if (untouched := _file_state(path)) is not None:
+        read = _snapshot(path, immutable=True)
+        if _file_state(path) == untouched:
+            return read
+    return _snapshot(path, immutable=False)
+
+
+def _file_state(path: Path) -> tuple[int, int, int, int] | None:
+    """The database file's identity, size and times when no connection has it open in WAL mode (no
+    `-wal` file beside it: SQLite deletes it as the last one closes), else None."""
+    if Path(f"{path}-wal").exists():
+        return None
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=5.0)
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _snapshot(path: Path, *, immutable: bool) -> StatusSnapshot | None:
+    # A read-only connection to a WAL database makes its `-wal` and `-shm` files (32 KiB) and leaves
+    # them as it closes (it may not checkpoint): on a home no node runs on, each `solnet status` left
+    # two files its owner did not expect to copy or wipe. With no `-wal` file, no connection is open
+    # (or none in WAL mode), so the file is read as immutable: no lock, no file made. A node that
+    # opens the home meanwhile makes a `-wal` and may write: `snapshot` then reads again, as a plain
+    # read-only connection beside it (measured with SQLite 3.40).
+    mode = "ro&immutable=1" if immutable else "ro"
+    try:
+        db = sqlite3.connect(f"file:{path}?mode={mode}", uri=True, isolation_level=None, timeout=5.0)
     except sqlite3.Error:
         return None
     try:

@@ -1,6 +1,8 @@
 """`solnet ls --since`: what changed since yesterday, as a coordinator asks it at a terminal. The API
 had `since` (GET /api/v1/events?since=...), the command did not: a coordinator could only list the
-newest N events and look for where yesterday began."""
+newest N events and look for where yesterday began. `solnet export --since` reads it the same way: it
+took a date and time only, and refused `--since 2d` ("'2d' is not a date and time") while `ls --since
+2d` listed those very events, what a courier is asked to carry."""
 from __future__ import annotations
 
 import json
@@ -59,3 +61,26 @@ def test_ls_says_on_stderr_when_more_events_match_than_it_lists(network, cli) ->
 
     whole = cli.run(network.a, "ls", "--kind", "need", "--limit", "3")  # exactly as many as match: nothing cut
     assert len(whole.stdout.splitlines()) == 3 and whole.stderr == "", whole.stderr
+
+
+def test_export_since_a_span_carries_what_ls_since_lists(network, cli, tmp_path) -> None:
+    now = now_ms()
+    ids = _stamped(network.a, cli.PASSPHRASE, {"three_days_ago": now - 3 * DAY_MS, "yesterday": now - DAY_MS})
+    listed = {e["id"] for e in cli.run_json(network.a, "ls", "--since", "2d")}
+    assert ids["yesterday"] in listed and ids["three_days_ago"] not in listed, listed
+
+    done = cli.run_json(network.a, "export", tmp_path / "two-days.bundle", "--since", "2d")
+    assert done["events"] == len(listed), (done, listed)
+    taken = cli.run(network.b, "import", tmp_path / "two-days.bundle", ok=False)  # B lacks the older need: pending
+    shown = {e["id"] for e in cli.run_json(network.b, "ls", "--kind", "need")}
+    assert ids["three_days_ago"] not in shown, (taken.stdout, taken.stderr, shown)
+
+    help_text = cli.run(None, "export", "--help").stdout
+    assert "(90m, 6h, 1d)" in " ".join(help_text.split()), help_text
+
+
+def test_export_since_in_other_words_is_refused_with_the_forms_it_takes(network, cli, tmp_path) -> None:
+    refused = cli.run(network.a, "export", tmp_path / "x.bundle", "--since", "yesterday", ok=False)
+    assert refused.returncode == 2, refused
+    assert "'yesterday' is neither a span back from now (90m, 6h, 1d) nor a date and time" in refused.stderr
+    assert not (tmp_path / "x.bundle").exists()

@@ -330,3 +330,39 @@ def test_a_restored_home_names_in_status_the_peers_it_still_awaits(network, cli,
     assert "WARNING" in line and "2 distinct peers" in line and "solnet sync http://127.0.0.1:7700" in line, line
     assert "7701" not in line, line
     assert status(cli, network.a, tmp_path)[0]["restore_wait"] is None  # the original waits for nobody
+
+
+def test_status_without_a_node_leaves_no_wal_files_and_reads_beside_a_writer(network, cli, tmp_path):
+    """A read-only connection to a WAL database makes `-wal` and `-shm` files and leaves them: each
+    `solnet status` on a home no node runs on left two files its owner did not make, to copy or wipe.
+    Beside a connection that writes (a node), it still reads what that one committed."""
+    db = Home(network.a).db_path
+    status(cli, network.a, tmp_path)  # (the first keeps the summary, through a writable store)
+    strays = [Path(f"{db}-wal"), Path(f"{db}-shm")]
+    assert not any(p.exists() for p in strays)
+    first, _, loaded = status(cli, network.a, tmp_path)
+    assert loaded == [] and not [p.name for p in strays if p.exists()]
+
+    from node.store import status_read
+    writer = sqlite3.connect(db, isolation_level=None)  # a node's connection: WAL, open
+    try:
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("INSERT INTO peers(address, source, state) VALUES ('127.0.0.1:9', 'config', NULL)")
+        assert strays[0].exists()
+        read = status_read.snapshot(db)
+        assert read is not None and ("127.0.0.1:9", "config", None) in read.peer_rows()
+    finally:
+        writer.close()
+    assert not any(p.exists() for p in strays)  # the last connection closing takes them
+
+
+def test_status_of_a_home_whose_head_index_is_damaged_says_so(network, cli):
+    """A head read as -5: `status` says the damage and what mends it (exit 4), read from the files."""
+    db = Home(network.a).db_path
+    with sqlite3.connect(db) as other:
+        other.execute("UPDATE heads SET seq=-5 WHERE k=(SELECT min(k) FROM heads)")
+    said = cli.run(network.a, "status", "--json", ok=False)
+    assert said.returncode == 4, said
+    assert "solnet rebuild" in json.loads(said.stdout)["database_damaged"], said.stdout
+    assert cli.run(network.a, "rebuild").returncode == 0
+    assert cli.run(network.a, "status", "--json").returncode == 0

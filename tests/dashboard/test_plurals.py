@@ -45,3 +45,12 @@ def test_no_loaded_word_for_a_police_raid() -> None:
     fr = i18n.catalog("fr")
     assert not [key for key, text in fr.items() if "rafle" in text.lower()]
     assert Translator("fr").choice("raid") == "descente de police"
+
+
+@pytest.mark.parametrize("lang, rate, expected", [
+    ("en", "1", "1 event/s"), ("en", "0", "0 events/s"), ("en", "12", "12 events/s"),
+    ("fr", "0", "0 événement/s"), ("fr", "1,5", "1,5 événement/s"), ("fr", "12", "12 événements/s"),
+])
+def test_the_rate_on_the_health_panel_takes_its_plural(lang: str, rate: str, expected: str) -> None:
+    """The network health of a node at rest said "0 événements/s" beside "0 événement de retard"."""
+    assert Translator(lang)("health.rate_value", rate=rate) == expected

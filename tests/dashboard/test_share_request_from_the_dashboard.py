@@ -51,7 +51,11 @@ async def test_the_requesting_group_shares_its_request_from_its_page_and_the_gro
     assert re.search(r"Lisibles par ces groupes seulement\s*:\s*Calais\s*,\s*Bristol\s*\.", said), said
     _, page, _ = await get(node.client, f"/event/{request}?lang=en")
     said = " ".join(visible_text(page).split())
-    assert "Its private details are shared with its group and: Bristol ." in said, said
+    assert "Its private details are shared with its own group and with Bristol." in said, said
+    _, page, _ = await get(node.client, f"/event/{request}?lang=fr")
+    said = " ".join(visible_text(page).split())
+    assert "Ses détails privés sont partagés avec son propre groupe et avec Bristol." in said, said
+    await get(node.client, f"/event/{request}?lang=en")  # (the language chosen stays: back to English)
     _, form, _ = await get(node.client, share)  # Bristol reads it now: named, not offered again
     assert f'value="{bristol_id}"' not in form, visible_text(form)
     said = " ".join(visible_text(form).split())

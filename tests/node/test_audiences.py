@@ -283,3 +283,17 @@ def test_withdrawing_a_sealed_event_names_another_devices_sealed_update_of_it_as
     assert fields["ids"] == [action.id]
     assert told["stay"] == [{"id": moved.id.hex(), "kind": "action.update",
                              "author": bytes(second.device.public).hex()}]
+
+
+def test_publishing_refuses_an_expiry_the_sealed_kind_forbids(net: Net, tmp_path: Path):
+    """Sealed, an update carries its expiry on the outer header, which no node can refuse for its
+    inner kind: this node's own publishing refuses it, as for the same update in the clear."""
+    (calais, _bristol, _cardiff), keys, _ = _three(net, tmp_path)
+    need = publishing.publish(calais, keys[0], "need", {"category": "tents", "quantity": "3", "region": "calais"},
+                              to=["Bristol"])
+    head = calais.store.head(bytes(keys[0].device.public))
+    with pytest.raises(publishing.PublishError) as refused:
+        publishing.publish(calais, keys[0], "need.update", {"need": need.id.hex(), "quantity": "1"},
+                           to=["Bristol"], expires_in="1h")
+    assert refused.value.field == "expires_in" and "do not expire" in str(refused.value), refused.value
+    assert calais.store.head(bytes(keys[0].device.public)) == head  # nothing signed

@@ -61,3 +61,55 @@ def test_a_damaged_head_of_another_author_is_said_not_taken_for_its_fork(net: Ne
     with pytest.raises(DatabaseDamaged):
         log.ingest(wires([third]))
     assert log.trust.fork_point(device) is None and log.store.id_at(device, 2) == second.id
+
+
+def _set_head_seq(path: Path, author: bytes, seq: int) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE heads SET seq=? WHERE k=(SELECT k FROM keys WHERE key=?)", (seq, author))
+
+
+@pytest.mark.parametrize("seq", [-5, 0])
+def test_a_head_read_below_one_is_said_as_damage_not_a_stall(net: Net, tmp_path: Path, seq: int) -> None:
+    """A head's row exists only for an author with a stored event: its seq is at least 1. Read as
+    -5 (a flipped byte, a bad restore), the checks that follow a head passed it (no event between
+    -5 and -4), and the author's next event waited aside forever "for seq -4": a silent stall. It is
+    damage, said with what mends it, and `rebuild` counts the index again from the events."""
+    path = tmp_path / "a.db"
+    log = net.new_log(path)
+    first = net.device.sign("need", {"category": "water", "quantity": 3, "region": "calais"})
+    assert set(statuses(log.ingest(wires(net.group.made + [first])))) == {"accepted"}
+    log.store.close()
+    device = bytes(net.device.key.public)
+    _set_head_seq(path, device, seq)
+    log = EventLog(Store(path))
+    second = net.device.sign("need", {"category": "tents", "quantity": 2, "region": "calais"})
+    with pytest.raises(DatabaseDamaged, match="solnet rebuild"):
+        log.ingest(wires([second]))
+    with pytest.raises(DatabaseDamaged, match="solnet rebuild"):
+        log.store.heads()  # what a sync round compares
+    assert not log.store.is_pending(second.id)  # not kept aside to wait for an event no chain has
+
+    log.rebuild()
+    assert log.store.head(device) == (1, first.id)
+    assert statuses(log.ingest(wires([second]))) == ["accepted"]
+
+
+def test_own_head_read_negative_refuses_a_publish_as_damage(net: Net, tmp_path: Path) -> None:
+    """This device's own head read as -5: a publish said something else than what is wrong (the
+    seq it would sign, -4, is no seq); it is damage, and nothing is signed."""
+    path = tmp_path / "a.db"
+    log = net.new_log(path)
+    assert set(statuses(log.ingest(wires(net.group.made)))) == {"accepted"}
+    log.append(net.device.key, "need", {"category": "water", "quantity": 3, "region": "calais"})
+    log.store.close()
+    device = bytes(net.device.key.public)
+    _set_head_seq(path, device, -5)
+    log = EventLog(Store(path))
+    with pytest.raises(DatabaseDamaged, match="solnet rebuild") as raised:
+        log.append(net.device.key, "need", {"category": "tents", "quantity": 2, "region": "calais"})
+    assert raised.value.exit_code == 4
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM events WHERE kind='need'").fetchone() == (1,)
+    log.rebuild()
+    log.append(net.device.key, "need", {"category": "tents", "quantity": 2, "region": "calais"})
+    assert log.store.head(device)[0] == 2

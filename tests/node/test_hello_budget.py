@@ -63,7 +63,10 @@ def replies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def held_still(budget: HelloBudget) -> list[float]:
-    """Hold the budget's clock still (no refill) until the test moves it: [now]."""
+    """Hold the budget's clock still (no refill) until the test moves it: [now]. A token is made worth
+    a second of CPU, more than any handshake here costs: each reply takes exactly one, however fast
+    this machine (a handshake is charged its cost in tokens: test_a_handshake_is_charged_its_own_cost)."""
+    budget.cost_s = 1.0
     now = [budget.clock()]
     budget.clock = lambda: now[0]
     return now
@@ -219,15 +222,18 @@ def test_a_503_reads_as_a_busy_node() -> None:
     assert "busy" in connection_problem(exc) and "not a solnet node" not in connection_problem(exc)
 
 
-def test_the_refill_rate_follows_the_measured_cost() -> None:
-    """A reply that costs 8 times more (a Pi Zero) refills 8 times slower: the same CPU share; the
-    replies the node makes move the measured cost towards theirs."""
-    fast, slow = HelloBudget(cost_s=0.001), HelloBudget(cost_s=0.008)
+def test_a_handshake_is_charged_its_own_cost() -> None:
+    """A token is worth a reply's measured cost: a reply that costs 8 times more (a Pi Zero) refills
+    8 times slower, the same CPU share; a handshake that cost 8 tokens' worth takes 8 in all."""
+    now = [0.0]
+    fast, slow = HelloBudget(cost_s=0.001, clock=lambda: now[0]), HelloBudget(cost_s=0.008)
     assert fast._rate() == pytest.approx(hello_budget.SHARE / 0.001)
     assert slow._rate() == pytest.approx(fast._rate() / 8)
-    for _ in range(200):
-        fast.replied_with(0.004)
-    assert fast.cost_s == pytest.approx(0.004)
+    assert fast.take("a")
+    fast.ended("a")
+    fast.charge("a", 0.008)
+    assert fast._global.tokens == pytest.approx(BURST - 8)
+    assert fast._sources["a"].tokens == pytest.approx(SOURCE_BURST - 8)
     assert HelloBudget().cost_s > 0, "no measured cost to start from"
 
 
@@ -246,8 +252,8 @@ async def a_strangers_charge(node: LocalNode, monkeypatch: pytest.MonkeyPatch) -
         assert budget is not None
         held_still(budget)
         charged: list[float] = []
-        replied_with = budget.replied_with
-        monkeypatch.setattr(budget, "replied_with", lambda cost_s: (charged.append(cost_s), replied_with(cost_s)))
+        charge = budget.charge
+        monkeypatch.setattr(budget, "charge", lambda source, cost_s: (charged.append(cost_s), charge(source, cost_s)))
         async with aiohttp.ClientSession() as session:
             async with session.ws_connect(f"http://127.0.0.1:{served.port}{SYNC_PATH}", autoping=False) as ws:
                 hs = Initiator(_network_id(node), SigningKey.generate(), lambda device: None)
@@ -311,3 +317,33 @@ async def test_a_stranger_is_charged_its_credentials_when_the_deadline_ends_its_
     charged = await a_strangers_charge(calais, monkeypatch)
     assert refused.is_set() and len(deadlines) == 1
     assert len(charged) == 1 and charged[0] >= 0.04, f"a stranger's handshake charged {charged[0] * 1e3:.1f} ms"
+
+
+async def test_a_member_refused_for_want_of_a_link_slot_costs_the_budget_nothing(
+        network: list[LocalNode], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member's handshake that ends without a link because no slot is free for it (its group holds
+    its share of the inbound ones: sync/link_slots.py) got its token back once it proved a member,
+    yet was then charged as a stranger's: counted, and its cost (its credentials judged) taken. It
+    is charged nothing now. (The slot check is made to refuse as a full group's does: how slots are
+    shared is tests/sync/test_link_slots.py's.)"""
+    calais, bristol = network
+    async with served_node(calais) as (node, served):
+        budget = served.runner.app[GUARD].hello_budget
+        assert budget is not None
+        held_still(budget)
+        cost_s, tokens = budget.cost_s, budget._global.tokens
+
+        def no_slot(link: transport.Link) -> None:
+            raise handshake.HandshakeError(handshake.GROUP_FULL, "its group already holds its inbound links here")
+
+        told: list[float] = []
+        charge = transport._charge
+        monkeypatch.setattr(node.links._slots, "check", no_slot)
+        monkeypatch.setattr(transport, "_charge", lambda replied, spent, job: (told.append(spent),
+                                                                               charge(replied, spent, job)))
+        async with half_dialled(served.port, bristol) as (ws, channel, credentials):
+            assert not await credentials_answered(ws, channel, credentials), "the member got a link"
+        await until(lambda: told != [], "the handshake's end")
+        assert budget.refunded == 1, "the member's token was not given back"
+        assert budget.replied == 0 and budget.cost_s == cost_s, "the member's handshake was charged"
+        assert budget._global.tokens == tokens and budget.in_flight == 0

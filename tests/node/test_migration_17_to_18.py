@@ -49,7 +49,10 @@ def test_a_schema_17_home_gets_the_new_lapsing_index_and_answers_as_before(net: 
     assert _opens_per_row(path) == 1  # (what schema 17 cost every stored row)
     log = EventLog(Store(path))
     try:
-        assert log.store.schema_version() == SCHEMA_VERSION == 18
+        # (at least 18: a later schema's migrations run after this step, and this test still holds)
+        assert log.store.schema_version() == SCHEMA_VERSION >= 18
+        # the step's effect: the index names the lapsing tables one by one, no list to build a table of
+        assert "IN (" not in _lapsing(path) and _opens_per_row(path) == 0
         assert log.store.integrity() == "ok"
         assert _desk(log, now) == desk and _marked(log) == marked and log.store.projection_dump() == rows
         with closing(sqlite3.connect(path)) as db:

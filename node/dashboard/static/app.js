@@ -77,6 +77,36 @@
     }
   })();
 
+  // An untitled event's name ends with when it was made or starts ("Need: tents, calais, 2026-12-07
+  // 08:18 UTC", node/dashboard/event_names.py), written in UTC as a <time>'s text is before it is
+  // formatted: said in the reader's zone as well, where a name is said (the page's title, its heading,
+  // a form's "That is:", a link to an event, the name of a link that acts on one). The heading said
+  // "08:18 UTC" over "posted Mon 7 Dec, 09:18 CET".
+  var NAMED_UTC = /\b(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d) UTC\b(?![+\-])/g;
+  var NAMED_PLACES = "h1, .named-ref, a[href^='/event/']";
+  function localNamed(text) {
+    return text.replace(NAMED_UTC, function (whole, y, mo, d, h, mi) {
+      var at = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi));
+      return isNaN(at.getTime()) ? whole : dateFormat.format(at);
+    });
+  }
+  function formatNamed(root) {
+    var labelled = root.querySelectorAll("[aria-label]"), i, said;
+    for (i = 0; i < labelled.length; i++) {
+      said = localNamed(labelled[i].getAttribute("aria-label"));
+      if (said !== labelled[i].getAttribute("aria-label")) { labelled[i].setAttribute("aria-label", said); }
+    }
+    var places = root.querySelectorAll(NAMED_PLACES);
+    for (i = 0; i < places.length; i++) {
+      var walker = document.createTreeWalker(places[i], NodeFilter.SHOW_TEXT), text;
+      while ((text = walker.nextNode())) {
+        said = localNamed(text.nodeValue);
+        if (said !== text.nodeValue) { text.nodeValue = said; }
+      }
+    }
+    if (root === document) { document.title = localNamed(document.title); }
+  }
+
   function formatTimes(root) {
     if (!dateFormat) { return; }
     var items = root.querySelectorAll("time[datetime]");
@@ -87,6 +117,7 @@
         items[i].textContent = dateFormat.format(d);
       }
     }
+    formatNamed(root);
   }
 
   var status = document.getElementById("live-status"), statusNews = document.getElementById("live-news");

@@ -1,0 +1,73 @@
+"""What a stranger's handshake is charged of the hello budget (node/hello_budget.py): its own measured
+cost, in tokens worth a reply each, not a running mean of the costs so far.
+
+Pure: the budget's clock and each handshake's cost are given here, so nothing depends on this
+machine's speed or load. Hellos are offered every `STEP_S` of the budget's clock, each from a
+source of its own (one address's bucket is half the global one's: here the global one is at stake).
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from node.hello_budget import BURST, SHARE, HelloBudget
+
+TOKEN_S = 0.001  # what a token is worth: a reply's CPU time
+STEP_S = 0.0005  # between two hellos offered (faster than the budget refills: it is the limit)
+
+
+def offered(budget: HelloBudget, now: list[float], until_s: float, cost: Callable[[int], float]) -> list[float]:
+    """Hellos offered until `until_s` on the budget's clock: the costs of those replied to (the
+    n-th replied to costs `cost(n)`, charged as its handshake ends)."""
+    spent: list[float] = []
+    sources = itertools.count()
+    while now[0] < until_s:
+        source = f"s{next(sources)}"
+        if budget.take(source):
+            spent.append(cost(len(spent)))
+            budget.ended(source)
+            budget.charge(source, spent[-1])
+        now[0] += STEP_S
+    return spent
+
+
+def budget_at(now: list[float]) -> HelloBudget:
+    return HelloBudget(cost_s=TOKEN_S, clock=lambda: now[0])
+
+
+def test_cheap_handshakes_buy_no_costly_ones_beyond_the_share() -> None:
+    """A stranger alternating 100 cheap handshakes (a hello dropped after the reply) and 10 costly
+    ones (200 tokens' worth each: credentials judged): with a running mean of the costs, the cheap
+    ones pulled the price down and the costly ones came at it, twice the share of a core over a
+    minute (6.0 s of CPU where the share is 3.0). Each now pays its own cost: the share, and at most a burst and one handshake's debt
+    more."""
+    now = [0.0]
+    minute = 60.0
+    spent = offered(budget_at(now), now, minute, lambda n: 0.00001 if n % 110 < 100 else 200 * TOKEN_S)
+    assert sum(spent) <= SHARE * minute + BURST * TOKEN_S + 200 * TOKEN_S, \
+        f"strangers took {sum(spent) / minute / SHARE:.2f} times the share"
+
+
+def test_one_slow_handshake_costs_its_own_time_once_not_a_raised_price_for_those_after() -> None:
+    """One handshake measured 100 tokens' worth (a busy moment): a running mean of the costs rose
+    some tenfold and stayed so, however long the node was quiet, until enough handshakes came to
+    bring it down (515 replies in the next 10 s, a minute later, where a full budget makes 524). It
+    is a debt of 100 tokens now, paid back by the refill in 100 tokens' worth / SHARE (2 s here);
+    a minute later the replies come at the full rate."""
+    now = [0.0]
+    budget = budget_at(now)
+    assert offered(budget, now, STEP_S, lambda n: 100 * TOKEN_S) == [100 * TOKEN_S]
+    now[0] += 60.0  # quiet for a minute, well past the 2 s the debt takes to pay back
+    start = now[0]
+    replied = offered(budget, now, start + 10.0, lambda n: TOKEN_S)
+    full = BURST + 10.0 * SHARE / TOKEN_S  # a full bucket, then the refill's rate
+    assert len(replied) >= full - 1, f"{len(replied)} replies where a full budget makes {full:.0f}"
+
+
+def test_a_handshake_within_its_token_takes_that_token_only() -> None:
+    now = [0.0]
+    budget = budget_at(now)
+    assert budget.take("a")
+    budget.ended("a")
+    budget.charge("a", TOKEN_S / 2)
+    assert budget._global.tokens == BURST - 1 and budget.replied == 1
