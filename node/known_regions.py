@@ -8,7 +8,6 @@ stays possible: the person says so (`--new-region`, "new_region": true, the form
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import logging
 from collections.abc import Callable, Sequence
@@ -63,6 +62,8 @@ def unknown_region(log: EventLog, region: str, home_region: Callable[[], str | N
     region_tables, profile = _tables()
     if log.store.holds_region(region_tables, region) or (home_region is not None and region == home_region()):
         return None
+    import difflib  # (a region not known only: 0.2 MiB of a running node)
+
     known = log.store.regions(region_tables)
     based = sorted({p.data["region"] for p in log.store.rows(profile)})
     close = difflib.get_close_matches(region, based, n=CLOSE_MATCHES, cutoff=0.6)

@@ -8,20 +8,14 @@ fallback: if the proxy cannot be reached the dial fails with a message that says
 Without a proxy, `.onion` addresses are refused before any lookup (RFC 7686: they must never go
 to DNS), with a message naming the setting to use.
 
-We use aiohttp-socks (on python-socks) for the connector: it is maintained alongside aiohttp's
-connector internals (which a connector of our own would have to override, and keep up with), and
-its resolver never resolves: the host name goes to the proxy as given.
+The connector through the proxy is sync.socks_connector's, loaded only by a node that has one set.
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
-import aiohttp_socks
-import python_socks
 
 from solnet_errors import SolnetError
 
@@ -92,45 +86,15 @@ def onions_unreachable(addresses: list[str]) -> str | None:
             "socks5://127.0.0.1:9050`)")
 
 
-class _ProxyConnector(aiohttp_socks.ProxyConnector):
-    """aiohttp-socks' connector with its errors turned into ProxyFailure, in words for people."""
-
-    def __init__(self, proxy: ProxyAddress, **kwargs: Any) -> None:
-        super().__init__(host=proxy.host, port=proxy.port, proxy_type=python_socks.ProxyType.SOCKS5,
-                         rdns=True, **kwargs)
-        self._proxy = proxy
-
-    async def _wrap_create_connection(self, *args: Any, **kwargs: Any) -> Any:
-        where = self._proxy.where
-        try:
-            return await super()._wrap_create_connection(*args, **kwargs)
-        except aiohttp_socks.ProxyConnectionError as exc:
-            raise ProxyFailure(f"cannot reach the proxy at {where} ({_cause(exc)}): is Tor running? Start it, or "
-                               "correct --proxy / $SOLNET_PROXY / `solnet proxy`", "proxy_unreachable") from None
-        except aiohttp_socks.ProxyTimeoutError:
-            raise ProxyFailure(f"no connection through the proxy at {where} in time: the peer may be offline, "
-                               "or Tor is still building circuits", "proxy_timeout") from None
-        except aiohttp_socks.ProxyError as exc:
-            raise ProxyFailure(f"the proxy at {where} could not reach the peer ({exc})", "proxy_refused") from None
-
-
-def _cause(exc: BaseException) -> str:
-    """The OS error behind a proxy connection failure, in words ("Connection refused")."""
-    inner: BaseException | None = exc
-    for _ in range(8):  # bounded walk down the cause chain
-        if inner is None:
-            break
-        if isinstance(inner, OSError) and inner.errno:
-            return os.strerror(inner.errno)
-        inner = inner.__cause__ or inner.__context__
-    return "connection failed"
-
-
 def client_session(proxy: ProxyAddress | None, connect_timeout_s: float) -> aiohttp.ClientSession:
     """The HTTP client for peer connections: through `proxy` if one is set, else direct. It never
     follows a redirect (`_no_redirects`)."""
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
-    connector = _ProxyConnector(proxy) if proxy is not None else None  # (None: aiohttp's own, direct)
+    connector = None  # aiohttp's own, direct
+    if proxy is not None:
+        from sync.socks_connector import ProxyConnector  # (aiohttp-socks: 35 modules, 1 MiB, for a proxy only)
+
+        connector = ProxyConnector(proxy)
     session = aiohttp.ClientSession(timeout=timeout, connector=connector, middlewares=(_no_redirects,))
     # One dial, one connection. aiohttp sends a GET (a websocket upgrade is one) again at once on a
     # new connection when the first was closed or reset before an answer: every dial of a service

@@ -51,12 +51,9 @@ from collections.abc import Callable, Mapping
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
+from node.dashboard.options import AccessOptions
+
 ADMIN, PUBLIC, ANONYMOUS = "admin", "public", "anonymous"
-
-
-@dataclass(frozen=True)
-class AccessOptions:
-    public: bool = False  # visitors who have not logged in may read the public pages
 
 
 @dataclass(frozen=True)

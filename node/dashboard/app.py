@@ -18,7 +18,6 @@ import threading
 import time
 import types
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -32,10 +31,11 @@ from crypto.keys import short_id
 from events.errors import InvalidEvent
 from events.kinds import KINDS
 from node import audience, disk, login_links, past_action, public_site, publishing, references, render, stamped_ahead
-from node.api import API_PATH_RE
 from node.chain_gate import MOVED, NOT_CAUGHT_UP
 from node.dashboard import access, event_names, forms, i18n, markup, pages, quiet_drawn, revoke, withdraw
-from node.dashboard.access import ADMIN, PUBLIC, AccessOptions, KnownBrowsers, Sessions, Throttles, cookies_secure
+from node.dashboard.lazy import ROUTES
+from node.dashboard.access import ADMIN, PUBLIC, KnownBrowsers, Sessions, Throttles, cookies_secure
+from node.dashboard.options import DashboardOptions
 from node.dashboard.public_cache import PublicCache
 from node.home import HomeError
 from node.http_failures import storage_trouble
@@ -79,18 +79,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # The page that says why a request failed on the database, by the store error's reason.
 STORAGE_PAGES = {"database_damaged": "error.database_damaged", "disk_failing": "error.disk_failing",
                  "storage_full": "error.disk_full", "storage": "error.storage"}
-# aiohttp's refusals said as pages (Dashboard.refusal_pages): the catalog keys error.X and error.X_title.
+# aiohttp's refusals said as pages (Dashboard.refusal_page): the catalog keys error.X and error.X_title.
 REFUSAL_PAGES = {404: "no_page", 405: "wrong_method", 413: "too_large"}
 LOGIN_PATHS = ("/login", "/login/link")  # the pages whose forms a visitor not logged in sends (Dashboard.context)
-
-
-@dataclass
-class DashboardOptions:
-    access: AccessOptions = field(default_factory=AccessOptions)
-    # Called after a panic wipe has been answered; by default the node stops itself (SIGTERM to
-    # this process, which `solnet run` turns into a clean stop). Tests running a node in-process
-    # pass their own.
-    on_wiped: Callable[[], None] | None = None
 
 
 class _Context(jinja2.runtime.Context):
@@ -191,7 +182,7 @@ def render_page(template: str, context: dict[str, Any]) -> str:
 
 
 class Dashboard:
-    def __init__(self, node: WebNode, options: DashboardOptions) -> None:
+    def __init__(self, node: WebNode, options: DashboardOptions, node_name: str | None = None) -> None:
         self.node = node
         self.options = options
         self.sessions = Sessions()
@@ -204,8 +195,9 @@ class Dashboard:
         self._alert_ends: tuple[int, float, list[int]] | None = None  # (n, when read: the loop's clock, ends)
         self._alert_ends_lock = asyncio.Lock()
         # Read once: nothing changes it while the node runs (init and join do not run beside it), and
-        # every page needs it, also the one saying that the disk under the home fails.
-        self.node_name = node.home.config().group_name
+        # every page needs it, also the one saying that the disk under the home fails (so a node reads
+        # it at its start, node.dashboard.lazy, and hands it over).
+        self.node_name = node_name if node_name is not None else node.home.config().group_name
         self.static = {p.name: (p.read_bytes(), mimetypes.guess_type(p.name)[0] or "application/octet-stream")
                        for p in (HERE / "static").iterdir() if p.is_file()}
         self.public: PublicCache[public_site.PublicData] = PublicCache(
@@ -282,28 +274,22 @@ class Dashboard:
         ctx = {**ctx, "title": ctx["t"]("error.title"), "message": ctx["t"](message_key)}
         return self.respond(request, "error.html", ctx, status)
 
-    @web.middleware
-    async def refusal_pages(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """aiohttp's own refusals, said as pages in the reader's language with the dashboard's landmarks
-        and a way back, not in plain English text: an address with no page (mistyped, cut short, an
-        old bookmark), a method the address does not take (/logout opened from the history: a form's
-        address visited), and a form too large to read (a long text pasted into the private details).
-        The API's paths answer in JSON (node.api)."""
-        try:
-            return await handler(request)
-        except (web.HTTPNotFound, web.HTTPMethodNotAllowed, web.HTTPRequestEntityTooLarge) as exc:
-            if API_PATH_RE.match(request.path):
-                raise
-            ctx = request.get(DASH) or self.context(request)
-            if not ctx["logged_in"]:  # (no form on it: not even a 405 of /login gives a cookie)
-                self._cookieless(request)
-            t = ctx["t"]
-            what = REFUSAL_PAGES[exc.status]
-            response = self.respond(request, "error.html", {**ctx, "title": t(f"error.{what}_title"),
-                                                            "message": t(f"error.{what}")}, exc.status)
-            if "Allow" in exc.headers:  # what the address does take (RFC 9110 asks it of a 405)
-                response.headers["Allow"] = exc.headers["Allow"]
-            return response
+    def refusal_page(self, request: web.Request, exc: web.HTTPException) -> web.Response:
+        """aiohttp's own refusal `exc` (node.dashboard.lazy.REFUSALS) of a request outside the API,
+        said as a page in the reader's language with the dashboard's landmarks and a way back, not in
+        plain English text: an address with no page (mistyped, cut short, an old bookmark), a method the
+        address does not take (/logout opened from the history: a form's address visited), and a form
+        too large to read (a long text pasted into the private details)."""
+        ctx = request.get(DASH) or self.context(request)
+        if not ctx["logged_in"]:  # (no form on it: not even a 405 of /login gives a cookie)
+            self._cookieless(request)
+        t = ctx["t"]
+        what = REFUSAL_PAGES[exc.status]
+        response = self.respond(request, "error.html", {**ctx, "title": t(f"error.{what}_title"),
+                                                        "message": t(f"error.{what}")}, exc.status)
+        if "Allow" in exc.headers:  # what the address does take (RFC 9110 asks it of a 405)
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
 
     def storage_safe(self, handler: Handler) -> Handler:
         """`handler`, whose failure on the database (damaged, a full disk, unusable) is said on a
@@ -1221,44 +1207,11 @@ def _forgetting(response: web.StreamResponse) -> web.StreamResponse:
     return response
 
 
-def setup(app: web.Application, node: WebNode, options: DashboardOptions | None = None) -> Dashboard:
-    """Add the dashboard's routes to the node's app."""
-    dash = Dashboard(node, options or DashboardOptions())
-    node.sign_outs.append(dash.sessions.log_out_all)  # `solnet end-sessions`, `solnet passphrase`
-
-    def get(path: str, handler: Handler) -> None:  # every page says a database failure as a page
-        app.router.add_get(path, dash.storage_safe(handler))
-
-    def post(path: str, handler: Handler) -> None:
-        app.router.add_post(path, dash.storage_safe(handler))
-
-    app.middlewares.append(dash.refusal_pages)
-    get("/", dash.overview)
-    get("/fragment/overview", dash.overview_fragment)
-    get("/fragment/alerts", dash.alerts_fragment)
-    get("/event/{id:[0-9a-f]{64}}", dash.event)
-    get("/fragment/event/{id:[0-9a-f]{64}}", dash.event_fragment)
-    get("/event/{id:[0-9a-f]{64}}/withdraw", functools.partial(withdraw.form, dash))  # `solnet redact`
-    post("/event/{id:[0-9a-f]{64}}/withdraw", functools.partial(withdraw.submit, dash))
-    get("/groups", dash.groups)
-    get("/device/{id:[0-9a-f]{64}}/revoke", functools.partial(revoke.form, dash))  # `solnet revoke`
-    post("/device/{id:[0-9a-f]{64}}/revoke", functools.partial(revoke.submit, dash))
-    get("/publish", dash.publish_index)
-    get("/publish/{kind}", dash.publish_form)
-    post("/publish/{kind}", dash.publish_submit)
-    get("/login", dash.login_form)
-    get("/login/link", dash.login_link)
-    post("/login/link", dash.login_link_submit)
-    post("/login", dash.login_submit)
-    post("/logout", dash.logout)
-    get("/admin/wipe", dash.wipe_form)
-    post("/admin/wipe", dash.wipe_submit)
-    get("/live", dash.live)
-    get("/static/{name}", dash.static_file)
-    get("/public/", dash.public_page)
-    get("/public/alerts", dash.public_page)
-    get("/public/{name:(alerts|actions|fundraisers)[.]atom}", dash.public_feed)
-    get("/public/{name:calendar[.]ics}", dash.public_feed)
-    get("/public/calendar/{region:[a-z0-9][a-z0-9-]{0,39}}.ics", dash.public_feed)
-    app.on_shutdown.append(dash.on_shutdown)
-    return dash
+def handlers(dash: Dashboard) -> dict[str, Handler]:
+    """The dashboard's handlers by their names in node.dashboard.lazy.ROUTES (which adds them to the
+    node's app), each saying a database failure as a page."""
+    named: dict[str, Handler] = {
+        "withdraw_form": functools.partial(withdraw.form, dash), "withdraw_submit": functools.partial(withdraw.submit, dash),
+        "revoke_form": functools.partial(revoke.form, dash), "revoke_submit": functools.partial(revoke.submit, dash),
+    }
+    return {name: dash.storage_safe(named.get(name) or getattr(dash, name)) for _method, _path, name in ROUTES}

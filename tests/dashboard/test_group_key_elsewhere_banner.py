@@ -15,6 +15,7 @@ from node.clock import now_ms
 from node.dashboard import AccessOptions
 from node.dashboard.access import PUBLIC
 from node.dashboard.app import DASH
+from node.dashboard.lazy import DASHBOARD
 from node.key_elsewhere import NAMED_AT_MOST, GroupKeyAbove
 
 
@@ -54,7 +55,7 @@ async def test_the_overview_names_the_device_a_copy_of_the_group_key_certified(s
             and "Revoke each now" not in text), text
     # A visitor of the public pages: no overview is served to it (it is sent to /public/), and the
     # overview's facts made for it carry no warning (were the admin's gate gone, they would)
-    dash = next(m.__self__ for m in node.client.app.middlewares if type(getattr(m, "__self__", None)).__name__ == "Dashboard")
+    dash = node.client.app[DASHBOARD].dashboard()
     request = make_mocked_request("GET", "/", app=node.client.app)
     request[DASH] = dash.context(request)
     assert request[DASH]["role"] == PUBLIC and not request[DASH]["is_admin"]
