@@ -461,8 +461,10 @@ def _refuse_readers_already(log: EventLog, request: bytes, recipients: list[byte
     read them: refused, naming it, as the dashboard's share form does not offer it
     (dashboard/pages.share_groups). Told only when this device reads every part of the request."""
     readers = readmodels.request_readers(own, part_readers(log, Opener(keys.device_encryption), request, own))
+    if readers is None:  # this device does not read every part: who reads it is not known here
+        return
     others = [g for g in dict.fromkeys(recipients) if g != own]
-    already = [g for g in others if readers is not None and g in readers]
+    already = [g for g in others if g in readers]
     if not already:
         return
     names = references.group_names(log.store)

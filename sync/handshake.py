@@ -221,15 +221,15 @@ def open_identity(key: bytes, transcript: bytes, box: bytes, context: bytes) -> 
     return device
 
 
-def _fields(message: Any, sizes: tuple[int | None, ...], what: str) -> list[bytes]:
+def _fields(message: Any, sizes: tuple[int | None, ...], what: str) -> tuple[bytes, ...]:
     """Decode `message` as a canonical msgpack array of byte strings of exactly `sizes` (None: any)."""
     if not isinstance(message, bytes) or len(message) > MAX_MESSAGE_BYTES:
         raise HandshakeError(MALFORMED, f"the {what} is not bytes or is over {MAX_MESSAGE_BYTES} bytes")
     try:
-        value = unpack(message, what=what, flat=True)  # (every item must be bytes: checked below)
+        value = unpack(message, what=what, parts=len(sizes))  # (a list of bytes: nothing nested is built)
     except InvalidEvent as exc:
         raise HandshakeError(MALFORMED, f"the {what} is not canonical msgpack ({exc.reason})") from None
-    if type(value) is not list or len(value) != len(sizes):
+    if type(value) is not tuple or len(value) != len(sizes):
         raise HandshakeError(MALFORMED, f"the {what} must be an array of {len(sizes)} items")
     for item, size in zip(value, sizes):
         if type(item) is not bytes or (size is not None and len(item) != size):

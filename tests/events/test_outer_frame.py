@@ -4,9 +4,11 @@ Until 2026-12-07 `decode_event` unpacked the whole wire and walked every contain
 finding that its three parts were not bytes: 2 KiB of nested empty maps cost 1.5 ms of the database
 thread's CPU, and a stranger's handshake could present 32 such wires naming the device it signed
 as (node/net/credentials.py `may_certify`), 8 more decoded on the event loop (`voucher_in`). The
-frame is now cut from its bytes (`_parts`), a header's and a handshake message's items are checked
-for canonical form only at their own level (`unpack(flat=True)`: any container among them is
-refused by their callers), and the events accepted are exactly those the general decoder accepted:
+frame and a handshake message are now read by msgpack's C unpacker with the caps of their shape
+(`unpack(parts=3)`: an array of bytes or nils, anything nested refused at its first inner array), a
+header's items are checked for canonical form only at their own level (`unpack(flat=True)`: any
+container among them is refused by `_check_header`), and the events accepted are exactly those the
+general decoder accepted:
 the general decoder is kept here as the reference, and random wires and mutations of valid ones
 are fed to both.
 """
@@ -175,6 +177,48 @@ def test_a_frame_full_of_containers_is_refused_without_building_them(item) -> No
             tracemalloc.stop()
         assert refused == MALFORMED
         assert peak < 4096, f"refusing a {len(wire)}-byte wire built {peak} bytes of objects"  # (it was 50-220 KB)
+
+
+def tree(depth: int) -> bytes:
+    """Arrays of three arrays, `depth` deep: within the frame's caps (three items, no map, no text)."""
+    return b"\x90" if depth == 0 else b"\x93" + tree(depth - 1) * 3
+
+
+def peak_of(fn) -> tuple[object, int]:
+    tracemalloc.start()
+    try:
+        result = fn()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_frame_or_a_hello_of_nested_arrays_is_refused_at_its_first_inner_array() -> None:
+    """Trees of three-item arrays pass msgpack's caps of a frame (three items): 29 KiB of them took
+    21 M instructions to build before the frame's types were looked at; a hello's, read flat, was
+    built whole (500 bytes: ~30 KB of lists). A chain of one-item arrays is built only down to
+    msgpack's depth limit, whatever its length."""
+    sig = VALID[0].signature
+    for wire in (tree(9), b"\x93" + tree(9) + _bin(sig, 0xC4) + b"\xc0", b"\x93\xc4\x01x" + tree(6) + b"\xc0",
+                 b"\x93\xc4\x01x" + _bin(sig, 0xC4) + tree(8)):
+        refused, peak = peak_of(lambda: outcome(decode_event, wire))
+        assert refused == MALFORMED
+        assert peak < 4096, f"refusing a {len(wire)}-byte wire built {peak} bytes of objects"
+    for size in (1100, 60_000):
+        wire = b"\x93\xc4\x01x" + b"\x91" * size + b"\x90" + b"\xc0"
+        refused, peak = peak_of(lambda: outcome(decode_event, wire))
+        assert refused == MALFORMED and peak < 100_000, (size, peak)
+    responder, hello = Responder(NETWORK, KEY, lambda key: None), tree(5)
+
+    def refused_hello() -> bool:
+        try:
+            responder.check_hello(hello)
+        except HandshakeError:
+            return True
+        return False
+
+    refused, peak = peak_of(refused_hello)
+    assert refused and peak < 4096, peak
 
 
 def counted_shape_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
