@@ -429,7 +429,7 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
             item.update(drawn=used, remaining=left)
         result.append(item)
     if suggest:
-        _suggest_offers(result)
+        suggest_offers(result)
     return result
 
 
@@ -453,7 +453,7 @@ def _over_by_lowering(need: Row, updates: Sequence[Row], fulfils: Sequence[Row],
     return min(over, max(0, min(covered_before, asked_before) - last.data["quantity"]))
 
 
-def _suggest_offers(items: list[dict[str, Any]]) -> None:
+def suggest_offers(items: list[dict[str, Any]]) -> None:
     """Each open need gets `matches`: offers of the same goods and unit with some left, its own
     region first, then the largest. The offers are sorted once per goods and unit (and once per
     region within them), so each need takes its few from the heads of the lists: comparing every
