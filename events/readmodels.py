@@ -441,8 +441,10 @@ def _over_by_lowering(need: Row, updates: Sequence[Row], fulfils: Sequence[Row],
     fulfilling groups' over-claim, which a decline answers, and not said as one; a fulfilment
     stamped after that update, or beyond anything asked before it, still is (a need lowered to 5,
     then claimed 18 against it)."""
+    if not over:  # (most needs: nothing covered beyond what they ask, no update to walk)
+        return 0
     asks = [u for u in _until_withdrawn(updates, target) if "quantity" in u.data]
-    if not over or not asks:
+    if not asks:
         return 0
     last = asks[-1]  # (oldest first, as _apply_updates applies them: it set the quantity asked now)
     asked_before = max([need.data["quantity"], *(u.data["quantity"] for u in asks[:-1])])
