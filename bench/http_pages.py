@@ -10,8 +10,8 @@ process, and each route is requested REPEAT times (after a warm-up) over HTTP on
   - wall time: request sent to last byte read, as the client sees it (HTTP on loopback included).
 Reference, same run: GET /healthz (a handler that touches nothing), wall time; each route's
 median wall time is also given as a ratio to it.
-Budget (docs/design.md section 10): a page at 100k events under 100 ms server time.
-Last line: key=value pairs.
+Budgets (docs/design.md section 10, issue 15): every API page under 20 ms server time (p95), the
+dashboard overview under 100 ms server time (p95), at 100k events. Last line: key=value pairs.
 """
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ from node import login_links  # noqa: E402
 from node.demo import localnet  # noqa: E402
 from node.log import now_ms  # noqa: E402
 
-BUDGET_MS = 100.0
+API_BUDGET_MS = 20.0  # every API page, server time p95 (issue 15: per-request cost independent of the log)
+DASHBOARD_BUDGET_MS = 100.0  # a dashboard page, server time p95
 
 
 def routes(device: str, deep_cursor: int) -> dict[str, str]:
@@ -123,7 +124,7 @@ def dashboard_met(dashboard: dict[str, float | None] | None) -> str:
     if not dashboard:
         return "skipped"
     p95 = dashboard["server_p95"] if dashboard["server_p95"] is not None else dashboard["wall_p95"]
-    return "yes" if p95 < BUDGET_MS else "no"
+    return "yes" if p95 < DASHBOARD_BUDGET_MS else "no"
 
 
 def percentile(values: list[float], p: int) -> float:
@@ -178,9 +179,11 @@ def main() -> None:
     for name, r in results.items():
         srv = f"{r['server_med']:>10.2f} {r['server_p95']:>10.2f}" if r["server_med"] is not None else f"{'-':>10} {'-':>10}"
         print(f"{name:<18} {srv} {r['wall_med']:>9.2f} {r['wall_p95']:>9.2f} {r['wall_med'] / ref:>8.1f}")
-    api_p95 = [r["server_p95"] for n, r in results.items() if r["server_p95"] is not None and n != "dashboard"]
-    worst = max(api_p95)
-    api_met = worst < BUDGET_MS
+    # the API's pages alone, against the API's budget (the overview has its own)
+    worst_route = max((n for n, r in results.items() if r["server_p95"] is not None and n != "dashboard"),
+                      key=lambda n: results[n]["server_p95"])
+    worst = results[worst_route]["server_p95"]
+    api_met = worst < API_BUDGET_MS
     dashboard = results.get("dashboard")
     figures = [f"events={held}", f"ref_healthz_wall_ms={ref:.2f}"]
     for name, r in results.items():
@@ -191,8 +194,9 @@ def main() -> None:
         figures += [f"{name}_wall_ms={r['wall_med']:.2f}", f"{name}_wall_over_ref={r['wall_med'] / ref:.1f}"]
     if dashboard:
         figures.append(f"dashboard_cpu_ms={dashboard_cpu:.2f}")
-    figures += [f"worst_api_server_p95_ms={worst:.2f}", f"budget_ms={BUDGET_MS:.0f}", f"api_met={'yes' if api_met else 'no'}",
-                f"dashboard_met={dashboard_met(dashboard)}"]
+    figures += [f"worst_api_server_p95_ms={worst:.2f}", f"worst_api_route={worst_route}",
+                f"api_budget_ms={API_BUDGET_MS:.0f}", f"api_met={'yes' if api_met else 'no'}",
+                f"dashboard_budget_ms={DASHBOARD_BUDGET_MS:.0f}", f"dashboard_met={dashboard_met(dashboard)}"]
     print(" ".join(figures))
 
 

@@ -429,7 +429,7 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
             item.update(drawn=used, remaining=left)
         result.append(item)
     if suggest:
-        _suggest_offers(result)
+        suggest_offers(result)
     return result
 
 
@@ -441,8 +441,10 @@ def _over_by_lowering(need: Row, updates: Sequence[Row], fulfils: Sequence[Row],
     fulfilling groups' over-claim, which a decline answers, and not said as one; a fulfilment
     stamped after that update, or beyond anything asked before it, still is (a need lowered to 5,
     then claimed 18 against it)."""
+    if not over:  # (most needs: nothing covered beyond what they ask, no update to walk)
+        return 0
     asks = [u for u in _until_withdrawn(updates, target) if "quantity" in u.data]
-    if not over or not asks:
+    if not asks:
         return 0
     last = asks[-1]  # (oldest first, as _apply_updates applies them: it set the quantity asked now)
     asked_before = max([need.data["quantity"], *(u.data["quantity"] for u in asks[:-1])])
@@ -453,7 +455,7 @@ def _over_by_lowering(need: Row, updates: Sequence[Row], fulfils: Sequence[Row],
     return min(over, max(0, min(covered_before, asked_before) - last.data["quantity"]))
 
 
-def _suggest_offers(items: list[dict[str, Any]]) -> None:
+def suggest_offers(items: list[dict[str, Any]]) -> None:
     """Each open need gets `matches`: offers of the same goods and unit with some left, its own
     region first, then the largest. The offers are sorted once per goods and unit (and once per
     region within them), so each need takes its few from the heads of the lists: comparing every
@@ -518,6 +520,14 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
     result = []
     for r in sorted(requests, key=lambda r: r.version, reverse=True):
         history = by_request.get(r.key, ())  # in (time, id) order
+        if not history:  # (most requests: nobody took or closed it; what follows, said at once)
+            item = _untouched_request(r, gone, readers)
+            if item is None:
+                continue
+            if now is not None:
+                item["age_hours"] = max(0, now - r.data["ts"]) // HOUR_MS
+            result.append(item)
+            continue
         claims = [claim_of_row(s) for s in history if s.data["status"] == "claimed"]
         counted = [s for s in history if s.data["status"] == "closed"
                    and _counts(s, target, lambda request: claims, "support.close")]
@@ -573,6 +583,19 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
             item["age_hours"] = max(0, now - r.data["ts"]) // HOUR_MS
         result.append(item)
     return result
+
+
+def _untouched_request(r: Row, gone: Gone, readers: Callable[[Row], Collection[bytes] | None]) -> dict[str, Any] | None:
+    """`support_requests`' item of a request with no status rows (none if its group is gone: nobody
+    took it), as the whole walk makes it: a page at 100k events builds some 800 of them, most untouched."""
+    group_gone = gone(r.data["group"])
+    if group_gone:
+        return None
+    sent_to = readers(r) if r.data.get("has_private") else None
+    return {**_public(r), "status": "open", "group_gone": group_gone, "claimed_by": [], "outcome": None, "taken": [],
+            "claimed_unsent": [], "taker_gone": [], "handed_back": [], "closed_at": None, "close": None,
+            "closed_by_taker": None, "private": bool(r.data.get("has_private")),
+            "readers_gone": readers_gone(r.data["group"], sent_to, gone)}
 
 
 def readers_gone(group: bytes, sent_to: Collection[bytes] | None, gone: Gone) -> list[dict[str, Any]]:

@@ -228,7 +228,8 @@ def _overview(log: EventLog, region: str | None, now: int, own: bytes | None, pe
     built = {"support": all_support, "needs": needs, "fundraisers": all_funds}  # (each section's view, as read above)
     for section in PAGED:
         page[section] = _paged_section(log, page[section], section, (section_pages or {}).get(section, 1),
-                                       {**bounded, "reader": reader_of(log, opened, opener=opener)},
+                                       # (its own cuts; the rows read and the items built shared: Held.built)
+                                       {**bounded, "reader": replace(bounded["reader"], capped=set())},
                                        {i["id"]: i for i in built[section]})
     if page["support"]["page"] > 1:
         mark_private_readers(log, opener, page["support"]["items"], own)

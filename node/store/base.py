@@ -92,6 +92,7 @@ class StoreBase:
         self._n_stored: dict[bytes, int] = {}  # id -> n of events the write under way stored (EventTables.numbered_row)
         self._data_version: int | None = None
         self._checked = False  # inside a write whose data_version was checked: `_facts` may be served
+        self._moments = 0  # the transactions this connection began (`moment`)
         self._checkpointer: Any = None  # a running node's Checkpointer (Store.attach_checkpointer)
         self._before_commit: dict[Any, Callable[[bool], None]] = {}  # (before_commit)
         self._owner: int | None = None  # the only thread that may run a statement (set_owner_thread)
@@ -200,6 +201,7 @@ class StoreBase:
             yield
             return
         self._x("BEGIN")
+        self._moments += 1
         try:
             self._check_version()  # (PRAGMA data_version starts the read: the moment it sees)
             yield
@@ -208,8 +210,16 @@ class StoreBase:
             if self._db.in_transaction:
                 self._x("COMMIT")  # (a read: nothing to keep or lose)
 
+    def moment(self) -> int | None:
+        """Which of this connection's transactions is under way (a number none of its others had),
+        None outside one. What is worked out from the rows read in one may be kept while it lasts
+        (views.Held.built: a page's items, built once for all its views), never past it: another
+        connection may commit between two."""
+        return self._moments if self._db.in_transaction else None
+
     def _begin(self) -> None:
         self._x("BEGIN IMMEDIATE")
+        self._moments += 1
         try:
             self._check_version()
         except BaseException:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import random
 
-from events.readmodels import MATCHES_PER_NEED, _suggest_offers
+from events.readmodels import MATCHES_PER_NEED, suggest_offers
 
 
 def _items(rnd: random.Random, n: int) -> list[dict]:
@@ -34,7 +34,7 @@ def test_matches_follow_the_rule_in_any_mix() -> None:
     for _ in range(300):
         items = _items(rnd, rnd.randint(0, 60))
         got = copy.deepcopy(items)
-        _suggest_offers(got)
+        suggest_offers(got)
         assert {i["id"]: [m["id"] for m in i["matches"]] for i in got if "matches" in i} == _by_the_rule(items)
         assert all("matches" not in i for i in got if i["side"] == "offer" or i["status"] != "open")
 
@@ -53,6 +53,6 @@ def test_each_offer_is_looked_at_a_bounded_number_of_times_not_once_per_need() -
     rnd = random.Random(8)
     items = [Counted(i, status="open", remaining=rnd.randint(1, 40)) for i in _items(rnd, 1_000)]
     Counted.reads = 0
-    _suggest_offers(items)
+    suggest_offers(items)
     assert Counted.reads <= 3 * len(items), Counted.reads  # each need against each offer: ~250,000
     assert all(len(i["matches"]) == MATCHES_PER_NEED for i in items if i["side"] == "need")

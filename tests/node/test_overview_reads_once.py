@@ -78,8 +78,8 @@ def test_the_overview_lists_the_same_requests_and_reads_each_private_part_once(n
     monkeypatch.setattr(readmodels, "where_requests_can_go",
                         lambda requests, *a, **k: (matched.append(len(requests)), where(requests, *a, **k))[1])
     suggested: list[int] = []
-    suggest = readmodels._suggest_offers
-    monkeypatch.setattr(readmodels, "_suggest_offers",
+    suggest = readmodels.suggest_offers
+    monkeypatch.setattr(readmodels, "suggest_offers",
                         lambda items: (suggested.append(sum(i["side"] == "need" for i in items)), suggest(items))[1])
     asked: list[tuple[str, int]] = []
     rows = views.Held.rows
