@@ -115,6 +115,9 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
                if s["status"] == "all_clear" and s.get("public") is True
                and s["cleared_at"] >= now - CLEARED_SHOWN_MS]
     withdrawn = withdrawn_public_alerts(log, now, region)
+    # a group revoked from its start left the log with its profile: named as the members' lists name it
+    names = {**names, **{w["group"]: kept for w in withdrawn if w["group"] not in names
+                         and (kept := references.kept_aside_name(log.store, w["group"])) is not None}}
     shown = {item["group"] for item in alerts + actions + funds + cleared + withdrawn}
     languages = {g: langs for g, langs in references.profile_languages(log.store).items() if g in shown}
     return PublicData(log.genesis.name, feed_tag(log.genesis.raw), alerts, actions, funds, names, regions, now, cleared,
