@@ -864,7 +864,7 @@ def audience_said(home: Home, kind: str, to: list[str]) -> str | None:
     log = home.log()
     try:
         own = bytes.fromhex(home.config().group_id)
-        readers = render.shared_text(list(dict.fromkeys([own, *resolve_groups(log, to)])),
+        readers = render.shared_text(list(dict.fromkeys([own, *resolve_groups(log, to, own)])),
                                      references.group_names(log.store))
     finally:
         log.store.close()

@@ -13,7 +13,9 @@ Two names look alike when one of their `looks` is the same: the name's skeleton 
 each character replaced by the one it looks like, events/confusables.py), in lower case, accents,
 spaces and punctuation dropped, taken both before and after lower-casing (an "I" looks like an
 "l", an "i" does not), and the same for the name cut before its first bracket, so that a name that
-copies another's shown form ("Calais (3fa2c1d0a1b2…)") looks like that name too. A group without
+copies another's shown form ("Calais (3fa2c1d0a1b2…)") looks like that name too, and before its
+first blank-looking or unseen character (`seen`: a braille blank, a Hangul filler, a zero-width
+space), so that "Calais" padded with blanks before the rest looks like "Calais". A group without
 a profile is shown as "group 3fa2c1d0a1b2…": a name that reads like that form (`mimics_unnamed`)
 could pass for such a group, so it is told apart the same way. Pure.
 """
@@ -29,6 +31,35 @@ from crypto.short_ids import SHORT_ID_HEX
 
 K = TypeVar("K", bound=Hashable)
 _BRACKET = re.compile(r"[(\[{<]")
+# Characters that show as a blank of a letter's width but are no space to Python (str.isspace, split):
+# the braille blank and the Hangul fillers. "Calais" and a run of them before "(really Mole)" read
+# "Calais" wherever a line is cut, and a filler, a letter to str.isalnum, kept the name apart from
+# "Calais" in `looks`.
+_BLANKS = "\u2800\u3164\u115f\u1160\uffa0"
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, 15.1): drawn as nothing at all,
+# yet each one a character where a line is cut by count. Bidi controls are among them (they reorder
+# what follows). Soft hyphen, combining grapheme joiner, Mongolian and Khmer fillers, zero-width
+# spaces and joiners, word joiner and invisible operators, variation selectors, BOM, tags.
+_IGNORABLE = ("\u00ad\u034f\u061c\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+              "\ufe00-\ufe0f\ufeff\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff")
+_UNSEEN = re.compile(f"[{_BLANKS}{_IGNORABLE}]+")
+# Kept where one or two stand alone: a zero-width (non-)joiner is written in Persian, Urdu and Indic
+# names, and with a variation selector it makes an emoji (U+2764 U+FE0F U+200D U+1F525)
+_WRITTEN = frozenset("\u200c\u200d\ufe0e\ufe0f")
+
+
+def seen(name: str) -> str:
+    """`name` as it looks: each run of blank-looking characters one space, and the characters drawn
+    as nothing left out (a lone joiner or variation selector aside, which belongs to the writing).
+    What is shown of a name (node/references.py) and compared (`looks`)."""
+    return _UNSEEN.sub(_seen_run, name) if _UNSEEN.search(name) else name
+
+
+def _seen_run(run: re.Match[str]) -> str:
+    text = run.group()
+    if any(c in _BLANKS for c in text):
+        return " "
+    return text if len(text) <= 2 and all(c in _WRITTEN for c in text) else ""
 MAX_LISTED = 16  # other groups listed beside one whose name looks like theirs
 MIN_ID_DIGITS = 4  # hex digits after "group" that make a name read as an unnamed group's id
 
@@ -37,9 +68,12 @@ MIN_ID_DIGITS = 4  # hex digits after "group" that make a name read as an unname
 def looks(name: str) -> frozenset[str]:
     """The forms under which `name` could be read: two names look alike when they share one. Empty
     for a name of no letters or digits (nothing for a reader to recognise)."""
+    padded = _UNSEEN.split(name, 1)[0] if any(c not in _WRITTEN for c in "".join(_UNSEEN.findall(name))) else name
+    name = seen(name)
     forms = {_plain(_skeleton(name.casefold())), _plain(_skeleton(name))}
-    cut = _BRACKET.split(name, 1)[0]
-    if cut != name:
+    # Cut before its first bracket, or its first blank-looking or unseen character: "Calais" and
+    # blanks before the rest, cut where a line is cut, reads "Calais"
+    for cut in {_BRACKET.split(name, 1)[0], seen(padded)} - {name}:
         forms |= {_plain(_skeleton(cut.casefold())), _plain(_skeleton(cut))}
     forms.discard("")
     return frozenset(forms)

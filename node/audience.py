@@ -36,6 +36,7 @@ from node import references, render, request_shares
 from node.kind_input import PRIVATE_FIELD
 from node.private import PrivateError, open_private_part, readers_of, recipient_keys
 from node.render import short_id
+from events.names import looks as names_look
 
 MAX_OPENED = 20_000  # sealed events remembered in memory (opened or not ours); older ones are opened again
 GROUP_PREFIX_MIN = 6
@@ -45,10 +46,12 @@ class AudienceError(PrivateError):
     """The chosen groups cannot be resolved or reached; the message says why."""
 
 
-def resolve_groups(log: EventLog, texts: Iterable[str]) -> list[bytes]:
+def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None) -> list[bytes]:
     """Group ids from what a person typed: a group's name as its profile says it or as it is shown
     (with its short id when another group's name looks like it; any case), its id in full, or a
-    unique prefix of at least 6 hex characters. AudienceError names the one at fault."""
+    unique prefix of at least 6 hex characters. A bare name is refused where it may not mean the
+    group it matches (`_refuse_if_ambiguous`), unless it is this node's own group (`own`), which
+    reads everything it seals anyway. AudienceError names the one at fault."""
     names = references.group_names(log.store)
     said = references.profile_names(log.store)
     groups = [k for k, m in log.trust.members.items() if m.role == "group"]
@@ -71,8 +74,39 @@ def resolve_groups(log: EventLog, texts: Iterable[str]) -> list[bytes]:
             known = ", ".join(sorted(n for n in names.values() if n)) or "none has a profile yet"
             raise AudienceError(f"no group called {wanted[:80]!r} and no group id starting so in this network; "
                                 f"give a group's name ({known}) or its id (`solnet view groups` lists them)")
+        shown = names.get(matches[0], "")
+        if matches[0] != own and matches[0] not in by_id and not (short_id(matches[0]) in shown and wanted.casefold() == shown.casefold()):
+            _refuse_if_ambiguous(log, groups, said, names, matches[0], wanted)  # a bare name
         found.append(matches[0])
     return list(dict.fromkeys(found))
+
+
+def _refuse_if_ambiguous(log: EventLog, groups: list[bytes], said: dict[bytes, str], names: dict[bytes, str],
+                         group: bytes, wanted: str) -> None:
+    """Refuse a bare name that may not mean the group it matches: while a live group has no profile
+    here (its profile has not arrived, or it never published one), that group may be the one so
+    called, and a member group that took its name would be the only match; and where another
+    group's name looks like it ("Bristo1", "Bristol " with odd spaces, a Cyrillic letter). Sealed
+    to the wrong one, a support request's private details go to whoever took the name. An id, or a
+    name shown with its short id, names one group whatever the names say."""
+    unnamed = [g for g in groups if g not in said and log.trust.speaks_for_group(g)]
+    typed, near = names_look(wanted), references.look_alike_groups(log.store).get(group, [])
+    alike = [g for g in groups if g != group and g in said and log.trust.speaks_for_group(g)
+             and (g in near or typed & names_look(said[g]))]
+    if not unnamed and not alike:
+        return
+    why = []
+    if alike:
+        why.append(f"another group's name looks like it ({', '.join(names[g] for g in alike[:5])})")
+    if unnamed:
+        listed = ", ".join(f"group {short_id(g)}" for g in unnamed[:5]) + (", ..." if len(unnamed) > 5 else "")
+        why.append(f"{len(unnamed)} group{'s' if len(unnamed) > 1 else ''} of this network "
+                   f"{'have' if len(unnamed) > 1 else 'has'} no profile here yet ({listed}): the group you mean "
+                   "may be one of them, and another group may have taken its name")
+    raise AudienceError(f"the name {wanted[:80]!r} may not be the group you mean: {'; and '.join(why)}. The group "
+                        f"called so here is {short_id(group)}. Give the id of the group you mean instead of its name "
+                        "(`--to ID`, or the id in 'to'; its first 6 characters or more): `solnet view groups` lists "
+                        "each group's id, and the group itself can tell you its id over a channel you trust")
 
 
 def _say_if_revoked(log: EventLog, groups: list[bytes], wanted: str) -> None:

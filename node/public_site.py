@@ -115,6 +115,9 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
                if s["status"] == "all_clear" and s.get("public") is True
                and s["cleared_at"] >= now - CLEARED_SHOWN_MS]
     withdrawn = withdrawn_public_alerts(log, now, region)
+    # a group revoked from its start left the log with its profile: named as the members' lists name it
+    names = {**names, **{w["group"]: kept for w in withdrawn if w["group"] not in names
+                         and (kept := references.kept_aside_name(log.store, w["group"])) is not None}}
     shown = {item["group"] for item in alerts + actions + funds + cleared + withdrawn}
     languages = {g: langs for g, langs in references.profile_languages(log.store).items() if g in shown}
     return PublicData(log.genesis.name, feed_tag(log.genesis.raw), alerts, actions, funds, names, regions, now, cleared,
@@ -188,30 +191,42 @@ def _entry(feed: Any, data: PublicData, event_id: bytes, title: str, text: str, 
     entry.content(text, type="text")
     entry.published(moments.utc(ts))
     entry.updated(moments.utc(updated or ts))  # a reader shows an entry again when this moves
-    entry.author({"name": data.names.get(group) or "a group of the network"})
+    entry.author({"name": poster(data, group)})
     if link:
         entry.link(href=link)
 
 
+def poster(data: PublicData, group: bytes) -> str:
+    """The group that posted an item, as the public pages and feeds name it."""
+    return data.names.get(group) or "a group of the network"
+
+
 def alerts_atom(data: PublicData, base_url: str | None = None) -> bytes:
+    """The public alerts, all clears and withdrawals as Atom. Each title and text names the group
+    that posted it first, before its poster's own words (the place, the text): a feed reader shows a
+    title alone, cut, and a member's alert placed "Calais: raid at the bridge, everyone ..." read as
+    Calais's, its group's name (given after) cut off. As the dashboard's alert_said does."""
     feed = _feed(data, "alerts", f"Public alerts — {data.network}", base_url, "/public/alerts.atom")
     for a in data.alerts:
         where = a["region"] + (f", {a['location']}" if a.get("location") else "")
         until = public_time(a["expires"])
         update = f"\n\nUpdate {public_time(a['updated_at'])}: {a['latest']}" if a.get("updated_at") else ""
         gone = f"\n\n{GONE_SAID[a['group_gone']]}" if a.get("group_gone") else ""
-        _entry(feed, data, a["id"], f"{a['type'].replace('_', ' ').upper()} — {where}",
-               f"{a['text']}{update}\n\n{where}. Until {until}.{gone}", a["ts"], a["group"], updated=a.get("updated_at"))
+        by = poster(data, a["group"])
+        _entry(feed, data, a["id"], f"{by}: {a['type'].replace('_', ' ').upper()} — {where}",
+               f"Posted by {by}: {a['text']}{update}\n\n{where}. Until {until}.{gone}", a["ts"], a["group"], updated=a.get("updated_at"))
     for c in data.cleared:  # an entry of its own (the all clear's id): a reader shows it as news
         where = c["region"] + (f", {c['location']}" if c.get("location") else "")
-        _entry(feed, data, c["updates"][-1]["id"], f"ALL CLEAR — {c['type'].replace('_', ' ').upper()} — {where}",
-               f"All clear {public_time(c['cleared_at'])}" + (f": {said}" if (said := c["updates"][-1].get("text")) else ".")
+        by = poster(data, c["group"])
+        _entry(feed, data, c["updates"][-1]["id"], f"ALL CLEAR — {by}: {c['type'].replace('_', ' ').upper()} — {where}",
+               f"All clear {public_time(c['cleared_at'])}, by {by}" + (f": {said}" if (said := c["updates"][-1].get("text")) else ".")
                + f"\n\n{where}. The alert of {public_time(c['ts'])} has ended: {c['text']}", c["cleared_at"], c["group"])
     for w in data.withdrawn:  # the alert's own entry, replaced: a reader keeps no false alert as it was
         where = w["region"] + (f", {w['location']}" if w.get("location") else "")
-        _entry(feed, data, w["id"], f"WITHDRAWN — {w['type'].replace('_', ' ').upper()} — {where}",
+        by = poster(data, w["group"])
+        _entry(feed, data, w["id"], f"WITHDRAWN — {by}: {w['type'].replace('_', ' ').upper()} — {where}",
                f"Withdrawn {public_time(w['withdrawn_at'])}: {WITHDRAWN_WHY[w['why']]}; do not act on it.\n\n"
-               f"The alert of {public_time(w['ts'])} said: {w['text']}", w["ts"], w["group"], updated=w["withdrawn_at"])
+               f"The alert {by} posted at {public_time(w['ts'])} said: {w['text']}", w["ts"], w["group"], updated=w["withdrawn_at"])
     return _atom(feed)
 
 

@@ -170,12 +170,13 @@ def _refuse_other_readers(log: EventLog, kind: str, fields: dict[str, Any], reci
     raise PublishError("; ".join(words), "to")
 
 
-def parse_groups(log: EventLog, texts: Sequence[str]) -> list[bytes]:
-    """The groups named in `to`: by name, by id, or by a unique id prefix (node.audience)."""
+def parse_groups(log: EventLog, texts: Sequence[str], own: bytes | None = None) -> list[bytes]:
+    """The groups named in `to`: by name, by id, or by a unique id prefix (node.audience); `own`:
+    this node's group."""
     if not texts:
         return []  # most events name no group: no need to read every group's name
     try:
-        return resolve_groups(log, texts)
+        return resolve_groups(log, texts, own)
     except AudienceError as exc:
         raise PublishError(str(exc), "to") from None
 
@@ -444,7 +445,8 @@ def referral_advice(log: EventLog, kind: str, texts: Mapping[str, str], to: Sequ
     keys = keys() if callable(keys) else keys  # (the keys the publish unlocked: asked once)
     parts = [readers_of(p.sealed, keys.device_encryption) for p in request_parts(log, request)]
     readers = readmodels.request_readers(group, parts)
-    missing = [g for g in parse_groups(log, to) if readers is not None and g not in readers]
+    own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
+    missing = [g for g in parse_groups(log, to, own) if readers is not None and g not in readers]
     if not missing:
         return None
     names = [references.group_name(log.store, g) for g in missing]
@@ -562,8 +564,8 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
                            "groups ('to'), or everyone would learn of it", ref)
     keys = keys() if callable(keys) else keys
     refuse_if_revoked_here(log, keys)  # before naming recipients: a revoked device has no group to seal from
-    recipients = parse_groups(log, to)
     own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
+    recipients = parse_groups(log, to, own)
     if chosen:
         _refuse_reply_unseen_by_owner(log, kind.name, fields, recipients, own)
     now = _after_own_steps(log, kind.name, fields, own, now)

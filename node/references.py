@@ -14,7 +14,7 @@ from events.effects import Claim, Target
 from events.errors import InvalidEvent
 from events.format import decode_event
 from events.kinds import parse_body
-from events.names import look_alikes, mimics_unnamed
+from events.names import look_alikes, mimics_unnamed, seen
 from events.projections import (FULFIL, NEED, NEED_UPDATE, OFFER, OFFER_UPDATE, PROFILE, REFERRING, SUPPORT,
                                 SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, Row, offer_key, project)
 from events.readmodels import Gone, claim_of_row, departure, needs_and_offers, support_requests, withdrawn_before
@@ -78,10 +78,12 @@ def _names(store: Store) -> _Names:
 
 def _one_line(name: str) -> str:
     """A group's name on one line: its lines joined, each break marked (words.one_line), and its
-    runs of spaces one. Its blank lines are left out: each was a mark of its own, so "Calais" and
+    runs of spaces one, blank-looking characters a space and those drawn as nothing left out
+    (events.names.seen: "Calais", a run of braille blanks and "(really Mole)" read "Calais" where a
+    line is cut). Its blank lines are left out: each was a mark of its own, so "Calais" and
     seventy line breaks before the rest of a name (80 characters) read "posted by Calais ⏎ ⏎ ⏎ ..."
     for 140 characters, the rest cut off in a notification, and a screen reader said every mark."""
-    lines = [" ".join(line.split()) for line in name.splitlines()]
+    lines = [" ".join(line.split()) for line in seen(name).splitlines()]
     kept = [line for line in lines if any(c.isprintable() and not c.isspace() for c in line)]
     return one_line("\n".join(kept)) if kept else " ".join(one_line(name).split())
 

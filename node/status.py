@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from crypto.short_ids import short_id
 from node.clock import now_ms
-from node import disk, own_unsent, revoked_here
+from node import disk, feeds_opt_in, own_unsent, revoked_here
 from node.home import Home
 from node.saved_json import saved_facts, saved_key
 from sync.frontier import frontier_digest_of
@@ -105,7 +105,7 @@ def revoked_list(log: EventLog) -> list[dict[str, Any]]:
 def trust_summary(log: EventLog, group_id: str) -> dict[str, Any]:
     """What the status shows of the network and its trust graph (kept by node/store/status_read.py),
     and the groups whose names look like this node's group's (`group_id`)."""
-    from node import references  # the node's and a full status's: a kept summary needs none of it
+    from node import feeds_opt_in, references  # the node's and a full status's: a kept summary needs none of it
 
     members = log.trust.members.values()
     # A group revoked from seq n keeps the devices it certified before n (design rule 8): members
@@ -120,7 +120,9 @@ def trust_summary(log: EventLog, group_id: str) -> dict[str, Any]:
             "revoked": revoked_list(log),
             "named_like_us": references.groups_named_like(log.store, log.trust, bytes.fromhex(group_id)),
             # Joined before `join` named the inviting group (events/trust.py, accept): say so, and how.
-            "admitters_unnamed": [g.hex() for g in admitters_unnamed(log.trust, bytes.fromhex(group_id))]}
+            "admitters_unnamed": [g.hex() for g in admitters_unnamed(log.trust, bytes.fromhex(group_id))],
+            # who signed this group's profile if it opts into the public feeds (node/feeds_opt_in.py)
+            "public_feeds_by": feeds_opt_in.opted_in_by(log.store, log.trust, bytes.fromhex(group_id))}
 
 
 def admitters_unnamed(trust: TrustGraph, group: bytes) -> list[bytes]:
@@ -225,6 +227,9 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
                            "revoked_keys": trust["revoked_keys"], "revoked": trust["revoked"],
                            "named_like_us": trust["named_like_us"],
                            "admitters_unnamed": trust.get("admitters_unnamed", []),
+                           # a device other than this node's put the group on the public feeds
+                           "public_feeds_set_by": feeds_opt_in.warning(trust.get("public_feeds_by"), config.device_id,
+                                                                       config.group_id),
                            "database_bytes": home.db_path.stat().st_size,
                            "disk_low": disk.low_space_facts(home.path),  # a disk nearly full (node/disk.py), or None
                            "frontier_digest": frontier_digest_of(store.heads()).hex()}

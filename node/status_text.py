@@ -106,6 +106,9 @@ def status_text(out: dict[str, Any]) -> str:
         lines.append(f"  {'WARNING' if why == 'crashed' else 'publishing'}: {publish_wait_text(why)}")
     if out.get("named_like_us"):
         lines.append(f"  WARNING: {named_like_us(out['named_like_us'])}.")
+    if out.get("public_feeds_set_by"):
+        from node.feeds_opt_in import said
+        lines.append(one_line(f"  WARNING: {said(out['public_feeds_set_by'])}."))
     if out.get("admitters_unnamed"):
         vouched = out["admitters_unnamed"]
         todo = (f"Run `solnet accept` on your group's main node: it names {short_id(vouched[0])}, the one group that "

@@ -389,7 +389,8 @@ class Dashboard:
         health.update(await self.node.db(
             pages.own_group_problems, self.node.log, bytes(keys.device.public),
             bytes(keys.group.public) if keys.group else None) if ctx["is_admin"] else
-            {"own_keys": [], "not_sent": {}, "revoked_by_ours": [], "own_name_like": [], "admitters_unnamed": []})
+            {"own_keys": [], "not_sent": {}, "revoked_by_ours": [], "own_name_like": [], "admitters_unnamed": [],
+             "feeds_set_by": None})
         # A device of this group sealing what this node cannot read: in other hands? (node/hidden_own.py)
         health["hidden_own"] = pages.hidden_own(self.node.log, facts.get("hidden_own") or []) if ctx["is_admin"] else []
         health["events_per_s"] = facts["events_per_s"]
@@ -473,6 +474,7 @@ class Dashboard:
         named = [p["device"] for p in health["peers"] if p.get("linked_twice") and p.get("device")]
         named += [h["device_id"] for h in health["hidden_own"]] + [r["by_id"] for r in health["revoked_by_ours"]]
         named += (health.get("group_key_elsewhere") or {}).get("devices") or []
+        named += [health["feeds_set_by"]["device"]] if health.get("feeds_set_by") else []
         if not named:
             return set()
         keys = self.node.keys

@@ -16,7 +16,8 @@ from events.projections import FUNDRAISER, NEED, PROFILE, SUPPORT, MemoryTables
 from events.sealed import SEALED_KIND
 from events.trust import TrustGraph
 from crypto.short_ids import short_id
-from node import alert_banner, fair_share, publishing, references, related, render, request_shares, revoked_here
+from node import (alert_banner, fair_share, feeds_opt_in, publishing, references, related, render, request_shares,
+                  revoked_here)
 from node.request_shares import SHARE_KIND
 from node.dashboard.event_names import Named
 from node.field_input import InputError
@@ -446,14 +447,18 @@ def own_group_problems(log: EventLog, device: bytes, group: bytes | None) -> dic
     database thread, as `solnet status` says it: `own_keys` (`own_key_problems`), `own_name_like`
     (the groups whose names look like its group's: node/references.py groups_named_like), and
     `admitters_unnamed` (the groups that vouched for it, if it names none it joined through:
-    node.status.admitters_unnamed), `revoked_by_ours` (`revoked_by_own_devices`), and, once its own
+    node.status.admitters_unnamed), `feeds_set_by` (the device other than this node's that put the
+    group on the public feeds: node/feeds_opt_in.py), `revoked_by_ours` (`revoked_by_own_devices`), and, once its own
     keys no longer count, `not_sent` (`not_sent`)."""
     group = group or log.trust.group_of(device)
     own_keys = own_key_problems(log, device, group)
     return {"own_keys": own_keys, "not_sent": not_sent(log, device) if own_keys else {},
             "revoked_by_ours": revoked_by_own_devices(log, group),
             "own_name_like": references.groups_named_like(log.store, log.trust, group) if group else [],
-            "admitters_unnamed": admitters_unnamed(log.trust, group) if group else []}
+            "admitters_unnamed": admitters_unnamed(log.trust, group) if group else [],
+            # a device other than this node's put the group on the public feeds (node/feeds_opt_in.py)
+            "feeds_set_by": feeds_opt_in.warning(feeds_opt_in.opted_in_by(log.store, log.trust, group), device.hex(),
+                                                 group.hex()) if group else None}
 
 
 def groups(log: EventLog, peers: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 SUMMARY_KEY = "status_summary"  # in meta
 # Hashed into the key: a summary kept by an earlier version, with other fields or other counts (2:
-# `devices` no longer counts the devices of revoked groups), is never read for this one.
-SUMMARY_FORMAT = 2
+# `devices` no longer counts the devices of revoked groups; 3: `public_feeds_by`), is never read for this one.
+SUMMARY_FORMAT = 3
 _TRUST = "kind IN ('member.vouch', 'member.revoke')"
 PROFILE_TBL = 0  # events.projections.TABLES.index(PROFILE), written out: the quick status loads no event layer
 

@@ -108,7 +108,7 @@ async def test_public_pages_and_feeds_served_and_exported(tmp_path: Path, start_
 
     status, ctype, body = await fetch("/public/alerts.atom")
     assert status == 200 and ctype == "application/atom+xml"
-    check_atom(body, {"RAID — calais", "RAID — bristol"}, set())
+    check_atom(body, {"Calais: RAID — calais", "Bristol: RAID — bristol"}, set())
     assert b"members only" not in body
     status, _, body = await fetch("/public/actions.atom")
     check_atom(body, {"Calais rally & march <b>"}, {"Bristol rally & march <b>", "Calais secret blockade"})
@@ -137,7 +137,7 @@ async def test_public_pages_and_feeds_served_and_exported(tmp_path: Path, start_
     names = {p.name for p in site.iterdir()}
     assert {"index.html", "alerts.html", "alerts.atom", "actions.atom", "fundraisers.atom", "calendar.ics",
             "calendar-calais.ics", "style.css"} <= names
-    check_atom((site / "alerts.atom").read_bytes(), {"RAID — calais", "RAID — bristol"}, set())
+    check_atom((site / "alerts.atom").read_bytes(), {"Calais: RAID — calais", "Bristol: RAID — bristol"}, set())
     check_ics((site / "calendar-calais.ics").read_bytes(), {"Calais rally & march <b>"})
     exported = (site / "index.html").read_text()
     assert "<script" not in exported and 'href="alerts.atom"' in exported and "secret" not in exported
@@ -197,7 +197,7 @@ async def test_a_public_alert_shows_its_update_and_then_its_all_clear(tmp_path: 
     assert "Calais: police at the camp" in html  # which alert ended
     assert "eviction over" not in html and "members only" not in html  # not marked public: nowhere
     atom = (await fetch("/public/alerts.atom")).encode()
-    check_atom(atom, {"ALL CLEAR — RAID — calais", "RAID — bristol"}, {"RAID — calais"})
+    check_atom(atom, {"ALL CLEAR — Calais: RAID — calais", "Bristol: RAID — bristol"}, {"Calais: RAID — calais"})
     assert b"eviction over" not in atom and b"All clear " in atom
     async with http.get(running.url + "/public/alerts", headers={"Accept-Language": "fr"}) as reply:
         assert "FIN D’ALERTE" in (await reply.read()).decode()
@@ -228,9 +228,9 @@ async def test_a_public_alert_whose_sender_is_revoked_is_said_withdrawn(tmp_path
     assert "Calais: police at the camp" in html and "members only" not in html  # others as they were
     assert "RETIRÉE " in await fetch("/public/alerts", "fr")
     atom = (await fetch("/public/alerts.atom")).encode()
-    check_atom(atom, {"WITHDRAWN — RAID — bristol", "RAID — calais"}, {"RAID — bristol"})
+    check_atom(atom, {"WITHDRAWN — Bristol: RAID — bristol", "Calais: RAID — calais"}, {"Bristol: RAID — bristol"})
     entries = feedparser.parse(atom).entries
-    [entry] = [e for e in entries if e.title == "WITHDRAWN — RAID — bristol"]
+    [entry] = [e for e in entries if e.title == "WITHDRAWN — Bristol: RAID — bristol"]
     assert entry.id.endswith(ids["bristol_public_alert"]) and "its sender was revoked" in entry.summary
     await running.stop()
 
@@ -286,8 +286,8 @@ async def test_a_public_alert_taken_out_by_a_fork_is_said_withdrawn(tmp_path: Pa
     assert "Calais: police at the camp" in html
     assert "deux appareils" in await fetch("/public/alerts", "fr")
     atom = (await fetch("/public/alerts.atom")).encode()
-    check_atom(atom, {"WITHDRAWN — RAID — calais", "RAID — calais"}, set())
-    [entry] = [e for e in feedparser.parse(atom).entries if e.title == "WITHDRAWN — RAID — calais"]
+    check_atom(atom, {"WITHDRAWN — Bristol: RAID — calais", "Calais: RAID — calais"}, set())
+    [entry] = [e for e in feedparser.parse(atom).entries if e.title == "WITHDRAWN — Bristol: RAID — calais"]
     assert entry.id.endswith(false.id.hex()) and "used on two devices" in entry.summary
     await running.stop()
 

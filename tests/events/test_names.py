@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events.names import MAX_LISTED, look_alikes, looks, mimics_unnamed
+from events.names import MAX_LISTED, look_alikes, looks, mimics_unnamed, seen
 
 TRUSTED = "Calais Coordination"
 
@@ -90,3 +90,24 @@ def test_a_name_that_reads_like_an_unnamed_groups_id_is_caught(name: str) -> Non
 @pytest.mark.parametrize("name", ["Calais", "group of friends", "Bristol group", "Group 12", "group abc", "Cafe bed"])
 def test_ordinary_names_do_not_read_like_an_id(name: str) -> None:
     assert not mimics_unnamed(name)
+
+
+@pytest.mark.parametrize("blank", ["\u2800", "\u3164", "\u115f", "\u1160", "\uffa0", "\u200b", "\u2060", "\u202e",
+                                   "\U000e0020", "\u180e", "\u00ad"])
+def test_a_name_padded_with_blank_looking_characters_looks_like_the_plain_name(blank: str) -> None:
+    """A braille blank or a Hangul filler shows as a blank but is no space to Python (a filler is even
+    a letter), and the zero-width ones show as nothing: "Calais" and a run of them before the rest of
+    a name read "Calais" where a line is cut, and was not told apart from the real Calais."""
+    padded = "Calais" + blank * 60 + "really Mole"
+    assert looks(padded) & looks("Calais"), padded
+    assert look_alikes({"real": "Calais", "mole": padded}) == {"real": ["mole"], "mole": ["real"]}
+    assert seen(padded) in ("Calais really Mole", "Calaisreally Mole")
+    assert looks("Cal" + blank * 3 + "ais") & looks("Calais")
+
+
+def test_what_is_seen_keeps_the_joiners_of_a_script_and_an_emoji() -> None:
+    persian = "گروه\u200cهمبستگی"  # a zero-width non-joiner, written between the two words
+    assert seen(persian) == persian
+    assert seen("Calais \u2764\ufe0f\u200d\U0001f525") == "Calais \u2764\ufe0f\u200d\U0001f525"
+    assert seen("Calais" + "\u200d" * 40 + "x") == "Calaisx"
+    assert seen("Calais") == "Calais"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crypto.keys import SigningKey
+from crypto.short_ids import short_id
 from node import references
 from node_fixtures import Author, Net, wires
 
@@ -49,4 +50,22 @@ def test_a_run_of_blank_lines_is_one_mark(net: Net, tmp_path: Path) -> None:
     mole.sign("group.profile", {"name": "Calais" + "\n" * 30 + " \u200b\u2028" * 10 + "\nof Dunkirk", "region": "dunkirk"})
     log = net.new_log(tmp_path / "a.db")
     log.ingest(wires(net.group.made + mole.made))
-    assert references.group_names(log.store)[bytes(mole.key.public)] == "Calais ⏎ of Dunkirk"
+    # (with its short id: a zero-width space after "Calais" makes it look like the founders' Calais)
+    assert references.group_names(log.store)[bytes(mole.key.public)] == f"Calais ⏎ of Dunkirk ({short_id(mole.key.public)})"
+
+
+def test_blank_looking_characters_are_shown_as_one_space_and_the_name_with_its_id(net: Net, tmp_path: Path) -> None:
+    """Braille blanks and Hangul fillers are no space to Python, and zero-width characters show as
+    nothing: "Calais" and a run of them before "(really Mole)" was shown "Calais" and blanks, the
+    rest cut off where a line is cut. They are one space, or nothing, in the shown name, and the
+    name looks like Calais's, so both carry their short ids."""
+    mole = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(mole.key.public), "role": "group"})
+    mole.sign("group.profile", {"name": "Calais" + "\u2800\u3164\uffa0" * 15 + "\u200b" * 10 + "really Mole",
+                                "region": "dunkirk"})
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made + mole.made))
+    shown = references.group_names(log.store)
+    mole_id, calais_id = bytes(mole.key.public), bytes(net.group.key.public)
+    assert shown[mole_id] == f"Calais really Mole ({short_id(mole_id)})", repr(shown[mole_id])
+    assert shown[calais_id] == f"Calais ({short_id(calais_id)})"

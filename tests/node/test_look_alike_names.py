@@ -61,8 +61,10 @@ def test_an_impostors_name_and_the_real_one_are_both_shown_with_their_ids(net: N
     line = view_line("groups", by_id[calais_id], names)
     assert "NAME LIKE ANOTHER'S: " + names[impostor_id] in line
 
-    # Typed by a person: the name as its profile says it picks that group alone, and so does the shown name.
-    assert resolve_groups(log, ["Calais"]) == [calais_id]
+    # Typed by a person: the name alone may mean either, and is refused; the shown name picks one group.
+    with pytest.raises(AudienceError, match="another group's name looks like it"):
+        resolve_groups(log, ["Calais"])
+    assert resolve_groups(log, [names[calais_id]]) == [calais_id]
     assert resolve_groups(log, [names[impostor_id]]) == [impostor_id]
 
 
