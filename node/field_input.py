@@ -112,15 +112,19 @@ def parse_duration_ms(text: str) -> int:
     match = _DURATION_RE.match(text.strip())
     if not match:
         raise InputError(f"{text!r} is not a duration; write it like 90m, 6h or 2d")
+    if len(match.group(1)) > 30:  # (past any span; int() refuses 4300 digits with a ValueError, a traceback)
+        raise InputError(f"{text.strip()[:40]!r}... is not a duration: too many digits; write it like 90m, 6h or 2d")
     n, unit = int(match.group(1)), match.group(2)
     return n * {"m": 60_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}[unit]
 
 
 def parse_since(text: str, now: int) -> int:
     """Milliseconds since 1970 of "since when" as a person says it: a span back from `now` (90m,
-    6h, 1d: "in the last day") or a date and time (as parse_time reads it)."""
+    6h, 1d: "in the last day") or a date and time (as parse_time reads it). A span back past 1970
+    is every event (0): events carry no earlier time, and 99999999999999999999d was a number past
+    what SQLite and a bundle's header hold (`ls` and `export` died of it)."""
     if _DURATION_RE.match(text.strip()):
-        return now - parse_duration_ms(text)
+        return max(0, now - parse_duration_ms(text))
     try:
         return parse_time(text)
     except NotOneMoment:  # a date and time, one the clocks skip or show twice: said so

@@ -687,7 +687,10 @@ def part_readers_said(log: EventLog, opener: Opener | None, event: dict[str, Any
     itself was sealed to."""
     readers = [event["group"], *named]
     request = event["raw"].get("request") if event["kind"] == SHARE_KIND else None
-    if isinstance(request, bytes) and len(request) == 32:
+    # only a share that counts (by the requesting group: request_shares.request_parts) carries the
+    # request's details; another group's names the request with its own text, read by its own readers
+    if (isinstance(request, bytes) and len(request) == 32
+            and any(p.event_id == event["id"] for p in request_shares.request_parts(log, request))):
         readers[1:1] = sorted(request_read_by(log, opener, request) or ())
     return list(dict.fromkeys(readers))
 

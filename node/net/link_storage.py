@@ -53,7 +53,7 @@ class LogAccess:
         return self._log().trust.forks
 
     async def heads(self) -> list[Head]:
-        return [Head(a, s, i) for a, s, i in await self._db_thread.run(self._log().store.heads)]
+        return [Head(a, s, i) for a, s, i in await self._events_for_peer(self._log().store.heads)]
 
     async def round_heads(self, device: bytes) -> tuple[list[Head], int]:
         """The heads, and the seq up to which a peer is known to hold `device`'s events (node-wide,
@@ -64,7 +64,8 @@ class LogAccess:
             store = self._log().store
             return [Head(a, s, i) for a, s, i in store.heads()], own_unsent.held(store, device) if device else 0
 
-        return await self._db_thread.run(read)
+        # (a damaged head is said as the damage it is: node/store/errors.py check_heads)
+        return await self._events_for_peer(read)
 
     async def range_wire(self, author: bytes, first: int, last: int, limit: int) -> list[tuple[int, bytes]]:
         return await self._events_for_peer(self._log().store.range_wire, author, first, last, limit)

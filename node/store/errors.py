@@ -77,10 +77,16 @@ def check_heads(rows: list[tuple[bytes, int, bytes]], path: object) -> list[tupl
     a seq read as -5 made the next publish fail with a misleading error, and held every event of
     that author aside forever, waiting for seq -4."""
     for _author, seq, event_id in rows:
-        if not (isinstance(seq, int) and seq >= 1 and isinstance(event_id, bytes) and len(event_id) == EVENT_ID_BYTES):
-            raise DatabaseDamaged(f"the database {path} is damaged: the index of each key's newest event holds "
-                                  f"seq {seq!r}, which no event has (a byte changed on the disk, or a bad restore). "
-                                  "Nothing was signed or stored from it. " + HEADS_REBUILD_ADVICE)
+        if not (isinstance(seq, int) and seq >= 1):
+            held = f"seq {seq!r}, which no event has"
+        elif not (isinstance(event_id, bytes) and len(event_id) == EVENT_ID_BYTES):
+            held = (f"an event id of {len(event_id)} bytes (an id has {EVENT_ID_BYTES})" if isinstance(event_id, bytes)
+                    else f"{type(event_id).__name__} where an event id goes")
+        else:
+            continue
+        raise DatabaseDamaged(f"the database {path} is damaged: the index of each key's newest event holds {held} (a "
+                              "byte changed on the disk, or a bad restore). Nothing was signed or stored from it. "
+                              + HEADS_REBUILD_ADVICE)
     return rows
 
 

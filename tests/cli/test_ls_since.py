@@ -84,3 +84,17 @@ def test_export_since_in_other_words_is_refused_with_the_forms_it_takes(network,
     assert refused.returncode == 2, refused
     assert "'yesterday' is neither a span back from now (90m, 6h, 1d) nor a date and time" in refused.stderr
     assert not (tmp_path / "x.bundle").exists()
+
+
+def test_a_span_longer_than_any_log_is_every_event_not_a_traceback(network, cli, tmp_path) -> None:
+    """A span back past 1970 (a typo of digits: 99999999999999999999d) made `since` a negative
+    number past what SQLite and msgpack hold: `export` and `ls` died with OverflowError."""
+    every = {e["id"] for e in cli.run_json(network.a, "ls")}
+    for span in ("99999999999999999999d", "20000d"):
+        listed = cli.run(network.a, "ls", "--since", span, "--json", ok=False)
+        assert listed.returncode == 0 and "Traceback" not in listed.stderr, listed
+        assert {e["id"] for e in json.loads(listed.stdout)} == every
+        done = cli.run(network.a, "export", tmp_path / "all.bundle", "--since", span, "--json", ok=False)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done
+    refused = cli.run(network.a, "ls", "--since", "9" * 5000 + "d", ok=False)  # (int() refuses 4300 digits)
+    assert refused.returncode == 2 and "too many digits" in refused.stderr and "Traceback" not in refused.stderr, refused

@@ -113,3 +113,17 @@ def test_own_head_read_negative_refuses_a_publish_as_damage(net: Net, tmp_path: 
     log.rebuild()
     log.append(net.device.key, "need", {"category": "tents", "quantity": 2, "region": "calais"})
     assert log.store.head(device)[0] == 2
+
+
+def test_a_head_whose_id_is_cut_short_is_said_as_such(net: Net, tmp_path: Path) -> None:
+    """check_heads said "holds seq 1, which no event has" of a head whose seq is right and whose
+    id is what was damaged: the operator was told a wrong fact."""
+    path = tmp_path / "a.db"
+    log = net.new_log(path)
+    assert set(statuses(log.ingest(wires(net.group.made)))) == {"accepted"}
+    log.store.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE heads SET id=substr(id, 1, 31) WHERE k=(SELECT min(k) FROM heads)")
+    with pytest.raises(DatabaseDamaged, match="solnet rebuild") as raised:
+        EventLog(Store(path)).store.heads()
+    assert "which no event has" not in str(raised.value) and "an event id of 31 bytes" in str(raised.value), raised.value

@@ -214,3 +214,28 @@ def test_shares_stored_by_schema_18_are_found_after_the_upgrade(net: Net, tmp_pa
             assert db.execute("SELECT value FROM meta WHERE key='project_kinds'").fetchone() in (None, (b"",))
     finally:
         log.store.close()
+
+
+def test_a_share_by_another_group_is_not_said_to_reach_the_requests_readers(net: Net, tmp_path: Path):
+    """Only the requesting group's share carries the request's details (request_parts counts no
+    other). A share that a mole's group signed naming the request carries the mole's own text: its
+    page said it "Readable by these groups only" by every group that reads the request too, naming a
+    group that never got that text (Cardiff here)."""
+    from node.dashboard import pages
+    from node.private import open_private_part
+
+    (calais, bristol, cardiff), keys, (bristol_group, cardiff_group) = _three(net, tmp_path)
+    request = publishing.publish(calais, keys[0], "support.request", REQUEST, private=DETAILS, to=["Bristol", "Cardiff"])
+    mole = Author(keys[1].device, net.genesis.network_id)
+    mole.seq, mole.prev = calais.store.head(bytes(keys[1].device.public))
+    calais_group = bytes(keys[0].group.public)
+    sealed = seal_private("They moved: meet at the station at 6", calais.trust, [calais_group],
+                          bytes(keys[1].group.public))
+    share = mole.sign("support.share", {"request": request.id, "sealed": sealed})
+    calais.ingest(wires([share]))
+    opener = Opener(keys[0].device_encryption)
+    page = pages.event(calais, share.id, share.header.timestamp, None, opener)
+    text, named = open_private_part(page["sealed"], keys[0].device_encryption)
+    assert text.startswith("They moved")
+    said = pages.part_readers_said(calais, opener, page, list(named))
+    assert set(said) == {bytes(bristol_group.key.public), calais_group}, said
