@@ -181,7 +181,7 @@ class _Connection:
     last_byte: float
     bytes_in: int = 0
     requests: int = 0  # being answered now
-    request: web.BaseRequest | None = None  # the newest of them
+    body: Any = None  # the newest request's body (aiohttp's StreamReader), None: it had none
     handshaking: bool = False  # a sync handshake under way (no secret needed to start one)
     signed: bool = False  # ... whose dialler's device signed it
     member: bytes | None = None  # ... a member device: kept (ConnectionGuard.handshake_signed)
@@ -190,12 +190,16 @@ class _Connection:
     placed: int = 0  # ... the how-manyth place taken
     replied: bool = False  # ... and the node replied to its hello (a token's work done, message 3 awaited)
     charged: bool = False  # ... and took a token for it, not given back for a member
-    head_bytes: int = 0  # bytes since its last request began: a request head under way (`HEADS_BYTES`)
+    head_bytes: int = 0  # bytes of its next requests' heads, come and not yet begun (`HEADS_BYTES`)
+
+    def body_coming(self) -> bool:
+        """The newest request's body is still on its way: its handler reads it, or aiohttp reads
+        what the handler left unread (an answer given before it: the body is discarded)."""
+        return self.body is not None and not self.body.is_eof()
 
     def waits_on_client(self) -> bool:
         """Nothing is being answered, or the request being answered still waits for its body."""
-        request = self.request
-        return not self.requests or (request is not None and request.body_exists and not request.content.is_eof())
+        return not self.requests or self.body_coming()
 
     def may_make_room(self) -> bool:
         """Whether a newcomer may take its place: it waits on its client, or it is a sync handshake
@@ -488,11 +492,12 @@ class ConnectionGuard:
         conn.bytes_in += size
         conn.last_byte = self.clock()
         if not conn.handshaking:
-            # Bytes behind a request being answered whose body is all in (or that has none) are the
-            # next requests' heads, pipelined: aiohttp queues up to 32 of them, held until each
-            # is answered, and they were not counted (a stranger holding its answer back by not
-            # reading it held 32 heads of 256 KiB a connection, uncounted: until 2026-12-07).
-            return (bool(conn.requests) and conn.waits_on_client()) or self._head_received(conn, size)
+            # Bytes behind a request whose body is all in (or that has none), answered or not, are
+            # the next requests' heads: pipelined ones are queued by aiohttp, up to 32, held until
+            # each is answered, and those behind a request being answered were not counted (a
+            # stranger holding its answer back by not reading it held 32 heads of 256 KiB a
+            # connection, uncounted: until 2026-12-07).
+            return conn.body_coming() or self._head_received(conn, size)
         if conn.unkept():
             self._unkept += size
         if conn.handshake_bytes() > HANDSHAKE_BYTES:
@@ -547,13 +552,12 @@ class ConnectionGuard:
         if conn is None:
             return await handler(request)
         conn.requests += 1
-        conn.request = request
+        conn.body = request.content if request.body_exists else None
         self._head_done(conn, request)
         try:
             return await handler(request)
         finally:
             conn.requests -= 1
-            conn.request = None
             conn.since = conn.last_byte = self.clock()  # idle from now: its deadlines start again
 
     # --- deadlines -----------------------------------------------------------------------------------
