@@ -224,9 +224,9 @@ class _Connection:
 
 def _head_size(request: web.BaseRequest) -> int:
     """The bytes `request`'s head took as its client sent it the usual way ("Name: value" lines),
-    and those of its body come so far: never more than it took (spaces the parser dropped are not
-    counted back: they stay counted as held until the connection ends, which only errs against
-    the sender)."""
+    and those of its body come so far. Extra spaces the parser dropped stay counted as held until
+    the connection ends (which errs only against the sender); "Name:value" lines are taken as a
+    byte longer than they came, at most HEAD_FIELDS bytes a request left uncounted."""
     line = len(request.method) + len(request.raw_path) + len("  HTTP/1.1\r\n")
     fields = sum(len(name) + len(value) + 4 for name, value in request.raw_headers)
     return line + fields + 2 + request.content.total_bytes
