@@ -42,7 +42,8 @@ accept nobody (members included) and logged every failed accept. Here:
   each (its default, 128, let a head reach 1 MiB), and holds a head's bytes, copied, until its
   last line: 64 connections each trickling a 1 MiB head grew the node by 123 MiB (until
   2026-12-07). All heads under way together may hold `HEADS_BYTES`, over which the connection
-  holding the most is reset, as handshakes' bytes are;
+  holding the most is reset, as handshakes' bytes are. Heads pipelined behind a request being
+  answered count too (aiohttp queues 32 a connection), each until its own request begins;
 - CPU for the handshakes of connections not yet known as members: the node's HelloBudget
   (node/hello_budget.py) is asked before a sync upgrade (`may_upgrade`: over it, 503 without
   that work) and, once the dialler's hello came and is for this network, before the node
@@ -180,7 +181,7 @@ class _Connection:
     last_byte: float
     bytes_in: int = 0
     requests: int = 0  # being answered now
-    request: web.BaseRequest | None = None  # the newest of them
+    body: Any = None  # the newest request's body (aiohttp's StreamReader), None: it had none
     handshaking: bool = False  # a sync handshake under way (no secret needed to start one)
     signed: bool = False  # ... whose dialler's device signed it
     member: bytes | None = None  # ... a member device: kept (ConnectionGuard.handshake_signed)
@@ -189,12 +190,16 @@ class _Connection:
     placed: int = 0  # ... the how-manyth place taken
     replied: bool = False  # ... and the node replied to its hello (a token's work done, message 3 awaited)
     charged: bool = False  # ... and took a token for it, not given back for a member
-    head_bytes: int = 0  # bytes since its last request began: a request head under way (`HEADS_BYTES`)
+    head_bytes: int = 0  # bytes of its next requests' heads, come and not yet begun (`HEADS_BYTES`)
+
+    def body_coming(self) -> bool:
+        """The newest request's body is still on its way: its handler reads it, or aiohttp reads
+        what the handler left unread (an answer given before it: the body is discarded)."""
+        return self.body is not None and not self.body.is_eof()
 
     def waits_on_client(self) -> bool:
         """Nothing is being answered, or the request being answered still waits for its body."""
-        request = self.request
-        return not self.requests or (request is not None and request.body_exists and not request.content.is_eof())
+        return not self.requests or self.body_coming()
 
     def may_make_room(self) -> bool:
         """Whether a newcomer may take its place: it waits on its client, or it is a sync handshake
@@ -215,6 +220,16 @@ class _Connection:
     def handshake_bytes(self) -> int:
         """Bytes the sync handshake brought (0: none is under way)."""
         return self.bytes_in - self.upgraded_at if self.handshaking else 0
+
+
+def _head_size(request: web.BaseRequest) -> int:
+    """The bytes `request`'s head took as its client sent it the usual way ("Name: value" lines),
+    and those of its body come so far. Extra spaces the parser dropped stay counted as held until
+    the connection ends (which errs only against the sender); "Name:value" lines are taken as a
+    byte longer than they came, at most HEAD_FIELDS bytes a request left uncounted."""
+    line = len(request.method) + len(request.raw_path) + len("  HTTP/1.1\r\n")
+    fields = sum(len(name) + len(value) + 4 for name, value in request.raw_headers)
+    return line + fields + 2 + request.content.total_bytes
 
 
 def _oldest_else_replied_at_random(candidates: Iterable[_Connection]) -> _Connection | None:
@@ -477,7 +492,12 @@ class ConnectionGuard:
         conn.bytes_in += size
         conn.last_byte = self.clock()
         if not conn.handshaking:
-            return bool(conn.requests) or self._head_received(conn, size)
+            # Bytes behind a request whose body is all in (or that has none), answered or not, are
+            # the next requests' heads: pipelined ones are queued by aiohttp, up to 32, held until
+            # each is answered, and those behind a request being answered were not counted (a
+            # stranger holding its answer back by not reading it held 32 heads of 256 KiB a
+            # connection, uncounted: until 2026-12-07).
+            return conn.body_coming() or self._head_received(conn, size)
         if conn.unkept():
             self._unkept += size
         if conn.handshake_bytes() > HANDSHAKE_BYTES:
@@ -498,17 +518,21 @@ class ConnectionGuard:
         self._heads += size
         if self._heads <= HEADS_BYTES:
             return True
-        hog = max((c for c in self._open.values() if not c.requests), key=lambda c: c.head_bytes)
+        hog = max(self._open.values(), key=lambda c: c.head_bytes)
         self._overhead.note(self.clock())
         if hog is conn:
             return False
         self._push_out(hog)
         return True
 
-    def _head_done(self, conn: _Connection) -> None:
-        """`conn`'s request head is complete (its request began), or the connection is gone."""
-        self._heads -= conn.head_bytes
-        conn.head_bytes = 0
+    def _head_done(self, conn: _Connection, request: web.BaseRequest | None = None) -> None:
+        """`conn`'s `request` began: its head (and what of its body came with it) is no longer held
+        as a head; None: the connection is gone, and all it held with it. Only this request's bytes
+        are taken off: heads pipelined behind it are still queued in aiohttp (counting them all
+        done at the first one's start let a connection hold 31 more heads uncounted)."""
+        done = conn.head_bytes if request is None else min(conn.head_bytes, _head_size(request))
+        self._heads -= done
+        conn.head_bytes -= done
 
     @property
     def head_bytes(self) -> int:
@@ -528,13 +552,12 @@ class ConnectionGuard:
         if conn is None:
             return await handler(request)
         conn.requests += 1
-        conn.request = request
-        self._head_done(conn)
+        conn.body = request.content if request.body_exists else None
+        self._head_done(conn, request)
         try:
             return await handler(request)
         finally:
             conn.requests -= 1
-            conn.request = None
             conn.since = conn.last_byte = self.clock()  # idle from now: its deadlines start again
 
     # --- deadlines -----------------------------------------------------------------------------------

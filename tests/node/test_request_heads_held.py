@@ -11,8 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import aiohttp
+from aiohttp import web
+
 from node.listener import HEAD_FIELDS, HEADS_BYTES
-from node.webapp import GUARD
+from node.net import Node
+from node.webapp import GUARD, create_app, serve
 from served_nodes import network, served_node, until  # noqa: F401  (the fixture)
 
 LINE = b"X-Filler-%d: " + b"a" * 8000 + b"\r\n"
@@ -57,6 +61,105 @@ async def test_a_request_with_more_header_lines_than_a_browser_sends_is_refused(
                          + b"".join(b"X-%d: a\r\n" % i for i in range(HEAD_FIELDS + 1)) + b"\r\n")
             status = await asyncio.wait_for(reader.readline(), 15)
             assert status.split()[1] in (b"400", b"431"), status
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+
+async def test_heads_pipelined_behind_a_request_being_answered_are_held_within_the_budget(network) -> None:
+    """A connection may send its next requests before its first is answered (HTTP/1.1 pipelining):
+    aiohttp parses and queues up to 32 of them, heads held whole, until each is answered. The
+    guard counted none of them once the first began, so two connections whose first answers were
+    held back (a stranger reading none of a page it asked for: the answer waits for room in the
+    socket) held 15 MiB of heads, 8 MiB allowed. Here the first request is answered only when the
+    test says; the connection holding the most is reset, as a head that never ends is."""
+    calais, _ = network
+    head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"".join(LINE % i for i in range(HEAD_FIELDS - 2))
+    burst = b"GET /held HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + (head + b"\r\n") * 31  # (aiohttp queues 32)
+    assert 2 * len(burst) > 1.5 * HEADS_BYTES and len(burst) < HEADS_BYTES
+    answer, began = asyncio.Event(), asyncio.Event()
+
+    async def held(request: web.Request) -> web.Response:
+        began.set()
+        await answer.wait()
+        return web.Response(text="answered\n")
+
+    def ended(stream: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> bool:
+        return stream[0].at_eof() or stream[0].exception() is not None  # (closed, or reset)
+
+    node = Node(calais.home, calais.keys, listen=("127.0.0.1", 0), sync_interval_s=3600)
+    app = create_app(node)
+    app.router.add_get("/held", held)
+    served = await serve(app, "127.0.0.1", 0)
+    guard = app[GUARD]
+    streams = []
+    try:
+        for _ in range(2):
+            reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+            writer.write(burst)
+            streams.append((reader, writer))
+        await asyncio.wait_for(began.wait(), 15)
+        await until(lambda: any(map(ended, streams)), "a connection holding the most reset")
+        assert guard.head_bytes <= HEADS_BYTES, f"{guard.head_bytes} bytes of heads held"
+        assert not all(map(ended, streams)), "both connections were reset"
+    finally:
+        answer.set()
+        for _, writer in streams:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+        await served.close()
+
+
+async def test_requests_answered_on_a_kept_alive_connection_leave_no_head_counted(network) -> None:
+    """Each request's start takes its own head (and the body come with it) off the count, no more
+    (see the test above): a client's ordinary requests, with bodies or not, one after another on
+    one connection, leave nothing counted, however many it sends."""
+    calais, _ = network
+    async with served_node(calais) as (_, served):
+        guard = served.runner.app[GUARD]
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
+            url = f"http://127.0.0.1:{served.port}"
+            for n in range(30):
+                if n % 3 == 0:
+                    request = session.get(f"{url}/healthz", headers={"X-Long": "a" * 4000 * (n % 2)})
+                elif n % 3 == 1:
+                    request = session.post(f"{url}/login", data={"passphrase": "x" * 3000 * n})
+                else:  # a body refused unread (a form sent compressed: node/webapp.py plain_bodies)
+                    request = session.post(f"{url}/login", data=b"x" * 200_000,
+                                           headers={"Content-Encoding": "gzip"})
+                async with request as response:
+                    await response.read()
+                await until(lambda: guard.head_bytes == 0 or response.status == 415 and n % 3 != 2,
+                            f"the count back to 0 after request {n} (answered {response.status})")
+                assert guard.head_bytes == 0, f"{guard.head_bytes} bytes counted after request {n}"
+
+
+async def test_a_body_answered_before_it_came_is_not_counted_as_a_head(network) -> None:
+    """A request answered before its body came (a form sent compressed: 415), its body then read
+    and dropped by aiohttp so the connection may serve the next request: that body is no head, and
+    the next request's start takes off only its own, so it stayed counted for the connection's
+    life (each such request adding its body) until it was told apart."""
+    calais, _ = network
+    body = b"x" * 100_000
+    async with served_node(calais) as (_, served):
+        guard = served.runner.app[GUARD]
+        reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+        try:
+            for n in range(3):
+                writer.write(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Encoding: gzip\r\n"
+                             b"Content-Type: application/x-www-form-urlencoded\r\n"
+                             b"Content-Length: %d\r\n\r\n" % len(body))
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 15)
+                assert head.startswith(b"HTTP/1.1 415"), head
+                length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                await asyncio.wait_for(reader.readexactly(length), 15)
+                writer.write(body)  # (after the answer: read and dropped)
+                await writer.drain()
+                await until(lambda: sum(c.bytes_in for c in guard._open.values()) >= (n + 1) * len(body),
+                            "the body reaching the node")
+                assert guard.head_bytes < 1024, f"{guard.head_bytes} bytes counted as heads after request {n}"
         finally:
             writer.close()
             with contextlib.suppress(ConnectionError):
