@@ -813,7 +813,7 @@ def connection_problem(exc: BaseException) -> str:
     status = getattr(exc, "status", None)
     if status == 503:  # a node turning new sync connections away for now (node/hello_budget.py, or links full)
         return "the node there is busy with new connections (HTTP 503): try again in a few seconds"
-    if isinstance(status, int) and 300 <= status < 400:  # sync.proxy._no_redirects: never followed
+    if isinstance(status, int) and 300 <= status < 400:  # sync.peer_session._no_redirects: never followed
         return (f"the address answers with a redirect (HTTP {status}), which a solnet node never sends — check the "
                 "address")
     if status == 400 and "status line" in str(getattr(exc, "message", "")).lower():

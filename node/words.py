@@ -231,11 +231,9 @@ def local_time(ms: int | None, time_zone: str | None = None) -> str:
         return "-"
     zone = None
     if time_zone is not None and time_zone.strip():
-        from node.field_input import InputError, zone_of
-
         try:
-            zone = zone_of(time_zone)
-        except InputError:  # (refused where it was given: this only shows a time)
+            zone = moments.zone_named(time_zone)
+        except ValueError:  # (refused where it was given: this only shows a time)
             zone = None
     return moments.local(ms, zone).strftime("%Y-%m-%d %H:%M %Z")
 

@@ -8,14 +8,12 @@ fallback: if the proxy cannot be reached the dial fails with a message that says
 Without a proxy, `.onion` addresses are refused before any lookup (RFC 7686: they must never go
 to DNS), with a message naming the setting to use.
 
-The connector through the proxy is sync.socks_connector's, loaded only by a node that has one set.
+The HTTP client that dials peers, direct or through the proxy, is sync.peer_session's.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import aiohttp
 
 from solnet_errors import SolnetError
 
@@ -84,36 +82,3 @@ def onions_unreachable(addresses: list[str]) -> str | None:
     return (f"{which}: a node reaches it only through a Tor proxy, and none is set. Run Tor, then "
             "`solnet proxy socks5://127.0.0.1:9050` (or start the node with `solnet run --proxy "
             "socks5://127.0.0.1:9050`)")
-
-
-def client_session(proxy: ProxyAddress | None, connect_timeout_s: float) -> aiohttp.ClientSession:
-    """The HTTP client for peer connections: through `proxy` if one is set, else direct. It never
-    follows a redirect (`_no_redirects`)."""
-    timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
-    connector = None  # aiohttp's own, direct
-    if proxy is not None:
-        from sync.socks_connector import ProxyConnector  # (aiohttp-socks: 35 modules, 1 MiB, for a proxy only)
-
-        connector = ProxyConnector(proxy)
-    session = aiohttp.ClientSession(timeout=timeout, connector=connector, middlewares=(_no_redirects,))
-    # One dial, one connection. aiohttp sends a GET (a websocket upgrade is one) again at once on a
-    # new connection when the first was closed or reset before an answer: every dial of a service
-    # that hangs up on it, of a node turning a flood away, or across a path that cuts it reached
-    # the other side twice, and backoff counted one failure. (aiohttp's own test client turns this
-    # off the same way; an aiohttp without it never retried.)
-    if hasattr(session, "_retry_connection"):
-        session._retry_connection = False
-    return session
-
-
-async def _no_redirects(request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType) -> aiohttp.ClientResponse:
-    """Refuse a redirect instead of following it. A solnet node never sends one, and the address a
-    node dials may come from any member's announcement: followed, a redirect would make every node
-    that dials it send a request of that member's choosing to another host (a router's admin page
-    on a Pi's home network). The dial fails with the status, as for anything else that is no node."""
-    response = await handler(request)
-    if 300 <= response.status < 400:
-        response.release()
-        raise aiohttp.ClientResponseError(response.request_info, response.history, status=response.status,
-                                          message="a redirect, which this node does not follow")
-    return response

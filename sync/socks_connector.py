@@ -1,4 +1,4 @@
-"""The connector that dials peers through a SOCKS5 proxy (Tor), for sync.proxy.client_session.
+"""The connector that dials peers through a SOCKS5 proxy (Tor), for sync.peer_session.client_session.
 
 aiohttp-socks (on python-socks) makes it: it is maintained alongside aiohttp's connector internals
 (which a connector of our own would have to override, and keep up with), and its resolver never

@@ -33,7 +33,7 @@ from events.kinds import KINDS
 from node import audience, disk, login_links, past_action, public_site, publishing, references, render, stamped_ahead
 from node.chain_gate import MOVED, NOT_CAUGHT_UP
 from node.dashboard import access, event_names, forms, i18n, markup, pages, quiet_drawn, revoke, withdraw
-from node.dashboard.lazy import ROUTES
+from node.dashboard.routes import ROUTES
 from node.dashboard.access import ADMIN, PUBLIC, KnownBrowsers, Sessions, Throttles, cookies_secure
 from node.dashboard.options import DashboardOptions
 from node.dashboard.public_cache import PublicCache
@@ -1210,7 +1210,7 @@ def _forgetting(response: web.StreamResponse) -> web.StreamResponse:
 
 
 def handlers(dash: Dashboard) -> dict[str, Handler]:
-    """The dashboard's handlers by their names in node.dashboard.lazy.ROUTES (which adds them to the
+    """The dashboard's handlers by their names in node.dashboard.routes.ROUTES (which node.dashboard.lazy adds to the
     node's app), each saying a database failure as a page."""
     named: dict[str, Handler] = {
         "withdraw_form": functools.partial(withdraw.form, dash), "withdraw_submit": functools.partial(withdraw.submit, dash),

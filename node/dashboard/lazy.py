@@ -17,42 +17,13 @@ from aiohttp import web
 
 from node.api import API_PATH_RE
 from node.dashboard.options import DashboardOptions
+from node.dashboard.routes import ROUTES
 from node.ports import WebNode
 
 if TYPE_CHECKING:
     from node.dashboard.app import Dashboard
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-# (method, path, the handler's name in node.dashboard.app.handlers); only GET and POST
-ROUTES = (
-    ("GET", "/", "overview"),
-    ("GET", "/fragment/overview", "overview_fragment"),
-    ("GET", "/fragment/alerts", "alerts_fragment"),
-    ("GET", "/event/{id:[0-9a-f]{64}}", "event"),
-    ("GET", "/fragment/event/{id:[0-9a-f]{64}}", "event_fragment"),
-    ("GET", "/event/{id:[0-9a-f]{64}}/withdraw", "withdraw_form"),  # `solnet redact`
-    ("POST", "/event/{id:[0-9a-f]{64}}/withdraw", "withdraw_submit"),
-    ("GET", "/groups", "groups"),
-    ("GET", "/device/{id:[0-9a-f]{64}}/revoke", "revoke_form"),  # `solnet revoke`
-    ("POST", "/device/{id:[0-9a-f]{64}}/revoke", "revoke_submit"),
-    ("GET", "/publish", "publish_index"),
-    ("GET", "/publish/{kind}", "publish_form"),
-    ("POST", "/publish/{kind}", "publish_submit"),
-    ("GET", "/login", "login_form"),
-    ("GET", "/login/link", "login_link"),
-    ("POST", "/login/link", "login_link_submit"),
-    ("POST", "/login", "login_submit"),
-    ("POST", "/logout", "logout"),
-    ("GET", "/admin/wipe", "wipe_form"),
-    ("POST", "/admin/wipe", "wipe_submit"),
-    ("GET", "/live", "live"),
-    ("GET", "/static/{name}", "static_file"),
-    ("GET", "/public/", "public_page"),
-    ("GET", "/public/alerts", "public_page"),
-    ("GET", "/public/{name:(alerts|actions|fundraisers)[.]atom}", "public_feed"),
-    ("GET", "/public/{name:calendar[.]ics}", "public_feed"),
-    ("GET", "/public/calendar/{region:[a-z0-9][a-z0-9-]{0,39}}.ics", "public_feed"),
-)
 # aiohttp's refusals of an address outside the API that the dashboard says as pages (Dashboard.refusal_page)
 REFUSALS = (web.HTTPNotFound, web.HTTPMethodNotAllowed, web.HTTPRequestEntityTooLarge)
 

@@ -16,7 +16,8 @@ import aiohttp
 from node.home import Home, HomeError
 from node.net.database import DbThread
 from sync.peers import PeerLimits
-from sync.proxy import ProxyAddress, client_session, parse_proxy
+from sync.peer_session import client_session
+from sync.proxy import ProxyAddress, parse_proxy
 
 log = logging.getLogger(f"solnet.{__name__}")
 

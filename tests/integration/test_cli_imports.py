@@ -30,7 +30,7 @@ sys.exit(cli.main(sys.argv[1:]))
 
 NETWORK_STACK = ("aiohttp", "aiohttp_socks", "yarl", "multidict", "asyncio", "jinja2", "multiprocessing",
                  "node.net", "node.webapp", "node.api", "node.dashboard", "sync.transport", "sync.link",
-                 "sync.handshake", "sync.gossip", "sync.proxy", "sync.channel")
+                 "sync.handshake", "sync.gossip", "sync.proxy", "sync.peer_session", "sync.channel")
 KEY_DERIVATION = ("nacl.pwhash", "crypto.keystore", "crypto.passphrase")  # Argon2id: the slow unlock
 DATABASE = ("sqlite3", "node.store", "node.log")
 # What a command needs only to read or make events: libsodium, the wire format, the kinds, the renderer

@@ -15,7 +15,8 @@ import pytest
 from local_cluster import Cluster, cli, cli_json, event_ids, log_text, publish_action
 from node.demo import localnet
 from socks_server import ConnectRequest, SocksServer
-from sync.proxy import ProxyFailure, client_session, parse_proxy
+from sync.peer_session import client_session
+from sync.proxy import ProxyFailure, parse_proxy
 
 ONION = "calais.onion"
 

@@ -16,7 +16,7 @@ from node.net.links import refusal_words
 from sync.handshake import NOT_A_MEMBER, REVOKED, HandshakeError
 from sync.messages import Credentials
 from sync.peers import PeerLimits
-from sync.proxy import client_session
+from sync.peer_session import client_session
 from sync.transport import Identity, accept, dial
 from stranger import Stranger
 

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from node.render import connection_problem
 from sync.peers import PeerLimits
-from sync.proxy import client_session
+from sync.peer_session import client_session
 from sync.transport import dial
 
 
