@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import aiohttp
 
-from sync.proxy import ProxyAddress
+from sync.proxy import ProxyAddress, ProxyFailure
 
 
 def client_session(proxy: ProxyAddress | None, connect_timeout_s: float) -> aiohttp.ClientSession:
     """The HTTP client for peer connections: through `proxy` if one is set, else direct. It never
-    follows a redirect (`_no_redirects`)."""
+    follows a redirect (`_no_redirects`). ProxyFailure if the proxy's connector does not load."""
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
     connector = None  # aiohttp's own, direct
     if proxy is not None:
-        from sync.socks_connector import ProxyConnector  # (aiohttp-socks: 35 modules, 1 MiB, for a proxy only)
-
+        try:  # (aiohttp-socks: 35 modules, 1 MiB, for a proxy only)
+            from sync.socks_connector import ProxyConnector
+        except ImportError as exc:  # an install missing it, or broken: no route through the proxy
+            raise ProxyFailure(f"cannot go through the proxy at {proxy.where}: this installation's SOCKS support "
+                               f"(aiohttp-socks) does not load ({exc}); reinstall solnet", "proxy_unsupported") from None
         connector = ProxyConnector(proxy)
     session = aiohttp.ClientSession(timeout=timeout, connector=connector, middlewares=(_no_redirects,))
     # One dial, one connection. aiohttp sends a GET (a websocket upgrade is one) again at once on a

@@ -17,7 +17,7 @@ from node.home import Home, HomeError
 from node.net.database import DbThread
 from sync.peers import PeerLimits
 from sync.peer_session import client_session
-from sync.proxy import ProxyAddress, parse_proxy
+from sync.proxy import ProxyAddress, ProxyFailure, parse_proxy
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -38,8 +38,11 @@ class Route:
 
     def _take(self, proxy: ProxyAddress | None) -> None:
         self.proxy = proxy
+        self.limits = self._limits_for(proxy)
+
+    def _limits_for(self, proxy: ProxyAddress | None) -> PeerLimits:
         slow = proxy is not None and self._direct_limits.connect_timeout_s < PROXY_CONNECT_TIMEOUT_S
-        self.limits = dataclasses.replace(self._direct_limits, connect_timeout_s=PROXY_CONNECT_TIMEOUT_S) if slow \
+        return dataclasses.replace(self._direct_limits, connect_timeout_s=PROXY_CONNECT_TIMEOUT_S) if slow \
             else self._direct_limits
 
     def open(self) -> None:
@@ -74,8 +77,16 @@ class Route:
             return None
         if proxy == self.proxy:
             return None
+        # The new session first: if it cannot be made, the route is left whole (the old session and
+        # the proxy it goes through, as `solnet status` says), not a proxy said over a direct session.
+        timeout_s = self._limits_for(proxy).connect_timeout_s
+        try:
+            http = client_session(proxy, timeout_s)
+        except ProxyFailure as exc:
+            log.warning("%s; peer connections keep their route", exc)
+            return None
         self._take(proxy)
-        old, self.http = self.http, client_session(proxy, self.limits.connect_timeout_s)
+        old, self.http = self.http, http
         if proxy is None:
             log.warning("peer connections are direct from now on (`solnet proxy off`)")
         else:
