@@ -178,17 +178,6 @@ def status(target: Target) -> dict:
     return json.loads(proc.stdout)
 
 
-def _wait_listening(node: LocalNode, timeout: float = 20.0) -> None:
-    def up() -> bool:
-        assert node.proc.poll() is None, f"solnet run exited:\n{node.log_path.read_text()}"
-        try:
-            with socket.create_connection(("127.0.0.1", node.port), timeout=0.5):
-                return True
-        except OSError:
-            return False
-    assert localnet.wait_until(up, timeout), "the node did not start listening in time"
-
-
 @pytest.fixture(scope="module")
 def target(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
@@ -210,7 +199,7 @@ def target(tmp_path_factory):
     # Every refusal said (a node says each reason once a minute): the tests look for their own.
     localnet.start(calais, PASSPHRASE, sync_interval=3600, extra_env={"SOLNET_REFUSAL_LOG_INTERVAL_S": "0"})
     try:
-        _wait_listening(calais)
+        assert (why := localnet.wait_started(calais)) is None, why
         first = honest_sync(t)  # Bristol and Calais converge before any attack
         assert first["received"] > 0  # (group chains travel as credentials in the handshake)
         t.baseline = t.state()
