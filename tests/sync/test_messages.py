@@ -37,6 +37,7 @@ from sync.messages import (
     encode,
     heads_messages,
 )
+from work_cost import cpu_seconds, traced_peak
 
 # --- strategies: every valid message ----------------------------------------------------------
 
@@ -335,28 +336,13 @@ BOMB_WORK_TIMES_HONEST = 3  # a bomb costs at most this many times the CPU of de
 BOMB_TRACED_BYTES = 128 * 1024 * 1024  # ...and allocates at most this much on the way (a frame is 4 MiB)
 
 
-def _cpu_seconds(data: bytes) -> float:
-    """The fewest CPU seconds (this process's, not the wall clock's: other processes on a loaded
-    machine do not count) that decoding `data` took in three tries: its work, less the noise."""
-    import time
-    costs = []
-    for _ in range(3):
-        started = time.process_time()
-        try:
-            decode(data)
-        except RemoteProtocolError:
-            pass
-        costs.append(time.process_time() - started)
-    return min(costs)
-
-
 @pytest.fixture(scope="module")
 def honest_frame_cpu() -> float:
     """The reference, measured in the same run: an honest Heads message that fills a frame."""
     heads = tuple((i.to_bytes(32, "big"), 1, bytes(HEAD_PREFIX)) for i in range(80_000))
     data = encode(Heads(heads))
     assert len(data) <= SecureChannel.MAX_FRAME
-    return _cpu_seconds(data)
+    return cpu_seconds(lambda: decode(data))
 
 
 @pytest.mark.parametrize("data", BOMBS.values(), ids=BOMBS.keys())
@@ -364,18 +350,11 @@ def test_msgpack_bombs_are_refused_cheaply(data, honest_frame_cpu):
     """Cheap in work done, not in seconds: the Python memory decoding allocates (tracemalloc,
     the same on any machine) and the CPU it takes against an honest frame's. Without the list
     budget (`list_hook`), the 4 million empty arrays cost 258 MB and 20 honest frames' CPU."""
-    import tracemalloc
     with pytest.raises(RemoteProtocolError):
         decode(data)
-    tracemalloc.start()
-    try:
-        with pytest.raises(RemoteProtocolError):
-            decode(data)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = traced_peak(lambda: decode(data), RemoteProtocolError)
     assert peak < BOMB_TRACED_BYTES, f"decoding {len(data)} bytes allocated {peak / 2**20:.0f} MiB on the way"
-    cpu = _cpu_seconds(data)
+    cpu = cpu_seconds(lambda: decode(data), RemoteProtocolError)
     assert cpu <= BOMB_WORK_TIMES_HONEST * honest_frame_cpu, \
         f"refusing {len(data)} bytes took {cpu:.3f} s of CPU, an honest full frame {honest_frame_cpu:.3f} s"
 
