@@ -16,9 +16,14 @@ from pathlib import Path
 
 from crypto.keystore import NodeKeys
 from node import membership
+from node.demo import progress
 from node.home import PASSPHRASE_ENV, Home
 
 PR_SET_PDEATHSIG = 1  # prctl(2) option: a signal the kernel sends a process when its parent dies
+START_CPU_S = 20.0
+"""CPU seconds (the node's and its workers') a start may take before it listens: 0.7 on a laptop
+(imports, the Argon2id unlock of the keystore, opening the store), whatever the load; a
+node looping without listening is caught here (one that hangs still, by progress.STALL_S)."""
 
 
 @dataclass
@@ -30,6 +35,7 @@ class LocalNode:
     peers: list[int] = field(default_factory=list)  # ports of the nodes it dials
     proc: subprocess.Popen | None = None
     log_path: Path | None = None
+    log_from: int = 0  # the size of its log when it was last started (the log is appended to)
     keys: NodeKeys | None = None  # kept in memory by create_network (saves an Argon2id run to publish)
 
     @property
@@ -208,6 +214,7 @@ def start(node: LocalNode, passphrase: str, *, sync_interval: float = 30.0, extr
     cmd += list(extra_args)  # more `solnet run` options, e.g. --public-dashboard
     env = {**os.environ, PASSPHRASE_ENV: passphrase, **(extra_env or {})}
     node.log_path = (log_dir or node.home.path) / "node.log"
+    node.log_from = progress.file_size(node.log_path)
     with open(node.log_path, "ab") as log_file:
         node.proc = subprocess.Popen(cmd, env=env, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      start_new_session=supervised,
@@ -251,6 +258,43 @@ def is_listening(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.2)
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def log_since_start(node: LocalNode) -> str:
+    """What the node has logged since it was last started."""
+    if node.log_path is None:
+        return ""
+    with open(node.log_path, "rb") as f:
+        f.seek(node.log_from)
+        return f.read().decode(errors="replace")
+
+
+def wait_started(node: LocalNode, *, stall_s: float = progress.STALL_S, cpu_s: float = START_CPU_S,
+                 sleep: Callable[[float], None] = time.sleep) -> str | None:
+    """Wait until the node started by `start` says it listens for peers: None then, else what went
+    wrong, in a sentence (with its log since the start). Not a fixed time, which a loaded machine
+    overruns: it waits as long as the node advances (uses CPU or writes its log), and gives up at
+    once if it exits, after `stall_s` seconds without progress, or past `cpu_s` of CPU. `sleep`
+    waits between polls."""
+    assert node.proc is not None, "wait_started follows start"
+    proc, said = node.proc, f"listening for peers on 127.0.0.1:{node.port}"
+    used: list[float | None] = [0.0]
+
+    def over() -> bool:
+        used[0] = progress.cpu_seconds(proc.pid)
+        return proc.poll() is not None or said in log_since_start(node) or (used[0] or 0.0) > cpu_s
+
+    stuck = progress.wait_progressing(over, lambda: (used[0], progress.file_size(node.log_path)),
+                                     stall_s=stall_s, sleep=sleep)
+    if proc.poll() is not None:
+        why = f"exited with code {proc.returncode}"
+    elif said in log_since_start(node):
+        return None
+    elif stuck is None:
+        why = f"used {used[0]:.0f} s of CPU without listening"
+    else:
+        why = stuck
+    return f"{node.name} did not start listening: {why}. Its log:\n{log_since_start(node)[-4000:]}"
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:

@@ -42,6 +42,8 @@ def test_posted_event_reaches_the_other_node(tmp_path: Path):
     try:
         for node in nodes:
             localnet.start(node, PASSPHRASE, sync_interval=1.0)
+        for node in nodes:
+            assert (why := localnet.wait_started(node)) is None, why
         tokens = {n.name: n.admin_token() for n in nodes}
         for node in nodes:
             assert localnet.wait_until(lambda: call(node.port, tokens[node.name], "GET", "/api/v1/status")[0] == 200,

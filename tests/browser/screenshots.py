@@ -88,7 +88,7 @@ def main(out: Path) -> None:
         try:
             for node in (bristol, calais):
                 localnet.start(node, PASSPHRASE, sync_interval=1.0)
-                assert localnet.wait_until(lambda: localnet.is_listening(node.port), 20), f"{node.name} did not start"
+                assert (why := localnet.wait_started(node)) is None, why
             base = f"http://127.0.0.1:{calais.port}"
             with sync_playwright() as p:
                 context = p.chromium.launch_persistent_context(

@@ -9,7 +9,8 @@ import stat
 import subprocess
 from pathlib import Path
 
-from node.demo.localnet import free_ports, is_listening, wait_until
+from node.demo import progress
+from node.demo.localnet import free_ports, is_listening
 
 EXPECTED = {"config.json", "keystore", "solnet.db", "solnet.db-wal", "solnet.db-shm", "admin-token.salt"}
 
@@ -37,7 +38,9 @@ def test_every_file_of_a_home_is_private_after_init_join_publish_and_run(cli, tm
         node = subprocess.Popen([str(cli.SOLNET), "--home", str(net.a), "run", "--listen", f"127.0.0.1:{port}"],
                                 env=cli.base_env(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        assert wait_until(lambda: is_listening(port) or node.poll() is not None, 30), "the node did not start"
+        started = progress.wait_progressing(lambda: is_listening(port) or node.poll() is not None,
+                                            lambda: (progress.cpu_seconds(node.pid), progress.file_size(tmp_path / "run.log")))
+        assert started is None, f"the node did not start: {started}"
         assert node.poll() is None, (tmp_path / "run.log").read_text()
         cli.publish(net.a, "offer", "--category", "blankets", "--quantity", "20", "--region", "calais")
         assert EXPECTED <= set(modes(net.a)), sorted(modes(net.a))  # -wal and -shm exist while it runs

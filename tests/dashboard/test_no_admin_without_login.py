@@ -326,6 +326,7 @@ def test_run_says_how_to_log_in_and_prints_no_secret(sample, tmp_path) -> None:
     calais = sample.nodes[0]
     proc = localnet.start(calais, PASSPHRASE, extra_args=["--dashboard-require-login"], log_dir=tmp_path)
     try:
+        assert (why := localnet.wait_started(calais)) is None, why
         assert localnet.wait_until(lambda: "dashboard:" in calais.log_path.read_text() or proc.poll() is not None, 30)
         assert proc.poll() is None, calais.log_path.read_text()
     finally:

@@ -34,7 +34,6 @@ PASSPHRASE = "integration tests only: not a secret"
 SYNC_INTERVAL_S = 1.0
 CLI_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 10.0
-START_WAIT_S = 60.0  # for a started node to say it listens (see `start`)
 
 
 def cli_env() -> dict[str, str]:
@@ -239,19 +238,13 @@ class Cluster:
               extra_env: dict[str, str] | None = None, preexec_fn: Callable[[], None] | None = None,
               extra_args: Sequence[str] = ()) -> subprocess.Popen:
         """`solnet run` for `node`; `extra_args` are more of its options (e.g. --public-dashboard)."""
-        # Listening is what its own log says (once more than before: the log is appended to): on
-        # a crowded machine another process may hold the port it was given.
-        listening = f"listening for peers on 127.0.0.1:{node.port}"
-        before = log_text(node).count(listening)
         proc = localnet.start(node, PASSPHRASE, sync_interval=sync_interval, extra_env=extra_env,
                               preexec_fn=preexec_fn, extra_args=extra_args)
         self.started.append((node, proc))
-        if wait:
-            # (60 s: a start unlocks the Argon2id keystore, ~1-2 s of a core; on a CI host whose
-            # load reached 20 a start took more than 20 s. A fast machine goes on at once.)
-            self.wait(lambda: log_text(node).count(listening) > before or proc.poll() is not None, START_WAIT_S,
-                      f"{node.name} listening")
-            assert proc.poll() is None, f"{node.name} exited {proc.returncode} at start:\n{log_text(node)}"
+        # Listening is what its own log says, since this start: on a crowded machine another process
+        # may hold the port it was given. Waited for as long as the start advances (a loaded machine).
+        if wait and (why := localnet.wait_started(node)) is not None:
+            pytest.fail(f"{why}\n{self.log_tails()}")
         return proc
 
     def start_all(self, nodes: Sequence[LocalNode], **kw: Any) -> None:

@@ -123,7 +123,7 @@ def test_a_proxy_given_on_the_command_line_stays_and_proxy_says_so(cluster: Clus
         bristol.proc = localnet.start(bristol, PASSPHRASE,
                                       extra_args=("--proxy", socks.address))
         cluster.started.append((bristol, bristol.proc))
-        cluster.wait(lambda: localnet.is_listening(bristol.port), 20, "Bristol listening")
+        assert (why := localnet.wait_started(bristol)) is None, why
         cluster.wait(lambda: status(bristol)["node"].get("proxy") == socks.address, 20, "Bristol's saved facts")
         said = cli(bristol, "proxy", "off")
         assert f"warning: the node running on this home was started with --proxy or $SOLNET_PROXY: it keeps using " \

@@ -32,8 +32,7 @@ def test_a_running_node_has_no_core_limit_and_is_not_dumpable(tmp_path: Path) ->
     [calais] = localnet.create_network(tmp_path, [("Calais", "calais")], PASS)
     proc = localnet.start(calais, PASS, preexec_fn=_cores_on)
     try:
-        assert localnet.wait_until(lambda: localnet.is_listening(calais.port) or proc.poll() is not None, 30)
-        assert proc.poll() is None, calais.log_path.read_text() if calais.log_path else proc.returncode
+        assert (why := localnet.wait_started(calais)) is None, why
         assert _core_limit(proc.pid)[0] == "0", Path(f"/proc/{proc.pid}/limits").read_text()
     finally:
         localnet.stop(calais)

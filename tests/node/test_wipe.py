@@ -47,7 +47,8 @@ def test_wipe_while_running_destroys_keys_private_parts_and_peers(tmp_path: Path
     calais.peers.append(bristol.port)
     localnet.start(calais, PASS, sync_interval=1)
     try:
-        assert localnet.wait_until(lambda: _runtime_pid(calais.home) == calais.proc.pid, 15)
+        assert (why := localnet.wait_started(calais)) is None, why
+        assert localnet.wait_until(lambda: _runtime_pid(calais.home) == calais.proc.pid, 15)  # (saved as it listens)
         keystore = calais.home.keystore_path.read_bytes()
         config = calais.home.config_path.read_bytes()
         salt = calais.home.admin_salt_path.read_bytes()  # made by the running node's API
@@ -357,7 +358,8 @@ def test_the_wipe_stops_a_node_whose_proc_entries_it_cannot_read(tmp_path: Path,
     calais, _bristol, _sealed = _network_with_a_private_request(tmp_path)
     localnet.start(calais, PASS, sync_interval=3600)
     try:
-        assert localnet.wait_until(lambda: _runtime_pid(calais.home) == calais.proc.pid, 15)
+        assert (why := localnet.wait_started(calais)) is None, why
+        assert localnet.wait_until(lambda: _runtime_pid(calais.home) == calais.proc.pid, 15)  # (saved as it listens)
         monkeypatch.setattr(wipe_module, "_runs_home", lambda pid, home, run=False: False)  # /proc hidden
         assert wipe_module._stop_running_node(Home(calais.home.path)) == calais.proc.pid
         assert calais.proc.wait(10) is not None

@@ -22,7 +22,8 @@ def test_the_nodes_output_names_no_group_and_the_wipe_says_how_to_clear_the_jour
     [calais] = localnet.create_network(tmp_path, [("Calais", "calais")], PASS)
     localnet.start(calais, PASS, sync_interval=3600)
     try:
-        assert localnet.wait_until(lambda: "Ctrl-C stops it" in calais.log_path.read_text(), 15)
+        assert (why := localnet.wait_started(calais)) is None, why
+        assert localnet.wait_until(lambda: "Ctrl-C stops it" in calais.log_path.read_text(), 15)  # (said next)
         proc = subprocess.run([*localnet.solnet_command(), "--home", str(calais.home.path), "wipe", "--yes"],
                               capture_output=True, text=True, env={**os.environ, "SOLNET_PASSPHRASE": PASS},
                               stdin=subprocess.DEVNULL, timeout=60)

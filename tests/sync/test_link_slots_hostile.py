@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -65,18 +64,11 @@ def target(tmp_path_factory) -> Iterator[Target]:
         founder_log.store.close()
     localnet.start(calais, PASSPHRASE, sync_interval=3600)
     try:
-        assert localnet.wait_until(lambda: _listening(calais), 20), "the node did not start listening"
+        assert (why := localnet.wait_started(calais)) is None, why
         yield Target(calais, mole, probe, network_id)
     finally:
         localnet.stop(calais)
         mole.log.store.close()
-
-
-def _listening(node: LocalNode) -> bool:
-    assert node.proc.poll() is None, f"solnet run exited:\n{node.log_path.read_text()}"
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", node.port)) == 0
 
 
 async def _wait(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:

@@ -37,6 +37,7 @@ from sync.messages import (
     encode,
     heads_messages,
 )
+from work_cost import cpu_seconds, traced_peak
 
 # --- strategies: every valid message ----------------------------------------------------------
 
@@ -316,8 +317,9 @@ def test_duplicate_heads_decode_but_are_refused_by_the_session():
     assert len(decode(data).heads) == 2
 
 
-# --- bombs: a few bytes must never cost much memory or time ----------------------------------
+# --- bombs: a few bytes must never cost much memory or work ----------------------------------
 
+BOMB_OF_EMPTY_ARRAYS = b"\x92\x03\xdc\x00\x14" + (b"\xdd" + struct.pack(">I", 200_000) + b"\x90" * 200_000) * 20
 BOMBS = {
     "array header claiming 2**32 items": b"\x92\x04\xdd\xff\xff\xff\xff",
     "top-level array of 2**32 items": b"\xdd\xff\xff\xff\xff",
@@ -328,16 +330,33 @@ BOMBS = {
     "100k nested arrays": b"\x91" * 100_000,
     "2000 nested arrays each claiming 200k items": b"\x92\x03" + (b"\xdd" + struct.pack(">I", 200_000)) * 2000,
     "an array claiming 200k items, holding one": b"\x92\x04\xdd" + struct.pack(">I", 200_000) + b"\xc4\x00",
+    "4 million empty arrays in one frame": BOMB_OF_EMPTY_ARRAYS,
 }
+BOMB_WORK_TIMES_HONEST = 3  # a bomb costs at most this many times the CPU of decoding an honest full frame
+BOMB_TRACED_BYTES = 128 * 1024 * 1024  # ...and allocates at most this much on the way (a frame is 4 MiB)
+
+
+@pytest.fixture(scope="module")
+def honest_frame_cpu() -> float:
+    """The reference, measured in the same run: an honest Heads message that fills a frame."""
+    heads = tuple((i.to_bytes(32, "big"), 1, bytes(HEAD_PREFIX)) for i in range(80_000))
+    data = encode(Heads(heads))
+    assert len(data) <= SecureChannel.MAX_FRAME
+    return cpu_seconds(lambda: decode(data))
 
 
 @pytest.mark.parametrize("data", BOMBS.values(), ids=BOMBS.keys())
-def test_msgpack_bombs_are_refused_cheaply(data):
-    import time
-    started = time.perf_counter()
+def test_msgpack_bombs_are_refused_cheaply(data, honest_frame_cpu):
+    """Cheap in work done, not in seconds: the Python memory decoding allocates (tracemalloc,
+    the same on any machine) and the CPU it takes against an honest frame's. Without the list
+    budget (`list_hook`), the 4 million empty arrays cost 258 MB and 20 honest frames' CPU."""
     with pytest.raises(RemoteProtocolError):
         decode(data)
-    assert time.perf_counter() - started < 1.0
+    peak = traced_peak(lambda: decode(data), RemoteProtocolError)
+    assert peak < BOMB_TRACED_BYTES, f"decoding {len(data)} bytes allocated {peak / 2**20:.0f} MiB on the way"
+    cpu = cpu_seconds(lambda: decode(data), RemoteProtocolError)
+    assert cpu <= BOMB_WORK_TIMES_HONEST * honest_frame_cpu, \
+        f"refusing {len(data)} bytes took {cpu:.3f} s of CPU, an honest full frame {honest_frame_cpu:.3f} s"
 
 
 def _peak_rss_mib_of(code: str) -> float:

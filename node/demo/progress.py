@@ -1,0 +1,82 @@
+"""Waiting on something that is getting there: bounded by how long it goes without progress, not
+by a fixed number of seconds. On a loaded machine (30 runnable processes on 2 cores) a node's start
+takes ten times as long as on a quiet one while it never stops advancing; a node that hangs stops
+advancing at once, whatever the load. Used by localnet (a node's start), the demo and the tests."""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Hashable
+from pathlib import Path
+
+STALL_S = 30.0
+"""How long a thing waited on may go without any sign of progress before it is judged stuck: a
+runnable process on a machine at load 30 gets some CPU many times a second."""
+LAST_RESORT_S = 600.0
+"""The wall-clock bound that remains: only a thing that keeps advancing without ever arriving
+meets it (a loop that burns CPU; a node's start is also bounded by its CPU, see localnet)."""
+
+_TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user and system, every thread) of process `pid` and of the processes it
+    started that still run (a node's workers), or None if `pid` is gone."""
+    own = _own_cpu_seconds(pid)
+    if own is None:
+        return None
+    return own + sum(cpu_seconds(child) or 0.0 for child in _children(pid))
+
+
+def _own_cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) * _TICK_S  # utime, stime
+
+
+def _children(pid: int) -> list[int]:
+    """Its direct children, from each thread's list (Linux; none where it is not kept)."""
+    found: list[int] = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                found += [int(c) for c in Path(f"/proc/{pid}/task/{tid}/children").read_text().split()]
+            except OSError:
+                continue
+    except OSError:
+        return []
+    return found
+
+
+def file_size(path: Path | None) -> int:
+    """Bytes in `path` (a log that grows as its writer goes on), 0 if there is none yet."""
+    try:
+        return path.stat().st_size if path is not None else 0
+    except OSError:
+        return 0
+
+
+def wait_progressing(done: Callable[[], bool], progress: Callable[[], Hashable], *, stall_s: float = STALL_S,
+                     last_resort_s: float = LAST_RESORT_S, interval: float = 0.1,
+                     sleep: Callable[[float], None] = time.sleep) -> str | None:
+    """Poll `done` until true: None then. `progress()` tells how far the thing waited on has come
+    (any value that changes as it advances: a count of rows, a process's CPU time, a log's size);
+    the wait gives up when it has not changed for `stall_s` seconds, or after `last_resort_s`
+    seconds in all, and says which, in a sentence for the failure message. `sleep` waits between
+    polls (the demo's also heeds Ctrl-C)."""
+    started = last_change = time.monotonic()
+    seen = progress()
+    while True:
+        if done():
+            return None
+        now = time.monotonic()
+        now_at = progress()
+        if now_at != seen:
+            seen, last_change = now_at, now
+        if now - last_change > stall_s:
+            return None if done() else f"no progress in {stall_s:.0f} s (still at {seen!r})"
+        if now - started > last_resort_s:
+            return None if done() else f"not done after {last_resort_s:.0f} s, though still progressing"
+        sleep(interval)
