@@ -102,9 +102,13 @@ def look_alikes(names: Mapping[K, str]) -> dict[K, list[K]]:
 
 def mimics_unnamed(name: str) -> bool:
     """Whether `name` reads like the way a group without a profile is shown ("group" or "groupe"
-    and the start of its id in hex) or like a short id alone, under any of its `looks`."""
+    and the start of its id in hex) or like a short id alone, under any of its `looks`; or reads as
+    nothing at all (no `looks`: braille blanks, fillers, zero-width characters alone), which no
+    look-alike can be found for and two of which are one blank to a reader. Either is shown with
+    its group's short id (node/references.py)."""
+    forms = looks(name)
     pattern = _unnamed_pattern()
-    return any(pattern.fullmatch(form) for form in looks(name))
+    return not forms or any(pattern.fullmatch(form) for form in forms)
 
 
 @lru_cache(maxsize=1)

@@ -16,12 +16,13 @@ _DAY_MS = 86_400_000
 def zone_named(name: str) -> tzinfo:
     """The time zone called `name` (IANA, such as Europe/Paris); ValueError if this machine's zone
     database knows none of that name. (zoneinfo is imported here, not at start: 0.35 MiB of a
-    running node that only a form or a request with a zone needs.)"""
+    running node that only a form or a request with a zone needs.) A name is read as a file of the
+    database: a region's folder ("Europe") or a name too long for a file raised OSError, not a refusal."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"unknown time zone {name.strip()[:60]!r}") from None
 
 

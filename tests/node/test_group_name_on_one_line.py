@@ -69,3 +69,24 @@ def test_blank_looking_characters_are_shown_as_one_space_and_the_name_with_its_i
     mole_id, calais_id = bytes(mole.key.public), bytes(net.group.key.public)
     assert shown[mole_id] == f"Calais really Mole ({short_id(mole_id)})", repr(shown[mole_id])
     assert shown[calais_id] == f"Calais ({short_id(calais_id)})"
+
+
+def test_a_name_that_shows_as_nothing_is_shown_with_the_groups_short_id(net: Net, tmp_path: Path) -> None:
+    """A profile's name made of braille blanks, Hangul fillers or zero-width spaces alone is valid
+    text, yet shows as a blank: "posted by ⠀⠀⠀", two such groups one blank to a reader, and no
+    look-alike ever found (there is no letter to compare). Shown with its short id, as a name that
+    reads like an unnamed group's is, each is told apart."""
+    blanks = ("\u2800\u2800\u2800", "\u3164", "\u200b\u200b")
+    groups = []
+    for name in blanks:
+        group = Author(SigningKey.generate(), net.genesis.network_id)
+        net.group.sign("member.vouch", {"subject": bytes(group.key.public), "role": "group"})
+        group.sign("group.profile", {"name": name, "region": "dunkirk"})
+        groups.append(group)
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made + [e for g in groups for e in g.made]))
+    shown = references.group_names(log.store)
+    for group in groups:
+        key = bytes(group.key.public)
+        assert key in shown and short_id(key) in shown[key], repr(shown.get(key))
+    assert shown[bytes(net.group.key.public)] == "Calais"  # a name with letters: as it is
