@@ -105,7 +105,7 @@ def revoked_list(log: EventLog) -> list[dict[str, Any]]:
 def trust_summary(log: EventLog, group_id: str) -> dict[str, Any]:
     """What the status shows of the network and its trust graph (kept by node/store/status_read.py),
     and the groups whose names look like this node's group's (`group_id`)."""
-    from node import feeds_opt_in, references  # the node's and a full status's: a kept summary needs none of it
+    from node import references  # the node's and a full status's: a kept summary needs none of it
 
     members = log.trust.members.values()
     # A group revoked from seq n keeps the devices it certified before n (design rule 8): members
@@ -201,7 +201,6 @@ def publish_wait(store: Store | StatusSnapshot, running: bool) -> str | None:
     None when it may sign, while a node runs (it syncs first by itself) and for a restored home
     (`restore_wait` says that)."""
     from node import chain_gate
-    from node.clock import now_ms
 
     if running or chain_gate.state_now(store, now_ms()) != chain_gate.CLOSED:
         return None

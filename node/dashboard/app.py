@@ -182,7 +182,7 @@ def render_page(template: str, context: dict[str, Any]) -> str:
 
 
 class Dashboard:
-    def __init__(self, node: WebNode, options: DashboardOptions, node_name: str | None = None) -> None:
+    def __init__(self, node: WebNode, options: DashboardOptions, node_name: str) -> None:
         self.node = node
         self.options = options
         self.sessions = Sessions()
@@ -197,7 +197,7 @@ class Dashboard:
         # Read once: nothing changes it while the node runs (init and join do not run beside it), and
         # every page needs it, also the one saying that the disk under the home fails (so a node reads
         # it at its start, node.dashboard.lazy, and hands it over).
-        self.node_name = node_name if node_name is not None else node.home.config().group_name
+        self.node_name = node_name
         self.static = {p.name: (p.read_bytes(), mimetypes.guess_type(p.name)[0] or "application/octet-stream")
                        for p in (HERE / "static").iterdir() if p.is_file()}
         self.public: PublicCache[public_site.PublicData] = PublicCache(

@@ -38,10 +38,6 @@ class LazyDashboard:
         self._dashboard: Dashboard | None = None
         self._handlers: dict[str, Handler] = {}
 
-    @property
-    def loaded(self) -> bool:
-        return self._dashboard is not None
-
     def dashboard(self) -> Dashboard:
         if self._dashboard is None:
             from node.dashboard import app as dashboard_app  # (the import this module puts off)

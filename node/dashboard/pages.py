@@ -689,9 +689,10 @@ def part_readers_said(log: EventLog, opener: Opener | None, event: dict[str, Any
     request = event["raw"].get("request") if event["kind"] == SHARE_KIND else None
     # only a share that counts (by the requesting group: request_shares.request_parts) carries the
     # request's details; another group's names the request with its own text, read by its own readers
-    if (isinstance(request, bytes) and len(request) == 32
-            and any(p.event_id == event["id"] for p in request_shares.request_parts(log, request))):
-        readers[1:1] = sorted(request_read_by(log, opener, request) or ())
+    if isinstance(request, bytes) and len(request) == 32:
+        shares = request_shares.shares_of(log, request)  # (read once, for both)
+        if any(p.event_id == event["id"] for p in request_shares.request_parts(log, request, shares)):
+            readers[1:1] = sorted(request_read_by(log, opener, request, shares) or ())
     return list(dict.fromkeys(readers))
 
 
