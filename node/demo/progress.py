@@ -22,13 +22,14 @@ _TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid: int) -> float | None:
     """The CPU time (user and system, every thread) of process `pid` and of the processes it
     started that still run (a node's workers), or None if `pid` is gone."""
-    own = _own_cpu_seconds(pid)
+    own = own_cpu_seconds(pid)
     if own is None:
         return None
     return own + sum(cpu_seconds(child) or 0.0 for child in _children(pid))
 
 
-def _own_cpu_seconds(pid: int) -> float | None:
+def own_cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user and system, every thread) of process `pid` alone, or None if it is gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
