@@ -27,7 +27,7 @@ def opted_in_by(store: Store, trust: TrustGraph, group: bytes) -> dict[str, Any]
     from events.projections import PROFILE, PUBLIC_YES
     from node import references
 
-    row = next((r for r in store.rows(PROFILE, groups=[group]) if r.key == group), None)
+    row = store.newest_row(PROFILE, group)
     if row is None or row.data.get("public_feeds") != PUBLIC_YES:
         return None
     author = row.data["author"]

@@ -116,8 +116,9 @@ def public_data(log: EventLog, now: int | None = None, region: str | None = None
                and s["cleared_at"] >= now - CLEARED_SHOWN_MS]
     withdrawn = withdrawn_public_alerts(log, now, region)
     # a group revoked from its start left the log with its profile: named as the members' lists name it
-    names = {**names, **{w["group"]: kept for w in withdrawn if w["group"] not in names
-                         and (kept := references.kept_aside_name(log.store, w["group"])) is not None}}
+    # (once per group: a group's flood of withdrawn alerts is one name to read)
+    names = {**names, **{g: kept for g in {w["group"] for w in withdrawn} - names.keys()
+                         if (kept := references.kept_aside_name(log.store, g)) is not None}}
     shown = {item["group"] for item in alerts + actions + funds + cleared + withdrawn}
     languages = {g: langs for g, langs in references.profile_languages(log.store).items() if g in shown}
     return PublicData(log.genesis.name, feed_tag(log.genesis.raw), alerts, actions, funds, names, regions, now, cleared,
@@ -319,7 +320,7 @@ def actions_ics(data: PublicData, region: str | None = None) -> bytes:
         item.add("dtend", moments.utc(end))
         where = ", ".join(x for x in (a.get("place"), a["region"]) if x)
         item.add("location", where)
-        group = data.names.get(a["group"]) or "a group of the network"
+        group = poster(data, a["group"])
         said = (changed, a.get("description"), f"{a['type'].replace('_', ' ')}, by {group}")
         item.add("description", "\n\n".join(x for x in said if x))
         item.add("categories", [a["type"].replace("_", " ")])
