@@ -7,6 +7,8 @@ import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import cache
+from itertools import chain
 from _thread import get_ident
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,14 @@ _INSERT_NEW_IDS = "INSERT INTO ids_new(p, n) VALUES (?,?)"  # each event's id go
 _INSERT_ROWS = ("INSERT INTO proj(n, tbl, g, region, t, ref, vts, vid, lww, pub, lapsed, urg) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
 _REPLACE_ROWS = _INSERT_ROWS.replace("INSERT", "INSERT OR REPLACE", 1)
+# A batch's rows go in with a statement of many rows each (`_insert`): SQLite ran the statement's
+# whole program for each row of an executemany, its start and end included (~22 k of the ~220 k
+# instructions the ingesting process spent on an event). 64 rows at most: 768 values for a read-model
+# row's 12 columns, under the 999 an older SQLite allows a statement; one of 256 rows saved a little
+# more, but the three such statements the connection keeps prepared took ~300 KiB (the node's memory
+# is at its budget). The rest of a batch goes in 16, 4 and 1 at a time: at most 12 statements are
+# prepared and kept for the three tables.
+_ROWS_AT_ONCE = (64, 16, 4, 1)
 _SET_HEADS = ("INSERT INTO heads(k, seq, id, day, used) VALUES (?,?,?,?,?) ON CONFLICT(k) DO UPDATE SET seq=excluded.seq, "
               "id=excluded.id, day=excluded.day, used=excluded.used")
 BUSY_TIMEOUT_MS = 30_000  # how long a statement waits for another connection's lock before it fails
@@ -162,19 +172,27 @@ class StoreBase:
         self._event_buf, self._row_buf, self._head_buf = [], [], {}
         try:
             if events:
-                self._db.executemany(_INSERT_EVENTS, events)
-                self._db.executemany(_INSERT_NEW_IDS, [(e[1][:8], e[0]) for e in events])
+                self._insert(_INSERT_EVENTS, events)
+                self._insert(_INSERT_NEW_IDS, [(e[1][:8], e[0]) for e in events])
                 self._stored_since_tune += len(events)
                 self._added_in_transaction += len(events)
             if rows:
                 try:
-                    self._db.executemany(_INSERT_ROWS, rows)
+                    self._insert(_INSERT_ROWS, rows)
                 except sqlite3.IntegrityError:  # (the statement that failed wrote nothing; the rows before it are replaced)
-                    self._db.executemany(_REPLACE_ROWS, rows)
+                    self._insert(_REPLACE_ROWS, rows)
             if heads:
                 self._db.executemany(_SET_HEADS, heads.values())
         except sqlite3.Error as exc:
             raise translate(exc, self.path) from exc
+
+    def _insert(self, sql: str, rows: Sequence[tuple]) -> None:
+        """`sql` (an INSERT of one row's VALUES) for each of `rows`, many rows a statement (_ROWS_AT_ONCE)."""
+        execute, at, count = self._db.execute, 0, len(rows)
+        while at < count:
+            size = next(size for size in _ROWS_AT_ONCE if size <= count - at)
+            execute(_many_rows(sql, size), list(chain.from_iterable(rows[at:at + size])))
+            at += size
 
     # --- transactions ---------------------------------------------------------------------------
     def write(self) -> AbstractContextManager[None]:
@@ -501,6 +519,13 @@ class StoreBase:
         if highest > self._n_taken_out():
             self._x("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (N_MARK, highest))
             self._keep(N_MARK, highest)
+
+
+@cache
+def _many_rows(sql: str, size: int) -> str:
+    """`sql`, an INSERT of one row's VALUES (?,...), for `size` rows."""
+    head, _, row = sql.rpartition(" VALUES ")
+    return f"{head} VALUES {','.join([row] * size)}"
 
 
 class _Transaction:
