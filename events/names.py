@@ -68,12 +68,14 @@ MIN_ID_DIGITS = 4  # hex digits after "group" that make a name read as an unname
 def looks(name: str) -> frozenset[str]:
     """The forms under which `name` could be read: two names look alike when they share one. Empty
     for a name of no letters or digits (nothing for a reader to recognise)."""
-    padded = _UNSEEN.split(name, 1)[0] if any(c not in _WRITTEN for c in "".join(_UNSEEN.findall(name))) else name
-    name = seen(name)
+    runs = list(_UNSEEN.finditer(name))  # one scan for both uses below
+    # (what comes before the first run has nothing unseen in it: it is as it looks)
+    padded = name[:runs[0].start()] if any(c not in _WRITTEN for run in runs for c in run.group()) else name
+    name = _UNSEEN.sub(_seen_run, name) if runs else name  # seen(name)
     forms = {_plain(_skeleton(name.casefold())), _plain(_skeleton(name))}
     # Cut before its first bracket, or its first blank-looking or unseen character: "Calais" and
     # blanks before the rest, cut where a line is cut, reads "Calais"
-    for cut in {_BRACKET.split(name, 1)[0], seen(padded)} - {name}:
+    for cut in {_BRACKET.split(name, 1)[0], padded} - {name}:
         forms |= {_plain(_skeleton(cut.casefold())), _plain(_skeleton(cut))}
     forms.discard("")
     return frozenset(forms)

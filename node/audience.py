@@ -242,8 +242,7 @@ def request_readers(log: EventLog, opener: Opener) -> Callable[[Row], frozenset[
         # each row's own shares, by the index of what they name: a page that lists a few requests (a
         # request's own page) read and checked every share held, a mole's thousands included
         if row.key not in found:
-            found[row.key] = readmodels.request_readers(row.data["group"],
-                                                        part_readers(log, opener, row.key, row.data["group"]))
+            found[row.key] = readers_here(log, opener, row.key, row.data["group"])
         return found[row.key]
     return readers
 
@@ -254,6 +253,15 @@ def part_readers(log: EventLog, opener: Opener, request: bytes, group: bytes,
     the groups it went to if this device reads it, else None. `shares`: read once for many requests."""
     return [opener.private_readers(p.event_id, p.sealed, group)
             for p in request_shares.request_parts(log, request, shares)]
+
+
+def readers_here(log: EventLog, opener: Opener, request: bytes, group: bytes,
+                 shares: request_shares.Shares | None = None) -> frozenset[bytes] | None:
+    """The groups that read the private details of `request`, a support request of `group`: that
+    group and those each of its parts went to (events.readmodels.request_readers), if this device
+    reads every part; else None (it cannot tell). Whether a group reads a request already: a
+    share's page, a share to such a group refused, a referral's advice, a listing's rows."""
+    return readmodels.request_readers(group, part_readers(log, opener, request, group, shares))
 
 
 def _own_part_readers(log: EventLog, opener: Opener, request: dict[str, Any]) -> list[frozenset[bytes] | None]:

@@ -460,7 +460,11 @@ def _same_copy(store: Store, state: ChainState) -> bool:
 
 
 def state_now(store: Store, now: int) -> str:
-    state = load(store)
+    return verdict_of(store, load(store), now)
+
+
+def verdict_of(store: Store | StatusSnapshot, state: ChainState | None, now: int) -> str:
+    """`state_now` of `state`, read already (`load`) by a caller that reads it for more."""
     same = state is not None and _same_copy(store, state)
     pid = state.pid if state and same else None
     this_process = pid == os.getpid()
@@ -567,11 +571,11 @@ OFFLINE_RISK = ("If no peer can be reached, --offline signs anyway: only if you 
 
 def check(store: Store, now: int) -> None:
     """Raise InvalidEvent(not_caught_up) unless this home may sign its own events now."""
-    verdict = state_now(store, now)
+    state = load(store)
+    verdict = verdict_of(store, state, now)
     if verdict == OPEN:
         _check_nothing_lost(store)
         return
-    state = load(store)
     restored = _still_restored(store, state)
     peers = f"{text}. " if (text := awaited_text(store, state)) else ""
     if verdict == WAIT:

@@ -32,13 +32,13 @@ from events.sealed import REPLIES, SEALABLE, SEALED_KIND
 from node import references, related
 from node.known_regions import refuse_new_region
 from node.kind_input import CASE_NOTE_KINDS, PRIVATE_FIELD, PublishError, kind_by_name, typed_fields  # noqa: F401 (their home for every caller)
-from node.audience import AudienceError, Opener, opened_event, part_readers, resolve_groups, seal_content
+from node.audience import AudienceError, Opener, opened_event, readers_here, resolve_groups, seal_content
 from node.effect_checks import EffectRefused, check_effect
 from node.field_input import InputError, parse_duration_ms, parse_value, zone_of
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
 from node.moments import LATEST_MS
-from node.private import PrivateError, readers_of, reading_devices, seal_private
-from node.request_shares import SHARE_KIND, open_request, request_parts
+from node.private import PrivateError, reading_devices, seal_private
+from node.request_shares import SHARE_KIND, open_request
 from node.status_text import own_key_warnings
 from node.store import BODY_PRESENT, redactable
 from node.render import GONE_WORDS, MONEY_FIELDS, and_list, local_time, short_id, with_article
@@ -443,8 +443,7 @@ def referral_advice(log: EventLog, kind: str, texts: Mapping[str, str], to: Sequ
     if group is None:
         return None
     keys = keys() if callable(keys) else keys  # (the keys the publish unlocked: asked once)
-    parts = [readers_of(p.sealed, keys.device_encryption) for p in request_parts(log, request)]
-    readers = readmodels.request_readers(group, parts)
+    readers = readers_here(log, Opener(keys.device_encryption), request, group)
     own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
     missing = [g for g in parse_groups(log, to, own) if readers is not None and g not in readers]
     if not missing:
@@ -462,7 +461,7 @@ def _refuse_readers_already(log: EventLog, request: bytes, recipients: list[byte
     since) seals the details to it again for nothing, and was announced as the group that "can now"
     read them: refused, naming it, as the dashboard's share form does not offer it
     (dashboard/pages.share_groups). Told only when this device reads every part of the request."""
-    readers = readmodels.request_readers(own, part_readers(log, Opener(keys.device_encryption), request, own))
+    readers = readers_here(log, Opener(keys.device_encryption), request, own)
     if readers is None:  # this device does not read every part: who reads it is not known here
         return
     others = [g for g in dict.fromkeys(recipients) if g != own]

@@ -202,9 +202,11 @@ def publish_wait(store: Store | StatusSnapshot, running: bool) -> str | None:
     (`restore_wait` says that)."""
     from node import chain_gate
 
-    if running or chain_gate.state_now(store, now_ms()) != chain_gate.CLOSED:
+    if running:
         return None
     state = chain_gate.load(store)
+    if chain_gate.verdict_of(store, state, now_ms()) != chain_gate.CLOSED:
+        return None
     if chain_gate.crashed(store, state):
         return "crashed"
     return "never_synced" if state is None or state.confirmed is None else "not_synced_lately"

@@ -22,7 +22,7 @@ from node.request_shares import SHARE_KIND
 from node.dashboard.event_names import Named
 from node.field_input import InputError
 from node.hidden_own import still_said
-from node.audience import (Opener, WithOpened, mark_private_readers, opened_event, opened_rows, part_readers,
+from node.audience import (Opener, WithOpened, mark_private_readers, opened_event, opened_rows, readers_here,
                            shared_with)
 from node.log import EventLog
 from node.private import reading_devices
@@ -675,7 +675,7 @@ def request_read_by(log: EventLog, opener: Opener | None, request: bytes,
     group = log.trust.group_of(row[1]) if row is not None else None
     if opener is None or group is None:
         return None
-    readers = readmodels.request_readers(group, part_readers(log, opener, request, group, shares))
+    readers = readers_here(log, opener, request, group, shares)
     return None if readers is None else readers - {group}
 
 

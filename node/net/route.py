@@ -30,15 +30,10 @@ class Route:
     def __init__(self, proxy: ProxyAddress | None, limits: PeerLimits, *, follows_config: bool = False) -> None:
         self.follows_config = follows_config  # the proxy came from the home's config: follow its changes
         self._direct_limits = limits
-        self.proxy: ProxyAddress | None = None  # every outbound connection goes through it; never a direct fallback
-        self.limits = limits
-        self._take(proxy)
+        self.proxy = proxy  # every outbound connection goes through it; never a direct fallback
+        self.limits = self._limits_for(proxy)
         self.http: aiohttp.ClientSession | None = None
         self._config_seen: tuple[int, int] | None = None  # config.json (inode, mtime) when last read
-
-    def _take(self, proxy: ProxyAddress | None) -> None:
-        self.proxy = proxy
-        self.limits = self._limits_for(proxy)
 
     def _limits_for(self, proxy: ProxyAddress | None) -> PeerLimits:
         slow = proxy is not None and self._direct_limits.connect_timeout_s < PROXY_CONNECT_TIMEOUT_S
@@ -79,13 +74,13 @@ class Route:
             return None
         # The new session first: if it cannot be made, the route is left whole (the old session and
         # the proxy it goes through, as `solnet status` says), not a proxy said over a direct session.
-        timeout_s = self._limits_for(proxy).connect_timeout_s
+        limits = self._limits_for(proxy)
         try:
-            http = client_session(proxy, timeout_s)
+            http = client_session(proxy, limits.connect_timeout_s)
         except ProxyFailure as exc:
             log.warning("%s; peer connections keep their route", exc)
             return None
-        self._take(proxy)
+        self.proxy, self.limits = proxy, limits
         old, self.http = self.http, http
         if proxy is None:
             log.warning("peer connections are direct from now on (`solnet proxy off`)")

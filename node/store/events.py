@@ -234,11 +234,12 @@ class EventTables(StoreBase):
         is not its last event's id, or a seq already taken), frozen on every node."""
         # Both seqs in one statement (two were two of a publish's dozen): the head's row must name
         # its id, and no row may follow it (with no head: no seq 1). A range, not IN (?, ?): SQLite
-        # builds a temporary table for an IN list that walks an index.
+        # builds a temporary table for an IN list that walks an index. (`head` read the row through
+        # check_heads: its seq is at least 1, or 0 for no head.)
         a = self._find_k(author)
         found = [] if a is None else self._x("SELECT seq, id FROM events WHERE a=? AND seq BETWEEN ? AND ? ORDER BY seq",
                                              (a, seq or seq + 1, seq + 1)).fetchall()
-        if seq < 0 or found != ([(seq, event_id)] if seq > 0 else []):
+        if found != ([(seq, event_id)] if seq > 0 else []):
             raise DatabaseDamaged(f"the database {self.path} is damaged: the index of this key's newest event "
                                   "does not name its newest event (a byte changed on the disk: the card may be "
                                   "failing). Nothing was signed: signing on from it would fork this key. "

@@ -12,6 +12,7 @@ import itertools
 import os
 import sqlite3
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from crypto.keystore import NodeKeys
 from events.canonical import pack
 from events.format import Event, sign_event
 from node import membership
-from node.demo import localnet
+from node.demo import localnet, progress
 from node.home import PASSPHRASE_ENV, Home
 from node.log import EventLog, now_ms
 from node.store import Store
@@ -36,16 +37,33 @@ from sync.transport import SYNC_PATH
 PASSPHRASE = "hostile peers get nothing"
 
 
-def cli(home: Path, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    """`solnet --home HOME ARGS...`, with the test passphrase."""
+def cli(home: Path, *args: str, serving: int | None = None) -> subprocess.CompletedProcess:
+    """`solnet --home HOME ARGS...`, with the test passphrase. Waited for while it advances (its CPU,
+    its output, and the CPU of the node it talks to, pid `serving`), not for a fixed time that a
+    loaded machine overruns: killed and failed after progress.STALL_S without any."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOLNET_")}
     env[PASSPHRASE_ENV] = PASSPHRASE
     # Verify inline in CLI commands: with worker processes, `solnet sync` of many events is killed by
     # SIGPIPE about one run in four (a bug; see test_sync_worker_lifecycle.py). The node under attack
     # keeps the default workers.
     env["SOLNET_VERIFY_WORKERS"] = "0"
-    return subprocess.run([*localnet.solnet_command(), "--home", str(home), *args], capture_output=True, text=True,
-                          timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+    command = [*localnet.solnet_command(), "--home", str(home), *args]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(command, stdout=out, stderr=err, env=env, stdin=subprocess.DEVNULL)
+        try:
+            stuck = progress.wait_progressing(
+                lambda: proc.poll() is not None,
+                lambda: (progress.cpu_seconds(proc.pid), os.fstat(out.fileno()).st_size, os.fstat(err.fileno()).st_size,
+                         serving and progress.cpu_seconds(serving)))
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        out.seek(0)
+        err.seek(0)
+        said = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    assert stuck is None, f"`solnet {' '.join(args)}`: {stuck}\n{said[0][-2000:]}\n{said[1][-2000:]}"
+    return subprocess.CompletedProcess(command, proc.returncode, *said)
 
 
 # --- in-process membership ----------------------------------------------------------------------
@@ -190,19 +208,21 @@ class HostilePeer:
         self.node_device = keys.peer_device
 
     # -- sending --
-    async def send_frame(self, data: bytes, timeout: float = 10.0) -> None:
+    # Sends wait as long as the node reads at its budgets' pace (a loaded machine stretches it):
+    # their bounds are on a hang only, progress.STALL_S
+    async def send_frame(self, data: bytes, timeout: float = progress.STALL_S) -> None:
         """Raw websocket bytes (before the handshake, or a frame we forged ourselves)."""
         await asyncio.wait_for(self.ws.send_bytes(data), timeout)
 
     async def try_send_frame(self, data: bytes) -> bool:
         """Like send_frame, but False (not an exception) if the node cut us off while we sent."""
         try:
-            await asyncio.wait_for(self.ws.send_bytes(data), 10)
+            await asyncio.wait_for(self.ws.send_bytes(data), progress.STALL_S)
         except (ConnectionError, aiohttp.ClientError):
             return False
         return True
 
-    async def send_plain(self, plaintext: bytes, timeout: float = 10.0) -> None:
+    async def send_plain(self, plaintext: bytes, timeout: float = progress.STALL_S) -> None:
         """Arbitrary bytes sealed as the next channel frame (the node will try to decode them)."""
         await asyncio.wait_for(self.ws.send_bytes(self.channel.seal(plaintext)), timeout)
 
@@ -289,10 +309,12 @@ class HostilePeer:
 # --- probes of the node under test ---------------------------------------------------------------
 
 async def honest_round(address: str, network_id: bytes, device: SigningKey, credentials: tuple[bytes, ...] = (),
-                       timeout: float = 5.0) -> float:
+                       timeout: float = progress.STALL_S) -> float:
     """A second, honest connection runs a complete anti-entropy round (claiming to hold exactly the
     node's heads, so nothing is streamed). Returns the seconds it took, dial included. Gossip the
-    node pushes meanwhile (Push, IHave) is read and ignored."""
+    node pushes meanwhile (Push, IHave) is read and ignored. `timeout` bounds each step, a bound on
+    a hang only: the seconds a round takes follow the machine's load; callers judge the node's work
+    (its CPU) or what it did, not them."""
     started = time.monotonic()
     peer = await HostilePeer.connect(address, network_id, device, credentials, timeout=timeout)
 

@@ -60,8 +60,12 @@ from sync.transport import BUSY
 pytestmark = pytest.mark.integration  # a real `solnet run` under attack
 
 LIMITS = PeerLimits()  # what `solnet run` uses (it has no flags for them)
-CATCH_UP_S = 180.0  # the bound of an honest home's catch-up of what earlier attacks left the node
-RESPONSIVE_S = 3.0  # an honest round on a second connection must finish within this, whatever the attack
+RESPONSIVE_CPU_S = 1.0
+"""The node's own CPU (its event loop's process; its verify workers run beside it) that an honest
+round on a second connection may wait through, whatever the attack: the round itself costs it a few
+hundredths of a second, and work the attack still holds the loop with shows here. Judged in CPU,
+not in seconds, which a loaded machine stretches: at a load of 10 honest rounds took 3-4 s (3 s was
+the bound) while the node used under 0.7 s of CPU in them."""
 MEMORY_MIB = 200
 T = TypeVar("T")
 DIAL_BUSY_S = 60.0  # (Target.dial: a mole's link refused over its group's budget of handshakes)
@@ -119,17 +123,26 @@ class Target:
         return await when_due(lambda: HostilePeer.connect(self.address, self.network_id, key,
                                                           (mole or self.mole).credentials()))
 
-    async def probe_round(self, timeout: float = 5.0) -> float:
+    async def probe_round(self, timeout: float = progress.STALL_S) -> float:
         """An honest round of the probe (a device of Calais's own group) on a second connection: its
-        seconds, dial included."""
+        seconds, dial included (`timeout`: a bound on a hang of each step)."""
         return await when_due(lambda: honest_round(self.address, self.network_id, self.probe, timeout=timeout))
 
+    def cpu(self) -> float:
+        """The CPU seconds the node's own process (every thread, not its workers) has used."""
+        used = progress.own_cpu_seconds(self.node.proc.pid)
+        assert used is not None, f"the node died:\n{self.log_tail()}"
+        return used
+
     async def assert_responsive(self) -> float:
-        """An honest second connection completes a round quickly."""
+        """An honest second connection completes a round, and the node did little else while it
+        waited (RESPONSIVE_CPU_S): the node's CPU during the round, returned."""
         assert self.node.proc.poll() is None, f"the node died:\n{self.log_tail()}"
-        seconds = await asyncio.wait_for(self.probe_round(), DIAL_BUSY_S + 10)
-        assert seconds < RESPONSIVE_S, f"an honest round took {seconds:.1f} s"
-        return seconds
+        before = self.cpu()
+        await self.probe_round()
+        used = self.cpu() - before
+        assert used < RESPONSIVE_CPU_S, f"the node used {used:.2f} s of CPU while an honest round waited"
+        return used
 
     def log_text(self) -> str:
         return self.node.log_path.read_text(errors="replace")
@@ -162,14 +175,13 @@ class Target:
         return bool(query(self.db, "SELECT 1 FROM events WHERE id=?", (event_id,)))
 
 
-def honest_sync(target: Target, timeout: float = 30) -> dict:
-    """`solnet sync` from the honest Bristol home to the target: it must work and refuse nothing."""
-    started = time.monotonic()
-    proc = cli(target.honest.home.path, "sync", target.address, "--json", timeout=timeout)
+def honest_sync(target: Target) -> dict:
+    """`solnet sync` from the honest Bristol home to the target: it must work and refuse nothing.
+    Waited for while it or the node advances (a catch-up of what earlier attacks left the node took
+    over 30 s at a load of 15: a CI failure when it had a fixed bound)."""
+    proc = cli(target.honest.home.path, "sync", target.address, "--json", serving=target.node.proc.pid)
     assert proc.returncode == 0, f"honest sync failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-    summary = json.loads(proc.stdout)
-    summary["wall_seconds"] = time.monotonic() - started
-    return summary
+    return json.loads(proc.stdout)
 
 
 def status(target: Target) -> dict:
@@ -379,11 +391,10 @@ async def test_a_frame_over_the_size_limit_closes_the_connection(target):
     limit = LIMITS.max_frame_bytes + 64  # what the node's websocket accepts (transport._FRAME_OVERHEAD)
     mark = target.log_mark()
     peer = await target.dial(key)
-    started = time.monotonic()
     await peer.try_send_frame(os.urandom(limit + 1))  # the node may cut us off while we send
-    closed = await peer.wait_closed(10)
+    # Closed before the watchdog's message timeout (the log says why: not a timeout)
+    closed = await peer.wait_closed(LIMITS.message_timeout_s)
     await peer.close()
-    assert time.monotonic() - started < 5
     assert closed.received == [] and closed.error is None, closed  # cut off at the frame header
     await target.wait_for_log("frame over the size limit", mark)
 
@@ -438,30 +449,28 @@ async def test_a_flood_is_throttled_while_the_node_stays_responsive_and_small(ta
     burst, rate = LIMITS.events_burst, LIMITS.max_events_per_s
     n = int(burst + 2 * rate)  # at least 2 s beyond the burst at the allowed rate
     events = [author.sign().encode() for _ in range(n)]
-    latencies: list[float] = []
+    waits: list[float] = []  # the node's CPU while each honest round waited
     rss: list[float] = []
     stop = asyncio.Event()
 
     async def watch() -> None:
         while not stop.is_set():
-            # No bound of 5 s on each of the probe's messages (it failed under load 8 on CI and the
-            # TimeoutError escaped the test): each round is judged below against the flood's own
-            # duration, which follows the machine's load. A node that starved it through the flood
-            # leaves fewer than two rounds done. A message still unanswered after DIAL_BUSY_S ends
-            # its round, judged as the others are, for as long as it waited (it escaped the test as
-            # a TimeoutError, also when the flood took long enough to allow it).
-            began = time.monotonic()
-            try:
-                latencies.append(await target.probe_round(timeout=DIAL_BUSY_S))
-            except TimeoutError:
-                latencies.append(time.monotonic() - began)
+            # Each round is judged below by the node's CPU while it waited, against the flood's
+            # whole: a round starved through the flood waits for all of its work. Seconds would
+            # follow the machine's load (a bound of 5 s on each message failed under load 8 on CI).
+            # A node that starved the probe through the flood leaves fewer than two rounds done. A
+            # message still unanswered after DIAL_BUSY_S ends its round, judged as the others are.
+            before = target.cpu()
+            with contextlib.suppress(TimeoutError):
+                await target.probe_round(timeout=DIAL_BUSY_S)
+            waits.append(target.cpu() - before)
             rss.append(proc_memory_mib(target.node.proc.pid)[0])
             await asyncio.sleep(0.1)
 
     watcher = asyncio.create_task(watch())
     peer = await target.dial(key)
     peer.start_draining()  # read what the node answers (IWants), so only the node can push back
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), target.cpu()
     try:
         for i in range(0, n, 1000):
             await peer.send(Push(tuple(events[i:i + 1000])))
@@ -473,7 +482,7 @@ async def test_a_flood_is_throttled_while_the_node_stays_responsive_and_small(ta
             await peer.send(IHave(tuple(os.urandom(32) for _ in range(64))))
         assert await _wait(lambda: target.count_by(bytes(key.public)) == n, timeout=60), \
             f"only {target.count_by(bytes(key.public))} of {n} flood events stored"
-        elapsed = time.monotonic() - started
+        elapsed, flood_cpu = time.monotonic() - started, target.cpu() - cpu_before
     finally:
         # The probe in flight when the flood is stored is ended, not waited for: past the group's
         # budget of handshakes it may be waiting its turn to dial (when_due), which on a loaded CI
@@ -484,14 +493,13 @@ async def test_a_flood_is_throttled_while_the_node_stays_responsive_and_small(ta
             await watcher
         await peer.close()
     assert elapsed >= 0.95 * (n - burst) / rate, f"{n} events in {elapsed:.1f} s: the events/s limit did not hold"
-    # Starved rounds would wait out the flood: each would take about as long as it. The bound
-    # follows the flood's own pace (on a loaded machine both slow down), never below RESPONSIVE_S.
-    responsive = max(RESPONSIVE_S, elapsed / 2)
-    assert len(latencies) >= 2 and max(latencies) < responsive, \
-        f"honest rounds took up to {max(latencies):.1f} s while the flood took {elapsed:.1f} s"
+    # Starved rounds would wait out the flood: each would wait through about all of its work.
+    responsive = max(RESPONSIVE_CPU_S, flood_cpu / 2)
+    assert len(waits) >= 2 and max(waits) < responsive, \
+        f"honest rounds waited through up to {max(waits):.2f} s of the node's CPU; the flood used {flood_cpu:.2f} s"
     assert max(rss) < MEMORY_MIB, f"node RSS reached {max(rss):.0f} MiB"
-    print(f"\nflood: {n} events stored in {elapsed:.1f} s; {len(latencies)} honest rounds, max "
-          f"{max(latencies) * 1000:.0f} ms; node RSS max {max(rss):.0f} MiB")
+    print(f"\nflood: {n} events stored in {elapsed:.1f} s ({flood_cpu:.1f} s of the node's CPU); {len(waits)} "
+          f"honest rounds, waiting through up to {max(waits) * 1000:.0f} ms of it; node RSS max {max(rss):.0f} MiB")
 
 
 async def test_asking_for_the_same_events_again_and_again_draws_back_only_the_budget_of_repeats(target):
@@ -730,10 +738,9 @@ async def test_a_peer_silent_mid_round_is_closed_by_the_message_timeout(target):
     it keeps serving: an honest second connection, an honest `solnet sync`, and a peer silent in
     the handshake is dropped after the connect timeout."""
     # Bristol catches up first: earlier attacks left the node tens of thousands of events, whose
-    # verification alone can take 15 s on a busy machine. The sync timed below then shows only
-    # whether the silent peer holds the node up (for a message timeout, if it did). The catch-up
-    # itself gets CATCH_UP_S: it took over 30 s at a load of 15 (a CI failure).
-    await asyncio.to_thread(honest_sync, target, CATCH_UP_S)
+    # verification alone can take 15 s on a busy machine. The sync below then shows only whether
+    # the silent peer holds the node up (for a message timeout, if it did).
+    await asyncio.to_thread(honest_sync, target)
     key, _ = target.device()
     mark = target.log_mark()
     silent = await target.dial(key)
@@ -742,15 +749,14 @@ async def test_a_peer_silent_mid_round_is_closed_by_the_message_timeout(target):
     started = time.monotonic()  # ...and waits for ours, which never come
     closing = asyncio.create_task(silent.wait_closed(2 * LIMITS.message_timeout_s + 10))
     await target.assert_responsive()
-    sync = await asyncio.to_thread(honest_sync, target)
-    assert sync["wall_seconds"] < 15
+    await asyncio.to_thread(honest_sync, target)
+    # Served while the silent peer is still held: the sync did not wait for its message timeout
+    assert not closing.done(), "the honest sync ended after the node dropped the silent peer"
+    # A peer silent in the handshake is dropped at the connect timeout, long before a message timeout
     mute = await HostilePeer.open(target.address)
-    t_mute = time.monotonic()
-    await mute.wait_closed(LIMITS.connect_timeout_s + 5)
+    await mute.wait_closed(LIMITS.message_timeout_s)
     await mute.close()
-    assert time.monotonic() - t_mute < LIMITS.connect_timeout_s + 2
     await target.wait_for_log("refused an incoming sync connection", mark)
-    assert not closing.done(), "the node dropped the silent peer before a message timeout"
     closed = await closing
     waited = time.monotonic() - started
     await silent.close()
@@ -1055,7 +1061,7 @@ async def test_an_event_not_kept_for_lack_of_room_is_taken_when_pushed_again(tar
 
 async def test_after_all_attacks_rebuild_equals_incremental_and_honest_sync_works(target):
     assert rebuild_matches_incremental(target.snapshot("final.db"))
-    summary = await asyncio.to_thread(honest_sync, target, CATCH_UP_S)  # (all the attacks past the first catch-up)
+    summary = await asyncio.to_thread(honest_sync, target)  # (all the attacks past the first catch-up)
     assert summary["outcomes"].get("rejected", 0) == 0
     assert target.node.proc.poll() is None, f"the node died (exit code {target.node.proc.returncode})"
     integrity = query(target.db, "PRAGMA integrity_check")

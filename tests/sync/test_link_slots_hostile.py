@@ -25,7 +25,6 @@ from sync.link_slots import MAX_INBOUND_PER_GROUP, SAME_DIALLER
 
 pytestmark = pytest.mark.integration
 
-RESPONSIVE_S = 3.0  # an honest dial and round must finish within this, whatever the attacker holds
 CLOSE_S = 5.0  # the node closes a replaced link within this
 
 
@@ -110,8 +109,9 @@ async def test_one_device_holds_one_link_and_its_group_a_share_leaving_room_for_
         with pytest.raises(PeerClosed) as refused:
             await target.dial(target.mole.new_device())
         assert refused.value.error.code == "refused" and refused.value.error.text == "group_full", refused.value
-        seconds = await asyncio.wait_for(honest_round(target.address, target.network_id, target.probe), 10)
-        assert seconds < RESPONSIVE_S, f"an honest round took {seconds:.1f} s"
+        # An honest member gets in (refused, it raises PeerClosed) and is served: it waits for no
+        # slot, which the mole's links, answering pings, would hold for ever (a bound on a hang only)
+        await honest_round(target.address, target.network_id, target.probe)
         log = target.log_text()
         assert "refused: its group already holds" in log and "replaces this one" in log, log[-3000:]
     finally:
@@ -125,11 +125,10 @@ async def test_a_peer_whose_link_died_unseen_is_let_in_again_at_once(target):
     key = target.mole.new_device()
     dead = await target.dial(key)  # never read again: silent, as a link whose path died
     try:
-        started = time.monotonic()
-        seconds = await asyncio.wait_for(
-            honest_round(target.address, target.network_id, key, target.mole.credentials()), 10)
-        assert seconds < RESPONSIVE_S and time.monotonic() - started < RESPONSIVE_S, seconds
+        await honest_round(target.address, target.network_id, key, target.mole.credentials())
         again = [await target.dial(key) for _ in range(SAME_DIALLER)]  # the oldest beyond two goes
+        # Replaced, not closed by its watchdog: the round above ran while the dead link was held,
+        # not after the watchdog let it go (judged by what the node did, not by seconds)
         await _closed_with(dead, "replaced")
         await asyncio.gather(*(peer.close() for peer in again), return_exceptions=True)
     finally:
