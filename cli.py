@@ -1581,8 +1581,14 @@ def cmd_export_site(args: argparse.Namespace) -> int:
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from node import render
     log = home_of(args).log()
-    count = log.rebuild()
-    emit(args, {"projected_events": count}, f"Rebuilt the read models from {render.plural(count, 'event')}.")
+    done = log.rebuild()
+    # what it found of the heads index, mended or not: a damage error sent the operator here
+    heads = (f"The index of each key's newest event was wrong for {render.plural(done.heads_mended, 'key')} (a byte "
+             "changed on the disk, or a bad restore): counted again from the signed events, it is mended."
+             if done.heads_mended else
+             "The index of each key's newest event was counted again from the signed events: it was right.")
+    emit(args, {"projected_events": done.projected, "heads_mended": done.heads_mended},
+         f"Rebuilt the read models from {render.plural(done.projected, 'event')}. {heads}")
     return 0
 
 
