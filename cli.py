@@ -1444,8 +1444,9 @@ def cmd_view(args: argparse.Namespace) -> int:
         own = bytes.fromhex(home.config().device_id)
         for d in (d for g in items for d in g["device_list"] if d["id"] == own):
             d["this_node"] = True
-    if args.name == "support" and any(i.get("has_private") and i.get("can_go") for i in items):
-        # which groups it could go to can read its private part: this device's key tells
+    if args.name == "support" and any(i.get("has_private") for i in items):
+        # whether this group reads each private part (`read_here`), and which groups it could go to
+        # can: this device's key tells
         audience.mark_private_readers(log, opener or cli_opener(home, True), items,
                                       bytes.fromhex(home.config().group_id))
     not_sent = _mark_not_known_sent(log, bytes.fromhex(home.config().device_id), items)

@@ -486,6 +486,19 @@ def _view_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str]) 
 
 GONE_WORDS = {"left": "its group has left the network", "revoked": "its group was revoked"}
 TAKER_GONE_WORDS = {"left": "has left the network", "revoked": "was revoked"}
+def private_mark(item: dict[str, Any]) -> str:
+    """What a listed support request says of its private part: whether this group reads it (the
+    device's key told: `read_here`, node.audience.mark_private_readers), else only that it has one
+    (the keystore stayed locked). One "[private part]" for both left a coordinator guessing whether
+    `show` would give the details or nothing."""
+    if not item.get("has_private"):
+        return ""
+    if "read_here" not in item:
+        return " [private part]"
+    return (f" [private, shared with you: see `solnet show {item['id'].hex()[:12]}`]" if item["read_here"]
+            else " [private, not shared with this group]")
+
+
 # A claim by a group the request's private part was not sealed to (events.readmodels `claimed_unsent`)
 CLAIMED_UNSENT_WORDS = "which this request was not sent to (it cannot read the details): check with them"
 
@@ -649,7 +662,7 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
            else f", {plural(hours, 'hour')} old" if hours else ", less than an hour old")
     line = (f"{item['status']:<8} {item['region']:<12} {words(item['type'])}, "
             f"{plural(item['people'], 'person', 'people')}, urgency {item['urgency']}{age}"
-            + (" [private part]" if item.get("has_private") else "") + (f" — {taken}" if taken else "")
+            + private_mark(item) + (f" — {taken}" if taken else "")
             + gone_mark(item) + f"  {short}")
     gone = item.get("readers_gone")
     unread = readers_gone_text(gone, item["id"].hex(), group_names) if gone else None
