@@ -368,11 +368,13 @@ def listing_cut(limit: int, oldest_shown: int) -> str:
 
 def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict[str, Any], *,
                inner_kind: str | None = None, shared: str | None = None,
-               names: dict[bytes, str] | None = None, currency: str | None = None) -> list[str]:
+               names: dict[bytes, str] | None = None, currency: str | None = None,
+               named: dict[str, str] | None = None) -> list[str]:
     """`solnet show ID` for people. `data` is the event as `show --json` prints it; for an event for
     chosen groups this device reads, `inner_kind` and `fields` are its inside, `shared` with whom;
     `names` the groups' names (who can read its private details); `currency` that of its amounts
-    where it names none (node/references.py `update_currency`)."""
+    where it names none (node/references.py `update_currency`); `named` the events it names, by
+    field, said for people (what and whose: a fulfilment's need and offer), else their short ids."""
     kind = inner_kind or row[4]
     # trust events are signed with the group key itself: it is no device of the group
     signer = "with the group key" if data.get("group") == data["author"] else f"device {short_id(data['author'])}"
@@ -388,7 +390,8 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
     amounts_in = {"currency": currency, **fields} if currency else fields
     for name in sorted(fields, key=lambda n: order.index(n) if n in order else len(order)):
         if name != "sealed":
-            lines.append(f"  {words(name)}: {field_text(kind, name, fields[name], amounts_in)}")
+            said = (named or {}).get(name) or field_text(kind, name, fields[name], amounts_in)
+            lines.append(f"  {words(name)}: {said}")
     if row[4] == "sealed" and not inner_kind and data["body"] == "present":
         lines.append("  for chosen groups only: what it is and who may read it are encrypted; "
                      # (who may read it cannot be told without the key: the envelope's slots name nobody)
