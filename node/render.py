@@ -549,7 +549,8 @@ def action_change(f: dict[str, Any]) -> str:
 def action_state(item: dict[str, Any]) -> str:
     """What its group changed of an action in a list: CANCELLED (with its note), or where it moved from;
     a cancelled one that was moved too says when and where it was first (its line shows the moved start:
-    who saw it planned for the 9th looked for the 9th, and read only CANCELLED on another day)."""
+    who saw it planned for the 9th looked for the 9th, and read only CANCELLED on another day), and
+    the place it had moved to (who saw the move went there)."""
     was = item.get("moved_from")
     old, now_at = [], ""
     if was:
@@ -558,8 +559,9 @@ def action_state(item: dict[str, Any]) -> str:
             old.append(f"at {was['place']}" if was.get("place") else "no place given")
             now_at = f" to {item['place']}" if item.get("place") else ""
     note = f": {item['note']}" if item.get("note") else ""
-    if item.get("status") == "cancelled":
-        return "  CANCELLED by its group" + (f" (was {', '.join(old)})" if old else "") + note
+    if item.get("status") == "cancelled":  # where it had gone too: who saw the move looked there
+        moved_to = f"; moved{now_at}" if now_at else ""
+        return "  CANCELLED by its group" + (f" (was {', '.join(old)}{moved_to})" if old else "") + note
     return f"  MOVED{now_at} (was {', '.join(old)})" + note if was else ""
 
 
