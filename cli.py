@@ -1193,10 +1193,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         shared = render.shared_text(audience.shared_with(inner, author_group), names)
         currency = references.update_currency(log.store, log.trust, inner.kind, inner.fields)
         print("\n".join(render.show_lines(data, row, label, inner.fields, inner_kind=inner.kind, shared=shared,
-                                           currency=currency)))
+                                           currency=currency,
+                                           named=_named_listings(log, inner.fields, names) if inner.kind == "need.fulfil"
+                                           else None)))
     else:
         currency = references.update_currency(log.store, log.trust, row[4], fields)
-        print("\n".join(render.show_lines(data, row, label, fields, names=names, currency=currency)))
+        named = _named_listings(log, fields, names) if row[4] == "need.fulfil" else None
+        print("\n".join(render.show_lines(data, row, label, fields, names=names, currency=currency, named=named)))
     if state is not None:
         print(f"  now: {render.state_text(state_kind, state, inner.fields if opened is not None else fields)}")
         if opener is None and not passphrase_tried():  # (else said: _keys_or_said)
@@ -1207,6 +1210,22 @@ def cmd_show(args: argparse.Namespace) -> int:
             elif state_kind == "support.request" and "sealed" in fields:
                 print(f"warning: {CLAIMS_MAY_BE_MISREAD}", file=sys.stderr)
     return 0
+
+
+def _named_listings(log: EventLog, fields: dict[str, Any], names: dict[bytes, str]) -> dict[str, str]:
+    """The need and the offer a fulfilment names (`fields`), as `show` says them: what, where and
+    whose, with the short id ("20 × tents, in calais, by Calais  9c1f…"); one not held with its
+    content is left to its short id."""
+    from node import references, render
+    said = {}
+    for name in ("need", "offer"):
+        event_id = fields.get(name)
+        held = references.target(log.store, log.trust, event_id) if isinstance(event_id, bytes) else None
+        if held is not None and held.kind == name:
+            group = names.get(held.group) or references.group_name(log.store, held.group)
+            said[name] = (f"{render.summary(name, held.fields)}, in {held.fields.get('region')}, by {group}  "
+                          f"{render.short_id(event_id)}")
+    return said
 
 
 # What `show` says the state of now: an alert's all clear, or where an update moved it, and who took
@@ -1444,8 +1463,9 @@ def cmd_view(args: argparse.Namespace) -> int:
         own = bytes.fromhex(home.config().device_id)
         for d in (d for g in items for d in g["device_list"] if d["id"] == own):
             d["this_node"] = True
-    if args.name == "support" and any(i.get("has_private") and i.get("can_go") for i in items):
-        # which groups it could go to can read its private part: this device's key tells
+    if args.name == "support" and any(i.get("has_private") for i in items):
+        # whether this group reads each private part (`read_here`), and which groups it could go to
+        # can: this device's key tells
         audience.mark_private_readers(log, opener or cli_opener(home, True), items,
                                       bytes.fromhex(home.config().group_id))
     not_sent = _mark_not_known_sent(log, bytes.fromhex(home.config().device_id), items)
@@ -1581,8 +1601,14 @@ def cmd_export_site(args: argparse.Namespace) -> int:
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from node import render
     log = home_of(args).log()
-    count = log.rebuild()
-    emit(args, {"projected_events": count}, f"Rebuilt the read models from {render.plural(count, 'event')}.")
+    done = log.rebuild()
+    # what it found of the heads index, mended or not: a damage error sent the operator here
+    heads = (f"The index of each key's newest event was wrong for {render.plural(done.heads_mended, 'key')} (a byte "
+             "changed on the disk, or a bad restore): counted again from the signed events, it is mended."
+             if done.heads_mended else
+             "The index of each key's newest event was counted again from the signed events: it was right.")
+    emit(args, {"projected_events": done.projected, "heads_mended": done.heads_mended},
+         f"Rebuilt the read models from {render.plural(done.projected, 'event')}. {heads}")
     return 0
 
 

@@ -536,7 +536,7 @@ async def post_event(request: web.Request) -> web.StreamResponse:
     told: dict[str, Any] = {}  # what the publish found while checking (a redaction's events that stay)
     try:  # the answer is read on the database thread right after the commit, in the same turn
         event, out = await node.publish_and_read(
-            partial(_read_back, node, told), body.kind, body.texts, expires_in=body.expires_in,
+            partial(_read_back, node, told, body.time_zone), body.kind, body.texts, expires_in=body.expires_in,
             signer=body.signer, private=body.private, to=body.to, public_note=body.public_note,
             time_zone=body.time_zone, offline=body.offline, check_region=not body.new_region, told=told)
     except NewRegion as exc:  # the client's words for it: the body's key, not the command's option
@@ -570,7 +570,7 @@ def _offline_field(message: str) -> str:
             "since; if one has, every node freezes this device")
 
 
-def _read_back(node: WebNode, told: dict[str, Any], event: Event,
+def _read_back(node: WebNode, told: dict[str, Any], time_zone: str | None, event: Event,
                ) -> tuple[dict[str, Any], str | None, str | None, Any, list[str | None], int | None] | Exception:
     """The answer to a publish, or what reading it raised (the event is stored either way): the event
     as stored, and what the client is told besides, as `solnet publish` tells it (published all the
@@ -579,11 +579,12 @@ def _read_back(node: WebNode, told: dict[str, Any], event: Event,
     keep what it withdrew readable (as `solnet redact` says them: found by the publish's own checks, in
     `told`, not read again), those it names that had no content left to withdraw (as `solnet redact`
     refuses them: found by those checks too), and an alert update's alert's end. All read here, in the database thread's turn that stored
-    it: one hand-over between the loop and that thread per publish, where each of these reads cost one more."""
+    it: one hand-over between the loop and that thread per publish, where each of these reads cost one more.
+    Their times are said in `time_zone` (the request's), as its refusals' are."""
     try:
         log = node.log
-        twice = twice_recorded(log, event) if event.kind == "need.fulfil" else None
-        behind = publishing.behind_a_step_stamped_ahead(log, event)
+        twice = twice_recorded(log, event, time_zone) if event.kind == "need.fulfil" else None
+        behind = publishing.behind_a_step_stamped_ahead(log, event, time_zone)
         moved = as_moved_by(log, event) if event.kind == "action.update" else None
         redacting = ([_still_readable(told.get("stay") or []), _nothing_left(told.get("gone") or [])]
                      if event.kind == "redact" else [])

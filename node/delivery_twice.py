@@ -29,14 +29,15 @@ WHO_RECORDS = ("One group records a delivery, once: the group that gave the good
                "offer. A delivery recorded by both groups counts twice.")
 
 
-def twice_recorded(log: EventLog, event: Event) -> str | None:
+def twice_recorded(log: EventLog, event: Event, time_zone: str | None = None) -> str | None:
     """The warning for a fulfilment just published (`event`) if the other group of the exchange (the
     offer's, for the need's group; the need's, for the offer's) already recorded the same quantity
-    from the same offer for the same need, or its own group did within OWN_TWICE_WITHIN_MS; else None."""
+    from the same offer for the same need, or its own group did within OWN_TWICE_WITHIN_MS; else None.
+    Its time is said in `time_zone` (the request's), else this machine's."""
     facts = recorded_twice(log, event)
     if facts is None:
         return None
-    said = (f"already recorded {facts['quantity']} from that offer for that need ({local_time(facts['at'])}, "
+    said = (f"already recorded {facts['quantity']} from that offer for that need ({local_time(facts['at'], time_zone)}, "
             f"{facts['other'].hex()[:12]}): if it is the same delivery, the need now counts it twice")
     if facts["by"] == "group":
         return (f"{facts['group']} {said}. {WHO_RECORDS} If it is the same, take yours back: "

@@ -31,10 +31,11 @@ class EffectRefused(SolnetError, ValueError):
 
 
 def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes | None, now: int,
-                 device: bytes | None = None) -> None:
+                 device: bytes | None = None, time_zone: str | None = None) -> None:
     """Raise EffectRefused if an event of `kind` with `fields` by a device of `group` would have no
     effect (or cover more than is left). Fills in what an alert update copies from its alert.
-    `device`: the one about to sign it (its next event comes after all it signed: events.effects)."""
+    `device`: the one about to sign it (its next event comes after all it signed: events.effects).
+    A time the refusal names is said in `time_zone` (the request's, an IANA name), else this machine's."""
     store, trust = log.store, log.trust
     target = lambda event_id: references.target(store, trust, event_id)  # noqa: E731
     for spec in KINDS[kind].references:
@@ -54,7 +55,7 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
     if found is not None:
         raise EffectRefused(effects.explain(found, lambda g: _name(log, g)), found.field)
     if kind == "need.fulfil":
-        _check_fulfil(log, fields, group, now)
+        _check_fulfil(log, fields, group, now, time_zone)
     elif kind in ("need.update", "offer.update"):
         listing = references.listing_state(store, trust, fields[kind.split(".")[0]], now)
         if listing is not None and listing["status"] == "withdrawn":
@@ -70,23 +71,23 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
                                 f"what was given included: for {asked} left give {given + asked}; to offer no more, "
                                 "withdraw it (--status withdrawn)", "quantity")
     elif kind == "fundraiser.update" and "pledge" in fields:
-        _check_pledge(log, fields["fundraiser"], group, now)
+        _check_pledge(log, fields["fundraiser"], group, now, time_zone)
     elif kind == "support.offer.update":
         if any(u.data.get("status") == "withdrawn" and u.data["group"] == group
                for u in store.rows(SUPPORT_OFFER_UPDATE, refs=[fields["offer"]])):
             raise EffectRefused("that support offer was already withdrawn, and a withdrawal is final: publish a new "
                                 "support offer if it is wanted again", "offer")
     elif kind == "action.update":
-        _check_action_update(log, fields)
+        _check_action_update(log, fields, time_zone)
     elif kind == "alert.update":
         cleared = [u for u in store.rows(ALERT_UPDATE, refs=[fields["alert"]])
                    if u.data.get("status") == "all_clear" and u.data["group"] == group]
         if cleared:
-            raise EffectRefused(f"that alert was cleared on {local_time(cleared[0].data['ts'])}; an all clear is "
+            raise EffectRefused(f"that alert was cleared on {local_time(cleared[0].data['ts'], time_zone)}; an all clear is "
                                 "final (post a new alert if it starts again)", "alert")
 
 
-def _check_action_update(log: EventLog, fields: dict[str, Any]) -> None:
+def _check_action_update(log: EventLog, fields: dict[str, Any], time_zone: str | None) -> None:
     """An end moved before the action's start is refused; so is a move of a cancelled action that
     does not say its status: it stays cancelled (only 'on' puts it back), and the network read
     "CANCELLED by its group: new date" when a group that had called a march off gave it a new date."""
@@ -94,7 +95,7 @@ def _check_action_update(log: EventLog, fields: dict[str, Any]) -> None:
     if item is None:
         return
     if "ends_at" in fields and "starts_at" not in fields and fields["ends_at"] < item["starts_at"]:
-        raise EffectRefused(f"that end is before the action's start ({local_time(item['starts_at'])}): give its new "
+        raise EffectRefused(f"that end is before the action's start ({local_time(item['starts_at'], time_zone)}): give its new "
                             "start too ('starts_at') to move it", "ends_at")
     moved = [name for name in ("starts_at", "ends_at", "place") if name in fields]
     if item["status"] == "cancelled" and moved and "status" not in fields:
@@ -103,13 +104,13 @@ def _check_action_update(log: EventLog, fields: dict[str, Any]) -> None:
                             "or cancelled, to keep it off", "status")
 
 
-def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int) -> None:
+def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int, time_zone: str | None) -> None:
     """A fulfilment covers at most what its need has left, and draws at most what its offer has; none
     from a group whose fulfilment of that need its group declined (every one of it is declined with it)."""
     need = references.listing_state(log.store, log.trust, fields["need"], now)
     if need is None:
         return
-    _still_open(need, "need")
+    _still_open(need, "need", time_zone)
     if any(d["group"] == group for d in need.get("declined", ())):
         raise EffectRefused(f"{_name(log, need['group'])}, whose need that is, declined a fulfilment of your group of "
                             "it, and that declines every fulfilment of your group of it: a new one would not count; "
@@ -126,7 +127,7 @@ def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int)
         offer = references.listing_state(log.store, log.trust, fields["offer"], now)
         if offer is None:
             return
-        _still_open(offer, "offer")
+        _still_open(offer, "offer", time_zone)
         # only the offer's own group draws on it (events.effects.draws_on_offer): the need's group
         # saying where its goods came from is not capped by what the offer has left
         if offer["group"] == group and fields["quantity"] > offer["remaining"]:
@@ -134,7 +135,7 @@ def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int)
                                 f"{offer['quantity']} already given): draw at most {offer['remaining']}", "quantity")
 
 
-def _check_pledge(log: EventLog, fundraiser: bytes, group: bytes, now: int) -> None:
+def _check_pledge(log: EventLog, fundraiser: bytes, group: bytes, now: int, time_zone: str | None) -> None:
     """A pledge goes to a running fundraiser: not one that ended (its group reports what came in, and
     `view fundraisers` says ENDED), nor one of a group that is gone (none left to collect it), nor
     one whose group declined a pledge of this group (every pledge of it would be declined with it).
@@ -150,18 +151,18 @@ def _check_pledge(log: EventLog, fundraiser: bytes, group: bytes, now: int) -> N
         raise EffectRefused(f"that fundraiser is no longer running: {GONE_WORDS[fund['group_gone']]}, and no one is "
                             "left to collect a pledge", "fundraiser")
     if fund["ended"]:
-        raise EffectRefused(f"that fundraiser ended on {local_time(fund['ends_at'])}: a pledge to it would reach no "
+        raise EffectRefused(f"that fundraiser ended on {local_time(fund['ends_at'], time_zone)}: a pledge to it would reach no "
                             f"one collecting; ask {_name(log, fund['group'])} whether it still takes money", "fundraiser")
 
 
-def _still_open(listing: dict[str, Any], field: str) -> None:
+def _still_open(listing: dict[str, Any], field: str, time_zone: str | None) -> None:
     if listing["status"] in ("group_left", "group_revoked"):
         raise EffectRefused(f"that {listing['side']} is no longer open: {GONE_WORDS[listing['status'][6:]]}, and nobody "
                             "can close or withdraw it any more", field)
     if listing["status"] == "withdrawn":
         raise EffectRefused(f"that {listing['side']} was withdrawn by the group that posted it", field)
     if listing["status"] == "lapsed":
-        raise EffectRefused(f"that {listing['side']} lapsed on {local_time(listing['until'])}", field)
+        raise EffectRefused(f"that {listing['side']} lapsed on {local_time(listing['until'], time_zone)}", field)
 
 
 def _name(log: EventLog, group: bytes) -> str:

@@ -14,7 +14,7 @@ import collections
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crypto.keys import SigningKey
 from events import errors as E
@@ -1659,13 +1659,14 @@ class EventLog:
                                                   "record of who may publish (to withdraw a vouch, revoke the key)")
 
     # --- rebuild ------------------------------------------------------------------------------
-    def rebuild(self) -> int:
+    def rebuild(self) -> Rebuilt:
         """Drop every projection row and replay the log through the projection functions; count
         the index of each author's newest event again from the events first (a damaged one is
-        mended: node/store/errors.py `check_heads`)."""
+        mended: node/store/errors.py `check_heads`). Says how many events it projected and how
+        many authors' heads it mended."""
         count = 0
         with self.store.write():
-            self.store.count_heads_again()
+            mended = self.store.count_heads_again()
             self.refresh_trust()
             self.store.clear_projections()
             for n, wire in self.store.stored_with_body():
@@ -1675,7 +1676,14 @@ class EventLog:
                     continue
                 self._project(ev, member, n)
                 count += 1
-        return count
+        return Rebuilt(count, mended)
+
+
+class Rebuilt(NamedTuple):
+    """What `EventLog.rebuild` did: the events it projected, the authors whose head it mended."""
+
+    projected: int
+    heads_mended: int
 
 
 _TrustFacts = tuple[bytes, str, dict[str, Any], int]  # a trust event's id, kind, fields and author time

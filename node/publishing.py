@@ -357,11 +357,12 @@ def default_signer(kind: str, fields: dict[str, Any], keys: NodeKeys) -> str:
     return "device" if "device" in KINDS[kind].signers else "group"
 
 
-def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | None) -> None:
+def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | None, time_zone: str | None = None) -> None:
     """A claim or close must follow the request's story as the read models tell it: it names a
     support request this node holds, nothing follows the requesting group's close, a group does
     not claim what it takes already (each claim would tell every node again), and a group hands
-    back only what it takes (events.effects: only the requesting group closes for everyone)."""
+    back only what it takes (events.effects: only the requesting group closes for everyone). A time a
+    refusal names is said in `time_zone` (the request's), else this machine's."""
     if log.store.event_row(request) is None:  # of another kind: refused by wrong_reference before
         raise PublishError(f"this node does not hold that support request ({short_id(request)}); `solnet view "
                            "support` lists the requests, sync first if it is missing", "request")
@@ -373,7 +374,7 @@ def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | Non
     if state["status"] == "closed":
         ender = state["closed_by_taker"]
         closer = references.group_name(log.store, ender["group"]) if ender else owner
-        raise PublishError(f"that support request was closed by {closer} on {local_time(state['closed_at'])}; "
+        raise PublishError(f"that support request was closed by {closer} on {local_time(state['closed_at'], time_zone)}; "
                            "nothing more can be added to it", "request")
     if group is None:
         return
@@ -383,12 +384,12 @@ def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | Non
         raise PublishError(f"your group is no longer a member of the network, so it no longer takes that support "
                            f"request and has nothing to hand back; {owner}, which made it, closes it", "request")
     if kind == "support.claim" and group in since:
-        raise PublishError(f"your group already claimed that support request on {local_time(since[group])}; one "
+        raise PublishError(f"your group already claimed that support request on {local_time(since[group], time_zone)}; one "
                            "claim is enough (hand it back, or report your part, with a close when it is done)",
                            "request")
     back = {b["group"]: b["closed_at"] for b in state["handed_back"]}
     if kind == "support.close" and group != state["group"] and group in back:
-        raise PublishError(f"your group handed that support request back on {local_time(back[group])}; only "
+        raise PublishError(f"your group handed that support request back on {local_time(back[group], time_zone)}; only "
                            f"{owner}, which made it, closes it (take it again first with a claim if you are "
                            "back on it)", "request")
 
@@ -549,7 +550,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         raise PublishError(message, name)
     case_note = kind.name in CASE_NOTE_KINDS
     now = now_ms() if now is None else now
-    _refuse_lapsed_at_once(kind.name, fields, now)
+    _refuse_lapsed_at_once(kind.name, fields, now, time_zone)
     expires = None
     if expires_in is not None and expires_in.strip():
         expires = expiry_time(kind, expires_in, now)
@@ -569,21 +570,21 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         _refuse_reply_unseen_by_owner(log, kind.name, fields, recipients, own)
     now = _after_own_steps(log, kind.name, fields, own, now)
     try:
-        check_effect(log, kind.name, fields, own, now, bytes(keys.device.public))
+        check_effect(log, kind.name, fields, own, now, bytes(keys.device.public), time_zone)
     except EffectRefused as exc:
         raise PublishError(str(exc), exc.field) from None
     if chosen and kind.name in UPDATES:
         _check_against_sealed_target(log, kind.name, fields, own, now, keys)
         _refuse_other_readers(log, kind.name, fields, recipients, own, keys)
     if kind.name == SHARE_KIND:
-        check_case_step(log, kind.name, fields["request"], own)
+        check_case_step(log, kind.name, fields["request"], own, time_zone)
         if not [g for g in recipients if g != own]:
             raise PublishError("your group reads its own request already: name the other groups to share it with "
                                "('to'; `solnet view groups` lists them)", "to")
         _refuse_readers_already(log, fields["request"], recipients, own, keys)
         private, has_private = _shared_details(log, fields["request"], keys), True
     if case_note:
-        check_case_step(log, kind.name, fields["request"], own)
+        check_case_step(log, kind.name, fields["request"], own, time_zone)
         if kind.name == "support.claim":
             check_claim_readable(log, fields["request"], keys)
         if has_private:
@@ -633,13 +634,13 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
 _LAPSING = {"need": "need", "offer": "offer", "support.offer": "support offer"}
 
 
-def _refuse_lapsed_at_once(kind: str, fields: Mapping[str, Any], now: int) -> None:
+def _refuse_lapsed_at_once(kind: str, fields: Mapping[str, Any], now: int, time_zone: str | None) -> None:
     """A need, an offer or a support offer whose `until` has already passed: it lapses at once, and
     no list, desk or page shows it (`view needs` nor the dashboard), though "Published" was all it
     said: a typo in a date (the 5th for the 15th), or a time of day already gone, reached no one."""
     until = fields.get("until")
     if kind in _LAPSING and isinstance(until, int) and until <= now:
-        raise PublishError(f"'until' ({local_time(until)}) has already passed: the {_LAPSING[kind]} would lapse at "
+        raise PublishError(f"'until' ({local_time(until, time_zone)}) has already passed: the {_LAPSING[kind]} would lapse at "
                            "once and no list would show it; give a time still to come, or leave 'until' out", "until")
 
 
@@ -702,14 +703,14 @@ def _after_own_steps(log: EventLog, kind: str, fields: Mapping[str, Any], group:
     return _just_after(log, newest, now) if newest is not None else now
 
 
-def behind_a_step_stamped_ahead(log: EventLog, event: Event) -> str | None:
+def behind_a_step_stamped_ahead(log: EventLog, event: Event, time_zone: str | None = None) -> str | None:
     """The warning for a step just published (`event`, a kind of _STEPS) that its group's newest step
     on the item, from another device, is stamped after it (`step_stamped_ahead`); else None."""
     facts = step_stamped_ahead(log, event)
     if facts is None:
         return None
-    return (f"another device of your group signed a step on this {facts['item']} stamped {local_time(facts['at'])} "
-            f"({short_id(facts['other'])}), after this one's {local_time(facts['own_at'])}: that device's clock "
+    return (f"another device of your group signed a step on this {facts['item']} stamped {local_time(facts['at'], time_zone)} "
+            f"({short_id(facts['other'])}), after this one's {local_time(facts['own_at'], time_zone)}: that device's clock "
             f"runs ahead (or this one's behind), and every node reads its step as the newer, so this one may change "
             f"nothing. Set the clock that is wrong right, then publish this again from the device that signed the "
             f"other, or from this one once its clock has passed that time")

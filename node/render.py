@@ -368,11 +368,13 @@ def listing_cut(limit: int, oldest_shown: int) -> str:
 
 def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict[str, Any], *,
                inner_kind: str | None = None, shared: str | None = None,
-               names: dict[bytes, str] | None = None, currency: str | None = None) -> list[str]:
+               names: dict[bytes, str] | None = None, currency: str | None = None,
+               named: dict[str, str] | None = None) -> list[str]:
     """`solnet show ID` for people. `data` is the event as `show --json` prints it; for an event for
     chosen groups this device reads, `inner_kind` and `fields` are its inside, `shared` with whom;
     `names` the groups' names (who can read its private details); `currency` that of its amounts
-    where it names none (node/references.py `update_currency`)."""
+    where it names none (node/references.py `update_currency`); `named` the events it names, by
+    field, said for people (what and whose: a fulfilment's need and offer), else their short ids."""
     kind = inner_kind or row[4]
     # trust events are signed with the group key itself: it is no device of the group
     signer = "with the group key" if data.get("group") == data["author"] else f"device {short_id(data['author'])}"
@@ -388,7 +390,8 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
     amounts_in = {"currency": currency, **fields} if currency else fields
     for name in sorted(fields, key=lambda n: order.index(n) if n in order else len(order)):
         if name != "sealed":
-            lines.append(f"  {words(name)}: {field_text(kind, name, fields[name], amounts_in)}")
+            said = (named or {}).get(name) or field_text(kind, name, fields[name], amounts_in)
+            lines.append(f"  {words(name)}: {said}")
     if row[4] == "sealed" and not inner_kind and data["body"] == "present":
         lines.append("  for chosen groups only: what it is and who may read it are encrypted; "
                      # (who may read it cannot be told without the key: the envelope's slots name nobody)
@@ -486,6 +489,19 @@ def _view_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str]) 
 
 GONE_WORDS = {"left": "its group has left the network", "revoked": "its group was revoked"}
 TAKER_GONE_WORDS = {"left": "has left the network", "revoked": "was revoked"}
+def private_mark(item: dict[str, Any]) -> str:
+    """What a listed support request says of its private part: whether this group reads it (the
+    device's key told: `read_here`, node.audience.mark_private_readers), else only that it has one
+    (the keystore stayed locked). One "[private part]" for both left a coordinator guessing whether
+    `show` would give the details or nothing."""
+    if not item.get("has_private"):
+        return ""
+    if "read_here" not in item:
+        return " [private part]"
+    return (f" [private, shared with you: see `solnet show {item['id'].hex()[:12]}`]" if item["read_here"]
+            else " [private, not shared with this group]")
+
+
 # A claim by a group the request's private part was not sealed to (events.readmodels `claimed_unsent`)
 CLAIMED_UNSENT_WORDS = "which this request was not sent to (it cannot read the details): check with them"
 
@@ -533,7 +549,8 @@ def action_change(f: dict[str, Any]) -> str:
 def action_state(item: dict[str, Any]) -> str:
     """What its group changed of an action in a list: CANCELLED (with its note), or where it moved from;
     a cancelled one that was moved too says when and where it was first (its line shows the moved start:
-    who saw it planned for the 9th looked for the 9th, and read only CANCELLED on another day)."""
+    who saw it planned for the 9th looked for the 9th, and read only CANCELLED on another day), and
+    the place it had moved to (who saw the move went there)."""
     was = item.get("moved_from")
     old, now_at = [], ""
     if was:
@@ -542,8 +559,9 @@ def action_state(item: dict[str, Any]) -> str:
             old.append(f"at {was['place']}" if was.get("place") else "no place given")
             now_at = f" to {item['place']}" if item.get("place") else ""
     note = f": {item['note']}" if item.get("note") else ""
-    if item.get("status") == "cancelled":
-        return "  CANCELLED by its group" + (f" (was {', '.join(old)})" if old else "") + note
+    if item.get("status") == "cancelled":  # where it had gone too: who saw the move looked there
+        moved_to = f"; moved{now_at}" if now_at else ""
+        return "  CANCELLED by its group" + (f" (was {', '.join(old)}{moved_to})" if old else "") + note
     return f"  MOVED{now_at} (was {', '.join(old)})" + note if was else ""
 
 
@@ -649,7 +667,7 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
            else f", {plural(hours, 'hour')} old" if hours else ", less than an hour old")
     line = (f"{item['status']:<8} {item['region']:<12} {words(item['type'])}, "
             f"{plural(item['people'], 'person', 'people')}, urgency {item['urgency']}{age}"
-            + (" [private part]" if item.get("has_private") else "") + (f" — {taken}" if taken else "")
+            + private_mark(item) + (f" — {taken}" if taken else "")
             + gone_mark(item) + f"  {short}")
     gone = item.get("readers_gone")
     unread = readers_gone_text(gone, item["id"].hex(), group_names) if gone else None

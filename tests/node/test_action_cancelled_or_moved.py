@@ -58,7 +58,7 @@ def _check_cancelled(log: EventLog, ref: bytes) -> None:
     [desk] = [r for r in log_view(log, "regions") if r["region"] == "calais"]
     assert desk["next_action"] is None and desk["actions_this_week"] == 0  # never counted as upcoming
     line = view_line("actions", log_view(log, "actions")[0], {})
-    assert "CANCELLED by its group (was " in line and ", at Town hall): police ban" in line, line  # moved first
+    assert "CANCELLED by its group (was " in line and ", at Town hall; moved to Parc Richelieu): police ban" in line, line  # moved first
 
 
 def log_view(log: EventLog, name: str, now: int = NOW) -> list:

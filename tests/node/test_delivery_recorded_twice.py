@@ -9,6 +9,7 @@ from pathlib import Path
 from node import publishing
 from node.delivery_twice import WHO_RECORDS, twice_recorded
 from node.render import kind_help
+from node.words import local_time
 from node_fixtures import Net
 from test_audiences import _spread, _three
 
@@ -27,6 +28,10 @@ def test_the_second_record_of_one_delivery_is_warned_of(net: Net, tmp_path: Path
     said = twice_recorded(calais, second)
     assert said is not None and said.startswith("Bristol already recorded 5 from that offer for that need")
     assert f"`solnet redact {second.id.hex()[:12]}`" in said and WHO_RECORDS in said
+    # said in the zone of the request (an API client's `time_zone`), not the server's
+    zone = "Pacific/Kiritimati"
+    assert f"({local_time(first.header.timestamp, zone)}, " in twice_recorded(calais, second, zone)
+    assert local_time(first.header.timestamp, zone) != local_time(first.header.timestamp)
     other = publishing.publish(calais, keys[0], "need.fulfil", {**given, "quantity": "3"})
     assert twice_recorded(calais, other) is None  # another quantity: another delivery, most likely
     # and the other way round: the need's group first, the giver second

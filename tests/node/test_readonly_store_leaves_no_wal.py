@@ -1,0 +1,50 @@
+"""A read-only Store (the demo's reader of a node's ids, tests' readers) leaves no `-wal`/`-shm`
+files behind it: on a home no node runs on, nor when the node stops while it reads."""
+from __future__ import annotations
+
+from contextlib import closing
+from pathlib import Path
+
+from node.store import Store
+
+
+def strays(db: Path) -> list[str]:
+    return [p.name for p in (Path(f"{db}-wal"), Path(f"{db}-shm")) if p.exists()]
+
+
+def test_a_read_only_store_on_a_home_no_node_runs_on_leaves_no_files(tmp_path):
+    db = tmp_path / "solnet.db"
+    with closing(Store(db)):
+        pass
+    assert strays(db) == []  # the writer, closing last, took them
+    with closing(Store(db, readonly=True)) as store:
+        assert store.count() == 0
+    assert strays(db) == []
+
+
+def test_a_read_only_store_that_closes_after_the_node_leaves_no_files(tmp_path):
+    """The node stops while the reader reads: the node's close cannot take the files (another
+    connection has the database open), so the reader, closing last, must."""
+    db = tmp_path / "solnet.db"
+    node = Store(db)
+    reader = Store(db, readonly=True)
+    try:
+        assert reader.count() == 0
+    finally:
+        node.close()
+    assert strays(db) != []  # (what the reader is left with)
+    reader.close()
+    assert strays(db) == []
+
+
+def test_a_read_only_store_beside_a_running_node_leaves_its_files_to_it(tmp_path):
+    """Beside an open writer, the reader's closing takes nothing the writer still uses."""
+    db = tmp_path / "solnet.db"
+    with closing(Store(db)) as node:
+        node.set_meta("note", b"kept")
+        with closing(Store(db, readonly=True)) as reader:
+            assert reader.get_meta("note") == b"kept"
+        assert Path(f"{db}-wal").exists() and Path(f"{db}-shm").exists()
+        node.set_meta("note", b"kept again")  # the writer goes on writing
+        assert node.get_meta("note") == b"kept again"
+    assert strays(db) == []
