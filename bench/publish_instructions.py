@@ -187,7 +187,7 @@ def report(per: dict[int, dict[str, float]], cpu: dict[str, tuple[float, float]]
     total = sum(t["total"] for t in per.values())
     db = max(per, key=lambda t: per[t]["sqlite"])  # the thread that runs the statements
     loop = per.get(1, {"total": 0.0})
-    others = total - loop["total"] - (per[db]["total"] if db != 1 else 0)
+    others = max(0.0, total - loop["total"] - (per[db]["total"] if db != 1 else 0))
     idle_per_s = sum(t["total"] for t in idle.values()) / idle_s
     print(f"{args.publishes} publishes, {args.in_flight} in flight, in {busy_s:.1f} s under callgrind; per publish "
           f"(the node's idle rate, {idle_per_s / 1e6:.1f}M instructions/s over {idle_s:.0f} s, taken off):")
