@@ -202,12 +202,13 @@ def _child_setup(supervised: bool, extra: Callable[[], None] | None) -> Callable
 
 def start(node: LocalNode, passphrase: str, *, sync_interval: float = 30.0, extra_env: dict | None = None,
           log_dir: Path | None = None, supervised: bool = False, extra_args: Sequence[str] = (),
-          preexec_fn: Callable[[], None] | None = None) -> subprocess.Popen:
+          preexec_fn: Callable[[], None] | None = None, wrapper: Sequence[str] = ()) -> subprocess.Popen:
     """Start `solnet run` for `node`, its output appended to node.log. `supervised`: in its own
     session (a Ctrl-C in the terminal reaches only the supervisor, which stops the nodes in order)
     and stopped by the kernel if the supervisor dies. `preexec_fn` runs in the child before
-    `solnet` starts (a test lowers its limits there)."""
-    cmd = [*solnet_command(), "--home", str(node.home.path), "run", "--listen", node.address,
+    `solnet` starts (a test lowers its limits there). `wrapper`: a command the node runs under
+    (a benchmark's `valgrind --tool=callgrind ...`)."""
+    cmd = [*wrapper, *solnet_command(), "--home", str(node.home.path), "run", "--listen", node.address,
            "--sync-interval", str(sync_interval)]
     for port in node.peers:
         cmd += ["--peer", f"127.0.0.1:{port}"]
