@@ -164,3 +164,53 @@ async def test_a_body_answered_before_it_came_is_not_counted_as_a_head(network) 
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
+
+
+async def test_heads_come_in_the_same_read_as_a_bodys_end_are_held_within_the_budget(network) -> None:
+    """A read that ends a request's body was counted whole as body, and what came after the body's
+    end in it (the next requests' heads, up to a read of 256 KiB) was held by aiohttp uncounted: 40
+    connections, each with a request held unanswered, ended its one-byte body and sent a 240 KiB head
+    that never ends in one write, and held 9.4 MiB where 8 MiB are allowed (512 connections: 128 MiB)."""
+    calais, _ = network
+    head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"".join(LINE % i for i in range(HEAD_FIELDS - 2))
+    connections = 40  # from two addresses (the guard takes 32 from one)
+    assert connections * len(head) > 1.1 * HEADS_BYTES and len(head) < 256 * 1024
+    answer, began = asyncio.Event(), [0]
+
+    async def held(request: web.Request) -> web.Response:  # (its body left unread: it comes after)
+        began[0] += 1
+        await answer.wait()
+        return web.Response(text="answered\n")
+
+    def ended(stream: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> bool:
+        return stream[0].at_eof() or stream[0].exception() is not None  # (closed, or reset)
+
+    node = Node(calais.home, calais.keys, listen=("127.0.0.1", 0), sync_interval_s=3600)
+    app = create_app(node)
+    app.router.add_post("/held", held)
+    served = await serve(app, "127.0.0.1", 0)
+    guard = app[GUARD]
+    streams = []
+    try:
+        for n in range(connections):
+            reader, writer = await asyncio.open_connection("127.0.0.1", served.port,
+                                                           local_addr=(f"127.0.0.{2 + n % 2}", 0))
+            writer.write(b"POST /held HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\n\r\n")
+            streams.append((reader, writer))
+            await until(lambda: began[0] > n, "the held request begun")
+            writer.write(b"x" + head)  # the body's end, then a head that never ends, in one write
+            await writer.drain()
+        sent = connections * (len(head) + 1)
+        await until(lambda: sum(c.bytes_in for c in guard._open.values())
+                    + sum(map(ended, streams)) * (len(head) + 1) >= sent - len(head), "the heads reaching the node")
+        held_open = sum(1 for s in streams if not ended(s)) * len(head)
+        assert guard.head_bytes <= HEADS_BYTES, f"{guard.head_bytes} bytes of heads counted"
+        assert held_open <= HEADS_BYTES + len(head), \
+            f"{held_open} bytes of heads held by the open connections ({guard.head_bytes} counted)"
+    finally:
+        answer.set()
+        for _, writer in streams:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+        await served.close()
