@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import msgpack
 
+from events.canonical import claims_come
 from events.format import MAX_EVENT_BYTES, MAX_SEQ
 from sync.errors import RemoteProtocolError
 
@@ -184,46 +185,15 @@ class _ListBudget:
         return items
 
 
-_ARRAY_TYPES = frozenset(range(0x90, 0xA0)) | {0xDC, 0xDD}  # the first bytes of a msgpack array
-MAX_ITEMS_NESTED = 3  # the longest list a valid message holds below its second level: a head
-
-
-def _unpack(data: bytes) -> list:
-    """`data` as the list of a message's items, each of its lists built only as its items arrive.
-
-    msgpack's C decoder makes room for every item an array's header claims before reading any:
-    "2000 nested arrays" of 10 kB, each claiming 10,000 items, had 82 MB allocated at once (its
-    stack holds 1,024 open arrays). Here the two outer levels (the message and its one long list)
-    are read header by header and grow with what actually arrives; below them no list may claim
-    more than a head's 3 items, so an open array holds at most 3 slots."""
-    unpacker = msgpack.Unpacker(raw=False, max_bin_len=MAX_EVENT_BYTES, max_str_len=1024,
-                                max_array_len=MAX_ITEMS_NESTED, max_map_len=0, max_ext_len=0,
-                                strict_map_key=True, list_hook=_ListBudget(len(data)),
-                                max_buffer_size=max(len(data), 1))
-    unpacker.feed(data)
-    if not data or data[0] not in _ARRAY_TYPES:
-        raise RemoteProtocolError("a message is a list starting with its type")
-    value: list = []
-    for _ in range(unpacker.read_array_header()):
-        if len(value) == MAX_ITEMS_NESTED:  # a type and at most two arguments
-            raise RemoteProtocolError("a message has at most 3 items")
-        at = unpacker.tell()
-        if at < len(data) and data[at] in _ARRAY_TYPES:
-            claimed = unpacker.read_array_header()
-            if claimed > MAX_HEADS:
-                raise RemoteProtocolError(f"unreadable message (a list claiming over {MAX_HEADS} items)")
-            value.append([unpacker.unpack() for _ in range(claimed)])
-        else:
-            value.append(unpacker.unpack())
-    if unpacker.tell() != len(data):
-        raise RemoteProtocolError("unreadable message (ExtraData)")
-    return value
-
-
 def decode(data: bytes) -> Message:
     """Parse one message; RemoteProtocolError for anything not exactly one of ours."""
     try:
-        value = _unpack(data)
+        # msgpack makes room for every item an array claims before reading one: 2000 nested arrays
+        # of 10 kB, each claiming 200,000 items, had 82 MB allocated at once (until 2026-12-07)
+        claims_come(data)
+        value = msgpack.unpackb(data, raw=False, max_bin_len=MAX_EVENT_BYTES, max_str_len=1024,
+                                max_array_len=MAX_HEADS, max_map_len=0, max_ext_len=0, strict_map_key=True,
+                                list_hook=_ListBudget(len(data)))
     except RemoteProtocolError:
         raise
     except (ValueError, TypeError, msgpack.UnpackException, RecursionError) as exc:

@@ -507,6 +507,16 @@ def test_nested_claims_allocate_at_most_a_small_multiple_of_their_size(data):
         f"refusing {len(data)} bytes allocated {peak:,} bytes on the way"
 
 
+def test_values_refused_on_the_way_leave_the_next_ones_readable():
+    """The walk before building (events/canonical.py `claims_come`) reuses its decoder: one left
+    holding a refused value's open arrays refused every value after it on that thread."""
+    honest = pack({"key": b"\xdc" * 32, "list": list(range(20))})
+    for data in [*NESTED_CLAIMS.values(), honest + b"\x00", b"\xdc\x00\x02\xc0"]:
+        with pytest.raises(InvalidEvent):
+            unpack(data, what="body", flat=True)
+        assert unpack(honest, what="body", flat=True) == {"key": b"\xdc" * 32, "list": list(range(20))}
+
+
 @pytest.mark.parametrize("depth", [
     10, 100, 300, 600,
     1000,
