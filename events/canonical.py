@@ -151,8 +151,10 @@ def claims_come(data: bytes) -> None:
         _local.walker = None
 
 
-_KEPT_BYTES = 128 * 1024  # a walker kept for the next values holds a buffer as large as the largest
-# it walked: an event's header or body, never a sync message's 4 MiB (sync/messages.py)
+_KEPT_BYTES = 4096  # a walker kept for the next values (~41 kB of msgpack's stack) keeps a buffer as
+# large as the largest it walked: a header, a short body, never a long body or a sync message (the
+# node's memory is within ~1 MiB of its budget; a new walker's ~45 k instructions are little beside
+# the hash of a long body)
 
 
 _BYTES_OR_NIL = frozenset({bytes, type(None)})
