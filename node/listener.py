@@ -43,7 +43,8 @@ accept nobody (members included) and logged every failed accept. Here:
   last line: 64 connections each trickling a 1 MiB head grew the node by 123 MiB (until
   2026-12-07). All heads under way together may hold `HEADS_BYTES`, over which the connection
   holding the most is reset, as handshakes' bytes are. Heads pipelined behind a request being
-  answered count too (aiohttp queues 32 a connection), each until its own request begins;
+  answered count too (aiohttp queues 32 a connection), each until its own request begins, and so do
+  those come in the same read as a body's end;
 - CPU for the handshakes of connections not yet known as members: the node's HelloBudget
   (node/hello_budget.py) is asked before a sync upgrade (`may_upgrade`: over it, 503 without
   that work) and, once the dialler's hello came and is for this network, before the node
@@ -639,10 +640,20 @@ class _GuardedProtocol(asyncio.Protocol):
         if self._conn.transport not in self._guard._open:  # authenticated: no longer counted
             self._inner.data_received(data)
             return
-        if not self._guard._received(self._conn, len(data)):
-            self._guard._push_out(self._conn)
+        conn = self._conn
+        body = conn.body if not conn.handshaking and conn.body_coming() else None
+        had = body.total_bytes if body is not None else 0
+        if not self._guard._received(conn, len(data)):
+            self._guard._push_out(conn)
             return
         self._inner.data_received(data)
+        if body is not None and body.is_eof():
+            # The body ended in this read, counted whole as body: what came after its end are the
+            # next requests' heads, held by aiohttp (40 connections each held 240 KiB of a head so,
+            # uncounted: until 2026-12-07). A chunked body's framing counts as head, against its sender.
+            after = len(data) - (body.total_bytes - had)
+            if after > 0 and not self._guard._head_received(conn, after):
+                self._guard._push_out(conn)
 
     def eof_received(self) -> bool | None:
         return self._inner.eof_received() if self._inner is not None else None

@@ -483,6 +483,40 @@ def test_msgpack_bomb_is_refused_cheaply(data, largest_event_cpu):
 
 
 
+# A header or a body (a stranger's credentials carry vouches) of nested arrays, each claiming as many
+# items as the bytes could hold: msgpack makes room for every claimed item before reading one.
+NESTED_CLAIMS = {
+    "a header of 341 nested arrays claiming 1,024 items each":
+        (b"\xdc" + struct.pack(">H", 1024)) * 341 + b"\xc0",
+    "a body of 21,000 nested arrays claiming 63,000 items each":
+        b"\x81\xa1a" + (b"\xdc" + struct.pack(">H", 63_000)) * 21_000,
+}
+CLAIMS_BYTES_PER_BYTE = 8  # a refused value allocates at most this many bytes per byte of it...
+DECODER_BYTES = 256 * 1024  # ...beyond the decoder's own (msgpack's stack of 1,024 open arrays)
+
+
+@pytest.mark.parametrize("data", list(NESTED_CLAIMS.values()), ids=list(NESTED_CLAIMS))
+def test_nested_claims_allocate_at_most_a_small_multiple_of_their_size(data):
+    """The 64 KiB body had 82 MB allocated at once (msgpack's 1,024 open arrays), the 1 KiB header
+    2.8 MB: a vouch in a stranger's credentials, before anyone knew who sent it."""
+    assert len(data) <= MAX_BODY_BYTES
+    with pytest.raises(InvalidEvent):
+        unpack(data, what="body", flat=True)
+    peak = traced_peak(lambda: unpack(data, what="body", flat=True), InvalidEvent)
+    assert peak <= CLAIMS_BYTES_PER_BYTE * len(data) + DECODER_BYTES, \
+        f"refusing {len(data)} bytes allocated {peak:,} bytes on the way"
+
+
+def test_values_refused_on_the_way_leave_the_next_ones_readable():
+    """The walk before building (events/canonical.py `claims_come`) reuses its decoder: one left
+    holding a refused value's open arrays refused every value after it on that thread."""
+    honest = pack({"key": b"\xdc" * 32, "list": list(range(20))})
+    for data in [*NESTED_CLAIMS.values(), honest + b"\x00", b"\xdc\x00\x02\xc0"]:
+        with pytest.raises(InvalidEvent):
+            unpack(data, what="body", flat=True)
+        assert unpack(honest, what="body", flat=True) == {"key": b"\xdc" * 32, "list": list(range(20))}
+
+
 @pytest.mark.parametrize("depth", [
     10, 100, 300, 600,
     1000,

@@ -329,6 +329,8 @@ BOMBS = {
     "ext header claiming 4 GiB": b"\x92\x06\xc9\xff\xff\xff\xff\x01",
     "100k nested arrays": b"\x91" * 100_000,
     "2000 nested arrays each claiming 200k items": b"\x92\x03" + (b"\xdd" + struct.pack(">I", 200_000)) * 2000,
+    "3333 nested arrays each claiming 10,000 items": b"\x92\x03" + (b"\xdc" + struct.pack(">H", 10_000)) * 3333,
+    "a head holding 100k nested heads": b"\x92\x03\x91" + b"\x93" * 100_000,
     "an array claiming 200k items, holding one": b"\x92\x04\xdd" + struct.pack(">I", 200_000) + b"\xc4\x00",
     "4 million empty arrays in one frame": BOMB_OF_EMPTY_ARRAYS,
 }
@@ -359,6 +361,20 @@ def test_msgpack_bombs_are_refused_cheaply(data, honest_frame_cpu):
     cpu = cpu_seconds(lambda: decode(data), RemoteProtocolError)
     assert cpu <= BOMB_WORK_TIMES_HONEST * honest_frame_cpu, \
         f"refusing {len(data)} bytes took {cpu:.3f} s of CPU, an honest full frame {honest_frame_cpu:.3f} s"
+
+
+BOMB_BYTES_PER_BYTE = 8  # a refused message allocates at most this many bytes per byte of it...
+DECODER_BYTES = 256 * 1024  # ...beyond the decoder's own (msgpack's stack of 1,024 open arrays)
+
+
+@pytest.mark.parametrize("data", BOMBS.values(), ids=BOMBS.keys())
+def test_a_bomb_allocates_at_most_a_small_multiple_of_its_size(data):
+    """msgpack's C decoder makes room for every item an array claims before reading them: 2000
+    nested arrays of 10 kB, each claiming 200,000 items, had 82 MB allocated at once (a sixth of a
+    Pi's memory per message, from a stranger's first frame)."""
+    peak = traced_peak(lambda: decode(data), RemoteProtocolError)
+    assert peak <= BOMB_BYTES_PER_BYTE * len(data) + DECODER_BYTES, \
+        f"refusing {len(data)} bytes allocated {peak:,} bytes on the way"
 
 
 def _peak_rss_mib_of(code: str) -> float:
