@@ -405,7 +405,10 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
         if lapsed and not every_state:
             continue
         item = {**_public(row), "side": row.table, "unit": row.data.get("unit", DEFAULT_UNIT), "status": "open"}
-        _apply_updates(item, changes.get(row.key, ()), target, ("quantity", "urgency", "notes"))
+        # (most rows of a page: no update, fulfilment nor decline; what follows asks of those only)
+        own = changes.get(row.key, ())
+        if own:
+            _apply_updates(item, own, target, ("quantity", "urgency", "notes"))
         if item["status"] == "withdrawn" and not every_state:
             continue
         if lapsed and item["status"] == "open":
@@ -418,13 +421,14 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
         left = max(0, item["quantity"] - used)
         if row.table == "need":
             over = max(0, used - item["quantity"])
-            by_lowering = _over_by_lowering(row, changes.get(row.key, ()), counted[row.key], target, over)
+            by_lowering = _over_by_lowering(row, own, counted[row.key], target, over) if over else 0
+            groups, barred = by_group.get(row.key), refused.get(row.key)
             item.update(fulfilled=used, remaining=left, over=over, over_lowered=by_lowering,
                         lowered=0 < by_lowering == over,
                         fulfilled_by=[{"group": g, "quantity": n, "id": first[row.key, g].key} for g, n in sorted(
-                            by_group[row.key].items(), key=lambda gn: (-gn[1], gn[0]))],
+                            groups.items(), key=lambda gn: (-gn[1], gn[0]))] if groups else [],
                         declined=[{"id": f.key, "group": f.data["group"], "quantity": f.data["quantity"]}
-                                  for f in sorted(refused[row.key], key=lambda f: f.version)])
+                                  for f in sorted(barred, key=lambda f: f.version)] if barred else [])
         else:
             item.update(drawn=used, remaining=left)
         result.append(item)
@@ -823,18 +827,24 @@ def region_summary(region: str, *, needs: list[dict[str, Any]], support: list[di
     offer_sums: dict[tuple[str, str], dict[str, Any]] = {}
     for item in needs:
         key = (item["category"], item["unit"])
+        # (each sum made when its goods first come: a desk adds up ~1,000 needs a page)
         if item["side"] == "need":
-            s = need_sums.setdefault(key, {"category": key[0], "unit": key[1], "quantity": 0, "fulfilled": 0,
-                                           "missing": 0, "count": 0, "shared": 0, "urgency": None})
+            s = need_sums.get(key)
+            if s is None:
+                s = need_sums[key] = {"category": key[0], "unit": key[1], "quantity": 0, "fulfilled": 0,
+                                      "missing": 0, "count": 0, "shared": 0, "urgency": None}
             s["quantity"] += item["quantity"]
             s["fulfilled"] += min(item["fulfilled"], item["quantity"])
             s["missing"] += item["remaining"]
             _count(s, item)
-            if item.get("urgency") and (s["urgency"] is None or URGENCY.index(item["urgency"]) > URGENCY.index(s["urgency"])):
-                s["urgency"] = item["urgency"]
+            urgency = item.get("urgency")
+            if urgency and urgency != s["urgency"] and (
+                    s["urgency"] is None or URGENCY.index(urgency) > URGENCY.index(s["urgency"])):
+                s["urgency"] = urgency
         elif item["remaining"] > 0:
-            s = offer_sums.setdefault(key, {"category": key[0], "unit": key[1], "available": 0, "count": 0,
-                                            "shared": 0})
+            s = offer_sums.get(key)
+            if s is None:
+                s = offer_sums[key] = {"category": key[0], "unit": key[1], "available": 0, "count": 0, "shared": 0}
             s["available"] += item["remaining"]
             _count(s, item)
     places: dict[str, dict[str, Any]] = {}

@@ -366,6 +366,8 @@ class ProjectionTables(DeskMarks, TrustTables):
                 how_many = {self._find_k(g): min(n, per_group) for g, n in each.items()}
             keys = [g for g in (self._groups_of(tbl, places, sides) if groups is None
                                 else sorted(self._key_numbers(groups))) if g not in skipped]
+            if not keys:  # (a flood of one group's rows, that group skipped: no other has any here)
+                return []
             try:
                 for s, side in enumerate(sides):
                     for i in range(0, len(keys), GROUPS_A_STATEMENT):
@@ -492,6 +494,8 @@ class ProjectionTables(DeskMarks, TrustTables):
         cache = self._row_cache
         rows: list[Row | None] = [cache.get(pair) for pair in chosen]
         place = {n: i for i, ((n, _vid), row) in enumerate(zip(chosen, rows)) if row is None}
+        if not place:  # (all kept: a page's rows, most of the time)
+            return rows  # type: ignore[return-value]
         ns = list(place)
         for i in range(0, len(ns), 500):
             chunk = ns[i: i + 500]
