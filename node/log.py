@@ -36,6 +36,7 @@ from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, 
 from node.store.migrations import PROJECT_KINDS
 
 if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verify nothing
+    from crypto.keystore import NodeKeys  # (a type only: reading commands derive no keys)
     from node.verify_pool import Examination
 
 MAX_CLOCK_SKEW_MS = 10 * 60 * 1000
@@ -172,6 +173,14 @@ class EventLog:
         if version == self._trust_version:
             return
         self.trust, self._trust_version = self._load_trust(), version
+
+    def own_group(self, keys: NodeKeys) -> bytes | None:
+        """The group of the node whose `keys` these are: its group key's, or its device's group in
+        the trust graph (a further device holds no group key); None for a device this log does not
+        know as a member."""
+        if keys.group is not None:
+            return bytes(keys.group.public)
+        return self.trust.group_of(bytes(keys.device.public))
 
     @property
     def trust_version(self) -> bytes | None:

@@ -346,7 +346,7 @@ def revoke(log: EventLog, keys: NodeKeys, subject: bytes, *, from_seq: int | Non
         raise MembershipError(f"no device or group with id {short_id(subject)} in this network (`solnet view "
                               "groups` lists the groups, `solnet ls --author ID` what a key signed)")
     own_device = bytes(keys.device.public)
-    own_group = own_group_of(log, keys)
+    own_group = log.own_group(keys)
     # A group key revoked from the seq it would sign next (its group left the network, or its
     # admitter revoked it) signs nothing more: its devices that still sign can each only revoke
     # themselves (design section 5), this node's own one here.
@@ -422,15 +422,6 @@ def already_revoked(member: Member, from_seq: int, pin_id: bytes | None) -> bool
     get one (a fork freezes a key without revoking it: see revoke)."""
     return member.revokes_until is not None and member.revokes_until <= from_seq and not (
         member.revokes_until == from_seq and pin_id is not None and member.pinned is None)
-
-
-def own_group_of(log: EventLog, keys: NodeKeys) -> bytes | None:
-    """This node's group: its group key's, or its device's group in the trust graph (a further
-    device holds no group key); None for a device this node's log does not know as a member."""
-    if keys.group is not None:
-        return bytes(keys.group.public)
-    member = log.trust.member(bytes(keys.device.public))
-    return member.group if member is not None else None
 
 
 def group_signs_next(log: EventLog, group: bytes) -> bool:

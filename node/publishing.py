@@ -445,7 +445,7 @@ def referral_advice(log: EventLog, kind: str, texts: Mapping[str, str], to: Sequ
         return None
     keys = keys() if callable(keys) else keys  # (the keys the publish unlocked: asked once)
     readers = readers_here(log, Opener(keys.device_encryption), request, group)
-    own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
+    own = log.own_group(keys)
     missing = [g for g in parse_groups(log, to, own) if readers is not None and g not in readers]
     if not missing:
         return None
@@ -564,7 +564,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
                            "groups ('to'), or everyone would learn of it", ref)
     keys = keys() if callable(keys) else keys
     refuse_if_revoked_here(log, keys)  # before naming recipients: a revoked device has no group to seal from
-    own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
+    own = log.own_group(keys)
     recipients = parse_groups(log, to, own)
     if chosen:
         _refuse_reply_unseen_by_owner(log, kind.name, fields, recipients, own)
@@ -760,7 +760,7 @@ def own_keys_revoked(log: EventLog, keys: NodeKeys) -> str | None:
     A device of a group revoked from seq 1 is no member at all, and the log alone says only that
     its key is not certified: the revocation, its reason and what to do are the news."""
     device = bytes(keys.device.public)
-    group = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(device)
+    group = log.own_group(keys)
     revoked = []
     for key in filter(None, (group, device)):
         member = log.trust.member(key)

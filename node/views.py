@@ -197,8 +197,10 @@ class Held:
         for every view of the page or request that asks for it: the overview built 1,100 support
         requests' items of 800, 1,437 needs' of 1,107 (its sections, the desk, the count after a
         section's first page, the desk's urgent pass). `kind` names what `build` makes (one kind, one
-        way of building: a need without its offers is not one with them). Outside a transaction,
-        each read is of its own moment: nothing is kept."""
+        way of building: a need without its offers is not one with them). The items are shared: a
+        view that adds to its own (a need's `matches`, a request's `can_go`, and what the pages add
+        to those: `mine`, `read_here`) copies them first, or the views read after it would get what
+        it added. Outside a transaction, each read is of its own moment: nothing is kept."""
         if self._reading() is None:
             return build(rows)
         # (one dict per kind and moment of the page, by event id: a desk asks for ~1,800 items a page)
@@ -433,7 +435,9 @@ def needs(log: Held, region: str | None, now: int, limit: int | None, *, matched
     held = {n.key: n for n in need_rows}
     items = {i["id"]: i for i in [*log.built("need", now, need_rows, lambda rows: _needs_of(log, rows, now)),
                                   *log.built("offer", now, offer_rows, lambda rows: _offers_of(log, rows, now, held))]}
-    found = [items[r.key] for r in sorted([*need_rows, *offer_rows], key=_version, reverse=True) if r.key in items]
+    # (copies: `matches`, and what a page adds to them, are of this view's items alone: Held.built)
+    found = [dict(items[r.key]) for r in sorted([*need_rows, *offer_rows], key=_version, reverse=True)
+             if r.key in items]
     if suggest:  # (sets every open need's `matches`, from these offers)
         readmodels.suggest_offers(found)
     return [item for item in found if item["side"] == "need" or item["id"] in listed]
@@ -474,7 +478,7 @@ def _requests(log: Held, requests: list[Row], now: int) -> list[dict[str, Any]]:
 
 
 def _requests_with_where_to_go(log: Held, requests: list[Row], now: int, limit: int | None) -> list[dict[str, Any]]:
-    found = _requests(log, requests, now)
+    found = [dict(i) for i in _requests(log, requests, now)]  # (`can_go` of this view's alone: Held.built)
     # Where each could go: read alongside (the rows read are shared), not part of the listing's cut
     # (the groups each private part went to come first, before the cut: node.audience.request_readers)
     readers = {r.key: log.readers(r) for r in requests if r.data.get("has_private")}
