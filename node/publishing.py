@@ -529,8 +529,10 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     (node.known_regions.NewRegion): a typo would send an alert to no one; `home_region()` (asked only
     then) is the home's own, known before its group's profile is in the log. `told`, if given, is
     filled with what the caller says besides, found while checking: a redaction's "stay" (the events
-    another device signed that keep what it withdraws readable: `_with_own_related`) and "gone" (those
-    it names that had no content left to withdraw: `_nothing_left`)."""
+    another device signed that keep what it withdraws readable: `_with_own_related`), "gone" (those
+    it names that had no content left to withdraw: `_nothing_left`) and, with `to`, "readers": the
+    groups `to` was resolved to, this one first, as {id hex: name as shown then} (what `solnet publish`
+    says it sealed to: never looked up again after signing, when another profile may have come)."""
     kind = kind_by_name(kind_name)
     if kind.name == SEALED_KIND:
         raise PublishError("publish the event's own kind (action, need ...) with the groups it is for ('to'); "
@@ -566,6 +568,9 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     refuse_if_revoked_here(log, keys)  # before naming recipients: a revoked device has no group to seal from
     own = bytes(keys.group.public) if keys.group is not None else log.trust.group_of(bytes(keys.device.public))
     recipients = parse_groups(log, to, own)
+    if told is not None and to:
+        shown = references.group_names(log.store)
+        told["readers"] = {g.hex(): shown.get(g) or short_id(g) for g in dict.fromkeys([*([own] if own else []), *recipients])}
     if chosen:
         _refuse_reply_unseen_by_owner(log, kind.name, fields, recipients, own)
     now = _after_own_steps(log, kind.name, fields, own, now)
