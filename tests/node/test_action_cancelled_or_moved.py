@@ -164,10 +164,10 @@ def test_the_public_calendar_and_feed_say_a_cancelled_action_is_cancelled(net: N
     log.ingest(wires([*membership, opted, *events]))
     data = public_data(log, NOW)
     calendar = actions_ics(data).decode()
-    assert "STATUS:CANCELLED" in calendar and "SUMMARY:CANCELLED: Demo at the port" in calendar, calendar
+    assert "STATUS:CANCELLED" in calendar and "SUMMARY:CANCELLED — Calais: Demo at the port" in calendar, calendar
     assert "Parc Richelieu" in calendar  # where it moved to
     feed = actions_atom(data).decode()
-    assert "CANCELLED: Demo at the port" in feed and "police ban" in feed, feed
+    assert "CANCELLED — Calais: Demo at the port" in feed and "police ban" in feed, feed
 
 
 @pytest.mark.parametrize(("lang", "said"), [("en", "CANCELLED by its group"), ("fr", "ANNULÉE par son groupe")])
