@@ -181,4 +181,4 @@ def test_the_public_page_says_a_cancelled_action_is_cancelled(net: Net, tmp_path
     log.ingest(wires([*membership, opted, *events]))
     page = render_public(public_data(log, NOW), lang, STATIC_LINKS)
     # (each group text isolated: test_public_page_marks_group_texts.py)
-    assert f"{said}</strong> <strong><bdi>Demo at the port</bdi></strong> (<bdi>police ban</bdi>)" in page, page
+    assert f"{said}</strong> <bdi>Calais</bdi>: <strong><bdi>Demo at the port</bdi></strong> (<bdi>police ban</bdi>)" in page, page
