@@ -569,7 +569,8 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         bar = "#" * filled + "." * (10 - filled)
         ends = item.get("ends_at")
         until = (f", ENDED {local_time(ends)}" if item.get("ended") else f", until {local_time(ends)}") if ends else ""
-        return (f"[{bar}] {item['progress']:>3}%  {item['title']} — raised {money(item['raised'], item['currency'])} of "
+        # its group first, before the poster's own title: a member's "Calais bail fund" passed for Calais's
+        return (f"[{bar}] {item['progress']:>3}%  {group}: {item['title']} — raised {money(item['raised'], item['currency'])} of "
                 f"{money(item['goal'], item['currency'])}, pledged {money(item['pledged'], item['currency'])}"
                 + (f" (its group says: {item['note']})" if item.get("note") else "")
                 # pledges nobody remains to honour: not in "pledged", said apart so the group counts without them
