@@ -738,10 +738,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
         from node.delivery_twice import twice_recorded
         from node.past_action import as_moved_by
 
+        told: dict[str, Any] = {}  # (the groups `to` named, as resolved for sealing: "readers")
         event = publishing.publish(log, keys, kind.name, texts, expires_in=options._expires_in,
                                    signer=options._signer, private=private, to=to, offline=options._offline,
                                    public_note=public_note, check_region=not new_region,
-                                   home_region=lambda: home.config().region)
+                                   home_region=lambda: home.config().region, told=told)
         from node import revoked_here
 
         return {"id": event.id.hex(), "seq": event.seq, "refused_as_revoked": revoked_here.load(log.store),
@@ -751,7 +752,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 "referral": publishing.referral_advice(log, kind.name, texts, to, keys),
                 "twice": twice_recorded(log, event) if kind.name == "need.fulfil" else None,
                 "behind": publishing.behind_a_step_stamped_ahead(log, event),
-                "moved": as_moved_by(log, event) if kind.name == "action.update" else None}
+                "moved": as_moved_by(log, event) if kind.name == "action.update" else None,
+                "readers": told.get("readers")}
 
     def signed() -> tuple[dict[str, Any], bool]:
         return signed_here_or_by_node(home, None if empty_private else {
@@ -784,7 +786,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if done.get("alert_ends") and not args.json:  # (its --expires-in read as the alert's new end)
         from node.publishing import alert_ends_warning
         print(alert_ends_warning(done["alert_ends"]))
-    if to and not args.json and (readers := audience_said(home, kind.name, to)) is not None:
+    if done.get("readers") and not args.json and (readers := audience_said(kind.name, done["readers"])) is not None:
         print(readers)
     if done.get("referral") and not args.json:  # a referral to a group that cannot read the request
         print(f"Note: {done['referral']}.")
@@ -852,22 +854,18 @@ def new_region_refusal(exc: Exception) -> str:
             f"region on purpose (`solnet view regions` lists the known ones)")
 
 
-def audience_said(home: Home, kind: str, to: list[str]) -> str | None:
+def audience_said(kind: str, groups: dict[str, str]) -> str | None:
     """Who can read what was just published with --to, by name, as every view will mark it: the
-    author sees at once whether the groups it meant are the ones it sealed to."""
+    author sees at once whether the groups it meant are the ones it sealed to. `groups` ({id hex:
+    name}) are those the publish resolved --to to and sealed for, with their names then: nothing is
+    looked up again (a profile come since would print "Published ..." and then an error, and the
+    person might publish twice)."""
     from events.sealed import SEALABLE
-    from node import references, render
-    from node.audience import resolve_groups
+    from node import render
 
     if kind not in SEALABLE and kind not in ("support.request", "support.share"):
         return None  # a case note's readers are the request's (node/publishing.py): said by show (below)
-    log = home.log()
-    try:
-        own = bytes.fromhex(home.config().group_id)
-        readers = render.shared_text(list(dict.fromkeys([own, *resolve_groups(log, to, own)])),
-                                     references.group_names(log.store))
-    finally:
-        log.store.close()
+    readers = render.shared_text([bytes.fromhex(g) for g in groups], {bytes.fromhex(g): n for g, n in groups.items()})
     if kind in SEALABLE:
         return f"Shared with {readers} only: other nodes see only that this device published something."
     if kind == "support.share":

@@ -241,7 +241,9 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
     pledged, so a reader sees that something was struck out and by whom it was offered; `pledged_by`
     names those counted (for the group to decline one). Declining one pledge declines every pledge
     of its group to that fundraiser, earlier and later ones alike. `pledges_gone` counts the pledges
-    in `pledged_gone`. A pledge for chosen groups only that leaves out the fundraiser's group counts
+    in `pledged_gone`. Pledges of the fundraiser's own group are in none of these: their sum is
+    `pledged_own` (its own promise, not others'; typed for money it received, it swelled `pledged`).
+    A pledge for chosen groups only that leaves out the fundraiser's group counts
     nowhere (events.effects.reaches_owner): its group could not see it nor decline it.
     `pledged_shared`: of `pledged`, what pledges for chosen groups add. `updated_at`: when the newest
     report, pledge or decline that counts here was made (None: none yet), so that a feed reader
@@ -264,7 +266,10 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
         # dates its own events), so a group cannot pledge again at once and have the fundraiser's
         # group decline each one, and the outcome is the same in every arrival order.
         refused = [u for u in mine if "decline" in u.data and _counts(u, target, kind="fundraiser.decline")]
-        offered = [u for u in mine if "pledge" in u.data]
+        # A pledge by the fundraiser's own group is its own promise, not money others pledged: the
+        # protocol takes it, but `pledged` (and the desk's sums) leave it out; `pledged_own` says it.
+        offered = [u for u in mine if "pledge" in u.data and u.data["group"] != f.data["group"]]
+        own = [u for u in mine if "pledge" in u.data and u.data["group"] == f.data["group"]]
         held = {u.key: u for u in mine}  # a raised report or a decline named is held, and is no pledge
         barred = {g for d in refused
                   if (g := _declined_group(d, held, lambda u: "pledge" in u.data, replied_by)) is not None}
@@ -273,11 +278,12 @@ def fundraisers(funds: Iterable[Row], updates: Iterable[Row], now: int | None = 
         broken = [u for u in offered if gone(u.data["group"]) and u.data["group"] not in barred]
         goal = f.data["goal"]
         ends = f.data.get("ends_at")
-        changes = [u.data["ts"] for u in (*reports, *offered, *refused)]
+        changes = [u.data["ts"] for u in (*reports, *offered, *own, *refused)]
         result.append({**_public(f), "raised": raised, "pledged": sum(u.data["pledge"] for u in pledges),
                        "pledged_shared": sum(u.data["pledge"] for u in pledges if u.data.get("shared_with")),
                        "progress": raised * 100 // goal, "pledges": len(pledges),
                        "pledged_gone": sum(u.data["pledge"] for u in broken), "pledges_gone": len(broken),
+                       "pledged_own": sum(u.data["pledge"] for u in own),
                        "pledged_by": [_pledge(u) for u in pledges], "declined": [_pledge(u) for u in declined],
                        "ended": now is not None and ends is not None and ends < now, "group_gone": gone(f.data["group"]),
                        "updated_at": max(changes, default=None),

@@ -20,25 +20,56 @@ if TYPE_CHECKING:  # `solnet status` reads a kept summary and calls `warning` an
 
 
 def opted_in_by(store: Store, trust: TrustGraph, group: bytes) -> dict[str, Any] | None:
-    """The signer of `group`'s current profile where that profile opts into the public feeds: its
-    key (`device`, hex), its label as its group named it (`label`, or None) and when it was signed
-    (`at`, ms); None where the profile does not opt in (or there is none). Which signer is this
-    node's own, the caller knows (`warning`)."""
+    """Who turned the public feeds on for `group`, where its current profile opts in: the signer of
+    the first profile of the run of opting-in profiles that ends with the current one (a later
+    profile that keeps them on, a rename by the main node, did not turn them on): its key (`device`,
+    hex), its label as its group named it (`label`, or None), when it was signed (`at`, ms), and every
+    key that signed a profile of that run (`signers`, hex: each said yes). None where the profile does
+    not opt in (or there is none). Which signer is this node's own, the caller knows (`warning`)."""
     from events.projections import PROFILE, PUBLIC_YES
     from node import references
 
     row = store.newest_row(PROFILE, group)
     if row is None or row.data.get("public_feeds") != PUBLIC_YES:
         return None
-    author = row.data["author"]
-    return {"device": author.hex(), "label": references.device_labels(store, trust).get(author),
-            "at": row.data.get("ts")}
+    run = _opting_in_run(store, trust, group, row.version) or [(row.data["author"], row.data.get("ts"))]
+    author, at = run[-1]
+    return {"device": author.hex(), "label": references.device_labels(store, trust).get(author), "at": at,
+            "signers": list(dict.fromkeys(key.hex() for key, _ in run))}
+
+
+# The profiles read per key of the group, newest first: a device that signs profiles by the thousand
+# has the run start, at the latest, in its own; the run is bounded, the read too.
+PROFILES_READ = 64
+
+
+def _opting_in_run(store: Store, trust: TrustGraph, group: bytes, current: Any) -> list[tuple[bytes, int]]:
+    """(signer, ms) of `group`'s profiles that opt in, newest first, from the current one (version
+    `current`, (ms, id)) back to the last one that did not: the ones the projection counts (signed
+    by the group key or one of its devices while it could sign)."""
+    from events.canonical import unpack
+    from events.projections import PUBLIC_YES
+
+    found = []
+    for key in [group, *(m.key for m in trust.devices_of(group))]:
+        member = trust.members.get(key)
+        for event in store.list_events(kind="group.profile", author=key, limit=PROFILES_READ):
+            if member is not None and member.may_sign(event.seq) and event.body is not None \
+                    and (event.ts, event.id) <= tuple(current):
+                found.append((event.ts, event.id, key, event.body))
+    run = []
+    for ts, _, key, body in sorted(found, reverse=True):
+        if unpack(body).get("public_feeds") != PUBLIC_YES:
+            break
+        run.append((key, ts))
+    return run
 
 
 def warning(opted: dict[str, Any] | None, own_device: str, group: str) -> dict[str, Any] | None:
-    """`opted` (`opted_in_by`) when a key other than this node's device (`own_device`) and its group
-    key (`group`, both hex) signed the opt-in, else None: what the status warns of."""
-    if opted is None or opted["device"] in (own_device, group):
+    """`opted` (`opted_in_by`) when neither this node's device (`own_device`) nor its group key
+    (`group`, both hex) signed a profile that kept the feeds on since they were turned on, else None:
+    what the status warns of (this node said yes itself otherwise)."""
+    if opted is None or {own_device, group} & {opted["device"], *opted.get("signers", ())}:
         return None
     return opted
 

@@ -255,7 +255,7 @@ def actions_atom(data: PublicData, base_url: str | None = None, region: str | No
         when = public_time(a["starts_at"])
         place = f", {a['place']}" if a.get("place") else ""
         text = f"{when} — {a['region']}{place}. {a.get('description') or ''}".strip()
-        title, changed = _changed(a)
+        title, changed = _changed(a, poster(data, a["group"]))
         _entry(feed, data, a["id"], title, f"{changed}\n{text}".strip(), a["ts"], a["group"], a.get("link"),
                a.get("updated_at"))
     return _atom(feed)
@@ -267,26 +267,28 @@ def fundraisers_atom(data: PublicData, base_url: str | None = None) -> bytes:
         raised = f"{f['raised'] / 100:,.2f} of {f['goal'] / 100:,.2f} {f['currency']} raised ({f['progress']} %)"
         give = f"\nHow to give: {f['how_to_give']}" if f.get("how_to_give") else ""
         raised += f" ({f['note']})" if f.get("note") else ""  # its group's word with it: "goal reached, thank you"
-        _entry(feed, data, f["id"], f["title"], f"{raised}. {f.get('description') or ''}{give}".strip(), f["ts"],
+        _entry(feed, data, f["id"], f"{poster(data, f['group'])}: {f['title']}", f"{raised}. {f.get('description') or ''}{give}".strip(), f["ts"],
                f["group"], updated=f.get("updated_at"))  # a reader shows it again once more is raised
     return _atom(feed)
 
 
-def _changed(action: dict[str, Any]) -> tuple[str, str]:
-    """An action's title, and what its group changed in words ("" if nothing), as the Atom feed and
-    the calendars both say it: CANCELLED, with its group's note, or MOVED, with where and when it was
-    before. A reader who saw the first entry, or added the event to a calendar, must learn that it
+def _changed(action: dict[str, Any], by: str) -> tuple[str, str]:
+    """An action's title, its posting group (`by`, `poster`) first, and what its group changed in
+    words ("" if nothing), as the Atom feed and the calendars both say it: CANCELLED, with its group's
+    note, or MOVED, with where and when it was before. The group comes before the poster's own words,
+    as in the alerts' titles: a reader shows a title alone, and a member's "Calais: march" passed for
+    Calais's. A reader who saw the first entry, or added the event to a calendar, must learn that it
     is off or moved: the calendars said neither a move nor why an action was cancelled, and an
     event of a subscribed calendar moved to another day without a word."""
     note = action.get("note") or ""
     was = action.get("moved_from")
     before = public_time(was["starts_at"]) + (f", {was['place']}" if was.get("place") else "") if was else ""
     if action.get("status") == "cancelled":  # (its group cancelled it: action.update; moved too: from when)
-        return (f"CANCELLED: {action['title']}",
+        return (f"CANCELLED — {by}: {action['title']}",
                 f"CANCELLED by its group{f' (it was first {before})' if was else ''}. {note}".strip())
     if was:
-        return f"MOVED: {action['title']}", f"MOVED by its group (it was {before}). {note}".strip()
-    return action["title"], ""
+        return f"MOVED — {by}: {action['title']}", f"MOVED by its group (it was {before}). {note}".strip()
+    return f"{by}: {action['title']}", ""
 
 
 # --- iCalendar --------------------------------------------------------------------------------------
@@ -304,7 +306,8 @@ def actions_ics(data: PublicData, region: str | None = None) -> bytes:
             continue
         item = Event()
         item.add("uid", f"{a['id'].hex()}@solnet")
-        title, changed = _changed(a)
+        group = poster(data, a["group"])
+        title, changed = _changed(a, group)
         item.add("summary", title)
         item.add("dtstamp", moments.utc(a.get("updated_at") or a["ts"]))
         # No SEQUENCE (RFC 5545 3.8.7.4): it must never go down for a UID, and none worked out from
@@ -320,7 +323,6 @@ def actions_ics(data: PublicData, region: str | None = None) -> bytes:
         item.add("dtend", moments.utc(end))
         where = ", ".join(x for x in (a.get("place"), a["region"]) if x)
         item.add("location", where)
-        group = poster(data, a["group"])
         said = (changed, a.get("description"), f"{a['type'].replace('_', ' ')}, by {group}")
         item.add("description", "\n\n".join(x for x in said if x))
         item.add("categories", [a["type"].replace("_", " ")])

@@ -529,8 +529,10 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     (node.known_regions.NewRegion): a typo would send an alert to no one; `home_region()` (asked only
     then) is the home's own, known before its group's profile is in the log. `told`, if given, is
     filled with what the caller says besides, found while checking: a redaction's "stay" (the events
-    another device signed that keep what it withdraws readable: `_with_own_related`) and "gone" (those
-    it names that had no content left to withdraw: `_nothing_left`)."""
+    another device signed that keep what it withdraws readable: `_with_own_related`), "gone" (those
+    it names that had no content left to withdraw: `_nothing_left`) and, with `to`, "readers": the
+    groups `to` was resolved to, this one first, as {id hex: name as shown then} (what `solnet publish`
+    says it sealed to: never looked up again after signing, when another profile may have come)."""
     kind = kind_by_name(kind_name)
     if kind.name == SEALED_KIND:
         raise PublishError("publish the event's own kind (action, need ...) with the groups it is for ('to'); "
@@ -566,6 +568,9 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     refuse_if_revoked_here(log, keys)  # before naming recipients: a revoked device has no group to seal from
     own = log.own_group(keys)
     recipients = parse_groups(log, to, own)
+    if told is not None and to:
+        shown = references.group_names(log.store)
+        told["readers"] = {g.hex(): shown.get(g) or short_id(g) for g in dict.fromkeys([*([own] if own else []), *recipients])}
     if chosen:
         _refuse_reply_unseen_by_owner(log, kind.name, fields, recipients, own)
     now = _after_own_steps(log, kind.name, fields, own, now)
@@ -573,6 +578,8 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         check_effect(log, kind.name, fields, own, now, bytes(keys.device.public), time_zone)
     except EffectRefused as exc:
         raise PublishError(str(exc), exc.field) from None
+    if kind.name == "fundraiser.update" and "pledge" in fields:
+        _refuse_own_pledge(log, fields["fundraiser"], own)
     if chosen and kind.name in UPDATES:
         _check_against_sealed_target(log, kind.name, fields, own, now, keys)
         _refuse_other_readers(log, kind.name, fields, recipients, own, keys)
@@ -628,6 +635,18 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         if why is None:
             raise
         raise InvalidEvent(exc.reason, f"{why} Nothing was published.") from None
+
+
+def _refuse_own_pledge(log: EventLog, fundraiser: bytes, own: bytes | None) -> None:
+    """A pledge to a fundraiser of this node's own group: a pledge is another group's promise of
+    money, and money the group received is what it reports as raised. The protocol takes such a
+    pledge from a peer (a rule every node shares), and the fundraiser's pages say it apart from
+    others' pledges (`pledged_own`): refused here, where a person typed it, saying what was meant."""
+    held = references.target(log.store, log.trust, fundraiser)
+    if held is not None and own is not None and held.group == own:
+        raise PublishError("that fundraiser is your own group's: a pledge is another group's promise of money. "
+                           "Say what your group has received with 'raised' (the whole sum so far, which replaces "
+                           "the last report)", "pledge")
 
 
 # The listings that end at their `until`, in words: one published with it past is in no list at all

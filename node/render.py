@@ -587,12 +587,16 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         bar = "#" * filled + "." * (10 - filled)
         ends = item.get("ends_at")
         until = (f", ENDED {local_time(ends)}" if item.get("ended") else f", until {local_time(ends)}") if ends else ""
-        return (f"[{bar}] {item['progress']:>3}%  {item['title']} — raised {money(item['raised'], item['currency'])} of "
+        # its group first, before the poster's own title: a member's "Calais bail fund" passed for Calais's
+        return (f"[{bar}] {item['progress']:>3}%  {group}: {item['title']} — raised {money(item['raised'], item['currency'])} of "
                 f"{money(item['goal'], item['currency'])}, pledged {money(item['pledged'], item['currency'])}"
                 + (f" (its group says: {item['note']})" if item.get("note") else "")
                 # pledges nobody remains to honour: not in "pledged", said apart so the group counts without them
                 + (f" (not counting {money(item['pledged_gone'], item['currency'])} pledged by groups no longer in "
-                   "the network)" if item.get("pledged_gone") else "") + _declined_text(item, group_names)
+                   "the network)" if item.get("pledged_gone") else "")
+                # its own group's "pledges" are no one else's promise (events.readmodels.fundraisers)
+                + (f" (not counting {money(item['pledged_own'], item['currency'])} pledged by its own group)"
+                   if item.get("pledged_own") else "") + _declined_text(item, group_names)
                 + f"{until}{gone_mark(item)}  {short}")
     if view == "capacity":
         when = (f" from {local_time(item['starts_at'])}" if not item.get("available_now") else "") + (

@@ -72,7 +72,9 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
         if op == "end_sessions":  # every dashboard session ends, the API reads its token again
             return {"ok": {"sessions": sum(end() for end in node.sign_outs)}}
         if op == "publish":
-            event = await _publish(node, request, say, closing)
+            told: dict[str, Any] = {}
+            event = await _publish(node, request, say, closing, told)
+            extra.update({"readers": told["readers"]} if "readers" in told else {})  # (as sealed: cli.audience_said)
             if event.kind == "alert.update":  # on the public pages with its alert, if that is public
                 extra["public"] = await node.db(publishing.public_alert, node.log, request["texts"].get("alert"))
                 extra["alert_ends"] = await node.db(publishing.alert_end, node.log, event)
@@ -198,7 +200,8 @@ def _refuse_if_storage_fails(node: WebNode) -> None:
                         "peers send, so it cannot finish the sync with a peer it publishes after. " + todo)
 
 
-async def _publish(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool]) -> Event:
+async def _publish(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool],
+                   told: dict[str, Any]) -> Event:
     kind = _text(request, "kind", required=True)
     texts = request.get("texts")
     if not isinstance(texts, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in texts.items()):
@@ -213,7 +216,7 @@ async def _publish(node: WebNode, request: dict[str, Any], say: Say, closing: Ca
         raise BadRequest("'offline', 'public_note' and 'new_region' are true or false")
     await _caught_up(node, offline, say, closing)
     return await node.publish(kind, texts, to=to, offline=offline, public_note=public_note,
-                              check_region=not new_region, **options)
+                              check_region=not new_region, told=told, **options)
 
 
 async def _redact(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool],

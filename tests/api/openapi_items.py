@@ -206,6 +206,8 @@ def item_schemas() -> dict[str, Schema]:
         "pledged_gone": said(COUNT, "in minor units: the pledges of groups that are gone (left or revoked), which "
                                     "nobody remains to honour; not in `pledged` nor `pledges`"),
         "pledges_gone": said(COUNT, "how many pledges `pledged_gone` adds up"),
+        "pledged_own": said(COUNT, "in minor units: pledges by the fundraiser's own group (its own promise, not money "
+                                   "others pledged); not in `pledged` nor `pledges`"),
         "pledged_by": array(ref("Pledge"), "the pledges counted in `pledged`, oldest first"),
         "pledged_shared": said(COUNT, "in minor units: of `pledged`, what pledges for chosen groups only add"),
         "declined": array(ref("Pledge"), "the pledges its group declined (fundraiser.decline), oldest first, with who "
@@ -220,7 +222,7 @@ def item_schemas() -> dict[str, Schema]:
                                       "none yet): the only change public pages and feeds show (when members pledged "
                                       "is theirs to know)"),
         "note": nullable({"type": "string"}, "the note of its group's newest report of money raised (null: none)")},
-        ["raised", "pledged", "progress", "pledges", "pledged_gone", "pledges_gone", "pledged_by",
+        ["raised", "pledged", "progress", "pledges", "pledged_gone", "pledges_gone", "pledged_own", "pledged_by",
          "pledged_shared", "declined", "ended", "group_gone", "updated_at", "reported_at", "note"],
         "a fundraiser (running: neither `ended` nor `group_gone`)")
     match = plain_object({"id": said(HEX_ID, "the offer"), "region": REGION, **_group_ref(), "remaining": COUNT,

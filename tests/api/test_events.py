@@ -150,7 +150,7 @@ async def test_a_fundraiser_update_says_the_currency_of_its_amounts(api):
     assert listed["currency"] == "GBP", listed
     own = bytes(api.node.keys.group.public).hex()
     status, body = await api.request("POST", "/api/v1/events", json={
-        "kind": "fundraiser.update", "fields": {"fundraiser": fund["id"], "pledge": "20"}, "to": [own]})
+        "kind": "fundraiser.update", "fields": {"fundraiser": fund["id"], "raised": "20"}, "to": [own]})
     assert status == 201, body
     assert body["event"]["inner"]["currency"] == "GBP", body
     elsewhere = await api.node.db(lambda: api.node.log.append(api.node.keys.device, "fundraiser.update", {

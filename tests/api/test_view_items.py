@@ -113,7 +113,15 @@ async def fill(api: Any, homes: dict[str, Home], dover: Home, unlock: Any) -> No
     fund = await post("fundraiser", title="Winter tents", goal="2000", currency="EUR", region="calais",
                       how_to_give="bank transfer", description="Tents", ends_at=_iso(timedelta(days=30)))
     await post("fundraiser.update", fundraiser=fund["id"], raised="500", note="Thanks")
-    await post("fundraiser.update", fundraiser=fund["id"], pledge="50")
+    # a pledge is another group's (Calais's own is refused at publish): Bristol's, as its node signs it
+    log, keys = homes["bristol"].log(), unlock(homes["bristol"])
+    try:
+        log.append(keys.device, "fundraiser.update", {"fundraiser": bytes.fromhex(fund["id"]), "pledge": 5000},
+                   offline=True)
+        pledged = list(log.store.iter_wire())
+    finally:
+        log.store.close()
+    await api.node.db(api.node.log.ingest, pledged)
     await post("fundraiser", title="Legal fund", goal="800", currency="GBP", region="calais")
     await publish("fundraiser", {"title": "Bail", "goal": "300", "currency": "EUR", "region": "calais"}, to=[own])
     # Goods: needs and offers, fulfilments (one drawing on an offer), updates, a withdrawal

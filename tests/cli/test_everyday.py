@@ -86,10 +86,10 @@ def test_json_of_a_fundraiser_update_says_its_currency(populated, cli):
     assert (shown["raised"], shown["currency"]) == (15000, "EUR"), shown
     [listed] = cli.run_json(a, "ls", "--kind", "fundraiser.update")
     assert listed["currency"] == "EUR", listed
-    sealed = cli.publish(a, "fundraiser.update", "--fundraiser", ids["fundraiser"][:12], "--pledge", "20",
+    sealed = cli.publish(a, "fundraiser.update", "--fundraiser", ids["fundraiser"][:12], "--raised", "20",
                          "--to", "calais")
     inner = cli.run_json(a, "show", sealed)["inner"]
-    assert (inner["kind"], inner["pledge"], inner["currency"]) == ("fundraiser.update", 2000, "EUR"), inner
+    assert (inner["kind"], inner["raised"], inner["currency"]) == ("fundraiser.update", 2000, "EUR"), inner
 
 
 def test_messages_name_the_options_people_typed(network, cli):

@@ -32,7 +32,7 @@ async def test_a_reference_is_a_link_named_by_what_it_names(sample, start_node) 
     await node.log_in()
     alert, fund = sample.ids["alert"], sample.ids["fundraiser"]
     update = await node.node.publish("alert.update", {"alert": alert, "status": "update", "text": "gone"})
-    pledge = await node.node.publish("fundraiser.update", {"fundraiser": fund, "pledge": "20"})
+    pledge = await node.node.publish("fundraiser.update", {"fundraiser": fund, "raised": "20"})
 
     page = await _page(node, update.id.hex())
     [name] = _links_to(page, alert)

@@ -111,9 +111,9 @@ async def test_public_pages_and_feeds_served_and_exported(tmp_path: Path, start_
     check_atom(body, {"Calais: RAID — calais", "Bristol: RAID — bristol"}, set())
     assert b"members only" not in body
     status, _, body = await fetch("/public/actions.atom")
-    check_atom(body, {"Calais rally & march <b>"}, {"Bristol rally & march <b>", "Calais secret blockade"})
+    check_atom(body, {"Calais: Calais rally & march <b>"}, {"Bristol: Bristol rally & march <b>", "Calais: Calais secret blockade"})
     status, _, body = await fetch("/public/fundraisers.atom")
-    check_atom(body, {"Calais winter tents"}, {"Bristol winter tents"})
+    check_atom(body, {"Calais: Calais winter tents"}, {"Bristol: Bristol winter tents"})
     for feed in ("alerts.atom", "actions.atom", "fundraisers.atom"):  # links never from the client's Host header
         async with http.get(f"{base}/public/{feed}", headers={"Host": "evil.example"}) as reply:
             poisoned = await reply.read()
@@ -122,10 +122,10 @@ async def test_public_pages_and_feeds_served_and_exported(tmp_path: Path, start_
         assert link.get("href") == f"/public/{feed}"
     status, ctype, body = await fetch("/public/calendar.ics")
     assert status == 200 and ctype == "text/calendar"
-    [event] = check_ics(body, {"Calais rally & march <b>"})
+    [event] = check_ics(body, {"Calais: Calais rally & march <b>"})
     assert event.location.value == "Place d'Armes, calais" and "“all welcome”" in event.description.value
     status, _, body = await fetch("/public/calendar/calais.ics")
-    check_ics(body, {"Calais rally & march <b>"})
+    check_ics(body, {"Calais: Calais rally & march <b>"})
     status, _, body = await fetch("/public/calendar/bristol.ics")
     check_ics(body, set())
     await running.stop()
@@ -138,7 +138,7 @@ async def test_public_pages_and_feeds_served_and_exported(tmp_path: Path, start_
     assert {"index.html", "alerts.html", "alerts.atom", "actions.atom", "fundraisers.atom", "calendar.ics",
             "calendar-calais.ics", "style.css"} <= names
     check_atom((site / "alerts.atom").read_bytes(), {"Calais: RAID — calais", "Bristol: RAID — bristol"}, set())
-    check_ics((site / "calendar-calais.ics").read_bytes(), {"Calais rally & march <b>"})
+    check_ics((site / "calendar-calais.ics").read_bytes(), {"Calais: Calais rally & march <b>"})
     exported = (site / "index.html").read_text()
     assert "<script" not in exported and 'href="alerts.atom"' in exported and "secret" not in exported
     everything = b"".join(p.read_bytes() for p in site.iterdir())

@@ -164,10 +164,10 @@ def test_the_public_calendar_and_feed_say_a_cancelled_action_is_cancelled(net: N
     log.ingest(wires([*membership, opted, *events]))
     data = public_data(log, NOW)
     calendar = actions_ics(data).decode()
-    assert "STATUS:CANCELLED" in calendar and "SUMMARY:CANCELLED: Demo at the port" in calendar, calendar
+    assert "STATUS:CANCELLED" in calendar and "SUMMARY:CANCELLED — Calais: Demo at the port" in calendar, calendar
     assert "Parc Richelieu" in calendar  # where it moved to
     feed = actions_atom(data).decode()
-    assert "CANCELLED: Demo at the port" in feed and "police ban" in feed, feed
+    assert "CANCELLED — Calais: Demo at the port" in feed and "police ban" in feed, feed
 
 
 @pytest.mark.parametrize(("lang", "said"), [("en", "CANCELLED by its group"), ("fr", "ANNULÉE par son groupe")])
@@ -181,4 +181,4 @@ def test_the_public_page_says_a_cancelled_action_is_cancelled(net: Net, tmp_path
     log.ingest(wires([*membership, opted, *events]))
     page = render_public(public_data(log, NOW), lang, STATIC_LINKS)
     # (each group text isolated: test_public_page_marks_group_texts.py)
-    assert f"{said}</strong> <strong><bdi>Demo at the port</bdi></strong> (<bdi>police ban</bdi>)" in page, page
+    assert f"{said}</strong> <bdi>Calais</bdi>: <strong><bdi>Demo at the port</bdi></strong> (<bdi>police ban</bdi>)" in page, page

@@ -41,9 +41,9 @@ def test_the_calendar_says_a_move_and_why_an_action_was_cancelled(net: Net, tmp_
     data = public_data(log, now)
     events = _events(actions_ics(data))
     summary, said = events["Vigil"]
-    assert summary == "MOVED: Vigil" and "MOVED by its group (it was " in said
+    assert summary == "MOVED — Calais: Vigil" and "MOVED by its group (it was " in said
     assert "the prefecture square is closed" in said
     summary, said = events["Rally"]
-    assert summary == "CANCELLED: Rally" and said.startswith("CANCELLED by its group. prefecture ban")
+    assert summary == "CANCELLED — Calais: Rally" and said.startswith("CANCELLED by its group. prefecture ban")
     feed = actions_atom(data).decode()  # the feed says the same
-    assert "MOVED: Vigil" in feed and "the prefecture square is closed" in feed and "prefecture ban" in feed
+    assert "MOVED — Calais: Vigil" in feed and "the prefecture square is closed" in feed and "prefecture ban" in feed

@@ -62,7 +62,7 @@ def test_the_actions_feed_says_a_moved_action_moved(net: Net, tmp_path: Path, pa
     from node.public_site import actions_atom, public_data
 
     feed = actions_atom(public_data(_log(net, tmp_path, moved=True), now_ms())).decode()
-    assert "MOVED: Vigil" in feed, feed
+    assert "MOVED — Calais: Vigil" in feed, feed
     assert "MOVED by its group (it was 2030-01-15 20:00 CET (UTC+01:00), Town hall). rain" in feed, feed
     assert "2030-01-16 20:00 CET (UTC+01:00) — calais, Parc Richelieu" in feed, feed
 

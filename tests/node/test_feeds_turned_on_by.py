@@ -1,0 +1,83 @@
+"""The public-feeds warning names the device that turned the feeds on, not the last one to sign a
+profile that kept them on. A seized phone of Calais turns `public_feeds: yes` on; Calais's main node
+then renames the group, keeping the profile as it is (feeds still on). On a second node of Calais the
+warning named the main node's device ("revoke it") and the phone went unnamed. A node that signed a
+profile of the run that keeps the feeds on has said yes itself: no warning there."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crypto.keystore import NodeKeys
+from events.genesis import make_genesis
+from node import feeds_opt_in
+from node.log import now_ms
+from node_fixtures import Author, Net, device_vouch, wires
+
+YES = {"name": "Calais", "region": "calais", "public_feeds": "yes"}
+
+
+def test_the_warning_names_the_device_that_turned_the_feeds_on(net: Net, tmp_path: Path) -> None:
+    phone, second = net.device_of(net.group), net.device_of(net.group)
+    log = net.new_log(tmp_path / "calais.db")
+    log.ingest(wires(net.group.made))
+    group, main = bytes(bytes(net.group.key.public)).hex(), bytes(net.device.key.public).hex()
+
+    log.ingest(wires([phone.sign("group.profile", YES)]))  # the seized phone
+    log.ingest(wires([net.device.sign("group.profile", {**YES, "name": "Calais Solidarity"})]))  # main node renames
+    opted = feeds_opt_in.opted_in_by(log.store, log.trust, bytes(net.group.key.public))
+    on_second = feeds_opt_in.warning(opted, bytes(second.key.public).hex(), group)
+    assert on_second is not None and on_second["device"] == bytes(phone.key.public).hex(), on_second
+    assert feeds_opt_in.warning(opted, main, group) is None  # the main node signed yes itself
+
+    # Turned off, then on again by the main node: its own doing, named as such on the second node
+    log.ingest(wires([net.device.sign("group.profile", {"name": "Calais", "region": "calais"})]))
+    assert feeds_opt_in.opted_in_by(log.store, log.trust, bytes(net.group.key.public)) is None
+    log.ingest(wires([net.device.sign("group.profile", YES)]))
+    opted = feeds_opt_in.opted_in_by(log.store, log.trust, bytes(net.group.key.public))
+    assert feeds_opt_in.warning(opted, bytes(second.key.public).hex(), group)["device"] == main
+
+
+def _fresh_net() -> Net:
+    """A founded network of one group, as the `net` fixture makes it (one per example)."""
+    keys = NodeKeys.generate(with_group=True)
+    genesis = make_genesis("test", [bytes(keys.group.public)], now_ms() - 1000)
+    group, device = Author(keys.group, genesis.network_id), Author(keys.device, genesis.network_id)
+    group.sign("member.vouch", device_vouch(keys.group, keys.device, bytes(keys.device_encryption.public)))
+    return Net(genesis, keys, group, device)
+
+
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_who_turned_the_feeds_on_is_the_same_in_any_arrival_order(tmp_path_factory, data) -> None:
+    """The devices' vouches and their profiles (on, kept on, off, on again) arrive in any order: the
+    device named, and the signers of the run, are those of the order they were signed in."""
+    net = _fresh_net()
+    phone, laptop = net.device_of(net.group), net.device_of(net.group)
+    flips = data.draw(st.lists(st.tuples(st.sampled_from([0, 1, 2]), st.booleans()), min_size=1, max_size=6),
+                      label="profiles")
+    authors = (net.device, phone, laptop)
+    start = now_ms()
+    for n, (who, on) in enumerate(flips):  # (each a millisecond apart: the last writer is the last signed)
+        authors[who].sign("group.profile", {"name": f"Calais {n}", "region": "calais",
+                                            **({"public_feeds": "yes"} if on else {})}, ts=start + n)
+    signed = wires(net.group.made + [e for a in authors for e in a.made])
+    said = []
+    for order in (signed, data.draw(st.permutations(signed), label="order")):
+        log = net.new_log(tmp_path_factory.mktemp("feeds") / "calais.db")
+        for wire in order:  # one by one: a profile may come before its device's vouch
+            log.ingest([wire])
+        said.append(feeds_opt_in.opted_in_by(log.store, log.trust, bytes(net.group.key.public)))
+        log.store.close()
+    assert said[0] == said[1]
+    run = []  # the model: the profiles that keep the feeds on, back from the last one
+    for who, on in reversed(flips):
+        if not on:
+            break
+        run.append(bytes(authors[who].key.public).hex())
+    if not run:
+        assert said[0] is None
+    else:
+        assert said[0]["device"] == run[-1] and said[0]["signers"] == list(dict.fromkeys(run)), (said[0], run)
