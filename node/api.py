@@ -94,11 +94,11 @@ ERROR_CODES = {
     "bad_request": "a request that breaks HTTP's own rules (400)",
     "unsupported_media_type": "a body not sent as application/json in UTF-8 (415)",
     "unsupported_encoding": "a body in a Content-Encoding other than gzip or deflate (415)",
-    "not_found": "no such event or route (404)",
+    "not_found": "no such event or route (404); the message names a route asked with a '/' at its end without it",
     "token_required": "no admin token was sent (401)",
     "token_invalid": "the token is not this node's admin token (403)",
     "too_large": "the body is too large (413)",
-    "method_not_allowed": "the route does not take this method (405)",
+    "method_not_allowed": "the route does not take this method; the message and the Allow header name those it takes (405)",
     "storage_full": "nothing was stored: the node's disk is full (507)",
     "database_damaged": "the node's database is damaged (503)",
     "disk_failing": "the node's disk fails (503)",
@@ -167,6 +167,11 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
             raise
         code, message = _HTTP_ERRORS.get(exc.status, ("http_error", exc.reason))
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        if headers is not None:  # a person reads the message, not the Allow header
+            message = (f"this route takes {', '.join(headers['Allow'].split(','))} only; "
+                       "GET /api/v1/openapi.json describes them")
+        elif exc.status == 404 and (meant := await _without_end_slash(request)) is not None:
+            message = f"no such API route: it is written without the '/' at its end: {meant}"
         return error_response(exc.status, code, message, headers=headers)
     except (StorageFailed, StoreError) as exc:  # a full disk, a damaged database, or one that cannot be used
         if not isinstance(exc, StorageFailed):  # a publish told the node already
@@ -178,6 +183,15 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         return error_response(status, code, STORAGE_MESSAGES[code],
                               headers={"Retry-After": str(RETRY_AFTER_S)} if code == "storage" else None)
     # Anything else is a bug: node.http_failures.FailureLog.last_resort answers it (a JSON 500) and logs it.
+
+
+async def _without_end_slash(request: web.Request) -> str | None:
+    """The route `request` asked for with a '/' (or more) at its end, when it is one without them; else None."""
+    meant = request.path.rstrip("/")
+    if meant == request.path or not meant:
+        return None
+    match = await request.app.router.resolve(request.clone(rel_url=request.rel_url.with_path(meant)))
+    return meant if match.http_exception is None else None
 
 
 def setup(app: web.Application, node: WebNode) -> None:

@@ -385,3 +385,44 @@ async def test_a_database_busy_for_a_moment_says_when_to_try_again(api, monkeypa
         async with api.client.get("/api/v1/events", headers={"Authorization": f"Bearer {api.token}"}) as reply:
             assert reply.status == 503 and (await reply.json())["error"]["code"] == code
             assert reply.headers.get("Retry-After") == retry, code
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    (b"PUT", b"/api/v1/events", "GET, HEAD, POST"),
+    (b"DELETE", b"/api/v1/status", "GET, HEAD"),
+    (b"OPTIONS", b"/api/v1/regions", "GET, HEAD"),
+    (b"POST", b"/api/v1/events/" + b"ab" * 32, "GET, HEAD"),
+])
+async def test_a_method_a_route_does_not_take_is_told_which_it_takes(served_api, method, path, allowed) -> None:
+    """A 405 said only "this route does not take that method": the methods it takes were in the Allow
+    header alone, which a person reading the error does not see. The message names them too."""
+    head = method + b" " + path + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + served_api.token.encode() \
+        + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    status, headers, body = await raw_request(port_of(served_api), head)
+    error = json.loads(body)["error"]
+    assert (status, error["code"], headers["allow"]) == (405, "method_not_allowed", allowed.replace(" ", "")), body
+    assert f"takes {allowed} only" in error["message"], error
+
+
+@pytest.mark.parametrize("path, route", [
+    (b"/api/v1/status/", "/api/v1/status"),
+    (b"/api/v1/events/", "/api/v1/events"),
+    (b"/api/v1/events/" + b"ab" * 32 + b"/?private=true", "/api/v1/events/" + "ab" * 32),
+])
+async def test_a_route_asked_with_a_trailing_slash_is_told_without_it(served_api, path, route) -> None:
+    """/api/v1/status/ is no route (one URL per resource, as the document lists them), and its 404
+    said only "no such API route": the error names the route meant, without the slash."""
+    status, _, body = await raw_request(port_of(served_api), get(path, b"Authorization: Bearer "
+                                                                 + served_api.token.encode()))
+    error = json.loads(body)["error"]
+    assert (status, error["code"]) == (404, "not_found"), body
+    assert f"without the '/' at its end: {route}" in error["message"], error
+
+
+@pytest.mark.parametrize("path", [b"/api/v1/nothing/", b"/api/v1/", b"/api/"])
+async def test_a_missing_route_with_a_slash_names_no_route_that_does_not_exist(served_api, path) -> None:
+    status, _, body = await raw_request(port_of(served_api), get(path, b"Authorization: Bearer "
+                                                                 + served_api.token.encode()))
+    error = json.loads(body)["error"]
+    assert (status, error["code"]) == (404, "not_found") and "without the '/'" not in error["message"], body
+    assert "GET /api/v1/openapi.json lists them" in error["message"], error
