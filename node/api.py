@@ -281,11 +281,13 @@ def int_param(request: web.Request, name: str, default: int | None, low: int, hi
     text = request.query.get(name)
     if text is None:
         return default
+    span = f"from {low} to {high}" if high is not None else f"at least {low}"
     if not re.fullmatch(r"-?(0|[1-9][0-9]{0,17})", text):  # as a JSON integer is written; nothing around it
-        raise ApiError(400, "bad_parameter", f"{name!r} must be a whole number, got {text[:40]!r}", name)
+        # (a whole number of more digits is one, beyond every range here: "a whole number" sent people hunting a typo)
+        said = span if re.fullmatch(r"-?[1-9][0-9]*", text) else "a whole number"
+        raise ApiError(400, "bad_parameter", f"{name!r} must be {said}, got {text[:40]!r}", name)
     value = int(text)
     if value < low or (high is not None and value > high):
-        span = f"from {low} to {high}" if high is not None else f"at least {low}"
         raise ApiError(400, "bad_parameter", f"{name!r} must be {span}, got {value}", name)
     return value
 

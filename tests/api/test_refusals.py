@@ -244,3 +244,18 @@ async def test_a_number_too_large_for_the_node_is_not_quoted_as_inf(api, number)
     assert (error["code"], error["field"]) == ("invalid_field", "quantity"), error
     assert "inf" not in error["message"] and "too large" in error["message"], error
     assert "whole number" in error["message"], error
+
+
+@pytest.mark.parametrize("path, field, span", [
+    ("/api/v1/events?limit=99999999999999999999999", "limit", "from 1 to 500"),
+    ("/api/v1/events?limit=-99999999999999999999999", "limit", "from 1 to 500"),
+    ("/api/v1/regions?limit=123456789012345678901234567890", "limit", "from 1 to 500"),
+    ("/api/v1/events?cursor=99999999999999999999999", "cursor", "from 1 to "),
+])
+async def test_a_whole_number_too_long_for_a_parameter_is_told_its_range(api, path, field, span):
+    """`limit=99999999999999999999999` is a whole number; it was refused as "must be a whole number",
+    which sent the program looking for a typo. It is told the range the parameter takes."""
+    got, reply = await api.request("GET", path)
+    error = reply["error"]
+    assert (got, error["code"], error["field"]) == (400, "bad_parameter", field), reply
+    assert f"must be {span}" in error["message"] and "whole number" not in error["message"], error
