@@ -546,7 +546,7 @@ async def post_event(request: web.Request) -> web.StreamResponse:
     raw = await request.read()  # larger than the app's client_max_size: 413
     try:
         raw = api_body.decoded(raw, request.headers.get("Content-Encoding", ""), request.client_max_size)
-        body = api_body.parse(raw, request.content_type, request.charset)
+        body = api_body.parse(raw, request.content_type, request.charset, request.headers.get("Content-Type"))
     except api_body.BodyError as exc:
         raise ApiError(exc.status, exc.code, str(exc), exc.field) from None
     told: dict[str, Any] = {}  # what the publish found while checking (a redaction's events that stay)

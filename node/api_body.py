@@ -154,11 +154,14 @@ def decoded(raw: bytes, encoding: str, limit: int) -> bytes:
 _BOM = b"\xef\xbb\xbf"  # U+FEFF in UTF-8, as .NET's and PowerShell's UTF-8 encoders may write it first
 
 
-def parse(raw: bytes, content_type: str, charset: str | None = None) -> PublishRequest:
-    """The publish arguments in `raw`, or BodyError saying what is wrong (415, 400 or 422)."""
+def parse(raw: bytes, content_type: str, charset: str | None = None, sent: str | None = "") -> PublishRequest:
+    """The publish arguments in `raw`, or BodyError saying what is wrong (415, 400 or 422). `sent`:
+    the Content-Type header as the client sent it (None: none was), which a refusal quotes; aiohttp
+    reads one it cannot parse, a list of types, as application/octet-stream, which nobody sent."""
     if content_type != JSON:
+        said = "none was sent" if sent is None else f"this one says {(sent or content_type)[:60]!r}"
         raise BodyError(415, "unsupported_media_type", f"the body must be JSON, sent with 'Content-Type: {JSON}' "
-                        f"(this one says {content_type[:60]!r})")
+                        f"({said})")
     if charset is not None and charset.lower() not in ("utf-8", "utf8"):
         raise BodyError(415, "unsupported_media_type", f"the body must be JSON in UTF-8 (RFC 8259), not "
                         f"{charset[:40]!r}; send it as UTF-8, with 'Content-Type: {JSON}'")

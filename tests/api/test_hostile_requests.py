@@ -426,3 +426,19 @@ async def test_a_missing_route_with_a_slash_names_no_route_that_does_not_exist(s
     error = json.loads(body)["error"]
     assert (status, error["code"]) == (404, "not_found") and "without the '/'" not in error["message"], body
     assert "GET /api/v1/openapi.json lists them" in error["message"], error
+
+
+@pytest.mark.parametrize("content_type, said", [
+    (b"Content-Type: application/json, text/plain\r\n", "'application/json, text/plain'"),  # read as octet-stream
+    (b"", "none was sent"),
+])
+async def test_a_refused_content_type_is_quoted_as_it_was_sent(served_api, content_type, said) -> None:
+    """The 415 quoted what aiohttp made of the header: "this one says 'application/octet-stream'" to a
+    client that sent a list of types, or none at all. It quotes the header as sent, or says none was."""
+    body = json.dumps({"kind": "alert", "fields": {"region": "calais", "type": "raid", "text": "t"}}).encode()
+    head = (b"POST /api/v1/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + content_type
+            + f"Authorization: Bearer {served_api.token}\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+    status, _, answer = await raw_request(port_of(served_api), head, body)
+    error = json.loads(answer)["error"]
+    assert (status, error["code"]) == (415, "unsupported_media_type"), answer
+    assert said in error["message"] and "octet-stream" not in error["message"], error
