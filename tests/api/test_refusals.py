@@ -259,3 +259,12 @@ async def test_a_whole_number_too_long_for_a_parameter_is_told_its_range(api, pa
     error = reply["error"]
     assert (got, error["code"], error["field"]) == (400, "bad_parameter", field), reply
     assert f"must be {span}" in error["message"] and "whole number" not in error["message"], error
+
+
+async def test_milliseconds_too_long_for_since_are_told_the_digits_it_takes(api):
+    """`since=99999999999999999` is milliseconds since 1970, 17 digits of them; it was told "'since' is
+    a date and time ... or milliseconds since 1970", which it is: it is told the 15 digits `since` takes."""
+    got, reply = await api.request("GET", "/api/v1/events?since=99999999999999999")
+    error = reply["error"]
+    assert (got, error["code"], error["field"]) == (400, "bad_parameter", "since"), reply
+    assert "at most 15 digits" in error["message"], error
