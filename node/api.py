@@ -94,11 +94,11 @@ ERROR_CODES = {
     "bad_request": "a request that breaks HTTP's own rules (400)",
     "unsupported_media_type": "a body not sent as application/json in UTF-8 (415)",
     "unsupported_encoding": "a body in a Content-Encoding other than gzip or deflate (415)",
-    "not_found": "no such event or route (404)",
+    "not_found": "no such event or route (404); the message names a route asked with a '/' at its end without it",
     "token_required": "no admin token was sent (401)",
     "token_invalid": "the token is not this node's admin token (403)",
     "too_large": "the body is too large (413)",
-    "method_not_allowed": "the route does not take this method (405)",
+    "method_not_allowed": "the route does not take this method; the message and the Allow header name those it takes (405)",
     "storage_full": "nothing was stored: the node's disk is full (507)",
     "database_damaged": "the node's database is damaged (503)",
     "disk_failing": "the node's disk fails (503)",
@@ -167,6 +167,11 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
             raise
         code, message = _HTTP_ERRORS.get(exc.status, ("http_error", exc.reason))
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        if headers is not None:  # a person reads the message, not the Allow header
+            message = (f"this route takes {', '.join(headers['Allow'].split(','))} only; "
+                       "GET /api/v1/openapi.json describes them")
+        elif exc.status == 404 and (meant := await _without_end_slash(request)) is not None:
+            message = f"no such API route: it is written without the '/' at its end: {meant}"
         return error_response(exc.status, code, message, headers=headers)
     except (StorageFailed, StoreError) as exc:  # a full disk, a damaged database, or one that cannot be used
         if not isinstance(exc, StorageFailed):  # a publish told the node already
@@ -178,6 +183,15 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         return error_response(status, code, STORAGE_MESSAGES[code],
                               headers={"Retry-After": str(RETRY_AFTER_S)} if code == "storage" else None)
     # Anything else is a bug: node.http_failures.FailureLog.last_resort answers it (a JSON 500) and logs it.
+
+
+async def _without_end_slash(request: web.Request) -> str | None:
+    """The route `request` asked for with a '/' (or more) at its end, when it is one without them; else None."""
+    meant = request.path.rstrip("/")
+    if meant == request.path or not meant:
+        return None
+    match = await request.app.router.resolve(request.clone(rel_url=request.rel_url.with_path(meant)))
+    return meant if match.http_exception is None else None
 
 
 def setup(app: web.Application, node: WebNode) -> None:
@@ -267,11 +281,13 @@ def int_param(request: web.Request, name: str, default: int | None, low: int, hi
     text = request.query.get(name)
     if text is None:
         return default
+    span = f"from {low} to {high}" if high is not None else f"at least {low}"
     if not re.fullmatch(r"-?(0|[1-9][0-9]{0,17})", text):  # as a JSON integer is written; nothing around it
-        raise ApiError(400, "bad_parameter", f"{name!r} must be a whole number, got {text[:40]!r}", name)
+        # (a whole number of more digits is one, beyond every range here: "a whole number" sent people hunting a typo)
+        said = span if re.fullmatch(r"-?[1-9][0-9]*", text) else "a whole number"
+        raise ApiError(400, "bad_parameter", f"{name!r} must be {said}, got {text[:40]!r}", name)
     value = int(text)
     if value < low or (high is not None and value > high):
-        span = f"from {low} to {high}" if high is not None else f"at least {low}"
         raise ApiError(400, "bad_parameter", f"{name!r} must be {span}, got {value}", name)
     return value
 
@@ -312,6 +328,9 @@ def since_param(request: web.Request) -> int | None:
         return None
     if re.fullmatch(r"[0-9]{1,15}", text):
         return int(text)
+    if re.fullmatch(r"[0-9]+", text):  # milliseconds, as asked, but more of them than any time this API holds
+        raise ApiError(400, "bad_parameter", f"'since' in milliseconds since 1970 has at most 15 digits; got "
+                       f"{len(text)} ({text[:40]!r})", "since")
     match = RFC3339_RE.fullmatch(text)
     try:
         if match is None:
@@ -530,7 +549,7 @@ async def post_event(request: web.Request) -> web.StreamResponse:
     raw = await request.read()  # larger than the app's client_max_size: 413
     try:
         raw = api_body.decoded(raw, request.headers.get("Content-Encoding", ""), request.client_max_size)
-        body = api_body.parse(raw, request.content_type, request.charset)
+        body = api_body.parse(raw, request.content_type, request.charset, request.headers.get("Content-Type"))
     except api_body.BodyError as exc:
         raise ApiError(exc.status, exc.code, str(exc), exc.field) from None
     told: dict[str, Any] = {}  # what the publish found while checking (a redaction's events that stay)

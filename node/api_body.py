@@ -10,6 +10,7 @@ which JSON can write) is refused before any refusal quotes it.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import zlib
@@ -153,11 +154,14 @@ def decoded(raw: bytes, encoding: str, limit: int) -> bytes:
 _BOM = b"\xef\xbb\xbf"  # U+FEFF in UTF-8, as .NET's and PowerShell's UTF-8 encoders may write it first
 
 
-def parse(raw: bytes, content_type: str, charset: str | None = None) -> PublishRequest:
-    """The publish arguments in `raw`, or BodyError saying what is wrong (415, 400 or 422)."""
+def parse(raw: bytes, content_type: str, charset: str | None = None, sent: str | None = "") -> PublishRequest:
+    """The publish arguments in `raw`, or BodyError saying what is wrong (415, 400 or 422). `sent`:
+    the Content-Type header as the client sent it (None: none was), which a refusal quotes; aiohttp
+    reads one it cannot parse, a list of types, as application/octet-stream, which nobody sent."""
     if content_type != JSON:
+        said = "none was sent" if sent is None else f"this one says {(sent or content_type)[:60]!r}"
         raise BodyError(415, "unsupported_media_type", f"the body must be JSON, sent with 'Content-Type: {JSON}' "
-                        f"(this one says {content_type[:60]!r})")
+                        f"({said})")
     if charset is not None and charset.lower() not in ("utf-8", "utf8"):
         raise BodyError(415, "unsupported_media_type", f"the body must be JSON in UTF-8 (RFC 8259), not "
                         f"{charset[:40]!r}; send it as UTF-8, with 'Content-Type: {JSON}'")
@@ -190,7 +194,9 @@ def parse(raw: bytes, content_type: str, charset: str | None = None) -> PublishR
     name = body.get("kind")
     kind = KINDS.get(name) if isinstance(name, str) and name in PUBLISHABLE_KINDS else None
     if kind is None:
-        given = f"unknown kind {name[:40]!r}" if isinstance(name, str) else "'kind' is required"
+        # (a kind given as a number or a list is not missing: "required" sent the program looking for a key)
+        given = (f"unknown kind {name[:40]!r}" if isinstance(name, str) else "'kind' is required" if "kind" not in body
+                 else "'kind' must be text")
         raise _invalid(f"{given}: one of {', '.join(PUBLISHABLE_KINDS)}", "kind")
     to = body.get("to", [])
     if (not isinstance(to, list) or len(to) > MAX_TO
@@ -272,6 +278,9 @@ def _texts(kind: Kind, fields: Any) -> dict[str, str]:
         if value is None:
             raise _invalid(f"'{name}' is null: leave it out, or give a value", name)
         numeric = spec.type in NUMERIC_TYPES and isinstance(value, (int, float)) and not isinstance(value, bool)
+        if numeric and not math.isfinite(value):  # JSON's 1e400 is a number; Python reads it as infinity
+            raise _invalid(f"'{name}' is a number too large for this node to read; it must be "
+                           f"{FORMS[form_name(spec)][1]}", name)
         if isinstance(value, list) and spec.type in LIST_TYPES:  # what a program would send first
             raise _invalid(f"'{name}' is one text, its items separated by commas (\"a, b\"), not a JSON array", name)
         if not isinstance(value, str) and not numeric:

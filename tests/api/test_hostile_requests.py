@@ -385,3 +385,60 @@ async def test_a_database_busy_for_a_moment_says_when_to_try_again(api, monkeypa
         async with api.client.get("/api/v1/events", headers={"Authorization": f"Bearer {api.token}"}) as reply:
             assert reply.status == 503 and (await reply.json())["error"]["code"] == code
             assert reply.headers.get("Retry-After") == retry, code
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    (b"PUT", b"/api/v1/events", "GET, HEAD, POST"),
+    (b"DELETE", b"/api/v1/status", "GET, HEAD"),
+    (b"OPTIONS", b"/api/v1/regions", "GET, HEAD"),
+    (b"POST", b"/api/v1/events/" + b"ab" * 32, "GET, HEAD"),
+])
+async def test_a_method_a_route_does_not_take_is_told_which_it_takes(served_api, method, path, allowed) -> None:
+    """A 405 said only "this route does not take that method": the methods it takes were in the Allow
+    header alone, which a person reading the error does not see. The message names them too."""
+    head = method + b" " + path + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + served_api.token.encode() \
+        + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    status, headers, body = await raw_request(port_of(served_api), head)
+    error = json.loads(body)["error"]
+    assert (status, error["code"], headers["allow"]) == (405, "method_not_allowed", allowed.replace(" ", "")), body
+    assert f"takes {allowed} only" in error["message"], error
+
+
+@pytest.mark.parametrize("path, route", [
+    (b"/api/v1/status/", "/api/v1/status"),
+    (b"/api/v1/events/", "/api/v1/events"),
+    (b"/api/v1/events/" + b"ab" * 32 + b"/?private=true", "/api/v1/events/" + "ab" * 32),
+])
+async def test_a_route_asked_with_a_trailing_slash_is_told_without_it(served_api, path, route) -> None:
+    """/api/v1/status/ is no route (one URL per resource, as the document lists them), and its 404
+    said only "no such API route": the error names the route meant, without the slash."""
+    status, _, body = await raw_request(port_of(served_api), get(path, b"Authorization: Bearer "
+                                                                 + served_api.token.encode()))
+    error = json.loads(body)["error"]
+    assert (status, error["code"]) == (404, "not_found"), body
+    assert f"without the '/' at its end: {route}" in error["message"], error
+
+
+@pytest.mark.parametrize("path", [b"/api/v1/nothing/", b"/api/v1/", b"/api/"])
+async def test_a_missing_route_with_a_slash_names_no_route_that_does_not_exist(served_api, path) -> None:
+    status, _, body = await raw_request(port_of(served_api), get(path, b"Authorization: Bearer "
+                                                                 + served_api.token.encode()))
+    error = json.loads(body)["error"]
+    assert (status, error["code"]) == (404, "not_found") and "without the '/'" not in error["message"], body
+    assert "GET /api/v1/openapi.json lists them" in error["message"], error
+
+
+@pytest.mark.parametrize("content_type, said", [
+    (b"Content-Type: application/json, text/plain\r\n", "'application/json, text/plain'"),  # read as octet-stream
+    (b"", "none was sent"),
+])
+async def test_a_refused_content_type_is_quoted_as_it_was_sent(served_api, content_type, said) -> None:
+    """The 415 quoted what aiohttp made of the header: "this one says 'application/octet-stream'" to a
+    client that sent a list of types, or none at all. It quotes the header as sent, or says none was."""
+    body = json.dumps({"kind": "alert", "fields": {"region": "calais", "type": "raid", "text": "t"}}).encode()
+    head = (b"POST /api/v1/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + content_type
+            + f"Authorization: Bearer {served_api.token}\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+    status, _, answer = await raw_request(port_of(served_api), head, body)
+    error = json.loads(answer)["error"]
+    assert (status, error["code"]) == (415, "unsupported_media_type"), answer
+    assert said in error["message"] and "octet-stream" not in error["message"], error

@@ -173,6 +173,32 @@ def operation_parameter(doc: dict, path: str, method: str, name: str) -> dict:
     return next(p for p in doc["paths"][path][method]["parameters"] if p["name"] == name)
 
 
+def _header(words: str, schema: dict) -> dict:
+    return {"description": words, "schema": {"type": "string", **schema}}
+
+
+# The headers every API answer carries (node.api, node.http_failures, node.cross_site), by what makes them
+CACHE = {True: _header("no-cache: a cache may keep this document, but asks the node again before using it",
+                       {"const": "no-cache"}),
+         False: _header("no-store: never kept by a cache (an answer may hold private details, and it changes)",
+                        {"const": "no-store"})}
+EVERY_ANSWER = {
+    "Server-Timing": _header("app;dur=MS: the milliseconds this node spent on the request, its database work "
+                             "included (not on an alert stream, whose headers are sent before it ends)",
+                             {"pattern": "^app;dur=[0-9]+[.][0-9]{2}$"}),
+    "Cross-Origin-Resource-Policy": _header("same-origin: no page of another origin may load this answer",
+                                            {"const": "same-origin"}),
+}
+STREAM = {"X-Accel-Buffering": _header("no: a proxy in front (nginx) passes each alert on at once, never holding "
+                                       "it back to fill a buffer", {"const": "no"})}
+
+
+def answer_headers(response: dict, document: bool = False, stream: bool = False) -> None:
+    """Add to `response` (a response object) the headers every answer carries (and a stream's own)."""
+    response["headers"] = {**response.get("headers", {}), "Cache-Control": CACHE[document], **EVERY_ANSWER,
+                           **(STREAM if stream else {})}
+
+
 def generate(doc: dict) -> dict:
     """`doc` with every part that is made from the code (events/kinds.py, node.publishing, node.api_body)
     written afresh: enums, patterns, the kinds' fields, the read models' items, and a relative server
@@ -218,6 +244,14 @@ def generate(doc: dict) -> dict:
         "description": f"busy: this node already serves {api_module.MAX_ALERT_STREAMS} alert streams, its most; "
                        f"retry after the seconds Retry-After gives. Or, as on every route, {unavailable['description']}",
         "content": unavailable["content"], "headers": unavailable["headers"]}
+    for response in doc["components"]["responses"].values():
+        answer_headers(response)
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if "$ref" not in response:
+                    answer_headers(response, document=path.endswith("/openapi.json") and status == "200",
+                                   stream=path.endswith("/stream") and status == "200")
     return doc
 
 

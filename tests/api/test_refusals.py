@@ -211,3 +211,60 @@ async def test_recipients_for_a_kind_everyone_reads_are_refused_plainly(api):
         message = refused["error"]["message"]
         assert "alert cannot be shared with chosen groups" in message and "Leave out the recipients" in message
         assert "give the details too" not in message and "private part" not in message, message
+
+
+async def refused_raw(api, raw: str, status: int = 422) -> dict:
+    """`refused` for a body written as JSON text (a number such as 1e400, which no Python value writes)."""
+    before = await event_count(api)
+    got, reply = await api.request("POST", "/api/v1/events", data=raw.encode(),
+                                   headers={"Content-Type": "application/json"})
+    assert got == status, reply
+    assert await event_count(api) == before
+    return reply["error"]
+
+
+@pytest.mark.parametrize("kind", ["5", "true", '["action"]', '{"name": "action"}', "1e400"])
+async def test_a_kind_that_is_not_text_is_said_to_be_so_not_to_be_missing(api, kind):
+    """`"kind": 5` was refused as "'kind' is required": the program did send one, and looked for a
+    missing key. It is told the kind must be text, one of the kinds."""
+    error = await refused_raw(api, json.dumps(ACTION).replace('"action"', kind, 1))
+    assert (error["code"], error["field"]) == ("invalid_field", "kind"), error
+    assert "required" not in error["message"] and "must be text" in error["message"], error
+    assert "action, fundraiser" in error["message"], error
+    missing = await refused(api, {"fields": ACTION["fields"]})
+    assert missing["field"] == "kind" and "'kind' is required" in missing["message"], missing
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "12e999"])
+async def test_a_number_too_large_for_the_node_is_not_quoted_as_inf(api, number):
+    """JSON's 1e400 is a number (a whole one); Python reads it as infinity, and the refusal said
+    "got 'inf'", which the program never sent. It says the number is too large, and what the field takes."""
+    error = await refused_raw(api, '{"kind": "need", "fields": {"category": "tents", "region": "calais", '
+                                   f'"quantity": {number}}}}}')
+    assert (error["code"], error["field"]) == ("invalid_field", "quantity"), error
+    assert "inf" not in error["message"] and "too large" in error["message"], error
+    assert "whole number" in error["message"], error
+
+
+@pytest.mark.parametrize("path, field, span", [
+    ("/api/v1/events?limit=99999999999999999999999", "limit", "from 1 to 500"),
+    ("/api/v1/events?limit=-99999999999999999999999", "limit", "from 1 to 500"),
+    ("/api/v1/regions?limit=123456789012345678901234567890", "limit", "from 1 to 500"),
+    ("/api/v1/events?cursor=99999999999999999999999", "cursor", "from 1 to "),
+])
+async def test_a_whole_number_too_long_for_a_parameter_is_told_its_range(api, path, field, span):
+    """`limit=99999999999999999999999` is a whole number; it was refused as "must be a whole number",
+    which sent the program looking for a typo. It is told the range the parameter takes."""
+    got, reply = await api.request("GET", path)
+    error = reply["error"]
+    assert (got, error["code"], error["field"]) == (400, "bad_parameter", field), reply
+    assert f"must be {span}" in error["message"] and "whole number" not in error["message"], error
+
+
+async def test_milliseconds_too_long_for_since_are_told_the_digits_it_takes(api):
+    """`since=99999999999999999` is milliseconds since 1970, 17 digits of them; it was told "'since' is
+    a date and time ... or milliseconds since 1970", which it is: it is told the 15 digits `since` takes."""
+    got, reply = await api.request("GET", "/api/v1/events?since=99999999999999999")
+    error = reply["error"]
+    assert (got, error["code"], error["field"]) == (400, "bad_parameter", "since"), reply
+    assert "at most 15 digits" in error["message"], error
