@@ -59,6 +59,18 @@ network, whether the node replies to it (`take`):
   a budget of their group's instead (node/net/links.py `_member_budget`); past it the handshake is
   refused as a hello over this budget is, and keeps its token, as a stranger's would.
 
+- a reserve of its own (`RESERVE_BURST` replies, refilled at `RESERVE_SHARE` of SHARE; the buckets
+  at the rest, so strangers together keep to SHARE) serves a hello the buckets have no token for
+  (`take_served`): its dialler must then prove, by its signature (message 3), a device this node
+  knows as a member's, or it is refused before its credentials are read (node/listener.py
+  `handshake_signed`), as a hello over the budget is, having cost a reply and its check. Until
+  2026-12-07 one stranger's costly handshake (50 ms of credentials judged: 50 tokens' worth where
+  a token is 1 ms) put the shared bucket and its source's in a debt that turned every newcomer
+  away, members behind its relay included, for 20 times its cost (8 s on a Pi Zero), and again at
+  each; strangers then cost the reserve a reply each while the debt lasts. A flood of hellos faster
+  than the reserve's refill still takes its tokens too: it is kept from strangers' debts, not from
+  their hellos (before the signature a member's hello and a stranger's look alike).
+
 A member's node turned away retries like after any failed dial (a configured peer within 5 s,
 one lost lately within 2 s: sync/overlay.py), and the links this node dials itself are never
 counted here. node/listener.py logs turned-away hellos at most once a minute, with counts, never
@@ -74,6 +86,8 @@ from crypto.keys import SigningKey
 from sync.handshake import Initiator, Responder
 
 SHARE = 0.05  # of one core, on average, for replies to hellos not yet known as members
+RESERVE_SHARE = 0.2  # of SHARE, in a bucket of its own for hellos while the others are spent: members only past message 3
+RESERVE_BURST = 4  # ... replies at once from it
 BURST = 24  # replies at once from full buckets (a node's links, ACTIVE_MAX 8, all coming back at once)
 SOURCE_SHARE = 0.5  # of the global bucket's size and refill rate, for one source's
 IN_FLIGHT = 24  # hellos replied to whose dialler has not yet signed (or gone); a new one pushes out one at random
@@ -85,6 +99,8 @@ RETRY_AFTER_S = 2  # what a turned-away dialler is told (a solnet node retries o
 # token is worth, so that BURST is in handshakes; one that costs more takes more tokens.
 HANDSHAKE_REPLIES = 8
 _COST_TRIES = 3  # measurements of a reply at start, the least kept (a busy moment makes one slow)
+
+SHARED, RESERVE = "shared", "reserve"  # where a hello's token came from (`HelloBudget.take_served`)
 
 MakeRoom = Callable[["str | None"], bool]
 """Free a place in flight of a source (None: of any), ending its connection; whether one was."""
@@ -131,19 +147,26 @@ class HelloBudget:
         # the CPU time (s) a token is worth
         self.cost_s = HANDSHAKE_REPLIES * reply_cost_s() if cost_s is None else cost_s
         self._global = _Bucket(float(burst), clock())
+        self._reserve = _Bucket(float(RESERVE_BURST), clock())
         self._sources: dict[str, _Bucket] = {}
         self._in_flight: dict[str, int] = {}
         self.replied = 0  # handshakes replied to (an X25519 exchange and a signature each) charged: no member's
         self.refunded = 0  # ... whose dialler then proved a member
         self.turned_away = 0  # hellos answered "retry later", with no reply computed (the listener logs them)
+        self.reserved = 0  # hellos replied to from the reserve (their diallers must prove members at message 3)
 
     # --- the buckets -------------------------------------------------------------------------------
     def _rate(self) -> float:
-        """Tokens a second the global bucket refills at: SHARE of a core over what a token is worth."""
-        return self.share / self.cost_s
+        """Tokens a second the global bucket refills at: its part of SHARE of a core (the reserve has
+        the rest) over what a token is worth."""
+        return self.share * (1.0 - RESERVE_SHARE) / self.cost_s
+
+    def _reserve_at(self, now: float) -> _Bucket:
+        return self._refill(self._reserve, self.share * RESERVE_SHARE / self.cost_s, now)
 
     def _refill(self, bucket: _Bucket, rate: float, now: float) -> _Bucket:
-        size = self.burst if bucket is self._global else self.burst * SOURCE_SHARE
+        size = (self.burst if bucket is self._global else RESERVE_BURST if bucket is self._reserve
+                else self.burst * SOURCE_SHARE)
         bucket.tokens = min(size, bucket.tokens + max(0.0, now - bucket.at) * rate)
         bucket.at = now
         return bucket
@@ -163,17 +186,40 @@ class HelloBudget:
         """Could the node reply to a hello from `source` now (a token in both buckets)? Takes
         nothing: the hello, once it came and is for this network, takes its token (`take`). False
         counts it turned away."""
-        if self._buckets_with_a_token(source, self.clock()) is not None:
+        now = self.clock()
+        if self._buckets_with_a_token(source, now) is not None or self._reserve_at(now).tokens >= 1:
             return True
         self.turned_away += 1
         return False
 
     def take(self, source: str, make_room: MakeRoom | None = None) -> bool:
-        """May the node reply to this hello from `source` (one for this network) now? True takes a
-        token and a place in flight (give the place back with `ended`); False counts it turned away. With
-        tokens left but the places taken, `make_room` is asked to free a place (of `source`
-        when its own are all taken, else of any source), and the hello takes it."""
-        buckets = self._buckets_with_a_token(source, self.clock())
+        """May the node reply to this hello from `source` (one for this network) now, from the
+        buckets (not the reserve: see `take_served`)? True takes a token and a place in flight
+        (give the place back with `ended`); False counts it turned away. With tokens left but the
+        places taken, `make_room` is asked to free a place (of `source` when its own are all
+        taken, else of any source), and the hello takes it."""
+        return self.take_served(source, make_room, reserve=False) is not None
+
+    def take_served(self, source: str, make_room: MakeRoom | None = None, reserve: bool = True) -> str | None:
+        """`take`, and with no token in the buckets (spent, or a costly stranger's debt in them),
+        from the reserve: SHARED, RESERVE, or None (turned away). A hello served from the reserve
+        is replied to, and its dialler must then prove a member by its signature (message 3, a
+        device this node knows) or be refused before its credentials are read (node/listener.py
+        `handshake_signed`): a stranger served from it costs a reply and its message 3 checked,
+        and a member is not locked out by a debt it did not make. Its `member` and `charge` say
+        `reserve=True`."""
+        now = self.clock()
+        if self._take_from(self._buckets_with_a_token(source, now), source, make_room):
+            return SHARED
+        if reserve:
+            bucket = self._reserve_at(now)
+            if self._take_from((bucket,) if bucket.tokens >= 1 else None, source, make_room):
+                self.reserved += 1
+                return RESERVE
+        self.turned_away += 1
+        return None
+
+    def _take_from(self, buckets: tuple[_Bucket, ...] | None, source: str, make_room: MakeRoom | None) -> bool:
         if (buckets is not None
                 and self._place(self._in_flight.get(source, 0) < self.in_flight_per_source_cap, source, make_room)
                 and self._place(self.in_flight < self.in_flight_cap, None, make_room)):
@@ -181,7 +227,6 @@ class HelloBudget:
                 bucket.tokens -= 1
             self._in_flight[source] = self._in_flight.get(source, 0) + 1
             return True
-        self.turned_away += 1
         return False
 
     def _buckets_with_a_token(self, source: str, now: float) -> tuple[_Bucket, _Bucket] | None:
@@ -203,22 +248,30 @@ class HelloBudget:
         else:
             self._in_flight.pop(source, None)
 
-    def member(self, source: str) -> None:
-        """A hello let through came from a member (its signature, its credentials): its token back."""
+    def member(self, source: str, reserve: bool = False) -> None:
+        """A hello let through came from a member (its signature, its credentials): its token back
+        (to the reserve, if it was taken from it)."""
         now = self.clock()
         self.refunded += 1
+        if reserve:
+            self._reserve_at(now).tokens += 1
+            self._refill(self._reserve, 0.0, now)  # (back within its size)
+            return
         self._refill(self._global, self._rate(), now).tokens += 1
         self._source(source, now).tokens += 1
         self._refill(self._global, 0.0, now)  # (back within their sizes)
         self._refill(self._source(source, now), 0.0, now)
 
-    def charge(self, source: str, cost_s: float) -> None:
+    def charge(self, source: str, cost_s: float, reserve: bool = False) -> None:
         """A handshake from `source` replied to ended without a link, and no member's (whose token
         is given back): it took `cost_s` of the node's CPU in all. What its token did not cover is
-        taken from both buckets, below zero if need be (a debt the refill pays back)."""
+        taken from both buckets, below zero if need be (a debt the refill pays back); from the
+        reserve alone if its token came from there."""
         self.replied += 1
         more = cost_s / self.cost_s - 1.0
-        if more > 0:
+        if more > 0 and reserve:
+            self._reserve_at(self.clock()).tokens -= more
+        elif more > 0:
             now = self.clock()
             self._refill(self._global, self._rate(), now).tokens -= more
             self._source(source, now).tokens -= more

@@ -82,7 +82,8 @@ from typing import Any
 from aiohttp import web
 
 from events.format import MAX_EVENT_BYTES
-from node.hello_budget import HelloBudget
+from node.hello_budget import RESERVE, HelloBudget
+from sync.handshake import OVER_BUDGET, HandshakeError
 from sync.messages import MAX_BATCH_BYTES
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -191,6 +192,7 @@ class _Connection:
     placed: int = 0  # ... the how-manyth place taken
     replied: bool = False  # ... and the node replied to its hello (a token's work done, message 3 awaited)
     charged: bool = False  # ... and took a token for it, not given back for a member
+    reserve: bool = False  # ... from the hello budget's reserve: a member's device must sign it (`handshake_signed`)
     head_bytes: int = 0  # bytes of its next requests' heads, come and not yet begun (`HEADS_BYTES`)
 
     def body_coming(self) -> bool:
@@ -405,9 +407,11 @@ class ConnectionGuard:
             return False  # without a token, such hellos had the node sign at its loop's pace.
         if conn.budgeted:
             return True
-        if not self.hello_budget.take(conn.source, self._make_room):
+        served = self.hello_budget.take_served(conn.source, self._make_room)
+        if served is None:
             self._turned_away.note(self.clock())
             return False
+        conn.reserve = served == RESERVE  # (the buckets spent, maybe a stranger's debt: only a member goes on)
         conn.budgeted = conn.charged = conn.replied = True  # (the reply is made at once, in this step)
         conn.placed = next(self._places)
         return True
@@ -442,7 +446,7 @@ class ConnectionGuard:
         def replied(cost_s: float) -> None:
             if conn is not None and conn.charged and self.hello_budget is not None:
                 conn.charged = False  # (charged once)
-                self.hello_budget.charge(conn.source, cost_s)
+                self.hello_budget.charge(conn.source, cost_s, conn.reserve)
         return replied
 
     def handshaking(self, transport: asyncio.BaseTransport | None) -> None:
@@ -457,16 +461,23 @@ class ConnectionGuard:
         the node holds its trust graph, or as the credentials it then presented show it): a
         member's connection is kept, no longer pushed out by newcomers, while its device holds
         fewer than RESERVED_PER_DEVICE such places and members together fewer than half of either
-        cap (the owner's dashboard keeps room against a member too)."""
+        cap (the owner's dashboard keeps room against a member too). Raises HandshakeError
+        (OVER_BUDGET) for a hello replied to from the hello budget's reserve whose device is no
+        member this node knows: it is refused before its credentials are read."""
         conn = self._open.get(transport) if transport is not None else None
         if conn is None:
             return
         if not conn.signed:
             conn.signed = True
             self.handshakes_signed += 1
+        if conn.reserve and not member:
+            # Replied to from the hello budget's reserve (its buckets in a stranger's debt): only a
+            # device this node knows as a member's goes on; anyone else is refused before its
+            # credentials are read, as a hello over the budget is, having cost a reply.
+            raise HandshakeError(OVER_BUDGET, "hellos not yet known as members are over their budget", ours=True)
         if member and conn.charged and self.hello_budget is not None:
             conn.charged = False
-            self.hello_budget.member(conn.source)  # a member's reply is not counted against the budget
+            self.hello_budget.member(conn.source, conn.reserve)  # a member's reply is not counted against the budget
         self._budget_ended(conn)
         if not member or conn.member is not None:
             return

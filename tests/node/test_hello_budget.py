@@ -24,7 +24,7 @@ import pytest
 from crypto.keys import SigningKey
 from node import hello_budget
 from node.demo.localnet import LocalNode
-from node.hello_budget import BURST, IN_FLIGHT_PER_SOURCE, SOURCE_SHARE, HelloBudget
+from node.hello_budget import BURST, IN_FLIGHT_PER_SOURCE, RESERVE_BURST, RESERVE_SHARE, SOURCE_SHARE, HelloBudget
 from node.net import Node, credentials
 from node.render import connection_problem
 from node.webapp import GUARD, NODE, create_app, serve
@@ -38,6 +38,10 @@ from test_stopping_node import half_dialled
 
 WAIT_S = 15.0  # longer than a configured peer's retry (sync/overlay.py CONFIGURED_RETRY_MS)
 SOURCE_BURST = int(BURST * SOURCE_SHARE)
+# Replies an anonymous flood from one source gets with the clock held still: its bucket's, then the
+# reserve's (kept for members while the buckets are spent: a dialler served from it that is no known
+# member is refused at its message 3, before its credentials are read)
+FLOOD_REPLIES = SOURCE_BURST + RESERVE_BURST
 
 
 async def until(condition: Callable[[], bool], what: str) -> None:
@@ -118,16 +122,16 @@ async def test_a_flood_of_anonymous_hellos_is_turned_away_beyond_the_budget(
         held_still(budget)
         count, before = 4 * BURST, len(replies)  # (before: the budget's own measurement of a reply)
         answered = await flood(served.port, _network_id(calais), count)
-        assert answered == SOURCE_BURST, "one source was replied to beyond its bucket"
-        assert len(replies) - before == SOURCE_BURST, "the node computed replies for hellos it turned away"
-        assert budget.replied == SOURCE_BURST and budget.turned_away == count - SOURCE_BURST
+        assert answered == FLOOD_REPLIES, "one source was replied to beyond its bucket and the reserve"
+        assert len(replies) - before == FLOOD_REPLIES, "the node computed replies for hellos it turned away"
+        assert budget.replied == FLOOD_REPLIES and budget.turned_away == count - FLOOD_REPLIES
         assert budget.cost_s is not None and budget.cost_s > 0, "the replies' CPU time was not measured"
     said = [r.getMessage() for r in caplog.records if "turned away incoming sync handshakes" in r.getMessage()]
     assert said, "turning hellos away was not logged"
     assert len(said) <= 2, f"logged more than once a minute (and the rest at the stop): {said}"
     assert all("127.0.0.1" not in line for line in said)
     told = sum(int(re.search(r": (\d+) \(", line).group(1)) for line in said)  # type: ignore[union-attr]
-    assert told == count - SOURCE_BURST, f"the count was not told: {said}"
+    assert told == count - FLOOD_REPLIES, f"the count was not told: {said}"
 
 
 async def test_hellos_waiting_for_their_signature_hold_places_until_they_end_or_newer_ones_come(
@@ -181,7 +185,7 @@ async def test_a_member_from_another_address_links_while_one_address_floods(
         assert budget is not None
         held_still(budget)
         network_id = _network_id(calais)
-        assert await flood(served.port, network_id, 2 * BURST) == SOURCE_BURST
+        assert await flood(served.port, network_id, 2 * BURST) == FLOOD_REPLIES
         assert await anonymous_hello(served.port, network_id) is None, "the flooding address is not turned away"
         async with half_dialled(served.port, bristol, local="127.0.0.2") as (ws, channel, credentials):
             assert await credentials_answered(ws, channel, credentials), "the member's handshake did not complete"
@@ -227,7 +231,7 @@ def test_a_handshake_is_charged_its_own_cost() -> None:
     8 times slower, the same CPU share; a handshake that cost 8 tokens' worth takes 8 in all."""
     now = [0.0]
     fast, slow = HelloBudget(cost_s=0.001, clock=lambda: now[0]), HelloBudget(cost_s=0.008)
-    assert fast._rate() == pytest.approx(hello_budget.SHARE / 0.001)
+    assert fast._rate() == pytest.approx(hello_budget.SHARE * (1 - RESERVE_SHARE) / 0.001)  # (the reserve's the rest)
     assert slow._rate() == pytest.approx(fast._rate() / 8)
     assert fast.take("a")
     fast.ended("a")
@@ -253,7 +257,8 @@ async def a_strangers_charge(node: LocalNode, monkeypatch: pytest.MonkeyPatch) -
         held_still(budget)
         charged: list[float] = []
         charge = budget.charge
-        monkeypatch.setattr(budget, "charge", lambda source, cost_s: (charged.append(cost_s), charge(source, cost_s)))
+        monkeypatch.setattr(budget, "charge", lambda source, cost_s, reserve=False: (charged.append(cost_s),
+                                                                                     charge(source, cost_s, reserve)))
         async with aiohttp.ClientSession() as session:
             async with session.ws_connect(f"http://127.0.0.1:{served.port}{SYNC_PATH}", autoping=False) as ws:
                 hs = Initiator(_network_id(node), SigningKey.generate(), lambda device: None)
@@ -347,3 +352,55 @@ async def test_a_member_refused_for_want_of_a_link_slot_costs_the_budget_nothing
         assert budget.refunded == 1, "the member's token was not given back"
         assert budget.replied == 0 and budget.cost_s == cost_s, "the member's handshake was charged"
         assert budget._global.tokens == tokens and budget.in_flight == 0
+
+
+async def strangers_handshake(port: int, network_id: bytes) -> bool:
+    """A stranger's whole handshake with a fresh key, presenting credentials no member certifies
+    (judged on the node's database thread): whether the node answered them (False: refused)."""
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(f"http://127.0.0.1:{port}{SYNC_PATH}", autoping=False) as ws:
+            hs = Initiator(network_id, SigningKey.generate(), lambda device: None)
+            await ws.send_bytes(hs.hello())
+            finish, keys = hs.finish((await asyncio.wait_for(ws.receive(), WAIT_S)).data)
+            await ws.send_bytes(finish)
+            return await credentials_answered(ws, SecureChannel(keys), (b"\x93" + bytes(200),))
+
+
+async def test_a_member_links_while_a_stranger_at_its_address_makes_costly_handshakes(
+        network: list[LocalNode], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind an onion service the member and the stranger are both 127.0.0.1. Each of the stranger's
+    handshakes costs 50 tokens' worth (its credentials judged: 50 ms where a token is worth 1 ms): the
+    first leaves a debt in the shared bucket and its source's, and until 2026-12-07 the member was
+    answered 503 until the refill paid it back (never, with this test's clock held still), and again
+    after each such handshake. Now the member's hello is served from the reserve and its link
+    comes up; the stranger's next hello, served from it too, is refused at its message 3, its
+    credentials never judged."""
+    calais, bristol = network
+    judged: list[bytes] = []  # the strangers' devices whose credentials were judged
+    may_certify, member = credentials.may_certify, bytes(bristol.keys.device.public)
+
+    def costly_certify(trust, network_id: bytes, device: bytes, wires) -> bool:
+        if device != member:
+            judged.append(device)
+            burn(0.05)  # on the database thread
+        return may_certify(trust, network_id, device, wires)
+
+    monkeypatch.setattr(credentials, "may_certify", costly_certify)
+    async with served_node(calais) as (calais_node, served):
+        budget = served.runner.app[GUARD].hello_budget
+        assert budget is not None
+        network_id = _network_id(calais)
+        async with half_dialled(served.port, bristol) as (ws, channel, member_credentials):
+            assert await credentials_answered(ws, channel, member_credentials)  # (its device known: a member)
+        held_still(budget)
+        budget.cost_s = 0.001
+        assert not await strangers_handshake(served.port, network_id)
+        await until(lambda: budget.replied == 1, "the stranger's handshake charged")
+        assert len(judged) == 1 and budget._global.tokens < 0, "the stranger's handshake left no debt"
+        for _ in range(2):
+            async with half_dialled(served.port, bristol) as (ws, channel, member_credentials):
+                assert await credentials_answered(ws, channel, member_credentials), "the member did not link"
+        assert not await strangers_handshake(served.port, network_id)
+        await until(lambda: budget.replied == 2, "the stranger's second handshake charged")
+        assert len(judged) == 1, "a stranger served from the reserve had its credentials judged"
+        assert budget.reserved == 3 and budget._global.tokens < 0
