@@ -138,6 +138,9 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"language codes", "error.languages"),
     (r"not an event id|no event with an id|more than one event id|event id in full", "error.event_id"),
     (r"is before 'starts_at'", "error.ends_before_start"),
+    # an action's update refused by what the log holds (node/effect_checks.py): the action's start, said
+    (r"that end is before the action's start \((?P<start>[^)]+)\)", "error.action_ends_before_start"),
+    (r"that action is CANCELLED, and a move alone leaves it cancelled", "error.action_move_cancelled"),
     (r"has already passed: the [\w ]+ would lapse at once", "error.until_passed"),
     (r"exactly one of 'raised' or 'pledge'", "error.raised_or_pledge"),
     (r"changes something: give at least one of (?P<fields>.+)", "error.change_something"),
