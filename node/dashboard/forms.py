@@ -128,6 +128,12 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"is not a date and time|must be a date and time", "error.time"),
     (r"(?P<given>\d+) of that offer were already given out.* for (?P<asked>\d+) left give (?P<total>\d+)",
      "error.offer_below_given"),
+    # a fulfilment over what is left (node/effect_checks.py), before the recipients' rule catches its "at most"
+    (r"that need is already fully covered", "error.need_covered"),
+    (r"that need has .* left to cover \((?P<covered>\d+) of (?P<total>\d+) covered\): fulfil at most (?P<most>\d+)",
+     "error.need_over_cover"),
+    (r"that offer has .* left \((?P<drawn>\d+) of (?P<total>\d+) already given\): draw at most (?P<most>\d+)",
+     "error.offer_over_draw"),
     (r"the clocks go forward that night .*\((?P<moment>[0-9T:-]+) is the same moment\)", "error.time_skipped"),
     (r"the clocks go back that night.*: (?P<first>\S+) for the first .*, (?P<second>\S+) for the second", "error.time_twice"),
     (r"must be an amount from (?P<low>[0-9.,]+) to (?P<high>[0-9.,]+[0-9])", "error.amount_range"),
