@@ -1549,8 +1549,10 @@ def cmd_redact(args: argparse.Namespace) -> int:
         return {"id": ev.id.hex(), "redacted": fields["ids"][0].hex(), "with": [i.hex() for i in fields["ids"][1:]],
                 "stay": told["stay"]}
 
+    from node.words import local_zone_name
+
     done, _ = signed_here_or_by_node(home, {"op": "redact", "id": args.id, "reason": args.reason,
-                                            "offline": args.offline}, sign_here)
+                                            "offline": args.offline, "time_zone": local_zone_name()}, sign_here)
     taken, stay = done.get("with") or [], done.get("stay") or []
     words = [f"Redacted {short_id(done['redacted'])}: its body is gone from this node, and every node that receives "
              f"this redaction ({short_id(done['id'])}) drops it too."]
