@@ -1466,12 +1466,14 @@ def cmd_view(args: argparse.Namespace) -> int:
     if args.name == "support" and any(i.get("has_private") for i in items):
         # whether this group reads each private part (`read_here`), and which groups it could go to
         # can: this device's key tells
-        audience.mark_private_readers(log, opener or cli_opener(home, True), items,
-                                      bytes.fromhex(home.config().group_id))
+        opener = opener or cli_opener(home, True)
+        audience.mark_private_readers(log, opener, items, bytes.fromhex(home.config().group_id))
     not_sent = _mark_not_known_sent(log, bytes.fromhex(home.config().device_id), items)
     if args.json:
         print(json.dumps(render.view_json(items), indent=2, ensure_ascii=False))
         return 0
+    if args.name == "support" and opener is not None:
+        _mark_opened_here(log, opener, items)
     if not items:
         print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else ".") + EMPTY_VIEW_HINTS.get(args.name, ""))
     elif any(key in KINDS_WITH_TIMES for key in items[0]):
@@ -1484,6 +1486,17 @@ def cmd_view(args: argparse.Namespace) -> int:
     if args.name == "alerts":  # a calm list is worth as much as what this home has heard
         _warn_alerts_may_be_missing(home, log)
     return 0
+
+
+def _mark_opened_here(log: EventLog, opener: audience.Opener, items: list[dict[str, Any]]) -> None:
+    """Mark `opened_here` the listed support requests whose private details this device reads though
+    it cannot tell who else does (`read_here` false: a part of 0.1 names no groups), so that `view
+    support` says them shared with this group, as `show` gives them (render.private_mark)."""
+    from node.request_shares import request_parts
+
+    for item in items:
+        if item.get("has_private") and item.get("read_here") is False:
+            item["opened_here"] = any(opener.opens_private(p.sealed) for p in request_parts(log, item["id"]))
 
 
 def _mark_not_known_sent(log: EventLog, device: bytes, items: list[dict[str, Any]]) -> str:
