@@ -1473,7 +1473,7 @@ def cmd_view(args: argparse.Namespace) -> int:
         print(json.dumps(render.view_json(items), indent=2, ensure_ascii=False))
         return 0
     if args.name == "support" and opener is not None:
-        _mark_opened_here(log, opener, items)
+        _mark_opened_here(log, opener, items, bytes.fromhex(home.config().group_id))
     if not items:
         print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else ".") + EMPTY_VIEW_HINTS.get(args.name, ""))
     elif any(key in KINDS_WITH_TIMES for key in items[0]):
@@ -1488,15 +1488,17 @@ def cmd_view(args: argparse.Namespace) -> int:
     return 0
 
 
-def _mark_opened_here(log: EventLog, opener: audience.Opener, items: list[dict[str, Any]]) -> None:
-    """Mark `opened_here` the listed support requests whose private details this device reads though
-    it cannot tell who else does (`read_here` false: a part of 0.1 names no groups), so that `view
-    support` says them shared with this group, as `show` gives them (render.private_mark)."""
+def _mark_opened_here(log: EventLog, opener: audience.Opener, items: list[dict[str, Any]], own: bytes) -> None:
+    """Of the listed support requests this device cannot tell the readers of (`read_here` false),
+    mark `opened_here` those whose private details it reads all the same (a part of 0.1 names no
+    groups), as `show` gives them, and `own_unread` those of its own group it does not read (sealed
+    before it was certified): its group reads them (render.private_mark)."""
     from node.request_shares import request_parts
 
     for item in items:
         if item.get("has_private") and item.get("read_here") is False:
             item["opened_here"] = any(opener.opens_private(p.sealed) for p in request_parts(log, item["id"]))
+            item["own_unread"] = not item["opened_here"] and item.get("group") == own
 
 
 def _mark_not_known_sent(log: EventLog, device: bytes, items: list[dict[str, Any]]) -> str:
