@@ -1464,12 +1464,14 @@ def cmd_view(args: argparse.Namespace) -> int:
     if args.name == "support" and any(i.get("has_private") for i in items):
         # whether this group reads each private part (`read_here`), and which groups it could go to
         # can: this device's key tells
-        audience.mark_private_readers(log, opener or cli_opener(home, True), items,
-                                      bytes.fromhex(home.config().group_id))
+        opener = opener or cli_opener(home, True)
+        audience.mark_private_readers(log, opener, items, bytes.fromhex(home.config().group_id))
     not_sent = _mark_not_known_sent(log, bytes.fromhex(home.config().device_id), items)
     if args.json:
         print(json.dumps(render.view_json(items), indent=2, ensure_ascii=False))
         return 0
+    if args.name == "support" and opener is not None:
+        _mark_opened_here(log, opener, items, bytes.fromhex(home.config().group_id))
     if not items:
         print(f"Nothing to show in {args.name}" + (f" for {args.region}." if args.region else ".") + EMPTY_VIEW_HINTS.get(args.name, ""))
     elif any(key in KINDS_WITH_TIMES for key in items[0]):
@@ -1482,6 +1484,19 @@ def cmd_view(args: argparse.Namespace) -> int:
     if args.name == "alerts":  # a calm list is worth as much as what this home has heard
         _warn_alerts_may_be_missing(home, log)
     return 0
+
+
+def _mark_opened_here(log: EventLog, opener: audience.Opener, items: list[dict[str, Any]], own: bytes) -> None:
+    """Of the listed support requests this device cannot tell the readers of (`read_here` false),
+    mark `opened_here` those whose private details it reads all the same (a part of 0.1 names no
+    groups), as `show` gives them, and `own_unread` those of its own group it does not read (sealed
+    before it was certified): its group reads them (render.private_mark)."""
+    from node.request_shares import request_parts
+
+    for item in items:
+        if item.get("has_private") and item.get("read_here") is False:
+            item["opened_here"] = any(opener.opens_private(p.sealed) for p in request_parts(log, item["id"]))
+            item["own_unread"] = not item["opened_here"] and item.get("group") == own
 
 
 def _mark_not_known_sent(log: EventLog, device: bytes, items: list[dict[str, Any]]) -> str:
@@ -1547,8 +1562,10 @@ def cmd_redact(args: argparse.Namespace) -> int:
         return {"id": ev.id.hex(), "redacted": fields["ids"][0].hex(), "with": [i.hex() for i in fields["ids"][1:]],
                 "stay": told["stay"]}
 
+    from node.words import local_zone_name
+
     done, _ = signed_here_or_by_node(home, {"op": "redact", "id": args.id, "reason": args.reason,
-                                            "offline": args.offline}, sign_here)
+                                            "offline": args.offline, "time_zone": local_zone_name()}, sign_here)
     taken, stay = done.get("with") or [], done.get("stay") or []
     words = [f"Redacted {short_id(done['redacted'])}: its body is gone from this node, and every node that receives "
              f"this redaction ({short_id(done['id'])}) drops it too."]

@@ -78,10 +78,11 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
             if event.kind == "alert.update":  # on the public pages with its alert, if that is public
                 extra["public"] = await node.db(publishing.public_alert, node.log, request["texts"].get("alert"))
                 extra["alert_ends"] = await node.db(publishing.alert_end, node.log, event)
+            zone = _text(request, "time_zone")  # (the command's: its times said as it would say them alone)
             if event.kind == "need.fulfil":  # the other group recorded the same delivery (node.delivery_twice)
-                twice = await node.db(delivery_twice.twice_recorded, node.log, event)
+                twice = await node.db(delivery_twice.twice_recorded, node.log, event, zone)
                 extra.update({"twice": twice} if twice else {})
-            behind = await node.db(publishing.behind_a_step_stamped_ahead, node.log, event)  # (its clock ahead)
+            behind = await node.db(publishing.behind_a_step_stamped_ahead, node.log, event, zone)  # (its clock ahead)
             extra.update({"behind": behind} if behind else {})
             if event.kind == "action.update":  # the action as listed now: its end moved with its start
                 extra["moved"] = await node.db(past_action.as_moved_by, node.log, event)
@@ -151,9 +152,11 @@ def _text(request: dict[str, Any], name: str, required: bool = False) -> str | N
     return value
 
 
-async def _caught_up(node: WebNode, offline: bool, say: Say, closing: Callable[[], bool]) -> None:
+async def _caught_up(node: WebNode, offline: bool, say: Say, closing: Callable[[], bool],
+                     time_zone: str | None = None) -> None:
     """Restore without forking (node/chain_gate.py): a command waits (bounded) for the node's first
-    round with a peer, as it would without the channel; the log refuses to sign if it still has not."""
+    round with a peer, as it would without the channel; the log refuses to sign if it still has not.
+    A time its refusal names is said in `time_zone` (the command's), as the command would say it."""
     if offline:
         return
     store = node.log.store
@@ -169,7 +172,7 @@ async def _caught_up(node: WebNode, offline: bool, say: Say, closing: Callable[[
     # another group linked with it since (a mole's lie: the first round comes, as after any start)
     if kept is not None and not revoked_here.taken_by(kept):
         raise InvalidEvent(chain_gate.NOT_CAUGHT_UP, revoked_here.warning(
-            kept, node.home.config().group_id, local_time(kept["at"])) + "; nothing was published")
+            kept, node.home.config().group_id, local_time(kept["at"], time_zone)) + "; nothing was published")
     _refuse_if_storage_fails(node)
     await say({"waiting": "first_sync", "seconds": chain_gate.WAIT_FOR_NODE_S})
     # (as long as the round stores events: a Pi's first round after a day away outlasts 30 s)
@@ -214,7 +217,7 @@ async def _publish(node: WebNode, request: dict[str, Any], say: Say, closing: Ca
     new_region = request.get("new_region", False)  # (said by --new-region)
     if not all(isinstance(flag, bool) for flag in (offline, public_note, new_region)):
         raise BadRequest("'offline', 'public_note' and 'new_region' are true or false")
-    await _caught_up(node, offline, say, closing)
+    await _caught_up(node, offline, say, closing, options["time_zone"])
     return await node.publish(kind, texts, to=to, offline=offline, public_note=public_note,
                               check_region=not new_region, told=told, **options)
 
@@ -228,7 +231,7 @@ async def _redact(node: WebNode, request: dict[str, Any], say: Say, closing: Cal
         raise BadRequest("'offline' is true or false")
     own = bytes(node.keys.device.public)
     await node.db(publishing.redaction, node.log, text, reason, lambda: own)  # refused before any wait
-    await _caught_up(node, offline, say, closing)
+    await _caught_up(node, offline, say, closing, _text(request, "time_zone"))
     signed: list[dict[str, Any]] = []
     told: dict[str, Any] = {}
 

@@ -36,7 +36,7 @@ class Store(LocalTables):
         try:
             self._refuse_newer()  # before anything writes to the file (read-only too: no command can upgrade it)
         except StoreError:
-            self._db.close()
+            self.close()  # (a reader's: with the -wal/-shm its connection made)
             raise
         try:
             if readonly:
@@ -64,10 +64,10 @@ class Store(LocalTables):
             self.settle_owed_marks()  # (after the upgrade to schema 15, once: node/store/desk_marks.py)
             self.tune_to_size()
         except DatabaseDamaged:
-            self._db.close()
+            self.close()
             raise  # it names the file and says what to do
         except StoreError as exc:
-            self._db.close()
+            self.close()
             raise StoreError(f"cannot open the database {self.path}: {exc}") from None
 
     def tune_to_size(self) -> None:

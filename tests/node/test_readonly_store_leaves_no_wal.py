@@ -48,3 +48,29 @@ def test_a_read_only_store_beside_a_running_node_leaves_its_files_to_it(tmp_path
         node.set_meta("note", b"kept again")  # the writer goes on writing
         assert node.get_meta("note") == b"kept again"
     assert strays(db) == []
+
+
+def test_a_read_only_store_refusing_a_home_of_another_schema_leaves_no_files(tmp_path):
+    """Refused at opening (a home of an older or a newer solnet), the reader's connection made the
+    files all the same: they stayed, as no `close` followed the refusal."""
+    import sqlite3
+
+    import pytest
+
+    from node.store import StoreError
+
+    db = tmp_path / "solnet.db"
+    with closing(Store(db)):
+        pass
+    for version in (-1, 1):
+        with closing(sqlite3.connect(db)) as raw:
+            now = raw.execute("PRAGMA user_version").fetchone()[0]
+            raw.execute(f"PRAGMA user_version={now + version}")
+            raw.commit()
+        assert strays(db) == []
+        with pytest.raises(StoreError, match="schema"):
+            Store(db, readonly=True)
+        assert strays(db) == [], version
+        with closing(sqlite3.connect(db)) as raw:  # back to this solnet's, for the next
+            raw.execute(f"PRAGMA user_version={now}")
+            raw.commit()
