@@ -15,6 +15,7 @@ from typing import Any
 
 from node.store.errors import StoreError, disk_failing, translate
 from node.store.owner import not_owner
+from node.store.uri import database_uri
 
 _INSERT_EVENTS = ("INSERT INTO events(n, id, a, seq, ts, kind, expires, body_state, header, sig, body) "
                   "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
@@ -75,7 +76,7 @@ def _close_as_writer(path: Path) -> None:
     opened without creating (`mode=rw`); where it may not write (a home of another user, a
     read-only disk), the files stay as they were."""
     try:
-        db = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        db = sqlite3.connect(database_uri(path, "mode=rw"), uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error:
         return
     try:
@@ -129,7 +130,7 @@ class StoreBase:
         self._owner: int | None = None  # the only thread that may run a statement (set_owner_thread)
         try:
             if readonly:  # safe beside a running node; never creates, migrates or writes
-                self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None,
+                self._db = sqlite3.connect(database_uri(self.path, "mode=ro"), uri=True, isolation_level=None,
                                            timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
             else:
                 _create_private(self.path)

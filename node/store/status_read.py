@@ -22,6 +22,7 @@ from node.store import status_sql
 from node.store.errors import check_heads
 from node.store.join_meta import JOIN_META, join_cut_short
 from node.store.rows import OverShare
+from node.store.uri import database_uri
 from sync.frontier import past_fork_heads
 from node.store.schema import SCHEMA_VERSION
 
@@ -189,7 +190,7 @@ def _snapshot(path: Path, *, immutable: bool) -> StatusSnapshot | None:
     # read-only connection beside it (measured with SQLite 3.40).
     mode = "ro&immutable=1" if immutable else "ro"
     try:
-        db = sqlite3.connect(f"file:{path}?mode={mode}", uri=True, isolation_level=None, timeout=5.0)
+        db = sqlite3.connect(database_uri(path, f"mode={mode}"), uri=True, isolation_level=None, timeout=5.0)
     except sqlite3.Error:
         return None
     try:
