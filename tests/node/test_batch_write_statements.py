@@ -44,3 +44,32 @@ def test_rows_written_together_are_those_written_one_by_one(net: Net, tmp_path: 
     for table in TABLES[::2]:  # (ids_new: its ids move to `ids` at other times, see schema.IDS_SCHEMA)
         assert _table(tmp_path / "together.db", table) == _table(tmp_path / "alone.db", table), table
         assert len(_table(tmp_path / "together.db", table)) >= 83
+
+
+def test_a_batch_whose_rows_meet_stored_ones_past_its_first_statement_leaves_the_last_made(net: Net, tmp_path: Path) -> None:
+    """Rows made again for events that have one, past the batch's first statement (64 new rows), one
+    of them twice: the statement that meets a stored row writes nothing, the batch is written again
+    with REPLACE, and the row last made stands, as when each row was a statement of its own."""
+    log = net.new_log(tmp_path / "home.db")
+    needs = [net.device.sign("need", {"category": "tents", "quantity": 2, "region": "calais"}) for _ in range(70)]
+    log.ingest(wires([*net.group.made, *needs]))
+    ns = [log.store.event_n(ev.id) for ev in needs]
+    regions = ["dover"] * 70
+    regions[66], regions[69] = "lille", "lens"
+    with log.store.write():  # (the regions numbered first: numbering one writes the rows buffered so far)
+        for k, region in enumerate(("dover", "lille", "lens")):
+            log.store.add_row(2_000_000 + k, "need", bytes(net.group.key.public), region, None, None,
+                              (needs[k].header.timestamp, needs[k].id))
+    with log.store.write():
+        for i, ev in enumerate(needs):  # (rows 64-67 in one statement, 68 and 69 in one each)
+            n = ns[66] if i == 69 else ns[i] if i >= 64 else 1_000_000 + i  # (the first 64: new rows)
+            log.store.add_row(n, "need", bytes(net.group.key.public), regions[i], None, None, (ev.header.timestamp, ev.id))
+    log.store.close()
+    stored = dict(_table_region(tmp_path / "home.db"))
+    assert stored[ns[66]] == "lens" and stored[ns[65]] == "dover" and stored[ns[0]] == "calais"
+    assert [stored[1_000_000 + i] for i in range(64)] == ["dover"] * 64
+
+
+def _table_region(path: Path) -> list[tuple]:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        return db.execute("SELECT p.n, r.name FROM proj p JOIN regions r ON r.r = p.region").fetchall()

@@ -320,6 +320,7 @@ def test_duplicate_heads_decode_but_are_refused_by_the_session():
 # --- bombs: a few bytes must never cost much memory or work ----------------------------------
 
 BOMB_OF_EMPTY_ARRAYS = b"\x92\x03\xdc\x00\x14" + (b"\xdd" + struct.pack(">I", 200_000) + b"\x90" * 200_000) * 20
+BOMB_OF_EMPTY_MAPS = b"\x92\x03\xdc\x00\x14" + (b"\xdd" + struct.pack(">I", 200_000) + b"\x80" * 200_000) * 20
 BOMBS = {
     "array header claiming 2**32 items": b"\x92\x04\xdd\xff\xff\xff\xff",
     "top-level array of 2**32 items": b"\xdd\xff\xff\xff\xff",
@@ -333,6 +334,8 @@ BOMBS = {
     "a head holding 100k nested heads": b"\x92\x03\x91" + b"\x93" * 100_000,
     "an array claiming 200k items, holding one": b"\x92\x04\xdd" + struct.pack(">I", 200_000) + b"\xc4\x00",
     "4 million empty arrays in one frame": BOMB_OF_EMPTY_ARRAYS,
+    "4 million empty maps in one frame": BOMB_OF_EMPTY_MAPS,  # (~290 MB built until 2026-12-07)
+    "an empty map in a message": b"\x92\x05\x80",
 }
 BOMB_WORK_TIMES_HONEST = 10  # a bomb costs at most this many times the CPU of decoding an honest full frame
 # (quiet: the worst bomb ~1.0 x; 3.1 x in a CI run beside two other test workers; without the list
