@@ -278,7 +278,9 @@ def _texts(kind: Kind, fields: Any) -> dict[str, str]:
         if value is None:
             raise _invalid(f"'{name}' is null: leave it out, or give a value", name)
         numeric = spec.type in NUMERIC_TYPES and isinstance(value, (int, float)) and not isinstance(value, bool)
-        if numeric and not math.isfinite(value):  # JSON's 1e400 is a number; Python reads it as infinity
+        # JSON's 1e400 is a number; Python reads it as infinity (a whole number of 400 digits it reads
+        # exactly, as an int: made a float to be asked, it failed the request, a 500, until 2026-12-07)
+        if numeric and isinstance(value, float) and not math.isfinite(value):
             raise _invalid(f"'{name}' is a number too large for this node to read; it must be "
                            f"{FORMS[form_name(spec)][1]}", name)
         if isinstance(value, list) and spec.type in LIST_TYPES:  # what a program would send first

@@ -456,15 +456,25 @@ class ConnectionGuard:
         if conn is not None and not conn.handshaking:
             conn.handshaking, conn.upgraded_at = True, conn.bytes_in
 
-    def handshake_signed(self, transport: asyncio.BaseTransport | None, device: bytes, member: bool) -> None:
+    def signer(self, transport: asyncio.BaseTransport | None) -> Callable[[bytes, bool], None]:
+        """What to tell once this connection's sync dialler signed (`handshake_signed`). The connection
+        is found now, at its upgrade, as `charger` finds it: one gone from the guard's books by the
+        time its message 3 is read (its dialler reset it right after sending message 3 and its
+        credentials, or a newcomer pushed it out) still holds what its hello was served from. Looked
+        up at the signature, it was not found, and a stranger served from the reserve went on: its
+        credentials, read from the buffers, judged, and their cost the reserve's debt (until 2026-12-07)."""
+        conn = self._open.get(transport) if transport is not None else None
+        return lambda device, member: self.handshake_signed(conn, device, member)
+
+    def handshake_signed(self, conn: _Connection | None, device: bytes, member: bool) -> None:
         """The dialler of this sync handshake proved `device` (its signature), a member or not (as
         the node holds its trust graph, or as the credentials it then presented show it): a
         member's connection is kept, no longer pushed out by newcomers, while its device holds
         fewer than RESERVED_PER_DEVICE such places and members together fewer than half of either
         cap (the owner's dashboard keeps room against a member too). Raises HandshakeError
         (OVER_BUDGET) for a hello replied to from the hello budget's reserve whose device is no
-        member this node knows: it is refused before its credentials are read."""
-        conn = self._open.get(transport) if transport is not None else None
+        member this node knows: it is refused before its credentials are read, even once the
+        connection is gone from the guard's books (`signer`)."""
         if conn is None:
             return
         if not conn.signed:
@@ -479,8 +489,8 @@ class ConnectionGuard:
             conn.charged = False
             self.hello_budget.member(conn.source, conn.reserve)  # a member's reply is not counted against the budget
         self._budget_ended(conn)
-        if not member or conn.member is not None:
-            return
+        if not member or conn.member is not None or self._open.get(conn.transport) is not conn:
+            return  # (a connection closed or pushed out is kept no more)
         kept = [c for c in self._open.values() if c.member is not None]
         if (sum(1 for c in kept if c.member == device) >= RESERVED_PER_DEVICE
                 or sum(1 for c in kept if c.source == conn.source) >= self.max_per_source // 2

@@ -127,7 +127,7 @@ async def sync_endpoint(request: web.Request) -> web.StreamResponse:
     guard.handshaking(transport)
     return await request.app[NODE].accept_link(
         request, progress=lambda: guard.bytes_received(transport), authenticated=lambda: guard.authenticated(transport),
-        signed=lambda device, member: guard.handshake_signed(transport, device, member),
+        signed=guard.signer(transport),
         replied=guard.charger(transport), may_reply=lambda: guard.may_reply(transport))
 
 

@@ -268,3 +268,14 @@ async def test_milliseconds_too_long_for_since_are_told_the_digits_it_takes(api)
     error = reply["error"]
     assert (got, error["code"], error["field"]) == (400, "bad_parameter", "since"), reply
     assert "at most 15 digits" in error["message"], error
+
+
+@pytest.mark.parametrize("number", ["1" + "0" * 400, "-" + "9" * 400])
+async def test_a_whole_number_too_long_for_a_float_is_refused_not_a_failure(api, number):
+    """A quantity of 400 digits is a JSON integer, which Python reads exactly; the check for 1e400
+    (infinity) turned it into a float to ask, and the node answered 500 ("int too large to convert
+    to float"), logged as its own bug. It is refused as the field's value, with the field named."""
+    error = await refused_raw(api, '{"kind": "need", "fields": {"category": "tents", "region": "calais", '
+                                   f'"quantity": {number}}}}}')
+    assert (error["code"], error["field"]) == ("invalid_field", "quantity"), error
+    assert "must be a whole number from 1 to" in error["message"], error

@@ -404,3 +404,42 @@ async def test_a_member_links_while_a_stranger_at_its_address_makes_costly_hands
         await until(lambda: budget.replied == 2, "the stranger's second handshake charged")
         assert len(judged) == 1, "a stranger served from the reserve had its credentials judged"
         assert budget.reserved == 3 and budget._global.tokens < 0
+
+
+async def test_a_stranger_served_from_the_reserve_is_refused_at_its_signature_once_its_connection_is_gone(
+        network: list[LocalNode], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stranger sends its message 3 and its credentials at once and resets the connection: the guard
+    forgets the connection (connection_lost) before the handshake reads message 3, and the check of a
+    hello served from the reserve looked the connection up at the signature. Not found, the stranger
+    went on: its credentials, read from the buffers, judged on the database thread, their cost the
+    reserve's debt, the members' reserve gone (3 handshakes of 3 so, with a real reset, until
+    2026-12-07). Here the guard forgets the connection just before message 3 is read, as at a reset
+    read first, every time."""
+    calais, _ = network
+    judged: list[bytes] = []
+    may_certify = credentials.may_certify
+
+    def counted_certify(trust, network_id: bytes, device: bytes, wires) -> bool:
+        judged.append(device)
+        return may_certify(trust, network_id, device, wires)
+
+    monkeypatch.setattr(credentials, "may_certify", counted_certify)
+    async with served_node(calais) as (_, served):
+        guard = served.runner.app[GUARD]
+        budget = guard.hello_budget
+        assert budget is not None
+        held_still(budget)
+        budget._global.tokens = -50.0  # (a costly stranger's debt)
+        accept = handshake.Responder.accept
+
+        def forgotten_first(self: handshake.Responder, finish: bytes):
+            for transport in list(guard._open):  # (what connection_lost does, the reset read first)
+                guard._release(transport)
+            return accept(self, finish)
+
+        monkeypatch.setattr(handshake.Responder, "accept", forgotten_first)
+        assert not await strangers_handshake(served.port, _network_id(calais))
+        await until(lambda: budget.replied == 1, "the stranger's handshake charged")
+        assert budget.reserved == 1, "the stranger was not served from the reserve"
+        assert judged == [], "a stranger served from the reserve had its credentials judged"
+        assert budget._reserve.tokens == RESERVE_BURST - 1, "the stranger left a debt in the reserve"
