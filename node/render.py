@@ -493,12 +493,13 @@ def private_mark(item: dict[str, Any]) -> str:
     """What a listed support request says of its private part: whether this group reads it (the
     device's key told: `read_here`, node.audience.mark_private_readers), else only that it has one
     (the keystore stayed locked). One "[private part]" for both left a coordinator guessing whether
-    `show` would give the details or nothing."""
+    `show` would give the details or nothing. "Readable here", not "shared with you": true of the
+    group that wrote the request as of the groups it was sealed to."""
     if not item.get("has_private"):
         return ""
     if "read_here" not in item:
         return " [private part]"
-    return (f" [private, shared with you: see `solnet show {item['id'].hex()[:12]}`]" if item["read_here"]
+    return (f" [private, readable here: see `solnet show {item['id'].hex()[:12]}`]" if item["read_here"]
             else " [private, not shared with this group]")
 
 
