@@ -19,12 +19,19 @@ def line_of(cli, home: Path, request: str) -> str:
     return line
 
 
-def test_view_support_says_whether_this_group_reads_the_private_part(network, cli, tmp_path):
+def _request_carried(network, cli, tmp_path: Path, to: str) -> str:
+    """Calais asks for housing with a private part sealed to `to`; both groups hold the request."""
     calais, bristol = network.a, network.b
     _carry(cli, bristol, [calais], tmp_path)
     request = cli.publish(calais, "support.request", "--region", "calais", "--type", "housing", "--people", "2",
-                          "--urgency", "high", "--private", "a family of 3, Rue X", "--to", "Calais")
+                          "--urgency", "high", "--private", "a family of 3, Rue X", "--to", to)
     _carry(cli, calais, [bristol], tmp_path)
+    return request
+
+
+def test_view_support_says_whether_this_group_reads_the_private_part(network, cli, tmp_path):
+    calais, bristol = network.a, network.b
+    request = _request_carried(network, cli, tmp_path, "Calais")
     ours = line_of(cli, calais, request)
     assert f"[private, readable here: see `solnet show {request[:12]}`]" in ours, ours
     theirs = line_of(cli, bristol, request)
@@ -34,9 +41,5 @@ def test_view_support_says_whether_this_group_reads_the_private_part(network, cl
 
 
 def test_a_recipient_group_is_told_it_reads_the_private_part_too(network, cli, tmp_path):
-    calais, bristol = network.a, network.b
-    _carry(cli, bristol, [calais], tmp_path)
-    request = cli.publish(calais, "support.request", "--region", "calais", "--type", "housing", "--people", "2",
-                          "--urgency", "high", "--private", "a family of 3, Rue X", "--to", "Bristol")
-    _carry(cli, calais, [bristol], tmp_path)
-    assert f"[private, readable here: see `solnet show {request[:12]}`]" in line_of(cli, bristol, request)
+    request = _request_carried(network, cli, tmp_path, "Bristol")
+    assert f"[private, readable here: see `solnet show {request[:12]}`]" in line_of(cli, network.b, request)
