@@ -493,16 +493,17 @@ def private_mark(item: dict[str, Any]) -> str:
     """What a listed support request says of its private part: whether this group reads it (the
     device's key told: `read_here`, node.audience.mark_private_readers), else only that it has one
     (the keystore stayed locked). One "[private part]" for both left a coordinator guessing whether
-    `show` would give the details or nothing. `opened_here`: read here though its readers cannot be
-    told (a part of 0.1); `own_unread`: its group's own, not sealed to this device (cli.py
-    `_mark_opened_here`)."""
+    `show` would give the details or nothing. "Readable here", not "shared with you": true of the
+    group that wrote the request as of the groups it was sealed to. `opened_here`: read here though
+    its readers cannot be told (a part of 0.1); `own_unread`: its group's own, not sealed to this
+    device (cli.py `_mark_opened_here`)."""
     if not item.get("has_private"):
         return ""
     if "read_here" not in item:
         return " [private part]"
     if item.get("own_unread"):  # its group's own: sealed before this device was certified
         return " [private, not sealed to this device: your group's other devices read it]"
-    return (f" [private, shared with you: see `solnet show {item['id'].hex()[:12]}`]"
+    return (f" [private, readable here: see `solnet show {item['id'].hex()[:12]}`]"
             if item["read_here"] or item.get("opened_here")
             else " [private, not shared with this group]")
 

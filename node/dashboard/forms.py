@@ -137,6 +137,19 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"that need was withdrawn by the group that posted it", "error.need_withdrawn"),
     (r"that offer was withdrawn by the group that posted it", "error.offer_withdrawn"),
     (r"that alert was cleared on (?P<time>[^;]+); an all clear is final", "error.alert_cleared"),
+    # a listing or fundraiser the log says is over, or whose group declined this one's (node/effect_checks.py)
+    (r"that support offer was already withdrawn, and a withdrawal is final", "error.support_offer_withdrawn_final"),
+    (r"that (?P<side>need|offer) was already withdrawn, and a withdrawal is final", "error.{side}_withdrawn_final"),
+    (r"that (?P<side>need|offer) is no longer open: its group has left", "error.{side}_group_left"),
+    (r"that (?P<side>need|offer) is no longer open: its group was revoked", "error.{side}_group_revoked"),
+    (r"that (?P<side>need|offer) lapsed on (?P<time>.+)", "error.{side}_lapsed"),
+    (r"^(?P<group>.+), whose need that is, declined a fulfilment of your group", "error.fulfilment_declined"),
+    (r"^(?P<group>.+), which runs that fundraiser, declined a pledge of your group", "error.pledge_declined"),
+    (r"that fundraiser is no longer running: its group has left", "error.fundraiser_group_left"),
+    (r"that fundraiser is no longer running: its group was revoked", "error.fundraiser_group_revoked"),
+    (r"that fundraiser ended on (?P<time>.+): a pledge to it would reach no one collecting; ask (?P<group>.+) "
+     r"whether", "error.fundraiser_ended"),
+    (r"this node does not hold that .* with its content", "error.reference_not_held"),
     (r"the clocks go forward that night .*\((?P<moment>[0-9T:-]+) is the same moment\)", "error.time_skipped"),
     (r"the clocks go back that night.*: (?P<first>\S+) for the first .*, (?P<second>\S+) for the second", "error.time_twice"),
     (r"must be an amount from (?P<low>[0-9.,]+) to (?P<high>[0-9.,]+[0-9])", "error.amount_range"),
@@ -214,7 +227,7 @@ def field_message(message: str, t: Translator) -> str:
             said = {k: v for k, v in match.groupdict().items() if v is not None}
             if "fields" in said:  # the fields a refusal names in quotes, by the form's own labels
                 said["fields"] = ", ".join(t(f"field.{name}") for name in re.findall(r"'(\w+)'", said["fields"]))
-            return t(key, **said)
+            return t(key.format(side=said.pop("side", "")), **said)  # a need's words, or an offer's
     return message if t.lang == "en" else t("error.generic")
 
 

@@ -24,4 +24,4 @@ def test_an_old_private_part_this_device_opens_is_said_shared_with_it(network, c
     short = request.id.hex()[:12]
     assert "a family of 3, Rue X" in cli.run(network.a, "show", short).stdout  # `show` gives the details
     [line] = [line for line in cli.run(network.a, "view", "support").stdout.splitlines() if short in line]
-    assert f"[private, shared with you: see `solnet show {short}`]" in line, line
+    assert f"[private, readable here: see `solnet show {short}`]" in line, line
