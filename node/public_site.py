@@ -13,6 +13,7 @@ Formats come from maintained libraries (icalendar, feedgen), never written by ha
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,8 +199,12 @@ def _entry(feed: Any, data: PublicData, event_id: bytes, title: str, text: str, 
 
 
 def poster(data: PublicData, group: bytes) -> str:
-    """The group that posted an item, as the public pages and feeds name it."""
-    return data.names.get(group) or "a group of the network"
+    """The group that posted an item, as the public feeds name it (plain text: no <bdi> there). A
+    name with letters written right to left is set apart (U+2068 ... U+2069), which a reader's rule
+    for a title's direction skips (UAX #9): first in a title, "ب" made the whole title right to left,
+    and "ب: Calais: march" showed as "Calais: march :ب", the poster's words first, read as Calais's."""
+    name = data.names.get(group) or "a group of the network"
+    return f"\u2068{name}\u2069" if any(unicodedata.bidirectional(c) in ("R", "AL") for c in name) else name
 
 
 def alerts_atom(data: PublicData, base_url: str | None = None) -> bytes:

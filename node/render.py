@@ -783,7 +783,9 @@ def region_text(r: dict[str, Any], group_names: dict[bytes, str] | None = None) 
     a = r.get("next_action")
     shared = (f" [shared with {shared_text(a['shared_with'], group_names or {})} only]"
               if a and a.get("shared_with") else "")
-    lines.append("  next action: " + (f"{action_when(a, now_ms())} {a['title']} ({words(a['type'])}){shared}"
+    # its group first, before its title (nothing else there names it): a member's "Calais: march" passed for Calais's
+    by = (a.get("group_name") or (group_names or {}).get(a["group"], "?")) if a else ""
+    lines.append("  next action: " + (f"{action_when(a, now_ms())} {by}: {a['title']} ({words(a['type'])}){shared}"
                                       f"{gone_mark(a)}" if a else "none in the next 7 days"))
     funds = [f"raised {money(f['raised'], f['currency'])} of {money(f['goal'], f['currency'])} ({f['progress']}%)"
              + (f", {money(f['pledged'], f['currency'])} pledged" if f["pledged"] else "") + _sum_shared(f)

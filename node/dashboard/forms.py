@@ -165,6 +165,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"that action is CANCELLED, and a move alone leaves it cancelled", "error.action_move_cancelled"),
     (r"has already passed: the [\w ]+ would lapse at once", "error.until_passed"),
     (r"exactly one of 'raised' or 'pledge'", "error.raised_or_pledge"),
+    (r"that fundraiser is your own group's", "error.own_pledge"),  # (node/publishing.py _refuse_own_pledge)
     (r"changes something: give at least one of (?P<fields>.+)", "error.change_something"),
     (r"an update needs its 'text'", "error.update_text"),
     (r"give its 'link' or its 'text'", "error.link_or_text"),
