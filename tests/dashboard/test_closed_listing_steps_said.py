@@ -44,7 +44,7 @@ async def test_a_second_withdrawal_is_said_as_final_in_french(sample, start_node
 
 
 @pytest.mark.parametrize("side", ["need", "offer"])
-@pytest.mark.parametrize("status", ["lapsed", "group_left", "group_revoked"])
+@pytest.mark.parametrize("status", ["lapsed", "group_left", "group_revoked", "withdrawn"])
 def test_a_listing_over_is_said_in_each_language(side: str, status: str) -> None:
     with pytest.raises(EffectRefused) as refused:
         _still_open({"status": status, "side": side, "until": 1_780_000_000_000}, side, "Europe/Paris")
