@@ -39,6 +39,7 @@ from node.demo import localnet  # noqa: E402
 from node.demo.localnet import LocalNode  # noqa: E402
 from node.log import EventLog  # noqa: E402
 from node.store import Store  # noqa: E402
+from node.store.uri import database_uri  # noqa: E402
 
 BUDGET_P99_S = 2.0
 POLL_S = 0.002
@@ -94,7 +95,7 @@ def bring_up(nodes: list[LocalNode], sync_interval: float, t0: float) -> tuple[d
     for n in nodes:
         wait_serving(n, timeout=60)
     serving_s = time.perf_counter() - t0
-    readers = {n.port: sqlite3.connect(f"file:{n.home.db_path}?mode=ro", uri=True, timeout=5) for n in nodes}
+    readers = {n.port: sqlite3.connect(database_uri(n.home.db_path, "mode=ro"), uri=True, timeout=5) for n in nodes}
     union = set()
     for db in readers.values():
         union.update(r[0] for r in db.execute("SELECT id FROM events"))

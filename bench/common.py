@@ -32,6 +32,7 @@ from node.demo.localnet import LocalNode
 from node.demo.progress import own_cpu_seconds as cpu_seconds  # noqa: F401 (the benches read a node's CPU here)
 from node.log import EventLog, now_ms
 from node.store import Store
+from node.store.uri import database_uri
 
 REGIONS = ("calais", "dunkirk", "brighton", "bristol", "cardiff", "london", "manchester", "glasgow")
 
@@ -177,7 +178,7 @@ def installed_bytecode() -> Iterator[None]:
 
 def event_count(db_path: Path, author: bytes | None = None) -> int:
     """Events in a node's database (only `author`'s, if given), read-only (safe while the node runs)."""
-    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+    db = sqlite3.connect(database_uri(db_path, "mode=ro"), uri=True, timeout=5)
     try:
         if author is None:
             return db.execute("SELECT count(*) FROM events").fetchone()[0]

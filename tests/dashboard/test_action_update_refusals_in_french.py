@@ -38,6 +38,8 @@ async def test_action_update_refusals_are_said_in_french(sample, start_node) -> 
     text = visible_text(html)
     assert status == 400 and CHECK_FIELD not in text, text
     assert "ANNULÉE" in text and "État" in text and "maintenue finalement" in text, text
+    # "la remettre" alone reads as "postpone it" (une action remise): the choice puts it back on
+    assert "pour la rétablir" in text and "remettre" not in text, text
 
     # and in English, in the form's words (not the command line's field names)
     status, html, _ = await post(node.client, "/publish/action.update?lang=en",

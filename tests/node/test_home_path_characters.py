@@ -33,3 +33,22 @@ def test_status_reads_the_home_its_path_names(tmp_path, folder):
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     assert snapshot(db) is not None
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_every_open_by_uri_names_its_file_by_database_uri() -> None:
+    """A database opened with options (`uri=True`) anywhere outside the tests, benches too, builds
+    its URI with node.store.uri.database_uri: bench/common.py and bench/alert_spread.py wrote
+    `file:{path}?mode=ro` by hand, and read another file (or none) in a folder with a `?` or `#`."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    by_hand = []
+    tops = [p for p in root.iterdir() if p.name != "tests" and not p.name.startswith(".")]
+    sources = [p for top in tops for p in ([top] if top.suffix == ".py" else top.glob("**/*.py") if top.is_dir() else [])]
+    assert root / "cli.py" in sources and root / "node" / "store" / "base.py" in sources
+    for source in sorted(sources):
+        for call in re.findall(r"sqlite3\.connect\(([^\n]*uri=True)", source.read_text(encoding="utf-8")):
+            if not call.startswith("database_uri("):
+                by_hand.append(f"{source.relative_to(root)}: {call}")
+    assert not by_hand, by_hand
