@@ -222,6 +222,8 @@ def bodiless_kind(wire: bytes) -> str | None:
         # one wire of 64 KiB, until 2026-12-07; events/canonical.py `claims_come`)
         claims_come(wire)
         header_bytes = msgpack.unpackb(wire)[0]
+        if not isinstance(header_bytes, bytes):  # (a damaged file's: the walk reads bytes only)
+            return None
         claims_come(header_bytes)
         kind = msgpack.unpackb(header_bytes)[_KIND_AT]
     except (ValueError, TypeError, IndexError, KeyError, msgpack.UnpackException):

@@ -136,13 +136,20 @@ def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int,
 
 
 def _check_pledge(log: EventLog, fundraiser: bytes, group: bytes, now: int, time_zone: str | None) -> None:
-    """A pledge goes to a running fundraiser: not one that ended (its group reports what came in, and
+    """A pledge goes to another group's running fundraiser: not its own group's, nor one that ended (its group reports what came in, and
     `view fundraisers` says ENDED), nor one of a group that is gone (none left to collect it), nor
     one whose group declined a pledge of this group (every pledge of it would be declined with it).
     Its own group may still report the amount raised after the end."""
     fund = fundraiser_item(Held(log.store, log.trust), fundraiser, now)
     if fund is None:
         return
+    if fund["group"] == group:  # said first: "ended; ask <your own group>" would be no help
+        # The protocol takes such a pledge from a peer (a rule every node shares), and the
+        # fundraiser's pages say it apart from others' pledges (`pledged_own`): refused where a person
+        # typed it, saying what was meant.
+        raise EffectRefused("that fundraiser is your own group's: a pledge is another group's promise of money. "
+                            "Say what your group has received with 'raised' (the whole sum so far, which replaces "
+                            "the last report)", "pledge")
     if any(d["group"] == group for d in fund["declined"]):
         raise EffectRefused(f"{_name(log, fund['group'])}, which runs that fundraiser, declined a pledge of your group "
                             "to it, and that declines every pledge of your group to it: a new one would not count; "

@@ -183,9 +183,9 @@ class HelloBudget:
 
     # --- what the listener asks and tells ----------------------------------------------------------
     def may_upgrade(self, source: str) -> bool:
-        """Could the node reply to a hello from `source` now (a token in both buckets)? Takes
-        nothing: the hello, once it came and is for this network, takes its token (`take`). False
-        counts it turned away."""
+        """Could the node reply to a hello from `source` now (a token in both buckets, or in the
+        reserve)? Takes nothing: the hello, once it came and is for this network, takes its token
+        (`take_served`). False counts it turned away."""
         now = self.clock()
         if self._buckets_with_a_token(source, now) is not None or self._reserve_at(now).tokens >= 1:
             return True

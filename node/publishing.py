@@ -578,8 +578,6 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         check_effect(log, kind.name, fields, own, now, bytes(keys.device.public), time_zone)
     except EffectRefused as exc:
         raise PublishError(str(exc), exc.field) from None
-    if kind.name == "fundraiser.update" and "pledge" in fields:
-        _refuse_own_pledge(log, fields["fundraiser"], own)
     if chosen and kind.name in UPDATES:
         _check_against_sealed_target(log, kind.name, fields, own, now, keys)
         _refuse_other_readers(log, kind.name, fields, recipients, own, keys)
@@ -635,18 +633,6 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         if why is None:
             raise
         raise InvalidEvent(exc.reason, f"{why} Nothing was published.") from None
-
-
-def _refuse_own_pledge(log: EventLog, fundraiser: bytes, own: bytes | None) -> None:
-    """A pledge to a fundraiser of this node's own group: a pledge is another group's promise of
-    money, and money the group received is what it reports as raised. The protocol takes such a
-    pledge from a peer (a rule every node shares), and the fundraiser's pages say it apart from
-    others' pledges (`pledged_own`): refused here, where a person typed it, saying what was meant."""
-    held = references.target(log.store, log.trust, fundraiser)
-    if held is not None and own is not None and held.group == own:
-        raise PublishError("that fundraiser is your own group's: a pledge is another group's promise of money. "
-                           "Say what your group has received with 'raised' (the whole sum so far, which replaces "
-                           "the last report)", "pledge")
 
 
 # The listings that end at their `until`, in words: one published with it past is in no list at all

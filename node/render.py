@@ -489,6 +489,11 @@ def _view_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str]) 
 
 GONE_WORDS = {"left": "its group has left the network", "revoked": "its group was revoked"}
 TAKER_GONE_WORDS = {"left": "has left the network", "revoked": "was revoked"}
+
+# A claim by a group the request's private part was not sealed to (events.readmodels `claimed_unsent`)
+CLAIMED_UNSENT_WORDS = "which this request was not sent to (it cannot read the details): check with them"
+
+
 def private_mark(item: dict[str, Any]) -> str:
     """What a listed support request says of its private part: whether this group reads it (the
     device's key told: `read_here`, node.audience.mark_private_readers), else only that it has one
@@ -506,10 +511,6 @@ def private_mark(item: dict[str, Any]) -> str:
     return (f" [private, readable here: see `solnet show {item['id'].hex()[:12]}`]"
             if item["read_here"] or item.get("opened_here")
             else " [private, not shared with this group]")
-
-
-# A claim by a group the request's private part was not sealed to (events.readmodels `claimed_unsent`)
-CLAIMED_UNSENT_WORDS = "which this request was not sent to (it cannot read the details): check with them"
 
 
 def readers_gone_text(gone: Sequence[dict[str, Any]], request: str, names: dict[bytes, str]) -> str | None:

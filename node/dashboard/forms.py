@@ -117,6 +117,12 @@ def needs_expiry(kind_name: str) -> bool:
 
 # (pattern on the English message, catalog key, how to fill the key's fields from the match)
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p, k in (
+    # first, the refusals that quote a group's name (a peer chose it): a name like "... must be a date
+    # and time" would otherwise be caught by a rule below and give the wrong words
+    (r"^(?P<group>.+), whose need that is, declined a fulfilment of your group", "error.fulfilment_declined"),
+    (r"^(?P<group>.+), which runs that fundraiser, declined a pledge of your group", "error.pledge_declined"),
+    (r"that fundraiser ended on (?P<time>.+): a pledge to it would reach no one collecting; ask (?P<group>.+) "
+     r"whether", "error.fundraiser_ended"),
     (r"needs the field\(s\)|\bneeds '|must not be empty", "error.required"),
     (r"is (?P<length>\d+) characters, the limit is (?P<limit>\d+)", "error.too_long"),
     (r"must be one of", "error.choice"),
@@ -143,12 +149,8 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"that (?P<side>need|offer) is no longer open: its group has left", "error.{side}_group_left"),
     (r"that (?P<side>need|offer) is no longer open: its group was revoked", "error.{side}_group_revoked"),
     (r"that (?P<side>need|offer) lapsed on (?P<time>.+)", "error.{side}_lapsed"),
-    (r"^(?P<group>.+), whose need that is, declined a fulfilment of your group", "error.fulfilment_declined"),
-    (r"^(?P<group>.+), which runs that fundraiser, declined a pledge of your group", "error.pledge_declined"),
     (r"that fundraiser is no longer running: its group has left", "error.fundraiser_group_left"),
     (r"that fundraiser is no longer running: its group was revoked", "error.fundraiser_group_revoked"),
-    (r"that fundraiser ended on (?P<time>.+): a pledge to it would reach no one collecting; ask (?P<group>.+) "
-     r"whether", "error.fundraiser_ended"),
     (r"this node does not hold that .* with its content", "error.reference_not_held"),
     (r"the clocks go forward that night .*\((?P<moment>[0-9T:-]+) is the same moment\)", "error.time_skipped"),
     (r"the clocks go back that night.*: (?P<first>\S+) for the first .*, (?P<second>\S+) for the second", "error.time_twice"),
@@ -165,7 +167,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"that action is CANCELLED, and a move alone leaves it cancelled", "error.action_move_cancelled"),
     (r"has already passed: the [\w ]+ would lapse at once", "error.until_passed"),
     (r"exactly one of 'raised' or 'pledge'", "error.raised_or_pledge"),
-    (r"that fundraiser is your own group's", "error.own_pledge"),  # (node/publishing.py _refuse_own_pledge)
+    (r"that fundraiser is your own group's", "error.own_pledge"),  # (node/effect_checks.py _check_pledge)
     (r"changes something: give at least one of (?P<fields>.+)", "error.change_something"),
     (r"an update needs its 'text'", "error.update_text"),
     (r"give its 'link' or its 'text'", "error.link_or_text"),

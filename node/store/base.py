@@ -33,7 +33,7 @@ _REPLACE_ROWS = _INSERT_ROWS.replace("INSERT", "INSERT OR REPLACE", 1)
 # row's 12 columns, under the 999 an older SQLite allows a statement; one of 256 rows saved a little
 # more, but the three such statements the connection keeps prepared took ~300 KiB (the node's memory
 # is at its budget). The rest of a batch goes in 16, 4 and 1 at a time: at most 12 statements are
-# prepared and kept for the three tables.
+# prepared and kept for the three tables (16 with the replacing form, which only a conflict brings).
 _ROWS_AT_ONCE = (64, 16, 4, 1)
 _SET_HEADS = ("INSERT INTO heads(k, seq, id, day, used) VALUES (?,?,?,?,?) ON CONFLICT(k) DO UPDATE SET seq=excluded.seq, "
               "id=excluded.id, day=excluded.day, used=excluded.used")
@@ -129,7 +129,7 @@ class StoreBase:
         self._before_commit: dict[Any, Callable[[bool], None]] = {}  # (before_commit)
         self._owner: int | None = None  # the only thread that may run a statement (set_owner_thread)
         try:
-            if readonly:  # safe beside a running node; never creates, migrates or writes
+            if readonly:  # safe beside a running node; never creates or migrates, writes only its closing checkpoint
                 self._db = sqlite3.connect(database_uri(self.path, "mode=ro"), uri=True, isolation_level=None,
                                            timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
             else:

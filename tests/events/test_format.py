@@ -762,3 +762,10 @@ def test_random_valid_events_round_trip(ev):
 def test_distinct_events_have_distinct_ids(a, b):
     if (a.header_bytes, a.signature) != (b.header_bytes, b.signature):
         assert a.id != b.id
+
+
+@pytest.mark.parametrize("first", [5, None, [b"x"], "text", {"k": 1}])
+def test_a_files_wire_whose_header_is_not_bytes_is_named_no_kind(first):
+    """A damaged or hostile bundle's wire ending in nil whose first item is not the header's bytes:
+    `bodiless_kind` says None (the import then says the file is damaged), not a traceback."""
+    assert bodiless_kind(pack([first, b"", None])) is None

@@ -36,3 +36,15 @@ def test_an_own_pledge_is_refused_at_publish_and_never_counted_as_others(net: Ne
     assert [p["group"] for p in f["pledged_by"]] == [bytes(bristol.key.public)]
     from node.render import view_line
     assert "pledged 20.00 EUR (not counting 500.00 EUR pledged by its own group)" in view_line("fundraisers", f, {}), f
+
+
+def test_an_own_pledge_to_an_ended_fundraiser_is_told_it_is_its_own_first(net: Net, tmp_path: Path) -> None:
+    """Said first: "it ended; ask <your own group> whether it still takes money" was no help."""
+    log = net.new_log(tmp_path / "calais.db")
+    log.ingest(wires(net.group.made))
+    now = 1_900_000_000_000
+    fund = publishing.publish(log, net.founder, "fundraiser", {**FUND, "ends_at": "2030-03-01T10:00Z"}, now=now)
+    with pytest.raises(PublishError) as refused:
+        publishing.publish(log, net.founder, "fundraiser.update", {"fundraiser": fund.id.hex(), "pledge": "500"},
+                           now=now + 400 * 86_400_000)
+    assert refused.value.field == "pledge" and "your own group's" in str(refused.value), refused.value
