@@ -129,9 +129,9 @@ def test_view_fundraisers_says_which_ended_and_a_pledge_to_one_is_refused(net: N
     ended, running = funds["ended 0"], funds["open 1"]
     assert ended["ended"] and not running["ended"] and not funds["open 0"]["ended"]
     assert ", ENDED " in view_line("fundraisers", ended, {}) and ", until " in view_line("fundraisers", running, {})
-    group = bytes(net.group.key.public)
+    group, other = bytes(net.group.key.public), b"\x01" * 32  # (a pledge is another group's)
     with pytest.raises(EffectRefused, match="ended on"):
-        check_effect(log, "fundraiser.update", {"fundraiser": ended["id"], "pledge": 15}, group, now)
-    check_effect(log, "fundraiser.update", {"fundraiser": running["id"], "pledge": 15}, group, now)  # running: taken
+        check_effect(log, "fundraiser.update", {"fundraiser": ended["id"], "pledge": 15}, other, now)
+    check_effect(log, "fundraiser.update", {"fundraiser": running["id"], "pledge": 15}, other, now)  # running: taken
     check_effect(log, "fundraiser.update", {"fundraiser": ended["id"], "raised": 90}, group, now)  # its final report
     log.store.close()
