@@ -1,0 +1,48 @@
+"""A group named in `to` by the start of its id needs at least the short id every view prints (12
+hex characters, 48 bits). Any member may let in a group, so an infiltrator can make a key whose id
+starts as a real group's does and have it admitted: 6 hex characters (24 bits) took ~2 minutes of
+one core here (~64,000 keys a second), and while the real group's vouch has not arrived that key is
+the only match, and the private details are sealed to the infiltrator. 48 bits take ~2^47 tries:
+~70 core-years at that rate."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crypto.keys import SigningKey
+from crypto.short_ids import SHORT_ID_HEX, short_id
+from node.audience import AudienceError, resolve_groups
+from node_fixtures import Author, Net, wires
+
+
+def test_fewer_hex_characters_than_a_short_id_are_refused_with_what_to_type(net: Net, tmp_path: Path) -> None:
+    bristol = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(bristol.key.public), "role": "group"})
+    bristol.sign("group.profile", {"name": "Bristol", "region": "bristol"})
+    log = net.new_log(tmp_path / "calais.db")
+    log.ingest(wires(net.group.made + bristol.made))
+    bristol_id = bytes(bristol.key.public)
+
+    for n in (6, 8, SHORT_ID_HEX - 1):
+        with pytest.raises(AudienceError) as refused:
+            resolve_groups(log, [bristol_id.hex()[:n]])
+        said = str(refused.value)
+        assert f"at least its first {SHORT_ID_HEX}" in said and "solnet view groups" in said, said
+        assert "another group's key can be made to start so" in said, said
+
+    # The short id as every view prints it (with or without its ellipsis), any longer start, and the
+    # whole id name the group; so does its name, which no other group's looks like.
+    for typed in (short_id(bristol_id), bristol_id.hex()[:SHORT_ID_HEX], bristol_id.hex()[:20].upper(),
+                  bristol_id.hex(), "Bristol"):
+        assert resolve_groups(log, [typed]) == [bristol_id], typed
+
+
+def test_a_short_hex_name_is_still_a_name(net: Net, tmp_path: Path) -> None:
+    """A group may call itself with hex letters ("cafe42"): its name still names it."""
+    cafe = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(cafe.key.public), "role": "group"})
+    cafe.sign("group.profile", {"name": "cafe42", "region": "bristol"})
+    log = net.new_log(tmp_path / "calais.db")
+    log.ingest(wires(net.group.made + cafe.made))
+    assert resolve_groups(log, ["cafe42"]) == [bytes(cafe.key.public)]
