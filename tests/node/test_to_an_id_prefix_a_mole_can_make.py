@@ -13,16 +13,22 @@ import pytest
 from crypto.keys import SigningKey
 from crypto.short_ids import SHORT_ID_HEX, short_id
 from node.audience import AudienceError, resolve_groups
+from node.log import EventLog
 from node_fixtures import Author, Net, wires
 
 
-def test_fewer_hex_characters_than_a_short_id_are_refused_with_what_to_type(net: Net, tmp_path: Path) -> None:
-    bristol = Author(SigningKey.generate(), net.genesis.network_id)
-    net.group.sign("member.vouch", {"subject": bytes(bristol.key.public), "role": "group"})
-    bristol.sign("group.profile", {"name": "Bristol", "region": "bristol"})
+def _one_more_group(net: Net, tmp_path: Path, name: str) -> tuple[EventLog, bytes]:
+    """Calais's log, with a group Calais let in that calls itself `name`, and that group's id."""
+    group = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(group.key.public), "role": "group"})
+    group.sign("group.profile", {"name": name, "region": "bristol"})
     log = net.new_log(tmp_path / "calais.db")
-    log.ingest(wires(net.group.made + bristol.made))
-    bristol_id = bytes(bristol.key.public)
+    log.ingest(wires(net.group.made + group.made))
+    return log, bytes(group.key.public)
+
+
+def test_fewer_hex_characters_than_a_short_id_are_refused_with_what_to_type(net: Net, tmp_path: Path) -> None:
+    log, bristol_id = _one_more_group(net, tmp_path, "Bristol")
 
     for n in (6, 8, SHORT_ID_HEX - 1):
         with pytest.raises(AudienceError) as refused:
@@ -40,9 +46,5 @@ def test_fewer_hex_characters_than_a_short_id_are_refused_with_what_to_type(net:
 
 def test_a_short_hex_name_is_still_a_name(net: Net, tmp_path: Path) -> None:
     """A group may call itself with hex letters ("cafe42"): its name still names it."""
-    cafe = Author(SigningKey.generate(), net.genesis.network_id)
-    net.group.sign("member.vouch", {"subject": bytes(cafe.key.public), "role": "group"})
-    cafe.sign("group.profile", {"name": "cafe42", "region": "bristol"})
-    log = net.new_log(tmp_path / "calais.db")
-    log.ingest(wires(net.group.made + cafe.made))
-    assert resolve_groups(log, ["cafe42"]) == [bytes(cafe.key.public)]
+    log, cafe_id = _one_more_group(net, tmp_path, "cafe42")
+    assert resolve_groups(log, ["cafe42"]) == [cafe_id]
