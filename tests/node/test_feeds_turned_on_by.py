@@ -81,3 +81,26 @@ def test_who_turned_the_feeds_on_is_the_same_in_any_arrival_order(tmp_path_facto
         assert said[0] is None
     else:
         assert said[0]["device"] == run[-1] and said[0]["signers"] == list(dict.fromkeys(run)), (said[0], run)
+
+
+def test_a_device_signing_more_profiles_than_are_read_is_still_named(net: Net, tmp_path: Path) -> None:
+    """Calais's main node opted in itself; a seized phone turns the feeds off, then on again with more
+    profiles than are read per key (PROFILES_READ). Its "off" fell out of the read, the run reached
+    the main node's old "yes", and the main node saw no warning: the phone's doing passed as its own."""
+    phone = net.device_of(net.group)
+    start = now_ms()  # (after the founding profile)
+    net.device.sign("group.profile", YES, ts=start)  # the main node's own yes
+    phone.sign("group.profile", {"name": "Calais", "region": "calais"}, ts=start + 1)  # off
+    for n in range(feeds_opt_in.PROFILES_READ + 1):
+        phone.sign("group.profile", {**YES, "description": f"{n}"}, ts=start + 2 + n)
+    group, main = bytes(net.group.key.public), bytes(net.device.key.public).hex()
+    signed = wires(net.group.made + net.device.made + phone.made)
+    for order in (signed, signed[::-1]):
+        log = net.new_log(tmp_path / f"calais{len(order)}{order is signed}.db")
+        for wire in order:
+            log.ingest([wire])
+        opted = feeds_opt_in.opted_in_by(log.store, log.trust, group)
+        warned = feeds_opt_in.warning(opted, main, group.hex())
+        assert warned is not None and warned["device"] == bytes(phone.key.public).hex(), opted
+        assert main not in warned["signers"], warned
+        log.store.close()
