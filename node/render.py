@@ -22,7 +22,7 @@ from events.kinds import DEFAULT_UNIT, KINDS
 from node import moments
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
 from node.clock import now_ms
-from node.words import local_time, one_line, plural  # noqa: F401 (used here, and by callers as render.X)
+from node.words import isolated, local_time, one_line, plural  # noqa: F401 (used here, and by callers as render.X)
 
 # What `solnet ls` says of an event whose content this node does not hold (the signed header stays).
 GONE_BODIES = {BODY_EXPIRED: "expired: its content is deleted", BODY_REDACTED: "redacted by its author: its content is deleted",
@@ -488,6 +488,24 @@ def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) ->
     # Each line on its own: a line break inside a text is a ⏎, while a need's or a request's
     # matches, and a group's devices, keep the lines they are printed on.
     return "\n".join(one_line(line) for line in lines)
+
+
+def terminal_view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
+    """`view_line` for a terminal: every group name set apart where it has right-to-left letters
+    (node.words.isolated), which node.terminal_text lets through."""
+    return view_line(view, _names_isolated(item), {g: isolated(n) for g, n in group_names.items()})
+
+
+def _names_isolated(value: Any) -> Any:
+    """`value` (an item of a view) with its groups' names (`group_name`, `group_names`, at any depth)
+    set apart where they have right-to-left letters; a copy where any is."""
+    if isinstance(value, dict):
+        return {k: (isolated(v) if k == "group_name" and isinstance(v, str) else
+                    [isolated(n) if isinstance(n, str) else n for n in v] if k == "group_names" and isinstance(v, list)
+                    else _names_isolated(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_names_isolated(v) for v in value]
+    return value
 
 
 def _view_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:
