@@ -48,6 +48,11 @@ MAX_OPENED = 20_000  # sealed events remembered in memory (opened or not ours); 
 GROUP_PREFIX_MIN = SHORT_ID_HEX
 
 
+# A group as shown with the start of its id last: "Bristol (1a2b3c4d5e6f…)" beside a name another
+# looks like, "group 1a2b3c4d5e6f…" for a group without a profile (node.references)
+_SHOWN_WITH_ID = re.compile(f"\\S.*[\\s(]([0-9a-fA-F]{{{SHORT_ID_HEX},64}})(?:…|\\.\\.\\.)?\\)?\\s*")
+
+
 class AudienceError(PrivateError):
     """The chosen groups cannot be resolved or reached; the message says why."""
 
@@ -55,8 +60,9 @@ class AudienceError(PrivateError):
 def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None) -> list[bytes]:
     """Group ids from what a person typed: a group's name as its profile says it or as it is shown
     (with its short id when another group's name looks like it; any case), its id in full, or a
-    unique prefix of at least 12 hex characters (its short id; fewer are refused: GROUP_PREFIX_MIN). A bare name is refused where it may not mean the
-    group it matches (`_refuse_if_ambiguous`), unless it is this node's own group (`own`), which
+    unique prefix of at least 12 hex characters (its short id; fewer are refused: GROUP_PREFIX_MIN).
+    Hex alone is read as an id, never as a name, and a name typed with a short id in brackets names
+    only a group whose id starts so. A bare name is refused where it may not mean the group it matches (`_refuse_if_ambiguous`), unless it is this node's own group (`own`), which
     reads everything it seals anyway. AudienceError names the one at fault."""
     names = references.group_names(log.store)
     said = references.profile_names(log.store)
@@ -67,14 +73,24 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
         if not wanted:  # skipped, an empty name would share with no group: refused, never read as none
             raise AudienceError("a group named in 'to' is empty: name each group that may read it (`solnet view "
                                 "groups` lists them), or leave 'to' out to publish to every group")
-        by_name = [g for g in groups if wanted.casefold() in ((names.get(g) or "").casefold(), (said.get(g) or "").casefold())]
         cleaned = wanted.rstrip("…").rstrip(".").lower()
-        hex_typed = re.fullmatch(r"[0-9a-f]+", cleaned) is not None
-        if hex_typed and MIN_ID_PREFIX_HEX <= len(cleaned) < GROUP_PREFIX_MIN and not by_name:
-            raise AudienceError(f"{wanted[:80]!r} is too short a start of a group's id: another group's key can be made "
-                                f"to start so. Give at least its first {GROUP_PREFIX_MIN} characters (its short id, "
-                                "as `solnet view groups` lists it), its whole id, or its name")
-        by_id = [g for g in groups if g.hex().startswith(cleaned)] if len(cleaned) >= GROUP_PREFIX_MIN and hex_typed else []
+        # What reads as an id is an id, never a name: a member may call its group by another group's
+        # id (or its short id), and while that group's vouch had not arrived here the name was the
+        # only match.
+        if re.fullmatch(r"[0-9a-f]+", cleaned) and len(cleaned) >= MIN_ID_PREFIX_HEX:
+            if len(cleaned) < GROUP_PREFIX_MIN:
+                raise AudienceError(f"{wanted[:80]!r} is too short a start of a group's id: another group's key can be "
+                                    f"made to start so. Give at least its first {GROUP_PREFIX_MIN} characters (its short "
+                                    "id, as `solnet view groups` lists it) or its whole id")
+            by_name, by_id, bracketed = [], [g for g in groups if g.hex().startswith(cleaned)], None
+        else:
+            by_name = [g for g in groups if wanted.casefold() in ((names.get(g) or "").casefold(),
+                                                                   (said.get(g) or "").casefold())]
+            by_id = []
+            # A group typed as shown with its short id ("Bristol (1a2b3c4d5e6f…)", "group 1a2b3c4d5e6f…")
+            # names only a group whose id starts so: a member may call its group that very text.
+            if (bracketed := _SHOWN_WITH_ID.fullmatch(wanted)) is not None:
+                by_name = [g for g in by_name if g.hex().startswith(bracketed.group(1).lower())]
         matches = list(dict.fromkeys(by_name + by_id))
         if len(matches) > 1:
             raise AudienceError(f"more than one group is called or starts with {wanted[:80]!r}: give its id "
@@ -84,8 +100,7 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
             known = ", ".join(sorted(n for n in names.values() if n)) or "none has a profile yet"
             raise AudienceError(f"no group called {wanted[:80]!r} and no group id starting so in this network; "
                                 f"give a group's name ({known}) or its id (`solnet view groups` lists them)")
-        shown = names.get(matches[0], "")
-        if matches[0] != own and matches[0] not in by_id and not (short_id(matches[0]) in shown and wanted.casefold() == shown.casefold()):
+        if matches[0] != own and matches[0] not in by_id and bracketed is None:
             _refuse_if_ambiguous(log, groups, said, names, matches[0], wanted)  # a bare name
         found.append(matches[0])
     return list(dict.fromkeys(found))

@@ -44,7 +44,29 @@ def test_fewer_hex_characters_than_a_short_id_are_refused_with_what_to_type(net:
         assert resolve_groups(log, [typed]) == [bristol_id], typed
 
 
-def test_a_short_hex_name_is_still_a_name(net: Net, tmp_path: Path) -> None:
-    """A group may call itself with hex letters ("cafe42"): its name still names it."""
+def test_a_name_written_as_another_groups_id_never_stands_for_it(net: Net, tmp_path: Path) -> None:
+    """Bristol's vouch has not reached Calais yet; a group Calais let in names itself with Bristol's
+    id (whole, or its short id), or with Bristol's name as shown beside its short id, or as a group
+    without a profile is shown ("group 1a2b3c4d5e6f…"). Typed as
+    Bristol gave it, each named the mole's group, the only match, and the details went to it. What
+    reads as an id is an id (hex alone, 6 characters or more), and a name typed with a short id in
+    brackets names only a group whose id starts so."""
+    bristol = Author(SigningKey.generate(), net.genesis.network_id)  # (its vouch not here)
+    real = bytes(bristol.key.public)
+    for n, fake in enumerate((real.hex(), real.hex()[:SHORT_ID_HEX], short_id(real), real.hex()[:8].upper(),
+                              f"Bristol ({short_id(real)})", f"group {short_id(real)}", f"Bristol ({real.hex()[:16]})")):
+        (tmp_path / str(n)).mkdir()
+        log, mole = _one_more_group(net, tmp_path / str(n), fake)
+        with pytest.raises(AudienceError):
+            resolve_groups(log, [fake])
+        assert resolve_groups(log, [mole.hex()]) == [mole]  # its own id names it
+        log.store.close()
+
+
+def test_a_hex_looking_name_is_named_by_its_id(net: Net, tmp_path: Path) -> None:
+    """A group called "cafe42" (hex letters alone) is named by its id: the name reads as one."""
     log, cafe_id = _one_more_group(net, tmp_path, "cafe42")
-    assert resolve_groups(log, ["cafe42"]) == [cafe_id]
+    with pytest.raises(AudienceError) as refused:
+        resolve_groups(log, ["cafe42"])
+    assert f"at least its first {SHORT_ID_HEX}" in str(refused.value)
+    assert resolve_groups(log, [short_id(cafe_id)]) == [cafe_id]
