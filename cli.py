@@ -1185,7 +1185,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     group = group_of.get(row[1])
     names = group_names(log)
     name = names.get(group) if group else None
-    label = f"{name} (group {short_id(group)})" if name else (f"group {short_id(group)}" if group else None)
+    label = f"{render.isolated(name)} (group {short_id(group)})" if name else (f"group {short_id(group)}" if group else None)
     if opened is not None:
         inner, author_group = opened
         shared = render.shared_text(audience.shared_with(inner, author_group), names)
@@ -1478,7 +1478,7 @@ def cmd_view(args: argparse.Namespace) -> int:
         print(f"(times in {render.local_zone()})")
     names = group_names(log)
     for item in items:
-        print(render.view_line(args.name, item, names) + ("  NOT KNOWN SENT" if item.get("not_known_sent") else ""))
+        print(render.terminal_view_line(args.name, item, names) + ("  NOT KNOWN SENT" if item.get("not_known_sent") else ""))
     if not_sent:
         print(f"warning: {not_sent}.", file=sys.stderr)
     if args.name == "alerts":  # a calm list is worth as much as what this home has heard

@@ -26,6 +26,7 @@ from typing import Any
 from crypto.envelope import open_envelope, seal
 from crypto.errors import DecryptionFailed
 from crypto.keys import EncryptionKey
+from crypto.short_ids import MIN_ID_PREFIX_HEX, SHORT_ID_HEX
 from events.canonical import unpack
 from events.errors import InvalidEvent
 from events.projections import MemoryTables, Row, project
@@ -39,7 +40,17 @@ from node.render import short_id
 from events.names import looks as names_look
 
 MAX_OPENED = 20_000  # sealed events remembered in memory (opened or not ours); older ones are opened again
-GROUP_PREFIX_MIN = 6
+# The fewest leading hex characters that name a group here: the short id every view prints (48 bits).
+# Any member may let in a group, so an infiltrator can make a key whose id starts as a real group's
+# and have it admitted; with 6 characters (24 bits: ~2 minutes of one core, ~64,000 keys a second)
+# that key was the only match while the real group's vouch had not arrived, and what was sealed went
+# to it. 48 bits take ~2^47 tries (~70 core-years at that rate).
+GROUP_PREFIX_MIN = SHORT_ID_HEX
+
+
+# A group as shown with the start of its id last: "Bristol (1a2b3c4d5e6f…)" beside a name another
+# looks like, "group 1a2b3c4d5e6f…" for a group without a profile (node.references)
+_SHOWN_WITH_ID = re.compile(f"\\S.*[\\s(]([0-9a-fA-F]{{{SHORT_ID_HEX},64}})(?:…|\\.\\.\\.)?\\)?\\s*")
 
 
 class AudienceError(PrivateError):
@@ -49,8 +60,9 @@ class AudienceError(PrivateError):
 def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None) -> list[bytes]:
     """Group ids from what a person typed: a group's name as its profile says it or as it is shown
     (with its short id when another group's name looks like it; any case), its id in full, or a
-    unique prefix of at least 6 hex characters. A bare name is refused where it may not mean the
-    group it matches (`_refuse_if_ambiguous`), unless it is this node's own group (`own`), which
+    unique prefix of at least 12 hex characters (its short id; fewer are refused: GROUP_PREFIX_MIN).
+    Hex alone is read as an id, never as a name, and a name typed with a short id in brackets names
+    only a group whose id starts so. A bare name is refused where it may not mean the group it matches (`_refuse_if_ambiguous`), unless it is this node's own group (`own`), which
     reads everything it seals anyway. AudienceError names the one at fault."""
     names = references.group_names(log.store)
     said = references.profile_names(log.store)
@@ -61,10 +73,24 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
         if not wanted:  # skipped, an empty name would share with no group: refused, never read as none
             raise AudienceError("a group named in 'to' is empty: name each group that may read it (`solnet view "
                                 "groups` lists them), or leave 'to' out to publish to every group")
-        by_name = [g for g in groups if wanted.casefold() in ((names.get(g) or "").casefold(), (said.get(g) or "").casefold())]
         cleaned = wanted.rstrip("…").rstrip(".").lower()
-        by_id = ([g for g in groups if g.hex().startswith(cleaned)]
-                 if len(cleaned) >= GROUP_PREFIX_MIN and re.fullmatch(r"[0-9a-f]+", cleaned) else [])
+        # What reads as an id is an id, never a name: a member may call its group by another group's
+        # id (or its short id), and while that group's vouch had not arrived here the name was the
+        # only match.
+        if re.fullmatch(r"[0-9a-f]+", cleaned) and len(cleaned) >= MIN_ID_PREFIX_HEX:
+            if len(cleaned) < GROUP_PREFIX_MIN:
+                raise AudienceError(f"{wanted[:80]!r} is too short a start of a group's id: another group's key can be "
+                                    f"made to start so. Give at least its first {GROUP_PREFIX_MIN} characters (its short "
+                                    "id, as `solnet view groups` lists it) or its whole id")
+            by_name, by_id, bracketed = [], [g for g in groups if g.hex().startswith(cleaned)], None
+        else:
+            by_name = [g for g in groups if wanted.casefold() in ((names.get(g) or "").casefold(),
+                                                                   (said.get(g) or "").casefold())]
+            by_id = []
+            # A group typed as shown with its short id ("Bristol (1a2b3c4d5e6f…)", "group 1a2b3c4d5e6f…")
+            # names only a group whose id starts so: a member may call its group that very text.
+            if (bracketed := _SHOWN_WITH_ID.fullmatch(wanted)) is not None:
+                by_name = [g for g in by_name if g.hex().startswith(bracketed.group(1).lower())]
         matches = list(dict.fromkeys(by_name + by_id))
         if len(matches) > 1:
             raise AudienceError(f"more than one group is called or starts with {wanted[:80]!r}: give its id "
@@ -74,8 +100,7 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
             known = ", ".join(sorted(n for n in names.values() if n)) or "none has a profile yet"
             raise AudienceError(f"no group called {wanted[:80]!r} and no group id starting so in this network; "
                                 f"give a group's name ({known}) or its id (`solnet view groups` lists them)")
-        shown = names.get(matches[0], "")
-        if matches[0] != own and matches[0] not in by_id and not (short_id(matches[0]) in shown and wanted.casefold() == shown.casefold()):
+        if matches[0] != own and matches[0] not in by_id and bracketed is None:
             _refuse_if_ambiguous(log, groups, said, names, matches[0], wanted)  # a bare name
         found.append(matches[0])
     return list(dict.fromkeys(found))
@@ -105,7 +130,7 @@ def _refuse_if_ambiguous(log: EventLog, groups: list[bytes], said: dict[bytes, s
                    "may be one of them, and another group may have taken its name")
     raise AudienceError(f"the name {wanted[:80]!r} may not be the group you mean: {'; and '.join(why)}. The group "
                         f"called so here is {short_id(group)}. Give the id of the group you mean instead of its name "
-                        "(`--to ID`, or the id in 'to'; its first 6 characters or more): `solnet view groups` lists "
+                        f"(`--to ID`, or the id in 'to'; its first {GROUP_PREFIX_MIN} characters or more): `solnet view groups` lists "
                         "each group's id, and the group itself can tell you its id over a channel you trust")
 
 

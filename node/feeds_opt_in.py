@@ -46,19 +46,31 @@ PROFILES_READ = 64
 def _opting_in_run(store: Store, trust: TrustGraph, group: bytes, current: Any) -> list[tuple[bytes, int]]:
     """(signer, ms) of `group`'s profiles that opt in, newest first, from the current one (version
     `current`, (ms, id)) back to the last one that did not: the ones the projection counts (signed
-    by the group key or one of its devices while it could sign)."""
+    by the group key or one of its devices while it could sign). A key with more profiles than are
+    read (PROFILES_READ) may hide one that turned the feeds off below its oldest read: the run stops
+    there and starts with that key. Until 2026-12-07 it went on past it to other keys' older
+    profiles: a seized phone turned the feeds off, then on with 65 profiles, and the run reached the
+    main node's old "yes", so the main node saw no warning."""
     from events.canonical import unpack
     from events.projections import PUBLIC_YES
 
     found = []
+    horizon: tuple[int, bytes, bytes] | None = None  # (ms, id, key): the newest of the keys' oldest read, where cut
     for key in [group, *(m.key for m in trust.devices_of(group))]:
         member = trust.members.get(key)
-        for event in store.list_events(kind="group.profile", author=key, limit=PROFILES_READ):
+        events = store.list_events(kind="group.profile", author=key, limit=PROFILES_READ)
+        if len(events) == PROFILES_READ and (horizon is None or (events[-1].ts, events[-1].id) > horizon[:2]):
+            horizon = (events[-1].ts, events[-1].id, key)
+        for event in events:
             if member is not None and member.may_sign(event.seq) and event.body is not None \
                     and (event.ts, event.id) <= tuple(current):
                 found.append((event.ts, event.id, key, event.body))
     run = []
-    for ts, _, key, body in sorted(found, reverse=True):
+    for ts, event_id, key, body in sorted(found, reverse=True):
+        if horizon is not None and (ts, event_id) < horizon[:2]:  # below it, that key's profiles are unread
+            if run and run[-1][0] != horizon[2]:
+                run.append((horizon[2], horizon[0]))
+            break
         if unpack(body).get("public_feeds") != PUBLIC_YES:
             break
         run.append((key, ts))

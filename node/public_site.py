@@ -13,7 +13,6 @@ Formats come from maintained libraries (icalendar, feedgen), never written by ha
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from events.readmodels import departure
 from node import moments, references
 from node.alert_feed import taken_out
 from node.log import EventLog, now_ms
+from node.words import isolated
 from node.views import reader_of, view
 
 MAX_ITEMS = 200  # per feed or page section
@@ -203,8 +203,7 @@ def poster(data: PublicData, group: bytes) -> str:
     name with letters written right to left is set apart (U+2068 ... U+2069), which a reader's rule
     for a title's direction skips (UAX #9): first in a title, "ب" made the whole title right to left,
     and "ب: Calais: march" showed as "Calais: march :ب", the poster's words first, read as Calais's."""
-    name = data.names.get(group) or "a group of the network"
-    return f"\u2068{name}\u2069" if any(unicodedata.bidirectional(c) in ("R", "AL") for c in name) else name
+    return isolated(data.names.get(group) or "a group of the network")
 
 
 def alerts_atom(data: PublicData, base_url: str | None = None) -> bytes:

@@ -22,7 +22,7 @@ from events.kinds import DEFAULT_UNIT, KINDS
 from node import moments
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
 from node.clock import now_ms
-from node.words import local_time, one_line, plural  # noqa: F401 (used here, and by callers as render.X)
+from node.words import isolated, local_time, one_line, plural  # noqa: F401 (used here, and by callers as render.X)
 
 # What `solnet ls` says of an event whose content this node does not hold (the signed header stays).
 GONE_BODIES = {BODY_EXPIRED: "expired: its content is deleted", BODY_REDACTED: "redacted by its author: its content is deleted",
@@ -316,7 +316,7 @@ def state_text(kind: str, state: dict[str, Any], published: dict[str, Any] | Non
         return state["status"] + (f" — {steps}" if steps else "") + gone_mark(state)
     if kind == "fundraiser":
         said = (f"raised {money(state['raised'], state['currency'])} of {money(state['goal'], state['currency'])} "
-                f"({state['progress']}%), pledged {money(state['pledged'], state['currency'])}"
+                f"({state['progress']}%), pledged {money(state['pledged'], state['currency'])}{pledges_left_out(state)}"
                 + (f"; its group says: {state['note']}" if state.get("note") else ""))
         if state.get("group_gone"):
             return f"{said}; {GONE_WORDS[state['group_gone']]}"
@@ -335,6 +335,18 @@ def state_text(kind: str, state: dict[str, Any], published: dict[str, Any] | Non
     else:
         said = f"{quantity(state['remaining'], unit)} left of {state['quantity']}"
     return f"{LISTING_STATUS_WORDS.get(state['status'], state['status'])}; {said}{_changed_text(state, published)}"
+
+
+def pledges_left_out(fundraiser: dict[str, Any]) -> str:
+    """What a fundraiser's "pledged" leaves out, in words after it (`view fundraisers`, `show`): pledges
+    of groups no longer in the network (nobody remains to honour them) and its own group's (no one
+    else's promise: events.readmodels.fundraisers). `show` said "pledged 20.00 EUR" alone where its
+    own group had "pledged" 500."""
+    currency = fundraiser["currency"]
+    return ((f" (not counting {money(fundraiser['pledged_gone'], currency)} pledged by groups no longer in the network)"
+             if fundraiser.get("pledged_gone") else "")
+            + (f" (not counting {money(fundraiser['pledged_own'], currency)} pledged by its own group)"
+               if fundraiser.get("pledged_own") else ""))
 
 
 def _changed_text(state: dict[str, Any], published: dict[str, Any] | None) -> str:
@@ -478,6 +490,24 @@ def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) ->
     return "\n".join(one_line(line) for line in lines)
 
 
+def terminal_view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
+    """`view_line` for a terminal: every group name set apart where it has right-to-left letters
+    (node.words.isolated), which node.terminal_text lets through."""
+    return view_line(view, _names_isolated(item), {g: isolated(n) for g, n in group_names.items()})
+
+
+def _names_isolated(value: Any) -> Any:
+    """`value` (an item of a view) with its groups' names (`group_name`, `group_names`, at any depth)
+    set apart where they have right-to-left letters; a copy where any is."""
+    if isinstance(value, dict):
+        return {k: (isolated(v) if k == "group_name" and isinstance(v, str) else
+                    [isolated(n) if isinstance(n, str) else n for n in v] if k == "group_names" and isinstance(v, list)
+                    else _names_isolated(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_names_isolated(v) for v in value]
+    return value
+
+
 def _view_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> list[str]:
     """The lines of one item of `solnet view`: its own, then those under it (matches, devices)."""
     if view in ("needs", "support"):
@@ -598,12 +628,7 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
         return (f"[{bar}] {item['progress']:>3}%  {group}: {item['title']} — raised {money(item['raised'], item['currency'])} of "
                 f"{money(item['goal'], item['currency'])}, pledged {money(item['pledged'], item['currency'])}"
                 + (f" (its group says: {item['note']})" if item.get("note") else "")
-                # pledges nobody remains to honour: not in "pledged", said apart so the group counts without them
-                + (f" (not counting {money(item['pledged_gone'], item['currency'])} pledged by groups no longer in "
-                   "the network)" if item.get("pledged_gone") else "")
-                # its own group's "pledges" are no one else's promise (events.readmodels.fundraisers)
-                + (f" (not counting {money(item['pledged_own'], item['currency'])} pledged by its own group)"
-                   if item.get("pledged_own") else "") + _declined_text(item, group_names)
+                + pledges_left_out(item) + _declined_text(item, group_names)
                 + f"{until}{gone_mark(item)}  {short}")
     if view == "capacity":
         when = (f" from {local_time(item['starts_at'])}" if not item.get("available_now") else "") + (

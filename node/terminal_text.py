@@ -16,6 +16,7 @@ carriage return that opens a write is the CLI's own progress line (`solnet sync`
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
@@ -23,10 +24,18 @@ from typing import Any, TextIO
 from events.control_chars import CONTROL_RE
 
 
+# A name set apart by the CLI itself (node.words.isolated): U+2068, text with no control, isolate or
+# override, U+2069, on one line. Closed so, it sets apart what it holds and nothing after it.
+_ISOLATED = re.compile("\u2068[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*\u2069")
+
+
 def visible(text: str) -> str:
-    """`text` with every control character but newline and tab (and every bidi override) escaped."""
+    """`text` with every control character but newline and tab (and every bidi override and isolate)
+    escaped, but the two marks of a closed isolate of plain text (`_ISOLATED`): a right-to-left
+    group name, set apart, which a terminal that lays out bidirectional text needs."""
     # CONTROL_RE: every C0 control but tab and newline (carriage return too), DEL, C1, bidi overrides
-    return CONTROL_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    kept = {i for m in _ISOLATED.finditer(text) for i in (m.start(), m.end() - 1)} if "\u2068" in text else ()
+    return CONTROL_RE.sub(lambda m: m.group() if m.start() in kept else f"\\u{ord(m.group()):04x}", text)
 
 
 class VisibleWriter:

@@ -19,6 +19,18 @@ def one_line(text: str) -> str:
     return _BREAKS.sub(" ⏎ ", text).replace("\t", " ")
 
 
+def isolated(name: str) -> str:
+    """A name with letters written right to left set apart (U+2068 ... U+2069), which a reader's rule
+    for a line's or a title's direction skips (UAX #9): first in a line, "ب" made the whole line right
+    to left, and "ب: Calais: march" showed as "Calais: march :ب", the poster's words first, read as
+    Calais's; and digits after such a name (its short id) were drawn across it. Other names as they
+    are. The public feeds (plain text) and the terminal (`solnet view`) set names apart so; the
+    dashboard has <bdi>."""
+    import unicodedata  # (only where a name is shown: not on a running node's start path)
+
+    return f"\u2068{name}\u2069" if any(unicodedata.bidirectional(c) in ("R", "AL") for c in name) else name
+
+
 def plural(count: int | str, word: str, words: str | None = None) -> str:
     """'1 event', '0 events', '2 events' (in English only one is singular). A count may be an
     enum's text (a support request's people: '1', '3-5')."""

@@ -14,6 +14,7 @@ from node import api as api_module
 from node import api_body, http_failures
 from node.api_body import BLANK, EXPIRES_RE, FORBIDDEN, FORMS, NUMERIC_TYPES, form_name
 from events.sealed import MAX_TO
+from node.audience import GROUP_PREFIX_MIN
 from node.publishing import GROUP_TEXT_MAX, PUBLISHABLE_KINDS, SIGNERS, typed_fields
 from node.render import MONEY_FIELDS
 from node.views import VIEWS
@@ -212,7 +213,8 @@ def generate(doc: dict) -> dict:
     request["properties"]["to"]["maxItems"] = MAX_TO
     request["properties"]["to"]["items"] = {
         "type": "string", "minLength": 1, "maxLength": GROUP_TEXT_MAX, "pattern": f"[^{BLANK}]",
-        "description": "a group: its name, its id (64 hex characters) or a unique prefix of at least 6"}
+        "description": "a group: its name, its id (64 hex characters) or a unique prefix of at least "
+                       f"{GROUP_PREFIX_MIN} (its short id: fewer, another group's key can be made to start so)"}
     request["oneOf"] = publish_branches()
     doc["components"]["schemas"].update(TEXTS)
     operation_parameter(doc, "/api/v1/events", "get", "kind")["schema"]["enum"] = list(KINDS)

@@ -356,7 +356,7 @@ def test_publish_with_to_says_who_can_read_it(network, cli, tmp_path):
     assert shared[1] == ("Shared with Calais and Bristol only: other nodes see only that this device published "
                          "something."), shared
     private = cli.run(network.a, "publish", "support.request", "--region", "calais", "--type", "legal", "--people",
-                      "1", "--urgency", "low", "--private", "Hearing on Monday", "--to", network.group_b[:8]).stdout
+                      "1", "--urgency", "low", "--private", "Hearing on Monday", "--to", network.group_b[:12]).stdout
     assert private.splitlines()[1] == "Its private details can be read by Calais and Bristol only.", private
     public = cli.run(network.a, "publish", "offer", "--category", "tents", "--quantity", "3", "--region", "calais")
     assert len(public.stdout.splitlines()) == 1, public.stdout

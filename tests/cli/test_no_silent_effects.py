@@ -132,7 +132,7 @@ def test_to_takes_a_group_name_or_an_id_prefix(network, cli, tmp_path):
     a, b = network.a, network.b
     cli.publish(b, "group.profile", "--name", "Bristol", "--region", "bristol")
     _sync(cli, b, a, tmp_path)
-    for to in ("Bristol", "bristol", network.group_b[:8], short_id(bytes.fromhex(network.group_b))):
+    for to in ("Bristol", "bristol", network.group_b[:12], short_id(bytes.fromhex(network.group_b))):
         request = cli.publish(a, "support.request", "--region", "bristol", "--type", "housing", "--people", "1",
                               "--urgency", "low", "--private", "A family of three", "--to", to)
         assert cli.run_json(a, "show", request)["private"] is True

@@ -133,7 +133,7 @@ def test_capacity_updates_report_backs_and_resources_for_chosen_groups(net: Net,
     calais_id = bytes(net.founder.group.public).hex()
     two_days_ago = datetime.fromtimestamp(time.time() - 2 * 86400, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     places = publishing.publish(bristol, bristol_keys, "support.offer", {"region": "bristol", "type": "housing",
-                                                                         "capacity": "3"}, to=[calais_id[:8]])
+                                                                         "capacity": "3"}, to=[calais_id[:12]])
     visit = publishing.publish(bristol, bristol_keys, "action", {"title": "Visit at Colnbrook", "region": "bristol",
                                                                  "type": "detention_visit",
                                                                  "starts_at": two_days_ago}, to=[calais_id])

@@ -36,6 +36,11 @@ def test_an_own_pledge_is_refused_at_publish_and_never_counted_as_others(net: Ne
     assert [p["group"] for p in f["pledged_by"]] == [bytes(bristol.key.public)]
     from node.render import view_line
     assert "pledged 20.00 EUR (not counting 500.00 EUR pledged by its own group)" in view_line("fundraisers", f, {}), f
+    # `solnet show` of the fundraiser says so under it, as `view fundraisers` does
+    from node.render import state_text
+    assert "pledged 20.00 EUR (not counting 500.00 EUR pledged by its own group)" in state_text("fundraiser", f), f
+    gone = {**f, "pledged_gone": 3_000, "pledges_gone": 1}
+    assert "(not counting 30.00 EUR pledged by groups no longer in the network)" in state_text("fundraiser", gone)
 
 
 def test_an_own_pledge_to_an_ended_fundraiser_is_told_it_is_its_own_first(net: Net, tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def test_a_name_taken_while_the_real_group_has_no_profile_here_is_refused(net: N
     # The id, or a unique prefix of it, still names one group; so does the name with its short id.
     assert resolve_groups(log, [real_id.hex()]) == [real_id]
     assert resolve_groups(log, [short_id(real_id)]) == [real_id]
-    assert resolve_groups(log, [real_id.hex()[:8]]) == [real_id]
+    assert resolve_groups(log, [real_id.hex()[:16]]) == [real_id]
     assert resolve_groups(log, [mole_id.hex()]) == [mole_id]
 
     # Once the real group's profile is here (and its name differs), the name names one group again.
