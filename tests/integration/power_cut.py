@@ -51,8 +51,8 @@ def command(out: Path) -> list[str]:
 @contextmanager
 def attached(pid: int, out: Path) -> Iterator[None]:
     """Trace the running process `pid` (all its threads, and children it starts) into `out`, from
-    when strace says it is attached; at the end, wait for strace to finish (the traced process ends:
-    the test kills it inside, as a power cut does)."""
+    when strace says it is attached, to the end of the block (where the test has killed it, as a
+    power cut does: all it did is in `out` once strace has stopped)."""
     said = out.with_suffix(".said")
     with open(said, "wb") as err:
         proc = subprocess.Popen([*command(out), "-p", str(pid)], stderr=err, stdin=subprocess.DEVNULL)
@@ -63,6 +63,7 @@ def attached(pid: int, out: Path) -> Iterator[None]:
                 pytest.fail(f"strace did not attach to {pid}: {said.read_text(errors='replace')}")
             time.sleep(0.05)
         yield
+        proc.terminate()  # (it detaches from what it still traces, a child the node left, and writes out the rest)
         proc.wait(EXIT_TIMEOUT_S)
     finally:
         if proc.poll() is None:
