@@ -26,8 +26,8 @@ def seq_of(node: LocalNode, event_id: bytes) -> int:
     return query(node, "SELECT seq FROM events WHERE id=?", (event_id,))[0][0]
 
 
-def _after_the_cut_the_next_publish_follows(cluster: Cluster, calais: LocalNode, bristol: LocalNode,
-                                            alert: bytes, lost: dict[str, int]) -> None:
+def _after_the_cut_the_next_publish_follows(calais: LocalNode, bristol: LocalNode, alert: bytes,
+                                            lost: dict[str, int]) -> None:
     assert holds(bristol, alert), f"the acknowledged alert was lost to the power cut (cut: {lost})"
     # During the blackout, with no peer to sync from: what the dashboard's override and --offline do.
     need = bytes.fromhex(cli_json(bristol, "publish", "need", "--category", "blankets", "--quantity", "5",
@@ -56,7 +56,7 @@ def test_an_alert_acknowledged_through_the_local_channel_survives_a_power_cut(cl
         cluster.wait(lambda: holds(calais, alert), 15, "Bristol's alert on Calais")
         cluster.kill(bristol)  # the power cut (what the disk holds: power_cut.cut_power, below)
     lost = power_cut.cut_power(trace, bristol.home.path)
-    _after_the_cut_the_next_publish_follows(cluster, calais, bristol, alert, lost)
+    _after_the_cut_the_next_publish_follows(calais, bristol, alert, lost)
 
 
 def test_an_alert_acknowledged_by_the_api_survives_a_power_cut(cluster: Cluster, tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_an_alert_acknowledged_by_the_api_survives_a_power_cut(cluster: Cluster,
         cluster.wait(lambda: holds(calais, alert), 15, "Bristol's alert on Calais")
         cluster.kill(bristol)
     lost = power_cut.cut_power(trace, bristol.home.path)
-    _after_the_cut_the_next_publish_follows(cluster, calais, bristol, alert, lost)
+    _after_the_cut_the_next_publish_follows(calais, bristol, alert, lost)
 
 
 def test_a_publish_with_no_node_running_is_on_the_disk_when_the_command_answers(cluster: Cluster, tmp_path: Path) -> None:
