@@ -17,12 +17,13 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from node.demo import localnet
 
 # Every way a file's bytes or their durability can change, so that none goes unseen (see `lost_tails`).
 SYSCALLS = "pwrite64,pwritev,pwritev2,write,writev,fsync,fdatasync,sync_file_range,ftruncate,sync,syncfs"
@@ -57,11 +58,9 @@ def attached(pid: int, out: Path) -> Iterator[None]:
     with open(said, "wb") as err:
         proc = subprocess.Popen([*command(out), "-p", str(pid)], stderr=err, stdin=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + ATTACH_TIMEOUT_S
-        while b"attached" not in said.read_bytes():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"strace did not attach to {pid}: {said.read_text(errors='replace')}")
-            time.sleep(0.05)
+        if not localnet.wait_until(lambda: b"attached" in said.read_bytes() or proc.poll() is not None,
+                                   ATTACH_TIMEOUT_S, 0.05) or b"attached" not in said.read_bytes():
+            pytest.fail(f"strace did not attach to {pid}: {said.read_text(errors='replace')}")
         yield
         proc.terminate()  # (it detaches from what it still traces, a child the node left, and writes out the rest)
         proc.wait(EXIT_TIMEOUT_S)
