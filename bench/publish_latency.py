@@ -319,6 +319,8 @@ def main() -> None:
                         help="the nostr-relay executable of a venv where nostr-relay 1.14 is installed (or that "
                              "venv): measured beside the API publish rate. Without it the comparison is skipped")
     args = parser.parse_args()
+    if args.start_runs < 1 or args.pi_runs < 1:  # (their medians need one run: 0 ended in a traceback after the rates)
+        parser.error("--start-runs and --pi-runs take at least 1")
     load_start = os.getloadavg()[0]
     print(f"start: {loads()}", flush=True)
     started = time.perf_counter()

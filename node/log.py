@@ -1550,7 +1550,7 @@ class EventLog:
             if spec.max_expiry_ms is not None:
                 expires = min(expires, now + spec.max_expiry_ms)
         author = bytes(key.public)
-        with self.store.write():
+        with self.store.write(durable=True):  # on the disk before anyone hears of it (Store.write)
             if not offline:
                 chain_gate.check(self.store, now_ms())
             chain_gate.signed_here(self.store)  # (its next refusal, on a copy of this home, knows it was copied)

@@ -13,9 +13,10 @@ transaction, so a group commit of many publishes writes once), so no event of ou
 this node with a seq the marks do not cover. chain_gate.check compares them with what the
 database holds before anything is signed.
 
-No fsync per publish (it cost 1.5-3 ms here, far more on a Pi's SD card, and wears the flash): a
-kill -9 leaves the page cache, so the marks outlive the process. A power cut may lose their newest
-writes too; for that the node puts its start on the disk (`make_durable`, with a record that it
+No fsync of this file per publish (the database's commit of a signed event is synced, Store.write:
+one fsync, 1.5-3 ms here, more on a Pi's SD card, is enough): a kill -9 leaves the page cache, so
+the marks outlive the process. A power cut may lose their newest writes too; for that the node puts
+its start on the disk (`make_durable`, with a record that it
 runs) and its clean stop, and chain_gate refuses to sign on a home whose node did not stop
 cleanly until a sync. `solnet sync` and `solnet export`, which send events with no node running,
 call `make_durable` once before they send. The marks are read once per change of the file (its

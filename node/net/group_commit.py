@@ -145,7 +145,7 @@ class GroupCommit:
         failed = False
         trust_before = log.trust_version
         try:
-            with log.store.group(len(parts)):
+            with log.store.group(len(parts), durable=True):  # answered and gossiped once on the disk
                 n_before = log.store.last_n()
                 for fn, _ in parts:
                     if lone:

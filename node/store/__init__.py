@@ -8,8 +8,10 @@ made stale: what a connection keeps from one write to the next (a head, the newe
 meta values) it trusts only while SQLite's data_version says that no other connection has
 committed since (base.py). synchronous=NORMAL in WAL mode keeps every committed transaction
 across a killed process (kill -9) and keeps the file consistent across a power cut, which may
-lose only the last moments; it saves an fsync per batch on SD cards. secure_delete and incremental
-auto-vacuum make deleted bodies really go.
+lose only the last moments; it saves an fsync per batch on SD cards. A transaction that stores
+what this home signed commits at synchronous=FULL (`write(durable=True)`): on the disk before it is
+answered or sent, as a power cut must not take back an event peers hold (a fork). secure_delete
+and incremental auto-vacuum make deleted bodies really go.
 
 Modules: schema (tables, and how headers are kept), migrations (upgrades in place), base (the
 connection, write transactions, the batch buffer), events, trust (forks, redactions, pending),

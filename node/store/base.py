@@ -127,6 +127,7 @@ class StoreBase:
         self._moments = 0  # the transactions this connection began (`moment`)
         self._checkpointer: Any = None  # a running node's Checkpointer (Store.attach_checkpointer)
         self._before_commit: dict[Any, Callable[[bool], None]] = {}  # (before_commit)
+        self._durable = False  # the connection's commits fsync the WAL (synchronous=FULL): see write()
         self._owner: int | None = None  # the only thread that may run a statement (set_owner_thread)
         try:
             if readonly:  # safe beside a running node; never creates or migrates, writes only its closing checkpoint
@@ -217,15 +218,21 @@ class StoreBase:
             at += size
 
     # --- transactions ---------------------------------------------------------------------------
-    def write(self) -> AbstractContextManager[None]:
+    def write(self, durable: bool = False) -> AbstractContextManager[None]:
         """One write transaction (BEGIN IMMEDIATE): everything in it commits together or not at all.
         Raises StorageFull when the disk is full, StoreError on other database failures. Inside
-        `group()` it is a part of the group's transaction instead (a savepoint)."""
+        `group()` it is a part of the group's transaction instead (a savepoint).
+
+        `durable`: the commit returns only once the WAL is on the disk (synchronous=FULL: one fsync).
+        For a transaction that stores what this home signed: at NORMAL a power cut may take the last
+        commits, and an event acknowledged, or gossiped, then lost makes the home sign another event
+        at its seq (a fork: the device frozen on every node). What peers send stays at NORMAL (one
+        fsync per batch on an SD card, for events the peers still hold)."""
         # Context manager objects, not generators: a publish opens three, and contextlib's
         # generator wrapping cost some six hundred interpreter steps of it.
         if self._grouped:
             return _IN_GROUP if self._alone else self._part()  # alone: the group's transaction is its own
-        return _Transaction(self)
+        return _Transaction(self, durable)
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -257,7 +264,10 @@ class StoreBase:
         connection may commit between two."""
         return self._moments if self._db.in_transaction else None
 
-    def _begin(self) -> None:
+    def _begin(self, durable: bool = False) -> None:
+        if durable != self._durable:  # (SQLite takes it only outside a transaction; kept until the next that differs)
+            self._x("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
+            self._durable = durable
         self._x("BEGIN IMMEDIATE")
         self._moments += 1
         try:
@@ -360,13 +370,13 @@ class StoreBase:
         """Inside `group()`: work that must run outside any transaction waits for its end."""
         return self._grouped
 
-    def group(self, parts: int = 2) -> AbstractContextManager[None]:
-        """One transaction for several writes (group commit: one fsync for many local publishes).
-        Each `write()` inside it is a savepoint: one that fails is rolled back alone, the others
-        commit together at the end, in the order they ran. A group of one `part` takes no
-        savepoint: what fails in it rolls back the whole transaction, which is that part alone
-        (a SAVEPOINT and its RELEASE were two of a lone publish's fourteen statements)."""
-        return _Group(self, parts == 1)
+    def group(self, parts: int = 2, durable: bool = False) -> AbstractContextManager[None]:
+        """One transaction for several writes (group commit: one fsync for many local publishes,
+        `durable` as for `write`). Each `write()` inside it is a savepoint: one that fails is rolled
+        back alone, the others commit together at the end, in the order they ran. A group of one
+        `part` takes no savepoint: what fails in it rolls back the whole transaction, which is that
+        part alone (a SAVEPOINT and its RELEASE were two of a lone publish's fourteen statements)."""
+        return _Group(self, parts == 1, durable)
 
     @contextmanager
     def _part(self) -> Iterator[None]:
@@ -555,13 +565,13 @@ def _many_rows(sql: str, size: int) -> str:
 class _Transaction:
     """`StoreBase.write()` outside a group: its own transaction."""
 
-    __slots__ = ("_store",)
+    __slots__ = ("_store", "_durable")
 
-    def __init__(self, store: StoreBase) -> None:
-        self._store = store
+    def __init__(self, store: StoreBase, durable: bool = False) -> None:
+        self._store, self._durable = store, durable
 
     def __enter__(self) -> None:
-        self._store._begin()
+        self._store._begin(self._durable)
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
         if kind is None:
@@ -576,8 +586,8 @@ class _Group:
 
     __slots__ = ("_store", "_alone", "_transaction")
 
-    def __init__(self, store: StoreBase, alone: bool) -> None:
-        self._store, self._alone, self._transaction = store, alone, _Transaction(store)
+    def __init__(self, store: StoreBase, alone: bool, durable: bool) -> None:
+        self._store, self._alone, self._transaction = store, alone, _Transaction(store, durable)
 
     def __enter__(self) -> None:
         self._transaction.__enter__()

@@ -1,7 +1,7 @@
 """`solnet sync` and `solnet export` send this home's events off the machine with no node running:
 what this home signed (its marks, node/own_marks.py, and the database's write-ahead log) is put on
-the disk once, before anything is sent (a publish itself fsyncs nothing: a power cut right after a
-send could otherwise lose events peers or a USB stick already hold, with the marks that say so)."""
+the disk once, before anything is sent (a publish syncs its commit, not the marks file: a power cut
+right after a send could otherwise lose the marks of events peers or a USB stick already hold)."""
 from __future__ import annotations
 
 import asyncio
