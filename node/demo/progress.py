@@ -30,10 +30,12 @@ def cpu_seconds(pid: int) -> float | None:
     return own + sum(cpu_seconds(child) or 0.0 for child in _children(pid))
 
 
-def own_cpu_seconds(pid: int) -> float | None:
-    """The CPU time (user and system, every thread) of process `pid` alone, or None if it is gone."""
+def own_cpu_seconds(pid: int, thread: int | None = None) -> float | None:
+    """The CPU time (user and system, every thread) of process `pid` alone, or of its thread
+    `thread` only (its main thread: `pid`); None if it is gone."""
+    stat = f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat"
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(stat).read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
     return (int(fields[11]) + int(fields[12])) * _TICK_S  # utime, stime
@@ -106,6 +108,11 @@ def _waits_to_run(pid: int) -> dict[int, float]:
     return waits
 
 
+def ours() -> list[int]:
+    """This process and those below it (a test's nodes, their workers, the commands it runs)."""
+    return family(os.getpid())
+
+
 class RunClock:
     """Seconds as the processes `pids()` had them: the time since it was made, less the time in
     which one of their threads could run but waited for a CPU. On a quiet machine it keeps the wall
@@ -136,7 +143,7 @@ class RunClock:
         return self.seconds
 
 
-def wait_run_time(done: Callable[[], bool], seconds: float, pids: Callable[[], list[int]], *,
+def wait_run_time(done: Callable[[], bool], seconds: float, pids: Callable[[], list[int]] = ours, *,
                   interval: float = 0.1, last_resort_s: float = LAST_RESORT_S) -> str | None:
     """Poll `done` until true: None then. Else, once `seconds` of the processes' `RunClock` (or
     `last_resort_s` of the wall clock) have passed, a sentence for the failure message."""

@@ -271,13 +271,8 @@ class Cluster:
         this test) had them (progress.RunClock): the time a loaded machine kept them from running
         does not count, the time they did nothing in does (a fixed wall-clock bound failed a
         healthy network when 8 test runs shared 2 cores)."""
-        if why := progress.wait_run_time(predicate, timeout, self._running_pids, interval=interval):
+        if why := progress.wait_run_time(predicate, timeout, interval=interval):
             pytest.fail(f"timed out waiting for: {what}: {why}\n{self.log_tails()}")
-
-    def _running_pids(self) -> list[int]:
-        """This test's process, the nodes that run and their child processes (ingest workers)."""
-        return [os.getpid(), *(pid for _, proc in self.started if proc.poll() is None
-                               for pid in progress.family(proc.pid))]
 
     def log_tails(self, lines: int = 25) -> str:
         return "\n".join(log_tail(node, lines) for node in self.nodes if node.log_path is not None)
