@@ -151,8 +151,10 @@ def wait_run_time(done: Callable[[], bool], seconds: float, pids: Callable[[], l
     while not done():
         waited = time.monotonic() - started
         if clock.now() > seconds:
-            return None if done() else f"not done in {seconds:g} s of the processes' time ({waited:.0f} s of wall clock)"
+            return None if done() else (f"not done in {seconds:g} s of the processes' time "
+                                        f"({waited:.0f} s of wall clock)")
         if waited > last_resort_s:
-            return None if done() else f"not done after {last_resort_s:.0f} s of wall clock, the processes kept from running"
+            return None if done() else (f"not done after {last_resort_s:.0f} s of wall clock, "
+                                        "the processes kept from running")
         time.sleep(interval)
     return None

@@ -42,10 +42,11 @@ POLL_S = 0.1  # how often a wait in the node's time reads its clock
 
 
 async def wait_for(awaitable: Awaitable[T], seconds: float, clock: progress.RunClock | None = None) -> T:
-    """asyncio.wait_for with `seconds` in the node's time (`clock`'s, else from now: progress.RunClock
-    of this test's process and those below it, the node under attack among them): the time a loaded machine kept the node and this test from running does not count,
-    so a bound of a few seconds on an answer fails a node that does not answer, not a crowded CI.
-    TimeoutError once they pass (or progress.LAST_RESORT_S of the wall clock)."""
+    """asyncio.wait_for with `seconds` in the node's time (`clock`'s, else from now: the RunClock of
+    this test's process and those below it, the node under attack among them): the time a loaded
+    machine kept them from running does not count, so a bound of a few seconds on an answer fails
+    a node that does not answer, not a crowded CI. TimeoutError once they pass (or
+    progress.LAST_RESORT_S of the wall clock)."""
     task = asyncio.ensure_future(awaitable)
     try:
         # (most answers come at once: the clock, which reads /proc, is read only for those that do not)
@@ -284,7 +285,8 @@ class HostilePeer:
         while True:
             left = timeout - clock.now()
             if left <= 0:
-                raise AssertionError(f"the node did not close the connection within {timeout} s of its time; got {received}")
+                raise AssertionError(f"the node did not close the connection within {timeout} s of its time; "
+                                     f"got {received}")
             try:
                 if self.channel is None:
                     received.append(await self.receive_frame(left))
