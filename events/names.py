@@ -60,6 +60,8 @@ def _seen_run(run: re.Match[str]) -> str:
     if any(c in _BLANKS for c in text):
         return " "
     return text if len(text) <= 2 and all(c in _WRITTEN for c in text) else ""
+
+
 MAX_LISTED = 16  # other groups listed beside one whose name looks like theirs
 MIN_ID_DIGITS = 4  # hex digits after "group" that make a name read as an unnamed group's id
 
@@ -68,10 +70,10 @@ MIN_ID_DIGITS = 4  # hex digits after "group" that make a name read as an unname
 def looks(name: str) -> frozenset[str]:
     """The forms under which `name` could be read: two names look alike when they share one. Empty
     for a name of no letters or digits (nothing for a reader to recognise)."""
-    runs = list(_UNSEEN.finditer(name))  # one scan for both uses below
+    runs = list(_UNSEEN.finditer(name))
     # (what comes before the first run has nothing unseen in it: it is as it looks)
     padded = name[:runs[0].start()] if any(c not in _WRITTEN for run in runs for c in run.group()) else name
-    name = _UNSEEN.sub(_seen_run, name) if runs else name  # seen(name)
+    name = seen(name)
     forms = {_plain(_skeleton(name.casefold())), _plain(_skeleton(name))}
     # Cut before its first bracket, or its first blank-looking or unseen character: "Calais" and
     # blanks before the rest, cut where a line is cut, reads "Calais"

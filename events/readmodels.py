@@ -450,9 +450,8 @@ def _over_by_lowering(need: Row, updates: Sequence[Row], fulfils: Sequence[Row],
     update that set its quantity now (by the events' stamps, whatever order they came in). Not the
     fulfilling groups' over-claim, which a decline answers, and not said as one; a fulfilment
     stamped after that update, or beyond anything asked before it, still is (a need lowered to 5,
-    then claimed 18 against it)."""
-    if not over:  # (most needs: nothing covered beyond what they ask, no update to walk)
-        return 0
+    then claimed 18 against it). Asked of a need with something `over` only (most have nothing
+    covered beyond what they ask: no update to walk)."""
     asks = [u for u in _until_withdrawn(updates, target) if "quantity" in u.data]
     if not asks:
         return 0

@@ -299,10 +299,7 @@ def wait_started(node: LocalNode, *, stall_s: float = progress.STALL_S, cpu_s: f
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
-    """Poll `predicate` until true or `timeout` seconds pass (bounded: never loops forever)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
+    """Poll `predicate` until true or `timeout` seconds pass, as this process and those it started
+    (the nodes) had them: the time a loaded machine kept them from running does not count
+    (progress.RunClock; bounded: never loops forever)."""
+    return progress.wait_run_time(predicate, timeout, interval=interval) is None

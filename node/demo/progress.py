@@ -1,7 +1,9 @@
 """Waiting on something that is getting there: bounded by how long it goes without progress, not
 by a fixed number of seconds. On a loaded machine (30 runnable processes on 2 cores) a node's start
 takes ten times as long as on a quiet one while it never stops advancing; a node that hangs stops
-advancing at once, whatever the load. Used by localnet (a node's start), the demo and the tests."""
+advancing at once, whatever the load. Used by localnet (a node's start), the demo and the tests.
+And a clock for waits on something the nodes do in their own time (`RunClock`, `wait_run_time`):
+it leaves out the time they waited for a CPU."""
 from __future__ import annotations
 
 import os
@@ -28,13 +30,20 @@ def cpu_seconds(pid: int) -> float | None:
     return own + sum(cpu_seconds(child) or 0.0 for child in _children(pid))
 
 
-def own_cpu_seconds(pid: int) -> float | None:
-    """The CPU time (user and system, every thread) of process `pid` alone, or None if it is gone."""
+def own_cpu_seconds(pid: int, thread: int | None = None) -> float | None:
+    """The CPU time (user and system, every thread) of process `pid` alone, or of its thread
+    `thread` only (its main thread: `pid`); None if it is gone."""
+    stat = f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat"
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(stat).read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
     return (int(fields[11]) + int(fields[12])) * _TICK_S  # utime, stime
+
+
+def family(pid: int) -> list[int]:
+    """`pid` and the processes below it that still run (a node and its workers)."""
+    return [pid, *(p for child in _children(pid) for p in family(child))]
 
 
 def _children(pid: int) -> list[int]:
@@ -81,3 +90,71 @@ def wait_progressing(done: Callable[[], bool], progress: Callable[[], Hashable],
         if now - started > last_resort_s:
             return None if done() else f"not done after {last_resort_s:.0f} s, though still progressing"
         sleep(interval)
+
+
+def _waits_to_run(pid: int) -> dict[int, float]:
+    """For each thread of process `pid`: the seconds it has spent runnable, waiting for a CPU
+    (/proc's schedstat, Linux); empty if the process is gone or the kernel keeps no such count."""
+    waits: dict[int, float] = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return waits
+    for tid in tids:
+        try:
+            waits[int(tid)] = int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            continue
+    return waits
+
+
+def ours() -> list[int]:
+    """This process and those below it (a test's nodes, their workers, the commands it runs)."""
+    return family(os.getpid())
+
+
+class RunClock:
+    """Seconds as the processes `pids()` had them: the time since it was made, less the time in
+    which one of their threads could run but waited for a CPU. On a quiet machine it keeps the wall
+    clock; on a loaded one a second in which a node waited 14/15 of its turn counts 1/15, while an
+    idle node (asleep on a timer, on a socket, or hung on a lock) is not waiting to run and its
+    seconds count in full. So a bound on it fails a node that does nothing as soon as it would on a
+    quiet machine, but not a node that the machine's other work keeps from running."""
+
+    def __init__(self, pids: Callable[[], list[int]]) -> None:
+        self._pids = pids
+        self._at = time.monotonic()
+        self._waits = self._read()
+        self.seconds = 0.0
+
+    def _read(self) -> dict[tuple[int, int], float]:
+        return {(pid, tid): s for pid in self._pids() for tid, s in _waits_to_run(pid).items()}
+
+    def now(self) -> float:
+        """The seconds counted so far (read when called)."""
+        at, waits = time.monotonic(), self._read()
+        passed = at - self._at
+        # the thread kept waiting longest in this interval stands for all: a node waiting to run
+        # is held up wherever in it the waiting thread is (a thread new since the last reading
+        # waited within the interval)
+        waited = max((s - self._waits.get(key, 0.0) for key, s in waits.items()), default=0.0)
+        self.seconds += passed - min(passed, max(0.0, waited))
+        self._at, self._waits = at, waits
+        return self.seconds
+
+
+def wait_run_time(done: Callable[[], bool], seconds: float, pids: Callable[[], list[int]] = ours, *,
+                  interval: float = 0.1, last_resort_s: float = LAST_RESORT_S) -> str | None:
+    """Poll `done` until true: None then. Else, once `seconds` of the processes' `RunClock` (or
+    `last_resort_s` of the wall clock) have passed, a sentence for the failure message."""
+    clock, started = RunClock(pids), time.monotonic()
+    while not done():
+        waited = time.monotonic() - started
+        if clock.now() > seconds:
+            return None if done() else (f"not done in {seconds:g} s of the processes' time "
+                                        f"({waited:.0f} s of wall clock)")
+        if waited > last_resort_s:
+            return None if done() else (f"not done after {last_resort_s:.0f} s of wall clock, "
+                                        "the processes kept from running")
+        time.sleep(interval)
+    return None

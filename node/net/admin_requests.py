@@ -73,12 +73,11 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
             return {"ok": {"sessions": sum(end() for end in node.sign_outs)}}
         if op == "publish":
             told: dict[str, Any] = {}
-            event = await _publish(node, request, say, closing, told)
+            event, zone = await _publish(node, request, say, closing, told)  # zone: the command's time zone
             extra.update({"readers": told["readers"]} if "readers" in told else {})  # (as sealed: cli.audience_said)
             if event.kind == "alert.update":  # on the public pages with its alert, if that is public
                 extra["public"] = await node.db(publishing.public_alert, node.log, request["texts"].get("alert"))
                 extra["alert_ends"] = await node.db(publishing.alert_end, node.log, event)
-            zone = _text(request, "time_zone")  # (the command's: its times said as it would say them alone)
             if event.kind == "need.fulfil":  # the other group recorded the same delivery (node.delivery_twice)
                 twice = await node.db(delivery_twice.twice_recorded, node.log, event, zone)
                 extra.update({"twice": twice} if twice else {})
@@ -204,7 +203,8 @@ def _refuse_if_storage_fails(node: WebNode) -> None:
 
 
 async def _publish(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool],
-                   told: dict[str, Any]) -> Event:
+                   told: dict[str, Any]) -> tuple[Event, str | None]:
+    """The event published, and the command's time zone (its times said as it would say them alone)."""
     kind = _text(request, "kind", required=True)
     texts = request.get("texts")
     if not isinstance(texts, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in texts.items()):
@@ -218,8 +218,9 @@ async def _publish(node: WebNode, request: dict[str, Any], say: Say, closing: Ca
     if not all(isinstance(flag, bool) for flag in (offline, public_note, new_region)):
         raise BadRequest("'offline', 'public_note' and 'new_region' are true or false")
     await _caught_up(node, offline, say, closing, options["time_zone"])
-    return await node.publish(kind, texts, to=to, offline=offline, public_note=public_note,
-                              check_region=not new_region, told=told, **options)
+    event = await node.publish(kind, texts, to=to, offline=offline, public_note=public_note,
+                               check_region=not new_region, told=told, **options)
+    return event, options["time_zone"]
 
 
 async def _redact(node: WebNode, request: dict[str, Any], say: Say, closing: Callable[[], bool],

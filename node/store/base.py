@@ -16,6 +16,7 @@ from typing import Any
 from node.store.errors import StoreError, disk_failing, translate
 from node.store.owner import not_owner
 from node.store.uri import database_uri
+from node.store.wal_files import leave_no_wal
 
 _INSERT_EVENTS = ("INSERT INTO events(n, id, a, seq, ts, kind, expires, body_state, header, sig, body) "
                   "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
@@ -64,27 +65,6 @@ def _create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
     except OSError:  # there already (or not creatable: SQLite says why, next)
         pass
-
-
-def _close_as_writer(path: Path) -> None:
-    """Take the `-wal` and `-shm` files a read-only connection leaves, if no other connection uses
-    them. A read-only connection to a WAL database makes them (or finds them) and may not delete
-    them as it closes: after each read of a home no node runs on, or when the node stopped while
-    it read (the node, closing first, could not take them), two files stayed that its owner did
-    not make, to copy or wipe. A connection that may write, closing last, checkpoints and deletes
-    them, as the node's own does; beside an open one (a running node) it takes nothing. It is
-    opened without creating (`mode=rw`); where it may not write (a home of another user, a
-    read-only disk), the files stay as they were."""
-    try:
-        db = sqlite3.connect(database_uri(path, "mode=rw"), uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-    except sqlite3.Error:
-        return
-    try:
-        db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # opens the WAL: its closing then takes it
-    except sqlite3.Error:
-        pass
-    finally:
-        db.close()
 
 
 class StoreBase:
@@ -439,8 +419,8 @@ class StoreBase:
             self._checkpointer.stop()
             self._checkpointer = None
         self._db.close()
-        if self.readonly and Path(f"{self.path}-wal").exists():
-            _close_as_writer(self.path)
+        if self.readonly:
+            leave_no_wal(self.path, BUSY_TIMEOUT_MS / 1000)
 
     # --- key numbers ----------------------------------------------------------------------------
     def _k(self, key: bytes) -> int:

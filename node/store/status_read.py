@@ -23,6 +23,7 @@ from node.store.errors import check_heads
 from node.store.join_meta import JOIN_META, join_cut_short
 from node.store.rows import OverShare
 from node.store.uri import database_uri
+from node.store.wal_files import leave_no_wal
 from sync.frontier import past_fork_heads
 from node.store.schema import SCHEMA_VERSION
 
@@ -34,6 +35,7 @@ SUMMARY_KEY = "status_summary"  # in meta
 # `devices` no longer counts the devices of revoked groups; 3: `public_feeds_by`), is never read for this one.
 SUMMARY_FORMAT = 3
 _TRUST = "kind IN ('member.vouch', 'member.revoke')"
+_BUSY_S = 5.0  # how long a status read waits for a writer's lock
 PROFILE_TBL = 0  # events.projections.TABLES.index(PROFILE), written out: the quick status loads no event layer
 
 
@@ -187,10 +189,11 @@ def _snapshot(path: Path, *, immutable: bool) -> StatusSnapshot | None:
     # two files its owner did not expect to copy or wipe. With no `-wal` file, no connection is open
     # (or none in WAL mode), so the file is read as immutable: no lock, no file made. A node that
     # opens the home meanwhile makes a `-wal` and may write: `snapshot` then reads again, as a plain
-    # read-only connection beside it (measured with SQLite 3.40).
+    # read-only connection beside it (measured with SQLite 3.40), which closes as a read-only Store
+    # does: the files a node that stopped (or was killed) left are taken, beside a running one kept.
     mode = "ro&immutable=1" if immutable else "ro"
     try:
-        db = sqlite3.connect(database_uri(path, f"mode={mode}"), uri=True, isolation_level=None, timeout=5.0)
+        db = sqlite3.connect(database_uri(path, f"mode={mode}"), uri=True, isolation_level=None, timeout=_BUSY_S)
     except sqlite3.Error:
         return None
     try:
@@ -203,3 +206,5 @@ def _snapshot(path: Path, *, immutable: bool) -> StatusSnapshot | None:
         return None
     finally:
         db.close()
+        if not immutable:
+            leave_no_wal(path, _BUSY_S)

@@ -74,3 +74,24 @@ def test_a_read_only_store_refusing_a_home_of_another_schema_leaves_no_files(tmp
         with closing(sqlite3.connect(db)) as raw:  # back to this solnet's, for the next
             raw.execute(f"PRAGMA user_version={now}")
             raw.commit()
+
+
+def test_status_read_of_a_home_a_stopped_node_left_its_files_on_leaves_none(tmp_path):
+    """`solnet status` with no node running, on a home whose node ended without closing (killed, a
+    power cut): the `-wal` it left makes the status read beside it (node/store/status_read.py),
+    as a read-only connection, which took nothing as it closed. It closes as the reader above does."""
+    import subprocess
+    import sys
+
+    from node.store.status_read import snapshot
+
+    db = tmp_path / "solnet.db"
+    killed = ("import os, sys; from node.store import Store; s = Store(sys.argv[1]); "
+              "s.set_meta('note', b'kept'); os._exit(0)")
+    subprocess.run([sys.executable, "-c", killed, str(db)], check=True, timeout=60)
+    assert Path(f"{db}-wal").exists()  # (what the killed node left)
+    read = snapshot(db)
+    assert read is not None and read.count() == 0
+    assert strays(db) == []
+    with closing(Store(db, readonly=True)) as store:  # nothing it wrote is lost
+        assert store.get_meta("note") == b"kept"

@@ -14,8 +14,10 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -35,6 +37,30 @@ from sync.messages import Credentials, End, Error, Heads, IHave, IWant, Message,
 from sync.transport import SYNC_PATH
 
 PASSPHRASE = "hostile peers get nothing"
+T = TypeVar("T")
+POLL_S = 0.1  # how often a wait in the node's time reads its clock
+
+
+async def wait_for(awaitable: Awaitable[T], seconds: float, clock: progress.RunClock | None = None) -> T:
+    """asyncio.wait_for with `seconds` in the node's time (`clock`'s, else from now: the RunClock of
+    this test's process and those below it, the node under attack among them): the time a loaded
+    machine kept them from running does not count, so a bound of a few seconds on an answer fails
+    a node that does not answer, not a crowded CI. TimeoutError once they pass (or
+    progress.LAST_RESORT_S of the wall clock)."""
+    task = asyncio.ensure_future(awaitable)
+    try:
+        # (most answers come at once: the clock, which reads /proc, is read only for those that do not)
+        await asyncio.wait([task], timeout=min(seconds, POLL_S))
+        clock, started = clock or progress.RunClock(progress.ours), time.monotonic()
+        while not task.done():
+            if clock.now() > seconds or time.monotonic() - started > progress.LAST_RESORT_S:
+                raise asyncio.TimeoutError(f"not within {seconds:g} s of the node's time "
+                                           f"({time.monotonic() - started:.0f} s of wall clock)")
+            await asyncio.wait([task], timeout=POLL_S)
+        return task.result()
+    finally:
+        if not task.done():
+            task.cancel()
 
 
 def cli(home: Path, *args: str, serving: int | None = None) -> subprocess.CompletedProcess:
@@ -171,8 +197,8 @@ class HostilePeer:
         """Just the websocket, nothing sent (for attacks on the handshake itself)."""
         session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout))
         try:
-            ws = await asyncio.wait_for(session.ws_connect(f"http://{address}{SYNC_PATH}", max_msg_size=0,
-                                                           autoping=True), timeout)
+            ws = await wait_for(session.ws_connect(f"http://{address}{SYNC_PATH}", max_msg_size=0,
+                                                   autoping=True), timeout)
         except BaseException:
             await session.close()
             raise
@@ -231,7 +257,8 @@ class HostilePeer:
 
     # -- receiving --
     async def receive_frame(self, timeout: float = 5.0) -> bytes:
-        msg = await asyncio.wait_for(self.ws.receive(), timeout)
+        """The next frame, within `timeout` s of the node's time (`wait_for`)."""
+        msg = await wait_for(self.ws.receive(), timeout)
         if msg.type != aiohttp.WSMsgType.BINARY:
             raise PeerClosed(f"connection closed ({msg.type.name}, {msg.data!r}, {msg.extra!r})")
         return msg.data
@@ -254,11 +281,12 @@ class HostilePeer:
     async def wait_closed(self, timeout: float) -> PeerClosed:
         """Read until the node closes; return how (messages received on the way are kept)."""
         received: list = []
-        deadline = asyncio.get_running_loop().time() + timeout
+        clock = progress.RunClock(progress.ours)  # (`timeout`: in the node's time, as `receive_frame`'s)
         while True:
-            left = deadline - asyncio.get_running_loop().time()
+            left = timeout - clock.now()
             if left <= 0:
-                raise AssertionError(f"the node did not close the connection within {timeout} s; got {received}")
+                raise AssertionError(f"the node did not close the connection within {timeout} s of its time; "
+                                     f"got {received}")
             try:
                 if self.channel is None:
                     received.append(await self.receive_frame(left))

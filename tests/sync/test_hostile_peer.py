@@ -46,6 +46,7 @@ from hostile_double import (
     proc_memory_mib,
     query,
     rebuild_matches_incremental,
+    wait_for,
 )
 from node.demo import localnet, progress
 from node.home import Home
@@ -61,11 +62,13 @@ pytestmark = pytest.mark.integration  # a real `solnet run` under attack
 
 LIMITS = PeerLimits()  # what `solnet run` uses (it has no flags for them)
 RESPONSIVE_CPU_S = 1.0
-"""The node's own CPU (its event loop's process; its verify workers run beside it) that an honest
-round on a second connection may wait through, whatever the attack: the round itself costs it a few
-hundredths of a second, and work the attack still holds the loop with shows here. Judged in CPU,
-not in seconds, which a loaded machine stretches: at a load of 10 honest rounds took 3-4 s (3 s was
-the bound) while the node used under 0.7 s of CPU in them."""
+"""The CPU of the node's event loop (its main thread; its database thread and verify workers run
+beside it) that an honest round on a second connection may wait through, whatever the attack: the
+round itself costs it a few hundredths of a second, and work the attack still holds the loop with
+shows here. Judged in CPU, not in seconds, which a loaded machine stretches: at a load of 10 honest
+rounds took 3-4 s (3 s was the bound) while the node used under 0.7 s of CPU in them. (Counting the
+whole process, the database thread storing a flood on the other core too, a flood's rounds came
+within 1.4 x of the bound; its loop alone, within a fifth of it.)"""
 MEMORY_MIB = 200
 T = TypeVar("T")
 DIAL_BUSY_S = 60.0  # (Target.dial: a mole's link refused over its group's budget of handshakes)
@@ -129,8 +132,10 @@ class Target:
         return await when_due(lambda: honest_round(self.address, self.network_id, self.probe, timeout=timeout))
 
     def cpu(self) -> float:
-        """The CPU seconds the node's own process (every thread, not its workers) has used."""
-        used = progress.own_cpu_seconds(self.node.proc.pid)
+        """The CPU seconds the node's event loop (its main thread) has used: what an honest round
+        waits through when the loop is held. Not its database thread's, which stores what the
+        attack sent on another core meanwhile, nor its verify workers'."""
+        used = progress.own_cpu_seconds(self.node.proc.pid, thread=self.node.proc.pid)
         assert used is not None, f"the node died:\n{self.log_tail()}"
         return used
 
@@ -151,13 +156,11 @@ class Target:
         return "\n".join(self.log_text().splitlines()[-n:])
 
     async def wait_for_log(self, needle: str, since: int, timeout: float = 5.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.log_text()[since:]
-            if needle in text:
-                return text
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{needle!r} not in the node's log within {timeout} s:\n{self.log_text()[since:]}")
+        """The log since `since`, once `needle` is in it (within `timeout` s of the node's time)."""
+        if await _wait(lambda: needle in self.log_text()[since:], timeout):
+            return self.log_text()[since:]
+        raise AssertionError(f"{needle!r} not in the node's log within {timeout} s of its time:\n"
+                             f"{self.log_text()[since:]}")
 
     def log_mark(self) -> int:
         return len(self.log_text())
@@ -746,22 +749,25 @@ async def test_a_peer_silent_mid_round_is_closed_by_the_message_timeout(target):
     silent = await target.dial(key)
     await silent.send(Offer(os.urandom(32), 0))  # a digest that differs: the node sends its heads...
     assert isinstance(await _round_reply(silent), Heads)
-    started = time.monotonic()  # ...and waits for ours, which never come
-    closing = asyncio.create_task(silent.wait_closed(2 * LIMITS.message_timeout_s + 10))
+    # ...and waits for ours, which never come. Its close is judged in the node's time (the time a
+    # loaded machine kept the node from running does not count; a bound of 2 timeouts + 3 s in
+    # seconds failed under load)
+    started, clock = time.monotonic(), progress.RunClock(progress.ours)
+    closing = asyncio.create_task(silent.wait_closed(progress.LAST_RESORT_S))
     await target.assert_responsive()
     await asyncio.to_thread(honest_sync, target)
     # Served while the silent peer is still held: the sync did not wait for its message timeout
     assert not closing.done(), "the honest sync ended after the node dropped the silent peer"
     # A peer silent in the handshake is dropped at the connect timeout, long before a message timeout
     mute = await HostilePeer.open(target.address)
-    await mute.wait_closed(LIMITS.message_timeout_s)
+    await wait_for(mute.wait_closed(progress.LAST_RESORT_S), 2 * LIMITS.connect_timeout_s)
     await mute.close()
     await target.wait_for_log("refused an incoming sync connection", mark)
-    closed = await closing
+    # the watchdog samples progress every message_timeout_s, so the close comes after 1-2 timeouts
+    closed = await wait_for(closing, 2 * LIMITS.message_timeout_s + 3, clock)
     waited = time.monotonic() - started
     await silent.close()
-    # the watchdog samples progress every message_timeout_s, so the close comes after 1-2 timeouts
-    assert LIMITS.message_timeout_s - 1 <= waited <= 2 * LIMITS.message_timeout_s + 3, waited
+    assert waited >= LIMITS.message_timeout_s - 1, waited  # (not before its message timeout)
     assert "no progress" in await target.wait_for_log("in an anti-entropy round", mark)
     assert closed.error is None or closed.error.code == "timeout"
     print(f"\nsilent peer closed {waited:.1f} s after it went silent")
@@ -781,17 +787,17 @@ async def test_a_slow_handshake_that_keeps_sending_is_waited_for(target):
         writer.write(f"GET /sync/v1 HTTP/1.1\r\nHost: {target.address}\r\nUpgrade: websocket\r\n"
                      f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
                      "Sec-WebSocket-Version: 13\r\n\r\n".encode())
-        assert b" 101 " in await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        assert b" 101 " in await wait_for(reader.readuntil(b"\r\n\r\n"), 5)
         started = time.monotonic()
         for i in range(len(frame)):  # the slow sender itself, not a wait for a condition
             writer.write(frame[i:i + 1])
             await asyncio.sleep(2 * LIMITS.connect_timeout_s / len(frame))
         assert time.monotonic() - started > LIMITS.connect_timeout_s + 1
-        first, size = await asyncio.wait_for(reader.readexactly(2), 5)
+        first, size = await wait_for(reader.readexactly(2), 5)
         assert first == 0x82, "the node closed the connection instead of answering the hello"
         if size == 126:
             size = struct.unpack(">H", await reader.readexactly(2))[0]
-        reply = await asyncio.wait_for(reader.readexactly(size), 5)
+        reply = await wait_for(reader.readexactly(size), 5)
         _, keys = hs.finish(reply)  # a genuine answer from the node
         assert keys.peer_device.hex() == target.node.home.config().device_id
     finally:
@@ -852,10 +858,10 @@ async def test_garbage_before_the_handshake_is_refused(target):
     await peer.close()
     assert closed.received == []
     # not even HTTP: raw bytes on the TCP port
-    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", target.node.port), 5)
+    reader, writer = await wait_for(asyncio.open_connection("127.0.0.1", target.node.port), 5)
     writer.write(os.urandom(4096) + b"\r\n\r\n")
     await writer.drain()
-    answer = await asyncio.wait_for(reader.read(), 5)
+    answer = await wait_for(reader.read(), 5)
     writer.close()
     assert answer == b"" or answer.startswith(b"HTTP/1.")
     assert not answer or b" 101 " not in answer.split(b"\r\n", 1)[0]
@@ -883,7 +889,7 @@ async def test_forged_events_streamed_to_a_dialling_node_are_counted_in_status(t
     mark = target.log_mark()
     try:
         assert cli(target.node.home.path, "peers", "add", address).returncode == 0
-        outcome, closed = await asyncio.wait_for(server.results.get(), 20)
+        outcome, closed = await wait_for(server.results.get(), 20)
         if outcome == "failed":
             raise closed
         assert isinstance(closed, PeerClosed)
@@ -1071,8 +1077,10 @@ async def test_after_all_attacks_rebuild_equals_incremental_and_honest_sync_work
 # --- helpers --------------------------------------------------------------------------------------
 
 async def _wait(predicate, timeout: float = 5.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """`predicate()` once true, else its value once `timeout` seconds of the node's time have passed
+    (progress.RunClock: the time the machine kept it from running does not count)."""
+    clock, started = progress.RunClock(progress.ours), time.monotonic()
+    while clock.now() < timeout and time.monotonic() - started < progress.LAST_RESORT_S:
         value = predicate()
         if value:
             return value
