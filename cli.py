@@ -1521,10 +1521,9 @@ def _mark_not_known_sent(log: EventLog, device: bytes, items: list[dict[str, Any
 def _warn_alerts_may_be_missing(home: Home, log: EventLog) -> None:
     """Say on stderr why the alerts just listed may not be all (node/words.py alerts_may_be_missing),
     from what the node saved of its last run and its peers' last syncs (no store scan)."""
+    from node.heard_before import caught_up_by_bundle
     from node.status import peer_list, runtime_info
     from node.words import alerts_may_be_missing
-
-    from node.bundle import caught_up_by_bundle
 
     info = runtime_info(log.store, home)
     syncs = [p["last_sync"] for p in peer_list(log.store, info) if isinstance(p.get("last_sync"), int)]

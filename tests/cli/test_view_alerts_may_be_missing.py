@@ -58,6 +58,7 @@ def test_a_bundle_of_part_of_the_log_or_from_a_clock_ahead_does_not_say_a_home_c
     from datetime import datetime, timedelta, timezone
 
     from node import bundle
+    from node.heard_before import caught_up_by_bundle
     from node.home import Home
     from node.log import now_ms
 
@@ -75,4 +76,34 @@ def test_a_bundle_of_part_of_the_log_or_from_a_clock_ahead_does_not_say_a_home_c
         bundle.export_bundle(home.log(), home.keys(cli.PASSPHRASE).device, out)
     monkeypatch.undo()
     cli.run(network.b, "import", str(ahead))
-    assert 0 < bundle.caught_up_by_bundle(Home(network.b).log().store) <= now_ms()
+    assert 0 < caught_up_by_bundle(Home(network.b).log().store) <= now_ms()
+
+
+def test_a_bundle_since_a_time_this_home_had_heard_to_moves_its_last_sync_on(cli, network, tmp_path) -> None:
+    """A home kept by bundles, the later ones made with `export --since 1h`: each leaves out only what
+    the home already had from the one before, yet `view alerts` kept saying alerts were missing since
+    the first whole bundle. A --since bundle that begins after this home last heard still says
+    nothing (what came in between may be missing)."""
+    from node import bundle
+    from node.heard_before import caught_up_by_bundle
+    from node.home import Home
+
+    def caught_up() -> int:
+        return caught_up_by_bundle(Home(network.b).log().store)
+
+    cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the camp")
+    cli.run(network.a, "export", str(tmp_path / "whole.bundle"))
+    cli.run(network.b, "import", str(tmp_path / "whole.bundle"))
+    whole = caught_up()
+    assert whole > 0
+    cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the bridge")
+    cli.run(network.a, "export", str(tmp_path / "recent.bundle"), "--since", "1h")
+    cli.run(network.b, "import", str(tmp_path / "recent.bundle"))
+    assert caught_up() > whole, "a bundle since before this home last heard brings it level"
+    recent = caught_up()
+    cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the school")
+    home = Home(network.a)
+    with open(tmp_path / "late.bundle", "wb") as out:  # since a moment after this home last heard
+        bundle.export_bundle(home.log(), home.keys(cli.PASSPHRASE).device, out, since_ts=recent + 1)
+    cli.run(network.b, "import", str(tmp_path / "late.bundle"))
+    assert caught_up() == recent, "a bundle since after this home last heard leaves a gap: it says nothing"
