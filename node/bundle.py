@@ -71,6 +71,8 @@ def export_bundle(log: EventLog, key: SigningKey, out: BinaryIO, *, since_ts: in
     """Write every stored event (or those from `since_ts`) as a signed bundle, those of the kinds
     `stubs_of` without their bodies (stubs, which an importer stores as missing and fills from its
     peers); return the count."""
+    if since_ts and not log.store.holds_event_before(since_ts):
+        since_ts = 0  # it leaves nothing out: it says it is whole (an importer counts it as a sync)
     digest = hashlib.blake2b(digest_size=32)
     header = _item({"network": log.network_id, "exporter": bytes(key.public), "created": now_ms(), "since": since_ts})
     out.write(MAGIC)
