@@ -2239,6 +2239,10 @@ def cmd_peers(args: argparse.Namespace) -> int:
     runtime = runtime_info(store, home_of(args))
     # A running node's own view (its links now), else what it last saved (every 2 s: stale at once)
     peers = peers_of_running_node(home_of(args)) or peer_list(store, runtime)
+    if any(p.get("source") == "blocked" and p.get("id") for p in peers):
+        from node.status import name_blocked
+
+        name_blocked(log, peers)
     if peer_blocks.load(store).damaged:
         print(f"warning: {peer_blocks.DAMAGED}.", file=sys.stderr)
     if args.json:
