@@ -1521,10 +1521,9 @@ def _mark_not_known_sent(log: EventLog, device: bytes, items: list[dict[str, Any
 def _warn_alerts_may_be_missing(home: Home, log: EventLog) -> None:
     """Say on stderr why the alerts just listed may not be all (node/words.py alerts_may_be_missing),
     from what the node saved of its last run and its peers' last syncs (no store scan)."""
+    from node.heard_before import caught_up_by_bundle
     from node.status import peer_list, runtime_info
     from node.words import alerts_may_be_missing
-
-    from node.bundle import caught_up_by_bundle
 
     info = runtime_info(log.store, home)
     syncs = [p["last_sync"] for p in peer_list(log.store, info) if isinstance(p.get("last_sync"), int)]
@@ -2240,6 +2239,10 @@ def cmd_peers(args: argparse.Namespace) -> int:
     runtime = runtime_info(store, home_of(args))
     # A running node's own view (its links now), else what it last saved (every 2 s: stale at once)
     peers = peers_of_running_node(home_of(args)) or peer_list(store, runtime)
+    if any(p.get("source") == "blocked" and p.get("id") for p in peers):
+        from node.status import name_blocked
+
+        name_blocked(log, peers)
     if peer_blocks.load(store).damaged:
         print(f"warning: {peer_blocks.DAMAGED}.", file=sys.stderr)
     if args.json:

@@ -25,7 +25,7 @@ from crypto.stream import MAGIC as SEALED_MAGIC
 from events.format import MAX_EVENT_BYTES, bodiless_kind
 from events.kinds import LOCATING_KINDS
 from events.trust import DEVICE_ROLE
-from node import references
+from node import heard_before, references
 from node.log import EventLog, now_ms
 from node.outcome import PENDING, Outcome
 from solnet_errors import SolnetError
@@ -71,6 +71,8 @@ def export_bundle(log: EventLog, key: SigningKey, out: BinaryIO, *, since_ts: in
     """Write every stored event (or those from `since_ts`) as a signed bundle, those of the kinds
     `stubs_of` without their bodies (stubs, which an importer stores as missing and fills from its
     peers); return the count."""
+    if since_ts and not log.store.holds_event_before(since_ts):
+        since_ts = 0  # it leaves nothing out: it says it is whole (an importer counts it as a sync)
     digest = hashlib.blake2b(digest_size=32)
     header = _item({"network": log.network_id, "exporter": bytes(key.public), "created": now_ms(), "since": since_ts})
     out.write(MAGIC)
@@ -137,26 +139,22 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
         report.problem = _check_exporter(log, report)
     if (report.signature_ok and report.problem is None and state.created is not None and not report.count(PENDING)
             and report.exporter != own_device):  # (its own bundle, re-imported after a restore: nothing heard)
-        _note_caught_up(log, min(state.created, now_ms()))  # (a maker's clock ahead says nothing of the future)
+        _note_caught_up(log, min(state.created, now_ms()), state.since or 0)  # (a clock ahead: no future)
     return report
 
 
-CAUGHT_UP_KEY = "bundle_caught_up"  # the newest `created` of a whole bundle a member's device made
-
-
-def _note_caught_up(log: EventLog, created: int) -> None:
-    """A bundle of a whole log (not `--since`), signed by a member's device and leaving nothing pending
-    here, brought what its maker held when it made it: as a sync would have then (`solnet view
-    alerts` says a home with no node is behind only since then)."""
-    if created > caught_up_by_bundle(log.store):
+def _note_caught_up(log: EventLog, created: int, since: int) -> None:
+    """A bundle signed by a member's device and leaving nothing pending here brought what its maker held
+    when it made it: as a sync would have then (`solnet view alerts` says a home with no node is behind
+    only since then). One made with `--since` leaves out what came before that time: it brings this
+    home level only if it had heard from another node by then (a sync, a bundle), else what came in
+    between may be missing. (As with a sync, an event stamped before then that reached the maker only
+    later is not in it: the same as an alert that reached no node before a sync.)"""
+    if since and since > (heard_before.last_heard(log.store) or 0):
+        return
+    if created > heard_before.caught_up_by_bundle(log.store):
         with log.store.write():
-            log.store.set_meta(CAUGHT_UP_KEY, str(created).encode())
-
-
-def caught_up_by_bundle(store: Any) -> int:
-    """When the newest whole bundle imported here was made (ms; 0: none)."""
-    raw = store.get_meta(CAUGHT_UP_KEY)
-    return int(raw) if raw is not None and raw.isdigit() else 0
+            log.store.set_meta(heard_before.CAUGHT_UP_KEY, str(created).encode())
 
 
 def _check_exporter(log: EventLog, report: ImportReport) -> str | None:
@@ -195,6 +193,7 @@ class _BundleReader:
         self.digest = hashlib.blake2b(digest_size=32)
         self.exporter: bytes | None = None
         self.created: int | None = None  # when its maker made it (ms), by the header it signed
+        self.since: int | None = None  # from when it holds what its maker held (ms; 0: all of it)
         self.trailer: dict | None = None
         self.problem: str | None = None
         self.count = 0
@@ -220,10 +219,11 @@ class _BundleReader:
                               "for a new copy (`solnet export`).")
         exporter = header.get("exporter")
         self.exporter = exporter if isinstance(exporter, bytes) else None
-        created, since = header.get("created"), header.get("since")
-        # (only a whole log's bundle says what its maker held: one made with --since leaves out the rest)
-        whole = since in (None, 0)
-        self.created = created if whole and isinstance(created, int) and not isinstance(created, bool) else None
+        created, since = header.get("created"), header.get("since", 0)
+        # (a bundle made with --since says what its maker held from then on: `since`, ms; 0 for a whole log)
+        self.since = since if isinstance(since, int) and not isinstance(since, bool) and since >= 0 else None
+        valid = self.since is not None and isinstance(created, int) and not isinstance(created, bool)
+        self.created = created if valid else None
         self.digest.update(_item(header))
 
     def batches(self, network_id: bytes) -> Iterator[list[bytes]]:

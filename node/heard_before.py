@@ -9,7 +9,7 @@ and the alerts of that day were missing. What the last run saved says when it la
     its last complete round; a link still open at that run's last save (it crashed, lost power):
     heard until that save;
   - this copy's last complete round with any peer, a one-shot `solnet sync` too (node/chain_gate.py);
-  - the newest whole bundle imported (as of when it was made: node/bundle.py).
+  - the newest bundle imported that brought it level (as of when it was made: node/bundle.py).
 Reads the store (blocking): call it on the database thread, before the new run saves over them.
 """
 from __future__ import annotations
@@ -18,9 +18,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from node import chain_gate
-from node.bundle import caught_up_by_bundle
 from node.saved_json import saved_facts
 from node.status import peer_list
+
+
+CAUGHT_UP_KEY = "bundle_caught_up"  # when the newest bundle that brought this home level was made (node/bundle.py)
+
+
+def caught_up_by_bundle(store: Any) -> int:
+    """When the newest bundle that brought this home level was made (ms; 0: none)."""
+    raw = store.get_meta(CAUGHT_UP_KEY)
+    return int(raw) if raw is not None and raw.isdigit() else 0
 
 
 def _ms(value: Any) -> int | None:

@@ -253,6 +253,24 @@ def _status(home: Home, store: Store | StatusSnapshot, trust: dict[str, Any]) ->
     return out
 
 
+def name_blocked(log: EventLog, peers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Name each blocked group or device id of `peers` (`name`: its group's, and `device_name` for a
+    device its group named), as `name_peers` names a linked peer: `solnet peers` said a blocked group
+    by its 64 hex digits alone. One not known here (left out of the log with its group) stays unnamed."""
+    from node import references  # (only when a key is blocked: `solnet peers` needs it for nothing else)
+
+    names = references.group_names(log.store)
+    labels = references.device_labels(log.store, log.trust)
+    for peer in peers:
+        key = saved_key(peer.get("id")) if peer.get("source") == "blocked" else None
+        member = log.trust.member(key) if key is not None else None
+        if member is not None:
+            peer["name"] = names.get(member.group) or f"group {short_id(member.group)}"
+            if member.group != key:
+                peer["device_name"] = labels.get(key)
+    return peers
+
+
 def _revoked_and_gone(log: EventLog, peer: dict[str, Any]) -> bool:
     """A device that dialled in and has since been revoked (a stolen phone, or its whole group): no
     node links with it any more, so it is no peer that is cut off (`view groups` and `status` list

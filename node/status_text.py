@@ -277,7 +277,10 @@ def peer_line(peer: dict[str, Any]) -> str:
     label logs use for it, how it is linked with its current lag both ways, or since when it is
     cut off; its last sync and last error."""
     if peer.get("source") == "blocked":
-        return f"blocked: {peer.get('address') or peer.get('id')} (`solnet peers unblock` lifts it)"
+        if peer.get("address") or not peer.get("name"):
+            return f"blocked: {peer.get('address') or peer.get('id')} (`solnet peers unblock` lifts it)"
+        device = "device " if "device_name" in peer else ""  # (a group key has none)
+        return f"blocked: {peer_name(peer)} ({device}{peer.get('id')}) (`solnet peers unblock` lifts it)"
     if peer.get("connected"):
         behind, ahead = peer.get("behind"), peer.get("ahead")
         lag = ("lag not measured yet" if behind is None

@@ -602,6 +602,10 @@ class EventTables(StoreBase):
             yield from (StoredWire(n, self._wire(i, a, h, s, b)) for n, i, a, h, s, b in rows)
             last = rows[-1][0]
 
+    def holds_event_before(self, ts: int) -> bool:
+        """Whether an event stamped before `ts` is stored (one step down the index of times)."""
+        return self._x("SELECT 1 FROM events WHERE ts < ? LIMIT 1", (ts,)).fetchone() is not None
+
     def iter_wire(self, *, since_ts: int = 0, batch: int = 1000,
                   stubs_of: Sequence[str] = ()) -> Iterator[bytes]:
         """Every stored event in wire form, each author's in seq order (a reader can ingest them in

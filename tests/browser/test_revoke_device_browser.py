@@ -2,7 +2,7 @@
 run`): the groups page of the main node links "Revoke this device" on the phone's row; the page passes
 axe in English and French; sent unticked, it revokes nothing and its error summary takes the focus, its
 link leads to the tick, ticked with the keyboard; sent, the revocation is signed with the group key as
-`solnet revoke` signs it, and the groups page says the phone revoked."""
+`solnet revoke` signs it, and the groups page says the phone revoked, also on a phone's width."""
 from __future__ import annotations
 
 from chromium import log_in, tick_from_the_summary, url
@@ -10,6 +10,7 @@ from local_cluster import PASSPHRASE, cli_json
 from node import membership
 from node.home import Home
 from test_axe import AXE, RUN, TAGS
+from test_reflow_long_words import WIDE
 
 FOCUSED_ID = "() => document.activeElement && document.activeElement.id"
 
@@ -51,3 +52,10 @@ def test_a_coordinator_revokes_a_seized_phone_from_the_groups_page(cluster, brow
     [revocation] = cli_json(calais, "ls", "--kind", "member.revoke")
     assert revocation["subject"] == phone and revocation["reason"] == "phone seized", revocation
     assert revocation["author"] == calais.home.config().group_id, revocation  # signed by the group key
+    # on a phone: the revoked device's line ("revoked from seq 1 by Calais (its date)") is one badge,
+    # which did not wrap: the groups page scrolled sideways, wider in French
+    page.set_viewport_size({"width": 320, "height": 800})
+    for lang in ("en", "fr"):
+        page.goto(url(calais, f"/groups?lang={lang}"))
+        seen = page.evaluate(WIDE)
+        assert seen["page"] <= seen["view"], (lang, seen)

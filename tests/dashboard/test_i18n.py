@@ -44,6 +44,14 @@ def test_french_punctuation_has_its_narrow_no_break_space() -> None:
     assert i18n.catalog("en")["common.colon"] == ":" and i18n.catalog("fr")["common.colon"] == "\u202f:"
 
 
+def test_no_template_puts_a_bare_colon_after_its_words() -> None:
+    """A colon typed in a template after translated words ('{{ t("action.moved") }}: ...') is a bare
+    colon in French too ('Déplacée: mar. 8 déc.'): `t("common.colon")` gives each language its own."""
+    glued = {path.name: re.findall(r".{0,30}\}\}:", text) for path in TEMPLATES.glob("*.html")
+             if re.search(r"\}\}:", text := path.read_text(encoding="utf-8"))}
+    assert not glued, glued
+
+
 def test_an_events_place_in_its_chain_has_one_name_in_each_language() -> None:
     """The CLI says "seq" (`revoke --from-seq`, "revoked from seq 3"): the English dashboard says the
     same, never "event 3" or "number 3" for it; the French one says "numéro" throughout. The pin of a

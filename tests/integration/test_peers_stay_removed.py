@@ -165,8 +165,8 @@ def test_a_blocked_group_may_not_link_either_way_until_unblocked(cluster: Cluste
     assert done == {"id": bristol_group, "action": "block"}, done
     cluster.wait(lambda: open_links(calais) == 0, 10, "Calais dropping the blocked group's link, live")
     blocked = [p for p in cli_json(calais, "peers") if p["source"] == "blocked"]
-    assert blocked == [{"address": None, "source": "blocked", "id": bristol_group, "connected": False}], blocked
-    assert "blocked: " + bristol_group in cli(calais, "peers").stdout
+    assert blocked == [{"address": None, "source": "blocked", "id": bristol_group, "connected": False, "name": "Bristol"}], blocked
+    assert f"blocked: Bristol ({bristol_group})" in cli(calais, "peers").stdout
     news = publish(calais, "action", title="Not for the blocked", region="calais", type="protest",
                    starts_at="2031-06-01T18:00")
     # Bristol keeps dialling (with backoff) and is refused every time: it sees failures, never the event.
