@@ -224,7 +224,7 @@ def decode(data: bytes) -> Message:
     # Every message is a short array (a fixarray) whose first item is its type (a positive fixint):
     # the type sets the bounds its arrays are read with (`_items_at_most`, `_Lists`).
     if len(data) < 2 or not 0x91 <= data[0] <= 0x9F or data[1] > 0x7F:
-        raise RemoteProtocolError("a message is a list starting with its type")
+        raise RemoteProtocolError("unreadable message (not a short list starting with its type number)")
     t = data[1]
     try:
         # msgpack makes room for every item an array claims before reading one: 2000 nested arrays

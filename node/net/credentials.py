@@ -196,16 +196,17 @@ class Credentials:
         """`ping_proof` of `device`'s presented `wires`, read on the database thread."""
         return await self._db_thread.run(ping_proof, self._log(), device, wires)
 
-    async def admit(self, device: bytes, events: tuple[bytes, ...]) -> tuple[bool, float]:
+    async def admit(self, device: bytes, events: tuple[bytes, ...], cpu_s: float | None = None) -> tuple[bool, float]:
         """Store what the peer of `device` presented; our own chain may have grown with it. Whether
         some of it was refused because its author is revoked (the peer's group, or one that admitted
         it), and the CPU time (s) that took on the database thread (a stranger's handshake is
         charged it: node/hello_budget.py). Credentials that cannot certify `device` (`may_certify`)
         are not read further: the device is refused as no member, as it would have been once they
-        were stored."""
+        were stored. `cpu_s`: the CPU time judging them may take on the database thread (None: no
+        bound; node/hello_budget.py `allowance_s`)."""
         if not events:
             return False, 0.0
-        outcomes, cpu = await self._db_thread.run(_ingest_certifying, self._log(), device, list(events))
+        outcomes, cpu = await self._db_thread.run(_ingest_certifying, self._log(), device, list(events), cpu_s)
         accepted = [(o.id, o.kind or "", wire) for o, wire in zip(outcomes, events) if o.status == ACCEPTED]
         if accepted:
             await self.refresh()
@@ -213,9 +214,14 @@ class Credentials:
         return any(o.status == REJECTED and o.reason == E.REVOKED for o in outcomes), cpu
 
 
-def _ingest_certifying(log: EventLog, device: bytes, wires: list[bytes]) -> tuple[list, float]:
+def _ingest_certifying(log: EventLog, device: bytes, wires: list[bytes],
+                       cpu_s: float | None = None) -> tuple[list, float]:
     """`log.ingest_credentials(wires)` if they may certify `device` (`may_certify`), else nothing
-    stored or judged; and the CPU time (s) it took. Blocking: on the database thread."""
+    stored or judged, within `cpu_s` of this thread's CPU in all (None: no bound); and the CPU
+    time (s) it took. Blocking: on the database thread."""
     started = time.thread_time()
-    outcomes = log.ingest_credentials(wires) if may_certify(log.trust, log.network_id, device, wires) else []
+    outcomes = []
+    if may_certify(log.trust, log.network_id, device, wires):
+        left = None if cpu_s is None else cpu_s - (time.thread_time() - started)
+        outcomes = log.ingest_credentials(wires, cpu_s=left)
     return outcomes, time.thread_time() - started

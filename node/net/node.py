@@ -149,9 +149,9 @@ class Node:
         (node/revoked_here.py) rather than that they are unknown."""
         presented_revoked = False
 
-        async def admit(device: bytes, events: tuple[bytes, ...]) -> float:
+        async def admit(device: bytes, events: tuple[bytes, ...], cpu_s: float | None) -> float:
             nonlocal presented_revoked
-            presented_revoked, cpu = await self._admit_credentials(device, events)
+            presented_revoked, cpu = await self._admit_credentials(device, events, cpu_s)
             return cpu
 
         def check(device: bytes) -> None:
@@ -168,12 +168,14 @@ class Node:
                         unknown=lambda device: self.log.trust.member(device) is None,
                         ping_proof=self.credentials.ping_proof)
 
-    async def _admit_credentials(self, device: bytes, events: tuple[bytes, ...]) -> tuple[bool, float]:
-        """Store the credentials the peer of `device` presented; whether some were refused as
-        revoked, and the CPU time that took on the database thread. If the database fails (damaged, a full disk), the peer is told this node cannot
+    async def _admit_credentials(self, device: bytes, events: tuple[bytes, ...],
+                                 cpu_s: float | None = None) -> tuple[bool, float]:
+        """Store the credentials the peer of `device` presented (judged for `cpu_s` of the database
+        thread at most: None, no bound); whether some were refused as revoked, and the CPU time
+        that took on the database thread. If the database fails (damaged, a full disk), the peer is told this node cannot
         check it now (not that it is no member), and the operator is told why."""
         try:
-            return await self.credentials.admit(device, events)
+            return await self.credentials.admit(device, events, cpu_s)
         except StorageFull as exc:  # the peer is told which, as the operator is
             self.storage_failed(exc)
             raise HandshakeError(DISK_FULL, "this node's disk is full") from exc
@@ -316,9 +318,10 @@ class Node:
                           authenticated: Callable[[], None] | None = None,
                           signed: Callable[[bytes, bool], None] | None = None,
                           replied: Callable[[float], None] | None = None,
-                          may_reply: Callable[[], bool] | None = None) -> web.StreamResponse:
+                          may_reply: Callable[[], bool] | None = None,
+                          allowance: Callable[[], float | None] | None = None) -> web.StreamResponse:
         """An incoming peer connection (the sync websocket), served until the link ends."""
-        return await self.links.accept(request, progress, authenticated, signed, replied, may_reply)
+        return await self.links.accept(request, progress, authenticated, signed, replied, may_reply, allowance)
 
     async def sync_once(self, address: str, progress: Callable[[int, int, int], None] | None = None) -> RoundResult:
         """`solnet sync`: see Links.sync_once."""
