@@ -13,6 +13,8 @@ nothing depends on this machine's speed: the new phone dials once the clock has 
 """
 from __future__ import annotations
 
+from aiohttp import WSCloseCode
+
 from crypto.keys import SigningKey
 from node.demo.localnet import LocalNode
 from node.hello_budget import RESERVE_SHARE, SOURCE_SHARE
@@ -78,3 +80,33 @@ async def test_a_new_phone_links_after_a_seized_phone_presents_a_thousand_events
             assert await credentials_answered(ws, channel, fresh_credentials), \
                 "the new phone was refused: the seized phone's handshake left the budget in debt"
         assert budget.reserved == 0, "the new phone was served from the members' reserve"
+
+
+async def test_a_new_groups_device_whose_credentials_wait_for_time_is_told_to_retry_not_refused(
+        network: list[LocalNode]) -> None:
+    """With no time left to judge credentials (the buckets spent), those of a group Bristol has just
+    admitted (its first contact) are not judged: its device is told to try again later (close 1013,
+    as a hello over the budget is), not that it is no member, which its node would show its people
+    as a refusal."""
+    calais, bristol = network
+    network_id = _network_id(calais)
+    dover, device = Author(SigningKey.generate(), network_id), SigningKey.generate()
+    log = bristol.home.log()
+    try:
+        log.append(bristol.keys.group, "member.vouch", {"subject": bytes(dover.key.public), "role": "group"},
+                   offline=True)
+        presented = (*log.store.chain_wires(bytes(bristol.keys.group.public)),
+                     dover.sign("group.profile", {"name": "Dover", "region": "dover"}).encode(),
+                     dover.sign("member.vouch", device_vouch(dover.key, device, bytes(32 * [6]))).encode())
+    finally:
+        log.store.close()
+    async with served_node(calais) as (_, served):
+        budget = served.runner.app[GUARD].hello_budget
+        assert budget is not None
+        budget.allowance_s = lambda source: 0.0  # (the buckets' tokens all spent)
+        async with stranger_dialled(served.port, network_id, device) as (ws, channel):
+            assert not await credentials_answered(ws, channel, presented), "judged with no time left"
+            assert ws.close_code == WSCloseCode.TRY_AGAIN_LATER, f"closed {ws.close_code}, not 'try again later'"
+        del budget.allowance_s  # (time again)
+        async with stranger_dialled(served.port, network_id, device) as (ws, channel):
+            assert await credentials_answered(ws, channel, presented), "the new group's device did not link"
