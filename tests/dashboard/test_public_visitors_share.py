@@ -14,16 +14,22 @@ from node.dashboard import AccessOptions
 from test_public_outputs import publish_public_sample
 
 
-async def test_many_visitors_cost_one_reading_and_news_still_shows(tmp_path: Path, start_node, monkeypatch) -> None:
-    nodes, _ = publish_public_sample(tmp_path)
-    readings: list[int] = []
-    read = public_site.public_data
+def calls_of(monkeypatch, name: str) -> list[int]:
+    """[1 for each call of node.public_site's function `name` from now on]."""
+    calls: list[int] = []
+    real = getattr(public_site, name)
 
     def counted(*args, **kwargs):
-        readings.append(1)
-        return read(*args, **kwargs)
+        calls.append(1)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(public_site, "public_data", counted)
+    monkeypatch.setattr(public_site, name, counted)
+    return calls
+
+
+async def test_many_visitors_cost_one_reading_and_news_still_shows(tmp_path: Path, start_node, monkeypatch) -> None:
+    nodes, _ = publish_public_sample(tmp_path)
+    readings = calls_of(monkeypatch, "public_data")
     running = await start_node(nodes[0], AccessOptions(public=True))
     paths = ["/public/", "/public/alerts", "/public/?lang=fr", "/public/actions.atom", "/public/alerts.atom",
              "/public/fundraisers.atom", "/public/calendar.ics",
@@ -54,14 +60,7 @@ async def test_visitors_asking_at_once_share_one_making_of_each_feed(tmp_path: P
     a few dozen visitors looping on it made it a few dozen times each time the data was read again
     (until 2026-12-07). Now the first making is shared by those who ask meanwhile."""
     nodes, _ = publish_public_sample(tmp_path)
-    made: list[int] = []
-    ics = public_site.actions_ics
-
-    def counted(*args, **kwargs):
-        made.append(1)
-        return ics(*args, **kwargs)
-
-    monkeypatch.setattr(public_site, "actions_ics", counted)
+    made = calls_of(monkeypatch, "actions_ics")
     running = await start_node(nodes[0], AccessOptions(public=True))
 
     async def get(path: str) -> bytes:
