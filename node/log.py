@@ -403,7 +403,11 @@ class EventLog:
         over = _Spent(cpu_s, clock)
         outcomes: list[Outcome | None] = [None] * len(wires)
         todo = []
-        decoded = [_decoded_or_none(wire) for wire in wires]
+        decoded: list[Event | None] = []
+        for wire in wires:  # (a thousand events decode in ~8 ms here: the clock is read before each)
+            if over():
+                return _not_judged(outcomes, range(len(wires)), [*decoded, *[None] * (len(wires) - len(decoded))])
+            decoded.append(_decoded_or_none(wire))
         try:
             credible = self._credible(decoded, over)
         except _OutOfTime:
