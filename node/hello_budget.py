@@ -276,6 +276,19 @@ class HelloBudget:
             self._refill(self._global, self._rate(), now).tokens -= more
             self._source(source, now).tokens -= more
 
+    def allowance_s(self, source: str) -> float:
+        """The CPU time (s) judging the credentials of a handshake from `source` replied to from the
+        buckets, its dialler not yet known as a member, may take: what the tokens both buckets hold
+        now are worth (its own token pays for the rest of its handshake), so that no one handshake
+        puts them in a debt deeper than the rest's cost (`charge`). A seized and revoked device
+        presenting a thousand events it signed cost ~80 tokens, and its debt turned away, at each
+        such handshake, every newcomer for as long as the refill took to pay it back: a member
+        group's new device and any revoked one (which should hear it is) were served only from
+        the reserve, which lets on only devices known as members (until 2026-12-07)."""
+        now = self.clock()
+        held = min(self._refill(self._global, self._rate(), now).tokens, self._source(source, now).tokens)
+        return self.cost_s * max(0.0, held)
+
     def sweep(self) -> None:
         """Forget the sources whose buckets are full again (as a new source's would be)."""
         now = self.clock()

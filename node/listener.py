@@ -449,6 +449,19 @@ class ConnectionGuard:
                 self.hello_budget.charge(conn.source, cost_s, conn.reserve)
         return replied
 
+    def allowance(self, transport: asyncio.BaseTransport | None) -> Callable[[], float | None]:
+        """What this connection's sync dialler's credentials may take to judge, asked as they come
+        (sync/transport.py `Allowance`): None (no bound) for a member's, whose token was given back
+        (`handshake_signed`), or with no hello budget; else the hello budget's `allowance_s` of its
+        source. The connection is found now, as `charger` finds it."""
+        conn = self._open.get(transport) if transport is not None else None
+
+        def allowance() -> float | None:
+            if conn is None or not conn.charged or self.hello_budget is None:
+                return None
+            return self.hello_budget.allowance_s(conn.source)
+        return allowance
+
     def handshaking(self, transport: asyncio.BaseTransport | None) -> None:
         """This connection's request is a sync handshake: until it is through (`authenticated`) or
         over, a newcomer may take its place (_Connection.may_make_room)."""

@@ -375,7 +375,8 @@ class EventLog:
         bodies). Preparing batch k+1 before committing batch k keeps the workers busy."""
         return self._prepare(wires, now_ms() if now is None else now)
 
-    def ingest_credentials(self, wires: Sequence[bytes], *, now: int | None = None) -> list[Outcome]:
+    def ingest_credentials(self, wires: Sequence[bytes], *, now: int | None = None, cpu_s: float | None = None,
+                           clock: Callable[[], float] = time.thread_time) -> list[Outcome]:
         """Ingest the trust events a connecting peer presents before its membership is known.
 
         Genuine credentials are chains from a founder, so every one is admissible once the events
@@ -389,41 +390,68 @@ class EventLog:
         with them, are refused first, unverified and unwritten (a stranger presenting a thousand
         self-signed events on each of many connections kept the database thread busy, and members'
         alerts waited seconds behind it). What is left is verified in order, before any other work,
-        and refused whole at the first forged event (`_first_forged`)."""
+        and refused whole at the first forged event (`_first_forged`).
+
+        `cpu_s`: the CPU time (s, of `clock`) judging them may take (None: no bound); what is not
+        judged by then is refused NOT_KEPT (CREDENTIALS_OVER_BUDGET), stored nothing of, and may
+        come again. node/hello_budget.py `allowance_s` gives it for a handshake not yet known as a
+        member's: a seized and revoked device presenting a thousand events it signed took ~0.1 s
+        of the database thread, some 80 tokens of the hello budget, whose debt then turned away at
+        each of its hellos a member group's new device and any revoked one (until 2026-12-07). A
+        member's first contact presents a chain stored here but for a vouch or two: cheap."""
         now = now_ms() if now is None else now
+        over = _Spent(cpu_s, clock)
         outcomes: list[Outcome | None] = [None] * len(wires)
         todo = []
-        decoded = [_decoded_or_none(wire) for wire in wires]
-        credible = self._credible(decoded)
+        decoded: list[Event | None] = []
+        for wire in wires:  # (a thousand events decode in ~8 ms here: the clock is read before each)
+            if over():
+                return _not_judged(outcomes, range(len(wires)), [*decoded, *[None] * (len(wires) - len(decoded))])
+            decoded.append(_decoded_or_none(wire))
+        try:
+            credible = self._credible(decoded, over)
+        except _OutOfTime:
+            return _not_judged(outcomes, range(len(wires)), decoded)
         for i, ok in enumerate(credible.flags):
             if ok:
                 todo.append(i)
             else:
                 outcomes[i] = Outcome(None, REJECTED, E.NOT_A_MEMBER,
                                       "its author is certified neither by this network nor by the credentials with it")
-        forged = credible.forged or self._first_forged([ev for i in todo if (ev := decoded[i]) is not None
-                                                        and ev.id not in credible.verified])
+        try:
+            forged = credible.forged or self._first_forged([ev for i in todo if (ev := decoded[i]) is not None
+                                                            and ev.id not in credible.verified], over)
+        except _OutOfTime:
+            return _not_judged(outcomes, todo, decoded)
         if forged is not None:  # (no honest peer presents one: refused whole, whatever its place in them)
             for i in todo:
                 ev = decoded[i]
                 outcomes[i] = Outcome(ev and ev.id, REJECTED, E.BAD_SIGNATURE,
                                       forged.bad_signature().args[0] if ev is forged else FORGED_WITH_IT)
             return [o for o in outcomes if o is not None]
+        # Bounded, judged a part at a time, the clock read before each (a part's events that need a
+        # later part's vouch are refused NOT_A_MEMBER and come again at the next pass)
+        part = len(todo) if cpu_s is None else CREDENTIALS_PART
         for _ in range(MAX_CREDENTIAL_PASSES):
-            prepared = self._prepare([wires[i] for i in todo], now)
-            prepared.hold = False
             retry = []
-            for i, outcome in zip(todo, self._commit(prepared)):
-                outcomes[i] = outcome
-                if outcome.status == REJECTED and outcome.reason in (E.NOT_A_MEMBER, E.BAD_CHAIN):
-                    retry.append(i)
+            for start in range(0, len(todo), part):
+                if over():
+                    return _not_judged(outcomes, todo[start:], decoded)
+                some = todo[start:start + part]
+                prepared = self._prepare([wires[i] for i in some], now)
+                prepared.hold = False
+                for i, outcome in zip(some, self._commit(prepared)):
+                    outcomes[i] = outcome
+                    if outcome.status == REJECTED and outcome.reason in (E.NOT_A_MEMBER, E.BAD_CHAIN):
+                        retry.append(i)
             if not retry or len(retry) == len(todo):
                 break
             todo = retry
         return [o for o in outcomes if o is not None]
 
-    def _first_forged(self, events: Sequence[Event]) -> Event | None:
-        """The first of `events` not stored here whose signature does not verify (None: none).
+    def _first_forged(self, events: Sequence[Event], over: Callable[[], bool] = lambda: False) -> Event | None:
+        """The first of `events` not stored here whose signature does not verify (None: none;
+        _OutOfTime once `over()` says the time to judge them is spent, asked before each).
         Credentials are refused whole once one is found (`ingest_credentials`): a stranger could
         write a member's key into the headers of a thousand events it signed itself, on each of
         many connections, and have every one verified on the database thread (0.1 s a
@@ -434,13 +462,15 @@ class EventLog:
         stored = self.store.known([ev.id for ev in events])
         for ev in events:
             if ev.id not in stored:
+                if over():
+                    raise _OutOfTime
                 try:
                     ev.verify()
                 except InvalidEvent:
                     return ev
         return None
 
-    def _credible(self, decoded: Sequence[Event | None]) -> _Credible:
+    def _credible(self, decoded: Sequence[Event | None], over: Callable[[], bool] = lambda: False) -> _Credible:
         """For each decoded wire: whether its author is a member here, or vouched for by one in
         `decoded` (through any chain of vouches there), or the wire does not decode (None: refused with its reason
         later). Read from the decoded headers and the vouches' bodies; only a vouch that would
@@ -471,6 +501,8 @@ class EventLog:
                 except (InvalidEvent, TypeError, KeyError):
                     continue
                 if ev.id not in stored:
+                    if over():  # (_OutOfTime: see `ingest_credentials`)
+                        raise _OutOfTime
                     try:
                         ev.verify()
                     except InvalidEvent:
@@ -1707,6 +1739,34 @@ class _Credible:
     flags: list[bool]
     forged: Event | None
     verified: frozenset[bytes] = frozenset()  # the ids of the vouches it verified (not verified again)
+
+
+CREDENTIALS_PART = 64  # credentials judged at once, the clock read between parts, when their time is bounded
+CREDENTIALS_OVER_BUDGET = ("not judged: this node's time for credentials of devices it does not know yet is spent "
+                           "for now; they are judged when presented again, at a later connection")
+
+
+class _Spent:
+    """Whether `cpu_s` of `clock` has passed since this was made (never, for None)."""
+
+    def __init__(self, cpu_s: float | None, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._until = None if cpu_s is None else clock() + cpu_s
+
+    def __call__(self) -> bool:
+        return self._until is not None and self._clock() > self._until
+
+
+class _OutOfTime(Exception):
+    """The time to judge a presentation of credentials is spent (`ingest_credentials`)."""
+
+
+def _not_judged(outcomes: list[Outcome | None], left: Sequence[int], decoded: Sequence[Event | None]) -> list[Outcome]:
+    """`outcomes`, those at `left` refused NOT_KEPT: their time was spent (`ingest_credentials`)."""
+    for i in left:
+        ev = decoded[i]
+        outcomes[i] = Outcome(ev and ev.id, REJECTED, E.NOT_KEPT, CREDENTIALS_OVER_BUDGET)
+    return [o for o in outcomes if o is not None]
 
 
 def _decoded_or_none(wire: bytes) -> Event | None:

@@ -128,7 +128,8 @@ async def sync_endpoint(request: web.Request) -> web.StreamResponse:
     return await request.app[NODE].accept_link(
         request, progress=lambda: guard.bytes_received(transport), authenticated=lambda: guard.authenticated(transport),
         signed=guard.signer(transport),
-        replied=guard.charger(transport), may_reply=lambda: guard.may_reply(transport))
+        replied=guard.charger(transport), may_reply=lambda: guard.may_reply(transport),
+        allowance=guard.allowance(transport))
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -167,21 +167,47 @@ def _bytes_list(value: object, limit: int, max_len: int, exact: int | None = Non
     return tuple(value)
 
 
-MIN_BYTES_PER_LIST = 40  # the smallest list a valid message nests is a head: [32-byte key, seq, 8-byte id]
+HEAD_BYTES = 46  # the fewest bytes a head takes: [32-byte key, seq, 8-byte id] (a fixarray, two bins, a fixint)
+_HEADS_TYPES = (3, 11)
+_LIST_TYPES = (3, 4, 6, 7, 8, 10, 11)  # the messages that hold a list (of heads, events or ids)
+_SCALARS_ONLY = 3  # items of a message holding no list: Offer [1, digest, count], Error [9, code, text]
 
 
-class _ListBudget:
-    """msgpack list_hook that refuses a message nesting more lists than its size can honestly
-    hold: an empty array is one byte, so a 4 MiB frame could otherwise make us build four
-    million Python lists (~300 MiB) before any structural check ran."""
+def _items_at_most(t: int, size: int) -> int:
+    """The most items any array of a message of type `t` and `size` bytes may claim (msgpack's
+    `max_array_len`): its one list's bound (heads: as many as `size` holds), else the message's own
+    items. A small item (a negative int, a float, an empty bin) is one to five bytes of msgpack
+    and 36-56 bytes built, so a bound by count alone (200,000 items in each of up to `size` / 40
+    lists) let a member's 4 MiB frame of small ints build 162 MB, and a stranger's credentials the
+    same, before a look at any item (until 2026-12-07)."""
+    if t in _HEADS_TYPES:
+        return min(MAX_HEADS, size // HEAD_BYTES + 2)
+    if t in (4, 6, 10):
+        return MAX_EVENTS_PER_MESSAGE
+    if t in (7, 8):
+        return MAX_IDS_PER_MESSAGE
+    return _SCALARS_ONLY
 
-    def __init__(self, size: int) -> None:
-        self.left = min(MAX_HEADS, size // MIN_BYTES_PER_LIST) + 2
+
+class _Lists:
+    """msgpack's list_hook for one message of type `t` (each array is given complete, the innermost
+    first): it holds its message's array and at most its one list (of events, ids or heads), and a
+    heads message its heads, each [bytes, int, bytes]. The first array past those is
+    refused, so junk builds at most a few arrays of `_items_at_most` items: two frame-sized
+    lists of honest heads' worth. (Until 2026-12-07 a count of lists by the message's size let
+    4 million empty arrays in, and then arrays of small ints, 40 x their size.)"""
+
+    def __init__(self, t: int) -> None:
+        self.heads = t in _HEADS_TYPES
+        self.left = 2 if t in _LIST_TYPES else 1
 
     def __call__(self, items: list) -> list:
+        # (a head holds no list: heads nest in no more than the lists counted, whose items are bounded)
+        if self.heads and len(items) == 3 and type(items[0]) is bytes and type(items[1]) is int and type(items[2]) is bytes:
+            return items
         self.left -= 1
         if self.left < 0:
-            raise RemoteProtocolError("too many nested lists for the message's size")
+            raise RemoteProtocolError("too many nested lists for a message of its type")
         return items
 
 
@@ -195,16 +221,25 @@ def _no_map(value: dict) -> dict:
 
 def decode(data: bytes) -> Message:
     """Parse one message; RemoteProtocolError for anything not exactly one of ours."""
+    # Every message is a short array (a fixarray) whose first item is its type (a positive fixint):
+    # the type sets the bounds its arrays are read with (`_items_at_most`, `_Lists`).
+    if len(data) < 2 or not 0x91 <= data[0] <= 0x9F or data[1] > 0x7F:
+        raise RemoteProtocolError("unreadable message (not a short list starting with its type number)")
+    t = data[1]
     try:
         # msgpack makes room for every item an array claims before reading one: 2000 nested arrays
         # of 10 kB, each claiming 200,000 items, had 82 MB allocated at once (until 2026-12-07)
         claims_come(data)
         value = msgpack.unpackb(data, raw=False, max_bin_len=MAX_EVENT_BYTES, max_str_len=1024,
-                                max_array_len=MAX_HEADS, max_map_len=0, max_ext_len=0, strict_map_key=True,
-                                list_hook=_ListBudget(len(data)), object_hook=_no_map)
+                                max_array_len=_items_at_most(t, len(data)), max_map_len=0, max_ext_len=0,
+                                strict_map_key=True, list_hook=_Lists(t), object_hook=_no_map)
     except RemoteProtocolError:
         raise
-    except (ValueError, TypeError, msgpack.UnpackException, RecursionError) as exc:
+    except ValueError as exc:
+        if "max_array_len" in str(exc):
+            raise RemoteProtocolError("a list longer than a message of its type and size holds", "oversize") from None
+        raise RemoteProtocolError(f"unreadable message ({type(exc).__name__})") from None
+    except (TypeError, msgpack.UnpackException, RecursionError) as exc:
         raise RemoteProtocolError(f"unreadable message ({type(exc).__name__})") from None
     if not isinstance(value, list) or not value or type(value[0]) is not int:
         raise RemoteProtocolError("a message is a list starting with its type")

@@ -141,9 +141,10 @@ class Identity:
     device: SigningKey
     check_peer: CheckPeer
     credentials: Callable[[], tuple[bytes, ...]]
-    # Stores what the peer of a device (the first argument) presented, if it may certify that device;
-    # the CPU time (s) that took on another thread (None: none, or not measured)
-    admit_credentials: Callable[[bytes, tuple[bytes, ...]], Awaitable[float | None]]
+    # Stores what the peer of a device (the first argument) presented, if it may certify that device,
+    # judging them for at most the CPU time (s) of the third (None: no bound); the CPU time (s) that
+    # took on another thread (None: none, or not measured)
+    admit_credentials: Callable[[bytes, tuple[bytes, ...], float | None], Awaitable[float | None]]
     refusals: RefusalLog = field(default_factory=RefusalLog)  # this node's listener's
     # Whether the trust graph holds nothing of a key (no member, no revoked one): a responder
     # `check_peer` refuses for that alone is asked to present first. By default none is unknown:
@@ -426,6 +427,11 @@ opened, decoded (this thread's, by `_OwnSteps`) and judged on the database threa
 (node/hello_budget.py): a stranger's whole handshake is charged, not only its reply; a member's
 is not (the listener knows which)."""
 
+Allowance = Callable[[], "float | None"]
+"""Asked as an inbound handshake's credentials come: the CPU time (s) judging them may take
+(None: no bound): the listener's budget of replies (node/hello_budget.py `allowance_s`) bounds a
+dialler not yet known as a member's."""
+
 SlotCheck = Callable[["Link"], None]
 """Given an authenticated member's inbound link before the listener presents its credentials;
 raises HandshakeError to refuse it (e.g. a link slot: sync/link_slots.py)."""
@@ -600,7 +606,7 @@ async def _exchange_credentials(link: Link, identity: Identity, limits: PeerLimi
     assert isinstance(admit, Admit)
     if signed is not None:
         signed(link.peer_device, admit.events)
-    await identity.admit_credentials(link.peer_device, admit.events)
+    await identity.admit_credentials(link.peer_device, admit.events, None)
     identity.check_peer(link.peer_device)
     if slot_check is not None:
         slot_check(link)
@@ -647,14 +653,15 @@ async def _carry_out(link: Link, identity: Identity, commands: list) -> None:
 async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
                  progress: Progress | None = None, slot_check: SlotCheck | None = None,
                  signed: Signed | None = None, replied: Replied | None = None,
-                 may_reply: MayReply | None = None) -> tuple[web.WebSocketResponse, Link | None]:
+                 may_reply: MayReply | None = None,
+                 allowance: Allowance | None = None) -> tuple[web.WebSocketResponse, Link | None]:
     """Server side of the handshake on an incoming websocket. A refused peer gets the connection
     closed and nothing else: no network data, no reason beyond the close. `slot_check` may refuse a
     member with no link slot for it (HandshakeError), once its credentials are checked; `signed` is
     told the dialler's device key as soon as its signature is checked, and its credentials as they come;
     `may_reply` is asked, once the hello came and is for this network, whether to reply to it;
     `replied` is told the CPU time the whole handshake took, when one the node replied to ends
-    without a link (see Replied).
+    without a link (see Replied); `allowance` bounds the time the credentials take to judge.
 
     Deadlines: the peer may stay silent at most `connect_timeout_s` at a time (judged by `progress`,
     the bytes received on the connection, when given), and the whole exchange may last at most
@@ -668,11 +675,11 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
     answered = False  # a reply made
     judged: list[tuple[_OwnSteps, asyncio.Future]] = []  # the credentials' admission (at most one)
 
-    async def admit(device: bytes, events: tuple[bytes, ...]) -> None:
+    async def admit(device: bytes, events: tuple[bytes, ...], cpu_s: float | None) -> None:
         # A task of its own, shielded: a handshake ended while its credentials were judged (its
         # deadline, a stranger can time it to) would have dropped what the database thread spent
         # on them, uncharged; it ends as if the deadline had come just after, and is charged then.
-        own = _OwnSteps(identity.admit_credentials(device, events))
+        own = _OwnSteps(identity.admit_credentials(device, events, allowance() if allowance is not None else cpu_s))
         job = asyncio.ensure_future(own)
         judged.append((own, job))
         await asyncio.shield(job)

@@ -17,7 +17,7 @@ from events.errors import InvalidEvent
 from events.format import Event, decode_event, named_subject
 from events.kinds import parse_body
 from events.trust import DEVICE_ROLE, GROUP_ROLE, TrustGraph
-from node.log import EventLog
+from node.log import CREDENTIALS_OVER_BUDGET, EventLog
 from node.net.database import DbThread
 from node.outcome import ACCEPTED, REJECTED
 from sync.messages import event_batches
@@ -196,26 +196,34 @@ class Credentials:
         """`ping_proof` of `device`'s presented `wires`, read on the database thread."""
         return await self._db_thread.run(ping_proof, self._log(), device, wires)
 
-    async def admit(self, device: bytes, events: tuple[bytes, ...]) -> tuple[bool, float]:
+    async def admit(self, device: bytes, events: tuple[bytes, ...],
+                    cpu_s: float | None = None) -> tuple[bool, float, bool]:
         """Store what the peer of `device` presented; our own chain may have grown with it. Whether
         some of it was refused because its author is revoked (the peer's group, or one that admitted
-        it), and the CPU time (s) that took on the database thread (a stranger's handshake is
-        charged it: node/hello_budget.py). Credentials that cannot certify `device` (`may_certify`)
+        it), the CPU time (s) that took on the database thread (a stranger's handshake is
+        charged it: node/hello_budget.py), and whether some was left unjudged for want of time. Credentials that cannot certify `device` (`may_certify`)
         are not read further: the device is refused as no member, as it would have been once they
-        were stored."""
+        were stored. `cpu_s`: the CPU time judging them may take on the database thread (None: no
+        bound; node/hello_budget.py `allowance_s`)."""
         if not events:
-            return False, 0.0
-        outcomes, cpu = await self._db_thread.run(_ingest_certifying, self._log(), device, list(events))
+            return False, 0.0, False
+        outcomes, cpu = await self._db_thread.run(_ingest_certifying, self._log(), device, list(events), cpu_s)
         accepted = [(o.id, o.kind or "", wire) for o, wire in zip(outcomes, events) if o.status == ACCEPTED]
         if accepted:
             await self.refresh()
             self._new(accepted)
-        return any(o.status == REJECTED and o.reason == E.REVOKED for o in outcomes), cpu
+        return (any(o.status == REJECTED and o.reason == E.REVOKED for o in outcomes), cpu,
+                any(o.reason == E.NOT_KEPT and o.message == CREDENTIALS_OVER_BUDGET for o in outcomes))
 
 
-def _ingest_certifying(log: EventLog, device: bytes, wires: list[bytes]) -> tuple[list, float]:
+def _ingest_certifying(log: EventLog, device: bytes, wires: list[bytes],
+                       cpu_s: float | None = None) -> tuple[list, float]:
     """`log.ingest_credentials(wires)` if they may certify `device` (`may_certify`), else nothing
-    stored or judged; and the CPU time (s) it took. Blocking: on the database thread."""
+    stored or judged, within `cpu_s` of this thread's CPU in all (None: no bound); and the CPU
+    time (s) it took. Blocking: on the database thread."""
     started = time.thread_time()
-    outcomes = log.ingest_credentials(wires) if may_certify(log.trust, log.network_id, device, wires) else []
+    outcomes = []
+    if may_certify(log.trust, log.network_id, device, wires):
+        left = None if cpu_s is None else cpu_s - (time.thread_time() - started)
+        outcomes = log.ingest_credentials(wires, cpu_s=left)
     return outcomes, time.thread_time() - started

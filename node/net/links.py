@@ -240,14 +240,16 @@ class Links:
                      authenticated: Callable[[], None] | None = None,
                      signed: Callable[[bytes, bool], None] | None = None,
                      replied: Callable[[float], None] | None = None,
-                     may_reply: Callable[[], bool] | None = None) -> web.StreamResponse:
+                     may_reply: Callable[[], bool] | None = None,
+                     allowance: Callable[[], float | None] | None = None) -> web.StreamResponse:
         """Serve the sync websocket of `request`: the handshake, then the link until it ends.
         `progress` counts the bytes the connection has brought (the handshake waits while it
         grows); `signed` is told the device the dialler proved and whether it is a member by what
         this node holds (at once, then with its credentials, not stored yet: node/net/credentials.py
         `voucher_in`); `authenticated` is called once the peer is a member; `may_reply` is asked
-        whether to reply to a hello for this network, and `replied` told the CPU time the reply
-        took (node/hello_budget.py)."""
+        whether to reply to a hello for this network, `replied` told the CPU time the reply
+        took, and `allowance` asked how long the dialler's credentials may take to judge
+        (node/hello_budget.py)."""
         # Well over the slots (sync/link_slots.py: once they are all taken, a newcomer of a group
         # holding fewer takes the place of one of the group holding most): handshakes under way.
         inbound = sum(1 for link in self.open() if not link.outbound)
@@ -262,7 +264,7 @@ class Links:
         try:
             ws, link = await accept(request, self._identity(), self.route.limits, progress=progress,
                                     slot_check=self._slots.check, replied=replied, may_reply=may_reply,
-                                    signed=self._member_budget(signed))
+                                    signed=self._member_budget(signed), allowance=allowance)
         finally:
             self._handshaking.discard(handler)
         if link is not None:

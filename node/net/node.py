@@ -49,7 +49,7 @@ from node.net.watcher import ChangeFeed, Watcher
 from node.ports import StorageFailed
 from node.store import StorageFull, StoreError
 from node.words import local_time, own_stamped_ahead
-from sync.handshake import DISK_FULL, NOT_A_MEMBER, REVOKED, UNAVAILABLE, HandshakeError
+from sync.handshake import DISK_FULL, NOT_A_MEMBER, OVER_BUDGET, REVOKED, UNAVAILABLE, HandshakeError
 from sync.peers import PeerLimits
 from sync.proxy import ProxyAddress
 from sync.transport import Identity, RefusalLog
@@ -146,20 +146,27 @@ class Node:
         """What one connection shows and checks. A device this node does not know whose credentials
         were refused as revoked is refused as revoked, not as no member: a group revoked from seq 1
         takes its devices' vouches out with its chain, and its devices then hear the news
-        (node/revoked_here.py) rather than that they are unknown."""
-        presented_revoked = False
+        (node/revoked_here.py) rather than that they are unknown. One whose credentials were left
+        unjudged for want of time (node/hello_budget.py `allowance_s`: a group's first contact while
+        the budget is spent) is told to try again later, as a hello over the budget is: told it was
+        no member, its node showed its people a refusal."""
+        presented_revoked = presented_unjudged = False
 
-        async def admit(device: bytes, events: tuple[bytes, ...]) -> float:
-            nonlocal presented_revoked
-            presented_revoked, cpu = await self._admit_credentials(device, events)
+        async def admit(device: bytes, events: tuple[bytes, ...], cpu_s: float | None) -> float:
+            nonlocal presented_revoked, presented_unjudged
+            presented_revoked, cpu, presented_unjudged = await self._admit_credentials(device, events, cpu_s)
             return cpu
 
         def check(device: bytes) -> None:
             try:
                 self.policy.check_peer(device)
             except HandshakeError as exc:
-                if exc.reason == NOT_A_MEMBER and presented_revoked and self.log.trust.member(device) is None:
-                    raise HandshakeError(REVOKED, "that device's group is revoked", ours=True) from None
+                if exc.reason == NOT_A_MEMBER and self.log.trust.member(device) is None:
+                    if presented_revoked:
+                        raise HandshakeError(REVOKED, "that device's group is revoked", ours=True) from None
+                    if presented_unjudged:
+                        raise HandshakeError(OVER_BUDGET, "its credentials wait for time to judge them",
+                                             ours=True) from None
                 raise
 
         # One log of refusals for every connection: one each (its default) said every refusal, a
@@ -168,12 +175,14 @@ class Node:
                         unknown=lambda device: self.log.trust.member(device) is None,
                         ping_proof=self.credentials.ping_proof)
 
-    async def _admit_credentials(self, device: bytes, events: tuple[bytes, ...]) -> tuple[bool, float]:
-        """Store the credentials the peer of `device` presented; whether some were refused as
-        revoked, and the CPU time that took on the database thread. If the database fails (damaged, a full disk), the peer is told this node cannot
+    async def _admit_credentials(self, device: bytes, events: tuple[bytes, ...],
+                                 cpu_s: float | None = None) -> tuple[bool, float, bool]:
+        """Store the credentials the peer of `device` presented (judged for `cpu_s` of the database
+        thread at most: None, no bound); whether some were refused as revoked, the CPU time that
+        took on the database thread, and whether some were left unjudged for want of time. If the database fails (damaged, a full disk), the peer is told this node cannot
         check it now (not that it is no member), and the operator is told why."""
         try:
-            return await self.credentials.admit(device, events)
+            return await self.credentials.admit(device, events, cpu_s)
         except StorageFull as exc:  # the peer is told which, as the operator is
             self.storage_failed(exc)
             raise HandshakeError(DISK_FULL, "this node's disk is full") from exc
@@ -316,9 +325,10 @@ class Node:
                           authenticated: Callable[[], None] | None = None,
                           signed: Callable[[bytes, bool], None] | None = None,
                           replied: Callable[[float], None] | None = None,
-                          may_reply: Callable[[], bool] | None = None) -> web.StreamResponse:
+                          may_reply: Callable[[], bool] | None = None,
+                          allowance: Callable[[], float | None] | None = None) -> web.StreamResponse:
         """An incoming peer connection (the sync websocket), served until the link ends."""
-        return await self.links.accept(request, progress, authenticated, signed, replied, may_reply)
+        return await self.links.accept(request, progress, authenticated, signed, replied, may_reply, allowance)
 
     async def sync_once(self, address: str, progress: Callable[[int, int, int], None] | None = None) -> RoundResult:
         """`solnet sync`: see Links.sync_once."""

@@ -17,7 +17,7 @@ from sync.transport import LinkClosed
 async def test_a_peer_dialling_a_full_node_is_told_its_disk_is_full(network, calais, monkeypatch) -> None:
     node, _ = calais
 
-    async def full(device: bytes, events: tuple[bytes, ...]) -> bool:
+    async def full(device: bytes, events: tuple[bytes, ...], cpu_s: float | None = None) -> bool:
         raise StorageFull("the disk is full: nothing was stored")
     monkeypatch.setattr(node.credentials, "admit", full)
     with pytest.raises(HandshakeError) as refused:

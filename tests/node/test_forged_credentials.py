@@ -45,6 +45,19 @@ def counted_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return counted
 
 
+def counted_verifies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """[signatures checked (Event.verify) from now on]."""
+    counted = [0]
+    verify = Event.verify
+
+    def counting(ev: Event) -> None:
+        counted[0] += 1
+        verify(ev)
+
+    monkeypatch.setattr(Event, "verify", counting)
+    return counted
+
+
 def test_a_reversed_vouch_chain_from_a_forged_link_costs_one_reading_and_certifies_nobody(
         net: Net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     log = net.new_log(tmp_path / "a.db")
@@ -129,14 +142,7 @@ def test_a_chain_stored_here_is_not_verified_again_when_presented(
             *(hub.sign("member.vouch", {"subject": bytes(SigningKey.generate().public), "role": "group"})
               for _ in range(20))]
     assert statuses(log.ingest_credentials(wires(made))) == ["accepted"] * len(made)
-    verified = [0]
-    verify = Event.verify
-
-    def counting(ev: Event) -> None:
-        verified[0] += 1
-        verify(ev)
-
-    monkeypatch.setattr(Event, "verify", counting)
+    verified = counted_verifies(monkeypatch)
     assert statuses(log.ingest_credentials(wires(list(reversed(made))))) == ["duplicate"] * len(made)
     assert verified[0] == 0, f"{verified[0]} stored vouches verified again"
 

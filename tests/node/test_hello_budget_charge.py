@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from node.hello_budget import BURST, RESERVE, RESERVE_BURST, RESERVE_SHARE, SHARE, SHARED, HelloBudget
+from node.hello_budget import BURST, RESERVE, RESERVE_BURST, RESERVE_SHARE, SHARE, SHARED, SOURCE_SHARE, HelloBudget
 
 TOKEN_S = 0.001  # what a token is worth: a reply's CPU time
 STEP_S = 0.0005  # between two hellos offered (faster than the budget refills: it is the limit)
@@ -119,3 +119,31 @@ def test_strangers_served_from_the_reserve_pay_it_alone_within_the_share() -> No
     assert budget.reserved > 0, "the reserve served no one"
     assert sum(spent) <= SHARE * minute + (BURST + RESERVE_BURST) * TOKEN_S + 200 * TOKEN_S, \
         f"strangers took {sum(spent) / minute / SHARE:.2f} times the share"
+
+
+def test_a_stranger_judged_within_its_allowance_leaves_no_debt_that_outlasts_a_token() -> None:
+    """A stranger behind a relay (the members' address too) makes one costly handshake each time the
+    relay's bucket is full again, its credentials judged for as long as `allowance_s` gives (its
+    token paying for the rest): a token's refill later the buckets hold a token, and a newcomer at
+    that address (a member group's new device, known only by its credentials) is served from
+    them, not from the members' reserve that lets on only devices the node knows. Judged in full
+    (200 tokens' worth each, until 2026-12-07), every such newcomer was served from the reserve."""
+    now = [0.0]
+    budget = budget_at(now)
+    token_refill_s = TOKEN_S / (SHARE * (1 - RESERVE_SHARE) * SOURCE_SHARE)  # of the relay's bucket
+    served = []
+    while now[0] < 60.0:
+        if budget._source("relay", now[0]).tokens >= BURST * SOURCE_SHARE:
+            assert budget.take("relay")
+            allowance = budget.allowance_s("relay")
+            assert allowance <= (BURST * SOURCE_SHARE - 1) * TOKEN_S
+            budget.ended("relay")
+            budget.charge("relay", TOKEN_S + min(allowance, 200 * TOKEN_S))
+            now[0] += 1.01 * token_refill_s  # (a hair more: sums of floats)
+            served.append(budget.take_served("relay"))  # the newcomer
+            budget.ended("relay")
+            budget.member("relay", reserve=served[-1] == RESERVE)
+        now[0] += STEP_S
+    assert len(served) >= 50, "the stranger made few handshakes"
+    assert served.count(SHARED) == len(served), \
+        f"{served.count(RESERVE)} of {len(served)} newcomers were served from the members' reserve"

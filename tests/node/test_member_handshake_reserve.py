@@ -63,9 +63,10 @@ async def database_held(server: Served) -> AsyncIterator[asyncio.Event]:
     node, release, storing = server.runner.app[NODE], threading.Event(), asyncio.Event()
     admit = node.credentials.admit
 
-    async def admit_seen(device: bytes, events: tuple[bytes, ...]) -> tuple[bool, float]:
+    async def admit_seen(device: bytes, events: tuple[bytes, ...],
+                         cpu_s: float | None = None) -> tuple[bool, float, bool]:
         storing.set()
-        return await admit(device, events)
+        return await admit(device, events, cpu_s)
 
     node.credentials.admit = admit_seen
     held = asyncio.ensure_future(node.db(release.wait, 2 * WAIT_S))

@@ -41,7 +41,7 @@ class Graph:
             if key not in self.members:
                 raise HandshakeError(NOT_A_MEMBER, "that key is not a certified device of this network", ours=True)
 
-        async def admit(device: bytes, events: tuple[bytes, ...]) -> None:
+        async def admit(device: bytes, events: tuple[bytes, ...], cpu_s: float | None) -> None:
             self.admitted.append(events)
             if events and self.makes_member is not None:
                 self.members.add(self.makes_member)

@@ -655,7 +655,7 @@ async def test_a_replayed_handshake_is_refused(target):
 
     from sync.transport import Identity, dial
 
-    async def admit(device, events) -> None:
+    async def admit(device, events, cpu_s) -> None:
         return None
 
     sent: list[bytes] = []

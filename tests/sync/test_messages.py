@@ -145,11 +145,15 @@ def test_long_strings_are_refused():
             decode(data)
 
 
-def test_nested_lists_beyond_what_the_size_allows_are_refused_by_count():
-    """Heads are the smallest lists a valid message nests (40 bytes each): a message nesting more
-    lists than its size allows is refused while it is read, before any is looked at."""
-    with pytest.raises(RemoteProtocolError, match="too many nested lists"):
+def test_lists_beyond_what_the_type_and_size_allow_are_refused_while_read():
+    """Heads are the smallest lists a valid message nests (46 bytes each), and a message holds no
+    other list than its one list: more items than its size holds as heads, or a second list, is
+    refused while it is read, before any is looked at."""
+    with pytest.raises(RemoteProtocolError, match="a list longer than a message of its type and size holds"):
         decode(_pack([3, [[] for _ in range(1000)]]))
+    for data in (_pack([4, [[b"e"], [b"e"]]]), _pack([3, [[bytes(32), 1, bytes(HEAD_PREFIX)]], [[bytes(32), 1, bytes(HEAD_PREFIX)]]]), _pack([1, [], bytes(32)])):
+        with pytest.raises(RemoteProtocolError, match="too many nested lists"):
+            decode(data)
     heads = Heads(tuple((i.to_bytes(32, "big"), 1, bytes(HEAD_PREFIX)) for i in range(1000)))
     assert decode(encode(heads)) == heads  # as many real heads in as many bytes are fine
 
@@ -336,6 +340,19 @@ BOMBS = {
     "4 million empty arrays in one frame": BOMB_OF_EMPTY_ARRAYS,
     "4 million empty maps in one frame": BOMB_OF_EMPTY_MAPS,  # (~290 MB built until 2026-12-07)
     "an empty map in a message": b"\x92\x05\x80",
+    # Small items: each a Python object of 28-56 bytes and an 8-byte place in its list, from one byte
+    # of msgpack (-32..-6 are no shared ints). Until 2026-12-07 a member's 4 MiB frame of them built
+    # 162 MB, a stranger's credentials the same (40 x their size).
+    "heads' arrays of small negative ints": b"\x92\x03\xdc\x00\x14" + (b"\xdc\x4e\x20" + b"\xe0" * 20_000) * 20,
+    "credentials of small negative ints": b"\x92\x0a\xdc\x4e\x20" + b"\xe0" * 20_000,
+    "ids of small negative ints": b"\x92\x07\xdc\x4e\x20" + b"\xe0" * 20_000,
+    "events in arrays of nils": b"\x92\x04\xdc\x00\x14" + (b"\xdc\x4e\x20" + b"\xc0" * 20_000) * 20,
+    "an offer of small negative ints": b"\x92\x01\xdc\x4e\x20" + b"\xe0" * 20_000,
+    "heads of empty bins and small ints": b"\x92\x03\xdc\x4e\x20" + b"\x93\xc4\x00\x01\xc4\x00" * 20_000,
+    "heads of small negative ints in 3s": b"\x92\x03\xdc\x27\x10" + b"\x93\xe0\xe0\xe0" * 10_000,
+    # as long as a heads message of its size may hold (bins of 64 KiB to make it large), two of them
+    "two lists of small ints in a padded heads message": b"\x9f\x03" + (b"\xdc\x44\x5c" + b"\xe0" * 17_500) * 2
+    + (b"\xc5\xff\xff" + bytes(0xFFFF)) * 12,
 }
 BOMB_WORK_TIMES_HONEST = 10  # a bomb costs at most this many times the CPU of decoding an honest full frame
 # (quiet: the worst bomb ~1.0 x; 3.1 x in a CI run beside two other test workers; without the list

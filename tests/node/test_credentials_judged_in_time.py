@@ -1,0 +1,73 @@
+"""Credentials judged within a bound of CPU time (node/log.py `ingest_credentials(cpu_s=...)`), on a
+real SQLite store, with the clock given here: each reading of it one tick later, so what is
+judged does not depend on this machine's speed.
+
+The bound comes from the hello budget (node/hello_budget.py `allowance_s`) for a handshake not yet
+known as a member's: a seized phone its group revoked presented a thousand events it signed, ~0.1 s
+of the database thread judged in full, a debt in the budget that shut out every newcomer who was no
+known member (until 2026-12-07).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from crypto.keys import SigningKey
+from events import errors as E
+from node.log import CREDENTIALS_OVER_BUDGET, CREDENTIALS_PART
+from node_fixtures import Author, Net, action, device_vouch, statuses, wires
+from test_forged_credentials import counted_verifies
+
+JUNK = 200
+
+
+def ticking() -> Callable[[], float]:
+    """A clock one tick later at each reading."""
+    ticks = [0.0]
+
+    def clock() -> float:
+        ticks[0] += 1.0
+        return ticks[0]
+    return clock
+
+
+def seized_phone(net: Net) -> Author:
+    """A device of the network's group, vouched and then revoked from its first event."""
+    phone = net.device_of(net.group)
+    net.group.sign("member.revoke", {"subject": bytes(phone.key.public), "from_seq": 1, "reason": "seized"})
+    return phone
+
+
+def test_a_seized_phones_thousand_events_are_judged_no_longer_than_the_bound(
+        net: Net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = net.new_log(tmp_path / "a.db")
+    phone = seized_phone(net)
+    log.ingest(wires(net.group.made))
+    junk = wires([phone.sign("action", action(i)) for i in range(JUNK)])
+    before = log.store.count()
+    verified = counted_verifies(monkeypatch)
+    outcomes = log.ingest_credentials(junk, cpu_s=10.0, clock=ticking())
+    assert verified[0] <= 10, f"{verified[0]} signatures checked within 10 ticks"
+    assert {(o.status, o.reason, o.message) for o in outcomes} == {("rejected", E.NOT_KEPT, CREDENTIALS_OVER_BUDGET)}
+    assert log.store.count() == before
+    monkeypatch.undo()
+    assert {(o.status, o.reason) for o in log.ingest_credentials(junk)} == {("rejected", E.REVOKED)}, \
+        "judged with no bound, they are refused as the revoked phone's"
+
+
+def test_a_new_groups_chain_in_parts_goes_in_whole_within_the_bound(net: Net, tmp_path: Path) -> None:
+    """A bound judges credentials a part at a time (CREDENTIALS_PART): a new group's chain, presented
+    last event first, still goes in whole while the time lasts (a part's events that wait for a
+    later part's vouch come again at the next pass)."""
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    newcomer = Author(SigningKey.generate(), net.genesis.network_id)
+    chain = [net.group.sign("member.vouch", {"subject": bytes(newcomer.key.public), "role": "group"}),
+             newcomer.sign("group.profile", {"name": "Dover", "region": "dover"})]
+    for _ in range(CREDENTIALS_PART + 10):
+        device = SigningKey.generate()
+        chain.append(newcomer.sign("member.vouch", device_vouch(newcomer.key, device, bytes(32 * [5]))))
+    outcomes = log.ingest_credentials(wires(list(reversed(chain))), cpu_s=0.0, clock=lambda: 0.0)
+    assert statuses(outcomes) == ["accepted"] * len(chain)
