@@ -13,12 +13,16 @@ transaction, so a group commit of many publishes writes once), so no event of ou
 this node with a seq the marks do not cover. chain_gate.check compares them with what the
 database holds before anything is signed.
 
-No fsync of this file per publish (the database's commit of a signed event is synced, Store.write:
-one fsync, 1.5-3 ms here, more on a Pi's SD card, is enough): a kill -9 leaves the page cache, so
-the marks outlive the process. A power cut may lose their newest writes too; for that the node puts
-its start on the disk (`make_durable`, with a record that it
-runs) and its clean stop, and chain_gate refuses to sign on a home whose node did not stop
-cleanly until a sync. `solnet sync` and `solnet export`, which send events with no node running,
+The marks are synced (fdatasync) before the transaction commits, and the database's commit of a
+signed event is synced after them (Store.write(durable=True)): on the disk the marks never say less
+than the database holds. Until 2026-12-07 they took no fsync: a power cut right after the group key
+certified the home's own laptop kept the vouch (its commit synced) and cut its mark, and the home
+then said another home held its group key and told the coordinator to revoke the laptop
+(node/group_key_marks.py; tests/integration/test_power_cut_after_group_key_vouch.py). One more
+fdatasync per commit that signs (1.5-3 ms here, more on a Pi's SD card), none per peer batch.
+A disk may still lie about its syncs (many SD cards do); for that the node puts its start on the
+disk (`make_durable`, with a record that it runs) and its clean stop, and chain_gate refuses to
+sign on a home whose node did not stop cleanly until a sync. `solnet sync` and `solnet export`, which send events with no node running,
 call `make_durable` once before they send. The marks are read once per change of the file (its
 stat), not per publish: the node is the only writer while it runs.
 
@@ -165,9 +169,9 @@ def _records(marks: dict[bytes, int], firsts: dict[bytes, int] | None = None) ->
 
 def _append(path: Path, marks: dict[bytes, int], firsts: dict[bytes, int] | None = None,
             go_on: bool = False) -> tuple[int, dict[bytes, int], dict[bytes, Ranges]]:
-    """Append `marks` to the file: one pwrite of the new bytes, no fsync (a kill -9 leaves the page
-    cache, so the file outlives the process; a power cut is the node's start and stop records' job,
-    node/chain_gate.py). `firsts`: the first seq each key signed in this commit (its mark the last).
+    """Append `marks` to the file: one pwrite of the new bytes, synced before the database's commit
+    of what they mark (see the module's docstring; a new file's folder too, so that its name
+    survives). `firsts`: the first seq each key signed in this commit (its mark the last).
     The file's size, marks and ranges before (to cut it back to)."""
     known = _known(path)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -181,6 +185,13 @@ def _append(path: Path, marks: dict[bytes, int], firsts: dict[bytes, int] | None
         if os.pwrite(fd, data, size) != len(data):  # (a disk that fills as it writes: the commit fails)
             os.ftruncate(fd, size)
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        try:
+            os.fdatasync(fd)
+            if size == 0:
+                _fsync(path.parent)  # (its name in the folder)
+        except OSError:  # (the commit fails: the marks must not say it signed)
+            os.ftruncate(fd, size)
+            raise
         st = os.fstat(fd)
     finally:
         os.close(fd)
@@ -286,7 +297,7 @@ def lost(store: Store) -> list[tuple[bytes, int, int]]:
 
 def make_durable(store: Store, *, compact: bool = False) -> None:
     """Put on the disk what this home signed and stored so far: the marks, the database's write-ahead
-    log and their folder (a few fsyncs, once per command or node start and stop, never per publish).
+    log and their folder (a few fsyncs, once per command or node start and stop).
     Before `solnet sync` or `solnet export` sends this home's events off the machine with no node
     running, and at a node's start and clean stop (node/chain_gate.py). With `compact` (a node's
     start: nothing else writes the file then), a file grown long is first rewritten to its stretches."""
@@ -306,13 +317,18 @@ def make_durable(store: Store, *, compact: bool = False) -> None:
         _KNOWN.pop(str(path), None)
     for one in (path, path.with_name(path.name.removesuffix(SUFFIX) + "-wal"), path.parent):
         try:
-            fd = os.open(one, os.O_RDONLY | os.O_CLOEXEC)
+            _fsync(one)
         except FileNotFoundError:
             continue
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+
+
+def _fsync(path: Path) -> None:
+    """Put the file or folder at `path` on the disk."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _compacted(marks: dict[bytes, int], ranges: dict[bytes, Ranges]) -> bytes:
