@@ -244,3 +244,17 @@ def test_this_weeks_actions_name_their_group_before_their_title() -> None:
     main = re.search(r'<div class="item-main">(.*?)</div>', timeline).group(1)
     assert re.sub(r"<[^>]+>", "", main).startswith("Cardiff: Calais: march to the port"), main
     assert timeline.count("Cardiff") == 1, timeline  # named once, first
+
+
+def test_what_happened_names_each_actions_group_before_its_title() -> None:
+    """"What happened" (past actions and their report-backs) still showed a member's "Calais: march
+    to the port" title first, its group last in the line below, as "this week" did (s58): read as
+    Calais's march, with its report-back under it. Each line now begins with its group."""
+    data = overview()
+    trap = {**data["happened"]["items"][0], "title": "Calais: march to the port"}
+    data.update(happened={"items": [trap], "more": False}, names={ID: "Cardiff"})
+    html = " ".join(render_page("overview.html", data).split())
+    happened = html[html.index('id="happened-list"'):html.index("</ul>", html.index('id="happened-list"'))]
+    main = re.search(r'<div class="item-main">(.*?)</div>', happened).group(1)
+    assert re.sub(r"<[^>]+>", "", main).startswith("Cardiff: Calais: march to the port"), main
+    assert happened.count("Cardiff") == 1, happened  # named once, first
