@@ -26,7 +26,7 @@ from typing import Any
 from crypto.envelope import open_envelope, seal
 from crypto.errors import DecryptionFailed
 from crypto.keys import EncryptionKey
-from crypto.short_ids import MIN_ID_PREFIX_HEX, SHORT_ID_HEX
+from crypto.short_ids import SHORT_ID_HEX
 from events.canonical import unpack
 from events.errors import InvalidEvent
 from events.projections import MemoryTables, Row, project
@@ -46,6 +46,9 @@ MAX_OPENED = 20_000  # sealed events remembered in memory (opened or not ours); 
 # that key was the only match while the real group's vouch had not arrived, and what was sealed went
 # to it. 48 bits take ~2^47 tries (~70 core-years at that rate).
 GROUP_PREFIX_MIN = SHORT_ID_HEX
+# Hex alone this long or longer is read as (the start of) an id, never as a name: what was the
+# fewest characters of an id taken until 2026-12-07, and so what people still type as one.
+HEX_READ_AS_ID = 6
 
 
 # A group as shown with the start of its id last: "Bristol (1a2b3c4d5e6f…)" beside a name another
@@ -77,7 +80,7 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
         # What reads as an id is an id, never a name: a member may call its group by another group's
         # id (or its short id), and while that group's vouch had not arrived here the name was the
         # only match.
-        if re.fullmatch(r"[0-9a-f]+", cleaned) and len(cleaned) >= MIN_ID_PREFIX_HEX:
+        if re.fullmatch(r"[0-9a-f]+", cleaned) and len(cleaned) >= HEX_READ_AS_ID:
             if len(cleaned) < GROUP_PREFIX_MIN:
                 _say_if_read_as_an_id(groups, names, said, wanted, None)
                 raise AudienceError(f"{wanted[:80]!r} is too short a start of a group's id: another group's key can be "

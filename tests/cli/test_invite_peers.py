@@ -56,9 +56,9 @@ def test_peers_rm_block_and_unblock_on_a_stopped_node(network, cli):
     refused = cli.run(b, "peers", "add", "127.0.0.1:7700", ok=False)
     assert refused.returncode == 1 and "is blocked; `solnet peers unblock http://127.0.0.1:7700` first" in refused.stderr
 
-    assert cli.run_json(b, "peers", "block", network.group_a[:8]) == {"id": network.group_a, "action": "block"}
-    unknown = cli.run(b, "peers", "block", "ffffffffff", ok=False)
-    assert unknown.returncode == 1 and "no device or group id starting with ffffffffff" in unknown.stderr
+    assert cli.run_json(b, "peers", "block", network.group_a[:12]) == {"id": network.group_a, "action": "block"}
+    unknown = cli.run(b, "peers", "block", "ffffffffffff", ok=False)
+    assert unknown.returncode == 1 and "no device or group id starting with ffffffffffff" in unknown.stderr
     cli.run(b, "peers", "unblock", network.group_a)
     cli.run(b, "peers", "unblock", "127.0.0.1:7700")
     assert cli.run_json(b, "peers") == []
