@@ -5,9 +5,12 @@ from __future__ import annotations
 
 SHORT_ID_HEX = 12
 # The fewest leading hex characters that name a key or an event id where all 64 are not given (the
-# CLI, the API, the API's document): fewer match many ids in a large network, and a person gets
-# another's events or the wrong event (4 characters: one id in 65,536; 6: one in 16 million).
-MIN_ID_PREFIX_HEX = 6
+# CLI, the API, the API's document): the short id every view prints (48 bits). Fewer match many ids
+# in a large network, and a member can make one that starts as another's: a key by trying keys (24
+# bits, 6 characters: ~2 minutes of one core), an event id by signing an event again with another
+# time, and while the real one has not arrived here its own is the only match (a pledge to its
+# fundraiser, a revocation of its device). Until 2026-12-07 six characters were taken.
+MIN_ID_PREFIX_HEX = SHORT_ID_HEX
 
 
 def short_id(value: bytes | str | object) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 from crypto.envelope import open_envelope, seal
 from crypto.errors import DecryptionFailed
 from crypto.keys import EncryptionKey
-from crypto.short_ids import MIN_ID_PREFIX_HEX, SHORT_ID_HEX
+from crypto.short_ids import SHORT_ID_HEX
 from events.canonical import unpack
 from events.errors import InvalidEvent
 from events.projections import MemoryTables, Row, project
@@ -46,6 +46,9 @@ MAX_OPENED = 20_000  # sealed events remembered in memory (opened or not ours); 
 # that key was the only match while the real group's vouch had not arrived, and what was sealed went
 # to it. 48 bits take ~2^47 tries (~70 core-years at that rate).
 GROUP_PREFIX_MIN = SHORT_ID_HEX
+# Hex alone this long or longer is read as (the start of) an id, never as a name: what was the
+# fewest characters of an id taken until 2026-12-07, and so what people still type as one.
+HEX_READ_AS_ID = 6
 
 
 # A group as shown with the start of its id last: "Bristol (1a2b3c4d5e6f…)" beside a name another
@@ -77,15 +80,15 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
         # What reads as an id is an id, never a name: a member may call its group by another group's
         # id (or its short id), and while that group's vouch had not arrived here the name was the
         # only match.
-        if re.fullmatch(r"[0-9a-f]+", cleaned) and len(cleaned) >= MIN_ID_PREFIX_HEX:
+        if re.fullmatch(r"[0-9a-f]+", cleaned) and len(cleaned) >= HEX_READ_AS_ID:
             if len(cleaned) < GROUP_PREFIX_MIN:
+                _say_if_read_as_an_id(groups, names, said, wanted, None)
                 raise AudienceError(f"{wanted[:80]!r} is too short a start of a group's id: another group's key can be "
                                     f"made to start so. Give at least its first {GROUP_PREFIX_MIN} characters (its short "
                                     "id, as `solnet view groups` lists it) or its whole id")
             by_name, by_id, bracketed = [], [g for g in groups if g.hex().startswith(cleaned)], None
         else:
-            by_name = [g for g in groups if wanted.casefold() in ((names.get(g) or "").casefold(),
-                                                                   (said.get(g) or "").casefold())]
+            by_name = _called(groups, names, said, wanted)
             by_id = []
             # A group typed as shown with its short id ("Bristol (1a2b3c4d5e6f…)", "group 1a2b3c4d5e6f…")
             # names only a group whose id starts so: a member may call its group that very text.
@@ -96,6 +99,7 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
             raise AudienceError(f"more than one group is called or starts with {wanted[:80]!r}: give its id "
                                 "(`solnet view groups` lists them)")
         if not matches:
+            _say_if_read_as_an_id(groups, names, said, wanted, bracketed)
             _say_if_revoked(log, groups, wanted)
             known = ", ".join(sorted(n for n in names.values() if n)) or "none has a profile yet"
             raise AudienceError(f"no group called {wanted[:80]!r} and no group id starting so in this network; "
@@ -132,6 +136,27 @@ def _refuse_if_ambiguous(log: EventLog, groups: list[bytes], said: dict[bytes, s
                         f"called so here is {short_id(group)}. Give the id of the group you mean instead of its name "
                         f"(`--to ID`, or the id in 'to'; its first {GROUP_PREFIX_MIN} characters or more): `solnet view groups` lists "
                         "each group's id, and the group itself can tell you its id over a channel you trust")
+
+
+def _say_if_read_as_an_id(groups: list[bytes], names: dict[bytes, str], said: dict[bytes, str], wanted: str,
+                          bracketed: re.Match[str] | None) -> None:
+    """Refuse in words a group's own name that no longer names it because it reads as an id: hex
+    alone ("cafe42", a phone number) or a name ending in a short id that is not its own ("SOS
+    0033612345678"). Without them the person was told no group is called so, or only that the text
+    was too short an id. The group's id is not given here: a member may have taken that name."""
+    if not _called(groups, names, said, wanted):
+        return
+    rule = (f"a name that ends in {GROUP_PREFIX_MIN} or more hex characters is read as a name shown with its short "
+            "id, and names only a group whose id starts with them; this group's id does not" if bracketed is not None else
+            "hex characters alone are read as the start of an id, never as a name")
+    raise AudienceError(f"a group here is called {wanted[:80]!r}, but {rule}: give its id instead (at least its first "
+                        f"{GROUP_PREFIX_MIN} characters: `solnet view groups` lists each group's id, and the group "
+                        "itself can tell you its id over a channel you trust)")
+
+
+def _called(groups: list[bytes], names: dict[bytes, str], said: dict[bytes, str], wanted: str) -> list[bytes]:
+    """The groups called `wanted` (any case), as their profile says it or as they are shown."""
+    return [g for g in groups if wanted.casefold() in ((names.get(g) or "").casefold(), (said.get(g) or "").casefold())]
 
 
 def _say_if_revoked(log: EventLog, groups: list[bytes], wanted: str) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from crypto.keys import short_id
 from crypto.keystore import NodeKeys
+from crypto.short_ids import MIN_ID_PREFIX_HEX
 from events import errors as E
 from events.errors import InvalidEvent
 from events.format import Event, decode_event
@@ -482,9 +483,9 @@ def _chosen_pin(log: EventLog, device: bytes, text: str) -> tuple[int, bytes]:
     wanted = text.strip().rstrip("…").lower()
     found = {(seq, event_id) for event_id, seq, _, _, _ in log.store.forked_of(device) if event_id.hex().startswith(wanted)}
     found |= {(seq, event_id) for seq, event_id in log.store.ids_of(device) if event_id.hex().startswith(wanted)}
-    if len(wanted) < 6 or len(found) != 1:
+    if len(wanted) < MIN_ID_PREFIX_HEX or len(found) != 1:
         raise MembershipError(f"--pin {text}: {'no' if not found else 'more than one'} event of device "
-                              f"{short_id(device)} starts so (give at least 6 characters of an id that `solnet "
+                              f"{short_id(device)} starts so (give at least {MIN_ID_PREFIX_HEX} characters of an id that `solnet "
                               "revoke` or `solnet ls --author` lists for it)")
     return found.pop()
 

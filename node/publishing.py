@@ -63,7 +63,7 @@ GROUP_TEXT_MAX = 100  # a group named in 'to': its name (at most 80 characters) 
 
 
 def resolve_event_id(log: EventLog, text: str) -> bytes:
-    """An event id from its 64 hex characters or a unique prefix of at least 6 (a short id as
+    """An event id from its 64 hex characters or a unique prefix of at least 12 (a short id as
     printed, '1a2b3c4d5e6f…', is such a prefix)."""
     typed, text = text, text.strip().rstrip("…").rstrip(".").lower()
     try:

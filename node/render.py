@@ -492,8 +492,13 @@ def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) ->
 
 def terminal_view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
     """`view_line` for a terminal: every group name set apart where it has right-to-left letters
-    (node.words.isolated), which node.terminal_text lets through."""
-    return view_line(view, _names_isolated(item), {g: isolated(n) for g, n in group_names.items()})
+    (node.words.isolated), which node.terminal_text lets through; in `view groups`, each group's own
+    name (`name`) and its devices' labels too."""
+    item = _names_isolated(item)
+    if view == "groups":
+        item = {**item, "name": item["name"] and isolated(item["name"]),
+                "device_list": [{**d, "name": d.get("name") and isolated(d["name"])} for d in item.get("device_list", ())]}
+    return view_line(view, item, {g: isolated(n) for g, n in group_names.items()})
 
 
 def _names_isolated(value: Any) -> Any:

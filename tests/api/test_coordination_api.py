@@ -27,7 +27,7 @@ async def test_regions_timeline_capacity_and_alerts(api):
                       photos="https://example.org/a.jpg")
     need = await api.publish("need", category="firewood", quantity="6", unit="m3", urgency="high", region="calais")
     offer = await api.publish("offer", category="firewood", quantity="4", unit="m3", region="calais")
-    await api.publish("need.fulfil", need=need["id"], quantity="3", offer=offer["id"][:10])
+    await api.publish("need.fulfil", need=need["id"], quantity="3", offer=offer["id"][:12])
     await api.publish("support.offer", region="calais", type="legal_information", capacity="5")
     request = await api.publish("support.request", region="calais", type="legal_information", people="2",
                                 urgency="medium")
@@ -67,7 +67,7 @@ async def test_regions_timeline_capacity_and_alerts(api):
     [live] = (await api.get("/api/v1/alerts"))["items"]
     assert (live["location"], live["latest"], live["group_name"]) == ("Rue des Huttes squat", "Two vans left", "Calais")
     assert live["posted_at"].endswith("Z") and live["updated_at"].endswith("Z")
-    await api.publish("alert.update", alert=alert["id"][:10], status="all_clear")
+    await api.publish("alert.update", alert=alert["id"][:12], status="all_clear")
     assert (await api.get("/api/v1/alerts"))["items"] == []
     [story] = (await api.get("/api/v1/alert-history?region=calais"))["items"]
     assert story["status"] == "all_clear" and [u["status"] for u in story["updates"]] == ["update", "all_clear"]

@@ -35,7 +35,7 @@ async def test_filters_by_kind_author_region_and_since(api):
     assert all(e["region"] == "calais" for e in by_region["events"])
     assert {e["id"] for e in by_region["events"] if e["kind"] != "group.profile"} == set(ids["calais"])
 
-    by_author = await api.get(f"/api/v1/events?author={device[:10]}")
+    by_author = await api.get(f"/api/v1/events?author={device[:12]}")
     assert {e["id"] for e in by_author["events"]} == set(ids["calais"] + ids["dunkirk"])
     assert all(e["author"] == device for e in by_author["events"])
 
@@ -47,7 +47,7 @@ async def test_filters_by_kind_author_region_and_since(api):
     since = await api.get(f"/api/v1/events?since={newest_ts}")
     assert since["events"] and all(e["timestamp"] >= newest_ts for e in since["events"])
     assert (await api.get("/api/v1/events?since=4102444800000"))["events"] == []  # 2100: nothing yet
-    assert (await api.get("/api/v1/events?author=abcdef0123"))["events"] == []  # no such author
+    assert (await api.get("/api/v1/events?author=abcdef012345"))["events"] == []  # no such author
 
 
 async def test_pages_have_no_duplicates_or_gaps_while_events_arrive(api):
@@ -104,7 +104,7 @@ async def test_one_event_by_id_and_prefix(api):
     ev = await api.publish("alert", region="calais", type="raid", location="Loon-Plage", text="police at the camp")
     full = await api.get(f"/api/v1/events/{ev['id']}")
     assert full["id"] == ev["id"] and full["text"] == "police at the camp" and full["expires"] is not None
-    assert (await api.get(f"/api/v1/events/{ev['id'][:10].upper()}"))["id"] == ev["id"]
+    assert (await api.get(f"/api/v1/events/{ev['id'][:12].upper()}"))["id"] == ev["id"]
     status, body = await api.request("GET", "/api/v1/events/" + "ab" * 32)
     assert status == 404 and body["error"]["code"] == "not_found"
 

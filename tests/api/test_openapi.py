@@ -104,7 +104,7 @@ def field_description(f) -> str:
         "enum": "one of: " + ", ".join(f.choices),
         "int": f"a whole number from {f.minimum} to {f.maximum}",
         "time": TIME_WORDS,
-        "id": "an event id: 64 hex characters or a unique prefix of at least 6",
+        "id": "an event id: 64 hex characters or a unique prefix of at least 12",
         "key": "a device or group id: 64 hex characters",
         "languages": "language codes separated by commas, such as en, fr, ar",
         "url": "a web link starting with https://",
@@ -364,7 +364,7 @@ def test_enums_and_hex_ids_are_in_the_schema_not_only_in_prose():
     assert branches["support.request"]["urgency"]["enum"] == ["low", "medium", "high"]
     assert branches["support.close"]["outcome"]["enum"] == ["resolved", "referred", "withdrawn", "unresolved"]
     assert branches["member.vouch"]["role"]["enum"] == ["group", "device", "accept"]
-    assert branches["need.fulfil"]["need"]["pattern"] == "^([0-9a-fA-F]{6,64})$"
+    assert branches["need.fulfil"]["need"]["pattern"] == "^([0-9a-fA-F]{12,64})$"
     assert branches["need.fulfil"]["quantity"]["type"] == ["string", "integer"]
     assert branches["action"]["title"]["$ref"] == "#/components/schemas/RequiredText"  # free text: never a number
     assert doc["servers"] == [{"url": "/", "description": "the node that serves this document"}]

@@ -167,7 +167,7 @@ async def test_hostile_bodies_get_json_errors(api):
     ("/api/v1/events?kind=rally", "kind"),
     ("/api/v1/events?author=xyz", "author"),
     ("/api/v1/events?author=ab", "author"),
-    ("/api/v1/events?author=abcd", "author"),  # the CLI's rule: at least 6 (crypto/short_ids.py MIN_ID_PREFIX_HEX)
+    ("/api/v1/events?author=abcd", "author"),  # the CLI's rule: at least 12 (crypto/short_ids.py MIN_ID_PREFIX_HEX)
     ("/api/v1/events?since=yesterday", "since"),
     ("/api/v1/events?region=%3Cscript%3E", "region"),
     ("/api/v1/needs?region=grande%20synthe", "region"),  # the region rule of events: no spaces

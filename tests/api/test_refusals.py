@@ -99,7 +99,7 @@ async def test_a_reference_to_an_event_of_the_wrong_kind_is_refused(api):
     cases = [
         ("need.fulfil", {"need": action["id"], "quantity": "1"}, "need", "must name a need event"),
         ("support.claim", {"request": need["id"]}, "request", "must name a support.request event"),
-        ("support.close", {"request": action["id"][:10], "outcome": "resolved"}, "request", "is an action event"),
+        ("support.close", {"request": action["id"][:12], "outcome": "resolved"}, "request", "is an action event"),
         ("fundraiser.update", {"fundraiser": action["id"], "pledge": "5"}, "fundraiser", "must name a fundraiser"),
     ]
     for kind, fields, field, words in cases:
@@ -196,7 +196,7 @@ async def test_a_prefix_several_ids_start_with_gets_409(api):
         status, reply = await api.request("POST", "/api/v1/events", json={
             "kind": "member.vouch", "as": "group", "fields": {"subject": "00" * 31 + last, "role": "group"}})
         assert status == 201, reply
-    got, reply = await api.request("GET", "/api/v1/events?author=000000")
+    got, reply = await api.request("GET", "/api/v1/events?author=000000000000")
     assert (got, reply["error"]["code"], reply["error"]["field"]) == (409, "ambiguous", "author"), reply
     assert "give more characters" in reply["error"]["message"]
 

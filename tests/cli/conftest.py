@@ -135,25 +135,25 @@ def publish_every_kind(home: Path, *, group_b: str) -> dict[str, str]:
     ids["need"] = publish(home, "need", "--category", "sleeping bags", "--quantity", "40", "--region", "calais",
                           "--notes", "adult sizes")
     ids["offer"] = publish(home, "offer", "--category", "tents", "--quantity", "12", "--region", "calais")
-    ids["need.fulfil"] = publish(home, "need.fulfil", "--need", ids["need"][:10], "--quantity", "15",
+    ids["need.fulfil"] = publish(home, "need.fulfil", "--need", ids["need"][:12], "--quantity", "15",
                                  "--by", f"Bristol ({group_b[:8]})")
-    ids["need.update"] = publish(home, "need.update", "--need", ids["need"][:10], "--quantity", "50",
+    ids["need.update"] = publish(home, "need.update", "--need", ids["need"][:12], "--quantity", "50",
                                  "--urgency", "high")
     ids["bags"] = publish(home, "offer", "--category", "sleeping bags", "--quantity", "20", "--region", "calais")
-    ids["fulfil_from_offer"] = publish(home, "need.fulfil", "--need", ids["need"][:10], "--quantity", "5",
-                                       "--offer", ids["bags"][:10])
-    ids["offer.update"] = publish(home, "offer.update", "--offer", ids["offer"][:10], "--quantity", "10")
+    ids["fulfil_from_offer"] = publish(home, "need.fulfil", "--need", ids["need"][:12], "--quantity", "5",
+                                       "--offer", ids["bags"][:12])
+    ids["offer.update"] = publish(home, "offer.update", "--offer", ids["offer"][:12], "--quantity", "10")
     ids["support.offer"] = publish(home, "support.offer", "--region", "calais", "--type", "activist trauma support",
                                    "--capacity", "3", "--languages", "fr,en")
-    ids["support.offer.update"] = publish(home, "support.offer.update", "--offer", ids["support.offer"][:10],
+    ids["support.offer.update"] = publish(home, "support.offer.update", "--offer", ids["support.offer"][:12],
                                           "--capacity", "2")
-    ids["alert.update"] = publish(home, "alert.update", "--alert", ids["alert"][:10], "--status", "all clear")
+    ids["alert.update"] = publish(home, "alert.update", "--alert", ids["alert"][:12], "--status", "all clear")
     ids["past_action"] = publish(home, "action", "--title", "Detention centre visit", "--region", "calais",
                                  "--starts-at", (datetime.now() - timedelta(days=3)).strftime("%Y-%m-%dT14:00"),
                                  "--type", "detention visit")
-    ids["action.update"] = publish(home, "action.update", "--action", ids["info_night"][:10], "--starts-at",
+    ids["action.update"] = publish(home, "action.update", "--action", ids["info_night"][:12], "--starts-at",
                                    "2026-12-04T19:00", "--place", "Salle Brassens", "--note", "the hall was double booked")
-    ids["action.report"] = publish(home, "action.report", "--action", ids["past_action"][:10], "--people", "6",
+    ids["action.report"] = publish(home, "action.report", "--action", ids["past_action"][:12], "--people", "6",
                                    "--outcome", "Visited four people; one released", "--photos",
                                    "https://example.org/p/1.jpg https://example.org/p/2.jpg")
     ids["resource"] = publish(home, "resource", "--title", "حقوقك عند الحدود", "--languages", "ar,fr",

@@ -288,7 +288,7 @@ def test_a_placeholder_where_an_event_id_goes_says_what_an_id_is(network, cli):
     for command in (("show", "ID"), ("redact", "ID")):
         refused = cli.run(network.a, *command, ok=False)
         assert refused.returncode == 1, refused.stderr
-        assert ("'ID' is not an event id: give its 64 hex characters or at least its first 6, as `solnet ls` "
+        assert ("'ID' is not an event id: give its 64 hex characters or at least its first 12, as `solnet ls` "
                 "prints them") in refused.stderr, refused.stderr
 
 

@@ -126,7 +126,7 @@ def test_ls_refuses_an_unknown_kind_and_a_limit_below_one(network, cli):
         refused = cli.run(network.a, "ls", "--limit", limit, ok=False)
         assert refused.returncode == 2 and "--limit: it is from 1 to" in refused.stderr, refused.stderr
     assert "No alert events yet." in cli.run(network.a, "ls", "--kind", "alert").stdout
-    mine = cli.run(network.a, "ls", "--author", network.device_a[:10]).stdout  # a unique beginning of an id
+    mine = cli.run(network.a, "ls", "--author", network.device_a[:12]).stdout  # a unique beginning of an id
     assert mine and "Traceback" not in mine
 
 
@@ -270,7 +270,7 @@ def test_a_login_link_for_plain_http_across_a_network_is_said_to_be_readable_on_
 @pytest.mark.parametrize("typed", ["full", "short", "prefix"])
 def test_ids_resolve_from_any_printed_form(populated, cli, typed):
     event = populated.published["need"]
-    text = {"full": event, "short": event[:12] + "…", "prefix": event[:8]}[typed]
+    text = {"full": event, "short": event[:12] + "…", "prefix": event[:13]}[typed]
     assert cli.run_json(populated.a, "show", text)["id"] == event
 
 

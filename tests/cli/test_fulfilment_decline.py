@@ -14,8 +14,8 @@ def test_the_needs_own_group_declines_a_fulfilment_and_views_say_so(network, cli
     cli.publish(b, "group.profile", "--name", "Bristol", "--region", "bristol")
     need = cli.publish(a, "need", "--category", "sleeping bags", "--quantity", "40", "--region", "calais")
     _sync(cli, a, b, tmp_path)
-    fake = cli.publish(b, "need.fulfil", "--need", need[:10], "--quantity", "30")
-    again = cli.publish(b, "need.fulfil", "--need", need[:10], "--quantity", "10")
+    fake = cli.publish(b, "need.fulfil", "--need", need[:12], "--quantity", "30")
+    again = cli.publish(b, "need.fulfil", "--need", need[:12], "--quantity", "10")
     huge = _sign_anyway(b, cli.PASSPHRASE, "need.fulfil", {"need": bytes.fromhex(need), "quantity": 10**6})
     _sync(cli, b, a, tmp_path)
     [n] = [n for n in cli.run_json(a, "view", "needs") if n["side"] == "need"]
@@ -23,9 +23,9 @@ def test_the_needs_own_group_declines_a_fulfilment_and_views_say_so(network, cli
     line = " ".join(cli.run(a, "view", "needs").stdout.split())  # more than asked: Bristol's claim, said so
     assert "fully covered (OVER-CLAIMED: 1000000 more than asked, claimed by Bristol 1000040)" in line, line
 
-    said = _refused(cli, b, "need.decline", "--need", need[:10], "--decline", fake[:10])
+    said = _refused(cli, b, "need.decline", "--need", need[:12], "--decline", fake[:12])
     assert "only Calais, which posted that need, may decline a fulfilment of it" in said
-    first = cli.publish(a, "need.decline", "--need", need[:10], "--decline", fake[:10], "--note", "nothing came")
+    first = cli.publish(a, "need.decline", "--need", need[:12], "--decline", fake[:12], "--note", "nothing came")
 
     [n] = [n for n in cli.run_json(a, "view", "needs") if n["side"] == "need"]  # both of Bristol's: out
     assert (n["fulfilled"], n["remaining"], n["fulfilled_by"]) == (0, 40, [])
@@ -33,13 +33,13 @@ def test_the_needs_own_group_declines_a_fulfilment_and_views_say_so(network, cli
     line = " ".join(cli.run(a, "view", "needs").stdout.split())
     assert "40 still needed; 3 declined by its group (30 by Bristol, 10 by Bristol, 1000000 by Bristol)" in line, line
     _sync(cli, a, b, tmp_path)  # a further fulfilment of Bristol's would not count: refused in words, as a pledge is
-    said = _refused(cli, b, "need.fulfil", "--need", need[:10], "--quantity", "5")
+    said = _refused(cli, b, "need.fulfil", "--need", need[:12], "--quantity", "5")
     assert "declined a fulfilment of your group of it, and that declines every fulfilment of your group" in said, said
     # a decline names another group's fulfilment: not its own group's, not another decline
-    own = cli.publish(a, "need.fulfil", "--need", need[:10], "--quantity", "2")
-    said = _refused(cli, a, "need.decline", "--need", need[:10], "--decline", own[:10])
+    own = cli.publish(a, "need.fulfil", "--need", need[:12], "--quantity", "2")
+    said = _refused(cli, a, "need.decline", "--need", need[:12], "--decline", own[:12])
     assert "that fulfilment is your own group's: a decline strikes out another group's fulfilments" in said, said
-    said = _refused(cli, a, "need.decline", "--need", need[:10], "--decline", first[:10])
+    said = _refused(cli, a, "need.decline", "--need", need[:12], "--decline", first[:12])
     assert "--decline must name a need.fulfil event" in said, said
 
 
@@ -50,18 +50,18 @@ def test_a_pledge_or_fulfilment_for_chosen_groups_must_reach_the_owner(network, 
     fund = cli.publish(a, "fundraiser", "--title", "Bail", "--goal", "5000", "--currency", "EUR", "--region", "calais")
     need = cli.publish(a, "need", "--category", "tents", "--quantity", "3", "--region", "calais")
     _sync(cli, a, b, tmp_path)
-    for kind, *args in (("fundraiser.update", "--fundraiser", fund[:10], "--pledge", "100"),
-                        ("need.fulfil", "--need", need[:10], "--quantity", "3")):
+    for kind, *args in (("fundraiser.update", "--fundraiser", fund[:12], "--pledge", "100"),
+                        ("need.fulfil", "--need", need[:12], "--quantity", "3")):
         said = _refused(cli, b, kind, *args, "--to", "Bristol")
         assert "Calais, whose" in said and "add Calais to --to" in said, said
-    pledge = cli.publish(b, "fundraiser.update", "--fundraiser", fund[:10], "--pledge", "100", "--to", "Calais")
+    pledge = cli.publish(b, "fundraiser.update", "--fundraiser", fund[:12], "--pledge", "100", "--to", "Calais")
     _sync(cli, b, a, tmp_path)
     [f] = cli.run_json(a, "view", "fundraisers")
     assert f["pledged"] == 10_000 and f["pledged_shared"] == 10_000
     # the decline of a sealed pledge: for the same groups, as the words say (or everyone would learn of it)
-    said = _refused(cli, a, "fundraiser.decline", "--fundraiser", fund[:10], "--decline", pledge[:10])
+    said = _refused(cli, a, "fundraiser.decline", "--fundraiser", fund[:12], "--decline", pledge[:12])
     assert "shared with chosen groups only" in said, said
-    cli.publish(a, "fundraiser.decline", "--fundraiser", fund[:10], "--decline", pledge[:10], "--to", "Bristol")
+    cli.publish(a, "fundraiser.decline", "--fundraiser", fund[:12], "--decline", pledge[:12], "--to", "Bristol")
     [f] = cli.run_json(a, "view", "fundraisers")
     assert f["pledged"] == 0 and [d["id"] for d in f["declined"]] == [pledge]
 
@@ -75,8 +75,8 @@ def test_a_fulfilment_after_a_declined_over_claim_is_not_said_to_find_the_need_c
     _sync(cli, a, b, tmp_path)
     huge = _sign_anyway(b, cli.PASSPHRASE, "need.fulfil", {"need": bytes.fromhex(need), "quantity": 10**6})
     _sync(cli, b, a, tmp_path)
-    cli.publish(a, "need.decline", "--need", need[:10], "--decline", huge[:10], "--note", "nothing came")
-    real = cli.publish(a, "need.fulfil", "--need", need[:10], "--quantity", "5")
+    cli.publish(a, "need.decline", "--need", need[:12], "--decline", huge[:12], "--note", "nothing came")
+    real = cli.publish(a, "need.fulfil", "--need", need[:12], "--quantity", "5")
     [n] = [n for n in cli.run_json(a, "view", "needs") if n["side"] == "need"]
     assert (n["fulfilled"], n["remaining"]) == (5, 35), n
     shown = cli.run_json(a, "show", real)

@@ -56,14 +56,14 @@ def test_peers_rm_block_and_unblock_on_a_stopped_node(network, cli):
     refused = cli.run(b, "peers", "add", "127.0.0.1:7700", ok=False)
     assert refused.returncode == 1 and "is blocked; `solnet peers unblock http://127.0.0.1:7700` first" in refused.stderr
 
-    assert cli.run_json(b, "peers", "block", network.group_a[:8]) == {"id": network.group_a, "action": "block"}
+    assert cli.run_json(b, "peers", "block", network.group_a[:12]) == {"id": network.group_a, "action": "block"}
     # named, as every other line of `peers` is: a coordinator read a 64-digit id and had to look it up
     assert f"blocked: Calais ({network.group_a})" in cli.run(b, "peers").stdout
     cli.run(b, "peers", "block", network.device_a)
     assert f"blocked: Calais (device {network.device_a})" in cli.run(b, "peers").stdout
     cli.run(b, "peers", "unblock", network.device_a)
-    unknown = cli.run(b, "peers", "block", "ffffffffff", ok=False)
-    assert unknown.returncode == 1 and "no device or group id starting with ffffffffff" in unknown.stderr
+    unknown = cli.run(b, "peers", "block", "ffffffffffff", ok=False)
+    assert unknown.returncode == 1 and "no device or group id starting with ffffffffffff" in unknown.stderr
     cli.run(b, "peers", "unblock", network.group_a)
     cli.run(b, "peers", "unblock", "127.0.0.1:7700")
     assert cli.run_json(b, "peers") == []

@@ -62,33 +62,33 @@ def test_what_would_have_no_effect_is_refused_at_publish_and_explained_from_a_pe
     _sync(cli, a, b, tmp_path)
     _sync(cli, b, a, tmp_path)
 
-    said = _refused(cli, b, "fundraiser.update", "--fundraiser", fund[:10], "--raised", "100")
+    said = _refused(cli, b, "fundraiser.update", "--fundraiser", fund[:12], "--raised", "100")
     assert "only Calais, which runs that fundraiser, may say how much it has raised" in said and "--pledge" in said
-    cli.publish(b, "fundraiser.update", "--fundraiser", fund[:10], "--pledge", "100")  # what Bristol may do
+    cli.publish(b, "fundraiser.update", "--fundraiser", fund[:12], "--pledge", "100")  # what Bristol may do
 
-    said = _refused(cli, b, "support.close", "--request", request[:10], "--outcome", "resolved")
+    said = _refused(cli, b, "support.close", "--request", request[:12], "--outcome", "resolved")
     assert "only Calais, which made that support request, may close it" in said and "hand it back" in said
-    cli.publish(b, "support.claim", "--request", request[:10])
-    cli.publish(b, "support.close", "--request", request[:10], "--outcome", "resolved")  # having taken it: back
-    said = _refused(cli, b, "support.close", "--request", request[:10], "--outcome", "resolved")
+    cli.publish(b, "support.claim", "--request", request[:12])
+    cli.publish(b, "support.close", "--request", request[:12], "--outcome", "resolved")  # having taken it: back
+    said = _refused(cli, b, "support.close", "--request", request[:12], "--outcome", "resolved")
     assert "your group handed that support request back on" in said and "only Calais" in said
 
-    said = _refused(cli, b, "need.update", "--need", need[:10], "--quantity", "1")
+    said = _refused(cli, b, "need.update", "--need", need[:12], "--quantity", "1")
     assert "only Calais, the group that posted that need, may adjust or withdraw it" in said
-    said = _refused(cli, b, "need.fulfil", "--need", need[:10], "--quantity", "61")
+    said = _refused(cli, b, "need.fulfil", "--need", need[:12], "--quantity", "61")
     assert "that need has 60 items left to cover (0 of 60 covered): fulfil at most 60" in said
     offer = cli.publish(b, "offer", "--category", "tents", "--quantity", "25", "--region", "bristol")
-    said = _refused(cli, b, "need.fulfil", "--need", need[:10], "--quantity", "30", "--offer", offer[:10])
+    said = _refused(cli, b, "need.fulfil", "--need", need[:12], "--quantity", "30", "--offer", offer[:12])
     assert "that offer has 25 items left (0 of 25 already given): draw at most 25" in said
     blankets = cli.publish(b, "offer", "--category", "blankets", "--quantity", "25", "--region", "bristol")
-    said = _refused(cli, b, "need.fulfil", "--need", need[:10], "--quantity", "5", "--offer", blankets[:10])
+    said = _refused(cli, b, "need.fulfil", "--need", need[:12], "--quantity", "5", "--offer", blankets[:12])
     assert "that offer is of blankets, the need of tents: it cannot cover it" in said
-    cli.publish(b, "need.fulfil", "--need", need[:10], "--quantity", "20", "--offer", offer[:10])
+    cli.publish(b, "need.fulfil", "--need", need[:12], "--quantity", "20", "--offer", offer[:12])
 
-    said = _refused(cli, b, "alert.update", "--alert", alert[:10], "--status", "all_clear")
+    said = _refused(cli, b, "alert.update", "--alert", alert[:12], "--status", "all_clear")
     assert "only Calais, the group that posted that alert, may update or clear it" in said
-    cli.publish(a, "alert.update", "--alert", alert[:10], "--status", "all_clear")
-    said = _refused(cli, a, "alert.update", "--alert", alert[:10], "--status", "update", "--text", "again")
+    cli.publish(a, "alert.update", "--alert", alert[:12], "--status", "all_clear")
+    said = _refused(cli, a, "alert.update", "--alert", alert[:12], "--status", "update", "--text", "again")
     assert "that alert was cleared on" in said and "an all clear is final" in said
 
     # Signed anyway by Bristol's node, each reaches Calais: stored, and `show` says why it counts for nothing.
@@ -121,9 +121,9 @@ def test_the_needs_group_names_where_its_goods_came_from_without_drawing_on_the_
     need = cli.publish(a, "need", "--category", "tents", "--quantity", "60", "--region", "calais")
     _sync(cli, a, b, tmp_path)
     offer = cli.publish(b, "offer", "--category", "tents", "--quantity", "25", "--region", "bristol")
-    cli.publish(b, "need.fulfil", "--need", need[:10], "--quantity", "20", "--offer", offer[:10])
+    cli.publish(b, "need.fulfil", "--need", need[:12], "--quantity", "20", "--offer", offer[:12])
     _sync(cli, b, a, tmp_path)
-    cli.publish(a, "need.fulfil", "--need", need[:10], "--quantity", "30", "--offer", offer[:10])
+    cli.publish(a, "need.fulfil", "--need", need[:12], "--quantity", "30", "--offer", offer[:12])
     items = {i["id"]: i for i in cli.run_json(a, "view", "needs")}
     assert (items[need]["fulfilled"], items[offer]["remaining"]) == (50, 5)
 
@@ -161,7 +161,7 @@ def test_money_is_typed_and_refused_in_major_units(network, cli):
     fund = cli.publish(network.a, "fundraiser", "--title", "Tents", "--goal", "450.50", "--currency", "EUR",
                        "--region", "calais")
     assert cli.run_json(network.a, "show", fund)["goal"] == 45050
-    cli.publish(network.a, "fundraiser.update", "--fundraiser", fund[:10], "--raised", "500")
+    cli.publish(network.a, "fundraiser.update", "--fundraiser", fund[:12], "--raised", "500")
     [f] = cli.run_json(network.a, "view", "fundraisers")
     assert f["progress"] == 110  # past 100 %: said as such
     assert "[##########] 110%" in cli.run(network.a, "view", "fundraisers").stdout
@@ -185,11 +185,11 @@ def test_only_the_requesting_group_closes_a_support_request_and_both_nodes_agree
                         "--urgency", "high", "--private", "A family at the station", "--to", "Bristol")
     sealed = _sealed_to_its_own_group(a, cli.PASSPHRASE)  # as if to a third group: Bristol cannot read it
     _sync(cli, a, b, tmp_path)
-    cli.publish(b, "support.claim", "--request", taken[:10])  # Bristol can read it, and takes it
+    cli.publish(b, "support.claim", "--request", taken[:12])  # Bristol can read it, and takes it
 
-    said = _refused(cli, b, "support.claim", "--request", sealed[:10])
+    said = _refused(cli, b, "support.claim", "--request", sealed[:12])
     assert "this device is not a recipient of that support request's private details" in said and "Calais" in said
-    said = _refused(cli, b, "support.close", "--request", sealed[:10], "--outcome", "resolved")
+    said = _refused(cli, b, "support.close", "--request", sealed[:12], "--outcome", "resolved")
     assert "only Calais, which made that support request, may close it" in said
 
     stray = _sign_anyway(b, cli.PASSPHRASE, "support.close", {"request": bytes.fromhex(sealed), "outcome": "resolved"})

@@ -13,14 +13,14 @@ def test_the_fundraisers_own_group_declines_a_pledge_and_views_say_so(network, c
     cli.publish(b, "group.profile", "--name", "Bristol", "--region", "bristol")
     fund = cli.publish(a, "fundraiser", "--title", "Bail", "--goal", "5000", "--currency", "EUR", "--region", "calais")
     _sync(cli, a, b, tmp_path)
-    pledge = cli.publish(b, "fundraiser.update", "--fundraiser", fund[:10], "--pledge", "9999999999")
+    pledge = cli.publish(b, "fundraiser.update", "--fundraiser", fund[:12], "--pledge", "9999999999")
     _sync(cli, b, a, tmp_path)
     [f] = cli.run_json(a, "view", "fundraisers")
     assert f["pledged"] == 999_999_999_900  # the bail fund looks funded many times over
 
-    said = _refused(cli, b, "fundraiser.decline", "--fundraiser", fund[:10], "--decline", pledge[:10])
+    said = _refused(cli, b, "fundraiser.decline", "--fundraiser", fund[:12], "--decline", pledge[:12])
     assert "only Calais, which runs that fundraiser, may decline a pledge to it" in said
-    cli.publish(a, "fundraiser.decline", "--fundraiser", fund[:10], "--decline", pledge[:10])
+    cli.publish(a, "fundraiser.decline", "--fundraiser", fund[:12], "--decline", pledge[:12])
 
     [f] = cli.run_json(a, "view", "fundraisers")
     assert f["pledged"] == 0 and [d["pledge"] for d in f["declined"]] == [999_999_999_900]
@@ -30,5 +30,5 @@ def test_the_fundraisers_own_group_declines_a_pledge_and_views_say_so(network, c
     desk = " ".join(cli.run(a, "view", "regions").stdout.split())
     assert "1 pledge declined by the fundraiser's group (9,999,999,999.00 EUR, not counted)" in desk, desk
     _sync(cli, a, b, tmp_path)
-    said = _refused(cli, b, "fundraiser.update", "--fundraiser", fund[:10], "--pledge", "10")
+    said = _refused(cli, b, "fundraiser.update", "--fundraiser", fund[:12], "--pledge", "10")
     assert "Calais, which runs that fundraiser, declined a pledge of your group to it" in said, said

@@ -11,9 +11,9 @@ def test_a_locked_show_says_the_passphrase_reads_them_only_if_this_device_is_a_r
     a, b = network.a, network.b  # Calais, Bristol
     sealed = _sealed_to_its_own_group(a, cli.PASSPHRASE)  # Bristol is not a recipient
     _sync(cli, a, b, tmp_path)
-    locked = cli.run(b, "show", sealed[:10], env={"SOLNET_PASSPHRASE": None}).stdout
+    locked = cli.run(b, "show", sealed[:12], env={"SOLNET_PASSPHRASE": None}).stdout
     assert "if this device is one of their recipients, give the passphrase" in locked, locked
-    unlocked = cli.run(b, "show", sealed[:10]).stdout
+    unlocked = cli.run(b, "show", sealed[:12]).stdout
     assert "this device is not a recipient" in unlocked, unlocked
 
 

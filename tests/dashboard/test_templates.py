@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from node.dashboard.app import ENV, render_page
 from node.dashboard.i18n import Translator
 
@@ -232,15 +234,17 @@ def test_the_links_made_in_python_write_what_their_macros_wrote_and_escape_every
     assert markup.time_tag(1_800_000_000_000) == time
 
 
-def test_this_weeks_actions_name_their_group_before_their_title() -> None:
-    """A member group titled its march "Calais: march to the port": the "this week" list showed that
-    title first and the poster's own name last in a line below, where "Later" and the fundraisers
-    name the group first. Each line of the timeline now begins with its group."""
+@pytest.mark.parametrize("section, listed, closed", [("timeline", "timeline-list", "</ol>"),
+                                                      ("happened", "happened-list", "</ul>")])
+def test_actions_name_their_group_before_their_title(section: str, listed: str, closed: str) -> None:
+    """A member group titled its march "Calais: march to the port": "This week" and "What happened"
+    (with its report-back) showed that title first and the poster's own name last in a line below,
+    where "Later" and the fundraisers name the group first. Each line now begins with its group."""
     data = overview()
-    trap = {**data["timeline"]["items"][0], "title": "Calais: march to the port"}
-    data.update(timeline={"items": [trap], "more": False}, names={ID: "Cardiff"})
+    trap = {**data[section]["items"][0], "title": "Calais: march to the port"}
+    data.update({section: {"items": [trap], "more": False}, "names": {ID: "Cardiff"}})
     html = " ".join(render_page("overview.html", data).split())
-    timeline = html[html.index('id="timeline-list"'):html.index("</ol>", html.index('id="timeline-list"'))]
-    main = re.search(r'<div class="item-main">(.*?)</div>', timeline).group(1)
+    shown = html[html.index(f'id="{listed}"'):html.index(closed, html.index(f'id="{listed}"'))]
+    main = re.search(r'<div class="item-main">(.*?)</div>', shown).group(1)
     assert re.sub(r"<[^>]+>", "", main).startswith("Cardiff: Calais: march to the port"), main
-    assert timeline.count("Cardiff") == 1, timeline  # named once, first
+    assert shown.count("Cardiff") == 1, shown  # named once, first

@@ -161,7 +161,7 @@ def test_a_blocked_group_may_not_link_either_way_until_unblocked(cluster: Cluste
     bristol_group = bristol.home.config().group_id
 
     # Calais blocks Bristol's group (it only ever dialled in): the link ends, redials are refused.
-    done = cli_json(calais, "peers", "block", bristol_group[:10])
+    done = cli_json(calais, "peers", "block", bristol_group[:12])
     assert done == {"id": bristol_group, "action": "block"}, done
     cluster.wait(lambda: open_links(calais) == 0, 10, "Calais dropping the blocked group's link, live")
     blocked = [p for p in cli_json(calais, "peers") if p["source"] == "blocked"]

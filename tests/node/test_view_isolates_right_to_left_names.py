@@ -48,3 +48,23 @@ def test_the_terminal_still_escapes_isolates_and_overrides_it_did_not_write() ->
                         ("\u2068a\u2068b\u2069\u2069", "\\u2068a\u2068b\u2069\\u2069"),
                         ("\u2068\x1b[2J\u2069", "\\u2068\\u001b[2J\\u2069")):
         assert visible(text) == shown, (text, visible(text))
+
+
+def test_view_groups_isolates_the_names_it_lists(net: Net, tmp_path: Path) -> None:
+    """`solnet view groups`, where every refusal of a name sends a person to find a group's id, put
+    a group's name first on its line under the key "name" (not "group_name"), left as it was: "ب
+    (calais) — 1 device  1a2b3c4d5e6f…" read right to left, the short id's digits drawn across the
+    name. Its devices' labels are set apart too."""
+    mole = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(mole.key.public), "role": "group"})
+    keys = NodeKeys(device=SigningKey.generate(), device_encryption=EncryptionKey.generate(), group=mole.key)
+    mole.sign("member.vouch", {**device_vouch(mole.key, keys.device, bytes(keys.device_encryption.public)),
+                               "name": BA + BA})  # its label
+    mole.sign("group.profile", {"name": BA, "region": "calais"})
+    log = net.new_log(tmp_path / "calais.db")
+    log.ingest(wires(net.group.made + mole.made))
+    names = publishing.group_names(log)
+    item = next(g for g in view(log, "groups") if g["id"] == bytes(mole.key.public))
+    printed = visible(render.terminal_view_line("groups", item, names))
+    assert printed.startswith(f"\u2068{BA}\u2069 (calais)"), printed
+    assert printed.count("\u2068") == printed.count("\u2069") == printed.count(BA) - 1, printed
