@@ -537,9 +537,9 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
     can tell and every group besides its own that reads the part is gone, `readers_gone` names them
     (events.readmodels.readers_gone): no group can act on it until its group shares it with one that can.
 
-    `sums`: a request nobody took or closed (most) as a desk adds it up alone (region_summary: its
-    status and urgency), the others whole: a regions page built ~900 items of ~25 fields each, and
-    asked who reads each private part, for two of them."""
+    `sums`: each request as a desk adds it up alone (region_summary: its status and urgency), who
+    reads its private part asked only where a group holds it: a regions page built ~900 items of ~25
+    fields each, and asked who reads each private part, for two of them."""
     requests = list(requests)
     target = lookup(requests)
     by_request = _by_ref(statuses)
@@ -575,7 +575,8 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
                     holding[group], claim_of[group] = at, s.key
         # A group that is gone holds nothing: nobody remains to act on the request (or hand it back)
         taken = {g: at for g, at in holding.items() if not gone(g)}
-        sent_to = readers(r) if r.data.get("has_private") else None
+        # (a sum asks who reads the part only of a request some group holds: it decides whether it is taken)
+        sent_to = readers(r) if r.data.get("has_private") and (taken or not sums) else None
         unsent = {g: at for g, at in taken.items() if sent_to is not None and g not in sent_to}
         taken = {g: at for g, at in taken.items() if g not in unsent}
         ender = None
@@ -596,6 +597,9 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
         elif taken:
             status = "claimed"
         elif gone(r.data["group"]):
+            continue
+        if sums:
+            result.append({"id": r.key, "status": status, "urgency": r.data["urgency"]})
             continue
         item = {**_public(r), "status": status, "group_gone": gone(r.data["group"]), "claimed_by": list(taken),
                 "outcome": outcome,
