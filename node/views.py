@@ -142,6 +142,8 @@ class Held:
         extra = [r for r in self.store.rows_of_each_group(table, per_group=quota, skip=full, places=self.places,
                                                           **where)
                  if r.key not in known and (self.only is None or r.data["group"] in self.only)]
+        if not extra and len(rows) <= limit:  # (the first `limit`, as read, in their order: nothing to share out)
+            return rows
         return fair_cut(ordered(rows + extra, where["order"]), quota, limit, _group_of_row, *_shares(self.trust))
 
     def _turns_of_full(self, table: str, rows: list[Row], filled: set[Any], most: dict[Any, int], quota: int,
