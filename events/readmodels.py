@@ -347,7 +347,8 @@ def _apply_updates(item: dict[str, Any], updates: Sequence[Row], target: Callabl
 def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, updates: Iterable[Row] = (),
                      drawn: Iterable[Row] = (), targets: Mapping[bytes, Target] | None = None,
                      every_state: bool = False, gone: Gone = staying,
-                     replied_by: RepliedBy = nobody, suggest: bool = True) -> list[dict[str, Any]]:
+                     replied_by: RepliedBy = nobody, suggest: bool = True, sums: bool = False,
+                     ) -> list[dict[str, Any]]:
     """Open needs and offers, newest first, as their groups last adjusted them, until they lapse or
     are withdrawn. A need says how much is fulfilled, remains, and was covered beyond what it
     asked (`over`; `over_lowered`: how much of it is there only because its group lowered the
@@ -368,7 +369,10 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
     group that is gone (`gone`, `departure`) are no longer open: a need of a group that left must
     not invite goods, and nobody can withdraw it. With `every_state`, lapsed, withdrawn and gone
     ones are kept too (`status` says which: lapsed, withdrawn, group_left, group_revoked).
-    `suggest` False: the needs get no `matches` (items only counted: nothing else changes)."""
+    `suggest` False: the needs get no `matches` (items only counted: nothing else changes). `sums`:
+    items of the fields a desk adds up alone (region_summary), the same needs and offers with the
+    same figures: who covered a need, what was declined and what is over are left
+    out (a regions page built ~1,000 items, each a copy of its row, for the few numbers it adds)."""
     rows = list(rows)
     fulfils, drawn = list(fulfils), list(drawn)
     target = lookup(rows, targets)
@@ -410,7 +414,13 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
         lapsed = until is not None and until < now
         if lapsed and not every_state:
             continue
-        item = {**_public(row), "side": row.table, "unit": row.data.get("unit", DEFAULT_UNIT), "status": "open"}
+        data = row.data
+        if sums:
+            item = {"id": row.key, "category": data["category"], "quantity": data["quantity"],
+                    "urgency": data.get("urgency"), "shared_with": data.get("shared_with"), "side": row.table,
+                    "unit": data.get("unit", DEFAULT_UNIT), "status": "open"}
+        else:
+            item = {**_public(row), "side": row.table, "unit": data.get("unit", DEFAULT_UNIT), "status": "open"}
         # (most rows of a page: no update, fulfilment nor decline; what follows asks of those only)
         own = changes.get(row.key, ())
         if own:
@@ -425,7 +435,9 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
             item["status"] = f"group_{how}"
         used = done.get(row.key, 0) if row.table == "need" else taken.get(row.key, 0)
         left = max(0, item["quantity"] - used)
-        if row.table == "need":
+        if sums:
+            item["fulfilled" if row.table == "need" else "drawn"], item["remaining"] = used, left
+        elif row.table == "need":
             over = max(0, used - item["quantity"])
             by_lowering = _over_by_lowering(row, own, counted[row.key], target, over) if over else 0
             groups, barred = by_group.get(row.key), refused.get(row.key)
@@ -494,7 +506,7 @@ def suggest_offers(items: list[dict[str, Any]]) -> None:
 # --- support ------------------------------------------------------------------------------------------
 def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int | None = None,
                      gone: Gone = staying, readers: Callable[[Row], Collection[bytes] | None] = lambda r: None,
-                     ) -> list[dict[str, Any]]:
+                     sums: bool = False) -> list[dict[str, Any]]:
     """Support requests with status: open, claimed (who takes it now, since when) or closed (outcome).
     `group_gone` says the requesting group is gone (`departure`): one nobody took is left out (no
     one can answer its questions or close it), one taken stays with those who took it, and they
@@ -522,7 +534,11 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
     it is in `claimed_unsent`, and the request waits for a group unless another holds it. A node
     that cannot tell counts the claim as taking it (who reads a part is sealed inside it). Where it
     can tell and every group besides its own that reads the part is gone, `readers_gone` names them
-    (events.readmodels.readers_gone): no group can act on it until its group shares it with one that can."""
+    (events.readmodels.readers_gone): no group can act on it until its group shares it with one that can.
+
+    `sums`: each request as a desk adds it up alone (region_summary: its status and urgency), who
+    reads its private part asked only where a group holds it: a regions page built ~900 items of ~25
+    fields each, and asked who reads each private part, for two of them."""
     requests = list(requests)
     target = lookup(requests)
     by_request = _by_ref(statuses)
@@ -532,6 +548,10 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
         # Most requests: nobody took or closed it; what follows, said at once (the whole walk for
         # 4,000 such requests took 29.7 ms of CPU, this 20.8: an A/B of 30 interleaved rounds)
         if not history:
+            if sums:  # (open unless its group is gone, as _untouched_request says)
+                if not gone(r.data["group"]):
+                    result.append({"id": r.key, "status": "open", "urgency": r.data["urgency"]})
+                continue
             item = _untouched_request(r, gone, readers)
             if item is None:
                 continue
@@ -554,7 +574,8 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
                     holding[group], claim_of[group] = at, s.key
         # A group that is gone holds nothing: nobody remains to act on the request (or hand it back)
         taken = {g: at for g, at in holding.items() if not gone(g)}
-        sent_to = readers(r) if r.data.get("has_private") else None
+        # (a sum asks who reads the part only of a request some group holds: it decides whether it is taken)
+        sent_to = readers(r) if r.data.get("has_private") and (taken or not sums) else None
         unsent = {g: at for g, at in taken.items() if sent_to is not None and g not in sent_to}
         taken = {g: at for g, at in taken.items() if g not in unsent}
         ender = None
@@ -575,6 +596,9 @@ def support_requests(requests: Iterable[Row], statuses: Iterable[Row], now: int 
         elif taken:
             status = "claimed"
         elif gone(r.data["group"]):
+            continue
+        if sums:
+            result.append({"id": r.key, "status": status, "urgency": r.data["urgency"]})
             continue
         item = {**_public(r), "status": status, "group_gone": gone(r.data["group"]), "claimed_by": list(taken),
                 "outcome": outcome,

@@ -142,6 +142,8 @@ class Held:
         extra = [r for r in self.store.rows_of_each_group(table, per_group=quota, skip=full, places=self.places,
                                                           **where)
                  if r.key not in known and (self.only is None or r.data["group"] in self.only)]
+        if not extra and len(rows) <= limit:  # (the first `limit`, as read, in their order: nothing to share out)
+            return rows
         return fair_cut(ordered(rows + extra, where["order"]), quota, limit, _group_of_row, *_shares(self.trust))
 
     def _turns_of_full(self, table: str, rows: list[Row], filled: set[Any], most: dict[Any, int], quota: int,
@@ -190,8 +192,8 @@ class Held:
                 done |= {g for g, ask in wanted.items() if ofs[g] < ask}
         return held[len(rows):], read
 
-    def built(self, kind: str, now: int, rows: list[Row],
-              build: Callable[[list[Row]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    def built(self, kind: str, now: int, rows: list[Row], build: Callable[[list[Row]], list[dict[str, Any]]],
+              *, sums: bool = False) -> list[dict[str, Any]]:
         """The items `build` makes of `rows` (a read model's: newest first, each of its own rows alone,
         none for a row it leaves out), each built once while the read transaction lasts (Store.moment)
         for every view of the page or request that asks for it: the overview built 1,100 support
@@ -200,11 +202,17 @@ class Held:
         way of building: a need without its offers is not one with them). The items are shared: a
         view that adds to its own (a need's `matches`, a request's `can_go`, and what the pages add
         to those: `mine`, `read_here`) copies them first, or the views read after it would get what
-        it added. Outside a transaction, each read is of its own moment: nothing is kept."""
+        it added. Outside a transaction, each read is of its own moment: nothing is kept. `sums`: `build`
+        makes the items a desk adds up (readmodels' `sums`: fewer fields, the same figures), kept apart
+        from the whole items of `kind`; a row whose whole item is built already gives that one (it holds
+        every field a sum reads), not a second."""
         if self._reading() is None:
             return build(rows)
         # (one dict per kind and moment of the page, by event id: a desk asks for ~1,800 items a page)
         kept = self.memo.items.setdefault((kind, now), {})
+        if sums:
+            whole, kept = kept, self.memo.items.setdefault((f"{kind} sums", now), {})
+            kept.update((r.key, whole[r.key]) for r in rows if r.key in whole and r.key not in kept)
         missing = [r for r in rows if r.key not in kept]
         if missing:
             made = {i["id"]: i for i in build(missing)}
@@ -409,17 +417,16 @@ def fundraisers(log: Held, region: str | None, now: int, limit: int | None, *, o
     return [f for f in found if not f["group_gone"]] if open_only else found
 
 
-def needs(log: Held, region: str | None, now: int, limit: int | None, *, matched: bool = True,
-          suggest: bool = True) -> list[dict[str, Any]]:
+def needs(log: Held, region: str | None, now: int, limit: int | None, *, sums: bool = False) -> list[dict[str, Any]]:
     """Open needs and offers with their updates, fulfilments and draw-downs; of `region` alone if
-    one is given, but what could cover each need (`matches`) comes from offers of any region
-    (`matched` False: the desk, which sums a region's own, reads no other region's). `suggest`
-    False: no `matches` at all (events.readmodels.needs_and_offers)."""
+    one is given, but what could cover each need (`matches`) comes from offers of any region.
+    `sums`: the items a desk adds up (events.readmodels.needs_and_offers `sums`), of the region's
+    own offers alone and without `matches`."""
     lapse = {"t_from": now} if limit is not None else {}
     need_rows = log.listed(NEED, limit, region=region, **lapse, **_newest(limit))
     offer_rows = log.listed(OFFER, limit, region=region, **lapse, **_newest(limit))
     listed = {o.key for o in offer_rows}
-    if region is not None and matched:
+    if region is not None and not sums:
         # What could cover a region's needs comes from any region (same goods and unit): the offers
         # the whole network's listing reads (bounded alike), read beside this listing, not part of
         # its cut nor of what it lists. (Matched among this region's offers alone, a need of Calais
@@ -433,27 +440,32 @@ def needs(log: Held, region: str | None, now: int, limit: int | None, *, matched
     # the desk and the counts sharing them. (Built together, the overview built 1,437 needs' and
     # offers' items of 1,107.)
     held = {n.key: n for n in need_rows}
-    items = {i["id"]: i for i in [*log.built("need", now, need_rows, lambda rows: _needs_of(log, rows, now)),
-                                  *log.built("offer", now, offer_rows, lambda rows: _offers_of(log, rows, now, held))]}
+    items = {i["id"]: i for i in [
+        *log.built("need", now, need_rows, lambda rows: _needs_of(log, rows, now, sums), sums=sums),
+        *log.built("offer", now, offer_rows, lambda rows: _offers_of(log, rows, now, held, sums), sums=sums)]}
+    if sums:  # (added up, never changed: no copies)
+        return [items[r.key] for r in sorted([*need_rows, *offer_rows], key=_version, reverse=True) if r.key in items]
     # (copies: `matches`, and what a page adds to them, are of this view's items alone: Held.built)
     found = [dict(items[r.key]) for r in sorted([*need_rows, *offer_rows], key=_version, reverse=True)
              if r.key in items]
-    if suggest:  # (sets every open need's `matches`, from these offers)
-        readmodels.suggest_offers(found)
+    readmodels.suggest_offers(found)  # (sets every open need's `matches`, from these offers)
     return [item for item in found if item["side"] == "need" or item["id"] in listed]
 
 
-def _offers_of(log: Held, offer_rows: list[Row], now: int, needs: Mapping[bytes, Row]) -> list[dict[str, Any]]:
+def _offers_of(log: Held, offer_rows: list[Row], now: int, needs: Mapping[bytes, Row],
+               sums: bool = False) -> list[dict[str, Any]]:
     """The items of `offer_rows` as `needs` gives them, built: drawn down by their own group's
     fulfilments naming them, less those the needs' groups declined. `needs`: rows read already, the
-    needs those fulfilments may name (the others are read by id: `Held.target`)."""
+    needs those fulfilments may name (the others are read by id: `Held.target`). `sums`: as a desk
+    adds them up (events.readmodels.needs_and_offers)."""
     drawn = log.rows(FULFIL, regions=[offer_key(o.key) for o in offer_rows])
     drawn = drawn + references.declines_of(log.rows, {f.ref for f in drawn})
     drawn = drawn + references.named_by_declines(log.store.row_of, drawn)
     targets = {f.ref: t for f in drawn
                if (t := readmodels.target_of(needs[f.ref]) if f.ref in needs else log.target(f.ref))}
     return readmodels.needs_and_offers(offer_rows, [], now, log.rows(OFFER_UPDATE, refs=[o.key for o in offer_rows]),
-                                       drawn, targets, gone=log.gone, replied_by=log.replied_by, suggest=False)
+                                       drawn, targets, gone=log.gone, replied_by=log.replied_by, suggest=False,
+                                       sums=sums)
 
 
 def capacity(log: Held, region: str | None, now: int, limit: int | None) -> list[dict[str, Any]]:
@@ -470,11 +482,11 @@ def support(log: Held, region: str | None, now: int, limit: int | None) -> list[
     return _requests_with_where_to_go(log, requests, now, limit)
 
 
-def _requests(log: Held, requests: list[Row], now: int) -> list[dict[str, Any]]:
+def _requests(log: Held, requests: list[Row], now: int, sums: bool = False) -> list[dict[str, Any]]:
     """The support requests `requests` with who took them (not where each could go), each built once a
-    page or request (Held.built)."""
+    page or request (Held.built); `sums`: as a desk adds them up (events.readmodels.support_requests)."""
     return log.built("support", now, requests, lambda rows: readmodels.support_requests(
-        rows, log.rows(SUPPORT_STATUS, refs=[r.key for r in rows]), now, log.gone, log.readers))
+        rows, log.rows(SUPPORT_STATUS, refs=[r.key for r in rows]), now, log.gone, log.readers, sums), sums=sums)
 
 
 def _requests_with_where_to_go(log: Held, requests: list[Row], now: int, limit: int | None) -> list[dict[str, Any]]:
@@ -517,7 +529,8 @@ def _held(rows: list[Row], known: Mapping[bytes, dict[str, Any]]) -> list[dict[s
 
 
 def _needs_alone(log: Held, region: str | None, now: int, limit: int | None, leave_out: Collection[bytes] = (),
-                 known: Mapping[bytes, dict[str, Any]] | None = None, **marked: bool) -> list[dict[str, Any]]:
+                 known: Mapping[bytes, dict[str, Any]] | None = None, sums: bool = False,
+                 **marked: bool) -> list[dict[str, Any]]:
     """The needs of `needs` (side "need" alone), each as open and as covered as there, without the
     offers: what a need has left is of the fulfilments naming it and their declines (each names the
     need too), never of an offer's rows (events.readmodels.needs_and_offers: an offer's draw is
@@ -525,21 +538,22 @@ def _needs_alone(log: Held, region: str | None, now: int, limit: int | None, lea
     `marked`: urgent=True, of the needs the store marks only (`urgent_too`); `leave_out`: needs read
     and not worked out (each need's item is of its own rows and the rows its declines name alone: the
     others' are the same without them); `known`: of those left out, the items to give for them
-    (`counted`), after the others."""
+    (`counted`), after the others; `sums`: as a desk adds them up (`needs`)."""
     lapse = {"t_from": now} if limit is not None else {}
     listed = log.listed(NEED, limit, region=region, **lapse, **_newest(limit), **marked)
     need_rows = [n for n in listed if n.key not in leave_out] if leave_out else listed
-    return log.built("need", now, need_rows, lambda rows: _needs_of(log, rows, now)) + _held(listed, known or {})
+    return (log.built("need", now, need_rows, lambda rows: _needs_of(log, rows, now, sums), sums=sums)
+            + _held(listed, known or {}))
 
 
-def _needs_of(log: Held, need_rows: list[Row], now: int) -> list[dict[str, Any]]:
+def _needs_of(log: Held, need_rows: list[Row], now: int, sums: bool = False) -> list[dict[str, Any]]:
     """The items of `need_rows` as `_needs_alone` gives them, built."""
     refs = [n.key for n in need_rows]
     fulfils = log.rows(FULFIL, refs=refs)
     # (a decline may name another need's fulfilment, left out or not listed: read, it bars nobody)
     fulfils = fulfils + references.named_by_declines(log.store.row_of, fulfils)
     return readmodels.needs_and_offers(need_rows, fulfils, now, log.rows(NEED_UPDATE, refs=refs),
-                                       gone=log.gone, replied_by=log.replied_by, suggest=False)
+                                       gone=log.gone, replied_by=log.replied_by, suggest=False, sums=sums)
 
 
 def support_request_item(log: Held, key: bytes, now: int, limit: int | None) -> dict[str, Any] | None:
@@ -741,8 +755,8 @@ def regions(log: Held, now: int, *, region: str | None = None, limit: int | None
         # closed items are dropped: counting what was left, a withdrawn need among the newest made
         # "57 missing" of 60 read as all of them)
         region_log = replace(log, capped=set())
-        listed = {"needs": needs(region_log, r, now, limit, matched=False, suggest=False),  # (sums: no matches)
-                  "support": support_requests_of(region_log, r, now, limit),
+        listed = {"needs": needs(region_log, r, now, limit, sums=True),
+                  "support": support_requests_of(region_log, r, now, limit, sums=True),
                   "capacity": capacity(region_log, r, now, limit),
                   "funds": fundraisers(region_log, r, now, limit, open_only=True)}
         log.capped.update(region_log.capped)
@@ -803,21 +817,23 @@ def urgent_too(log: Held, region: str, now: int, listed: dict[str, list[dict[str
 # it adds (a mark says "maybe": the read model decides, with the trust graph and the readers)
 _URGENT_PARTS: dict[str, tuple[str, Callable[[Held, str, int, Collection[bytes]], list[dict[str, Any]]],
                                Callable[[dict[str, Any]], bool]]] = {
-    "needs": (NEED, lambda log, region, now, known: _needs_alone(log, region, now, URGENT_ROWS, known, urgent=True),
+    "needs": (NEED, lambda log, region, now, known: _needs_alone(log, region, now, URGENT_ROWS, known, sums=True,
+                                                                 urgent=True),
               lambda n: n["remaining"] > 0 and n.get("urgency") == "high"),
     "support": (SUPPORT, lambda log, region, now, known: support_requests_of(log, region, now, URGENT_ROWS, known,
-                                                                             urgent=True),
+                                                                             sums=True, urgent=True),
                 lambda s: s["status"] != "closed" and (s["urgency"] == "high" or s["status"] != "claimed")),
 }
 
 
 def support_requests_of(log: Held, region: str | None, now: int, limit: int | None,
-                        leave_out: Collection[bytes] = (), **marked: bool) -> list[dict[str, Any]]:
+                        leave_out: Collection[bytes] = (), sums: bool = False, **marked: bool) -> list[dict[str, Any]]:
     """The support requests of `region` (`marked`: of those the store marks), those in `leave_out` read
-    and not worked out (each request's item is of its own rows alone: the others' are the same without them)."""
+    and not worked out (each request's item is of its own rows alone: the others' are the same without
+    them); `sums`: as a desk adds them up (events.readmodels.support_requests)."""
     requests = log.listed(SUPPORT, limit, region=region, **_newest(limit), **marked)
     requests = [r for r in requests if r.key not in leave_out] if leave_out else requests
-    return _requests(log, requests, now)
+    return _requests(log, requests, now, sums)
 
 
 # The desk's parts, each with the tables its sums are read from: a part is `capped` when a read of
