@@ -28,9 +28,10 @@ class PublishError(SolnetError, ValueError):
         self.field, self.key, self.values = field, key, values
 
     @classmethod
-    def of(cls, error: SolnetError, field: str | None) -> PublishError:
-        """`error` (refused by a rule of another module) as the refusal of `field`, its words kept."""
-        return cls(str(error), field, error.key, **error.values)
+    def of(cls, error: Exception, field: str | None) -> PublishError:
+        """`error` (refused by a rule of another module) as the refusal of `field`, its words kept (an
+        error that is no SolnetError, a peer address's, has none)."""
+        return cls(str(error), field, getattr(error, "key", None), **getattr(error, "values", {}))
 
 
 def kind_by_name(name: str) -> Kind:
