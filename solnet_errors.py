@@ -11,6 +11,10 @@ their errors from it too.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
 # Exit codes, as documented in the README's table.
 EXIT_OK = 0
 EXIT_REFUSED = 1  # understood, but refused: bad content, unknown id, damaged file, unreachable peer
@@ -26,6 +30,12 @@ class SolnetError(Exception):
     reason: str = "refused"
     exit_code: int = EXIT_REFUSED
     http_status: int = 400
+    # How a page says it in its own words, where it can: the key of those words in the dashboard's
+    # catalogs (error.<key>) and the values they name (a group's name, a time in the form's zone):
+    # a page chooses its words by key, never by reading this English text (a reworded message fell
+    # back to "Check this field." unnoticed). None: no words of its own yet (said as written).
+    key: str | None = None
+    values: Mapping[str, Any] = MappingProxyType({})
 
 
 class UsageError(SolnetError):

@@ -177,6 +177,17 @@ def draws_on_offer(fields: dict[str, Any], group: bytes, target: Callable[[bytes
             and offer.group == group and _drawn_problem(fields, group, target) is None)
 
 
+def words_of(p: Problem, name_of: Callable[[bytes], str]) -> tuple[str, dict[str, str]]:
+    """The key of `p`'s words in a page's catalogs (no_effect.<code>; a decline's by what it
+    declines from: a need's words are not a fundraiser's) and the values they name: a group by its
+    name (`name_of`), any other value as stored (a category, a unit: a page says a choice by its
+    label), the field at fault as `field`. `explain` says the same in English for the command line and the API."""
+    key = f"{p.code}_{p.field}" if p.code == "decline_not_owner" else p.code
+    values = {name: name_of(v) if isinstance(v, bytes) else str(v) for name, v in p.detail.items()
+              if not isinstance(v, bool)}
+    return f"no_effect.{key}", {**values, "field": p.field}
+
+
 def explain(p: Problem, name_of: Callable[[bytes], str]) -> str:
     """A problem in words for people: what is wrong and who may do it."""
     d = p.detail

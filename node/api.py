@@ -7,7 +7,8 @@ device key (node/home.py), so a copy of the home does not carry it. Reads go thr
 read models as `solnet view` and the dashboard, bounded in SQL; publishing goes through
 node.publishing, like `solnet publish`. All database work runs on the node's DB thread.
 
-Errors are JSON, `{"error": {"code", "message", "field"?}}`, with the HTTP status saying the class:
+Errors are JSON, `{"error": {"code", "message", "field"?, "key"?, "values"?}}` (a publish refusal's
+key and values: node.http_failures.error_response), with the HTTP status saying the class:
 400 bad filter or body, 401 no token, 403 wrong token, 404, 405, 413 too large, 415 not JSON, 422
 refused input (code `invalid_field` and the `field` at fault; node.api_body checks a body first), 500
 a failure of the node's (node.http_failures answers it, in the same shape).
@@ -53,6 +54,7 @@ from node.store import EventRow, StoreError
 from node.views import VIEWS, fair_items, reader_of, view
 from node.delivery_twice import twice_recorded
 from node.past_action import as_moved_by, past_action_warning
+from solnet_errors import SolnetError
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -116,13 +118,14 @@ EVENT_REFUSALS = tuple(r for r in (*REASONS, NOT_CAUGHT_UP) if r != BAD_FIELD)
 
 
 class ApiError(Exception):
-    """A request we refuse: the HTTP status, a stable code for programs, a sentence for people."""
+    """A request we refuse: the HTTP status, a stable code for programs, a sentence for people; a
+    publish refusal's `refusal` too, the key and values of its words (SolnetError.key)."""
 
     def __init__(self, status: int, code: str, message: str, field: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, refusal: SolnetError | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
-        self.headers = headers
+        self.headers, self.refusal = headers, refusal
 
 
 # Made once: json.dumps(v, ensure_ascii=False) builds an encoder at every call (every API answer).
@@ -161,7 +164,7 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         return await handler(request)
     except ApiError as exc:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else exc.headers
-        return error_response(exc.status, exc.code, exc.message, exc.field, headers)
+        return error_response(exc.status, exc.code, exc.message, exc.field, headers, exc.refusal)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -561,7 +564,7 @@ async def post_event(request: web.Request) -> web.StreamResponse:
     except NewRegion as exc:  # the client's words for it: the body's key, not the command's option
         raise ApiError(422, "invalid_field", f'{exc} with "new_region": true in the body', "region") from None
     except publishing.PublishError as exc:
-        raise ApiError(422, "invalid_field", str(exc), exc.field or "fields") from None
+        raise ApiError(422, "invalid_field", str(exc), exc.field or "fields", refusal=exc) from None
     except InvalidEvent as exc:
         if exc.reason == BAD_FIELD:  # a field problem, whoever found it: one code
             raise ApiError(422, "invalid_field", exc.args[0], _field_of(exc.args[0])) from None

@@ -21,13 +21,14 @@ CASE_STEPS = ("support.claim", "support.close")  # node.publishing.check_case_st
 
 
 class EffectRefused(SolnetError, ValueError):
-    """An event that would have no effect; `field` names the input at fault."""
+    """An event that would have no effect; `field` names the input at fault, `key` and `values` the
+    words a page says it in (SolnetError.key)."""
 
     reason, http_status = "no_effect", 422
 
-    def __init__(self, message: str, field: str) -> None:
+    def __init__(self, message: str, field: str, key: str, /, **values: Any) -> None:
         super().__init__(message)
-        self.field = field
+        self.field, self.key, self.values = field, key, values
 
 
 def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes | None, now: int,
@@ -42,7 +43,8 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
         named = fields.get(spec.name)
         if isinstance(named, bytes) and kind not in CASE_STEPS and target(named) is None:
             raise EffectRefused(f"this node does not hold that {spec.refers_to} ({short_id(named)}) with its content "
-                                f"(expired, redacted or not synced yet): `solnet view` lists what it holds", spec.name)
+                                f"(expired, redacted or not synced yet): `solnet view` lists what it holds", spec.name,
+                                "reference_not_held")
     if kind == "alert.update":
         alert = target(fields["alert"])
         assert alert is not None  # held: checked above
@@ -53,7 +55,9 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
     found = effects.problem(kind, fields, group, now, target, lambda request: references.claims(store, request),
                             (device, None) if device is not None else None)
     if found is not None:
-        raise EffectRefused(effects.explain(found, lambda g: _name(log, g)), found.field)
+        name = lambda g: _name(log, g)  # noqa: E731
+        key, values = effects.words_of(found, name)
+        raise EffectRefused(effects.explain(found, name), found.field, key, **values)
     if kind == "need.fulfil":
         _check_fulfil(log, fields, group, now, time_zone)
     elif kind in ("need.update", "offer.update"):
@@ -61,7 +65,7 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
         if listing is not None and listing["status"] == "withdrawn":
             side = listing["side"]
             raise EffectRefused(f"that {side} was already withdrawn, and a withdrawal is final: publish a new "
-                                f"{side} if it is wanted again", side)
+                                f"{side} if it is wanted again", side, f"{side}_withdrawn_final")
         if (listing is not None and kind == "offer.update" and isinstance(fields.get("quantity"), int)
                 and fields["quantity"] < listing["drawn"]):
             # The quantity is the whole offer, what was given out included: "15" meant as "15 left" after
@@ -69,22 +73,24 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
             given, asked = listing["drawn"], fields["quantity"]
             raise EffectRefused(f"{given} of that offer were already given out, and the quantity is the whole offer, "
                                 f"what was given included: for {asked} left give {given + asked}; to offer no more, "
-                                "withdraw it (--status withdrawn)", "quantity")
+                                "withdraw it (--status withdrawn)", "quantity", "offer_below_given",
+                                given=given, asked=asked, total=given + asked)
     elif kind == "fundraiser.update" and "pledge" in fields:
         _check_pledge(log, fields["fundraiser"], group, now, time_zone)
     elif kind == "support.offer.update":
         if any(u.data.get("status") == "withdrawn" and u.data["group"] == group
                for u in store.rows(SUPPORT_OFFER_UPDATE, refs=[fields["offer"]])):
             raise EffectRefused("that support offer was already withdrawn, and a withdrawal is final: publish a new "
-                                "support offer if it is wanted again", "offer")
+                                "support offer if it is wanted again", "offer", "support_offer_withdrawn_final")
     elif kind == "action.update":
         _check_action_update(log, fields, time_zone)
     elif kind == "alert.update":
         cleared = [u for u in store.rows(ALERT_UPDATE, refs=[fields["alert"]])
                    if u.data.get("status") == "all_clear" and u.data["group"] == group]
         if cleared:
-            raise EffectRefused(f"that alert was cleared on {local_time(cleared[0].data['ts'], time_zone)}; an all clear is "
-                                "final (post a new alert if it starts again)", "alert")
+            at = local_time(cleared[0].data['ts'], time_zone)
+            raise EffectRefused(f"that alert was cleared on {at}; an all clear is final (post a new alert if it starts "
+                                "again)", "alert", "alert_cleared", time=at)
 
 
 def _check_action_update(log: EventLog, fields: dict[str, Any], time_zone: str | None) -> None:
@@ -95,13 +101,14 @@ def _check_action_update(log: EventLog, fields: dict[str, Any], time_zone: str |
     if item is None:
         return
     if "ends_at" in fields and "starts_at" not in fields and fields["ends_at"] < item["starts_at"]:
-        raise EffectRefused(f"that end is before the action's start ({local_time(item['starts_at'], time_zone)}): give its new "
-                            "start too ('starts_at') to move it", "ends_at")
+        start = local_time(item['starts_at'], time_zone)
+        raise EffectRefused(f"that end is before the action's start ({start}): give its new start too ('starts_at') to "
+                            "move it", "ends_at", "action_ends_before_start", start=start)
     moved = [name for name in ("starts_at", "ends_at", "place") if name in fields]
     if item["status"] == "cancelled" and moved and "status" not in fields:
         raise EffectRefused(f"that action is CANCELLED, and a move alone leaves it cancelled: give its status too "
                             f"('status'): on, to put it back on {'at the new time' if moved != ['place'] else 'there'}, "
-                            "or cancelled, to keep it off", "status")
+                            "or cancelled, to keep it off", "status", "action_move_cancelled")
 
 
 def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int, time_zone: str | None) -> None:
@@ -114,15 +121,18 @@ def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int,
     if any(d["group"] == group for d in need.get("declined", ())):
         raise EffectRefused(f"{_name(log, need['group'])}, whose need that is, declined a fulfilment of your group of "
                             "it, and that declines every fulfilment of your group of it: a new one would not count; "
-                            "talk to them if they want your goods after all", "need")
+                            "talk to them if they want your goods after all", "need", "fulfilment_declined",
+                            group=_name(log, need['group']))
     if fields["quantity"] > need["remaining"]:
         if need["remaining"] == 0:
             raise EffectRefused(f"that need is already fully covered ({quantity(need['quantity'], need['unit'])}); "
-                                "nothing is left to fulfil", "quantity")
+                                "nothing is left to fulfil", "quantity", "need_covered")
         # "1 item", "2 boxes": the quantity as people say it (it said "1 items left")
         raise EffectRefused(f"that need has {quantity(need['remaining'], need['unit'])} left to cover ({need['fulfilled']} of "
                             f"{need['quantity']} covered): fulfil at most {need['remaining']}, or ask "
-                            f"{_name(log, need['group'])} to raise the need first (need.update)", "quantity")
+                            f"{_name(log, need['group'])} to raise the need first (need.update)", "quantity",
+                            "need_over_cover", covered=need['fulfilled'], total=need['quantity'], most=need['remaining'],
+                            group=_name(log, need['group']))
     if "offer" in fields:
         offer = references.listing_state(log.store, log.trust, fields["offer"], now)
         if offer is None:
@@ -132,7 +142,8 @@ def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int,
         # saying where its goods came from is not capped by what the offer has left
         if offer["group"] == group and fields["quantity"] > offer["remaining"]:
             raise EffectRefused(f"that offer has {quantity(offer['remaining'], offer['unit'])} left ({offer['drawn']} of "
-                                f"{offer['quantity']} already given): draw at most {offer['remaining']}", "quantity")
+                                f"{offer['quantity']} already given): draw at most {offer['remaining']}", "quantity",
+                                "offer_over_draw", drawn=offer['drawn'], total=offer['quantity'], most=offer['remaining'])
 
 
 def _check_pledge(log: EventLog, fundraiser: bytes, group: bytes, now: int, time_zone: str | None) -> None:
@@ -149,27 +160,32 @@ def _check_pledge(log: EventLog, fundraiser: bytes, group: bytes, now: int, time
         # typed it, saying what was meant.
         raise EffectRefused("that fundraiser is your own group's: a pledge is another group's promise of money. "
                             "Say what your group has received with 'raised' (the whole sum so far, which replaces "
-                            "the last report)", "pledge")
+                            "the last report)", "pledge", "own_pledge")
     if any(d["group"] == group for d in fund["declined"]):
         raise EffectRefused(f"{_name(log, fund['group'])}, which runs that fundraiser, declined a pledge of your group "
                             "to it, and that declines every pledge of your group to it: a new one would not count; "
-                            "talk to them if they want your support after all", "fundraiser")
+                            "talk to them if they want your support after all", "fundraiser", "pledge_declined",
+                            group=_name(log, fund['group']))
     if fund["group_gone"]:
         raise EffectRefused(f"that fundraiser is no longer running: {GONE_WORDS[fund['group_gone']]}, and no one is "
-                            "left to collect a pledge", "fundraiser")
+                            "left to collect a pledge", "fundraiser", f"fundraiser_group_{fund['group_gone']}")
     if fund["ended"]:
-        raise EffectRefused(f"that fundraiser ended on {local_time(fund['ends_at'], time_zone)}: a pledge to it would reach no "
-                            f"one collecting; ask {_name(log, fund['group'])} whether it still takes money", "fundraiser")
+        ended = local_time(fund['ends_at'], time_zone)
+        raise EffectRefused(f"that fundraiser ended on {ended}: a pledge to it would reach no one collecting; ask "
+                            f"{_name(log, fund['group'])} whether it still takes money", "fundraiser", "fundraiser_ended",
+                            time=ended, group=_name(log, fund['group']))
 
 
 def _still_open(listing: dict[str, Any], field: str, time_zone: str | None) -> None:
     if listing["status"] in ("group_left", "group_revoked"):
         raise EffectRefused(f"that {listing['side']} is no longer open: {GONE_WORDS[listing['status'][6:]]}, and nobody "
-                            "can close or withdraw it any more", field)
+                            "can close or withdraw it any more", field, f"{listing['side']}_{listing['status']}")
     if listing["status"] == "withdrawn":
-        raise EffectRefused(f"that {listing['side']} was withdrawn by the group that posted it", field)
+        raise EffectRefused(f"that {listing['side']} was withdrawn by the group that posted it", field,
+                            f"{listing['side']}_withdrawn")
     if listing["status"] == "lapsed":
-        raise EffectRefused(f"that {listing['side']} lapsed on {local_time(listing['until'], time_zone)}", field)
+        until = local_time(listing['until'], time_zone)
+        raise EffectRefused(f"that {listing['side']} lapsed on {until}", field, f"{listing['side']}_lapsed", time=until)
 
 
 def _name(log: EventLog, group: bytes) -> str:

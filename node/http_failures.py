@@ -37,6 +37,7 @@ from aiohttp.web_protocol import RequestHandler
 from node.listener import ConnectionGuard, LogBudget
 from node.ports import StorageFailed
 from node.store.errors import DatabaseDamaged, StoreError
+from solnet_errors import SolnetError
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -83,12 +84,16 @@ def storage_trouble(exc: Exception) -> tuple[int, str]:
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None,
-                   headers: dict[str, str] | None = None) -> web.Response:
-    """An error in the API's shape, `{"error": {"code", "message", "field"?}}` (node.api answers with it
-    too). In ASCII: an error may quote what was sent, and whatever that holds, the answer must encode."""
+                   headers: dict[str, str] | None = None, refusal: SolnetError | None = None) -> web.Response:
+    """An error in the API's shape, `{"error": {"code", "message", "field"?, "key"?, "values"?}}`
+    (node.api answers with it too): `key` and `values` those of a publish `refusal` that has them
+    (SolnetError.key: what a program says in its own words, as the dashboard does). In ASCII: an
+    error may quote what was sent, and whatever that holds, the answer must encode."""
     error: dict[str, Any] = {"code": code, "message": message}
     if field is not None:
         error["field"] = field
+    if refusal is not None and refusal.key is not None:
+        error["key"], error["values"] = refusal.key, dict(refusal.values)
     return web.Response(status=status, text=json.dumps({"error": error}, ensure_ascii=True),
                         content_type="application/json", headers={"Cache-Control": "no-store", **(headers or {})})
 

@@ -7,6 +7,8 @@ local channel, or this process after unlocking the keystore (node/publishing.py 
 """
 from __future__ import annotations
 
+from typing import Any
+
 from events.kinds import KINDS, Kind
 from solnet_errors import SolnetError
 
@@ -16,20 +18,27 @@ CASE_NOTE_KINDS = ("support.claim", "support.close")
 
 class PublishError(SolnetError, ValueError):
     """Input that cannot be published as given. `field` names the input at fault ('kind', a field
-    of the kind, 'expires_in', 'as', 'private' or 'to'), or is None when no single field is."""
+    of the kind, 'expires_in', 'as', 'private' or 'to'), or is None when no single field is; `key`
+    and `values` the words a page says it in (SolnetError.key)."""
 
     reason, http_status = "invalid_field", 422
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, key: str | None = None, /, **values: Any) -> None:
         super().__init__(message)
-        self.field = field
+        self.field, self.key, self.values = field, key, values
+
+    @classmethod
+    def of(cls, error: Exception, field: str | None) -> PublishError:
+        """`error` (refused by a rule of another module) as the refusal of `field`, its words kept (an
+        error that is no SolnetError, a peer address's, has none)."""
+        return cls(str(error), field, getattr(error, "key", None), **getattr(error, "values", {}))
 
 
 def kind_by_name(name: str) -> Kind:
     """The kind called `name` ('fundraiser-update' is accepted for 'fundraiser.update')."""
     kind = KINDS.get(name) or KINDS.get(name.replace("-", "."))
     if kind is None:
-        raise PublishError(f"unknown kind {name!r}; one of: {', '.join(KINDS)}", "kind")
+        raise PublishError(f"unknown kind {name!r}; one of: {', '.join(KINDS)}", "kind", "unknown_kind")
     return kind
 
 

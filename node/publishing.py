@@ -24,7 +24,7 @@ from events import readmodels
 from events.errors import InvalidEvent
 from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
-from events.effects import Target, explain, problem
+from events.effects import Target, explain, problem, words_of
 from events.kinds import HOUR_MS, KINDS, UPDATES, Kind, check_fields, relation_problems, wrong_reference
 from events.projections import (ACTION_UPDATE, ALERT_UPDATE, FUNDRAISER_UPDATE, NEED_UPDATE, OFFER_UPDATE, PROFILE, REPORT,
                                 SUPPORT_OFFER_UPDATE, SUPPORT_STATUS)
@@ -98,7 +98,7 @@ def _refuse_reply_unseen_by_owner(log: EventLog, kind: str, fields: Mapping[str,
     name = references.group_name(log.store, owner.group)
     raise PublishError(f"{name}, whose {REPLIES[kind]} this answers, is not among the groups it is for: it could "
                        f"neither see nor decline it, and it would count for nothing; add {name} to 'to' "
-                       "(or leave 'to' out to publish it for everyone)", "to")
+                       "(or leave 'to' out to publish it for everyone)", "to", "reply_unseen_by_owner", group=name)
 
 
 def _check_against_sealed_target(log: EventLog, kind: str, fields: dict[str, Any], own: bytes | None, now: int,
@@ -119,7 +119,9 @@ def _check_against_sealed_target(log: EventLog, kind: str, fields: dict[str, Any
     held = Target(inner.kind, group, inner.fields, row[3])
     found = problem(kind, fields, own, now, lambda event_id: held if event_id == named else None)
     if found is not None:
-        raise PublishError(explain(found, lambda g: references.group_name(log.store, g)), found.field)
+        name = lambda g: references.group_name(log.store, g)  # noqa: E731
+        key, values = words_of(found, name)
+        raise PublishError(explain(found, name), found.field, key, **values)
 
 
 # Updates that change an item for chosen groups: each must go to the groups that read the item, no
@@ -167,7 +169,7 @@ def _refuse_other_readers(log: EventLog, kind: str, fields: dict[str, Any], reci
     if unread := [g for g in readers if g not in still and not gone(g) and g not in frozen]:
         words.append(f"{and_list([name(g) for g in unread])} {'has' if len(unread) == 1 else 'have'} no device that "
                      "can read it now: leave it out")
-    raise PublishError("; ".join(words), "to")
+    raise PublishError("; ".join(words), "to", "same_readers", groups=and_list([name(own), *map(name, still)]))
 
 
 def parse_groups(log: EventLog, texts: Sequence[str], own: bytes | None = None) -> list[bytes]:
@@ -178,7 +180,7 @@ def parse_groups(log: EventLog, texts: Sequence[str], own: bytes | None = None) 
     try:
         return resolve_groups(log, texts, own)
     except AudienceError as exc:
-        raise PublishError(str(exc), "to") from None
+        raise PublishError.of(exc, "to") from None
 
 
 def group_names(log: EventLog) -> dict[bytes, str]:
@@ -215,9 +217,9 @@ def field_problems(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zon
         spec = kind.field(name)
         if spec is None or name == PRIVATE_FIELD:
             raise PublishError(f"{kind.name} has no field {name!r}; its fields are: {', '.join(typed_fields(kind))}",
-                               name)
+                               name, "no_such_field")
         if not isinstance(text, str):
-            raise PublishError(f"'{name}' must be given as text, as a person would type it", name)
+            raise PublishError(f"'{name}' must be given as text, as a person would type it", name, "not_text")
         if not text.strip():
             continue  # an empty form input means "not given"
         try:
@@ -254,47 +256,54 @@ def _fields_named(kind: Kind, message: str) -> list[str]:
 
 
 def pairing_problems(kind: Kind, fields: Mapping[str, Any], *, private: str | None, to: Sequence[str],
-                     public_note: bool) -> dict[str, str]:
+                     public_note: bool) -> dict[str, PublishError]:
     """What is wrong between the fields and the inputs beside them (the private details, their
     recipients, the tick that lets a case note be public), by the input where a form shows it."""
-    problems: dict[str, str] = {}
+    problems: dict[str, PublishError] = {}
     case_note = kind.name in CASE_NOTE_KINDS
     if case_note and fields.get("note") and not public_note:
-        problems["note"] = ("a note on a claim or close is public: every node of the network can read it. Put case "
-                            "details in the private part (sealed to the requesting group and yours), or confirm "
-                            "that this note may be public")
+        problems["note"] = PublishError("a note on a claim or close is public: every node of the network can read it. "
+                                        "Put case details in the private part (sealed to the requesting group and "
+                                        "yours), or confirm that this note may be public", "note", "public_note")
     has_private = private is not None and private != ""
     if kind.name == SHARE_KIND:  # it carries the request's own details, to the groups named
         if has_private:
-            problems["private"] = ("a share carries the request's own private details, as they were sealed: leave "
-                                   "'private' out")
+            problems["private"] = PublishError("a share carries the request's own private details, as they were "
+                                               "sealed: leave 'private' out", "private", "share_private")
         if not to:
-            problems["to"] = "name the groups to share it with ('to'; `solnet view groups` lists them)"
+            problems["to"] = PublishError("name the groups to share it with ('to'; `solnet view groups` lists them)",
+                                          "to", "share_to_none")
         return problems
     chosen = kind.name in SEALABLE and bool(to) and not has_private  # the whole event, for chosen groups only
     if to and kind.name not in SEALABLE and kind.field(PRIVATE_FIELD) is None:
         # said first: "give the details too" then "no private part" sent the person round in a circle
-        problems["to"] = (f"{kind.name} cannot be shared with chosen groups: every group of the network reads it. "
-                          f"Leave out the recipients ('to'); these kinds can be shared with "
-                          f"chosen groups: {', '.join(SEALABLE)}")
+        problems["to"] = PublishError(f"{kind.name} cannot be shared with chosen groups: every group of the network "
+                                      "reads it. Leave out the recipients ('to'); these kinds can be shared with "
+                                      f"chosen groups: {', '.join(SEALABLE)}", "to", "not_sealable")
     elif to and not has_private and not chosen:
-        problems["private"] = "the recipients ('to') say who may read the private details; give the details too"
+        problems["private"] = PublishError("the recipients ('to') say who may read the private details; give the "
+                                           "details too", "private", "private_empty")
     if has_private and kind.field(PRIVATE_FIELD) is None:
         private_kinds = ", ".join(k.name for k in KINDS.values() if k.field(PRIVATE_FIELD) is not None)
-        problems["private"] = f"{kind.name} has no private part; these kinds have one: {private_kinds}"
+        problems["private"] = PublishError(f"{kind.name} has no private part; these kinds have one: {private_kinds}",
+                                           "private", "no_private_part")
     if has_private and not to and not case_note:
-        problems["to"] = "name at least one recipient group ('to'; `solnet view groups` lists them)"
+        problems["to"] = PublishError("name at least one recipient group ('to'; `solnet view groups` lists them)",
+                                      "to", "recipients_none")
     return problems
 
 
 def form_problems(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zone: str | None = None, *,
-                  private: str | None = None, to: Sequence[str] = (), public_note: bool = False) -> dict[str, str]:
+                  private: str | None = None, to: Sequence[str] = (), public_note: bool = False,
+                  ) -> dict[str, PublishError]:
     """Every problem of a form at once, by input: each field's (`field_problems`, the relations
     between fields included) and those between the fields and the inputs beside them
-    (`pairing_problems`). A form that sends a field `kind` has not is refused (PublishError)."""
+    (`pairing_problems`), each as the PublishError publish raises for it. A form that sends a
+    field `kind` has not is refused (PublishError)."""
     fields, problems = field_problems(log, kind, texts, time_zone)
     pairs = pairing_problems(kind, fields, private=private, to=to, public_note=public_note)
-    return problems | {name: message for name, message in pairs.items() if name not in problems}
+    return {name: PublishError(message, name) for name, message in problems.items()} | {
+        name: problem for name, problem in pairs.items() if name not in problems}
 
 
 def stored_kind(log: EventLog, event_id: bytes) -> str | None:
@@ -323,25 +332,27 @@ def check_addresses(texts: Sequence[str]) -> None:
         try:
             normalize_address(text)
         except AddressError as exc:
-            raise PublishError(str(exc), "addresses") from None
+            raise PublishError.of(exc, "addresses") from None
 
 
 def expiry_time(kind: Kind, text: str, now: int) -> int:
     """When an event of `kind` made at `now` expires, from a duration such as 6h."""
     if kind.expiry == "forbidden":
-        raise PublishError(f"{kind.name} events do not expire: leave 'expires_in' out", "expires_in")
+        raise PublishError(f"{kind.name} events do not expire: leave 'expires_in' out", "expires_in", "no_expiry")
     try:
         duration = parse_duration_ms(text)
     except InputError as exc:
-        raise PublishError(str(exc), "expires_in") from None
+        raise PublishError.of(exc, "expires_in") from None
     if duration <= 0:
         raise PublishError(f"'expires_in' must be at least 1 minute, got {text.strip()!r}; write it like 90m, 6h "
-                           "or 2d", "expires_in")
+                           "or 2d", "expires_in", "duration")
     if kind.max_expiry_ms is not None and duration > kind.max_expiry_ms:
         raise PublishError(f"'expires_in' is at most {kind.max_expiry_ms // HOUR_MS}h for {kind.name} events (they "
-                           f"expire at most that long after they are made), got {text.strip()!r}", "expires_in")
+                           f"expire at most that long after they are made), got {text.strip()!r}", "expires_in",
+                           "expiry_too_long", hours=kind.max_expiry_ms // HOUR_MS)
     if now + duration >= min(MAX_TIMESTAMP_MS, LATEST_MS):
-        raise PublishError(f"'expires_in' {text.strip()!r} is too far away; write it like 90m, 6h or 2d", "expires_in")
+        raise PublishError(f"'expires_in' {text.strip()!r} is too far away; write it like 90m, 6h or 2d", "expires_in",
+                           "duration")
     return now + duration
 
 
@@ -365,7 +376,7 @@ def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | Non
     refusal names is said in `time_zone` (the request's), else this machine's."""
     if log.store.event_row(request) is None:  # of another kind: refused by wrong_reference before
         raise PublishError(f"this node does not hold that support request ({short_id(request)}); `solnet view "
-                           "support` lists the requests, sync first if it is missing", "request")
+                           "support` lists the requests, sync first if it is missing", "request", "request_not_held")
     state = references.request_state(log.store, log.trust, request)
     if state is None:
         _check_unlisted_step(log, request)
@@ -374,24 +385,28 @@ def check_case_step(log: EventLog, kind: str, request: bytes, group: bytes | Non
     if state["status"] == "closed":
         ender = state["closed_by_taker"]
         closer = references.group_name(log.store, ender["group"]) if ender else owner
-        raise PublishError(f"that support request was closed by {closer} on {local_time(state['closed_at'], time_zone)}; "
-                           "nothing more can be added to it", "request")
+        at = local_time(state['closed_at'], time_zone)
+        raise PublishError(f"that support request was closed by {closer} on {at}; nothing more can be added to it",
+                           "request", "request_closed", group=closer, time=at)
     if group is None:
         return
     since = {t["group"]: t["since"] for t in state["taken"]}
     gone = {t["group"] for t in state["taker_gone"]}
     if kind == "support.close" and group != state["group"] and group in gone:
         raise PublishError(f"your group is no longer a member of the network, so it no longer takes that support "
-                           f"request and has nothing to hand back; {owner}, which made it, closes it", "request")
+                           f"request and has nothing to hand back; {owner}, which made it, closes it", "request",
+                           "taker_gone", group=owner)
     if kind == "support.claim" and group in since:
-        raise PublishError(f"your group already claimed that support request on {local_time(since[group], time_zone)}; one "
-                           "claim is enough (hand it back, or report your part, with a close when it is done)",
-                           "request")
+        at = local_time(since[group], time_zone)
+        raise PublishError(f"your group already claimed that support request on {at}; one claim is enough (hand it "
+                           "back, or report your part, with a close when it is done)", "request", "claimed_already",
+                           time=at)
     back = {b["group"]: b["closed_at"] for b in state["handed_back"]}
     if kind == "support.close" and group != state["group"] and group in back:
-        raise PublishError(f"your group handed that support request back on {local_time(back[group], time_zone)}; only "
-                           f"{owner}, which made it, closes it (take it again first with a claim if you are "
-                           "back on it)", "request")
+        at = local_time(back[group], time_zone)
+        raise PublishError(f"your group handed that support request back on {at}; only {owner}, which made it, closes "
+                           "it (take it again first with a claim if you are back on it)", "request", "handed_back",
+                           time=at, group=owner)
 
 
 def _check_unlisted_step(log: EventLog, request: bytes) -> None:
@@ -404,7 +419,7 @@ def _check_unlisted_step(log: EventLog, request: bytes) -> None:
     if how is not None:
         raise PublishError(f"that support request is no longer open: {GONE_WORDS[how]}, and no group takes it; "
                            "nobody is left to tell who needs the support (ask around the network whether "
-                           "anyone is still in touch with them)", "request")
+                           "anyone is still in touch with them)", "request", f"request_group_{how}")
 
 
 def check_claim_readable(log: EventLog, request: bytes, keys: NodeKeys) -> None:
@@ -422,7 +437,8 @@ def check_claim_readable(log: EventLog, request: bytes, keys: NodeKeys) -> None:
         raise PublishError(f"this device is not a recipient of that support request's private details: {owner} "
                            "sealed them to other groups (or before this device was certified), so your group "
                            f"cannot take it from here; ask {owner} to share it with your group (`{share_command(request, ours)}` "
-                           "on its node), or take it from a device that can read it", "request")
+                           "on its node), or take it from a device that can read it", "request", "claim_unreadable",
+                           group=owner)
 
 
 def share_command(request: bytes, group: str) -> str:
@@ -475,9 +491,10 @@ def _refuse_readers_already(log: EventLog, request: bytes, recipients: list[byte
     if len(already) == len(others):
         raise PublishError(f"{said} {verb} that support request's private details already: nothing was shared. "
                            f"Name only groups that cannot read it yet ('to'; `solnet show {request.hex()[:12]}` names "
-                           "those that can)", "to")
+                           "those that can)", "to", "share_read_already", groups=said)
     raise PublishError(f"{said} {verb} that support request's private details already: leave "
-                       f"{'it' if len(already) == 1 else 'them'} out ('to') and share it with the others", "to")
+                       f"{'it' if len(already) == 1 else 'them'} out ('to') and share it with the others", "to",
+                       "share_read_already", groups=said)
 
 
 def _shared_details(log: EventLog, request: bytes, keys: NodeKeys) -> str:
@@ -486,10 +503,11 @@ def _shared_details(log: EventLog, request: bytes, keys: NodeKeys) -> str:
     sealed, opened = open_request(log, request, keys.device_encryption)
     if not sealed:
         raise PublishError("that support request has no private details: every group reads all of it already, and "
-                           "any group can take it", "request")
+                           "any group can take it", "request", "share_nothing_private")
     if opened is None:
         raise PublishError("this device cannot read that support request's private details (it was certified after "
-                           "they were sealed): share it from a device of your group that can", "request")
+                           "they were sealed): share it from a device of your group that can", "request",
+                           "share_unreadable_here")
     return opened[0]
 
 
@@ -501,7 +519,7 @@ def _case_note_recipients(log: EventLog, fields: dict[str, Any], keys: NodeKeys)
     group = log.trust.group_of(row[1])
     if group is None:
         raise PublishError("the group that made that support request is no longer a member: nobody there could "
-                           "read the notes", "request")
+                           "read the notes", "request", "requester_gone")
     opened = open_request(log, fields["request"], keys.device_encryption)[1]
     readers = [g for g in (opened[1] if opened else []) if _reachable(log, g)]
     return list(dict.fromkeys([group, *readers]))
@@ -536,11 +554,11 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     kind = kind_by_name(kind_name)
     if kind.name == SEALED_KIND:
         raise PublishError("publish the event's own kind (action, need ...) with the groups it is for ('to'); "
-                           "it is sealed for them", "kind")
+                           "it is sealed for them", "kind", "sealed_kind")
     try:
         zone_of(time_zone)
     except InputError as exc:
-        raise PublishError(str(exc), "time_zone") from None
+        raise PublishError.of(exc, "time_zone") from None
     fields = parse_fields(log, kind, texts, time_zone)
     if check_region and isinstance(fields.get("region"), str):
         refuse_new_region(log, fields["region"], home_region)
@@ -548,8 +566,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     if wrong is not None:  # from a peer it would be stored and count for nothing: say so now
         raise PublishError(wrong[1], wrong[0])
     if pairing := pairing_problems(kind, fields, private=private, to=to, public_note=public_note):
-        name, message = next(iter(pairing.items()))
-        raise PublishError(message, name)
+        raise next(iter(pairing.values()))
     case_note = kind.name in CASE_NOTE_KINDS
     now = now_ms() if now is None else now
     _refuse_lapsed_at_once(kind.name, fields, now, time_zone)
@@ -558,12 +575,12 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         expires = expiry_time(kind, expires_in, now)
         _refuse_all_clear_ending_first(log, kind.name, fields, expires, expires_in, time_zone)
     if signer is not None and signer not in SIGNERS:
-        raise PublishError(f"'as' is 'device' or 'group', not {signer!r}", "as")
+        raise PublishError(f"'as' is 'device' or 'group', not {signer!r}", "as", "signer")
     has_private = private is not None and private != ""
     chosen = kind.name in SEALABLE and bool(to) and not has_private  # the whole event, for chosen groups only
     if not chosen and (ref := sealed_references(log, kind, fields)) is not None:
         raise PublishError(f"'{ref}' names an event shared with chosen groups only; publish this one for the same "
-                           "groups ('to'), or everyone would learn of it", ref)
+                           "groups ('to'), or everyone would learn of it", ref, "sealed_reference")
     keys = keys() if callable(keys) else keys
     refuse_if_revoked_here(log, keys)  # before naming recipients: a revoked device has no group to seal from
     own = log.own_group(keys)
@@ -577,7 +594,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     try:
         check_effect(log, kind.name, fields, own, now, bytes(keys.device.public), time_zone)
     except EffectRefused as exc:
-        raise PublishError(str(exc), exc.field) from None
+        raise PublishError.of(exc, exc.field) from None
     if chosen and kind.name in UPDATES:
         _check_against_sealed_target(log, kind.name, fields, own, now, keys)
         _refuse_other_readers(log, kind.name, fields, recipients, own, keys)
@@ -585,7 +602,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         check_case_step(log, kind.name, fields["request"], own, time_zone)
         if not [g for g in recipients if g != own]:
             raise PublishError("your group reads its own request already: name the other groups to share it with "
-                               "('to'; `solnet view groups` lists them)", "to")
+                               "('to'; `solnet view groups` lists them)", "to", "share_own_group")
         _refuse_readers_already(log, fields["request"], recipients, own, keys)
         private, has_private = _shared_details(log, fields["request"], keys), True
     if case_note:
@@ -600,14 +617,15 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
             fields[PRIVATE_FIELD] = seal_private(private, log.trust, recipients, own_group,
                                                  references.group_names(log.store))
         except PrivateError as exc:
-            raise PublishError(str(exc), exc.field) from None
+            raise PublishError.of(exc, exc.field) from None
     role = signer or default_signer(kind.name, fields, keys)
     if role not in kind.signers:  # chosen with `as`: said of that input, before anything is signed
         raise PublishError(f"a {role} key may not sign {kind.name} events; leave 'as' out, or give "
-                           f"{' or '.join(repr(s) for s in sorted(kind.signers))}", "as")
+                           f"{' or '.join(repr(s) for s in sorted(kind.signers))}", "as", "signer_not_allowed")
     key = keys.group if role == "group" else keys.device
     if key is None:
-        raise PublishError("this node does not hold its group key; publish from the node that does", "as")
+        raise PublishError("this node does not hold its group key; publish from the node that does", "as",
+                           "no_group_key")
     if kind.name == "member.revoke" and role == "group" and fields.get("subject") == own:
         _refuse_leaving_with_devices(log, own)
     if kind.name == "redact":  # `publish redact` and the API's: as `solnet redact`, with what would keep it readable
@@ -621,7 +639,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         try:
             body = seal_content(log, kind.name, fields, recipients, own_group)
         except PrivateError as exc:
-            raise PublishError(str(exc), "to") from None
+            raise PublishError.of(exc, "to") from None
     else:
         body = fields
     if kind.name == "group.profile":
@@ -645,8 +663,10 @@ def _refuse_lapsed_at_once(kind: str, fields: Mapping[str, Any], now: int, time_
     said: a typo in a date (the 5th for the 15th), or a time of day already gone, reached no one."""
     until = fields.get("until")
     if kind in _LAPSING and isinstance(until, int) and until <= now:
-        raise PublishError(f"'until' ({local_time(until, time_zone)}) has already passed: the {_LAPSING[kind]} would lapse at "
-                           "once and no list would show it; give a time still to come, or leave 'until' out", "until")
+        at = local_time(until, time_zone)
+        raise PublishError(f"'until' ({at}) has already passed: the {_LAPSING[kind]} would lapse at once and no list "
+                           "would show it; give a time still to come, or leave 'until' out", "until", "until_passed",
+                           time=at)
 
 
 def _refuse_leaving_with_devices(log: EventLog, group: bytes) -> None:
@@ -659,7 +679,8 @@ def _refuse_leaving_with_devices(log: EventLog, group: bytes) -> None:
         count = f"its {len(devices)} devices" if len(devices) > 1 else "its device"
         raise PublishError(f"this would have your group leave the network while {count} could still sign events "
                            f"that every node takes: leave with `solnet revoke {group.hex()}`, which revokes "
-                           "each device first, then the group; nothing was published", "subject")
+                           "each device first, then the group; nothing was published", "subject",
+                           "leaving_with_devices")
 
 
 def _after_current_profile(log: EventLog, group: bytes | None, now: int) -> int:
@@ -798,7 +819,7 @@ def _refuse_redacting_a_redaction(log: EventLog, ids: Sequence[bytes], field: st
         if row is not None and row.kind == "redact":
             raise PublishError(f"{short_id(event_id)} is a redaction itself: what it dropped does not come back, and "
                                "withdrawn, it would reach other nodes without what it names: they would refuse it and "
-                               "every later event of this device", field)
+                               "every later event of this device", field, "redact_redaction")
 
 
 def _fields_of(event: Event) -> dict[str, Any] | None:
@@ -836,7 +857,8 @@ def _refuse_all_clear_ending_first(log: EventLog, kind: str, fields: Mapping[str
     if alert is not None and alert.expires is not None and expires < alert.expires:
         raise PublishError(f"'expires_in' {typed.strip()!r} ends this all clear before the alert it ends "
                            f"({local_time(alert.expires, time_zone)}): once the all clear expires the alert shows as live "
-                           "again; leave 'expires_in' out (an all clear is kept a week)", "expires_in")
+                           "again; leave 'expires_in' out (an all clear is kept a week)", "expires_in",
+                           "all_clear_too_short", time=local_time(alert.expires, time_zone))
 
 
 def alert_ends_warning(ends: int, expires: str = "--expires-in", time_zone: str | None = None) -> str:
@@ -889,7 +911,7 @@ def _with_own_related(log: EventLog, ids: Sequence[bytes], author: bytes, field:
         what = short_id(ids[0]) if len(ids) == 1 else f"these {len(ids)} events"
         raise PublishError(f"{len(out) - len(ids)} events of this device name {what}, more than one redaction "
                            f"holds with {'it' if len(ids) == 1 else 'them'} ({most - len(ids)}): redact some of "
-                           "its updates first", field)
+                           "its updates first", field, "redact_too_many")
     if told is not None:  # (what names the events taken along stays too)
         stay = {r.id: r for event_id in out for r in related.split(
             named[event_id] if event_id in named else related.naming(log, event_id, shares, sealed), author)[1]}
@@ -912,17 +934,17 @@ def redaction(log: EventLog, text: str, reason: str | None, own_device: Callable
     event_id = resolve_event_id(log, text)
     row = log.store.event_row(event_id)
     if row is None:
-        raise PublishError(f"no event {text}", "id")
+        raise PublishError(f"no event {text}", "id", "no_event")
     if row.author != own_device():
         raise PublishError("only the device that published an event can redact it; this one was published by device "
-                           f"{short_id(row.author)}", "id")
+                           f"{short_id(row.author)}", "id", "redact_not_own")
     _refuse_redacting_a_redaction(log, [event_id], "id")
     if not redactable(row.kind):
         raise PublishError("vouches and revocations cannot be redacted: they are the network's record of who may "
-                           "publish (to withdraw a vouch, revoke the key)", "id")
+                           "publish (to withdraw a vouch, revoke the key)", "id", "redact_membership")
     if row.body_state != BODY_PRESENT or log.store.is_redacted(event_id, row.author):
         raise PublishError(f"{short_id(event_id)} has no content left to redact: it is redacted or expired already",
-                           "id")
+                           "id", "redact_nothing_left")
     fields: dict[str, Any] = {"ids": _with_own_related(log, [event_id], row.author, "id", told, opener)}
     if reason:
         fields["reason"] = reason

@@ -730,7 +730,7 @@ class Dashboard:
             page = await self._form_ctx(ctx, kind, typed, errors, None, to, offer_new_region=True)
             return self.respond(request, "publish_form.html", page, 400)
         except publishing.PublishError as exc:
-            message = forms.field_message(str(exc), t)
+            message = forms.refusal_words(exc, t)
             errors = {exc.field: message} if exc.field in forms.form_fields(kind) else {}
             if errors:  # and every other problem, at once: not one more attempt per field
                 errors = await self._every_problem(t, errors, *inputs)
@@ -766,7 +766,7 @@ class Dashboard:
         except publishing.PublishError:
             return first
         names = forms.form_fields(kind)
-        others = {name: forms.field_message(problem, t) for name, problem in problems.items()
+        others = {name: forms.refusal_words(problem, t) for name, problem in problems.items()
                   if name not in first and name in names}
         return forms.in_form_order(kind, first | others)
 

@@ -1,9 +1,12 @@
 """Publish forms: which inputs each kind's form has (from events.kinds), and the message shown
 next to a field when publishing refuses it, in the page language.
 
-The refusals come from node.publishing in English; the common ones are recognised here and said
-in the page's language (a translated sentence per rule). An unrecognised one is shown as written
-in English pages and as a generic "check this field" in the others, so no untranslated sentence
+A refusal of node.publishing carries the key of its words and their values (SolnetError.key):
+said by them in the page's language (`refusal_words`). Those that come from a field's own rules
+(a value that does not parse or keeps out of its bounds, a relation between fields, the private
+details and their recipients) have no key yet: they are recognised here by their English text
+(`field_message`, a translated sentence per rule). An unrecognised one is shown as written in
+English pages and as a generic "check this field" in the others, so no untranslated sentence
 reaches a French page.
 """
 from __future__ import annotations
@@ -18,6 +21,7 @@ from node.dashboard.i18n import Translator
 from node.publishing import CASE_NOTE_KINDS, PRIVATE_FIELD, typed_fields
 from node.render import MONEY_FIELDS
 from node.request_shares import SHARE_KIND
+from solnet_errors import SolnetError
 
 EXPIRY_CHOICES = ("1h", "3h", "6h", "12h", "24h", "48h")
 DEFAULT_EXPIRY = f"{ALERT_DEFAULT_EXPIRY_MS // HOUR_MS}h"
@@ -117,12 +121,6 @@ def needs_expiry(kind_name: str) -> bool:
 
 # (pattern on the English message, catalog key, how to fill the key's fields from the match)
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p, k in (
-    # first, the refusals that quote a group's name (a peer chose it): a name like "... must be a date
-    # and time" would otherwise be caught by a rule below and give the wrong words
-    (r"^(?P<group>.+), whose need that is, declined a fulfilment of your group", "error.fulfilment_declined"),
-    (r"^(?P<group>.+), which runs that fundraiser, declined a pledge of your group", "error.pledge_declined"),
-    (r"that fundraiser ended on (?P<time>.+): a pledge to it would reach no one collecting; ask (?P<group>.+) "
-     r"whether", "error.fundraiser_ended"),
     (r"needs the field\(s\)|\bneeds '|must not be empty", "error.required"),
     (r"is (?P<length>\d+) characters, the limit is (?P<limit>\d+)", "error.too_long"),
     (r"must be one of", "error.choice"),
@@ -132,26 +130,6 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"before 1970", "error.time_before_1970"),
     (r"is a date without a time: give the time too, like (?P<day>[0-9-]+)T", "error.time_date_alone"),
     (r"is not a date and time|must be a date and time", "error.time"),
-    (r"(?P<given>\d+) of that offer were already given out.* for (?P<asked>\d+) left give (?P<total>\d+)",
-     "error.offer_below_given"),
-    # a fulfilment over what is left (node/effect_checks.py), before the recipients' rule catches its "at most"
-    (r"that need is already fully covered", "error.need_covered"),
-    (r"that need has .* left to cover \((?P<covered>\d+) of (?P<total>\d+) covered\): fulfil at most (?P<most>\d+)",
-     "error.need_over_cover"),
-    (r"that offer has .* left \((?P<drawn>\d+) of (?P<total>\d+) already given\): draw at most (?P<most>\d+)",
-     "error.offer_over_draw"),
-    (r"that need was withdrawn by the group that posted it", "error.need_withdrawn"),
-    (r"that offer was withdrawn by the group that posted it", "error.offer_withdrawn"),
-    (r"that alert was cleared on (?P<time>[^;]+); an all clear is final", "error.alert_cleared"),
-    # a listing or fundraiser the log says is over, or whose group declined this one's (node/effect_checks.py)
-    (r"that support offer was already withdrawn, and a withdrawal is final", "error.support_offer_withdrawn_final"),
-    (r"that (?P<side>need|offer) was already withdrawn, and a withdrawal is final", "error.{side}_withdrawn_final"),
-    (r"that (?P<side>need|offer) is no longer open: its group has left", "error.{side}_group_left"),
-    (r"that (?P<side>need|offer) is no longer open: its group was revoked", "error.{side}_group_revoked"),
-    (r"that (?P<side>need|offer) lapsed on (?P<time>.+)", "error.{side}_lapsed"),
-    (r"that fundraiser is no longer running: its group has left", "error.fundraiser_group_left"),
-    (r"that fundraiser is no longer running: its group was revoked", "error.fundraiser_group_revoked"),
-    (r"this node does not hold that .* with its content", "error.reference_not_held"),
     (r"the clocks go forward that night .*\((?P<moment>[0-9T:-]+) is the same moment\)", "error.time_skipped"),
     (r"the clocks go back that night.*: (?P<first>\S+) for the first .*, (?P<second>\S+) for the second", "error.time_twice"),
     (r"must be an amount from (?P<low>[0-9.,]+) to (?P<high>[0-9.,]+[0-9])", "error.amount_range"),
@@ -162,26 +140,15 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"language codes", "error.languages"),
     (r"not an event id|no event with an id|more than one event id|event id in full", "error.event_id"),
     (r"is before 'starts_at'", "error.ends_before_start"),
-    # an action's update refused by what the log holds (node/effect_checks.py): the action's start, said
-    (r"that end is before the action's start \((?P<start>[^)]+)\)", "error.action_ends_before_start"),
-    (r"that action is CANCELLED, and a move alone leaves it cancelled", "error.action_move_cancelled"),
-    (r"has already passed: the [\w ]+ would lapse at once", "error.until_passed"),
     (r"exactly one of 'raised' or 'pledge'", "error.raised_or_pledge"),
-    (r"that fundraiser is your own group's", "error.own_pledge"),  # (node/effect_checks.py _check_pledge)
     (r"changes something: give at least one of (?P<fields>.+)", "error.change_something"),
     (r"an update needs its 'text'", "error.update_text"),
     (r"give its 'link' or its 'text'", "error.link_or_text"),
     (r"control characters", "error.control"),
-    (r"private details .*empty|give the details too", "error.private_empty"),
+    (r"private details .*empty", "error.private_empty"),
     (r"private details are too long", "error.private_too_long"),
-    (r"note on a claim or close is public", "error.public_note"),
-    (r"not a duration|'expires_in'", "error.duration"),
-    (r"names an event shared with chosen groups only", "error.sealed_reference"),
+    (r"not a duration", "error.duration"),
     (r"must name an? [\w.]+ event", "error.wrong_reference"),
-    (r"name at least one recipient", "error.recipients_none"),  # none ticked: not "these recipients cannot ..."
-    (r"name the groups to share it with", "error.share_to_none"),
-    (r"your group reads its own request already", "error.share_own_group"),
-    (r"reads? that support request's private details already", "error.share_read_already"),  # a form opened before
     # a group named, and why it cannot read (node/private.py recipient_keys, node/audience.py)
     (r"^(?P<group>.+) has no device that can read it: none has joined yet", "error.recipient_not_joined"),
     (r"^(?P<group>.+) has no device that can read it: all its devices are revoked", "error.recipient_no_device"),
@@ -222,15 +189,36 @@ def not_caught_up_error(exc: Any, t: Translator, prefix: str) -> tuple[str, bool
               f"{prefix}.not_caught_up" if held else "error.refused_by_log"), held)
 
 
+# The values of a refusal's words that are a choice of the form (a category, an alert's type): said
+# by the choice's label in the page's language (events.effects.words_of gives them as stored)
+CHOICE_VALUES = ("offer", "need", "alert", "given")
+
+
+def refusal_words(refusal: SolnetError, t: Translator) -> str:
+    """A refusal (PublishError, from node.publishing) as said to the person, in `t`'s language: by
+    the words of its key (SolnetError.key: the catalog's error.<key>, with its values), never by
+    its English text; one without a key yet (a field's own rule, read by field_message) by its text."""
+    if refusal.key is None:
+        return field_message(str(refusal), t)
+    values = dict(refusal.values)
+    if "field" in values:  # the field at fault, by the form's own label
+        values["field"] = t(f"field.{values['field']}")
+    for name in CHOICE_VALUES:
+        if isinstance(values.get(name), str):
+            values[name] = t.choice(values[name])
+    return t(f"error.{refusal.key}", **values)
+
+
 def field_message(message: str, t: Translator) -> str:
-    """The refusal `message` (from node.publishing) as said to the person, in `t`'s language."""
+    """The refusal `message` of a field's own rule (one without a key: `refusal_words`) as said to the
+    person, in `t`'s language."""
     for pattern, key in _RULES:
         match = pattern.search(message)
         if match:
             said = {k: v for k, v in match.groupdict().items() if v is not None}
             if "fields" in said:  # the fields a refusal names in quotes, by the form's own labels
                 said["fields"] = ", ".join(t(f"field.{name}") for name in re.findall(r"'(\w+)'", said["fields"]))
-            return t(key.format(side=said.pop("side", "")), **said)  # a need's words, or an offer's
+            return t(key, **said)
     return message if t.lang == "en" else t("error.generic")
 
 

@@ -149,7 +149,7 @@ async def submit(dash: Dashboard, request: web.Request) -> web.StreamResponse:
         _, now = await _page(dash, ctx, request)
         if now is not None and now["body"] != "present":  # a form sent twice: the first signed it, this one nothing
             return dash.redirect(request, f"/event/{event['id'].hex()}?withdrawn=1")
-        return dash.respond(request, "withdraw.html", {**page, "general_error": str(exc)}, 400)
+        return dash.respond(request, "withdraw.html", {**page, "general_error": forms.refusal_words(exc, t)}, 400)
     except InvalidEvent as exc:
         said, held = forms.not_caught_up_error(exc, t, "withdraw")  # as a publish form: the override offered, unticked
         return dash.respond(request, "withdraw.html", {**page, "general_error": said, "offer_offline": held}, 400)

@@ -49,7 +49,7 @@ def test_a_listing_over_is_said_in_each_language(side: str, status: str) -> None
     with pytest.raises(EffectRefused) as refused:
         _still_open({"status": status, "side": side, "until": 1_780_000_000_000}, side, "Europe/Paris")
     message = str(refused.value)
-    said_fr, said_en = forms.field_message(message, FR), forms.field_message(message, EN)
+    said_fr, said_en = forms.refusal_words(refused.value, FR), forms.refusal_words(refused.value, EN)
     assert said_fr != FR("error.generic") and said_en != message, (said_fr, said_en)
     assert ("2026-05-28 22:26" in said_fr) == (status == "lapsed"), said_fr
     assert ("revoked" in said_en) == (status == "group_revoked"), said_en

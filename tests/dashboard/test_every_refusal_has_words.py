@@ -2,8 +2,9 @@
 node/dashboard/forms.py did not know fell back to 'Vérifiez ce champ.' in French (and to the
 internal field names in English: "need.update changes something: give at least one of
 'quantity', ..."). The refusals are walked as the code makes them: the relations between a form
-kind's fields (events/kinds.py relation_problems) and between the fields and the inputs beside
-them (node.publishing pairing_problems), and each field's own check of a value out of its bounds."""
+kind's fields (events/kinds.py relation_problems) and each field's own check of a value out of its
+bounds, which node/dashboard/forms.py reads by their English text. (Those between the fields and
+the inputs beside them, node.publishing pairing_problems, carry their key: test_refusal_keys.py.)"""
 from __future__ import annotations
 
 from typing import Any
@@ -14,7 +15,6 @@ from events.fields import Field, FieldError
 from events.kinds import KINDS, relation_problems
 from node.dashboard import forms, pages
 from node.dashboard.i18n import Translator
-from node.publishing import pairing_problems
 from node.render import MONEY_FIELDS
 
 FR, EN = Translator("fr"), Translator("en")
@@ -28,18 +28,6 @@ RELATIONS = ({}, {"status": "update"}, {"starts_at": 2, "ends_at": 1, "until": 1
 
 def _relation_refusals() -> set[str]:
     return {m for kind in pages.PUBLISHABLE for f in RELATIONS for m in relation_problems(kind, f)}
-
-
-def _pairing_refusals() -> set[str]:
-    said: set[str] = set()
-    for kind in pages.PUBLISHABLE:
-        private_choices = ("a family", None) if forms.has_private_part(kind) else (None,)
-        recipients = ((), ("calais",)) if forms.has_private_part(kind) or forms.takes_audience(kind) else ((),)
-        for private in private_choices:
-            for to in recipients:
-                said |= set(pairing_problems(KINDS[kind], {"note": "moved"}, private=private, to=to,
-                                             public_note=False).values())
-    return said
 
 
 def _bound_refusals() -> set[str]:
@@ -62,7 +50,7 @@ def _check(field: Field, value: Any) -> str:
     raise AssertionError(f"{value!r} passed {field.name}'s check")
 
 
-REFUSALS = sorted(_relation_refusals() | _pairing_refusals() | _bound_refusals())
+REFUSALS = sorted(_relation_refusals() | _bound_refusals())
 
 
 def test_the_walk_meets_the_refusals_it_was_written_for() -> None:

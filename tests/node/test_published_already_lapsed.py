@@ -41,6 +41,6 @@ def test_the_dashboard_says_it_in_each_language(net: Net, tmp_path: Path) -> Non
     with pytest.raises(publishing.PublishError) as refused:
         publishing.publish(log, net.founder, "need", {"category": "food", "quantity": "3", "region": "calais",
                                                       "until": "2026-01-05T10:00Z"})
-    french = forms.field_message(str(refused.value), Translator("fr"))
+    french = forms.refusal_words(refused.value, Translator("fr"))
     assert french.startswith("Cette date est déjà passée"), french
-    assert forms.field_message(str(refused.value), Translator("en")).startswith("That time has already passed")
+    assert forms.refusal_words(refused.value, Translator("en")).startswith("That time has already passed")

@@ -1,0 +1,34 @@
+"""A publish refusal answered by the API carries the key of its words and their values (documented in
+the Error schema), as the dashboard chooses its words by them: a program need not match the English
+message to tell "cleared already" from any other refusal, nor to say it in its own language. A
+refusal with no key yet (a field that does not parse) has neither."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import node
+from node.dashboard.i18n import catalog
+from test_refusal_times_in_request_zone import ZONE, in_zone, ms_of, publish
+
+
+async def test_a_refusal_carries_its_key_and_values(api):
+    alert = await publish(api, "alert", {"region": "calais", "type": "raid", "text": "ID checks"}, expires_in="2h")
+    clear = await publish(api, "alert.update", {"alert": alert["id"], "status": "all_clear"})
+    status, answer = await api.request("POST", "/api/v1/events", json={
+        "kind": "alert.update", "fields": {"alert": alert["id"], "status": "all_clear"}, "time_zone": ZONE})
+    error = answer["error"]
+    assert status == 422 and error["code"] == "invalid_field" and error["field"] == "alert", answer
+    assert error["key"] == "alert_cleared" and error["values"] == {"time": in_zone(ms_of(clear["timestamp"]))}, error
+    assert f"error.{error['key']}" in catalog("fr")
+
+    status, answer = await api.request("POST", "/api/v1/events", json={
+        "kind": "need", "fields": {"category": "food", "quantity": "lots", "region": "calais"}})
+    assert status == 422 and answer["error"]["field"] == "quantity", answer
+    assert "key" not in answer["error"] and "values" not in answer["error"], answer
+
+
+def test_the_key_and_its_values_are_documented() -> None:
+    doc = json.loads((Path(node.__file__).parent / "openapi.json").read_text(encoding="utf-8"))
+    said = doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]
+    assert said["key"]["type"] == "string" and said["values"]["type"] == "object"
