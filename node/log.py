@@ -441,7 +441,9 @@ class EventLog:
                 if forged is not None:  # (no honest peer presents one: refused with all not judged yet)
                     return _forged(outcomes, todo[start:], decoded, forged)
                 if sound:
-                    prepared = self._prepare([wires[i] for i in some[:sound]], now)
+                    # (here, not on the workers: their signatures are checked, and the workers'
+                    # time is seen by no clock and charged to no one)
+                    prepared = self._prepare([wires[i] for i in some[:sound]], now, workers=False)
                     prepared.hold, prepared.verified = False, verified
                     for i, outcome in zip(some, self._commit(prepared)):
                         outcomes[i] = outcome
@@ -533,11 +535,12 @@ class EventLog:
         outcomes of each, as if each had been committed in turn."""
         return self._commit_group(group)
 
-    def _prepare(self, wires: Sequence[bytes], now: int) -> _Prepared:
-        """Start the work that needs no state (on the worker processes, when there are some)."""
+    def _prepare(self, wires: Sequence[bytes], now: int, workers: bool = True) -> _Prepared:
+        """Start the work that needs no state (on the worker processes, when there are some and
+        `workers`)."""
         from node.verify_pool import Examination  # here: reading commands (`solnet ls`) verify nothing
 
-        return _Prepared(now, [None] * len(wires), examination=Examination(wires))
+        return _Prepared(now, [None] * len(wires), examination=Examination(wires, workers))
 
     def _resolve(self, prepared: _Prepared) -> None:
         """Read the examination (waiting for the workers, or helping them), refuse the obvious, drop

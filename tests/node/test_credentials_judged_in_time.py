@@ -121,3 +121,36 @@ def test_a_new_groups_chain_has_each_signature_checked_once(
         verified[0] = 0
         assert statuses(fresh.ingest_credentials(wires(chain), cpu_s=bound)) == ["accepted"] * len(chain)
         assert verified[0] == len(chain), f"{verified[0]} signatures checked for {len(chain)} events (bound {bound})"
+
+
+def test_credentials_are_not_shipped_to_the_workers(
+        net: Net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Credentials are examined on the database thread (their signatures checked there already), whose clock bounds
+    them and whose time the hello budget charges: a part of CREDENTIALS_PART events went to the
+    worker processes, which checked every signature again out of the clock's sight (until 2026-12-07)."""
+    from node import verify_pool
+
+    newcomer = Author(SigningKey.generate(), net.genesis.network_id)
+    chain = [net.group.sign("member.vouch", {"subject": bytes(newcomer.key.public), "role": "group"}),
+             newcomer.sign("group.profile", {"name": "Dover", "region": "dover"})]
+    for _ in range(2 * CREDENTIALS_PART):
+        chain.append(newcomer.sign("member.vouch", device_vouch(newcomer.key, SigningKey.generate(), bytes(32 * [5]))))
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made[:-1]))
+    monkeypatch.setenv("SOLNET_VERIFY_WORKERS", "1")
+    verify_pool.shutdown()
+    verify_pool.start()
+    shipped = [0]
+    try:
+        pool = verify_pool._get_pool()
+        assert pool is not None, "no worker process started"
+        submit = pool.submit
+
+        def counting(job) -> None:  # type: ignore[no-untyped-def]
+            shipped[0] += len(job.wires)
+            submit(job)
+        monkeypatch.setattr(pool, "submit", counting)
+        assert statuses(log.ingest_credentials(wires(chain), cpu_s=1e9)) == ["accepted"] * len(chain)
+    finally:
+        verify_pool.shutdown()
+    assert shipped[0] == 0, f"{shipped[0]} events of the credentials examined by the workers"
