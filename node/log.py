@@ -429,7 +429,7 @@ class EventLog:
         # contact presenting more than one handshake's time of events (~100 events with full
         # buckets here) ran out at the same place at every dial: refused for ever. (A part's events
         # that need a later part's vouch are refused NOT_A_MEMBER and come again at the next pass.)
-        part = len(todo) if cpu_s is None else CREDENTIALS_PART
+        part = max(len(todo), 1) if cpu_s is None else CREDENTIALS_PART
         verified = set(credible.verified)
         for _ in range(MAX_CREDENTIAL_PASSES):
             retry = []
