@@ -79,6 +79,7 @@ class _Prepared:
     signed_here: bool = False  # an event this node just signed (append): known to be unredacted
     wait_ahead: set[bytes] = field(default_factory=set)  # stamped ahead, its proof past a revocation: kept aside
     ahead_of: set[bytes] = field(default_factory=set)  # authors of events stamped ahead (their proofs read)
+    verified: set[bytes] = field(default_factory=set)  # ids whose signatures were checked already (`ingest_credentials`)
 
 
 class NotInitialised(Exception):
@@ -390,11 +391,12 @@ class EventLog:
         with them, are refused first, unverified and unwritten (a stranger presenting a thousand
         self-signed events on each of many connections kept the database thread busy, and members'
         alerts waited seconds behind it). What is left is verified in order, before any other work,
-        and refused whole at the first forged event (`_first_forged`).
+        and refused from the first forged event on (`_sound_prefix`): whole when unbounded.
 
         `cpu_s`: the CPU time (s, of `clock`) judging them may take (None: no bound); what is not
         judged by then is refused NOT_KEPT (CREDENTIALS_OVER_BUDGET), stored nothing of, and may
-        come again. node/hello_budget.py `allowance_s` gives it for a handshake not yet known as a
+        come again; what was judged is stored (a part at a time, CREDENTIALS_PART), so a chain
+        longer than one handshake's time goes in over a few. node/hello_budget.py `allowance_s` gives it for a handshake not yet known as a
         member's: a seized and revoked device presenting a thousand events it signed took ~0.1 s
         of the database thread, some 80 tokens of the hello budget, whose debt then turned away at
         each of its hellos a member group's new device and any revoked one (until 2026-12-07). A
@@ -418,57 +420,65 @@ class EventLog:
             else:
                 outcomes[i] = Outcome(None, REJECTED, E.NOT_A_MEMBER,
                                       "its author is certified neither by this network nor by the credentials with it")
-        try:
-            forged = credible.forged or self._first_forged([ev for i in todo if (ev := decoded[i]) is not None
-                                                            and ev.id not in credible.verified], over)
-        except _OutOfTime:
-            return _not_judged(outcomes, todo, decoded)
-        if forged is not None:  # (no honest peer presents one: refused whole, whatever its place in them)
-            for i in todo:
-                ev = decoded[i]
-                outcomes[i] = Outcome(ev and ev.id, REJECTED, E.BAD_SIGNATURE,
-                                      forged.bad_signature().args[0] if ev is forged else FORGED_WITH_IT)
-            return [o for o in outcomes if o is not None]
-        # Bounded, judged a part at a time, the clock read before each (a part's events that need a
-        # later part's vouch are refused NOT_A_MEMBER and come again at the next pass)
-        part = len(todo) if cpu_s is None else CREDENTIALS_PART
+        if credible.forged is not None:
+            return _forged(outcomes, todo, decoded, credible.forged)
+        # Judged a part at a time when bounded, the clock read before each signature: the part's
+        # events verified in time are stored before the next part is verified, so what one
+        # presentation judged is not judged again at the next (`_sound_prefix` skips stored events).
+        # Until 2026-12-07 every signature was checked before any was stored, and a group's first
+        # contact presenting more than one handshake's time of events (~100 events with full
+        # buckets here) ran out at the same place at every dial: refused for ever. (A part's events
+        # that need a later part's vouch are refused NOT_A_MEMBER and come again at the next pass.)
+        part = max(len(todo), 1) if cpu_s is None else CREDENTIALS_PART
+        verified = set(credible.verified)
         for _ in range(MAX_CREDENTIAL_PASSES):
             retry = []
             for start in range(0, len(todo), part):
                 if over():
                     return _not_judged(outcomes, todo[start:], decoded)
                 some = todo[start:start + part]
-                prepared = self._prepare([wires[i] for i in some], now)
-                prepared.hold = False
-                for i, outcome in zip(some, self._commit(prepared)):
-                    outcomes[i] = outcome
-                    if outcome.status == REJECTED and outcome.reason in (E.NOT_A_MEMBER, E.BAD_CHAIN):
-                        retry.append(i)
+                sound, forged = self._sound_prefix([decoded[i] for i in some], verified, over)
+                if forged is not None:  # (no honest peer presents one: refused with all not judged yet)
+                    return _forged(outcomes, todo[start:], decoded, forged)
+                if sound:
+                    # (here, not on the workers: their signatures are checked, and the workers'
+                    # time is seen by no clock and charged to no one)
+                    prepared = self._prepare([wires[i] for i in some[:sound]], now, workers=False)
+                    prepared.hold, prepared.verified = False, verified
+                    for i, outcome in zip(some, self._commit(prepared)):
+                        outcomes[i] = outcome
+                        if outcome.status == REJECTED and outcome.reason in (E.NOT_A_MEMBER, E.BAD_CHAIN):
+                            retry.append(i)
+                if sound < len(some):
+                    return _not_judged(outcomes, todo[start + sound:], decoded)
             if not retry or len(retry) == len(todo):
                 break
             todo = retry
         return [o for o in outcomes if o is not None]
 
-    def _first_forged(self, events: Sequence[Event], over: Callable[[], bool] = lambda: False) -> Event | None:
-        """The first of `events` not stored here whose signature does not verify (None: none;
-        _OutOfTime once `over()` says the time to judge them is spent, asked before each).
-        Credentials are refused whole once one is found (`ingest_credentials`): a stranger could
-        write a member's key into the headers of a thousand events it signed itself, on each of
-        many connections, and have every one verified on the database thread (0.1 s a
-        connection: raid alerts waited 10 s behind them on a real node). A peer's genuine chain is
-        stored already but for its first contact, so it is seldom verified twice."""
-        if not events:
-            return None
-        stored = self.store.known([ev.id for ev in events])
-        for ev in events:
-            if ev.id not in stored:
-                if over():
-                    raise _OutOfTime
-                try:
-                    ev.verify()
-                except InvalidEvent:
-                    return ev
-        return None
+    def _sound_prefix(self, events: Sequence[Event | None], verified: set[bytes],
+                      over: Callable[[], bool] = lambda: False) -> tuple[int, Event | None]:
+        """How many of `events` from the first are sound: stored here, in `verified` (added to),
+        undecodable (refused with their reason at the commit) or verified now, until `over()` says
+        the time to judge them is spent (asked before each signature); and the first whose
+        signature does not verify, which ends them (None: none). Credentials are refused from
+        there (`ingest_credentials`): a stranger could write a member's key into the headers of a
+        thousand events it signed itself, on each of many connections, and have every one
+        verified on the database thread (0.1 s a connection: raid alerts waited 10 s behind them
+        on a real node). A peer's genuine chain is stored already but for its first contact, so it
+        is seldom verified twice."""
+        stored = self.store.known([ev.id for ev in events if ev is not None and ev.id not in verified])
+        for n, ev in enumerate(events):
+            if ev is None or ev.id in verified or ev.id in stored:
+                continue
+            if over():
+                return n, None
+            try:
+                ev.verify()
+            except InvalidEvent:
+                return n, ev
+            verified.add(ev.id)
+        return len(events), None
 
     def _credible(self, decoded: Sequence[Event | None], over: Callable[[], bool] = lambda: False) -> _Credible:
         """For each decoded wire: whether its author is a member here, or vouched for by one in
@@ -487,7 +497,8 @@ class EventLog:
         for ev in decoded:
             if ev is not None and ev.kind == "member.vouch" and ev.body is not None:
                 vouches_by[ev.author].append(ev)
-        trusted = {ev.author for ev in decoded if ev is not None and self.trust.member(ev.author) is not None}
+        authors = {ev.author for ev in decoded if ev is not None}
+        trusted = {author for author in authors if self.trust.member(author) is not None}
         # one stored here was verified when it came: a member's chain is shown on every link it opens
         # (a hub group's 500 vouches verified again each time, and replayable by anyone holding a copy)
         stored = self.store.known([ev.id for evs in vouches_by.values() for ev in evs]) if vouches_by else set()
@@ -496,7 +507,10 @@ class EventLog:
             for ev in vouches_by.pop(reached.pop(), ()):
                 try:
                     subject = parse_body(ev.header, ev.body)["subject"]
-                    if not isinstance(subject, bytes) or subject in trusted:
+                    # (a key that signed none of them makes none credible: its vouch is verified
+                    # with the rest, a part at a time; until 2026-12-07 a group's first contact
+                    # had all its devices' vouches verified here, out of time at each dial)
+                    if not isinstance(subject, bytes) or subject in trusted or subject not in authors:
                         continue
                 except (InvalidEvent, TypeError, KeyError):
                     continue
@@ -521,11 +535,12 @@ class EventLog:
         outcomes of each, as if each had been committed in turn."""
         return self._commit_group(group)
 
-    def _prepare(self, wires: Sequence[bytes], now: int) -> _Prepared:
-        """Start the work that needs no state (on the worker processes, when there are some)."""
+    def _prepare(self, wires: Sequence[bytes], now: int, workers: bool = True) -> _Prepared:
+        """Start the work that needs no state (on the worker processes, when there are some and
+        `workers`)."""
         from node.verify_pool import Examination  # here: reading commands (`solnet ls`) verify nothing
 
-        return _Prepared(now, [None] * len(wires), examination=Examination(wires))
+        return _Prepared(now, [None] * len(wires), examination=Examination(wires, workers))
 
     def _resolve(self, prepared: _Prepared) -> None:
         """Read the examination (waiting for the workers, or helping them), refuse the obvious, drop
@@ -568,6 +583,9 @@ class EventLog:
             else:
                 outcomes[i] = Outcome(ev.id, DUPLICATE)
         fresh.sort(key=lambda item: (item[1].event.header.author, item[1].event.header.seq))
+        if prepared.verified:  # (credentials: checked a part at a time before their commit, not twice)
+            fresh[:] = [(i, x._replace(signature_ok=True)) if x.signature_ok is None and x.event.id in prepared.verified
+                        else (i, x) for i, x in fresh]
         unchecked = [n for n, (_, x) in enumerate(fresh) if x.signature_ok is None]
         if unchecked:  # decoded here (no workers, or a small batch): only the new events are verified
             from node.verify_pool import verify_here
@@ -1766,6 +1784,17 @@ def _not_judged(outcomes: list[Outcome | None], left: Sequence[int], decoded: Se
     for i in left:
         ev = decoded[i]
         outcomes[i] = Outcome(ev and ev.id, REJECTED, E.NOT_KEPT, CREDENTIALS_OVER_BUDGET)
+    return [o for o in outcomes if o is not None]
+
+
+def _forged(outcomes: list[Outcome | None], left: Sequence[int], decoded: Sequence[Event | None],
+            forged: Event) -> list[Outcome]:
+    """`outcomes`, those at `left` refused BAD_SIGNATURE: `forged` was presented with them
+    (`ingest_credentials`)."""
+    for i in left:
+        ev = decoded[i]
+        outcomes[i] = Outcome(ev and ev.id, REJECTED, E.BAD_SIGNATURE,
+                              forged.bad_signature().args[0] if ev is forged else FORGED_WITH_IT)
     return [o for o in outcomes if o is not None]
 
 

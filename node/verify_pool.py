@@ -493,10 +493,10 @@ class Examination:
     decoded here without checking signatures (`signature_ok` None: the caller checks those of the
     events it keeps, so duplicates cost no verification)."""
 
-    def __init__(self, wires: Sequence[bytes]) -> None:
+    def __init__(self, wires: Sequence[bytes], workers: bool = True) -> None:
         self.wires = list(wires)
         self._jobs: list[_Job] = []
-        self._pool = _get_pool() if len(self.wires) >= MIN_PARALLEL else None
+        self._pool = _get_pool() if workers and len(self.wires) >= MIN_PARALLEL else None
         if self._pool is None:
             return
         # A small first chunk: the consumer can start storing sooner.
