@@ -147,10 +147,12 @@ def _note_caught_up(log: EventLog, created: int, since: int) -> None:
     """A bundle signed by a member's device and leaving nothing pending here brought what its maker held
     when it made it: as a sync would have then (`solnet view alerts` says a home with no node is behind
     only since then). One made with `--since` leaves out what came before that time: it brings this
-    home level only if it had heard from another node by then (a sync, a bundle), else what came in
-    between may be missing. (As with a sync, an event stamped before then that reached the maker only
-    later is not in it: the same as an alert that reached no node before a sync.)"""
-    if since and since > (heard_before.last_heard(log.store) or 0):
+    home level only if it was level by then (a complete round with a peer, a bundle; not a link alone,
+    which may have ended before it brought anything), else what came in between may be missing.
+    (Unlike a sync, it lacks an event stamped before then that reached its maker only later, an
+    offline phone's alert: the home counts as level all the same. Knowing that would need the time
+    each event was stored, which the store does not keep.)"""
+    if since and since > (heard_before.last_level(log.store) or 0):
         return
     if created > heard_before.caught_up_by_bundle(log.store):
         with log.store.write():
