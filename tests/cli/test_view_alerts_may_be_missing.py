@@ -152,3 +152,19 @@ def test_a_link_that_ended_before_a_round_completed_does_not_let_a_since_bundle_
     assert " 0 pending, 0 rejected" in cli.run(network.b, "import", str(tmp_path / "part.bundle")).stdout
     assert caught_up_by_bundle(Home(network.b).log().store) == 0
     assert "(it has never synced)" in said(cli, network.b), said(cli, network.b)
+
+
+def test_a_bundle_made_by_a_blocked_device_does_not_say_a_home_caught_up(cli, network, tmp_path) -> None:
+    """A coordinator blocked a mole's device (`solnet peers block`): its node may not sync here, yet a
+    bundle it signed, whole by its header though it may leave alerts out, moved 'last synced' on."""
+    from node.heard_before import caught_up_by_bundle
+    from node.home import Home
+
+    cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the camp")
+    cli.run(network.a, "export", str(tmp_path / "whole.bundle"))
+    mole = bytes(Home(network.a).keys(cli.PASSPHRASE).device.public).hex()
+    cli.run(network.b, "peers", "block", mole)
+    cli.run(network.b, "import", str(tmp_path / "whole.bundle"))
+    assert "Vans at the camp" in cli.run(network.b, "view", "alerts").stdout  # its events, each checked, are in
+    assert caught_up_by_bundle(Home(network.b).log().store) == 0
+    assert "(it has never synced)" in said(cli, network.b), said(cli, network.b)
