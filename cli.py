@@ -1521,15 +1521,14 @@ def _mark_not_known_sent(log: EventLog, device: bytes, items: list[dict[str, Any
 def _warn_alerts_may_be_missing(home: Home, log: EventLog) -> None:
     """Say on stderr why the alerts just listed may not be all (node/words.py alerts_may_be_missing),
     from what the node saved of its last run and its peers' last syncs (no store scan)."""
-    from node.heard_before import caught_up_by_bundle
-    from node.status import peer_list, runtime_info
+    from node.heard_before import last_level
+    from node.status import runtime_info
     from node.words import alerts_may_be_missing
 
     info = runtime_info(log.store, home)
-    syncs = [p["last_sync"] for p in peer_list(log.store, info) if isinstance(p.get("last_sync"), int)]
-    syncs += [t for t in (caught_up_by_bundle(log.store),) if t]  # a sneakernet home's bundle counts as a sync
     behind = info.get("clock_behind_ms")
-    for warning in alerts_may_be_missing(bool(info.get("running")), max(syncs, default=None),
+    # (a sneakernet home's bundle counts as a sync: the same time a --since bundle is judged by)
+    for warning in alerts_may_be_missing(bool(info.get("running")), last_level(log.store),
                                          info.get("cut_off_since") if info.get("running") else None,
                                          behind if isinstance(behind, int) else None):
         print(f"warning: {warning}.", file=sys.stderr)

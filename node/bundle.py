@@ -25,7 +25,7 @@ from crypto.stream import MAGIC as SEALED_MAGIC
 from events.format import MAX_EVENT_BYTES, bodiless_kind
 from events.kinds import LOCATING_KINDS
 from events.trust import DEVICE_ROLE
-from node import heard_before, references
+from node import heard_before, peer_blocks, references
 from node.log import EventLog, now_ms
 from node.outcome import PENDING, Outcome
 from solnet_errors import SolnetError
@@ -139,19 +139,32 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
         report.problem = _check_exporter(log, report)
     if (report.signature_ok and report.problem is None and state.created is not None and not report.count(PENDING)
             and report.exporter != own_device):  # (its own bundle, re-imported after a restore: nothing heard)
-        _note_caught_up(log, min(state.created, now_ms()), state.since or 0)  # (a clock ahead: no future)
+        assert report.exporter is not None  # (signature_ok: it verified against it)
+        _note_caught_up(log, min(state.created, now_ms()), state.since or 0,  # (a clock ahead: no future)
+                        report.exporter)
     return report
 
 
-def _note_caught_up(log: EventLog, created: int, since: int) -> None:
-    """A bundle signed by a member's device and leaving nothing pending here brought what its maker held
-    when it made it: as a sync would have then (`solnet view alerts` says a home with no node is behind
+def _blocked_here(log: EventLog, exporter: bytes) -> bool:
+    """Whether `solnet peers block` refuses the bundle's maker or its group as a peer here."""
+    blocked = peer_blocks.load(log.store).blocked_keys()
+    member = log.trust.member(exporter)
+    return exporter in blocked or (member is not None and member.group in blocked)
+
+
+def _note_caught_up(log: EventLog, created: int, since: int, exporter: bytes) -> None:
+    """A bundle signed by a member's device (not one blocked here) and leaving nothing pending here
+    brought what its maker held when it made it: as a sync would have then (`solnet view alerts` says a home with no node is behind
     only since then). One made with `--since` leaves out what came before that time: it brings this
-    home level only if it had heard from another node by then (a sync, a bundle), else what came in
-    between may be missing. (As with a sync, an event stamped before then that reached the maker only
-    later is not in it: the same as an alert that reached no node before a sync.)"""
-    if since and since > (heard_before.last_heard(log.store) or 0):
+    home level only if it was level by then (a complete round with a peer, a bundle; not a link alone,
+    which may have ended before it brought anything), else what came in between may be missing.
+    (Unlike a sync, it lacks an event stamped before then that reached its maker only later, an
+    offline phone's alert: the home counts as level all the same. Knowing that would need the time
+    each event was stored, which the store does not keep.)"""
+    if since and since > (heard_before.last_level(log.store) or 0):
         return
+    if _blocked_here(log, exporter):
+        return  # a device (or group) this home will not sync with says nothing of what it lacks
     if created > heard_before.caught_up_by_bundle(log.store):
         with log.store.write():
             log.store.set_meta(heard_before.CAUGHT_UP_KEY, str(created).encode())

@@ -46,11 +46,27 @@ def newest_heard(peers: Iterable[dict[str, Any]], saved: int | None, others: Ite
     return max(times, default=None)
 
 
-def last_heard(store: Any) -> int | None:
-    """When this home last heard from another node, as its last run and syncs left it (None: never)."""
+def _saved(store: Any) -> tuple[list[dict[str, Any]], int | None, tuple[int | None, int]]:
+    """The peers its last run saved (those it dialled, those that dialled it), when it saved them,
+    and this copy's last complete round and newest levelling bundle."""
     runtime = saved_facts(store.get_meta("runtime")) or {}
     peers = [p for p in peer_list(store) if p.get("source") != "blocked"]
     inbound = [p for p in runtime.get("inbound") or [] if isinstance(p, dict)]
     state = chain_gate.load(store)
-    return newest_heard([*peers, *inbound], _ms(runtime.get("saved")),
-                        (state.confirmed if state is not None else None, caught_up_by_bundle(store)))
+    return [*peers, *inbound], _ms(runtime.get("saved")), (state.confirmed if state is not None else None,
+                                                          caught_up_by_bundle(store))
+
+
+def last_heard(store: Any) -> int | None:
+    """When this home last heard from another node, as its last run and syncs left it (None: never)."""
+    peers, saved, others = _saved(store)
+    return newest_heard(peers, saved, others)
+
+
+def last_level(store: Any) -> int | None:
+    """When this home last held all another node held (None: never): a complete round with a peer
+    (its `last_sync`, this copy's last round) or a bundle that brought it level. Not a link alone: one
+    that ended, or was open, before a round completed (a peer that links and sends nothing, a laptop
+    shut during its first round) brought nothing it can count on."""
+    peers, _, others = _saved(store)
+    return newest_heard([{"last_sync": p.get("last_sync")} for p in peers], None, others)

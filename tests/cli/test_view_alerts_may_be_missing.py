@@ -120,3 +120,51 @@ def test_a_bundle_since_before_the_oldest_event_its_maker_holds_is_whole(cli, ne
     cli.run(network.b, "import", str(week))
     after = said(cli, network.b)
     assert NO_NODE in after and "since it last synced (" in after and "never synced" not in after, after
+
+
+def test_a_link_that_ended_before_a_round_completed_does_not_let_a_since_bundle_say_a_home_caught_up(
+        cli, network, tmp_path) -> None:
+    """A home whose node linked to a peer that sent nothing (a stalled or hostile peer, a laptop shut
+    before the first round ended) had 'heard' until the link ended: a `--since` bundle that began
+    before then was taken as bringing it level, and `view alerts` said it lacked nothing from before,
+    though it had never synced and the bundle left an alert out."""
+    import json
+
+    from node import bundle
+    from node.heard_before import caught_up_by_bundle
+    from node.home import Home
+    from node.log import now_ms
+
+    cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the camp")
+    since = now_ms() + 1  # the alert is before it: the bundle leaves it out
+    cli.run(network.b, "peers", "add", "127.0.0.1:9")
+    store = Home(network.b).log().store
+    (address, _, _), = store.peer_rows()
+    with store.write():  # as a node saves a link that ended before its first round did
+        store.save_peer_state(address, json.dumps({"address": address, "source": "config",
+                                                   "connected": False, "last_sync": None,
+                                                   "cut_off_since": now_ms() + 2}))
+    cli.run(network.a, "publish", "group.profile", "--name", "Calais", "--region", "calais", "--description",
+            "Port and camps", "--as", "group")
+    home = Home(network.a)
+    with open(tmp_path / "part.bundle", "wb") as out:
+        assert bundle.export_bundle(home.log(), home.keys(cli.PASSPHRASE).device, out, since_ts=since) >= 1
+    assert " 0 pending, 0 rejected" in cli.run(network.b, "import", str(tmp_path / "part.bundle")).stdout
+    assert caught_up_by_bundle(Home(network.b).log().store) == 0
+    assert "(it has never synced)" in said(cli, network.b), said(cli, network.b)
+
+
+def test_a_bundle_made_by_a_blocked_device_does_not_say_a_home_caught_up(cli, network, tmp_path) -> None:
+    """A coordinator blocked a mole's device (`solnet peers block`): its node may not sync here, yet a
+    bundle it signed, whole by its header though it may leave alerts out, moved 'last synced' on."""
+    from node.heard_before import caught_up_by_bundle
+    from node.home import Home
+
+    cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the camp")
+    cli.run(network.a, "export", str(tmp_path / "whole.bundle"))
+    mole = bytes(Home(network.a).keys(cli.PASSPHRASE).device.public).hex()
+    cli.run(network.b, "peers", "block", mole)
+    cli.run(network.b, "import", str(tmp_path / "whole.bundle"))
+    assert "Vans at the camp" in cli.run(network.b, "view", "alerts").stdout  # its events, each checked, are in
+    assert caught_up_by_bundle(Home(network.b).log().store) == 0
+    assert "(it has never synced)" in said(cli, network.b), said(cli, network.b)

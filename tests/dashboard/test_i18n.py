@@ -44,12 +44,20 @@ def test_french_punctuation_has_its_narrow_no_break_space() -> None:
     assert i18n.catalog("en")["common.colon"] == ":" and i18n.catalog("fr")["common.colon"] == "\u202f:"
 
 
+# A colon or semicolon typed in a template after words it shows: a template expression, the end of a
+# block ('{% if ... %}: '), or a name set apart (<bdi>...</bdi>)
+GLUED_RE = re.compile(r"(\}\}|%\}|</bdi>)[:;]")
+
+
 def test_no_template_puts_a_bare_colon_after_its_words() -> None:
     """A colon typed in a template after translated words ('{{ t("action.moved") }}: ...') is a bare
-    colon in French too ('Déplacée: mar. 8 déc.'): `t("common.colon")` gives each language its own."""
-    glued = {path.name: re.findall(r".{0,30}\}\}:", text) for path in TEMPLATES.glob("*.html")
-             if re.search(r"\}\}:", text := path.read_text(encoding="utf-8"))}
+    colon in French too ('Déplacée: mar. 8 déc.'), on the public page as on the node's pages, after a
+    group's name ('Calais: ...') as after a word: `t("common.colon")` (and `t("common.semicolon")`)
+    give each language its own."""
+    glued = {path.name: [text[max(0, m.start() - 30):m.end()] for m in GLUED_RE.finditer(text)]
+             for path in TEMPLATES.glob("*.html") if GLUED_RE.search(text := path.read_text(encoding="utf-8"))}
     assert not glued, glued
+    assert i18n.catalog("en")["common.semicolon"] == ";" and i18n.catalog("fr")["common.semicolon"] == "\u202f;"
 
 
 def test_an_events_place_in_its_chain_has_one_name_in_each_language() -> None:

@@ -33,7 +33,7 @@ async def test_the_desk_says_an_action_started_is_under_way(sample, start_node) 
     await node.log_in()
     for lang, said in (("en", "Soupe 9 under way since"), ("fr", "Soupe 9 en cours depuis")):
         _, page, _ = await get(node.client, f"/?region=calais&lang={lang}")
-        cell = re.search(r'<td data-label="[^"]*"><bdi>Calais</bdi>: (<a href="/event/[^"]*"[^>]*>Soupe 9</a>.*?)</td>', page, re.S)
+        cell = re.search(r'<td data-label="[^"]*"><bdi>Calais</bdi>\u202f?: (<a href="/event/[^"]*"[^>]*>Soupe 9</a>.*?)</td>', page, re.S)
         assert cell and said in " ".join(visible_text(cell[1]).split()), page[:3000]
     # and in `solnet view regions` (node/render.py region_text), as the desk's next action too
     log = sample.nodes[0].home.log()

@@ -170,8 +170,10 @@ def test_the_public_calendar_and_feed_say_a_cancelled_action_is_cancelled(net: N
     assert "CANCELLED — Calais: Demo at the port" in feed and "police ban" in feed, feed
 
 
-@pytest.mark.parametrize(("lang", "said"), [("en", "CANCELLED by its group"), ("fr", "ANNULÉE par son groupe")])
-def test_the_public_page_says_a_cancelled_action_is_cancelled(net: Net, tmp_path: Path, lang: str, said: str):
+@pytest.mark.parametrize(("lang", "said", "colon"), [("en", "CANCELLED by its group", ":"),
+                                                     ("fr", "ANNULÉE par son groupe", "\u202f:")])
+def test_the_public_page_says_a_cancelled_action_is_cancelled(net: Net, tmp_path: Path, lang: str, said: str,
+                                                             colon: str):
     from node.dashboard.app import STATIC_LINKS, render_public
     from node.public_site import public_data
 
@@ -181,4 +183,4 @@ def test_the_public_page_says_a_cancelled_action_is_cancelled(net: Net, tmp_path
     log.ingest(wires([*membership, opted, *events]))
     page = render_public(public_data(log, NOW), lang, STATIC_LINKS)
     # (each group text isolated: test_public_page_marks_group_texts.py)
-    assert f"{said}</strong> <bdi>Calais</bdi>: <strong><bdi>Demo at the port</bdi></strong> (<bdi>police ban</bdi>)" in page, page
+    assert f"{said}</strong> <bdi>Calais</bdi>{colon} <strong><bdi>Demo at the port</bdi></strong> (<bdi>police ban</bdi>)" in page, page

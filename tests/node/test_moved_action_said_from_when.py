@@ -52,6 +52,8 @@ def test_the_public_page_says_from_when_and_where_an_action_moved(net: Net, tmp_
     log, _ = _log(net, tmp_path, {"starts_at": START + 24 * HOUR, "place": "Parc Richelieu"})
     page = render_public(public_data(log, NOW), "en", STATIC_LINKS)
     assert f"(Moved: first planned {public_time(START)}; <bdi>first at Town hall</bdi>)" in page, page
+    french = render_public(public_data(log, NOW), "fr", STATIC_LINKS)  # (not 'Déplacée: ...; ...', 'Calais: ...')
+    assert "Déplacée\u202f: " in french and "\u202f; <bdi>" in french and "</bdi>\u202f: <strong>" in french, french
     log.store.close()
 
 

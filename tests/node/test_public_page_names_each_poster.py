@@ -35,7 +35,7 @@ def test_each_action_and_fundraiser_names_its_group_first(net: Net, tmp_path: Pa
     march = publishing.publish(log, keys, "action", {"title": "Calais march", "region": "calais", "type": "protest",
                                                      "starts_at": "2030-01-01T10:00Z"})
     data = public_data(log, now_ms())
-    for lang in ("en", "fr"):
+    for lang, colon in (("en", ":"), ("fr", "\u202f:")):
         page = render_public(data, lang, LINKS, as_of=now_ms())
-        assert _item(page, "fund", fund.id).lstrip().startswith("Cardiff: Calais bail fund"), lang
-        assert _item(page, "action", march.id).lstrip().startswith("Cardiff: Calais march"), lang
+        assert _item(page, "fund", fund.id).lstrip().startswith(f"Cardiff{colon} Calais bail fund"), lang
+        assert _item(page, "action", march.id).lstrip().startswith(f"Cardiff{colon} Calais march"), lang
