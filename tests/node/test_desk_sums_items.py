@@ -52,6 +52,31 @@ def _same(sums: list[dict], whole: list[dict]) -> None:
         assert light == {k: full.get(k) for k in light}, (light, full)
 
 
+def _shared_in_one_moment(log, region: str, limit: int | None, whole_needs: list[dict], whole_support: list[dict]) -> None:
+    """In one read transaction, one reader for all (a page: Held.built keeps the items it builds), the
+    desk's sums read after the lists (the overview: a sum is then the whole item built already) and
+    before them (the lists then build whole items of rows summed already): the same sums, and every
+    list the very one it is alone. A light item in a list, or a whole one missing from a sum, shows here."""
+    for desk_first in (False, True):
+        with log.store.reading():
+            page = views.reader_of(log)
+            sums = None
+            if desk_first:
+                sums = (views.needs(page, region, NOW, limit, sums=True),
+                        views.support_requests_of(page, region, NOW, limit, sums=True))
+            assert [i for i in views.needs(page, region, NOW, limit) if i["region"] == region] == whole_needs
+            assert views.support_requests_of(page, region, NOW, limit) == whole_support
+            sums = sums or (views.needs(page, region, NOW, limit, sums=True),
+                            views.support_requests_of(page, region, NOW, limit, sums=True))
+            _same(sums[0], whole_needs)
+            _same(sums[1], whole_support)
+            if limit is not None:  # the urgent pass, after all of them
+                _same(views._needs_alone(page, region, NOW, limit, sums=True, urgent=True),
+                      views._needs_alone(views.reader_of(log), region, NOW, limit, urgent=True))
+                assert (views._needs_alone(page, region, NOW, limit, urgent=True)
+                        == views._needs_alone(views.reader_of(log), region, NOW, limit, urgent=True))
+
+
 @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_the_desk_sums_the_items_the_lists_show(data, tmp_path_factory) -> None:
@@ -63,8 +88,8 @@ def test_the_desk_sums_the_items_the_lists_show(data, tmp_path_factory) -> None:
     try:
         for region in ("calais", "dover"):
             for limit in (None, 3):
-                reader = views.reader_of(log)  # (one reader a way: Held.built would share the whole items)
-                whole_needs = [i for i in views.needs(reader, region, NOW, limit) if i["region"] == region]
+                # (outside a read transaction each reader builds its own items: Held.built keeps none)
+                whole_needs = [i for i in views.needs(views.reader_of(log), region, NOW, limit) if i["region"] == region]
                 sum_needs = views.needs(views.reader_of(log), region, NOW, limit, sums=True)
                 _same(sum_needs, whole_needs)
                 whole_support = views.support_requests_of(views.reader_of(log), region, NOW, limit)
@@ -75,6 +100,7 @@ def test_the_desk_sums_the_items_the_lists_show(data, tmp_path_factory) -> None:
                           views._needs_alone(views.reader_of(log), region, NOW, limit, urgent=True))
                     _same(views.support_requests_of(views.reader_of(log), region, NOW, limit, sums=True, urgent=True),
                           views.support_requests_of(views.reader_of(log), region, NOW, limit, urgent=True))
+                _shared_in_one_moment(log, region, limit, whole_needs, whole_support)
                 summary = {"capacity": [], "actions": [], "funds": [], "alerts": [], "last_heard": None}
                 assert (readmodels.region_summary(region, needs=sum_needs, support=sum_support, **summary)
                         == readmodels.region_summary(region, needs=whole_needs, support=whole_support, **summary))
