@@ -169,7 +169,8 @@ def _refuse_other_readers(log: EventLog, kind: str, fields: dict[str, Any], reci
     if unread := [g for g in readers if g not in still and not gone(g) and g not in frozen]:
         words.append(f"{and_list([name(g) for g in unread])} {'has' if len(unread) == 1 else 'have'} no device that "
                      "can read it now: leave it out")
-    raise PublishError("; ".join(words), "to", "same_readers", groups=and_list([name(own), *map(name, still)]))
+    # (the groups as a list: a page, or a program, joins them in its own language)
+    raise PublishError("; ".join(words), "to", "same_readers", groups=[name(own), *map(name, still)])
 
 
 def parse_groups(log: EventLog, texts: Sequence[str], own: bytes | None = None) -> list[bytes]:
@@ -486,15 +487,16 @@ def _refuse_readers_already(log: EventLog, request: bytes, recipients: list[byte
     if not already:
         return
     names = references.group_names(log.store)
-    said = and_list([names.get(g) or short_id(g) for g in already])
+    listed = [names.get(g) or short_id(g) for g in already]
+    said = and_list(listed)
     verb = "reads" if len(already) == 1 else "read"
     if len(already) == len(others):
         raise PublishError(f"{said} {verb} that support request's private details already: nothing was shared. "
                            f"Name only groups that cannot read it yet ('to'; `solnet show {request.hex()[:12]}` names "
-                           "those that can)", "to", "share_read_already", groups=said)
+                           "those that can)", "to", "share_read_already", groups=listed)
     raise PublishError(f"{said} {verb} that support request's private details already: leave "
                        f"{'it' if len(already) == 1 else 'them'} out ('to') and share it with the others", "to",
-                       "share_read_already", groups=said)
+                       "share_read_already", groups=listed)
 
 
 def _shared_details(log: EventLog, request: bytes, keys: NodeKeys) -> str:
