@@ -102,7 +102,7 @@ def _refuse_reply_unseen_by_owner(log: EventLog, kind: str, fields: Mapping[str,
 
 
 def _check_against_sealed_target(log: EventLog, kind: str, fields: dict[str, Any], own: bytes | None, now: int,
-                                 keys: NodeKeys) -> None:
+                                 keys: NodeKeys, time_zone: str | None) -> None:
     """events.effects' rules for an update (a report on an action ...) against the event for chosen
     groups it names, opened with this device's key: references.target reads only its envelope, so
     a report on a direct action for chosen groups made before its start was published and counted
@@ -120,7 +120,7 @@ def _check_against_sealed_target(log: EventLog, kind: str, fields: dict[str, Any
     found = problem(kind, fields, own, now, lambda event_id: held if event_id == named else None)
     if found is not None:
         name = lambda g: references.group_name(log.store, g)  # noqa: E731
-        key, values = words_of(found, name)
+        key, values = words_of(found, name, lambda ms: local_time(ms, time_zone))
         raise PublishError(explain(found, name), found.field, key, **values)
 
 
@@ -598,7 +598,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     except EffectRefused as exc:
         raise PublishError.of(exc, exc.field) from None
     if chosen and kind.name in UPDATES:
-        _check_against_sealed_target(log, kind.name, fields, own, now, keys)
+        _check_against_sealed_target(log, kind.name, fields, own, now, keys, time_zone)
         _refuse_other_readers(log, kind.name, fields, recipients, own, keys)
     if kind.name == SHARE_KIND:
         check_case_step(log, kind.name, fields["request"], own, time_zone)
