@@ -210,12 +210,17 @@ def refusal_words(refusal: SolnetError, t: Translator) -> str:
     for name in CHOICE_VALUES:
         if isinstance(values.get(name), str):
             values[name] = t.choice(values[name])
+    return t(f"error.{refusal.key}", **_names_apart(values, t))
+
+
+def _names_apart(values: dict[str, Any], t: Translator) -> dict[str, Any]:
+    """`values` with each group's name set apart (NAME_VALUES), a list of names joined in `t`'s language."""
     for name in NAME_VALUES:
         if isinstance(values.get(name), str):
             values[name] = isolated(values[name])
         elif isinstance(values.get(name), list):
             values[name] = and_list([isolated(n) for n in values[name]], t("list.and"))
-    return t(f"error.{refusal.key}", **values)
+    return values
 
 
 def field_message(message: str, t: Translator) -> str:
@@ -227,7 +232,7 @@ def field_message(message: str, t: Translator) -> str:
             said = {k: v for k, v in match.groupdict().items() if v is not None}
             if "fields" in said:  # the fields a refusal names in quotes, by the form's own labels
                 said["fields"] = ", ".join(t(f"field.{name}") for name in re.findall(r"'(\w+)'", said["fields"]))
-            return t(key, **said)
+            return t(key, **_names_apart(said, t))
     return message if t.lang == "en" else t("error.generic")
 
 

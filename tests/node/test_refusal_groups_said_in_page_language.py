@@ -60,3 +60,11 @@ def test_a_list_of_names_is_documented_among_the_values() -> None:
     values = doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["values"]
     assert "array" in values["additionalProperties"]["type"] and values["additionalProperties"]["items"] == {
         "type": "string"}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_recipient_named_by_a_refusal_without_a_key_is_set_apart_too(lang: str) -> None:
+    """A recipient no device of which can read (node/private.py: no key yet, read by its text) is
+    named first in its words: an Arabic name ending in a digit drew that digit across the sentence."""
+    said = forms.field_message(f"{ARABIC} has no device that can read it: none has joined yet", Translator(lang))
+    assert said.startswith(f"\u2068{ARABIC}\u2069 "), said
