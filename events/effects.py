@@ -177,14 +177,20 @@ def draws_on_offer(fields: dict[str, Any], group: bytes, target: Callable[[bytes
             and offer.group == group and _drawn_problem(fields, group, target) is None)
 
 
-def words_of(p: Problem, name_of: Callable[[bytes], str]) -> tuple[str, dict[str, str]]:
+# The details of a Problem that are times (ms since the epoch)
+TIMES = ("starts_at",)
+
+
+def words_of(p: Problem, name_of: Callable[[bytes], str],
+             time_of: Callable[[int], str]) -> tuple[str, dict[str, str]]:
     """The key of `p`'s words in a page's catalogs (no_effect.<code>; a decline's by what it
     declines from: a need's words are not a fundraiser's) and the values they name: a group by its
-    name (`name_of`), any other value as stored (a category, a unit: a page says a choice by its
-    label), the field at fault as `field`. `explain` says the same in English for the command line and the API."""
+    name (`name_of`), a time by `time_of` (the caller's zone: never milliseconds), any other value as
+    stored (a category, a unit: a page says a choice by its label), the field at fault as `field`.
+    `explain` says the same in English for the command line and the API."""
     key = f"{p.code}_{p.field}" if p.code == "decline_not_owner" else p.code
-    values = {name: name_of(v) if isinstance(v, bytes) else str(v) for name, v in p.detail.items()
-              if not isinstance(v, bool)}
+    values = {name: name_of(v) if isinstance(v, bytes) else time_of(v) if name in TIMES and isinstance(v, int)
+              else str(v) for name, v in p.detail.items() if not isinstance(v, bool)}
     return f"no_effect.{key}", {**values, "field": p.field}
 
 

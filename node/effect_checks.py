@@ -56,7 +56,7 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
                             (device, None) if device is not None else None)
     if found is not None:
         name = lambda g: _name(log, g)  # noqa: E731
-        key, values = effects.words_of(found, name)
+        key, values = effects.words_of(found, name, lambda ms: local_time(ms, time_zone))
         raise EffectRefused(effects.explain(found, name), found.field, key, **values)
     if kind == "need.fulfil":
         _check_fulfil(log, fields, group, now, time_zone)

@@ -102,7 +102,7 @@ def _refuse_reply_unseen_by_owner(log: EventLog, kind: str, fields: Mapping[str,
 
 
 def _check_against_sealed_target(log: EventLog, kind: str, fields: dict[str, Any], own: bytes | None, now: int,
-                                 keys: NodeKeys) -> None:
+                                 keys: NodeKeys, time_zone: str | None) -> None:
     """events.effects' rules for an update (a report on an action ...) against the event for chosen
     groups it names, opened with this device's key: references.target reads only its envelope, so
     a report on a direct action for chosen groups made before its start was published and counted
@@ -120,7 +120,7 @@ def _check_against_sealed_target(log: EventLog, kind: str, fields: dict[str, Any
     found = problem(kind, fields, own, now, lambda event_id: held if event_id == named else None)
     if found is not None:
         name = lambda g: references.group_name(log.store, g)  # noqa: E731
-        key, values = words_of(found, name)
+        key, values = words_of(found, name, lambda ms: local_time(ms, time_zone))
         raise PublishError(explain(found, name), found.field, key, **values)
 
 
@@ -169,7 +169,8 @@ def _refuse_other_readers(log: EventLog, kind: str, fields: dict[str, Any], reci
     if unread := [g for g in readers if g not in still and not gone(g) and g not in frozen]:
         words.append(f"{and_list([name(g) for g in unread])} {'has' if len(unread) == 1 else 'have'} no device that "
                      "can read it now: leave it out")
-    raise PublishError("; ".join(words), "to", "same_readers", groups=and_list([name(own), *map(name, still)]))
+    # (the groups as a list: a page, or a program, joins them in its own language)
+    raise PublishError("; ".join(words), "to", "same_readers", groups=[name(own), *map(name, still)])
 
 
 def parse_groups(log: EventLog, texts: Sequence[str], own: bytes | None = None) -> list[bytes]:
@@ -486,15 +487,16 @@ def _refuse_readers_already(log: EventLog, request: bytes, recipients: list[byte
     if not already:
         return
     names = references.group_names(log.store)
-    said = and_list([names.get(g) or short_id(g) for g in already])
+    listed = [names.get(g) or short_id(g) for g in already]
+    said = and_list(listed)
     verb = "reads" if len(already) == 1 else "read"
     if len(already) == len(others):
         raise PublishError(f"{said} {verb} that support request's private details already: nothing was shared. "
                            f"Name only groups that cannot read it yet ('to'; `solnet show {request.hex()[:12]}` names "
-                           "those that can)", "to", "share_read_already", groups=said)
+                           "those that can)", "to", "share_read_already", groups=listed)
     raise PublishError(f"{said} {verb} that support request's private details already: leave "
                        f"{'it' if len(already) == 1 else 'them'} out ('to') and share it with the others", "to",
-                       "share_read_already", groups=said)
+                       "share_read_already", groups=listed)
 
 
 def _shared_details(log: EventLog, request: bytes, keys: NodeKeys) -> str:
@@ -596,7 +598,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
     except EffectRefused as exc:
         raise PublishError.of(exc, exc.field) from None
     if chosen and kind.name in UPDATES:
-        _check_against_sealed_target(log, kind.name, fields, own, now, keys)
+        _check_against_sealed_target(log, kind.name, fields, own, now, keys, time_zone)
         _refuse_other_readers(log, kind.name, fields, recipients, own, keys)
     if kind.name == SHARE_KIND:
         check_case_step(log, kind.name, fields["request"], own, time_zone)

@@ -19,7 +19,7 @@ from events.kinds import ALERT_DEFAULT_EXPIRY_MS, HOUR_MS, KINDS
 from events.sealed import SEALABLE
 from node.dashboard.i18n import Translator
 from node.publishing import CASE_NOTE_KINDS, PRIVATE_FIELD, typed_fields
-from node.render import MONEY_FIELDS
+from node.render import MONEY_FIELDS, and_list, isolated
 from node.request_shares import SHARE_KIND
 from solnet_errors import SolnetError
 
@@ -192,6 +192,10 @@ def not_caught_up_error(exc: Any, t: Translator, prefix: str) -> tuple[str, bool
 # The values of a refusal's words that are a choice of the form (a category, an alert's type): said
 # by the choice's label in the page's language (events.effects.words_of gives them as stored)
 CHOICE_VALUES = ("offer", "need", "alert", "given")
+# The values that are groups' names (a list of them: `groups`): set apart (render.isolated), as the
+# dashboard's <bdi> does beside the words, so a name in Arabic followed by digits or by the sentence's
+# colon is not drawn across the words around it; a list joined with the page's own 'and'
+NAME_VALUES = ("group", "groups", "owner", "offer_owner", "need_owner")
 
 
 def refusal_words(refusal: SolnetError, t: Translator) -> str:
@@ -206,7 +210,17 @@ def refusal_words(refusal: SolnetError, t: Translator) -> str:
     for name in CHOICE_VALUES:
         if isinstance(values.get(name), str):
             values[name] = t.choice(values[name])
-    return t(f"error.{refusal.key}", **values)
+    return t(f"error.{refusal.key}", **_names_apart(values, t))
+
+
+def _names_apart(values: dict[str, Any], t: Translator) -> dict[str, Any]:
+    """`values` with each group's name set apart (NAME_VALUES), a list of names joined in `t`'s language."""
+    for name in NAME_VALUES:
+        if isinstance(values.get(name), str):
+            values[name] = isolated(values[name])
+        elif isinstance(values.get(name), list):
+            values[name] = and_list([isolated(n) for n in values[name]], t("list.and"))
+    return values
 
 
 def field_message(message: str, t: Translator) -> str:
@@ -218,7 +232,7 @@ def field_message(message: str, t: Translator) -> str:
             said = {k: v for k, v in match.groupdict().items() if v is not None}
             if "fields" in said:  # the fields a refusal names in quotes, by the form's own labels
                 said["fields"] = ", ".join(t(f"field.{name}") for name in re.findall(r"'(\w+)'", said["fields"]))
-            return t(key, **said)
+            return t(key, **_names_apart(said, t))
     return message if t.lang == "en" else t("error.generic")
 
 

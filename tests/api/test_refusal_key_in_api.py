@@ -32,3 +32,20 @@ def test_the_key_and_its_values_are_documented() -> None:
     doc = json.loads((Path(node.__file__).parent / "openapi.json").read_text(encoding="utf-8"))
     said = doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]
     assert said["key"]["type"] == "string" and said["values"]["type"] == "object"
+
+
+async def test_a_time_among_the_values_is_said_in_the_requests_zone(api):
+    """A report on an action not started yet was refused with `values.starts_at` the action's start
+    as milliseconds in a string ("1938…"), where the schema promises a time in the request's
+    time_zone; the page's words now name that start, as the other refusals name their times."""
+    starts = "2031-06-01T05:00:00Z"
+    action = await publish(api, "action", {"title": "Blockade", "region": "calais", "type": "direct_action",
+                                           "starts_at": starts})
+    status, answer = await api.request("POST", "/api/v1/events", json={
+        "kind": "action.report", "fields": {"action": action["id"], "people": "6", "outcome": "Held"},
+        "time_zone": ZONE})
+    error = answer["error"]
+    assert status == 422 and error["key"] == "no_effect.report_too_early", answer
+    assert error["values"]["starts_at"] == in_zone(ms_of(starts)), error
+    for lang in ("en", "fr"):
+        assert "{starts_at}" in catalog(lang)["error.no_effect.report_too_early"], lang

@@ -139,7 +139,7 @@ def test_each_key_has_words_naming_only_the_values_given(lang: str) -> None:
 def test_each_problem_of_the_log_has_words(lang: str) -> None:
     words = catalog(lang)
     for where, found in PROBLEMS:
-        key, values = effects.words_of(found, lambda group: "Calais")
+        key, values = effects.words_of(found, lambda group: "Calais", str)
         assert f"error.{key}" in words, f"{where}: no {lang} words for {found.code} ({found.field}): error.{key}"
         assert _placeholders(words[f"error.{key}"]) <= set(values), (where, key, values)
 
@@ -158,10 +158,10 @@ def test_the_dashboard_says_a_refusal_by_its_key_whatever_its_english() -> None:
 def test_a_problem_of_the_log_names_the_group_and_the_choices_in_the_pages_language() -> None:
     fr = Translator("fr")
     found = effects.Problem("draw_other_goods", "offer", {"offer": "food", "need": "clothing"})
-    key, values = effects.words_of(found, lambda group: "Calais")
+    key, values = effects.words_of(found, lambda group: "Calais", str)
     said = forms.refusal_words(kind_input.PublishError("x", "offer", key, **values), fr)
     assert fr.choice("food") in said and fr.choice("clothing") in said and "food" not in said, said
     owner = effects.Problem("not_owner", "need", {"owner": b"\x01" * 32, "verb": "adjust or withdraw", "kind": "need"})
-    key, values = effects.words_of(owner, lambda group: "Calais")
+    key, values = effects.words_of(owner, lambda group: "Calais", str)
     assert forms.refusal_words(SolnetError(), fr) == fr("error.generic")  # no key, no text: the generic words
     assert forms.refusal_words(kind_input.PublishError("x", "need", key, **values), fr).startswith("Seul Calais,")

@@ -10,6 +10,7 @@ from test_http import get, post
 
 CHECK_FIELD = "Vérifiez ce champ."
 ZONE = "Asia/Tokyo"  # the browser's, which the form sends (static/app.js): not the node's
+STARTS_MS = 4_070_973_600_000  # 2099-01-01T18:00Z, the vigil's start
 
 
 async def test_refusals_of_the_logs_state_are_said_in_french_with_the_forms_time(sample, start_node) -> None:
@@ -27,7 +28,7 @@ async def test_refusals_of_the_logs_state_are_said_in_french_with_the_forms_time
             ("support.claim", {"request": request.id.hex()},
              f"Votre groupe a déjà pris cette demande de soutien le {claimed}"),
             ("action.report", {"action": action.id.hex(), "outcome": "it went well"},
-             "Cette action n’a pas encore commencé"),
+             f"Cette action commence le {local_time(STARTS_MS, ZONE)}"),
     ):
         status, html, _ = await post(node.client, f"/publish/{path}?lang=fr",
                                      {**sent, "time_zone": ZONE, "csrf": token})

@@ -1,0 +1,70 @@
+"""The groups a publish refusal names are said in the page's language and set apart: "that item is
+shared with {groups} only" gave its groups joined in English ("Calais, Bristol and Cardiff") on a
+French page ("… qu’avec Calais, Bristol and Cardiff"), and a group named in Arabic, followed by
+digits or by the sentence's colon, was drawn across the words around it. The refusal carries its
+groups as a list of names (the API's `values` too: a program joins them in its own words)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crypto.keys import EncryptionKey, SigningKey
+from crypto.keystore import NodeKeys
+from node import publishing
+from node.dashboard import forms
+from node.dashboard.i18n import Translator
+from node.references import group_name
+from node_fixtures import Author, Net, device_vouch, wires
+
+ARABIC = "بريستول 2"
+
+
+def _group(net: Net, name: str, region: str) -> NodeKeys:
+    group = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(group.key.public), "role": "group"})
+    keys = NodeKeys(device=SigningKey.generate(), device_encryption=EncryptionKey.generate(), group=group.key)
+    group.sign("member.vouch", device_vouch(group.key, keys.device, bytes(keys.device_encryption.public)))
+    group.sign("group.profile", {"name": name, "region": region})
+    net.made_by_groups = [*getattr(net, "made_by_groups", []), *group.made]
+    return keys
+
+
+def test_the_groups_an_update_must_go_to_are_a_list_said_in_french(net: Net, tmp_path: Path) -> None:
+    bristol, cardiff = _group(net, ARABIC, "bristol"), _group(net, "Cardiff", "cardiff")
+    calais = net.new_log(tmp_path / "calais.db")
+    calais.ingest(wires(net.group.made + net.made_by_groups))
+    ids = [bytes(k.group.public).hex() for k in (bristol, cardiff)]
+    action = publishing.publish(calais, net.founder, "action", {
+        "title": "Blockade", "region": "calais", "type": "direct_action", "starts_at": "2031-06-01T05:00"}, to=ids)
+    with pytest.raises(publishing.PublishError) as refused:
+        publishing.publish(calais, net.founder, "action.update", {"action": action.id.hex(), "place": "Rue Mollien"},
+                           to=ids[1:])
+    own = group_name(calais.store, bytes(net.founder.group.public))
+    assert refused.value.key == "same_readers"
+    assert refused.value.values["groups"] == [own, ARABIC, "Cardiff"], refused.value.values
+
+    said = forms.refusal_words(refused.value, Translator("fr"))
+    assert f"qu’avec {own}, \u2068{ARABIC}\u2069 et Cardiff\u202f:" in said, said
+    assert " and " not in said
+    said = forms.refusal_words(refused.value, Translator("en"))
+    assert f"shared with {own}, \u2068{ARABIC}\u2069 and Cardiff only" in said, said
+
+
+def test_a_list_of_names_is_documented_among_the_values() -> None:
+    import json
+
+    import node
+
+    doc = json.loads((Path(node.__file__).parent / "openapi.json").read_text(encoding="utf-8"))
+    values = doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["values"]
+    assert "array" in values["additionalProperties"]["type"] and values["additionalProperties"]["items"] == {
+        "type": "string"}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_recipient_named_by_a_refusal_without_a_key_is_set_apart_too(lang: str) -> None:
+    """A recipient no device of which can read (node/private.py: no key yet, read by its text) is
+    named first in its words: an Arabic name ending in a digit drew that digit across the sentence."""
+    said = forms.field_message(f"{ARABIC} has no device that can read it: none has joined yet", Translator(lang))
+    assert said.startswith(f"\u2068{ARABIC}\u2069 "), said
