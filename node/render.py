@@ -494,22 +494,22 @@ def terminal_view_line(view: str, item: dict[str, Any], group_names: dict[bytes,
     """`view_line` for a terminal: every group name set apart where it has right-to-left letters
     (node.words.isolated), which node.terminal_text lets through; in `view groups`, each group's own
     name (`name`) and its devices' labels too."""
-    item = _names_isolated(item)
+    item = names_isolated(item)
     if view == "groups":
         item = {**item, "name": item["name"] and isolated(item["name"]),
                 "device_list": [{**d, "name": d.get("name") and isolated(d["name"])} for d in item.get("device_list", ())]}
     return view_line(view, item, {g: isolated(n) for g, n in group_names.items()})
 
 
-def _names_isolated(value: Any) -> Any:
+def names_isolated(value: Any) -> Any:
     """`value` (an item of a view) with its groups' names (`group_name`, `group_names`, at any depth)
     set apart where they have right-to-left letters; a copy where any is."""
     if isinstance(value, dict):
         return {k: (isolated(v) if k == "group_name" and isinstance(v, str) else
                     [isolated(n) if isinstance(n, str) else n for n in v] if k == "group_names" and isinstance(v, list)
-                    else _names_isolated(v)) for k, v in value.items()}
+                    else names_isolated(v)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_names_isolated(v) for v in value]
+        return [names_isolated(v) for v in value]
     return value
 
 
