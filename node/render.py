@@ -612,10 +612,11 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
     short = short_id(item["id"])
     if view in ("actions", "timeline"):
         # its end after its title: "START until END" first pushed the region and title of its line out
-        # of the columns of the lines with a start alone
+        # of the columns of the lines with a start alone. Its group first, before the poster's own
+        # title: a member's "Calais: march — Cardiff" passed for Calais's (as on the dashboard)
         ends = f" until {local_time(item['ends_at'])}" if item.get("ends_at") else ""
-        return (f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} ({words(item['type'])}){ends}"
-                f" — {group}{action_state(item)}{gone_mark(item)}  {short}")
+        return (f"{local_time(item['starts_at'])}  {item['region']:<12} {group}: {item['title']} "
+                f"({words(item['type'])}){ends}{action_state(item)}{gone_mark(item)}  {short}")
     if view == "past-actions":
         reports = item.get("reports") or []
         said = (f"report: {plural(item['people'], 'person', 'people') + ', ' if item.get('people') is not None else ''}"
@@ -623,7 +624,7 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
                                                if reports[-1].get("photos") else "")) if reports else "no report yet"
         if item.get("status") == "cancelled":
             said = "CANCELLED by its group" + (f" ({item['note']})" if item.get("note") else "")
-        return f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} — {group}: {said}  {short}"
+        return f"{local_time(item['starts_at'])}  {item['region']:<12} {group}: {item['title']} — {said}  {short}"
     if view == "fundraisers":
         filled = min(10, item["progress"] // 10)
         bar = "#" * filled + "." * (10 - filled)
