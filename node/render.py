@@ -659,7 +659,8 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
                 f"{gone_mark(item)}  {short}")
     if view == "resources":
         where = item.get("region") or "everywhere"
-        return (f"[{', '.join(item['languages'])}] {where:<12} {item['title']} — {item['summary']}"
+        # its group first, as on every line: with none, a member's "Calais legal line" passed for Calais's
+        return (f"[{', '.join(item['languages'])}] {where:<12} {group}: {item['title']} — {item['summary']}"
                 + (f" <{item['link']}>" if item.get("link") else "") + f"  {short}")
     return str(item)
 
