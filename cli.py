@@ -1183,9 +1183,12 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
     group = group_of.get(row[1])
-    names = group_names(log)
+    # every name set apart where it has right-to-left letters (node.words.isolated), not the author's
+    # alone: a group called "ب" in "shared with", a fulfilment's "by" or the "now:" line turned the
+    # line right to left, the words after it first, read as another group's
+    names = {g: render.isolated(n) for g, n in group_names(log).items()}
     name = names.get(group) if group else None
-    label = f"{render.isolated(name)} (group {short_id(group)})" if name else (f"group {short_id(group)}" if group else None)
+    label = f"{name} (group {short_id(group)})" if name else (f"group {short_id(group)}" if group else None)
     if opened is not None:
         inner, author_group = opened
         shared = render.shared_text(audience.shared_with(inner, author_group), names)
@@ -1199,7 +1202,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         named = _named_listings(log, fields, names) if row[4] == "need.fulfil" else None
         print("\n".join(render.show_lines(data, row, label, fields, names=names, currency=currency, named=named)))
     if state is not None:
-        print(f"  now: {render.state_text(state_kind, state, inner.fields if opened is not None else fields)}")
+        published = inner.fields if opened is not None else fields
+        print(f"  now: {render.state_text(state_kind, render.names_isolated(state), published)}")
         if opener is None and not passphrase_tried():  # (else said: _keys_or_said)
             # only what an event for chosen groups can change (events.sealed.SEALABLE: an alert's
             # updates, a request's claims and closes are never sealed), or who a request went to
@@ -1220,7 +1224,7 @@ def _named_listings(log: EventLog, fields: dict[str, Any], names: dict[bytes, st
         event_id = fields.get(name)
         held = references.target(log.store, log.trust, event_id) if isinstance(event_id, bytes) else None
         if held is not None and held.kind == name:
-            group = names.get(held.group) or references.group_name(log.store, held.group)
+            group = names.get(held.group) or render.isolated(references.group_name(log.store, held.group))
             said[name] = (f"{render.summary(name, held.fields)}, in {held.fields.get('region')}, by {group}  "
                           f"{render.short_id(event_id)}")
     return said

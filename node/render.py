@@ -494,22 +494,22 @@ def terminal_view_line(view: str, item: dict[str, Any], group_names: dict[bytes,
     """`view_line` for a terminal: every group name set apart where it has right-to-left letters
     (node.words.isolated), which node.terminal_text lets through; in `view groups`, each group's own
     name (`name`) and its devices' labels too."""
-    item = _names_isolated(item)
+    item = names_isolated(item)
     if view == "groups":
         item = {**item, "name": item["name"] and isolated(item["name"]),
                 "device_list": [{**d, "name": d.get("name") and isolated(d["name"])} for d in item.get("device_list", ())]}
     return view_line(view, item, {g: isolated(n) for g, n in group_names.items()})
 
 
-def _names_isolated(value: Any) -> Any:
+def names_isolated(value: Any) -> Any:
     """`value` (an item of a view) with its groups' names (`group_name`, `group_names`, at any depth)
     set apart where they have right-to-left letters; a copy where any is."""
     if isinstance(value, dict):
         return {k: (isolated(v) if k == "group_name" and isinstance(v, str) else
                     [isolated(n) if isinstance(n, str) else n for n in v] if k == "group_names" and isinstance(v, list)
-                    else _names_isolated(v)) for k, v in value.items()}
+                    else names_isolated(v)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_names_isolated(v) for v in value]
+        return [names_isolated(v) for v in value]
     return value
 
 
@@ -612,10 +612,11 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
     short = short_id(item["id"])
     if view in ("actions", "timeline"):
         # its end after its title: "START until END" first pushed the region and title of its line out
-        # of the columns of the lines with a start alone
+        # of the columns of the lines with a start alone. Its group first, before the poster's own
+        # title: a member's "Calais: march — Cardiff" passed for Calais's (as on the dashboard)
         ends = f" until {local_time(item['ends_at'])}" if item.get("ends_at") else ""
-        return (f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} ({words(item['type'])}){ends}"
-                f" — {group}{action_state(item)}{gone_mark(item)}  {short}")
+        return (f"{local_time(item['starts_at'])}  {item['region']:<12} {group}: {item['title']} "
+                f"({words(item['type'])}){ends}{action_state(item)}{gone_mark(item)}  {short}")
     if view == "past-actions":
         reports = item.get("reports") or []
         said = (f"report: {plural(item['people'], 'person', 'people') + ', ' if item.get('people') is not None else ''}"
@@ -623,7 +624,7 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
                                                if reports[-1].get("photos") else "")) if reports else "no report yet"
         if item.get("status") == "cancelled":
             said = "CANCELLED by its group" + (f" ({item['note']})" if item.get("note") else "")
-        return f"{local_time(item['starts_at'])}  {item['region']:<12} {item['title']} — {group}: {said}  {short}"
+        return f"{local_time(item['starts_at'])}  {item['region']:<12} {group}: {item['title']} — {said}  {short}"
     if view == "fundraisers":
         filled = min(10, item["progress"] // 10)
         bar = "#" * filled + "." * (10 - filled)
@@ -658,7 +659,8 @@ def _view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -
                 f"{gone_mark(item)}  {short}")
     if view == "resources":
         where = item.get("region") or "everywhere"
-        return (f"[{', '.join(item['languages'])}] {where:<12} {item['title']} — {item['summary']}"
+        # its group first, as on every line: with none, a member's "Calais legal line" passed for Calais's
+        return (f"[{', '.join(item['languages'])}] {where:<12} {group}: {item['title']} — {item['summary']}"
                 + (f" <{item['link']}>" if item.get("link") else "") + f"  {short}")
     return str(item)
 

@@ -18,7 +18,7 @@ def test_an_action_under_way_is_listed_with_its_end_and_published_without_a_fals
     event_id = going.stdout.split()[-1]
     start, end = (f"{_at(d).replace('T', ' ')} UTC" for d in (-10, 30))
     [line] = [x for x in cli.run(network.a, "view", "actions").stdout.splitlines() if event_id[:12] in x]
-    assert line.startswith(f"{start}  calais ") and f" Night patrols (other) until {end} — " in line, line
+    assert line.startswith(f"{start}  calais ") and f" Calais: Night patrols (other) until {end}  " in line, line
     region = cli.run(network.a, "view", "regions", "--region", "calais").stdout
     # (its group first: a member's "Calais: march" passed for Calais's)
     assert f"  next action: under way since {start}, until {end} Calais: Night patrols (other)" in region, region

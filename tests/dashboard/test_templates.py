@@ -235,11 +235,13 @@ def test_the_links_made_in_python_write_what_their_macros_wrote_and_escape_every
 
 
 @pytest.mark.parametrize("section, listed, closed", [("timeline", "timeline-list", "</ol>"),
-                                                      ("happened", "happened-list", "</ul>")])
-def test_actions_name_their_group_before_their_title(section: str, listed: str, closed: str) -> None:
+                                                      ("happened", "happened-list", "</ul>"),
+                                                      ("resources", "resources-list", "</ul>")])
+def test_actions_and_resources_name_their_group_before_their_title(section: str, listed: str, closed: str) -> None:
     """A member group titled its march "Calais: march to the port": "This week" and "What happened"
     (with its report-back) showed that title first and the poster's own name last in a line below,
-    where "Later" and the fundraisers name the group first. Each line now begins with its group."""
+    where "Later" and the fundraisers name the group first; a resource named no group at all ("Calais
+    legal line: call 06..."). Each line now begins with its group."""
     data = overview()
     trap = {**data[section]["items"][0], "title": "Calais: march to the port"}
     data.update({section: {"items": [trap], "more": False}, "names": {ID: "Cardiff"}})

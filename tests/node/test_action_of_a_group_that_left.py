@@ -29,7 +29,7 @@ def test_the_action_of_a_group_that_left_is_marked(net: Net, tmp_path: Path) -> 
     assert items[march.id]["group_gone"] == "left" and items[vigil.id]["group_gone"] is None
     line = view_line("actions", items[march.id], {})
     assert "[its group has left the network]" in line, line
-    assert "[" not in view_line("actions", items[vigil.id], {}).split("—", 1)[1].rsplit(" ", 1)[0]
+    assert "[" not in view_line("actions", items[vigil.id], {}).split("(protest)", 1)[1].rsplit(" ", 1)[0]
 
 
 def test_the_desk_and_show_say_its_group_left(net: Net, tmp_path: Path) -> None:

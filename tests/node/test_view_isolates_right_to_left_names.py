@@ -12,6 +12,7 @@ from pathlib import Path
 from crypto.keys import EncryptionKey, SigningKey
 from crypto.keystore import NodeKeys
 from node import publishing, render
+from node.log import EventLog
 from node.terminal_text import visible
 from node.views import view
 from node_fixtures import Author, Net, device_vouch, wires
@@ -19,14 +20,20 @@ from node_fixtures import Author, Net, device_vouch, wires
 BA = "ب"
 
 
-def test_a_right_to_left_group_name_is_isolated_in_view_lines(net: Net, tmp_path: Path) -> None:
+def member_group(net: Net, tmp_path: Path, name: str, region: str = "calais") -> tuple[EventLog, NodeKeys]:
+    """A log of Calais's node holding a member group called `name`, and that group's keys."""
     mole = Author(SigningKey.generate(), net.genesis.network_id)
     net.group.sign("member.vouch", {"subject": bytes(mole.key.public), "role": "group"})
     keys = NodeKeys(device=SigningKey.generate(), device_encryption=EncryptionKey.generate(), group=mole.key)
     mole.sign("member.vouch", device_vouch(mole.key, keys.device, bytes(keys.device_encryption.public)))
-    mole.sign("group.profile", {"name": BA, "region": "calais"})
+    mole.sign("group.profile", {"name": name, "region": region})
     log = net.new_log(tmp_path / "calais.db")
     log.ingest(wires(net.group.made + mole.made))
+    return log, keys
+
+
+def test_a_right_to_left_group_name_is_isolated_in_view_lines(net: Net, tmp_path: Path) -> None:
+    log, keys = member_group(net, tmp_path, BA)
     publishing.publish(log, keys, "fundraiser", {"title": "Calais: bail fund", "goal": "1000", "currency": "EUR",
                                                  "region": "calais"})
     publishing.publish(log, keys, "action", {"title": "Calais: march", "region": "calais", "type": "protest",
