@@ -353,7 +353,7 @@ def expiry_time(kind: Kind, text: str, now: int) -> int:
                            "expiry_too_long", hours=kind.max_expiry_ms // HOUR_MS)
     if now + duration >= min(MAX_TIMESTAMP_MS, LATEST_MS):
         raise PublishError(f"'expires_in' {text.strip()!r} is too far away; write it like 90m, 6h or 2d", "expires_in",
-                           "duration")
+                           "expires_too_far")
     return now + duration
 
 
@@ -857,10 +857,10 @@ def _refuse_all_clear_ending_first(log: EventLog, kind: str, fields: Mapping[str
         return
     alert = references.named_alert(log.store, log.trust, fields["alert"])
     if alert is not None and alert.expires is not None and expires < alert.expires:
-        raise PublishError(f"'expires_in' {typed.strip()!r} ends this all clear before the alert it ends "
-                           f"({local_time(alert.expires, time_zone)}): once the all clear expires the alert shows as live "
-                           "again; leave 'expires_in' out (an all clear is kept a week)", "expires_in",
-                           "all_clear_too_short", time=local_time(alert.expires, time_zone))
+        at = local_time(alert.expires, time_zone)
+        raise PublishError(f"'expires_in' {typed.strip()!r} ends this all clear before the alert it ends ({at}): once "
+                           "the all clear expires the alert shows as live again; leave 'expires_in' out (an all clear "
+                           "is kept a week)", "expires_in", "all_clear_too_short", time=at)
 
 
 def alert_ends_warning(ends: int, expires: str = "--expires-in", time_zone: str | None = None) -> str:

@@ -86,7 +86,7 @@ async def test_expiry_private_details_and_recipients_carry_their_errors(sample, 
     status, html, _ = await post(http, node.url + "/publish/alert", {**alert, "expires_in": "0m"})
     assert status == 400
     assert 'aria-invalid="true"' in tag(html, "f-expires_in") and described_by(html, "f-expires_in") == ["e-expires_in"]
-    assert '<a href="#f-expires_in">Expires after: Choose how long the alert lasts.</a>' in html
+    assert '<a href="#f-expires_in">Expires after: Write how long it lasts, at least 1 minute, like 90m, 6h or 2d.</a>' in html
 
 
 async def test_a_reference_to_the_wrong_kind_and_an_amount_that_is_no_number_are_refused_in_the_form(

@@ -60,7 +60,11 @@ def attached(pid: int, out: Path) -> Iterator[None]:
     try:
         if not localnet.wait_until(lambda: b"attached" in said.read_bytes() or proc.poll() is not None,
                                    ATTACH_TIMEOUT_S, 0.05) or b"attached" not in said.read_bytes():
-            pytest.fail(f"strace did not attach to {pid}: {said.read_text(errors='replace')}")
+            told = said.read_text(errors="replace")
+            if "Operation not permitted" in told and os.environ.get("SOLNET_REQUIRE_STRACE") != "1":
+                # (Yama's ptrace_scope or a container without CAP_SYS_PTRACE: a laptop's tests skip)
+                pytest.skip(f"strace may not attach to a running process here: {told.strip()}")
+            pytest.fail(f"strace did not attach to {pid}: {told}")
         yield
         proc.terminate()  # (it detaches from what it still traces, a child the node left, and writes out the rest)
         proc.wait(EXIT_TIMEOUT_S)
@@ -80,7 +84,8 @@ def lost_tails(trace: str, files: Sequence[Path], *, until_answer: bool = False)
     """For each of `files` written after its last sync in `trace` (strace -f -y output): the offset
     from which a power cut would lose it. Fails the test on a write of them this model cannot follow.
     `until_answer`: a power cut at the moment a command answered (its first write to its standard
-    output), not at the end of the trace."""
+    output), not at the end of the trace; run the command with PYTHONUNBUFFERED=1, else its answer is
+    written when it exits, after the store's close has synced what the cut should find unsynced."""
     names = {str(f.resolve()): f for f in files}
     writes: dict[Path, list[tuple[int, int]]] = {}  # file -> (line of the write's end, offset)
     synced: dict[Path, int] = {}  # file -> line of its last sync's start (what was written before it is covered)

@@ -27,7 +27,8 @@ def test_a_vouch_answered_before_a_power_cut_is_not_said_as_signed_elsewhere(clu
     trace = tmp_path / "vouch.strace"
     done = subprocess.run([*power_cut.command(trace), *localnet.solnet_command(), "--home", str(bristol.home.path),
                            "vouch", laptop["device_request"], "--out", str(tmp_path / "laptop.txt")],
-                          capture_output=True, text=True, timeout=120, env=cli_env(), stdin=subprocess.DEVNULL)
+                          capture_output=True, text=True, timeout=120, env={**cli_env(), "PYTHONUNBUFFERED": "1"},
+                          stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stdout + done.stderr
     [(vouch,)] = query(bristol, "SELECT id FROM events WHERE kind='member.vouch' ORDER BY n DESC LIMIT 1")
     # A cut at the command's answer: the database's commit was synced (test_power_cut_after_publish.py);

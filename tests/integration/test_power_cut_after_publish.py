@@ -78,7 +78,7 @@ def test_a_publish_with_no_node_running_is_on_the_disk_when_the_command_answers(
     args = [f"--{name}={value}" for name, value in ALERT.items()]
     done = subprocess.run([*power_cut.command(trace), *localnet.solnet_command(), "--home", str(bristol.home.path),
                            "publish", "alert", *args, "--json"], capture_output=True, text=True, timeout=120,
-                          env=cli_env(), stdin=subprocess.DEVNULL)
+                          env={**cli_env(), "PYTHONUNBUFFERED": "1"}, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stdout + done.stderr
     assert holds(bristol, bytes.fromhex(json.loads(done.stdout)["id"]))
     # (the command then closes the database, which checkpoints it: a cut at its answer is read from the trace)
