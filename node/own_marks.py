@@ -7,7 +7,7 @@ one, silently: the database is consistent, only older. Among what is dropped may
 device signed and already sent to peers; and the record of its rounds with peers
 (node/chain_gate.py) lives in the same database and rolls back with them. Signing on from the
 older head then makes a second event at a seq the network holds: a fork, which freezes the key on
-every node. A file outside SQLite does not roll back with it: the marks are appended to it before
+every node. A file outside SQLite does not roll back with it: the marks are written to it before
 the transaction that stores a newly signed event commits (Store.before_commit: once per
 transaction, so a group commit of many publishes writes once), so no event of ours can leave
 this node with a seq the marks do not cover. chain_gate.check compares them with what the
@@ -26,9 +26,18 @@ sign on a home whose node did not stop cleanly until a sync. `solnet sync` and `
 call `make_durable` once before they send. The marks are read once per change of the file (its
 stat), not per publish: the node is the only writer while it runs.
 
-The file: `solnet.db-signed` (beside the database), marks appended one after the other, each
+The file: `solnet.db-signed` (beside the database), marks written one after the other, each
 (author, seq, crc32); the last whole one of a key holds. A changed bit spoils that mark alone (an
-older one of the key holds), a power cut cuts the tail. One that cannot be read counts as no marks
+older one of the key holds), a power cut cuts the tail. The file is made GROW_BY bytes longer than
+its marks, zeros (which read as no mark), and each commit's marks overwrite those zeros in place: a
+file whose size changes makes its fdatasync put the size in the file system's journal too (ext4: a
+journal commit, shared with whatever else the machine writes), one that is overwritten in place
+syncs its data alone. Measured here (fdatasync of a 76-byte write, medians of 400, interleaved,
+quiet): 0.22-0.24 ms growing, 0.15-0.17 ms in place, its CPU 0.052-0.059 against 0.034-0.042 ms
+(while other programs wrote much, ~4 ms either way: the disk's flush). Marks are written past the
+last record that is not zeros, over a mark cut short: so an earlier version's marks appended past
+the zeros are read, and a tail cut short does not shift the marks after it off the file's grid of
+records (appended after it, every later mark read as none). One that cannot be read counts as no marks
 (as a home made by an earlier version): it never refuses. A mark also says which seqs its commit
 signed: every one above the key's mark before it (from seq 1 for its first), unless a mark whose
 seq carries RANGE_FLAG comes just before it, naming the first (written only then: when seqs signed
@@ -72,7 +81,7 @@ _UNSEEN = object()
 _PATHS: dict[object, Path | None] = {}
 
 
-RECORD = struct.Struct(">32s32sQI")  # network, author, seq, crc32 of the three: one mark, appended
+RECORD = struct.Struct(">32s32sQI")  # network, author, seq, crc32 of the three: one mark
 _KEYED = 64  # bytes of a mark's key: its network and author (a home that joins another network
 #              signs there from seq 1: the marks of the network it left do not hold it back)
 COMPACT_AT = 64 * 1024  # bytes (some 750 commits): a node's start rewrites the file to its ranges
@@ -82,11 +91,17 @@ MAX_RANGES = 64  # stretches of seqs kept a key: gaps are another home's signing
 Ranges = tuple[tuple[int, int], ...]  # (first, last) seqs signed here, ascending, apart
 
 
+GROW_BY = 216 * RECORD.size  # zeros written past the marks when they reach the file's end (~16 KiB,
+#                              216 commits): one change of the file's size in 216 commits (see above)
+_NO_MARK = bytes(RECORD.size)
+
+
 class _Known(NamedTuple):
     """The marks a file held when this process last read or wrote it, and what its stat said then."""
     stat: tuple[int, int, int]  # inode, size, mtime (ns)
     marks: dict[bytes, int]
     ranges: dict[bytes, Ranges]
+    end: int  # where the next mark goes: past the last record that is not zeros
 
 
 _KNOWN: dict[str, _Known] = {}  # by path: read once per change of the file, not per publish
@@ -112,15 +127,21 @@ def _known(path: Path) -> _Known:
     return known
 
 
-def _parse(path: Path) -> tuple[dict[bytes, int], dict[bytes, Ranges]]:
+def _parse(path: Path) -> tuple[dict[bytes, int], dict[bytes, Ranges], int]:
     try:
         data = path.read_bytes()
     except OSError:
-        return {}, {}
+        return {}, {}, 0
     marks: dict[bytes, int] = {}
     firsts: dict[bytes, int] = {}  # a commit's first seq, until its plain mark
     ranges: dict[bytes, Ranges] = {}
-    for at in range(0, len(data) - RECORD.size + 1, RECORD.size):
+    end = 0
+    for at in range(0, len(data), RECORD.size):
+        record = data[at:at + RECORD.size]
+        if len(record) < RECORD.size:  # a mark cut short: the next is written over it (on the grid)
+            break
+        if record != _NO_MARK:  # (zeros: room made for the marks to come)
+            end = at + RECORD.size
         network, author, seq, crc = RECORD.unpack_from(data, at)
         if zlib.crc32(data[at:at + _KEYED + 8]) != crc:  # (a changed bit spoils this mark alone; a cut tail is left out)
             continue
@@ -130,7 +151,7 @@ def _parse(path: Path) -> tuple[dict[bytes, int], dict[bytes, Ranges]]:
             continue
         ranges[key] = _add(ranges.get(key, ()), firsts.pop(key, marks.get(key, 0) + 1), seq)
         marks[key] = seq  # the last one written for a key holds (--offline may sign below it)
-    return marks, ranges
+    return marks, ranges, end
 
 
 def _add(ranges: Ranges, first: int, last: int) -> Ranges:
@@ -169,28 +190,39 @@ def _records(marks: dict[bytes, int], firsts: dict[bytes, int] | None = None) ->
 
 def _append(path: Path, marks: dict[bytes, int], firsts: dict[bytes, int] | None = None,
             go_on: bool = False) -> tuple[int, dict[bytes, int], dict[bytes, Ranges]]:
-    """Append `marks` to the file: one pwrite of the new bytes, synced before the database's commit
-    of what they mark (see the module's docstring; a new file's folder too, so that its name
-    survives). `firsts`: the first seq each key signed in this commit (its mark the last).
-    The file's size, marks and ranges before (to cut it back to)."""
+    """Write `marks` past the file's last: one pwrite of the new bytes (with GROW_BY zeros beyond them
+    when they reach the file's end), synced before the database's commit of what they mark (see the
+    module's docstring; a new file's folder too, so that its name survives). `firsts`: the first seq
+    each key signed in this commit (its mark the last). Where the marks ended before, and the marks
+    and ranges then (to cut the file back to)."""
     known = _known(path)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
-        size = known.stat[1] if known.stat[0] == os.fstat(fd).st_ino else 0
+        st = os.fstat(fd)
+        end = known.end if known.stat[0] == st.st_ino else 0
+        if end < st.st_size and os.pread(fd, RECORD.size, end).strip(b"\0"):
+            # Another process wrote where this one would (in place, its stat the same: within one tick
+            # of the file system's clock): read again, never written over.
+            _KNOWN.pop(str(path), None)
+            known = _known(path)
+            end = known.end
         # (a commit that goes on from the key's mark needs no first: one mark a publish, as before; on a
         # home restored or copied, one above it takes what lies between as this home's: `going_on`)
         firsts = {k: first for k, first in (firsts or {}).items()
                   if first != known.marks.get(k, 0) + 1 and not (go_on and first > known.marks.get(k, 0))}
         data = _records(marks, firsts)
-        if os.pwrite(fd, data, size) != len(data):  # (a disk that fills as it writes: the commit fails)
-            os.ftruncate(fd, size)
+        written = end + len(data)
+        if written > st.st_size:  # (room for the next ones: they are written in place, see above)
+            data += bytes(GROW_BY)
+        if os.pwrite(fd, data, end) != len(data):  # (a disk that fills as it writes: the commit fails)
+            os.ftruncate(fd, end)
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         try:
             os.fdatasync(fd)
-            if size == 0:
+            if st.st_size == 0:
                 _fsync(path.parent)  # (its name in the folder)
         except OSError:  # (the commit fails: the marks must not say it signed)
-            os.ftruncate(fd, size)
+            os.ftruncate(fd, end)
             raise
         st = os.fstat(fd)
     finally:
@@ -198,8 +230,8 @@ def _append(path: Path, marks: dict[bytes, int], firsts: dict[bytes, int] | None
     ranges = dict(known.ranges)
     for key, seq in marks.items():
         ranges[key] = _add(ranges.get(key, ()), firsts.get(key, known.marks.get(key, 0) + 1), seq)
-    _KNOWN[str(path)] = _Known((st.st_ino, st.st_size, st.st_mtime_ns), {**known.marks, **marks}, ranges)
-    return size, known.marks, known.ranges
+    _KNOWN[str(path)] = _Known((st.st_ino, st.st_size, st.st_mtime_ns), {**known.marks, **marks}, ranges, written)
+    return end, known.marks, known.ranges
 
 
 GOING_ON_META = "marks_go_on"  # meta: b"1" from a node's start on a restored or copied home to the next start
@@ -222,7 +254,7 @@ def going_on(store: Store, restored: bool) -> None:
 def _cut(path: Path, size: int, marks: dict[bytes, int], ranges: dict[bytes, Ranges]) -> None:
     """Cut the file back to `size` bytes, which held `marks` and `ranges` (a commit that failed)."""
     os.truncate(path, size)
-    _KNOWN[str(path)] = _Known(_stat(path) or (0, 0, 0), marks, ranges)
+    _KNOWN[str(path)] = _Known(_stat(path) or (0, 0, 0), marks, ranges, size)
 
 
 class _Pending:
@@ -304,7 +336,7 @@ def make_durable(store: Store, *, compact: bool = False) -> None:
     path = path_of(store)
     if path is None:
         return
-    if compact and (_stat(path) or (0, 0, 0))[1] > COMPACT_AT:
+    if compact and _known(path).end > COMPACT_AT:
         known = _known(path)
         spare = path.with_name(path.name + ".new")
         fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)

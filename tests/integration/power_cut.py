@@ -3,10 +3,11 @@
 A kill -9 loses nothing a process wrote: the kernel's page cache outlives it. A power cut loses what
 reached the page cache after the file's last fsync (or fdatasync). `strace -f -y` names the file of
 each pwrite64 with its offset and length, and each sync: for each file, what was written after its
-last sync is what the cut takes. While traced, the home's files only grow at their end (SQLite's WAL
-between two checkpoints, the marks of what the home signed), so the cut is a truncation at the lowest
-offset written after the file's last sync. A file written any other way (a plain write, a truncation,
-SQLite's database file itself: a checkpoint) fails the test, which then cannot tell what the cut leaves.
+last sync is what the cut takes. While traced, the home's files are written only past what they held
+(SQLite's WAL between two checkpoints; the marks of what the home signed, over zeros made for them,
+which read as no mark), so the cut is a truncation at the lowest offset written after the file's last
+sync. A file written any other way (a plain write, a truncation, SQLite's database file itself: a
+checkpoint) fails the test, which then cannot tell what the cut leaves.
 
 strace is a Debian package (.ci/run installs it). Without it the tests that use this module are skipped,
 saying so, unless SOLNET_REQUIRE_STRACE=1 (CI), which makes that a failure.

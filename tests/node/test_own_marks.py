@@ -20,6 +20,12 @@ def _in_network(store: Store) -> None:
         store.set_meta("network_id", NETWORK)
 
 
+def _marks_end(path: Path) -> int:
+    """Where the file's marks end: past it, zeros only (room made for the marks to come)."""
+    data, size = path.read_bytes(), own_marks.RECORD.size
+    return max((at + size for at in range(0, len(data), size) if data[at:at + size].strip(b"\0")), default=0)
+
+
 def test_marks_are_on_the_disk_before_the_commit_and_only_for_what_commits(tmp_path: Path) -> None:
     store = Store(tmp_path / "solnet.db")
     marks = own_marks.path_for(tmp_path / "solnet.db")
@@ -84,9 +90,9 @@ def test_a_mark_spoilt_or_cut_short_leaves_the_marks_before(tmp_path: Path) -> N
     own_marks._append(path, {D: 4, G: 1})
     assert own_marks.read(path) == {D: 4, G: 1}
     data = bytearray(path.read_bytes())
-    assert len(data) == 3 * own_marks.RECORD.size  # only the new bytes were written each time
+    assert _marks_end(path) == 3 * own_marks.RECORD.size  # only the new marks were written each time
     data[own_marks.RECORD.size + 20] ^= 0x01  # a changed bit in DEVICE's newest mark
-    path.write_bytes(bytes(data[:-5]))  # and a power cut cut the last one short
+    path.write_bytes(bytes(data[:3 * own_marks.RECORD.size - 5]))  # and a power cut cut the last one short
     assert own_marks.read(path) == {D: 3}
 
 
@@ -140,7 +146,7 @@ def test_each_publish_syncs_its_mark_once_and_the_marks_follow_it(net, tmp_path:
         ev = log.append(net.founder.device, "action", action(i))
         assert own_marks.read(marks)[log.network_id + device] == ev.seq
     assert len(synced) == 20 + 1  # (and the folder once, where the first made the file)
-    assert marks.stat().st_size == 20 * own_marks.RECORD.size  # one mark appended per publish, nothing rewritten
+    assert _marks_end(marks) == 20 * own_marks.RECORD.size  # one mark written per publish, nothing rewritten
     monkeypatch.undo()
     log.store.close()
 
@@ -179,3 +185,61 @@ def test_the_stretches_of_a_key_are_bounded(tmp_path: Path) -> None:
         own_marks._append(path, {G: seq}, {G: seq})
     kept = own_marks.signed_ranges(path)[G]
     assert len(kept) == own_marks.MAX_RANGES and kept[0][0] == 1 and kept[-1] == (seq, seq)
+
+
+def test_marks_are_written_in_place_so_the_files_size_stays(tmp_path: Path) -> None:
+    """A file whose size changes makes its fdatasync put the size in the file system's journal (ext4:
+    a journal commit each, shared with whatever else the machine writes): the marks overwrite zeros
+    made for them, and the file grows once in many commits."""
+    path = own_marks.path_for(tmp_path / "solnet.db")
+    own_marks._append(path, {D: 1})
+    size = path.stat().st_size
+    for seq in range(2, 41):
+        own_marks._append(path, {D: seq})
+        assert path.stat().st_size == size
+    assert _marks_end(path) <= 40 * own_marks.RECORD.size
+    own_marks._KNOWN.clear()  # (as a new process reads it)
+    assert own_marks.read(path) == {D: 40} and own_marks.signed_ranges(path)[D] == ((1, 40),)
+    own_marks._append(path, {D: 41})
+    assert own_marks.read(path) == {D: 41} and path.stat().st_size == size
+
+
+def test_a_mark_cut_short_is_written_over_and_the_marks_after_it_are_read(tmp_path: Path) -> None:
+    """A power cut that left the last mark cut short: the next one goes where it began, on the grid of
+    marks. Appended after it, every later mark read off the grid, as none (the file said nothing,
+    and a lost event went unseen)."""
+    path = own_marks.path_for(tmp_path / "solnet.db")
+    path.write_bytes(own_marks._records({D: 3}) + own_marks._records({D: 4})[:-5])
+    own_marks._KNOWN.clear()
+    assert own_marks.read(path) == {D: 3}
+    own_marks._append(path, {D: 5})
+    own_marks._append(path, {G: 1})
+    own_marks._KNOWN.clear()
+    assert own_marks.read(path) == {D: 5, G: 1}
+
+
+def test_marks_another_process_wrote_in_place_are_not_written_over(tmp_path: Path) -> None:
+    """Another process's marks written where this one would write next, the file's stat as it was (the
+    file system's clock ticks every few milliseconds): read, not overwritten."""
+    path = own_marks.path_for(tmp_path / "solnet.db")
+    own_marks._append(path, {D: 3})
+    before = path.stat()
+    with open(path, "r+b") as f:  # (another process, writing as this version does)
+        f.seek(_marks_end(path))
+        f.write(own_marks._records({G: 7}))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    own_marks._append(path, {D: 4})
+    own_marks._KNOWN.clear()
+    assert own_marks.read(path) == {D: 4, G: 7}
+
+
+def test_marks_an_earlier_version_appended_past_the_zeros_are_read_and_kept(tmp_path: Path) -> None:
+    path = own_marks.path_for(tmp_path / "solnet.db")
+    own_marks._append(path, {D: 3})
+    with open(path, "ab") as f:  # (an earlier solnet writes at the file's end)
+        f.write(own_marks._records({G: 2}))
+    assert own_marks.read(path) == {D: 3, G: 2}
+    own_marks._append(path, {D: 4})
+    own_marks._KNOWN.clear()
+    assert own_marks.read(path) == {D: 4, G: 2}
