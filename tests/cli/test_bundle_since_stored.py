@@ -122,3 +122,36 @@ def test_an_import_says_when_the_bundles_maker_had_heard_from_no_other_node_for_
         report["maker_behind"] and "alerts Bristol posted since then may be missing here" in report["maker_behind"]
     # Within the 2 minutes the banner allows: nothing to say
     assert "may be missing" not in cli.run(cardiff, "import", tmp_path / "later.bundle").stdout
+
+
+def test_a_bundle_made_beside_a_running_node_in_touch_with_its_peers_says_nothing_of_being_behind(
+        cli, network, tmp_path) -> None:
+    """Real nodes: Calais and Bristol linked; Calais exports while its node runs. Its bundle says its
+    maker was level moments before (a complete round with Bristol): Cardiff is told nothing more."""
+    from node.demo.localnet import wait_until
+    from test_unknown_alert_region import WAIT_S, start
+    from node.heard_before import last_level
+
+    cardiff = _cardiff(cli, network)
+    a, a_out, _ = start(cli, network.a)
+    b = None
+    try:
+        port = next(line for line in a_out if "peers connect to" in line).split(":")[-1].split(".")[0]
+        b, _, _ = start(cli, network.b, "--peer", f"127.0.0.1:{port}")
+
+        def level_saved() -> bool:
+            store = Home(network.a).log().store
+            try:
+                return bool(last_level(store))
+            finally:
+                store.close()
+
+        assert wait_until(level_saved, WAIT_S), "Calais's node saves its complete round with Bristol"
+        cli.run(network.a, "export", tmp_path / "running.bundle")
+    finally:
+        for node in (b, a):
+            if node is not None:
+                node.terminate()
+                node.wait(timeout=WAIT_S)
+    report = cli.run_json(cardiff, "import", tmp_path / "running.bundle")
+    assert 0 < report["maker_level"] <= report["made"] and report["maker_behind"] is None, report
