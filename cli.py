@@ -1814,7 +1814,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     behind = maker_behind(log, report, bytes.fromhex(config.group_id))
     if args.json:
         print(json.dumps({**summary, "signature_ok": report.signature_ok, "made_by": report.made_by, "made": report.made,
-                          "maker_level": report.maker_level, "maker_behind": behind, "restore": gate,
+                          "maker_level": report.maker_level, "maker_behind": behind, "gap": report.gap, "restore": gate,
                           "problem": report.problem, "addresses_left_out": report.addresses_left_out > 0,
                           "rejections": [{"id": o.id.hex() if o.id else None, "reason": o.reason, "message": o.message}
                                          for o in rejected]}, indent=2))
@@ -1833,6 +1833,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         elif report.addresses_left_out:
             print(f"{ADDRESSES_LEFT_OUT} of this bundle, as of every bundle not encrypted: this node asks its "
                   "peers for them when it syncs, or import a bundle exported with --encrypt.")
+        if report.gap:
+            print(f"This bundle does not bring this home up to date: {report.gap}.")
         if behind:
             print(behind)
         if gate is not None:

@@ -65,6 +65,7 @@ class ImportReport:
     addresses_left_out: int = 0  # nodes' announcements it carried without their bodies (a bundle in clear)
     made: int | None = None  # when it was made, by this machine's clock (a maker's clock ahead: no later than now)
     maker_level: int | None = None  # when its maker had last held all another node held, by this clock (0: never)
+    gap: str | None = None  # why a bundle made with `--since` does not bring this home level, as people are told
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -160,7 +161,7 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
             and report.exporter != own_device):  # (its own bundle, re-imported after a restore: nothing heard)
         assert report.exporter is not None  # (signature_ok: it verified against it)
         since = max(0, (state.since or 0) - (state.created - report.made)) if state.since else 0
-        _note_caught_up(log, report.made, since, state.window == STORED, report.exporter)
+        report.gap = _note_caught_up(log, report.made, since, state.window == STORED, report.exporter)
     return report
 
 
@@ -171,7 +172,7 @@ def _blocked_here(log: EventLog, exporter: bytes) -> bool:
     return exporter in blocked or (member is not None and member.group in blocked)
 
 
-def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, exporter: bytes) -> None:
+def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, exporter: bytes) -> str | None:
     """A bundle signed by a member's device (not one blocked here) and leaving nothing pending here
     brought what its maker held when it made it: as a sync would have then (`solnet view alerts` says a home with no node is behind
     only since then). One made with `--since` leaves out what its maker stored before that time: it
@@ -180,14 +181,29 @@ def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, ex
     missing. `since` is by the maker's clock, which may be behind this one: by as much as a node lets
     a stamp be ahead of its own (MAX_CLOCK_SKEW_MS), it must reach back further. One an older solnet
     made (`by_stored` False) chose by the authors' stamps: it lacks an event stamped before its start
-    that reached its maker later (an offline phone's alert), so it never counts."""
-    if since and (not by_stored or since + MAX_CLOCK_SKEW_MS > (heard_before.last_level(log.store) or 0)):
-        return
+    that reached its maker later (an offline phone's alert), so it never counts.
+    Returns what the importer is told when a `--since` bundle does not count (None: it counts, or its
+    maker is blocked here)."""
+    if since and not by_stored:
+        return ("it was made with `--since` by an older solnet, which leaves out what was stamped before its "
+                "start and reached its maker later (a phone's alert posted offline): alerts may be missing here. "
+                "Ask for a bundle made without `--since`, or by an upgraded solnet")
+    level = heard_before.last_level(log.store) or 0
+    if since and since + MAX_CLOCK_SKEW_MS > level:
+        from node import words  # (said by `solnet import` alone)
+
+        last = (f"this home last held all another node held at {words.local_time(level)}" if level else
+                "this home has never held all another node held (no sync, no bundle made without `--since`)")
+        ask = (f"made with a `--since` at least 10 minutes before {words.local_time(level)} (its maker's clock may "
+               "be behind)" if level else "made without `--since`")
+        return (f"it holds what its maker stored from {words.local_time(since)} on, and {last}: alerts posted in "
+                f"between may be missing here. Ask for a bundle {ask}")
     if _blocked_here(log, exporter):
-        return  # a device (or group) this home will not sync with says nothing of what it lacks
+        return None  # a device (or group) this home will not sync with says nothing of what it lacks
     if created > heard_before.caught_up_by_bundle(log.store):
         with log.store.write():
             log.store.set_meta(heard_before.CAUGHT_UP_KEY, str(created).encode())
+    return None
 
 
 def maker_behind(log: EventLog, report: ImportReport, own_group: bytes) -> str | None:

@@ -70,7 +70,10 @@ def test_a_since_bundle_from_a_maker_whose_clock_may_be_behind_reaches_back_furt
     cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", RAID, "--offline")
     # (a moment before this home last heard, after the network was made: part of the log)
     assert _export_since(cli, network.a, tmp_path / "moment.bundle", level - 1) == 1
-    cli.run(network.b, "import", tmp_path / "moment.bundle")
+    said = cli.run(network.b, "import", tmp_path / "moment.bundle").stdout
+    assert "This bundle does not bring this home up to date: it holds what its maker stored from " in said, said
+    assert "alerts posted in between may be missing here. Ask for a bundle made with a `--since` at least 10 " \
+           "minutes before " in said, said
     assert RAID in cli.run(network.b, "view", "alerts").stdout
     assert _caught_up(network.b) == level, "a start less than 10 minutes before this home last heard may leave a gap"
     cli.run(network.a, "export", tmp_path / "whole-again.bundle", "--since", "1h")  # (before every event: whole)
@@ -96,10 +99,11 @@ def test_a_since_bundle_of_an_older_solnet_does_not_say_a_home_caught_up(cli, ne
     monkeypatch.setattr(bundle, "STORED", "stamped")  # its header as an older solnet's importer reads it
     assert _export_since(cli, network.a, tmp_path / "old.bundle", level - 20 * 60_000) >= 1
     monkeypatch.undo()
-    cli.run(network.b, "import", tmp_path / "old.bundle")
+    said = cli.run(network.b, "import", tmp_path / "old.bundle").stdout
+    assert "it was made with `--since` by an older solnet, which leaves out what was stamped before its start" in said
     assert RAID in cli.run(network.b, "view", "alerts").stdout and _caught_up(network.b) == level
     assert _export_since(cli, network.a, tmp_path / "new.bundle", level - 20 * 60_000) >= 1
-    cli.run(network.b, "import", tmp_path / "new.bundle")
+    assert "up to date" not in cli.run(network.b, "import", tmp_path / "new.bundle").stdout
     assert _caught_up(network.b) > level
 
 
