@@ -1774,7 +1774,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from crypto.keys import short_id
     from node.home import read_bundle_passphrase
     from crypto.stream import SealedReader
-    from node.bundle import import_bundle, is_sealed
+    from node.bundle import import_bundle, is_sealed, maker_behind
     from node.outcome import PENDING, REJECTED
     from node import chain_gate
     home = home_of(args)
@@ -1811,8 +1811,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     # the person importing, they were refused: say so, with the reason.
     rejected = [o for o in report.outcomes if o.status == REJECTED or (o.status == PENDING and o.reason == "revoked")]
     summary = {s: report.count(s) for s in ("accepted", "duplicate", "pending", "rejected")}
+    behind = maker_behind(log, report, bytes.fromhex(config.group_id))
     if args.json:
-        print(json.dumps({**summary, "signature_ok": report.signature_ok, "made_by": report.made_by, "restore": gate,
+        print(json.dumps({**summary, "signature_ok": report.signature_ok, "made_by": report.made_by, "made": report.made,
+                          "maker_level": report.maker_level, "maker_behind": behind, "gap": report.gap, "restore": gate,
                           "problem": report.problem, "addresses_left_out": report.addresses_left_out > 0,
                           "rejections": [{"id": o.id.hex() if o.id else None, "reason": o.reason, "message": o.message}
                                          for o in rejected]}, indent=2))
@@ -1831,6 +1833,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         elif report.addresses_left_out:
             print(f"{ADDRESSES_LEFT_OUT} of this bundle, as of every bundle not encrypted: this node asks its "
                   "peers for them when it syncs, or import a bundle exported with --encrypt.")
+        if report.gap:
+            print(f"This bundle does not bring this home up to date: {report.gap}.")
+        if behind:
+            print(behind)
         if gate is not None:
             print(chain_gate.BUNDLE_IMPORT_SAYS[gate])
     return EXIT_REFUSED if rejected or report.problem else 0
@@ -2874,7 +2880,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seal the bundle with a passphrase ($SOLNET_BUNDLE_PASSPHRASE or a prompt): "
                         "whoever finds the stick learns nothing but its size. Without it, the nodes' addresses "
                         "(their announcements) are left out")
-    p.add_argument("--since", help=SINCE_HELP)
+    p.add_argument("--since", help="only events this home stored at or after this time, whatever their authors' "
+                                   "stamps (a phone's alert posted offline that came later is in): 2026-12-01T18:00, "
+                                   "in this machine's time zone unless it carries an offset, or this last span "
+                                   "(90m, 6h, 1d)")
     p = add("import", cmd_import, "verify and ingest a bundle made by `solnet export`")
     p.add_argument("file")
     p = add("run", cmd_run, "run the node: serve peers, sync and gossip until Ctrl-C")

@@ -24,15 +24,21 @@ from crypto.keys import SigningKey, short_id, verify_signature
 from crypto.stream import MAGIC as SEALED_MAGIC
 from events.format import MAX_EVENT_BYTES, bodiless_kind
 from events.kinds import LOCATING_KINDS
-from events.trust import DEVICE_ROLE
+from events.trust import DEVICE_ROLE, GROUP_ROLE
 from node import heard_before, peer_blocks, references
-from node.log import EventLog, now_ms
+from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
 from node.outcome import PENDING, Outcome
 from solnet_errors import SolnetError
 
 MAGIC = b"solnet-bundle-v1\n"
 SIGN_CONTEXT = b"solnet/bundle/v1\x00"
 IMPORT_BATCH = 500
+# Header fields a bundle of this version adds (an older solnet's importer reads past them):
+# WINDOW: STORED, its `since` counts by when its maker stored each event (an older solnet's chose by
+# the authors' stamps, and left out what was stamped before its start and came later);
+# LEVEL: when its maker last held all another node held (`heard_before.last_level`, ms; 0: never):
+# how current it was, which its importer is told when that was well before the bundle was made.
+WINDOW, STORED, LEVEL = "window", "stored", "level"
 
 
 class _Unexpected(ValueError):
@@ -57,6 +63,9 @@ class ImportReport:
     problem: str | None = None  # why the bundle as a whole is not intact, if it is not
     made_by: str | None = None  # the member device that signed it, as people are shown it ("Calais · laptop")
     addresses_left_out: int = 0  # nodes' announcements it carried without their bodies (a bundle in clear)
+    made: int | None = None  # when it was made, by this machine's clock (a maker's clock ahead: no later than now)
+    maker_level: int | None = None  # when its maker had last held all another node held, by this clock (0: never)
+    gap: str | None = None  # why a bundle made with `--since` does not bring this home level, as people are told
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -71,15 +80,19 @@ def export_bundle(log: EventLog, key: SigningKey, out: BinaryIO, *, since_ts: in
     """Write every stored event (or those from `since_ts`) as a signed bundle, those of the kinds
     `stubs_of` without their bodies (stubs, which an importer stores as missing and fills from its
     peers); return the count."""
-    if since_ts and not log.store.holds_event_before(since_ts):
+    # Every event stored here from `since_ts` on (its row number after those stored before), whatever
+    # its author's stamp: an offline phone's alert stamped before then that came after is in it.
+    after_n = log.store.stored_before(since_ts) if since_ts else 0
+    if since_ts and not after_n:
         since_ts = 0  # it leaves nothing out: it says it is whole (an importer counts it as a sync)
     digest = hashlib.blake2b(digest_size=32)
-    header = _item({"network": log.network_id, "exporter": bytes(key.public), "created": now_ms(), "since": since_ts})
+    header = _item({"network": log.network_id, "exporter": bytes(key.public), "created": now_ms(), "since": since_ts,
+                    WINDOW: STORED, LEVEL: heard_before.last_level(log.store) or 0})
     out.write(MAGIC)
     out.write(header)
     digest.update(header)
     count = 0
-    for wire in log.store.iter_wire(since_ts=since_ts, stubs_of=stubs_of):
+    for wire in log.store.iter_wire(since_ts=since_ts, after_n=after_n, stubs_of=stubs_of):
         item = _item(wire)
         out.write(item)
         digest.update(item)
@@ -137,11 +150,18 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
         report.signature_ok = False
     if report.signature_ok:  # after the ingest: a bundle may carry its own maker's vouch
         report.problem = _check_exporter(log, report)
-    if (report.signature_ok and report.problem is None and state.created is not None and not report.count(PENDING)
+    if state.created is not None:
+        # A maker's clock seen ahead of this one (a bundle made "later" than now) is ahead by at least
+        # that much: its times are taken back by as much (never into the future here). One behind
+        # cannot be told from a bundle carried for a while: _note_caught_up allows for it.
+        ahead = max(0, state.created - now_ms())
+        report.made = state.created - ahead
+        report.maker_level = min(report.made, max(0, state.level - ahead)) if state.level else state.level
+    if (report.signature_ok and report.problem is None and report.made is not None and not report.count(PENDING)
             and report.exporter != own_device):  # (its own bundle, re-imported after a restore: nothing heard)
         assert report.exporter is not None  # (signature_ok: it verified against it)
-        _note_caught_up(log, min(state.created, now_ms()), state.since or 0,  # (a clock ahead: no future)
-                        report.exporter)
+        since = max(0, (state.since or 0) - (state.created - report.made)) if state.since else 0
+        report.gap = _note_caught_up(log, report.made, since, state.window == STORED, report.exporter)
     return report
 
 
@@ -152,22 +172,68 @@ def _blocked_here(log: EventLog, exporter: bytes) -> bool:
     return exporter in blocked or (member is not None and member.group in blocked)
 
 
-def _note_caught_up(log: EventLog, created: int, since: int, exporter: bytes) -> None:
+def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, exporter: bytes) -> str | None:
     """A bundle signed by a member's device (not one blocked here) and leaving nothing pending here
     brought what its maker held when it made it: as a sync would have then (`solnet view alerts` says a home with no node is behind
-    only since then). One made with `--since` leaves out what came before that time: it brings this
-    home level only if it was level by then (a complete round with a peer, a bundle; not a link alone,
-    which may have ended before it brought anything), else what came in between may be missing.
-    (Unlike a sync, it lacks an event stamped before then that reached its maker only later, an
-    offline phone's alert: the home counts as level all the same. Knowing that would need the time
-    each event was stored, which the store does not keep.)"""
-    if since and since > (heard_before.last_level(log.store) or 0):
-        return
+    only since then). One made with `--since` leaves out what its maker stored before that time: it
+    brings this home level only if it was level by then (a complete round with a peer, a bundle; not a
+    link alone, which may have ended before it brought anything), else what came in between may be
+    missing. `since` is by the maker's clock, which may be behind this one: by as much as a node lets
+    a stamp be ahead of its own (MAX_CLOCK_SKEW_MS), it must reach back further. One an older solnet
+    made (`by_stored` False) chose by the authors' stamps: it lacks an event stamped before its start
+    that reached its maker later (an offline phone's alert), so it never counts.
+    Returns what the importer is told when a `--since` bundle does not count (None: it counts, or its
+    maker is blocked here)."""
+    if since and not by_stored:
+        return ("it was made with `--since` by an older solnet, which leaves out what was stamped before its "
+                "start and reached its maker later (a phone's alert posted offline): alerts may be missing here. "
+                "Ask for a bundle made without `--since`, or by an upgraded solnet")
+    level = heard_before.last_level(log.store) or 0
+    if since and since + MAX_CLOCK_SKEW_MS > level:
+        from node import words  # (said by `solnet import` alone)
+
+        last = (f"this home last held all another node held at {words.local_time(level)}" if level else
+                "this home has never held all another node held (no sync, no bundle made without `--since`)")
+        ask = (f"made with a `--since` at least 10 minutes before {words.local_time(level)} (its maker's clock may "
+               "be behind)" if level else "made without `--since`")
+        return (f"it holds what its maker stored from {words.local_time(since)} on, and {last}: alerts posted in "
+                f"between may be missing here. Ask for a bundle {ask}")
     if _blocked_here(log, exporter):
-        return  # a device (or group) this home will not sync with says nothing of what it lacks
+        return None  # a device (or group) this home will not sync with says nothing of what it lacks
     if created > heard_before.caught_up_by_bundle(log.store):
         with log.store.write():
             log.store.set_meta(heard_before.CAUGHT_UP_KEY, str(created).encode())
+    return None
+
+
+def maker_behind(log: EventLog, report: ImportReport, own_group: bytes) -> str | None:
+    """What the importer is told when the bundle's maker had heard from no other node for a while
+    before making it (a node cut off for days, a home kept by bundles): it brings what its maker
+    held, which lacks what other groups posted since (a sync counts the same, but a bundle is made
+    where there is no network, and said nothing of it). None when its maker was level shortly before
+    (the cut-off banner's 2 minutes), or no group but the importer's and the maker's is known here."""
+    from node import cut_off, render, words  # (said by `solnet import` alone)
+
+    made, level = report.made, report.maker_level
+    member = log.trust.member(report.exporter) if report.exporter is not None else None
+    if (not report.signature_ok or made is None or level is None or member is None
+            or (level and made - level <= cut_off.after_ms())):
+        return None
+    names = references.group_names(log.store)
+    others = sorted(words.isolated(names.get(m.group) or f"group {short_id(m.group)}")
+                    for m in log.trust.members.values()
+                    if m.role == GROUP_ROLE and m.revoked_from is None and m.group not in (own_group, member.group))
+    if not others:
+        return None
+    who = render.and_list(others) if len(others) <= 3 else f"{len(others)} other groups"
+    if level:
+        when = (f"its node had last heard from another node {words.span(made - level)} before "
+                f"({words.local_time(level)}): alerts {who} posted since then")
+    else:
+        when = (f"its node had never synced with another node nor imported a bundle that brought it level: "
+                f"alerts {who} posted")
+    return (f"When {report.made_by} made this bundle ({words.local_time(made)}), {when} may be missing here. A sync, "
+            "or a bundle from a node that has heard from them since, brings them.")
 
 
 def _check_exporter(log: EventLog, report: ImportReport) -> str | None:
@@ -207,6 +273,8 @@ class _BundleReader:
         self.exporter: bytes | None = None
         self.created: int | None = None  # when its maker made it (ms), by the header it signed
         self.since: int | None = None  # from when it holds what its maker held (ms; 0: all of it)
+        self.window: str | None = None  # STORED: `since` counts by when its maker stored each event
+        self.level: int | None = None  # when its maker last held all another node held (ms; 0: never; None: not said)
         self.trailer: dict | None = None
         self.problem: str | None = None
         self.count = 0
@@ -237,6 +305,9 @@ class _BundleReader:
         self.since = since if isinstance(since, int) and not isinstance(since, bool) and since >= 0 else None
         valid = self.since is not None and isinstance(created, int) and not isinstance(created, bool)
         self.created = created if valid else None
+        self.window = header.get(WINDOW) if header.get(WINDOW) == STORED else None
+        level = header.get(LEVEL)
+        self.level = level if isinstance(level, int) and not isinstance(level, bool) and level >= 0 else None
         self.digest.update(_item(header))
 
     def batches(self, network_id: bytes) -> Iterator[list[bytes]]:

@@ -13,11 +13,15 @@ from _thread import get_ident
 from pathlib import Path
 from typing import Any
 
+from node.clock import now_ms
 from node.store.errors import StoreError, disk_failing, translate
 from node.store.owner import not_owner
 from node.store.uri import database_uri
 from node.store.wal_files import leave_no_wal
 
+# (two transactions in one millisecond share a row: the higher number; a clock set back may put a
+# later one's row before an earlier one's, and a bundle since then carries more, never less)
+_ARRIVED = "INSERT INTO arrived(at, n) VALUES (?, ?) ON CONFLICT(at) DO UPDATE SET n = max(n, excluded.n)"
 _INSERT_EVENTS = ("INSERT INTO events(n, id, a, seq, ts, kind, expires, body_state, header, sig, body) "
                   "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
 _INSERT_NEW_IDS = "INSERT INTO ids_new(p, n) VALUES (?,?)"  # each event's id goes with it (schema.IDS_SCHEMA)
@@ -262,6 +266,8 @@ class StoreBase:
             self._flush()
             if self._added_in_transaction:
                 self._events_added(self._added_in_transaction)
+                if self._next_n is not None:  # when they were stored (schema.ARRIVED_SCHEMA): one row a transaction
+                    self._x(_ARRIVED, (now_ms(), self._next_n - 1))
             hooks, self._before_commit = list(self._before_commit.values()), {}
             ran = []
             try:

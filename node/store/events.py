@@ -602,18 +602,22 @@ class EventTables(StoreBase):
             yield from (StoredWire(n, self._wire(i, a, h, s, b)) for n, i, a, h, s, b in rows)
             last = rows[-1][0]
 
-    def holds_event_before(self, ts: int) -> bool:
-        """Whether an event stamped before `ts` is stored (one step down the index of times)."""
-        return self._x("SELECT 1 FROM events WHERE ts < ? LIMIT 1", (ts,)).fetchone() is not None
+    def stored_before(self, at: int) -> int:
+        """The highest row number of an event stored here before `at` (this machine's clock, ms; 0:
+        none was): every event stored from `at` on has a higher one (schema.ARRIVED_SCHEMA)."""
+        return self._one("SELECT max(n) FROM arrived WHERE at < ?", (at,)) or 0
 
-    def iter_wire(self, *, since_ts: int = 0, batch: int = 1000,
+    def iter_wire(self, *, since_ts: int = 0, after_n: int = 0, batch: int = 1000,
                   stubs_of: Sequence[str] = ()) -> Iterator[bytes]:
         """Every stored event in wire form, each author's in seq order (a reader can ingest them in
-        order); those of the kinds `stubs_of` without their bodies (stubs, as of a body this node lacks)."""
+        order); those of the kinds `stubs_of` without their bodies (stubs, as of a body this node lacks).
+        With `since_ts`: those stamped from then on, or stored after row number `after_n`."""
         last = (0, 0)
+        after_n = after_n if since_ts else 0
         while True:
-            rows = self._x("SELECT a, seq, id, header, sig, body, kind FROM events WHERE (a, seq) > (?, ?) AND ts >= ? "
-                           "ORDER BY a, seq LIMIT ?", (*last, since_ts, batch)).fetchall()
+            rows = self._x("SELECT a, seq, id, header, sig, body, kind FROM events WHERE (a, seq) > (?, ?) "
+                           "AND (ts >= ? OR n > ?) ORDER BY a, seq LIMIT ?",
+                           (*last, since_ts, after_n, batch)).fetchall()
             if not rows:
                 return
             for a, _seq, event_id, header, sig, body, kind in rows:

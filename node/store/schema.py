@@ -21,7 +21,7 @@ see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 19  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 20  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
@@ -187,12 +187,22 @@ CREATE TABLE IF NOT EXISTS over_share(
 # Region names, each numbered once (schema 17): proj.region holds the number. A name goes with the
 # last row placed there (a redaction leaves no trace of it); a number is never given again
 # (AUTOINCREMENT), so one a connection has kept the name of never names another region.
+# When this home stored its events (schema 20): one row per write transaction that stored some, its
+# time by this machine's clock (ms) and the highest row number `n` it gave. Row numbers only grow, so
+# the events stored before a time are those up to the highest `n` of the rows before it:
+# `export --since` carries every event stored from then on, whatever its author's stamp (an offline
+# phone's alert stamped days ago that reached this home an hour ago). A row per transaction, never per
+# event (an event's own column would cost an index entry at every insert); the migration's row says
+# the events stored before it came by then.
+ARRIVED_SCHEMA = "CREATE TABLE IF NOT EXISTS arrived(at INTEGER PRIMARY KEY, n INTEGER NOT NULL)"
+
 REGIONS_SCHEMA = "CREATE TABLE IF NOT EXISTS regions(r INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE)"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS keys(k INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE);
 """ + REGIONS_SCHEMA + """;
+""" + ARRIVED_SCHEMA + """;
 CREATE TABLE IF NOT EXISTS heads(k INTEGER PRIMARY KEY, seq INTEGER NOT NULL, id BLOB NOT NULL, day INTEGER, used INTEGER);
 CREATE TABLE IF NOT EXISTS events(
     n INTEGER PRIMARY KEY,

@@ -189,7 +189,7 @@ def test_a_damaged_header_map_is_refused_cleanly(populated, cli, tmp_path, damag
     bundle = Bundle(good.read_bytes())
     start = bundle.header[0]
     data = bytearray(bundle.data)
-    assert data[start] == 0x84 and data[start + 1] == 0xa0 + len("network")  # {"network": ..., 3 more}
+    assert data[start] == 0x86 and data[start + 1] == 0xa0 + len("network")  # {"network": ..., 5 more}
     if damage == "a key that is not a string":
         data[start + 1] = 0x07  # the fixstr "network" becomes the integer 7
     elif damage == "a key that is not UTF-8":
