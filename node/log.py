@@ -396,7 +396,7 @@ class EventLog:
         `cpu_s`: the CPU time (s, of `clock`) judging them may take (None: no bound); what is not
         judged by then is refused NOT_KEPT (CREDENTIALS_OVER_BUDGET), stored nothing of, and may
         come again; what was judged is stored (a part at a time, CREDENTIALS_PART), so a chain
-        longer than one handshake's time goes in over a few. node/hello_budget.py `allowance_s` gives it for a handshake not yet known as a
+        longer than one handshake's time goes in over a few. node/hello_budget.py `take_allowance` gives it for a handshake not yet known as a
         member's: a seized and revoked device presenting a thousand events it signed took ~0.1 s
         of the database thread, some 80 tokens of the hello budget, whose debt then turned away at
         each of its hellos a member group's new device and any revoked one (until 2026-12-07). A

@@ -204,7 +204,7 @@ class Credentials:
         charged it: node/hello_budget.py), and whether some was left unjudged for want of time. Credentials that cannot certify `device` (`may_certify`)
         are not read further: the device is refused as no member, as it would have been once they
         were stored. `cpu_s`: the CPU time judging them may take on the database thread (None: no
-        bound; node/hello_budget.py `allowance_s`)."""
+        bound; node/hello_budget.py `take_allowance`)."""
         if not events:
             return False, 0.0, False
         outcomes, cpu = await self._db_thread.run(_ingest_certifying, self._log(), device, list(events), cpu_s)

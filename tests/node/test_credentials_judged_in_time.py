@@ -2,7 +2,7 @@
 real SQLite store, with the clock given here: each reading of it one tick later, so what is
 judged does not depend on this machine's speed.
 
-The bound comes from the hello budget (node/hello_budget.py `allowance_s`) for a handshake not yet
+The bound comes from the hello budget (node/hello_budget.py `take_allowance`) for a handshake not yet
 known as a member's: a seized phone its group revoked presented a thousand events it signed, ~0.1 s
 of the database thread judged in full, a debt in the budget that shut out every newcomer who was no
 known member (until 2026-12-07).
