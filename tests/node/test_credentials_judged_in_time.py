@@ -50,7 +50,7 @@ def test_a_seized_phones_thousand_events_are_judged_no_longer_than_the_bound(
     verified = counted_verifies(monkeypatch)
     outcomes = log.ingest_credentials(junk, cpu_s=10.0, clock=ticking())
     assert verified[0] <= 10, f"{verified[0]} signatures checked within 10 ticks"
-    assert {(o.status, o.reason, o.message) for o in outcomes} == {("rejected", E.NOT_KEPT, CREDENTIALS_OVER_BUDGET)}
+    assert {(o.status, o.reason, o.message) for o in outcomes} == {("rejected", E.UNJUDGED, CREDENTIALS_OVER_BUDGET)}
     assert log.store.count() == before
     monkeypatch.undo()
     assert {(o.status, o.reason) for o in log.ingest_credentials(junk)} == {("rejected", E.REVOKED)}, \
