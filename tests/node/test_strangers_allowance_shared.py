@@ -7,7 +7,9 @@ worth. Until 2026-12-07 that time was only looked at, not taken, when it was giv
 handshakes whose credentials came while the database thread was busy each got the whole of it, and
 each spent it, so together they left the buckets twelve times deeper in debt than one could (12 at
 once: -120 tokens, ~3.6 s of every newcomer's hellos turned away, members' new devices included,
-a round). The budget's clock is held still here, so nothing depends on this machine's speed.
+a round). What a handshake was given and did not use goes back at its charge, and all of it once
+it links (a new group's first contact). The budget's clock is held still here, so nothing depends
+on this machine's speed.
 """
 from __future__ import annotations
 
@@ -17,12 +19,13 @@ import threading
 
 import pytest
 
+from crypto.keys import SigningKey
 from node.hello_budget import HelloBudget
 from node.webapp import GUARD
-from node_fixtures import Author, action
+from node_fixtures import Author, action, device_vouch
 from served_nodes import network, served_node, until  # noqa: F401  (the fixture)
 from test_costly_credentials_bounded import a_phone_of
-from test_member_handshake_reserve import _network_id, introduce, stranger_dialled
+from test_member_handshake_reserve import _network_id, credentials_answered, introduce, stranger_dialled
 from sync.messages import Credentials, encode
 
 TOKEN_S = 0.001  # what a token is worth here (a handshake's reply and check cost ~0.15 ms)
@@ -75,3 +78,33 @@ async def test_strangers_judged_at_once_share_what_the_buckets_hold(network: lis
         # (how much that is depends on this machine's load, not on what the others were given).
         used = sum(max(0.0, cost_s / TOKEN_S - 1) for cost_s in charged)
         assert budget._source("127.0.0.1", now[0]).tokens == pytest.approx(bucket - used)
+
+
+async def test_the_time_taken_for_a_new_groups_first_contact_is_given_back_once_it_links(network: list) -> None:
+    """A group Bristol has just admitted dials Calais for the first time: its device is no member
+    Calais knows until its credentials are judged, so they are judged within an allowance taken
+    from the buckets. It links: a member's handshake is charged nothing beyond its reply's token,
+    so what was taken for its credentials goes back."""
+    calais, bristol = network
+    network_id = _network_id(calais)
+    dover, device = Author(SigningKey.generate(), network_id), SigningKey.generate()
+    log = bristol.home.log()
+    try:
+        log.append(bristol.keys.group, "member.vouch", {"subject": bytes(dover.key.public), "role": "group"},
+                   offline=True)
+        presented = (*log.store.chain_wires(bytes(bristol.keys.group.public)),
+                     dover.sign("group.profile", {"name": "Dover", "region": "dover"}).encode(),
+                     dover.sign("member.vouch", device_vouch(dover.key, device, bytes(32 * [6]))).encode())
+    finally:
+        log.store.close()
+    async with served_node(calais) as (node, served):
+        now = [0.0]
+        budget = HelloBudget(burst=BURST, cost_s=TOKEN_S, clock=lambda: now[0])
+        served.runner.app[GUARD].use_hello_budget(budget)
+        taken = []
+        take_allowance = budget.take_allowance
+        budget.take_allowance = lambda source: taken.append(take_allowance(source)) or taken[-1]
+        async with stranger_dialled(served.port, network_id, device) as (ws, channel):
+            assert await credentials_answered(ws, channel, presented), "the new group's device did not link"
+        assert taken and taken[0] > 0, "its credentials were judged with no time taken for them"
+        assert budget._source("127.0.0.1", now[0]).tokens == BURST / 2 - 1, "the time taken for it was kept"
