@@ -63,7 +63,8 @@ def pack(value: Any) -> bytes:
     return _packb(_sorted(value))
 
 
-def unpack(data: bytes, *, what: str = "value", flat: bool = False, parts: int | None = None) -> Any:
+def unpack(data: bytes, *, what: str = "value", flat: bool = False, parts: int | None = None,
+           containers: int | None = None) -> Any:
     """Decode canonical msgpack bytes; raise InvalidEvent unless they are exactly the canonical encoding.
 
     Container and string sizes are capped by the input length, so a small input cannot make
@@ -84,6 +85,13 @@ def unpack(data: bytes, *, what: str = "value", flat: bool = False, parts: int |
     refused so, 6 k. Letting every array of bytes through, 9 KiB of them two beside each level of a
     chain a thousand deep took 2,000 calls of the hook, 6.9 M instructions. A chain of one-item
     arrays is built down to msgpack's depth limit, 1024, as tuples: ~0.3 M.)
+
+    `containers`: the most maps and lists the value may hold, itself included; past it `Overfull`
+    (MALFORMED) is raised at the first one past, as msgpack's C unpacker completes them (a hook
+    counts them: ~1 µs a value, so only for values where it matters). Each is built before it is
+    counted, so at most this many are: a 64 KiB body of empty maps in a list built 65,000 of them,
+    4.7 MB (73 x its size) in the ingest worker or, a stranger's credentials, the node's own
+    database thread, before its kind's rules refused it (until 2026-12-07).
     """
     limit = len(data)
     try:
@@ -91,7 +99,12 @@ def unpack(data: bytes, *, what: str = "value", flat: bool = False, parts: int |
         # strings and bins capped by len(data). Only what differs is given by name (each keyword
         # costs time, and this runs three times per event): its default caps maps at half the
         # length, which would say ValueError where the decoder has always said what it found.
-        if parts is None:
+        if parts is None and containers is not None:
+            claims_come(data)
+            hook = _Counted(containers)
+            value = msgpack.unpackb(data, max_array_len=limit, max_map_len=limit, max_ext_len=0,
+                                    object_hook=hook, list_hook=hook)
+        elif parts is None:
             claims_come(data)
             value = msgpack.unpackb(data, max_array_len=limit, max_map_len=limit, max_ext_len=0)
         else:
@@ -99,6 +112,8 @@ def unpack(data: bytes, *, what: str = "value", flat: bool = False, parts: int |
                                     use_list=False, list_hook=_one_array_of_bytes())
     except _NotBytes:
         raise InvalidEvent(MALFORMED, f"{what} must be a list of byte strings") from None
+    except _TooMany:
+        raise Overfull(MALFORMED, f"{what} holds more than {containers} lists and maps") from None
     except (ValueError, TypeError, msgpack.UnpackException, RecursionError) as exc:
         raise InvalidEvent(MALFORMED, f"{what} is not valid msgpack ({type(exc).__name__})") from None
     # msgpack keeps map order on decode, so re-encoding as decoded reproduces the input exactly
@@ -117,6 +132,29 @@ def unpack(data: bytes, *, what: str = "value", flat: bool = False, parts: int |
 
 class _NotBytes(Exception):
     pass
+
+
+class _TooMany(Exception):
+    pass
+
+
+class Overfull(InvalidEvent):
+    """A value holding more maps and lists than `unpack(containers=...)` allows (MALFORMED)."""
+
+
+class _Counted:
+    """msgpack's map and list hook for one `unpack(containers=...)`: lets `left` through, then raises."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+    def __call__(self, value: Any) -> Any:
+        self.left -= 1
+        if self.left < 0:
+            raise _TooMany
+        return value
 
 
 _LONG_ARRAYS = (b"\xdc", b"\xdd")  # the first bytes of an array16's and an array32's header

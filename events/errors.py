@@ -28,9 +28,13 @@ NOT_KEPT = "not_kept"
 # Its author (one key) signed more than its share of the log for that day (node/author_share.py):
 # not stored, nor anything after it in its chain. The author's doing, not the forwarding peer's.
 OVER_SHARE = "over_share"
+# A credential a peer presented in its handshake, left unjudged: this node's time for credentials of
+# devices it does not know yet was spent (node/hello_budget.py `take_allowance`). Never the peer's
+# fault; judged when presented again. Told apart until 2026-12-07 only by NOT_KEPT and its sentence.
+UNJUDGED = "unjudged"
 REASONS = (MALFORMED, NON_CANONICAL, UNKNOWN_VERSION, OVERSIZE, BAD_SIGNATURE, WRONG_NETWORK, BAD_FIELD, BODY_MISMATCH,
            FUTURE, NOT_A_MEMBER, REVOKED, FROZEN, FORK, OFF_PINNED, BAD_CHAIN, NOT_ALLOWED, NOT_KEPT,
-           OVER_SHARE)  # every one above
+           OVER_SHARE, UNJUDGED)  # every one above
 
 
 def quoted(value: object) -> str:

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 from aiohttp import web
 
 from crypto.short_ids import MIN_ID_PREFIX_HEX
-from events.errors import BAD_FIELD, REASONS, InvalidEvent
+from events.errors import BAD_FIELD, REASONS, UNJUDGED, InvalidEvent
 from events.format import Event
 from events.fields import REGION_RE, REGION_WORDS
 from events.kinds import KINDS
@@ -114,7 +114,7 @@ ERROR_CODES = {
 }
 # Why the node refused to publish an event (POST /api/v1/events, 422): a field problem is
 # invalid_field; any other refusal of the log or of the chain gate is its own reason code.
-EVENT_REFUSALS = tuple(r for r in (*REASONS, NOT_CAUGHT_UP) if r != BAD_FIELD)
+EVENT_REFUSALS = tuple(r for r in (*REASONS, NOT_CAUGHT_UP) if r not in (BAD_FIELD, UNJUDGED))  # (a peer's credentials only)
 
 
 class ApiError(Exception):

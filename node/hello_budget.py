@@ -70,6 +70,10 @@ network, whether the node replies to it (`take`):
   each; strangers then cost the reserve a reply each while the debt lasts. A flood of hellos faster
   than the reserve's refill still takes its tokens too: it is kept from strangers' debts, not from
   their hellos (before the signature a member's hello and a stranger's look alike).
+- a stranger's credentials are judged for at most what half the tokens both buckets hold are
+  worth, taken from them when given (`take_allowance`) and settled at its charge: handshakes whose
+  credentials wait for the database together share what the buckets hold (until 2026-12-07 each
+  was given the whole, and a dozen at once left the global bucket at -120 tokens).
 
 A member's node turned away retries like after any failed dial (a configured peer within 5 s,
 one lost lately within 2 s: sync/overlay.py), and the links this node dials itself are never
@@ -98,6 +102,7 @@ RETRY_AFTER_S = 2  # what a turned-away dialler is told (a solnet node retries o
 # checked (2.4-3 ms was measured earlier, a quieter machine's stranger with more credentials). What a
 # token is worth, so that BURST is in handshakes; one that costs more takes more tokens.
 HANDSHAKE_REPLIES = 8
+ALLOWANCE_SHARE = 0.5  # of the tokens both buckets hold, taken to judge one stranger's credentials (`take_allowance`)
 _COST_TRIES = 3  # measurements of a reply at start, the least kept (a busy moment makes one slow)
 
 SHARED, RESERVE = "shared", "reserve"  # where a hello's token came from (`HelloBudget.take_served`)
@@ -248,46 +253,70 @@ class HelloBudget:
         else:
             self._in_flight.pop(source, None)
 
-    def member(self, source: str, reserve: bool = False) -> None:
+    def member(self, source: str, reserve: bool = False, granted: float = 0.0) -> None:
         """A hello let through came from a member (its signature, its credentials): its token back
-        (to the reserve, if it was taken from it)."""
+        (to the reserve, if it was taken from it), and the tokens `take_allowance` gave it."""
         now = self.clock()
         self.refunded += 1
         if reserve:
             self._reserve_at(now).tokens += 1
             self._refill(self._reserve, 0.0, now)  # (back within its size)
             return
-        self._refill(self._global, self._rate(), now).tokens += 1
-        self._source(source, now).tokens += 1
+        self._give_back(source, 1.0 + granted, now)
+
+    def linked(self, source: str, granted: float) -> None:
+        """A handshake given `granted` tokens by `take_allowance` ended in a link (its credentials
+        made it a member): they are given back, as a member's handshake is charged nothing."""
+        if granted > 0:
+            self._give_back(source, granted, self.clock())
+
+    def _give_back(self, source: str, tokens: float, now: float) -> None:
+        """`tokens` back to the global bucket and `source`'s, each within its size."""
+        self._refill(self._global, self._rate(), now).tokens += tokens
+        self._source(source, now).tokens += tokens
         self._refill(self._global, 0.0, now)  # (back within their sizes)
         self._refill(self._source(source, now), 0.0, now)
 
-    def charge(self, source: str, cost_s: float, reserve: bool = False) -> None:
+    def charge(self, source: str, cost_s: float, reserve: bool = False, granted: float = 0.0) -> None:
         """A handshake from `source` replied to ended without a link, and no member's (whose token
-        is given back): it took `cost_s` of the node's CPU in all. What its token did not cover is
-        taken from both buckets, below zero if need be (a debt the refill pays back); from the
-        reserve alone if its token came from there."""
+        is given back): it took `cost_s` of the node's CPU in all. What its token and the `granted`
+        tokens `take_allowance` gave it did not cover is taken from both buckets, below zero if need
+        be (a debt the refill pays back); what it was granted and did not use is given back. From
+        the reserve alone if its token came from there."""
         self.replied += 1
-        more = cost_s / self.cost_s - 1.0
-        if more > 0 and reserve:
-            self._reserve_at(self.clock()).tokens -= more
-        elif more > 0:
-            now = self.clock()
-            self._refill(self._global, self._rate(), now).tokens -= more
-            self._source(source, now).tokens -= more
-
-    def allowance_s(self, source: str) -> float:
-        """The CPU time (s) judging the credentials of a handshake from `source` replied to from the
-        buckets, its dialler not yet known as a member, may take: what the tokens both buckets hold
-        now are worth (its own token pays for the rest of its handshake), so that no one handshake
-        puts them in a debt deeper than the rest's cost (`charge`). A seized and revoked device
-        presenting a thousand events it signed cost ~80 tokens, and its debt turned away, at each
-        such handshake, every newcomer for as long as the refill took to pay it back: a member
-        group's new device and any revoked one (which should hear it is) were served only from
-        the reserve, which lets on only devices known as members (until 2026-12-07)."""
+        used = cost_s / self.cost_s - 1.0  # tokens' worth beyond its own token
+        if reserve:
+            if used > 0:
+                self._reserve_at(self.clock()).tokens -= used
+            return
         now = self.clock()
-        held = min(self._refill(self._global, self._rate(), now).tokens, self._source(source, now).tokens)
-        return self.cost_s * max(0.0, held)
+        if used < granted:
+            self._give_back(source, granted - max(0.0, used), now)
+        elif used > granted:
+            self._refill(self._global, self._rate(), now).tokens -= used - granted
+            self._source(source, now).tokens -= used - granted
+
+    def take_allowance(self, source: str) -> float:
+        """Tokens taken now from the global bucket and `source`'s for judging the credentials of a
+        handshake from `source` replied to from the buckets, its dialler not yet known as a
+        member: half of what both hold (the lesser), worth `cost_s` each of the CPU time judging
+        them may take (its own token pays for the rest of its handshake). Its `charge` (or `member`,
+        or `linked`) gives back what it did not use. So no handshake puts the buckets in a debt
+        deeper than the rest's cost, and handshakes whose credentials wait for the database at
+        once share what the buckets hold: each half of what the one before left, so a newcomer
+        after them still finds some. A seized and revoked device presenting a thousand events it
+        signed cost ~80 tokens, and its debt turned away, at each such handshake, every newcomer
+        for as long as the refill took to pay it back: a member group's new device and any revoked
+        one (which should hear it is) were served only from the reserve, which lets on only
+        devices known as members (until 2026-12-07). Until the same day the allowance was only
+        looked at, not taken: 12 strangers' credentials waiting at once each had it whole, and
+        left the global bucket at -120 tokens (~3.6 s of newcomers turned away, a round)."""
+        now = self.clock()
+        whole, mine = self._refill(self._global, self._rate(), now), self._source(source, now)
+        taken = max(0.0, min(whole.tokens, mine.tokens)) * ALLOWANCE_SHARE
+        whole.tokens -= taken
+        mine.tokens -= taken
+        return taken
 
     def sweep(self) -> None:
         """Forget the sources whose buckets are full again (as a new source's would be)."""

@@ -193,6 +193,7 @@ class _Connection:
     replied: bool = False  # ... and the node replied to its hello (a token's work done, message 3 awaited)
     charged: bool = False  # ... and took a token for it, not given back for a member
     reserve: bool = False  # ... from the hello budget's reserve: a member's device must sign it (`handshake_signed`)
+    granted: float = 0.0  # ... tokens taken to judge its credentials (`allowance`), settled at its charge
     head_bytes: int = 0  # bytes of its next requests' heads, come and not yet begun (`HEADS_BYTES`)
 
     def body_coming(self) -> bool:
@@ -446,20 +447,25 @@ class ConnectionGuard:
         def replied(cost_s: float) -> None:
             if conn is not None and conn.charged and self.hello_budget is not None:
                 conn.charged = False  # (charged once)
-                self.hello_budget.charge(conn.source, cost_s, conn.reserve)
+                self.hello_budget.charge(conn.source, cost_s, conn.reserve, conn.granted)
+                conn.granted = 0.0
         return replied
 
     def allowance(self, transport: asyncio.BaseTransport | None) -> Callable[[], float | None]:
         """What this connection's sync dialler's credentials may take to judge, asked as they come
         (sync/transport.py `Allowance`): None (no bound) for a member's, whose token was given back
-        (`handshake_signed`), or with no hello budget; else the hello budget's `allowance_s` of its
-        source. The connection is found now, as `charger` finds it."""
+        (`handshake_signed`), or with no hello budget; else what the tokens the hello budget's
+        `take_allowance` takes for it are worth, settled when it is charged (`charger`), or given
+        back if it links (`authenticated`) or proves a member. The connection is found now, as
+        `charger` finds it."""
         conn = self._open.get(transport) if transport is not None else None
 
         def allowance() -> float | None:
             if conn is None or not conn.charged or self.hello_budget is None:
                 return None
-            return self.hello_budget.allowance_s(conn.source)
+            taken = self.hello_budget.take_allowance(conn.source)
+            conn.granted += taken
+            return taken * self.hello_budget.cost_s
         return allowance
 
     def handshaking(self, transport: asyncio.BaseTransport | None) -> None:
@@ -500,7 +506,9 @@ class ConnectionGuard:
             raise HandshakeError(OVER_BUDGET, "hellos not yet known as members are over their budget", ours=True)
         if member and conn.charged and self.hello_budget is not None:
             conn.charged = False
-            self.hello_budget.member(conn.source, conn.reserve)  # a member's reply is not counted against the budget
+            # a member's reply (and any time taken for its credentials) is not counted against the budget
+            self.hello_budget.member(conn.source, conn.reserve, conn.granted)
+            conn.granted = 0.0
         self._budget_ended(conn)
         if not member or conn.member is not None or self._open.get(conn.transport) is not conn:
             return  # (a connection closed or pushed out is kept no more)
@@ -513,7 +521,13 @@ class ConnectionGuard:
         conn.member = device
 
     def authenticated(self, transport: asyncio.BaseTransport | None) -> None:
-        """This connection is now an authenticated peer link: no longer counted, no longer timed."""
+        """This connection is now an authenticated peer link: no longer counted, no longer timed, and
+        the tokens taken to judge its credentials (a new group's first contact) given back."""
+        conn = self._open.get(transport) if transport is not None else None
+        if conn is not None and conn.charged and conn.granted and self.hello_budget is not None:
+            conn.charged = False  # (a link is charged nothing: `charger` is not told)
+            self.hello_budget.linked(conn.source, conn.granted)
+            conn.granted = 0.0
         self._release(transport)
 
     @property

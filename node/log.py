@@ -394,9 +394,9 @@ class EventLog:
         and refused from the first forged event on (`_sound_prefix`): whole when unbounded.
 
         `cpu_s`: the CPU time (s, of `clock`) judging them may take (None: no bound); what is not
-        judged by then is refused NOT_KEPT (CREDENTIALS_OVER_BUDGET), stored nothing of, and may
+        judged by then is refused UNJUDGED (CREDENTIALS_OVER_BUDGET), stored nothing of, and may
         come again; what was judged is stored (a part at a time, CREDENTIALS_PART), so a chain
-        longer than one handshake's time goes in over a few. node/hello_budget.py `allowance_s` gives it for a handshake not yet known as a
+        longer than one handshake's time goes in over a few. node/hello_budget.py `take_allowance` gives it for a handshake not yet known as a
         member's: a seized and revoked device presenting a thousand events it signed took ~0.1 s
         of the database thread, some 80 tokens of the hello budget, whose debt then turned away at
         each of its hellos a member group's new device and any revoked one (until 2026-12-07). A
@@ -1780,10 +1780,10 @@ class _OutOfTime(Exception):
 
 
 def _not_judged(outcomes: list[Outcome | None], left: Sequence[int], decoded: Sequence[Event | None]) -> list[Outcome]:
-    """`outcomes`, those at `left` refused NOT_KEPT: their time was spent (`ingest_credentials`)."""
+    """`outcomes`, those at `left` refused UNJUDGED: their time was spent (`ingest_credentials`)."""
     for i in left:
         ev = decoded[i]
-        outcomes[i] = Outcome(ev and ev.id, REJECTED, E.NOT_KEPT, CREDENTIALS_OVER_BUDGET)
+        outcomes[i] = Outcome(ev and ev.id, REJECTED, E.UNJUDGED, CREDENTIALS_OVER_BUDGET)
     return [o for o in outcomes if o is not None]
 
 

@@ -25,11 +25,11 @@ REASON_POINTS: dict[str, int] = {
     "bad_signature": 25, "malformed": 10, "non_canonical": 10, "oversize": 20, "wrong_network": 50,
     "body_mismatch": 20, "fork": 0, "off_pinned_chain": 0, "future_timestamp": 0, "bad_field": 5, "not_allowed": 5,
     "revoked": 1, "author_frozen": 0, "protocol": 30, "flood": 10, "duplicate": 0, "pending": 0,
-    "not_kept": 0, "over_share": 0,
+    "not_kept": 0, "over_share": 0, "unjudged": 0,
 }
 UNKNOWN_REASON_POINTS = 5
 # Reasons that are not the refusal of an event, so they do not count in `rejected_events`.
-_NOT_EVENT_REJECTIONS = frozenset({"protocol", "flood", "duplicate", "pending", "not_kept"})
+_NOT_EVENT_REJECTIONS = frozenset({"protocol", "flood", "duplicate", "pending", "not_kept", "unjudged"})
 BAN_THRESHOLD = 100
 BAN_MS = 3_600_000
 PENALTY_HALF_LIFE_MS = 600_000

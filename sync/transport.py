@@ -429,7 +429,7 @@ is not (the listener knows which)."""
 
 Allowance = Callable[[], "float | None"]
 """Asked as an inbound handshake's credentials come: the CPU time (s) judging them may take
-(None: no bound): the listener's budget of replies (node/hello_budget.py `allowance_s`) bounds a
+(None: no bound): the listener's budget of replies (node/hello_budget.py `take_allowance`) bounds a
 dialler not yet known as a member's."""
 
 SlotCheck = Callable[["Link"], None]

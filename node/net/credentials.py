@@ -17,7 +17,7 @@ from events.errors import InvalidEvent
 from events.format import Event, decode_event, named_subject
 from events.kinds import parse_body
 from events.trust import DEVICE_ROLE, GROUP_ROLE, TrustGraph
-from node.log import CREDENTIALS_OVER_BUDGET, EventLog
+from node.log import EventLog
 from node.net.database import DbThread
 from node.outcome import ACCEPTED, REJECTED
 from sync.messages import event_batches
@@ -204,7 +204,7 @@ class Credentials:
         charged it: node/hello_budget.py), and whether some was left unjudged for want of time. Credentials that cannot certify `device` (`may_certify`)
         are not read further: the device is refused as no member, as it would have been once they
         were stored. `cpu_s`: the CPU time judging them may take on the database thread (None: no
-        bound; node/hello_budget.py `allowance_s`)."""
+        bound; node/hello_budget.py `take_allowance`)."""
         if not events:
             return False, 0.0, False
         outcomes, cpu = await self._db_thread.run(_ingest_certifying, self._log(), device, list(events), cpu_s)
@@ -213,7 +213,7 @@ class Credentials:
             await self.refresh()
             self._new(accepted)
         return (any(o.status == REJECTED and o.reason == E.REVOKED for o in outcomes), cpu,
-                any(o.reason == E.NOT_KEPT and o.message == CREDENTIALS_OVER_BUDGET for o in outcomes))
+                any(o.reason == E.UNJUDGED for o in outcomes))
 
 
 def _ingest_certifying(log: EventLog, device: bytes, wires: list[bytes],

@@ -147,7 +147,7 @@ class Node:
         were refused as revoked is refused as revoked, not as no member: a group revoked from seq 1
         takes its devices' vouches out with its chain, and its devices then hear the news
         (node/revoked_here.py) rather than that they are unknown. One whose credentials were left
-        unjudged for want of time (node/hello_budget.py `allowance_s`: a group's first contact while
+        unjudged for want of time (node/hello_budget.py `take_allowance`: a group's first contact while
         the budget is spent) is told to try again later, as a hello over the budget is: told it was
         no member, its node showed its people a refusal."""
         presented_revoked = presented_unjudged = False

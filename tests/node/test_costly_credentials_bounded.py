@@ -1,5 +1,5 @@
 """A handshake's credentials judged within what the hello budget holds (node/hello_budget.py
-`allowance_s`), with a real node served on 127.0.0.1, real SQLite homes and the real handshake.
+`take_allowance`), with a real node served on 127.0.0.1, real SQLite homes and the real handshake.
 
 Anyone holding a seized phone its group revoked can complete a handshake with it, and its
 credentials are judged in full (the node knows the device: it must hear it is revoked). A thousand
@@ -103,10 +103,10 @@ async def test_a_new_groups_device_whose_credentials_wait_for_time_is_told_to_re
     async with served_node(calais) as (_, served):
         budget = served.runner.app[GUARD].hello_budget
         assert budget is not None
-        budget.allowance_s = lambda source: 0.0  # (the buckets' tokens all spent)
+        budget.take_allowance = lambda source: 0.0  # (the buckets' tokens all spent)
         async with stranger_dialled(served.port, network_id, device) as (ws, channel):
             assert not await credentials_answered(ws, channel, presented), "judged with no time left"
             assert ws.close_code == WSCloseCode.TRY_AGAIN_LATER, f"closed {ws.close_code}, not 'try again later'"
-        del budget.allowance_s  # (time again)
+        del budget.take_allowance  # (time again)
         async with stranger_dialled(served.port, network_id, device) as (ws, channel):
             assert await credentials_answered(ws, channel, presented), "the new group's device did not link"

@@ -2,7 +2,7 @@
 real SQLite store, with the clock given here: each reading of it one tick later, so what is
 judged does not depend on this machine's speed.
 
-The bound comes from the hello budget (node/hello_budget.py `allowance_s`) for a handshake not yet
+The bound comes from the hello budget (node/hello_budget.py `take_allowance`) for a handshake not yet
 known as a member's: a seized phone its group revoked presented a thousand events it signed, ~0.1 s
 of the database thread judged in full, a debt in the budget that shut out every newcomer who was no
 known member (until 2026-12-07).
@@ -50,7 +50,7 @@ def test_a_seized_phones_thousand_events_are_judged_no_longer_than_the_bound(
     verified = counted_verifies(monkeypatch)
     outcomes = log.ingest_credentials(junk, cpu_s=10.0, clock=ticking())
     assert verified[0] <= 10, f"{verified[0]} signatures checked within 10 ticks"
-    assert {(o.status, o.reason, o.message) for o in outcomes} == {("rejected", E.NOT_KEPT, CREDENTIALS_OVER_BUDGET)}
+    assert {(o.status, o.reason, o.message) for o in outcomes} == {("rejected", E.UNJUDGED, CREDENTIALS_OVER_BUDGET)}
     assert log.store.count() == before
     monkeypatch.undo()
     assert {(o.status, o.reason) for o in log.ingest_credentials(junk)} == {("rejected", E.REVOKED)}, \

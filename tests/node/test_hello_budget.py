@@ -257,8 +257,8 @@ async def a_strangers_charge(node: LocalNode, monkeypatch: pytest.MonkeyPatch) -
         held_still(budget)
         charged: list[float] = []
         charge = budget.charge
-        monkeypatch.setattr(budget, "charge", lambda source, cost_s, reserve=False: (charged.append(cost_s),
-                                                                                     charge(source, cost_s, reserve)))
+        monkeypatch.setattr(budget, "charge", lambda source, cost_s, *settled: (charged.append(cost_s),
+                                                                                charge(source, cost_s, *settled)))
         async with aiohttp.ClientSession() as session:
             async with session.ws_connect(f"http://127.0.0.1:{served.port}{SYNC_PATH}", autoping=False) as ws:
                 hs = Initiator(_network_id(node), SigningKey.generate(), lambda device: None)

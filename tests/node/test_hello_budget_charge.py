@@ -123,7 +123,7 @@ def test_strangers_served_from_the_reserve_pay_it_alone_within_the_share() -> No
 
 def test_a_stranger_judged_within_its_allowance_leaves_no_debt_that_outlasts_a_token() -> None:
     """A stranger behind a relay (the members' address too) makes one costly handshake each time the
-    relay's bucket is full again, its credentials judged for as long as `allowance_s` gives (its
+    relay's bucket is full again, its credentials judged for as long as `take_allowance` gives (its
     token paying for the rest): a token's refill later the buckets hold a token, and a newcomer at
     that address (a member group's new device, known only by its credentials) is served from
     them, not from the members' reserve that lets on only devices the node knows. Judged in full
@@ -135,10 +135,10 @@ def test_a_stranger_judged_within_its_allowance_leaves_no_debt_that_outlasts_a_t
     while now[0] < 60.0:
         if budget._source("relay", now[0]).tokens >= BURST * SOURCE_SHARE:
             assert budget.take("relay")
-            allowance = budget.allowance_s("relay")
-            assert allowance <= (BURST * SOURCE_SHARE - 1) * TOKEN_S
+            granted = budget.take_allowance("relay")
+            assert granted <= BURST * SOURCE_SHARE - 1
             budget.ended("relay")
-            budget.charge("relay", TOKEN_S + min(allowance, 200 * TOKEN_S))
+            budget.charge("relay", TOKEN_S + min(granted * TOKEN_S, 200 * TOKEN_S), granted=granted)
             now[0] += 1.01 * token_refill_s  # (a hair more: sums of floats)
             served.append(budget.take_served("relay"))  # the newcomer
             budget.ended("relay")
@@ -147,3 +147,49 @@ def test_a_stranger_judged_within_its_allowance_leaves_no_debt_that_outlasts_a_t
     assert len(served) >= 50, "the stranger made few handshakes"
     assert served.count(SHARED) == len(served), \
         f"{served.count(RESERVE)} of {len(served)} newcomers were served from the members' reserve"
+
+
+def test_allowances_given_at_once_share_what_the_buckets_hold() -> None:
+    """A dozen strangers' credentials waiting for the database at once, each given its allowance
+    before any is charged: each was given the whole of what the buckets held, and each used it, so
+    the global bucket ended at -120 tokens (until 2026-12-07). Now an allowance is taken when given:
+    together they are given no more than the buckets held, and they leave no debt beyond each
+    handshake's own cost."""
+    now = [0.0]
+    budget = budget_at(now)
+    strangers = [f"s{i}" for i in range(12)]
+    for source in strangers:
+        assert budget.take(source)
+    granted = [budget.take_allowance(source) for source in strangers]
+    held = BURST - len(strangers)  # (each source's own bucket holds more than what is left of the global one)
+    assert sum(granted) <= held, f"{sum(granted):.1f} tokens given where the buckets held {held}"
+    for source, tokens in zip(strangers, granted):
+        budget.ended(source)
+        budget.charge(source, TOKEN_S + tokens * TOKEN_S, granted=tokens)  # each used all it was given
+    assert budget._refill(budget._global, budget._rate(), now[0]).tokens >= -1e-9, "the strangers left a debt"
+    assert budget.may_upgrade("newcomer")
+
+
+def test_an_allowance_not_used_is_given_back_at_the_charge() -> None:
+    now = [0.0]
+    budget = budget_at(now)
+    assert budget.take("a")
+    granted = budget.take_allowance("a")
+    assert granted == (BURST * SOURCE_SHARE - 1) / 2, "half of what the lesser bucket held"
+    budget.ended("a")
+    budget.charge("a", 3 * TOKEN_S, granted=granted)  # its token and two more: two of the granted used
+    assert budget._global.tokens == BURST - 3
+    assert budget._source("a", now[0]).tokens == BURST * SOURCE_SHARE - 3
+
+
+def test_an_allowance_taken_for_a_handshake_that_links_or_proves_a_member_is_given_back() -> None:
+    now = [0.0]
+    budget = budget_at(now)
+    assert budget.take("a") and budget.take("b")
+    budget.linked("a", budget.take_allowance("a"))  # a new group's first contact: its credentials made it a member
+    budget.member("b", granted=budget.take_allowance("b"))
+    budget.ended("a")
+    budget.ended("b")
+    assert budget._global.tokens == BURST - 1, "only the linked handshake's token stays taken"
+    assert budget._source("a", now[0]).tokens == BURST * SOURCE_SHARE - 1
+    assert budget._source("b", now[0]).tokens == BURST * SOURCE_SHARE
