@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from crypto.keys import verify_signature
+from crypto.keys import SigningKey, verify_signature
 from crypto.keystore import NodeKeys
-from events.canonical import pack
+from events.canonical import pack, unpack
 from events.format import SIGN_CONTEXT, Event, sign_event
 from events.genesis import Genesis, make_genesis
 from node import verify_pool
@@ -130,28 +130,149 @@ def device_network(home: Home) -> Network:
         log.store.close()
 
 
-def store_wires(home: Home, wires: list[bytes], batch: int = 500) -> None:
-    """Store events in `home` through the ingest path (verified, chained, projected), as a sync would."""
+def store_wires(home: Home, wires: list[bytes], batch: int = 500, fresh_only: bool = True) -> None:
+    """Store events in `home` through the ingest path (verified, chained, projected), as a sync would
+    (`fresh_only`: none of them held already)."""
     log = home.log()
+    stored = {"accepted"} if fresh_only else {"accepted", "duplicate"}
     try:
         for outcomes in log.ingest_stream(wires[i : i + batch] for i in range(0, len(wires), batch)):
-            bad = [o for o in outcomes if o.status != "accepted"]
+            bad = [o for o in outcomes if o.status not in stored]
             if bad:
                 raise RuntimeError(f"could not store the bench events: {bad[0]}")
     finally:
         log.store.close()
 
 
-def network_with_events(root: Path, groups: list[tuple[str, str]], events: int) -> tuple[list[LocalNode], Network]:
+def wire_log(home: Home) -> list[bytes]:
+    """Every event `home` holds, as wires."""
+    log = home.log()
+    try:
+        return list(log.store.iter_wire())
+    finally:
+        log.store.close()
+
+
+def network_with_events(root: Path, groups: list[tuple[str, str]], events: int,
+                        busy: bool = False) -> tuple[list[LocalNode], Network]:
     """A local network of `groups` whose first node holds `events` realistic events of its device
-    (stored through the ingest path); the nodes and that device's network view."""
+    (stored through the ingest path); the nodes and that device's network view. `busy`: the first
+    node also holds what happens to those listings on a busy home (`busy_steps`: the second
+    group's fulfilments, claims and pledges, the first's updates; about a fifth more events)."""
     nodes = localnet.create_network(root, groups, PASSPHRASE)
     net = device_network(nodes[0].home)
+    chain = list(signed_chain(net, events))
+    wires = [ev.encode() for ev in chain]
+    if busy:
+        assert nodes[1].keys is not None  # (create_network keeps them)
+        wires += [ev.encode() for ev in busy_steps(net, chain, nodes[1].keys.device)]
     try:  # (the first batch starts the verifier processes)
-        store_wires(nodes[0].home, [ev.encode() for ev in signed_chain(net, events)])
+        if busy:  # the second group's own events first (its device's vouch): the first node has some
+            store_wires(nodes[0].home, wire_log(nodes[1].home), fresh_only=False)
+        store_wires(nodes[0].home, wires)
     finally:
         verify_pool.shutdown()
     return nodes, net
+
+
+BUSY_SHARE = {"need": 4, "offer": 8, "support.request": 4, "fundraiser": 5, "support.offer": 3, "action": 20}
+
+
+def busy_steps(net: Network, chain: list[Event], other: SigningKey, *, seed: int = 7) -> list[Event]:
+    """What a busy network does to `chain`'s listings, signed by `other` (a second group's device,
+    whose own chain starts here) and by the chain's device after it: of each kind, one in
+    BUSY_SHARE's number, drawn from its newest 40% (20% for actions): needs covered (a third from
+    the second group's offers, which draws them down), some over-covered, a fifth of those declined;
+    needs adjusted or withdrawn; offers adjusted or withdrawn; support requests taken, a third of
+    them handed back (a quarter of those taken again), a fifth closed by their group; fundraisers
+    pledged to, half with the amount raised reported; support offers' capacity changed; actions
+    moved or cancelled. Each step a few minutes to two days after what it answers (never ahead of
+    now), each device's steps in time order."""
+    rnd = random.Random(seed)
+    now = now_ms()
+    by_kind: dict[str, list[Event]] = {}
+    for ev in chain:
+        by_kind.setdefault(ev.header.kind, []).append(ev)
+
+    def picked(kind: str) -> list[Event]:
+        found = by_kind.get(kind, [])
+        newest = found[int(len(found) * (0.8 if kind == "action" else 0.6)):]
+        return rnd.sample(newest, min(len(newest), len(found) // BUSY_SHARE[kind]))
+
+    def later(ts: int) -> int:  # a step after `ts`: minutes to two days, not ahead of now
+        return min(now - 1000, ts + rnd.randint(5 * 60_000, 2 * 86_400_000))
+
+    theirs: list[tuple[int, str, dict]] = []  # (timestamp, kind, fields) of the second group
+    ours: list[tuple[int, str, dict]] = []  # of the chain's device; declines name a fulfilment by index
+    first = chain[0].header.timestamp
+    stock = [(first + i, "offer", {"category": rnd.choice(("tents", "blankets", "shoes")), "quantity": 500,
+                                   "region": rnd.choice(REGIONS)}) for i in range(20)]
+    theirs += stock
+    for need in picked("need"):
+        ts, q = need.header.timestamp, unpack(need.body)["quantity"]
+        r = rnd.random()
+        if r < 0.55:
+            fields = {"need": need.id, "quantity": rnd.randint(1, q + 5)}
+            if rnd.random() < 0.35:
+                fields["offer"] = rnd.randrange(len(stock))  # (its place among `stock`) an offer of theirs: taken
+            theirs.append((later(ts), "need.fulfil", fields))
+            if rnd.random() < 0.2:
+                ours.append((later(theirs[-1][0]), "need.decline", {"need": need.id, "decline": len(theirs) - 1}))
+        elif r < 0.85:
+            ours.append((later(ts), "need.update", {"need": need.id, "quantity": rnd.randint(1, 60)}))
+        else:
+            ours.append((later(ts), "need.update", {"need": need.id, "status": "withdrawn"}))
+    for offer in picked("offer"):
+        change = {"status": "withdrawn"} if rnd.random() < 0.3 else {"quantity": rnd.randint(1, 40)}
+        ours.append((later(offer.header.timestamp), "offer.update", {"offer": offer.id, **change}))
+    for req in picked("support.request"):
+        ts = later(req.header.timestamp)
+        theirs.append((ts, "support.claim", {"request": req.id}))
+        r = rnd.random()
+        if r < 0.33:
+            ts = later(ts)
+            theirs.append((ts, "support.close", {"request": req.id, "outcome": "referred"}))  # handed back
+            if rnd.random() < 0.25:
+                theirs.append((later(ts), "support.claim", {"request": req.id}))
+        elif r < 0.53:
+            ours.append((later(ts), "support.close", {"request": req.id, "outcome": "resolved"}))
+    for fund in picked("fundraiser"):
+        ts = later(fund.header.timestamp)
+        theirs.append((ts, "fundraiser.update", {"fundraiser": fund.id, "pledge": rnd.randint(100, 5000)}))
+        if rnd.random() < 0.5:
+            ours.append((later(ts), "fundraiser.update", {"fundraiser": fund.id, "raised": rnd.randint(100, 50000)}))
+    for offer in picked("support.offer"):
+        ours.append((later(offer.header.timestamp), "support.offer.update",
+                     {"offer": offer.id, "capacity": rnd.randint(1, 6)}))
+    for action in picked("action"):
+        starts = unpack(action.body)["starts_at"]
+        change = ({"status": "cancelled", "note": "rain"} if rnd.random() < 0.5
+                  else {"starts_at": starts + rnd.randint(1, 3) * 86_400_000, "note": "moved"})
+        ours.append((later(action.header.timestamp), "action.update", {"action": action.id, **change}))
+
+    def signed(key: SigningKey, seq: int, prev: bytes | None, steps: list[tuple[int, str, dict]],
+               named: list[bytes]) -> list[Event]:
+        out = []
+        for ts, kind, fields in sorted(steps, key=lambda s: s[0]):
+            if kind == "need.decline":
+                fields = {**fields, "decline": named[fields["decline"]]}
+            ev = sign_event(key, network=net.genesis.network_id, seq=seq + 1, prev=prev, timestamp=ts,
+                            kind=kind, body=pack(fields))
+            seq, prev = seq + 1, ev.id
+            out.append(ev)
+        return out
+
+    # the second group's stock offers are its first events, so a fulfilment names one by its place
+    stocked = signed(other, 0, None, stock, [])
+    for i, (ts, kind, fields) in enumerate(theirs):
+        if kind == "need.fulfil" and "offer" in fields:
+            theirs[i] = (ts, kind, {**fields, "offer": stocked[fields["offer"]].id})
+    order = sorted(range(len(stock), len(theirs)), key=lambda i: theirs[i][0])
+    their_events = stocked + signed(other, len(stock), stocked[-1].id, [theirs[i] for i in order], [])
+    place = {i: len(stock) + k for k, i in enumerate(order)}  # a step's index -> its event
+    ours = [(ts, kind, {**f, "decline": place[f["decline"]]} if kind == "need.decline" else f) for ts, kind, f in ours]
+    last = chain[-1]
+    return their_events + signed(net.keys.device, last.header.seq, last.id, ours, [ev.id for ev in their_events])
 
 
 @contextmanager

@@ -2,7 +2,11 @@
 
 A network of two groups is founded on 127.0.0.1 (node.demo.localnet); the founder stores N realistic
 events of its device (signed here, stored through the ingest path: actions, needs, offers,
-fundraisers, support requests over 8 regions). Then `solnet run` serves that home as a real
+fundraisers, support requests over 8 regions) and, as on a busy home, what happened to them
+(bench.common.busy_steps, about a fifth more events: the other group covers needs, some from its
+offers, takes support requests, hands some back, pledges; the founder adjusts, withdraws and
+declines, closes requests, reports what was raised, moves and cancels actions; `--plain`: none of
+that, the home earlier sessions measured). Then `solnet run` serves that home as a real
 process, and each route is requested REPEAT times (after a warm-up) over HTTP on 127.0.0.1:
   - server time: the `Server-Timing: app;dur=...` the API reports (its handler, database work
     included); the dashboard `/` reports it too (to its admin), and the node's CPU per page is
@@ -28,7 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import PASSPHRASE, SPACING_MS, cpu_seconds, event_count, network_with_events, running, wait_serving  # noqa: E402
+from bench.common import (PASSPHRASE, SPACING_MS, cpu_seconds, event_count, load_average,  # noqa: E402
+                          network_with_events, running, wait_serving)
 from node import login_links  # noqa: E402
 from node.demo import localnet  # noqa: E402
 from node.log import now_ms  # noqa: E402
@@ -145,10 +150,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--plain", action="store_true",
+                        help="the listings alone, nothing done to them (the home measured before session 59)")
     args = parser.parse_args()
+    load_start = load_average()
     with tempfile.TemporaryDirectory(prefix="solnet-bench-") as tmp:
         t0 = time.perf_counter()
-        (node, _other), net = network_with_events(Path(tmp), [("Calais", "calais"), ("Bristol", "bristol")], args.events)
+        (node, _other), net = network_with_events(Path(tmp), [("Calais", "calais"), ("Bristol", "bristol")], args.events,
+                                                 busy=not args.plain)
         build_s = time.perf_counter() - t0
         held = event_count(node.home.db_path)
         token = node.admin_token()
@@ -172,7 +181,8 @@ def main() -> None:
             finally:
                 conn.close()
     ref = results["healthz"]["wall_med"]
-    print(f"node holding {held} events (built in {build_s:.0f} s); {args.repeat} requests per route after 3 warm-ups; "
+    print(f"load average: {load_start} at the start, {load_average()} at the end")
+    print(f"node holding {held} events ({'plain' if args.plain else 'busy'} home, built in {build_s:.0f} s); {args.repeat} requests per route after 3 warm-ups; "
           f"reference GET /healthz wall median {ref:.2f} ms; {dashboard_note}"
           + ("" if "dashboard" in results else " (dashboard overview skipped)"))
     print(f"{'route':<18} {'server med':>10} {'server p95':>10} {'wall med':>9} {'wall p95':>9} {'wall/ref':>8}")
@@ -185,7 +195,7 @@ def main() -> None:
     worst = results[worst_route]["server_p95"]
     api_met = worst < API_BUDGET_MS
     dashboard = results.get("dashboard")
-    figures = [f"events={held}", f"ref_healthz_wall_ms={ref:.2f}"]
+    figures = [f"events={held}", f"home={'plain' if args.plain else 'busy'}", f"ref_healthz_wall_ms={ref:.2f}"]
     for name, r in results.items():
         if name == "healthz":
             continue

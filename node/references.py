@@ -198,16 +198,28 @@ def target(store: Store, trust: TrustGraph, event_id: bytes) -> Target | None:
     """The stored event `event_id` as events.effects judges against it; None if this node does not
     hold it with its body, or its author is no member."""
     row = store.event_row(event_id)
-    if row is None or row[8] is None:
+    return None if row is None else _target(trust, row.author, row.ts, row.kind, row.body)
+
+
+def targets(store: Store, trust: TrustGraph, ids: Collection[bytes]) -> dict[bytes, Target]:
+    """`target` of each of `ids`, by id (those it gives None left out), read together."""
+    found = {event_id: _target(trust, author, ts, kind, body)
+             for event_id, author, ts, kind, body in store.events_named(sorted(ids))}
+    return {event_id: t for event_id, t in found.items() if t is not None}
+
+
+def _target(trust: TrustGraph, author: bytes, ts: int, kind: str, body: bytes | None) -> Target | None:
+    """A stored event as `target` gives it, from its author, time, kind and body."""
+    if body is None:
         return None
-    group = trust.group_of(row[1])
+    group = trust.group_of(author)
     try:
-        fields = unpack(row[8])
+        fields = unpack(body)
     except InvalidEvent:
         return None
     if group is None or not isinstance(fields, dict):
         return None
-    return Target(row[4], group, fields, row[3])
+    return Target(kind, group, fields, ts)
 
 
 def named_alert(store: Store, trust: TrustGraph, event_id: bytes) -> Target | None:

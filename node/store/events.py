@@ -379,6 +379,17 @@ class EventTables(StoreBase):
         row = self._x(f"SELECT {_COLS} FROM events WHERE {where}", args).fetchone()
         return self._paged(row) if row else None
 
+    def events_named(self, ids: Sequence[bytes]) -> list[tuple[bytes, bytes, int, str, bytes | None]]:
+        """(id, author, ts, kind, body) of those of `ids` held: what a read model judges a step
+        against (node.references.targets), _CHUNK ids a statement, not one each (an offer's page of
+        draw-downs named 579 needs one by one)."""
+        out = []
+        for i in range(0, len(ids), _CHUNK):
+            where, args = by_ids(list(ids[i: i + _CHUNK]))
+            out += [(event_id, self._key(a), ts, kind, body) for event_id, a, ts, kind, body
+                    in self._x(f"SELECT id, a, ts, kind, body FROM events WHERE {where}", args)]
+        return out
+
     def event_n(self, event_id: bytes) -> int | None:
         where, args = by_id(event_id)
         return self._one(f"SELECT n FROM events WHERE {where}", args)

@@ -79,6 +79,11 @@ def action(i: int = 0, region: str = "calais") -> dict:
 
 @pytest.fixture
 def net() -> Net:
+    return founded()
+
+
+def founded() -> Net:
+    """A network founded by Calais: its group key and one device (the `net` fixture's)."""
     keys = NodeKeys.generate(with_group=True)
     genesis = make_genesis("test", [bytes(keys.group.public)], now_ms() - 1000)
     group = Author(keys.group, genesis.network_id)
