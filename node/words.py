@@ -28,6 +28,8 @@ def isolated(name: str) -> str:
     dashboard has <bdi>."""
     import unicodedata  # (only where a name is shown: not on a running node's start path)
 
+    if name.startswith("\u2068") and name.endswith("\u2069"):  # set apart already (no member text holds
+        return name                                          # an isolate: events.control_chars)
     return f"\u2068{name}\u2069" if any(unicodedata.bidirectional(c) in ("R", "AL") for c in name) else name
 
 
