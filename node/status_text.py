@@ -7,7 +7,7 @@ from typing import Any
 
 from crypto.short_ids import short_id
 from node import revoked_here
-from node.words import (LINKED_TWICE, linked_twice, local_time, named_like_us, node_fact_warnings, one_line,
+from node.words import (LINKED_TWICE, isolated, linked_twice, local_time, named_like_us, node_fact_warnings, one_line,
                         over_share_words, plural)
 
 
@@ -307,9 +307,11 @@ def peer_line(peer: dict[str, Any]) -> str:
 
 
 def peer_name(peer: dict[str, Any]) -> str:
-    """A peer as `solnet peers` names it: its group's name (and its device's), on one line."""
+    """A peer as `solnet peers` names it: its group's name (and its device's), on one line, each set
+    apart where it has right-to-left letters (node.words.isolated): first on its line, such a name
+    turned the line right to left, its address and state read first."""
     unnamed = "(revoked)" if peer.get("revoked") else "(group not known yet)"  # its profile left the log with it
-    name = " ".join((peer.get("name") or unnamed).split())  # a profile's name on one line
+    name = isolated(" ".join((peer.get("name") or unnamed).split()))  # a profile's name on one line
     if peer.get("device_name"):
-        name += " · " + " ".join(str(peer["device_name"]).split())
+        name += " · " + isolated(" ".join(str(peer["device_name"]).split()))
     return name
