@@ -1062,16 +1062,19 @@ def cmd_ls(args: argparse.Namespace) -> int:
         else:
             print(f"No {what} yet." if args.kind or author else "No events yet.")
         return 0
-    names = group_names(log)
+    # every text and name set apart where it has right-to-left letters (render.texts_isolated): a
+    # title's direction ran over the digits after it, and the short id after a group's name
+    names = {g: render.isolated(n) for g, n in group_names(log).items()}
     for r in rows:
         group = names.get(group_of.get(r[1], b""), short_id(r[1]))
         opened = audience.opened_event(log, opener, r)
         if opened is None:
-            print(render.event_line(r, group, render.event_fields(r)))
+            print(render.event_line(r, group, render.texts_isolated(render.event_fields(r))))
         else:
             inner, author_group = opened
             shared = render.shared_text(audience.shared_with(inner, author_group), names)
-            print(render.event_line(r, group, inner.fields, inner_kind=inner.kind, shared=shared))
+            print(render.event_line(r, group, render.texts_isolated(inner.fields), inner_kind=inner.kind,
+                                    shared=shared))
     return 0
 
 
@@ -1185,7 +1188,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     group = group_of.get(row[1])
     # every name set apart where it has right-to-left letters (node.words.isolated), not the author's
     # alone: a group called "ب" in "shared with", a fulfilment's "by" or the "now:" line turned the
-    # line right to left, the words after it first, read as another group's
+    # line right to left, the words after it first, read as another group's; and every text
+    # (render.texts_isolated: a title's direction ran over the digits after it)
     names = {g: render.isolated(n) for g, n in group_names(log).items()}
     name = names.get(group) if group else None
     label = f"{name} (group {short_id(group)})" if name else (f"group {short_id(group)}" if group else None)
@@ -1193,17 +1197,19 @@ def cmd_show(args: argparse.Namespace) -> int:
         inner, author_group = opened
         shared = render.shared_text(audience.shared_with(inner, author_group), names)
         currency = references.update_currency(log.store, log.trust, inner.kind, inner.fields)
-        print("\n".join(render.show_lines(data, row, label, inner.fields, inner_kind=inner.kind, shared=shared,
+        print("\n".join(render.show_lines(data, row, label, render.texts_isolated(inner.fields), inner_kind=inner.kind,
+                                           shared=shared,
                                            currency=currency,
                                            named=_named_listings(log, inner.fields, names) if inner.kind == "need.fulfil"
                                            else None)))
     else:
         currency = references.update_currency(log.store, log.trust, row[4], fields)
         named = _named_listings(log, fields, names) if row[4] == "need.fulfil" else None
-        print("\n".join(render.show_lines(data, row, label, fields, names=names, currency=currency, named=named)))
+        print("\n".join(render.show_lines(data, row, label, render.texts_isolated(fields), names=names,
+                                           currency=currency, named=named)))
     if state is not None:
         published = inner.fields if opened is not None else fields
-        print(f"  now: {render.state_text(state_kind, render.names_isolated(state), published)}")
+        print(f"  now: {render.state_text(state_kind, render.texts_isolated(state), render.texts_isolated(published))}")
         if opener is None and not passphrase_tried():  # (else said: _keys_or_said)
             # only what an event for chosen groups can change (events.sealed.SEALABLE: an alert's
             # updates, a request's claims and closes are never sealed), or who a request went to
@@ -1225,7 +1231,8 @@ def _named_listings(log: EventLog, fields: dict[str, Any], names: dict[bytes, st
         held = references.target(log.store, log.trust, event_id) if isinstance(event_id, bytes) else None
         if held is not None and held.kind == name:
             group = names.get(held.group) or render.isolated(references.group_name(log.store, held.group))
-            said[name] = (f"{render.summary(name, held.fields)}, in {held.fields.get('region')}, by {group}  "
+            shown = render.texts_isolated(held.fields)
+            said[name] = (f"{render.summary(name, shown)}, in {shown.get('region')}, by {group}  "
                           f"{render.short_id(event_id)}")
     return said
 

@@ -32,6 +32,7 @@ from events.errors import InvalidEvent
 from events.projections import MemoryTables, Row, project
 from events.sealed import ENVELOPE_FIELD, SEALED_KIND, Inner, inner_event, inner_plaintext, parse_inner
 from events import readmodels
+from node.clock import now_ms
 from node.log import EventLog
 from node import references, render, request_shares
 from node.kind_input import PRIVATE_FIELD
@@ -49,6 +50,14 @@ GROUP_PREFIX_MIN = SHORT_ID_HEX
 # Hex alone this long or longer is read as (the start of) an id, never as a name: what was the
 # fewest characters of an id taken until 2026-12-07, and so what people still type as one.
 HEX_READ_AS_ID = 6
+# How long a live group without a profile here holds back every bare name typed (`--to NAME`), after
+# the latest vouch that names it: it may be the group so called, its profile on its way. A group let
+# in publishes its profile the moment it joins (`solnet join`) and its first connection carries it
+# with its vouch, so a week covers a token handed over by hand. Held back for good, a member could
+# let in groups that never publish one and stop every group from sharing by name (until
+# 2026-12-07); now that takes a fresh vouch a week, each listed by the refusal. The latest vouch
+# counts, not the first: any member may sign another vouch for a group, dated long ago.
+UNNAMED_HOLDS_NAMES_MS = 7 * 24 * 3600 * 1000
 
 
 # A group as shown with the start of its id last: "Bristol (1a2b3c4d5e6f…)" beside a name another
@@ -118,7 +127,7 @@ def _refuse_if_ambiguous(log: EventLog, groups: list[bytes], said: dict[bytes, s
     group's name looks like it ("Bristo1", "Bristol " with odd spaces, a Cyrillic letter). Sealed
     to the wrong one, a support request's private details go to whoever took the name. An id, or a
     name shown with its short id, names one group whatever the names say."""
-    unnamed = [g for g in groups if g not in said and log.trust.speaks_for_group(g)]
+    unnamed = _unnamed_of_late(log, [g for g in groups if g not in said and log.trust.speaks_for_group(g)])
     typed, near = names_look(wanted), references.look_alike_groups(log.store).get(group, [])
     alike = [g for g in groups if g != group and g in said and log.trust.speaks_for_group(g)
              and (g in near or typed & names_look(said[g]))]
@@ -136,6 +145,23 @@ def _refuse_if_ambiguous(log: EventLog, groups: list[bytes], said: dict[bytes, s
                         f"called so here is {short_id(group)}. Give the id of the group you mean instead of its name "
                         f"(`--to ID`, or the id in 'to'; its first {GROUP_PREFIX_MIN} characters or more): `solnet view groups` lists "
                         "each group's id, and the group itself can tell you its id over a channel you trust")
+
+
+def _unnamed_of_late(log: EventLog, unnamed: list[bytes]) -> list[bytes]:
+    """Those of `unnamed` (live groups without a profile here) that a vouch named within the last
+    `UNNAMED_HOLDS_NAMES_MS` (by its signer's clock; none later than this node's clock allows), in
+    their order."""
+    if not unnamed:
+        return []
+    since = now_ms() - UNNAMED_HOLDS_NAMES_MS
+    vouches = log.trust.vouch_ids_for(set(unnamed))
+
+    def latest(group: bytes) -> int:
+        rows = (log.store.event_row(i) for i in vouches.get(group, ()))
+        # a founding group is let in by the genesis, at the network's creation
+        start = log.genesis.created if group in log.genesis.founders else 0
+        return max((row.ts for row in rows if row is not None), default=start)
+    return [g for g in unnamed if latest(g) >= since]
 
 
 def _say_if_read_as_an_id(groups: list[bytes], names: dict[bytes, str], said: dict[bytes, str], wanted: str,

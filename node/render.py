@@ -491,25 +491,24 @@ def view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) ->
 
 
 def terminal_view_line(view: str, item: dict[str, Any], group_names: dict[bytes, str]) -> str:
-    """`view_line` for a terminal: every group name set apart where it has right-to-left letters
-    (node.words.isolated), which node.terminal_text lets through; in `view groups`, each group's own
-    name (`name`) and its devices' labels too."""
-    item = names_isolated(item)
-    if view == "groups":
-        item = {**item, "name": item["name"] and isolated(item["name"]),
-                "device_list": [{**d, "name": d.get("name") and isolated(d["name"])} for d in item.get("device_list", ())]}
-    return view_line(view, item, {g: isolated(n) for g, n in group_names.items()})
+    """`view_line` for a terminal: every text of the item (group names, titles, places, notes ...,
+    at any depth) and every group name set apart where it has right-to-left letters
+    (`texts_isolated`), which node.terminal_text lets through."""
+    return view_line(view, texts_isolated(item), {g: isolated(n) for g, n in group_names.items()})
 
 
-def names_isolated(value: Any) -> Any:
-    """`value` (an item of a view) with its groups' names (`group_name`, `group_names`, at any depth)
-    set apart where they have right-to-left letters; a copy where any is."""
+def texts_isolated(value: Any) -> Any:
+    """`value` (an item of a view, an event's fields) with every text in it, at any depth, set apart
+    where it has right-to-left letters (node.words.isolated; keys, enums and numbers stay as they
+    are: they have none). Not names alone: a terminal that lays out bidirectional text gave a
+    right-to-left title's direction to what followed it, digits after it (a count, an hour, a short
+    id) drawn across it, and a text first on its line turned the whole line (until 2026-12-07)."""
+    if isinstance(value, str):
+        return isolated(value)
     if isinstance(value, dict):
-        return {k: (isolated(v) if k == "group_name" and isinstance(v, str) else
-                    [isolated(n) if isinstance(n, str) else n for n in v] if k == "group_names" and isinstance(v, list)
-                    else names_isolated(v)) for k, v in value.items()}
+        return {k: texts_isolated(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [names_isolated(v) for v in value]
+        return [texts_isolated(v) for v in value]
     return value
 
 

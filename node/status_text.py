@@ -7,7 +7,7 @@ from typing import Any
 
 from crypto.short_ids import short_id
 from node import revoked_here
-from node.words import (LINKED_TWICE, linked_twice, local_time, named_like_us, node_fact_warnings, one_line,
+from node.words import (LINKED_TWICE, isolated, linked_twice, local_time, named_like_us, node_fact_warnings, one_line,
                         over_share_words, plural)
 
 
@@ -19,7 +19,9 @@ NO_PEER = ("no peer: none is added and none has dialled in, so nothing this node
 def status_text(out: dict[str, Any]) -> str:
     """`solnet status` for people: the group, whether its node runs, the network and its counts.
     `out` is what `status --json` prints (node.status.node_status)."""
-    group = f"{out['group_name'] or 'A device of group ' + short_id(out['group_id'])}"
+    # every group's name set apart where it has right-to-left letters (node.words.isolated): the
+    # short id after one had its digits drawn across it
+    group = f"{isolated(out['group_name']) if out['group_name'] else 'A device of group ' + short_id(out['group_id'])}"
     region = f" ({out['region']})" if out.get("region") else ""
     if out["network_id"] is None and out.get("database_damaged"):
         return (f"{group}{region}: {out['database_damaged']}\n"
@@ -71,8 +73,9 @@ def status_text(out: dict[str, Any]) -> str:
     for r in out["revoked"]:
         # By name where the group is known, as `view groups` and the dashboard say it (a summary
         # kept before names were in it has none: the short ids then)
-        what = (f"group {r['name']} ({short_id(r['id'])})" if r["role"] == "group" and r.get("name")
-                else f"device {short_id(r['id'])} of {r['name']}" if r.get("name") else f"{r['role']} {short_id(r['id'])}")
+        what = (f"group {isolated(r['name'])} ({short_id(r['id'])})" if r["role"] == "group" and r.get("name")
+                else f"device {short_id(r['id'])} of {isolated(r['name'])}" if r.get("name")
+                else f"{r['role']} {short_id(r['id'])}")
         if r.get("fork"):  # no one revoked it: the key signed twice at one seq (no revoker, no time)
             lines.append(one_line(f"  {what} forked at seq {r['from_seq']}: its key signed two different events there"))
             continue
@@ -80,7 +83,7 @@ def status_text(out: dict[str, Any]) -> str:
         # wrote lines of their own into every node's status ("WARNING: ... run ...").
         lines.append(one_line(f"  revoked {what} from seq {r['from_seq']}"
                               + (f" by {revoker(r)} on {local_time(r['at'])}" if r["by"] else "")
-                              + (f" ({r['reason']})" if r["reason"] else "")))
+                              + (f" ({isolated(r['reason'])})" if r["reason"] else "")))
     gone = {r["id"] for r in out["revoked"]}  # (revoked since: listed above, no warning)
     for o in out.get("over_share", ()):
         if o["author"] not in gone and o["group"] not in gone:
@@ -195,11 +198,11 @@ def revoker(r: dict[str, Any]) -> str:
     """Who signed the revocation `r` (as node.status.revoked_list gives it): a group, or a device of one."""
     if r.get("by_device_of"):
         return f"device {short_id(r['by'])} of {by_group(r)}"
-    return r.get("by_name") or short_id(r["by"])
+    return isolated(r["by_name"]) if r.get("by_name") else short_id(r["by"])
 
 
 def by_group(r: dict[str, Any]) -> str:
-    return r.get("by_device_of_name") or f"group {short_id(r['by_device_of'])}"
+    return isolated(r["by_device_of_name"]) if r.get("by_device_of_name") else f"group {short_id(r['by_device_of'])}"
 
 
 def undo_command(r: dict[str, Any]) -> str:
@@ -218,7 +221,7 @@ def revoked_by_our_devices(group_id: str, revoked: list[dict[str, Any]]) -> list
 
 
 def _revoked_by_our_device(r: dict[str, Any]) -> str:
-    what = f"group {r['name']}" if r["role"] == "group" and r.get("name") else f"{r['role']} {short_id(r['id'])}"
+    what = f"group {isolated(r['name'])}" if r["role"] == "group" and r.get("name") else f"{r['role']} {short_id(r['id'])}"
     return (f"device {short_id(r['by'])} of this group revoked {what} from seq {r['from_seq']}, with its own key "
             "(solnet signs that with the group key only: a seized or altered phone?). If no one in your group "
             f"decided it, revoke that device from its seq {r['by_seq']} on your group's main node: `{undo_command(r)}` "
@@ -307,9 +310,11 @@ def peer_line(peer: dict[str, Any]) -> str:
 
 
 def peer_name(peer: dict[str, Any]) -> str:
-    """A peer as `solnet peers` names it: its group's name (and its device's), on one line."""
+    """A peer as `solnet peers` names it: its group's name (and its device's), on one line, each set
+    apart where it has right-to-left letters (node.words.isolated): first on its line, such a name
+    turned the line right to left, its address and state read first."""
     unnamed = "(revoked)" if peer.get("revoked") else "(group not known yet)"  # its profile left the log with it
-    name = " ".join((peer.get("name") or unnamed).split())  # a profile's name on one line
+    name = isolated(" ".join((peer.get("name") or unnamed).split()))  # a profile's name on one line
     if peer.get("device_name"):
-        name += " · " + " ".join(str(peer["device_name"]).split())
+        name += " · " + isolated(" ".join(str(peer["device_name"]).split()))
     return name

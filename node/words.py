@@ -28,6 +28,8 @@ def isolated(name: str) -> str:
     dashboard has <bdi>."""
     import unicodedata  # (only where a name is shown: not on a running node's start path)
 
+    if name.startswith("\u2068") and name.endswith("\u2069"):  # set apart already (no member text holds
+        return name                                          # an isolate: events.control_chars)
     return f"\u2068{name}\u2069" if any(unicodedata.bidirectional(c) in ("R", "AL") for c in name) else name
 
 
@@ -229,7 +231,8 @@ def node_fact_warnings(facts: dict) -> list[str]:
 
 def named_like_us(groups: list[dict]) -> str:
     """The warning of other groups whose names look like this node's group's (node/references.py)."""
-    named = ", ".join(g["name"] + (f" (let in by {g['admitted_by']})" if g.get("admitted_by") else "") for g in groups)
+    named = ", ".join(isolated(g["name"]) + (f" (let in by {isolated(g['admitted_by'])})" if g.get("admitted_by") else "")
+                      for g in groups)  # (set apart: a right-to-left name drew the words after it across it)
     return (f"another group's name looks like this group's: {named}. Every node shows each of them with the start "
             "of its id. If you do not know that group, someone may be passing as yours: tell the group that let it "
             "in, which can revoke it")

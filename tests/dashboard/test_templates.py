@@ -250,3 +250,23 @@ def test_actions_and_resources_name_their_group_before_their_title(section: str,
     main = re.search(r'<div class="item-main">(.*?)</div>', shown).group(1)
     assert re.sub(r"<[^>]+>", "", main).startswith("Cardiff: Calais: march to the port"), main
     assert shown.count("Cardiff") == 1, shown  # named once, first
+
+
+@pytest.mark.parametrize("kind", ["action", "support.request", "support.share"])
+def test_the_who_may_read_this_picker_sets_each_group_name_apart(kind) -> None:
+    """The "who may read this" boxes (an audience, a request's private readers, a share's) named each
+    group without <bdi>: a right-to-left name took the direction of what followed it on its label
+    ("(bristol) — your group"), as the names listed beside them (`read_already`) did not."""
+    from node.dashboard import forms
+    groups = [{"id": ID, "name": "بب", "region": "bristol", "yours": False},
+              {"id": bytes(32), "name": None, "region": None, "yours": False}]
+    html = render_page("publish_form.html", context(
+        kind=kind, inputs=forms.inputs(kind), values={}, errors={}, general_error=None,
+        private=forms.has_private_part(kind), groups=groups, read_already=[], audience=forms.takes_audience(kind),
+        share=forms.shares_request(kind), case_notes=forms.takes_case_notes(kind), chosen_to=[], expiry=False,
+        expiry_choices=[], offer_offline=False, offer_new_region=False, named_refs={}, public_update=False,
+        regions=[], node_zone="UTC"))
+    assert 'name="to"' in html
+    assert "<bdi>بب</bdi> (bristol)" in html, html
+    assert "بب" not in html.replace("<bdi>بب</bdi>", "")
+    assert re.search(r"<bdi>[^<]*<span class=\"mono\">0{12}…</span></bdi>", html), html  # a group without a profile
