@@ -153,7 +153,8 @@ def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int,
 
 
 def _check_pledge(log: EventLog, fundraiser: bytes, group: bytes, now: int, time_zone: str | None) -> None:
-    """A pledge goes to another group's running fundraiser: not its own group's, nor one that ended (its group reports what came in, and
+    """A pledge goes to another group's running fundraiser: not its own group's, nor one that ended (its
+    group reports what came in, and
     `view fundraisers` says ENDED), nor one of a group that is gone (none left to collect it), nor
     one whose group declined a pledge of this group (every pledge of it would be declined with it).
     Its own group may still report the amount raised after the end."""
