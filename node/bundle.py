@@ -154,8 +154,7 @@ def _blocked_here(log: EventLog, exporter: bytes) -> bool:
 
 def _note_caught_up(log: EventLog, created: int, since: int, exporter: bytes) -> None:
     """A bundle signed by a member's device (not one blocked here) and leaving nothing pending here
-    brought what its maker held when it made it: as a sync would have then (`solnet view alerts` says a
-    home with no node is behind
+    brought what its maker held when it made it: as a sync would have then (`solnet view alerts` says a home with no node is behind
     only since then). One made with `--since` leaves out what came before that time: it brings this
     home level only if it was level by then (a complete round with a peer, a bundle; not a link alone,
     which may have ended before it brought anything), else what came in between may be missing.

@@ -1,19 +1,20 @@
 """What a power cut would leave of a home's files, worked out from an strace of the processes that wrote them.
 
 A kill -9 loses nothing a process wrote: the kernel's page cache outlives it. A power cut loses what
-no fsync (or fdatasync) of the file has put on the disk: a sync covers what was written before it
-began, and only once it has returned (one under way at the cut, or failed, covers nothing).
-`strace -f -y` names the file of each pwrite64 with its offset and length, and each sync, with the
-moments they begin and return (a call of one thread interrupted by another's: `<unfinished ...>`,
-then `<... resumed>`): for each file, what no returned sync covers is what the cut takes; a write
-under way at the cut may have reached the page cache, and is taken too. While traced, the home's
-files only grow at their end (SQLite's WAL between two checkpoints, the marks of what the home
-signed), so the cut is a truncation at the lowest offset written that no sync covers. A file written
-any other way (a plain write, a truncation, SQLite's database file itself: a checkpoint) fails the
-test, which then cannot tell what the cut leaves.
+reached the page cache after the file's last fsync (or fdatasync). `strace -f -y` names the file of
+each pwrite64 with its offset and length, and each sync: for each file, what was written after its
+last sync is what the cut takes. While traced, the home's files only grow at their end (SQLite's WAL
+between two checkpoints, the marks of what the home signed), so the cut is a truncation at the lowest
+offset written after the file's last sync. A file written any other way (a plain write, a truncation,
+SQLite's database file itself: a checkpoint) fails the test, which then cannot tell what the cut leaves.
 
 strace is a Debian package (.ci/run installs it). Without it the tests that use this module are skipped,
 saying so, unless SOLNET_REQUIRE_STRACE=1 (CI), which makes that a failure.
+
+Exactly when a sync counts: it covers what was written before it began, and only once it has
+returned (one under way at the cut or at a command's answer, or one that failed, covers nothing);
+strace shows a call one thread began and another interrupted as `<unfinished ...>`, then
+`<... resumed>`. A write under way at the cut may have reached the page cache, and is taken too.
 """
 from __future__ import annotations
 
