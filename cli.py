@@ -1251,7 +1251,8 @@ CLAIMS_MAY_BE_MISREAD = ("who took it may be misread: the keystore is locked, so
 
 def _state_now(log: EventLog, row: tuple, kind: str, opener: audience.Opener | None) -> dict[str, Any] | None:
     """A stored need's, offer's, fundraiser's, alert's or support request's item (`kind`: its own,
-    or its inside's if it is for chosen groups) as `view` shows it now: with the events for chosen groups `opener` reads, as
+    or its inside's if it is for chosen groups) as `view` shows it now: with the events for chosen
+    groups `opener` reads, as
     `view` reads them (an update shared with chosen groups withdrew a need that read as open here).
     None for other kinds."""
     from node import audience, references

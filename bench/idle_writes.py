@@ -4,7 +4,8 @@ Three groups' nodes on 127.0.0.1, nothing published: Calais dials Bristol (anti-
 every --sync-interval seconds, 30 as in `solnet run`); Cardiff's configured peer is down (a port
 where nothing listens: dialled again every few seconds, as a configured peer is). Once Calais and
 Bristol linked, each node's writes are read from /proc/PID/io (wchar: bytes handed to write(),
-its log's lines included; syscw: write calls) over --seconds, and given per hour. Reference, same run: what storing one published event costs the node that stores
+its log's lines included; syscw: write calls) over --seconds, and given per hour. Reference, same run:
+what storing one published event costs the node that stores
 it (20 alerts published through the API, its wchar per event), so that the idle figure reads as
 "an idle hour writes as much as storing K events".
 Last line: key=value pairs.

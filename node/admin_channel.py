@@ -6,7 +6,8 @@ home is 0700) and accepts a connection only from a process of its own user (SO_P
 the home's owner (and root) can use it. It exists while the node runs; a copy of the home holds
 at most a dead socket file. The other way round, a command talks only to a socket held by its own
 user (or root): in a home others may write to, another user could put a socket of theirs there and
-be handed what a command publishes, private details included. See docs/design.md, "The node's local admin", for why not the HTTP API.
+be handed what a command publishes, private details included. See docs/design.md, "The node's local
+admin", for why not the HTTP API.
 
 The protocol: one request, a line of JSON ({"op": "publish", ...}); the node answers with lines
 of JSON: zero or more {"waiting": "first_sync", "seconds": 30} (for its first sync with a peer; again with

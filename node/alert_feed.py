@@ -20,7 +20,8 @@ handed on that its author then redacts comes once more, of status `redacted` (`u
 with no text and no location, and is forgotten: what the redaction dropped from every database is
 never handed on again from the feed's memory (an alert redacted and taken out in one look is
 withdrawn without its words). An update is handed on with the alert's current location, as the
-alert history has it (`alert_now`: an earlier update moved it), never where it was first posted. The feed remembers the live alerts it handed on, and the updates of live
+alert history has it (`alert_now`: an earlier update moved it), never where it was first posted. The
+feed remembers the live alerts it handed on, and the updates of live
 alerts, 10,000 of each at most (a flood's newest forgotten first), and starts from the newest live
 alerts and updates held already, so one handed on before the node restarted is withdrawn too; one
 taken out while the node was stopped is not here (the hook withdraws those it passed on as it

@@ -23,7 +23,8 @@ At most WAITING alerts and updates wait; over that, of the lowest tier, the line
 waiting loses the newest of its group with the most, so a flood, from one group or from many groups
 one member made up, does not push out another lineage's alert (as node/alert_feed.py's FairQueue;
 by group alone, a hundred made-up groups of one alert each pushed out the oldest waiting, a real
-group's; by wave, one further out than the infiltrator's groups lost its alert first). The all clears and withdrawals of alerts passed on are not counted
+group's; by wave, one further out than the infiltrator's groups lost its alert first). The all clears
+and withdrawals of alerts passed on are not counted
 and never dropped: a revoked flooder's false alerts that reached the chat are each withdrawn there
 (no more than the alerts the hook remembers passing on, a bounded record).
 """

@@ -600,7 +600,8 @@ def _read_back(node: WebNode, told: dict[str, Any], time_zone: str | None, event
     an action's end as listed (moved with its start), a redaction's events another device signed that
     keep what it withdrew readable (as `solnet redact` says them: found by the publish's own checks, in
     `told`, not read again), those it names that had no content left to withdraw (as `solnet redact`
-    refuses them: found by those checks too), and an alert update's alert's end. All read here, in the database thread's turn that stored
+    refuses them: found by those checks too), and an alert update's alert's end. All read here, in the
+    database thread's turn that stored
     it: one hand-over between the loop and that thread per publish, where each of these reads cost one more.
     Their times are said in `time_zone` (the request's), as its refusals' are."""
     try:

@@ -74,7 +74,8 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
     (with its short id when another group's name looks like it; any case), its id in full, or a
     unique prefix of at least 12 hex characters (its short id; fewer are refused: GROUP_PREFIX_MIN).
     Hex alone is read as an id, never as a name, and a name typed with a short id in brackets names
-    only a group whose id starts so. A bare name is refused where it may not mean the group it matches (`_refuse_if_ambiguous`), unless it is this node's own group (`own`), which
+    only a group whose id starts so. A bare name is refused where it may not mean the group it matches
+    (`_refuse_if_ambiguous`), unless it is this node's own group (`own`), which
     reads everything it seals anyway. AudienceError names the one at fault."""
     names = references.group_names(log.store)
     said = references.profile_names(log.store)

@@ -30,6 +30,14 @@ class EffectRefused(SolnetError, ValueError):
         super().__init__(message)
         self.field, self.key, self.values = field, key, values
 
+    @classmethod
+    def of_problem(cls, found: effects.Problem, log: EventLog, time_zone: str | None) -> EffectRefused:
+        """The refusal of what events.effects found (`found`), naming groups as this home does and
+        saying a time in `time_zone` (an IANA name; None: this machine's)."""
+        name = lambda group: _name(log, group)  # noqa: E731
+        key, values = effects.words_of(found, name, lambda ms: local_time(ms, time_zone))
+        return cls(effects.explain(found, name), found.field, key, **values)
+
 
 def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes | None, now: int,
                  device: bytes | None = None, time_zone: str | None = None) -> None:
@@ -55,9 +63,7 @@ def check_effect(log: EventLog, kind: str, fields: dict[str, Any], group: bytes 
     found = effects.problem(kind, fields, group, now, target, lambda request: references.claims(store, request),
                             (device, None) if device is not None else None)
     if found is not None:
-        name = lambda g: _name(log, g)  # noqa: E731
-        key, values = effects.words_of(found, name, lambda ms: local_time(ms, time_zone))
-        raise EffectRefused(effects.explain(found, name), found.field, key, **values)
+        raise EffectRefused.of_problem(found, log, time_zone)
     if kind == "need.fulfil":
         _check_fulfil(log, fields, group, now, time_zone)
     elif kind in ("need.update", "offer.update"):
@@ -147,7 +153,8 @@ def _check_fulfil(log: EventLog, fields: dict[str, Any], group: bytes, now: int,
 
 
 def _check_pledge(log: EventLog, fundraiser: bytes, group: bytes, now: int, time_zone: str | None) -> None:
-    """A pledge goes to another group's running fundraiser: not its own group's, nor one that ended (its group reports what came in, and
+    """A pledge goes to another group's running fundraiser: not its own group's, nor one that ended (its
+    group reports what came in, and
     `view fundraisers` says ENDED), nor one of a group that is gone (none left to collect it), nor
     one whose group declined a pledge of this group (every pledge of it would be declined with it).
     Its own group may still report the amount raised after the end."""

@@ -1,8 +1,8 @@
 """solnet's environment variables: their names, and the environment a child program is given.
 
 In a module of its own, loading only `os`, so that the modules that read these names (node/home.py,
-node/passphrase_source.py, the CLI's start, which forbids core dumps here) or start programs (node/verify_pool.py, node/alert_hook.py)
-need not import one another for them.
+node/passphrase_source.py, the CLI's start, which forbids core dumps here) or start programs
+(node/verify_pool.py, node/alert_hook.py) need not import one another for them.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Whether a node runs on a home: the node lock it holds (flock on the home's node.lock) for as long
 as it runs; and whether one is starting: `solnet run` holds node.starting from its first moment
 (the passphrase prompt, Argon2id, opening the database: seconds on a Pi) to its end, so that
-`solnet status` meanwhile says "starting" rather than "not running (start it)". Apart from node/home.py, so that what only asks (node/chain_gate.py) loads nothing else."""
+`solnet status` meanwhile says "starting" rather than "not running (start it)". Apart from node/home.py,
+so that what only asks (node/chain_gate.py) loads nothing else."""
 from __future__ import annotations
 
 import fcntl

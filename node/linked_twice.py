@@ -31,7 +31,8 @@ clear) could hold back the bytes of a working link, answer this node's pings on 
 are not sealed), and hand over what it held once the dialler, hearing nothing, had dialled again:
 one late Offer on the older link, and this node told its operator to have an honest device
 revoked (until 2026-12-06). A dialler opens a round only once the peer answered the one before,
-so the old link of one node carries at most one round that came after its node dialled again. Neither link can be told the honest one (the thief's copy may be the first in), so nothing
+so the old link of one node carries at most one round that came after its node dialled again. Neither
+link can be told the honest one (the thief's copy may be the first in), so nothing
 is refused here: the node says so.
 
 What it misses: a copy reached only at another address of this node than the original's (a copy
@@ -57,8 +58,8 @@ class Rounds:
     """One open link as the rounds its peer opened on it tell it: to which `device`, dialled by
     which side (`outbound`: this node), when it opened (ms), how many rounds the peer opened on it
     (on a link this node dialled: answered), when the first and the latest of them came (ms;
-    None: none yet), and the one before the latest (`earlier_ms`), and `at` which address: the one this node dialled, or the one of this node
-    the dialler named (None: not known)."""
+    None: none yet), and the one before the latest (`earlier_ms`), and `at` which address: the one this
+    node dialled, or the one of this node the dialler named (None: not known)."""
     number: int
     device: bytes
     outbound: bool

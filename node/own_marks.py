@@ -22,7 +22,8 @@ then said another home held its group key and told the coordinator to revoke the
 fdatasync per commit that signs (1.5-3 ms here, more on a Pi's SD card), none per peer batch.
 A disk may still lie about its syncs (many SD cards do); for that the node puts its start on the
 disk (`make_durable`, with a record that it runs) and its clean stop, and chain_gate refuses to
-sign on a home whose node did not stop cleanly until a sync. `solnet sync` and `solnet export`, which send events with no node running,
+sign on a home whose node did not stop cleanly until a sync. `solnet sync` and `solnet export`, which
+send events with no node running,
 call `make_durable` once before they send. The marks are read once per change of the file (its
 stat), not per publish: the node is the only writer while it runs.
 

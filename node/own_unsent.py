@@ -185,7 +185,8 @@ def not_reaching(unsent: tuple[int, int] | None, lost: tuple[int, int, bool] | t
                  lost_from: int | None) -> list[str]:
     """What a home cut off as revoked must hear of the events its device signed: those no peer is known
     to hold (`unsent`) may have reached the network all the same, those the revocation took out
-    (`lost`: first, last, all still kept here[, the revocation is a fork]) will not (`lost_from`: the seq it is revoked from, if
+    (`lost`: first, last, all still kept here[, the revocation is a fork]) will not (`lost_from`: the
+    seq it is revoked from, if
     known). A replaced phone's needs and alerts signed offline were dropped without a word while its
     own lists still showed them; then said as lost, though a bundle had carried them."""
     return ([not_known_held(*unsent, lost_from)] if unsent else []) + ([surely_lost(*lost[:2], lost_from, *lost[2:])]

@@ -24,7 +24,7 @@ from events import readmodels
 from events.errors import InvalidEvent
 from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
-from events.effects import Target, explain, problem, words_of
+from events.effects import Target, problem
 from events.kinds import HOUR_MS, KINDS, UPDATES, Kind, check_fields, relation_problems, wrong_reference
 from events.projections import (ACTION_UPDATE, ALERT_UPDATE, FUNDRAISER_UPDATE, NEED_UPDATE, OFFER_UPDATE, PROFILE, REPORT,
                                 SUPPORT_OFFER_UPDATE, SUPPORT_STATUS)
@@ -119,9 +119,7 @@ def _check_against_sealed_target(log: EventLog, kind: str, fields: dict[str, Any
     held = Target(inner.kind, group, inner.fields, row[3])
     found = problem(kind, fields, own, now, lambda event_id: held if event_id == named else None)
     if found is not None:
-        name = lambda g: references.group_name(log.store, g)  # noqa: E731
-        key, values = words_of(found, name, lambda ms: local_time(ms, time_zone))
-        raise PublishError(explain(found, name), found.field, key, **values)
+        raise PublishError.of(EffectRefused.of_problem(found, log, time_zone), found.field)
 
 
 # Updates that change an item for chosen groups: each must go to the groups that read the item, no

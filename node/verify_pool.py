@@ -14,7 +14,8 @@ A batch is cut into chunks queued for the workers, so they examine batch k+1 whi
 thread stores batch k. When the main thread needs a chunk's answer before a worker has it, it
 examines the newest chunk still queued itself instead of waiting ("work stealing"): both cores
 work whenever the store is not the bottleneck, so ingest can beat one core's verify rate. If a
-worker dies, its chunk and the rest are examined in the main process: slower, never skipped. The next batch starts a new worker; if that
+worker dies, its chunk and the rest are examined in the main process: slower, never skipped. The next
+batch starts a new worker; if that
 one fails too (with none answering between), the next waits RETRY_FIRST_S, twice as long after each
 further failure up to RETRY_MAX_S. Started again at each batch, a worker that could not start (a
 broken install, memory it could not get) cost a Pi an interpreter's start and a warning in its log

@@ -2,7 +2,8 @@
 
 We use a per-author heads vector (docs/design.md section 7 says why, and how it differs from
 range-based set reconciliation): each node's log is a set of per-author chains, so "what you
-lack" is exactly, per author, the seqs above your head. Both sides first compare a frontier digest (a hash of all heads): equal
+lack" is exactly, per author, the seqs above your head. Both sides first compare a frontier digest (a
+hash of all heads): equal
 digests end the round after one round trip of ~50 bytes each way, whatever the log size.
 Otherwise each side sends its heads (~50 bytes per author) and streams, per author in seq
 order, the events the other lacks; heads at the same seq with different ids are a fork, so the

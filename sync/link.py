@@ -3,7 +3,8 @@
 A link is one authenticated connection between two nodes, whichever side dialled. On it come
 credentials first (each side's signed group chain: the dialler's, then the listener's once it has
 checked them; or, from a dialler that does not know the device that answered, credentials holding
-nothing, and the listener's only if it counts the dialler a member: see `open`); then gossip at any time (Push, IHave, IWant) and, one at a time, anti-entropy
+nothing, and the listener's only if it counts the dialler a member: see `open`); then gossip at any time
+(Push, IHave, IWant) and, one at a time, anti-entropy
 rounds, which only the dialler opens. A round: Offer (frontier digest), answered by Same (in sync:
 the round is over) or by heads both ways (MoreHeads parts, if they do not fit one message, then
 Heads); then each side streams what the other lacks (Events ..., End(count)). A round is over once

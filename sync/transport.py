@@ -675,11 +675,13 @@ async def accept(request: web.Request, identity: Identity, limits: PeerLimits,
     answered = False  # a reply made
     judged: list[tuple[_OwnSteps, asyncio.Future]] = []  # the credentials' admission (at most one)
 
-    async def admit(device: bytes, events: tuple[bytes, ...], cpu_s: float | None) -> None:
+    async def admit(device: bytes, events: tuple[bytes, ...], _: float | None) -> None:
+        # The exchange asks for no bound (None, as a dialler does): the listener's allowance is it.
         # A task of its own, shielded: a handshake ended while its credentials were judged (its
         # deadline, a stranger can time it to) would have dropped what the database thread spent
         # on them, uncharged; it ends as if the deadline had come just after, and is charged then.
-        own = _OwnSteps(identity.admit_credentials(device, events, allowance() if allowance is not None else cpu_s))
+        bound = allowance() if allowance is not None else None
+        own = _OwnSteps(identity.admit_credentials(device, events, bound))
         job = asyncio.ensure_future(own)
         judged.append((own, job))
         await asyncio.shield(job)

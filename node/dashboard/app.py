@@ -757,7 +757,8 @@ class Dashboard:
                              ) -> dict[str, str]:
         """The problem `first` (by input, as said) and every other input's of a refused form, in the form's
         order and the page's language (node.publishing.form_problems: each field's, those between fields,
-        and between the fields and the private details, their recipients and the public note's tick). Only `first` if the
+        and between the fields and the private details, their recipients and the public note's tick).
+        Only `first` if the
         others cannot be worked out (a bad time zone, a field the kind has not): the refusal says it."""
         try:
             problems = await self.node.db(functools.partial(

@@ -4,7 +4,8 @@ a request (?lang=, then the cookie, then Accept-Language) and locale-aware numbe
 Catalogs are flat JSON maps from a key ("nav.overview") to text with optional {name} fields;
 both must hold the same keys (a test checks it). A text that counts has a singular form under
 KEY.one, used when its number (the `count` field, else the first field given) is singular in
-that language: 1 in English, 0 and 1 in French ("1 event behind", "0 événement de retard"). Dates are not formatted here: pages carry
+that language: 1 in English, 0 and 1 in French ("1 event behind", "0 événement de retard"). Dates are
+not formatted here: pages carry
 <time datetime=ISO> and the browser formats them in the page language (static/app.js); the
 text inside the element is a language-neutral fallback (see `fallback_time`).
 """

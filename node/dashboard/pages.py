@@ -127,7 +127,8 @@ def _view_cut(log: EventLog, name: str, bounded: dict[str, Any]) -> tuple[list[d
 def case_actions(request: dict[str, Any], own: bytes | None) -> None:
     """What this node's group may do with a support request, for its buttons (events.effects):
     take it (another group's request it can read, which it does not take yet: beside a group that
-    takes it already, as a second offer of help), share it (its own, with more groups), close it (its own request, or one whose requesting
+    takes it already, as a second offer of help), share it (its own, with more groups), close it (its
+    own request, or one whose requesting
     group is gone, that it alone takes and that has no private part) or hand it back (one it takes)."""
     still = own is not None and request["status"] != "closed"
     request["may_take"] = (still and own != request["group"] and own not in request["claimed_by"]

@@ -12,7 +12,8 @@ sync`: dial, one round (and a confirming one if we sent anything), close.
 
 Logs name peers by the same per-node label as `solnet peers` and the dashboard, never by address.
 A peer that stays unreachable is said when it fails first, when the reason changes, and then at
-its 2nd, 4th, 8th ... failure in a row (with the count; a lost link is the first): a configured peer is dialled every few seconds
+its 2nd, 4th, 8th ... failure in a row (with the count; a lost link is the first): a configured peer is
+dialled every few seconds
 for as long as it is down, and a line each time filled a Pi's journal (SD cards wear out).
 `views` describes every open link, dialled or accepted, with its current lag both ways, and the
 peers whose links ended (cut off since then).

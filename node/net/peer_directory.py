@@ -9,8 +9,8 @@ counts as that address's link (`device_address`).
 `solnet peers add/rm/block/unblock` in another process changes the stored list; `reconcile` picks
 that up. Removed and blocked addresses stay out (node/peer_blocks.py): an announcement, another
 spelling of their place or a restart does not bring them back, nor does the device that answered
-there at another address it announces (`_keep_out_devices`, `refuses_device`). Logs name an address only by a per-node label (`label`), never
-the address itself.
+there at another address it announces (`_keep_out_devices`, `refuses_device`). Logs name an address only
+by a per-node label (`label`), never the address itself.
 """
 from __future__ import annotations
 
@@ -197,7 +197,8 @@ class PeerDirectory:
 
     async def reconcile(self) -> list[str]:
         """Pick up `solnet peers add/rm/block/unblock` made by other processes (an add of an
-        announced address makes it configured); the addresses removed (configured, given with --peer or announced: a removal sticks whatever the source)."""
+        announced address makes it configured); the addresses removed (configured, given with --peer or
+        announced: a removal sticks whatever the source)."""
         rows = {address: source for address, source, _ in await self._db_thread.run(self._log().store.peer_rows)}
         before, self.blocks = self.blocks, await self._db_thread.run(self._blocks)
         if set(before.addresses) - set(self.blocks.addresses) or set(before.keys) - set(self.blocks.keys):

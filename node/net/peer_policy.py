@@ -5,8 +5,8 @@ banned nor blocked here (`solnet peers block`). Costs: per member group, shared 
 (see `payer`), a budget of bytes/s read from its links and of pushed events/s, enforced by pausing
 reads (TCP back-pressure), and of events sent it again (its IWants and rounds asking for what it
 was sent lately, by any of its devices), held or left out, of anti-entropy rounds it opens per
-second, and of its devices' inbound handshakes (refused past it). Penalties for invalid data are charged to the device key, whichever side dialled, and to
-the dialled address too; enough of them make a ban.
+second, and of its devices' inbound handshakes (refused past it). Penalties for invalid data are charged
+to the device key, whichever side dialled, and to the dialled address too; enough of them make a ban.
 """
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ a loop, as fast as handshakes go (a member's are not held to the hello budget): 
 Either buries the lines that matter and wears a Pi's SD card. So the lines of one peer group (of a
 device whose group is not known, the device's own) go at budgets of their own, one for each kind of
 line: a burst, then one every LINE_EVERY_S. What comes past it is counted and said in one line with its totals once
-the budget allows (`due`, asked often by the node), or as the node stops (`flush`). Lines name a peer by the label the caller gives
-(node/net/peer_directory.py `name_of`), never by an address or what moved.
+the budget allows (`due`, asked often by the node), or as the node stops (`flush`). Lines name a peer by
+the label the caller gives (node/net/peer_directory.py `name_of`), never by an address or what moved.
 
 Pure: no logging and no clock here (`now` in ms is given); the caller writes the lines returned.
 """

@@ -421,10 +421,12 @@ class StoreBase:
         """Hook: forget what was cached for one transaction."""
 
     def close(self) -> None:
-        if self._checkpointer is not None:
-            self._checkpointer.stop()
-            self._checkpointer = None
-        self._db.close()
+        try:
+            self._db.close()
+        finally:
+            if self._checkpointer is not None:  # after: it closes a descriptor of the WAL index (Checkpointer.stop)
+                self._checkpointer.stop()
+                self._checkpointer = None
         if self.readonly:
             leave_no_wal(self.path, BUSY_TIMEOUT_MS / 1000)
 

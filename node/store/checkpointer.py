@@ -46,11 +46,11 @@ class Checkpointer:
         self._wanted = threading.Event()
         self._stopping = False
         self._said_failure = False
-        self._shm = os.open(f"{self._path}-shm", os.O_RDONLY | os.O_CLOEXEC)
+        self._db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         try:
-            self._db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            self._shm = os.open(f"{self._path}-shm", os.O_RDONLY | os.O_CLOEXEC)
         except BaseException:
-            os.close(self._shm)
+            self._db.close()
             raise
         self._thread = threading.Thread(target=self._work, name="checkpoint", daemon=True)
         self._thread.start()
@@ -105,7 +105,11 @@ class Checkpointer:
             self._next_at = self.pages if copied >= length else min(length + self.pages // 8, self.backstop)
 
     def stop(self) -> None:
-        """End the thread (a checkpoint under way finishes first) and close what it holds."""
+        """End the thread (a checkpoint under way finishes first) and close what it holds: only once
+        no other connection of this process has the database open (Store.close closes its own
+        first). Closing any descriptor of a file drops every POSIX lock the process holds on it,
+        SQLite's on the WAL index included: another process opening the database would then find
+        the index unused and rebuild it under a connection still reading it."""
         self._stopping = True
         self._wanted.set()
         self._thread.join()

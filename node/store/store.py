@@ -81,7 +81,8 @@ class Store(LocalTables):
           tree's peak was 92.5 MiB against a budget of 80: issue 15). At 1M events the rule gives
           29 MiB, so the dashboard's reads of a large home keep the cache they had.
         - the checkpoint interval, to 1/8 of the file, from 4,000 pages (16 MiB) to 16,000 (64 MiB).
-          Each stored event rewrites pages of the indexes whose keys come in random order (action times, references); in a
+          Each stored event rewrites pages of the indexes whose keys come in random order (action times,
+          references); in a
           large file most of those pages differ from commit to commit, so a checkpoint copies
           about as many pages as the WAL holds, plus two fsyncs. A longer WAL holds the same page
           several times and is copied once, with fewer fsyncs: in a 1M-event ingest the commits of

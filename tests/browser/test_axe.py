@@ -4,7 +4,8 @@ axe-core 4.14.1 (vendored: tests/browser/vendor/axe-core) runs every rule tagged
 levels A and AA, and its best practices, none turned off, on every page in the states that matter:
 the overview with data and a live alert, the overview warning a group that named no admitter, event
 pages, the publish index, every publish form, forms after a failed submit, groups, the panic wipe,
-an error page, the login page and the public read-only pages; in English and in French; on a laptop (1280 px) and a phone (390 px). A test per group of
+an error page, the login page and the public read-only pages; in English and in French; on a laptop
+(1280 px) and a phone (390 px). A test per group of
 pages and language, each well within the suite's time limit.
 """
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """On a phone, the overview's live alerts are on the first screen (chromium, a real node): the "Alerts
 on this device" panel, with a box for each region, came before them, and with alerts in 9 regions the
 banner began at the bottom edge of a 390 x 844 screen, its first raid alert below it. The panel now
-follows the overview's live part, a link at the page's head leads to it; it works there as before (tests/browser/test_alerts_browser.py)."""
+follows the overview's live part, a link at the page's head leads to it; it works there as before
+(tests/browser/test_alerts_browser.py)."""
 from __future__ import annotations
 
 from chromium import api_publish, log_in, url

@@ -55,7 +55,8 @@ class Bundle:
         raise AssertionError(f"no event {author[:8]}/{seq} in the bundle")
 
     def offset_in_event(self, author: str, seq: int, part: int, needle: bytes = b"", at: int = 0) -> int:
-        """File offset of byte `at` after `needle` (or after the start) inside part 0 (header), 1 (signature) or 2 (body)."""
+        """File offset of byte `at` after `needle` (or after the start) inside part 0 (header), 1
+        (signature) or 2 (body)."""
         start, end, parts = self.event(author, seq)
         item = self.data[start:end]
         base = start + item.index(parts[part])
@@ -85,8 +86,8 @@ def flipped(data: bytes, offset: int, mask: int = 0x01) -> bytes:
 def assert_b_holds_only_what_a_signed(net, cli) -> None:
     """Every event B stores (and every one it holds pending) is one of A's or B's own: same header
     and signature, and either A's body or none (a stub, e.g. one A redacted whose redaction B has
-    not received). B's `ls --json` shows each of A's events as A does, but for a body it lacks and the inside of an event
-    sealed to A."""
+    not received). B's `ls --json` shows each of A's events as A does, but for a body it lacks and the
+    inside of an event sealed to A."""
     a_rows, b_rows = db_events(net.a), db_events(net.b)
     own = {bytes.fromhex(net.group_b), bytes.fromhex(net.device_b)}
     for event_id, row in b_rows.items():

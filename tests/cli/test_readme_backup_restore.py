@@ -3,8 +3,8 @@
 The README told a newcomer nothing of how to back up a home, restore it or upgrade solnet (only
 what a restored home does). Its block marked `<!-- README backup -->` runs here line by line,
 after the tutorial's setup (Calais and Bristol, Bristol's node running on the port the README
-names, which Calais has synced with once), as the tutorial's own blocks run in test_readme.py: the restored home says it was
-restored, syncs with Bristol, and then publishes.
+names, which Calais has synced with once), as the tutorial's own blocks run in test_readme.py: the
+restored home says it was restored, syncs with Bristol, and then publishes.
 """
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The dashboard over HTTP, against real nodes (node.net.Node and its web app, driven in-process by
 pytest-aiohttp's client; real SQLite, real keystore): pages and headers, languages, publish forms
-with CSRF and validation, private details, login (passphrase, one-time link, where it sends the browser), public read-only
+with CSRF and validation, private details, login (passphrase, one-time link, where it sends the
+browser), public read-only
 mode, the live event stream and the panic wipe. Nobody is the admin without logging in: the tests
 that need one log in with a link (RunningNode.log_in); tests/dashboard/test_no_admin_without_login.py
 tries every way around that."""

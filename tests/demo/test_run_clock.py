@@ -52,12 +52,64 @@ def test_a_process_asleep_has_every_second_counted() -> None:
     assert abs(seconds - wall) < 0.01, (seconds, wall)  # (nothing waited to run: the wall clock)
 
 
-def test_processes_that_share_one_cpu_have_only_their_turns_counted() -> None:
-    """Three busy processes on one CPU each wait about two thirds of the time to run (more on a
-    machine busy besides): at most their turns count."""
+def test_a_process_crowded_out_by_others_has_only_its_turns_counted() -> None:
+    """A busy process sharing one CPU with two others' (not among the processes the clock counts)
+    waits about two thirds of the time to run (more on a machine busy besides): at most its turns
+    count, and what the others ran is not its progress."""
     with processes(BUSY, 3, cpu=min(os.sched_getaffinity(0))) as pids:
-        seconds, wall = counted(pids)
+        seconds, wall = counted(pids[:1])
     assert seconds < 0.5 * wall, (seconds, wall)
+
+
+def cpu_of(pids: list[int]) -> float:
+    return sum(progress.own_cpu_seconds(pid) or 0.0 for pid in pids)
+
+
+def test_processes_crowding_each_other_out_count_the_share_of_the_cpus_they_had() -> None:
+    """Three busy processes a CPU wait two thirds of the time to run for one another: that is their
+    own work going on, not a crowded machine holding them back. Counted as the turns of the one
+    kept waiting longest, a wait on them stalled at a third of the wall clock (less on a machine
+    busy besides), and a real failure waited for pytest's timeout: each second counts at least the
+    share of the CPUs they had (all of it, on a machine with nothing else to run)."""
+    cpus = len(os.sched_getaffinity(0))
+    with processes(BUSY, 3 * cpus) as pids:
+        clock, before, started = progress.RunClock(lambda: pids), cpu_of(pids), time.monotonic()
+        # until they have had half a second of every CPU (however long a loaded machine takes)
+        while cpu_of(pids) - before < 0.5 * cpus and time.monotonic() - started < progress.LAST_RESORT_S:
+            time.sleep(0.05)
+            clock.now()
+        seconds, share = clock.now(), (cpu_of(pids) - before) / cpus
+    slack = 2 * len(pids) / os.sysconf("SC_CLK_TCK") / cpus  # (the CPU times are read in clock ticks)
+    assert share >= 0.5 and seconds >= share - slack, (seconds, share)
+
+
+def test_the_commands_a_wait_runs_count_their_waits_to_run() -> None:
+    """A wait's polls run commands (`solnet status`, a query): gone by the clock's next reading,
+    their waits for a CPU were nowhere, and a poll of a command that two other processes kept
+    from running counted in full. progress.run_counted reads them as the command exits."""
+    cpu = min(os.sched_getaffinity(0))
+    command = [sys.executable, "-c", f"import os; os.sched_setaffinity(0, {{{cpu}}})\n"
+                                     "import time; t = time.thread_time()\n"
+                                     "while time.thread_time() - t < 0.3: pass"]
+    with processes(BUSY, 2, cpu=cpu):
+        clock, started = progress.RunClock(lambda: [os.getpid()]), time.monotonic()
+        done = progress.run_counted(command, timeout=120)
+        seconds, wall = clock.now(), time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert seconds < 0.75 * wall, (seconds, wall)  # (it ran about a third of its time, its start included)
+
+
+def test_a_command_run_counted_answers_as_subprocess_run_does() -> None:
+    done = progress.run_counted([sys.executable, "-c", "import sys; print('out\\r\\nline'); "
+                                                       "print('err', file=sys.stderr); sys.exit(3)"], timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (3, "out\nline\n", "err\n")
+    try:
+        progress.run_counted([sys.executable, "-c", "print('begun', flush=True); import time; time.sleep(60)"],
+                             timeout=0.5)
+    except subprocess.TimeoutExpired as exc:
+        assert exc.output in ("", "begun\n")  # (what it said before its time was up, as subprocess.run keeps it)
+    else:
+        raise AssertionError("a command past its timeout was not stopped")
 
 
 def test_a_wait_in_run_time_ends_when_done_and_says_when_not() -> None:

@@ -1083,7 +1083,8 @@ def test_the_graph_is_a_function_of_the_set_of_trust_events(data):
 def test_members_follow_the_rules(data):
     """Whatever the events: every member is a founder or reached through a vouch its author could
     sign; a device belongs to the group that vouched it; every admitter of a group is one wave
-    nearer the founders, and one it named if it named any (rule 1); a revocation point comes from a fork or a revocation that counts (one by
+    nearer the founders, and one it named if it named any (rule 1); a revocation point comes from a fork
+    or a revocation that counts (one by
     a forked key past its fork point included, section 5.6 rule 6)."""
     founders, vouches, revokes, forks = data.draw(histories())
     g = TrustGraph(founders, vouches, revokes, forks)

@@ -50,8 +50,8 @@ def cli(target: LocalNode | Path, *args: str, ok: bool = True, timeout: float = 
         ) -> subprocess.CompletedProcess[str]:
     """`solnet --home HOME ARGS...` as a separate process; with ok=True it must exit 0."""
     cmd = [*localnet.solnet_command(), "--home", str(home_path(target)), *map(str, args)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=cli_env(),
-                          stdin=subprocess.DEVNULL)
+    # (its waits for a CPU count in the waits whose polls run it: progress.RunClock)
+    proc = progress.run_counted(cmd, timeout=timeout, env=cli_env(), stdin=subprocess.DEVNULL)
     if ok:
         assert proc.returncode == 0, (f"`solnet {' '.join(map(str, args))}` exited {proc.returncode}\n"
                                       f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"

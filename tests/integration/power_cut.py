@@ -11,6 +11,11 @@ checkpoint) fails the test, which then cannot tell what the cut leaves.
 
 strace is a Debian package (.ci/run installs it). Without it the tests that use this module are skipped,
 saying so, unless SOLNET_REQUIRE_STRACE=1 (CI), which makes that a failure.
+
+Exactly when a sync counts: it covers what was written before it began, and only once it has
+returned (one under way at the cut or at a command's answer, or one that failed, covers nothing);
+strace shows a call one thread began and another interrupted as `<unfinished ...>`, then
+`<... resumed>`. A write under way at the cut may have reached the page cache, and is taken too.
 """
 from __future__ import annotations
 
@@ -32,7 +37,9 @@ ATTACH_TIMEOUT_S = 30.0
 EXIT_TIMEOUT_S = 30.0
 _CALL = re.compile(r"^(\d+)\s+(\w+)\((\d+)<([^>]*)>(.*)$")
 _RESUMED = re.compile(r"^(\d+)\s+<\.\.\. (\w+) resumed>")
-_PWRITE = re.compile(r", (\d+), (\d+)(?:\) = (-?\d+)| <unfinished \.\.\.>)")
+_RESULT = re.compile(r"\)\s+= (-?\d+|\?)")  # what a call returned ("?": its process died in it)
+_PWRITE = re.compile(r", (\d+), (\d+)(?:\)| <unfinished)")  # its length and offset
+_SYNCS = ("fsync", "fdatasync")
 
 
 def strace() -> str:
@@ -82,21 +89,29 @@ def home_files(home: Path) -> list[Path]:
 
 
 def lost_tails(trace: str, files: Sequence[Path], *, until_answer: bool = False) -> dict[Path, int]:
-    """For each of `files` written after its last sync in `trace` (strace -f -y output): the offset
-    from which a power cut would lose it. Fails the test on a write of them this model cannot follow.
-    `until_answer`: a power cut at the moment a command answered (its first write to its standard
-    output), not at the end of the trace; run the command with PYTHONUNBUFFERED=1, else its answer is
-    written when it exits, after the store's close has synced what the cut should find unsynced."""
+    """For each of `files` written where no sync that returned covers it in `trace` (strace -f -y
+    output): the offset from which a power cut would lose it. Fails the test on a write of them this
+    model cannot follow. `until_answer`: a power cut at the moment a command answered (its first write
+    to its standard output), not at the end of the trace; run the command with PYTHONUNBUFFERED=1, else
+    its answer is written when it exits, after the store's close has synced what the cut should find
+    unsynced."""
     names = {str(f.resolve()): f for f in files}
-    writes: dict[Path, list[tuple[int, int]]] = {}  # file -> (line of the write's end, offset)
-    synced: dict[Path, int] = {}  # file -> line of its last sync's start (what was written before it is covered)
-    open_writes: dict[str, tuple[Path, int]] = {}  # pid -> the pwrite64 under way (file, offset)
+    writes: dict[Path, list[tuple[int, int]]] = {}  # file -> (line of the write's return, offset)
+    synced: dict[Path, int] = {}  # file -> line where the latest-begun sync that returned began
+    under_way: dict[str, tuple[str, Path, int]] = {}  # pid -> its call not returned: (name, file, offset or line begun)
+
+    def returned(name: str, file: Path, at: int, line: int, result: str) -> None:
+        if name in _SYNCS:
+            if result == "0":
+                synced[file] = max(synced.get(file, -1), at)
+        elif result == "?" or int(result) > 0:  # (a write its process died in may have been made)
+            writes.setdefault(file, []).append((line, at))
+
     lines = trace.splitlines()
     for i, line in enumerate(lines):
         if (resumed := _RESUMED.match(line)) is not None:
-            if resumed[2] == "pwrite64" and resumed[1] in open_writes:
-                file, offset = open_writes.pop(resumed[1])
-                writes.setdefault(file, []).append((i, offset))
+            if resumed[1] in under_way and (result := _RESULT.search(line)) is not None:
+                returned(*under_way.pop(resumed[1]), i, result[1])
             continue
         call = _CALL.match(line)
         if until_answer and call is not None and call[2] == "write" and call[3] == "1":
@@ -104,15 +119,19 @@ def lost_tails(trace: str, files: Sequence[Path], *, until_answer: bool = False)
         if call is None or call[4] not in names:
             continue
         pid, name, file, rest = call[1], call[2], names[call[4]], call[5]
-        if name in ("fsync", "fdatasync"):
-            synced[file] = i
-        elif name == "pwrite64" and (args := _PWRITE.search(rest)) is not None:
-            if args[3] is None:
-                open_writes[pid] = (file, int(args[2]))
-            elif int(args[3]) > 0:
-                writes.setdefault(file, []).append((i, int(args[2])))
-        else:
+        args = _PWRITE.search(rest) if name == "pwrite64" else None
+        if name not in _SYNCS and args is None:
             pytest.fail(f"{file.name} was written in a way this test cannot follow: {line}")
+        at = i if args is None else int(args[2])
+        if rest.endswith("<unfinished ...>"):
+            under_way[pid] = (name, file, at)
+        elif (result := _RESULT.search(rest)) is not None:
+            returned(name, file, at, i, result[1])
+        else:
+            pytest.fail(f"this test cannot read what a call on {file.name} returned: {line}")
+    for name, file, at in under_way.values():  # the cut came during these: a write may have reached the cache
+        if name not in _SYNCS:
+            writes.setdefault(file, []).append((len(lines), at))
     return {file: min(offset for at, offset in done if at > synced.get(file, -1))
             for file, done in writes.items() if any(at > synced.get(file, -1) for at, _ in done)}
 

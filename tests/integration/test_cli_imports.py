@@ -136,8 +136,8 @@ def run_modules(cluster, node, tmp_path: Path, serve) -> set[str]:
 
 def test_a_running_node_loads_the_dashboard_at_the_first_page_asked_for(cluster, tmp_path):
     """A node that syncs and answers the API (a refusal too) loads no Jinja2 and no dashboard page
-    module (nor, with no proxy set, the SOCKS connector, nor what reads a person's input); the first page asked for loads them, and is
-    served."""
+    module (nor, with no proxy set, the SOCKS connector, nor what reads a person's input); the first
+    page asked for loads them, and is served."""
     calais, lille = cluster.network([("Calais", "calais"), ("Lille", "lille")])
     lille.peers = [calais.port]
     cluster.start(calais)

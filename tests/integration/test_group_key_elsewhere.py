@@ -1,7 +1,8 @@
 """A copy of a group's main home (a seized Pi's SD card, a thief's `cp -a` of the home, the
 passphrase forced out of someone) certifies a device of the thief's own with the group key: that
 device is then a member of the group, and every event sealed to the group from then on, private
-case notes included, is sealed to it too. It may admit a group of its own too. The owner's node takes that group-key event from a peer
+case notes included, is sealed to it too. It may admit a group of its own too. The owner's node takes
+that group-key event from a peer
 like anyone's (no fork: the copy synced first) and said nothing; it watched only its device's key.
 
 Real `solnet run` processes and a real copy of the home."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -12,42 +12,14 @@ import pytest
 
 from crypto.keys import SigningKey
 from crypto.keystore import NodeKeys
-from events.canonical import pack
-from events.format import Event, sign_event
+from events.format import Event
 from events.genesis import Genesis, make_genesis
 from events.trust import device_consent
 from node.log import EventLog, now_ms
 from node.store import Store
+from signing_author import Author
 
 T = TypeVar("T")
-
-
-@dataclass
-class Author:
-    """A key with its own chain head, to sign events by hand (as a peer would send them)."""
-
-    key: SigningKey
-    network: bytes
-    seq: int = 0
-    prev: bytes | None = None
-    made: list[Event] = field(default_factory=list)
-    clock: int = 0  # the last timestamp this author took from the clock
-
-    def sign(self, kind: str, fields: dict, *, ts: int | None = None, expires: int | None = None,
-             seq: int | None = None, prev: bytes | None = ...) -> Event:  # type: ignore[assignment]
-        seq = self.seq + 1 if seq is None else seq
-        prev = self.prev if prev is ... else prev
-        if ts is None:
-            # Two events of one author in the same millisecond would tie on their timestamps, and a
-            # profile (last writer wins by timestamp, then id) would go to whichever id is larger:
-            # each one later than the last, as a person's edits are.
-            ts = self.clock = max(now_ms(), self.clock + 1)
-        ev = sign_event(self.key, network=self.network, seq=seq, prev=prev, timestamp=ts, kind=kind,
-                        body=pack(fields), expires=expires)
-        if seq == self.seq + 1:
-            self.seq, self.prev = seq, ev.id
-        self.made.append(ev)
-        return ev
 
 
 @dataclass

@@ -39,8 +39,8 @@ def test_cheap_handshakes_buy_no_costly_ones_beyond_the_share() -> None:
     """A stranger alternating 100 cheap handshakes (a hello dropped after the reply) and 10 costly
     ones (200 tokens' worth each: credentials judged): with a running mean of the costs, the cheap
     ones pulled the price down and the costly ones came at it, twice the share of a core over a
-    minute (6.0 s of CPU where the share is 3.0). Each now pays its own cost: the share, and at most a burst and one handshake's debt
-    more."""
+    minute (6.0 s of CPU where the share is 3.0). Each now pays its own cost: the share, and at most a
+    burst and one handshake's debt more."""
     now = [0.0]
     minute = 60.0
     spent = offered(budget_at(now), now, minute, lambda n: 0.00001 if n % 110 < 100 else 200 * TOKEN_S)

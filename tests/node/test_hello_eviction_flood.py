@@ -9,7 +9,8 @@ came 1.5 s after the node's reply (behind Tor, on a Pi) was the oldest after 23 
 was reset at every dial. Now an unfinished hello takes no place (only a hello replied to takes
 one, and a newcomer's takes one of those at random: node/hello_budget.py); the connection caps
 (ConnectionGuard) push out such a handshake only when no other connection from its address may
-go (behind an onion service, 32 bare connections from 127.0.0.1 did it). The member here links within `DIALS` dials while the stream
+go (behind an onion service, 32 bare connections from 127.0.0.1 did it). The member here links within
+`DIALS` dials while the stream
 runs (its first, in fact), and behind Tor after 400 newer hellos (40 a second for 10 s); the
 attacker's pace and the member's 1.5 s are sleeps of their own, the test's waits are on conditions.
 """

@@ -6,8 +6,8 @@ everything the key signed from there, the owner's revocation included. Now the r
 frozen key signed at or after its fork point, in either branch, are kept beside the chain, and a
 group key's revocations of its own devices among them count (events/trust.py), whatever the order
 the events arrive in; nothing else it signs there does (its revocations of other groups would let
-a thief forking a seized phone revoke the groups its group admitted). They are announced in sync by a marker head, so two nodes that both knew the fork still
-exchange them (sync/antientropy.py)."""
+a thief forking a seized phone revoke the groups its group admitted). They are announced in sync by a
+marker head, so two nodes that both knew the fork still exchange them (sync/antientropy.py)."""
 from __future__ import annotations
 
 import itertools

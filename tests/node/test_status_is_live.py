@@ -1,6 +1,7 @@
 """`solnet status` and `solnet peers` on a home whose node runs say what the node sees now (two real
 nodes in this process, real SQLite homes, Calais served on 127.0.0.1, asked through the commands'
-own local channel), and `peers rm` keeps out the device the node knows at the address. The node saves its peers' health every 2 s, for the commands to read while no
+own local channel), and `peers rm` keeps out the device the node knows at the address. The node saves
+its peers' health every 2 s, for the commands to read while no
 node runs; read from a running node, that lagged: right after a publish Bristol's link had carried,
 Calais's status said '0 of 0 peers connected' and `peers` listed no Bristol. The saves are made
 rare here, so what the commands show can only come from the node's live view. And a node that

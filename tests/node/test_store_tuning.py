@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -101,6 +103,61 @@ def test_a_running_nodes_commits_leave_the_checkpoint_to_a_thread_of_its_own(tmp
     assert not any(t.name == "checkpoint" for t in threading.enumerate()), "closing the store ends its thread"
     with sqlite3.connect(path) as check:
         assert check.execute("SELECT count(*) FROM filler").fetchone()[0] == 100
+
+
+# SQLite's lock bytes in the WAL index (os_unix.c: UNIX_SHM_BASE, 8 locks, then the "dead man
+# switch" every connection holds shared while it is open)
+_SHM_LOCKS = (120, 9)
+_TRY_LOCK = ("import fcntl, os, sys\n"
+             "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+             "try:\n"
+             "    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, int(sys.argv[3]), int(sys.argv[2]))\n"
+             "except OSError:\n"
+             "    print('held')\n"
+             "else:\n"
+             "    print('free')\n")
+
+
+def _shm_locks_held(path: Path) -> bool:
+    """Whether a process holds SQLite's locks on the WAL index of the database at `path`, as another
+    process (one opening the database) finds them: POSIX locks are not seen by their own process."""
+    start, length = _SHM_LOCKS
+    said = subprocess.run([sys.executable, "-c", _TRY_LOCK, f"{path}-shm", str(start), str(length)],
+                          capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+    assert said in ("held", "free"), said
+    return said == "held"
+
+
+class _LocksAtClose:
+    """A store's connection that, as the store closes it, asks another process whether this one
+    still holds its locks on the WAL index."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self._db, self._path = db, path
+        self.held: bool | None = None
+
+    def close(self) -> None:
+        self.held = _shm_locks_held(self._path)
+        self._db.close()
+
+
+def test_closing_a_running_nodes_store_keeps_its_locks_until_its_connection_closes(tmp_path: Path) -> None:
+    """The checkpointer reads the log's length from the WAL index through a descriptor of its own.
+    Closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's too:
+    closed while the store's connection was open, another process opening the database (`solnet
+    status` beside the node) found the index unused, and rebuilt it under the node as it closed."""
+    path = tmp_path / "solnet.db"
+    store, _ = _with_checkpointer(path, 400)
+    with store.write():
+        store._db.execute("INSERT INTO filler VALUES (1)")
+    assert _shm_locks_held(path), "an open store holds its locks on the WAL index"
+    connection = _LocksAtClose(store._db, path)
+    store._db = connection  # type: ignore[assignment]
+    store.close()
+    assert connection.held, "the store's connection lost its locks on the WAL index before it closed"
+    assert not any(t.name == "checkpoint" for t in threading.enumerate()), "closing the store ends its thread"
+    with sqlite3.connect(path) as check:
+        assert check.execute("SELECT count(*) FROM filler").fetchone()[0] == 1
 
 
 def test_a_checkpoint_held_back_by_a_reader_is_not_tried_again_at_every_commit(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 that reads the websocket framing (not the sealed frames inside) and can hold back every frame of
 the connections open when it turns, writing pings and pongs of its own, or flood one end with pings,
 or pass each new connection's handshake and hold all that follows, or alter one frame after it,
-or drop each connection after some frames, as a path that loses its connection does. Every wait is bounded by its caller."""
+or drop each connection after some frames, as a path that loses its connection does. Every wait is
+bounded by its caller."""
 from __future__ import annotations
 
 import asyncio

@@ -1119,7 +1119,7 @@ async def test_events_of_two_groups_stamped_later_make_the_running_node_say_its_
     key, author = target.device()
     own = Author(target.node.home.keys(PASSPHRASE).device, target.network_id, seq=900, prev=bytes(32))
     later = int(time.time() * 1000) + 2 * 3_600_000 - 30_000  # said as 1 h 59 min, whatever the pace
-    ahead = (author.sign(timestamp=later), own.sign(timestamp=later))
+    ahead = (author.sign(ts=later), own.sign(ts=later))
     peer = await target.dial(key)
     try:
         await peer.send(Push(tuple(ev.encode() for ev in ahead)))

@@ -36,10 +36,10 @@ async def sync_with_events_ahead(node, mole, *, also_of_own_group: bool):
     key = mole.new_device()
     author = Author(key, mole.network_id)
     later = now_ms() + AHEAD_MS
-    events = [author.sign(timestamp=later + i).encode() for i in range(EVENTS)]
+    events = [author.sign(ts=later + i).encode() for i in range(EVENTS)]
     if also_of_own_group:
         own = Author(node.home.keys(PASSPHRASE).device, mole.network_id, seq=900, prev=bytes(32))
-        events.append(own.sign(timestamp=later).encode())
+        events.append(own.sign(ts=later).encode())
 
     async def script(peer: HostilePeer) -> None:
         assert isinstance(await peer.receive(5), Offer)
