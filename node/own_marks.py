@@ -23,9 +23,9 @@ fdatasync per commit that signs (1.5-3 ms here, more on a Pi's SD card), none pe
 A disk may still lie about its syncs (many SD cards do); for that the node puts its start on the
 disk (`make_durable`, with a record that it runs) and its clean stop, and chain_gate refuses to
 sign on a home whose node did not stop cleanly until a sync. `solnet sync` and `solnet export`, which
-send events with no node running,
-call `make_durable` once before they send. The marks are read once per change of the file (its
-stat), not per publish: the node is the only writer while it runs.
+send events with no node running, call `make_durable` once before they send. The marks are read
+whole once per change of the file (its stat, or a mark where the next one goes: `_known`), not per
+publish.
 
 The file: `solnet.db-signed` (beside the database), marks written one after the other, each
 (author, seq, crc32); the last whole one of a key holds. A changed bit spoils that mark alone (an
@@ -116,16 +116,41 @@ def _stat(path: Path) -> tuple[int, int, int] | None:
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _known(path: Path) -> _Known:
-    """The marks in the file at `path` as it is now: read again only when its stat changed (another
-    process wrote it: a `solnet publish` with no node running, or `solnet sync`)."""
+def _known(path: Path, probe: bool = True) -> _Known:
+    """The marks in the file at `path` as it is now: read again when another process wrote it (a
+    `solnet publish` or `solnet vouch` in another terminal, `solnet sync`): its stat changed, or a mark
+    lies where the next one goes. Written in place, the file keeps its size, and its mtime too when the
+    file system's clock has not ticked since it was read (a few milliseconds before Linux 6.13, a
+    second on ext4 with small inodes, two on FAT): the stat alone missed that mark until this
+    process's next write, and took the home's own vouch for another home's use of its group key.
+    `probe` False: the caller looks where the next mark goes itself (`_append`, on its open file)."""
     stat = _stat(path)
     known = _KNOWN.get(str(path))
-    if known is not None and known.stat == stat:
+    if known is not None and known.stat == stat and not (probe and _marked_past(path, known)):
         return known
     known = _Known(stat or (0, 0, 0), *_parse(path))
     _KNOWN[str(path)] = known
     return known
+
+
+def _marked_past(path: Path, known: _Known) -> bool:
+    """Whether the record where the next mark goes is no longer zeros (one open and pread: the file is
+    read whole only when it changed)."""
+    if known.end + RECORD.size > known.stat[1]:  # (no room left: a mark written there grows the file)
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return True
+    try:
+        return _marked_at(fd, known.end)
+    finally:
+        os.close(fd)
+
+
+def _marked_at(fd: int, at: int) -> bool:
+    """Whether the record at `at` in the file open at `fd` holds a mark, or a part of one (not zeros)."""
+    return bool(os.pread(fd, RECORD.size, at).strip(b"\0"))
 
 
 def _parse(path: Path) -> tuple[dict[bytes, int], dict[bytes, Ranges], int]:
@@ -196,14 +221,14 @@ def _append(path: Path, marks: dict[bytes, int], firsts: dict[bytes, int] | None
     module's docstring; a new file's folder too, so that its name survives). `firsts`: the first seq
     each key signed in this commit (its mark the last). Where the marks ended before, and the marks
     and ranges then (to cut the file back to)."""
-    known = _known(path)
+    known = _known(path, probe=False)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         st = os.fstat(fd)
         end = known.end if known.stat[0] == st.st_ino else 0
-        if end < st.st_size and os.pread(fd, RECORD.size, end).strip(b"\0"):
-            # Another process wrote where this one would (in place, its stat the same: within one tick
-            # of the file system's clock): read again, never written over.
+        if end < st.st_size and _marked_at(fd, end):
+            # Another process wrote where this one would (in place, its stat maybe the same: `_known`),
+            # or the file was replaced (its inode another): read again, never written over.
             _KNOWN.pop(str(path), None)
             known = _known(path)
             end = known.end

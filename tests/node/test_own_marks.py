@@ -3,11 +3,13 @@ before it, never for a part of a group that was rolled back; put back when the c
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from node import own_marks
+from node import group_key_marks, own_marks
 from node.store import Store
 
 NETWORK, DEVICE, GROUP = b"\x09" * 32, b"\x01" * 32, b"\x02" * 32
@@ -243,3 +245,22 @@ def test_marks_an_earlier_version_appended_past_the_zeros_are_read_and_kept(tmp_
     own_marks._append(path, {D: 4})
     own_marks._KNOWN.clear()
     assert own_marks.read(path) == {D: 4, G: 2}
+
+
+def test_marks_another_process_wrote_in_place_are_read_though_the_files_stat_is_the_same(tmp_path: Path) -> None:
+    """A `solnet vouch` in another terminal writes its mark in place while the node runs: the file's
+    size stays, and its mtime too where the file system's clock is coarse (a tick of a few
+    milliseconds before Linux 6.13, a second on ext4 with small inodes, two on FAT). The node, which
+    read the file before, reads the new mark: else it took the home's own vouch with the group key
+    for another home's (node/group_key_marks.py: "signed elsewhere") until its next write."""
+    path = own_marks.path_for(tmp_path / "solnet.db")
+    own_marks._append(path, {D: 3, G: 1})
+    assert own_marks.read(path) == {D: 3, G: 1}  # (the node's view, kept by the file's stat)
+    before = path.stat()
+    other = f"from pathlib import Path; from node import own_marks; own_marks._append(Path({str(path)!r}), {{{G!r}: 2}})"
+    subprocess.run([sys.executable, "-c", other], check=True, cwd=Path(own_marks.__file__).parents[1])
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # (the clock had not ticked)
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert own_marks.read(path) == {D: 3, G: 2}
+    assert own_marks.signed_ranges(path)[G] == ((1, 2),)
+    assert group_key_marks.not_signed(tmp_path / "solnet.db", NETWORK, GROUP, 2) == []
