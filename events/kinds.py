@@ -384,32 +384,56 @@ def relation_problems(kind: str, f: dict[str, Any]) -> list[str]:
     """What is wrong between the fields `f` of a `kind` event (an end before its start ...), each
     naming the fields it concerns in quotes. A rule whose fields are not all there says nothing
     (a form says every problem at once: a required field left empty is its own problem); on a
-    whole event, which has its required fields, these are the rules `check_fields` applies."""
-    out: list[str] = []
-    if kind == "action" and "ends_at" in f and "starts_at" in f and f["ends_at"] < f["starts_at"]:
-        out.append("action: 'ends_at' is before 'starts_at'")
-    if kind == "fundraiser.update" and ("raised" in f) == ("pledge" in f):
-        out.append("fundraiser.update carries exactly one of 'raised' or 'pledge'")
-    if kind in ("need.update", "offer.update", "support.offer.update"):
-        # (with its required reference there, "only the reference": nothing else it has is a change)
-        changes = [name for name in ("quantity", "capacity", "urgency", "notes", "status") if KINDS[kind].field(name)]
-        if not any(name in f for name in changes):
-            out.append(f"{kind} changes something: give at least one of {', '.join(map(repr, changes))}")
-    if kind == "action.update" and not any(name in f for name in ("starts_at", "ends_at", "place", "status")):
+    whole event, which has its required fields, these are the rules `check_fields` applies.
+    Looked up by kind: most kinds have none, and ingest asks for every event."""
+    rules = _RELATIONS.get(kind)
+    return rules(f) if rules is not None else []
+
+
+def _ends_in_order(kind: str, start: str, end: str, f: dict[str, Any]) -> list[str]:
+    if end in f and start in f and f[end] < f[start]:
+        return [f"{kind}: '{end}' is before '{start}'"]
+    return []
+
+
+def _changes_something(kind: str, f: dict[str, Any]) -> list[str]:
+    # (with its required reference there, "only the reference": nothing else it has is a change)
+    changes = [name for name in ("quantity", "capacity", "urgency", "notes", "status") if KINDS[kind].field(name)]
+    if not any(name in f for name in changes):
+        return [f"{kind} changes something: give at least one of {', '.join(map(repr, changes))}"]
+    return []
+
+
+def _action_update(f: dict[str, Any]) -> list[str]:
+    out = []
+    if not any(name in f for name in ("starts_at", "ends_at", "place", "status")):
         out.append("action.update changes something: give at least one of 'starts_at', 'ends_at', 'place', 'status'")
-    if kind == "action.update" and "ends_at" in f and "starts_at" in f and f["ends_at"] < f["starts_at"]:
-        out.append("action.update: 'ends_at' is before 'starts_at'")
-    if kind == "alert.update" and f.get("status") == "update" and "text" not in f:
-        out.append("alert.update: an update needs its 'text' (what changed)")
-    if kind == "support.offer" and "starts_at" in f and "until" in f and f["until"] < f["starts_at"]:
-        out.append("support.offer: 'until' is before 'starts_at'")
-    if kind == "resource" and "link" not in f and "text" not in f:
-        out.append("resource: give its 'link' or its 'text'")
-    if kind == "member.vouch" and f.get("role") == "device" and "encryption_key" not in f:
+    return out + _ends_in_order("action.update", "starts_at", "ends_at", f)
+
+
+def _vouch(f: dict[str, Any]) -> list[str]:
+    out = []
+    if f.get("role") == "device" and "encryption_key" not in f:
         out.append("member.vouch of a device must carry the device's 'encryption_key'")
-    if kind == "member.vouch" and "role" in f and f["role"] != "device" and "consent" in f:
+    if "role" in f and f["role"] != "device" and "consent" in f:
         out.append("member.vouch: only a device vouch carries a 'consent'")
     return out
+
+
+# The rules between fields, by kind, each kind's in the order they are said.
+_RELATIONS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+    "action": lambda f: _ends_in_order("action", "starts_at", "ends_at", f),
+    "fundraiser.update": lambda f: (["fundraiser.update carries exactly one of 'raised' or 'pledge'"]
+                                    if ("raised" in f) == ("pledge" in f) else []),
+    **{kind: (lambda f, kind=kind: _changes_something(kind, f))
+       for kind in ("need.update", "offer.update", "support.offer.update")},
+    "action.update": _action_update,
+    "alert.update": lambda f: (["alert.update: an update needs its 'text' (what changed)"]
+                               if f.get("status") == "update" and "text" not in f else []),
+    "support.offer": lambda f: _ends_in_order("support.offer", "starts_at", "until", f),
+    "resource": lambda f: ["resource: give its 'link' or its 'text'"] if "link" not in f and "text" not in f else [],
+    "member.vouch": _vouch,
+}
 
 
 def _check_expiry(kind: Kind, header: Header) -> None:
