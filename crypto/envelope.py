@@ -134,13 +134,15 @@ def _two_lists() -> Callable[[list], list]:
     more: the arrays' cap alone let a tree of lists of 16 ending in empty maps through, 63 KiB of
     it (a sealed event's envelope, which only its recipients can check) built 63 times its size in
     every node that opened it before the layout's checks refused it (until 2026-12-07)."""
-    left = [2]
+    left = 2
 
     def hook(value: list) -> list:
-        left[0] -= 1
-        if left[0] < 0:
+        nonlocal left
+        left -= 1
+        if left < 0:
             raise ValueError("an envelope holds two lists")
         return value
+
     return hook
 
 
