@@ -23,6 +23,8 @@ from crypto.envelope import ENVELOPE_VERSION, MAX_RECIPIENTS, max_plaintext, ope
 from crypto.errors import DecryptionFailed, MalformedPadding
 from crypto.padding import largest_bucket_within, padded_size
 from crypto.keys import EncryptionKey
+from events.kinds import KINDS
+from work_cost import traced_peak
 
 # Hypothesis tests cannot take function-scoped fixtures; X25519 keys are cheap to make once.
 POOL = [EncryptionKey.generate() for _ in range(MAX_RECIPIENTS + 1)]
@@ -579,3 +581,18 @@ def test_the_well_framed_inside_opens() -> None:
     inside = _framing(len(KAT_PLAINTEXT)).ljust(512, b"\x00")
     assert _reference_kat(inside=inside) == KAT_ENVELOPE
     assert open_envelope(_reference_kat(inside=inside), KAT_RECIPIENTS[1]) == KAT_PLAINTEXT
+
+
+def test_an_envelope_of_nested_lists_and_empty_maps_is_refused_before_it_is_built() -> None:
+    """Anyone holding a member's key may publish a sealed event whose envelope, 63 KiB of bytes no
+    one else can check, is a tree of lists of 16 (the cap on an envelope's arrays) ending in empty
+    maps: every node holding a device key opens every sealed event it holds (node/audience.py), and
+    its outer layer built 63 times its size, 4.3 MB, in the node's own process before it was refused
+    (until 2026-12-07), as a body's and a sealed inside's did until their maps and lists were counted
+    (events/canonical.py `unpack`). An envelope holds two lists, itself and its slots, and no map."""
+    for leaf in ({}, []):
+        bomb = _pack([ENVELOPE_VERSION, bytes(32), [[[[leaf] * 16] * 16] * 16] * 13, bytes(24), b"c"])
+        assert len(bomb) <= KINDS["sealed"].field("envelope").max_len
+        peak = traced_peak(lambda: open_envelope(bomb, POOL[0]), DecryptionFailed)
+        assert peak < 4 * len(bomb), f"{peak / len(bomb):.0f} x the envelope's {len(bomb)} bytes built"
+        assert _refusal(bomb, POOL[0]) is None

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgpack
 import pytest
 
 from crypto import envelope
 from crypto.keys import EncryptionKey, SigningKey
 from events.canonical import unpack
 from events.kinds import KINDS
-from node.private import MAX_PRIVATE_BYTES, READABLE, PrivateError, open_private, read_private, seal_private
+from node.private import (MARK, MAX_PRIVATE_BYTES, READABLE, PrivateError, open_private, open_private_part,
+                          read_private, readers_of, seal_private)
 from node_fixtures import Author, Net, wires
+from work_cost import traced_peak
 
 SECRET = "Yusuf, 16, sleeping at the old mill, contact via Sara 07700 900123"
 
@@ -96,3 +99,23 @@ def test_private_details_too_long_for_the_field_are_refused_before_sealing(net: 
     assert refused.value.field == "private"
     fits = seal_private("x" * (MAX_PRIVATE_BYTES - 100), log.trust, [], bytes(net.founder.group.public))
     assert len(fits) <= KINDS["support.request"].field("sealed").max_len
+
+
+def test_a_private_part_of_empty_maps_is_refused_before_it_is_built(net: Net, tmp_path: Path) -> None:
+    """A member may seal to this node's group a private part whose list of groups is 57 KiB of empty
+    maps: opened in the node's own process (a request's page, who reads it, its shares), it built
+    75 times its size, 4.3 MB, before it was found to be no private part (until 2026-12-07), where
+    the node's memory is within about a MiB of its budget. Its maps and lists are counted as they
+    are built, as an event body's are (events/kinds.py `parse_body`); a long one that is whole opens."""
+    log = net.new_log(tmp_path / "a.db")
+    bristol, _, bristol_enc = _group_with_device(net)
+    log.ingest(wires(net.group.made + bristol.made))
+    groups = [bytes(bristol.key.public)]
+    long = seal_private("x" * (MAX_PRIVATE_BYTES - 200), log.trust, groups, bytes(net.founder.group.public))
+    assert open_private_part(long, bristol_enc) == ("x" * (MAX_PRIVATE_BYTES - 200), groups)
+    room = MAX_PRIVATE_BYTES - len(MARK) - 16
+    bomb = envelope.seal(MARK + msgpack.packb({"text": "x", "to": [{}] * room}), [bristol_enc.public])
+    for opens in (open_private_part, read_private, readers_of):
+        peak = traced_peak(lambda: opens(bomb, bristol_enc))
+        assert peak < 10 * MAX_PRIVATE_BYTES, f"{opens.__name__}: {peak / MAX_PRIVATE_BYTES:.0f} x the part's size built"
+    assert open_private_part(bomb, bristol_enc) is None
