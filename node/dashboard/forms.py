@@ -205,9 +205,12 @@ def refusal_words(refusal: SolnetError, t: Translator) -> str:
     if refusal.key is None:
         return field_message(str(refusal), t)
     values = dict(refusal.values)
+    # A region is a name the groups gave, never a choice (alert_mismatch of an alert's region): a region
+    # called "other" was said "Autre"
+    choices = () if values.get("field") == "region" else CHOICE_VALUES
     if "field" in values:  # the field at fault, by the form's own label
         values["field"] = t(f"field.{values['field']}")
-    for name in CHOICE_VALUES:
+    for name in choices:
         if isinstance(values.get(name), str):
             values[name] = t.choice(values[name])
     return t(f"error.{refusal.key}", **_names_apart(values, t))

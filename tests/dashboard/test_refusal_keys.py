@@ -165,3 +165,18 @@ def test_a_problem_of_the_log_names_the_group_and_the_choices_in_the_pages_langu
     key, values = effects.words_of(owner, lambda group: "Calais", str)
     assert forms.refusal_words(SolnetError(), fr) == fr("error.generic")  # no key, no text: the generic words
     assert forms.refusal_words(kind_input.PublishError("x", "need", key, **values), fr).startswith("Seul Calais,")
+
+
+def test_an_alerts_region_is_said_as_named_and_its_type_by_its_label() -> None:
+    """alert_mismatch names the alert's region or its type: a type is a choice, said by its label; a
+    region is a name the groups gave, said as they wrote it (a region called "other" or "food" came out
+    as "Autre", "Nourriture": a place that does not exist)."""
+    fr = Translator("fr")
+    place = effects.Problem("alert_mismatch", "region", {"alert": "other", "given": "food"})
+    key, values = effects.words_of(place, lambda group: "Calais", str)
+    said = forms.refusal_words(kind_input.PublishError("x", "region", key, **values), fr)
+    assert ": other, pas food." in said.replace("\u202f", " "), said
+    kind = effects.Problem("alert_mismatch", "type", {"alert": "raid", "given": "eviction"})
+    key, values = effects.words_of(kind, lambda group: "Calais", str)
+    said = forms.refusal_words(kind_input.PublishError("x", "type", key, **values), fr)
+    assert f"{fr.choice('raid')}, pas {fr.choice('eviction')}" in said and "raid," not in said, said
