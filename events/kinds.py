@@ -13,6 +13,7 @@ from events.errors import BAD_FIELD, MALFORMED, InvalidEvent
 from events.fields import Field
 from events.format import Header
 from events.consent import consent_is_valid
+from solnet_errors import Said
 
 HOUR_MS = 3600 * 1000
 ALERT_DEFAULT_EXPIRY_MS = 6 * HOUR_MS
@@ -344,7 +345,7 @@ def check_fields(kind: Kind, fields: dict[str, Any]) -> None:
 
 
 def wrong_reference(kind: Kind, fields: dict[str, Any], kind_of: Callable[[bytes], str | None],
-                    ) -> tuple[str, str] | None:
+                    ) -> tuple[str, Said] | None:
     """(field, why) for the first id field of `fields` that names an event of another kind than the
     one it refers to (a need.fulfil naming an action), or None. `kind_of` gives the kind of an event
     the caller holds, None if it holds none: an event not seen yet cannot be judged."""
@@ -353,8 +354,8 @@ def wrong_reference(kind: Kind, fields: dict[str, Any], kind_of: Callable[[bytes
         if isinstance(value, bytes):
             found = kind_of(value)
             if found is not None and found != spec.refers_to:
-                return spec.name, (f"'{spec.name}' must name {_a(spec.refers_to)} event, but {value.hex()[:12]}… "
-                                   f"is {_a(found)} event")
+                return spec.name, Said(f"'{spec.name}' must name {_a(spec.refers_to)} event, but {value.hex()[:12]}… "
+                                       f"is {_a(found)} event", "wrong_reference")
     return None
 
 
@@ -368,35 +369,38 @@ def _check_relations(kind: str, f: dict[str, Any]) -> None:
         raise InvalidEvent(BAD_FIELD, problems[0])
 
 
-def relation_problems(kind: str, f: dict[str, Any]) -> list[str]:
+def relation_problems(kind: str, f: dict[str, Any]) -> list[Said]:
     """What is wrong between the fields `f` of a `kind` event (an end before its start ...), each
     naming the fields it concerns in quotes. A rule whose fields are not all there says nothing
     (a form says every problem at once: a required field left empty is its own problem); on a
     whole event, which has its required fields, these are the rules `check_fields` applies."""
-    out: list[str] = []
+    out: list[Said] = []
     if kind == "action" and "ends_at" in f and "starts_at" in f and f["ends_at"] < f["starts_at"]:
-        out.append("action: 'ends_at' is before 'starts_at'")
+        out.append(Said("action: 'ends_at' is before 'starts_at'", "ends_before_start"))
     if kind == "fundraiser.update" and ("raised" in f) == ("pledge" in f):
-        out.append("fundraiser.update carries exactly one of 'raised' or 'pledge'")
+        out.append(Said("fundraiser.update carries exactly one of 'raised' or 'pledge'", "raised_or_pledge"))
     if kind in ("need.update", "offer.update", "support.offer.update"):
         # (with its required reference there, "only the reference": nothing else it has is a change)
         changes = [name for name in ("quantity", "capacity", "urgency", "notes", "status") if KINDS[kind].field(name)]
         if not any(name in f for name in changes):
-            out.append(f"{kind} changes something: give at least one of {', '.join(map(repr, changes))}")
+            out.append(Said(f"{kind} changes something: give at least one of {', '.join(map(repr, changes))}",
+                            "change_something", fields=changes))
     if kind == "action.update" and not any(name in f for name in ("starts_at", "ends_at", "place", "status")):
-        out.append("action.update changes something: give at least one of 'starts_at', 'ends_at', 'place', 'status'")
+        changes = ["starts_at", "ends_at", "place", "status"]
+        out.append(Said(f"action.update changes something: give at least one of {', '.join(map(repr, changes))}",
+                        "change_something", fields=changes))
     if kind == "action.update" and "ends_at" in f and "starts_at" in f and f["ends_at"] < f["starts_at"]:
-        out.append("action.update: 'ends_at' is before 'starts_at'")
+        out.append(Said("action.update: 'ends_at' is before 'starts_at'", "ends_before_start"))
     if kind == "alert.update" and f.get("status") == "update" and "text" not in f:
-        out.append("alert.update: an update needs its 'text' (what changed)")
+        out.append(Said("alert.update: an update needs its 'text' (what changed)", "update_text"))
     if kind == "support.offer" and "starts_at" in f and "until" in f and f["until"] < f["starts_at"]:
-        out.append("support.offer: 'until' is before 'starts_at'")
+        out.append(Said("support.offer: 'until' is before 'starts_at'", "ends_before_start"))
     if kind == "resource" and "link" not in f and "text" not in f:
-        out.append("resource: give its 'link' or its 'text'")
+        out.append(Said("resource: give its 'link' or its 'text'", "link_or_text"))
     if kind == "member.vouch" and f.get("role") == "device" and "encryption_key" not in f:
-        out.append("member.vouch of a device must carry the device's 'encryption_key'")
+        out.append(Said("member.vouch of a device must carry the device's 'encryption_key'", "vouch_encryption_key"))
     if kind == "member.vouch" and "role" in f and f["role"] != "device" and "consent" in f:
-        out.append("member.vouch: only a device vouch carries a 'consent'")
+        out.append(Said("member.vouch: only a device vouch carries a 'consent'", "vouch_consent"))
     return out
 
 

@@ -63,8 +63,20 @@ def test_a_list_of_names_is_documented_among_the_values() -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_a_recipient_named_by_a_refusal_without_a_key_is_set_apart_too(lang: str) -> None:
-    """A recipient no device of which can read (node/private.py: no key yet, read by its text) is
-    named first in its words: an Arabic name ending in a digit drew that digit across the sentence."""
-    said = forms.field_message(f"{ARABIC} has no device that can read it: none has joined yet", Translator(lang))
-    assert said.startswith(f"\u2068{ARABIC}\u2069 "), said
+def test_a_recipient_no_device_of_which_can_read_is_named_apart_by_its_key(lang: str, net: Net, tmp_path: Path,
+                                                                           ) -> None:
+    """A recipient no device of which can read (node/private.py) is named first in its words: an Arabic
+    name ending in a digit drew that digit across the sentence. Its words are chosen by its key (they
+    were read from its English text, and French pages had them only while that text did not change)."""
+    group = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(group.key.public), "role": "group"})
+    group.sign("group.profile", {"name": ARABIC, "region": "bristol"})  # no device has joined yet
+    calais = net.new_log(tmp_path / "calais.db")
+    calais.ingest(wires(net.group.made + group.made))
+    with pytest.raises(publishing.PublishError) as refused:
+        publishing.publish(calais, net.founder, "support.request", {
+            "region": "calais", "type": "housing", "urgency": "high", "people": "1"},
+            private="two people, tonight", to=[bytes(group.key.public).hex()])
+    assert (refused.value.key, refused.value.values) == ("recipient_not_joined", {"group": ARABIC})
+    said = forms.refusal_words(refused.value, Translator(lang))
+    assert said.startswith(f"\u2068{ARABIC}\u2069 ") and said != Translator(lang)("error.generic"), said
