@@ -65,6 +65,10 @@ class Said(str):
         said.key, said.values = key, values
         return said
 
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, Any]]:
+        # made again with its key: an ingest worker's refusal (InvalidEvent) is pickled to the node
+        return (str(self), self.key), dict(self.values)
+
 
 class UsageError(SolnetError):
     """The command line (or the request) is malformed: a value that is not of its form."""
