@@ -24,7 +24,7 @@ from events import readmodels
 from events.errors import InvalidEvent
 from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
-from events.effects import Target, explain, problem, words_of
+from events.effects import Problem, Target, explain, problem, reaches_owner, words_of
 from events.kinds import HOUR_MS, KINDS, UPDATES, Kind, check_fields, relation_problems, wrong_reference
 from events.projections import (ACTION_UPDATE, ALERT_UPDATE, FUNDRAISER_UPDATE, NEED_UPDATE, OFFER_UPDATE, PROFILE, REPORT,
                                 SUPPORT_OFFER_UPDATE, SUPPORT_STATUS)
@@ -93,12 +93,13 @@ def _refuse_reply_unseen_by_owner(log: EventLog, kind: str, fields: Mapping[str,
     if kind not in REPLIES:
         return
     owner = references.target(log.store, log.trust, fields[REPLIES[kind]])
-    if owner is None or owner.group == own or owner.group in recipients:
+    if owner is None or owner.group == own or reaches_owner(kind, {"shared_with": recipients}, owner.group):
         return
-    name = references.group_name(log.store, owner.group)
-    raise PublishError(f"{name}, whose {REPLIES[kind]} this answers, is not among the groups it is for: it could "
-                       f"neither see nor decline it, and it would count for nothing; add {name} to 'to' "
-                       "(or leave 'to' out to publish it for everyone)", "to", "reply_unseen_by_owner", group=name)
+    # said as the log says it of one signed all the same (`show`, the API): one rule, one set of words
+    found = Problem("reply_not_to_owner", REPLIES[kind], {"owner": owner.group})
+    name = lambda group: references.group_name(log.store, group)  # noqa: E731
+    key, values = words_of(found, name, str)
+    raise PublishError(explain(found, name), "to", key, **values)
 
 
 def _check_against_sealed_target(log: EventLog, kind: str, fields: dict[str, Any], own: bytes | None, now: int,

@@ -13,7 +13,7 @@ from crypto.keys import EncryptionKey, SigningKey
 from crypto.keystore import NodeKeys
 from node import publishing
 from node.dashboard import forms
-from node.dashboard.i18n import Translator
+from node.dashboard.i18n import Translator, catalog
 from node.references import group_name
 from node_fixtures import Author, Net, device_vouch, wires
 
@@ -80,3 +80,24 @@ def test_a_recipient_no_device_of_which_can_read_is_named_apart_by_its_key(lang:
     assert (refused.value.key, refused.value.values) == ("recipient_not_joined", {"group": ARABIC})
     said = forms.refusal_words(refused.value, Translator(lang))
     assert said.startswith(f"\u2068{ARABIC}\u2069 ") and said != Translator(lang)("error.generic"), said
+
+
+def test_a_reply_that_leaves_out_its_owner_has_one_set_of_words(net: Net, tmp_path: Path) -> None:
+    """One rule (events.effects.reaches_owner: a pledge for chosen groups must reach the fundraiser's
+    group) had two sets of words: publishing's own (error.reply_unseen_by_owner) and the log's
+    (no_effect.reply_not_to_owner, what `show` and the API say of one signed all the same). Refused at
+    publishing, it is now said with the log's: one key, one English, one French."""
+    bristol, cardiff = _group(net, "Bristol", "bristol"), _group(net, "Cardiff", "cardiff")
+    calais = net.new_log(tmp_path / "calais.db")
+    calais.ingest(wires(net.group.made + net.made_by_groups))
+    fund = publishing.publish(calais, net.founder, "fundraiser", {
+        "title": "Rent", "region": "calais", "goal": "100", "currency": "EUR", "ends_at": "2031-06-01T05:00"})
+    with pytest.raises(publishing.PublishError) as refused:
+        publishing.publish(calais, bristol, "fundraiser.update", {"fundraiser": fund.id.hex(), "pledge": "10"},
+                           to=[bytes(cardiff.group.public).hex()])
+    own = group_name(calais.store, bytes(net.founder.group.public))
+    assert (refused.value.field, refused.value.key, refused.value.values["owner"]) == (
+        "to", "no_effect.reply_not_to_owner", own)
+    assert f"leave out {own}, whose fundraiser it answers" in str(refused.value), refused.value
+    assert forms.refusal_words(refused.value, Translator("fr")).startswith(f"Ceci laisse de côté {own}")
+    assert "error.reply_unseen_by_owner" not in catalog("fr") and "error.reply_unseen_by_owner" not in catalog("en")
