@@ -3000,12 +3000,10 @@ def exit_code_of(exc: BaseException) -> tuple[str, int] | None:
         return f"crypto failure: {exc}", exc.exit_code
     if isinstance(exc, SolnetError):
         return str(exc), exc.exit_code
-    # Errors of floors that keep their own classes (the log, peer addresses).
-    log_module, peers_module = sys.modules.get("node.log"), sys.modules.get("sync.peers")  # if not loaded, not these
+    # Errors of floors that keep their own classes (the log).
+    log_module = sys.modules.get("node.log")  # if not loaded, not these
     if log_module is not None and isinstance(exc, log_module.NotInitialised):
         return str(exc), EXIT_HOME
-    if peers_module is not None and isinstance(exc, peers_module.AddressError):
-        return str(exc), EXIT_USAGE
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted", EXIT_INTERRUPTED
     if isinstance(exc, OSError) and exc.filename is not None:  # a file the command was pointed at

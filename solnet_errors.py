@@ -38,6 +38,38 @@ class SolnetError(Exception):
     values: Mapping[str, Any] = MappingProxyType({})
 
 
+class KeyedError(SolnetError):
+    """A SolnetError made with the key of its words and their values: `KeyedError(message, key, **values)`
+    (the refusals of a value typed, of a field's rule, of a peer address, of private details)."""
+
+    def __init__(self, message: str, key: str | None = None, /, **values: Any) -> None:
+        super().__init__(message)
+        self.key, self.values = key, values
+
+    @classmethod
+    def said(cls, words: Said, prefix: str = "") -> KeyedError:
+        """The error that says `words` (a rule's, with their key), its English after `prefix`."""
+        return cls(prefix + words, words.key, **words.values)
+
+
+class Said(str):
+    """What a rule says is wrong (events.fields, events.kinds.relation_problems), in English, with the
+    key of its words and their values (SolnetError.key): still a str, so the log's own refusals
+    (InvalidEvent) and the command line keep their sentence, made only when a value is refused."""
+
+    key: str
+    values: Mapping[str, Any]
+
+    def __new__(cls, text: str, key: str, /, **values: Any) -> Said:
+        said = super().__new__(cls, text)
+        said.key, said.values = key, values
+        return said
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, Any]]:
+        # made again with its key: an ingest worker's refusal (InvalidEvent) is pickled to the node
+        return (str(self), self.key), dict(self.values)
+
+
 class UsageError(SolnetError):
     """The command line (or the request) is malformed: a value that is not of its form."""
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from events.control_chars import CONTROL_RE
 from events.errors import quoted
 from events.format import MAX_TIMESTAMP_MS
-from solnet_errors import SolnetError
+from solnet_errors import KeyedError, Said
 
 REGION_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 REGION_WORDS = "a region name such as calais or grande-synthe (letters, digits and -, at most 40)"  # (any case where typed)
@@ -17,7 +17,7 @@ LANGUAGE_RE = re.compile(r"[a-z]{2,3}")
 CURRENCY_RE = re.compile(r"[A-Z]{3}")
 
 
-class FieldError(SolnetError, ValueError):
+class FieldError(KeyedError, ValueError):
     """A body field that does not meet its type; the message names the field and the rule."""
 
     reason, http_status = "bad_field", 422
@@ -42,73 +42,75 @@ class Field(NamedTuple):
     def check(self, value: Any) -> None:
         problem = _CHECKS[self.type](self, value)
         if problem:
-            raise FieldError(f"field '{self.name}' {problem}")
+            raise FieldError.said(problem, f"field '{self.name}' ")
 
     @property
-    def rule(self) -> Callable[[Field, Any], str | None]:
-        """The function that says what is wrong with a value of this field (None: nothing), for
+    def rule(self) -> Callable[[Field, Any], Said | None]:
+        """The function that says what is wrong with a value of this field (None: nothing; its words
+        carry their key, Said), for
         loops that check many (events.kinds.check_fields): `check` raises instead."""
         return _CHECKS[self.type]
 
 
-def _text(f: Field, v: Any) -> str | None:
+def _text(f: Field, v: Any) -> Said | None:
     if not isinstance(v, str):
-        return "must be text"
+        return Said("must be text", "text")
     if not v or v.isspace():  # (what `not v.strip()` says, without the copy: the same whitespace)
-        return "must not be empty"
+        return Said("must not be empty", "required")
     if len(v) > f.max_len:
-        return f"is {len(v)} characters, the limit is {f.max_len}"
+        return Said(f"is {len(v)} characters, the limit is {f.max_len}", "too_long", length=len(v), limit=f.max_len)
     # Every character CONTROL_RE finds is unprintable (Cc or Cf), so printable text needs no search:
     # most text, read in C several times faster than the regex reads it (ingest runs this per field).
     if not v.isprintable() and CONTROL_RE.search(v):
-        return "contains control characters"
+        return Said("contains control characters", "control")
     return None
 
 
-def _enum(f: Field, v: Any) -> str | None:
+def _enum(f: Field, v: Any) -> Said | None:
     if v not in f.choices:
-        return f"must be one of: {', '.join(f.choices)} (got {quoted(v)})"
+        return Said(f"must be one of: {', '.join(f.choices)} (got {quoted(v)})", "choice")
     return None
 
 
-def _int(f: Field, v: Any) -> str | None:
+def _int(f: Field, v: Any) -> Said | None:
     if type(v) is not int or not f.minimum <= v <= f.maximum:
-        return f"must be a whole number from {f.minimum} to {f.maximum}"
+        return Said(f"must be a whole number from {f.minimum} to {f.maximum}", "number_range", low=f.minimum,
+                    high=f.maximum)
     return None
 
 
-def _time(f: Field, v: Any) -> str | None:
+def _time(f: Field, v: Any) -> Said | None:
     if type(v) is not int or not 0 < v < MAX_TIMESTAMP_MS:
-        return "must be a date and time after 1 January 1970"
+        return Said("must be a date and time after 1 January 1970", "time")
     return None
 
 
-def _id(f: Field, v: Any) -> str | None:
+def _id(f: Field, v: Any) -> Said | None:
     if not isinstance(v, bytes) or len(v) != 32:
-        return "must be a 32-byte id"
+        return Said("must be a 32-byte id", "id_bytes")
     return None
 
 
-def _signature(f: Field, v: Any) -> str | None:
+def _signature(f: Field, v: Any) -> Said | None:
     if not isinstance(v, bytes) or len(v) != 64:
-        return "must be a 64-byte signature"
+        return Said("must be a 64-byte signature", "signature")
     return None
 
 
-def _ids(f: Field, v: Any) -> str | None:
+def _ids(f: Field, v: Any) -> Said | None:
     if not isinstance(v, list) or not 0 < len(v) <= f.maximum:
-        return f"must be a list of 1 to {f.maximum} ids"
+        return Said(f"must be a list of 1 to {f.maximum} ids", "list", most=f.maximum)
     if any(not isinstance(x, bytes) or len(x) != 32 for x in v):
-        return "must hold only 32-byte ids"
+        return Said("must hold only 32-byte ids", "id_bytes")
     return None
 
 
-def _languages(f: Field, v: Any) -> str | None:
+def _languages(f: Field, v: Any) -> Said | None:
     if not isinstance(v, list) or len(v) > 8:
-        return "must be a list of at most 8 language codes such as en, fr, ar"
+        return Said("must be a list of at most 8 language codes such as en, fr, ar", "languages")
     for x in v:
         if not (type(x) is str and x in _GOOD_LANGUAGES or _matched(_GOOD_LANGUAGES, LANGUAGE_RE, x)):
-            return "must be a list of at most 8 language codes such as en, fr, ar"
+            return Said("must be a list of at most 8 language codes such as en, fr, ar", "languages")
     return None
 
 
@@ -128,46 +130,47 @@ _GOOD_REGIONS: set[str] = set()
 _GOOD_LANGUAGES: set[str] = set()
 
 
-def _list_of(f: Field, v: Any, what: str, check: Any) -> str | None:
+def _list_of(f: Field, v: Any, what: str, check: Any) -> Said | None:
     """A list of 1 to f.maximum values, each passing `check`."""
     if not isinstance(v, list) or not 0 < len(v) <= f.maximum:
-        return f"must be a list of 1 to {f.maximum} {what}"
+        return Said(f"must be a list of 1 to {f.maximum} {what}", "list", most=f.maximum)
     return next((problem for x in v if (problem := check(f, x))), None)
 
 
-def _texts(f: Field, v: Any) -> str | None:
+def _texts(f: Field, v: Any) -> Said | None:
     return _list_of(f, v, "texts", _text)
 
 
-def _url(f: Field, v: Any) -> str | None:
+def _url(f: Field, v: Any) -> Said | None:
     problem = _text(f, v)
     if problem:
         return problem
     parts = urlsplit(v)
     if parts.scheme not in ("https", "http") or not parts.netloc:
-        return "must be an http(s) link"
+        return Said("must be an http(s) link", "link")
     return None
 
 
-def _urls(f: Field, v: Any) -> str | None:
+def _urls(f: Field, v: Any) -> Said | None:
     return _list_of(f, v, "links", _url)
 
 
-def _bytes(f: Field, v: Any) -> str | None:
+def _bytes(f: Field, v: Any) -> Said | None:
     if not isinstance(v, bytes) or not 0 < len(v) <= f.max_len:
-        return f"must be 1 to {f.max_len} bytes"
+        return Said(f"must be 1 to {f.max_len} bytes", "bytes", most=f.max_len)
     return None
 
 
-def _region(f: Field, v: Any) -> str | None:
+def _region(f: Field, v: Any) -> Said | None:
     if not (type(v) is str and v in _GOOD_REGIONS or _matched(_GOOD_REGIONS, REGION_RE, v)):
-        return "must be a region name in lowercase letters, digits and dashes (e.g. calais, north-wales)"
+        return Said("must be a region name in lowercase letters, digits and dashes (e.g. calais, north-wales)",
+                    "region")
     return None
 
 
-def _currency(f: Field, v: Any) -> str | None:
+def _currency(f: Field, v: Any) -> Said | None:
     if not isinstance(v, str) or not CURRENCY_RE.fullmatch(v):
-        return "must be a three-letter currency code such as EUR or GBP"
+        return Said("must be a three-letter currency code such as EUR or GBP", "currency")
     return None
 
 

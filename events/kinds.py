@@ -13,6 +13,7 @@ from events.errors import BAD_FIELD, MALFORMED, InvalidEvent
 from events.fields import Field
 from events.format import Header
 from events.consent import consent_is_valid
+from solnet_errors import Said
 
 HOUR_MS = 3600 * 1000
 ALERT_DEFAULT_EXPIRY_MS = 6 * HOUR_MS
@@ -356,7 +357,7 @@ def check_fields(kind: Kind, fields: dict[str, Any]) -> None:
 
 
 def wrong_reference(kind: Kind, fields: dict[str, Any], kind_of: Callable[[bytes], str | None],
-                    ) -> tuple[str, str] | None:
+                    ) -> tuple[str, Said] | None:
     """(field, why) for the first id field of `fields` that names an event of another kind than the
     one it refers to (a need.fulfil naming an action), or None. `kind_of` gives the kind of an event
     the caller holds, None if it holds none: an event not seen yet cannot be judged."""
@@ -365,8 +366,8 @@ def wrong_reference(kind: Kind, fields: dict[str, Any], kind_of: Callable[[bytes
         if isinstance(value, bytes):
             found = kind_of(value)
             if found is not None and found != spec.refers_to:
-                return spec.name, (f"'{spec.name}' must name {_a(spec.refers_to)} event, but {value.hex()[:12]}… "
-                                   f"is {_a(found)} event")
+                return spec.name, Said(f"'{spec.name}' must name {_a(spec.refers_to)} event, but {value.hex()[:12]}… "
+                                       f"is {_a(found)} event", "wrong_reference")
     return None
 
 
@@ -380,7 +381,7 @@ def _check_relations(kind: str, f: dict[str, Any]) -> None:
         raise InvalidEvent(BAD_FIELD, problems[0])
 
 
-def relation_problems(kind: str, f: dict[str, Any]) -> list[str]:
+def relation_problems(kind: str, f: dict[str, Any]) -> list[Said]:
     """What is wrong between the fields `f` of a `kind` event (an end before its start ...), each
     naming the fields it concerns in quotes. A rule whose fields are not all there says nothing
     (a form says every problem at once: a required field left empty is its own problem); on a
@@ -390,48 +391,53 @@ def relation_problems(kind: str, f: dict[str, Any]) -> list[str]:
     return rules(f) if rules is not None else []
 
 
-def _ends_in_order(kind: str, start: str, end: str, f: dict[str, Any]) -> list[str]:
+def _ends_in_order(kind: str, start: str, end: str, f: dict[str, Any]) -> list[Said]:
     if end in f and start in f and f[end] < f[start]:
-        return [f"{kind}: '{end}' is before '{start}'"]
+        return [Said(f"{kind}: '{end}' is before '{start}'", "ends_before_start")]
     return []
 
 
-def _changes_something(kind: str, f: dict[str, Any]) -> list[str]:
+def _changes_something(kind: str, f: dict[str, Any]) -> list[Said]:
     # (with its required reference there, "only the reference": nothing else it has is a change)
     changes = [name for name in ("quantity", "capacity", "urgency", "notes", "status") if KINDS[kind].field(name)]
     if not any(name in f for name in changes):
-        return [f"{kind} changes something: give at least one of {', '.join(map(repr, changes))}"]
+        return [Said(f"{kind} changes something: give at least one of {', '.join(map(repr, changes))}",
+                     "change_something", fields=changes)]
     return []
 
 
-def _action_update(f: dict[str, Any]) -> list[str]:
+def _action_update(f: dict[str, Any]) -> list[Said]:
     out = []
     if not any(name in f for name in ("starts_at", "ends_at", "place", "status")):
-        out.append("action.update changes something: give at least one of 'starts_at', 'ends_at', 'place', 'status'")
+        changes = ["starts_at", "ends_at", "place", "status"]
+        out.append(Said(f"action.update changes something: give at least one of {', '.join(map(repr, changes))}",
+                        "change_something", fields=changes))
     return out + _ends_in_order("action.update", "starts_at", "ends_at", f)
 
 
-def _vouch(f: dict[str, Any]) -> list[str]:
+def _vouch(f: dict[str, Any]) -> list[Said]:
     out = []
     if f.get("role") == "device" and "encryption_key" not in f:
-        out.append("member.vouch of a device must carry the device's 'encryption_key'")
+        out.append(Said("member.vouch of a device must carry the device's 'encryption_key'", "vouch_encryption_key"))
     if "role" in f and f["role"] != "device" and "consent" in f:
-        out.append("member.vouch: only a device vouch carries a 'consent'")
+        out.append(Said("member.vouch: only a device vouch carries a 'consent'", "vouch_consent"))
     return out
 
 
 # The rules between fields, by kind, each kind's in the order they are said.
-_RELATIONS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+_RELATIONS: dict[str, Callable[[dict[str, Any]], list[Said]]] = {
     "action": lambda f: _ends_in_order("action", "starts_at", "ends_at", f),
-    "fundraiser.update": lambda f: (["fundraiser.update carries exactly one of 'raised' or 'pledge'"]
+    "fundraiser.update": lambda f: ([Said("fundraiser.update carries exactly one of 'raised' or 'pledge'",
+                                          "raised_or_pledge")]
                                     if ("raised" in f) == ("pledge" in f) else []),
     **{kind: (lambda f, kind=kind: _changes_something(kind, f))
        for kind in ("need.update", "offer.update", "support.offer.update")},
     "action.update": _action_update,
-    "alert.update": lambda f: (["alert.update: an update needs its 'text' (what changed)"]
+    "alert.update": lambda f: ([Said("alert.update: an update needs its 'text' (what changed)", "update_text")]
                                if f.get("status") == "update" and "text" not in f else []),
     "support.offer": lambda f: _ends_in_order("support.offer", "starts_at", "until", f),
-    "resource": lambda f: ["resource: give its 'link' or its 'text'"] if "link" not in f and "text" not in f else [],
+    "resource": lambda f: ([Said("resource: give its 'link' or its 'text'", "link_or_text")]
+                           if "link" not in f and "text" not in f else []),
     "member.vouch": _vouch,
 }
 

@@ -98,6 +98,7 @@ from dataclasses import dataclass, replace
 from events.consent import CONSENT_LABEL, consent_is_valid, consent_message, device_consent  # noqa: F401
 from events.errors import NOT_A_MEMBER, REVOKED, InvalidEvent
 from events.trust_repass import Place, place, repass
+from solnet_errors import Said
 
 GROUP_ROLE, DEVICE_ROLE, ACCEPT_ROLE = "group", "device", "accept"
 # Each pass after a lift or a tear computed in full, as until 2026-12-05: the reference the tests
@@ -162,31 +163,40 @@ class Revocation:
     pin: bytes | None = None  # the id of the subject's event at from_seq - 1, as its revoker holds it
 
 
-# Why a trust event has no effect (shown by `solnet show`; stable words, not codes).
-NO_EFFECT_FOUNDER = "the subject is a founding group"
-NO_EFFECT_NEARER = "the group was already admitted by groups nearer the founders"
-NO_EFFECT_NOT_ACCEPTED = "the group names the groups it joined through, and not this one"
-NO_EFFECT_ACCEPT_NOT_OWN = "only a group's own key names the groups it joined through"
-NO_EFFECT_ACCEPT_LATE = ("signed past its group's revocation point, not one a group nearer the founders than the "
-                         "group it names set (a front-runner's): past a co-admitter's revocation, the group's own "
-                         "or a fork, only the accept a group signs first, when it joins, counts")
-NO_EFFECT_IS_DEVICE = "the key is a device key (it consented to being a device of a group)"
-NO_EFFECT_IS_GROUP = "the key is a group key"
-NO_EFFECT_OTHER_GROUP = "the key is a device of another group"
-NO_EFFECT_CONTESTED = "the key is claimed by more than one group or admission without the device's consent"
-NO_EFFECT_NO_CONSENT = "the device consented to another group"
-NO_EFFECT_TORN = ("the device consented to more than one group (its key is in more than one hand): it is no "
-                  "group's device")
-NO_EFFECT_DEVICE_VOUCHES_DEVICE = "only a group key can certify a device"
-NO_EFFECT_VOUCHER_OUTSIDE = "its author was not certified at that seq, or was revoked before it"
-NO_EFFECT_SUPERSEDED = "an earlier vouch of the group for this device is in effect"
-NO_EFFECT_NOT_ALLOWED = ("not allowed: a key may revoke itself, a group key its devices, "
-                         "and an admitting group the groups it admitted")
-NO_EFFECT_UNKNOWN = "the subject is not a member of this network"
-NO_EFFECT_SELF_TOO_LOW = "a key revoking itself must do so from a seq after the revocation's own"
-NO_EFFECT_PAST_FORK = ("signed from its author's fork point on: there only a group key's revocations of its own "
-                       "devices count")
-NO_EFFECT_LOWER_WINS = "another revocation of the same key, from a lower seq or earlier, is in effect"
+# Why a trust event has no effect (shown by `solnet show`; stable words, not codes), with the key of a
+# page's words for it (the dashboard's catalogs, error.<key>: an event's page says it in its language).
+NO_EFFECT_FOUNDER = Said("the subject is a founding group", "no_effect.trust_founder")
+NO_EFFECT_NEARER = Said("the group was already admitted by groups nearer the founders", "no_effect.trust_nearer")
+NO_EFFECT_NOT_ACCEPTED = Said("the group names the groups it joined through, and not this one",
+                              "no_effect.trust_not_accepted")
+NO_EFFECT_ACCEPT_NOT_OWN = Said("only a group's own key names the groups it joined through",
+                                "no_effect.trust_accept_not_own")
+NO_EFFECT_ACCEPT_LATE = Said("signed past its group's revocation point, not one a group nearer the founders than the "
+                             "group it names set (a front-runner's): past a co-admitter's revocation, the group's own "
+                             "or a fork, only the accept a group signs first, when it joins, counts",
+                             "no_effect.trust_accept_late")
+NO_EFFECT_IS_DEVICE = Said("the key is a device key (it consented to being a device of a group)",
+                           "no_effect.trust_is_device")
+NO_EFFECT_IS_GROUP = Said("the key is a group key", "no_effect.trust_is_group")
+NO_EFFECT_OTHER_GROUP = Said("the key is a device of another group", "no_effect.trust_other_group")
+NO_EFFECT_CONTESTED = Said("the key is claimed by more than one group or admission without the device's consent",
+                           "no_effect.trust_contested")
+NO_EFFECT_NO_CONSENT = Said("the device consented to another group", "no_effect.trust_no_consent")
+NO_EFFECT_TORN = Said("the device consented to more than one group (its key is in more than one hand): it is no "
+                      "group's device", "no_effect.trust_torn")
+NO_EFFECT_DEVICE_VOUCHES_DEVICE = Said("only a group key can certify a device", "no_effect.trust_device_vouches_device")
+NO_EFFECT_VOUCHER_OUTSIDE = Said("its author was not certified at that seq, or was revoked before it",
+                                 "no_effect.trust_voucher_outside")
+NO_EFFECT_SUPERSEDED = Said("an earlier vouch of the group for this device is in effect", "no_effect.trust_superseded")
+NO_EFFECT_NOT_ALLOWED = Said("not allowed: a key may revoke itself, a group key its devices, "
+                             "and an admitting group the groups it admitted", "no_effect.trust_not_allowed")
+NO_EFFECT_UNKNOWN = Said("the subject is not a member of this network", "no_effect.trust_unknown")
+NO_EFFECT_SELF_TOO_LOW = Said("a key revoking itself must do so from a seq after the revocation's own",
+                              "no_effect.trust_self_too_low")
+NO_EFFECT_PAST_FORK = Said("signed from its author's fork point on: there only a group key's revocations of its own "
+                           "devices count", "no_effect.trust_past_fork")
+NO_EFFECT_LOWER_WINS = Said("another revocation of the same key, from a lower seq or earlier, is in effect",
+                            "no_effect.trust_lower_wins")
 
 
 class TrustGraph:
@@ -199,7 +209,7 @@ class TrustGraph:
         self.members: dict[bytes, Member]
         self.reachable: frozenset[bytes]  # keys reached from the founders by vouches, valid or not
         self.revocations: dict[bytes, Revocation]  # subject -> the revocation (or fork) in effect
-        self.effects: dict[bytes, str | None]      # trust event id -> None (took effect) or why not
+        self.effects: dict[bytes, Said | None]     # trust event id -> None (took effect) or why not
         self._lineages: dict[bytes, frozenset[bytes]] = {}  # see `lineages`: for this graph only
         self.recompute()
 
@@ -311,7 +321,7 @@ class TrustGraph:
 
         members: dict[bytes, Member] = {}
         revocations: dict[bytes, Revocation] = {}
-        effects: dict[bytes, str | None] = {}
+        effects: dict[bytes, Said | None] = {}
 
         def may_revoke(key: bytes, seq: int) -> bool:
             m = members.get(key)
@@ -573,7 +583,7 @@ class TrustGraph:
     @staticmethod
     def _vouch_effect(v: Vouch, members: dict[bytes, Member], founders: set[bytes], consented: set[bytes],
                       torn: set[bytes], accepted: dict[bytes, set[bytes]], opened: Collection[bytes],
-                      counted_late: Collection[Vouch]) -> str | None:
+                      counted_late: Collection[Vouch]) -> Said | None:
         if v.role == ACCEPT_ROLE:
             author = members.get(v.voucher)
             if author is not None and author.role != GROUP_ROLE:
@@ -614,7 +624,7 @@ class TrustGraph:
         return None
 
     def _revoke_effect(self, r: Revocation, members: dict[bytes, Member],
-                       revocations: dict[bytes, Revocation]) -> str | None:
+                       revocations: dict[bytes, Revocation]) -> Said | None:
         author = members.get(r.by)
         if author is None or not author.may_revoke(r.seq):
             return NO_EFFECT_VOUCHER_OUTSIDE
@@ -827,7 +837,7 @@ class TrustGraph:
         found = self._lineages[group] = frozenset(tops)
         return found
 
-    def effect(self, event_id: bytes) -> str | None:
+    def effect(self, event_id: bytes) -> Said | None:
         """Why the trust event `event_id` has no effect, or None if it has (or is not a trust event)."""
         return self.effects.get(event_id)
 

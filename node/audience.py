@@ -30,7 +30,8 @@ from crypto.short_ids import SHORT_ID_HEX
 from events.canonical import unpack
 from events.errors import InvalidEvent
 from events.projections import MemoryTables, Row, project
-from events.sealed import ENVELOPE_FIELD, SEALED_KIND, Inner, inner_event, inner_plaintext, parse_inner
+from events.sealed import (ENVELOPE_FIELD, MAX_INNER_BYTES, SEALABLE, SEALED_KIND, Inner, inner_event, inner_plaintext,
+                           parse_inner)
 from events import readmodels
 from node.clock import now_ms
 from node.log import EventLog
@@ -85,7 +86,7 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
         wanted = text.strip()
         if not wanted:  # skipped, an empty name would share with no group: refused, never read as none
             raise AudienceError("a group named in 'to' is empty: name each group that may read it (`solnet view "
-                                "groups` lists them), or leave 'to' out to publish to every group")
+                                "groups` lists them), or leave 'to' out to publish to every group", "group_empty")
         cleaned = wanted.rstrip("…").rstrip(".").lower()
         # What reads as an id is an id, never a name: a member may call its group by another group's
         # id (or its short id), and while that group's vouch had not arrived here the name was the
@@ -95,7 +96,8 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
                 _say_if_read_as_an_id(groups, names, said, wanted, None)
                 raise AudienceError(f"{wanted[:80]!r} is too short a start of a group's id: another group's key can be "
                                     f"made to start so. Give at least its first {GROUP_PREFIX_MIN} characters (its short "
-                                    "id, as `solnet view groups` lists it) or its whole id")
+                                    "id, as `solnet view groups` lists it) or its whole id", "group_id_short",
+                                    typed=wanted[:80], least=GROUP_PREFIX_MIN)
             by_name, by_id, bracketed = [], [g for g in groups if g.hex().startswith(cleaned)], None
         else:
             by_name = _called(groups, names, said, wanted)
@@ -107,13 +109,14 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
         matches = list(dict.fromkeys(by_name + by_id))
         if len(matches) > 1:
             raise AudienceError(f"more than one group is called or starts with {wanted[:80]!r}: give its id "
-                                "(`solnet view groups` lists them)")
+                                "(`solnet view groups` lists them)", "group_ambiguous", typed=wanted[:80])
         if not matches:
             _say_if_read_as_an_id(groups, names, said, wanted, bracketed)
             _say_if_revoked(log, groups, wanted)
             known = ", ".join(sorted(n for n in names.values() if n)) or "none has a profile yet"
             raise AudienceError(f"no group called {wanted[:80]!r} and no group id starting so in this network; "
-                                f"give a group's name ({known}) or its id (`solnet view groups` lists them)")
+                                f"give a group's name ({known}) or its id (`solnet view groups` lists them)",
+                                "group_unknown", typed=wanted[:80])
         if matches[0] != own and matches[0] not in by_id and bracketed is None:
             _refuse_if_ambiguous(log, groups, said, names, matches[0], wanted)  # a bare name
         found.append(matches[0])
@@ -145,7 +148,8 @@ def _refuse_if_ambiguous(log: EventLog, groups: list[bytes], said: dict[bytes, s
     raise AudienceError(f"the name {wanted[:80]!r} may not be the group you mean: {'; and '.join(why)}. The group "
                         f"called so here is {short_id(group)}. Give the id of the group you mean instead of its name "
                         f"(`--to ID`, or the id in 'to'; its first {GROUP_PREFIX_MIN} characters or more): `solnet view groups` lists "
-                        "each group's id, and the group itself can tell you its id over a channel you trust")
+                        "each group's id, and the group itself can tell you its id over a channel you trust",
+                        "group_name_unsure", typed=wanted[:80], least=GROUP_PREFIX_MIN)
 
 
 def _unnamed_of_late(log: EventLog, unnamed: list[bytes]) -> list[bytes]:
@@ -178,7 +182,8 @@ def _say_if_read_as_an_id(groups: list[bytes], names: dict[bytes, str], said: di
             "hex characters alone are read as the start of an id, never as a name")
     raise AudienceError(f"a group here is called {wanted[:80]!r}, but {rule}: give its id instead (at least its first "
                         f"{GROUP_PREFIX_MIN} characters: `solnet view groups` lists each group's id, and the group "
-                        "itself can tell you its id over a channel you trust)")
+                        "itself can tell you its id over a channel you trust)", "group_name_read_as_id",
+                        typed=wanted[:80], least=GROUP_PREFIX_MIN)
 
 
 def _called(groups: list[bytes], names: dict[bytes, str], said: dict[bytes, str], wanted: str) -> list[bytes]:
@@ -196,19 +201,21 @@ def _say_if_revoked(log: EventLog, groups: list[bytes], wanted: str) -> None:
             continue
         name = (references.kept_aside_profile(log.store, g) or {}).get("name")  # as typed, without a short id
         if name is not None and name.casefold() == wanted.casefold():
-            raise AudienceError(f"{name} ({short_id(g)}) is revoked; it cannot receive private details")
+            raise AudienceError(f"{name} ({short_id(g)}) is revoked; it cannot receive private details",
+                                "recipient_revoked", group=name)
 
 
 def seal_content(log: EventLog, kind: str, fields: dict[str, Any], groups: Sequence[bytes],
                  author_group: bytes) -> dict[str, Any]:
     """The body of a `sealed` event carrying `kind` and `fields` to `groups` (and the author's group)."""
     if not groups:
-        raise AudienceError("name at least one group to share it with")
+        raise AudienceError("name at least one group to share it with", "audience_none")
     keys = recipient_keys(log.trust, list(groups), author_group, references.group_names(log.store))
     try:
         plaintext = inner_plaintext(kind, fields, [g for g in groups if g != author_group])
-    except ValueError as exc:
-        raise AudienceError(str(exc)) from None
+    except ValueError as exc:  # a kind that cannot be sealed (told before: publishing's not_sealable), or too long
+        raise AudienceError(str(exc), "not_sealable" if kind not in SEALABLE else "sealed_too_long",
+                            most=MAX_INNER_BYTES) from None
     return {ENVELOPE_FIELD: seal(plaintext, keys)}
 
 

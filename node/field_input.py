@@ -14,15 +14,16 @@ from events.fields import Field
 from node import moments
 from node.moments import LATEST_MS
 from node.render import MONEY_FIELDS
-from solnet_errors import SolnetError
+from solnet_errors import KeyedError
 
 _DURATION_RE = re.compile(r"^(\d+)\s*(m|min|h|d)$")
 _KEY_RE = re.compile(r"[0-9a-fA-F]{64}")
 _DATE_ALONE_RE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
 
 
-class InputError(SolnetError, ValueError):
-    """A typed value that cannot become a field; the message says what form is expected."""
+class InputError(KeyedError, ValueError):
+    """A typed value that cannot become a field; the message says what form is expected, its key and
+    values how a page says it (KeyedError)."""
 
     reason, http_status = "bad_input", 422
 
@@ -39,7 +40,7 @@ def zone_of(name: str | None) -> tzinfo | None:
         return moments.zone_named(name)
     except ValueError:
         raise InputError(f"{name.strip()[:60]!r} is not a time zone this machine knows; give one like "
-                         "Europe/Paris or Europe/London") from None
+                         "Europe/Paris or Europe/London", "time_zone", zone=name.strip()[:60]) from None
 
 
 def parse_time(text: str, time_zone: str | None = None) -> int:
@@ -56,11 +57,12 @@ def parse_time(text: str, time_zone: str | None = None) -> int:
     except InputError:  # (a ValueError: said as it is)
         raise
     except (ValueError, OverflowError, OSError):  # OverflowError, OSError: beyond what the clock can say
-        raise InputError(f"{text!r} is not a date and time; write it like 2026-12-01T18:00") from None
+        raise InputError(f"{text!r} is not a date and time; write it like 2026-12-01T18:00", "time") from None
     if ms <= 0:
-        raise InputError(f"{text!r} is before 1970: give a date and time from 1970 on, like 2026-12-01T18:00")
+        raise InputError(f"{text!r} is before 1970: give a date and time from 1970 on, like 2026-12-01T18:00",
+                         "time_before_1970")
     if ms > LATEST_MS:
-        raise InputError(f"{text!r} is after the year 9999: give a date and time like 2026-12-01T18:00")
+        raise InputError(f"{text!r} is after the year 9999: give a date and time like 2026-12-01T18:00", "time")
     return ms
 
 
@@ -84,15 +86,18 @@ def _one_moment(text: str, naive: datetime, zone: tzinfo | None, zone_name: str 
     where = f"in {zone_name.strip()}" if zone is not None and zone_name else "in this machine's time zone"
     if wall(first) != naive or wall(second) != naive:  # the gap: neither offset gives back the time typed
         later = max(first, second, key=lambda m: m.timestamp())  # as the clocks would say it had they not moved
+        moment = wall(later).isoformat(timespec="minutes")
         raise NotOneMoment(f"{text!r} does not exist {where}: the clocks go forward that night and skip it. "
-                         f"Write the time the clocks will show ({wall(later).isoformat(timespec='minutes')} "
-                         "is the same moment), or give an offset")
+                           f"Write the time the clocks will show ({moment} is the same moment), or give an offset",
+                           "time_skipped", moment=moment.replace("T", " "))
     first, second = sorted((first, second), key=lambda m: m.timestamp())
     typed = naive.isoformat(timespec="minutes")
     offsets = [f"{m.strftime('%z')[:3]}:{m.strftime('%z')[3:]}" for m in (first, second)]
     raise NotOneMoment(f"{text!r} happens twice {where}: the clocks go back that night. Say which with its offset: "
-                     f"{typed}{offsets[0]} for the first ({first.strftime('%Z')}), "
-                     f"{typed}{offsets[1]} for the second ({second.strftime('%Z')})")
+                       f"{typed}{offsets[0]} for the first ({first.strftime('%Z')}), "
+                       f"{typed}{offsets[1]} for the second ({second.strftime('%Z')})",
+                       "time_twice", first=f"{typed}{offsets[0]}".replace("T", " "),
+                       second=f"{typed}{offsets[1]}".replace("T", " "))
 
 
 def _with_its_time(text: str) -> str:
@@ -104,15 +109,16 @@ def _with_its_time(text: str) -> str:
         return text
     day = "-".join(match.groups())
     raise InputError(f"{text.strip()!r} is a date without a time: give the time too, like {day}T18:00 "
-                     f"({day}T23:59 for the end of that day)")
+                     f"({day}T23:59 for the end of that day)", "time_date_alone", day=day)
 
 
 def parse_duration_ms(text: str) -> int:
     match = _DURATION_RE.match(text.strip())
     if not match:
-        raise InputError(f"{text!r} is not a duration; write it like 90m, 6h or 2d")
+        raise InputError(f"{text!r} is not a duration; write it like 90m, 6h or 2d", "duration")
     if len(match.group(1)) > 30:  # (past any span; int() refuses 4300 digits with a ValueError, a traceback)
-        raise InputError(f"{text.strip()[:40]!r}... is not a duration: too many digits; write it like 90m, 6h or 2d")
+        raise InputError(f"{text.strip()[:40]!r}... is not a duration: too many digits; write it like 90m, 6h or 2d",
+                         "duration")
     n, unit = int(match.group(1)), match.group(2)
     return n * {"m": 60_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}[unit]
 
@@ -130,7 +136,7 @@ def parse_since(text: str, now: int) -> int:
         raise
     except InputError:
         raise InputError(f"{text!r} is neither a span back from now (90m, 6h, 1d) nor a date and time "
-                         "(2026-12-01T18:00)") from None
+                         "(2026-12-01T18:00)", "since") from None
 
 
 # How people write an amount: digits, grouped by thousands or not (1500, 1,500, 1 500, 1.500,
@@ -148,7 +154,7 @@ def parse_money(text: str) -> int:
     """An amount typed in major units ("1500", "1,500.50", "12,50", "1 500,50") in minor units (cents)."""
     match = _AMOUNT_RE.fullmatch("".join(c for c in text.strip() if c not in _GROUP_MARKS))
     if match is None or len(match.group(2)) > MAX_AMOUNT_DIGITS:
-        raise InputError(f"{text!r} is not an amount; write it like 1500 or 12.50")
+        raise InputError(f"{text!r} is not an amount; write it like 1500 or 12.50", "amount")
     sign, digits = match.groups()
     whole, decimals = _split_amount(text, digits)
     cents = int(whole or "0") * 100 + int((decimals + "00")[:2])
@@ -173,8 +179,8 @@ def _split_amount(text: str, digits: str) -> tuple[str, str]:
     if len(marks) == 1 and tail.isdigit() and len(tail) > 2:
         question = (f", or is it {head}{tail}? Write {head}{tail} for thousands"
                     if len(tail) == 3 and mark == "." and head.strip("0") else "")
-        raise InputError(f"{text!r} has more than two decimals{question}")  # 12.505, or 1.500 in much of Europe
-    raise InputError(f"{text!r} is not an amount; write it like 1500 or 12.50")
+        raise InputError(f"{text!r} has more than two decimals{question}", "amount")  # 12.505, or 1.500 in much of Europe
+    raise InputError(f"{text!r} is not an amount; write it like 1500 or 12.50", "amount")
 
 
 def _joined_digits(text: str) -> str | None:
@@ -198,8 +204,8 @@ def parse_value(field: Field, text: str, resolve_id: Callable[[str], bytes], tim
         except ValueError:
             if (joined := _joined_digits(text)) is not None:  # 1,000 or 1 000: never read as 1 or 1000 by guess
                 raise InputError(f"'{field.name}' must be a whole number written without separators: {joined} "
-                                 f"(not {text.strip()!r})") from None
-            raise InputError(f"'{field.name}' must be a whole number, got {text!r}") from None
+                                 f"(not {text.strip()!r})", "number_separators", digits=joined) from None
+            raise InputError(f"'{field.name}' must be a whole number, got {text!r}", "number") from None
     if kind == "time":
         return parse_time(_with_its_time(text), time_zone)
     if kind == "enum":
@@ -209,7 +215,7 @@ def parse_value(field: Field, text: str, resolve_id: Callable[[str], bytes], tim
         return resolve_id(text)
     if kind == "key":
         if not _KEY_RE.fullmatch(text.strip()):
-            raise InputError(f"'{field.name}' must be a 64-character hex key")
+            raise InputError(f"'{field.name}' must be a 64-character hex key", "hex_key")
         return bytes.fromhex(text.strip())
     if kind in ("languages", "texts"):
         return [part.strip() for part in text.split(",") if part.strip()]

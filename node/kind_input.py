@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from events.kinds import KINDS, Kind
-from solnet_errors import SolnetError
+from solnet_errors import Said, SolnetError
 
 PRIVATE_FIELD = "sealed"  # the private part: never typed directly, made from `private` + `to`
 CASE_NOTE_KINDS = ("support.claim", "support.close")
@@ -28,9 +28,9 @@ class PublishError(SolnetError, ValueError):
         self.field, self.key, self.values = field, key, values
 
     @classmethod
-    def of(cls, error: Exception, field: str | None) -> PublishError:
-        """`error` (refused by a rule of another module) as the refusal of `field`, its words kept (an
-        error that is no SolnetError, a peer address's, has none)."""
+    def of(cls, error: Exception | Said, field: str | None) -> PublishError:
+        """`error` (refused by a rule of another module, or a rule's words, Said) as the refusal of
+        `field`, its words kept."""
         return cls(str(error), field, getattr(error, "key", None), **getattr(error, "values", {}))
 
 

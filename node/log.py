@@ -34,6 +34,7 @@ from node.words import local_time, over_share_words, span
 from node.outcome import ACCEPTED, DUPLICATE, PENDING, REJECTED, Outcome
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED, Store, TakenOut, redactable, wire_of
 from node.store.migrations import PROJECT_KINDS
+from solnet_errors import Said
 
 if TYPE_CHECKING:  # loaded when ingesting: reading commands (`solnet ls`) verify nothing
     from crypto.keystore import NodeKeys  # (a type only: reading commands derive no keys)
@@ -1007,22 +1008,23 @@ class EventLog:
             return None
         return fields
 
-    def no_effect(self, ev: Event) -> str | None:
-        """Why a stored event has no effect (for `solnet show`), or None if it has."""
+    def no_effect(self, ev: Event) -> Said | None:
+        """Why a stored event has no effect (for `solnet show`), or None if it has: in English, with
+        the key of a page's words for it (Said: an event's page says it in its own language)."""
         return self._no_effect(ev.id, ev.author, ev.kind, ev.header.timestamp, ev.body, seq=ev.seq)
 
-    def row_no_effect(self, row: tuple, fields: dict[str, Any] | None = None) -> str | None:
+    def row_no_effect(self, row: tuple, fields: dict[str, Any] | None = None) -> Said | None:
         """`no_effect` of a stored event row (id, author, seq, ts, kind, expires, header, sig, body,
         body_state), read from the row itself: no wire form to build and decode again. `fields`: its
         body already unpacked (a dict), if the caller has it."""
         return self._no_effect(row[0], row[1], row[4], row[3], row[8], fields, seq=row[2])
 
     def _no_effect(self, event_id: bytes, author: bytes, kind_name: str, timestamp: int, body: bytes | None,
-                   fields: Any = None, *, seq: int) -> str | None:
+                   fields: Any = None, *, seq: int) -> Said | None:
         member = self.trust.member(author)
         kind = KINDS.get(kind_name)
         if member is not None and kind is not None and member.role not in kind.signers:
-            return f"a {member.role} key may not sign {kind_name} events"
+            return Said(f"a {member.role} key may not sign {kind_name} events", "no_effect.wrong_signer")
         if kind is not None and body is not None:  # a reference to the wrong kind counts for nothing
             if fields is None:
                 fields = unpack(body)
@@ -1031,7 +1033,7 @@ class EventLog:
                                    else None)
             wrong = wrong_reference(kind, fields, kind_of) if isinstance(fields, dict) else None
             if wrong is not None:
-                return wrong[1]
+                return Said(wrong[1], "no_effect.wrong_reference")
             if isinstance(fields, dict) and member is not None:
                 why = self._no_effect_on_target(event_id, kind_name, timestamp, fields, member.group, (author, seq))
                 if why is not None:
@@ -1039,7 +1041,7 @@ class EventLog:
         return self.trust.effect(event_id)
 
     def _no_effect_on_target(self, event_id: bytes, kind: str, timestamp: int, fields: dict[str, Any],
-                             group: bytes, signer: tuple[bytes, int]) -> str | None:
+                             group: bytes, signer: tuple[bytes, int]) -> Said | None:
         """Why an event that changes another one (an update, a fulfilment, a close, a report ...)
         counts for nothing, by the rules of events.effects; or a fulfilment that came when its
         need was already covered. Read from stored events only."""
@@ -1047,28 +1049,31 @@ class EventLog:
         found = effects.problem(kind, fields, group, timestamp, target,
                                 lambda request: references.claims(self.store, request), signer)
         if found is not None:
-            return effects.explain(found, self._group_name)
+            key, values = effects.words_of(found, self._group_name, local_time)
+            return Said(effects.explain(found, self._group_name), key, **values)
         if kind == "alert.update":
             earlier = [u for u in self.store.rows(ALERT_UPDATE, refs=[fields["alert"]])
                        if u.data.get("status") == "all_clear" and u.version < (timestamp, event_id)
                        and u.data["group"] == group]
             if earlier:
-                return "that alert had already been cleared; an all clear is final (post a new alert)"
+                return Said("that alert had already been cleared; an all clear is final (post a new alert)",
+                            "no_effect.cleared_before")
         # (only an update of a listing can follow its withdrawal: any other kind was decoded and
         # projected again here for nothing, on every publish)
         if kind in references.LISTING_UPDATES and (
                 withdrawal := references.withdrawal_before(self.store, self.trust, event_id)) is not None:
             what, row = withdrawal
-            return (f"that {what} had already been withdrawn by its group ({local_time(row.data['ts'])}); a "
-                    f"withdrawal is final: post a new {what} if it is wanted again")
+            return Said(f"that {what} had already been withdrawn by its group ({local_time(row.data['ts'])}); a "
+                        f"withdrawal is final: post a new {what} if it is wanted again", "no_effect.withdrawn_before",
+                        time=local_time(row.data["ts"]))
         if kind == "need.fulfil":
             # What the fulfilments made before it covered, as the read models count it: those of a
             # group whose fulfilment the need's group declined (need.decline) cover nothing
             need = references.listing_state(self.store, self.trust, fields["need"], timestamp,
                                             fulfilled_before=(timestamp, event_id))
             if need is not None and need["fulfilled"] >= need["quantity"]:
-                return (f"that need ({need['quantity']} {need['unit']}) was already fully covered when this "
-                        "fulfilment was made")
+                return Said(f"that need ({need['quantity']} {need['unit']}) was already fully covered when this "
+                            "fulfilment was made", "no_effect.covered_before")
         return None
 
     def _group_name(self, group: bytes) -> str:

@@ -12,6 +12,8 @@ fits the `sealed` field is refused here, when publishing, rather than by a peer.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from crypto.envelope import MAX_RECIPIENTS, max_plaintext, open_envelope, seal
 from crypto.errors import DecryptionFailed, MalformedPadding
 from crypto.keys import EncryptionKey, EncryptionPublicKey, short_id
@@ -20,17 +22,19 @@ from events.errors import InvalidEvent
 from events.kinds import BODY_BUILT_FREELY, KINDS
 from node.kind_input import PRIVATE_FIELD
 from events.trust import Member, TrustGraph
-from solnet_errors import SolnetError
+from solnet_errors import KeyedError
 
 
-class PrivateError(SolnetError, ValueError):
-    """The private part cannot be sealed as asked; the message says why."""
+class PrivateError(KeyedError, ValueError):
+    """The private part cannot be sealed as asked; the message says why, its key and values how a
+    page says it (KeyedError); `field` the input at fault: the groups named ("to"), or the text
+    ("private")."""
 
     reason, http_status = "private", 422
 
-    def __init__(self, message: str, field: str = "to") -> None:
-        super().__init__(message)
-        self.field = field  # the input at fault: the groups named ("to"), or the text ("private")
+    def __init__(self, message: str, key: str | None = None, /, field: str = "to", **values: Any) -> None:
+        super().__init__(message, key, **values)
+        self.field = field
 
 
 def reading_devices(trust: TrustGraph, group: bytes) -> list[Member]:
@@ -47,21 +51,25 @@ def recipient_keys(trust: TrustGraph, groups: list[bytes], author_group: bytes,
     for group in dict.fromkeys([*groups, author_group]):
         g = trust.member(group)
         if g is None or g.role != "group":
-            raise PrivateError(f"{short_id(group)} is not a group of this network (`solnet view groups` lists them)")
+            raise PrivateError(f"{short_id(group)} is not a group of this network (`solnet view groups` lists them)",
+                               "recipient_unknown", group=short_id(group))
         name = (names or {}).get(group) or f"group {short_id(group)}"
         if g.revoked_from is not None:
-            raise PrivateError(f"{name} is revoked; it cannot receive private details")
+            raise PrivateError(f"{name} is revoked; it cannot receive private details", "recipient_revoked", group=name)
         devices = reading_devices(trust, group)
         if not devices:
             # All revoked (a seized phone, a forked backup) is not "none yet": its group key must
             # certify a new device first
+            revoked = bool(trust.devices_of(group))
             why = ("all its devices are revoked, until its group certifies a new one (`solnet init --device-of`)"
-                   if trust.devices_of(group) else "none has joined yet")
-            raise PrivateError(f"{name} has no device that can read it: {why}")
+                   if revoked else "none has joined yet")
+            raise PrivateError(f"{name} has no device that can read it: {why}",
+                               "recipient_no_device" if revoked else "recipient_not_joined", group=name)
         keys += [EncryptionPublicKey(d.encryption_key) for d in devices]
     if len(keys) > MAX_RECIPIENTS:
         raise PrivateError(f"these groups have {len(keys)} devices together; a private part can go to at most "
-                           f"{MAX_RECIPIENTS}: name fewer groups")
+                           f"{MAX_RECIPIENTS}: name fewer groups", "recipients_too_many", devices=len(keys),
+                           most=MAX_RECIPIENTS)
     return keys
 
 
@@ -81,14 +89,14 @@ MAX_PRIVATE_BYTES = max_plaintext(min(f.max_len for k in KINDS.values() if (f :=
 def seal_private(text: str, trust: TrustGraph, groups: list[bytes], author_group: bytes,
                  names: dict[bytes, str] | None = None) -> bytes:
     if not text.strip():
-        raise PrivateError("the private details are empty", "private")
+        raise PrivateError("the private details are empty", "private_empty", field="private")
     named = [g for g in dict.fromkeys(groups) if g != author_group]
     plaintext = MARK + pack({"text": text, "to": named})
     if len(plaintext) > MAX_PRIVATE_BYTES:
         over = len(plaintext) - MAX_PRIVATE_BYTES
         raise PrivateError(f"the private details are too long: {len(text.encode())} bytes, {over} more than fit "
                            f"once sealed (the limit is about {round(MAX_PRIVATE_BYTES / 1024)} KiB); shorten them",
-                           "private")
+                           "private_too_long", field="private", kib=round(MAX_PRIVATE_BYTES / 1024))
     return seal(plaintext, recipient_keys(trust, groups, author_group, names))
 
 

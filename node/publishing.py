@@ -24,7 +24,7 @@ from events import readmodels
 from events.errors import InvalidEvent
 from events.fields import FieldError
 from events.format import MAX_TIMESTAMP_MS, Event
-from events.effects import Target, problem
+from events.effects import Problem, Target, problem, reaches_owner
 from events.kinds import HOUR_MS, KINDS, UPDATES, Kind, check_fields, relation_problems, wrong_reference
 from events.projections import (ACTION_UPDATE, ALERT_UPDATE, FUNDRAISER_UPDATE, NEED_UPDATE, OFFER_UPDATE, PROFILE, REPORT,
                                 SUPPORT_OFFER_UPDATE, SUPPORT_STATUS)
@@ -70,18 +70,18 @@ def resolve_event_id(log: EventLog, text: str) -> bytes:
         raw = bytes.fromhex(text if len(text) % 2 == 0 else text[:-1])
     except ValueError:  # as typed ('ID' copied from the README), and where ids are found
         raise InputError(f"{typed[:80]!r} is not an event id: give its 64 hex characters or at least its first "
-                         f"{MIN_ID_PREFIX_HEX}, "
-                         "as `solnet ls` prints them") from None
+                         f"{MIN_ID_PREFIX_HEX}, as `solnet ls` prints them", "event_id_form", least=MIN_ID_PREFIX_HEX
+                         ) from None
     if len(text) == 64:
         return raw
     if len(text) < MIN_ID_PREFIX_HEX or len(text) > 64:
         raise InputError(f"give the event id in full (64 hex characters) or at least {MIN_ID_PREFIX_HEX} of its first "
-                         "characters")
+                         "characters", "event_id_short", least=MIN_ID_PREFIX_HEX)
     matches = [m for m in log.store.find_prefix(raw) if m.hex().startswith(text)]
     if not matches:
-        raise UnknownEvent(f"no event with an id starting {text}; `solnet ls` lists them")
+        raise UnknownEvent(f"no event with an id starting {text}; `solnet ls` lists them", "event_id_unknown")
     if len(matches) > 1:
-        raise AmbiguousEvent(f"more than one event id starts with {text}; give more characters")
+        raise AmbiguousEvent(f"more than one event id starts with {text}; give more characters", "event_id_ambiguous")
     return matches[0]
 
 
@@ -93,12 +93,11 @@ def _refuse_reply_unseen_by_owner(log: EventLog, kind: str, fields: Mapping[str,
     if kind not in REPLIES:
         return
     owner = references.target(log.store, log.trust, fields[REPLIES[kind]])
-    if owner is None or owner.group == own or owner.group in recipients:
+    if owner is None or owner.group == own or reaches_owner(kind, {"shared_with": recipients}, owner.group):
         return
-    name = references.group_name(log.store, owner.group)
-    raise PublishError(f"{name}, whose {REPLIES[kind]} this answers, is not among the groups it is for: it could "
-                       f"neither see nor decline it, and it would count for nothing; add {name} to 'to' "
-                       "(or leave 'to' out to publish it for everyone)", "to", "reply_unseen_by_owner", group=name)
+    # said as the log says it of one signed all the same (`show`, the API): one rule, one set of words
+    found = Problem("reply_not_to_owner", REPLIES[kind], {"owner": owner.group})
+    raise PublishError.of(EffectRefused.of_problem(found, log, None), "to")
 
 
 def _check_against_sealed_target(log: EventLog, kind: str, fields: dict[str, Any], own: bytes | None, now: int,
@@ -192,26 +191,26 @@ def parse_fields(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zone:
     Times without an offset are read in `time_zone` (an IANA name), else this machine's zone."""
     fields, problems = field_problems(log, kind, texts, time_zone)
     if problems:  # the first, in the order of the fields given, then the missing ones, then the relations
-        name, message = next(iter(problems.items()))
-        raise PublishError(message, name)
+        raise next(iter(problems.values()))
     try:
         check_fields(kind, fields)  # relations between fields (ends_at after starts_at, ...)
     except InvalidEvent as exc:
-        message = exc.args[0]
+        message = exc.args[0]  # (a rule's words, Said, with their key)
         named = _fields_named(kind, message)
-        raise PublishError(message, named[0] if named else None) from None
+        raise PublishError.of(message, named[0] if named else None) from None
     if kind.name == "node.announce":
         check_addresses(fields["addresses"])
     return fields
 
 
 def field_problems(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zone: str | None = None,
-                   ) -> tuple[dict[str, Any], dict[str, str]]:
+                   ) -> tuple[dict[str, Any], dict[str, PublishError]]:
     """The fields of `texts` that parse and keep their rules, and what is wrong with each of the
-    others, by name, required ones left empty included: a form says every problem at once, not one
-    per attempt. A field `kind` does not have is refused at once (PublishError): no form sends one."""
+    others, by name (each as the PublishError that refuses it), required ones left empty included: a
+    form says every problem at once, not one per attempt. A field `kind` does not have is refused at
+    once (PublishError): no form sends one."""
     fields: dict[str, Any] = {}
-    problems: dict[str, str] = {}
+    problems: dict[str, PublishError] = {}
     for name, text in texts.items():
         spec = kind.field(name)
         if spec is None or name == PRIVATE_FIELD:
@@ -225,14 +224,16 @@ def field_problems(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zon
             value = parse_value(spec, text, lambda t: resolve_event_id(log, t), time_zone)
             spec.check(value)
         except InputError as exc:
-            problems[name] = str(exc) if name in str(exc) else f"'{name}': {exc}"
+            problems[name] = PublishError(str(exc) if name in str(exc) else f"'{name}': {exc}", name, exc.key,
+                                          **exc.values)
             continue
         except FieldError as exc:
             if name in MONEY_FIELDS:  # said in the units the person typed, not the stored cents
-                problems[name] = (f"'{name}' must be an amount from {spec.minimum / 100:,.2f} to "
-                                  f"{spec.maximum / 100:,.2f}, got {text.strip()[:40]!r}")
+                low, high = f"{spec.minimum / 100:,.2f}", f"{spec.maximum / 100:,.2f}"
+                problems[name] = PublishError(f"'{name}' must be an amount from {low} to {high}, got "
+                                              f"{text.strip()[:40]!r}", name, "amount_range", low=low, high=high)
             else:
-                problems[name] = f"{kind.name}: {exc}"
+                problems[name] = PublishError(f"{kind.name}: {exc}", name, exc.key, **exc.values)
             continue
         fields[name] = value
     missing = [f.name for f in kind.fields
@@ -240,11 +241,11 @@ def field_problems(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zon
     said = [repr(m) + (f" ({and_list(list(spec.choices), 'or')})" if (spec := kind.field(m)) and spec.choices else "")
             for m in missing]  # a choice to make is named with its choices: the person cannot guess them
     for name in missing:
-        problems[name] = f"{with_article(kind.name)} needs {and_list(said)}"
+        problems[name] = PublishError(f"{with_article(kind.name)} needs {and_list(said)}", name, "required")
     for message in relation_problems(kind.name, fields):  # an end before its start, said with the rest
         named = _fields_named(kind, message)
         if named and not any(n in problems for n in named):  # one of them wrong already: said of it
-            problems[named[0]] = message
+            problems[named[0]] = PublishError.of(message, named[0])
     return fields, problems
 
 
@@ -301,8 +302,7 @@ def form_problems(log: EventLog, kind: Kind, texts: Mapping[str, str], time_zone
     field `kind` has not is refused (PublishError)."""
     fields, problems = field_problems(log, kind, texts, time_zone)
     pairs = pairing_problems(kind, fields, private=private, to=to, public_note=public_note)
-    return {name: PublishError(message, name) for name, message in problems.items()} | {
-        name: problem for name, problem in pairs.items() if name not in problems}
+    return problems | {name: problem for name, problem in pairs.items() if name not in problems}
 
 
 def stored_kind(log: EventLog, event_id: bytes) -> str | None:
@@ -564,7 +564,7 @@ def publish(log: EventLog, keys: NodeKeys | Callable[[], NodeKeys], kind_name: s
         refuse_new_region(log, fields["region"], home_region)
     wrong = wrong_reference(kind, fields, lambda event_id: stored_kind(log, event_id))
     if wrong is not None:  # from a peer it would be stored and count for nothing: say so now
-        raise PublishError(wrong[1], wrong[0])
+        raise PublishError.of(wrong[1], wrong[0])
     if pairing := pairing_problems(kind, fields, private=private, to=to, public_note=public_note):
         raise next(iter(pairing.values()))
     case_note = kind.name in CASE_NOTE_KINDS

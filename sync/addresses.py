@@ -11,6 +11,8 @@ import ipaddress
 import re
 from collections.abc import Iterable
 
+from solnet_errors import EXIT_USAGE, KeyedError
+
 EXPECTED_FORM = ("expected host:port, http://host:port or https://host:port "
                  "(ws://, wss:// and [ipv6]:port are accepted too)")
 _SCHEMES = {"http": "http", "https": "https", "ws": "http", "wss": "https"}
@@ -22,12 +24,15 @@ _PORT_RE = re.compile(r"[0-9]{1,5}")
 _INET_ATON_PART = re.compile(r"0x[0-9a-f]*|[0-9]+")
 
 
-class AddressError(ValueError):
-    """A peer address solnet cannot dial; the message names the problem and the expected form."""
+class AddressError(KeyedError, ValueError):
+    """A peer address solnet cannot dial; the message names the problem and the expected form, its
+    key and values how a page says it (KeyedError)."""
+
+    reason, http_status, exit_code = "bad_address", 422, EXIT_USAGE
 
 
 def _bad(text: str, problem: str) -> AddressError:
-    return AddressError(f"bad peer address {text!r}: {problem}; {EXPECTED_FORM}")
+    return AddressError(f"bad peer address {text!r}: {problem}; {EXPECTED_FORM}", "peer_address", address=text[:80])
 
 
 def normalize_address(text: str) -> str:

@@ -1,17 +1,13 @@
 """Publish forms: which inputs each kind's form has (from events.kinds), and the message shown
 next to a field when publishing refuses it, in the page language.
 
-A refusal of node.publishing carries the key of its words and their values (SolnetError.key):
-said by them in the page's language (`refusal_words`). Those that come from a field's own rules
-(a value that does not parse or keeps out of its bounds, a relation between fields, the private
-details and their recipients) have no key yet: they are recognised here by their English text
-(`field_message`, a translated sentence per rule). An unrecognised one is shown as written in
-English pages and as a generic "check this field" in the others, so no untranslated sentence
-reaches a French page.
+Every refusal carries the key of its words and their values (SolnetError.key; a field's rule and a
+relation between fields, events.fields.Said): said by them in the page's language (`refusal_words`),
+never by reading the English text. One without a key is said as written in English pages and as a
+generic "check this field" in the others, so no untranslated sentence reaches a French page.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +17,7 @@ from node.dashboard.i18n import Translator
 from node.publishing import CASE_NOTE_KINDS, PRIVATE_FIELD, typed_fields
 from node.render import MONEY_FIELDS, and_list, isolated
 from node.request_shares import SHARE_KIND
-from solnet_errors import SolnetError
+from solnet_errors import Said, SolnetError
 
 EXPIRY_CHOICES = ("1h", "3h", "6h", "12h", "24h", "48h")
 DEFAULT_EXPIRY = f"{ALERT_DEFAULT_EXPIRY_MS // HOUR_MS}h"
@@ -119,52 +115,13 @@ def needs_expiry(kind_name: str) -> bool:
     return KINDS[kind_name].expiry == "required"
 
 
-# (pattern on the English message, catalog key, how to fill the key's fields from the match)
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p, k in (
-    (r"needs the field\(s\)|\bneeds '|must not be empty", "error.required"),
-    (r"is (?P<length>\d+) characters, the limit is (?P<limit>\d+)", "error.too_long"),
-    (r"must be one of", "error.choice"),
-    (r"written without separators: (?P<digits>\d+)", "error.number_separators"),
-    (r"must be a whole number from (?P<low>\d+) to (?P<high>\d+)", "error.number_range"),
-    (r"must be a whole number", "error.number"),
-    (r"before 1970", "error.time_before_1970"),
-    (r"is a date without a time: give the time too, like (?P<day>[0-9-]+)T", "error.time_date_alone"),
-    (r"is not a date and time|must be a date and time", "error.time"),
-    (r"the clocks go forward that night .*\((?P<moment>[0-9T:-]+) is the same moment\)", "error.time_skipped"),
-    (r"the clocks go back that night.*: (?P<first>\S+) for the first .*, (?P<second>\S+) for the second", "error.time_twice"),
-    (r"must be an amount from (?P<low>[0-9.,]+) to (?P<high>[0-9.,]+[0-9])", "error.amount_range"),
-    (r"is not an amount|more than two decimals", "error.amount"),
-    (r"must be an http\(s\) link", "error.link"),
-    (r"region name", "error.region"),
-    (r"currency code", "error.currency"),
-    (r"language codes", "error.languages"),
-    (r"not an event id|no event with an id|more than one event id|event id in full", "error.event_id"),
-    (r"is before 'starts_at'", "error.ends_before_start"),
-    (r"exactly one of 'raised' or 'pledge'", "error.raised_or_pledge"),
-    (r"changes something: give at least one of (?P<fields>.+)", "error.change_something"),
-    (r"an update needs its 'text'", "error.update_text"),
-    (r"give its 'link' or its 'text'", "error.link_or_text"),
-    (r"control characters", "error.control"),
-    (r"private details .*empty", "error.private_empty"),
-    (r"private details are too long", "error.private_too_long"),
-    (r"not a duration", "error.duration"),
-    (r"must name an? [\w.]+ event", "error.wrong_reference"),
-    # a group named, and why it cannot read (node/private.py recipient_keys, node/audience.py)
-    (r"^(?P<group>.+) has no device that can read it: none has joined yet", "error.recipient_not_joined"),
-    (r"^(?P<group>.+) has no device that can read it: all its devices are revoked", "error.recipient_no_device"),
-    (r"^(?P<group>.+) is revoked; it cannot receive", "error.recipient_revoked"),
-    (r"recipient|is not a group|has no device|is revoked|at most \d+|no group of this network", "error.recipients"),
-
-))
-
-
 def reason_error(field: Any, reason: str, t: Translator, too_long_key: str) -> str | None:
     """What is wrong with the public `reason` typed for `field` (a withdrawal's or a revocation's), in
     `t`'s language; None if nothing: its length, then the log's own rule (control characters ...)."""
     if len(reason) > field.max_len:
         return t(too_long_key, max=field.max_len)
     problem = field.rule(field, reason) if reason else None
-    return field_message(f"field 'reason' {problem}", t) if problem else None
+    return refusal_words(problem, t) if problem else None
 
 
 def confirmed_errors(sent: Any, field: Any, reason: str, t: Translator, prefix: str) -> dict[str, str]:
@@ -195,19 +152,24 @@ CHOICE_VALUES = ("offer", "need", "alert", "given")
 # The values that are groups' names (a list of them: `groups`): set apart (render.isolated), as the
 # dashboard's <bdi> does beside the words, so a name in Arabic followed by digits or by the sentence's
 # colon is not drawn across the words around it; a list joined with the page's own 'and'
-NAME_VALUES = ("group", "groups", "owner", "offer_owner", "need_owner")
+NAME_VALUES = ("group", "groups", "owner", "offer_owner", "need_owner", "typed")
 
 
-def refusal_words(refusal: SolnetError, t: Translator) -> str:
-    """A refusal (PublishError, from node.publishing) as said to the person, in `t`'s language: by
-    the words of its key (SolnetError.key: the catalog's error.<key>, with its values), never by
-    its English text; one without a key yet (a field's own rule, read by field_message) by its text."""
+def refusal_words(refusal: SolnetError | Said, t: Translator) -> str:
+    """A refusal (a PublishError of node.publishing, or a rule's words) as said to the person, in `t`'s
+    language: by the words of its key (SolnetError.key: the catalog's error.<key>, with its values),
+    never by its English text; one without a key as written on English pages, generic words on others."""
     if refusal.key is None:
-        return field_message(str(refusal), t)
+        return str(refusal) if t.lang == "en" and str(refusal) else t("error.generic")
     values = dict(refusal.values)
+    if "fields" in values:  # the fields a change may name, by the form's own labels
+        values["fields"] = ", ".join(t(f"field.{name}") for name in values["fields"])
+    # A region is a name the groups gave, never a choice (alert_mismatch of an alert's region): a region
+    # called "other" was said "Autre"
+    choices = () if values.get("field") == "region" else CHOICE_VALUES
     if "field" in values:  # the field at fault, by the form's own label
         values["field"] = t(f"field.{values['field']}")
-    for name in CHOICE_VALUES:
+    for name in choices:
         if isinstance(values.get(name), str):
             values[name] = t.choice(values[name])
     return t(f"error.{refusal.key}", **_names_apart(values, t))
@@ -221,19 +183,6 @@ def _names_apart(values: dict[str, Any], t: Translator) -> dict[str, Any]:
         elif isinstance(values.get(name), list):
             values[name] = and_list([isolated(n) for n in values[name]], t("list.and"))
     return values
-
-
-def field_message(message: str, t: Translator) -> str:
-    """The refusal `message` of a field's own rule (one without a key: `refusal_words`) as said to the
-    person, in `t`'s language."""
-    for pattern, key in _RULES:
-        match = pattern.search(message)
-        if match:
-            said = {k: v for k, v in match.groupdict().items() if v is not None}
-            if "fields" in said:  # the fields a refusal names in quotes, by the form's own labels
-                said["fields"] = ", ".join(t(f"field.{name}") for name in re.findall(r"'(\w+)'", said["fields"]))
-            return t(key, **_names_apart(said, t))
-    return message if t.lang == "en" else t("error.generic")
 
 
 def values_for(kind_name: str, query: Any) -> dict[str, str]:

@@ -270,3 +270,21 @@ def test_the_who_may_read_this_picker_sets_each_group_name_apart(kind) -> None:
     assert "<bdi>بب</bdi> (bristol)" in html, html
     assert "بب" not in html.replace("<bdi>بب</bdi>", "")
     assert re.search(r"<bdi>[^<]*<span class=\"mono\">0{12}…</span></bdi>", html), html  # a group without a profile
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("section, listed", [("timeline", "timeline-list"), ("later", "later-list")])
+def test_an_actions_group_gone_is_said_after_its_title_in_this_week_as_in_later(lang: str, section: str,
+                                                                                listed: str) -> None:
+    """"Its group has left the network" followed the type and the place on "This week"'s meta line
+    ("Protest · Rue Mollien · its group has left the network": "its" read as the place's), where
+    "Later" says it beside the group and the title it is about. Both say it there."""
+    data = overview(lang)
+    gone = {**data[section]["items"][0], "title": "Vigil", "place": "Rue Mollien", "group_gone": "left"}
+    data.update({section: {"items": [gone], "more": False}, "names": {ID: "Cardiff"}})
+    html = " ".join(render_page("overview.html", data).split())
+    shown = html[html.index(f'id="{listed}"'):html.index("</ol>", html.index(f'id="{listed}"'))]
+    main = re.sub(r"<[^>]+>", "", re.search(r'<div class="item-main">(.*?)</div>', shown).group(1))
+    tag = Translator(lang).choice("group_left")
+    assert main.endswith(f"Vigil · {tag}"), main
+    assert shown.count(tag) == 1, shown

@@ -39,5 +39,5 @@ def test_the_forms_say_it(lang: str, words: str) -> None:
     t = Translator(lang)
     with pytest.raises(InputError) as refused:
         parse_value(KINDS["offer"].field("until"), "2026-12-10", _no_id, "Europe/Paris")
-    said = forms.field_message(f"offer: {refused.value}", t)
+    said = forms.refusal_words(refused.value, t)
     assert said not in (t("error.generic"), t("error.time")) and words in said, said

@@ -13,7 +13,7 @@ from crypto.keys import EncryptionKey, SigningKey
 from crypto.keystore import NodeKeys
 from node import publishing
 from node.dashboard import forms
-from node.dashboard.i18n import Translator
+from node.dashboard.i18n import Translator, catalog
 from node.references import group_name
 from node_fixtures import Author, Net, device_vouch, wires
 
@@ -63,8 +63,41 @@ def test_a_list_of_names_is_documented_among_the_values() -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_a_recipient_named_by_a_refusal_without_a_key_is_set_apart_too(lang: str) -> None:
-    """A recipient no device of which can read (node/private.py: no key yet, read by its text) is
-    named first in its words: an Arabic name ending in a digit drew that digit across the sentence."""
-    said = forms.field_message(f"{ARABIC} has no device that can read it: none has joined yet", Translator(lang))
-    assert said.startswith(f"\u2068{ARABIC}\u2069 "), said
+def test_a_recipient_no_device_of_which_can_read_is_named_apart_by_its_key(lang: str, net: Net, tmp_path: Path,
+                                                                           ) -> None:
+    """A recipient no device of which can read (node/private.py) is named first in its words: an Arabic
+    name ending in a digit drew that digit across the sentence. Its words are chosen by its key (they
+    were read from its English text, and French pages had them only while that text did not change)."""
+    group = Author(SigningKey.generate(), net.genesis.network_id)
+    net.group.sign("member.vouch", {"subject": bytes(group.key.public), "role": "group"})
+    group.sign("group.profile", {"name": ARABIC, "region": "bristol"})  # no device has joined yet
+    calais = net.new_log(tmp_path / "calais.db")
+    calais.ingest(wires(net.group.made + group.made))
+    with pytest.raises(publishing.PublishError) as refused:
+        publishing.publish(calais, net.founder, "support.request", {
+            "region": "calais", "type": "housing", "urgency": "high", "people": "1"},
+            private="two people, tonight", to=[bytes(group.key.public).hex()])
+    assert (refused.value.key, refused.value.values) == ("recipient_not_joined", {"group": ARABIC})
+    said = forms.refusal_words(refused.value, Translator(lang))
+    assert said.startswith(f"\u2068{ARABIC}\u2069 ") and said != Translator(lang)("error.generic"), said
+
+
+def test_a_reply_that_leaves_out_its_owner_has_one_set_of_words(net: Net, tmp_path: Path) -> None:
+    """One rule (events.effects.reaches_owner: a pledge for chosen groups must reach the fundraiser's
+    group) had two sets of words: publishing's own (error.reply_unseen_by_owner) and the log's
+    (no_effect.reply_not_to_owner, what `show` and the API say of one signed all the same). Refused at
+    publishing, it is now said with the log's: one key, one English, one French."""
+    bristol, cardiff = _group(net, "Bristol", "bristol"), _group(net, "Cardiff", "cardiff")
+    calais = net.new_log(tmp_path / "calais.db")
+    calais.ingest(wires(net.group.made + net.made_by_groups))
+    fund = publishing.publish(calais, net.founder, "fundraiser", {
+        "title": "Rent", "region": "calais", "goal": "100", "currency": "EUR", "ends_at": "2031-06-01T05:00"})
+    with pytest.raises(publishing.PublishError) as refused:
+        publishing.publish(calais, bristol, "fundraiser.update", {"fundraiser": fund.id.hex(), "pledge": "10"},
+                           to=[bytes(cardiff.group.public).hex()])
+    own = group_name(calais.store, bytes(net.founder.group.public))
+    assert (refused.value.field, refused.value.key, refused.value.values["owner"]) == (
+        "to", "no_effect.reply_not_to_owner", own)
+    assert f"leave out {own}, whose fundraiser it answers" in str(refused.value), refused.value
+    assert forms.refusal_words(refused.value, Translator("fr")).startswith(f"Ceci laisse de côté {own}")
+    assert "error.reply_unseen_by_owner" not in catalog("fr") and "error.reply_unseen_by_owner" not in catalog("en")

@@ -1,0 +1,34 @@
+"""An event page says why an event has no effect ("No effect: ..."): the reason came from the log in
+English and was shown as such on French pages (marked lang="en"). The log's reasons carry the key
+of their words (solnet_errors.Said), and the page says them in its own language."""
+from __future__ import annotations
+
+from page_text import PASSPHRASE, visible_text
+from test_http import get
+
+
+def _notice(page: str) -> str:
+    """The no-effect notice as read (every run of spaces, the narrow no-break one too, as one space)."""
+    return " ".join(visible_text(page.split('class="notice no-effect">')[1].split("</p>")[0]).split())
+
+
+async def test_why_an_event_has_no_effect_is_said_in_french_on_french_pages(sample, start_node) -> None:
+    calais, bristol = sample.nodes
+    need = sample.ids["need"]
+    ours, theirs = calais.home.log(), bristol.home.log()
+    try:  # Bristol changes Calais's need (publishing would refuse it: signed all the same, it counts for nothing)
+        theirs.ingest(list(ours.store.iter_wire()))
+        update = theirs.append(bristol.home.keys(PASSPHRASE).device, "need.update",
+                               {"need": bytes.fromhex(need), "quantity": 3}, offline=True)
+        ours.ingest(list(theirs.store.iter_wire()))
+    finally:
+        ours.store.close()
+        theirs.store.close()
+    node = await start_node(calais)
+    await node.log_in()
+    _, page_fr, _ = await get(node.client, f"/event/{update.id.hex()}?lang=fr")
+    said = _notice(page_fr)
+    assert said.startswith("Sans effet :") and "Seul Calais, le groupe qui l’a publié" in said, said
+    assert "only Calais" not in said and 'lang="en"' not in page_fr.split('class="notice no-effect"')[1].split("</p>")[0]
+    _, page_en, _ = await get(node.client, f"/event/{update.id.hex()}?lang=en")
+    assert _notice(page_en).startswith("No effect: Only Calais"), _notice(page_en)
