@@ -594,7 +594,7 @@ def cmd_join(args: argparse.Namespace) -> int:
     named = log.trust.accepted_by(token.group) if config.holds_group_key else set()
     if named:
         names = group_names(log)
-        human += "\nIt names " + ", ".join(f"{names.get(g, 'group')} ({short_id(g)})" for g in sorted(named)) + (
+        human += "\nIt names " + ", ".join(f"{isolated(names.get(g, 'group'))} ({short_id(g)})" for g in sorted(named)) + (
             " as the group it joined through: only that group's vouch admits it.")
     elif config.holds_group_key and was_in != log.network_id.hex():
         human += ("\nWARNING: the invite does not say which group made it, and several vouched for yours: run "

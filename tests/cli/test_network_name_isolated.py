@@ -16,3 +16,14 @@ def test_status_and_init_set_apart_a_right_to_left_network_name(cli, tmp_path) -
     assert f"{RTL} network" in said, said
     assert not rtl_outside_isolates(said), said
     assert not rtl_outside_isolates(founded), founded
+
+
+def test_join_sets_apart_the_network_and_the_group_it_joined_through(cli, tmp_path) -> None:
+    """"It names مجموعة (1a2b3c4d5e6f…) as the group it joined through": the inviter's name too."""
+    a, b = tmp_path / "A", tmp_path / "B"
+    cli.run(a, "init", "--group", RTL, "--region", "calais", "--new-network")
+    prepared = cli.run_json(b, "init", "--group", "Bristol", "--region", "bristol")
+    cli.run(a, "invite", prepared["group_id"], "--out", tmp_path / "token")
+    joined = cli.run(b, "join", tmp_path / "token").stdout
+    assert f"{RTL} network" in joined, joined
+    assert not rtl_outside_isolates(joined), joined
