@@ -111,6 +111,7 @@ def option_names(message: str, names: list[str]) -> str:
 def cmd_init(args: argparse.Namespace) -> int:
     from node.home import HomeError, read_passphrase
     from node import membership
+    from node.words import isolated
     home = home_of(args)
     if home.exists() and args.new_network and not args.device_of and _prepared_only(home):
         return _found_with_prepared(args, home)
@@ -132,7 +133,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.new_network:
         log = membership.found_network(home, config, keys, args.network_name or f"{args.group} network")
         out["network_id"] = log.network_id.hex()
-        human = (f"Founded the network {log.genesis.name!r} with {args.group} as its first group.\n"
+        # names set apart (node.words.isolated): "GROUP network", the default, holds the group's own name
+        human = (f"Founded the network {isolated(repr(log.genesis.name))} with {isolated(args.group)} as its first group.\n"
                  f"  network id: {out['network_id']}\n  group id:   {config.group_id}\n"
                  f"Next: give another group an invite with `solnet invite THEIR_GROUP_ID --out invite.txt`.")
     else:
@@ -155,6 +157,7 @@ def _found_with_prepared(args: argparse.Namespace, home: Home) -> int:
     """`init --new-network` on a home prepared by `init` without it: found the network with the
     group key made then (same group, same region), rather than refuse as a home already in use."""
     from node import membership
+    from node.words import isolated
     config = home.config()
     for option, given, prepared in (("--group", args.group, config.group_name),
                                     ("--region", (args.region or "").strip().lower() or None, config.region)):
@@ -163,7 +166,7 @@ def _found_with_prepared(args: argparse.Namespace, home: Home) -> int:
                              f"{given!r}: give it as prepared to found the network with this group, or use another "
                              "--home for another group")
     log = membership.found_network(home, config, home.keys(), args.network_name or f"{config.group_name} network")
-    human = (f"Founded the network {log.genesis.name!r} with {config.group_name} (prepared in {home.path}) as its "
+    human = (f"Founded the network {isolated(repr(log.genesis.name))} with {isolated(config.group_name)} (prepared in {home.path}) as its "
              f"first group.\n  network id: {log.network_id.hex()}\n  group id:   {config.group_id}\n"
              f"Next: give another group an invite with `solnet invite THEIR_GROUP_ID --out invite.txt`.")
     emit(args, {"group_id": config.group_id, "device_id": config.device_id, "encryption_key":
@@ -560,6 +563,7 @@ def cmd_join(args: argparse.Namespace) -> int:
     from crypto.keys import short_id
     from node import membership
     from node.invite import decode_invite
+    from node.words import isolated
     home = home_of(args)
     config = home.config()
     token = decode_invite(read_token(args.token))
@@ -577,8 +581,8 @@ def cmd_join(args: argparse.Namespace) -> int:
     config = home.config()  # a further device learnt its group's name and region from the token
     peers = membership.invite_peers(token)
     inviter = membership.inviter_name(log, token, for_device=not config.holds_group_key)
-    who = config.group_name if config.holds_group_key else f"This device of {config.group_name}"
-    human = f"{who} joined the network {log.genesis.name!r} ({short_id(log.network_id)})."
+    who = isolated(config.group_name) if config.holds_group_key else f"This device of {isolated(config.group_name)}"
+    human = f"{who} joined the network {isolated(repr(log.genesis.name))} ({short_id(log.network_id)})."
     if was_in == log.network_id.hex():
         human += ("\nIt was in this network before: nothing was signed now, and it publishes only after a "
                   "complete sync (`solnet sync PEER` or `solnet run`) has brought its own events back.")
@@ -590,7 +594,7 @@ def cmd_join(args: argparse.Namespace) -> int:
     named = log.trust.accepted_by(token.group) if config.holds_group_key else set()
     if named:
         names = group_names(log)
-        human += "\nIt names " + ", ".join(f"{names.get(g, 'group')} ({short_id(g)})" for g in sorted(named)) + (
+        human += "\nIt names " + ", ".join(f"{isolated(names.get(g, 'group'))} ({short_id(g)})" for g in sorted(named)) + (
             " as the group it joined through: only that group's vouch admits it.")
     elif config.holds_group_key and was_in != log.network_id.hex():
         human += ("\nWARNING: the invite does not say which group made it, and several vouched for yours: run "
@@ -630,7 +634,7 @@ def _joined_before(args: argparse.Namespace, home: Home, token: Invite) -> int:
     finally:
         log.store.close()
     missing = [address for address in membership.invite_peers(token) if address not in kept]
-    human = (f"This node has already joined the network {name!r} ({short_id(network)}): nothing more to do. Start "
+    human = (f"This node has already joined the network {render.isolated(repr(name))} ({short_id(network)}): nothing more to do. Start "
              "it with `solnet run` (`solnet status` says how it stands).")
     if missing:
         human += (f"\nThe invite names {render.plural(len(missing), 'address', 'addresses')} this node does not sync "

@@ -40,7 +40,8 @@ def status_text(out: dict[str, Any]) -> str:
         return (f"{group}{region} has not joined a network yet.\n  group id:  {out['group_id']}\n"
                 f"  device id: {out['device_id']}{nxt}")
     node = out.get("node") or {}
-    lines = [f"{group}{region}, in the network {out['network_name']!r} ({short_id(out['network_id'])})"]
+    # the network's name set apart too: "GROUP network", the default, holds its founding group's name
+    lines = [f"{group}{region}, in the network {isolated(repr(out['network_name']))} ({short_id(out['network_id'])})"]
     if node.get("running"):
         where = f"; peers connect to {node['listen'][0]}:{node.get('port')}" if node.get("listen") else ""
         peers = [p for p in out.get("peers", ()) if p.get("source") != "blocked"]

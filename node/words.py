@@ -28,6 +28,9 @@ def isolated(name: str) -> str:
     dashboard has <bdi>."""
     import unicodedata  # (only where a name is shown: not on a running node's start path)
 
+    if "\n" in name:  # each line on its own: an isolate cannot span a line break (a terminal lays out
+        # each line apart), and one left open was printed as the escapes \u2068 ... \u2069 (node/terminal_text.py)
+        return "\n".join(isolated(line) for line in name.split("\n"))
     if name.startswith("\u2068") and name.endswith("\u2069"):  # set apart already (no member text holds
         return name                                          # an isolate: events.control_chars)
     return f"\u2068{name}\u2069" if any(unicodedata.bidirectional(c) in ("R", "AL") for c in name) else name
