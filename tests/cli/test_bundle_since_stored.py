@@ -159,3 +159,25 @@ def test_a_bundle_made_beside_a_running_node_in_touch_with_its_peers_says_nothin
                 node.wait(timeout=WAIT_S)
     report = cli.run_json(cardiff, "import", tmp_path / "running.bundle")
     assert 0 < report["maker_level"] <= report["made"] and report["maker_behind"] is None, report
+
+
+def test_a_bundle_whose_makers_clock_is_far_ahead_does_not_say_a_home_caught_up(
+        cli, network, tmp_path, monkeypatch) -> None:
+    """A maker's clock a day ahead of this one (a laptop set to the wrong day, or a member who lies)
+    made a bundle that reads as made tomorrow: taken as made "now", it said this home caught up this
+    very moment, however long it was carried, and `view alerts` said nothing of the alerts posted
+    since it was made. Its times cannot be placed on this clock: it brings its events, never a claim."""
+    from node import bundle
+    from node.log import now_ms
+
+    day = 24 * 3_600_000
+    monkeypatch.setattr(bundle, "now_ms", lambda: now_ms() + day)  # Calais's clock, a day ahead
+    assert _export_since(cli, network.a, tmp_path / "ahead.bundle", 0) >= 1
+    monkeypatch.undo()
+    before = _caught_up(network.b)
+    report = cli.run_json(network.b, "import", tmp_path / "ahead.bundle")
+    assert report["signature_ok"] and report["pending"] == 0, report
+    assert _caught_up(network.b) == before, "a bundle made 'tomorrow' says nothing of when this home was level"
+    assert report["gap"] and "clock was at least 23 h" in report["gap"] and "ahead of this machine's" in report["gap"]
+    said = cli.run(network.b, "import", tmp_path / "ahead.bundle").stdout
+    assert "This bundle does not bring this home up to date: its maker's clock was at least 23 h" in said, said
