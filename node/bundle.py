@@ -22,6 +22,7 @@ import msgpack
 from crypto.errors import BadSignature, DecryptionFailed
 from crypto.keys import SigningKey, short_id, verify_signature
 from crypto.stream import MAGIC as SEALED_MAGIC
+from events import errors as E
 from events.format import MAX_EVENT_BYTES, bodiless_kind
 from events.kinds import LOCATING_KINDS
 from events.trust import DEVICE_ROLE, GROUP_ROLE
@@ -160,10 +161,12 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
         if ahead <= MAX_CLOCK_SKEW_MS:
             report.made = state.created - ahead
             report.maker_level = min(report.made, max(0, state.level - ahead)) if state.level else state.level
-    if (report.signature_ok and report.problem is None and state.created is not None and not report.count(PENDING)
+    if (report.signature_ok and report.problem is None and state.created is not None
             and report.exporter != own_device):  # (its own bundle, re-imported after a restore: nothing heard)
         assert report.exporter is not None  # (signature_ok: it verified against it)
-        if report.made is None:
+        if report.count(PENDING):  # (it brought this home short of what its maker held: never level)
+            report.gap = _waiting_gap(log, report, max(0, (state.since or 0) - ahead))
+        elif report.made is None:
             # Further ahead than a node lets a stamp be: taken as made now, it said this home caught
             # up this very moment however long it was carried (a day, a week). It was made at some time
             # this clock cannot tell: it brings its events, and nothing of when this home was level.
@@ -177,6 +180,25 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
             since = max(0, (state.since or 0) - ahead) if state.since else 0
             report.gap = _note_caught_up(log, report.made, since, state.window == STORED, report.exporter)
     return report
+
+
+def _waiting_gap(log: EventLog, report: ImportReport, since: int) -> str | None:
+    """What the importer is told when events of a bundle made with `--since` wait here for earlier
+    ones of their authors (an earlier seq, the vouch of a new member) that its maker stored before
+    its start and this home never got: surely a gap, and import said only "1 pending" (None: a bundle
+    of the whole log, whose maker lacked them too, or what waits is only what a revocation keeps aside)."""
+    waiting = sum(1 for o in report.outcomes if o.status == PENDING and o.reason in (E.BAD_CHAIN, E.NOT_A_MEMBER))
+    if not since or not waiting:
+        return None
+    from node import words  # (said by `solnet import` alone)
+
+    level = heard_before.last_level(log.store) or 0
+    these = (f"{words.plural(waiting, 'event')} of it waits here for earlier events of its author" if waiting == 1 else
+             f"{words.plural(waiting, 'event')} of it wait here for earlier events of their authors")
+    ask = f", or with a `--since` at least 10 minutes before {words.local_time(level)}" if level else ""
+    return (f"it holds what its maker stored from {words.local_time(since)} on, and {these} that neither it nor "
+            f"this home holds: alerts posted in between may be missing here. Ask for a bundle made without "
+            f"`--since`{ask}")
 
 
 def _blocked_here(log: EventLog, exporter: bytes) -> bool:

@@ -181,3 +181,21 @@ def test_a_bundle_whose_makers_clock_is_far_ahead_does_not_say_a_home_caught_up(
     assert report["gap"] and "clock was at least 23 h" in report["gap"] and "ahead of this machine's" in report["gap"]
     said = cli.run(network.b, "import", tmp_path / "ahead.bundle").stdout
     assert "This bundle does not bring this home up to date: its maker's clock was at least 23 h" in said, said
+
+
+def test_a_since_bundle_whose_events_wait_for_earlier_ones_says_it_leaves_a_gap(cli, network, tmp_path) -> None:
+    """Bristol missed Calais's first alert; a bundle since after it carries the second, which waits
+    here for the first (its author's earlier seq). Import said "1 pending" and no more: the one case
+    where a `--since` bundle surely leaves a gap was the one it said nothing of, nor what to ask for."""
+    from node.log import now_ms
+
+    cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "First raid", "--offline")
+    start = now_ms() + 1  # (after the first alert was stored: its command has ended)
+    cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", RAID, "--offline")
+    assert _export_since(cli, network.a, tmp_path / "since.bundle", start) == 1
+    report = cli.run_json(network.b, "import", tmp_path / "since.bundle")
+    assert report["pending"] == 1 and report["signature_ok"], report
+    assert report["gap"] and "1 event of it waits here for earlier events of its author" in report["gap"], report
+    said = cli.run(network.b, "import", tmp_path / "since.bundle").stdout
+    assert "This bundle does not bring this home up to date: it holds what its maker stored from " in said, said
+    assert "Ask for a bundle made without `--since`" in said, said
