@@ -22,6 +22,7 @@ import msgpack
 from crypto.errors import BadSignature, DecryptionFailed
 from crypto.keys import SigningKey, short_id, verify_signature
 from crypto.stream import MAGIC as SEALED_MAGIC
+from events import errors as E
 from events.format import MAX_EVENT_BYTES, bodiless_kind
 from events.kinds import LOCATING_KINDS
 from events.trust import DEVICE_ROLE, GROUP_ROLE
@@ -63,7 +64,8 @@ class ImportReport:
     problem: str | None = None  # why the bundle as a whole is not intact, if it is not
     made_by: str | None = None  # the member device that signed it, as people are shown it ("Calais · laptop")
     addresses_left_out: int = 0  # nodes' announcements it carried without their bodies (a bundle in clear)
-    made: int | None = None  # when it was made, by this machine's clock (a maker's clock ahead: no later than now)
+    made: int | None = None  # when it was made, by this machine's clock (a maker's clock ahead: no later than now;
+    # None when it is further ahead than a node lets a stamp be: when it was made cannot be told)
     maker_level: int | None = None  # when its maker had last held all another node held, by this clock (0: never)
     gap: str | None = None  # why a bundle made with `--since` does not bring this home level, as people are told
 
@@ -150,19 +152,53 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
         report.signature_ok = False
     if report.signature_ok:  # after the ingest: a bundle may carry its own maker's vouch
         report.problem = _check_exporter(log, report)
+    ahead = 0
     if state.created is not None:
         # A maker's clock seen ahead of this one (a bundle made "later" than now) is ahead by at least
         # that much: its times are taken back by as much (never into the future here). One behind
         # cannot be told from a bundle carried for a while: _note_caught_up allows for it.
         ahead = max(0, state.created - now_ms())
-        report.made = state.created - ahead
-        report.maker_level = min(report.made, max(0, state.level - ahead)) if state.level else state.level
-    if (report.signature_ok and report.problem is None and report.made is not None and not report.count(PENDING)
+        if ahead <= MAX_CLOCK_SKEW_MS:
+            report.made = state.created - ahead
+            report.maker_level = min(report.made, max(0, state.level - ahead)) if state.level else state.level
+    if (report.signature_ok and report.problem is None and state.created is not None
             and report.exporter != own_device):  # (its own bundle, re-imported after a restore: nothing heard)
         assert report.exporter is not None  # (signature_ok: it verified against it)
-        since = max(0, (state.since or 0) - (state.created - report.made)) if state.since else 0
-        report.gap = _note_caught_up(log, report.made, since, state.window == STORED, report.exporter)
+        if report.count(PENDING):  # (it brought this home short of what its maker held: never level)
+            report.gap = _waiting_gap(log, report, max(0, (state.since or 0) - ahead))
+        elif report.made is None:
+            # Further ahead than a node lets a stamp be: taken as made now, it said this home caught
+            # up this very moment however long it was carried (a day, a week). It was made at some time
+            # this clock cannot tell: it brings its events, and nothing of when this home was level.
+            from node import words  # (said by `solnet import` alone)
+
+            report.gap = (f"its maker's clock was at least {words.span(ahead)} ahead of this machine's (or this one is "
+                          "behind), so when it was made cannot be told here: alerts posted since then may be missing. "
+                          "Compare both clocks with a time you trust (a phone's); once they agree, a new bundle or "
+                          "a sync brings this home up to date")
+        else:
+            since = max(0, (state.since or 0) - ahead) if state.since else 0
+            report.gap = _note_caught_up(log, report.made, since, state.window == STORED, report.exporter)
     return report
+
+
+def _waiting_gap(log: EventLog, report: ImportReport, since: int) -> str | None:
+    """What the importer is told when events of a bundle made with `--since` wait here for earlier
+    ones of their authors (an earlier seq, the vouch of a new member) that its maker stored before
+    its start and this home never got: surely a gap, and import said only "1 pending" (None: a bundle
+    of the whole log, whose maker lacked them too, or what waits is only what a revocation keeps aside)."""
+    waiting = sum(1 for o in report.outcomes if o.status == PENDING and o.reason in (E.BAD_CHAIN, E.NOT_A_MEMBER))
+    if not since or not waiting:
+        return None
+    from node import words  # (said by `solnet import` alone)
+
+    level = heard_before.last_level(log.store) or 0
+    these = (f"{words.plural(waiting, 'event')} of it waits here for earlier events of its author" if waiting == 1 else
+             f"{words.plural(waiting, 'event')} of it wait here for earlier events of their authors")
+    ask = f", or with a `--since` at least 10 minutes before {words.local_time(level)}" if level else ""
+    return (f"it holds what its maker stored from {words.local_time(since)} on, and {these} that neither it nor "
+            f"this home holds: alerts posted in between may be missing here. Ask for a bundle made without "
+            f"`--since`{ask}")
 
 
 def _blocked_here(log: EventLog, exporter: bytes) -> bool:

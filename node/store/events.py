@@ -614,9 +614,12 @@ class EventTables(StoreBase):
             last = rows[-1][0]
 
     def stored_before(self, at: int) -> int:
-        """The highest row number of an event stored here before `at` (this machine's clock, ms; 0:
-        none was): every event stored from `at` on has a higher one (schema.ARRIVED_SCHEMA)."""
-        return self._one("SELECT max(n) FROM arrived WHERE at < ?", (at,)) or 0
+        """A row number every event stored here from `at` on (this machine's clock, ms) is above: the
+        highest of a transaction before `at` with none from `at` on before it (0: none; schema.ARRIVED_SCHEMA).
+        (Not the highest before `at`: a clock that read earlier than before, a Pi's after a power cut,
+        put the events it stored then, numbered above those stored from `at` on, "before" it.)"""
+        return self._one("SELECT max(n) FROM arrived WHERE at < ?1 AND n < "
+                         "coalesce((SELECT min(n) FROM arrived WHERE at >= ?1), n + 1)", (at,)) or 0
 
     def iter_wire(self, *, since_ts: int = 0, after_n: int = 0, batch: int = 1000,
                   stubs_of: Sequence[str] = ()) -> Iterator[bytes]:

@@ -159,3 +159,43 @@ def test_a_bundle_made_beside_a_running_node_in_touch_with_its_peers_says_nothin
                 node.wait(timeout=WAIT_S)
     report = cli.run_json(cardiff, "import", tmp_path / "running.bundle")
     assert 0 < report["maker_level"] <= report["made"] and report["maker_behind"] is None, report
+
+
+def test_a_bundle_whose_makers_clock_is_far_ahead_does_not_say_a_home_caught_up(
+        cli, network, tmp_path, monkeypatch) -> None:
+    """A maker's clock a day ahead of this one (a laptop set to the wrong day, or a member who lies)
+    made a bundle that reads as made tomorrow: taken as made "now", it said this home caught up this
+    very moment, however long it was carried, and `view alerts` said nothing of the alerts posted
+    since it was made. Its times cannot be placed on this clock: it brings its events, never a claim."""
+    from node import bundle
+    from node.log import now_ms
+
+    day = 24 * 3_600_000
+    monkeypatch.setattr(bundle, "now_ms", lambda: now_ms() + day)  # Calais's clock, a day ahead
+    assert _export_since(cli, network.a, tmp_path / "ahead.bundle", 0) >= 1
+    monkeypatch.undo()
+    before = _caught_up(network.b)
+    report = cli.run_json(network.b, "import", tmp_path / "ahead.bundle")
+    assert report["signature_ok"] and report["pending"] == 0, report
+    assert _caught_up(network.b) == before, "a bundle made 'tomorrow' says nothing of when this home was level"
+    assert report["gap"] and "clock was at least 23 h" in report["gap"] and "ahead of this machine's" in report["gap"]
+    said = cli.run(network.b, "import", tmp_path / "ahead.bundle").stdout
+    assert "This bundle does not bring this home up to date: its maker's clock was at least 23 h" in said, said
+
+
+def test_a_since_bundle_whose_events_wait_for_earlier_ones_says_it_leaves_a_gap(cli, network, tmp_path) -> None:
+    """Bristol missed Calais's first alert; a bundle since after it carries the second, which waits
+    here for the first (its author's earlier seq). Import said "1 pending" and no more: the one case
+    where a `--since` bundle surely leaves a gap was the one it said nothing of, nor what to ask for."""
+    from node.log import now_ms
+
+    cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "First raid", "--offline")
+    start = now_ms() + 1  # (after the first alert was stored: its command has ended)
+    cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", RAID, "--offline")
+    assert _export_since(cli, network.a, tmp_path / "since.bundle", start) == 1
+    report = cli.run_json(network.b, "import", tmp_path / "since.bundle")
+    assert report["pending"] == 1 and report["signature_ok"], report
+    assert report["gap"] and "1 event of it waits here for earlier events of its author" in report["gap"], report
+    said = cli.run(network.b, "import", tmp_path / "since.bundle").stdout
+    assert "This bundle does not bring this home up to date: it holds what its maker stored from " in said, said
+    assert "Ask for a bundle made without `--since`" in said, said
