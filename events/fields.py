@@ -117,10 +117,11 @@ def _languages(f: Field, v: Any) -> Said | None:
 def _matched(good: set[str], pattern: re.Pattern[str], x: Any) -> bool:
     """Whether `x` is a text `pattern` matches whole; one that does is kept in `good` (up to
     _GOOD_KEPT: beyond, a stranger's made-up values are matched each time), so the next value the
-    same, as most regions and languages are, is found there without the regex."""
+    same, as most regions and languages are, is found there without the regex. Only a plain str is
+    kept: a subclass's own hash and equality could make another value found there (for every event)."""
     if not isinstance(x, str) or not pattern.fullmatch(x):
         return False
-    if len(good) < _GOOD_KEPT:
+    if type(x) is str and len(good) < _GOOD_KEPT:
         good.add(x)
     return True
 

@@ -165,7 +165,7 @@ def _check_header(h: Header) -> None:
     if type(kind) is not str or kind not in _GOOD_KINDS:  # (most events: a kind seen before, no regex)
         if not isinstance(kind, str) or not KIND_RE.fullmatch(kind):
             raise InvalidEvent(MALFORMED, f"kind must be a short name of a-z, 0-9, '.', '_', '-' (at most {MAX_KIND_LEN})")
-        if len(_GOOD_KINDS) < _GOOD_KINDS_KEPT:
+        if type(kind) is str and len(_GOOD_KINDS) < _GOOD_KINDS_KEPT:  # (a subclass's equality is its own)
             _GOOD_KINDS.add(kind)
     if expires is not None and (not _is_uint(expires, MAX_TIMESTAMP_MS) or expires <= timestamp):
         raise InvalidEvent(BAD_FIELD, "expiry must be a time after the event's timestamp")

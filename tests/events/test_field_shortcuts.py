@@ -7,8 +7,11 @@ import sys
 
 import pytest
 
+from crypto.keys import SigningKey
 from events.control_chars import CONTROL_RE
+from events.errors import InvalidEvent
 from events.fields import LANGUAGE_RE, REGION_RE, Field
+from events.format import sign_event
 
 _ALL = [chr(c) for c in range(sys.maxunicode + 1)]
 
@@ -57,3 +60,31 @@ def test_language_verdicts_are_the_regex_whole(value):
         isinstance(x, str) and LANGUAGE_RE.fullmatch(x) for x in value)
     for _ in range(2):
         assert (f.rule(f, value) is None) == expected
+
+
+class _Posing(str):
+    """Text that says it equals any other and hashes as `like`: were it kept among the values already
+    matched, `like` would be found there and pass unmatched, in every event after."""
+
+    def __new__(cls, text: str, like: str) -> _Posing:
+        made = super().__new__(cls, text)
+        made.like = like
+        return made
+
+    def __hash__(self) -> int:
+        return hash(self.like)
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+
+def test_a_text_posing_as_another_is_not_kept():
+    region, languages = Field("region", "region"), Field("languages", "languages")
+    assert region.rule(region, _Posing("calais", "Calais!")) is None  # (its text matches)
+    assert region.rule(region, "Calais!") is not None
+    assert languages.rule(languages, [_Posing("en", "EN!")]) is None
+    assert languages.rule(languages, ["EN!"]) is not None
+    key = SigningKey.generate()
+    sign_event(key, network=bytes(32), seq=1, prev=None, timestamp=1, kind=_Posing("need", "Need!"), body=None)
+    with pytest.raises(InvalidEvent, match="kind must be"):
+        sign_event(key, network=bytes(32), seq=1, prev=None, timestamp=1, kind="Need!", body=None)
