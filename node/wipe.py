@@ -5,8 +5,8 @@ token and unused dashboard login links (each overwritten with random bytes, sync
 every private part (the bodies that hold a sealed part: support requests, case notes; the events
 for chosen groups), the peer list and the bodies of the node.announce events (peer addresses say
 where other members are: their signed headers stay, so the chains stay whole), which peers
-answered this node, and runtime facts; with `everything`, the whole home, database included. Public events stay by
-default: every other node holds them too, and without the keys nobody can add to them in this
+answered this node, when it stored each event (`arrived`), and runtime facts; with `everything`,
+the whole home, database included. Public events stay by default: every other node holds them too, and without the keys nobody can add to them in this
 node's name. A running node on the same home is stopped first, since it holds the keys in memory.
 
 The passphrase file: a service reads its passphrase from the file named by $SOLNET_PASSPHRASE_FILE

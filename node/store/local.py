@@ -23,7 +23,9 @@ from node.store.schema import BODY_MISSING, BODY_REDACTED, by_ids
 # them, which may say what the events kept aside said (a kept-aside revocation's reason); and which
 # peer refused this device as revoked (node/revoked_here.py), like the peer list; and which alerts
 # went to the --on-alert command (node/alert_hook.py).
-WIPED_TABLES = ("pending", "forks", "forked", "forged")
+# `arrived` (when this home stored events, for `export --since`) says when it was online and when a
+# courier came: a runtime fact. Without it `--since` writes whole bundles (never less than asked).
+WIPED_TABLES = ("pending", "forks", "forked", "forged", "arrived")
 WIPED_META = ("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks', 'status_summary', "
               "'refused_as_revoked', 'alert_hook_passed')")
 # The record of this home's rounds with peers (node/chain_gate.py) stays, since a home that synced

@@ -74,6 +74,10 @@ def test_wipe_while_running_destroys_keys_private_parts_and_peers(tmp_path: Path
     store = Store(calais.home.db_path)
     assert store.count() > 0  # the public log stays
     store.close()
+    # when this home stored each event (schema 20, for `export --since`) says when it was online and
+    # when a courier came: it goes with the runtime facts
+    with closing(sqlite3.connect(calais.home.db_path)) as db:
+        assert db.execute("SELECT count(*) FROM arrived").fetchone() == (0,)
     refused = _solnet(calais.home.path, "publish", "need", "--category", "tents", "--quantity", "1", "--region",
                       "calais", ok=False)
     assert "was wiped" in refused.stderr and "new folder" in refused.stderr, refused.stderr
