@@ -159,14 +159,31 @@ def run_counted(cmd: Sequence[str], *, timeout: float, **options: Any) -> subpro
 
 
 def _exits_within(pid: int, timeout: float) -> bool:
-    """Whether child `pid` exits within `timeout` seconds; it is left unreaped (Linux's pidfd)."""
-    fd = os.pidfd_open(pid)
+    """Whether child `pid` exits within `timeout` seconds; it is left unreaped. Told by Linux's
+    pidfd where the kernel gives one (5.3 and later, and not refused by a container's seccomp
+    filter), else by asking waitid without reaping, in polls as Popen.wait(timeout) makes them."""
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        return _polled_exit(pid, timeout)
     try:
         poller = select.poll()
         poller.register(fd, select.POLLIN)
         return bool(poller.poll(max(0, int(timeout * 1000))))
     finally:
         os.close(fd)
+
+
+def _polled_exit(pid: int, timeout: float) -> bool:
+    """`_exits_within` without a pidfd: waitid(WNOWAIT) leaves the child unreaped."""
+    deadline, delay = time.monotonic() + timeout, 0.0005
+    while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(delay, left))  # (a poll bounded by `timeout`, as Popen.wait's)
+        delay = min(2 * delay, 0.05)
+    return True
 
 
 def _text(file: Any) -> str:
