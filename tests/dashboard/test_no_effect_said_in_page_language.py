@@ -3,8 +3,10 @@ English and was shown as such on French pages (marked lang="en"). The log's reas
 of their words (solnet_errors.Said), and the page says them in its own language."""
 from __future__ import annotations
 
-from node.dashboard.i18n import fallback_time
+from node.dashboard import forms
+from node.dashboard.i18n import Translator, fallback_time
 from node.render import iso
+from solnet_errors import Said
 from page_text import PASSPHRASE, visible_text
 from test_http import get
 
@@ -56,3 +58,11 @@ async def test_a_time_the_no_effect_names_is_said_as_every_time_of_the_page(samp
         notice = page.split('class="notice no-effect">')[1].split("</p>")[0]
         assert f'<time datetime="{iso(withdrawal.header.timestamp)}">' in notice, notice
         assert "UTC" not in visible_text(notice).replace(fallback_time(withdrawal.header.timestamp), ""), notice
+
+
+def test_a_name_the_no_effect_names_stays_text_beside_its_time() -> None:
+    """The reason is made into markup (its time a <time>): a group's name in it stays text."""
+    said = Said("x", "no_effect.not_owner", owner="<b>Calais</b>", field="need")
+    assert "&lt;b&gt;Calais&lt;/b&gt;" in forms.said_on_page(said, Translator("fr"))
+    started = Said("x", "no_effect.report_too_early", starts_at=1_800_000_000_000, field="action")
+    assert f'<time datetime="{iso(1_800_000_000_000)}">' in forms.said_on_page(started, Translator("fr"))
