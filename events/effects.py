@@ -182,10 +182,11 @@ TIMES = ("starts_at",)
 
 
 def words_of(p: Problem, name_of: Callable[[bytes], str],
-             time_of: Callable[[int], str]) -> tuple[str, dict[str, str]]:
+             time_of: Callable[[int], str | int]) -> tuple[str, dict[str, str | int]]:
     """The key of `p`'s words in a page's catalogs (no_effect.<code>; a decline's by what it
     declines from: a need's words are not a fundraiser's) and the values they name: a group by its
-    name (`name_of`), a time by `time_of` (the caller's zone: never milliseconds), any other value as
+    name (`name_of`), a time by `time_of` (in the caller's zone, or kept in milliseconds, `int`, for a
+    page that shows it in its reader's zone), any other value as
     stored (a category, a unit: a page says a choice by its label), the field at fault as `field`.
     `explain` says the same in English for the command line and the API."""
     key = f"{p.code}_{p.field}" if p.code == "decline_not_owner" else p.code

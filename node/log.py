@@ -1049,7 +1049,8 @@ class EventLog:
         found = effects.problem(kind, fields, group, timestamp, target,
                                 lambda request: references.claims(self.store, request), signer)
         if found is not None:
-            key, values = effects.words_of(found, self._group_name, local_time)
+            # a time as stored (ms): a page says it as its other times are, in its reader's zone
+            key, values = effects.words_of(found, self._group_name, int)
             return Said(effects.explain(found, self._group_name), key, **values)
         if kind == "alert.update":
             earlier = [u for u in self.store.rows(ALERT_UPDATE, refs=[fields["alert"]])
@@ -1065,7 +1066,7 @@ class EventLog:
             what, row = withdrawal
             return Said(f"that {what} had already been withdrawn by its group ({local_time(row.data['ts'])}); a "
                         f"withdrawal is final: post a new {what} if it is wanted again", "no_effect.withdrawn_before",
-                        time=local_time(row.data["ts"]))
+                        time=row.data["ts"])
         if kind == "need.fulfil":
             # What the fulfilments made before it covered, as the read models count it: those of a
             # group whose fulfilment the need's group declined (need.decline) cover nothing

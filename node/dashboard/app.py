@@ -142,7 +142,7 @@ def _environment() -> jinja2.Environment:
     env.globals["groups_with_ids"] = groups_with_ids
     env.globals["event_name"] = event_names.event_name
     env.globals["item_name"] = event_names.item_name
-    env.globals["refusal_words"] = forms.refusal_words  # (why an event has no effect: by its key, Said)
+    env.globals["said_on_page"] = forms.said_on_page  # (why an event has no effect: by its key, Said)
     for name, made in (("time_tag", markup.time_tag), ("lang_attr", markup.lang_attr), ("act_link", markup.act_link),
                        ("event_link", markup.event_link), ("told_apart", markup.told_apart)):
         env.globals[name] = made  # (templates/macros.html hands them on as its own)

@@ -11,9 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from events.kinds import ALERT_DEFAULT_EXPIRY_MS, HOUR_MS, KINDS
 from events.sealed import SEALABLE
 from node.dashboard.i18n import Translator
+from node.dashboard.markup import time_tag
 from node.publishing import CASE_NOTE_KINDS, PRIVATE_FIELD, typed_fields
 from node.render import MONEY_FIELDS, and_list, isolated
 from node.request_shares import SHARE_KIND
@@ -173,6 +176,22 @@ def refusal_words(refusal: SolnetError | Said, t: Translator) -> str:
         if isinstance(values.get(name), str):
             values[name] = t.choice(values[name])
     return t(f"error.{refusal.key}", **_names_apart(values, t))
+
+
+# The values that name a moment (the log's reasons: a listing's withdrawal, an action's start)
+MOMENT_VALUES = ("time", "starts_at")
+
+
+def said_on_page(said: Said, t: Translator) -> Markup:
+    """Why an event has no effect (the log's reason, Said), in `t`'s language (refusal_words), a moment
+    it names (given in milliseconds) as every time of the page is: a <time> its script shows in the
+    reader's zone (said as text, it was in the server's zone)."""
+    moments = {name: v for name, v in said.values.items() if name in MOMENT_VALUES and type(v) is int}
+    marks = {name: f"\x00{name}\x00" for name in moments}
+    words = escape(refusal_words(Said(said, said.key, **{**said.values, **marks}) if marks else said, t))
+    for name, ms in moments.items():
+        words = words.replace(marks[name], time_tag(ms))
+    return words
 
 
 def _names_apart(values: dict[str, Any], t: Translator) -> dict[str, Any]:

@@ -3,6 +3,10 @@ English and was shown as such on French pages (marked lang="en"). The log's reas
 of their words (solnet_errors.Said), and the page says them in its own language."""
 from __future__ import annotations
 
+from node.dashboard import forms
+from node.dashboard.i18n import Translator, fallback_time
+from node.render import iso
+from solnet_errors import Said
 from page_text import PASSPHRASE, visible_text
 from test_http import get
 
@@ -32,3 +36,33 @@ async def test_why_an_event_has_no_effect_is_said_in_french_on_french_pages(samp
     assert "only Calais" not in said and 'lang="en"' not in page_fr.split('class="notice no-effect"')[1].split("</p>")[0]
     _, page_en, _ = await get(node.client, f"/event/{update.id.hex()}?lang=en")
     assert _notice(page_en).startswith("No effect: Only Calais"), _notice(page_en)
+
+
+async def test_a_time_the_no_effect_names_is_said_as_every_time_of_the_page(sample, start_node) -> None:
+    """The time a no-effect reason names (a listing's withdrawal before the update) was text in the
+    server's zone ("2026-12-07 18:00 UTC"), beside the page's other times, each a <time> its script
+    shows in the reader's zone: a coordinator in another zone read it an hour or more off."""
+    calais = sample.nodes[0]
+    need = bytes.fromhex(sample.ids["need"])
+    log = calais.home.log()
+    try:  # withdrawn by one device; a change its group signed offline after counts for nothing
+        device = calais.home.keys(PASSPHRASE).device
+        withdrawal = log.append(device, "need.update", {"need": need, "status": "withdrawn"})
+        late = log.append(device, "need.update", {"need": need, "quantity": 3}, offline=True)
+    finally:
+        log.store.close()
+    node = await start_node(calais)
+    await node.log_in()
+    for lang in ("fr", "en"):
+        _, page, _ = await get(node.client, f"/event/{late.id.hex()}?lang={lang}")
+        notice = page.split('class="notice no-effect">')[1].split("</p>")[0]
+        assert f'<time datetime="{iso(withdrawal.header.timestamp)}">' in notice, notice
+        assert "UTC" not in visible_text(notice).replace(fallback_time(withdrawal.header.timestamp), ""), notice
+
+
+def test_a_name_the_no_effect_names_stays_text_beside_its_time() -> None:
+    """The reason is made into markup (its time a <time>): a group's name in it stays text."""
+    said = Said("x", "no_effect.not_owner", owner="<b>Calais</b>", field="need")
+    assert "&lt;b&gt;Calais&lt;/b&gt;" in forms.said_on_page(said, Translator("fr"))
+    started = Said("x", "no_effect.report_too_early", starts_at=1_800_000_000_000, field="action")
+    assert f'<time datetime="{iso(1_800_000_000_000)}">' in forms.said_on_page(started, Translator("fr"))
