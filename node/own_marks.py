@@ -362,8 +362,7 @@ def make_durable(store: Store, *, compact: bool = False) -> None:
     path = path_of(store)
     if path is None:
         return
-    if compact and _known(path).end > COMPACT_AT:
-        known = _known(path)
+    if compact and (known := _known(path)).end > COMPACT_AT:
         spare = path.with_name(path.name + ".new")
         fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         try:
