@@ -13,7 +13,7 @@ from events.canonical import unpack
 from events.effects import Claim, Target
 from events.errors import InvalidEvent
 from events.format import decode_event
-from events.kinds import parse_body
+from events.kinds import KINDS, parse_body
 from events.names import look_alikes, mimics_unnamed, seen
 from events.projections import (FULFIL, NEED, NEED_UPDATE, OFFER, OFFER_UPDATE, PROFILE, REFERRING, SUPPORT,
                                 SUPPORT_OFFER_UPDATE, SUPPORT_STATUS, Row, offer_key, project)
@@ -209,8 +209,10 @@ def targets(store: Store, trust: TrustGraph, ids: Collection[bytes]) -> dict[byt
 
 
 def _target(trust: TrustGraph, author: bytes, ts: int, kind: str, body: bytes | None) -> Target | None:
-    """A stored event as `target` gives it, from its author, time, kind and body."""
-    if body is None:
+    """A stored event as `target` gives it, from its author, time, kind and body. An event of a kind
+    this node does not know is none: its body was stored unread (never bounded by its kind's rules),
+    and no step this node judges acts on one."""
+    if body is None or kind not in KINDS:
         return None
     group = trust.group_of(author)
     try:
