@@ -246,22 +246,21 @@ class Held:
     def target(self, event_id: bytes) -> Target | None:
         """A need or offer as events.effects judges against it: from the opened sealed rows if it
         is one this node reads, else as stored (of kind `sealed` if it is one it cannot read)."""
+        return self._opened_target(event_id) or references.target(self.store, self.trust, event_id)
+
+    def targets(self, ids: Collection[bytes]) -> dict[bytes, Target]:
+        """`target` of each of `ids` (those it gives None left out), the stored ones read together."""
+        found = {event_id: t for event_id in ids if (t := self._opened_target(event_id)) is not None}
+        rest = [i for i in ids if i not in found]
+        return {**found, **(references.targets(self.store, self.trust, rest) if rest else {})}
+
+    def _opened_target(self, event_id: bytes) -> Target | None:
+        """`target` of a sealed need or offer this node reads, from its opened row; None otherwise."""
         if isinstance(self.store, WithOpened):
             row = self.store.opened_row(NEED, event_id) or self.store.opened_row(OFFER, event_id)
             if row is not None:
                 return readmodels.target_of(row)
-        return references.target(self.store, self.trust, event_id)
-
-    def targets(self, ids: Collection[bytes]) -> dict[bytes, Target]:
-        """`target` of each of `ids` (those it gives None left out), the stored ones read together."""
-        found: dict[bytes, Target] = {}
-        if isinstance(self.store, WithOpened):
-            for event_id in ids:
-                row = self.store.opened_row(NEED, event_id) or self.store.opened_row(OFFER, event_id)
-                if row is not None:
-                    found[event_id] = readmodels.target_of(row)
-        rest = [i for i in ids if i not in found]
-        return {**found, **(references.targets(self.store, self.trust, rest) if rest else {})}
+        return None
 
 
 @dataclass

@@ -382,12 +382,15 @@ class EventTables(StoreBase):
     def events_named(self, ids: Sequence[bytes]) -> list[tuple[bytes, bytes, int, str, bytes | None]]:
         """(id, author, ts, kind, body) of those of `ids` held: what a read model judges a step
         against (node.references.targets), _CHUNK ids a statement, not one each (an offer's page of
-        draw-downs named 579 needs one by one)."""
+        draw-downs named 579 needs one by one). Each checked against what its author signed, as
+        `event_row` checks it (DatabaseDamaged: a changed byte is not judged as the author's)."""
         out = []
         for i in range(0, len(ids), _CHUNK):
             where, args = by_ids(list(ids[i: i + _CHUNK]))
-            out += [(event_id, self._key(a), ts, kind, body) for event_id, a, ts, kind, body
-                    in self._x(f"SELECT id, a, ts, kind, body FROM events WHERE {where}", args)]
+            for event_id, a, ts, kind, header, sig, body in self._x(
+                    f"SELECT id, a, ts, kind, header, sig, body FROM events WHERE {where}", args):
+                self._signed(event_id, a, header, sig, body)
+                out.append((event_id, self._key(a), ts, kind, body))
         return out
 
     def event_n(self, event_id: bytes) -> int | None:
