@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from events.control_chars import CONTROL_RE
 from events.errors import quoted
-from events.format import MAX_TIMESTAMP_MS
+from events.format import MAX_TIMESTAMP_MS, matched
 from solnet_errors import KeyedError, Said
 
 REGION_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
@@ -109,24 +109,11 @@ def _languages(f: Field, v: Any) -> Said | None:
     if not isinstance(v, list) or len(v) > 8:
         return Said("must be a list of at most 8 language codes such as en, fr, ar", "languages")
     for x in v:
-        if not (type(x) is str and x in _GOOD_LANGUAGES or _matched(_GOOD_LANGUAGES, LANGUAGE_RE, x)):
+        if not (type(x) is str and x in _GOOD_LANGUAGES or matched(_GOOD_LANGUAGES, LANGUAGE_RE, x)):
             return Said("must be a list of at most 8 language codes such as en, fr, ar", "languages")
     return None
 
 
-def _matched(good: set[str], pattern: re.Pattern[str], x: Any) -> bool:
-    """Whether `x` is a text `pattern` matches whole; one that does is kept in `good` (up to
-    _GOOD_KEPT: beyond, a stranger's made-up values are matched each time), so the next value the
-    same, as most regions and languages are, is found there without the regex. Only a plain str is
-    kept: a subclass's own hash and equality could make another value found there (for every event)."""
-    if not isinstance(x, str) or not pattern.fullmatch(x):
-        return False
-    if type(x) is str and len(good) < _GOOD_KEPT:
-        good.add(x)
-    return True
-
-
-_GOOD_KEPT = 512
 _GOOD_REGIONS: set[str] = set()
 _GOOD_LANGUAGES: set[str] = set()
 
@@ -163,7 +150,7 @@ def _bytes(f: Field, v: Any) -> Said | None:
 
 
 def _region(f: Field, v: Any) -> Said | None:
-    if not (type(v) is str and v in _GOOD_REGIONS or _matched(_GOOD_REGIONS, REGION_RE, v)):
+    if not (type(v) is str and v in _GOOD_REGIONS or matched(_GOOD_REGIONS, REGION_RE, v)):
         return Said("must be a region name in lowercase letters, digits and dashes (e.g. calais, north-wales)",
                     "region")
     return None
