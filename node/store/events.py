@@ -630,7 +630,6 @@ class EventTables(StoreBase):
         order); those of the kinds `stubs_of` without their bodies (stubs, as of a body this node lacks).
         With `since_ts`: those stamped from then on, or stored after row number `after_n`."""
         last = (0, 0)
-        after_n = after_n if since_ts else 0
         while True:
             rows = self._x("SELECT a, seq, id, header, sig, body, kind FROM events WHERE (a, seq) > (?, ?) "
                            "AND (ts >= ? OR n > ?) ORDER BY a, seq LIMIT ?",
