@@ -52,7 +52,8 @@ GROUP_PREFIX_MIN = SHORT_ID_HEX
 # fewest characters of an id taken until 2026-12-07, and so what people still type as one.
 HEX_READ_AS_ID = 6
 # How long a live group without a profile here holds back every bare name typed (`--to NAME`), after
-# the latest vouch that names it: it may be the group so called, its profile on its way. A group let
+# the latest vouch that names it was signed or stored here (the later: `_unnamed_of_late`): it may be
+# the group so called, its profile on its way. A group let
 # in publishes its profile the moment it joins (`solnet join`) and its first connection carries it
 # with its vouch, so a week covers a token handed over by hand. Held back for good, a member could
 # let in groups that never publish one and stop every group from sharing by name (until
@@ -154,19 +155,25 @@ def _refuse_if_ambiguous(log: EventLog, groups: list[bytes], said: dict[bytes, s
 
 def _unnamed_of_late(log: EventLog, unnamed: list[bytes]) -> list[bytes]:
     """Those of `unnamed` (live groups without a profile here) that a vouch named within the last
-    `UNNAMED_HOLDS_NAMES_MS` (by its signer's clock; none later than this node's clock allows), in
-    their order."""
+    `UNNAMED_HOLDS_NAMES_MS`, in their order: by the later of the vouch's signed date and when this
+    home stored it. By the signed date alone, an admitter whose clock ran behind (a Pi after a power
+    cut), or one that backdated on purpose, let the hold lapse at once; and on a node still syncing,
+    an old group's vouch arriving before its profile let its name go to a member that took it, an
+    answer that hung on arrival order. Where this home cannot tell when it stored a vouch (`arrived`
+    emptied by a panic wipe, or every event counted as stored at an upgrade) it counts as stored
+    within the week: a bare name is refused rather than resolved to an impostor."""
     if not unnamed:
         return []
     since = now_ms() - UNNAMED_HOLDS_NAMES_MS
+    heard_before = log.store.stored_before(since)  # every event stored here from `since` on is above it
     vouches = log.trust.vouch_ids_for(set(unnamed))
 
-    def latest(group: bytes) -> int:
-        rows = (log.store.event_row(i) for i in vouches.get(group, ()))
-        # a founding group is let in by the genesis, at the network's creation
-        start = log.genesis.created if group in log.genesis.founders else 0
-        return max((row.ts for row in rows if row is not None), default=start)
-    return [g for g in unnamed if latest(g) >= since]
+    def holds(group: bytes) -> bool:
+        if group in log.genesis.founders:  # let in by the genesis: at the network's creation, or here
+            return log.genesis.created >= since or heard_before == 0  # (a home that heard of it this week)
+        rows = (log.store.numbered_row(i) for i in vouches.get(group, ()))
+        return any(row.ts >= since or row.n > heard_before for row in rows if row is not None)
+    return [g for g in unnamed if holds(g)]
 
 
 def _say_if_read_as_an_id(groups: list[bytes], names: dict[bytes, str], said: dict[bytes, str], wanted: str,
