@@ -221,6 +221,8 @@ def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, ex
     that reached its maker later (an offline phone's alert), so it never counts.
     Returns what the importer is told when a `--since` bundle does not count (None: it counts, or its
     maker is blocked here)."""
+    if _blocked_here(log, exporter):
+        return None  # a device (or group) this home will not sync with says nothing of what it lacks
     if since and not by_stored:
         return ("it was made with `--since` by an older solnet, which leaves out what was stamped before its "
                 "start and reached its maker later (a phone's alert posted offline): alerts may be missing here. "
@@ -236,8 +238,6 @@ def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, ex
                "be behind)" if level else "made without `--since`")
         return (f"it holds what its maker stored from {words.local_time(since)} on, and {last}: alerts posted in "
                 f"between may be missing here. Ask for a bundle {ask}")
-    if _blocked_here(log, exporter):
-        return None  # a device (or group) this home will not sync with says nothing of what it lacks
     if created > heard_before.caught_up_by_bundle(log.store):
         with log.store.write():
             log.store.set_meta(heard_before.CAUGHT_UP_KEY, str(created).encode())

@@ -229,3 +229,16 @@ def test_the_maker_of_a_bundle_is_set_apart_where_its_name_is_written_right_to_l
     cli.run(network.a, "export", tmp_path / "a.bundle")
     said = cli.run(network.b, "import", tmp_path / "a.bundle").stdout
     assert "made by \u2068كاليه\u2069 (device " in said, said
+
+
+def test_a_since_bundle_of_a_blocked_maker_says_nothing_of_what_to_ask_for(cli, network, tmp_path) -> None:
+    """A bundle of a group this home blocks says nothing of what this home lacks (as its docstring
+    said), yet one made with `--since` told this home to ask that group for another bundle."""
+    from node.log import now_ms
+
+    cli.run(network.b, "peers", "block", network.group_a)
+    start = now_ms()  # (after this home was last up to date with Calais: the network's bundles)
+    cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", RAID, "--offline")
+    assert _export_since(cli, network.a, tmp_path / "since.bundle", start) == 1
+    report = cli.run_json(network.b, "import", tmp_path / "since.bundle")
+    assert report["signature_ok"] and report["accepted"] == 1 and report["gap"] is None, report
