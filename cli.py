@@ -1847,7 +1847,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                   "peers for them when it syncs, or import a bundle exported with --encrypt.")
         if report.gap:
             print(f"This bundle does not bring this home up to date: {report.gap}.")
-        if behind:
+        if behind and not report.gap:  # (both end "alerts ... may be missing here": the gap says what to ask for)
             print(behind)
         if gate is not None:
             print(chain_gate.BUNDLE_IMPORT_SAYS[gate])
@@ -2894,7 +2894,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(their announcements) are left out")
     p.add_argument("--since", help="only events this home stored at or after this time, whatever their authors' "
                                    "stamps (a phone's alert posted offline that came later is in): 2026-12-01T18:00, "
-                                   "in this machine's time zone unless it carries an offset, or this last span "
+                                   "in this machine's time zone unless it carries an offset, or in this last span "
                                    "(90m, 6h, 1d)")
     p = add("import", cmd_import, "verify and ingest a bundle made by `solnet export`")
     p.add_argument("file")

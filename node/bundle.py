@@ -195,7 +195,8 @@ def _waiting_gap(log: EventLog, report: ImportReport, since: int) -> str | None:
     level = heard_before.last_level(log.store) or 0
     these = (f"{words.plural(waiting, 'event')} of it waits here for earlier events of its author" if waiting == 1 else
              f"{words.plural(waiting, 'event')} of it wait here for earlier events of their authors")
-    ask = f", or with a `--since` at least 10 minutes before {words.local_time(level)}" if level else ""
+    ask = (f", or with a `--since` at least {words.span(MAX_CLOCK_SKEW_MS)} before {words.local_time(level)}"
+           if level else "")
     return (f"it holds what its maker stored from {words.local_time(since)} on, and {these} that neither it nor "
             f"this home holds: alerts posted in between may be missing here. Ask for a bundle made without "
             f"`--since`{ask}")
@@ -220,6 +221,8 @@ def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, ex
     that reached its maker later (an offline phone's alert), so it never counts.
     Returns what the importer is told when a `--since` bundle does not count (None: it counts, or its
     maker is blocked here)."""
+    if _blocked_here(log, exporter):
+        return None  # a device (or group) this home will not sync with says nothing of what it lacks
     if since and not by_stored:
         return ("it was made with `--since` by an older solnet, which leaves out what was stamped before its "
                 "start and reached its maker later (a phone's alert posted offline): alerts may be missing here. "
@@ -230,12 +233,11 @@ def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, ex
 
         last = (f"this home last held all another node held at {words.local_time(level)}" if level else
                 "this home has never held all another node held (no sync, no bundle made without `--since`)")
-        ask = (f"made with a `--since` at least 10 minutes before {words.local_time(level)} (its maker's clock may "
+        ask = (f"made with a `--since` at least {words.span(MAX_CLOCK_SKEW_MS)} before {words.local_time(level)} "
+               "(its maker's clock may "
                "be behind)" if level else "made without `--since`")
         return (f"it holds what its maker stored from {words.local_time(since)} on, and {last}: alerts posted in "
                 f"between may be missing here. Ask for a bundle {ask}")
-    if _blocked_here(log, exporter):
-        return None  # a device (or group) this home will not sync with says nothing of what it lacks
     if created > heard_before.caught_up_by_bundle(log.store):
         with log.store.write():
             log.store.set_meta(heard_before.CAUGHT_UP_KEY, str(created).encode())
@@ -263,7 +265,9 @@ def maker_behind(log: EventLog, report: ImportReport, own_group: bytes) -> str |
         return None
     who = render.and_list(others) if len(others) <= 3 else f"{len(others)} other groups"
     if level:
-        when = (f"its node had last heard from another node {words.span(made - level)} before "
+        behind = made - level  # past two days, in days (as the dashboard's cut-off banner says it)
+        ago = words.plural(behind // 86_400_000, "day") if behind >= 2 * 86_400_000 else words.span(behind)
+        when = (f"its node had last been up to date with another node {ago} before "
                 f"({words.local_time(level)}): alerts {who} posted since then")
     else:
         when = (f"its node had never synced with another node nor imported a bundle that brought it level: "
@@ -285,7 +289,11 @@ def _check_exporter(log: EventLog, report: ImportReport) -> str | None:
                 "gave it for a bundle made with `solnet export` on their node")
     group = references.name_of_group(log.store, member.group) or f"group {short_id(member.group)}"
     device = references.device_labels(log.store, log.trust).get(report.exporter)
-    report.made_by = f"{group} · {device}" if device else f"{group} (device {short_id(report.exporter)})"
+    from node.words import isolated  # (said by `solnet import` alone)
+
+    # member-written names set apart from the sentences that name the maker (node.words.isolated)
+    report.made_by = (f"{isolated(group)} · {isolated(device)}" if device else
+                      f"{isolated(group)} (device {short_id(report.exporter)})")
     if member.revoked_from is not None:
         report.signature_ok = False
         revocation = log.trust.revocations.get(report.exporter)
