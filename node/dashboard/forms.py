@@ -158,10 +158,12 @@ CHOICE_VALUES = ("offer", "need", "alert", "given")
 NAME_VALUES = ("group", "groups", "owner", "offer_owner", "need_owner", "typed")
 
 
-def refusal_words(refusal: SolnetError | Said, t: Translator) -> str:
+def refusal_words(refusal: SolnetError | Said, t: Translator, *, said_of: str = "error") -> str:
     """A refusal (a PublishError of node.publishing, or a rule's words) as said to the person, in `t`'s
     language: by the words of its key (SolnetError.key: the catalog's error.<key>, with its values),
-    never by its English text; one without a key as written on English pages, generic words on others."""
+    never by its English text; one without a key as written on English pages, generic words on others.
+    `said_of`: "event" for why a stored event has no effect, said to any reader (the catalog's
+    event.<key> where the form's words would advise the one filling it in), else the form's."""
     if refusal.key is None:
         return str(refusal) if t.lang == "en" and str(refusal) else t("error.generic")
     values = dict(refusal.values)
@@ -175,7 +177,8 @@ def refusal_words(refusal: SolnetError | Said, t: Translator) -> str:
     for name in choices:
         if isinstance(values.get(name), str):
             values[name] = t.choice(values[name])
-    return t(f"error.{refusal.key}", **_names_apart(values, t))
+    key = f"event.{refusal.key}" if said_of == "event" and t.has(f"event.{refusal.key}") else f"error.{refusal.key}"
+    return t(key, **_names_apart(values, t))
 
 
 # The values that name a moment (the log's reasons: a listing's withdrawal, an action's start)
@@ -183,12 +186,13 @@ MOMENT_VALUES = ("time", "starts_at")
 
 
 def said_on_page(said: Said, t: Translator) -> Markup:
-    """Why an event has no effect (the log's reason, Said), in `t`'s language (refusal_words), a moment
+    """Why an event has no effect (the log's reason, Said), in `t`'s language and in words for any
+    reader of the event, not advice to its author (refusal_words' said_of="event"), a moment
     it names (given in milliseconds) as every time of the page is: a <time> its script shows in the
     reader's zone (said as text, it was in the server's zone)."""
     moments = {name: v for name, v in said.values.items() if name in MOMENT_VALUES and type(v) is int}
     marks = {name: f"\x00{name}\x00" for name in moments}
-    words = escape(refusal_words(Said(said, said.key, **{**said.values, **marks}) if marks else said, t))
+    words = escape(refusal_words(Said(said, said.key, **{**said.values, **marks}) if marks else said, t, said_of="event"))
     for name, ms in moments.items():
         words = words.replace(marks[name], time_tag(ms))
     return words

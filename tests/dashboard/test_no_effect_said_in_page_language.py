@@ -3,6 +3,8 @@ English and was shown as such on French pages (marked lang="en"). The log's reas
 of their words (solnet_errors.Said), and the page says them in its own language."""
 from __future__ import annotations
 
+from markupsafe import escape
+
 from node.dashboard import forms
 from node.dashboard.i18n import Translator, fallback_time
 from node.render import iso
@@ -66,3 +68,21 @@ def test_a_name_the_no_effect_names_stays_text_beside_its_time() -> None:
     assert "&lt;b&gt;Calais&lt;/b&gt;" in forms.said_on_page(said, Translator("fr"))
     started = Said("x", "no_effect.report_too_early", starts_at=1_800_000_000_000, field="action")
     assert f'<time datetime="{iso(1_800_000_000_000)}">' in forms.said_on_page(started, Translator("fr"))
+
+
+def test_an_event_page_says_what_happened_not_what_its_author_should_do() -> None:
+    """The page said why a stored event has no effect with the publish form's words, advice to the
+    one filling it in: any reader of another group's decline read "That one is your own group's ...
+    Withdraw your own instead", of a reply "Tick Bristol too". An event page says what happened."""
+    for lang in ("en", "fr"):
+        t = Translator(lang)
+        for said in (Said("x", "no_effect.decline_own", what="fulfilment", field="fulfilment"),
+                     Said("x", "no_effect.reply_not_to_owner", owner="Bristol", field="need"),
+                     Said("x", "no_effect.draw_other_goods", offer="tents", need="food", field="offer")):
+            on_page = str(forms.said_on_page(said, t)).replace("\u2068", "").replace("\u2069", "")  # (names set apart)
+            assert t.has(f"event.{said.key}")
+            words = t(f"event.{said.key}", **{name: "\x00" for name in said.values})  # (its own words, values apart)
+            assert all(str(escape(part)) in on_page for part in words.split("\x00")), on_page
+            assert on_page != forms.refusal_words(said, t)  # (the form's words stay the form's)
+    assert "your own" not in str(forms.said_on_page(Said("x", "no_effect.decline_own", what="pledge"), Translator("en")))
+    assert "Tick" not in str(forms.said_on_page(Said("x", "no_effect.reply_not_to_owner", owner="B"), Translator("en")))
