@@ -217,9 +217,8 @@ def explain(p: Problem, name_of: Callable[[bytes], str]) -> str:
                 "a group that pledged takes its own pledge back with `redact`")
     if p.code == "reply_not_to_owner":
         return (f"it is shared with chosen groups that leave out {name_of(d['owner'])}, whose {p.field} it answers: "
-                f"{name_of(d['owner'])} could neither see nor decline it, so it counts for nothing; publish it again "
-                f"with {name_of(d['owner'])} among the groups it is for ('to'), or leave 'to' out to publish it "
-                "to every group")
+                f"{name_of(d['owner'])} could neither see nor decline it, so it counts for nothing; add "
+                f"{name_of(d['owner'])} to 'to' (or leave 'to' out to publish it for everyone)")
     if p.code == "decline_not_fulfilment":
         return "that event is not a fulfilment of this need: name one of its fulfilments (`solnet view needs`)"
     if p.code == "decline_not_pledge":

@@ -25,8 +25,11 @@ def test_the_warning_names_the_device_that_turned_the_feeds_on(net: Net, tmp_pat
     log.ingest(wires(net.group.made))
     group, main = bytes(bytes(net.group.key.public)).hex(), bytes(net.device.key.public).hex()
 
-    log.ingest(wires([phone.sign("group.profile", YES)]))  # the seized phone
-    log.ingest(wires([net.device.sign("group.profile", {**YES, "name": "Calais Solidarity"})]))  # main node renames
+    seized = phone.sign("group.profile", YES)  # the seized phone
+    log.ingest(wires([seized]))
+    # the main node renames after (stamped later: two authors' clocks may give one millisecond)
+    log.ingest(wires([net.device.sign("group.profile", {**YES, "name": "Calais Solidarity"},
+                                      ts=seized.header.timestamp + 1)]))
     opted = feeds_opt_in.opted_in_by(log.store, log.trust, bytes(net.group.key.public))
     on_second = feeds_opt_in.warning(opted, bytes(second.key.public).hex(), group)
     assert on_second is not None and on_second["device"] == bytes(phone.key.public).hex(), on_second
