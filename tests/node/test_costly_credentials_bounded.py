@@ -89,6 +89,22 @@ async def test_a_new_groups_device_whose_credentials_wait_for_time_is_told_to_re
     as a hello over the budget is), not that it is no member, which its node would show its people
     as a refusal."""
     calais, bristol = network
+    network_id, device, presented = a_new_group(calais, bristol)
+    async with served_node(calais) as (_, served):
+        budget = served.runner.app[GUARD].hello_budget
+        assert budget is not None
+        budget.take_allowance = lambda source: 0.0  # (the buckets' tokens all spent)
+        async with stranger_dialled(served.port, network_id, device) as (ws, channel):
+            assert not await credentials_answered(ws, channel, presented), "judged with no time left"
+            assert ws.close_code == WSCloseCode.TRY_AGAIN_LATER, f"closed {ws.close_code}, not 'try again later'"
+        del budget.take_allowance  # (time again)
+        async with stranger_dialled(served.port, network_id, device) as (ws, channel):
+            assert await credentials_answered(ws, channel, presented), "the new group's device did not link"
+
+
+def a_new_group(calais: LocalNode, bristol: LocalNode) -> tuple[bytes, SigningKey, tuple[bytes, ...]]:
+    """A group Bristol has just admitted (Dover) and its first device, unknown to Calais: the network's
+    id, the device's key and the credentials it presents (Bristol's chain, Dover's profile and vouch)."""
     network_id = _network_id(calais)
     dover, device = Author(SigningKey.generate(), network_id), SigningKey.generate()
     log = bristol.home.log()
@@ -100,13 +116,4 @@ async def test_a_new_groups_device_whose_credentials_wait_for_time_is_told_to_re
                      dover.sign("member.vouch", device_vouch(dover.key, device, bytes(32 * [6]))).encode())
     finally:
         log.store.close()
-    async with served_node(calais) as (_, served):
-        budget = served.runner.app[GUARD].hello_budget
-        assert budget is not None
-        budget.take_allowance = lambda source: 0.0  # (the buckets' tokens all spent)
-        async with stranger_dialled(served.port, network_id, device) as (ws, channel):
-            assert not await credentials_answered(ws, channel, presented), "judged with no time left"
-            assert ws.close_code == WSCloseCode.TRY_AGAIN_LATER, f"closed {ws.close_code}, not 'try again later'"
-        del budget.take_allowance  # (time again)
-        async with stranger_dialled(served.port, network_id, device) as (ws, channel):
-            assert await credentials_answered(ws, channel, presented), "the new group's device did not link"
+    return network_id, device, presented

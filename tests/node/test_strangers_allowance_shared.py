@@ -19,12 +19,11 @@ import threading
 
 import pytest
 
-from crypto.keys import SigningKey
 from node.hello_budget import HelloBudget
 from node.webapp import GUARD
-from node_fixtures import Author, action, device_vouch
+from node_fixtures import Author, action
 from served_nodes import network, served_node, until  # noqa: F401  (the fixture)
-from test_costly_credentials_bounded import a_phone_of
+from test_costly_credentials_bounded import a_new_group, a_phone_of
 from test_member_handshake_reserve import _network_id, credentials_answered, introduce, stranger_dialled
 from sync.messages import Credentials, encode
 
@@ -86,17 +85,7 @@ async def test_the_time_taken_for_a_new_groups_first_contact_is_given_back_once_
     from the buckets. It links: a member's handshake is charged nothing beyond its reply's token,
     so what was taken for its credentials goes back."""
     calais, bristol = network
-    network_id = _network_id(calais)
-    dover, device = Author(SigningKey.generate(), network_id), SigningKey.generate()
-    log = bristol.home.log()
-    try:
-        log.append(bristol.keys.group, "member.vouch", {"subject": bytes(dover.key.public), "role": "group"},
-                   offline=True)
-        presented = (*log.store.chain_wires(bytes(bristol.keys.group.public)),
-                     dover.sign("group.profile", {"name": "Dover", "region": "dover"}).encode(),
-                     dover.sign("member.vouch", device_vouch(dover.key, device, bytes(32 * [6]))).encode())
-    finally:
-        log.store.close()
+    network_id, device, presented = a_new_group(calais, bristol)
     async with served_node(calais) as (node, served):
         now = [0.0]
         budget = HelloBudget(burst=BURST, cost_s=TOKEN_S, clock=lambda: now[0])
