@@ -36,9 +36,11 @@ def test_the_warning_names_the_device_that_turned_the_feeds_on(net: Net, tmp_pat
     assert feeds_opt_in.warning(opted, main, group) is None  # the main node signed yes itself
 
     # Turned off, then on again by the main node: its own doing, named as such on the second node
-    log.ingest(wires([net.device.sign("group.profile", {"name": "Calais", "region": "calais"})]))
+    # (each stamped after the rename: an explicit stamp does not move the author's clock on)
+    log.ingest(wires([net.device.sign("group.profile", {"name": "Calais", "region": "calais"},
+                                      ts=seized.header.timestamp + 2)]))
     assert feeds_opt_in.opted_in_by(log.store, log.trust, bytes(net.group.key.public)) is None
-    log.ingest(wires([net.device.sign("group.profile", YES)]))
+    log.ingest(wires([net.device.sign("group.profile", YES, ts=seized.header.timestamp + 3)]))
     opted = feeds_opt_in.opted_in_by(log.store, log.trust, bytes(net.group.key.public))
     assert feeds_opt_in.warning(opted, bytes(second.key.public).hex(), group)["device"] == main
 
