@@ -25,3 +25,22 @@ def test_a_revocation_takes_back_the_word_of_a_bundle_its_device_signed(network,
     said = cli.run(a, "import", str(tmp_path / "revocation.bundle"), ok=False)
     assert "revoked since" in said.stdout + said.stderr, said
     assert caught_up() == 0, "the seized phone's word no longer counts"
+
+
+def test_a_revoked_groups_device_brings_no_home_level_whichever_comes_first(network, cli, tmp_path) -> None:
+    """An infiltrating group revoked by the network: its devices are not revoked one by one, and a
+    bundle one of them signed counted as a member's word, before the revocation and after it."""
+    a, b = network.a, network.b
+
+    def caught_up() -> int:
+        return caught_up_by_bundle(Home(a).log().store)
+
+    cli.run(b, "export", str(tmp_path / "first.bundle"))
+    cli.run(a, "import", str(tmp_path / "first.bundle"))
+    assert caught_up() > 0
+    cli.run(a, "revoke", network.group_b, "--reason", "infiltrated")
+    assert caught_up() == 0, "the revoked group's word no longer counts"
+    cli.run(b, "export", str(tmp_path / "after.bundle"))
+    said = cli.run(a, "import", str(tmp_path / "after.bundle"), ok=False)
+    assert "revoked" in said.stdout + said.stderr, said
+    assert caught_up() == 0, "nor does a bundle it signs after"
