@@ -10,6 +10,15 @@ import re
 # overrides that can make a text display as something else than it says.
 CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
+# What a terminal is given as escapes (node/terminal_text.py): CONTROL_RE's characters, and the marks
+# a field accepts (a format decision, 2026-12: refusing them now would make stored events invalid)
+# but that turn or break a line where they are shown: U+200E/U+200F and U+061C, which a reader's
+# rule for a line's direction takes as its first letter (a right-to-left mark first turned a line
+# of `solnet ls`) and beside which digits move, and U+2028/U+2029, which end a line or a paragraph
+# (and so the isolate that sets a name apart) where a terminal or a program that reads the output
+# lays out text by Unicode's rules.
+SHOWN_ESCAPED_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
 
 def not_text(value: str) -> bool:
     """Whether `value` holds what UTF-8 cannot encode: surrogates, from bytes that were not UTF-8 (an

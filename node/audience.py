@@ -71,6 +71,13 @@ class AudienceError(PrivateError):
     """The chosen groups cannot be resolved or reached; the message says why."""
 
 
+def _typed(wanted: str) -> str:
+    """What a person typed as a refusal quotes it: its first 80 characters, set apart where they have
+    right-to-left letters (render.isolated), as every group name in these refusals: said raw, "بب"
+    turned the terminal's line and its words read in another order."""
+    return render.isolated(repr(wanted[:80]))
+
+
 def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None) -> list[bytes]:
     """Group ids from what a person typed: a group's name as its profile says it or as it is shown
     (with its short id when another group's name looks like it; any case), its id in full, or a
@@ -95,7 +102,7 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
         if re.fullmatch(r"[0-9a-f]+", cleaned) and len(cleaned) >= HEX_READ_AS_ID:
             if len(cleaned) < GROUP_PREFIX_MIN:
                 _say_if_read_as_an_id(groups, names, said, wanted, None)
-                raise AudienceError(f"{wanted[:80]!r} is too short a start of a group's id: another group's key can be "
+                raise AudienceError(f"{_typed(wanted)} is too short a start of a group's id: another group's key can be "
                                     f"made to start so. Give at least its first {GROUP_PREFIX_MIN} characters (its short "
                                     "id, as `solnet view groups` lists it) or its whole id", "group_id_short",
                                     typed=wanted[:80], least=GROUP_PREFIX_MIN)
@@ -109,13 +116,13 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
                 by_name = [g for g in by_name if g.hex().startswith(bracketed.group(1).lower())]
         matches = list(dict.fromkeys(by_name + by_id))
         if len(matches) > 1:
-            raise AudienceError(f"more than one group is called or starts with {wanted[:80]!r}: give its id "
+            raise AudienceError(f"more than one group is called or starts with {_typed(wanted)}: give its id "
                                 "(`solnet view groups` lists them)", "group_ambiguous", typed=wanted[:80])
         if not matches:
             _say_if_read_as_an_id(groups, names, said, wanted, bracketed)
             _say_if_revoked(log, groups, wanted)
-            known = ", ".join(sorted(n for n in names.values() if n)) or "none has a profile yet"
-            raise AudienceError(f"no group called {wanted[:80]!r} and no group id starting so in this network; "
+            known = ", ".join(sorted(render.isolated(n) for n in names.values() if n)) or "none has a profile yet"
+            raise AudienceError(f"no group called {_typed(wanted)} and no group id starting so in this network; "
                                 f"give a group's name ({known}) or its id (`solnet view groups` lists them)",
                                 "group_unknown", typed=wanted[:80])
         if matches[0] != own and matches[0] not in by_id and bracketed is None:
@@ -140,13 +147,13 @@ def _refuse_if_ambiguous(log: EventLog, groups: list[bytes], said: dict[bytes, s
         return
     why = []
     if alike:
-        why.append(f"another group's name looks like it ({', '.join(names[g] for g in alike[:5])})")
+        why.append(f"another group's name looks like it ({', '.join(render.isolated(names[g]) for g in alike[:5])})")
     if unnamed:
         listed = ", ".join(f"group {short_id(g)}" for g in unnamed[:5]) + (", ..." if len(unnamed) > 5 else "")
         why.append(f"{len(unnamed)} group{'s' if len(unnamed) > 1 else ''} of this network "
                    f"{'have' if len(unnamed) > 1 else 'has'} no profile here yet ({listed}): the group you mean "
                    "may be one of them, and another group may have taken its name")
-    raise AudienceError(f"the name {wanted[:80]!r} may not be the group you mean: {'; and '.join(why)}. The group "
+    raise AudienceError(f"the name {_typed(wanted)} may not be the group you mean: {'; and '.join(why)}. The group "
                         f"called so here is {short_id(group)}. Give the id of the group you mean instead of its name "
                         f"(`--to ID`, or the id in 'to'; its first {GROUP_PREFIX_MIN} characters or more): `solnet view groups` lists "
                         "each group's id, and the group itself can tell you its id over a channel you trust",
@@ -166,13 +173,16 @@ def _unnamed_of_late(log: EventLog, unnamed: list[bytes]) -> list[bytes]:
         return []
     since = now_ms() - UNNAMED_HOLDS_NAMES_MS
     heard_before = log.store.stored_before(since)  # every event stored here from `since` on is above it
-    vouches = log.trust.vouch_ids_for(set(unnamed))
+    vouches = log.trust.vouch_ids_for(set(unnamed) - set(log.genesis.founders))
+    # read together, not a statement each: a mole's thousand nameless groups made a thousand reads
+    stored = {event_id: (ts, n) for event_id, _a, ts, _k, _b, n
+              in log.store.events_named(sorted({i for ids in vouches.values() for i in ids}))}
 
     def holds(group: bytes) -> bool:
         if group in log.genesis.founders:  # let in by the genesis: at the network's creation, or here
             return log.genesis.created >= since or heard_before == 0  # (a home that heard of it this week)
-        rows = (log.store.numbered_row(i) for i in vouches.get(group, ()))
-        return any(row.ts >= since or row.n > heard_before for row in rows if row is not None)
+        rows = (stored[i] for i in vouches.get(group, ()) if i in stored)
+        return any(ts >= since or n > heard_before for ts, n in rows)
     return [g for g in unnamed if holds(g)]
 
 
@@ -187,7 +197,7 @@ def _say_if_read_as_an_id(groups: list[bytes], names: dict[bytes, str], said: di
     rule = (f"a name that ends in {GROUP_PREFIX_MIN} or more hex characters is read as a name shown with its short "
             "id, and names only a group whose id starts with them; this group's id does not" if bracketed is not None else
             "hex characters alone are read as the start of an id, never as a name")
-    raise AudienceError(f"a group here is called {wanted[:80]!r}, but {rule}: give its id instead (at least its first "
+    raise AudienceError(f"a group here is called {_typed(wanted)}, but {rule}: give its id instead (at least its first "
                         f"{GROUP_PREFIX_MIN} characters: `solnet view groups` lists each group's id, and the group "
                         "itself can tell you its id over a channel you trust)", "group_name_read_as_id",
                         typed=wanted[:80], least=GROUP_PREFIX_MIN)
@@ -208,7 +218,7 @@ def _say_if_revoked(log: EventLog, groups: list[bytes], wanted: str) -> None:
             continue
         name = (references.kept_aside_profile(log.store, g) or {}).get("name")  # as typed, without a short id
         if name is not None and name.casefold() == wanted.casefold():
-            raise AudienceError(f"{name} ({short_id(g)}) is revoked; it cannot receive private details",
+            raise AudienceError(f"{render.isolated(name)} ({short_id(g)}) is revoked; it cannot receive private details",
                                 "recipient_revoked", group=name)
 
 

@@ -240,7 +240,8 @@ def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, ex
                 f"between may be missing here. Ask for a bundle {ask}")
     if created > heard_before.caught_up_by_bundle(log.store):
         with log.store.write():
-            log.store.set_meta(heard_before.CAUGHT_UP_KEY, str(created).encode())
+            # with whose word it is: a revocation of that device takes it back (node.log)
+            log.store.set_meta(heard_before.CAUGHT_UP_KEY, f"{created} {exporter.hex()}".encode())
     return None
 
 

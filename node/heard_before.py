@@ -18,17 +18,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from node import chain_gate
+from node.log import CAUGHT_UP_KEY
 from node.saved_json import saved_facts
 from node.status import peer_list
 
 
-CAUGHT_UP_KEY = "bundle_caught_up"  # when the newest bundle that brought this home level was made (node/bundle.py)
-
-
 def caught_up_by_bundle(store: Any) -> int:
-    """When the newest bundle that brought this home level was made (ms; 0: none)."""
-    raw = store.get_meta(CAUGHT_UP_KEY)
-    return int(raw) if raw is not None and raw.isdigit() else 0
+    """When the newest bundle that brought this home level was made (ms; 0: none), on the word of
+    the device that signed it (node.log CAUGHT_UP_KEY: taken back if that device is revoked)."""
+    said = (store.get_meta(CAUGHT_UP_KEY) or b"").split()
+    return int(said[0]) if said and said[0].isdigit() else 0
 
 
 def _ms(value: Any) -> int | None:

@@ -21,6 +21,7 @@ from events.canonical import pack, unpack
 from events.errors import InvalidEvent
 from events.kinds import BODY_BUILT_FREELY, KINDS
 from node.kind_input import PRIVATE_FIELD
+from node.words import isolated
 from events.trust import Member, TrustGraph
 from solnet_errors import KeyedError
 
@@ -55,7 +56,8 @@ def recipient_keys(trust: TrustGraph, groups: list[bytes], author_group: bytes,
                                "recipient_unknown", group=short_id(group))
         name = (names or {}).get(group) or f"group {short_id(group)}"
         if g.revoked_from is not None:
-            raise PrivateError(f"{name} is revoked; it cannot receive private details", "recipient_revoked", group=name)
+            raise PrivateError(f"{isolated(name)} is revoked; it cannot receive private details", "recipient_revoked",
+                               group=name)  # (set apart in words: node.words.isolated)
         devices = reading_devices(trust, group)
         if not devices:
             # All revoked (a seized phone, a forked backup) is not "none yet": its group key must
@@ -63,7 +65,7 @@ def recipient_keys(trust: TrustGraph, groups: list[bytes], author_group: bytes,
             revoked = bool(trust.devices_of(group))
             why = ("all its devices are revoked, until its group certifies a new one (`solnet init --device-of`)"
                    if revoked else "none has joined yet")
-            raise PrivateError(f"{name} has no device that can read it: {why}",
+            raise PrivateError(f"{isolated(name)} has no device that can read it: {why}",
                                "recipient_no_device" if revoked else "recipient_not_joined", group=name)
         keys += [EncryptionPublicKey(d.encryption_key) for d in devices]
     if len(keys) > MAX_RECIPIENTS:

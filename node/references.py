@@ -204,7 +204,7 @@ def target(store: Store, trust: TrustGraph, event_id: bytes) -> Target | None:
 def targets(store: Store, trust: TrustGraph, ids: Collection[bytes]) -> dict[bytes, Target]:
     """`target` of each of `ids`, by id (those it gives None left out), read together."""
     found = {event_id: _target(trust, author, ts, kind, body)
-             for event_id, author, ts, kind, body in store.events_named(sorted(ids))}
+             for event_id, author, ts, kind, body, _n in store.events_named(sorted(ids))}
     return {event_id: t for event_id, t in found.items() if t is not None}
 
 

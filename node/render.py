@@ -22,7 +22,7 @@ from events.kinds import DEFAULT_UNIT, KINDS
 from node import moments
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
 from node.clock import now_ms
-from node.words import isolated, local_time, one_line, plural  # noqa: F401 (used here, and by callers as render.X)
+from node.words import isolated, local_time, one_line, padded, plural  # noqa: F401 (used here, and by callers as render.X)
 
 # What `solnet ls` says of an event whose content this node does not hold (the signed header stays).
 GONE_BODIES = {BODY_EXPIRED: "expired: its content is deleted", BODY_REDACTED: "redacted by its author: its content is deleted",
@@ -264,7 +264,7 @@ def event_line(row: tuple, group: str, fields: dict[str, Any] | None, *, inner_k
         said = f"{said} [shared with {shared} only]" if inner_kind else "for chosen groups only (encrypted)"
     if fields is None and row[9] != BODY_PRESENT:  # an empty line read as a bug, or as something hidden
         said = GONE_BODIES[row[9]] + (" (was for chosen groups only)" if row[4] == "sealed" else "")
-    return one_line(f"{local_time(row[3])}  {kind:<17} {region:<12} {group:<12} {short_id(row[0])}  {said}").rstrip()
+    return one_line(f"{local_time(row[3])}  {kind:<17} {region:<12} {padded(group, 12)} {short_id(row[0])}  {said}").rstrip()
 
 
 def inner_json(kind: str, fields: dict[str, Any], shared_with: list[bytes]) -> dict[str, Any]:
@@ -421,7 +421,9 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
                    + (f" and by {' and '.join(unread)}, which this device cannot read; " if unread else " only; ")
                    if readers else "")
             lines.append(f"  private details ({who}decrypted in memory, not stored):")
-            lines += [f"    {line}" for line in (data.get("private_details") or "").splitlines()]
+            # each line set apart where it has right-to-left letters (node.words.isolated), as every
+            # other member text `show` prints: first in its line, "ب: 2 people" turned it
+            lines += [f"    {isolated(line)}" for line in (data.get("private_details") or "").splitlines()]
             lines += differing_lines(data.get("differing_details") or ())
             gone = [{**g, "group": bytes.fromhex(g["group"])} for g in data.get("readers_gone") or ()]
             unread = readers_gone_text(gone, data["id"], names or {})
@@ -445,7 +447,7 @@ def differing_lines(differing: Sequence[dict[str, Any]]) -> list[str]:
              "which are true (a device of that group in other hands could share made-up ones):"]
     for d in differing:
         lines.append(f"    share {short_id(bytes.fromhex(d['share']))}:")
-        lines += [f"      {line}" for line in d["details"].splitlines()]
+        lines += [f"      {isolated(line)}" for line in d["details"].splitlines()]
     return lines
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from crypto.short_ids import short_id
 from node import revoked_here
 from node.words import (LINKED_TWICE, isolated, linked_twice, local_time, named_like_us, node_fact_warnings, one_line,
-                        over_share_words, plural)
+                        over_share_words, padded, plural)
 
 
 # A running node with no peer, none added and none dialled in: what it publishes leaves it for no one.
@@ -306,7 +306,7 @@ def peer_line(peer: dict[str, Any]) -> str:
     error = f", last error: {peer['last_error']}" if peer.get("last_error") and not peer.get("connected") else ""
     twice = (f"; WARNING: {LINKED_TWICE} (seen {local_time(peer['linked_twice'])})"
              if peer.get("linked_twice") else "")
-    return (f"{peer_name(peer):<20} {peer.get('address') or '(dialled in)':<28} "
+    return (f"{padded(peer_name(peer), 20)} {peer.get('address') or '(dialled in)':<28} "
             f"{peer.get('label') or '':<12} {peer['source']:<8} {state}; last sync {last}{error}{twice}")
 
 

@@ -5,7 +5,7 @@ request's private details are checked by nobody before they are opened (the publ
 controls at input: events.fields.CONTROL_RE). Printed raw, an ESC sequence, a BEL, a C1 control or
 a carriage return retitled the reader's window, cleared the screen, coloured text or wrote a line
 over another, a false "readable by ... only" among them (until 2026-12-06); a bidirectional override
-shows a text as something else than it says.
+shows a text as something else than it says; a direction mark turns a line, a separator breaks one.
 
 How. The CLI's output streams are wrapped once (`shown_as_text`, cli.main): every such character but
 newline and tab is written as its escape, `\\u001b` for ESC. That form is also JSON's own, so the
@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from events.control_chars import CONTROL_RE
+from events.control_chars import SHOWN_ESCAPED_RE
 
 
 # A name set apart by the CLI itself (node.words.isolated): U+2068, text with no control, isolate or
@@ -30,12 +30,13 @@ _ISOLATED = re.compile("\u2068[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*\u
 
 
 def visible(text: str) -> str:
-    """`text` with every control character but newline and tab (and every bidi override and isolate)
-    escaped, but the two marks of a closed isolate of plain text (`_ISOLATED`): a right-to-left
+    """`text` with every control character but newline and tab (and every bidi override, isolate and
+    direction mark, and the line and paragraph separators) escaped, but the two marks of a closed isolate of plain text (`_ISOLATED`): a right-to-left
     group name, set apart, which a terminal that lays out bidirectional text needs."""
-    # CONTROL_RE: every C0 control but tab and newline (carriage return too), DEL, C1, bidi overrides
+    # every C0 control but tab and newline (carriage return too), DEL, C1, bidi overrides, direction
+    # marks and line separators (events.control_chars.SHOWN_ESCAPED_RE)
     kept = {i for m in _ISOLATED.finditer(text) for i in (m.start(), m.end() - 1)} if "\u2068" in text else ()
-    return CONTROL_RE.sub(lambda m: m.group() if m.start() in kept else f"\\u{ord(m.group()):04x}", text)
+    return SHOWN_ESCAPED_RE.sub(lambda m: m.group() if m.start() in kept else f"\\u{ord(m.group()):04x}", text)
 
 
 class VisibleWriter:

@@ -36,6 +36,14 @@ def isolated(name: str) -> str:
     return f"\u2068{name}\u2069" if any(unicodedata.bidirectional(c) in ("R", "AL") for c in name) else name
 
 
+def padded(text: str, width: int) -> str:
+    """`text` and spaces to fill `width` columns as a reader sees them: the two marks that set a name
+    apart (`isolated`) take no column, and counted as letters they left a right-to-left name's
+    column of `solnet ls` and `peers` two short, every column after it drawn two to the left."""
+    seen = len(text) - text.count("\u2068") - text.count("\u2069")
+    return text + " " * (width - seen)
+
+
 def plural(count: int | str, word: str, words: str | None = None) -> str:
     """'1 event', '0 events', '2 events' (in English only one is singular). A count may be an
     enum's text (a support request's people: '1', '3-5')."""

@@ -379,18 +379,19 @@ class EventTables(StoreBase):
         row = self._x(f"SELECT {_COLS} FROM events WHERE {where}", args).fetchone()
         return self._paged(row) if row else None
 
-    def events_named(self, ids: Sequence[bytes]) -> list[tuple[bytes, bytes, int, str, bytes | None]]:
-        """(id, author, ts, kind, body) of those of `ids` held: what a read model judges a step
-        against (node.references.targets), _CHUNK ids a statement, not one each (an offer's page of
-        draw-downs named 579 needs one by one). Each checked against what its author signed, as
-        `event_row` checks it (DatabaseDamaged: a changed byte is not judged as the author's)."""
+    def events_named(self, ids: Sequence[bytes]) -> list[tuple[bytes, bytes, int, str, bytes | None, int]]:
+        """(id, author, ts, kind, body, n) of those of `ids` held: what a read model judges a step
+        against (node.references.targets), or when the vouches of nameless groups were signed and
+        stored (node.audience), _CHUNK ids a statement, not one each (an offer's page of draw-downs
+        named 579 needs one by one). Each checked against what its author signed, as `event_row`
+        checks it (DatabaseDamaged: a changed byte is not judged as the author's)."""
         out = []
         for i in range(0, len(ids), _CHUNK):
             where, args = by_ids(list(ids[i: i + _CHUNK]))
-            for event_id, a, ts, kind, header, sig, body in self._x(
-                    f"SELECT id, a, ts, kind, header, sig, body FROM events WHERE {where}", args):
+            for event_id, a, ts, kind, header, sig, body, n in self._x(
+                    f"SELECT id, a, ts, kind, header, sig, body, n FROM events WHERE {where}", args):
                 self._signed(event_id, a, header, sig, body)
-                out.append((event_id, self._key(a), ts, kind, body))
+                out.append((event_id, self._key(a), ts, kind, body, n))
         return out
 
     def event_n(self, event_id: bytes) -> int | None:
