@@ -626,6 +626,11 @@ class EventTables(StoreBase):
         return self._one("SELECT max(n) FROM arrived WHERE at < ?1 AND n < "
                          "coalesce((SELECT min(n) FROM arrived WHERE at >= ?1), n + 1)", (at,)) or 0
 
+    def noted_since(self) -> int | None:
+        """When this home began to note when it stored events (the earliest `arrived` row; None: no
+        record, as a panic wipe leaves it): what it held then counts as stored then."""
+        return self._one("SELECT min(at) FROM arrived")
+
     def iter_wire(self, *, since_ts: int = 0, after_n: int = 0, batch: int = 1000,
                   stubs_of: Sequence[str] = ()) -> Iterator[bytes]:
         """Every stored event in wire form, each author's in seq order (a reader can ingest them in
