@@ -1720,13 +1720,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     # clear (stubs, whose content its peers have not filled in yet) go without their addresses.
     stubs = sum(log.store.count_of_kind(kind, body_missing=True) for kind in LOCATING_KINDS) if args.encrypt else 0
     left_out = bool(stubs) if args.encrypt else any(log.store.count_of_kind(kind) for kind in LOCATING_KINDS)
+    # A --since before all this home noted of when it stored its events is the whole log: said, or
+    # a courier asked for the last two days carries everything without knowing why
+    whole = bool(since) and not log.store.stored_before(since)
     emit(args, {"file": args.file, "events": count, "encrypted": bool(args.encrypt),
-                "addresses_left_out": left_out},
+                "addresses_left_out": left_out, "whole": whole},
          f"Exported {render.plural(count, 'event')} to {args.file}{sealed}." + (
+             _whole_why(log.store.noted_since(), args.since) if whole else "") + (
              _stubs_carried(stubs) if args.encrypt else
              f" {ADDRESSES_LEFT_OUT}: a bundle not encrypted must not say where the network's nodes are. Export "
              "with --encrypt to carry them." if left_out else ""))
     return 0
+
+
+def _whole_why(noted: int | None, since: str) -> str:
+    """Why a bundle made with `--since` holds the whole log."""
+    from node import render
+
+    if noted is None:
+        return (" It holds the whole log: this home has no record of when it stored its events (a panic wipe "
+                "emptied it), so it cannot tell which came from then on.")
+    return (f" It holds the whole log: this home has noted when it stored each event only since "
+            f"{render.local_time(noted)} (its upgrade to this solnet, a panic wipe or its making), and counts what "
+            f"it held then as stored then; --since {since} is before that.")
 
 
 def _mark_running(home: Home, command: str, says: str = "") -> None:
@@ -2892,7 +2908,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seal the bundle with a passphrase ($SOLNET_BUNDLE_PASSPHRASE or a prompt): "
                         "whoever finds the stick learns nothing but its size. Without it, the nodes' addresses "
                         "(their announcements) are left out")
-    p.add_argument("--since", help="only events this home stored at or after this time, whatever their authors' "
+    p.add_argument("--since", help="only events this home stored at or after this time (from the start of its "
+                                   "minute), whatever their authors' "
                                    "stamps (a phone's alert posted offline that came later is in): 2026-12-01T18:00, "
                                    "in this machine's time zone unless it carries an offset, or in this last span "
                                    "(90m, 6h, 1d)")

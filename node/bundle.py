@@ -83,7 +83,8 @@ def export_bundle(log: EventLog, key: SigningKey, out: BinaryIO, *, since_ts: in
     `stubs_of` without their bodies (stubs, which an importer stores as missing and fills from its
     peers); return the count."""
     # Every event stored here from `since_ts` on (its row number after those stored before), whatever
-    # its author's stamp: an offline phone's alert stamped before then that came after is in it.
+    # its author's stamp: an offline phone's alert stamped before then that came after is in it. (Those
+    # stored from the start of its minute: `arrived` tells no finer, schema.ARRIVED_SPAN.)
     after_n = log.store.stored_before(since_ts) if since_ts else 0
     if since_ts and not after_n:
         since_ts = 0  # it leaves nothing out: it says it is whole (an importer counts it as a sync)

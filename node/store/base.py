@@ -16,12 +16,17 @@ from typing import Any
 from node.clock import now_ms
 from node.store.errors import StoreError, disk_failing, translate
 from node.store.owner import not_owner
+from node.store.schema import ARRIVED_SPAN
 from node.store.uri import database_uri
 from node.store.wal_files import leave_no_wal
 
-# (two transactions in one millisecond share a row: the higher number; a clock set back may put a
-# later one's row before an earlier one's, and a bundle since then carries more, never less)
-_ARRIVED = "INSERT INTO arrived(at, n) VALUES (?, ?) ON CONFLICT(at) DO UPDATE SET n = max(n, excluded.n)"
+# `arrived` (schema.ARRIVED_SCHEMA): a write transaction's row joins the one before it when that is the
+# transaction just before (its highest row number the one before this one's first) in the same minute
+# of this clock, ARRIVED_SPAN, which `export --since` counts from; a new row otherwise.
+# (its time the later of the two, unless another row holds it: the clock set back within the minute)
+_ARRIVED_JOIN = ("UPDATE arrived SET at = CASE WHEN ?1 > at AND NOT EXISTS (SELECT 1 FROM arrived WHERE at = ?1) "
+                 "THEN ?1 ELSE at END, n = ?2 WHERE at = ?3 AND n = ?4")
+_ARRIVED_NEW = "INSERT OR IGNORE INTO arrived(at, n) VALUES (?, ?)"
 _INSERT_EVENTS = ("INSERT INTO events(n, id, a, seq, ts, kind, expires, body_state, header, sig, body) "
                   "VALUES (?,?,?,?,?,?,?,?,?,?,?)")
 _INSERT_NEW_IDS = "INSERT INTO ids_new(p, n) VALUES (?,?)"  # each event's id goes with it (schema.IDS_SCHEMA)
@@ -88,6 +93,7 @@ class StoreBase:
         self._new_regions: list[int] = []
         self._next_n: int | None = None
         self._first_n: int | None = None  # the first row number the write transaction under way gave
+        self._arrived_last: tuple[int, int] | None = None  # the `arrived` row this connection wrote last
         # The row numbers of the events this connection stored, one range (first, last) per write
         # transaction, oldest first: the events stored by another connection (another process
         # writing into the home: `solnet import`) lie between them (Store.stored_elsewhere).
@@ -266,8 +272,8 @@ class StoreBase:
             self._flush()
             if self._added_in_transaction:
                 self._events_added(self._added_in_transaction)
-                if self._next_n is not None:  # when they were stored (schema.ARRIVED_SCHEMA): one row a transaction
-                    self._x(_ARRIVED, (now_ms(), self._next_n - 1))
+                if self._next_n is not None and self._first_n is not None:  # when they were stored
+                    self._note_arrived(now_ms(), self._first_n, self._next_n - 1)
             hooks, self._before_commit = list(self._before_commit.values()), {}
             ran = []
             try:
@@ -315,6 +321,30 @@ class StoreBase:
             self._next_n = self._first_n = None
             self._n_stored = {}
             self._transaction_ended()
+
+    def _note_arrived(self, at: int, first: int, last: int) -> None:
+        """Note that this write transaction stored rows `first`..`last` at `at` (schema.ARRIVED_SCHEMA),
+        in the row of the transaction just before it if that one's is in the same minute. Any time
+        within a minute stands for it: `export --since` asks from the start of a minute, and sees
+        which rows were before it and which from it on as it saw them with a row a transaction
+        (tests/node/test_arrived_thinned.py). Joined to one that is not just before it, the events
+        stored between the two would take its time (a clock set back between them)."""
+        last_row = self._arrived_last or self._x("SELECT at, n FROM arrived ORDER BY at DESC LIMIT 1").fetchone()
+        if (last_row is not None and last_row[1] == first - 1 and last_row[0] // ARRIVED_SPAN == at // ARRIVED_SPAN
+                and self._x(_ARRIVED_JOIN, (at, last, *last_row)).rowcount == 1):
+            # (its time, unless another row held it: then the next transaction's join misses, and it
+            # takes a row of its own)
+            self._arrived_last = (max(at, last_row[0]), last)
+            return
+        # Another transaction's row may hold this millisecond (the clock set back, or two in one
+        # millisecond that are not consecutive): this one takes a free millisecond of the same minute
+        # (sharing the row, the higher number took the earlier one's events out of a bundle since then).
+        minute = at - at % ARRIVED_SPAN
+        taken = {a for a, in self._x("SELECT at FROM arrived WHERE at BETWEEN ? AND ?", (minute, minute + ARRIVED_SPAN - 1))}
+        free = next((a for d in range(ARRIVED_SPAN) for a in (at + d, at - d)
+                     if minute <= a < minute + ARRIVED_SPAN and a not in taken), at)
+        self._x(_ARRIVED_NEW, (free, last))  # (a minute full of rows: none; those events count as stored later)
+        self._arrived_last = (free, last)
 
     def _check_version(self) -> None:
         """At the start of a write transaction (the write lock held, nobody else can commit until it

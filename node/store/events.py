@@ -14,7 +14,7 @@ from node.author_share import Share
 from node.store.base import UNKNOWN, StoreBase
 from node.store.errors import HEADS_REBUILD_ADVICE, REBUILD_ADVICE, DatabaseDamaged, StorageFull, StoreError, check_heads
 from node.store.rows import EventRow, Head, PagedEvent, StoredWire, TakenOut, TrustRow
-from node.store.schema import BODY_EXPIRED, BODY_MISSING, by_id, by_ids, by_prefixes, full_header, short_header
+from node.store.schema import ARRIVED_SPAN, BODY_EXPIRED, BODY_MISSING, by_id, by_ids, by_prefixes, full_header, short_header
 
 _COLS = "n, id, a, seq, ts, kind, expires, header, sig, body, body_state"
 _CHUNK = 500  # ids per `IN (...)` list
@@ -618,12 +618,19 @@ class EventTables(StoreBase):
             last = rows[-1][0]
 
     def stored_before(self, at: int) -> int:
-        """A row number every event stored here from `at` on (this machine's clock, ms) is above: the
-        highest of a transaction before `at` with none from `at` on before it (0: none; schema.ARRIVED_SCHEMA).
-        (Not the highest before `at`: a clock that read earlier than before, a Pi's after a power cut,
-        put the events it stored then, numbered above those stored from `at` on, "before" it.)"""
+        """A row number every event stored here from the start of `at`'s minute on (this machine's
+        clock, ms; `arrived` tells no finer: schema.ARRIVED_SPAN) is above: the highest of a
+        transaction before it with none from it on before it (0: none; schema.ARRIVED_SCHEMA).
+        (Not the highest before it: a clock that read earlier than before, a Pi's after a power cut,
+        put the events it stored then, numbered above those stored from it on, "before" it.)"""
+        at -= at % ARRIVED_SPAN
         return self._one("SELECT max(n) FROM arrived WHERE at < ?1 AND n < "
                          "coalesce((SELECT min(n) FROM arrived WHERE at >= ?1), n + 1)", (at,)) or 0
+
+    def noted_since(self) -> int | None:
+        """When this home began to note when it stored events (the earliest `arrived` row; None: no
+        record, as a panic wipe leaves it): what it held then counts as stored then."""
+        return self._one("SELECT min(at) FROM arrived")
 
     def iter_wire(self, *, since_ts: int = 0, after_n: int = 0, batch: int = 1000,
                   stubs_of: Sequence[str] = ()) -> Iterator[bytes]:

@@ -194,8 +194,13 @@ CREATE TABLE IF NOT EXISTS over_share(
 # `export --since` carries every event stored from then on, whatever its author's stamp (an offline
 # phone's alert stamped days ago that reached this home an hour ago). A row per transaction, never per
 # event (an event's own column would cost an index entry at every insert); the migration's row says
-# the events stored before it came by then.
+# the events stored before it came by then. Thinned as it is written: consecutive transactions within
+# one minute (ARRIVED_SPAN, from its start) share a row (Store._note_arrived), and stored_before
+# counts from the start of a minute, where it sees the rows before it and from it on as it saw a row
+# a transaction: a node writing all day keeps about 1,440 rows a day (more only where its clock was
+# set back, or another process wrote between its transactions), not one a transaction.
 ARRIVED_SCHEMA = "CREATE TABLE IF NOT EXISTS arrived(at INTEGER PRIMARY KEY, n INTEGER NOT NULL)"
+ARRIVED_SPAN = 60_000
 
 REGIONS_SCHEMA = "CREATE TABLE IF NOT EXISTS regions(r INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE)"
 

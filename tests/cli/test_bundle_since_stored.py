@@ -31,6 +31,17 @@ def _caught_up(home: Path) -> int:
         store.close()
 
 
+def _stored_an_hour_ago(home: Path) -> None:
+    """As if `home` had stored all it holds an hour ago: a bundle since a time carries what was stored
+    from the start of that minute (`arrived` tells no finer), and what a test stored just before its
+    start would be in it."""
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(home / "solnet.db")) as db, db:
+        db.execute("UPDATE arrived SET at = at - 3600000")
+
+
 def _export_since(cli, home: Path, file: Path, since_ms: int) -> int:
     """`solnet export FILE --since` to the millisecond (the option takes minutes)."""
     from node import bundle
@@ -64,6 +75,7 @@ def test_an_alert_stamped_before_a_since_bundles_start_that_reached_its_maker_la
 def test_a_since_bundle_from_a_maker_whose_clock_may_be_behind_reaches_back_further(cli, network, tmp_path) -> None:
     """Its start is by its maker's clock: one behind this home's by a few minutes (a node takes stamps
     up to 10 minutes ahead of its own clock) left out what came in those minutes, yet counted."""
+    _stored_an_hour_ago(network.a)
     cli.run(network.a, "export", tmp_path / "whole.bundle")
     cli.run(network.b, "import", tmp_path / "whole.bundle")
     level = _caught_up(network.b)
@@ -85,13 +97,9 @@ def test_a_since_bundle_of_an_older_solnet_does_not_say_a_home_caught_up(cli, ne
     """One an older solnet made chose by the authors' stamps (its header says nothing of when its maker
     stored them): it may lack an alert that came late, so it never counts. The same bundle made by
     this solnet, reaching back more than 10 minutes before this home last heard, counts."""
-    import sqlite3
-    from contextlib import closing
-
     from node import bundle
 
-    with closing(sqlite3.connect(network.a / "solnet.db")) as db, db:  # as if Calais had stored them an hour ago
-        db.execute("UPDATE arrived SET at = at - 3600000")
+    _stored_an_hour_ago(network.a)
     cli.run(network.a, "export", tmp_path / "whole.bundle")
     cli.run(network.b, "import", tmp_path / "whole.bundle")
     level = _caught_up(network.b)
@@ -190,6 +198,7 @@ def test_a_since_bundle_whose_events_wait_for_earlier_ones_says_it_leaves_a_gap(
     from node.log import now_ms
 
     cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "First raid", "--offline")
+    _stored_an_hour_ago(network.a)
     start = now_ms() + 1  # (after the first alert was stored: its command has ended)
     cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", RAID, "--offline")
     assert _export_since(cli, network.a, tmp_path / "since.bundle", start) == 1
@@ -211,6 +220,7 @@ def test_a_since_bundle_that_leaves_a_gap_says_it_once(cli, network, tmp_path) -
     cli.run(network.a, "export", tmp_path / "whole.bundle")
     cli.run(network.b, "import", tmp_path / "whole.bundle")
     cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "First raid", "--offline")
+    _stored_an_hour_ago(network.a)
     start = now_ms() + 1
     cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", RAID, "--offline")
     assert _export_since(cli, network.a, tmp_path / "since.bundle", start) == 1
