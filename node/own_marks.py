@@ -446,7 +446,10 @@ def signed(store: Store, author: bytes, seq: int) -> None:
         # after these are written): they are written and synced now, on the marks' thread, while
         # this one writes the rows (_Early); the commit waits for them. In a group of publishes, one
         # write and one sync at the commit, for all of them.
-        early = _SYNCER.start(_Early(_Write(path, seqs, firsts, go_on)))
+        try:
+            early = _SYNCER.start(_Early(_Write(path, seqs, firsts, go_on)))
+        except OSError:  # (the file cannot be opened: the commit tries again, and says so as a failing disk does)
+            early = None
     prior = current if isinstance(current, _Pending) and (current.early or current.prior) else None
     store.before_commit(_KEY, _Pending(path, seqs, firsts, go_on, early, prior))
 
