@@ -275,14 +275,12 @@ class StoreBase:
                 if self._next_n is not None and self._first_n is not None:  # when they were stored
                     self._note_arrived(now_ms(), self._first_n, self._next_n - 1)
             hooks, self._before_commit = list(self._before_commit.values()), {}
-            ran = []
             try:
                 for hook in hooks:
                     hook(True)
-                    ran.append(hook)
                 self._x("COMMIT")
             except BaseException:
-                for hook in ran:  # (what they wrote outside the database names what was not committed)
+                for hook in hooks:  # (what they wrote outside the database names what was not committed)
                     hook(False)
                 raise
             if self._checkpointer is not None:
@@ -313,7 +311,9 @@ class StoreBase:
                     except sqlite3.Error:
                         pass
         finally:
-            self._before_commit = {}
+            hooks, self._before_commit = list(self._before_commit.values()) if failed else [], {}
+            for hook in hooks:  # (a write that failed before its commit: what a hook wrote early comes off)
+                hook(False)
             self._checked = False
             self._added_in_transaction = 0
             self._new_keys = []
@@ -382,6 +382,12 @@ class StoreBase:
             self._facts.pop(key, None)
 
     @property
+    def lone(self) -> bool:
+        """The write under way is its transaction alone: no other part of a group can join it, or be
+        rolled back without it (node/own_marks.py writes its marks early then)."""
+        return not self._grouped or self._alone
+
+    @property
     def grouped(self) -> bool:
         """Inside `group()`: work that must run outside any transaction waits for its end."""
         return self._grouped
@@ -426,7 +432,7 @@ class StoreBase:
     def before_commit(self, key: Any, hook: Callable[[bool], None]) -> None:
         """Inside a write: run `hook(True)` just before this transaction commits (once per `key`, the
         last one given; dropped with a part of a group that is rolled back), and `hook(False)` if the
-        commit then fails. For what must be on the disk outside the database before anything the
+        transaction fails (before its commit, or in it: whether or not `hook(True)` ran). For what must be on the disk outside the database before anything the
         transaction wrote can leave this node (node/own_marks.py)."""
         self._before_commit[key] = hook
 
