@@ -154,6 +154,33 @@ class Overfull(InvalidEvent):
 _PAST_ITEMS = re.compile(r"exceeds max_(array|map)_len")  # msgpack's ValueError at a header past its cap
 
 
+_LONG_HEADERS = {0xDC: 2, 0xDD: 4, 0xDE: 2, 0xDF: 4}  # array16, array32, map16, map32: their count's bytes
+_STR_STARTS = frozenset({*range(0xA0, 0xC0), 0xD9, 0xDA, 0xDB})  # a msgpack str's first byte
+
+
+def key_of_long_value(data: bytes, items: int) -> str | None:
+    """The key of the first value in `data`, a map, that is a list or a map claiming more than
+    `items` items, found by reading up to it: its keys read, the values before it skipped, nothing
+    else built; None if the map's first `items` entries hold none (or its keys are not all text).
+    For a refusal's words: `unpack(items=...)` says only that some list or map is too long."""
+    try:
+        # (a buffer of the data's size: msgpack's default is 1 MiB)
+        walker = msgpack.Unpacker(max_ext_len=0, read_size=len(data), max_buffer_size=len(data))
+        walker.feed(data)
+        for _ in range(min(walker.read_map_header(), items)):
+            if data[walker.tell()] not in _STR_STARTS:
+                return None
+            key = walker.unpack()
+            at = walker.tell()
+            size = _LONG_HEADERS.get(data[at])
+            if size is not None and int.from_bytes(data[at + 1:at + 1 + size], "big") > items:
+                return key
+            walker.skip()
+    except (ValueError, TypeError, IndexError, msgpack.UnpackException, RecursionError):
+        return None
+    return None
+
+
 _UNREAD = object()
 _FIXARRAY_MAX = 15  # the most items an array's one-byte header (fixarray) can claim
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from events.canonical import Overfull, unpack
-from events.errors import BAD_FIELD, MALFORMED, InvalidEvent
+from events.canonical import Overfull, key_of_long_value, unpack
+from events.errors import BAD_FIELD, MALFORMED, InvalidEvent, quoted
 from events.fields import LIST_TYPES, Field, most_items
 from events.format import Header
 from events.consent import consent_is_valid
@@ -297,8 +297,12 @@ def parse_body(header: Header, body: bytes | None) -> dict[str, Any] | None:
                         containers=1 + len(kind.fields) if long else None, items=MOST_ITEMS if long else None)
     except Overfull:
         if body[0] in _MAP_STARTS:  # (what its fields' rules would have said once it was built)
+            name = key_of_long_value(body, MOST_ITEMS)
+            if name is not None:
+                raise InvalidEvent(BAD_FIELD, f"{kind.name}: field {quoted(name)} holds more than {MOST_ITEMS} items, "
+                                              "more than any field may") from None
             raise InvalidEvent(BAD_FIELD, f"{kind.name}: its fields hold lists or maps no field of it may hold, "
-                                          f"or more than {MOST_ITEMS} of them or items in one") from None
+                                          f"or more than {MOST_ITEMS} of them") from None
         raise InvalidEvent(MALFORMED, f"{_a(kind.name)} body must be a map of fields") from None
     if not isinstance(fields, dict):
         raise InvalidEvent(MALFORMED, f"{_a(kind.name)} body must be a map of fields")
