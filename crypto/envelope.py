@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 import msgpack
 
 from crypto import aead
+from crypto.counted import Counted
 from crypto.errors import DecryptionFailed, InvalidKey, MalformedPadding
 from crypto.hashing import blake2b_256
 from crypto.keys import KEY_SIZE, EncryptionKey, EncryptionPublicKey
@@ -128,31 +129,17 @@ def _no_map(value: dict) -> dict:
     raise ValueError("an envelope holds no map")
 
 
-def _two_lists() -> Callable[[list], list]:
-    """msgpack's list hook for one envelope: its slots and itself, then ValueError. Each list and
-    map is built before a hook sees it, so refusing the first map and the third list builds no
-    more: the arrays' cap alone let a tree of lists of 16 ending in empty maps through, 63 KiB of
-    it (a sealed event's envelope, which only its recipients can check) built 63 times its size in
-    every node that opened it before the layout's checks refused it (until 2026-12-07)."""
-    left = 2
-
-    def hook(value: list) -> list:
-        nonlocal left
-        left -= 1
-        if left < 0:
-            raise ValueError("an envelope holds two lists")
-        return value
-
-    return hook
-
-
 def open_envelope(envelope: bytes, key: EncryptionKey) -> bytes:
     """Return the plaintext if `key` is a recipient; raise DecryptionFailed otherwise or if altered
     (MalformedPadding, a DecryptionFailed, if a version-2 envelope authenticates but is padded wrongly)."""
     try:
         version, eph_pub, slots, nonce, ciphertext = msgpack.unpackb(
             envelope, raw=False, max_bin_len=len(envelope), max_array_len=MAX_RECIPIENTS,
-            object_hook=_no_map, list_hook=_two_lists(),
+            # Its slots and itself, no map: refusing the first map and the third list as msgpack
+            # builds them, the arrays' cap alone let a tree of lists of 16 ending in empty maps
+            # through, 63 KiB of it (a sealed event's envelope, which only its recipients can check)
+            # built 63 times its size in every node that opened it (until 2026-12-07).
+            object_hook=_no_map, list_hook=Counted(2),
         )
     except (ValueError, TypeError, msgpack.UnpackException):
         raise DecryptionFailed("not a solnet envelope") from None

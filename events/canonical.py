@@ -7,12 +7,14 @@ exactly one encoding and ids cannot be varied by re-encoding.
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import msgpack
 
+from crypto.counted import Counted, TooMany
 from events.errors import MALFORMED, NON_CANONICAL, InvalidEvent
 
 
@@ -64,7 +66,7 @@ def pack(value: Any) -> bytes:
 
 
 def unpack(data: bytes, *, what: str = "value", flat: bool = False, parts: int | None = None,
-           containers: int | None = None) -> Any:
+           containers: int | None = None, items: int | None = None) -> Any:
     """Decode canonical msgpack bytes; raise InvalidEvent unless they are exactly the canonical encoding.
 
     Container and string sizes are capped by the input length, so a small input cannot make
@@ -92,6 +94,11 @@ def unpack(data: bytes, *, what: str = "value", flat: bool = False, parts: int |
     counted, so at most this many are: a 64 KiB body of empty maps in a list built 65,000 of them,
     4.7 MB (73 x its size) in the ingest worker or, a stranger's credentials, the node's own
     database thread, before its kind's rules refused it (until 2026-12-07).
+
+    `items` (with `containers`): the most items any of those maps and lists may hold; one that
+    claims more is refused (`Overfull`) at its header, before any of its items is built. Lists of
+    plain values are not containers to count, but each item is an object once built: a 64 KiB body
+    of one-byte small negative numbers built 41 x its size (until 2026-12-07).
     """
     limit = len(data)
     try:
@@ -101,8 +108,9 @@ def unpack(data: bytes, *, what: str = "value", flat: bool = False, parts: int |
         # length, which would say ValueError where the decoder has always said what it found.
         if parts is None and containers is not None:
             claims_come(data)
-            hook = _Counted(containers)
-            value = msgpack.unpackb(data, max_array_len=limit, max_map_len=limit, max_ext_len=0,
+            hook = Counted(containers)
+            most = limit if items is None else items
+            value = msgpack.unpackb(data, max_array_len=most, max_map_len=most, max_ext_len=0,
                                     object_hook=hook, list_hook=hook)
         elif parts is None:
             value = _small_arrays(data)
@@ -114,9 +122,11 @@ def unpack(data: bytes, *, what: str = "value", flat: bool = False, parts: int |
                                     use_list=False, list_hook=_one_array_of_bytes())
     except _NotBytes:
         raise InvalidEvent(MALFORMED, f"{what} must be a list of byte strings") from None
-    except _TooMany:
+    except TooMany:
         raise Overfull(MALFORMED, f"{what} holds more than {containers} lists and maps") from None
     except (ValueError, TypeError, msgpack.UnpackException, RecursionError) as exc:
+        if items is not None and _PAST_ITEMS.search(str(exc)):  # (msgpack says so only in its words)
+            raise Overfull(MALFORMED, f"{what} holds a list or map of more than {items} items") from None
         raise InvalidEvent(MALFORMED, f"{what} is not valid msgpack ({type(exc).__name__})") from None
     # msgpack keeps map order on decode, so re-encoding as decoded reproduces the input exactly
     # when every length and integer is in its shortest form; key order and floats are checked
@@ -136,27 +146,39 @@ class _NotBytes(Exception):
     pass
 
 
-class _TooMany(Exception):
-    pass
-
-
 class Overfull(InvalidEvent):
-    """A value holding more maps and lists than `unpack(containers=...)` allows (MALFORMED)."""
+    """A value holding more maps and lists, or a map or list more items, than `unpack(containers=...,
+    items=...)` allows (MALFORMED)."""
 
 
-class _Counted:
-    """msgpack's map and list hook for one `unpack(containers=...)`: lets `left` through, then raises."""
+_PAST_ITEMS = re.compile(r"exceeds max_(array|map)_len")  # msgpack's ValueError at a header past its cap
 
-    __slots__ = ("left",)
 
-    def __init__(self, left: int) -> None:
-        self.left = left
+_LONG_HEADERS = {0xDC: 2, 0xDD: 4, 0xDE: 2, 0xDF: 4}  # array16, array32, map16, map32: their count's bytes
+_STR_STARTS = frozenset({*range(0xA0, 0xC0), 0xD9, 0xDA, 0xDB})  # a msgpack str's first byte
 
-    def __call__(self, value: Any) -> Any:
-        self.left -= 1
-        if self.left < 0:
-            raise _TooMany
-        return value
+
+def key_of_long_value(data: bytes, items: int) -> str | None:
+    """The key of the first value in `data`, a map, that is a list or a map claiming more than
+    `items` items, found by reading up to it: its keys read, the values before it skipped, nothing
+    else built; None if the map's first `items` entries hold none (or its keys are not all text).
+    For a refusal's words: `unpack(items=...)` says only that some list or map is too long."""
+    try:
+        # (a buffer of the data's size: msgpack's default is 1 MiB)
+        walker = msgpack.Unpacker(max_ext_len=0, read_size=len(data), max_buffer_size=len(data))
+        walker.feed(data)
+        for _ in range(min(walker.read_map_header(), items)):
+            if data[walker.tell()] not in _STR_STARTS:
+                return None
+            key = walker.unpack()
+            at = walker.tell()
+            size = _LONG_HEADERS.get(data[at])
+            if size is not None and int.from_bytes(data[at + 1:at + 1 + size], "big") > items:
+                return key
+            walker.skip()
+    except (ValueError, TypeError, IndexError, msgpack.UnpackException, RecursionError):
+        return None
+    return None
 
 
 _UNREAD = object()

@@ -105,8 +105,17 @@ def _ids(f: Field, v: Any) -> Said | None:
     return None
 
 
+MAX_LANGUAGES = 8  # in a "languages" field
+LIST_TYPES = frozenset({"ids", "languages", "urls", "texts"})  # the types whose values are lists
+
+
+def most_items(f: Field) -> int:
+    """The most items a value of `f`, a field of one of LIST_TYPES, may hold."""
+    return MAX_LANGUAGES if f.type == "languages" else f.maximum
+
+
 def _languages(f: Field, v: Any) -> Said | None:
-    if not isinstance(v, list) or len(v) > 8:
+    if not isinstance(v, list) or len(v) > MAX_LANGUAGES:
         return Said("must be a list of at most 8 language codes such as en, fr, ar", "languages")
     for x in v:
         if not (type(x) is str and x in _GOOD_LANGUAGES or matched(_GOOD_LANGUAGES, LANGUAGE_RE, x)):

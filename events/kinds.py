@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from events.canonical import Overfull, unpack
-from events.errors import BAD_FIELD, MALFORMED, InvalidEvent
-from events.fields import Field
+from events.canonical import Overfull, key_of_long_value, unpack
+from events.errors import BAD_FIELD, MALFORMED, InvalidEvent, quoted
+from events.fields import LIST_TYPES, Field, most_items
 from events.format import Header
 from events.consent import consent_is_valid
 from solnet_errors import Said
@@ -264,6 +264,11 @@ def _a(word: str) -> str:
 
 
 BODY_BUILT_FREELY = 1024  # bytes: a body this long or shorter is decoded as it comes (~75 kB at most built)
+# The most items a body's map (its kind's fields) or any list in it (a list field's) may hold: 64.
+# A long body's maps and lists are refused past it at their headers, before their items are built
+# (a 64 KiB list of one-byte numbers built 41 x its size in an ingest worker, until 2026-12-07).
+MOST_ITEMS = max(*(len(k.fields) for k in KINDS.values()),
+                 *(most_items(f) for k in KINDS.values() for f in k.fields if f.type in LIST_TYPES))
 _MAP_STARTS = frozenset({*range(0x80, 0x90), 0xDE, 0xDF})  # a msgpack map's first byte
 
 
@@ -285,12 +290,19 @@ def parse_body(header: Header, body: bytes | None) -> dict[str, Any] | None:
     # empty maps in a vouch's unknown field: 1.8 ms, 32 such vouches in one handshake's credentials).
     try:
         # A long body's maps and lists are counted as they are built: one map of fields, each a
-        # plain value or a list of them, so one more than its kind has fields at most (`unpack`).
+        # plain value or a list of them, so one more than its kind has fields at most (`unpack`),
+        # each of at most MOST_ITEMS items.
+        long = len(body) > BODY_BUILT_FREELY
         fields = unpack(body, what=f"{kind.name} body", flat=True,
-                        containers=1 + len(kind.fields) if len(body) > BODY_BUILT_FREELY else None)
+                        containers=1 + len(kind.fields) if long else None, items=MOST_ITEMS if long else None)
     except Overfull:
         if body[0] in _MAP_STARTS:  # (what its fields' rules would have said once it was built)
-            raise InvalidEvent(BAD_FIELD, f"{kind.name}: its fields hold lists or maps no field of it may hold") from None
+            name = key_of_long_value(body, MOST_ITEMS)
+            if name is not None:
+                raise InvalidEvent(BAD_FIELD, f"{kind.name}: field {quoted(name)} holds more than {MOST_ITEMS} items, "
+                                              "more than any field may") from None
+            raise InvalidEvent(BAD_FIELD, f"{kind.name}: its fields hold lists or maps no field of it may hold, "
+                                          f"or more than {MOST_ITEMS} of them") from None
         raise InvalidEvent(MALFORMED, f"{_a(kind.name)} body must be a map of fields") from None
     if not isinstance(fields, dict):
         raise InvalidEvent(MALFORMED, f"{_a(kind.name)} body must be a map of fields")

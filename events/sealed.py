@@ -22,7 +22,7 @@ from typing import Any
 from crypto.envelope import max_plaintext
 from events.canonical import pack, unpack
 from events.errors import BAD_FIELD, MALFORMED, UNKNOWN_VERSION, InvalidEvent
-from events.kinds import BODY_BUILT_FREELY, KINDS, check_fields
+from events.kinds import BODY_BUILT_FREELY, KINDS, MOST_ITEMS, check_fields
 
 SEALED_KIND = "sealed"
 ENVELOPE_FIELD = "envelope"
@@ -48,6 +48,7 @@ MAX_INNER_BYTES = max_plaintext(KINDS[SEALED_KIND].field(ENVELOPE_FIELD).max_len
 # event of empty maps built 73 times its size in this node's process before it was refused.
 _INNER_CONTAINERS = 3 + max(len(KINDS[kind].fields) for kind in SEALABLE)
 MAX_TO = 16  # groups named; the envelope holds at most 16 devices anyway
+assert MAX_TO <= MOST_ITEMS  # (a long inside's lists and maps are refused past MOST_ITEMS items)
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,9 @@ def inner_plaintext(kind: str, fields: dict[str, Any], to: list[bytes]) -> bytes
 
 def parse_inner(plaintext: bytes) -> Inner:
     """The inside of a sealed event, checked like a public body; InvalidEvent if it is not one."""
-    value = unpack(plaintext, what="sealed content",
-                   containers=_INNER_CONTAINERS if len(plaintext) > BODY_BUILT_FREELY else None)
+    long = len(plaintext) > BODY_BUILT_FREELY  # (its maps and lists hold at most MOST_ITEMS items: MAX_TO, fields)
+    value = unpack(plaintext, what="sealed content", containers=_INNER_CONTAINERS if long else None,
+                   items=MOST_ITEMS if long else None)
     if not isinstance(value, dict) or set(value) != {"v", "kind", "fields", "to", "pad"}:
         raise InvalidEvent(MALFORMED, "sealed content is not a map of v, kind, fields, to and pad")
     if value["v"] != INNER_VERSION or type(value["v"]) is not int:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crypto.short_ids import MIN_ID_PREFIX_HEX
-from events.fields import Field
+from events.fields import LIST_TYPES, Field
 from events.kinds import KINDS, Kind
 from events.sealed import MAX_TO
 from node.publishing import GROUP_TEXT_MAX, PUBLISHABLE_KINDS, SIGNERS, typed_fields
@@ -300,8 +300,6 @@ def _texts(kind: Kind, fields: Any) -> dict[str, str]:
     return texts
 
 
-# The field types a person types as a list, comma-separated (events/fields.py)
-LIST_TYPES = frozenset({"ids", "languages", "urls", "texts"})
 _FORM_RES = {pattern: re.compile(pattern) for pattern, _ in FORMS.values()}
 _TYPED: dict[str, tuple[Kind, list[str]]] = {}
 

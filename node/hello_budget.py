@@ -73,7 +73,10 @@ network, whether the node replies to it (`take`):
 - a stranger's credentials are judged for at most what half the tokens both buckets hold are
   worth, taken from them when given (`take_allowance`) and settled at its charge: handshakes whose
   credentials wait for the database together share what the buckets hold (until 2026-12-07 each
-  was given the whole, and a dozen at once left the global bucket at -120 tokens).
+  was given the whole, and a dozen at once left the global bucket at -120 tokens), and hold at
+  most `GRANTS_HOLD` of it: each took half of what the others left, so four behind a relay held
+  7.5 of the 8 tokens its bucket had, and a newcomer there was served from the members' reserve
+  while they waited (until 2026-12-07).
 
 A member's node turned away retries like after any failed dial (a configured peer within 5 s,
 one lost lately within 2 s: sync/overlay.py), and the links this node dials itself are never
@@ -103,6 +106,7 @@ RETRY_AFTER_S = 2  # what a turned-away dialler is told (a solnet node retries o
 # token is worth, so that BURST is in handshakes; one that costs more takes more tokens.
 HANDSHAKE_REPLIES = 8
 ALLOWANCE_SHARE = 0.5  # of the tokens both buckets hold, taken to judge one stranger's credentials (`take_allowance`)
+GRANTS_HOLD = 0.75  # the most that allowances not yet settled may hold of what they and each bucket hold together
 _COST_TRIES = 3  # measurements of a reply at start, the least kept (a busy moment makes one slow)
 
 SHARED, RESERVE = "shared", "reserve"  # where a hello's token came from (`HelloBudget.take_served`)
@@ -154,6 +158,7 @@ class HelloBudget:
         self._global = _Bucket(float(burst), clock())
         self._reserve = _Bucket(float(RESERVE_BURST), clock())
         self._sources: dict[str, _Bucket] = {}
+        self._granted: dict[str | None, float] = {}  # tokens `take_allowance` gave not yet settled: by source, None all
         self._in_flight: dict[str, int] = {}
         self.replied = 0  # handshakes replied to (an X25519 exchange and a signature each) charged: no member's
         self.refunded = 0  # ... whose dialler then proved a member
@@ -258,6 +263,7 @@ class HelloBudget:
         (to the reserve, if it was taken from it), and the tokens `take_allowance` gave it."""
         now = self.clock()
         self.refunded += 1
+        self._settled(source, granted)
         if reserve:
             self._reserve_at(now).tokens += 1
             self._refill(self._reserve, 0.0, now)  # (back within its size)
@@ -268,6 +274,7 @@ class HelloBudget:
         """A handshake given `granted` tokens by `take_allowance` ended in a link (its credentials
         made it a member): they are given back, as a member's handshake is charged nothing."""
         if granted > 0:
+            self._settled(source, granted)
             self._give_back(source, granted, self.clock())
 
     def _give_back(self, source: str, tokens: float, now: float) -> None:
@@ -284,6 +291,7 @@ class HelloBudget:
         be (a debt the refill pays back); what it was granted and did not use is given back. From
         the reserve alone if its token came from there."""
         self.replied += 1
+        self._settled(source, granted)
         used = cost_s / self.cost_s - 1.0  # tokens' worth beyond its own token
         if reserve:
             if used > 0:
@@ -313,10 +321,26 @@ class HelloBudget:
         left the global bucket at -120 tokens (~3.6 s of newcomers turned away, a round)."""
         now = self.clock()
         whole, mine = self._refill(self._global, self._rate(), now), self._source(source, now)
-        taken = max(0.0, min(whole.tokens, mine.tokens)) * ALLOWANCE_SHARE
-        whole.tokens -= taken
-        mine.tokens -= taken
+        # Half of what both hold, within what waiting allowances may hold of each: a lone one's
+        # half is always within it; the next ones, while it waits, share a quarter at least left.
+        held = self._granted.get(None, 0.0), self._granted.get(source, 0.0)
+        taken = max(0.0, min(min(whole.tokens, mine.tokens) * ALLOWANCE_SHARE,
+                             *(GRANTS_HOLD * (bucket.tokens + granted) - granted
+                               for bucket, granted in zip((whole, mine), held))))
+        if taken > 0:
+            whole.tokens -= taken
+            mine.tokens -= taken
+            self._granted[None], self._granted[source] = held[0] + taken, held[1] + taken
         return taken
+
+    def _settled(self, source: str, granted: float) -> None:
+        """`granted` tokens of `source`'s allowances are settled (used, given back): no longer held."""
+        for key in (None, source):
+            left = self._granted.get(key, 0.0) - granted
+            if left > 1e-9:  # (sums of floats)
+                self._granted[key] = left
+            else:
+                self._granted.pop(key, None)
 
     def sweep(self) -> None:
         """Forget the sources whose buckets are full again (as a new source's would be)."""

@@ -84,6 +84,9 @@ MARK = b"\x00solnet-private-2\x00"
 # to this node's group, built 75 times its size (4.3 MB) in the node's own process at each opening (until
 # 2026-12-07), as an event body's did before its maps and lists were counted (events/kinds.py).
 _PART_CONTAINERS = 2
+# ... and the items each may hold: the groups a part names, one device each at least (a part's
+# list of 57 KiB of one-byte numbers built 42 x its size at each opening, until 2026-12-07)
+_PART_ITEMS = MAX_RECIPIENTS
 # The longest plaintext whose envelope fits the `sealed` field of every kind that has one
 MAX_PRIVATE_BYTES = max_plaintext(min(f.max_len for k in KINDS.values() if (f := k.field(PRIVATE_FIELD)) is not None))
 
@@ -120,12 +123,18 @@ def _opened(sealed: bytes, key: EncryptionKey) -> tuple[str, list[bytes]] | None
         raise
     except DecryptionFailed:
         return None
+    return _read(plaintext)
+
+
+def _read(plaintext: bytes) -> tuple[str, list[bytes]] | None:
+    """(text, groups) of an opened part's plaintext; None if it is no private part."""
     try:
         if not plaintext.startswith(MARK):
             return plaintext.decode("utf-8"), []
         packed = plaintext[len(MARK):]
-        value = unpack(packed, what="private part",
-                       containers=_PART_CONTAINERS if len(packed) > BODY_BUILT_FREELY else None)
+        long = len(packed) > BODY_BUILT_FREELY
+        value = unpack(packed, what="private part", containers=_PART_CONTAINERS if long else None,
+                       items=_PART_ITEMS if long else None)
     except (UnicodeDecodeError, InvalidEvent):
         return None
     if not isinstance(value, dict) or not isinstance(value.get("text"), str) or not isinstance(value.get("to"), list):
@@ -142,8 +151,8 @@ def readers_of(sealed: bytes, key: EncryptionKey) -> list[bytes] | None:
         return None
     if not plaintext.startswith(MARK):
         return None
-    opened = _opened(sealed, key)
-    return opened[1] if opened is not None else None
+    read = _read(plaintext)  # (opened once: a stranger's sealed event cost two decryptions here until 2026-12-07)
+    return read[1] if read is not None else None
 
 
 def open_private(sealed: bytes, key: EncryptionKey) -> str | None:

@@ -6,7 +6,8 @@ list than its kind has fields at most; its kind's rules refuse any other. They d
 was built: a 64 KiB body of empty maps in a list built 65,000 of them, 4.7 MB (73 x its size), in an
 ingest worker for a member's event, or on the node's own database thread for a stranger's judged
 credentials (until 2026-12-07); now 3-5 x (the wire, its parts, and the outer list's room for the
-items it claims). Memory is measured with tracemalloc (the same on any machine), in
+items it claims). Lists of plain values and maps of many fields built up to 41 x (a new int object
+for each one-byte number) until they were refused past 64 items at their headers (2026-12-07). Memory is measured with tracemalloc (the same on any machine), in
 `examine_records`, what an ingest worker runs for each event; the verdicts are those of the
 decoder without the count, the reference kept here.
 """
@@ -60,6 +61,12 @@ BOMBS = {
     "empty lists in a field": msgpack.packb({"details": [[]] * (ROOM - 10)}),
     "one-item maps in a field": msgpack.packb({"details": [{"": 0}] * ((ROOM - 10) // 3)}),
     "empty maps, no map around them": msgpack.packb([{}] * ROOM),
+    # Lists of plain values, each a new object once built (a negative fixint: one byte, 28 built);
+    # 41 x under the count of maps and lists (until 2026-12-07)
+    "small negative numbers in a field": msgpack.packb({"details": [-32] * (ROOM - 10)}),
+    "two-letter texts in a field": msgpack.packb({"details": ["ab"] * ((ROOM - 10) // 3)}),
+    "small negative numbers, no map around them": msgpack.packb([-32] * ROOM),
+    "many fields": msgpack.packb(dict.fromkeys(sorted(f"{i:x}" for i in range(ROOM // 6)))),
 }
 
 
@@ -79,8 +86,9 @@ def test_a_long_valid_body_is_read_as_before() -> None:
         "ids": [bytes([i]) * 32 for i in range(64)], "reason": "duplicates"}
 
 
-def test_the_ingest_workers_examination_of_such_an_event_builds_little() -> None:
-    body = BOMBS["empty maps in a field"]
+@pytest.mark.parametrize("bomb", ["empty maps in a field", "small negative numbers in a field"])
+def test_the_ingest_workers_examination_of_such_an_event_builds_little(bomb: str) -> None:
+    body = BOMBS[bomb]
     wire = sign_event(KEY, network=NETWORK, seq=1, prev=None, timestamp=1_700_000_000_000, kind="need",
                       body=body).encode()
     peak = traced_peak(lambda: examine_records([wire], verify=True))
@@ -93,15 +101,25 @@ _value = st.recursive(_plain, lambda inner: st.one_of(st.lists(inner, max_size=6
                       max_leaves=40)
 
 
+_ids = st.lists(st.binary(min_size=32, max_size=32), min_size=60, max_size=70)
+_long = st.one_of(_ids, st.lists(_plain, min_size=60, max_size=70), st.lists(_ids, max_size=2))
+
+
 @settings(max_examples=300, deadline=None)
 @given(kind=st.sampled_from(sorted(KINDS)), fields=st.dictionaries(st.text(max_size=12), _value, max_size=8),
-       padding=st.integers(0, 2 * BODY_BUILT_FREELY))
-def test_a_long_bodys_verdict_is_the_whole_decoders(kind: str, fields: dict, padding: int) -> None:
+       padding=st.integers(0, 2 * BODY_BUILT_FREELY),
+       long=st.none() | st.tuples(st.sampled_from(["ids", "languages", "photos", "addresses", "details"]), _long),
+       many=st.integers(0, 20))
+def test_a_long_bodys_verdict_is_the_whole_decoders(kind: str, fields: dict, padding: int,
+                                                    long: tuple[str, list] | None, many: int) -> None:
     """Random bodies, padded past the length from which their containers are counted (or not), some
-    with one of a kind's own fields: accepted as the same fields, or refused, as the reference does;
-    for the same reason where the reference's is its kind's rules' (a body both non-canonical and
-    holding too many containers may be refused for the second)."""
+    with one of a kind's own fields, some with a list of about the most items a list field may hold
+    (64), some with many fields: accepted as the same fields, or refused, as the reference does; for
+    the same reason where the reference's is its kind's rules' (a body both non-canonical and
+    holding too many containers or items may be refused for the second)."""
     fields = {**fields, "notes": "x" * padding} if padding else fields
+    fields = {**fields, long[0]: long[1]} if long else fields
+    fields = {**fields, **{f"f{i}": i for i in range(many)}}
     body = pack(fields)
     header = header_of(kind, body)
     ours, reference = verdict(parse_body, header, body), verdict(reference_parse, header, body)

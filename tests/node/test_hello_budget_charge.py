@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from node.hello_budget import BURST, RESERVE, RESERVE_BURST, RESERVE_SHARE, SHARE, SHARED, SOURCE_SHARE, HelloBudget
+from node.hello_budget import BURST, GRANTS_HOLD, RESERVE, RESERVE_BURST, RESERVE_SHARE, SHARE, SHARED, SOURCE_SHARE, HelloBudget
 
 TOKEN_S = 0.001  # what a token is worth: a reply's CPU time
 STEP_S = 0.0005  # between two hellos offered (faster than the budget refills: it is the limit)
@@ -193,3 +193,31 @@ def test_an_allowance_taken_for_a_handshake_that_links_or_proves_a_member_is_giv
     assert budget._global.tokens == BURST - 1, "only the linked handshake's token stays taken"
     assert budget._source("a", now[0]).tokens == BURST * SOURCE_SHARE - 1
     assert budget._source("b", now[0]).tokens == BURST * SOURCE_SHARE
+
+
+def test_allowances_waiting_together_leave_the_newcomers_a_part_of_the_buckets() -> None:
+    """Behind a relay every visitor is one source. Strangers' credentials waiting at once on a busy
+    database thread each took half of what the buckets held: four of them held 7.5 of the 8 tokens
+    the relay's bucket had left, and a newcomer there (a member group's new device, known only by
+    its credentials) was served from the members' reserve, which lets on only devices the node
+    knows (until 2026-12-07). Now allowances waiting together hold at most GRANTS_HOLD of what the
+    buckets and they hold; a lone one is half of what the buckets hold, as before, and once they
+    are settled the next is again."""
+    now = [0.0]
+    budget = budget_at(now)
+    strangers = 4
+    for _ in range(strangers):
+        assert budget.take("relay")
+    held = budget._source("relay", now[0]).tokens
+    granted = [budget.take_allowance("relay") for _ in range(strangers)]
+    left = budget._source("relay", now[0]).tokens
+    assert sum(granted) <= GRANTS_HOLD * held + 1e-9, f"{sum(granted)} of {held} tokens held by waiting allowances"
+    assert left + sum(granted) == held and left >= 1
+    assert budget.take_served("relay") == SHARED, "the newcomer was served from the members' reserve"
+    for tokens in granted:
+        budget.ended("relay")
+        budget.charge("relay", TOKEN_S, granted=tokens)  # (none used: all given back)
+    budget.ended("relay")
+    budget.member("relay")
+    lone = budget._source("relay", now[0]).tokens
+    assert budget.take_allowance("relay") == lone / 2, "a lone allowance is half of what the buckets hold"

@@ -2,6 +2,7 @@
 only by them, never stored or projected in plaintext."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import msgpack
@@ -9,7 +10,7 @@ import pytest
 
 from crypto import envelope
 from crypto.keys import EncryptionKey, SigningKey
-from events.canonical import unpack
+from events.canonical import pack, unpack
 from events.kinds import KINDS
 from node.private import (MARK, MAX_PRIVATE_BYTES, READABLE, PrivateError, open_private, open_private_part,
                           read_private, readers_of, seal_private)
@@ -119,3 +120,45 @@ def test_a_private_part_of_empty_maps_is_refused_before_it_is_built(net: Net, tm
         peak = traced_peak(lambda: opens(bomb, bristol_enc))
         assert peak < 10 * MAX_PRIVATE_BYTES, f"{opens.__name__}: {peak / MAX_PRIVATE_BYTES:.0f} x the part's size built"
     assert open_private_part(bomb, bristol_enc) is None
+
+
+def test_a_private_part_of_a_long_list_of_plain_values_is_refused_before_it_is_built(net: Net,
+                                                                                      tmp_path: Path) -> None:
+    """Its list of groups as 57 KiB of small negative numbers (one byte each, a new 28-byte int
+    object each once built): 42 times its size in the node's own process at each opening, under the
+    count of maps and lists (until 2026-12-07). A part names at most 16 groups (the envelope's
+    devices), so a long part's lists and map are refused past 16 items before they are built."""
+    log = net.new_log(tmp_path / "a.db")
+    bristol, _, bristol_enc = _group_with_device(net)
+    log.ingest(wires(net.group.made + bristol.made))
+    room = MAX_PRIVATE_BYTES - len(MARK) - 16
+    bomb = envelope.seal(MARK + msgpack.packb({"text": "x", "to": [-32] * room}), [bristol_enc.public])
+    for opens in (open_private_part, read_private, readers_of):
+        peak = traced_peak(lambda: opens(bomb, bristol_enc))
+        assert peak < 10 * MAX_PRIVATE_BYTES, f"{opens.__name__}: {peak / MAX_PRIVATE_BYTES:.0f} x the part's size built"
+    assert open_private_part(bomb, bristol_enc) is None
+    to = [bytes([i]) * 32 for i in range(1, 16)]  # (the most a sealed part can name: 15 groups and its author's)
+    whole = envelope.seal(MARK + pack({"text": "x" * 2000, "to": to}), [bristol_enc.public])
+    assert open_private_part(whole, bristol_enc) == ("x" * 2000, to) and readers_of(whole, bristol_enc) == to
+
+
+def test_who_reads_a_part_opens_its_envelope_once(net: Net, tmp_path: Path) -> None:
+    """`readers_of` opened the envelope, then opened it again to read it (until 2026-12-07): a
+    stranger's sealed event, opened by every node holding a device key, cost twice its decryption."""
+    log = net.new_log(tmp_path / "a.db")
+    bristol, _, bristol_enc = _group_with_device(net)
+    log.ingest(wires(net.group.made + bristol.made))
+    groups = [bytes(bristol.key.public)]
+    sealed = seal_private("x" * 5000, log.trust, groups, bytes(net.founder.group.public))
+    opened = []
+
+    def count(frame, event, arg) -> None:
+        if event == "call" and frame.f_code is envelope.open_envelope.__code__:
+            opened.append(1)
+
+    sys.setprofile(count)
+    try:
+        readers = readers_of(sealed, bristol_enc)
+    finally:
+        sys.setprofile(None)
+    assert readers == groups and len(opened) == 1
