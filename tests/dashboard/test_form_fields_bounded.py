@@ -2,9 +2,9 @@
 every other POST) reads its form before anyone is known, and a form within the 256 KiB a request
 may carry holds 87,000 empty fields ("a=&" repeated). aiohttp before 3.14.4 built them all: 42
 times the body, 11 MB of the node's memory (within about a MiB of its 80 MiB budget), in time
-quadratic in the repeated names, on the event loop. pyproject.toml asks for
-3.14.4 at least, whose `client_max_fields` (1,000, past any form of the dashboard) refuses it
-(413; aiohttp 3.14.4 release notes, aio-libs/aiohttp#13738). Real node, real port on 127.0.0.1; memory by tracemalloc."""
+quadratic in the repeated names, on the event loop. pyproject.toml asks for 3.14.4 at least,
+whose `client_max_fields` (1,000, past any form of the dashboard) refuses it with 413 (aiohttp's
+3.14.4 release notes, aio-libs/aiohttp#13738). Real node, real port on 127.0.0.1; memory by tracemalloc."""
 from __future__ import annotations
 
 import tracemalloc
