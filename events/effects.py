@@ -216,7 +216,7 @@ def explain(p: Problem, name_of: Callable[[bytes], str], *, of_stored: bool = Fa
         return "that action has not started yet: report on it once it has taken place"
     if p.code == "raised_not_owner":
         return (f"only {name_of(d['owner'])}, which runs that fundraiser, may say how much it has raised; "
-                "other groups pledge (the 'pledge' field)")
+                + ("other groups pledge" if of_stored else "other groups pledge (the 'pledge' field)"))
     if p.code == "decline_not_owner" and p.field == "need":
         return (f"only {name_of(d['owner'])}, which posted that need, may decline a fulfilment of it; "
                 "a group that fulfilled it takes its own fulfilment back with `redact`")

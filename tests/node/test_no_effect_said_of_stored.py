@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from events.effects import Problem, explain
 from node_fixtures import Net, wires
 
 
@@ -27,3 +28,12 @@ def test_a_stored_decline_of_its_own_fulfilment_is_said_of_the_event(net: Net, t
         assert "record it" not in said and "give the offer" not in said and "boxes" in said, said
     finally:
         log.store.close()
+
+
+def test_a_stored_figure_raised_by_another_group_names_no_field_to_fill_in() -> None:
+    """A reader of another group's "raised" figure was told of a field to fill in ("the 'pledge'
+    field"), as its author is."""
+    found = Problem("raised_not_owner", "raised", {"owner": b"c" * 32})
+    said = explain(found, lambda group: "Calais", of_stored=True)
+    assert said.startswith("only Calais, which runs that fundraiser, may say") and "field" not in said, said
+    assert "'pledge' field" in explain(found, lambda group: "Calais")  # (the author's refusal names it)
