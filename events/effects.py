@@ -195,10 +195,18 @@ def words_of(p: Problem, name_of: Callable[[bytes], str],
     return f"no_effect.{key}", {**values, "field": p.field}
 
 
-def explain(p: Problem, name_of: Callable[[bytes], str]) -> str:
-    """A problem in words for people: what is wrong and who may do it."""
+def explain(p: Problem, name_of: Callable[[bytes], str], *, of_stored: bool = False) -> str:
+    """A problem in words for people: what is wrong and who may do it. `of_stored`: said of an event
+    already signed, to whoever reads it (`solnet show`, the API's event), not to its author: no
+    advice to the reader where the author's words give one ("your own group's", "record it ...")."""
     d = p.detail
     words = lambda value: str(value).replace("_", " ")  # noqa: E731
+    if of_stored and p.code == "decline_own":
+        return (f"it declines its own group's {d['what']}: a decline strikes out another group's {d['what']}s, "
+                "and a group takes its own back by withdrawing it (redact)")
+    if of_stored and p.code == "draw_other_unit":
+        return (f"the offer it draws on counts in {words(d['offer'])}, the need in {words(d['need'])}: a "
+                "fulfilment counts in the need's unit and cannot be taken from this offer")
     if p.code == "not_owner":
         return (f"only {name_of(d['owner'])}, the group that posted that {d['kind']}, may {d['verb']} it "
                 "(any of its devices)")
@@ -208,7 +216,7 @@ def explain(p: Problem, name_of: Callable[[bytes], str]) -> str:
         return "that action has not started yet: report on it once it has taken place"
     if p.code == "raised_not_owner":
         return (f"only {name_of(d['owner'])}, which runs that fundraiser, may say how much it has raised; "
-                "other groups pledge (the 'pledge' field)")
+                + ("other groups pledge" if of_stored else "other groups pledge (the 'pledge' field)"))
     if p.code == "decline_not_owner" and p.field == "need":
         return (f"only {name_of(d['owner'])}, which posted that need, may decline a fulfilment of it; "
                 "a group that fulfilled it takes its own fulfilment back with `redact`")

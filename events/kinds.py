@@ -358,13 +358,15 @@ def check_fields(kind: Kind, fields: dict[str, Any]) -> None:
         rule = rules.get(name)
         if rule is None:
             known = ", ".join(f.name for f in kind.fields)
-            raise InvalidEvent(BAD_FIELD, f"unknown field '{name}' for {kind.name} (known fields: {known})")
+            raise InvalidEvent(BAD_FIELD, Said(f"unknown field '{name}' for {kind.name} (known fields: {known})",
+                                               "no_such_field"))
         problem = rule[1](rule[0], value)  # what Field.check would raise as FieldError, without raising it
         if problem:
-            raise InvalidEvent(BAD_FIELD, f"{kind.name}: field '{name}' {problem}")
+            # (the rule's words keep their key: the API gives it to a client that says it in its own)
+            raise InvalidEvent(BAD_FIELD, Said(f"{kind.name}: field '{name}' {problem}", problem.key, **problem.values))
     missing = [name for name in kind._required if name not in fields]  # (in order)
     if missing:
-        raise InvalidEvent(BAD_FIELD, f"{kind.name} needs the field(s): {', '.join(missing)}")
+        raise InvalidEvent(BAD_FIELD, Said(f"{kind.name} needs the field(s): {', '.join(missing)}", "required"))
     _check_relations(kind.name, fields)
 
 
@@ -460,7 +462,8 @@ def _check_expiry(kind: Kind, header: Header) -> None:
             raise InvalidEvent(BAD_FIELD, f"{_a(kind.name)} event must have an expiry")
         return
     if kind.expiry == "forbidden":
-        raise InvalidEvent(BAD_FIELD, f"{_a(kind.name)} event cannot expire")
+        raise InvalidEvent(BAD_FIELD, Said(f"{_a(kind.name)} event cannot expire", "no_expiry"))
     if kind.max_expiry_ms is not None and header.expires - header.timestamp > kind.max_expiry_ms:
         hours = kind.max_expiry_ms // HOUR_MS
-        raise InvalidEvent(BAD_FIELD, f"{_a(kind.name)} event expires at most {hours} h after it is made")
+        raise InvalidEvent(BAD_FIELD, Said(f"{_a(kind.name)} event expires at most {hours} h after it is made",
+                                           "expiry_too_long", hours=hours))

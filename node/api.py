@@ -54,7 +54,7 @@ from node.store import EventRow, StoreError
 from node.views import VIEWS, fair_items, reader_of, view
 from node.delivery_twice import twice_recorded
 from node.past_action import as_moved_by, past_action_warning
-from solnet_errors import SolnetError
+from solnet_errors import KeyedError, Said, SolnetError
 
 log = logging.getLogger(f"solnet.{__name__}")
 
@@ -546,6 +546,15 @@ def _field_of(message: str) -> str:
     return ("private" if named[0] == "sealed" else named[0]) if named else "fields"
 
 
+def field_refusal(exc: InvalidEvent) -> ApiError:
+    """The log's refusal of a field (bad_field) as the API says it: invalid_field, the field it names,
+    and the key of its words (a rule's own; else generic words, "Check this field."), so a client
+    says it in its own language as it does a publish refusal's (it had only the English text)."""
+    message = exc.args[0]
+    words = message if isinstance(message, Said) else Said(message, "generic")
+    return ApiError(422, "invalid_field", message, _field_of(message), refusal=KeyedError.said(words))
+
+
 async def post_event(request: web.Request) -> web.StreamResponse:
     node = require_token(request)
     check_params(request, ())
@@ -567,7 +576,7 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         raise ApiError(422, "invalid_field", str(exc), exc.field or "fields", refusal=exc) from None
     except InvalidEvent as exc:
         if exc.reason == BAD_FIELD:  # a field problem, whoever found it: one code
-            raise ApiError(422, "invalid_field", exc.args[0], _field_of(exc.args[0])) from None
+            raise field_refusal(exc) from None
         said = _offline_field(exc.args[0]) if exc.reason == NOT_CAUGHT_UP else exc.args[0]
         raise ApiError(422, exc.reason, said) from None
     if isinstance(out, Exception):  # stored and sent on: the client must not publish it again

@@ -1072,7 +1072,7 @@ class EventLog:
         if found is not None:
             # a time as stored (ms): a page says it as its other times are, in its reader's zone
             key, values = effects.words_of(found, self._group_name, int)
-            return Said(effects.explain(found, self._group_name), key, **values)
+            return Said(effects.explain(found, self._group_name, of_stored=True), key, **values)
         if kind == "alert.update":
             earlier = [u for u in self.store.rows(ALERT_UPDATE, refs=[fields["alert"]])
                        if u.data.get("status") == "all_clear" and u.version < (timestamp, event_id)

@@ -74,6 +74,38 @@ def run_json(home: Path | None, *args: str, env: dict[str, str | None] | None = 
         pytest.fail(f"`solnet {' '.join(args)} --json` printed no JSON:\n{proc.stdout}\n{proc.stderr}")
 
 
+# Runs each command given on stdin (a JSON list of argv) with cli.main, in this one process, and
+# prints the exit code and output of each: a command's output is what `solnet ARGS` prints
+_MANY = """
+import contextlib, io, json, sys
+import cli
+said = []
+for argv in json.loads(sys.stdin.read()):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            code = cli.main(argv)
+        except SystemExit as ended:
+            code = ended.code
+    said.append([code or 0, out.getvalue()])
+print(json.dumps(said))
+"""
+
+
+def run_json_many(*commands: tuple[Path, tuple[str, ...]]) -> list[Any]:
+    """The --json output of each `solnet --home HOME ARGS` in `commands`, all run in one process
+    (each by cli.main, as the `solnet` script runs it), in this environment: for a test that
+    reads many views, each process's start (its imports) cost more than the view it read."""
+    argvs = [["--home", str(home), *map(str, args), "--json"] for home, args in commands]
+    proc = subprocess.run([sys.executable, "-c", _MANY], input=json.dumps(argvs), capture_output=True, text=True,
+                          timeout=TIMEOUT_S, env=base_env(), start_new_session=True)
+    assert proc.returncode == 0, f"the commands {argvs} failed:\n{proc.stdout}\n{proc.stderr}"
+    said = json.loads(proc.stdout.splitlines()[-1])
+    for argv, (code, out) in zip(argvs, said):
+        assert code == 0, f"`solnet {' '.join(argv)}` exited {code}\n{out}\n{proc.stderr}"
+    return [json.loads(out) for _, out in said]
+
+
 @dataclass(frozen=True)
 class Net:
     """Two homes in one network: A founded it (Calais), B joined with A's invite (Bristol)."""
@@ -185,7 +217,8 @@ def publish_every_kind(home: Path, *, group_b: str) -> dict[str, str]:
 @pytest.fixture
 def cli() -> SimpleNamespace:
     """The helpers of this module, for test modules (a conftest is not importable by a stable name)."""
-    return SimpleNamespace(run=run, run_json=run_json, publish=publish, publish_every_kind=publish_every_kind,
+    return SimpleNamespace(run=run, run_json=run_json, run_json_many=run_json_many, publish=publish,
+                           publish_every_kind=publish_every_kind,
                            found_and_join=found_and_join, base_env=base_env, SOLNET=SOLNET, PASSPHRASE=PASSPHRASE)
 
 

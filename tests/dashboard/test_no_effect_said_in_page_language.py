@@ -34,10 +34,10 @@ async def test_why_an_event_has_no_effect_is_said_in_french_on_french_pages(samp
     await node.log_in()
     _, page_fr, _ = await get(node.client, f"/event/{update.id.hex()}?lang=fr")
     said = _notice(page_fr)
-    assert said.startswith("Sans effet :") and "Seul Calais, le groupe qui l’a publié" in said, said
+    assert said.startswith("Sans effet : Il modifie un élément publié par Calais") and "seul Calais" in said, said
     assert "only Calais" not in said and 'lang="en"' not in page_fr.split('class="notice no-effect"')[1].split("</p>")[0]
     _, page_en, _ = await get(node.client, f"/event/{update.id.hex()}?lang=en")
-    assert _notice(page_en).startswith("No effect: Only Calais"), _notice(page_en)
+    assert _notice(page_en).startswith("No effect: It changes something Calais posted"), _notice(page_en)
 
 
 async def test_a_time_the_no_effect_names_is_said_as_every_time_of_the_page(sample, start_node) -> None:
@@ -86,3 +86,27 @@ def test_an_event_page_says_what_happened_not_what_its_author_should_do() -> Non
             assert on_page != forms.refusal_words(said, t)  # (the form's words stay the form's)
     assert "your own" not in str(forms.said_on_page(Said("x", "no_effect.decline_own", what="pledge"), Translator("en")))
     assert "Tick" not in str(forms.said_on_page(Said("x", "no_effect.reply_not_to_owner", owner="B"), Translator("en")))
+
+
+def test_who_may_change_it_is_said_of_the_event_to_any_reader() -> None:
+    """The page said why another group's update, decline, close or figure has no effect with the
+    publish form's words: "Only Calais ... may change it", "other groups pledge", "a new danger needs
+    a new alert", as if the reader had tried it. The page says what the event did and why it counts
+    for nothing, in both languages."""
+    cases = {"no_effect.not_owner": "need", "no_effect.raised_not_owner": "raised",
+             "no_effect.decline_not_owner_need": "need", "no_effect.decline_not_owner_fundraiser": "fundraiser",
+             "no_effect.close_not_allowed": "request", "no_effect.cleared_before": "alert"}
+    told = {"en": ("other groups pledge", "a new danger needs", "takes its own", "hand it back with a close"),
+            "fr": ("les autres groupes font", "un nouveau danger demande", "reprend sa propre", "la rendre par une clôture")}
+    for lang in ("en", "fr"):
+        t = Translator(lang)
+        for key, field in cases.items():
+            said = Said("x", key, owner="Calais", field=field)
+            on_page = " ".join(str(forms.said_on_page(said, t)).replace("\u2068", "").replace("\u2069", "").split())
+            assert t.has(f"event.{key}"), (lang, key)
+            assert on_page != " ".join(forms.refusal_words(said, t).replace("\u2068", "").replace("\u2069", "").split())
+            assert not any(advice in on_page for advice in told[lang]), (lang, on_page)
+            if "owner" in t(f"error.{key}", owner="{owner}"):  # (who may do it, as the form says: named here too)
+                assert "Calais" in on_page, (lang, on_page)
+    en = Translator("en")
+    assert forms.said_on_page(Said("x", "no_effect.not_owner", owner="Calais", field="need"), en).startswith("It ")
