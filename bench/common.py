@@ -182,7 +182,8 @@ def busy_steps(net: Network, chain: list[Event], other: SigningKey, *, seed: int
     """What a busy network does to `chain`'s listings, signed by `other` (a second group's device,
     whose own chain starts here) and by the chain's device after it: of each kind, one in
     BUSY_SHARE's number, drawn from its newest 40% (20% for actions): needs covered (a third from
-    the second group's offers, which draws them down), some over-covered, a fifth of those declined;
+    one of the second group's 20 stock offers of the same goods that still holds what is given, which
+    draws it down; none left: given from elsewhere), some over-covered, a fifth of those declined;
     needs adjusted or withdrawn; offers adjusted or withdrawn; support requests taken, a third of
     them handed back (a quarter of those taken again), a fifth closed by their group; fundraisers
     pledged to, half with the amount raised reported; support offers' capacity changed; actions
@@ -208,13 +209,23 @@ def busy_steps(net: Network, chain: list[Event], other: SigningKey, *, seed: int
     stock = [(first + i, "offer", {"category": rnd.choice(("tents", "blankets", "shoes")), "quantity": 500,
                                    "region": rnd.choice(REGIONS)}) for i in range(20)]
     theirs += stock
+    left = [o[2]["quantity"] for o in stock]  # what each stock offer has still to give
     for need in picked("need"):
-        ts, q = need.header.timestamp, unpack(need.body)["quantity"]
+        ts, asked = need.header.timestamp, unpack(need.body)
+        q = asked["quantity"]
         r = rnd.random()
         if r < 0.55:
             fields = {"need": need.id, "quantity": rnd.randint(1, q + 5)}
             if rnd.random() < 0.35:
-                fields["offer"] = rnd.randrange(len(stock))  # (its place among `stock`) an offer of theirs: taken
+                # An offer of theirs of the same goods that still holds what is given (its place among
+                # `stock`): a node refuses to publish a draw of other goods (events.effects), and no
+                # group gives from an offer what it no longer holds. (Drawn from any of the 20, two
+                # thirds of the draws were of other goods, and each offer was named by ~48.)
+                fits = [i for i, o in enumerate(stock) if o[2]["category"] == asked["category"]
+                        and left[i] >= fields["quantity"]]
+                if fits:
+                    fields["offer"] = rnd.choice(fits)
+                    left[fields["offer"]] -= fields["quantity"]
             theirs.append((later(ts), "need.fulfil", fields))
             if rnd.random() < 0.2:
                 ours.append((later(theirs[-1][0]), "need.decline", {"need": need.id, "decline": len(theirs) - 1}))

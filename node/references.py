@@ -202,9 +202,25 @@ def target(store: Store, trust: TrustGraph, event_id: bytes) -> Target | None:
 
 
 def targets(store: Store, trust: TrustGraph, ids: Collection[bytes]) -> dict[bytes, Target]:
-    """`target` of each of `ids`, by id (those it gives None left out), read together."""
-    found = {event_id: _target(trust, author, ts, kind, body)
-             for event_id, author, ts, kind, body, _n in store.events_named(sorted(ids))}
+    """`target` of each of `ids`, by id (those it gives None left out), read together: what an
+    offer's draw-downs name as their need (node.views). A need from the row it made (Store.rows_named:
+    rebuilt from its event and checked against what its author signed, then kept), not from its body
+    decoded again each page (half a busy home's needs page): its kind, its author's group and its
+    time as its event's, its fields the row's, which are its body's (with the author, group, seq and
+    time beside them, a private part said by `has_private`), as a need listed on the page is judged
+    (readmodels.target_of). An event makes a row only while it holds its body (a redaction, an expiry
+    or a revocation drops both), so an id without one is judged as stored: not a need (a reply
+    naming another kind, one sealed to groups this node is not among, one of a kind it does not
+    know), or no longer one with its body. tests/node/test_drawn_needs_from_rows.py holds the two
+    ways equal."""
+    wanted = sorted(ids)
+    found: dict[bytes, Target | None] = {}
+    for row in store.rows_named(NEED, wanted):
+        group = trust.group_of(row.data["author"])
+        found[row.key] = Target(NEED, group, row.data, row.data["ts"]) if group is not None else None
+    rest = [i for i in wanted if i not in found]
+    found.update((event_id, _target(trust, author, ts, kind, body))
+                 for event_id, author, ts, kind, body, _n in (store.events_named(rest) if rest else ()))
     return {event_id: t for event_id, t in found.items() if t is not None}
 
 

@@ -472,6 +472,18 @@ class ProjectionTables(DeskMarks, TrustTables):
         rows = self._rows_at([found]) if found is not None else []
         return rows[0] if rows else None
 
+    def rows_named(self, table: str, ids: Sequence[bytes]) -> list[Row]:
+        """The rows the events `ids` made in `table` (those that made none there, or are not held,
+        left out), 500 ids a statement: rebuilt from their events and checked against what their
+        authors signed as every row read is (`_rows_at`), then kept (ROW_CACHE): the needs an offer's
+        draw-downs name, read by every page that lists the offer, are not decoded again each page."""
+        chosen: list[tuple[int, int]] = []
+        for i in range(0, len(ids), 500):
+            where, args = by_ids(list(ids[i: i + 500]))
+            chosen += self._x(f"SELECT p.n, p.vid FROM proj p WHERE p.n IN (SELECT n FROM events WHERE {where}) "
+                              f"AND {_tbl_is(_TBL[table])}", args).fetchall()
+        return self._rows_at(chosen)
+
     def _rows_in(self, table: str, column: str, values: Sequence[Any], t_from: int | None, t_before: int | None,
                  order: str | None, limit: int | None, region: str | None = None) -> list[Row]:
         """The rows whose `column` (p.ref or p.region) is one of `values`."""
