@@ -1544,7 +1544,7 @@ def _warn_alerts_may_be_missing(home: Home, log: EventLog) -> None:
     info = runtime_info(log.store, home)
     behind = info.get("clock_behind_ms")
     # (a sneakernet home's bundle counts as a sync: the same time a --since bundle is judged by)
-    for warning in alerts_may_be_missing(bool(info.get("running")), last_level(log.store),
+    for warning in alerts_may_be_missing(bool(info.get("running")), last_level(log),
                                          info.get("cut_off_since") if info.get("running") else None,
                                          behind if isinstance(behind, int) else None):
         print(f"warning: {warning}.", file=sys.stderr)

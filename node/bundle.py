@@ -26,7 +26,7 @@ from events import errors as E
 from events.format import MAX_EVENT_BYTES, bodiless_kind
 from events.kinds import LOCATING_KINDS
 from events.trust import DEVICE_ROLE, GROUP_ROLE
-from node import heard_before, peer_blocks, references
+from node import heard_before, references
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
 from node.outcome import PENDING, Outcome
 from solnet_errors import SolnetError
@@ -90,7 +90,7 @@ def export_bundle(log: EventLog, key: SigningKey, out: BinaryIO, *, since_ts: in
         since_ts = 0  # it leaves nothing out: it says it is whole (an importer counts it as a sync)
     digest = hashlib.blake2b(digest_size=32)
     header = _item({"network": log.network_id, "exporter": bytes(key.public), "created": now_ms(), "since": since_ts,
-                    WINDOW: STORED, LEVEL: heard_before.last_level(log.store) or 0})
+                    WINDOW: STORED, LEVEL: heard_before.last_level(log) or 0})
     out.write(MAGIC)
     out.write(header)
     digest.update(header)
@@ -193,7 +193,7 @@ def _waiting_gap(log: EventLog, report: ImportReport, since: int) -> str | None:
         return None
     from node import words  # (said by `solnet import` alone)
 
-    level = heard_before.last_level(log.store) or 0
+    level = heard_before.last_level(log) or 0
     these = (f"{words.plural(waiting, 'event')} of it waits here for earlier events of its author" if waiting == 1 else
              f"{words.plural(waiting, 'event')} of it wait here for earlier events of their authors")
     ask = (f", or with a `--since` at least {words.span(MAX_CLOCK_SKEW_MS)} before {words.local_time(level)}"
@@ -201,13 +201,6 @@ def _waiting_gap(log: EventLog, report: ImportReport, since: int) -> str | None:
     return (f"it holds what its maker stored from {words.local_time(since)} on, and {these} that neither it nor "
             f"this home holds: alerts posted in between may be missing here. Ask for a bundle made without "
             f"`--since`{ask}")
-
-
-def _blocked_here(log: EventLog, exporter: bytes) -> bool:
-    """Whether `solnet peers block` refuses the bundle's maker or its group as a peer here."""
-    blocked = peer_blocks.load(log.store).blocked_keys()
-    member = log.trust.member(exporter)
-    return exporter in blocked or (member is not None and member.group in blocked)
 
 
 def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, exporter: bytes) -> str | None:
@@ -222,13 +215,14 @@ def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, ex
     that reached its maker later (an offline phone's alert), so it never counts.
     Returns what the importer is told when a `--since` bundle does not count (None: it counts, or its
     maker is blocked here)."""
-    if _blocked_here(log, exporter):
+    counts = heard_before.word_counts(log)
+    if not counts(exporter):
         return None  # a device (or group) this home will not sync with says nothing of what it lacks
     if since and not by_stored:
         return ("it was made with `--since` by an older solnet, which leaves out what was stamped before its "
                 "start and reached its maker later (a phone's alert posted offline): alerts may be missing here. "
                 "Ask for a bundle made without `--since`, or by an upgraded solnet")
-    level = heard_before.last_level(log.store) or 0
+    level = heard_before.last_level(log) or 0
     if since and since + MAX_CLOCK_SKEW_MS > level:
         from node import words  # (said by `solnet import` alone)
 
@@ -239,9 +233,9 @@ def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, ex
                "be behind)" if level else "made without `--since`")
         return (f"it holds what its maker stored from {words.local_time(since)} on, and {last}: alerts posted in "
                 f"between may be missing here. Ask for a bundle {ask}")
-    if created > heard_before.caught_up_by_bundle(log.store):
+    if created > heard_before.caught_up_by_bundle(log.store, counts):
         with log.store.write():
-            # with whose word it is: a revocation of that device takes it back (node.log)
+            # with whose word it is: a revocation or a block of that device takes it back (node.heard_before)
             log.store.set_meta(heard_before.CAUGHT_UP_KEY, f"{created} {exporter.hex()}".encode())
     return None
 

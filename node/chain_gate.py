@@ -72,11 +72,12 @@ puts its start on the disk (`node_started`, fsynced once) and its clean stop (`n
 is cleared, fsynced), and a record whose node is gone without a clean stop (killed, crashed, a
 power cut) is CLOSED however fresh its last round: it may have lost its newest writes.
 
-State: one meta row, `own_chain` = {"pid", "started", "confirmed", "caught_up", "copy", "restored", "peers"}:
+State: one meta row, `own_chain` = {"pid", "started", "confirmed", "caught_up", "copy", "restored", "peers", "by"}:
 the running node's pid and start time (None after `solnet sync`), when a round last completed,
 whether one has completed since that node started, the copy of the home that wrote it (above), and
 whether that node started on a restored or copied home, and the peers (device ids) that completed a
-round with it since the restore (while they are fewer than `needed`). The pid counts only while that node holds
+round with it since the restore (while they are fewer than `needed`), and the peer whose round `confirmed` is
+(`by`). The pid counts only while that node holds
 the home's node lock: a copy of the home names a pid that may be alive, even a solnet node's running
 another home, and the lock of a copy is held by nobody.
 
@@ -130,6 +131,8 @@ class ChainState(NamedTuple):
     copy: str | None = None  # the copy of the home that wrote this (this_copy; None: an earlier version)
     restored: bool = False  # that node started on a restored or copied home (said until it has caught up)
     peers: tuple[str, ...] = ()  # devices (hex) that completed a round since the restore ("?": not said)
+    by: str | None = None  # the peer (device, hex) whose round `confirmed` is (None: not said, an earlier version):
+    # its word that this home then held all it held, taken back if it is revoked or blocked (node/heard_before.py)
 
 
 def this_copy(path: str | Path) -> str | None:
@@ -260,11 +263,12 @@ def _parse(raw: bytes) -> ChainState:
     """The state a meta value says (every publish asks; the value changes about once a minute)."""
     try:
         data = json.loads(raw)
-        caught_up, copy, peers = data.get("caught_up"), data.get("copy"), data.get("peers")
+        caught_up, copy, peers, by = data.get("caught_up"), data.get("copy"), data.get("peers"), data.get("by")
         return ChainState(data.get("pid"), data.get("started"), data.get("confirmed"),
                           caught_up if isinstance(caught_up, bool) else None,
                           copy if isinstance(copy, str) else None, data.get("restored") is True,
-                          tuple(p for p in peers if isinstance(p, str)) if isinstance(peers, list) else ())
+                          tuple(p for p in peers if isinstance(p, str)) if isinstance(peers, list) else (),
+                          by if isinstance(by, str) else None)
     except (ValueError, AttributeError):
         return ChainState()  # damaged: treated as never confirmed
 
@@ -275,7 +279,8 @@ def _save(store: Store, state: ChainState) -> None:
     with store.write():
         store.set_meta(META_KEY, json.dumps({"pid": state.pid, "started": state.started, "confirmed": state.confirmed,
                                               "caught_up": state.caught_up, "copy": copy,
-                                              "restored": state.restored, "peers": list(state.peers)}).encode())
+                                              "restored": state.restored, "peers": list(state.peers),
+                                              "by": state.by}).encode())
 
 
 def copied(store: Store, state: ChainState | None) -> bool:
@@ -297,7 +302,7 @@ def node_started(store: Store, now: int) -> bool:
     if previous is not None and confirmed is not None and not _same_copy(store, previous):
         confirmed = 0  # another copy's round (or another boot's): this one synced before, long ago
     _save(store, ChainState(os.getpid(), now, confirmed, False, restored=restored,
-                            peers=_heard(store, previous)))
+                            peers=_heard(store, previous), by=previous.by if confirmed else None))
     own_marks.make_durable(store, compact=True)  # (a power cut from now on finds this start on record)
     return restored
 
@@ -325,8 +330,9 @@ def round_completed(store: Store, now: int, started: int | None, peer: bytes | N
     keys. `started`: when the node running in this process started (None: a one-shot `solnet sync`);
     `peer`: that peer's device. A restored home is caught up once enough distinct peers have (`needed`)."""
     previous = load(store)
+    by = peer.hex() if peer else None
     if _still_restored(store, previous):
-        heard = tuple(sorted({*_heard(store, previous), peer.hex() if peer else "?"}))
+        heard = tuple(sorted({*_heard(store, previous), by or "?"}))
         if len(heard) < needed(store):  # one peer's word: still restored, signing still held
             assert previous is not None
             if started is not None:
@@ -343,11 +349,11 @@ def round_completed(store: Store, now: int, started: int | None, peer: bytes | N
                 and state.confirmed and 0 <= now - state.confirmed < REFRESH_MS \
                 and _same_copy(store, state):  # (a clock set back since: written again)
             return
-        _save(store, ChainState(os.getpid(), started, now, True))
+        _save(store, ChainState(os.getpid(), started, now, True, by=by))
         if state is None or state.pid != os.getpid():  # (its start first on record here: on the disk, as node_started)
             own_marks.make_durable(store)
     else:
-        _save(store, ChainState(None, None, now))
+        _save(store, ChainState(None, None, now, by=by))
 
 
 def _still_restored(store: Store, state: ChainState | None) -> bool:

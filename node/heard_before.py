@@ -11,23 +11,60 @@ and the alerts of that day were missing. What the last run saved says when it la
   - this copy's last complete round with any peer, a one-shot `solnet sync` too (node/chain_gate.py);
   - the newest bundle imported that brought it level (as of when it was made: node/bundle.py).
 Reads the store (blocking): call it on the database thread, before the new run saves over them.
+
+When it was last level (`last_level`: all another node held was here) is a node's word: a round's
+end says this home then held all the peer held, a bundle's header that it holds all its maker
+held, and a member (a seized phone) can leave events out and say so all the same. Each counts only
+while this home takes that device's word: a member's device now, neither revoked nor frozen, nor
+its group, and not blocked here (`solnet peers block`). A revocation that came first let no round
+or bundle of it count; one that comes after takes its word back: what the home believes does not
+depend on which came first.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from node import chain_gate
-from node.log import CAUGHT_UP_KEY
-from node.saved_json import saved_facts
+from node.saved_json import saved_facts, saved_key
 from node.status import peer_list
 
+if TYPE_CHECKING:
+    from node.log import EventLog
 
-def caught_up_by_bundle(store: Any) -> int:
-    """When the newest bundle that brought this home level was made (ms; 0: none), on the word of
-    the device that signed it (node.log CAUGHT_UP_KEY: taken back if that device is revoked)."""
+# meta: when the newest bundle that brought this home level was made (ms) and the device that signed
+# it (hex), "1796676052512 9c1f..." (an older solnet wrote the time alone: whose word is not known,
+# and it counts as before); written by node.bundle
+CAUGHT_UP_KEY = "bundle_caught_up"
+
+
+def word_counts(log: EventLog) -> Callable[[bytes], bool]:
+    """Whether this home takes `device`'s word that it held all that device held (a round's end, a
+    bundle): a member's device now (not revoked, not frozen, nor its group) not blocked here."""
+    from node import peer_blocks  # (asked by `view alerts`, export and import only)
+
+    blocked = peer_blocks.load(log.store).blocked_keys()
+
+    def counts(device: bytes) -> bool:
+        member = log.trust.member(device)
+        return member is not None and log.trust.signs_now(device) and not {device, member.group} & blocked
+    return counts
+
+
+def _said_by(hex_key: Any, counts: Callable[[bytes], bool]) -> bool:
+    key = saved_key(hex_key)
+    return key is not None and counts(key)
+
+
+def caught_up_by_bundle(store: Any, counts: Callable[[bytes], bool] | None = None) -> int:
+    """When the newest bundle that brought this home level was made (ms; 0: none); with `counts`
+    (`word_counts`), only while the home takes the word of the device that signed it."""
     said = (store.get_meta(CAUGHT_UP_KEY) or b"").split()
-    return int(said[0]) if said and said[0].isdigit() else 0
+    if not said or not said[0].isdigit():
+        return 0
+    if counts is not None and len(said) > 1 and not _said_by(said[1].decode("ascii", "replace"), counts):
+        return 0
+    return int(said[0])
 
 
 def _ms(value: Any) -> int | None:
@@ -45,27 +82,30 @@ def newest_heard(peers: Iterable[dict[str, Any]], saved: int | None, others: Ite
     return max(times, default=None)
 
 
-def _saved(store: Any) -> tuple[list[dict[str, Any]], int | None, tuple[int | None, int]]:
+def _saved(store: Any) -> tuple[list[dict[str, Any]], int | None, chain_gate.ChainState | None]:
     """The peers its last run saved (those it dialled, those that dialled it), when it saved them,
-    and this copy's last complete round and newest levelling bundle."""
+    and this copy's record of its last complete round."""
     runtime = saved_facts(store.get_meta("runtime")) or {}
     peers = [p for p in peer_list(store) if p.get("source") != "blocked"]
     inbound = [p for p in runtime.get("inbound") or [] if isinstance(p, dict)]
-    state = chain_gate.load(store)
-    return [*peers, *inbound], _ms(runtime.get("saved")), (state.confirmed if state is not None else None,
-                                                          caught_up_by_bundle(store))
+    return [*peers, *inbound], _ms(runtime.get("saved")), chain_gate.load(store)
 
 
 def last_heard(store: Any) -> int | None:
     """When this home last heard from another node, as its last run and syncs left it (None: never)."""
-    peers, saved, others = _saved(store)
-    return newest_heard(peers, saved, others)
+    peers, saved, state = _saved(store)
+    return newest_heard(peers, saved, (state.confirmed if state is not None else None, caught_up_by_bundle(store)))
 
 
-def last_level(store: Any) -> int | None:
+def last_level(log: EventLog) -> int | None:
     """When this home last held all another node held (None: never): a complete round with a peer
-    (its `last_sync`, this copy's last round) or a bundle that brought it level. Not a link alone: one
-    that ended, or was open, before a round completed (a peer that links and sends nothing, a laptop
-    shut during its first round) brought nothing it can count on."""
-    peers, _, others = _saved(store)
-    return newest_heard([{"last_sync": p.get("last_sync")} for p in peers], None, others)
+    (its `last_sync`, this copy's last round) or a bundle that brought it level, each on the word of
+    a device this home still takes it from (`word_counts`). Not a link alone: one that ended, or was
+    open, before a round completed (a peer that links and sends nothing, a laptop shut during its
+    first round) brought nothing it can count on."""
+    counts = word_counts(log)
+    peers, _, state = _saved(log.store)
+    rounds = [{"last_sync": p.get("last_sync")} for p in peers if _said_by(p.get("device"), counts)]
+    # (this copy's last round: whose it was is not said by an earlier version's record, which counts as before)
+    confirmed = state.confirmed if state is not None and (state.by is None or _said_by(state.by, counts)) else None
+    return newest_heard(rounds, None, (confirmed, caught_up_by_bundle(log.store, counts)))

@@ -62,10 +62,6 @@ MAX_CREDENTIAL_PASSES = 16
 FORGED_WITH_IT = "not judged: the credentials presented with it hold a forged event (refused whole)"
 MAX_RECONCILE_PASSES = 64  # trust changes that follow from trust changes; real chains are a few deep  # depth of admission chains a connecting peer's credentials may span in one go
 TRUST_KINDS = ("member.vouch", "member.revoke")
-# meta: when the newest bundle that brought this home level was made (ms), and the device that signed
-# it (hex), "1796676052512 9c1f..." (an older solnet wrote the time alone): read by node.heard_before,
-# written by node.bundle, taken back here when that device is revoked (`_trust_changed`)
-CAUGHT_UP_KEY = "bundle_caught_up"
 RECLAIM_RETRY_S = 5.0  # see reclaim_if_dropped
 WITHDRAWN_AHEAD = ("stamped more than 10 minutes ahead of this clock, and the rightly stamped event after it is "
                    "past its key's revocation: kept aside until its time comes")
@@ -263,24 +259,7 @@ class EventLog:
         self.trust = self._load_trust()
         self._bump_trust_version()
         self.store.desk_groups_gone(self._groups_gone())
-        self._forget_a_revoked_makers_word()
         self._settle(heads, now, before)
-
-    def _forget_a_revoked_makers_word(self) -> None:
-        """A bundle brought this home level on its maker's word (node.bundle `_note_caught_up`): once
-        that device is revoked (or frozen by a fork), whoever held its key could have left events out,
-        as `_check_exporter` says of a bundle that comes after the revocation; so the word goes, and
-        what the home believes does not hang on which of the two came first."""
-        said = (self.store.get_meta(CAUGHT_UP_KEY) or b"").split()
-        try:
-            maker = bytes.fromhex(said[1].decode()) if len(said) == 2 else None
-        except ValueError:  # (a changed byte: the word of no one known)
-            maker = b""
-        if maker is None:  # (the time alone, as an older solnet wrote it: whose word it was is not known)
-            return
-        member = self.trust.member(maker)
-        if member is None or member.role != DEVICE_ROLE or member.revoked_from is not None:
-            self.store.set_meta(CAUGHT_UP_KEY, b"0")
 
     def _groups_gone(self) -> set[bytes]:
         """The groups that left or were revoked, by the trust graph (readmodels.departure): the

@@ -39,8 +39,21 @@ def isolated(name: str) -> str:
 def padded(text: str, width: int) -> str:
     """`text` and spaces to fill `width` columns as a reader sees them: the two marks that set a name
     apart (`isolated`) take no column, and counted as letters they left a right-to-left name's
-    column of `solnet ls` and `peers` two short, every column after it drawn two to the left."""
-    seen = len(text) - text.count("\u2068") - text.count("\u2069")
+    column of `solnet ls` and `peers` two short, every column after it drawn two to the left. So for
+    the rest, which a name may hold: a wide letter (CJK, most emoji) takes two, a combining accent or
+    a zero-width character none, and a mark the terminal is given as its escape (a direction mark:
+    node/terminal_text.py) the six of `\\u200f`."""
+    import unicodedata  # (only where a column is drawn: not on a running node's start path)
+
+    from events.control_chars import SHOWN_ESCAPED_RE
+
+    def columns(c: str) -> int:
+        if SHOWN_ESCAPED_RE.match(c):
+            return 6
+        if unicodedata.category(c) in ("Mn", "Me", "Cf") and c != "\u00ad":  # (a soft hyphen is drawn)
+            return 0
+        return 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+    seen = sum(columns(c) for c in text.replace("\u2068", "").replace("\u2069", ""))
     return text + " " * (width - seen)
 
 

@@ -152,11 +152,11 @@ def test_a_bundle_made_beside_a_running_node_in_touch_with_its_peers_says_nothin
         b, _, _ = start(cli, network.b, "--peer", f"127.0.0.1:{port}")
 
         def level_saved() -> bool:
-            store = Home(network.a).log().store
+            log = Home(network.a).log()
             try:
-                return bool(last_level(store))
+                return bool(last_level(log))
             finally:
-                store.close()
+                log.store.close()
 
         assert wait_until(level_saved, WAIT_S), "Calais's node saves its complete round with Bristol"
         cli.run(network.a, "export", tmp_path / "running.bundle")

@@ -1,46 +1,56 @@
 """A bundle signed by a member's device and made without `--since` brings the importing home level
-as of when it was made (`view alerts` and the cut-off count say nothing is missing before then): on
-its maker's word, since a member can leave events out (a seized phone's bundle without the raid
-alert, or without the phone's own revocation). A bundle whose maker is revoked counts for nothing
-(node/bundle.py `_check_exporter`); but one imported before the revocation arrived kept counting
-after it, so what the home believed depended on the order in which the bundle and the revocation
-came. Now the revocation takes back the word of the bundle it signed (node.log `_trust_changed`)."""
+as of when it was made (`view alerts` says alerts may be missing only since then): on its maker's
+word, since a member can leave events out (a seized phone's bundle without the raid alert, or
+without the phone's own revocation). A bundle whose maker is revoked or blocked here counts for
+nothing (node/bundle.py `_check_exporter`, `_note_caught_up`); but one imported before the
+revocation or the block kept counting after it, so what the home believed depended on the order in
+which they came. Now the home takes the word only while it takes its maker's (node/heard_before.py
+`word_counts`)."""
 from __future__ import annotations
 
-from node.heard_before import caught_up_by_bundle
-from node.home import Home
+LEVEL = "since it last synced ("
+NEVER = "(it has never synced)"
+
+
+def said(cli, home) -> str:
+    return cli.run(home, "view", "alerts").stderr
 
 
 def test_a_revocation_takes_back_the_word_of_a_bundle_its_device_signed(network, cli, tmp_path) -> None:
     a, b = network.a, network.b
-
-    def caught_up() -> int:
-        return caught_up_by_bundle(Home(a).log().store)
-
     cli.run(b, "export", str(tmp_path / "seized.bundle"))
     cli.run(a, "import", str(tmp_path / "seized.bundle"))
-    assert caught_up() > 0, "a member device's whole bundle brings the home level"
+    assert LEVEL in said(cli, a), "a member device's whole bundle brings the home level"
     cli.run(b, "revoke", network.device_b, "--reason", "phone seized")
     cli.run(b, "export", str(tmp_path / "revocation.bundle"))
-    said = cli.run(a, "import", str(tmp_path / "revocation.bundle"), ok=False)
-    assert "revoked since" in said.stdout + said.stderr, said
-    assert caught_up() == 0, "the seized phone's word no longer counts"
+    imported = cli.run(a, "import", str(tmp_path / "revocation.bundle"), ok=False)
+    assert "revoked since" in imported.stdout + imported.stderr, imported
+    assert NEVER in said(cli, a), "the seized phone's word no longer counts"
 
 
 def test_a_revoked_groups_device_brings_no_home_level_whichever_comes_first(network, cli, tmp_path) -> None:
     """An infiltrating group revoked by the network: its devices are not revoked one by one, and a
     bundle one of them signed counted as a member's word, before the revocation and after it."""
     a, b = network.a, network.b
-
-    def caught_up() -> int:
-        return caught_up_by_bundle(Home(a).log().store)
-
     cli.run(b, "export", str(tmp_path / "first.bundle"))
     cli.run(a, "import", str(tmp_path / "first.bundle"))
-    assert caught_up() > 0
+    assert LEVEL in said(cli, a)
     cli.run(a, "revoke", network.group_b, "--reason", "infiltrated")
-    assert caught_up() == 0, "the revoked group's word no longer counts"
+    assert NEVER in said(cli, a), "the revoked group's word no longer counts"
     cli.run(b, "export", str(tmp_path / "after.bundle"))
-    said = cli.run(a, "import", str(tmp_path / "after.bundle"), ok=False)
-    assert "revoked" in said.stdout + said.stderr, said
-    assert caught_up() == 0, "nor does a bundle it signs after"
+    imported = cli.run(a, "import", str(tmp_path / "after.bundle"), ok=False)
+    assert "revoked" in imported.stdout + imported.stderr, imported
+    assert NEVER in said(cli, a), "nor does a bundle it signs after"
+
+
+def test_a_block_takes_back_the_word_of_a_bundle_its_maker_signed(network, cli, tmp_path) -> None:
+    """`peers block` of a bundle's maker (or its group) before the import: the bundle brings its events
+    and no level; after it, the level it brought went on counting."""
+    a, b = network.a, network.b
+    cli.run(b, "export", str(tmp_path / "b.bundle"))
+    cli.run(a, "import", str(tmp_path / "b.bundle"))
+    assert LEVEL in said(cli, a)
+    cli.run(a, "peers", "block", network.group_b)
+    assert NEVER in said(cli, a), "a blocked group's word no longer counts"
+    cli.run(a, "peers", "unblock", network.group_b)
+    assert LEVEL in said(cli, a), "unblocked, its word counts again, as a bundle imported then would"

@@ -73,3 +73,21 @@ def test_peers_columns_line_up_under_a_right_to_left_group_name() -> None:
     lines = [peer_line({"name": name, "address": "127.0.0.1:7700", "source": "config", "connected": False,
                         "label": "peer-1a2b"}) for name in (RTL, "Calais")]
     assert _seen(lines[0]).index("127.0.0.1") == _seen(lines[1]).index("127.0.0.1") == 21, lines
+
+
+def test_peers_columns_line_up_under_wide_accented_and_escaped_names() -> None:
+    """`padded` counted every other character as one column: a name in Japanese (two columns a letter)
+    pushed the address column right by as many letters, one with a combining accent pulled it left by
+    one, and one holding a right-to-left mark, written as the six characters of its escape on the
+    terminal, pushed it right by five. Each name below fills the 20 columns of its field, then the
+    address: what a reader sees of each line (its escapes written: node/terminal_text.visible)."""
+    from node.terminal_text import visible
+
+    def seen(name: str) -> str:
+        return _seen(visible(peer_line({"name": name, "address": "127.0.0.1:7700", "source": "config",
+                                        "connected": False, "label": "peer-1a2b"})))
+
+    assert seen("Calais").startswith("Calais" + " " * 14 + " 127.0.0.1"), seen("Calais")
+    assert seen("カレー支援").startswith("カレー支援" + " " * 10 + " 127.0.0.1"), seen("カレー支援")  # 10 columns
+    assert seen("Cafe\u0301 Calais").startswith("Cafe\u0301 Calais" + " " * 9 + " 127.0.0.1"), seen("Cafe\u0301 Calais")
+    assert seen("\u200fCalais").startswith("\\u200fCalais" + " " * 8 + " 127.0.0.1"), seen("\u200fCalais")
