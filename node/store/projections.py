@@ -305,12 +305,9 @@ class ProjectionTables(DeskMarks, TrustTables):
                     ranges += [(side, g, reg) for g in sorted(self._key_numbers(groups))
                                for reg in self._group_regions(tbl, g, region, places, side)]
             windows = _walk_windows(tbl, t_from, t_before, order, public, urgent)
-            # Actions never lapse, and proj_by_time (proj_by_group_time) holds every one: walked by
-            # time without the open rows' term, a walk reads that index alone, where the term read
-            # each row's mark from the table (267 of a busy overview's 1,729 reads of the file)
-            by_time = tbl == ACTION_TBL and column == "p.t"
             for side, g, reg in ranges:
-                open_only = "" if by_time else f"AND {side} "
+                term = _walk_side(tbl, column, side)
+                open_only = f"AND {term} " if term else ""
                 for where, args in windows:
                     walks.append(self._x(
                         f"SELECT p.n, {column or 'NULL'}, p.vid FROM proj p WHERE {' AND '.join(where)} {open_only}"
@@ -376,7 +373,7 @@ class ProjectionTables(DeskMarks, TrustTables):
             try:
                 for s, side in enumerate(sides):
                     for i in range(0, len(keys), GROUPS_A_STATEMENT):
-                        sql, args = each_group_walks(_tbl_is(tbl), side, column, walk, windows,
+                        sql, args = each_group_walks(_tbl_is(tbl), _walk_side(tbl, column, side), column, walk, windows,
                                                      keys[i: i + GROUPS_A_STATEMENT], r, per_group)
                         for g, reg, w, n, at, vid in self._x(sql, args):
                             name = "" if reg is None else self._region(reg)  # (the walks in region name order)
@@ -624,6 +621,15 @@ class ProjectionTables(DeskMarks, TrustTables):
         """(n, wire) of every stored group profile with its body."""
         return [(n, self._wire(i, a, h, s, b)) for n, i, a, h, s, b in self._x(
             "SELECT n, id, a, header, sig, body FROM events WHERE kind='group.profile' AND body IS NOT NULL")]
+
+
+def _walk_side(tbl: int, column: str | None, side: str) -> str | None:
+    """The term of `side` (OPEN, LAPSED) in a walk of table number `tbl` by `column`; None for
+    actions by time: actions never lapse, and their time indexes (proj_by_time, proj_by_group_time)
+    hold every one, so a walk without the term reads its index alone, where the term read each row's
+    mark from the table (267 of a busy overview's 1,729 reads of the file). Every walk of actions by
+    time goes by it: a region's (`_walked`) and each group's (`rows_of_each_group`)."""
+    return None if tbl == ACTION_TBL and column == "p.t" else side
 
 
 def _walk(order: str | None) -> tuple[str | None, str]:

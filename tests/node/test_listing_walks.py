@@ -116,3 +116,29 @@ def test_the_walks_of_actions_by_time_read_their_index_alone(net: Net, tmp_path:
     for sql in walks:
         plan = " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}"))
         assert "COVERING INDEX proj_by_time" in plan, (sql, plan)
+
+
+def test_the_walks_of_each_groups_actions_by_time_read_their_index_alone(net: Net, tmp_path: Path) -> None:
+    """The walks of each group's actions by time (rows_of_each_group: the fair share of a listing one
+    group fills, a group's own actions) read proj_by_group_time alone, as the region walks read
+    proj_by_time: with the open rows' term, true of every action, each row walked and each of the
+    group's regions probed was read from the table too."""
+    now = now_ms()
+    log, current = _store_with_past(net, tmp_path / "calais.db", 30, now)
+    walks: list[str] = []
+    db = log.store._db
+    db.set_trace_callback(lambda sql: walks.append(sql) if " JOIN proj x" in sql else None)
+    try:
+        soon = log.store.rows_of_each_group("action", order="t", per_group=5, t_from=now - 2 * 3_600_000)
+        over = log.store.rows_of_each_group("action", order="latest", per_group=5, t_from=now - 400 * DAY,
+                                            t_before=now - 2 * 3_600_000)
+        own = log.store.rows_of_each_group("action", order="t", per_group=5, t_from=now - 2 * 3_600_000,
+                                           groups=[bytes(net.founder.group.public)])
+    finally:
+        db.set_trace_callback(None)
+    assert {r.key for r in soon} == {r.key for r in own} == set(current) and len(over) == 5
+    assert len(walks) == 3
+    for sql in walks:
+        plan = [row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}")]
+        read_from_the_table = [step for step in plan if " p USING INDEX" in step]
+        assert not read_from_the_table and any("COVERING INDEX proj_by_group_time" in s for s in plan), (sql, plan)
