@@ -305,9 +305,10 @@ class _Worker:
                 head = self.proc.stdout.read(4)
                 answer = self.proc.stdout.read(int.from_bytes(head, "big")) if len(head) == 4 else b""
                 # Kept packed until the batch is stored (`Examination.results`): ~230 bytes an
-                # event, where unpacked records took ~940. A catch-up holds GROUP + AHEAD batches
-                # examined ahead (node/net/link_ingest.py), up to 3,000 events: ~2 MiB of the
-                # node's peak, which was at its 80 MiB budget (issue 15). Its length is read here.
+                # event, where unpacked records took ~940. A link holds up to GROUP + AHEAD batches
+                # examined ahead (node/net/link_ingest.py), 3,000 events; answers waiting held
+                # 2.1-2.6 MiB at the ingest's traced peak, and its RSS peak fell 0.3-0.4 MiB (the
+                # tree is at its 80 MiB budget in a catch-up: issue 15). Its length is read here.
                 if count_records(answer) != len(job.wires):
                     raise OSError("the ingest worker ended")
                 job.records = answer
