@@ -134,6 +134,18 @@ def unpack_records(payload: bytes) -> list[list[Any]]:
     return list(msgpack.unpackb(payload, raw=False, use_list=False))
 
 
+def count_records(payload: bytes) -> int:
+    """How many records a worker's answer holds, read from its array's header without unpacking
+    them (-1: not an array)."""
+    first = payload[0] if payload else 0
+    if 0x90 <= first <= 0x9f:  # fixarray: up to 15
+        return first & 0x0f
+    if first in (0xdc, 0xdd):  # array 16, array 32
+        size = 3 if first == 0xdc else 5
+        return int.from_bytes(payload[1:size], "big") if len(payload) >= size else -1
+    return -1
+
+
 def examine_all(wires: Sequence[bytes], *, verify: bool) -> list[Examined]:
     """Examine `wires` in this process."""
     return read_records(examine_records(wires, verify=verify), wires)

@@ -15,7 +15,7 @@ import pytest
 from node_fixtures import Author, Net, action, wires
 from crypto.keys import SigningKey
 from events.errors import InvalidEvent
-from events.examine import Examined, examine_all, read_records, unpack_records
+from events.examine import Examined, count_records, examine_all, read_records, unpack_records
 from events.format import MAX_BODY_BYTES, MAX_EVENT_BYTES, Event, decode_event, sign_event
 from node import verify_pool
 from node.verify_worker import READY
@@ -63,6 +63,11 @@ def _hostile_batch(net: Net) -> tuple[list[bytes], bytes]:
 
 def _ask_worker(batch: list[bytes]) -> list[Examined]:
     """The answer of a real worker process to one request."""
+    return read_records(unpack_records(_worker_answer(batch)), batch)
+
+
+def _worker_answer(batch: list[bytes]) -> bytes:
+    """What a real worker process answers to one request, as it comes."""
     payload = msgpack.packb(batch, use_bin_type=True)
     proc = subprocess.run([sys.executable, "-m", "node.verify_worker"], input=len(payload).to_bytes(4, "big") + payload,
                           capture_output=True, cwd=ROOT, timeout=60,
@@ -71,7 +76,7 @@ def _ask_worker(batch: list[bytes]) -> list[Examined]:
     out = proc.stdout.removeprefix(READY)  # (said first, before any request)
     size = int.from_bytes(out[:4], "big")
     assert len(proc.stdout) == len(READY) + 4 + size
-    return read_records(unpack_records(out[4:]), batch)
+    return out[4:]
 
 
 def _decoded(wire: bytes) -> Event | InvalidEvent:
@@ -100,6 +105,20 @@ def test_a_worker_judges_every_input_as_the_decoder_does(net: Net) -> None:
     assert reasons == {"malformed", "oversize", "body_mismatch", "non_canonical"}
     bad_body = [x.facts.problem for x in answered if x.facts is not None and x.facts.problem is not None]
     assert [p[0] for p in bad_body] == ["bad_field", "bad_field"]
+
+
+def test_a_worker_answer_is_counted_without_unpacking_it(net: Net) -> None:
+    """The node keeps a worker's answer packed until the batch is stored (a third of the memory),
+    checking only its count when it comes: each length form of the array is read, and anything
+    else is no answer (the worker is taken for dead and the chunk examined here)."""
+    batch, _ = _hostile_batch(net)
+    for size in (len(batch), 15, 1):
+        answer = _worker_answer(batch[:size])
+        assert count_records(answer) == size
+        assert len(unpack_records(answer)) == size
+    assert count_records(msgpack.packb([[0]] * 70_000)) == 70_000  # (array 32: more than a chunk ever holds)
+    for broken in (b"", b"\xdc\x00", msgpack.packb({"a": 1}), msgpack.packb(b"x" * 100), b"\xc0"):
+        assert count_records(broken) == -1
 
 
 def test_parts_are_cut_from_the_wire_for_every_length_form(net: Net) -> None:
