@@ -628,9 +628,10 @@ class EventTables(StoreBase):
                          "coalesce((SELECT min(n) FROM arrived WHERE at >= ?1), n + 1)", (at,)) or 0
 
     def noted_since(self) -> int | None:
-        """When this home began to note when it stored events (the earliest `arrived` row; None: no
-        record, as a panic wipe leaves it): what it held then counts as stored then."""
-        return self._one("SELECT min(at) FROM arrived")
+        """When this home began to note when it stored events (the `arrived` row of its lowest row
+        number; None: no record, as a panic wipe leaves it): what it held then counts as stored then.
+        (Not the earliest time: a clock set back after it, a Pi's after a power cut, reads earlier.)"""
+        return self._one("SELECT at FROM arrived ORDER BY n LIMIT 1")
 
     def iter_wire(self, *, since_ts: int = 0, after_n: int = 0, batch: int = 1000,
                   stubs_of: Sequence[str] = ()) -> Iterator[bytes]:

@@ -205,7 +205,9 @@ CREATE TABLE IF NOT EXISTS over_share(
 # one minute (ARRIVED_SPAN, from its start) share a row (Store._note_arrived), and stored_before
 # counts from the start of a minute, where it sees the rows before it and from it on as it saw a row
 # a transaction: a node writing all day keeps about 1,440 rows a day (more only where its clock was
-# set back, or another process wrote between its transactions), not one a transaction.
+# set back, or another process wrote between its transactions), not one a transaction. A stub given
+# its body later (its row number kept) counts as stored again then (Store._note_filled: two rows a
+# filling transaction), so a bundle since before the filling carries the body.
 ARRIVED_SCHEMA = "CREATE TABLE IF NOT EXISTS arrived(at INTEGER PRIMARY KEY, n INTEGER NOT NULL)"
 ARRIVED_SPAN = 60_000
 

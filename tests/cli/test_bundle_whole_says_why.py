@@ -41,3 +41,24 @@ def test_the_readme_names_every_field_of_export_and_import_json(cli, network, tm
     assert set(exported) - named == set(), "export --json fields the README does not name"
     assert set(imported) - named == set(), "import --json fields the README does not name"
     assert {"id", "reason", "message"} <= named  # (each of `rejections`)
+
+
+def test_a_whole_since_bundle_after_a_clock_set_back_names_when_this_home_began_to_note(cli, network,
+                                                                                       tmp_path) -> None:
+    """A Pi's clock set back three hours after a power cut, an hour after its upgrade: the transaction
+    it stored then reads earlier than the upgrade's. A bundle since two hours ago holds the whole log
+    (what the upgrade counted as stored then, an hour ago, came first), and said this home had noted
+    when it stored its events "only since" three hours ago, "--since 2h is before that": both false.
+    It names the upgrade's time, that of the row the first events count in."""
+    from node.clock import now_ms
+    from node.words import local_time
+
+    now = now_ms()
+    upgraded, set_back = now - 3_600_000, now - 3 * 3_600_000
+    with closing(sqlite3.connect(network.a / "solnet.db")) as db, db:
+        (last,), = db.execute("SELECT max(n) FROM events").fetchall()
+        db.execute("DELETE FROM arrived")
+        db.executemany("INSERT INTO arrived(at, n) VALUES (?, ?)", [(upgraded, last - 1), (set_back, last)])
+    said = cli.run(network.a, "export", tmp_path / "two-hours.bundle", "--since", "2h").stdout
+    assert "the whole log" in said and "--since 2h is before that" in said, said
+    assert local_time(upgraded) in said and local_time(set_back) not in said, said

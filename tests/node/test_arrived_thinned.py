@@ -16,7 +16,7 @@ from pathlib import Path
 
 import msgpack
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from node.bundle import MAGIC, export_bundle
@@ -98,3 +98,39 @@ def test_a_since_bundle_chooses_on_each_minute_what_a_row_per_transaction_chose(
                 assert set(_chosen(log, rows, since)) <= set(carried)
         finally:
             log.store.close()
+
+
+# As above, and which of two connections to one home writes it (the node and `solnet import`, each
+# with the row it wrote last in mind): another's transaction between two of one connection's.
+_TWO_WRITERS = st.lists(st.tuples(st.integers(0, 1), st.integers(0, 7), st.sampled_from([0, 1, 29_999, 59_999])),
+                        min_size=1, max_size=14)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=_TWO_WRITERS)
+@example(history=[(0, 3, 0), (1, 1, 0), (0, 3, 1)])  # one's rows around the other's, minutes before them
+def test_two_connections_writing_one_home_choose_what_a_row_per_transaction_chose(
+        history: list[tuple[int, int, int]], monkeypatch: pytest.MonkeyPatch) -> None:
+    net = founded()
+    with tempfile.TemporaryDirectory() as folder:
+        logs = [net.new_log(Path(folder) / "home.db"), net.new_log(Path(folder) / "home.db")]
+        rows: list[tuple[int, int]] = []
+        try:
+            for count, (writer, minute, ms) in enumerate([(0, 0, 0)] + history):
+                at = T0 + minute * MINUTE + ms
+                monkeypatch.setattr(base, "now_ms", lambda at=at: at)
+                made = net.group.made if count == 0 else []
+                # (stamped before T0, as long before as its device's vouch allows: chosen by when they were stored)
+                events = made + [net.device.sign("action", action(count), ts=at - 9 * MINUTE)]
+                net.group.made.clear()
+                outcomes = logs[writer].ingest(wires(events), now=T0 + 3_600_000)
+                assert {o.status for o in outcomes} == {"accepted"}, [o.reason for o in outcomes]
+                with sqlite3.connect(Path(folder) / "home.db") as db:
+                    rows.append((at, db.execute("SELECT max(n) FROM events").fetchone()[0]))
+            monkeypatch.undo()
+            for since in range(T0, T0 + 9 * MINUTE, MINUTE):
+                for log in logs:
+                    assert _carried(log, net, since) == _chosen(log, rows, since), since
+        finally:
+            for log in logs:
+                log.store.close()
