@@ -52,8 +52,8 @@ def test_a_header_of_nested_lists_is_refused_before_it_is_built() -> None:
             errors.append(exc)
     peak = _peak_of(run)
     log.store.close()
-    assert errors and "header is damaged" in str(errors[0])
     assert peak < 2_000_000, f"{peak:,} bytes held reading a {len(data):,}-byte bundle header"
+    assert errors and "header is damaged" in str(errors[0])
 
 
 def test_an_item_of_nested_lists_after_the_header_is_refused_before_it_is_built() -> None:
@@ -63,6 +63,6 @@ def test_an_item_of_nested_lists_after_the_header_is_refused_before_it_is_built(
     reports = []
     peak = _peak_of(lambda: reports.append(import_bundle(log, io.BytesIO(data))))
     log.store.close()
+    assert peak < 2_000_000, f"{peak:,} bytes held reading a {len(data):,}-byte bundle item"
     assert reports[0].problem is not None and "damaged near byte" in reports[0].problem
     assert not reports[0].outcomes
-    assert peak < 2_000_000, f"{peak:,} bytes held reading a {len(data):,}-byte bundle item"
