@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 
 import msgpack
 
+from crypto.counted import Counted
 from crypto.errors import BadSignature, DecryptionFailed
 from crypto.keys import SigningKey, short_id, verify_signature
 from crypto.stream import MAGIC as SEALED_MAGIC
@@ -108,15 +109,26 @@ def export_bundle(log: EventLog, key: SigningKey, out: BinaryIO, *, since_ts: in
 def _items(source: BinaryIO) -> Iterator[tuple[int, object]]:
     """(offset, value) for each msgpack item of the stream, with sizes bounded; raises ValueError
     (or a msgpack exception) where the stream stops making sense."""
+    # Each item holds one map at most (the header, the trailer; each event is bytes), and a list or
+    # map in one of its fields is judged by what reads it (a trailer's signature that is a list is
+    # "altered"): more are refused as they are built (TooMany, a ValueError). The caps alone let a
+    # stranger's item of 60 lists of 64 lists of 64 empty maps, 257 KB, build 18 MB before its type
+    # was looked at (until 2026-12-07).
+    hook = Counted(_ITEM_CONTAINERS)
     unpacker = msgpack.Unpacker(raw=False, max_buffer_size=4 * MAX_EVENT_BYTES, max_bin_len=MAX_EVENT_BYTES,
-                                max_str_len=1024, max_array_len=64, max_map_len=16, max_ext_len=0)
+                                max_str_len=1024, max_array_len=64, max_map_len=16, max_ext_len=0,
+                                object_hook=hook, list_hook=hook)
     while True:
         chunk = source.read(64 * 1024)
         if not chunk:
             return
         unpacker.feed(chunk)
         for value in unpacker:
+            hook.left = _ITEM_CONTAINERS  # (the next item's count; one cut by a chunk's end counts on)
             yield unpacker.tell(), value
+
+
+_ITEM_CONTAINERS = 2
 
 
 def is_sealed(path: Path) -> bool:
