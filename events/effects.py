@@ -207,6 +207,17 @@ def explain(p: Problem, name_of: Callable[[bytes], str], *, of_stored: bool = Fa
     if of_stored and p.code == "draw_other_unit":
         return (f"the offer it draws on counts in {words(d['offer'])}, the need in {words(d['need'])}: a "
                 "fulfilment counts in the need's unit and cannot be taken from this offer")
+    if of_stored and p.code == "report_too_early":
+        return "it reports on an action before that action had started"
+    if of_stored and p.code == "decline_not_owner":
+        what = "fulfilments of that need" if p.field == "need" else "pledges to that fundraiser"
+        return f"another group signed it: only {name_of(d['owner'])} may decline the {what}"
+    if of_stored and p.code == "reply_not_to_owner":
+        return (f"it is shared with chosen groups that leave out {name_of(d['owner'])}, whose {p.field} it answers: "
+                f"{name_of(d['owner'])} could neither see nor decline it, so it counts for nothing")
+    if of_stored and p.code in ("decline_not_fulfilment", "decline_not_pledge"):
+        return ("the event it declines is not a "
+                + ("fulfilment of that need" if p.code == "decline_not_fulfilment" else "pledge to that fundraiser"))
     if p.code == "not_owner":
         return (f"only {name_of(d['owner'])}, the group that posted that {d['kind']}, may {d['verb']} it "
                 "(any of its devices)")

@@ -563,7 +563,7 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         raw = api_body.decoded(raw, request.headers.get("Content-Encoding", ""), request.client_max_size)
         body = api_body.parse(raw, request.content_type, request.charset, request.headers.get("Content-Type"))
     except api_body.BodyError as exc:
-        raise ApiError(exc.status, exc.code, str(exc), exc.field) from None
+        raise ApiError(exc.status, exc.code, str(exc), exc.field, refusal=exc) from None
     told: dict[str, Any] = {}  # what the publish found while checking (a redaction's events that stay)
     try:  # the answer is read on the database thread right after the commit, in the same turn
         event, out = await node.publish_and_read(

@@ -23,6 +23,7 @@ from events.kinds import KINDS, Kind
 from events.sealed import MAX_TO
 from node.publishing import GROUP_TEXT_MAX, PUBLISHABLE_KINDS, SIGNERS, typed_fields
 from node.render import MONEY_FIELDS
+from solnet_errors import KeyedError
 
 JSON = "application/json"
 POST_KEYS = ("kind", "fields", "expires_in", "as", "private", "to", "public_note", "time_zone", "offline", "new_region")
@@ -48,6 +49,13 @@ FORMS = {
     "int": ("[0-9]{1,16}", "a whole number written in digits, such as 12"),
     "money": ("[0-9]{1,13}([.][0-9]{1,2})?", "an amount such as 1500 or 12.50"),
 }
+# The key of the words (the dashboard's catalogs, error.<key>) and their values that say each form as
+# a publish refusal of the same value says it: a client says the refusal in its own language.
+FORM_WORDS: dict[str, tuple[str, dict[str, Any]]] = {
+    "id": ("event_id_form", {"least": MIN_ID_PREFIX_HEX}), "ids": ("event_id_form", {"least": MIN_ID_PREFIX_HEX}),
+    "key": ("hex_key", {}), "region": ("region", {}), "currency": ("currency", {}), "int": ("number", {}),
+    "money": ("amount", {}),
+}
 # For the schema's text patterns: the characters no text may hold (events.fields.CONTROL_RE, but CR,
 # which is read as a line break), and the blank ones (what str.strip() removes: a text of only
 # those is "not given").
@@ -55,11 +63,13 @@ FORBIDDEN = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
 BLANK = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
-class BodyError(ValueError):
-    """A body refused before publishing: the HTTP status, a stable code, and the field at fault."""
+class BodyError(KeyedError, ValueError):
+    """A body refused before publishing: the HTTP status, a stable code, and the field at fault; the
+    key of its words and their values where a value of a field is not in its form (KeyedError)."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, status: int, code: str, message: str, field: str | None = None, key: str | None = None,
+                 /, **values: Any) -> None:
+        super().__init__(message, key, **values)
         self.status, self.code, self.field = status, code, field
 
 
@@ -77,8 +87,8 @@ class PublishRequest:
     new_region: bool = False  # a region no one follows yet, on purpose (node/known_regions.py), as --new-region
 
 
-def _invalid(message: str, field: str) -> BodyError:
-    return BodyError(422, "invalid_field", message, field)
+def _invalid(message: str, field: str, key: str | None = None, /, **values: Any) -> BodyError:
+    return BodyError(422, "invalid_field", message, field, key, **values)
 
 
 def _no_constant(name: str) -> Any:
@@ -290,10 +300,11 @@ def _texts(kind: Kind, fields: Any) -> dict[str, str]:
             raise _invalid(f"'{name}' must be {what}, as a person would type it", name)
         given = value != "" or spec.required  # an empty text means "not given" for an optional field
         if spec.type == "enum" and given and value not in spec.choices:
-            raise _invalid(f"'{name}' must be one of: {', '.join(spec.choices)} (got {str(value)[:40]!r})", name)
+            raise _invalid(f"'{name}' must be one of: {', '.join(spec.choices)} (got {str(value)[:40]!r})", name, "choice")
         form = FORMS.get(form_name(spec))
         if form is not None and isinstance(value, str) and given and not _FORM_RES[form[0]].fullmatch(value):
-            raise _invalid(f"'{name}' must be {form[1]}, got {value[:40]!r}", name)
+            key, values = FORM_WORDS[form_name(spec)]
+            raise _invalid(f"'{name}' must be {form[1]}, got {value[:40]!r}", name, key, **values)
         # A JSON number with a zero fraction (10.0: what many JSON writers make of a whole float) is the
         # whole number JSON Schema reads it as ("integer"), not the text "10.0" a quantity refuses.
         texts[name] = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)

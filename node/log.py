@@ -1057,16 +1057,15 @@ class EventLog:
                        if u.data.get("status") == "all_clear" and u.version < (timestamp, event_id)
                        and u.data["group"] == group]
             if earlier:
-                return Said("that alert had already been cleared; an all clear is final (post a new alert)",
+                return Said("its group had already cleared that alert, and an all clear is final",
                             "no_effect.cleared_before")
         # (only an update of a listing can follow its withdrawal: any other kind was decoded and
         # projected again here for nothing, on every publish)
         if kind in references.LISTING_UPDATES and (
                 withdrawal := references.withdrawal_before(self.store, self.trust, event_id)) is not None:
             what, row = withdrawal
-            return Said(f"that {what} had already been withdrawn by its group ({local_time(row.data['ts'])}); a "
-                        f"withdrawal is final: post a new {what} if it is wanted again", "no_effect.withdrawn_before",
-                        time=row.data["ts"])
+            return Said(f"that {what} had already been withdrawn by its group ({local_time(row.data['ts'])}), and a "
+                        "withdrawal is final", "no_effect.withdrawn_before", time=row.data["ts"])
         if kind == "need.fulfil":
             # What the fulfilments made before it covered, as the read models count it: those of a
             # group whose fulfilment the need's group declined (need.decline) cover nothing

@@ -1,13 +1,18 @@
 """A publish refusal answered by the API carries the key of its words and their values (documented in
 the Error schema), as the dashboard chooses its words by them: a program need not match the English
 message to tell "cleared already" from any other refusal, nor to say it in its own language. A
-refusal with no key yet (a field that does not parse) has neither."""
+refusal the body's own check makes (a quantity that is not a whole number, a region not in its form)
+carries the key of the same words a publish refusal of that value has."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
+
 import node
+from crypto.short_ids import MIN_ID_PREFIX_HEX
+from node.api_body import BodyError, parse
 from node.dashboard.i18n import catalog
 from test_refusal_times_in_request_zone import ZONE, in_zone, ms_of, publish
 
@@ -24,8 +29,30 @@ async def test_a_refusal_carries_its_key_and_values(api):
 
     status, answer = await api.request("POST", "/api/v1/events", json={
         "kind": "need", "fields": {"category": "food", "quantity": "lots", "region": "calais"}})
+    # (refused by the body's check, before publishing: its words have their key as publishing's have)
     assert status == 422 and answer["error"]["field"] == "quantity", answer
-    assert "key" not in answer["error"] and "values" not in answer["error"], answer
+    assert answer["error"]["key"] == "number" and answer["error"]["values"] == {}, answer
+
+
+NEED = {"category": "food", "quantity": "3", "region": "calais"}
+
+
+@pytest.mark.parametrize(("kind", "fields", "key", "values"), [
+    ("need", {**NEED, "quantity": "lots"}, "number", {}),
+    ("need", {**NEED, "region": "North Wales"}, "region", {}),
+    ("need", {**NEED, "category": "Food"}, "choice", {}),
+    ("need.update", {"need": "not-an-id", "status": "met"}, "event_id_form", {"least": MIN_ID_PREFIX_HEX}),
+    ("fundraiser", {"title": "Bail", "goal": "1,5", "currency": "EUR", "region": "calais"}, "amount", {}),
+    ("fundraiser", {"title": "Bail", "goal": "100", "currency": "euro", "region": "calais"}, "currency", {}),
+])
+def test_a_refusal_of_the_bodys_own_check_has_the_key_of_its_words(kind, fields, key, values) -> None:
+    """A value not in the form the schema gives was refused with English text only: an API client
+    could not say "Give a whole number ..." in its own language, though the words have a key."""
+    with pytest.raises(BodyError) as refused:
+        parse(json.dumps({"kind": kind, "fields": fields}).encode(), "application/json")
+    assert (refused.value.key, dict(refused.value.values)) == (key, values), refused.value
+    for lang in ("en", "fr"):
+        assert f"error.{key}" in catalog(lang), (lang, key)
 
 
 def test_the_key_and_its_values_are_documented() -> None:

@@ -34,10 +34,10 @@ async def test_why_an_event_has_no_effect_is_said_in_french_on_french_pages(samp
     await node.log_in()
     _, page_fr, _ = await get(node.client, f"/event/{update.id.hex()}?lang=fr")
     said = _notice(page_fr)
-    assert said.startswith("Sans effet : Il modifie un élément publié par Calais") and "seul Calais" in said, said
+    assert said.startswith("Sans effet : Il porte sur un élément publié par Calais") and "seul Calais" in said, said
     assert "only Calais" not in said and 'lang="en"' not in page_fr.split('class="notice no-effect"')[1].split("</p>")[0]
     _, page_en, _ = await get(node.client, f"/event/{update.id.hex()}?lang=en")
-    assert _notice(page_en).startswith("No effect: It changes something Calais posted"), _notice(page_en)
+    assert _notice(page_en).startswith("No effect: It is about something Calais posted"), _notice(page_en)
 
 
 async def test_a_time_the_no_effect_names_is_said_as_every_time_of_the_page(sample, start_node) -> None:
@@ -110,3 +110,15 @@ def test_who_may_change_it_is_said_of_the_event_to_any_reader() -> None:
                 assert "Calais" in on_page, (lang, on_page)
     en = Translator("en")
     assert forms.said_on_page(Said("x", "no_effect.not_owner", owner="Calais", field="need"), en).startswith("It ")
+
+
+def test_a_report_or_share_by_another_group_is_not_said_to_change_anything() -> None:
+    """not_owner is also why another group's report on an action, or its share of a support
+    request, counts for nothing (events.effects._VERBS): its words said "It changes something
+    Calais posted ... may change it" (fr "Il modifie ..."), which a report or a share does not."""
+    for lang, changes in (("en", "change"), ("fr", "modifi")):
+        t = Translator(lang)
+        for said_of in ("event", "error"):
+            said = Said("x", "no_effect.not_owner", owner="Calais", field="action", verb="report on", kind="action")
+            words = forms.refusal_words(said, t, said_of=said_of)
+            assert changes not in words.lower() and "Calais" in words, (lang, said_of, words)
