@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -305,4 +306,42 @@ def test_a_failed_lone_write_takes_its_marks_back_before_another_writer_may_writ
         assert own_marks.read(marks) == {D: 3, **({G: 1} if committed else {})}
     finally:
         other.close()
+        store.close()
+
+
+def test_a_marks_thread_that_fails_otherwise_than_by_the_disk_fails_that_write_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thread that writes a lone publish's marks (own_marks._Early) meets what is not an OSError
+    (a MemoryError on a Pi short of it): that write fails, its marks cut back, and the thread goes on.
+    It died of it, and every later lone commit of the process (the node's every publish) waited for
+    it for ever, the database thread with it."""
+    store = Store(tmp_path / "solnet.db")
+    marks = own_marks.path_for(tmp_path / "solnet.db")
+    _in_network(store)
+    real = os.fdatasync
+
+    def fails_once(fd: int) -> None:
+        monkeypatch.setattr(os, "fdatasync", real)
+        raise MemoryError
+
+    try:
+        with store.write():
+            own_marks.signed(store, DEVICE, 1)
+        monkeypatch.setattr(os, "fdatasync", fails_once)
+        with pytest.raises(MemoryError), store.write():
+            own_marks.signed(store, DEVICE, 2)
+        own_marks._KNOWN.clear()
+        assert own_marks.read(marks) == {D: 1}  # (its mark cut back: that commit never was)
+        written = threading.Event()
+
+        def next_publish() -> None:
+            with store.write():
+                own_marks.signed(store, DEVICE, 2)
+            written.set()
+
+        threading.Thread(target=next_publish, daemon=True).start()
+        assert written.wait(60), "the next lone write waits for a marks thread that is gone"
+        own_marks._KNOWN.clear()
+        assert own_marks.read(marks) == {D: 2}
+    finally:
         store.close()
