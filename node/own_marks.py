@@ -277,7 +277,7 @@ class _Write:
                 os.fdatasync(fd)
                 if self.new_file:
                     _fsync(self.path.parent)  # (its name in the folder)
-            except OSError:  # (the commit fails: the marks must not say it signed)
+            except BaseException:  # (the commit fails: the marks must not say it signed)
                 os.ftruncate(fd, end)
                 raise
             st = os.fstat(fd)
@@ -305,13 +305,14 @@ class _Early:
     disk the marks still never say less than the database holds, as when they were synced in series."""
 
     def __init__(self, write: _Write) -> None:
-        self.write, self.error, self.before = write, None, None
+        self.write, self.before = write, None
+        self.error: BaseException | None = None
         self.done = threading.Event()
 
     def run(self) -> None:
         try:
             self.write.put()
-        except OSError as exc:
+        except BaseException as exc:  # (not only the disk's OSError: the thread lives on, this commit fails)
             self.error = exc
         finally:
             self.done.set()
@@ -404,7 +405,7 @@ class _Pending:
         if self.early is not None and self.before is None:  # (failed before its commit: its marks come off too)
             try:
                 self.before = self.early.wait()
-            except OSError:  # (cut back already)
+            except Exception:  # (its write failed: cut back already, `_Write.put`)
                 pass
         if self.before is not None:
             try:

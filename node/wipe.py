@@ -465,6 +465,9 @@ def wipe_data(home: Home, report: WipeReport) -> None:
             why = (exc.strerror if isinstance(exc, OSError) else "cannot be opened" if isinstance(exc, DiskFailing)
                    else exc)
             report.failed.append(f"{home.db_path.name}'s private parts and peer list ({why})")
+    # A publish the database thread was writing as `destroy_keys` ran (off that thread) wrote its marks
+    # after them, into a file made anew (node/own_marks.py): this part runs after it, on that thread.
+    _destroy(own_marks.path_for(home.db_path), report, listed=False)
     if report.everything:
         try:
             for f in sorted(home.path.glob("solnet.db*")):

@@ -300,23 +300,19 @@ class StoreBase:
 
     def _end(self, failed: bool) -> None:
         """The end of a write transaction; `failed`: roll back what it did, here and in memory."""
+        hooks, self._before_commit = list(self._before_commit.values()) if failed else [], {}
         try:
             if failed:
-                self._event_buf, self._row_buf, self._head_buf = [], [], {}
-                self._write_failed()
-                self._facts.clear()  # some may have been learnt from what was rolled back
-                for key in self._new_keys:  # numbers given in a transaction that did not commit
-                    self._key_of.pop(self._key_no.pop(key, -1), None)
-                self._unnumber_regions(0)
-                if self._db.in_transaction:  # SQLite rolls back by itself on SQLITE_FULL and some I/O errors
-                    try:
-                        self._db.execute("ROLLBACK")
-                    except sqlite3.Error:
-                        pass
+                try:
+                    # What a hook wrote early comes off (node/own_marks.py: a lone publish's marks) before the
+                    # ROLLBACK, while this transaction still holds the write lock: after it, another writer
+                    # (a command in another terminal, the node) may write its own marks where these are
+                    # cut back, commit, and lose them to the cut.
+                    for hook in hooks:
+                        hook(False)
+                finally:
+                    self._roll_back()
         finally:
-            hooks, self._before_commit = list(self._before_commit.values()) if failed else [], {}
-            for hook in hooks:  # (a write that failed before its commit: what a hook wrote early comes off)
-                hook(False)
             self._checked = False
             self._added_in_transaction = 0
             self._new_keys = []
@@ -324,6 +320,20 @@ class StoreBase:
             self._next_n = self._first_n = self._filled_from = None
             self._n_stored = {}
             self._transaction_ended()
+
+    def _roll_back(self) -> None:
+        """Roll back the write transaction under way, here and in memory."""
+        self._event_buf, self._row_buf, self._head_buf = [], [], {}
+        self._write_failed()
+        self._facts.clear()  # some may have been learnt from what was rolled back
+        for key in self._new_keys:  # numbers given in a transaction that did not commit
+            self._key_of.pop(self._key_no.pop(key, -1), None)
+        self._unnumber_regions(0)
+        if self._db.in_transaction:  # SQLite rolls back by itself on SQLITE_FULL and some I/O errors
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def _note_arrived(self, at: int, first: int, last: int) -> None:
         """Note that this write transaction stored rows `first`..`last` at `at` (schema.ARRIVED_SCHEMA),

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from node import group_key_marks, own_marks
-from node.store import Store
+from node.store import Store, StoreError
 
 NETWORK, DEVICE, GROUP = b"\x09" * 32, b"\x01" * 32, b"\x02" * 32
 D, G = NETWORK + DEVICE, NETWORK + GROUP  # (a mark's key: its network and author)
@@ -264,3 +265,83 @@ def test_marks_another_process_wrote_in_place_are_read_though_the_files_stat_is_
     assert own_marks.read(path) == {D: 3, G: 2}
     assert own_marks.signed_ranges(path)[G] == ((1, 2),)
     assert group_key_marks.not_signed(tmp_path / "solnet.db", NETWORK, GROUP, 2) == []
+
+
+def test_a_failed_lone_write_takes_its_marks_back_before_another_writer_may_write_its_own(tmp_path: Path) -> None:
+    """A lone publish's marks are on the disk before its transaction ends (own_marks._Early). When the
+    transaction fails before its commit (a full disk while its rows are written), they are cut back
+    while it still holds the write lock: cut after its ROLLBACK, another writer that took the lock
+    the moment it was free (a `solnet vouch` in another terminal, the node) wrote its mark past them
+    or over them, committed, and lost it to that cut; its vouch then read as another home's use of the
+    group key (node/group_key_marks.py)."""
+    db = tmp_path / "solnet.db"
+    store, other = Store(db), Store(db)
+    marks = own_marks.path_for(db)
+    _in_network(store)
+    try:
+        with store.write():
+            own_marks.signed(store, DEVICE, 2)
+        other._db.execute("PRAGMA busy_timeout=0")  # (it tries the lock once: this test runs both on one thread)
+        committed = []
+
+        def another_writer(committing: bool) -> None:  # (runs as the failed write ends, before its marks' hook)
+            if committing:
+                return
+            try:
+                with other.write():
+                    own_marks.signed(other, GROUP, 1)
+            except StoreError:  # the failed write still holds the lock: it waits its turn
+                return
+            committed.append(G)
+
+        with pytest.raises(RuntimeError), store.write():
+            store.before_commit("a-writer-elsewhere", another_writer)
+            own_marks.signed(store, DEVICE, 3)  # (written and synced at once: a lone write)
+            raise RuntimeError  # (its rows could not be written)
+        own_marks._KNOWN.clear()  # (as the node reads the file at its next start)
+        assert own_marks.read(marks) == {D: 2, **({G: 1} if committed else {})}
+        with store.write():  # and the next write goes on from there
+            own_marks.signed(store, DEVICE, 3)
+        own_marks._KNOWN.clear()
+        assert own_marks.read(marks) == {D: 3, **({G: 1} if committed else {})}
+    finally:
+        other.close()
+        store.close()
+
+
+def test_a_marks_thread_that_fails_otherwise_than_by_the_disk_fails_that_write_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thread that writes a lone publish's marks (own_marks._Early) meets what is not an OSError
+    (a MemoryError on a Pi short of it): that write fails, its marks cut back, and the thread goes on.
+    It died of it, and every later lone commit of the process (the node's every publish) waited for
+    it for ever, the database thread with it."""
+    store = Store(tmp_path / "solnet.db")
+    marks = own_marks.path_for(tmp_path / "solnet.db")
+    _in_network(store)
+    real = os.fdatasync
+
+    def fails_once(fd: int) -> None:
+        monkeypatch.setattr(os, "fdatasync", real)
+        raise MemoryError
+
+    try:
+        with store.write():
+            own_marks.signed(store, DEVICE, 1)
+        monkeypatch.setattr(os, "fdatasync", fails_once)
+        with pytest.raises(MemoryError), store.write():
+            own_marks.signed(store, DEVICE, 2)
+        own_marks._KNOWN.clear()
+        assert own_marks.read(marks) == {D: 1}  # (its mark cut back: that commit never was)
+        written = threading.Event()
+
+        def next_publish() -> None:
+            with store.write():
+                own_marks.signed(store, DEVICE, 2)
+            written.set()
+
+        threading.Thread(target=next_publish, daemon=True).start()
+        assert written.wait(60), "the next lone write waits for a marks thread that is gone"
+        own_marks._KNOWN.clear()
+        assert own_marks.read(marks) == {D: 2}
+    finally:
+        store.close()
