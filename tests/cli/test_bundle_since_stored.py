@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from node.home import Home
+from stored_earlier import stored_earlier
 
 RAID = "Vans at the bridge"
 
@@ -29,17 +30,6 @@ def _caught_up(home: Path) -> int:
         return caught_up_by_bundle(store)
     finally:
         store.close()
-
-
-def _stored_an_hour_ago(home: Path) -> None:
-    """As if `home` had stored all it holds an hour ago: a bundle since a time carries what was stored
-    from the start of that minute (`arrived` tells no finer), and what a test stored just before its
-    start would be in it."""
-    import sqlite3
-    from contextlib import closing
-
-    with closing(sqlite3.connect(home / "solnet.db")) as db, db:
-        db.execute("UPDATE arrived SET at = at - 3600000")
 
 
 def _export_since(cli, home: Path, file: Path, since_ms: int) -> int:
@@ -75,7 +65,7 @@ def test_an_alert_stamped_before_a_since_bundles_start_that_reached_its_maker_la
 def test_a_since_bundle_from_a_maker_whose_clock_may_be_behind_reaches_back_further(cli, network, tmp_path) -> None:
     """Its start is by its maker's clock: one behind this home's by a few minutes (a node takes stamps
     up to 10 minutes ahead of its own clock) left out what came in those minutes, yet counted."""
-    _stored_an_hour_ago(network.a)
+    stored_earlier(network.a)
     cli.run(network.a, "export", tmp_path / "whole.bundle")
     cli.run(network.b, "import", tmp_path / "whole.bundle")
     level = _caught_up(network.b)
@@ -99,7 +89,7 @@ def test_a_since_bundle_of_an_older_solnet_does_not_say_a_home_caught_up(cli, ne
     this solnet, reaching back more than 10 minutes before this home last heard, counts."""
     from node import bundle
 
-    _stored_an_hour_ago(network.a)
+    stored_earlier(network.a)
     cli.run(network.a, "export", tmp_path / "whole.bundle")
     cli.run(network.b, "import", tmp_path / "whole.bundle")
     level = _caught_up(network.b)
@@ -198,7 +188,7 @@ def test_a_since_bundle_whose_events_wait_for_earlier_ones_says_it_leaves_a_gap(
     from node.log import now_ms
 
     cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "First raid", "--offline")
-    _stored_an_hour_ago(network.a)
+    stored_earlier(network.a)
     start = now_ms() + 1  # (after the first alert was stored: its command has ended)
     cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", RAID, "--offline")
     assert _export_since(cli, network.a, tmp_path / "since.bundle", start) == 1
@@ -220,7 +210,7 @@ def test_a_since_bundle_that_leaves_a_gap_says_it_once(cli, network, tmp_path) -
     cli.run(network.a, "export", tmp_path / "whole.bundle")
     cli.run(network.b, "import", tmp_path / "whole.bundle")
     cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "First raid", "--offline")
-    _stored_an_hour_ago(network.a)
+    stored_earlier(network.a)
     start = now_ms() + 1
     cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", RAID, "--offline")
     assert _export_since(cli, network.a, tmp_path / "since.bundle", start) == 1

@@ -5,9 +5,6 @@ stopped every group from sharing by name. A nameless group holds names back for 
 latest vouch naming it was signed or stored here, the later; Bristol, whose profile is here, is named again."""
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
-
 import nacl.signing
 
 from crypto.keys import SigningKey
@@ -15,6 +12,7 @@ from events.canonical import pack
 from events.format import sign_event
 from node.home import Home
 from node.log import now_ms
+from stored_earlier import stored_earlier
 
 OFFER = ("--category", "tents", "--quantity", "2", "--region", "calais", "--notes", "for the squat on rue Mollien")
 WEEK_AND_A_DAY_MS = 8 * 24 * 3600 * 1000
@@ -45,8 +43,7 @@ def test_groups_a_mole_let_in_that_never_join_stop_no_name_after_a_week(network,
         log.store.close()
     # as if Calais had stored all this over a week ago: a vouch holds names for a week from the later
     # of its date and its arrival here (else a backdating admitter's newcomer held nothing)
-    with closing(sqlite3.connect(network.a / "solnet.db")) as db, db:
-        db.execute("UPDATE arrived SET at = at - ?", (WEEK_AND_A_DAY_MS,))
+    stored_earlier(network.a, WEEK_AND_A_DAY_MS)
 
     out = cli.run_json(network.a, "publish", "offer", *OFFER, "--to", "Bristol")
     assert len(out["id"]) == 64

@@ -5,6 +5,7 @@ says the same in a banner; `status` said it only to whoever thought of asking.""
 from __future__ import annotations
 
 from node.demo.localnet import wait_until
+from stored_earlier import stored_earlier
 from test_unknown_alert_region import WAIT_S, start
 
 NO_NODE = "no node runs on this home: alerts posted"
@@ -62,6 +63,7 @@ def test_a_bundle_of_part_of_the_log_or_from_a_clock_ahead_does_not_say_a_home_c
     from node.log import now_ms
 
     cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the camp")
+    stored_earlier(network.a)  # (stored times are kept to the minute: else this one decides)
     since = now_ms() + 1  # the alert is before it: the bundle leaves it out
     # (signed by the group key, whose chain this home holds from the invite: nothing waits for the alert)
     cli.run(network.a, "publish", "group.profile", "--name", "Calais", "--region", "calais", "--description",
@@ -107,6 +109,7 @@ def test_a_bundle_since_a_time_this_home_had_heard_to_moves_its_last_sync_on(cli
     assert caught_up() > whole, "a bundle since before this home last heard brings it level"
     recent = caught_up()
     cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the school")
+    stored_earlier(network.a)  # (else a home made in this minute exports its whole log)
     home = Home(network.a)
     with open(tmp_path / "late.bundle", "wb") as out:  # since a moment after this home last heard
         bundle.export_bundle(home.log(), home.keys(cli.PASSPHRASE).device, out, since_ts=recent + 1)
@@ -139,6 +142,7 @@ def test_a_link_that_ended_before_a_round_completed_does_not_let_a_since_bundle_
     from node.log import now_ms
 
     cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", "Vans at the camp")
+    stored_earlier(network.a)  # (stored times are kept to the minute: else this one decides)
     since = now_ms() + 1  # the alert is before it: the bundle leaves it out
     cli.run(network.b, "peers", "add", "127.0.0.1:9")
     store = Home(network.b).log().store
