@@ -18,7 +18,7 @@ from node.dashboard.pages import case_actions
 from node.log import EventLog
 from node.render import view_line
 from node.views import named, view
-from test_order_independence import NOW, World, certified_world, ingest_in
+from test_order_independence import ALERT_UNTIL, NOW, World, certified_world, ingest_in
 
 REGION = {"region": "dunkerque"}
 
@@ -34,7 +34,7 @@ def _items(world: World) -> tuple[list[Event], Event]:
         g2.sign("support.request", {"type": "legal", "people": "1", "urgency": "high", **REGION}),
         g2.sign("support.request", {"type": "legal", "people": "2", "urgency": "low", **REGION}),
         g2.sign("fundraiser", {"title": "Bail fund", "goal": 1000, "currency": "EUR", **REGION}),
-        g2.sign("alert", {"type": "raid", "text": "Police at the camp", **REGION}, expires=NOW + 3_600_000),
+        g2.sign("alert", {"type": "raid", "text": "Police at the camp", **REGION}, expires=ALERT_UNTIL),
         g2.sign("group.profile", {"name": "Dunkerque", **REGION}),
     ]
     posted.append(g1.sign("support.claim", {"request": posted[3].id}))

@@ -8,7 +8,7 @@ from itertools import permutations
 from pathlib import Path
 
 from node.views import view
-from test_order_independence import NOW, certified_world, ingest_in
+from test_order_independence import ALERT_UNTIL, NOW, certified_world, ingest_in
 
 REGION = {"region": "dunkerque"}
 
@@ -17,9 +17,9 @@ def test_an_all_clear_signed_before_leaving_ends_the_alert_in_every_order(tmp_pa
     world = certified_world()
     base = list(world.events)
     g2, group = world.authors["g2"], world.authors["G2"]
-    alert = g2.sign("alert", {"type": "raid", "text": "Raid at Puythouck", **REGION}, expires=NOW + 3_600_000)
+    alert = g2.sign("alert", {"type": "raid", "text": "Raid at Puythouck", **REGION}, expires=ALERT_UNTIL)
     clear = g2.sign("alert.update", {"alert": alert.id, "status": "all_clear", "text": "police gone"},
-                    expires=NOW + 3_600_000)
+                    expires=ALERT_UNTIL)
     device_out = group.sign("member.revoke", {"subject": world.pub("g2"), "from_seq": g2.seq + 1,
                                               "reason": "group dissolved"})
     group_out = group.sign("member.revoke", {"subject": world.pub("G2"), "from_seq": group.seq + 2,

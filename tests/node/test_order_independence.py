@@ -69,6 +69,9 @@ def new_world(founders: tuple[str, ...] = ("F",)) -> World:
 
 
 NOW = now_ms()
+# An alert's end: past any run of the suite (90 minutes at most): a test signing late in a slow run
+# stamps its alert after NOW, and an end an hour after NOW was then before the stamp (refused).
+ALERT_UNTIL = NOW + 6 * 3_600_000
 # Kinds that name an earlier event: what each names, and its fields (the named ids filled in).
 REFERRING = {
     "need.update": ("need", lambda i, t, o: {"need": t, "quantity": 1 + i % 9} if i % 3 else {"need": t, "status": "withdrawn"}),
@@ -100,7 +103,7 @@ def _post(i: int, kind: str) -> tuple[str, dict, int | None]:
     if kind == "support.offer":
         return kind, {"region": region, "type": "housing", "capacity": 1 + i % 4}, None
     if kind == "alert":
-        return kind, {"region": "calais", "type": "raid", "text": f"alert {i}"}, NOW + 3_600_000
+        return kind, {"region": "calais", "type": "raid", "text": f"alert {i}"}, ALERT_UNTIL
     if kind == "fundraiser":
         return kind, {"title": f"fund {i}", "goal": 1000, "currency": "EUR", "region": region}, None
     if kind == "support.request":

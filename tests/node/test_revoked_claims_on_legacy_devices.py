@@ -17,7 +17,7 @@ from pathlib import Path
 from events.format import Event
 from node.log import EventLog
 from node_fixtures import action, device_vouch
-from test_order_independence import NOW, World, ingest_in, new_world, play, state
+from test_order_independence import ALERT_UNTIL, NOW, World, ingest_in, new_world, play, state
 
 
 def _g1_of_0_1() -> World:
@@ -38,7 +38,7 @@ def _legacy_world() -> tuple[World, Event]:
     k, a = world.keys, world.authors
     world.events.append(a["G2"].sign("member.vouch", device_vouch(k["G2"], k["g2"], b"\x06" * 32)))
     alert = a["g1"].sign("alert", {"region": "calais", "type": "raid", "text": "police at the camp"},
-                         expires=NOW + 3_600_000)
+                         expires=ALERT_UNTIL)
     world.events.append(alert)
     before = a["g2"].sign("action", action(1))
     world.events.append(before)
@@ -130,7 +130,7 @@ def test_a_thief_cannot_erase_a_seized_legacy_phones_past_by_its_consent_to_a_ke
     del legacy["consent"]
     world.events.append(a["G1"].sign("member.vouch", legacy))
     alert = a["g1"].sign("alert", {"region": "calais", "type": "raid", "text": "police at the camp"},
-                         expires=NOW + 3_600_000)
+                         expires=ALERT_UNTIL)
     bristol = a["g1"].sign("member.vouch", {"subject": world.pub("G2"), "role": "group"})
     world.events += [alert, bristol, a["G2"].sign("group.profile", {"name": "Bristol", "region": "bristol"})]
     world.events.append(a["G1"].sign("member.revoke", {"subject": world.pub("g1"), "from_seq": 3,
@@ -220,7 +220,7 @@ def _seized_legacy_phone_and_an_expelled_group(expelled_from: int) -> tuple[Worl
     world = _g1_of_0_1()
     k, a = world.keys, world.authors
     alert = a["g1"].sign("alert", {"region": "calais", "type": "raid", "text": "police at the camp"},
-                         expires=NOW + 3_600_000)
+                         expires=ALERT_UNTIL)
     bristol = a["g1"].sign("member.vouch", {"subject": world.pub("G3"), "role": "group"})
     world.events += [alert, bristol, a["G3"].sign("group.profile", {"name": "Bristol", "region": "bristol"})]
     world.events.append(a["G2"].sign("member.vouch", device_vouch(k["G2"], k["g2"], b"\x06" * 32)))
@@ -275,7 +275,7 @@ def _seized_phone_and_a_forked_group_key(vouched_again: bool) -> tuple[World, Ev
     if vouched_again:  # `solnet id --request` on the phone, `solnet vouch REQUEST` on G1's main node
         world.events.append(a["G1"].sign("member.vouch", device_vouch(k["G1"], k["g1"], b"\x05" * 32)))
     alert = a["g1"].sign("alert", {"region": "calais", "type": "raid", "text": "police at the camp"},
-                         expires=NOW + 3_600_000)
+                         expires=ALERT_UNTIL)
     bristol = a["g1"].sign("member.vouch", {"subject": world.pub("G3"), "role": "group"})
     world.events += [alert, bristol, a["G3"].sign("group.profile", {"name": "Bristol", "region": "bristol"})]
     g2 = a["G2"].sign("member.vouch", device_vouch(k["G2"], k["g2"], b"\x06" * 32))
