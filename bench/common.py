@@ -220,7 +220,7 @@ def busy_steps(net: Network, chain: list[Event], other: SigningKey, *, seed: int
                 # An offer of theirs of the same goods that still holds what is given (its place among
                 # `stock`): a node refuses to publish a draw of other goods (events.effects), and no
                 # group gives from an offer what it no longer holds. (Drawn from any of the 20, two
-                # thirds of the draws were of other goods, and each offer was named by ~48.)
+                # thirds of the draws were of other goods, and each offer was named by ~44.)
                 fits = [i for i, o in enumerate(stock) if o[2]["category"] == asked["category"]
                         and left[i] >= fields["quantity"]]
                 if fits:

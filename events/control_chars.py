@@ -8,7 +8,8 @@ import re
 
 # C0 controls but tab and newline, DEL, C1 controls (terminal escapes), and bidirectional
 # overrides that can make a text display as something else than it says.
-CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+CONTROL_RE = re.compile(f"[{_CONTROL}]")
 
 # What a terminal is given as escapes (node/terminal_text.py): CONTROL_RE's characters, and the marks
 # a field accepts (a format decision, 2026-12: refusing them now would make stored events invalid)
@@ -17,7 +18,7 @@ CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]
 # of `solnet ls`) and beside which digits move, and U+2028/U+2029, which end a line or a paragraph
 # (and so the isolate that sets a name apart) where a terminal or a program that reads the output
 # lays out text by Unicode's rules.
-SHOWN_ESCAPED_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+SHOWN_ESCAPED_RE = re.compile(f"[{_CONTROL}\u061c\u200e\u200f\u2028\u2029]")
 
 
 def not_text(value: str) -> bool:

@@ -116,10 +116,10 @@ def most_items(f: Field) -> int:
 
 def _languages(f: Field, v: Any) -> Said | None:
     if not isinstance(v, list) or len(v) > MAX_LANGUAGES:
-        return Said("must be a list of at most 8 language codes such as en, fr, ar", "languages")
+        return Said(f"must be a list of at most {MAX_LANGUAGES} language codes such as en, fr, ar", "languages")
     for x in v:
         if not (type(x) is str and x in _GOOD_LANGUAGES or matched(_GOOD_LANGUAGES, LANGUAGE_RE, x)):
-            return Said("must be a list of at most 8 language codes such as en, fr, ar", "languages")
+            return Said(f"must be a list of at most {MAX_LANGUAGES} language codes such as en, fr, ar", "languages")
     return None
 
 

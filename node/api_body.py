@@ -54,7 +54,7 @@ FORMS = {
 FORM_WORDS: dict[str, tuple[str, dict[str, Any]]] = {
     "id": ("event_id_form", {"least": MIN_ID_PREFIX_HEX}), "ids": ("event_id_form", {"least": MIN_ID_PREFIX_HEX}),
     "key": ("hex_key", {}), "region": ("region", {}), "currency": ("currency", {}), "int": ("number", {}),
-    "money": ("amount", {}),
+    "money": ("amount_dot", {}),  # (not `amount`, the dashboard's, which reads "12,50" too: this form does not)
 }
 # For the schema's text patterns: the characters no text may hold (events.fields.CONTROL_RE, but CR,
 # which is read as a line break), and the blank ones (what str.strip() removes: a text of only

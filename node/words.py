@@ -31,8 +31,13 @@ def isolated(name: str) -> str:
     if "\n" in name:  # each line on its own: an isolate cannot span a line break (a terminal lays out
         # each line apart), and one left open was printed as the escapes \u2068 ... \u2069 (node/terminal_text.py)
         return "\n".join(isolated(line) for line in name.split("\n"))
-    if name.startswith("\u2068") and name.endswith("\u2069"):  # set apart already (no member text holds
-        return name                                          # an isolate: events.control_chars)
+    marks = "\u2066\u2067\u2068\u2069"
+    if name.startswith("\u2068") and name.endswith("\u2069") and not any(c in marks for c in name[1:-1]):
+        return name  # set apart already
+    if any(c in marks for c in name):  # a member's own (a private part's lines are not checked as fields
+        # are): "\u2068a\u2069ب\u2068b\u2069" begins and ends as one isolate but is two, a bare letter
+        # between that turned the line; given as their escapes, as the terminal gives them
+        name = "".join(f"\\u{ord(c):04x}" if c in marks else c for c in name)
     return f"\u2068{name}\u2069" if any(unicodedata.bidirectional(c) in ("R", "AL") for c in name) else name
 
 

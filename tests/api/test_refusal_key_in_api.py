@@ -42,7 +42,7 @@ NEED = {"category": "food", "quantity": "3", "region": "calais"}
     ("need", {**NEED, "region": "North Wales"}, "region", {}),
     ("need", {**NEED, "category": "Food"}, "choice", {}),
     ("need.update", {"need": "not-an-id", "status": "met"}, "event_id_form", {"least": MIN_ID_PREFIX_HEX}),
-    ("fundraiser", {"title": "Bail", "goal": "1,5", "currency": "EUR", "region": "calais"}, "amount", {}),
+    ("fundraiser", {"title": "Bail", "goal": "1,5", "currency": "EUR", "region": "calais"}, "amount_dot", {}),
     ("fundraiser", {"title": "Bail", "goal": "100", "currency": "euro", "region": "calais"}, "currency", {}),
 ])
 def test_a_refusal_of_the_bodys_own_check_has_the_key_of_its_words(kind, fields, key, values) -> None:

@@ -40,3 +40,15 @@ def test_view_sets_apart_right_to_left_titles_places_and_notes(net: Net, tmp_pat
         printed = "\n".join(visible(render.terminal_view_line(name, item, names)) for item in items)
         assert RTL in printed, (name, printed)
         assert not rtl_outside_isolates(printed), (name, printed)
+
+
+def test_a_text_that_only_begins_and_ends_as_an_isolate_is_set_apart_whole() -> None:
+    """A private part's line (its details are not checked for isolates as fields are) may begin with
+    U+2068 and end with U+2069 yet be two isolates with a bare right-to-left letter between: taken as
+    set apart already, its "ب" turned the terminal's line."""
+    from node.words import isolated
+
+    two = "\u2068a\u2069\u0628\u2068b\u2069"
+    shown = visible(isolated(two))
+    assert rtl_outside_isolates(shown) == [] and shown == "\u2068\\u2068a\\u2069\u0628\\u2068b\\u2069\u2069", repr(shown)
+    assert isolated("\u2068\u0628\u2069") == "\u2068\u0628\u2069"  # one isolate, as it came
