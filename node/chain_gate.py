@@ -348,6 +348,9 @@ def round_completed(store: Store, now: int, started: int | None, peer: bytes | N
         if state is not None and (state.pid, state.started, state.caught_up) == (os.getpid(), started, True) \
                 and state.confirmed and 0 <= now - state.confirmed < REFRESH_MS \
                 and _same_copy(store, state):  # (a clock set back since: written again)
+            # (`by` stays the peer of the round on record: another peer's round within REFRESH_MS is not
+            # written, so a revocation of that first peer drops a round another confirmed: on the safe
+            # side, and each peer's own last sync is kept apart; a write a round would cost a sync each)
             return
         _save(store, ChainState(os.getpid(), started, now, True, by=by))
         if state is None or state.pid != os.getpid():  # (its start first on record here: on the disk, as node_started)
