@@ -448,9 +448,14 @@ def signed(store: Store, author: bytes, seq: int) -> None:
         # this one writes the rows (_Early); the commit waits for them. In a group of publishes, one
         # write and one sync at the commit, for all of them.
         try:
-            early = _SYNCER.start(_Early(_Write(path, seqs, firsts, go_on)))
+            write = _Write(path, seqs, firsts, go_on)
         except OSError:  # (the file cannot be opened: the commit tries again, and says so as a failing disk does)
-            early = None
+            write = None
+        if write is not None:
+            try:
+                early = _SYNCER.start(_Early(write))
+            except RuntimeError:  # ("can't start new thread": short of memory or tasks) written at the commit, as above
+                os.close(write.fd)
     prior = current if isinstance(current, _Pending) and (current.early or current.prior) else None
     store.before_commit(_KEY, _Pending(path, seqs, firsts, go_on, early, prior))
 
