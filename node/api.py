@@ -107,6 +107,7 @@ ERROR_CODES = {
     "storage": "the node's database could not be used for this request; try again after the seconds Retry-After "
                "gives (503)",
     "unavailable": "the node could not write its admin token when it started (503)",
+    "wipe_begun": "a panic wipe of this node has begun: it signs nothing more and stops in a moment (503)",
     "busy": f"GET /api/v1/alerts/stream only: the node already serves {MAX_ALERT_STREAMS} alert streams, its most; "
             "retry after the seconds Retry-After gives (503)",
     "internal": "the node failed; its log says why (500)",

@@ -35,7 +35,7 @@ from aiohttp.http_exceptions import BadHttpMethod, HttpProcessingError, InvalidU
 from aiohttp.web_protocol import RequestHandler
 
 from node.listener import ConnectionGuard, LogBudget
-from node.ports import StorageFailed
+from node.ports import StorageFailed, WipeBegun
 from node.store.errors import DatabaseDamaged, StoreError
 from solnet_errors import SolnetError
 
@@ -70,6 +70,7 @@ STORAGE_MESSAGES = {
     "storage_full": "nothing was stored: this node's disk is full; free some space on the node and try again",
     "storage": "this node's database could not be used for this request (the node's log says why); nothing was "
                "stored by it: try again in a minute",
+    "wipe_begun": WipeBegun.MESSAGE,
 }
 
 
@@ -78,7 +79,7 @@ def storage_trouble(exc: Exception) -> tuple[int, str]:
     the StorageFailed a write raised from one): a damaged file and a full disk are told apart, as
     the store tells them (node/store/errors.py), so nobody frees space to mend a damaged file."""
     cause = exc.__cause__ if isinstance(exc, StorageFailed) else exc
-    if isinstance(cause, StoreError) and cause.reason in STORAGE_MESSAGES:
+    if isinstance(cause, (StoreError, WipeBegun)) and cause.reason in STORAGE_MESSAGES:
         return cause.http_status, cause.reason
     return 503, "storage"
 

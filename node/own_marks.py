@@ -51,7 +51,7 @@ elsewhere, or --offline below the mark, lie between). So the seqs this home sign
 are known (`signed_ranges`: at most MAX_RANGES stretches a key, the lowest merged from seq 1), not
 only the newest: a copy's events with the group key stay "not signed here" once this home signs
 past them (node/group_key_marks.py; until 2026-12-06 its next signature hid them at the next start).
-A node's start rewrites a file grown long to its stretches (a mark a key, on a home no copy signed
+A node's start rewrites a file grown long to its stretches, under the write lock (a mark a key, on a home no copy signed
 for). It names this home's keys, so a wipe destroys it with them (node/wipe.py).
 """
 from __future__ import annotations
@@ -448,9 +448,14 @@ def signed(store: Store, author: bytes, seq: int) -> None:
         # this one writes the rows (_Early); the commit waits for them. In a group of publishes, one
         # write and one sync at the commit, for all of them.
         try:
-            early = _SYNCER.start(_Early(_Write(path, seqs, firsts, go_on)))
+            write = _Write(path, seqs, firsts, go_on)
         except OSError:  # (the file cannot be opened: the commit tries again, and says so as a failing disk does)
-            early = None
+            write = None
+        if write is not None:
+            try:
+                early = _SYNCER.start(_Early(write))
+            except RuntimeError:  # ("can't start new thread": short of memory or tasks) written at the commit, as above
+                os.close(write.fd)
     prior = current if isinstance(current, _Pending) and (current.early or current.prior) else None
     store.before_commit(_KEY, _Pending(path, seqs, firsts, go_on, early, prior))
 
@@ -477,25 +482,39 @@ def make_durable(store: Store, *, compact: bool = False) -> None:
     log and their folder (a few fsyncs, once per command or node start and stop).
     Before `solnet sync` or `solnet export` sends this home's events off the machine with no node
     running, and at a node's start and clean stop (node/chain_gate.py). With `compact` (a node's
-    start: nothing else writes the file then), a file grown long is first rewritten to its stretches."""
+    start), a file grown long is first rewritten to its stretches, under the database's write lock (a
+    command in another terminal may be writing its mark meanwhile)."""
     path = path_of(store)
     if path is None:
         return
-    if compact and (known := _known(path)).end > COMPACT_AT:
-        spare = path.with_name(path.name + ".new")
-        fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        try:
-            os.write(fd, _compacted(known.marks, known.ranges))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(spare, path)
-        _KNOWN.pop(str(path), None)
+    if compact and _known(path).end > COMPACT_AT:
+        # Under the database's write lock, which every writer of marks holds from the moment it reads the
+        # file to its commit (`signed`, inside its transaction): a `solnet publish --offline` or `vouch` in
+        # another terminal wrote its mark into the file being replaced, and lost it (a seq it may have shown
+        # anyone, signed again by the next publish: a fork).
+        with store.write():
+            _compact(path)
     for one in (path, path.with_name(path.name.removesuffix(SUFFIX) + "-wal"), path.parent):
         try:
             _fsync(one)
         except FileNotFoundError:
             continue
+
+
+def _compact(path: Path) -> None:
+    """Rewrite the file at `path` to its stretches (read again here: under the lock, as it now is)."""
+    known = _known(path)
+    if known.end <= COMPACT_AT:  # (another node's start did it meanwhile)
+        return
+    spare = path.with_name(path.name + ".new")
+    fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        os.write(fd, _compacted(known.marks, known.ranges))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(spare, path)
+    _KNOWN.pop(str(path), None)
 
 
 def _fsync(path: Path) -> None:

@@ -36,6 +36,19 @@ class StorageFailed(SolnetError):
         self.problem = problem
 
 
+class WipeBegun(SolnetError):
+    """A panic wipe of this node has begun (the dashboard's): it signs nothing more, by any way in (the
+    API, the dashboard's forms, the local channel of the `solnet` command), and stops in a moment. Raised
+    as the cause of a StorageFailed, as a write that cannot be stored is (nothing was)."""
+
+    reason, exit_code, http_status = "wipe_begun", EXIT_STORAGE, 503
+    MESSAGE = ("a panic wipe of this node has begun: it signs nothing more and stops in a moment; nothing was "
+               "published")
+
+    def __init__(self) -> None:
+        super().__init__(self.MESSAGE)
+
+
 class LinkStorage(Protocol):
     """The store as one link uses it: reads for the peer, and ingest in two halves."""
 

@@ -370,17 +370,20 @@ def mark_unfinished(home: Home) -> None:
         pass
 
 
-def destroy_keys(home: Home, report: WipeReport) -> None:
+def destroy_keys(home: Home, report: WipeReport, *, marks: bool = True) -> None:
     """The first part of a wipe, which needs no database: the keystore, the config, the admin
     token's salt and unused login links. A running node's panic wipe does this part at once, not
     behind the work queued on its database thread (a disk that hangs must not keep the keys).
     It marks the wipe unfinished first (WIPE_UNFINISHED, removed by `wipe_data` once done): cut
     short after this part, the home says so, not "wiped" (Home.wiped_text). (Not synced: the
-    keystore's overwrite syncs the file system right after; a sync of its own would come before it.)"""
+    keystore's overwrite syncs the file system right after; a sync of its own would come before it.)
+    `marks` False (a running node's wipe): the marks of what the home signed are left to `wipe_data`, on the
+    database thread, which writes them: destroyed here, a publish under way there wrote its mark into the
+    file between its overwrite and its unlink (into freed blocks of the disk), or made it anew."""
     mark_unfinished(home)
     # (the marks of the newest seqs signed name this home's keys among the log's: node/own_marks.py)
     for path in (home.keystore_path, home.config_path, home.admin_salt_path, home.old_admin_token_path,
-                 own_marks.path_for(home.db_path)):
+                 *([own_marks.path_for(home.db_path)] if marks else [])):
         _destroy(path, report)
     try:
         # Leftovers of interrupted writes (keystore.tmp, config.json.tmp, .admin-token.PID.tmp).
@@ -393,6 +396,11 @@ def destroy_keys(home: Home, report: WipeReport) -> None:
     shutil.rmtree(home.path / LOGIN_LINKS, ignore_errors=True)
     _destroy_passphrase_file(home, report)
     report.clear_swap = clear_swaps()  # (said, not wiped: only root may touch a swap area)
+
+
+def destroy_marks(home: Home, report: WipeReport) -> None:
+    """The marks of what this home signed (node/own_marks.py): they name its keys among the log's."""
+    _destroy(own_marks.path_for(home.db_path), report)
 
 
 def _destroy_passphrase_file(home: Home, report: WipeReport) -> None:
@@ -465,9 +473,9 @@ def wipe_data(home: Home, report: WipeReport) -> None:
             why = (exc.strerror if isinstance(exc, OSError) else "cannot be opened" if isinstance(exc, DiskFailing)
                    else exc)
             report.failed.append(f"{home.db_path.name}'s private parts and peer list ({why})")
-    # A publish the database thread was writing as `destroy_keys` ran (off that thread) wrote its marks
-    # after them, into a file made anew (node/own_marks.py): this part runs after it, on that thread.
-    _destroy(own_marks.path_for(home.db_path), report, listed=False)
+    # The marks of what the home signed (node/own_marks.py), on the thread that writes them (a running
+    # node's database thread, which signs nothing more once its wipe has begun: node/net/node.py).
+    destroy_marks(home, report)
     if report.everything:
         try:
             for f in sorted(home.path.glob("solnet.db*")):

@@ -46,7 +46,7 @@ from node.private import NOT_A_RECIPIENT, open_private_part, read_private
 from node.published_steps import published_facts
 from node.render import iso
 from node.store import StoreError
-from node.wipe import WipeReport, destroy_keys, stop_one_shot_commands, wipe_data
+from node.wipe import WipeReport, destroy_keys, destroy_marks, stop_one_shot_commands, wipe_data
 from node.words import span, starts_in_the_past
 
 HERE = Path(__file__).parent
@@ -78,7 +78,7 @@ DASH_COOKIES = _RequestKey("dash_cookies", dict) if _RequestKey else "dash_cooki
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # The page that says why a request failed on the database, by the store error's reason.
 STORAGE_PAGES = {"database_damaged": "error.database_damaged", "disk_failing": "error.disk_failing",
-                 "storage_full": "error.disk_full", "storage": "error.storage"}
+                 "storage_full": "error.disk_full", "storage": "error.storage", "wipe_begun": "error.wipe_begun"}
 # aiohttp's refusals said as pages (Dashboard.refusal_page): the catalog keys error.X and error.X_title.
 REFUSAL_PAGES = {404: "no_page", 405: "wrong_method", 413: "too_large"}
 LOGIN_PATHS = ("/login", "/login/link")  # the pages whose forms a visitor not logged in sends (Dashboard.context)
@@ -960,7 +960,9 @@ class Dashboard:
         most WIPE_DB_WAIT_S: the page answers and the node stops even if the database never does."""
         started = asyncio.get_running_loop().time()
         report = WipeReport(everything=everything)
-        await asyncio.get_running_loop().run_in_executor(None, destroy_keys, self.node.home, report)
+        # (the marks file of what the home signed is left to wipe_data, on the thread that writes it)
+        await asyncio.get_running_loop().run_in_executor(
+            None, functools.partial(destroy_keys, self.node.home, report, marks=False))
         # A `solnet sync`, `import` or `export` beside the node holds the keys or stores into the database
         await asyncio.get_running_loop().run_in_executor(None, stop_one_shot_commands, self.node.home, report)
         data = WipeReport(everything=everything)
@@ -968,6 +970,8 @@ class Dashboard:
             async with asyncio.timeout(WIPE_DB_WAIT_S):  # (not asyncio.wait_for: see node/net/links.py)
                 await self.node.db(wipe_data, self.node.home, data)
         except TimeoutError:
+            # (the marks file then, off that thread: a write it has under way may still land, but not the file)
+            await asyncio.get_running_loop().run_in_executor(None, destroy_marks, self.node.home, report)
             report.everything = False
             report.failed.append(f"the database's private parts and peer list (the database did not answer within "
                                  f"{WIPE_DB_WAIT_S:.0f} s; once the node has stopped, run `solnet wipe` on it)")

@@ -46,7 +46,7 @@ from node.net.route import Route
 from node.net.status_saver import StatusSaver
 from node.net.storage_health import StorageHealth
 from node.net.watcher import ChangeFeed, Watcher
-from node.ports import StorageFailed
+from node.ports import StorageFailed, WipeBegun
 from node.store import StorageFull, StoreError
 from node.words import local_time, own_stamped_ahead
 from sync.handshake import DISK_FULL, NOT_A_MEMBER, OVER_BUDGET, REVOKED, UNAVAILABLE, HandshakeError
@@ -275,7 +275,11 @@ class Node:
     async def halt_network(self, *, forget_peers: bool = False) -> None:
         """Stop the peer loops and close every link; the store stays open (the first half of
         `stop`). The dashboard's panic wipe calls it with `forget_peers`, so nothing arrives while
-        it wipes and the peer list it deletes is not saved back when the node stops."""
+        it wipes and the peer list it deletes is not saved back when the node stops; and from its first
+        moment the node signs nothing more (`_signed`): a publish after the wipe's part on the database
+        made the marks of what this home signed anew, naming its keys (node/own_marks.py)."""
+        if forget_peers:
+            self._wiped = True  # (before anything is awaited: a publish arriving meanwhile is refused)
         await self.admin_socket.close()  # first: a command starting now signs by itself
         await self.links.halt()
         if self.group_watch is not None:
@@ -285,7 +289,6 @@ class Node:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if forget_peers:
             self.directory.forget()
-            self._wiped = True
 
     @property
     def stopping(self) -> bool:
@@ -471,12 +474,17 @@ class Node:
 
     async def _signed(self, write: Callable[[EventLog, NodeKeys], Event],
                       read: Callable[[Event], R] | None) -> tuple[Event, Outcome[R] | None]:
+        self._unless_wiped()
         await self.record_start()
+
+        def sign() -> Event:  # (asked again on the database thread: a wipe may have begun while it queued)
+            self._unless_wiped()
+            return write(self.log, self.keys)
         try:
             if read is None:
-                event, outcome = await self.commits.run(lambda: write(self.log, self.keys)), None
+                event, outcome = await self.commits.run(sign), None
             else:
-                event, outcome = await self.commits.run_then(lambda: write(self.log, self.keys), read)
+                event, outcome = await self.commits.run_then(sign, read)
         except StoreError as exc:  # a full disk: nothing was stored
             raise StorageFailed(self.storage_failed(exc)) from exc
         self.router.own_events([event])
@@ -485,6 +493,11 @@ class Node:
         if event.kind in WATCHED_KINDS:
             self.watcher.poke()  # the peer directory learns this node's own announcement at once
         return event, outcome
+
+    def _unless_wiped(self) -> None:
+        """Refuse to sign once the dashboard's panic wipe has begun (StorageFailed: nothing was stored)."""
+        if self._wiped:
+            raise StorageFailed(WipeBegun.MESSAGE) from WipeBegun()
 
     def _committed(self, last_n: int, plain: bool) -> None:
         """A group of publishes committed: live views follow at once. Unless it stored this node's

@@ -345,3 +345,30 @@ def test_a_marks_thread_that_fails_otherwise_than_by_the_disk_fails_that_write_a
         assert own_marks.read(marks) == {D: 2}
     finally:
         store.close()
+
+
+def test_a_marks_thread_that_cannot_be_started_leaves_the_marks_to_the_commit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that cannot start one more thread (RuntimeError "can't start new thread": a Pi short
+    of memory, a limit on tasks) writes a lone publish's marks at its commit, as for a file it could not
+    open early: the publish is stored with its mark, and no file is left open. The open file leaked and
+    the publish failed."""
+    store = Store(tmp_path / "solnet.db")
+    marks = own_marks.path_for(tmp_path / "solnet.db")
+    _in_network(store)
+    monkeypatch.setattr(own_marks, "_SYNCER", own_marks._Syncer())  # (no marks thread yet in this process)
+
+    def cannot_start(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    try:
+        open_before = len(os.listdir("/proc/self/fd"))
+        monkeypatch.setattr(threading.Thread, "start", cannot_start)
+        with store.write():
+            own_marks.signed(store, DEVICE, 1)
+        monkeypatch.undo()
+        assert len(os.listdir("/proc/self/fd")) == open_before, "the marks file was left open"
+        own_marks._KNOWN.clear()
+        assert own_marks.read(marks) == {D: 1}
+    finally:
+        store.close()
