@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import msgpack
 
-from events.canonical import claims_come
+from events.canonical import claims_come, past_cap
 from events.format import MAX_EVENT_BYTES, MAX_SEQ
 from sync.errors import RemoteProtocolError
 
@@ -236,7 +236,7 @@ def decode(data: bytes) -> Message:
     except RemoteProtocolError:
         raise
     except ValueError as exc:
-        if "max_array_len" in str(exc):
+        if past_cap(exc) == "array":
             raise RemoteProtocolError("a list longer than a message of its type and size holds", "oversize") from None
         raise RemoteProtocolError(f"unreadable message ({type(exc).__name__})") from None
     except (TypeError, msgpack.UnpackException, RecursionError) as exc:
