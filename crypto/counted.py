@@ -1,6 +1,7 @@
 """msgpack's container hook that lets a given number of maps and lists through, then refuses: the
-one counter of what a stranger's bytes may build, for the envelope (crypto/envelope.py) and for
-canonical values (events/canonical.py), which cannot import each other's way down."""
+one counter of what a stranger's bytes may build, for the envelope (crypto/envelope.py), canonical
+values (events/canonical.py), bundles (node/bundle.py) and sync messages (sync/messages.py `_Lists`,
+whose heads pass uncounted), which cannot import each other's way down."""
 from __future__ import annotations
 
 from typing import Any

@@ -125,7 +125,7 @@ def unpack(data: bytes, *, what: str = "value", flat: bool = False, parts: int |
     except TooMany:
         raise Overfull(MALFORMED, f"{what} holds more than {containers} lists and maps") from None
     except (ValueError, TypeError, msgpack.UnpackException, RecursionError) as exc:
-        if items is not None and _PAST_ITEMS.search(str(exc)):  # (msgpack says so only in its words)
+        if items is not None and past_cap(exc) is not None:
             raise Overfull(MALFORMED, f"{what} holds a list or map of more than {items} items") from None
         raise InvalidEvent(MALFORMED, f"{what} is not valid msgpack ({type(exc).__name__})") from None
     # msgpack keeps map order on decode, so re-encoding as decoded reproduces the input exactly
@@ -151,7 +151,16 @@ class Overfull(InvalidEvent):
     items=...)` allows (MALFORMED)."""
 
 
-_PAST_ITEMS = re.compile(r"exceeds max_(array|map)_len")  # msgpack's ValueError at a header past its cap
+_PAST_CAP = re.compile(r"exceeds max_(array|map)_len")
+
+
+def past_cap(exc: BaseException) -> str | None:
+    """"array" or "map" when `exc` is msgpack's refusal of a header claiming more items than its
+    `max_array_len` / `max_map_len`, else None. msgpack says so only in its English words (a
+    ValueError, the same text from its C extension and its pure-Python fallback): this is the one
+    place that reads them, and tests/events/test_past_cap_words.py fails if they change."""
+    found = _PAST_CAP.search(str(exc)) if isinstance(exc, ValueError) else None
+    return found.group(1) if found else None
 
 
 _LONG_HEADERS = {0xDC: 2, 0xDD: 4, 0xDE: 2, 0xDF: 4}  # array16, array32, map16, map32: their count's bytes

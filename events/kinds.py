@@ -299,10 +299,12 @@ def parse_body(header: Header, body: bytes | None) -> dict[str, Any] | None:
         if body[0] in _MAP_STARTS:  # (what its fields' rules would have said once it was built)
             name = key_of_long_value(body, MOST_ITEMS)
             if name is not None:
-                raise InvalidEvent(BAD_FIELD, f"{kind.name}: field {quoted(name)} holds more than {MOST_ITEMS} items, "
-                                              "more than any field may") from None
-            raise InvalidEvent(BAD_FIELD, f"{kind.name}: its fields hold lists or maps no field of it may hold, "
-                                          f"or more than {MOST_ITEMS} of them") from None
+                raise InvalidEvent(BAD_FIELD, Said(f"{kind.name}: field {quoted(name)} holds more than {MOST_ITEMS} "
+                                                   "items, more than any field may", "too_many_items",
+                                                   most=MOST_ITEMS)) from None
+            raise InvalidEvent(BAD_FIELD, Said(f"{kind.name}: its fields hold lists or maps no field of it may hold, "
+                                               f"or more than {MOST_ITEMS} of them", "fields_nested",
+                                               most=MOST_ITEMS)) from None
         raise InvalidEvent(MALFORMED, f"{_a(kind.name)} body must be a map of fields") from None
     if not isinstance(fields, dict):
         raise InvalidEvent(MALFORMED, f"{_a(kind.name)} body must be a map of fields")
@@ -459,7 +461,7 @@ _RELATIONS: dict[str, Callable[[dict[str, Any]], list[Said]]] = {
 def _check_expiry(kind: Kind, header: Header) -> None:
     if header.expires is None:
         if kind.expiry == "required":
-            raise InvalidEvent(BAD_FIELD, f"{_a(kind.name)} event must have an expiry")
+            raise InvalidEvent(BAD_FIELD, Said(f"{_a(kind.name)} event must have an expiry", "expiry_needed"))
         return
     if kind.expiry == "forbidden":
         raise InvalidEvent(BAD_FIELD, Said(f"{_a(kind.name)} event cannot expire", "no_expiry"))

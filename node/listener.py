@@ -456,7 +456,7 @@ class ConnectionGuard:
         (sync/transport.py `Allowance`): None (no bound) for a member's, whose token was given back
         (`handshake_signed`), or with no hello budget; else what the tokens the hello budget's
         `take_allowance` takes for it are worth, settled when it is charged (`charger`), or given
-        back if it links (`authenticated`) or proves a member. The connection is found now, as
+        back if it links (`authenticator`) or proves a member. The connection is found now, as
         `charger` finds it."""
         conn = self._open.get(transport) if transport is not None else None
 
@@ -469,7 +469,7 @@ class ConnectionGuard:
         return allowance
 
     def handshaking(self, transport: asyncio.BaseTransport | None) -> None:
-        """This connection's request is a sync handshake: until it is through (`authenticated`) or
+        """This connection's request is a sync handshake: until it is through (`authenticator`) or
         over, a newcomer may take its place (_Connection.may_make_room)."""
         conn = self._open.get(transport) if transport is not None else None
         if conn is not None and not conn.handshaking:
@@ -520,15 +520,24 @@ class ConnectionGuard:
         self._unkept -= conn.handshake_bytes()  # (`unkept()` until now)
         conn.member = device
 
-    def authenticated(self, transport: asyncio.BaseTransport | None) -> None:
-        """This connection is now an authenticated peer link: no longer counted, no longer timed, and
-        the tokens taken to judge its credentials (a new group's first contact) given back."""
+    def authenticator(self, transport: asyncio.BaseTransport | None) -> Callable[[], None]:
+        """What to tell once this connection is an authenticated peer link: no longer counted, no
+        longer timed, and the tokens taken to judge its credentials (a new group's first contact)
+        given back. The connection is found now, at its upgrade, as `charger` and `allowance` find
+        it: looked up when the link formed, one gone from the guard's books by then (pushed out,
+        reset) was not found, and its grant, never settled, shrank every later allowance (until
+        2026-12-07)."""
         conn = self._open.get(transport) if transport is not None else None
-        if conn is not None and conn.charged and conn.granted and self.hello_budget is not None:
+        return lambda: self._linked(conn)
+
+    def _linked(self, conn: _Connection | None) -> None:
+        if conn is None:
+            return
+        if conn.charged and conn.granted and self.hello_budget is not None:
             conn.charged = False  # (a link is charged nothing: `charger` is not told)
             self.hello_budget.linked(conn.source, conn.granted)
             conn.granted = 0.0
-        self._release(transport)
+        self._release(conn.transport)
 
     @property
     def unkept_bytes(self) -> int:

@@ -126,7 +126,7 @@ async def sync_endpoint(request: web.Request) -> web.StreamResponse:
                             headers={"Retry-After": str(RETRY_AFTER_S), "Connection": "close"})
     guard.handshaking(transport)
     return await request.app[NODE].accept_link(
-        request, progress=lambda: guard.bytes_received(transport), authenticated=lambda: guard.authenticated(transport),
+        request, progress=lambda: guard.bytes_received(transport), authenticated=guard.authenticator(transport),
         signed=guard.signer(transport),
         replied=guard.charger(transport), may_reply=lambda: guard.may_reply(transport),
         allowance=guard.allowance(transport))

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import msgpack
 
-from events.canonical import claims_come
+from crypto.counted import Counted, TooMany
+from events.canonical import claims_come, past_cap
 from events.format import MAX_EVENT_BYTES, MAX_SEQ
 from sync.errors import RemoteProtocolError
 
@@ -189,26 +190,26 @@ def _items_at_most(t: int, size: int) -> int:
     return _SCALARS_ONLY
 
 
-class _Lists:
+class _Lists(Counted):
     """msgpack's list_hook for one message of type `t` (each array is given complete, the innermost
-    first): it holds its message's array and at most its one list (of events, ids or heads), and a
-    heads message its heads, each [bytes, int, bytes]. The first array past those is
-    refused, so junk builds at most a few arrays of `_items_at_most` items: two frame-sized
-    lists of honest heads' worth. (Until 2026-12-07 a count of lists by the message's size let
-    4 million empty arrays in, and then arrays of small ints, 40 x their size.)"""
+    first): the one counter (crypto/counted.py) letting through its message's array and at most its
+    one list (of events, ids or heads), and a heads message its heads, each [bytes, int, bytes],
+    uncounted. The first array past those is refused (TooMany), so junk builds at most a few arrays
+    of `_items_at_most` items: two frame-sized lists of honest heads' worth. (Until 2026-12-07 a
+    count of lists by the message's size let 4 million empty arrays in, and then arrays of small
+    ints, 40 x their size.)"""
+
+    __slots__ = ("heads",)
 
     def __init__(self, t: int) -> None:
+        super().__init__(2 if t in _LIST_TYPES else 1)
         self.heads = t in _HEADS_TYPES
-        self.left = 2 if t in _LIST_TYPES else 1
 
     def __call__(self, items: list) -> list:
         # (a head holds no list: heads nest in no more than the lists counted, whose items are bounded)
         if self.heads and len(items) == 3 and type(items[0]) is bytes and type(items[1]) is int and type(items[2]) is bytes:
             return items
-        self.left -= 1
-        if self.left < 0:
-            raise RemoteProtocolError("too many nested lists for a message of its type")
-        return items
+        return super().__call__(items)
 
 
 def _no_map(value: dict) -> dict:
@@ -235,8 +236,10 @@ def decode(data: bytes) -> Message:
                                 strict_map_key=True, list_hook=_Lists(t), object_hook=_no_map)
     except RemoteProtocolError:
         raise
+    except TooMany:
+        raise RemoteProtocolError("too many nested lists for a message of its type") from None
     except ValueError as exc:
-        if "max_array_len" in str(exc):
+        if past_cap(exc) == "array":
             raise RemoteProtocolError("a list longer than a message of its type and size holds", "oversize") from None
         raise RemoteProtocolError(f"unreadable message ({type(exc).__name__})") from None
     except (TypeError, msgpack.UnpackException, RecursionError) as exc:

@@ -259,7 +259,7 @@ async def test_an_answer_still_draining_to_a_slow_reader_is_left_until_the_head_
 async def test_an_authenticated_connection_is_neither_counted_nor_timed(server):
     reader, _ = await server.connect("127.0.0.2")
     [transport] = list(server.guard._open)
-    server.guard.authenticated(transport)
+    server.guard.authenticator(transport)()
     assert server.guard.unauthenticated == 0
     assert server.later(HEAD_LIMIT_S * 10) == 0 and await still_open(reader)
 
