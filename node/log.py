@@ -1119,7 +1119,7 @@ class EventLog:
         expired = ev.header.expires is not None and ev.header.expires <= now
         self.store.set_body(ev.id, None if expired else ev.body, BODY_EXPIRED if expired else BODY_PRESENT)
         if not expired:
-            self.store.note_filled(found[1])  # (a bundle since before now carries it: `arrived`)
+            self.store.note_filled(found[1])  # (a bundle since before now carries it: `filled`)
             self.filled.append(found[1])
             self._project(ev, member, found[1])
             if ev.kind == "redact":

@@ -94,7 +94,6 @@ class StoreBase:
         self._next_n: int | None = None
         self._first_n: int | None = None  # the first row number the write transaction under way gave
         self._arrived_last: tuple[int, int] | None = None  # the `arrived` row this connection wrote last
-        self._filled_from: int | None = None  # the lowest row number of a stub this transaction filled
         # The row numbers of the events this connection stored, one range (first, last) per write
         # transaction, oldest first: the events stored by another connection (another process
         # writing into the home: `solnet import`) lie between them (Store.stored_elsewhere).
@@ -275,8 +274,6 @@ class StoreBase:
                 self._events_added(self._added_in_transaction)
                 if self._next_n is not None and self._first_n is not None:  # when they were stored
                     self._note_arrived(now_ms(), self._first_n, self._next_n - 1)
-            if self._filled_from is not None and (self._first_n is None or self._filled_from < self._first_n):
-                self._note_filled(now_ms(), self._filled_from)
             hooks, self._before_commit = list(self._before_commit.values()), {}
             try:
                 for hook in hooks:
@@ -317,7 +314,7 @@ class StoreBase:
             self._added_in_transaction = 0
             self._new_keys = []
             self._new_regions = []
-            self._next_n = self._first_n = self._filled_from = None
+            self._next_n = self._first_n = None
             self._n_stored = {}
             self._transaction_ended()
 
@@ -349,10 +346,6 @@ class StoreBase:
             # takes a row of its own)
             self._arrived_last = (max(at, last_row[0]), last)
             return
-        self._arrived_last = (self._new_arrived(at, last), last)
-
-    def _new_arrived(self, at: int, n: int) -> int:
-        """A new `arrived` row (at, n); its time, moved within its minute if another row holds it."""
         # Another transaction's row may hold this millisecond (the clock set back, or two in one
         # millisecond that are not consecutive): this one takes a free millisecond of the same minute
         # (sharing the row, the higher number took the earlier one's events out of a bundle since then).
@@ -360,28 +353,14 @@ class StoreBase:
         taken = {a for a, in self._x("SELECT at FROM arrived WHERE at BETWEEN ? AND ?", (minute, minute + ARRIVED_SPAN - 1))}
         free = next((a for d in range(ARRIVED_SPAN) for a in (at + d, at - d)
                      if minute <= a < minute + ARRIVED_SPAN and a not in taken), at)
-        self._x(_ARRIVED_NEW, (free, n))  # (a minute full of rows: none; those events count as stored later)
-        return free
+        self._x(_ARRIVED_NEW, (free, last))  # (a minute full of rows: none; those events count as stored later)
+        self._arrived_last = (free, last)
 
     def note_filled(self, n: int) -> None:
-        """The write transaction under way gave the stub of row number `n` its body (Store._commit
-        notes it in `arrived`)."""
-        self._filled_from = n if self._filled_from is None else min(self._filled_from, n)
-
-    def _note_filled(self, at: int, n: int) -> None:
-        """Note that the stub of row number `n` got its body at `at` (the lowest such number of this
-        transaction): a bundle since a time between when the stub came and then carries it, with what
-        has a higher number (a little more, never less). Read as a row per write transaction
-        (EventTables.stored_before), the stub's transaction is parted in three: those below `n` keep
-        its time (a row for n - 1), `n` takes the later of `at` and its time (a clock set back since
-        must not put it before a bundle's start it came after), those above keep its row."""
-        held = self._x("SELECT at FROM arrived WHERE n >= ? ORDER BY n LIMIT 1", (n,)).fetchone()
-        if held is None:  # in no row (all were wiped): counted with the next write, as every event since
-            return
-        below = self._one("SELECT max(n) FROM arrived WHERE n < ?", (n,)) or 0
-        if below < n - 1:
-            self._new_arrived(held[0], n - 1)
-        self._new_arrived(max(at, held[0]), n)
+        """The write transaction under way gave the stub of row number `n` its body: noted in `filled`
+        (schema.FILLED_SCHEMA), a bundle since before now carries it. (Not in `arrived`: there its low
+        number would date every event stored after the stub to now.) A part rolled back takes it back."""
+        self._x("INSERT OR IGNORE INTO filled(at, n) VALUES (?, ?)", (now_ms(), n))
 
     def _check_version(self) -> None:
         """At the start of a write transaction (the write lock held, nobody else can commit until it
@@ -444,7 +423,6 @@ class StoreBase:
             raise StoreError(f"the write to {self.path} was rolled back by the database; nothing of it was stored")
         self._x("SAVEPOINT part")  # flushes what the parts before this one buffered
         keys_before, next_n, hooks = len(self._new_keys), self._next_n, dict(self._before_commit)
-        filled_from = self._filled_from
         regions_before = len(self._new_regions)
         try:
             yield
@@ -456,7 +434,7 @@ class StoreBase:
                 self._key_of.pop(self._key_no.pop(key, -1), None)
             del self._new_keys[keys_before:]
             self._unnumber_regions(regions_before)
-            self._next_n, self._before_commit, self._filled_from = next_n, hooks, filled_from
+            self._next_n, self._before_commit = next_n, hooks
             self._facts.clear()
             self._transaction_ended()  # what was cached may have come from the rolled-back part
             if self._db.in_transaction:

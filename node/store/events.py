@@ -637,12 +637,15 @@ class EventTables(StoreBase):
                   stubs_of: Sequence[str] = ()) -> Iterator[bytes]:
         """Every stored event in wire form, each author's in seq order (a reader can ingest them in
         order); those of the kinds `stubs_of` without their bodies (stubs, as of a body this node lacks).
-        With `since_ts`: those stamped from then on, or stored after row number `after_n`."""
+        With `since_ts`: those stamped from then on, or stored after row number `after_n`, or given
+        their body from the start of its minute on (schema.FILLED_SCHEMA: a stub keeps its number)."""
         last = (0, 0)
+        filled = " OR n IN (SELECT n FROM filled WHERE at >= ?)" if since_ts else ""  # (read once a statement)
+        more = (since_ts - since_ts % ARRIVED_SPAN,) if since_ts else ()
         while True:
             rows = self._x("SELECT a, seq, id, header, sig, body, kind FROM events WHERE (a, seq) > (?, ?) "
-                           "AND (ts >= ? OR n > ?) ORDER BY a, seq LIMIT ?",
-                           (*last, since_ts, after_n, batch)).fetchall()
+                           f"AND (ts >= ? OR n > ?{filled}) ORDER BY a, seq LIMIT ?",
+                           (*last, since_ts, after_n, *more, batch)).fetchall()
             if not rows:
                 return
             for a, _seq, event_id, header, sig, body, kind in rows:

@@ -24,8 +24,9 @@ from node.store.schema import BODY_MISSING, BODY_REDACTED, by_ids
 # peer refused this device as revoked (node/revoked_here.py), like the peer list; and which alerts
 # went to the --on-alert command (node/alert_hook.py).
 # `arrived` (when this home stored events, for `export --since`) says when it was online and when a
-# courier came: a runtime fact. Without it `--since` writes whole bundles (never less than asked).
-WIPED_TABLES = ("pending", "forks", "forked", "forged", "arrived")
+# courier came: a runtime fact, as `filled` (when a stub got its body) is. Without them `--since`
+# writes whole bundles (never less than asked).
+WIPED_TABLES = ("pending", "forks", "forked", "forged", "arrived", "filled")
 WIPED_META = ("DELETE FROM meta WHERE key IN ('runtime', 'peer_label_key', 'peer_blocks', 'status_summary', "
               "'refused_as_revoked', 'alert_hook_passed')")
 # The record of this home's rounds with peers (node/chain_gate.py) stays, since a home that synced

@@ -9,7 +9,7 @@ import msgpack
 
 from events.projections import ALERT, FUNDRAISER, PROFILE, PUBLIC_YES, TABLES
 from node.clock import now_ms
-from node.store.schema import (ACTION_TBL, ARRIVED_SCHEMA, BY_REF_SCHEMA, DESK_SCHEMA, FORGED_SCHEMA, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA,
+from node.store.schema import (ACTION_TBL, ARRIVED_SCHEMA, BY_REF_SCHEMA, DESK_SCHEMA, FILLED_SCHEMA, FORGED_SCHEMA, FORKED_SCHEMA, FROZEN_CLAIMS_SCHEMA, FROZEN_REVOCATIONS_SCHEMA,
                                IDS_SCHEMA, LAPSE_LAG_MS, LAPSE_MARK, LAPSE_SCHEMA, LAPSING_TBLS, MISSING_SCHEMA,
                                MARKS_OWED, MAY_LAPSE, PENDING_AGE_SCHEMA, PUBLIC_SCHEMA, REGIONS_SCHEMA, SCHEMA,
                                URGENT_SCHEMA, id_number, short_header)
@@ -311,6 +311,12 @@ def _migrate_20_to_21(db: sqlite3.Connection) -> None:
     db.execute(BY_REF_SCHEMA)
 
 
+def _migrate_21_to_22(db: sqlite3.Connection) -> None:
+    """0.22: when each stub got its body (schema.FILLED_SCHEMA), which `export --since` also selects
+    by. A stub filled before counts as `arrived` says (its filling's rows there stay)."""
+    db.execute(FILLED_SCHEMA)
+
+
 def _owe_projection(db: sqlite3.Connection, kinds: tuple[str, ...]) -> None:
     """Remember that the stored events of `kinds` (if any) are still to be projected."""
     held = [k for k in kinds if db.execute("SELECT 1 FROM events WHERE kind=? LIMIT 1", (k,)).fetchone()]
@@ -336,4 +342,4 @@ MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _mi
               12: _migrate_12_to_13, 13: _migrate_13_to_14, 14: _migrate_14_to_15,
               15: _migrate_15_to_16, 16: _migrate_16_to_17, 17: _migrate_17_to_18,
               18: _migrate_18_to_19, 19: _migrate_19_to_20,
-              20: _migrate_20_to_21}
+              20: _migrate_20_to_21, 21: _migrate_21_to_22}

@@ -21,7 +21,7 @@ see IDS_SCHEMA).
 """
 from __future__ import annotations
 
-SCHEMA_VERSION = 21  # PRAGMA user_version of a database this code writes; see migrations.py
+SCHEMA_VERSION = 22  # PRAGMA user_version of a database this code writes; see migrations.py
 BODY_PRESENT, BODY_MISSING, BODY_REDACTED, BODY_EXPIRED = 0, 1, 2, 3
 TRUST_KINDS = ("member.vouch", "member.revoke")
 # proj.tbl of actions (their place in events.projections.TABLES, which numbers the stored tables and
@@ -205,11 +205,16 @@ CREATE TABLE IF NOT EXISTS over_share(
 # one minute (ARRIVED_SPAN, from its start) share a row (Store._note_arrived), and stored_before
 # counts from the start of a minute, where it sees the rows before it and from it on as it saw a row
 # a transaction: a node writing all day keeps about 1,440 rows a day (more only where its clock was
-# set back, or another process wrote between its transactions), not one a transaction. A stub given
-# its body later (its row number kept) counts as stored again then (Store._note_filled: two rows a
-# filling transaction), so a bundle since before the filling carries the body.
+# set back, or another process wrote between its transactions), not one a transaction.
 ARRIVED_SCHEMA = "CREATE TABLE IF NOT EXISTS arrived(at INTEGER PRIMARY KEY, n INTEGER NOT NULL)"
 ARRIVED_SPAN = 60_000
+# When a stub (an event stored without its body) got its body here (schema 22): a row per filling,
+# its time by this machine's clock (ms) and the stub's row number, which it keeps. `export --since`
+# carries the events filled from its start's minute on too (EventTables.iter_wire), so a courier's
+# sealed bundle carries a body that came after the stub. Kept apart from `arrived`: there a filling's
+# low row number in the current minute read as if every event numbered after it was stored then
+# (stored_before, and the name hold's count of recent vouches, node/audience.py).
+FILLED_SCHEMA = "CREATE TABLE IF NOT EXISTS filled(at INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(at, n)) WITHOUT ROWID"
 
 REGIONS_SCHEMA = "CREATE TABLE IF NOT EXISTS regions(r INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE)"
 
@@ -218,6 +223,7 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS keys(k INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE);
 """ + REGIONS_SCHEMA + """;
 """ + ARRIVED_SCHEMA + """;
+""" + FILLED_SCHEMA + """;
 CREATE TABLE IF NOT EXISTS heads(k INTEGER PRIMARY KEY, seq INTEGER NOT NULL, id BLOB NOT NULL, day INTEGER, used INTEGER);
 CREATE TABLE IF NOT EXISTS events(
     n INTEGER PRIMARY KEY,

@@ -237,6 +237,7 @@ def test_a_since_bundle_of_a_blocked_maker_says_nothing_of_what_to_ask_for(cli, 
     from node.log import now_ms
 
     cli.run(network.b, "peers", "block", network.group_a)
+    stored_earlier(network.a)  # (stored times are kept to the minute: else this one decides)
     start = now_ms()  # (after this home was last up to date with Calais: the network's bundles)
     cli.run(network.a, "publish", "alert", "--region", "calais", "--type", "raid", "--text", RAID, "--offline")
     assert _export_since(cli, network.a, tmp_path / "since.bundle", start) == 1

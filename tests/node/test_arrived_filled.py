@@ -2,12 +2,15 @@
 whose body came later was left out of every `export --since` made after that: `arrived` tells when
 row numbers were stored, and a filled stub keeps its number, so a sealed bundle since before the
 filling carried the stub's old number's time and not the body a courier was meant to carry on. The
-filling now counts as a write of that row number (schema.ARRIVED_SCHEMA), what was stored with it
-keeping its own time."""
+filling is now noted apart (schema.FILLED_SCHEMA) and a bundle since before it carries the stub; what
+was stored with the stub, or after it, keeps its own time (noted in `arrived`, a filling put the
+stub's low number in the filling's minute: every later `--since` bundle carried nearly the whole log)."""
 from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import msgpack
@@ -17,8 +20,9 @@ from hypothesis import strategies as st
 
 from node.bundle import MAGIC, export_bundle
 from node.clock import now_ms
+from node.log import EventLog
 from node.store import base
-from node_fixtures import action, founded, wires
+from node_fixtures import Net, action, founded, wires
 
 MINUTE = 60_000
 T0 = (now_ms() // MINUTE + 11) * MINUTE  # ahead: events stamped up to 9 minutes before it follow their vouch
@@ -31,31 +35,56 @@ def _carried(log, net, since: int) -> list[bytes]:
             if isinstance(item, bytes)]
 
 
-@pytest.mark.parametrize("filled_at", [T0 + 5 * MINUTE, T0 - 30 * MINUTE], ids=["later", "clock-set-back"])
-def test_a_stub_filled_after_a_since_bundles_start_is_in_it_with_its_body(
-        filled_at: int, monkeypatch: pytest.MonkeyPatch) -> None:
+@contextmanager
+def _home(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Net, EventLog]]:
+    """A founded group's home in a folder of its own, its founding stored at T0."""
     net = founded()
     with tempfile.TemporaryDirectory() as folder:
         log = net.new_log(Path(folder) / "home.db")
         try:
             monkeypatch.setattr(base, "now_ms", lambda: T0)
             log.ingest(wires(net.group.made), now=T0)
-            before, stub, after = (net.device.sign("action", action(i), ts=T0 - 9 * MINUTE) for i in range(3))
-            monkeypatch.setattr(base, "now_ms", lambda: T0 + MINUTE)  # the three in one transaction
-            log.ingest([before.encode(), stub.encode(with_body=False), after.encode()], now=T0 + MINUTE)
-            monkeypatch.setattr(base, "now_ms", lambda: filled_at)
-            assert [o.message for o in log.ingest([stub.encode()], now=T0 + MINUTE)] == ["body restored"]
-            monkeypatch.undo()
-            carried = _carried(log, net, T0 + 3 * MINUTE)
-            if filled_at > T0 + 3 * MINUTE:
-                assert stub.encode() in carried, "filled after the start: carried, with its body"
-                assert before.encode() not in carried, "stored with it before the start: still left out"
-            else:  # (the clock read earlier at the filling: its stub's own time still stands)
-                assert carried == []
-            assert _carried(log, net, T0 + 20 * MINUTE) == [], "after both: nothing"
-            assert stub.encode() in _carried(log, net, T0), "before both: in"
+            yield net, log
         finally:
             log.store.close()
+
+
+@pytest.mark.parametrize("filled_at", [T0 + 5 * MINUTE, T0 - 30 * MINUTE], ids=["later", "clock-set-back"])
+def test_a_stub_filled_after_a_since_bundles_start_is_in_it_with_its_body(
+        filled_at: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    with _home(monkeypatch) as (net, log):
+        before, stub, after = (net.device.sign("action", action(i), ts=T0 - 9 * MINUTE) for i in range(3))
+        monkeypatch.setattr(base, "now_ms", lambda: T0 + MINUTE)  # the three in one transaction
+        log.ingest([before.encode(), stub.encode(with_body=False), after.encode()], now=T0 + MINUTE)
+        monkeypatch.setattr(base, "now_ms", lambda: filled_at)
+        assert [o.message for o in log.ingest([stub.encode()], now=T0 + MINUTE)] == ["body restored"]
+        monkeypatch.undo()
+        carried = _carried(log, net, T0 + 3 * MINUTE)
+        if filled_at > T0 + 3 * MINUTE:
+            assert stub.encode() in carried, "filled after the start: carried, with its body"
+            assert before.encode() not in carried, "stored with it before the start: still left out"
+        else:  # (the clock read earlier at the filling: its stub's own time still stands)
+            assert carried == []
+        assert _carried(log, net, T0 + 20 * MINUTE) == [], "after both: nothing"
+        assert stub.encode() in _carried(log, net, T0), "before both: in"
+
+
+def test_an_old_stub_filled_brings_its_body_alone_not_what_was_stored_after_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with _home(monkeypatch) as (net, log):
+        stub, *later = (net.device.sign("action", action(i), ts=T0 - 9 * MINUTE) for i in range(31))
+        monkeypatch.setattr(base, "now_ms", lambda: T0 + MINUTE)
+        log.ingest([stub.encode(with_body=False)], now=T0)
+        for i, ev in enumerate(later):  # a busy home: thirty writes over the next five minutes
+            monkeypatch.setattr(base, "now_ms", lambda i=i: T0 + 2 * MINUTE + i * 10_000)
+            log.ingest([ev.encode()], now=T0)
+        since = T0 + 8 * MINUTE
+        held_before = log.store.stored_before(since)
+        monkeypatch.setattr(base, "now_ms", lambda: T0 + 10 * MINUTE)
+        assert [o.message for o in log.ingest([stub.encode()], now=T0)] == ["body restored"]
+        monkeypatch.undo()
+        assert log.store.stored_before(since) == held_before, "when events were stored: as before the fill"
+        assert _carried(log, net, since) == [stub.encode()], "the filled stub, with its body, and nothing else"
 
 
 # A write transaction: the minute (of 8) and millisecond its clock reads, and what it does: store
