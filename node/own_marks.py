@@ -19,8 +19,8 @@ than the database holds. Until 2026-12-07 they took no fsync: a power cut right 
 certified the home's own laptop kept the vouch (its commit synced) and cut its mark, and the home
 then said another home held its group key and told the coordinator to revoke the laptop
 (node/group_key_marks.py; tests/integration/test_power_cut_after_group_key_vouch.py). One more
-fdatasync per commit that signs (1.5-3 ms here, more on a Pi's SD card), none per peer batch. A
-commit of one publish alone (the usual case at one in flight) writes and syncs its marks on a thread
+fdatasync per commit that signs (0.15-0.3 ms here at a light load, more on a Pi's SD card), none per
+peer batch. A commit of one publish alone (the usual case at one in flight) writes and syncs its marks on a thread
 of their own from the moment the event is signed, while its transaction writes the rows (`_Early`),
 and its COMMIT waits for that sync: the sync no longer adds to the publish's time when the rows take
 longer, and the order on the disk is the one above (tests/integration/test_power_cut_at_every_point.py).
@@ -301,7 +301,7 @@ class _Early:
     """A lone commit's marks written and synced on the marks' own thread (`_Syncer`) while the
     transaction's thread writes its rows into the database (Store._flush: the events, their indexes,
     the projections): the sync, 0.15-0.3 ms here and more on an SD card, no longer adds to each publish.
-    The commit waits for it before SQLite writes a byte of it (`wait`, from the commit hook): on the
+    The commit waits for it before its COMMIT (`wait`, from the commit hook): on the
     disk the marks still never say less than the database holds, as when they were synced in series."""
 
     def __init__(self, write: _Write) -> None:
@@ -370,8 +370,16 @@ def going_on(store: Store, restored: bool) -> None:
 
 
 def _cut(path: Path, size: int, marks: dict[bytes, int], ranges: dict[bytes, Ranges]) -> None:
-    """Cut the file back to `size` bytes, which held `marks` and `ranges` (a commit that failed)."""
+    """Cut the file back to `size` bytes, which held `marks` and `ranges` (a commit that failed), and
+    sync the cut: a lone publish's marks are on the disk before its rows are written, and a power cut
+    after its failure (a full disk) left them above the database, this home refusing to sign until a
+    sync. Only on a failure: no cost to a commit."""
     os.truncate(path, size)
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     _KNOWN[str(path)] = _Known(_stat(path) or (0, 0, 0), marks, ranges, size)
 
 

@@ -2,7 +2,7 @@
 its own keys that the marks of what it signed (node/own_marks.py) do not cover.
 
 A lone publish writes and syncs its marks on another thread while its transaction writes its rows
-(own_marks._Early), and the commit waits for that sync before SQLite writes a byte of it: a database
+(own_marks._Early), and the commit waits for that sync before its COMMIT: a database
 holding more than the marks would make the home take its own event for another home's use of its key
 (tests/integration/test_power_cut_after_group_key_vouch.py), or sign over it after a lost mark. A real
 node publishes through its API, alone and several at once (a group commit), under strace; the home's
