@@ -1607,7 +1607,7 @@ def cmd_export_site(args: argparse.Namespace) -> int:
     data = public_site.public_data(log)
     # until when this home heard from the network (its node's last run, a sync): a copy left on a host
     # for a week says since when, not "No public alert right now."
-    heard = heard_before.last_heard(log.store)  # (a running node linked to a peer saved it seconds ago)
+    heard = heard_before.last_heard(log)  # (a running node linked to a peer saved it seconds ago)
     as_of = None if heard is None else public_site.as_of(heard if data.now - heard >= after_ms() else None, data.now)
     pages = {"index.html": render_public(data, args.lang, STATIC_LINKS, as_of=as_of),
              "alerts.html": render_public(data, args.lang, {**STATIC_LINKS, "index": "index.html"}, alerts_only=True,
