@@ -1607,7 +1607,7 @@ def cmd_export_site(args: argparse.Namespace) -> int:
     data = public_site.public_data(log)
     # until when this home heard from the network (its node's last run, a sync): a copy left on a host
     # for a week says since when, not "No public alert right now."
-    heard = heard_before.last_heard(log.store)  # (a running node linked to a peer saved it seconds ago)
+    heard = heard_before.last_heard(log)  # (a running node linked to a peer saved it seconds ago)
     as_of = None if heard is None else public_site.as_of(heard if data.now - heard >= after_ms() else None, data.now)
     pages = {"index.html": render_public(data, args.lang, STATIC_LINKS, as_of=as_of),
              "alerts.html": render_public(data, args.lang, {**STATIC_LINKS, "index": "index.html"}, alerts_only=True,
@@ -1804,7 +1804,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from crypto.stream import SealedReader
     from node.bundle import import_bundle, is_sealed, maker_behind
     from node.outcome import PENDING, REJECTED
-    from node import chain_gate
+    from node import chain_gate, words
     home = home_of(args)
     # Held until this process ends, from before the database is opened: the panic wipe stops an import
     _mark_running(home, "import")
@@ -1863,6 +1863,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                   "peers for them when it syncs, or import a bundle exported with --encrypt.")
         if report.gap:
             print(f"This bundle does not bring this home up to date: {report.gap}.")
+        elif report.level_on_word and report.made_by:
+            print(f"This bundle brings this home up to date as of when it was made ({words.local_time(report.made)}), "
+                  f"on the word of its maker, {report.made_by}: it may have left events out. A revocation or block "
+                  "of that device or its group takes its word back.")
         if behind and not report.gap:  # (both end "alerts ... may be missing here": the gap says what to ask for)
             print(behind)
         if gate is not None:

@@ -48,6 +48,8 @@ MAX_OPENED = 20_000  # sealed events remembered in memory (opened or not ours); 
 # that key was the only match while the real group's vouch had not arrived, and what was sealed went
 # to it. 48 bits take ~2^47 tries (~70 core-years at that rate).
 GROUP_PREFIX_MIN = SHORT_ID_HEX
+# names a `--to` refusal lists at most ("and N more" after): `solnet view groups` lists them all
+KNOWN_NAMED = 12
 # Hex alone this long or longer is read as (the start of) an id, never as a name: what was the
 # fewest characters of an id taken until 2026-12-07, and so what people still type as one.
 HEX_READ_AS_ID = 6
@@ -121,7 +123,7 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
         if not matches:
             _say_if_read_as_an_id(groups, names, said, wanted, bracketed)
             _say_if_revoked(log, groups, wanted)
-            known = ", ".join(sorted(render.isolated(n) for n in names.values() if n)) or "none has a profile yet"
+            known = _known_names(names)
             raise AudienceError(f"no group called {_typed(wanted)} and no group id starting so in this network; "
                                 f"give a group's name ({known}) or its id (`solnet view groups` lists them)",
                                 "group_unknown", typed=wanted[:80])
@@ -129,6 +131,17 @@ def resolve_groups(log: EventLog, texts: Iterable[str], own: bytes | None = None
             _refuse_if_ambiguous(log, groups, said, names, matches[0], wanted)  # a bare name
         found.append(matches[0])
     return list(dict.fromkeys(found))
+
+
+def _known_names(names: dict[bytes, str]) -> str:
+    """The groups' names a refusal lists, sorted by the names themselves (not by the marks that set a
+    right-to-left name apart, which sorted those last) and bounded: a network of many groups (a mole
+    naming one group after another) made the refusal screens long. Says how many more there are."""
+    ordered = sorted(n for n in names.values() if n)
+    if not ordered:
+        return "none has a profile yet"
+    more = f" and {len(ordered) - KNOWN_NAMED} more" if len(ordered) > KNOWN_NAMED else ""
+    return ", ".join(render.isolated(n) for n in ordered[:KNOWN_NAMED]) + more
 
 
 def _refuse_if_ambiguous(log: EventLog, groups: list[bytes], said: dict[bytes, str], names: dict[bytes, str],

@@ -69,6 +69,7 @@ class ImportReport:
     # None when it is further ahead than a node lets a stamp be: when it was made cannot be told)
     maker_level: int | None = None  # when its maker had last held all another node held, by this clock (0: never)
     gap: str | None = None  # why a bundle made with `--since` does not bring this home level, as people are told
+    level_on_word: bool = False  # it brought this home up to date as of `made`, on its maker's word (`made_by`)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -191,7 +192,8 @@ def import_bundle(log: EventLog, source: BinaryIO, *, progress: Callable[[int], 
                           "a sync brings this home up to date")
         else:
             since = max(0, (state.since or 0) - ahead) if state.since else 0
-            report.gap = _note_caught_up(log, report.made, since, state.window == STORED, report.exporter)
+            report.gap, report.level_on_word = _note_caught_up(log, report.made, since, state.window == STORED,
+                                                               report.exporter)
     return report
 
 
@@ -215,7 +217,8 @@ def _waiting_gap(log: EventLog, report: ImportReport, since: int) -> str | None:
             f"`--since`{ask}")
 
 
-def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, exporter: bytes) -> str | None:
+def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, exporter: bytes
+                    ) -> tuple[str | None, bool]:
     """A bundle signed by a member's device (not one blocked here) and leaving nothing pending here
     brought what its maker held when it made it: as a sync would have then (`solnet view alerts` says a home with no node is behind
     only since then). One made with `--since` leaves out what its maker stored before that time: it
@@ -226,14 +229,14 @@ def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, ex
     made (`by_stored` False) chose by the authors' stamps: it lacks an event stamped before its start
     that reached its maker later (an offline phone's alert), so it never counts.
     Returns what the importer is told when a `--since` bundle does not count (None: it counts, or its
-    maker is blocked here)."""
+    maker is blocked here), and whether it counts (on its maker's word: the importer is told whose)."""
     counts = heard_before.word_counts(log)
     if not counts(exporter):
-        return None  # a device (or group) this home will not sync with says nothing of what it lacks
+        return None, False  # a device (or group) this home will not sync with says nothing of what it lacks
     if since and not by_stored:
         return ("it was made with `--since` by an older solnet, which leaves out what was stamped before its "
                 "start and reached its maker later (a phone's alert posted offline): alerts may be missing here. "
-                "Ask for a bundle made without `--since`, or by an upgraded solnet")
+                "Ask for a bundle made without `--since`, or by an upgraded solnet"), False
     level = heard_before.last_level(log) or 0
     if since and since + MAX_CLOCK_SKEW_MS > level:
         from node import words  # (said by `solnet import` alone)
@@ -244,12 +247,12 @@ def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, ex
                "(its maker's clock may "
                "be behind)" if level else "made without `--since`")
         return (f"it holds what its maker stored from {words.local_time(since)} on, and {last}: alerts posted in "
-                f"between may be missing here. Ask for a bundle {ask}")
+                f"between may be missing here. Ask for a bundle {ask}"), False
     if created > heard_before.caught_up_by_bundle(log.store, counts):
         with log.store.write():
             # with whose word it is: a revocation or a block of that device takes it back (node.heard_before)
             log.store.set_meta(heard_before.CAUGHT_UP_KEY, f"{created} {exporter.hex()}".encode())
-    return None
+    return None, True
 
 
 def maker_behind(log: EventLog, report: ImportReport, own_group: bytes) -> str | None:

@@ -91,10 +91,25 @@ def _saved(store: Any) -> tuple[list[dict[str, Any]], int | None, chain_gate.Cha
     return [*peers, *inbound], _ms(runtime.get("saved")), chain_gate.load(store)
 
 
-def last_heard(store: Any) -> int | None:
-    """When this home last heard from another node, as its last run and syncs left it (None: never)."""
-    peers, saved, state = _saved(store)
-    return newest_heard(peers, saved, (state.confirmed if state is not None else None, caught_up_by_bundle(store)))
+def _taken(log: EventLog) -> tuple[list[dict[str, Any]], int | None, int | None, int]:
+    """What the last run and syncs left, each on the word of a device this home still takes it
+    from (`word_counts`): the saved peers of such devices, when they were saved, this copy's last
+    complete round and the newest bundle that brought it level. A peer whose device is not known
+    (an address never linked) says nothing of when it was heard."""
+    counts = word_counts(log)
+    peers, saved, state = _saved(log.store)
+    # (this copy's last round: whose it was is not said by an earlier version's record, which counts as before)
+    confirmed = state.confirmed if state is not None and (state.by is None or _said_by(state.by, counts)) else None
+    return ([p for p in peers if _said_by(p.get("device"), counts)], saved, confirmed,
+            caught_up_by_bundle(log.store, counts))
+
+
+def last_heard(log: EventLog) -> int | None:
+    """When this home last heard from another node, as its last run and syncs left it (None: never),
+    counting only what came from a device whose word it still takes (`word_counts`): a link, a
+    round or a bundle of a device revoked or blocked since is not hearing from the network."""
+    peers, saved, confirmed, bundle = _taken(log)
+    return newest_heard(peers, saved, (confirmed, bundle))
 
 
 def last_level(log: EventLog) -> int | None:
@@ -103,9 +118,5 @@ def last_level(log: EventLog) -> int | None:
     a device this home still takes it from (`word_counts`). Not a link alone: one that ended, or was
     open, before a round completed (a peer that links and sends nothing, a laptop shut during its
     first round) brought nothing it can count on."""
-    counts = word_counts(log)
-    peers, _, state = _saved(log.store)
-    rounds = [{"last_sync": p.get("last_sync")} for p in peers if _said_by(p.get("device"), counts)]
-    # (this copy's last round: whose it was is not said by an earlier version's record, which counts as before)
-    confirmed = state.confirmed if state is not None and (state.by is None or _said_by(state.by, counts)) else None
-    return newest_heard(rounds, None, (confirmed, caught_up_by_bundle(log.store, counts)))
+    peers, _, confirmed, bundle = _taken(log)
+    return newest_heard([{"last_sync": p.get("last_sync")} for p in peers], None, (confirmed, bundle))

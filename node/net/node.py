@@ -216,7 +216,7 @@ class Node:
             # Before this run saves over them: when the home last heard from a peer (its "cut off"
             # counts from then if no peer answers now, not from this start: node/heard_before.py)
             with contextlib.suppress(StoreError):
-                self._heard_before = await self.db(heard_before.last_heard, self._log.store)
+                self._heard_before = await self.db(heard_before.last_heard, self._log)
             # Restore without forking (node/chain_gate.py): own publishing waits for the first
             # complete round. The start is this node's first write; on a full disk (or a database
             # held by another writer) the node still runs, serves what it holds and fetches the rest

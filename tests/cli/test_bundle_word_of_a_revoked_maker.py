@@ -54,3 +54,18 @@ def test_a_block_takes_back_the_word_of_a_bundle_its_maker_signed(network, cli, 
     assert NEVER in said(cli, a), "a blocked group's word no longer counts"
     cli.run(a, "peers", "unblock", network.group_b)
     assert LEVEL in said(cli, a), "unblocked, its word counts again, as a bundle imported then would"
+
+
+def test_import_says_whose_word_brought_the_home_up_to_date(network, cli, tmp_path) -> None:
+    """A whole bundle of a member's device brings the home level on its maker's word alone: `import`
+    said nothing of it, so a person could not tell that a revocation of that device would take it back."""
+    a, b = network.a, network.b
+    cli.publish(b, "group.profile", "--name", "بيت", "--region", "bristol")
+    cli.run(b, "export", str(tmp_path / "b.bundle"))
+    imported = cli.run(a, "import", str(tmp_path / "b.bundle")).stdout
+    word = next((line for line in imported.splitlines() if "up to date" in line), imported)
+    assert word.startswith("This bundle brings this home up to date as of when it was made ("), imported
+    assert "on the word of its maker, \u2068بيت\u2069 (device " in word and "revocation or block" in word, word
+    cli.run(a, "peers", "block", network.group_b)
+    again = cli.run(a, "import", str(tmp_path / "b.bundle")).stdout
+    assert "up to date" not in again, "a blocked maker's word is not taken, and import does not say it is"

@@ -118,15 +118,7 @@ def test_a_bundle_made_with_since_that_lacks_the_events_before_it_says_so_and_ne
 def test_its_own_bundle_imported_again_is_not_news_from_the_network(tmp_path, cli, network) -> None:
     """A restored home importing the bundle it made itself heard from no other node: the time it last
     heard from the network (the cut-off banner, `status`, `export-site`) counts another device's only."""
-    from node import heard_before
-    from node.home import Home
-
-    def heard(home: Path) -> int | None:
-        log = Home(home).log()
-        try:
-            return heard_before.last_heard(log.store)
-        finally:
-            log.store.close()
+    from test_heard_word_of_a_revoked_peer import heard
 
     home = tmp_path / "a"
     cli.run_json(home, "init", "--group", "Calais", "--region", "calais", "--new-network")

@@ -38,6 +38,18 @@ class Net:
         group.sign("member.vouch", device_vouch(group.key, key, bytes(32 * [9])))
         return Author(key, self.genesis.network_id)
 
+    def log_with_groups(self, path: Path, names: list[str], region: str = "calais") -> tuple[EventLog, list[Author]]:
+        """A new home holding the founder's events and one admitted group per name, each with its profile."""
+        groups = []
+        for name in names:
+            group = Author(SigningKey.generate(), self.genesis.network_id)
+            self.group.sign("member.vouch", {"subject": bytes(group.key.public), "role": "group"})
+            group.sign("group.profile", {"name": name, "region": region})
+            groups.append(group)
+        log = self.new_log(path)
+        log.ingest(wires(self.group.made + [e for g in groups for e in g.made]))
+        return log, groups
+
 
 def device_vouch(group: SigningKey, device: SigningKey, encryption_key: bytes) -> dict:
     """The fields of a group's vouch for one of its devices, with the device's consent."""

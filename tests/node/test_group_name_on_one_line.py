@@ -77,14 +77,7 @@ def test_a_name_that_shows_as_nothing_is_shown_with_the_groups_short_id(net: Net
     look-alike ever found (there is no letter to compare). Shown with its short id, as a name that
     reads like an unnamed group's is, each is told apart."""
     blanks = ("\u2800\u2800\u2800", "\u3164", "\u200b\u200b")
-    groups = []
-    for name in blanks:
-        group = Author(SigningKey.generate(), net.genesis.network_id)
-        net.group.sign("member.vouch", {"subject": bytes(group.key.public), "role": "group"})
-        group.sign("group.profile", {"name": name, "region": "dunkirk"})
-        groups.append(group)
-    log = net.new_log(tmp_path / "a.db")
-    log.ingest(wires(net.group.made + [e for g in groups for e in g.made]))
+    log, groups = net.log_with_groups(tmp_path / "a.db", list(blanks), "dunkirk")
     shown = references.group_names(log.store)
     for group in groups:
         key = bytes(group.key.public)
