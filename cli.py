@@ -1670,7 +1670,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from crypto.stream import SealedWriter
     from node import render
     from events.kinds import LOCATING_KINDS
-    from node.bundle import export_bundle
+    from node.bundle import export_bundle, whole_since
     from node.field_input import InputError, parse_since
     from node.log import now_ms
     home = home_of(args)
@@ -1722,7 +1722,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     left_out = bool(stubs) if args.encrypt else any(log.store.count_of_kind(kind) for kind in LOCATING_KINDS)
     # A --since before all this home noted of when it stored its events is the whole log: said, or
     # a courier asked for the last two days carries everything without knowing why
-    whole = bool(since) and not log.store.stored_before(since)
+    whole = whole_since(log.store, since)
     emit(args, {"file": args.file, "events": count, "encrypted": bool(args.encrypt),
                 "addresses_left_out": left_out, "whole": whole},
          f"Exported {render.plural(count, 'event')} to {args.file}{sealed}." + (

@@ -269,6 +269,7 @@ BODY_BUILT_FREELY = 1024  # bytes: a body this long or shorter is decoded as it 
 # (a 64 KiB list of one-byte numbers built 41 x its size in an ingest worker, until 2026-12-07).
 MOST_ITEMS = max(*(len(k.fields) for k in KINDS.values()),
                  *(most_items(f) for k in KINDS.values() for f in k.fields if f.type in LIST_TYPES))
+assert MOST_ITEMS <= 256  # (a list field given no maximum would lift the cap for every kind)
 _MAP_STARTS = frozenset({*range(0x80, 0x90), 0xDE, 0xDF})  # a msgpack map's first byte
 
 
@@ -360,7 +361,7 @@ def check_fields(kind: Kind, fields: dict[str, Any]) -> None:
         rule = rules.get(name)
         if rule is None:
             known = ", ".join(f.name for f in kind.fields)
-            raise InvalidEvent(BAD_FIELD, Said(f"unknown field '{name}' for {kind.name} (known fields: {known})",
+            raise InvalidEvent(BAD_FIELD, Said(f"unknown field {quoted(name)} for {kind.name} (known fields: {known})",
                                                "no_such_field"))
         problem = rule[1](rule[0], value)  # what Field.check would raise as FieldError, without raising it
         if problem:

@@ -30,6 +30,7 @@ from events.trust import DEVICE_ROLE, GROUP_ROLE
 from node import heard_before, references
 from node.log import MAX_CLOCK_SKEW_MS, EventLog, now_ms
 from node.outcome import PENDING, Outcome
+from node.store import Store
 from solnet_errors import SolnetError
 
 MAGIC = b"solnet-bundle-v1\n"
@@ -79,6 +80,13 @@ def _item(value: object) -> bytes:
     return msgpack.packb(value, use_bin_type=True)
 
 
+def whole_since(store: Store, since_ts: int) -> bool:
+    """Whether a bundle since `since_ts` holds the whole log: every event stored here from the start of
+    its minute on, and nothing is noted as stored before it (the home's upgrade to noting when it
+    stored events, a panic wipe, or its making came after it)."""
+    return bool(since_ts) and not store.stored_before(since_ts)
+
+
 def export_bundle(log: EventLog, key: SigningKey, out: BinaryIO, *, since_ts: int = 0,
                   stubs_of: tuple[str, ...] = ()) -> int:
     """Write every stored event (or those from `since_ts`) as a signed bundle, those of the kinds
@@ -87,9 +95,9 @@ def export_bundle(log: EventLog, key: SigningKey, out: BinaryIO, *, since_ts: in
     # Every event stored here from `since_ts` on (its row number after those stored before), whatever
     # its author's stamp: an offline phone's alert stamped before then that came after is in it. (Those
     # stored from the start of its minute: `arrived` tells no finer, schema.ARRIVED_SPAN.)
-    after_n = log.store.stored_before(since_ts) if since_ts else 0
-    if since_ts and not after_n:
+    if whole_since(log.store, since_ts):
         since_ts = 0  # it leaves nothing out: it says it is whole (an importer counts it as a sync)
+    after_n = log.store.stored_before(since_ts) if since_ts else 0
     digest = hashlib.blake2b(digest_size=32)
     header = _item({"network": log.network_id, "exporter": bytes(key.public), "created": now_ms(), "since": since_ts,
                     WINDOW: STORED, LEVEL: heard_before.last_level(log) or 0})
@@ -219,7 +227,8 @@ def _waiting_gap(log: EventLog, report: ImportReport, since: int) -> str | None:
 
 def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, exporter: bytes
                     ) -> tuple[str | None, bool]:
-    """A bundle signed by a member's device (not one blocked here) and leaving nothing pending here
+    """A bundle signed by a device whose word this home takes (heard_before.word_counts: a member's,
+    neither revoked nor frozen, nor its group, nor blocked here) and leaving nothing pending here
     brought what its maker held when it made it: as a sync would have then (`solnet view alerts` says a home with no node is behind
     only since then). One made with `--since` leaves out what its maker stored before that time: it
     brings this home level only if it was level by then (a complete round with a peer, a bundle; not a
@@ -228,8 +237,8 @@ def _note_caught_up(log: EventLog, created: int, since: int, by_stored: bool, ex
     a stamp be ahead of its own (MAX_CLOCK_SKEW_MS), it must reach back further. One an older solnet
     made (`by_stored` False) chose by the authors' stamps: it lacks an event stamped before its start
     that reached its maker later (an offline phone's alert), so it never counts.
-    Returns what the importer is told when a `--since` bundle does not count (None: it counts, or its
-    maker is blocked here), and whether it counts (on its maker's word: the importer is told whose)."""
+    Returns what the importer is told when a `--since` bundle does not count (None: it counts, or this
+    home does not take its maker's word), and whether it counts (on its maker's word: the importer is told whose)."""
     counts = heard_before.word_counts(log)
     if not counts(exporter):
         return None, False  # a device (or group) this home will not sync with says nothing of what it lacks

@@ -17,8 +17,9 @@ end says this home then held all the peer held, a bundle's header that it holds 
 held, and a member (a seized phone) can leave events out and say so all the same. Each counts only
 while this home takes that device's word: a member's device now, neither revoked nor frozen, nor
 its group, and not blocked here (`solnet peers block`). A revocation that came first let no round
-or bundle of it count; one that comes after takes its word back: what the home believes does not
-depend on which came first.
+or bundle of it count; one that comes after takes its word back, whichever came first. Only the
+newest bundle's word and this copy's last round are kept: an older good one is not counted again
+after the newest is taken back (the home counts as not level, the safe side, until its next).
 """
 from __future__ import annotations
 

@@ -311,8 +311,8 @@ class HelloBudget:
         them may take (its own token pays for the rest of its handshake). Its `charge` (or `member`,
         or `linked`) gives back what it did not use. So no handshake puts the buckets in a debt
         deeper than the rest's cost, and handshakes whose credentials wait for the database at
-        once share what the buckets hold: each half of what the one before left, so a newcomer
-        after them still finds some. A seized and revoked device presenting a thousand events it
+        once share what the buckets hold: each half of what the one before left, all of them together
+        at most GRANTS_HOLD of it, so a newcomer after them still finds some. A seized and revoked device presenting a thousand events it
         signed cost ~80 tokens, and its debt turned away, at each such handshake, every newcomer
         for as long as the refill took to pay it back: a member group's new device and any revoked
         one (which should hear it is) were served only from the reserve, which lets on only

@@ -194,12 +194,12 @@ CREATE TABLE IF NOT EXISTS over_share(
 # Region names, each numbered once (schema 17): proj.region holds the number. A name goes with the
 # last row placed there (a redaction leaves no trace of it); a number is never given again
 # (AUTOINCREMENT), so one a connection has kept the name of never names another region.
-# When this home stored its events (schema 20): one row per write transaction that stored some, its
+# When this home stored its events (schema 20): a row per run of write transactions that stored some, its
 # time by this machine's clock (ms) and the highest row number `n` it gave. Row numbers only grow, so
 # the events stored before a time are those up to the highest `n` of the rows before it that no row
 # from then on precedes (a clock can read earlier than before: EventTables.stored_before):
 # `export --since` carries every event stored from then on, whatever its author's stamp (an offline
-# phone's alert stamped days ago that reached this home an hour ago). A row per transaction, never per
+# phone's alert stamped days ago that reached this home an hour ago). Rows by transactions, never per
 # event (an event's own column would cost an index entry at every insert); the migration's row says
 # the events stored before it came by then. Thinned as it is written: consecutive transactions within
 # one minute (ARRIVED_SPAN, from its start) share a row (Store._note_arrived), and stored_before
