@@ -406,8 +406,11 @@ class _Pool:
             return job
 
     def alive(self) -> bool:
-        """Whether a worker may still take jobs (none: the next batch makes a new pool)."""
-        return any(w.alive and not w.retired for w in self.workers)
+        """Whether a worker may still take jobs (none: the next batch makes a new pool). A worker whose
+        process has ended is not, though its thread may not have seen it yet (busy, or under load): the
+        batch after a worker was killed found the old pool "alive", made no new one, and went on
+        without a worker."""
+        return any(w.alive and not w.retired and w.proc.poll() is None for w in self.workers)
 
     def shutdown(self, timeout: float = 10.0) -> None:
         with self.cond:
