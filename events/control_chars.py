@@ -21,6 +21,11 @@ CONTROL_RE = re.compile(f"[{_CONTROL}]")
 SHOWN_ESCAPED_RE = re.compile(f"[{_CONTROL}\u061c\u200e\u200f\u2028\u2029]")
 
 
+def escaped(char: str) -> str:
+    """`char` as the terminal is given it where it must not act (`\\u200f`: node/terminal_text.py)."""
+    return f"\\u{ord(char):04x}"
+
+
 def not_text(value: str) -> bool:
     """Whether `value` holds what UTF-8 cannot encode: surrogates, from bytes that were not UTF-8 (an
     argument, a line of standard input); no field and no file name solnet writes can hold them."""

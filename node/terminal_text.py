@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from events.control_chars import SHOWN_ESCAPED_RE
+from events.control_chars import SHOWN_ESCAPED_RE, escaped
 
 
 # A name set apart by the CLI itself (node.words.isolated): U+2068, text with no control, isolate or
@@ -36,7 +36,7 @@ def visible(text: str) -> str:
     # every C0 control but tab and newline (carriage return too), DEL, C1, bidi overrides, direction
     # marks and line separators (events.control_chars.SHOWN_ESCAPED_RE)
     kept = {i for m in _ISOLATED.finditer(text) for i in (m.start(), m.end() - 1)} if "\u2068" in text else ()
-    return SHOWN_ESCAPED_RE.sub(lambda m: m.group() if m.start() in kept else f"\\u{ord(m.group()):04x}", text)
+    return SHOWN_ESCAPED_RE.sub(lambda m: m.group() if m.start() in kept else escaped(m.group()), text)
 
 
 class VisibleWriter:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from crypto.short_ids import short_id
+from events.control_chars import escaped
 from node import moments, stamped_ahead
 from node.clock import now_ms
 
@@ -37,7 +38,7 @@ def isolated(name: str) -> str:
     if any(c in marks for c in name):  # a member's own (a private part's lines are not checked as fields
         # are): "\u2068a\u2069ب\u2068b\u2069" begins and ends as one isolate but is two, a bare letter
         # between that turned the line; given as their escapes, as the terminal gives them
-        name = "".join(f"\\u{ord(c):04x}" if c in marks else c for c in name)
+        name = "".join(escaped(c) if c in marks else c for c in name)
     return f"\u2068{name}\u2069" if any(unicodedata.bidirectional(c) in ("R", "AL") for c in name) else name
 
 
