@@ -124,7 +124,8 @@ def _by_ref(rows: Iterable[Row]) -> dict[bytes, list[Row]]:
     out: dict[bytes, list[Row]] = defaultdict(list)
     for r in rows:
         out[r.ref].append(r)
-    return {ref: in_order(items) for ref, items in out.items()}
+    # (most items have one step: in order as it is)
+    return {ref: items if len(items) == 1 else in_order(items) for ref, items in out.items()}
 
 
 def claim_of_row(row: Row) -> Claim:
@@ -401,13 +402,18 @@ def needs_and_offers(rows: Iterable[Row], fulfils: Iterable[Row], now: int, upda
     counted: dict[bytes, list[Row]] = defaultdict(list)  # the fulfilments each need counts
     first: dict[tuple[bytes, bytes], Row] = {}  # a fulfilment of each (need, group): what a decline names
     refused: dict[bytes, list[Row]] = defaultdict(list)
-    for f in every.values():
+    # What each need among `rows` counts (none: a build of offers alone, whose draw-downs count for
+    # their offers below); a desk's sums read `done` alone (the other four are the whole item's)
+    for f in every.values() if any(r.table == "need" for r in rows) else ():
         if "decline" in f.data:
             continue
         if (f.ref, f.data["group"]) in declined_of:
-            refused[f.ref].append(f)
+            if not sums:
+                refused[f.ref].append(f)
             continue
         done[f.ref] += f.data["quantity"]
+        if sums:
+            continue
         counted[f.ref].append(f)
         by_group[f.ref][f.data["group"]] += f.data["quantity"]
         if (f.ref, f.data["group"]) not in first or f.version < first[f.ref, f.data["group"]].version:
