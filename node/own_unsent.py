@@ -51,6 +51,14 @@ def held(store: Any, device: bytes | None = None) -> int:
         return 0
 
 
+def holds_head(store: Any, device: bytes) -> bool:
+    """Whether a peer is known to hold this device's newest event (see `held`): a peer took it, so
+    its stamp was within 10 minutes of that peer's clock when it came (node/net/node.py
+    `own_stamped_ahead`: a clock set back under it is the one behind)."""
+    head = store.head(device)[0]
+    return head > 0 and held(store, device) >= head
+
+
 def unsent_span(store: Any, device: bytes) -> tuple[int, int] | None:
     """(first, last) seq of this device's events no peer is known to hold, None if there are none:
     from the heads, which `solnet status`'s snapshot of the database has too (no event rows)."""

@@ -313,7 +313,7 @@ def state_text(kind: str, state: dict[str, Any], published: dict[str, Any] | Non
         return said + (f"; now {moved}" if moved else "") + gone  # (nobody to move, cancel or ask about it)
     if kind == "support.request":
         steps = request_steps_text(state)
-        return state["status"] + (f" — {steps}" if steps else "") + gone_mark(state)
+        return state["status"] + gone_mark(state, ASKER_GONE_WORDS) + (f" — {steps}" if steps else "")
     if kind == "fundraiser":
         said = (f"raised {money(state['raised'], state['currency'])} of {money(state['goal'], state['currency'])} "
                 f"({state['progress']}%), pledged {money(state['pledged'], state['currency'])}{pledges_left_out(state)}"
@@ -524,6 +524,9 @@ def _view_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str]) 
 
 
 GONE_WORDS = {"left": "its group has left the network", "revoked": "its group was revoked"}
+# A support request's: its line names no group of its own and ends with who took it, so "its group"
+# there read as the taker's ("taken by Bristol ... [its group has left the network]")
+ASKER_GONE_WORDS = {"left": "the group that asked has left the network", "revoked": "the group that asked was revoked"}
 TAKER_GONE_WORDS = {"left": "has left the network", "revoked": "was revoked"}
 
 # A claim by a group the request's private part was not sealed to (events.readmodels `claimed_unsent`)
@@ -561,10 +564,11 @@ def readers_gone_text(gone: Sequence[dict[str, Any]], request: str, names: dict[
             f"that can (solnet publish support.share --request {request} --to GROUP)")
 
 
-def gone_mark(item: dict[str, Any]) -> str:
+def gone_mark(item: dict[str, Any], said: dict[str, str] = GONE_WORDS) -> str:
     """' [its group has left the network]' after an item whose group is gone (events.readmodels
-    `group_gone`): nobody can update, clear or close it any more; '' for a member's."""
-    return f" [{GONE_WORDS[item['group_gone']]}]" if item.get("group_gone") else ""
+    `group_gone`): nobody can update, clear or close it any more; '' for a member's. `said`: the
+    words (ASKER_GONE_WORDS for a support request)."""
+    return f" [{said[item['group_gone']]}]" if item.get("group_gone") else ""
 
 
 def action_when(action: dict[str, Any], now: int | None = None) -> str:
@@ -711,8 +715,7 @@ def _matched_lines(view: str, item: dict[str, Any], group_names: dict[bytes, str
            else f", {plural(hours, 'hour')} old" if hours else ", less than an hour old")
     line = (f"{item['status']:<8} {item['region']:<12} {words(item['type'])}, "
             f"{plural(item['people'], 'person', 'people')}, urgency {item['urgency']}{age}"
-            + private_mark(item) + (f" — {taken}" if taken else "")
-            + gone_mark(item) + f"  {short}")
+            + gone_mark(item, ASKER_GONE_WORDS) + private_mark(item) + (f" — {taken}" if taken else "") + f"  {short}")
     gone = item.get("readers_gone")
     unread = readers_gone_text(gone, item["id"].hex(), group_names) if gone else None
     return [line] + ([f"      {unread}"] if unread else []) + [

@@ -118,10 +118,19 @@ def own_events_refused(peers: int, from_seq: int) -> str:
             "no one (on a peer's node, its log says why it refused them)")
 
 
-def own_stamped_ahead(events: int, until_ms: int, now: int | None = None) -> str:
+def own_stamped_ahead(events: int, until_ms: int, now: int | None = None, held_behind_ms: int | None = None) -> str:
     """The warning of this device's events stamped while its clock ran ahead (node/stamped_ahead.py):
     peers hold them, and every later one behind them, until `until_ms` or a rightly stamped event
-    (if they are stamped at most MAX_PROVED_LEAD_MS ahead)."""
+    (if they are stamped at most MAX_PROVED_LEAD_MS ahead). With `held_behind_ms`: a peer holds them,
+    so this clock is likely behind by about that much (node/net/node.py `own_stamped_ahead`)."""
+    if held_behind_ms is not None:
+        newest = "this device's newest event" if events == 1 else f"this device's newest {events} events"
+        return (f"this machine's clock is likely behind, by about {span(held_behind_ms)}: {newest}, which a peer holds, "
+                f"{'is' if events == 1 else 'are'} stamped that much after it, and a peer takes nothing stamped more than "
+                "10 minutes after its own clock. A Raspberry Pi has no real-time clock and runs in the past after a power "
+                "cut until it reaches a time server. Compare it with a time you trust (a phone's, or `timedatectl` with "
+                "NTP on) and set it right before publishing: what this node publishes meanwhile is stamped that much too "
+                "early, and an alert so stamped ends that much early on the other nodes, or has ended before it reaches them")
     wait, they = ("waits", "it was") if events == 1 else ("wait", "they were")
     said = (f"{plural(events, 'event')} of this device {wait} at peers until {local_time(until_ms)}: {they} stamped "
             "while this machine's clock ran ahead, and a peer takes nothing stamped more than 10 minutes after its "
@@ -247,7 +256,8 @@ def node_fact_warnings(facts: dict) -> list[str]:
         said.append(f"{group_key_elsewhere(str(group.get('when', 'now')), group['seq'], group['at'], gid, devices, groups, *counts, other)}.")
     ahead = facts.get("own_stamped_ahead")
     if isinstance(ahead, dict) and isinstance(ahead.get("events"), int) and isinstance(ahead.get("until"), int):
-        said.append(f"{own_stamped_ahead(ahead['events'], ahead['until'])}.")
+        behind = ahead.get("behind_ms") if ahead.get("held") is True else None
+        said.append(f"{own_stamped_ahead(ahead['events'], ahead['until'], held_behind_ms=behind if isinstance(behind, int) else None)}.")
     elif isinstance(refused, dict) and isinstance(refused.get("peers"), int) and isinstance(refused.get("from_seq"), int):
         said.append(f"{own_events_refused(refused['peers'], refused['from_seq'])}.")
     if isinstance(facts.get("linked_twice_told"), int):

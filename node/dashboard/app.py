@@ -405,8 +405,11 @@ class Dashboard:
         behind = facts.get("clock_behind_ms")
         health["clock_behind"] = span(behind) if behind else None
         health["own_refused"] = facts.get("own_events_refused")  # {"peers", "from_seq"}: a clock ahead?
-        health["own_stamped_ahead"] = facts.get("own_stamped_ahead")  # {"events", "until"}: a clock set right
-        ahead = health["own_stamped_ahead"]  # stamped too far ahead for a rightly stamped event to let them in?
+        # {"events", "until", "held", "behind_ms"}: a clock set right, or (held: a peer took them) set back
+        health["own_stamped_ahead"] = ahead = facts.get("own_stamped_ahead")
+        if ahead and ahead.get("held"):
+            health["own_stamped_ahead"] = {**ahead, "behind": span(ahead.get("behind_ms") or 0)}
+        # stamped too far ahead for a rightly stamped event to let them in?
         health["own_stamped_far_ahead"] = bool(ahead) and not stamped_ahead.publishing_proves(ahead["until"], now_ms())
         health["key_elsewhere"] = facts.get("key_elsewhere") if ctx["is_admin"] else None  # {"when", "seq", "at"}: a copy?
         # the group key's event signed elsewhere, with the devices it certified and groups it admitted there

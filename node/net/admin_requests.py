@@ -110,6 +110,9 @@ async def serve(node: WebNode, request: dict[str, Any], say: Say, closing: Calla
     facts = node.live_facts()
     said = {k: facts[k] for k in ("clock_behind_ms", "own_events_refused", "key_elsewhere", "group_key_elsewhere",
                                   "linked_twice_told", "linked_twice_told_by", "hidden_own") if facts.get(k)}
+    ahead = facts.get("own_stamped_ahead")  # held: this clock set back under what peers hold (stamped too early)
+    if ahead and ahead.get("held"):  # (not held: the publish itself lets them in, as its words say)
+        said["own_stamped_ahead"] = ahead
     said["links"] = facts["links"]  # none: what was just published reaches no other node yet (a raid alert)
     if not facts["links"]:  # and whether there is any peer at all to link with (the command says what to do)
         said["peers"] = sum(1 for p in await live_peers(node) if p.get("source") != "blocked")

@@ -83,6 +83,7 @@ class Node:
         self.group_watch: GroupKeyWatch | None = None  # on the home holding the group key (start)
         self._restored = False  # it started on a home restored from a backup or copied (chain_gate.node_started)
         self._own_ahead: tuple[int, int] | None = None  # this device's tail stamped ahead (store.stamped_after)
+        self._own_ahead_held = False  # and a peer holds it: this clock was set back under it
         self._tasks: list[asyncio.Task] = []
         self._wiped = False  # halt_network(forget_peers=True): the dashboard's panic wipe ran
         self._lock_fd: int | None = None  # the home's node lock (Home.lock_node), held while running
@@ -570,20 +571,32 @@ class Node:
         refused = self.links.own_refused.refused(now_ms())
         return {"peers": refused[0], "from_seq": refused[1]} if refused and not self.own_stamped_ahead() else None
 
-    def own_stamped_ahead(self) -> dict[str, int] | None:
-        """This device's newest events, stamped more than MAX_CLOCK_SKEW_MS after this clock (signed
-        while it ran ahead, and it was set right since): how many, and until when peers hold them
-        (node/stamped_ahead.py), as the last complete round (or the start) read them."""
+    def own_stamped_ahead(self) -> dict[str, Any] | None:
+        """This device's newest events, stamped more than MAX_CLOCK_SKEW_MS after this clock: how many,
+        and until when peers hold them (node/stamped_ahead.py), as the last complete round (or the
+        start) read them. Signed while this clock ran ahead and set right since, unless a peer is known
+        to hold them (`held`; `behind_ms`, by how much): it took them when its clock read about their
+        stamps, so this clock is the one behind (a Pi set back by a power cut). Said as "they wait at
+        peers, this clock is right now", an alert published on that word was stamped days back. None
+        when held and peers' events say this clock is behind too (`clock_behind_ms`: that warning
+        says it, and that its alerts' expiry is put off, which this one's would deny)."""
         tail = self._own_ahead
+        now = now_ms()
         until = tail[1] - MAX_CLOCK_SKEW_MS if tail else None
-        return {"events": tail[0], "until": until} if tail and until is not None and until > now_ms() else None
+        if not tail or until is None or until <= now or (self._own_ahead_held and self.clock_behind_ms()):
+            return None
+        return {"events": tail[0], "until": until, "held": self._own_ahead_held, "behind_ms": tail[1] - now}
 
     async def _read_own_stamped_ahead(self) -> None:
         before = self.own_stamped_ahead()
         device = bytes(self.keys.device.public)
         self._own_ahead = await self.db(self.log.store.stamped_after, device, now_ms() + MAX_CLOCK_SKEW_MS)
-        if (told := self.own_stamped_ahead()) is not None and before != told:
-            log.warning("%s", own_stamped_ahead(told["events"], told["until"]))
+        self._own_ahead_held = bool(self._own_ahead) and await self.db(own_unsent.holds_head, self.log.store, device)
+        told = self.own_stamped_ahead()
+        if told is not None and (before is None or (before["events"], before["until"], before["held"])
+                                 != (told["events"], told["until"], told["held"])):
+            log.warning("%s", own_stamped_ahead(told["events"], told["until"], held_behind_ms=told["behind_ms"]
+                                                if told["held"] else None))
 
     def clock_behind_ms(self) -> int | None:
         """By how much this machine's clock looks behind its peers' (node/clock.py ClockDoubt)."""

@@ -923,3 +923,23 @@ async def test_a_fundraiser_updates_page_gives_its_amount_in_the_fundraisers_cur
     [update] = await running.db(lambda: running.log.store.events_page(kind="fundraiser.update", limit=1))
     _, page, _ = await get(node.client, f"/event/{update.id.hex()}")
     assert re.search(r"600(\.00)?\s*EUR", visible_text(page)), visible_text(page)
+
+
+async def test_the_overview_says_a_clock_set_back_under_events_a_peer_holds(sample, start_node) -> None:
+    """This device's newest events stamped three days after this clock, which a peer holds (a Pi
+    set back by a power cut; tests/integration/test_clock_set_back_after_power_cut.py makes it with
+    real processes): the overview says this clock is likely behind, not "they wait at peers, this
+    clock is right now: publish anything" (an alert published on that word had ended on arrival)."""
+    calais, _ = sample.nodes
+    node = await start_node(calais)
+    await node.log_in()
+    running = node.node
+    running._own_ahead, running._own_ahead_held = (2, now_ms() + 3 * 86_400_000), True  # as the last round read them
+    _, page, _ = await get(node.client, "/")
+    text = visible_text(page)
+    assert "This machine's clock is likely behind, by about 7" in text and "This clock is right now" not in text, text
+    _, french, _ = await get(node.client, "/?lang=fr")
+    assert "L’horloge de cette machine est sans doute en retard, d’environ 7" in visible_text(french)
+    running._own_ahead_held = False  # a clock set right since: they wait at peers, as before
+    _, page, _ = await get(node.client, "/?lang=en")
+    assert "wait at peers until" in visible_text(page) and "likely behind" not in visible_text(page)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from local_cluster import Cluster, cli, holds, log_text, publish, query
+from test_restore_without_fork import seq_of
 from node.demo import localnet
 from node.demo.localnet import LocalNode
 from node.home import Home
@@ -67,13 +68,17 @@ def test_two_copies_of_a_home_running_at_once_each_say_that_another_node_signs_w
 
 
 def stopped_after_its_first_alert(cluster: Cluster) -> tuple[LocalNode, LocalNode]:
-    """Calais and Bristol (Calais's peer, running): Calais published an alert that Bristol holds, and stopped."""
+    """Calais and Bristol (Calais's peer, running): Calais published an alert that Bristol holds, a
+    complete round found Bristol holding it (node/own_unsent.py), and Calais stopped."""
     calais, bristol = cluster.network([("Calais", "calais"), ("Bristol", "bristol")])
     calais.peers = [bristol.port]
     cluster.start(bristol)
     cluster.start(calais)
     own = publish(calais, "alert", region="calais", type="raid", text="Police at the hospital camp")
     cluster.wait(lambda: holds(bristol, own), 30, "Calais's alert on Bristol")
+    held = lambda: int(next(iter(query(calais, "SELECT value FROM meta WHERE key = 'own_held_by_peer'")), (b"0",))[0])  # noqa: E731
+    cluster.wait(lambda: held() >= seq_of(calais, own), 30,
+                 "a complete round of Calais's finding Bristol holding its alert")
     assert localnet.stop(calais) == 0
     return calais, bristol
 

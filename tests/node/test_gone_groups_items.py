@@ -16,7 +16,7 @@ from events.format import Event
 from node import publishing, references
 from node.dashboard.pages import case_actions
 from node.log import EventLog
-from node.render import view_line
+from node.render import state_text, view_line
 from node.views import named, view
 from test_order_independence import ALERT_UNTIL, NOW, World, certified_world, ingest_in
 
@@ -91,7 +91,16 @@ def test_a_gone_groups_open_items_are_not_offered_in_either_order(tmp_path: Path
                              "requests": {"high": 1, "medium": 0, "low": 0, "open": 1, "taken": 1, "waiting": 0}}
     words = {"left": "[its group has left the network]", "revoked": "[its group was revoked]"}[how]
     assert words in view_line("alerts", alert, {}) and words in view_line("fundraisers", fund, {})
-    assert words in view_line("support", taken, {})
+    # A request's line names no group of its own but ends with who took it: "— taken by G1 since ...
+    # [its group has left the network]" read as the taker's group gone (the week: Cardiff left, and
+    # Bristol, which took its request, looked gone). Said as the group that asked, in `show` too.
+    asked = {"left": "[the group that asked has left the network]",
+             "revoked": "[the group that asked was revoked]"}[how]
+    line = view_line("support", taken, {})
+    assert asked in line and words not in line, line
+    assert line.index("[the group that asked") < line.index("taken by"), line
+    said = state_text("support.request", taken)
+    assert asked in said and words not in said, said
 
 
 def test_a_group_whose_key_forked_is_frozen_not_gone_and_its_devices_items_stay(tmp_path: Path) -> None:
