@@ -1841,8 +1841,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     summary = {s: report.count(s) for s in ("accepted", "duplicate", "pending", "rejected")}
     behind = maker_behind(log, report, bytes.fromhex(config.group_id))
     if args.json:
+        # (whose word brought it up to date, as the words below say it: its revocation or block takes it back)
+        member = log.trust.member(report.exporter) if report.level_on_word and report.exporter else None
+        by = None if member is None else {"device": report.exporter.hex(), "group": member.group.hex()}
         print(json.dumps({**summary, "signature_ok": report.signature_ok, "made_by": report.made_by, "made": report.made,
-                          "maker_level": report.maker_level, "maker_behind": behind, "gap": report.gap, "restore": gate,
+                          "maker_level": report.maker_level, "maker_behind": behind, "gap": report.gap, "up_to_date_by": by, "restore": gate,
                           "problem": report.problem, "addresses_left_out": report.addresses_left_out > 0,
                           "rejections": [{"id": o.id.hex() if o.id else None, "reason": o.reason, "message": o.message}
                                          for o in rejected]}, indent=2))
