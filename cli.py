@@ -259,7 +259,7 @@ def cmd_vouch(args: argparse.Namespace) -> int:
     if request is None:
         subject = parse_key(args.id, "group id or device request")
         own_group = bytes.fromhex(home.config().group_id)
-        keys = home.keys() if membership.admission_needed(log, own_group, subject) else None
+        keys = _keys_to_sign(home, "vouch") if membership.admission_needed(log, own_group, subject) else None
         if keys is not None:
             wait_until_caught_up(log, args.offline)
         token, already = membership.invite(log, keys, subject, peers, own_group,
@@ -272,7 +272,7 @@ def cmd_vouch(args: argparse.Namespace) -> int:
                     "again after losing its database can use this token as it is).")
     else:
         subject = request.device
-        keys = home.keys()
+        keys = _keys_to_sign(home, "vouch")
         wait_until_caught_up(log, args.offline)
         again = request.consent is not None and membership.certified_without_consent(log, subject)
         token, already = membership.vouch_device(log, keys, request, peers,
@@ -309,7 +309,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     subject = parse_key(args.id, "device or group id", log)
     if args.from_seq is not None and args.from_seq < 1:
         raise UsageError("--from-seq is 1 or more (1: everything the key ever signed)")
-    keys = home.keys()
+    keys = _keys_to_sign(home, "revoke")
     wait_until_caught_up(log, args.offline)
     names = group_names(log)  # before: a group revoked from seq 1 takes its profile out of the log with it
     lost = _what_leaving_strands(args, log, home.config(), subject)
@@ -511,7 +511,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
     else:
         raise CliError("no group's vouch for this group is here (sync first); then `solnet accept GROUP_ID` "
                        "with the id of the group that invited yours")
-    keys = home.keys()
+    keys = _keys_to_sign(home, "accept")
     wait_until_caught_up(log, args.offline)
     new = membership.accept_admitters(log, keys, groups)
     named = sorted(log.trust.accepted_by(own))
@@ -736,7 +736,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
         def keys() -> Any:  # unlocked once, when first needed (a typo in the input costs no passphrase)
             if not unlocked:
-                unlocked.append(home.keys())
+                unlocked.append(_keys_to_sign(home, "publish"))
             return unlocked[0]
 
         from node.delivery_twice import twice_recorded
@@ -1564,7 +1564,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
 
         def own_device() -> bytes:
             if not unlocked:  # (asked once)
-                unlocked.append(home.keys())
+                unlocked.append(_keys_to_sign(home, "redact"))
             return bytes(unlocked[0].device.public)
 
         publishing.redaction(log, args.id, args.reason, own_device)  # refused before any wait
@@ -1745,14 +1745,14 @@ def _whole_why(noted: int | None, since: str) -> str:
             f"it held then as stored then; --since {since} is before that.")
 
 
-def _mark_running(home: Home, command: str, says: str = "") -> None:
-    """Mark this `solnet COMMAND` as running on the home till it ends (node/sync_mark.py), by which
-    the panic wipe finds it and stops it; refused if the mark cannot be made: one the wipe cannot find
-    would outlive it."""
+def _mark_running(home: Home, command: str, says: str = "", kind: str | None = None) -> None:
+    """Mark this `solnet COMMAND` as running on the home till it ends (node/sync_mark.py; its mark's
+    `kind`, the command's by default), by which the panic wipe finds it and stops it; refused if the
+    mark cannot be made: one the wipe cannot find would outlive it."""
     from node import sync_mark
 
     try:
-        sync_mark.hold(home.path, command, says)
+        sync_mark.hold(home.path, kind or command, says)
     except sync_mark.WipeUnderway:
         raise CliError(f"a panic wipe of {home.path} is under way (or was cut short: `solnet --home {home.path} "
                        f"status` says which); this {command} did not run") from None
@@ -1760,6 +1760,18 @@ def _mark_running(home: Home, command: str, says: str = "") -> None:
         raise CliError(f"cannot write the mark of this {command} in {home.path} ({exc.strerror}), by which a panic "
                        f"wipe finds it and stops it; nothing was done. Free some space on that disk and try "
                        "again") from None
+
+
+def _keys_to_sign(home: Home, command: str) -> NodeKeys:
+    """This home's keys, for `solnet COMMAND` to sign with here (no node runs), once this process is
+    marked as signing (node/sync_mark.py SIGN): the panic wipe finds it and stops it. Unmarked, a
+    command that had unlocked them when a wipe began (a vouch waiting for a node's first sync, a
+    publish through its seconds of Argon2id) signed with them after it, into the wiped database."""
+    from node import sync_mark
+
+    _mark_running(home, command, command, sync_mark.SIGN)
+    signal.signal(signal.SIGTERM, _stopped_by_wipe(command, "it signs nothing more"))
+    return home.keys()
 
 
 def _stopped_by_wipe(command: str, outcome: str | Callable[[], str]) -> Callable[[int, object], NoReturn]:
@@ -1841,8 +1853,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     summary = {s: report.count(s) for s in ("accepted", "duplicate", "pending", "rejected")}
     behind = maker_behind(log, report, bytes.fromhex(config.group_id))
     if args.json:
+        # (whose word brought it up to date, as the words below say it: its revocation or block takes it back)
+        member = log.trust.member(report.exporter) if report.level_on_word and report.exporter else None
+        by = None if member is None else {"device": report.exporter.hex(), "group": member.group.hex()}
         print(json.dumps({**summary, "signature_ok": report.signature_ok, "made_by": report.made_by, "made": report.made,
-                          "maker_level": report.maker_level, "maker_behind": behind, "gap": report.gap, "restore": gate,
+                          "maker_level": report.maker_level, "maker_behind": behind, "gap": report.gap, "up_to_date_by": by, "restore": gate,
                           "problem": report.problem, "addresses_left_out": report.addresses_left_out > 0,
                           "rejections": [{"id": o.id.hex() if o.id else None, "reason": o.reason, "message": o.message}
                                          for o in rejected]}, indent=2))

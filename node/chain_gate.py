@@ -52,6 +52,12 @@ once complete rounds with two distinct peers (devices) have ended, when two or m
 are configured (`needed`); with one configured peer, that peer's round is enough (a two-node
 network). Which peers have answered since the restore is kept (`peers`), across stops and the
 one-shot `solnet sync PEER`, until enough have; the refusal names the configured peers still awaited.
+A peer counts only while this home takes its device's word (node/heard_before.py `word_counts`: a
+member's device, its group neither revoked nor blocked here), judged at each round: a seized phone's
+round, which may leave out the device's newest event, is no longer one of the two once its revocation
+or a block comes in, as when these came first (it completes no round then). Once enough have and the
+home signs on, a later revocation takes nothing back: the gate guards this home's own chain, and it
+continued after the events those rounds brought.
 No bounded wait opens it: a peer that cannot be reached is the case where a fork is likeliest, and
 `--offline` (its risk said) is the way out for a person who knows better. An ordinary restart of a
 home is not held more than before: one round with any peer.
@@ -325,14 +331,18 @@ def has_history(store: Store) -> None:
     _save(store, ChainState(None, None, 0))
 
 
-def round_completed(store: Store, now: int, started: int | None, peer: bytes | None = None) -> None:
+def round_completed(store: Store, now: int, started: int | None, peer: bytes | None = None,
+                    counts: Callable[[bytes], bool] | None = None) -> None:
     """A complete anti-entropy round with a peer ended: this home now holds that peer's events of its
     keys. `started`: when the node running in this process started (None: a one-shot `solnet sync`);
-    `peer`: that peer's device. A restored home is caught up once enough distinct peers have (`needed`)."""
+    `peer`: that peer's device. A restored home is caught up once enough distinct peers have (`needed`),
+    counting only those whose word it still takes (`counts`: node/heard_before.py word_counts), judged
+    now: a seized phone's round (it may leave out this device's newest event) counted as one of the two
+    when its revocation or a block came after it, and not when before (it completes no round then)."""
     previous = load(store)
     by = peer.hex() if peer else None
     if _still_restored(store, previous):
-        heard = tuple(sorted({*_heard(store, previous), by or "?"}))
+        heard = tuple(sorted(p for p in {*_heard(store, previous), by or "?"} if _taken(p, counts)))
         if len(heard) < needed(store):  # one peer's word: still restored, signing still held
             assert previous is not None
             if started is not None:
@@ -357,6 +367,16 @@ def round_completed(store: Store, now: int, started: int | None, peer: bytes | N
             own_marks.make_durable(store)
     else:
         _save(store, ChainState(None, None, now, by=by))
+
+
+def _taken(peer: str, counts: Callable[[bytes], bool] | None) -> bool:
+    """Whether a heard peer (device, hex; "?": not said) still counts (`counts`; None: every one)."""
+    if counts is None or peer == "?":
+        return True
+    try:
+        return counts(bytes.fromhex(peer))
+    except ValueError:
+        return False
 
 
 def _still_restored(store: Store, state: ChainState | None) -> bool:

@@ -915,7 +915,10 @@ FILES_OUTSIDE = ("the files solnet wrote outside this home where you told it to:
 def _stopped_command_text(stopped: Any) -> str:
     """A one-shot command the wipe stopped (node.wipe.StoppedCommand): whether it ended by itself
     (its cleanup ran) or was killed (an export's unfinished bundle left where it wrote it)."""
-    said = f"  stopped the `solnet {stopped.command}` that was running on it (pid {stopped.pid})"
+    command = stopped.signing if stopped.command == "sign" and stopped.signing else stopped.command
+    said = f"  stopped the `solnet {command}` that was running on it (pid {stopped.pid})"
+    if stopped.command == "sign":
+        said += ", which held the keys, so that it signs nothing more"
     if stopped.command == "import":
         said += ", so that it stores nothing more of its bundle"
     if stopped.command == "export" and not stopped.killed:

@@ -1,4 +1,5 @@
-"""Whether a one-shot `solnet sync`, `import` or `export` runs on a home: each such process holds an
+"""Whether a one-shot `solnet sync`, `import` or `export`, or a command that signs with the unlocked
+keys (`publish`, `vouch`, `revoke`, `accept`, `redact`: SIGN, its mark naming the command) runs on a home: each such process holds an
 flock on a mark of its own in the home, `KIND.PID.running` (its pid in the name; an export writes
 the bundle file it writes into it too), from its start to its end, as `solnet run` holds node.lock.
 The kernel drops the lock when the process ends, kill -9 included: a file left behind says nothing.
@@ -9,7 +10,10 @@ finds each of them by its mark and stops it. An import writes into the database 
 runs (at its bundle passphrase prompt with the database open, then through a large bundle): one at
 its prompt during a wipe stored the bundle's sealed parts and the nodes' addresses into the wiped
 database afterwards. A sync and an export hold the unlocked keys: an export left at its prompt during
-a wipe, once answered, wrote a bundle signed with them after the wipe.
+a wipe, once answered, wrote a bundle signed with them after the wipe. A `vouch` or `revoke` holds
+them while it waits (bounded) for a node's first sync, and a `publish` through its unlocking (seconds
+of Argon2id on a Pi): one that had its keys when the wipe began signed with them afterwards (and a
+`publish --private` stored its private details in the database the wipe had just emptied of them).
 
 One mark per process, never one shared: with one shared file, a second export of the same home did
 not get its lock, went on without a mark, and outlived the wipe with the keys. A command that cannot
@@ -28,7 +32,8 @@ from node.shred import shred
 SYNC = "sync"
 IMPORT = "import"
 EXPORT = "export"
-KINDS = (SYNC, IMPORT, EXPORT)
+SIGN = "sign"  # its mark says which command: publish, vouch, revoke, accept, redact
+KINDS = (SYNC, IMPORT, EXPORT, SIGN)
 SUFFIX = ".running"
 
 

@@ -56,18 +56,20 @@ from node.store.local import forget_private_raw
 
 @dataclass
 class StoppedCommand:
-    command: str  # sync_mark.SYNC, IMPORT or EXPORT
+    command: str  # sync_mark.SYNC, IMPORT, EXPORT or SIGN
     pid: int
     # It did not end within STOP_PATIENCE_S of SIGTERM (an export in an fsync to a slow USB stick
     # cannot act on it) and was SIGKILLed: its own cleanup never ran
     killed: bool
     file: str | None = None  # the bundle file an export was writing (its FILE.tmp is left if killed)
+    signing: str | None = None  # SIGN: the command that held the keys to sign (publish, vouch, ...)
 
 
 @dataclass
 class WipeReport:
     stopped_pid: int | None = None
-    # The one-shot `solnet sync`, `import` and `export` commands on the home, stopped too (each of them)
+    # The one-shot `solnet sync`, `import` and `export` commands and those signing (sync_mark.SIGN) on
+    # the home, stopped too (each of them)
     stopped_commands: list[StoppedCommand] = field(default_factory=list)
     files_destroyed: list[str] = field(default_factory=list)
     private_parts_dropped: int = 0
@@ -215,7 +217,10 @@ def stop_one_shot_commands(home: Home, report: WipeReport) -> None:
       for minutes, it stored them into the database after the wipe had dropped its private parts and
       peer list;
     - `solnet export` holds the unlocked keys from before its prompt to its end, and signed a bundle
-      with them after the wipe."""
+      with them after the wipe;
+    - `publish`, `vouch`, `revoke`, `accept` and `redact` with no node running hold the unlocked keys
+      from their unlocking to their end (a vouch waiting for a node's first sync: up to 30 s), and
+      signed with them after the wipe."""
     # Looked for again after each round until a look finds none new (bounded): one that made its mark
     # as the wipe began is stopped too (a command marks itself before it unlocks the keys)
     for _ in range(LOOKS):
@@ -245,7 +250,8 @@ def _stop_found(home: Home, report: WipeReport) -> bool:
         if fd is not None:
             pinned[h.pid] = fd
     stopped = _stop_all(pinned)
-    report.stopped_commands += [StoppedCommand(kind, h.pid, stopped[h.pid], h.says if kind == sync_mark.EXPORT else None)
+    report.stopped_commands += [StoppedCommand(kind, h.pid, stopped[h.pid], h.says if kind == sync_mark.EXPORT else None,
+                                               h.says if kind == sync_mark.SIGN else None)
                                 for kind, h in found if h.pid in stopped]
     return bool(found)
 
@@ -341,11 +347,14 @@ def _ended(pidfd: int) -> bool:
 def wipe(home: Home, *, everything: bool = False) -> WipeReport:
     started = time.monotonic()
     report = WipeReport(everything=everything)
-    report.stopped_pid = _stop_running_node(home)
     # Marked begun before the commands are looked for: one starting from now on sees it and does not
     # run (node/sync_mark.py), one started before is found by its mark
     mark_unfinished(home)
+    # The commands before the node: a vouch waiting for the node's first sync, its keys unlocked,
+    # signed the moment that node stopped cleanly if its last round was fresh (node/chain_gate.py),
+    # before the wipe came to it
     stop_one_shot_commands(home, report)
+    report.stopped_pid = _stop_running_node(home)
     destroy_keys(home, report)
     stop_one_shot_commands(home, report)  # (again, once the keys are gone: see stop_one_shot_commands)
     wipe_data(home, report)

@@ -369,10 +369,16 @@ class Node:
         await self.db(own_unsent.note, self.log.store, bytes(self.keys.device.public), own_held or 0)
         if (running and self._started_ms is None) or not caught_up:
             return
-        await self.db(chain_gate.round_completed, self.log.store, now_ms(), self._started_ms if running else None, peer)
+        await self.db(self._round_on_record, now_ms(), self._started_ms if running else None, peer)
         await self._read_own_stamped_ahead()
         if running:
             self._start_recorded = True  # the round's record names this node's start too
+
+    def _round_on_record(self, now: int, started: int | None, peer: bytes) -> None:
+        """chain_gate.round_completed, a restored home counting only peers whose word it still takes. Blocking."""
+        # (asked only while restored, of a few peers: an ordinary round reads no blocks for it)
+        chain_gate.round_completed(self.log.store, now, started, peer,
+                                   lambda device: heard_before.word_counts(self.log)(device))
 
     async def _refused_as_revoked(self, peer: bytes, forked_at: int | None = None, group_fork: bool = False) -> None:
         """A member peer refused this device as revoked, or (`forked_at`) as frozen by a fork at that

@@ -8,6 +8,8 @@ which they came. Now the home takes the word only while it takes its maker's (no
 `word_counts`)."""
 from __future__ import annotations
 
+import json
+
 LEVEL = "since it last synced ("
 NEVER = "(it has never synced)"
 
@@ -69,3 +71,16 @@ def test_import_says_whose_word_brought_the_home_up_to_date(network, cli, tmp_pa
     cli.run(a, "peers", "block", network.group_b)
     again = cli.run(a, "import", str(tmp_path / "b.bundle")).stdout
     assert "up to date" not in again, "a blocked maker's word is not taken, and import does not say it is"
+
+
+def test_import_json_says_whose_word_brought_the_home_up_to_date(network, cli, tmp_path) -> None:
+    """`import --json` gave `made_by` (who signed the bundle) but not whether the home took its word
+    that it is now up to date: a script could not tell a bundle that counts from one that does not
+    (its maker blocked or revoked here), nor whose revocation takes that word back."""
+    a, b = network.a, network.b
+    cli.run(b, "export", str(tmp_path / "b.bundle"))
+    first = json.loads(cli.run(a, "import", str(tmp_path / "b.bundle"), "--json").stdout)
+    assert first["up_to_date_by"] == {"device": network.device_b, "group": network.group_b}, first
+    cli.run(a, "peers", "block", network.group_b)
+    again = json.loads(cli.run(a, "import", str(tmp_path / "b.bundle"), "--json").stdout)
+    assert again["up_to_date_by"] is None and again["made_by"], again
