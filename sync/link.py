@@ -365,7 +365,9 @@ class LinkProtocol:
         if before == S.CLOSED:
             raise LocalProtocolError("the link is closed: nothing more is read from it")
         self._go(type(message))
-        if isinstance(message, ROUND_MESSAGES):
+        if isinstance(message, ROUND_MESSAGES) and not (isinstance(message, Events) and not message.events):
+            # (a batch of no events carries nothing: it moved a round as a keepalive does not, and a
+            # peer sending one a moment, never its End, held the round waiting on it for ever)
             self._round_messages += 1
         if isinstance(message, Credentials):
             return [Admit(message.events)]

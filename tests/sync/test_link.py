@@ -688,6 +688,27 @@ def test_keepalives_alone_hold_a_round_waiting_on_the_peer_for_a_bounded_time():
         assert cuts and limit <= cuts[0] <= limit + p.tick_s, (state, cuts[:1])
 
 
+def test_empty_batches_move_a_round_waiting_on_the_peer_no_more_than_keepalives_do():
+    """A batch of no events carries nothing: a peer that sends one each tick and never its End is
+    cut after ROUND_WAIT_TIMEOUTS message timeouts, as one sending keepalives alone is (each empty
+    batch counted as the round moving, and held the round for ever). A batch with events moves it."""
+    limit = ROUND_WAIT_TIMEOUTS * TIMEOUT
+    for role, state in ((Role.DIALLER, State.STREAMING), (Role.DIALLER, State.WE_ENDED),
+                        (Role.LISTENER, State.STREAMING), (Role.LISTENER, State.WE_ENDED)):
+        p = in_state(role, state)
+        cuts = []
+        for i in range(int(limit / p.tick_s) + 2):
+            assert p.receive(Events(())) == []
+            if any(isinstance(c, Cut) for c in p.tick(i * p.tick_s, progress=i, busy=False, last_write=i * p.tick_s,
+                                                      round_progress=(0, 0))):
+                cuts.append(i * p.tick_s)
+        assert cuts and limit <= cuts[0] <= limit + p.tick_s, (role, state, cuts[:1])
+    p = in_state(Role.DIALLER, State.WE_ENDED)
+    p.tick(0.0, progress=0, busy=False, last_write=0.0, round_progress=(0, 0))
+    p.receive(Events((b"an event",)))
+    assert p.tick(limit, progress=1, busy=False, last_write=limit, round_progress=(0, 0)) == []
+
+
 def test_a_round_that_moves_now_and_then_or_keeps_this_node_busy_is_never_cut():
     p = in_state(Role.DIALLER, State.STREAMING)
     for i in range(3000):  # ~4 hours: the peer takes one of our batches every 4 minutes
