@@ -29,6 +29,24 @@ def _marks_end(path: Path) -> int:
     return max((at + size for at in range(0, len(data), size) if data[at:at + size].strip(b"\0")), default=0)
 
 
+def _another_writer(other: Store, committed: list[bytes]):
+    """A hook that, as a failed write ends (before its marks' hook), tries once to write GROUP's first
+    mark through `other` (another connection: a `solnet vouch` in another terminal) and notes in
+    `committed` whether it could (the failed write still holding the lock: it waits its turn)."""
+    other._db.execute("PRAGMA busy_timeout=0")  # (it tries the lock once: the test runs both on one thread)
+
+    def hook(committing: bool) -> None:
+        if committing:
+            return
+        try:
+            with other.write():
+                own_marks.signed(other, GROUP, 1)
+        except StoreError:
+            return
+        committed.append(G)
+    return hook
+
+
 def test_marks_are_on_the_disk_before_the_commit_and_only_for_what_commits(tmp_path: Path) -> None:
     store = Store(tmp_path / "solnet.db")
     marks = own_marks.path_for(tmp_path / "solnet.db")
@@ -267,48 +285,6 @@ def test_marks_another_process_wrote_in_place_are_read_though_the_files_stat_is_
     assert group_key_marks.not_signed(tmp_path / "solnet.db", NETWORK, GROUP, 2) == []
 
 
-def test_a_failed_lone_write_takes_its_marks_back_before_another_writer_may_write_its_own(tmp_path: Path) -> None:
-    """A lone publish's marks are on the disk before its transaction ends (own_marks._Early). When the
-    transaction fails before its commit (a full disk while its rows are written), they are cut back
-    while it still holds the write lock: cut after its ROLLBACK, another writer that took the lock
-    the moment it was free (a `solnet vouch` in another terminal, the node) wrote its mark past them
-    or over them, committed, and lost it to that cut; its vouch then read as another home's use of the
-    group key (node/group_key_marks.py)."""
-    db = tmp_path / "solnet.db"
-    store, other = Store(db), Store(db)
-    marks = own_marks.path_for(db)
-    _in_network(store)
-    try:
-        with store.write():
-            own_marks.signed(store, DEVICE, 2)
-        other._db.execute("PRAGMA busy_timeout=0")  # (it tries the lock once: this test runs both on one thread)
-        committed = []
-
-        def another_writer(committing: bool) -> None:  # (runs as the failed write ends, before its marks' hook)
-            if committing:
-                return
-            try:
-                with other.write():
-                    own_marks.signed(other, GROUP, 1)
-            except StoreError:  # the failed write still holds the lock: it waits its turn
-                return
-            committed.append(G)
-
-        with pytest.raises(RuntimeError), store.write():
-            store.before_commit("a-writer-elsewhere", another_writer)
-            own_marks.signed(store, DEVICE, 3)  # (written and synced at once: a lone write)
-            raise RuntimeError  # (its rows could not be written)
-        own_marks._KNOWN.clear()  # (as the node reads the file at its next start)
-        assert own_marks.read(marks) == {D: 2, **({G: 1} if committed else {})}
-        with store.write():  # and the next write goes on from there
-            own_marks.signed(store, DEVICE, 3)
-        own_marks._KNOWN.clear()
-        assert own_marks.read(marks) == {D: 3, **({G: 1} if committed else {})}
-    finally:
-        other.close()
-        store.close()
-
-
 def test_a_marks_thread_that_fails_otherwise_than_by_the_disk_fails_that_write_alone(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The thread that writes a lone publish's marks (own_marks._Early) meets what is not an OSError
@@ -371,4 +347,54 @@ def test_a_marks_thread_that_cannot_be_started_leaves_the_marks_to_the_commit(
         own_marks._KNOWN.clear()
         assert own_marks.read(marks) == {D: 1}
     finally:
+        store.close()
+
+
+@pytest.mark.parametrize("at", ["refused", "full-rows", "full-commit"])
+def test_a_failed_lone_write_takes_back_its_marks_alone(tmp_path: Path, at: str) -> None:
+    """A lone publish's marks are on the disk before its transaction ends (own_marks._Early). When the
+    transaction fails before its commit (its rows refused), they are taken back while it still holds
+    the write lock (`refused`; cut after its ROLLBACK, another writer's mark was lost to the cut).
+    A full disk (SQLITE_FULL) makes SQLite roll the whole transaction back by itself, in a
+    statement or in its COMMIT: the write lock is free before the failed write takes its marks back.
+    Another writer that took the lock in that moment (a `solnet vouch` in another terminal, the node)
+    wrote its mark past them and committed; the failed write then cut the file back to where its own
+    marks began, and that mark with them (its vouch read as another home's use of the group key,
+    node/group_key_marks.py). Here the database's room is bounded (`max_page_count`, this connection's
+    alone): SQLite fails the write as on a full disk, and ends its transaction itself."""
+    db = tmp_path / "solnet.db"
+    store, other = Store(db), Store(db)
+    marks = own_marks.path_for(db)
+    _in_network(store)
+    try:
+        with store.write():
+            own_marks.signed(store, DEVICE, 2)
+        committed: list[bytes] = []
+        another_writer = _another_writer(other, committed)
+
+        def fill(committing: bool) -> None:  # (runs after the marks were written: the disk fills)
+            if committing:
+                store._x(f"PRAGMA max_page_count={store._one('PRAGMA page_count')}")
+                store._x("INSERT INTO meta(key, value) VALUES ('filler', zeroblob(200000))")
+
+        with pytest.raises((StoreError, RuntimeError)), store.write():
+            store.before_commit("a-writer-elsewhere", another_writer)
+            own_marks.signed(store, DEVICE, 3)  # (written and synced at once: a lone write)
+            if at == "refused":
+                raise RuntimeError  # (its rows could not be written)
+            if at == "full-rows":
+                fill(True)
+            else:
+                store.before_commit("zz-the-disk-fills", fill)
+        store._x("PRAGMA max_page_count=1073741823")
+        assert committed == ([] if at == "refused" else [G]), "the lock was free, or not, as it should not be"
+        own_marks._KNOWN.clear()  # (as the node reads the file at its next start)
+        assert own_marks.read(marks) == {D: 2, **({G: 1} if committed else {})}
+        assert own_marks.signed_ranges(marks).get(G) == (((1, 1),) if committed else None)
+        with store.write():  # and the next write goes on from there
+            own_marks.signed(store, DEVICE, 3)
+        own_marks._KNOWN.clear()
+        assert own_marks.read(marks) == {D: 3, **({G: 1} if committed else {})}
+    finally:
+        other.close()
         store.close()
