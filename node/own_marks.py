@@ -57,19 +57,24 @@ for). It names this home's keys, so a wipe destroys it with them (node/wipe.py).
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import queue
 import struct
 import threading
+import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
+
+from node.home_lock import hold_exclusive
 
 if TYPE_CHECKING:
     from node.store import Store
 
 SUFFIX = "-signed"  # beside the database it speaks for: solnet.db-signed
+STALL_SAY_S = 10.0  # a write of the marks, or a wait for another's, still under way after this is said in the log
+STALL_SAY_AGAIN_S = 60.0  # and again at this pace while it lasts
 
 
 def path_for(db_path: Path) -> Path:
@@ -249,7 +254,7 @@ class _Write:
             # thread after this, and SQLite, on a full disk, frees the write lock (ending the transaction
             # itself) before they are. Another writer that took it then chose the same place, and one
             # write went over the other. Now it waits for them, and writes past them.
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            _patiently(lambda wait: hold_exclusive(fd, wait), path, "another writer's marks")
             st = os.fstat(fd)
             end = known.end if known.stat[0] == st.st_ino else 0
             if end < st.st_size and _marked_at(fd, end):
@@ -305,6 +310,27 @@ class _Write:
         return self.end, self.written
 
 
+def _patiently(ready: Callable[[float], bool], path: Path, what: str) -> None:
+    """Wait until `ready(seconds)` says the disk is done (it waits up to that long for it), for ever:
+    nothing this home signed may be stored, or leave it, before its marks are on the disk, and SQLite's
+    own sync of the commit is no more bounded. A disk that stalls (an SD card wearing out, a full USB
+    stick's controller, a network file system) is said in the log after STALL_SAY_S and at each
+    STALL_SAY_AGAIN_S: for the operator, who sees publishes hang, what holds them and what to do."""
+    if ready(STALL_SAY_S):
+        return
+    import logging  # (only then: `solnet status` and `ls` load no logging, tests/integration/test_cli_imports.py)
+    log = logging.getLogger(f"solnet.{__name__}")
+    began = time.monotonic()
+    while True:
+        log.warning("the disk has not finished writing %s (%s) for %.0f s: publishing waits for it. A disk "
+                    "that stalls is often failing: check it (dmesg, smartctl) and keep a backup of the home",
+                    what, path.name, time.monotonic() - began + STALL_SAY_S)
+        if ready(STALL_SAY_AGAIN_S):
+            break
+    log.warning("the disk finished writing %s (%s) after %.0f s", what, path.name,
+                time.monotonic() - began + STALL_SAY_S)
+
+
 class _Early:
     """A lone commit's marks written and synced on the marks' own thread (`_Syncer`) while the
     transaction's thread writes its rows into the database (Store._flush: the events, their indexes,
@@ -327,7 +353,7 @@ class _Early:
 
     def wait(self) -> tuple[int, int]:
         """Once it is synced: as `_append` gives; raises what the write or the sync raised."""
-        self.done.wait()
+        _patiently(self.done.wait, self.write.path, "the marks of this publish")
         if self.error is not None:
             raise self.error
         if self.before is None:

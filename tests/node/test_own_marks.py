@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -397,4 +398,52 @@ def test_a_failed_lone_write_takes_back_its_marks_alone(tmp_path: Path, at: str)
         assert own_marks.read(marks) == {D: 3, **({G: 1} if committed else {})}
     finally:
         other.close()
+        store.close()
+
+
+def test_a_stalled_disk_is_said_while_a_publish_waits_for_its_marks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A lone publish's commit waits for its marks to be on the disk (own_marks._Early), and a disk
+    that stalls (an SD card wearing out) holds that wait for as long as it stalls: nothing signed may be
+    stored before its mark. It waited in silence, the publish hanging with no word of why. Now the
+    operator's log says what waits and what to do, after STALL_SAY_S and again while it lasts, and when
+    the disk is done. Here the marks' thread is held behind a write of the marks that does not end
+    (as one whose fdatasync does not return), until the test lets it go."""
+    monkeypatch.setattr(own_marks, "STALL_SAY_S", 0.05)
+    monkeypatch.setattr(own_marks, "STALL_SAY_AGAIN_S", 0.05)
+    monkeypatch.setattr(own_marks, "_SYNCER", own_marks._Syncer())  # (a marks thread of this test's own)
+    store = Store(tmp_path / "solnet.db")
+    marks = own_marks.path_for(tmp_path / "solnet.db")
+    _in_network(store)
+    disk_done = threading.Event()
+
+    class _StalledWrite:  # (a job ahead of the publish's on the marks thread: the disk does not answer)
+        def run(self) -> None:
+            disk_done.wait(60)
+
+    written = threading.Event()
+
+    def publish() -> None:
+        with store.write():
+            own_marks.signed(store, DEVICE, 1)
+        written.set()
+
+    try:
+        own_marks._SYNCER.start(_StalledWrite())  # type: ignore[arg-type]
+        caplog.set_level("WARNING", logger="solnet.node.own_marks")
+        threading.Thread(target=publish, daemon=True).start()
+        said = lambda: sum("has not finished writing the marks of this publish" in r.getMessage()  # noqa: E731
+                           for r in caplog.records)
+        deadline = time.monotonic() + 30
+        while said() < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert said() >= 2, "a stalled disk was not said in the log, nor again while it lasted"
+        assert not written.is_set() and own_marks.read(marks) == {}  # (nothing committed meanwhile)
+        assert "check it" in caplog.records[0].getMessage()
+        disk_done.set()
+        assert written.wait(30), "the publish did not go on once the disk was done"
+        assert any("finished writing the marks of this publish" in r.getMessage() for r in caplog.records)
+        assert own_marks.read(marks) == {D: 1}
+    finally:
+        disk_done.set()
         store.close()
