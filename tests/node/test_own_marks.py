@@ -2,6 +2,7 @@
 before it, never for a part of a group that was rolled back; put back when the commit fails."""
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -452,4 +453,45 @@ def test_a_stalled_disk_is_said_while_a_publish_waits_for_its_marks_and_nothing_
     finally:
         disk_done.set()
         other.close()
+        store.close()
+
+
+def test_a_writer_waits_for_another_writers_marks_and_says_so_when_the_disk_stalls(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Marks are placed in the file under its flock, held until they are synced (own_marks._Write): a
+    writer that comes while another's sync has not returned (a stalled disk) waits, says so in the log,
+    and writes past them once they are done, never over them. Here the test holds the flock, as
+    another process whose fdatasync does not return."""
+    monkeypatch.setattr(own_marks, "STALL_SAY_S", 0.05)
+    monkeypatch.setattr(own_marks, "STALL_SAY_AGAIN_S", 0.05)
+    store = Store(tmp_path / "solnet.db")
+    marks = own_marks.path_for(tmp_path / "solnet.db")
+    _in_network(store)
+    written = threading.Event()
+
+    def publish() -> None:
+        with store.write():
+            own_marks.signed(store, DEVICE, 2)
+        written.set()
+
+    try:
+        with store.write():
+            own_marks.signed(store, DEVICE, 1)
+        held = os.open(marks, os.O_RDWR)
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            caplog.set_level("WARNING", logger="solnet.node.own_marks")
+            threading.Thread(target=publish, daemon=True).start()
+            said = lambda: any("another writer's marks" in r.getMessage() for r in caplog.records)  # noqa: E731
+            deadline = time.monotonic() + 30
+            while not said() and not written.is_set() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert not written.is_set(), "the write went on while another writer's marks were not synced"
+            assert said(), "the wait for a stalled disk was not said in the log"
+        finally:
+            os.close(held)  # (the other writer's sync returns)
+        assert written.wait(30), "the write did not go on once the other writer's marks were synced"
+        own_marks._KNOWN.clear()
+        assert own_marks.read(marks) == {D: 2}
+    finally:
         store.close()
