@@ -61,14 +61,20 @@ import os
 import queue
 import struct
 import threading
+import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
+
+from node.home_lock import hold_exclusive
 
 if TYPE_CHECKING:
     from node.store import Store
 
 SUFFIX = "-signed"  # beside the database it speaks for: solnet.db-signed
+STALL_SAY_S = 10.0  # a write of the marks, or a wait for another's, still under way after this is said in the log
+STALL_SAY_AGAIN_S = 60.0  # and again at this pace while it lasts
 
 
 def path_for(db_path: Path) -> Path:
@@ -222,12 +228,11 @@ def _records(marks: dict[bytes, int], firsts: dict[bytes, int] | None = None) ->
 
 
 def _append(path: Path, marks: dict[bytes, int], firsts: dict[bytes, int] | None = None,
-            go_on: bool = False) -> tuple[int, dict[bytes, int], dict[bytes, Ranges]]:
+            go_on: bool = False) -> tuple[int, int]:
     """Write `marks` past the file's last: one pwrite of the new bytes (with GROW_BY zeros beyond them
     when they reach the file's end), synced before the database's commit of what they mark (see the
     module's docstring; a new file's folder too, so that its name survives). `firsts`: the first seq
-    each key signed in this commit (its mark the last). Where the marks ended before, and the marks
-    and ranges then (to cut the file back to)."""
+    each key signed in this commit (its mark the last). Where in the file they lie (`_take_back`)."""
     write = _Write(path, marks, firsts, go_on)
     write.put()
     return write.record()
@@ -236,12 +241,20 @@ def _append(path: Path, marks: dict[bytes, int], firsts: dict[bytes, int] | None
 class _Write:
     """One commit's marks: made ready on the thread of the transaction (`__init__`: what the file holds,
     where they go), written and synced by `put` (on any thread: it touches that one file alone), then
-    known to this process (`record`, on the transaction's thread again)."""
+    known to this process (`record`, on the transaction's thread again). Taken back where they failed, or
+    their commit did, by writing zeros over them alone (`_unmark`): never by cutting the file, which
+    would take with it the marks another writer wrote past them once the write lock was free (SQLite
+    ends a transaction itself on a full disk, before its writer takes its marks back)."""
 
     def __init__(self, path: Path, marks: dict[bytes, int], firsts: dict[bytes, int] | None, go_on: bool) -> None:
         known = _known(path, probe=False)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
+            # Held from here until `put` closes the file: a lone write's marks are written on the marks'
+            # thread after this, and SQLite, on a full disk, frees the write lock (ending the transaction
+            # itself) before they are. Another writer that took it then chose the same place, and one
+            # write went over the other. Now it waits for them, and writes past them.
+            _patiently(lambda wait: hold_exclusive(fd, wait), path, "another writer's marks")
             st = os.fstat(fd)
             end = known.end if known.stat[0] == st.st_ino else 0
             if end < st.st_size and _marked_at(fd, end):
@@ -266,35 +279,56 @@ class _Write:
         self.stat: tuple[int, int, int] | None = None
 
     def put(self) -> None:
-        """Write the marks and sync them (the file's folder too, for a new file); the file cut back to
+        """Write the marks and sync them (the file's folder too, for a new file); their records zeroed again
         where they began if either fails. Closes the file."""
         fd, end = self.fd, self.end
         try:
             if os.pwrite(fd, self.data, end) != len(self.data):  # (a disk that fills as it writes: the commit fails)
-                os.ftruncate(fd, end)
+                _unmark(fd, end, self.written)
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             try:
                 os.fdatasync(fd)
                 if self.new_file:
                     _fsync(self.path.parent)  # (its name in the folder)
             except BaseException:  # (the commit fails: the marks must not say it signed)
-                os.ftruncate(fd, end)
+                _unmark(fd, end, self.written)
                 raise
             st = os.fstat(fd)
             self.stat = (st.st_ino, st.st_size, st.st_mtime_ns)
         finally:
             os.close(fd)
 
-    def record(self) -> tuple[int, dict[bytes, int], dict[bytes, Ranges]]:
-        """After `put`: this process knows the file as it now is. Where the marks ended before, and
-        the marks and ranges then (to cut the file back to)."""
+    def record(self) -> tuple[int, int]:
+        """After `put`: this process knows the file as it now is. Where in the file these marks lie
+        (from, to: `_take_back`)."""
         known, marks = self.known, self.marks
         ranges = dict(known.ranges)
         for key, seq in marks.items():
             ranges[key] = _add(ranges.get(key, ()), self.firsts.get(key, known.marks.get(key, 0) + 1), seq)
         assert self.stat is not None
         _KNOWN[str(self.path)] = _Known(self.stat, {**known.marks, **marks}, ranges, self.written)
-        return self.end, known.marks, known.ranges
+        return self.end, self.written
+
+
+def _patiently(ready: Callable[[float], bool], path: Path, what: str) -> None:
+    """Wait until `ready(seconds)` says the disk is done (it waits up to that long for it), for ever:
+    nothing this home signed may be stored, or leave it, before its marks are on the disk, and SQLite's
+    own sync of the commit is no more bounded. A disk that stalls (an SD card wearing out, a full USB
+    stick's controller, a network file system) is said in the log after STALL_SAY_S and at each
+    STALL_SAY_AGAIN_S: for the operator, who sees publishes hang, what holds them and what to do."""
+    if ready(STALL_SAY_S):
+        return
+    import logging  # (only then: `solnet status` and `ls` load no logging, tests/integration/test_cli_imports.py)
+    log = logging.getLogger(f"solnet.{__name__}")
+    began = time.monotonic()
+    while True:
+        log.warning("the disk has not finished writing %s (%s) for %.0f s: publishing waits for it. A disk "
+                    "that stalls is often failing: check it (dmesg, smartctl) and keep a backup of the home",
+                    what, path.name, time.monotonic() - began + STALL_SAY_S)
+        if ready(STALL_SAY_AGAIN_S):
+            break
+    log.warning("the disk finished writing %s (%s) after %.0f s", what, path.name,
+                time.monotonic() - began + STALL_SAY_S)
 
 
 class _Early:
@@ -317,9 +351,9 @@ class _Early:
         finally:
             self.done.set()
 
-    def wait(self) -> tuple[int, dict[bytes, int], dict[bytes, Ranges]]:
+    def wait(self) -> tuple[int, int]:
         """Once it is synced: as `_append` gives; raises what the write or the sync raised."""
-        self.done.wait()
+        _patiently(self.done.wait, self.write.path, "the marks of this publish")
         if self.error is not None:
             raise self.error
         if self.before is None:
@@ -369,22 +403,36 @@ def going_on(store: Store, restored: bool) -> None:
             store.set_meta(GOING_ON_META, b"1" if restored else b"0")
 
 
-def _cut(path: Path, size: int, marks: dict[bytes, int], ranges: dict[bytes, Ranges]) -> None:
-    """Cut the file back to `size` bytes, which held `marks` and `ranges` (a commit that failed), and
-    sync the cut: a lone publish's marks are on the disk before its rows are written, and a power cut
-    after its failure (a full disk) left them above the database, this home refusing to sign until a
-    sync. Only on a failure: no cost to a commit."""
-    os.truncate(path, size)
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+def _take_back(path: Path, start: int, stop: int) -> None:
+    """Take back the marks a commit that failed wrote from `start` to `stop` in the file, and sync
+    that: a lone publish's marks are on the disk before its rows are written, and a power cut after
+    its failure (a full disk) left them above the database, this home refusing to sign until a sync.
+    Only on a failure: no cost to a commit. Those records alone: the write lock may be free already
+    (SQLite rolls a transaction back itself on a full disk), and another writer's marks past them stay."""
+    fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
     try:
+        _unmark(fd, start, stop)
         os.fsync(fd)
     finally:
         os.close(fd)
-    _KNOWN[str(path)] = _Known(_stat(path) or (0, 0, 0), marks, ranges, size)
+    _KNOWN.pop(str(path), None)  # (read again at the next use: another writer's marks may lie past them)
+
+
+def _unmark(fd: int, start: int, stop: int) -> None:
+    """Zeros over the records from `start` to `stop` of the file open at `fd` (they read as no mark;
+    the next mark is written there), within its size (a write cut short by a full disk grew it less).
+    Its mtime moves on by a nanosecond at least: another process that read those marks at this size
+    and mtime (a clock that had not ticked) reads the file again (`_known`)."""
+    st = os.fstat(fd)
+    stop = min(stop, st.st_size)
+    if stop > start:
+        os.pwrite(fd, bytes(stop - start), start)
+    after = os.fstat(fd)
+    os.utime(fd, ns=(after.st_atime_ns, max(after.st_mtime_ns, st.st_mtime_ns + 1)))
 
 
 class _Pending:
-    """The marks a write transaction sets, written just before it commits (cut off if the commit fails):
+    """The marks a write transaction sets, written just before it commits (taken back if the commit fails):
     for each key the first seq it signed in it (`firsts`) and the last (`seqs`). `early`: those very
     marks, already being written and synced on the marks' thread (a lone commit: `signed`)."""
 
@@ -392,7 +440,7 @@ class _Pending:
                  early: _Early | None = None, prior: _Pending | None = None) -> None:
         self.path, self.seqs, self.firsts, self.go_on, self.early = path, seqs, firsts, go_on, early
         self.prior = prior  # (an early one of the same transaction, this one's marks signed after it: rare)
-        self.before: tuple[int, dict[bytes, int], dict[bytes, Ranges]] | None = None
+        self.before: tuple[int, int] | None = None  # where its marks lie in the file, once written
 
     def __call__(self, committing: bool) -> None:
         if committing:
@@ -413,11 +461,11 @@ class _Pending:
         if self.early is not None and self.before is None:  # (failed before its commit: its marks come off too)
             try:
                 self.before = self.early.wait()
-            except Exception:  # (its write failed: cut back already, `_Write.put`)
+            except Exception:  # (its write failed: taken back already, `_Write.put`)
                 pass
         if self.before is not None:
             try:
-                _cut(self.path, *self.before)
+                _take_back(self.path, *self.before)
             except OSError:  # (then the marks say more than was committed: `check` refuses, --offline opens)
                 pass
             self.before = None

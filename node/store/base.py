@@ -302,9 +302,9 @@ class StoreBase:
             if failed:
                 try:
                     # What a hook wrote early comes off (node/own_marks.py: a lone publish's marks) before the
-                    # ROLLBACK, while this transaction still holds the write lock: after it, another writer
-                    # (a command in another terminal, the node) may write its own marks where these are
-                    # cut back, commit, and lose them to the cut.
+                    # ROLLBACK, while this transaction still holds the write lock if SQLite has not ended it
+                    # itself (a full disk): the marks take back their own records alone, so another writer's
+                    # marks written past them once the lock is free stay (tests/node/test_own_marks.py).
                     for hook in hooks:
                         hook(False)
                 finally:

@@ -2,10 +2,12 @@
 before it, never for a part of a group that was rolled back; put back when the commit fails."""
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,24 @@ def _marks_end(path: Path) -> int:
     """Where the file's marks end: past it, zeros only (room made for the marks to come)."""
     data, size = path.read_bytes(), own_marks.RECORD.size
     return max((at + size for at in range(0, len(data), size) if data[at:at + size].strip(b"\0")), default=0)
+
+
+def _another_writer(other: Store, committed: list[bytes]):
+    """A hook that, as a failed write ends (before its marks' hook), tries once to write GROUP's first
+    mark through `other` (another connection: a `solnet vouch` in another terminal) and notes in
+    `committed` whether it could (the failed write still holding the lock: it waits its turn)."""
+    other._db.execute("PRAGMA busy_timeout=0")  # (it tries the lock once: the test runs both on one thread)
+
+    def hook(committing: bool) -> None:
+        if committing:
+            return
+        try:
+            with other.write():
+                own_marks.signed(other, GROUP, 1)
+        except StoreError:
+            return
+        committed.append(G)
+    return hook
 
 
 def test_marks_are_on_the_disk_before_the_commit_and_only_for_what_commits(tmp_path: Path) -> None:
@@ -267,48 +287,6 @@ def test_marks_another_process_wrote_in_place_are_read_though_the_files_stat_is_
     assert group_key_marks.not_signed(tmp_path / "solnet.db", NETWORK, GROUP, 2) == []
 
 
-def test_a_failed_lone_write_takes_its_marks_back_before_another_writer_may_write_its_own(tmp_path: Path) -> None:
-    """A lone publish's marks are on the disk before its transaction ends (own_marks._Early). When the
-    transaction fails before its commit (a full disk while its rows are written), they are cut back
-    while it still holds the write lock: cut after its ROLLBACK, another writer that took the lock
-    the moment it was free (a `solnet vouch` in another terminal, the node) wrote its mark past them
-    or over them, committed, and lost it to that cut; its vouch then read as another home's use of the
-    group key (node/group_key_marks.py)."""
-    db = tmp_path / "solnet.db"
-    store, other = Store(db), Store(db)
-    marks = own_marks.path_for(db)
-    _in_network(store)
-    try:
-        with store.write():
-            own_marks.signed(store, DEVICE, 2)
-        other._db.execute("PRAGMA busy_timeout=0")  # (it tries the lock once: this test runs both on one thread)
-        committed = []
-
-        def another_writer(committing: bool) -> None:  # (runs as the failed write ends, before its marks' hook)
-            if committing:
-                return
-            try:
-                with other.write():
-                    own_marks.signed(other, GROUP, 1)
-            except StoreError:  # the failed write still holds the lock: it waits its turn
-                return
-            committed.append(G)
-
-        with pytest.raises(RuntimeError), store.write():
-            store.before_commit("a-writer-elsewhere", another_writer)
-            own_marks.signed(store, DEVICE, 3)  # (written and synced at once: a lone write)
-            raise RuntimeError  # (its rows could not be written)
-        own_marks._KNOWN.clear()  # (as the node reads the file at its next start)
-        assert own_marks.read(marks) == {D: 2, **({G: 1} if committed else {})}
-        with store.write():  # and the next write goes on from there
-            own_marks.signed(store, DEVICE, 3)
-        own_marks._KNOWN.clear()
-        assert own_marks.read(marks) == {D: 3, **({G: 1} if committed else {})}
-    finally:
-        other.close()
-        store.close()
-
-
 def test_a_marks_thread_that_fails_otherwise_than_by_the_disk_fails_that_write_alone(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The thread that writes a lone publish's marks (own_marks._Early) meets what is not an OSError
@@ -370,5 +348,150 @@ def test_a_marks_thread_that_cannot_be_started_leaves_the_marks_to_the_commit(
         assert len(os.listdir("/proc/self/fd")) == open_before, "the marks file was left open"
         own_marks._KNOWN.clear()
         assert own_marks.read(marks) == {D: 1}
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("at", ["refused", "full-rows", "full-commit"])
+def test_a_failed_lone_write_takes_back_its_marks_alone(tmp_path: Path, at: str) -> None:
+    """A lone publish's marks are on the disk before its transaction ends (own_marks._Early). When the
+    transaction fails before its commit (its rows refused), they are taken back while it still holds
+    the write lock (`refused`; cut after its ROLLBACK, another writer's mark was lost to the cut).
+    A full disk (SQLITE_FULL) makes SQLite roll the whole transaction back by itself, in a
+    statement or in its COMMIT: the write lock is free before the failed write takes its marks back.
+    Another writer that took the lock in that moment (a `solnet vouch` in another terminal, the node)
+    wrote its mark past them and committed; the failed write then cut the file back to where its own
+    marks began, and that mark with them (its vouch read as another home's use of the group key,
+    node/group_key_marks.py). Here the database's room is bounded (`max_page_count`, this connection's
+    alone): SQLite fails the write as on a full disk, and ends its transaction itself."""
+    db = tmp_path / "solnet.db"
+    store, other = Store(db), Store(db)
+    marks = own_marks.path_for(db)
+    _in_network(store)
+    try:
+        with store.write():
+            own_marks.signed(store, DEVICE, 2)
+        committed: list[bytes] = []
+        another_writer = _another_writer(other, committed)
+
+        def fill(committing: bool) -> None:  # (runs after the marks were written: the disk fills)
+            if committing:
+                store._x(f"PRAGMA max_page_count={store._one('PRAGMA page_count')}")
+                store._x("INSERT INTO meta(key, value) VALUES ('filler', zeroblob(200000))")
+
+        with pytest.raises((StoreError, RuntimeError)), store.write():
+            store.before_commit("a-writer-elsewhere", another_writer)
+            own_marks.signed(store, DEVICE, 3)  # (written and synced at once: a lone write)
+            if at == "refused":
+                raise RuntimeError  # (its rows could not be written)
+            if at == "full-rows":
+                fill(True)
+            else:
+                store.before_commit("zz-the-disk-fills", fill)
+        store._x("PRAGMA max_page_count=1073741823")
+        assert committed == ([] if at == "refused" else [G]), "the lock was free, or not, as it should not be"
+        own_marks._KNOWN.clear()  # (as the node reads the file at its next start)
+        assert own_marks.read(marks) == {D: 2, **({G: 1} if committed else {})}
+        assert own_marks.signed_ranges(marks).get(G) == (((1, 1),) if committed else None)
+        with store.write():  # and the next write goes on from there
+            own_marks.signed(store, DEVICE, 3)
+        own_marks._KNOWN.clear()
+        assert own_marks.read(marks) == {D: 3, **({G: 1} if committed else {})}
+    finally:
+        other.close()
+        store.close()
+
+
+def test_a_stalled_disk_is_said_while_a_publish_waits_for_its_marks_and_nothing_commits_before_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A lone publish's commit waits for its marks to be on the disk (own_marks._Early), and a disk
+    that stalls (an SD card wearing out) holds that wait for as long as it stalls: nothing signed may be
+    stored before its mark. It waited in silence, the publish hanging with no word of why. Now the
+    operator's log says what waits and what to do, after STALL_SAY_S and again while it lasts, and when
+    the disk is done. Here the marks' thread is held behind a write of the marks that does not end
+    (as one whose fdatasync does not return), until the test lets it go: meanwhile another connection
+    sees nothing of the transaction committed. (A COMMIT that did not wait for the marks is seen here,
+    not by tests/integration/test_power_cut_at_every_point.py: on this machine's disk the marks'
+    sync, begun first, always ended before the commit's own.)"""
+    monkeypatch.setattr(own_marks, "STALL_SAY_S", 0.05)
+    monkeypatch.setattr(own_marks, "STALL_SAY_AGAIN_S", 0.05)
+    monkeypatch.setattr(own_marks, "_SYNCER", own_marks._Syncer())  # (a marks thread of this test's own)
+    store, other = Store(tmp_path / "solnet.db"), Store(tmp_path / "solnet.db")
+    marks = own_marks.path_for(tmp_path / "solnet.db")
+    _in_network(store)
+    disk_done = threading.Event()
+
+    class _StalledWrite:  # (a job ahead of the publish's on the marks thread: the disk does not answer)
+        def run(self) -> None:
+            disk_done.wait(60)
+
+    written = threading.Event()
+
+    def publish() -> None:
+        with store.write():
+            store.set_meta("stored", b"1")  # (what the transaction stores beside the mark)
+            own_marks.signed(store, DEVICE, 1)
+        written.set()
+
+    try:
+        own_marks._SYNCER.start(_StalledWrite())  # type: ignore[arg-type]
+        caplog.set_level("WARNING", logger="solnet.node.own_marks")
+        threading.Thread(target=publish, daemon=True).start()
+        said = lambda: sum("has not finished writing the marks of this publish" in r.getMessage()  # noqa: E731
+                           for r in caplog.records)
+        deadline = time.monotonic() + 30
+        while said() < 2 and not written.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert other.get_meta("stored") is None, "the transaction committed before its marks were on the disk"
+        assert not written.is_set() and own_marks.read(marks) == {}
+        assert said() >= 2, "a stalled disk was not said in the log, nor again while it lasted"
+        assert "check it" in caplog.records[0].getMessage()
+        disk_done.set()
+        assert written.wait(30), "the publish did not go on once the disk was done"
+        assert any("finished writing the marks of this publish" in r.getMessage() for r in caplog.records)
+        assert own_marks.read(marks) == {D: 1} and other.get_meta("stored") == b"1"
+    finally:
+        disk_done.set()
+        other.close()
+        store.close()
+
+
+def test_a_writer_waits_for_another_writers_marks_and_says_so_when_the_disk_stalls(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Marks are placed in the file under its flock, held until they are synced (own_marks._Write): a
+    writer that comes while another's sync has not returned (a stalled disk) waits, says so in the log,
+    and writes past them once they are done, never over them. Here the test holds the flock, as
+    another process whose fdatasync does not return."""
+    monkeypatch.setattr(own_marks, "STALL_SAY_S", 0.05)
+    monkeypatch.setattr(own_marks, "STALL_SAY_AGAIN_S", 0.05)
+    store = Store(tmp_path / "solnet.db")
+    marks = own_marks.path_for(tmp_path / "solnet.db")
+    _in_network(store)
+    written = threading.Event()
+
+    def publish() -> None:
+        with store.write():
+            own_marks.signed(store, DEVICE, 2)
+        written.set()
+
+    try:
+        with store.write():
+            own_marks.signed(store, DEVICE, 1)
+        held = os.open(marks, os.O_RDWR)
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            caplog.set_level("WARNING", logger="solnet.node.own_marks")
+            threading.Thread(target=publish, daemon=True).start()
+            said = lambda: any("another writer's marks" in r.getMessage() for r in caplog.records)  # noqa: E731
+            deadline = time.monotonic() + 30
+            while not said() and not written.is_set() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert not written.is_set(), "the write went on while another writer's marks were not synced"
+            assert said(), "the wait for a stalled disk was not said in the log"
+        finally:
+            os.close(held)  # (the other writer's sync returns)
+        assert written.wait(30), "the write did not go on once the other writer's marks were synced"
+        own_marks._KNOWN.clear()
+        assert own_marks.read(marks) == {D: 2}
     finally:
         store.close()
