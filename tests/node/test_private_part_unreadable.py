@@ -40,3 +40,13 @@ def test_a_well_formed_part_is_read_or_for_others() -> None:
 def test_a_part_no_device_can_read_is_said_to_be_damaged(name: str) -> None:
     for key in (READER, OTHER):
         assert read_private(UNREADABLE[name], key) == (None, DAMAGED), name
+
+
+@pytest.mark.parametrize("inside", [MARK + pack([1, 2]), MARK + b"\xc1", MARK + pack({"text": 5, "to": []}), b"\xff\xfe"],
+                         ids=["a list", "no msgpack", "a text that is a number", "no UTF-8"])
+def test_a_part_sealed_to_this_device_with_nothing_readable_inside_is_damaged(inside: bytes) -> None:
+    """Opened by its recipient, but what is inside is no private part (its author's software is
+    faulty or hostile): damaged for that recipient, still "not a recipient" for another device."""
+    sealed = seal(inside, [READER.public])
+    assert read_private(sealed, READER) == (None, DAMAGED)
+    assert read_private(sealed, OTHER) == (None, NOT_A_RECIPIENT)
