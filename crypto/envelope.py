@@ -27,7 +27,7 @@ import msgpack
 
 from crypto import aead
 from crypto.counted import Counted
-from crypto.errors import DecryptionFailed, InvalidKey, MalformedPadding
+from crypto.errors import DecryptionFailed, InvalidKey, MalformedEnvelope, MalformedPadding
 from crypto.hashing import blake2b_256
 from crypto.keys import KEY_SIZE, EncryptionKey, EncryptionPublicKey
 from crypto.padding import largest_bucket_within, padded_size
@@ -142,7 +142,7 @@ def open_envelope(envelope: bytes, key: EncryptionKey) -> bytes:
             object_hook=_no_map, list_hook=Counted(2),
         )
     except (ValueError, TypeError, msgpack.UnpackException):
-        raise DecryptionFailed("not a solnet envelope") from None
+        raise MalformedEnvelope("not a solnet envelope") from None
     if (
         type(version) is not int  # msgpack's true and 1.0 compare equal to 1 in Python
         or version not in READABLE_VERSIONS
@@ -154,14 +154,14 @@ def open_envelope(envelope: bytes, key: EncryptionKey) -> bytes:
         or len(nonce) != aead.NONCE_SIZE
         or not isinstance(ciphertext, bytes)
     ):
-        raise DecryptionFailed("malformed envelope")
+        raise MalformedEnvelope("malformed envelope")
     try:
         shared = key.shared_secret(EncryptionPublicKey(eph_pub))
     except InvalidKey:
-        raise DecryptionFailed("envelope has a degenerate ephemeral key") from None
+        raise MalformedEnvelope("envelope has a degenerate ephemeral key") from None
     wrap = _wrap_key(shared, eph_pub, bytes(key.public))
     if any(not isinstance(slot, bytes) or len(slot) != _SLOT_SIZE for slot in slots):
-        raise DecryptionFailed("malformed envelope slot")
+        raise MalformedEnvelope("malformed envelope slot")
     for slot in slots:
         try:
             content_key = aead.decrypt(wrap, _ZERO_NONCE, slot)

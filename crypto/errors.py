@@ -21,6 +21,11 @@ class MalformedPadding(DecryptionFailed):
     its author's software is faulty or hostile. Nothing in it is read."""
 
 
+class MalformedEnvelope(DecryptionFailed):
+    """Bytes that are not an envelope in its form (msgpack of five parts, 16 slots, keys and nonce of
+    their sizes): no device can open them, and anyone can tell, recipient or not."""
+
+
 class InvalidKey(CryptoError):
     """Key material has the wrong length or is a degenerate (low-order) point."""
 

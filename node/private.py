@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from crypto.envelope import MAX_RECIPIENTS, max_plaintext, open_envelope, seal
-from crypto.errors import DecryptionFailed, MalformedPadding
+from crypto.errors import DecryptionFailed, MalformedEnvelope, MalformedPadding
 from crypto.keys import EncryptionKey, EncryptionPublicKey, short_id
 from events.canonical import pack, unpack
 from events.errors import InvalidEvent
@@ -116,14 +116,18 @@ def open_private_part(sealed: bytes, key: EncryptionKey) -> tuple[str, list[byte
 
 def _opened(sealed: bytes, key: EncryptionKey) -> tuple[str, list[bytes]] | None:
     """As open_private_part, but MalformedPadding (a DecryptionFailed) when this device is a
-    recipient of a part whose padding is malformed, rather than None."""
+    recipient of a part whose padding or content is malformed, and MalformedEnvelope when the part is not an
+    envelope in its form (no device can read it), rather than None."""
     try:
         plaintext = open_envelope(sealed, key)
-    except MalformedPadding:
+    except (MalformedPadding, MalformedEnvelope):
         raise
     except DecryptionFailed:
         return None
-    return _read(plaintext)
+    read = _read(plaintext)
+    if read is None:  # (opened: sealed to this device, but no private part inside, as bad padding is)
+        raise MalformedPadding("sealed to this device, but what is inside is no private part")
+    return read
 
 
 def _read(plaintext: bytes) -> tuple[str, list[bytes]] | None:
@@ -163,16 +167,19 @@ def open_private(sealed: bytes, key: EncryptionKey) -> str | None:
 
 # What a reader is told of a private part: read, not for this device, or for it but damaged
 READABLE, NOT_A_RECIPIENT, DAMAGED = "readable", "not_a_recipient", "damaged"
-DAMAGED_TEXT = ("the private details were sealed to this device, but their padding is malformed (the author's "
-                "software is faulty or hostile): nothing of them can be read. The event itself is kept; ask its "
-                "group to publish the details again")
+DAMAGED_TEXT = ("the private details are damaged: their envelope is not in the form every device reads, or it was "
+                "sealed to this device but what is inside is malformed (the author's software is faulty or hostile): "
+                "nothing of them can be read. The event itself is kept; ask its group to publish the details again")
 
 
 def read_private(sealed: bytes, key: EncryptionKey) -> tuple[str | None, str]:
     """(text, status) for a reader: status is READABLE with the text, NOT_A_RECIPIENT, or DAMAGED
-    (a version-2 envelope for this device whose padding is malformed: DAMAGED_TEXT says so)."""
+    (a version-2 envelope for this device whose padding is malformed, or that holds no private part,
+    or bytes no device can read as
+    an envelope: more than 16 slots, a key or nonce of the wrong size; DAMAGED_TEXT says so). Those
+    were "not a recipient" until 2026-12-08, which sent a reader to ask for a share never to come."""
     try:
         opened = _opened(sealed, key)
-    except MalformedPadding:
+    except (MalformedPadding, MalformedEnvelope):
         return None, DAMAGED
     return (opened[0], READABLE) if opened is not None else (None, NOT_A_RECIPIENT)

@@ -432,6 +432,8 @@ def show_lines(data: dict[str, Any], row: tuple, group: str | None, fields: dict
             # Whether this device is a recipient is known only once it tries its key (crypto/envelope.py)
             lines.append("  private details: encrypted; if this device is one of their recipients, give the passphrase "
                          "(a terminal or SOLNET_PASSPHRASE) to read them")
+        elif status == "damaged":  # (the reason is said on stderr: node/private.py DAMAGED_TEXT)
+            lines.append("  private details: damaged; nothing of them can be read")
         else:
             lines.append("  private details: encrypted to other groups; this device is not a recipient")
     return lines

@@ -235,13 +235,14 @@ class _Job:
     """A chunk of wires to examine; `records` gets one record per wire: a worker's answer as it came
     (msgpack), or a list when examined here (None: examine them here)."""
 
-    __slots__ = ("wires", "done", "records", "taken")
+    __slots__ = ("wires", "done", "records", "taken", "worker")
 
     def __init__(self, wires: list[bytes]) -> None:
         self.wires = wires
         self.done = threading.Event()
         self.records: bytes | list | None = None
         self.taken = False
+        self.worker: _Worker | None = None  # the worker whose answer `records` is
 
 
 def verify_here(events: list[Event]) -> bytes:
@@ -268,6 +269,7 @@ class _Worker:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=str(_ROOT))
         self.alive = True
         self.retired = False  # ended for want of work (IDLE_S), not by a failure
+        self.broken = ""  # why the node ended it (`retire_broken`), said when its thread ends
         self.thread = threading.Thread(target=self._run, name="verify-worker", daemon=True)
         self.thread.start()
 
@@ -311,13 +313,13 @@ class _Worker:
                 # tree is at its 80 MiB budget in a catch-up: issue 15). Its length is read here.
                 if count_records(answer) != len(job.wires):
                     raise OSError("the ingest worker ended")
-                job.records = answer
+                job.records, job.worker = answer, self
                 sent.popleft().done.set()
                 _restarts.answered()
         except (OSError, ValueError, msgpack.UnpackException) as exc:
             self.alive = False
             if not self.pool.closed:  # (a node stopping ends its workers: no failure)
-                _restarts.failed(exc)
+                _restarts.failed(self.broken or exc)
             for job in sent:  # without records: the main thread examines them itself
                 job.done.set()
 
@@ -339,6 +341,18 @@ class _Worker:
                 break
             said += part
         return said
+
+    def retire_broken(self, why: str) -> None:
+        """End a worker that answered what cannot be read (`Examination.results`): its process is
+        killed, so its thread ends (the chunks it was sent are examined here) and no batch counts on
+        it; the failure is counted as a worker's that stopped (`_Restarts.failed`, once, by its
+        thread), so a new one is tried, later each time one fails again."""
+        self.broken = self.broken or why
+        self.alive = False
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
 
     def _close_input(self) -> None:
         try:
@@ -540,6 +554,8 @@ class Examination:
                     records = unpack_records(records)
                 except (ValueError, msgpack.UnpackException):  # (its length was right: a broken worker)
                     records = None
+                    if job.worker is not None:
+                        job.worker.retire_broken("its answer held the right count of records, but they could not be read")
             if records is None or len(records) != len(job.wires):
                 records = examine_records(job.wires, verify=True)
                 _examined_here += len(job.wires)

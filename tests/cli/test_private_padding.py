@@ -103,6 +103,8 @@ def test_a_private_part_padded_wrongly_is_kept_and_its_reader_told_why_it_cannot
     assert DAMAGED_TEXT in shown.stderr and SHORT not in shown.stderr + shown.stdout
     data = json.loads(shown.stdout)
     assert data["private_status"] == "damaged" and data["private_details"] is None and data["has_private"]
+    plain = cli.run(network.b, "show", event.id.hex())  # (its lines said "this device is not a recipient" too)
+    assert "private details: damaged" in plain.stdout and "not a recipient" not in plain.stdout, plain.stdout
     listed = [e["id"] for e in cli.run_json(network.b, "ls", "--kind", "support.request")]
     assert event.id.hex() in listed  # nothing lost: the event is stored, its other fields shown
     assert [r["id"] for r in cli.run_json(network.b, "view", "support")] == [event.id.hex()]

@@ -175,7 +175,7 @@ async def test_private_details_padded_wrongly_are_said_to_be_damaged(sample, sta
     await admin.log_in()
     status, html, _ = await get(admin.client, f"/event/{event.id.hex()}")
     assert status == 200 and "room 12" not in html
-    assert "padding inside is malformed" in visible_text(html) and "ask its group to publish" in visible_text(html)
+    assert "what is inside is malformed" in visible_text(html) and "ask its group to publish" in visible_text(html)
 
 
 async def test_remote_visitors_must_log_in_and_failures_are_throttled(sample, start_node) -> None:

@@ -1,0 +1,75 @@
+"""A worker answer of the right count of records that does not unpack (node/verify_pool.py): its
+batch is examined in the node's own process, and the worker that said it is retired, its process
+ended, so no later batch counts on it. Until 2026-12-08 it was examined here and the worker kept:
+its count was right, so it counted as answered and took every later chunk, each examined twice.
+
+The broken worker is a real process on real pipes that speaks the worker's frames (READY, then an
+answer per request) but answers each with an array of the right length whose items are the one
+byte msgpack never uses: a worker gone wrong (memory, a bad upgrade), which a node must survive."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from node_fixtures import Net, action, wires
+from node import verify_pool
+
+needs_workers = pytest.mark.skipif(verify_pool.worker_count() == 0, reason="no worker processes on one core")
+
+BROKEN_WORKER = r"""
+import sys, msgpack
+out, inp = sys.stdout.buffer, sys.stdin.buffer
+out.write(bytes(4)); out.flush()  # READY
+while True:
+    head = inp.read(4)
+    if len(head) < 4:
+        break
+    count = len(msgpack.unpackb(inp.read(int.from_bytes(head, "big"))))
+    answer = b"\xdc" + count.to_bytes(2, "big") + b"\xc1" * count  # (0xc1: no msgpack value)
+    out.write(len(answer).to_bytes(4, "big") + answer); out.flush()
+"""
+
+
+@needs_workers
+def test_a_worker_whose_answer_does_not_unpack_is_retired(net: Net, tmp_path: Path, monkeypatch) -> None:
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def popen(args, *rest, **kwargs):  # the ingest workers' command only: the broken worker instead
+        if list(args[1:3]) == ["-m", "node.verify_worker"]:
+            proc = real_popen([sys.executable, "-c", BROKEN_WORKER], *rest, **kwargs)
+            started.append(proc)
+            return proc
+        return real_popen(args, *rest, **kwargs)
+
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    events = [net.device.sign("action", action(i)) for i in range(600)]
+    batches = [events[i:i + 150] for i in range(0, 600, 150)]
+    verify_pool.shutdown()
+    monkeypatch.setenv("SOLNET_VERIFY_WORKERS", "1")
+    monkeypatch.setattr(verify_pool.subprocess, "Popen", popen)
+    try:
+        verify_pool.start()
+        monkeypatch.setattr(verify_pool.subprocess, "Popen", real_popen)  # (later workers are real ones)
+        assert started and verify_pool.worker_pids() == [p.pid for p in started]
+        # (the node's thread takes chunks too while it waits: one batch may give the worker none)
+        while batches and started[0].poll() is None:
+            out = log.ingest(wires(batches.pop(0)))
+            assert {o.status for o in out} == {"accepted"}  # examined here: nothing lost
+        try:
+            started[0].wait(timeout=30)  # (bounded: a worker kept runs on, waiting for chunks)
+        except subprocess.TimeoutExpired:
+            pytest.fail("a worker whose answers did not unpack was kept: it still runs")
+        assert batches, "the worker was sent no chunk in four batches"
+        out = log.ingest(wires([e for batch in batches for e in batch]))
+        assert {o.status for o in out} == {"accepted"} and log.store.count() == 2 + 600
+        assert set(verify_pool.worker_pids()).isdisjoint(p.pid for p in started)
+    finally:
+        verify_pool.shutdown()
+        for proc in started:
+            if proc.poll() is None:
+                proc.kill()
