@@ -10,7 +10,6 @@ from node.store.migrations import MIGRATIONS
 from node.store.schema import LAPSE_MARK, SCHEMA, SCHEMA_VERSION
 
 _MIB = 1024
-SPILL_PAGES = 896  # 3.5 MiB of 4 KiB pages: Store.tune_to_size
 _WAL_MIN_PAGES, _WAL_MAX_PAGES = 4000, 16000  # the checkpoint interval (pages of the WAL): see tune_to_size
 # Sorts and temporary tables in memory, never in a temporary file: on a full disk (a Pi's card) a read
 # that spilled a sort into one failed as "disk full" (StorageFull), which the API would answer to a GET
@@ -88,16 +87,9 @@ class Store(LocalTables):
           about as many pages as the WAL holds, plus two fsyncs. A longer WAL holds the same page
           several times and is copied once, with fewer fsyncs: in a 1M-event ingest the commits of
           the last tenths (checkpoints included) took 2.2-2.6 s of each 100k events instead of
-          3.0-3.6 s (same runs, same machine). A small home keeps a small WAL.
-        - dirty pages are written out before the commit only past SPILL_PAGES (or the cache, if
-          larger): a catch-up's transaction (four 500-event batches) dirties 700-900 pages, and
-          with a 2 MiB cache (512 pages: every home below ~70k events) SQLite wrote the rest to the
-          WAL mid-transaction and read them back: half of what the ingest read, a third of what it
-          wrote, ~4-5 us of system time an event (docs/benchmarks.md). The pages beyond the cache
-          are held only while such a transaction is open."""
+          3.0-3.6 s (same runs, same machine). A small home keeps a small WAL."""
         events = self.count()
         self._x(f"PRAGMA cache_size=-{min(64 * _MIB, max(2 * _MIB, events * 30 // 1024))}")
-        self._x(f"PRAGMA cache_spill={SPILL_PAGES}")
         pages = checkpoint_pages(self._one('PRAGMA page_count') or 0)
         if self._checkpointer is not None:  # its thread checkpoints; the writer only if it falls behind
             self._checkpointer.set_pages(pages, 2 * pages)

@@ -253,24 +253,3 @@ def test_a_small_home_keeps_a_small_page_cache(tmp_path: Path) -> None:
         assert store._db.execute("PRAGMA cache_size").fetchone()[0] == -2048
     finally:
         store.close()
-
-
-def test_a_catch_up_transaction_keeps_its_pages_until_its_commit(tmp_path: Path) -> None:
-    """A catch-up's write transaction (four 500-event batches) dirties 700-900 pages; with the
-    2 MiB cache of a home under ~70k events, SQLite wrote the excess to the WAL before the commit
-    and read it back (half of what the ingest read, a third of what it wrote: docs/benchmarks.md).
-    A transaction of up to 896 dirty pages writes nothing before its COMMIT."""
-    store = Store(tmp_path / "solnet.db")
-    wal = Path(str(tmp_path / "solnet.db") + "-wal")
-    try:
-        db = store._db
-        assert db.execute("PRAGMA cache_size").fetchone()[0] == -2048  # 512 pages of 4 KiB
-        db.execute("CREATE TABLE filler(x BLOB)")
-        before = wal.stat().st_size
-        db.execute("BEGIN")
-        db.executemany("INSERT INTO filler VALUES (?)", ((b"\1" * 3000,) for _ in range(800)))  # 800 pages
-        assert wal.stat().st_size == before  # nothing spilled
-        db.execute("COMMIT")
-        assert wal.stat().st_size > before + 800 * 4096
-    finally:
-        store.close()
