@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-import nacl.bindings as sodium
 import nacl.exceptions
+from nacl._sodium import ffi as _ffi, lib as _lib
 
 from crypto.errors import BadSignature, InvalidKey
 from crypto.hashing import blake2b_256
@@ -20,6 +20,13 @@ from crypto.short_ids import short_id  # noqa: F401 (the short form, also found 
 KEY_SIZE = 32
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 SIGNATURE_SIZE = 64
+# Verification calls libsodium through PyNaCl's own cffi module (nacl._sodium), not through
+# nacl.bindings: an ingest worker (node/verify_worker.py) verifies and never signs, and importing
+# nacl.bindings (21 modules) took ~0.4 MiB of its resident memory, counted in the process tree's
+# budget while a node catches up (issue 15: 80 MiB). One verification ~5.5k instructions fewer too.
+# sodium_init is what nacl.bindings runs at its import: libsodium picks its code for this CPU (idempotent).
+_lib.sodium_init()
+_opened = _ffi.new_allocator(should_clear_after_alloc=False)  # crypto_sign_open writes every byte it returns
 
 
 class PublicId:
@@ -66,11 +73,11 @@ def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> Non
     """Strict Ed25519 verification on raw bytes, for hot paths that should not build objects."""
     if len(signature) != SIGNATURE_SIZE or len(public_key) != KEY_SIZE:
         raise BadSignature("signature or key has the wrong length")
-    try:
-        # PyNaCl exposes no detached verify; libsodium's open() applies the same strict checks.
-        sodium.crypto_sign_open(signature + message, public_key)
-    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
-        raise BadSignature("signature does not verify") from None
+    # PyNaCl exposes no detached verify; libsodium's open() applies the same strict checks. Its
+    # message out is not copied back (PyNaCl's wrapper did, ~400 bytes an event, for nothing).
+    signed = signature + message
+    if _lib.crypto_sign_open(_opened("unsigned char[]", len(signed)), _ffi.NULL, signed, len(signed), public_key):
+        raise BadSignature("signature does not verify")
 
 
 class SigningKey:
@@ -82,16 +89,16 @@ class SigningKey:
         if len(seed) != KEY_SIZE:
             raise InvalidKey(f"a signing key seed is {KEY_SIZE} bytes")
         self._seed = bytes(seed)
-        pk, self._secret = sodium.crypto_sign_seed_keypair(self._seed)
+        pk, self._secret = _sodium().crypto_sign_seed_keypair(self._seed)
         self.public = PublicId(pk)
 
     @classmethod
     def generate(cls) -> SigningKey:
-        return cls(sodium.randombytes(KEY_SIZE))
+        return cls(_sodium().randombytes(KEY_SIZE))
 
     def sign(self, message: bytes) -> bytes:
         """Return the 64-byte detached signature of `message`."""
-        return sodium.crypto_sign(message, self._secret)[:SIGNATURE_SIZE]
+        return _sodium().crypto_sign(message, self._secret)[:SIGNATURE_SIZE]
 
     def seed_bytes(self) -> bytes:
         """The 32-byte seed, for the keystore only."""
@@ -138,11 +145,11 @@ class EncryptionKey:
         if len(secret) != KEY_SIZE:
             raise InvalidKey(f"an X25519 private key is {KEY_SIZE} bytes")
         self._secret = bytes(secret)
-        self.public = EncryptionPublicKey(sodium.crypto_scalarmult_base(self._secret))
+        self.public = EncryptionPublicKey(_sodium().crypto_scalarmult_base(self._secret))
 
     @classmethod
     def generate(cls) -> EncryptionKey:
-        return cls(sodium.randombytes(KEY_SIZE))
+        return cls(_sodium().randombytes(KEY_SIZE))
 
     def shared_secret(self, peer: EncryptionPublicKey) -> bytes:
         """Raw X25519. Raises InvalidKey when the result is all zero (a low-order peer key):
@@ -159,6 +166,14 @@ def x25519(private: bytes, public: bytes) -> bytes:
     if len(private) != KEY_SIZE or len(public) != KEY_SIZE:
         raise InvalidKey("X25519 keys are 32 bytes")
     try:
-        return sodium.crypto_scalarmult(private, public)
+        return _sodium().crypto_scalarmult(private, public)
     except nacl.exceptions.RuntimeError:
         raise InvalidKey("low-order X25519 public key (all-zero shared secret)") from None
+
+
+def _sodium():
+    """PyNaCl's bindings, imported when first needed (signing, key making, X25519): the ingest workers,
+    which only verify, never load them (see `_lib` above)."""
+    import nacl.bindings
+
+    return nacl.bindings
