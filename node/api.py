@@ -455,7 +455,7 @@ def _event_answer(node: WebNode, event_id: bytes, text: str, private: bool) -> d
            **references.amounts_currency(log.store, log.trust, row.kind, fields)}
     if group is not None:
         out["group_name"] = references.name_of_group(log.store, group)
-    out["no_effect"] = log.row_no_effect(row, fields)
+    out.update(render.no_effect_json(log.row_no_effect(row, fields)))
     if (opened := audience.opened_event(log, audience.opener_of(node), row)) is not None:
         out["inner"] = audience.inner_json(log, opened)  # decrypted in memory: never stored, never logged
     if out["private"]:
