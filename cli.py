@@ -1320,7 +1320,7 @@ def event_json(log: EventLog, row: tuple, group_of: dict[bytes, bytes], names: d
     opened = audience.opened_event(log, opener, row)
     if opened is not None:
         data["inner"] = audience.inner_json(log, opened)
-    data["no_effect"] = log.row_no_effect(row)
+    data.update(render.no_effect_json(log.row_no_effect(row)))  # (its words in English, and their key)
     return data
 
 

@@ -455,7 +455,7 @@ def _event_answer(node: WebNode, event_id: bytes, text: str, private: bool) -> d
            **references.amounts_currency(log.store, log.trust, row.kind, fields)}
     if group is not None:
         out["group_name"] = references.name_of_group(log.store, group)
-    out["no_effect"] = log.row_no_effect(row, fields)
+    out.update(render.no_effect_json(log.row_no_effect(row, fields)))
     if (opened := audience.opened_event(log, audience.opener_of(node), row)) is not None:
         out["inner"] = audience.inner_json(log, opened)  # decrypted in memory: never stored, never logged
     if out["private"]:
@@ -572,7 +572,11 @@ async def post_event(request: web.Request) -> web.StreamResponse:
             signer=body.signer, private=body.private, to=body.to, public_note=body.public_note,
             time_zone=body.time_zone, offline=body.offline, check_region=not body.new_region, told=told)
     except NewRegion as exc:  # the client's words for it: the body's key, not the command's option
-        raise ApiError(422, "invalid_field", f'{exc} with "new_region": true in the body', "region") from None
+        said = f'{exc} with "new_region": true in the body'
+        # (the key of the API's words, not the dashboard's: those ask to tick a box below the form)
+        words = (KeyedError(said, "body.new_region_close", region=exc.region, close=exc.close) if exc.close
+                 else KeyedError(said, "body.new_region", region=exc.region))
+        raise ApiError(422, "invalid_field", said, "region", refusal=words) from None
     except publishing.PublishError as exc:
         raise ApiError(422, "invalid_field", str(exc), exc.field or "fields", refusal=exc) from None
     except InvalidEvent as exc:

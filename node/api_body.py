@@ -87,7 +87,8 @@ class PublishRequest:
     new_region: bool = False  # a region no one follows yet, on purpose (node/known_regions.py), as --new-region
 
 
-def _invalid(message: str, field: str, key: str | None = None, /, **values: Any) -> BodyError:
+def _invalid(message: str, field: str, key: str, /, **values: Any) -> BodyError:
+    """A 422 of a field of the body, with the key of its words (error.<key>): a client says it in its own language."""
     return BodyError(422, "invalid_field", message, field, key, **values)
 
 
@@ -198,39 +199,43 @@ def parse(raw: bytes, content_type: str, charset: str | None = None, sent: str |
         _refuse_broken_text(body)
     for key, value in body.items():
         if key not in POST_KEYS:
-            raise _invalid(f"unknown key {key[:40]!r}; the body takes: {', '.join(POST_KEYS)}", key[:40])
+            raise _invalid(f"unknown key {key[:40]!r}; the body takes: {', '.join(POST_KEYS)}", key[:40],
+                           "body.unknown_key", name=key[:40], keys=", ".join(POST_KEYS))
         if value is None:
-            raise _invalid(f"'{key}' is null: leave it out, or give a value", key)
+            raise _invalid(f"'{key}' is null: leave it out, or give a value", key, "body.null", name=key)
     name = body.get("kind")
     kind = KINDS.get(name) if isinstance(name, str) and name in PUBLISHABLE_KINDS else None
     if kind is None:
         # (a kind given as a number or a list is not missing: "required" sent the program looking for a key)
         given = (f"unknown kind {name[:40]!r}" if isinstance(name, str) else "'kind' is required" if "kind" not in body
                  else "'kind' must be text")
-        raise _invalid(f"{given}: one of {', '.join(PUBLISHABLE_KINDS)}", "kind")
+        raise _invalid(f"{given}: one of {', '.join(PUBLISHABLE_KINDS)}", "kind", "body.kind",
+                       kinds=", ".join(PUBLISHABLE_KINDS))
     to = body.get("to", [])
     if (not isinstance(to, list) or len(to) > MAX_TO
             or not all(isinstance(g, str) and g.strip() and len(g) <= GROUP_TEXT_MAX for g in to)):
         raise _invalid(f"'to' is a list of at most {MAX_TO} groups, each by its name, its id (64 hex characters) or "
-                       "a unique prefix of its id", "to")
+                       "a unique prefix of its id", "to", "body.to", most=MAX_TO)
     if "to" in body and not to:  # an empty audience is no audience: never read as "every group"
         raise _invalid("'to' is empty: name at least one group that may read it, or leave 'to' out to publish to "
-                       "every group", "to")
+                       "every group", "to", "body.to_empty")
     public_note = body.get("public_note", False)
     if not isinstance(public_note, bool):
-        raise _invalid("'public_note' is true or false", "public_note")
+        raise _invalid("'public_note' is true or false", "public_note", "body.boolean", name="public_note")
     offline = body.get("offline", False)
     if not isinstance(offline, bool):  # "false" as text would be true to many readers: only a JSON boolean
-        raise _invalid("'offline' is true or false (a JSON boolean, not text or a number)", "offline")
+        raise _invalid("'offline' is true or false (a JSON boolean, not text or a number)", "offline", "body.boolean",
+                       name="offline")
     new_region = body.get("new_region", False)
     if not isinstance(new_region, bool):
-        raise _invalid("'new_region' is true or false (a JSON boolean)", "new_region")
+        raise _invalid("'new_region' is true or false (a JSON boolean)", "new_region", "body.boolean", name="new_region")
     expires_in = _string(body, "expires_in")
     if expires_in is not None and not EXPIRES_RE.fullmatch(expires_in):
-        raise _invalid(f"'expires_in' is a duration such as 90m, 6h or 2d, got {expires_in[:40]!r}", "expires_in")
+        raise _invalid(f"'expires_in' is a duration such as 90m, 6h or 2d, got {expires_in[:40]!r}", "expires_in",
+                       "body.expires_in")
     signer = _string(body, "as")
     if signer is not None and signer not in SIGNERS:
-        raise _invalid(f"'as' is 'device' or 'group', not {signer[:40]!r}", "as")
+        raise _invalid(f"'as' is 'device' or 'group', not {signer[:40]!r}", "as", "body.as")
     return PublishRequest(kind.name, _texts(kind, body.get("fields", {})), expires_in, signer,
                           _string(body, "private"), to, public_note, _string(body, "time_zone"), offline,
                           new_region)
@@ -261,43 +266,46 @@ def _refuse_broken_text(body: dict[str, Any]) -> None:
         if key == "fields" and isinstance(value, dict):
             for name, text in value.items():
                 if _broken(name):
-                    raise _invalid(f"a field name in 'fields' is not text: {BROKEN_TEXT}", "fields")
+                    raise _invalid(f"a field name in 'fields' is not text: {BROKEN_TEXT}", "fields", "body.broken_name")
                 if _broken(text):
-                    raise _invalid(f"'{name}' is not text: {BROKEN_TEXT}", name)
+                    raise _invalid(f"'{name}' is not text: {BROKEN_TEXT}", name, "body.broken_text", name=name)
         elif _broken(value):
-            raise _invalid(f"'{key}' is not text: {BROKEN_TEXT}", key)
+            raise _invalid(f"'{key}' is not text: {BROKEN_TEXT}", key, "body.broken_text", name=key)
 
 
 def _string(body: dict[str, Any], key: str) -> str | None:
     value = body.get(key)
     if value is not None and not isinstance(value, str):
-        raise _invalid(f"'{key}' must be text", key)
+        raise _invalid(f"'{key}' must be text", key, "body.text", name=key)
     return value
 
 
 def _texts(kind: Kind, fields: Any) -> dict[str, str]:
     """The field values as text, as a person would type them (node.publishing parses them)."""
     if not isinstance(fields, dict):
-        raise _invalid("'fields' is an object of field name to text", "fields")
+        raise _invalid("'fields' is an object of field name to text", "fields", "body.fields")
     typed = _typed(kind)
     texts = {}
     for name, value in fields.items():
         spec = kind.field(name)
         if spec is None or name not in typed:
-            raise _invalid(f"{kind.name} has no field {name[:40]!r}; its fields are: {', '.join(typed)}", name[:40])
+            raise _invalid(f"{kind.name} has no field {name[:40]!r}; its fields are: {', '.join(typed)}", name[:40],
+                           "body.unknown_field", kind=kind.name, name=name[:40], known=", ".join(typed))
         if value is None:
-            raise _invalid(f"'{name}' is null: leave it out, or give a value", name)
+            raise _invalid(f"'{name}' is null: leave it out, or give a value", name, "body.null", name=name)
         numeric = spec.type in NUMERIC_TYPES and isinstance(value, (int, float)) and not isinstance(value, bool)
         # JSON's 1e400 is a number; Python reads it as infinity (a whole number of 400 digits it reads
         # exactly, as an int: made a float to be asked, it failed the request, a 500, until 2026-12-07)
         if numeric and isinstance(value, float) and not math.isfinite(value):
             raise _invalid(f"'{name}' is a number too large for this node to read; it must be "
-                           f"{FORMS[form_name(spec)][1]}", name)
+                           f"{FORMS[form_name(spec)][1]}", name, "body.number_too_large", name=name)
         if isinstance(value, list) and spec.type in LIST_TYPES:  # what a program would send first
-            raise _invalid(f"'{name}' is one text, its items separated by commas (\"a, b\"), not a JSON array", name)
+            raise _invalid(f"'{name}' is one text, its items separated by commas (\"a, b\"), not a JSON array", name,
+                           "body.list_as_text", name=name)
         if not isinstance(value, str) and not numeric:
             what = "text or a number" if spec.type in NUMERIC_TYPES else "text"
-            raise _invalid(f"'{name}' must be {what}, as a person would type it", name)
+            raise _invalid(f"'{name}' must be {what}, as a person would type it", name,
+                           "body.text_or_number" if spec.type in NUMERIC_TYPES else "body.text", name=name)
         given = value != "" or spec.required  # an empty text means "not given" for an optional field
         if spec.type == "enum" and given and value not in spec.choices:
             raise _invalid(f"'{name}' must be one of: {', '.join(spec.choices)} (got {str(value)[:40]!r})", name, "choice")

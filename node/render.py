@@ -23,6 +23,7 @@ from node import moments
 from node.store import BODY_EXPIRED, BODY_MISSING, BODY_PRESENT, BODY_REDACTED
 from node.clock import now_ms
 from node.words import isolated, local_time, one_line, padded, plural  # noqa: F401 (used here, and by callers as render.X)
+from solnet_errors import Said
 
 # What `solnet ls` says of an event whose content this node does not hold (the signed header stays).
 GONE_BODIES = {BODY_EXPIRED: "expired: its content is deleted", BODY_REDACTED: "redacted by its author: its content is deleted",
@@ -32,6 +33,21 @@ MONEY_FIELDS = ("goal", "raised", "pledge", "pledged")
 TIME_KEYS = ("starts_at", "ends_at", "until", "ts", "expires", "revoked_at", "since", "posted_at", "updated_at",
              "reported_at", "cleared_at", "closed_at", "last_heard", "from")
 
+
+
+# The values of a no-effect reason (solnet_errors.Said, of the log) that name a moment, in milliseconds:
+# a listing's withdrawal, an action's start. A page shows each as its other times; the API as ISO.
+MOMENT_VALUES = ("time", "starts_at")
+
+
+def no_effect_json(said: Said | None) -> dict[str, Any]:
+    """Why a stored event counts for nothing, as the API says it: `no_effect` in English, and the key
+    of its words in the dashboard's catalogs with their values (`no_effect_key`, `no_effect_values`),
+    for a client that says it in its own language; a moment among them as ISO, as the event's times."""
+    if said is None:
+        return {"no_effect": None, "no_effect_key": None, "no_effect_values": None}
+    values = {name: iso(v) if name in MOMENT_VALUES and type(v) is int else v for name, v in said.values.items()}
+    return {"no_effect": str(said), "no_effect_key": said.key, "no_effect_values": values}
 
 
 def iso(ms: int | None) -> str | None:

@@ -79,7 +79,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # The page that says why a request failed on the database, by the store error's reason.
 STORAGE_PAGES = {"database_damaged": "error.database_damaged", "disk_failing": "error.disk_failing",
                  "storage_full": "error.disk_full", "storage": "error.storage", "wipe_begun": "error.wipe_begun"}
-# aiohttp's refusals said as pages (Dashboard.refusal_page): the catalog keys error.X and error.X_title.
+# aiohttp's refusals said as pages (Dashboard.refusal_page): the catalog keys error.X and error.X_title
+# (and error.too_many_fields, a 413 of a form within the size a request may carry).
 REFUSAL_PAGES = {404: "no_page", 405: "wrong_method", 413: "too_large"}
 LOGIN_PATHS = ("/login", "/login/link")  # the pages whose forms a visitor not logged in sends (Dashboard.context)
 
@@ -286,6 +287,10 @@ class Dashboard:
             self._cookieless(request)
         t = ctx["t"]
         what = REFUSAL_PAGES[exc.status]
+        if exc.status == 413 and request.content_length is not None and request.content_length <= request.client_max_size:
+            # within the size a request may carry, so refused for its number of fields (aiohttp's
+            # client_max_fields, 1,000): "give a shorter text" was no help, its texts were short
+            what = "too_many_fields"
         response = self.respond(request, "error.html", {**ctx, "title": t(f"error.{what}_title"),
                                                         "message": t(f"error.{what}")}, exc.status)
         if "Allow" in exc.headers:  # what the address does take (RFC 9110 asks it of a 405)

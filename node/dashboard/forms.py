@@ -18,7 +18,7 @@ from events.sealed import SEALABLE
 from node.dashboard.i18n import Translator
 from node.dashboard.markup import time_tag
 from node.publishing import CASE_NOTE_KINDS, PRIVATE_FIELD, typed_fields
-from node.render import MONEY_FIELDS, and_list, isolated
+from node.render import MOMENT_VALUES, MONEY_FIELDS, and_list, isolated
 from node.request_shares import SHARE_KIND
 from solnet_errors import Said, SolnetError
 
@@ -179,10 +179,6 @@ def refusal_words(refusal: SolnetError | Said, t: Translator, *, said_of: str = 
             values[name] = t.choice(values[name])
     key = f"event.{refusal.key}" if said_of == "event" and t.has(f"event.{refusal.key}") else f"error.{refusal.key}"
     return t(key, **_names_apart(values, t))
-
-
-# The values that name a moment (the log's reasons: a listing's withdrawal, an action's start)
-MOMENT_VALUES = ("time", "starts_at")
 
 
 def said_on_page(said: Said, t: Translator) -> Markup:

@@ -3,6 +3,8 @@ for calais, an alert to a region no one follows) with 422 and `field` region nam
 matches, unless the body says `"new_region": true` (node/known_regions.py)."""
 from __future__ import annotations
 
+from node.dashboard.i18n import catalog
+
 ALERT = {"kind": "alert", "fields": {"type": "raid", "location": "Zone 7", "text": "CRS au camp"}, "expires_in": "6h"}
 
 
@@ -20,6 +22,14 @@ async def test_a_mistyped_region_is_refused_naming_the_close_match(api) -> None:
     assert "did you mean calais?" in refused["error"]["message"], refused
     assert '"new_region": true' in refused["error"]["message"], refused  # the API's words, not the command's
     assert await alert_regions(api) == []
+    # the key of its words, in the API's terms (not the dashboard's "tick ... below"), with the close matches
+    error = refused["error"]
+    assert (error["key"], error["values"]) == ("body.new_region_close", {"region": "calis", "close": ["calais"]}), error
+    status, refused = await api.request("POST", "/api/v1/events", json=alert_in("zzyzx"))
+    assert status == 422 and (refused["error"]["key"], refused["error"]["values"]) == ("body.new_region", {"region": "zzyzx"})
+    for lang in ("en", "fr"):
+        for key in ("body.new_region", "body.new_region_close"):
+            assert '"new_region": true' in catalog(lang)[f"error.{key}"], (lang, key)
 
 
 async def test_a_new_region_on_purpose_is_published_with_new_region_true(api) -> None:

@@ -18,6 +18,8 @@ def test_an_edit_after_a_withdrawal_is_said_to_count_for_nothing(network, cli):
     shown = cli.run_json(a, "show", late)
     assert shown["no_effect"] and "had already been withdrawn" in shown["no_effect"], shown["no_effect"]
     assert "a withdrawal is final" in shown["no_effect"]
+    # (and the key of its words, for a program that says it in its own language, as the API's event has it)
+    assert shown["no_effect_key"] == "no_effect.withdrawn_before" and "time" in shown["no_effect_values"], shown
     said = " ".join(cli.run(a, "show", late).stdout.split())
     assert "no effect: that need had already been withdrawn by its group" in said, said
 
@@ -37,5 +39,6 @@ def test_an_edit_before_the_withdrawal_still_counts(network, cli):
     need = cli.publish(a, "need", "--category", "blankets", "--quantity", "20", "--region", "calais")
     edit = cli.publish(a, "need.update", "--need", need[:12], "--quantity", "30")
     cli.publish(a, "need.update", "--need", need[:12], "--status", "withdrawn")
-    assert cli.run_json(a, "show", edit)["no_effect"] is None
+    shown = cli.run_json(a, "show", edit)
+    assert shown["no_effect"] is None and shown["no_effect_key"] is None, shown
     assert cli.run_json(a, "show", need)["state"]["quantity"] == 30

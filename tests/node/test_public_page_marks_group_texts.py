@@ -11,8 +11,6 @@ from pathlib import Path
 from node.log import now_ms
 from node_fixtures import Net, wires
 
-UNTIL = (now_ms() // 60_000 + 120) * 60_000
-START = now_ms() + 86_400_000
 PLACE = "ساحة المحطة"  # the station square
 
 
@@ -20,12 +18,14 @@ def test_the_public_page_marks_each_group_text_with_its_language(net: Net, tmp_p
     from node.dashboard.app import STATIC_LINKS, render_public
     from node.public_site import public_data
 
+    # (times taken as the test runs: taken at import, an alert signed late in a slow run ended before its stamp)
+    until, start = (now_ms() // 60_000 + 120) * 60_000, now_ms() + 86_400_000
     profile = net.group.sign("group.profile", {"name": "Calais", "region": "calais", "public_feeds": "yes",
                                                "languages": ["ar"]})
     events = [profile,
               net.device.sign("alert", {"region": "calais", "type": "raid", "text": "شرطة عند المخيم",
-                                        "location": PLACE, "public": "yes"}, expires=UNTIL),
-              net.device.sign("action", {"title": "وقفة", "region": "calais", "type": "protest", "starts_at": START,
+                                        "location": PLACE, "public": "yes"}, expires=until),
+              net.device.sign("action", {"title": "وقفة", "region": "calais", "type": "protest", "starts_at": start,
                                          "place": PLACE, "description": "تعالوا"}),
               net.device.sign("fundraiser", {"title": "خيام", "goal": 10_000, "currency": "EUR", "region": "calais"})]
     log = net.new_log(tmp_path / "p.db")

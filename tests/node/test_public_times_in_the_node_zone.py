@@ -17,7 +17,12 @@ from node_fixtures import Net, wires
 # 2030-01-15 19:00 UTC: 20:00 in Calais (CET), 19:00 in London (GMT)
 START = int(datetime(2030, 1, 15, 19, 0, tzinfo=timezone.utc).timestamp() * 1000)
 MOVED = START + 24 * 3_600_000
-UNTIL = (now_ms() // 60_000 + 120) * 60_000
+
+
+def _until() -> int:
+    """An alert's end, on a minute two hours after the test runs (taken at import, an alert signed late
+    in a slow run would end before its stamp)."""
+    return (now_ms() // 60_000 + 120) * 60_000
 
 
 @pytest.fixture
@@ -29,7 +34,7 @@ def paris(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
-def _log(net: Net, tmp_path: Path, moved: bool):
+def _log(net: Net, tmp_path: Path, moved: bool, until: int | None = None):
     opted = net.group.sign("group.profile", {"name": "Calais", "region": "calais", "public_feeds": "yes"})
     action = net.device.sign("action", {"title": "Vigil", "region": "calais", "type": "protest", "starts_at": START,
                                         "place": "Town hall"})
@@ -38,7 +43,7 @@ def _log(net: Net, tmp_path: Path, moved: bool):
         events.append(net.device.sign("action.update", {"action": action.id, "starts_at": MOVED,
                                                         "place": "Parc Richelieu", "note": "rain"}))
     alert = net.device.sign("alert", {"region": "calais", "type": "raid", "text": "CRS at the camp", "public": "yes"},
-                            expires=UNTIL)
+                            expires=until or _until())
     log = net.new_log(tmp_path / "p.db")
     log.ingest(wires([*net.group.made[:-1], *events, alert]))
     return log
@@ -48,11 +53,12 @@ def test_the_feeds_and_the_page_give_the_node_s_time_with_its_offset(net: Net, t
     from node.dashboard.app import STATIC_LINKS, render_public
     from node.public_site import actions_atom, alerts_atom, public_data
 
-    data = public_data(_log(net, tmp_path, moved=False), now_ms())
+    until_ms = _until()
+    data = public_data(_log(net, tmp_path, moved=False, until=until_ms), now_ms())
     feed = actions_atom(data).decode()
     assert "2030-01-15 20:00 CET (UTC+01:00)" in feed and "19:00 UTC" not in feed, feed
     alerts = alerts_atom(data).decode()
-    until = datetime.fromtimestamp(UNTIL / 1000).astimezone()
+    until = datetime.fromtimestamp(until_ms / 1000).astimezone()
     assert f"Until {until:%Y-%m-%d %H:%M} {until.tzname()} (UTC+0" in alerts and " UTC." not in alerts, alerts
     page = render_public(data, "en", STATIC_LINKS)
     assert "2030-01-15 20:00 CET (UTC+01:00)" in page and "19:00 UTC" not in page
