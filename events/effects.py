@@ -150,8 +150,13 @@ def closes_for_all(requester: bytes, group: bytes) -> bool:
 
 def _drawn_problem(fields: dict[str, Any], group: bytes, target: Callable[[bytes], Target | None]) -> Problem | None:
     """A fulfilment draws on an offer only if it is made by the group of the offer or of the need,
-    and the offer is of the same goods, counted in the same unit."""
-    offer, need = target(fields["offer"]), target(fields["need"])
+    and the offer is of the same goods, counted in the same unit (`_draw_problem`)."""
+    return _draw_problem(target(fields["offer"]), target(fields["need"]), group)
+
+
+def _draw_problem(offer: Target | None, need: Target | None, group: bytes) -> Problem | None:
+    """`_drawn_problem` of the `offer` and the `need` a fulfilment by `group` names, as held (each
+    looked up once: a desk judges some 440 draws a page)."""
     if offer is None or need is None or SEALED_KIND in (offer.kind, need.kind):
         return None  # not held, or sealed to groups this reader is not one of: nothing to judge it by
     if group not in (offer.group, need.group):
@@ -172,9 +177,11 @@ def draws_on_offer(fields: dict[str, Any], group: bytes, target: Callable[[bytes
     came from, but its word does not empty another group's offer: a mole posted a need of its own
     group and "received" every tent of Calais's offer from it, and Calais could not decline it.
     Not while the offer or the need is unknown here (nothing to judge it by)."""
-    offer, need = (target(fields[name]) if "offer" in fields else None for name in ("offer", "need"))
+    if "offer" not in fields:
+        return False
+    offer, need = target(fields["offer"]), target(fields["need"])
     return (offer is not None and need is not None and SEALED_KIND not in (offer.kind, need.kind)
-            and offer.group == group and _drawn_problem(fields, group, target) is None)
+            and offer.group == group and _draw_problem(offer, need, group) is None)
 
 
 # The details of a Problem that are times (ms since the epoch)

@@ -115,6 +115,10 @@ class StoreBase:
         self._data_version: int | None = None
         self._checked = False  # inside a write whose data_version was checked: `_facts` may be served
         self._moments = 0  # the transactions this connection began (`moment`)
+        # What a read transaction (`reading`) worked out of the rows it sees, while it lasts and this
+        # connection changes no row in it (`_of_reading`): None outside one.
+        self._read_facts: dict[Any, Any] | None = None
+        self._read_changes = 0
         self._checkpointer: Any = None  # a running node's Checkpointer (Store.attach_checkpointer)
         self._before_commit: dict[Any, Callable[[bool], None]] = {}  # (before_commit)
         self._durable = False  # the connection's commits fsync the WAL (synchronous=FULL): see write()
@@ -241,11 +245,29 @@ class StoreBase:
         self._moments += 1
         try:
             self._check_version()  # (PRAGMA data_version starts the read: the moment it sees)
+            self._read_facts, self._read_changes = {}, self._db.total_changes
             yield
         finally:
             self._checked = False
+            self._read_facts = None
             if self._db.in_transaction:
                 self._x("COMMIT")  # (a read: nothing to keep or lose)
+
+    def _of_reading(self, key: Any, read: Callable[[], Any]) -> Any:
+        """What `read()` gives, read once while the read transaction under way (`reading`) lasts:
+        every read of it sees the same rows, as long as this connection writes none (total_changes).
+        Read each time outside one, and in a write (a part of it may be rolled back)."""
+        facts = self._read_facts
+        if facts is None:
+            return read()
+        if self._event_buf or self._row_buf or self._head_buf or self._db.total_changes != self._read_changes:
+            facts.clear()  # (rows written in it: what was read of them may have changed)
+            self._flush()
+            self._read_changes = self._db.total_changes
+        value = facts.get(key, UNKNOWN)
+        if value is UNKNOWN:
+            value = facts[key] = read()
+        return value
 
     def moment(self) -> int | None:
         """Which of this connection's transactions is under way (a number none of its others had),
