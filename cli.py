@@ -2401,6 +2401,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
         raise UsageError(f"{exc}{_peer_by_name_hint(log, args.address)}") from None
     refuse_own_address(log.store, address)
     proxy, _ = proxy_of(args, home)
+    # Marked before the keys are unlocked (its passphrase read, seconds of Argon2id on a Pi), as export
+    # and the signing commands are: marked after, a wipe begun and ended meanwhile never found it, and
+    # it ran on the wiped home with the keys. `solnet status` meanwhile says a sync runs; the wipe stops it
+    _mark_running(home, "sync")
     keys = home.keys()
     import aiohttp  # the network stack loads only for the commands that use it
 
@@ -2411,7 +2415,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from sync.transport import DialSkipped, LinkClosed
 
     node = Node(home, keys, proxy=proxy)
-    _mark_running(home, "sync")  # `solnet status` meanwhile says a sync runs; the panic wipe stops it
     show_progress = not args.json and sys.stderr.isatty()
 
     width = 0  # of the progress line last shown (a shorter one covers all of it)

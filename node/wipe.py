@@ -7,7 +7,7 @@ for chosen groups), the peer list and the bodies of the node.announce events (pe
 where other members are: their signed headers stay, so the chains stay whole), which peers
 answered this node, when it stored each event (`arrived`), and runtime facts; with `everything`,
 the whole home, database included. Public events stay by default: every other node holds them too, and without the keys nobody can add to them in this
-node's name. A running node on the same home is stopped first, since it holds the keys in memory.
+node's name. A running node on the same home is stopped first (with the commands holding the keys: stop_one_shot_commands), since it holds the keys in memory.
 
 The passphrase file: a service reads its passphrase from the file named by $SOLNET_PASSPHRASE_FILE
 (the README says so), outside the home. Left in plaintext, it opens any copy of the keystore taken
@@ -177,9 +177,9 @@ def _runs_home(pid: int, home: Home, *, run: bool = False) -> bool:
     return given is not None and os.path.normpath(os.path.join(cwd, given)) == os.path.abspath(home.path)
 
 
-def _stop_running_node(home: Home) -> int | None:
-    """SIGTERM the `solnet run` serving this home, if one is alive; its pid. Found by the lock it
-    holds, else by the starting mark (a node still starting holds no lock yet, and may hold the keys
+def _running_node(home: Home) -> tuple[int, int] | None:
+    """The `solnet run` serving this home, if one is alive: its pid and a pidfd pinning it. Found by
+    the lock it holds, else by the starting mark (a node still starting holds no lock yet, and may hold the keys
     already), else by its runtime record, else by its command line: a failing disk may deny the first
     three. The holders of the lock and the mark are the node (their flock is held now: no reused pid); the others are
     checked against /proc, which a node that forbids core dumps (node/no_core_dump.py) hides from
@@ -195,8 +195,14 @@ def _stop_running_node(home: Home) -> int | None:
         # Pinned while it is still found the same way (its lock held, its command line ours): a pid
         # reused after that is never signalled
         pinned = _pin(pid, lambda: _found_again(find, home, pid, held))
-        return None if pinned is None else _stop(pid, pinned)
+        return None if pinned is None else (pid, pinned)
     return None
+
+
+def _stop_running_node(home: Home) -> int | None:
+    """SIGTERM the `solnet run` serving this home (`_running_node`), if one is alive; its pid."""
+    node = _running_node(home)
+    return None if node is None else _stop(*node)
 
 
 def _found_again(find, home: Home, pid: int, held: bool) -> bool:
@@ -206,7 +212,7 @@ def _found_again(find, home: Home, pid: int, held: bool) -> bool:
         return False
 
 
-def stop_one_shot_commands(home: Home, report: WipeReport) -> None:
+def stop_one_shot_commands(home: Home, report: WipeReport, node: tuple[int, int] | None = None) -> None:
     """SIGTERM the one-shot commands running on this home, if any, by their marks (node/sync_mark.py:
     the holders of their flocks, so no reused pid). Each may run beside a running node, so a running
     node's dashboard wipe calls this too, before the database's part:
@@ -220,11 +226,14 @@ def stop_one_shot_commands(home: Home, report: WipeReport) -> None:
       with them after the wipe;
     - `publish`, `vouch`, `revoke`, `accept` and `redact` with no node running hold the unlocked keys
       from their unlocking to their end (a vouch waiting for a node's first sync: up to 30 s), and
-      signed with them after the wipe."""
+      signed with them after the wipe.
+    `node` (`_running_node`: its pid and pidfd): stopped with the first look's commands, signalled
+    right after them and waited for together (`report.stopped_pid`)."""
     # Looked for again after each round until a look finds none new (bounded): one that made its mark
     # as the wipe began is stopped too (a command marks itself before it unlocks the keys)
     for _ in range(LOOKS):
-        if not _stop_found(home, report):
+        found, node = _stop_found(home, report, node), None
+        if not found:
             break
     for kind in sync_mark.KINDS:  # (the marks of commands that ended: an export's names its bundle file)
         try:
@@ -233,8 +242,9 @@ def stop_one_shot_commands(home: Home, report: WipeReport) -> None:
             pass
 
 
-def _stop_found(home: Home, report: WipeReport) -> bool:
-    """Stop the one-shot commands found on this home not stopped already; whether there were any."""
+def _stop_found(home: Home, report: WipeReport, node: tuple[int, int] | None = None) -> bool:
+    """Stop the one-shot commands found on this home not stopped already, and `node` with them (its
+    pid and pidfd); whether there were any commands."""
     done = {c.pid for c in report.stopped_commands}
     found = []
     for kind in sync_mark.KINDS:
@@ -249,7 +259,11 @@ def _stop_found(home: Home, report: WipeReport) -> bool:
         fd = _pin(h.pid, lambda: _still_holds(home, kind, h))
         if fd is not None:
             pinned[h.pid] = fd
+    if node is not None:  # (signalled after the commands: see wipe)
+        pinned[node[0]] = node[1]
     stopped = _stop_all(pinned)
+    if node is not None:
+        report.stopped_pid = node[0] if node[0] in stopped else None
     report.stopped_commands += [StoppedCommand(kind, h.pid, stopped[h.pid], h.says if kind == sync_mark.EXPORT else None,
                                                h.says if kind == sync_mark.SIGN else None)
                                 for kind, h in found if h.pid in stopped]
@@ -350,11 +364,13 @@ def wipe(home: Home, *, everything: bool = False) -> WipeReport:
     # Marked begun before the commands are looked for: one starting from now on sees it and does not
     # run (node/sync_mark.py), one started before is found by its mark
     mark_unfinished(home)
-    # The commands before the node: a vouch waiting for the node's first sync, its keys unlocked,
-    # signed the moment that node stopped cleanly if its last round was fresh (node/chain_gate.py),
-    # before the wipe came to it
-    stop_one_shot_commands(home, report)
-    report.stopped_pid = _stop_running_node(home)
+    # The node and the commands in one moment, each command signalled before the node: a vouch waiting
+    # for the node's first sync, its keys unlocked, signed the moment that node stopped cleanly if its
+    # last round was fresh (node/chain_gate.py), when the node went first and the wipe came to the
+    # commands after; and when the commands went first and were waited for (up to STOP_PATIENCE_S
+    # each look: a vouch in its Argon2id acts on SIGTERM only once it ends), the node went on signing
+    # what its API, dashboard and local channel asked, with the keys, after the wipe had begun.
+    stop_one_shot_commands(home, report, _running_node(home))
     destroy_keys(home, report)
     stop_one_shot_commands(home, report)  # (again, once the keys are gone: see stop_one_shot_commands)
     wipe_data(home, report)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 
 from solnet_errors import EXIT_INTERRUPTED
 from test_unknown_alert_region import WAIT_S, lines_of, start
@@ -34,6 +35,52 @@ def test_the_wipe_stops_a_vouch_holding_the_keys_before_the_node(cli, network, t
         assert not (tmp_path / "invite.txt").exists()
     finally:
         for process in (vouch, node):
+            if process is not None and process.poll() is None:
+                process.kill()
+            if process is not None:
+                process.wait(WAIT_S)
+
+
+# A signing command that cannot act on SIGTERM at once: a `vouch` or `publish` in its seconds of
+# Argon2id (C code: Python runs the handler only once it returns), an export in an fsync.
+SLOW_TO_STOP = """
+import signal, sys, time
+from pathlib import Path
+from node import sync_mark
+sync_mark.hold(Path(sys.argv[1]), sync_mark.SIGN, "vouch")
+signal.signal(signal.SIGTERM, lambda *_: print("term", flush=True))
+print("held", flush=True)
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    time.sleep(0.05)
+"""
+
+
+def test_the_node_is_stopped_while_the_wipe_waits_for_a_signing_command(cli, network) -> None:
+    """The wipe stopped the signing commands before the node (so a vouch waiting for the node could
+    not sign as it stopped), and waited for them, up to 5 s each look (then SIGKILL), before it so
+    much as signalled the node: all that time the node, holding the keys, went on signing what its
+    API, dashboard and local channel asked, syncing and serving, after the wipe had begun. Now the
+    node and the commands are signalled together, the commands first."""
+    b = network.b
+    node, node_out, node_err = start(cli, b, "--peer", "127.0.0.1:9")
+    slow = wipe = None
+    try:
+        assert any("peers connect to" in line for line in node_out)
+        slow = subprocess.Popen([sys.executable, "-c", SLOW_TO_STOP, str(b)], env=cli.base_env(),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+        said = lines_of(slow.stdout)
+        assert next(said) == "held\n"
+        wipe = subprocess.Popen([str(cli.SOLNET), "--home", str(b), "wipe", "--yes", "--json"], env=cli.base_env(),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert next(said) == "term\n"  # the wipe has signalled the command; it goes on for up to 5 s
+        next(line for line in node_err if line.startswith("stopping:"))  # (its SIGTERM came)
+        assert slow.poll() is None, "the node was signalled only once the wipe had done with the slow command"
+        out, _ = wipe.communicate(timeout=WAIT_S)
+        report = json.loads(out)
+        assert report["stopped_pid"] == node.pid and report["stopped_sign_pid"] == slow.pid, report
+    finally:
+        for process in (slow, wipe, node):
             if process is not None and process.poll() is None:
                 process.kill()
             if process is not None:

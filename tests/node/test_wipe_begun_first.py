@@ -30,7 +30,8 @@ def test_the_wipe_marks_itself_begun_before_it_looks_for_commands(tmp_path: Path
     seen = []
     looked = wipe.stop_one_shot_commands
     monkeypatch.setattr(wipe, "stop_one_shot_commands",
-                        lambda home, report: (seen.append((home.path / WIPE_UNFINISHED).exists()), looked(home, report)))
+                        lambda home, report, *node: (seen.append((home.path / WIPE_UNFINISHED).exists()),
+                                                     looked(home, report, *node)))
     wipe.wipe(Home(tmp_path))
     assert seen and all(seen)
 
