@@ -585,7 +585,8 @@ class Node:
         stamps, so this clock is the one behind (a Pi set back by a power cut). Said as "they wait at
         peers, this clock is right now", an alert published on that word was stamped days back. None
         when held and peers' events say this clock is behind too (`clock_behind_ms`: that warning
-        says it, and that its alerts' expiry is put off, which this one's would deny)."""
+        says it). Either way an expiry is put off by as much (node/log.py `append`: by this device's
+        own stamps, whatever a peer says it holds)."""
         tail = self._own_ahead
         now = now_ms()
         until = tail[1] - MAX_CLOCK_SKEW_MS if tail else None

@@ -1,8 +1,8 @@
 """A publish handed to a running node whose clock was set back under this device's own newest events,
 which a peer holds (a Pi after a power cut: node/net/node.py `own_stamped_ahead`), is told so where it
-was typed: the raid alert just published is stamped that much too early and ends that much early on
-the other nodes (three days back: stored by every peer as expired). Until 2026-12-08 only `solnet
-status` said it, and the alert went out without a word. The real processes' case:
+was typed: the raid alert just published is stamped that much too early, and its end put off by as
+much only up to 48 hours from its stamp (three days back: stored by every peer as expired). Until
+2026-12-08 only `solnet status` said it, and the alert went out without a word. The real processes' case:
 tests/integration/test_clock_set_back_after_power_cut.py."""
 from __future__ import annotations
 
