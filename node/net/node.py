@@ -597,8 +597,14 @@ class Node:
     async def _read_own_stamped_ahead(self) -> None:
         before = self.own_stamped_ahead()
         device = bytes(self.keys.device.public)
-        self._own_ahead = await self.db(self.log.store.stamped_after, device, now_ms() + MAX_CLOCK_SKEW_MS)
-        self._own_ahead_held = bool(self._own_ahead) and await self.db(own_unsent.holds_head, self.log.store, device)
+        limit = now_ms() + MAX_CLOCK_SKEW_MS
+        tail = await self.db(self.log.store.stamped_after, device, limit)
+        held = bool(tail) and await self.db(own_unsent.holds_head, self.log.store, device)
+        if not held and (beyond := await self.db(own_unsent.held_beyond_proof, self.log.store, device, limit)):
+            # the tail is gone once this clock stamped an event of its own (the newest, stamped by it):
+            # what a peer took stamped further ahead than a successor lets in still says it is behind
+            tail, held = beyond, True
+        self._own_ahead, self._own_ahead_held = tail, held
         told = self.own_stamped_ahead()
         if told is not None and (before is None or (before["events"], before["until"], before["held"])
                                  != (told["events"], told["until"], told["held"])):
