@@ -1583,6 +1583,12 @@ class EventLog:
             self._reclaim_owed = not self.store.reclaim()
             self._reclaim_retry_at = time.monotonic() + RECLAIM_RETRY_S if self._reclaim_owed else 0.0
 
+    def _own_lead(self, author: bytes, now: int) -> int:
+        """By how much `author`'s newest stored event is stamped after `now`, when more than peers
+        allow (MAX_CLOCK_SKEW_MS); 0 otherwise (a clock stepped back a little is left alone)."""
+        ahead = self.store.stamped_beyond(author, now + MAX_CLOCK_SKEW_MS)
+        return ahead[1] - now if ahead is not None else 0
+
     # --- local append -------------------------------------------------------------------------
     def append(self, key: SigningKey, kind: str, fields: dict[str, Any], *, expires: int | None = None,
                now: int | None = None, offline: bool = False) -> Event:
@@ -1597,15 +1603,18 @@ class EventLog:
         check_fields(spec, fields)
         if expires is None and spec.default_expiry_ms:
             expires = now + spec.default_expiry_ms
-        if expires is not None and (behind := self.clock_doubt.behind_ms(now)):
-            # This clock looks behind (node/clock.py): counted from it, the expiry would come that much
-            # early everywhere else, and an alert published with a clock more than its lifetime behind
-            # was dropped on arrival. Stretched by what the clock is known to lack, within the kind's
-            # longest (at worst, if the groups saying so lied, an alert lasts longer than asked).
+        author = bytes(key.public)
+        if expires is not None and (behind := max(self.clock_doubt.behind_ms(now) or 0, self._own_lead(author, now))):
+            # This clock looks behind (node/clock.py), or this key's own events stored here are stamped
+            # after it (a Pi set back by a power cut before any peer's fresh event came to say so: its
+            # own signature, no peer's word): counted from it, the expiry would come that much early
+            # everywhere else, and an alert published with a clock more than its lifetime behind was
+            # dropped on arrival. Stretched by what the clock is known to lack, within the kind's
+            # longest (at worst, if the groups saying so lied, or those events were stamped while this
+            # clock ran ahead and wait at peers, an alert lasts longer than asked).
             expires += behind
             if spec.max_expiry_ms is not None:
                 expires = min(expires, now + spec.max_expiry_ms)
-        author = bytes(key.public)
         with self.store.write(durable=True):  # on the disk before anyone hears of it (Store.write)
             if not offline:
                 chain_gate.check(self.store, now_ms())

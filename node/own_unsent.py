@@ -59,6 +59,17 @@ def holds_head(store: Any, device: bytes) -> bool:
     return head > 0 and held(store, device) >= head
 
 
+def held_beyond_proof(store: Any, device: bytes, limit: int) -> tuple[int, int] | None:
+    """(how many, the newest stamp) of this device's events a peer is known to hold (see `held`) that
+    are stamped more than MAX_PROVED_LEAD_MS after `limit` (a peer's limit, by this clock): no later
+    event let them in (node/stamped_ahead.py), so a peer took them on its own clock, and this clock,
+    set back since, is the one behind, even after it stamped events of its own (node/net/node.py
+    `own_stamped_ahead`). None if none is."""
+    from node.stamped_ahead import MAX_PROVED_LEAD_MS
+    upto = held(store, device)
+    return store.stamped_beyond(device, limit + MAX_PROVED_LEAD_MS, upto) if upto else None
+
+
 def unsent_span(store: Any, device: bytes) -> tuple[int, int] | None:
     """(first, last) seq of this device's events no peer is known to hold, None if there are none:
     from the heads, which `solnet status`'s snapshot of the database has too (no event rows)."""

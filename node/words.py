@@ -124,13 +124,15 @@ def own_stamped_ahead(events: int, until_ms: int, now: int | None = None, held_b
     (if they are stamped at most MAX_PROVED_LEAD_MS ahead). With `held_behind_ms`: a peer holds them,
     so this clock is likely behind by about that much (node/net/node.py `own_stamped_ahead`)."""
     if held_behind_ms is not None:
-        newest = "this device's newest event" if events == 1 else f"this device's newest {events} events"
+        # (not "newest": once this clock stamped one, they are not; node/own_unsent.py held_beyond_proof)
+        newest = "an event of this device" if events == 1 else f"{events} events of this device"
         return (f"this machine's clock is likely behind, by about {span(held_behind_ms)}: {newest}, which a peer holds, "
                 f"{'is' if events == 1 else 'are'} stamped that much after it, and a peer takes nothing stamped more than "
                 "10 minutes after its own clock. A Raspberry Pi has no real-time clock and runs in the past after a power "
                 "cut until it reaches a time server. Compare it with a time you trust (a phone's, or `timedatectl` with "
                 "NTP on) and set it right before publishing: what this node publishes meanwhile is stamped that much too "
-                "early, and an alert so stamped ends that much early on the other nodes, or has ended before it reaches them")
+                "early; an alert's end is put off by as much, but never past 48 hours after its stamp, so with a clock "
+                "further behind an alert has ended before it reaches the other nodes")
     wait, they = ("waits", "it was") if events == 1 else ("wait", "they were")
     said = (f"{plural(events, 'event')} of this device {wait} at peers until {local_time(until_ms)}: {they} stamped "
             "while this machine's clock ran ahead, and a peer takes nothing stamped more than 10 minutes after its "

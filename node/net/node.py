@@ -585,7 +585,8 @@ class Node:
         stamps, so this clock is the one behind (a Pi set back by a power cut). Said as "they wait at
         peers, this clock is right now", an alert published on that word was stamped days back. None
         when held and peers' events say this clock is behind too (`clock_behind_ms`: that warning
-        says it, and that its alerts' expiry is put off, which this one's would deny)."""
+        says it). Either way an expiry is put off by as much (node/log.py `append`: by this device's
+        own stamps, whatever a peer says it holds)."""
         tail = self._own_ahead
         now = now_ms()
         until = tail[1] - MAX_CLOCK_SKEW_MS if tail else None
@@ -596,8 +597,14 @@ class Node:
     async def _read_own_stamped_ahead(self) -> None:
         before = self.own_stamped_ahead()
         device = bytes(self.keys.device.public)
-        self._own_ahead = await self.db(self.log.store.stamped_after, device, now_ms() + MAX_CLOCK_SKEW_MS)
-        self._own_ahead_held = bool(self._own_ahead) and await self.db(own_unsent.holds_head, self.log.store, device)
+        limit = now_ms() + MAX_CLOCK_SKEW_MS
+        tail = await self.db(self.log.store.stamped_after, device, limit)
+        held = bool(tail) and await self.db(own_unsent.holds_head, self.log.store, device)
+        if not held and (beyond := await self.db(own_unsent.held_beyond_proof, self.log.store, device, limit)):
+            # the tail is gone once this clock stamped an event of its own (the newest, stamped by it):
+            # what a peer took stamped further ahead than a successor lets in still says it is behind
+            tail, held = beyond, True
+        self._own_ahead, self._own_ahead_held = tail, held
         told = self.own_stamped_ahead()
         if told is not None and (before is None or (before["events"], before["until"], before["held"])
                                  != (told["events"], told["until"], told["held"])):

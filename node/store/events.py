@@ -256,6 +256,18 @@ class EventTables(StoreBase):
         count, newest = self._x("SELECT count(*), max(ts) FROM events WHERE a=? AND seq>?", (a, right)).fetchone()
         return (count, newest) if count else None
 
+    def stamped_beyond(self, author: bytes, limit: int, up_to_seq: int | None = None) -> tuple[int, int] | None:
+        """(how many, the newest stamp) of `author`'s events stamped after `limit` (and at or below
+        `up_to_seq`, if given), None if none is, wherever they are in its chain (unlike `stamped_after`:
+        a later event stamped earlier, by a clock set back since, hides none of them). By time (+a):
+        after `limit` there is usually nothing at all, where an author may have thousands."""
+        a = self._find_k(author)
+        if a is None:
+            return None
+        count, newest = self._x("SELECT count(*), max(ts) FROM events WHERE +a=? AND ts>? AND seq<=?",
+                                (a, limit, up_to_seq if up_to_seq is not None else 2**62)).fetchone()
+        return (count, newest) if count else None
+
     def first_seq_stamped_from(self, author: bytes, at: int, after_seq: int = 0) -> int | None:
         """The lowest seq after `after_seq` of `author`'s events stamped at or after `at` (None: none
         is): by then its device was in use (node/hidden_own.py). Walks the author's chain from there."""

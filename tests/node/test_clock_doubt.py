@@ -191,3 +191,28 @@ def test_events_forged_in_members_names_stamped_ahead_say_nothing_of_the_clock(t
         assert log.clock_doubt.behind_ms(now_ms()) is not None
     finally:
         log.store.close()
+
+
+def test_an_expiry_counted_from_a_clock_set_back_under_its_own_events_is_stretched_by_their_lead(
+        net: Net, tmp_path: Path):
+    """A Pi set back 5 h by a power cut, before any peer's fresh event came to say so (no doubt
+    noted): its own newest event, signed before the cut, is stamped 5 h after its clock. A raid
+    alert for 2 h counted from the clock had expired 3 h before it was made, by every other node's
+    clock (the week). Its own events are its own signature, not a peer's word: the expiry is put off
+    by their lead, again after the first alert so stamped (its newest event is no longer the
+    highest), and within the kind's longest. Until 2026-12-08 only the words said it."""
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    raid = {"region": "calais", "type": "raid", "text": "Police at the station"}
+    log.append(net.founder.device, "alert", raid, now=NOW, offline=True)  # before the power cut
+    back = NOW - 5 * HOUR
+    first = log.append(net.founder.device, "alert", raid, expires=back + 2 * HOUR, now=back, offline=True)
+    assert first.header.expires == NOW + 2 * HOUR
+    second = log.append(net.founder.device, "alert", raid, expires=back + 1 + 2 * HOUR, now=back + 1, offline=True)
+    assert second.header.expires == NOW + 2 * HOUR
+    longest = log.append(net.founder.device, "alert", raid, expires=back + 2 + 47 * HOUR, now=back + 2, offline=True)
+    assert longest.header.expires == back + 2 + ALERT_MAX_EXPIRY_MS
+    # within the skew peers allow, a clock stepped back a little is left alone
+    log.append(net.founder.device, "alert", raid, now=NOW + 1, offline=True)
+    near = log.append(net.founder.device, "alert", raid, now=NOW - 60_000, offline=True)
+    assert near.header.expires == NOW - 60_000 + ALERT_DEFAULT_EXPIRY_MS
