@@ -263,17 +263,17 @@ class _Write:
                 _KNOWN.pop(str(path), None)
                 known = _known(path)
                 end = known.end
-        except BaseException:
+            # (a commit that goes on from the key's mark needs no first: one mark a publish, as before; on a
+            # home restored or copied, one above it takes what lies between as this home's: `going_on`)
+            self.firsts = {k: first for k, first in (firsts or {}).items()
+                           if first != known.marks.get(k, 0) + 1 and not (go_on and first > known.marks.get(k, 0))}
+            data = _records(marks, self.firsts)
+            self.written = end + len(data)
+            if self.written > st.st_size:  # (room for the next ones: they are written in place, see above)
+                data += bytes(GROW_BY)
+        except BaseException:  # (a MemoryError too: the flock goes with the file, or every later write waits)
             os.close(fd)
             raise
-        # (a commit that goes on from the key's mark needs no first: one mark a publish, as before; on a
-        # home restored or copied, one above it takes what lies between as this home's: `going_on`)
-        self.firsts = {k: first for k, first in (firsts or {}).items()
-                       if first != known.marks.get(k, 0) + 1 and not (go_on and first > known.marks.get(k, 0))}
-        data = _records(marks, self.firsts)
-        self.written = end + len(data)
-        if self.written > st.st_size:  # (room for the next ones: they are written in place, see above)
-            data += bytes(GROW_BY)
         self.path, self.marks, self.known, self.fd, self.data, self.end = path, marks, known, fd, data, end
         self.new_file = st.st_size == 0
         self.stat: tuple[int, int, int] | None = None
@@ -512,6 +512,9 @@ def signed(store: Store, author: bytes, seq: int) -> None:
                 early = _SYNCER.start(_Early(write))
             except RuntimeError:  # ("can't start new thread": short of memory or tasks) written at the commit, as above
                 os.close(write.fd)
+            except BaseException:  # (a MemoryError: the file closed, its flock with it, or every later write waits)
+                os.close(write.fd)
+                raise
     prior = current if isinstance(current, _Pending) and (current.early or current.prior) else None
     store.before_commit(_KEY, _Pending(path, seqs, firsts, go_on, early, prior))
 

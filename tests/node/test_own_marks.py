@@ -495,3 +495,46 @@ def test_a_writer_waits_for_another_writers_marks_and_says_so_when_the_disk_stal
         assert own_marks.read(marks) == {D: 2}
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("where", ["placing", "queueing"])
+def test_a_write_that_fails_after_taking_the_marks_lock_lets_it_go(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """A process short of memory (a Pi's) fails a lone publish after its marks took the file's flock:
+    while their records are made (`placing`), or as they are handed to the marks' thread (`queueing`:
+    a MemoryError, not the RuntimeError of a thread that cannot start). The open file was left open
+    with the flock on it, and this process's every later write of marks waited for that flock for
+    ever: every publish of the node hung (and the panic wipe's database part behind them), its log
+    saying the disk had not finished writing another writer's marks. The flock is let go with the
+    file, and the next publish is stored with its mark."""
+    store = Store(tmp_path / "solnet.db")
+    marks = own_marks.path_for(tmp_path / "solnet.db")
+    _in_network(store)
+    monkeypatch.setattr(own_marks, "_SYNCER", own_marks._Syncer())  # (no marks thread yet in this process)
+    try:
+        with store.write():
+            own_marks.signed(store, DEVICE, 1)
+        open_before = len(os.listdir("/proc/self/fd"))
+
+        def short_of_memory(*_args: object, **_kwargs: object) -> None:
+            raise MemoryError
+
+        if where == "placing":
+            monkeypatch.setattr(own_marks, "_records", short_of_memory)
+        else:
+            monkeypatch.setattr(own_marks._Syncer, "start", short_of_memory)
+        with pytest.raises(MemoryError), store.write():
+            own_marks.signed(store, DEVICE, 2)
+        monkeypatch.undo()
+        assert len(os.listdir("/proc/self/fd")) == open_before, "the marks file was left open"
+        probe = os.open(marks, os.O_RDWR)
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # (BlockingIOError: still held, every later write waits)
+        finally:
+            os.close(probe)
+        with store.write():
+            own_marks.signed(store, DEVICE, 2)
+        own_marks._KNOWN.clear()
+        assert own_marks.read(marks) == {D: 2}
+    finally:
+        store.close()
