@@ -232,9 +232,14 @@ def _append(path: Path, marks: dict[bytes, int], firsts: dict[bytes, int] | None
     """Write `marks` past the file's last: one pwrite of the new bytes (with GROW_BY zeros beyond them
     when they reach the file's end), synced before the database's commit of what they mark (see the
     module's docstring; a new file's folder too, so that its name survives). `firsts`: the first seq
-    each key signed in this commit (its mark the last). Where in the file they lie (`_take_back`)."""
+    each key signed in this commit (its mark the last). Where in the file they lie (`_take_back`).
+    Written on the marks' thread, as a lone commit's (`_Early`): a group's commit waits for them there,
+    and a stalled disk is said (`_patiently`), not waited for in silence."""
     write = _Write(path, marks, firsts, go_on)
-    write.put()
+    early = _handed_over(write)
+    if early is not None:
+        return early.wait()
+    write.put()  # (no thread for it: written here)
     return write.record()
 
 
@@ -386,6 +391,19 @@ class _Syncer:
 _SYNCER = _Syncer()
 
 
+def _handed_over(write: _Write) -> _Early | None:
+    """`write` given to the marks' thread; None if it cannot start ("can't start new thread": short of
+    memory or tasks), `write` left to its caller. Any other failure closes its file, and its flock with
+    it (a MemoryError: left held, this process's every later write of marks waited for it for ever)."""
+    try:
+        return _SYNCER.start(_Early(write))
+    except RuntimeError:
+        return None
+    except BaseException:
+        os.close(write.fd)
+        raise
+
+
 GOING_ON_META = "marks_go_on"  # meta: b"1" from a node's start on a restored or copied home to the next start
 
 
@@ -508,13 +526,9 @@ def signed(store: Store, author: bytes, seq: int) -> None:
         except OSError:  # (the file cannot be opened: the commit tries again, and says so as a failing disk does)
             write = None
         if write is not None:
-            try:
-                early = _SYNCER.start(_Early(write))
-            except RuntimeError:  # ("can't start new thread": short of memory or tasks) written at the commit, as above
+            early = _handed_over(write)
+            if early is None:  # written at the commit, as above
                 os.close(write.fd)
-            except BaseException:  # (a MemoryError: the file closed, its flock with it, or every later write waits)
-                os.close(write.fd)
-                raise
     prior = current if isinstance(current, _Pending) and (current.early or current.prior) else None
     store.before_commit(_KEY, _Pending(path, seqs, firsts, go_on, early, prior))
 

@@ -49,6 +49,17 @@ def _another_writer(other: Store, committed: list[bytes]):
     return hook
 
 
+def _stalling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Store, Store, Path]:
+    """A home in NETWORK whose waits for the disk are said at once (STALL_SAY_S), with a marks thread of
+    the test's own: its store, another connection to it, and its marks file."""
+    monkeypatch.setattr(own_marks, "STALL_SAY_S", 0.05)
+    monkeypatch.setattr(own_marks, "STALL_SAY_AGAIN_S", 0.05)
+    monkeypatch.setattr(own_marks, "_SYNCER", own_marks._Syncer())
+    store, other = Store(tmp_path / "solnet.db"), Store(tmp_path / "solnet.db")
+    _in_network(store)
+    return store, other, own_marks.path_for(tmp_path / "solnet.db")
+
+
 def test_marks_are_on_the_disk_before_the_commit_and_only_for_what_commits(tmp_path: Path) -> None:
     store = Store(tmp_path / "solnet.db")
     marks = own_marks.path_for(tmp_path / "solnet.db")
@@ -413,12 +424,7 @@ def test_a_stalled_disk_is_said_while_a_publish_waits_for_its_marks_and_nothing_
     sees nothing of the transaction committed. (A COMMIT that did not wait for the marks is seen here,
     not by tests/integration/test_power_cut_at_every_point.py: on this machine's disk the marks'
     sync, begun first, always ended before the commit's own.)"""
-    monkeypatch.setattr(own_marks, "STALL_SAY_S", 0.05)
-    monkeypatch.setattr(own_marks, "STALL_SAY_AGAIN_S", 0.05)
-    monkeypatch.setattr(own_marks, "_SYNCER", own_marks._Syncer())  # (a marks thread of this test's own)
-    store, other = Store(tmp_path / "solnet.db"), Store(tmp_path / "solnet.db")
-    marks = own_marks.path_for(tmp_path / "solnet.db")
-    _in_network(store)
+    store, other, marks = _stalling(tmp_path, monkeypatch)
     disk_done = threading.Event()
 
     class _StalledWrite:  # (a job ahead of the publish's on the marks thread: the disk does not answer)
@@ -537,4 +543,50 @@ def test_a_write_that_fails_after_taking_the_marks_lock_lets_it_go(
         own_marks._KNOWN.clear()
         assert own_marks.read(marks) == {D: 2}
     finally:
+        store.close()
+
+
+def test_a_stalled_disk_is_said_while_a_group_of_publishes_waits_for_its_marks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A group commit (several publishes in flight: a node under load) writes its marks once, at its
+    commit; a disk that stalls in their sync held them in silence, the publishes hanging with no word
+    in the log, where a lone publish's wait is said (own_marks._Early). Said the same way now, and
+    nothing commits before them. Here the marks' fdatasync does not return until the test lets it."""
+    store, other, marks = _stalling(tmp_path, monkeypatch)
+    syncing, disk_done, written = threading.Event(), threading.Event(), threading.Event()
+    real_fdatasync = os.fdatasync
+
+    def stalled_fdatasync(fd: int) -> None:
+        syncing.set()
+        disk_done.wait(60)
+        real_fdatasync(fd)
+
+    def publish() -> None:
+        with store.group():
+            with store.write():
+                store.set_meta("stored", b"1")
+                own_marks.signed(store, DEVICE, 1)
+            with store.write():
+                own_marks.signed(store, GROUP, 1)
+        written.set()
+
+    try:
+        monkeypatch.setattr(os, "fdatasync", stalled_fdatasync)
+        caplog.set_level("WARNING", logger="solnet.node.own_marks")
+        threading.Thread(target=publish, daemon=True).start()
+        assert syncing.wait(30), "the group's marks were not synced"
+        said = lambda: any("has not finished writing" in r.getMessage() for r in caplog.records)  # noqa: E731
+        deadline = time.monotonic() + 20
+        while not said() and not written.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert other.get_meta("stored") is None, "the group committed before its marks were on the disk"
+        assert said(), "a stalled disk under a group of publishes was not said in the log"
+        disk_done.set()
+        assert written.wait(30), "the group did not go on once the disk was done"
+        assert any("finished writing" in r.getMessage() for r in caplog.records)
+        own_marks._KNOWN.clear()
+        assert own_marks.read(marks) == {D: 1, G: 1} and other.get_meta("stored") == b"1"
+    finally:
+        disk_done.set()
+        other.close()
         store.close()
