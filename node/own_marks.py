@@ -429,6 +429,7 @@ def _take_back(path: Path, start: int, stop: int) -> None:
     (SQLite rolls a transaction back itself on a full disk), and another writer's marks past them stay."""
     fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
     try:
+        _patiently(lambda wait: hold_exclusive(fd, wait), path, "another writer's marks")  # (none placed meanwhile)
         _unmark(fd, start, stop)
         os.fsync(fd)
     finally:
@@ -439,12 +440,19 @@ def _take_back(path: Path, start: int, stop: int) -> None:
 def _unmark(fd: int, start: int, stop: int) -> None:
     """Zeros over the records from `start` to `stop` of the file open at `fd` (they read as no mark;
     the next mark is written there), within its size (a write cut short by a full disk grew it less).
-    Its mtime moves on by a nanosecond at least: another process that read those marks at this size
-    and mtime (a clock that had not ticked) reads the file again (`_known`)."""
+    The file grows by a record of zeros and its mtime moves on by a nanosecond at least: another process
+    that read the file at its size and mtime reads it again (`_known`). The mtime alone was not enough
+    where the file system keeps seconds (ext4 with small inodes, FAT): a process that read the file
+    before these marks saw its stat unchanged, zeros where its next mark goes, and missed another
+    writer's marks past them."""
     st = os.fstat(fd)
     stop = min(stop, st.st_size)
     if stop > start:
         os.pwrite(fd, bytes(stop - start), start)
+    try:
+        os.pwrite(fd, _NO_MARK, st.st_size)
+    except OSError:  # (a full disk with no room left in the file's last block: the mtime still tells)
+        pass
     after = os.fstat(fd)
     os.utime(fd, ns=(after.st_atime_ns, max(after.st_mtime_ns, st.st_mtime_ns + 1)))
 

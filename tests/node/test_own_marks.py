@@ -590,3 +590,27 @@ def test_a_stalled_disk_is_said_while_a_group_of_publishes_waits_for_its_marks(
         disk_done.set()
         other.close()
         store.close()
+
+
+def test_marks_past_a_failed_writes_taken_back_ones_are_read_though_the_clock_had_not_ticked(tmp_path: Path) -> None:
+    """A failed write takes its marks back by zeroing them in place (another writer's marks may lie
+    past them). Where the file system's clock is coarse (a second on ext4 with small inodes, two on
+    FAT) the file's stat then said what it said before both writes, its mtime moved on by a nanosecond
+    the file system does not keep: the node, which read the file before, looked where the next mark
+    goes, found the zeros and missed the other writer's mark past them (its own vouch with the group
+    key taken for another home's, node/group_key_marks.py), and its next mark went there, before it."""
+    path = own_marks.path_for(tmp_path / "solnet.db")
+    own_marks._append(path, {D: 3})
+    assert own_marks.read(path) == {D: 3}  # (the node's view, kept by the file's stat)
+    before = path.stat()
+    others = ("from pathlib import Path; from node import own_marks; p = Path({!r})\n"
+              "failed = own_marks._append(p, {{{!r}: 4}})  # (a publish whose commit then fails: a full disk)\n"
+              "own_marks._append(p, {{{!r}: 1}})  # (a vouch in another terminal, committed)\n"
+              "own_marks._take_back(p, *failed)").format(str(path), D, G)
+    subprocess.run([sys.executable, "-c", others], check=True, cwd=Path(own_marks.__file__).parents[1])
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # (the clock had not ticked)
+    assert own_marks.read(path) == {D: 3, G: 1}
+    assert group_key_marks.not_signed(tmp_path / "solnet.db", NETWORK, GROUP, 1) == []
+    own_marks._append(path, {D: 4})
+    own_marks._KNOWN.clear()
+    assert own_marks.read(path) == {D: 4, G: 1}
