@@ -24,7 +24,8 @@ peer batch. A commit of one publish alone (the usual case at one in flight) writ
 of their own from the moment the event is signed, while its transaction writes the rows (`_Early`),
 and its COMMIT waits for that sync: the sync no longer adds to the publish's time when the rows take
 longer, and the order on the disk is the one above (tests/integration/test_power_cut_at_every_point.py).
-A group commit of several writes its marks once, at its commit, for all of them.
+A group commit of several writes its marks once, at its commit, for all of them (on that thread too,
+its commit waiting for them there: a disk that stalls is said either way, `_patiently`).
 A disk may still lie about its syncs (many SD cards do); for that the node puts its start on the
 disk (`make_durable`, with a record that it runs) and its clean stop, and chain_gate refuses to
 sign on a home whose node did not stop cleanly until a sync. `solnet sync` and `solnet export`, which
