@@ -24,7 +24,8 @@ peer batch. A commit of one publish alone (the usual case at one in flight) writ
 of their own from the moment the event is signed, while its transaction writes the rows (`_Early`),
 and its COMMIT waits for that sync: the sync no longer adds to the publish's time when the rows take
 longer, and the order on the disk is the one above (tests/integration/test_power_cut_at_every_point.py).
-A group commit of several writes its marks once, at its commit, for all of them.
+A group commit of several writes its marks once, at its commit, for all of them (on that thread too,
+its commit waiting for them there: a disk that stalls is said either way, `_patiently`).
 A disk may still lie about its syncs (many SD cards do); for that the node puts its start on the
 disk (`make_durable`, with a record that it runs) and its clean stop, and chain_gate refuses to
 sign on a home whose node did not stop cleanly until a sync. `solnet sync` and `solnet export`, which
@@ -232,9 +233,14 @@ def _append(path: Path, marks: dict[bytes, int], firsts: dict[bytes, int] | None
     """Write `marks` past the file's last: one pwrite of the new bytes (with GROW_BY zeros beyond them
     when they reach the file's end), synced before the database's commit of what they mark (see the
     module's docstring; a new file's folder too, so that its name survives). `firsts`: the first seq
-    each key signed in this commit (its mark the last). Where in the file they lie (`_take_back`)."""
+    each key signed in this commit (its mark the last). Where in the file they lie (`_take_back`).
+    Written on the marks' thread, as a lone commit's (`_Early`): a group's commit waits for them there,
+    and a stalled disk is said (`_patiently`), not waited for in silence."""
     write = _Write(path, marks, firsts, go_on)
-    write.put()
+    early = _handed_over(write)
+    if early is not None:
+        return early.wait()
+    write.put()  # (no thread for it: written here)
     return write.record()
 
 
@@ -263,17 +269,17 @@ class _Write:
                 _KNOWN.pop(str(path), None)
                 known = _known(path)
                 end = known.end
-        except BaseException:
+            # (a commit that goes on from the key's mark needs no first: one mark a publish, as before; on a
+            # home restored or copied, one above it takes what lies between as this home's: `going_on`)
+            self.firsts = {k: first for k, first in (firsts or {}).items()
+                           if first != known.marks.get(k, 0) + 1 and not (go_on and first > known.marks.get(k, 0))}
+            data = _records(marks, self.firsts)
+            self.written = end + len(data)
+            if self.written > st.st_size:  # (room for the next ones: they are written in place, see above)
+                data += bytes(GROW_BY)
+        except BaseException:  # (a MemoryError too: the flock goes with the file, or every later write waits)
             os.close(fd)
             raise
-        # (a commit that goes on from the key's mark needs no first: one mark a publish, as before; on a
-        # home restored or copied, one above it takes what lies between as this home's: `going_on`)
-        self.firsts = {k: first for k, first in (firsts or {}).items()
-                       if first != known.marks.get(k, 0) + 1 and not (go_on and first > known.marks.get(k, 0))}
-        data = _records(marks, self.firsts)
-        self.written = end + len(data)
-        if self.written > st.st_size:  # (room for the next ones: they are written in place, see above)
-            data += bytes(GROW_BY)
         self.path, self.marks, self.known, self.fd, self.data, self.end = path, marks, known, fd, data, end
         self.new_file = st.st_size == 0
         self.stat: tuple[int, int, int] | None = None
@@ -386,6 +392,19 @@ class _Syncer:
 _SYNCER = _Syncer()
 
 
+def _handed_over(write: _Write) -> _Early | None:
+    """`write` given to the marks' thread; None if it cannot start ("can't start new thread": short of
+    memory or tasks), `write` left to its caller. Any other failure closes its file, and its flock with
+    it (a MemoryError: left held, this process's every later write of marks waited for it for ever)."""
+    try:
+        return _SYNCER.start(_Early(write))
+    except RuntimeError:
+        return None
+    except BaseException:
+        os.close(write.fd)
+        raise
+
+
 GOING_ON_META = "marks_go_on"  # meta: b"1" from a node's start on a restored or copied home to the next start
 
 
@@ -411,6 +430,7 @@ def _take_back(path: Path, start: int, stop: int) -> None:
     (SQLite rolls a transaction back itself on a full disk), and another writer's marks past them stay."""
     fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
     try:
+        _patiently(lambda wait: hold_exclusive(fd, wait), path, "another writer's marks")  # (none placed meanwhile)
         _unmark(fd, start, stop)
         os.fsync(fd)
     finally:
@@ -421,12 +441,19 @@ def _take_back(path: Path, start: int, stop: int) -> None:
 def _unmark(fd: int, start: int, stop: int) -> None:
     """Zeros over the records from `start` to `stop` of the file open at `fd` (they read as no mark;
     the next mark is written there), within its size (a write cut short by a full disk grew it less).
-    Its mtime moves on by a nanosecond at least: another process that read those marks at this size
-    and mtime (a clock that had not ticked) reads the file again (`_known`)."""
+    The file grows by a record of zeros and its mtime moves on by a nanosecond at least: another process
+    that read the file at its size and mtime reads it again (`_known`). The mtime alone was not enough
+    where the file system keeps seconds (ext4 with small inodes, FAT): a process that read the file
+    before these marks saw its stat unchanged, zeros where its next mark goes, and missed another
+    writer's marks past them."""
     st = os.fstat(fd)
     stop = min(stop, st.st_size)
     if stop > start:
         os.pwrite(fd, bytes(stop - start), start)
+    try:
+        os.pwrite(fd, _NO_MARK, st.st_size)
+    except OSError:  # (a full disk with no room left in the file's last block: the mtime still tells)
+        pass
     after = os.fstat(fd)
     os.utime(fd, ns=(after.st_atime_ns, max(after.st_mtime_ns, st.st_mtime_ns + 1)))
 
@@ -508,9 +535,8 @@ def signed(store: Store, author: bytes, seq: int) -> None:
         except OSError:  # (the file cannot be opened: the commit tries again, and says so as a failing disk does)
             write = None
         if write is not None:
-            try:
-                early = _SYNCER.start(_Early(write))
-            except RuntimeError:  # ("can't start new thread": short of memory or tasks) written at the commit, as above
+            early = _handed_over(write)
+            if early is None:  # written at the commit, as above
                 os.close(write.fd)
     prior = current if isinstance(current, _Pending) and (current.early or current.prior) else None
     store.before_commit(_KEY, _Pending(path, seqs, firsts, go_on, early, prior))

@@ -49,6 +49,17 @@ def _another_writer(other: Store, committed: list[bytes]):
     return hook
 
 
+def _stalling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Store, Store, Path]:
+    """A home in NETWORK whose waits for the disk are said at once (STALL_SAY_S), with a marks thread of
+    the test's own: its store, another connection to it, and its marks file."""
+    monkeypatch.setattr(own_marks, "STALL_SAY_S", 0.05)
+    monkeypatch.setattr(own_marks, "STALL_SAY_AGAIN_S", 0.05)
+    monkeypatch.setattr(own_marks, "_SYNCER", own_marks._Syncer())
+    store, other = Store(tmp_path / "solnet.db"), Store(tmp_path / "solnet.db")
+    _in_network(store)
+    return store, other, own_marks.path_for(tmp_path / "solnet.db")
+
+
 def test_marks_are_on_the_disk_before_the_commit_and_only_for_what_commits(tmp_path: Path) -> None:
     store = Store(tmp_path / "solnet.db")
     marks = own_marks.path_for(tmp_path / "solnet.db")
@@ -413,12 +424,7 @@ def test_a_stalled_disk_is_said_while_a_publish_waits_for_its_marks_and_nothing_
     sees nothing of the transaction committed. (A COMMIT that did not wait for the marks is seen here,
     not by tests/integration/test_power_cut_at_every_point.py: on this machine's disk the marks'
     sync, begun first, always ended before the commit's own.)"""
-    monkeypatch.setattr(own_marks, "STALL_SAY_S", 0.05)
-    monkeypatch.setattr(own_marks, "STALL_SAY_AGAIN_S", 0.05)
-    monkeypatch.setattr(own_marks, "_SYNCER", own_marks._Syncer())  # (a marks thread of this test's own)
-    store, other = Store(tmp_path / "solnet.db"), Store(tmp_path / "solnet.db")
-    marks = own_marks.path_for(tmp_path / "solnet.db")
-    _in_network(store)
+    store, other, marks = _stalling(tmp_path, monkeypatch)
     disk_done = threading.Event()
 
     class _StalledWrite:  # (a job ahead of the publish's on the marks thread: the disk does not answer)
@@ -495,3 +501,116 @@ def test_a_writer_waits_for_another_writers_marks_and_says_so_when_the_disk_stal
         assert own_marks.read(marks) == {D: 2}
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("where", ["placing", "queueing"])
+def test_a_write_that_fails_after_taking_the_marks_lock_lets_it_go(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """A process short of memory (a Pi's) fails a lone publish after its marks took the file's flock:
+    while their records are made (`placing`), or as they are handed to the marks' thread (`queueing`:
+    a MemoryError, not the RuntimeError of a thread that cannot start). The open file was left open
+    with the flock on it, and this process's every later write of marks waited for that flock for
+    ever: every publish of the node hung (and the panic wipe's database part behind them), its log
+    saying the disk had not finished writing another writer's marks. The flock is let go with the
+    file, and the next publish is stored with its mark."""
+    store = Store(tmp_path / "solnet.db")
+    marks = own_marks.path_for(tmp_path / "solnet.db")
+    _in_network(store)
+    monkeypatch.setattr(own_marks, "_SYNCER", own_marks._Syncer())  # (no marks thread yet in this process)
+    try:
+        with store.write():
+            own_marks.signed(store, DEVICE, 1)
+        open_before = len(os.listdir("/proc/self/fd"))
+
+        def short_of_memory(*_args: object, **_kwargs: object) -> None:
+            raise MemoryError
+
+        if where == "placing":
+            monkeypatch.setattr(own_marks, "_records", short_of_memory)
+        else:
+            monkeypatch.setattr(own_marks._Syncer, "start", short_of_memory)
+        with pytest.raises(MemoryError), store.write():
+            own_marks.signed(store, DEVICE, 2)
+        monkeypatch.undo()
+        assert len(os.listdir("/proc/self/fd")) == open_before, "the marks file was left open"
+        probe = os.open(marks, os.O_RDWR)
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # (BlockingIOError: still held, every later write waits)
+        finally:
+            os.close(probe)
+        with store.write():
+            own_marks.signed(store, DEVICE, 2)
+        own_marks._KNOWN.clear()
+        assert own_marks.read(marks) == {D: 2}
+    finally:
+        store.close()
+
+
+def test_a_stalled_disk_is_said_while_a_group_of_publishes_waits_for_its_marks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A group commit (several publishes in flight: a node under load) writes its marks once, at its
+    commit; a disk that stalls in their sync held them in silence, the publishes hanging with no word
+    in the log, where a lone publish's wait is said (own_marks._Early). Said the same way now, and
+    nothing commits before them. Here the marks' fdatasync does not return until the test lets it."""
+    store, other, marks = _stalling(tmp_path, monkeypatch)
+    syncing, disk_done, written = threading.Event(), threading.Event(), threading.Event()
+    real_fdatasync = os.fdatasync
+
+    def stalled_fdatasync(fd: int) -> None:
+        syncing.set()
+        disk_done.wait(60)
+        real_fdatasync(fd)
+
+    def publish() -> None:
+        with store.group():
+            with store.write():
+                store.set_meta("stored", b"1")
+                own_marks.signed(store, DEVICE, 1)
+            with store.write():
+                own_marks.signed(store, GROUP, 1)
+        written.set()
+
+    try:
+        monkeypatch.setattr(os, "fdatasync", stalled_fdatasync)
+        caplog.set_level("WARNING", logger="solnet.node.own_marks")
+        threading.Thread(target=publish, daemon=True).start()
+        assert syncing.wait(30), "the group's marks were not synced"
+        said = lambda: any("has not finished writing" in r.getMessage() for r in caplog.records)  # noqa: E731
+        deadline = time.monotonic() + 20
+        while not said() and not written.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert other.get_meta("stored") is None, "the group committed before its marks were on the disk"
+        assert said(), "a stalled disk under a group of publishes was not said in the log"
+        disk_done.set()
+        assert written.wait(30), "the group did not go on once the disk was done"
+        assert any("finished writing" in r.getMessage() for r in caplog.records)
+        own_marks._KNOWN.clear()
+        assert own_marks.read(marks) == {D: 1, G: 1} and other.get_meta("stored") == b"1"
+    finally:
+        disk_done.set()
+        other.close()
+        store.close()
+
+
+def test_marks_past_a_failed_writes_taken_back_ones_are_read_though_the_clock_had_not_ticked(tmp_path: Path) -> None:
+    """A failed write takes its marks back by zeroing them in place (another writer's marks may lie
+    past them). Where the file system's clock is coarse (a second on ext4 with small inodes, two on
+    FAT) the file's stat then said what it said before both writes, its mtime moved on by a nanosecond
+    the file system does not keep: the node, which read the file before, looked where the next mark
+    goes, found the zeros and missed the other writer's mark past them (its own vouch with the group
+    key taken for another home's, node/group_key_marks.py), and its next mark went there, before it."""
+    path = own_marks.path_for(tmp_path / "solnet.db")
+    own_marks._append(path, {D: 3})
+    assert own_marks.read(path) == {D: 3}  # (the node's view, kept by the file's stat)
+    before = path.stat()
+    others = ("from pathlib import Path; from node import own_marks; p = Path({!r})\n"
+              "failed = own_marks._append(p, {{{!r}: 4}})  # (a publish whose commit then fails: a full disk)\n"
+              "own_marks._append(p, {{{!r}: 1}})  # (a vouch in another terminal, committed)\n"
+              "own_marks._take_back(p, *failed)").format(str(path), D, G)
+    subprocess.run([sys.executable, "-c", others], check=True, cwd=Path(own_marks.__file__).parents[1])
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # (the clock had not ticked)
+    assert own_marks.read(path) == {D: 3, G: 1}
+    assert group_key_marks.not_signed(tmp_path / "solnet.db", NETWORK, GROUP, 1) == []
+    own_marks._append(path, {D: 4})
+    own_marks._KNOWN.clear()
+    assert own_marks.read(path) == {D: 4, G: 1}
