@@ -1371,7 +1371,7 @@ def _shared_details(home: Home, log: EventLog, request: bytes, data: dict[str, A
 
 def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str, list[bytes] | None]:
     """(text, status, readers): status is readable, not_a_recipient, damaged (sealed to this device but
-    padded wrongly, or no envelope any device reads: a line on stderr says so) or locked (no passphrase available); readers are the
+    altered or padded wrongly, or no envelope any device reads: a line on stderr says so) or locked (no passphrase available); readers are the
     groups it was sealed to besides its author's, when it is readable and says them."""
     from node.private import DAMAGED, DAMAGED_TEXT, READABLE, read_private, readers_of
     if (keys := _keys_or_said(home)) is None:
