@@ -1163,7 +1163,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             if row[4] == "support.request":  # an open request none of them can still read: said (render.show_lines)
                 data["private_readers_unknown"] = sum(s is None for s in shares)  # shares this device cannot read
                 data["readers_gone"] = _readers_gone(log, row[0], group_of[row[1]], readers, shares)
-        if row[4] == "support.request" and data["private_status"] in ("not_a_recipient", "readable"):
+        # (a damaged own part too: a share its group sealed since may still be read, as for one not for it)
+        if row[4] == "support.request" and data["private_status"] in ("not_a_recipient", "readable", "damaged"):
             _shared_details(home, log, row[0], data)
             if readers is None and data["private_status"] == "readable" and row[1] in group_of:
                 # read through a share only: its readers are the requesting group and those its shares
