@@ -1163,7 +1163,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             if row[4] == "support.request":  # an open request none of them can still read: said (render.show_lines)
                 data["private_readers_unknown"] = sum(s is None for s in shares)  # shares this device cannot read
                 data["readers_gone"] = _readers_gone(log, row[0], group_of[row[1]], readers, shares)
-        if row[4] == "support.request" and data["private_status"] in ("not_a_recipient", "readable"):
+        # (a damaged own part too: a share its group sealed since may still be read, as for one not for it)
+        if row[4] == "support.request" and data["private_status"] in ("not_a_recipient", "readable", "damaged"):
             _shared_details(home, log, row[0], data)
             if readers is None and data["private_status"] == "readable" and row[1] in group_of:
                 # read through a share only: its readers are the requesting group and those its shares
@@ -1371,7 +1372,7 @@ def _shared_details(home: Home, log: EventLog, request: bytes, data: dict[str, A
 
 def _open_private_part(home: Home, sealed: bytes) -> tuple[str | None, str, list[bytes] | None]:
     """(text, status, readers): status is readable, not_a_recipient, damaged (sealed to this device but
-    padded wrongly, or no envelope any device reads: a line on stderr says so) or locked (no passphrase available); readers are the
+    altered or padded wrongly, or no envelope any device reads: a line on stderr says so) or locked (no passphrase available); readers are the
     groups it was sealed to besides its author's, when it is readable and says them."""
     from node.private import DAMAGED, DAMAGED_TEXT, READABLE, read_private, readers_of
     if (keys := _keys_or_said(home)) is None:

@@ -27,7 +27,7 @@ import msgpack
 
 from crypto import aead
 from crypto.counted import Counted
-from crypto.errors import DecryptionFailed, InvalidKey, MalformedEnvelope, MalformedPadding
+from crypto.errors import AlteredBody, DecryptionFailed, InvalidKey, MalformedEnvelope, MalformedPadding
 from crypto.hashing import blake2b_256
 from crypto.keys import KEY_SIZE, EncryptionKey, EncryptionPublicKey
 from crypto.padding import largest_bucket_within, padded_size
@@ -130,8 +130,10 @@ def _no_map(value: dict) -> dict:
 
 
 def open_envelope(envelope: bytes, key: EncryptionKey) -> bytes:
-    """Return the plaintext if `key` is a recipient; raise DecryptionFailed otherwise or if altered
-    (MalformedPadding, a DecryptionFailed, if a version-2 envelope authenticates but is padded wrongly)."""
+    """Return the plaintext if `key` is a recipient; raise DecryptionFailed otherwise or if altered:
+    its subclasses say the envelope is damaged (MalformedEnvelope: not in the envelope's form, for any
+    key; AlteredBody: a slot opens for `key`, but not the body; MalformedPadding: a version-2 body
+    authenticates but is padded wrongly)."""
     try:
         version, eph_pub, slots, nonce, ciphertext = msgpack.unpackb(
             envelope, raw=False, max_bin_len=len(envelope), max_array_len=MAX_RECIPIENTS,
@@ -167,6 +169,11 @@ def open_envelope(envelope: bytes, key: EncryptionKey) -> bytes:
             content_key = aead.decrypt(wrap, _ZERO_NONCE, slot)
         except DecryptionFailed:
             continue
-        inside = aead.decrypt(content_key, nonce, ciphertext, _body_aad(version, eph_pub, slots, nonce))
+        try:
+            inside = aead.decrypt(content_key, nonce, ciphertext, _body_aad(version, eph_pub, slots, nonce))
+        except DecryptionFailed:
+            # (a slot opened under this key's wrap key: only the sealer could make it, so this key is a
+            # recipient; said "not a recipient" until 2026-12-08, sending its reader to ask for a share)
+            raise AlteredBody("sealed to this key, but the envelope's body does not authenticate") from None
         return inside if version == 1 else _unframed(inside)
     raise DecryptionFailed("this device is not a recipient of the private part")

@@ -26,6 +26,12 @@ class MalformedEnvelope(DecryptionFailed):
     their sizes): no device can open them, and anyone can tell, recipient or not."""
 
 
+class AlteredBody(DecryptionFailed):
+    """A slot of an envelope opens for this key, so it was sealed to this key, but its body does not
+    authenticate: altered after sealing by its author (whose signature covers it), whose software is
+    faulty or hostile. This key's holder is a recipient told nothing can be read, not a stranger."""
+
+
 class InvalidKey(CryptoError):
     """Key material has the wrong length or is a degenerate (low-order) point."""
 

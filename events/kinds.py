@@ -308,7 +308,7 @@ def parse_body(header: Header, body: bytes | None) -> dict[str, Any] | None:
         # A short body read whole is refused past the caps as a long one is (only a body past them
         # fails `check_fields` there: every list field holds MOST_ITEMS items at most, plain values)
         if not long and _beyond_caps(kind, fields):
-            raise _past_caps(kind, _first_long_field(fields)) from None
+            raise _past_caps(kind, key_of_long_value(body, MOST_ITEMS)) from None  # (as a long one's is named)
         raise
     _check_consent(kind, header, fields)
     return fields
@@ -344,15 +344,6 @@ def _beyond_caps(kind: Kind, fields: dict[str, Any]) -> bool:
             return True
         walk += [v for v in items if type(v) in (list, dict)]
     return False
-
-
-def _first_long_field(fields: dict[str, Any]) -> str | None:
-    """As `key_of_long_value` reads a long body: the first of its first MOST_ITEMS fields holding a
-    list or map of more than MOST_ITEMS items, or None."""
-    for name, value in list(fields.items())[:MOST_ITEMS]:
-        if type(value) in (list, dict) and len(value) > MOST_ITEMS:
-            return name
-    return None
 
 
 def checked_body(header: Header, fields: dict[str, Any]) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from crypto.envelope import MAX_RECIPIENTS, max_plaintext, open_envelope, seal
-from crypto.errors import DecryptionFailed, MalformedEnvelope, MalformedPadding
+from crypto.errors import AlteredBody, DecryptionFailed, MalformedEnvelope, MalformedPadding
 from crypto.keys import EncryptionKey, EncryptionPublicKey, short_id
 from events.canonical import pack, unpack
 from events.errors import InvalidEvent
@@ -114,13 +114,17 @@ def open_private_part(sealed: bytes, key: EncryptionKey) -> tuple[str, list[byte
         return None
 
 
+# What open_envelope raises of a part that is damaged rather than not for this device
+_DAMAGED = (MalformedPadding, MalformedEnvelope, AlteredBody)
+
+
 def _opened(sealed: bytes, key: EncryptionKey) -> tuple[str, list[bytes]] | None:
-    """As open_private_part, but MalformedPadding (a DecryptionFailed) when this device is a
-    recipient of a part whose padding or content is malformed, and MalformedEnvelope when the part is not an
-    envelope in its form (no device can read it), rather than None."""
+    """As open_private_part, but MalformedPadding or AlteredBody (DecryptionFailed) when this device is a
+    recipient of a part whose padding, body or content is malformed, and MalformedEnvelope when the part is
+    not an envelope in its form (no device can read it), rather than None."""
     try:
         plaintext = open_envelope(sealed, key)
-    except (MalformedPadding, MalformedEnvelope):
+    except _DAMAGED:
         raise
     except DecryptionFailed:
         return None
@@ -174,12 +178,12 @@ DAMAGED_TEXT = ("the private details are damaged: their envelope is not in the f
 
 def read_private(sealed: bytes, key: EncryptionKey) -> tuple[str | None, str]:
     """(text, status) for a reader: status is READABLE with the text, NOT_A_RECIPIENT, or DAMAGED
-    (a version-2 envelope for this device whose padding is malformed, or that holds no private part,
-    or bytes no device can read as
+    (an envelope for this device whose body does not authenticate, whose padding is malformed, or that
+    holds no private part, or bytes no device can read as
     an envelope: more than 16 slots, a key or nonce of the wrong size; DAMAGED_TEXT says so). Those
     were "not a recipient" until 2026-12-08, which sent a reader to ask for a share never to come."""
     try:
         opened = _opened(sealed, key)
-    except (MalformedPadding, MalformedEnvelope):
+    except _DAMAGED:
         return None, DAMAGED
     return (opened[0], READABLE) if opened is not None else (None, NOT_A_RECIPIENT)

@@ -269,7 +269,8 @@ class _Worker:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=str(_ROOT))
         self.alive = True
         self.retired = False  # ended for want of work (IDLE_S), not by a failure
-        self.broken = ""  # why the node ended it (`retire_broken`), said when its thread ends
+        self.failed = False  # its failure counted (`_failed`): once, by its thread or by `retire_broken`
+        self._failing = threading.Lock()
         self.thread = threading.Thread(target=self._run, name="verify-worker", daemon=True)
         self.thread.start()
 
@@ -313,13 +314,13 @@ class _Worker:
                 # tree is at its 80 MiB budget in a catch-up: issue 15). Its length is read here.
                 if count_records(answer) != len(job.wires):
                     raise OSError("the ingest worker ended")
+                # (it counts as answered once the batch reads it: `Examination.results`)
                 job.records, job.worker = answer, self
                 sent.popleft().done.set()
-                _restarts.answered()
         except (OSError, ValueError, msgpack.UnpackException) as exc:
             self.alive = False
             if not self.pool.closed:  # (a node stopping ends its workers: no failure)
-                _restarts.failed(self.broken or exc)
+                self._failed(exc)
             for job in sent:  # without records: the main thread examines them itself
                 job.done.set()
 
@@ -345,14 +346,23 @@ class _Worker:
     def retire_broken(self, why: str) -> None:
         """End a worker that answered what cannot be read (`Examination.results`): its process is
         killed, so its thread ends (the chunks it was sent are examined here) and no batch counts on
-        it; the failure is counted as a worker's that stopped (`_Restarts.failed`, once, by its
-        thread), so a new one is tried, later each time one fails again."""
-        self.broken = self.broken or why
+        it; the failure is counted here as a worker's that stopped (`_Restarts.failed`), so a new one
+        is tried, later each time one fails again. (Counted by its thread, it was not counted when
+        that thread was waiting for a chunk: the next batch shut the pool, and a closed pool's
+        workers fail nothing. A new interpreter every batch, without a word in the log.)"""
+        self._failed(why)
         self.alive = False
         try:
             self.proc.kill()
         except OSError:
             pass
+
+    def _failed(self, why: object) -> None:
+        with self._failing:
+            if self.failed:
+                return
+            self.failed = True
+        _restarts.failed(why)
 
     def _close_input(self) -> None:
         try:
@@ -552,6 +562,7 @@ class Examination:
             if type(records) is bytes:
                 try:
                     records = unpack_records(records)
+                    _restarts.answered()  # (read: a worker that answers what cannot be read answered nothing)
                 except (ValueError, msgpack.UnpackException):  # (its length was right: a broken worker)
                     records = None
                     if job.worker is not None:

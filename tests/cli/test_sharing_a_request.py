@@ -5,6 +5,7 @@ support.share --request ID --to Manchester`; once Calais ran it, Manchester read
 takes the request, on every node."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fast_keystores import reseal_cheaply
@@ -157,3 +158,30 @@ def test_a_share_with_a_group_that_reads_the_request_already_is_refused(network,
                     "Bristol", ok=False)
     assert "Manchester and Bristol read that support request's private details already: nothing was shared" \
         in again.stderr, again.stderr
+
+
+def test_a_request_whose_own_part_is_damaged_is_read_through_its_share(network, cli, tmp_path, monkeypatch):
+    """Calais's request went out with a part no device can read (faulty software at Calais: not an
+    envelope at all), then a share of it by Calais sealed to Bristol: `solnet show` on Bristol reads
+    the share, as it does when the request's own part is not for it. Since the merge of 2026-12-08 such
+    a part is "damaged", not "not a recipient", and show no longer looked at the shares: it said the
+    details were damaged and to ask Calais again, with them at hand."""
+    from node import private, publishing
+    calais, bristol = network.a, network.b
+    _carry(cli, bristol, [calais], tmp_path)
+    home = Home(calais)
+    log, keys = home.log(), home.keys(cli.PASSPHRASE)
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(private, "seal", lambda plaintext, recipients: b"\xc1" * 600)
+            request = publishing.publish(log, keys, "support.request",
+                                         {"region": "calais", "type": "legal", "people": "1", "urgency": "low"},
+                                         private="lost", to=[network.group_b]).id
+        part = seal_private(DETAILS, log.trust, [bytes.fromhex(network.group_b)], log.trust.group_of(bytes(keys.device.public)), {})
+        log.append(keys.device, "support.share", {"request": request, "sealed": part})
+    finally:
+        log.store.close()
+    _carry(cli, calais, [bristol], tmp_path)
+    shown = cli.run(bristol, "show", request.hex(), "--json")
+    assert json.loads(shown.stdout)["private_details"] == DETAILS, shown.stdout
+    assert json.loads(shown.stdout)["private_status"] == "readable"

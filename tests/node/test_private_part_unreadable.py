@@ -50,3 +50,20 @@ def test_a_part_sealed_to_this_device_with_nothing_readable_inside_is_damaged(in
     sealed = seal(inside, [READER.public])
     assert read_private(sealed, READER) == (None, DAMAGED)
     assert read_private(sealed, OTHER) == (None, NOT_A_RECIPIENT)
+
+
+def test_a_part_whose_slot_opens_but_whose_body_was_altered_is_damaged_for_its_recipient() -> None:
+    """A slot that opens under this device's key was made by the sealer for it (crypto/envelope.py):
+    a body that then fails its authentication (its author changed it after sealing, and signed the
+    event over it) is damaged for that recipient, not "not a recipient" (until 2026-12-08), which
+    sent them to ask for a share. Another device is still told it is not a recipient."""
+    for at in (0, -1):  # the first byte of the ciphertext, the last of its tag
+        altered = _reshaped(lambda v: [*v[:4], _flipped(v[4], at)])
+        assert read_private(altered, READER) == (None, DAMAGED), at
+        assert read_private(altered, OTHER) == (None, NOT_A_RECIPIENT), at
+
+
+def _flipped(data: bytes, at: int) -> bytes:
+    changed = bytearray(data)
+    changed[at] ^= 1
+    return bytes(changed)

@@ -8,8 +8,10 @@ answer per request) but answers each with an array of the right length whose ite
 byte msgpack never uses: a worker gone wrong (memory, a bad upgrade), which a node must survive."""
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -68,6 +70,54 @@ def test_a_worker_whose_answer_does_not_unpack_is_retired(net: Net, tmp_path: Pa
         out = log.ingest(wires([e for batch in batches for e in batch]))
         assert {o.status for o in out} == {"accepted"} and log.store.count() == 2 + 600
         assert set(verify_pool.worker_pids()).isdisjoint(p.pid for p in started)
+    finally:
+        verify_pool.shutdown()
+        for proc in started:
+            if proc.poll() is None:
+                proc.kill()
+
+
+@needs_workers
+def test_workers_whose_answers_do_not_unpack_are_not_started_again_at_every_batch(tmp_path: Path, monkeypatch,
+                                                                                 caplog) -> None:
+    """Workers that keep answering what does not unpack (a broken install) back off as workers that
+    cannot start do (tests/node/test_worker_that_cannot_start.py): the first is replaced at the next
+    batch, the second failure waits RETRY_FIRST_S. Until 2026-12-08 a broken answer of the right
+    count first counted as answered (the failures in a row back to 0), and a worker retired while
+    its thread waited for a chunk was never counted at all: a new interpreter (~18 MiB) every batch,
+    without a word in the log."""
+    from test_worker_that_cannot_start import _wires  # (a batch of signed events, no node needed)
+    ready = tmp_path / "ready"
+    script = BROKEN_WORKER.replace("# READY", f"# READY\nopen({str(ready)!r}, 'a').write('r')")
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def popen(args, *rest, **kwargs):
+        assert list(args[1:3]) == ["-m", "node.verify_worker"]
+        proc = real_popen([sys.executable, "-c", script], *rest, **kwargs)
+        started.append(proc)
+        return proc
+
+    verify_pool.shutdown()
+    monkeypatch.setattr(verify_pool, "_restarts", verify_pool._Restarts())
+    for name in ("RETRY_FIRST_S", "RETRY_MAX_S"):  # (no back-off passes during the test)
+        monkeypatch.setattr(verify_pool, name, 3600.0)
+    monkeypatch.setenv("SOLNET_VERIFY_WORKERS", "1")
+    monkeypatch.setattr(verify_pool.subprocess, "Popen", popen)
+    wires_ = _wires(600, forged_at=-1)
+    try:
+        with caplog.at_level(logging.WARNING, logger="solnet.node.verify_pool"):
+            for _ in range(6):  # six batches of a sync
+                verify_pool._get_pool()  # (what the batch's Examination does first)
+                deadline = time.monotonic() + 60  # a worker started now says READY before it is sent a chunk
+                while len(ready.read_text() if ready.exists() else "") < len(started) and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                results = list(verify_pool.Examination(wires_).results())
+                assert len(results) == 600 and all(r.event is not None for r in results)
+        assert len(started) == 2, f"a worker whose answers do not unpack was started {len(started)} times in six batches"
+        warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 2 and all("could not be read" in w for w in warnings), warnings
+        assert "tries a new worker at the next batch" in warnings[0] and "tries a new worker in 3600 s" in warnings[1]
     finally:
         verify_pool.shutdown()
         for proc in started:
