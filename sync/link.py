@@ -66,6 +66,7 @@ from sync.link_commands import (
 )
 from sync.messages import (
     HEAD_PREFIX,
+    HEADS_PER_MESSAGE,
     MAX_ROUND_HEADS,
     Credentials,
     End,
@@ -365,9 +366,11 @@ class LinkProtocol:
         if before == S.CLOSED:
             raise LocalProtocolError("the link is closed: nothing more is read from it")
         self._go(type(message))
-        if isinstance(message, ROUND_MESSAGES) and not (isinstance(message, Events) and not message.events):
+        if isinstance(message, ROUND_MESSAGES) and not isinstance(message, MoreHeads) \
+                and not (isinstance(message, Events) and not message.events):
             # (a batch of no events carries nothing: it moved a round as a keepalive does not, and a
-            # peer sending one a moment, never its End, held the round waiting on it for ever)
+            # peer sending one a moment, never its End, held the round waiting on it for ever;
+            # MoreHeads parts move it by their heads, below)
             self._round_messages += 1
         if isinstance(message, Credentials):
             return [Admit(message.events)]
@@ -391,7 +394,12 @@ class LinkProtocol:
         if isinstance(message, Same):  # dialler: in sync
             return self._round_over(in_sync=True)
         if isinstance(message, MoreHeads):
+            before = r.heads_taken
             self._take_heads(r, message)
+            # The round moves once per HEADS_PER_MESSAGE heads, as an honest peer's full parts do:
+            # parts of one head each (valid on the wire), each counted, held the round waiting on
+            # a peer that sent one every few minutes and never its Heads for up to MAX_ROUND_HEADS parts
+            self._round_messages += r.heads_taken // HEADS_PER_MESSAGE - before // HEADS_PER_MESSAGE
             return []
         if isinstance(message, Heads):
             self._take_heads(r, message)

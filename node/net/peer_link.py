@@ -48,7 +48,7 @@ from sync.link_commands import (
     Store,
     Stream,
 )
-from sync.messages import Events, IWant, Offer, Push, event_batches
+from sync.messages import Events, IHave, IWant, Offer, Push, event_batches
 from sync.transport import Link, LinkClosed
 
 log = logging.getLogger(f"solnet.{__name__}")
@@ -152,6 +152,13 @@ class RoundResult:
         # have made those authors known); cut short, the larger
         self.unknown_authors = (other.unknown_authors if other.complete
                                 else max(self.unknown_authors, other.unknown_authors))
+
+
+def _carries_nothing(message: object) -> bool:
+    """Whether `message` is gossip or a round's batch holding no event and no id."""
+    if isinstance(message, (Push, Events)):
+        return not message.events
+    return isinstance(message, (IHave, IWant)) and not message.ids
 
 
 class RoundCut(LinkClosed):
@@ -272,6 +279,12 @@ class PeerLink:
                     commands = self.protocol.receive(message)
                 except RemoteProtocolError as exc:  # the peer's breach, and only that, is charged
                     raise LinkClosed(f"{self.link.name}: {exc}", exc.reason) from None
+                if _carries_nothing(message):
+                    # A keepalive (an empty IHave), or an empty Push, IWant or Events, cost its opening and
+                    # decoding alone: one event of the group's events/s budget (waiting here stops reading
+                    # its link). Held by the bytes/s budget alone, ~190,000 such frames a second went
+                    # through; an honest node sends one keepalive a tick.
+                    await self.policy.limit_events(self.link.peer_device, 1)
                 await self._execute(commands)
                 # One message a turn of the event loop: the frames a peer sent at once are buffered,
                 # and read back to back they never suspended this loop (268 a turn were measured),

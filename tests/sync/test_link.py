@@ -52,6 +52,7 @@ from sync.link_commands import (
 )
 from sync.messages import (
     HEAD_PREFIX,
+    HEADS_PER_MESSAGE,
     MAX_IDS_PER_MESSAGE,
     Credentials,
     End,
@@ -688,6 +689,17 @@ def test_keepalives_alone_hold_a_round_waiting_on_the_peer_for_a_bounded_time():
         assert cuts and limit <= cuts[0] <= limit + p.tick_s, (state, cuts[:1])
 
 
+def first_cut(p: LinkProtocol, each: Callable[[int], Events | MoreHeads]) -> float | None:
+    """When `p` first cuts the link, the peer sending `each(i)` at tick i (and nothing else of the
+    round moving) until a little past ROUND_WAIT_TIMEOUTS message timeouts; None if never."""
+    for i in range(int(ROUND_WAIT_TIMEOUTS * TIMEOUT / p.tick_s) + 2):
+        assert p.receive(each(i)) == []
+        if any(isinstance(c, Cut) for c in p.tick(i * p.tick_s, progress=i, busy=False, last_write=i * p.tick_s,
+                                                  round_progress=(0, 0))):
+            return i * p.tick_s
+    return None
+
+
 def test_empty_batches_move_a_round_waiting_on_the_peer_no_more_than_keepalives_do():
     """A batch of no events carries nothing: a peer that sends one each tick and never its End is
     cut after ROUND_WAIT_TIMEOUTS message timeouts, as one sending keepalives alone is (each empty
@@ -696,16 +708,28 @@ def test_empty_batches_move_a_round_waiting_on_the_peer_no_more_than_keepalives_
     for role, state in ((Role.DIALLER, State.STREAMING), (Role.DIALLER, State.WE_ENDED),
                         (Role.LISTENER, State.STREAMING), (Role.LISTENER, State.WE_ENDED)):
         p = in_state(role, state)
-        cuts = []
-        for i in range(int(limit / p.tick_s) + 2):
-            assert p.receive(Events(())) == []
-            if any(isinstance(c, Cut) for c in p.tick(i * p.tick_s, progress=i, busy=False, last_write=i * p.tick_s,
-                                                      round_progress=(0, 0))):
-                cuts.append(i * p.tick_s)
-        assert cuts and limit <= cuts[0] <= limit + p.tick_s, (role, state, cuts[:1])
+        cut = first_cut(p, lambda i: Events(()))
+        assert cut is not None and limit <= cut <= limit + p.tick_s, (role, state, cut)
     p = in_state(Role.DIALLER, State.WE_ENDED)
     p.tick(0.0, progress=0, busy=False, last_write=0.0, round_progress=(0, 0))
     p.receive(Events((b"an event",)))
+    assert p.tick(limit, progress=1, busy=False, last_write=limit, round_progress=(0, 0)) == []
+
+
+def test_heads_parts_of_one_head_move_a_round_waiting_on_the_peer_no_more_than_keepalives_do():
+    """An honest peer's MoreHeads parts hold HEADS_PER_MESSAGE heads each, back to back: each moves
+    the round. Parts of one head (valid on the wire) move it once per HEADS_PER_MESSAGE heads, as
+    the honest parts would: each part counted as the round moving, and a peer sending one every
+    few minutes, never its Heads, held the round waiting on it for up to MAX_ROUND_HEADS parts
+    (until 2026-12-08)."""
+    limit = ROUND_WAIT_TIMEOUTS * TIMEOUT
+    for role, state in ((Role.DIALLER, State.OFFERED), (Role.LISTENER, State.HEADS_SENT)):
+        p = in_state(role, state)
+        cut = first_cut(p, lambda i: MoreHeads(((author(1000 + i), 1, bytes(HEAD_PREFIX)),)))
+        assert cut is not None and limit <= cut <= limit + p.tick_s, (role, state, cut)
+    p = in_state(Role.DIALLER, State.OFFERED)
+    p.tick(0.0, progress=0, busy=False, last_write=0.0, round_progress=(0, 0))
+    p.receive(MoreHeads(tuple((author(2000 + i), 1, bytes(HEAD_PREFIX)) for i in range(HEADS_PER_MESSAGE))))
     assert p.tick(limit, progress=1, busy=False, last_write=limit, round_progress=(0, 0)) == []
 
 
