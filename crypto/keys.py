@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import re
 
+import nacl
 import nacl.exceptions
-from nacl._sodium import ffi as _ffi, lib as _lib
+
+try:  # (PyNaCl's own cffi module, not a public one: a later PyNaCl may move it. Said at start, not a wrong verdict)
+    from nacl._sodium import ffi as _ffi, lib as _lib
+except ImportError as exc:
+    raise ImportError(f"PyNaCl {getattr(nacl, '__version__', '?')} has no nacl._sodium (libsodium's cffi module), "
+                      "through which signatures are checked: install a PyNaCl that has it (1.5 or 1.6)") from exc
 
 from crypto.errors import BadSignature, InvalidKey
 from crypto.hashing import blake2b_256
@@ -24,8 +30,11 @@ SIGNATURE_SIZE = 64
 # nacl.bindings: an ingest worker (node/verify_worker.py) verifies and never signs, and importing
 # nacl.bindings (21 modules) took ~0.4 MiB of its resident memory, counted in the process tree's
 # budget while a node catches up (issue 15: 80 MiB). One verification ~5.5k instructions fewer too.
-# sodium_init is what nacl.bindings runs at its import: libsodium picks its code for this CPU (idempotent).
-_lib.sodium_init()
+# sodium_init is what nacl.bindings runs at its import: libsodium picks its code for this CPU (idempotent,
+# thread-safe). It fails (-1) only when libsodium cannot start: nacl.bindings then refuses to load, and
+# so does this module (no verdict from a library its own rule says not to use).
+if _lib.sodium_init() < 0:
+    raise ImportError("libsodium (PyNaCl's) could not start (sodium_init failed): no signature can be checked")
 _opened = _ffi.new_allocator(should_clear_after_alloc=False)  # crypto_sign_open writes every byte it returns
 
 

@@ -267,10 +267,11 @@ def _refuse_broken_text(body: dict[str, Any]) -> None:
             for name, text in value.items():
                 if _broken(name):
                     raise _invalid(f"a field name in 'fields' is not text: {BROKEN_TEXT}", "fields", "body.broken_name")
-                if _broken(text):
-                    raise _invalid(f"'{name}' is not text: {BROKEN_TEXT}", name, "body.broken_text", name=name)
+                if _broken(text):  # (a name the client made up, of any length: quoted as an unknown one is)
+                    raise _invalid(f"'{name[:40]}' is not text: {BROKEN_TEXT}", name[:40], "body.broken_text",
+                                   name=name[:40])
         elif _broken(value):
-            raise _invalid(f"'{key}' is not text: {BROKEN_TEXT}", key, "body.broken_text", name=key)
+            raise _invalid(f"'{key[:40]}' is not text: {BROKEN_TEXT}", key[:40], "body.broken_text", name=key[:40])
 
 
 def _string(body: dict[str, Any], key: str) -> str | None:

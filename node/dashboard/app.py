@@ -82,6 +82,13 @@ STORAGE_PAGES = {"database_damaged": "error.database_damaged", "disk_failing": "
 # aiohttp's refusals said as pages (Dashboard.refusal_page): the catalog keys error.X and error.X_title
 # (and error.too_many_fields, a 413 of a form within the size a request may carry).
 REFUSAL_PAGES = {404: "no_page", 405: "wrong_method", 413: "too_large"}
+
+
+def too_many_fields_text(most: int) -> str:
+    """aiohttp's words of a 413 for a form's number of fields (web_request._too_many_fields, 3.14.4),
+    the one sign that tells it from a 413 for a body's size (tests/dashboard/test_form_fields_bounded.py
+    fails if a later aiohttp says it otherwise)."""
+    return f"Maximum number of form fields {most} exceeded."
 LOGIN_PATHS = ("/login", "/login/link")  # the pages whose forms a visitor not logged in sends (Dashboard.context)
 
 
@@ -287,9 +294,10 @@ class Dashboard:
             self._cookieless(request)
         t = ctx["t"]
         what = REFUSAL_PAGES[exc.status]
-        if exc.status == 413 and request.content_length is not None and request.content_length <= request.client_max_size:
-            # within the size a request may carry, so refused for its number of fields (aiohttp's
-            # client_max_fields, 1,000): "give a shorter text" was no help, its texts were short
+        if exc.status == 413 and exc.text == too_many_fields_text(request.client_max_fields):
+            # refused for its number of fields (aiohttp's client_max_fields, 1,000), not its size:
+            # "give a shorter text" was no help, its texts were short. Told by aiohttp's own refusal:
+            # a Content-Length within the size was no sign of it (a chunked form has none)
             what = "too_many_fields"
         response = self.respond(request, "error.html", {**ctx, "title": t(f"error.{what}_title"),
                                                         "message": t(f"error.{what}")}, exc.status)

@@ -61,3 +61,19 @@ def test_a_broken_text_has_its_key() -> None:
         parse(b'{"kind": "need", "fields": {"category": "food", "quantity": "3", "region": "calais", '
               b'"notes": "a\\ud800"}}', "application/json")
     assert (refused.value.field, refused.value.key) == ("notes", "body.broken_text"), refused.value
+
+
+@pytest.mark.parametrize("body", [
+    '{"kind": "need", "fields": {"category": "food", "%s": "a\\ud800"}}' % ("n" * 10_000),
+    '{"kind": "need", "%s": "a\\ud800"}' % ("k" * 10_000),
+])
+def test_a_broken_text_names_its_key_cut_short(body: str) -> None:
+    """A name the client made up, of any length, is quoted at most 40 characters long, as an unknown
+    key or field is: the refusal of its broken text gave it whole, in its message, its field and
+    (since its words carry a key) its values: 30 KB answered for a 10 KB name."""
+    with pytest.raises(BodyError) as refused:
+        parse(body.encode(), "application/json")
+    error = refused.value
+    assert error.key == "body.broken_text", error
+    assert len(error.field) <= 40 and all(len(str(v)) <= 40 for v in error.values.values()), error
+    assert len(str(error)) < 400, len(str(error))

@@ -254,3 +254,41 @@ def test_a_derived_secret_is_the_keys_alone_and_one_per_purpose_and_data():
     assert secret not in {other.derive(b"solnet-admin-api", b"salt"), key.derive(b"solnet-other", b"salt"),
                           key.derive(b"solnet-admin-api", b"salt2")}
     assert key.seed_bytes() not in secret and bytes(key.public) not in secret
+
+
+def test_a_libsodium_that_fails_to_start_is_said_at_import_not_used() -> None:
+    """nacl.bindings refuses to load when libsodium's sodium_init fails (-1: its code for this CPU, its
+    locks not set up); crypto.keys, which verifies through nacl._sodium without nacl.bindings (an ingest
+    worker), called it and went on: every verdict then came from a library its own rule says not to
+    use. Said at import (the node's start, a worker's start) instead. A separate interpreter: the
+    stand-in for PyNaCl's cffi module must not stay in this one."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys, types\n"
+        "from nacl import _sodium\n"
+        "class Lib:\n"
+        "    def __getattr__(self, name): return getattr(_sodium.lib, name)\n"
+        "    def sodium_init(self): return -1\n"
+        "sys.modules['nacl._sodium'] = types.SimpleNamespace(ffi=_sodium.ffi, lib=Lib())\n"
+        "try:\n"
+        "    import crypto.keys\n"
+        "except ImportError as exc:\n"
+        "    print('refused:', exc)\n"
+        "else:\n"
+        "    print('loaded')\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert done.stdout.startswith("refused: ") and "libsodium" in done.stdout, (done.stdout, done.stderr)
+
+
+def test_a_pynacl_without_its_cffi_module_is_said_at_import() -> None:
+    """A later PyNaCl without nacl._sodium (pyproject.toml asks PyNaCl>=1.5, no upper bound): the
+    node's start names the package and what to install, not only a private module's name."""
+    import subprocess
+    import sys
+
+    program = ("import sys\nsys.modules['nacl._sodium'] = None\n"
+               "try:\n    import crypto.keys\nexcept ImportError as exc:\n    print('refused:', exc)\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert done.stdout.startswith("refused: PyNaCl ") and "install" in done.stdout, (done.stdout, done.stderr)
