@@ -171,7 +171,7 @@ def open_private(sealed: bytes, key: EncryptionKey) -> str | None:
 
 # What a reader is told of a private part: read, not for this device, or for it but damaged
 READABLE, NOT_A_RECIPIENT, DAMAGED = "readable", "not_a_recipient", "damaged"
-DAMAGED_TEXT = ("the private details are damaged: their envelope is not in the form every device reads, or it was "
+DAMAGED_TEXT = ("the private details are damaged: they are no readable envelope at all, or they were "
                 "sealed to this device but what is inside is malformed (the author's software is faulty or hostile): "
                 "nothing of them can be read. The event itself is kept; ask its group to publish the details again")
 
