@@ -135,7 +135,7 @@ def open_envelope(envelope: bytes, key: EncryptionKey) -> bytes:
     key; AlteredBody: a slot opens for `key`, but not the body; MalformedPadding: a version-2 body
     authenticates but is padded wrongly)."""
     try:
-        version, eph_pub, slots, nonce, ciphertext = msgpack.unpackb(
+        parts = msgpack.unpackb(
             envelope, raw=False, max_bin_len=len(envelope), max_array_len=MAX_RECIPIENTS,
             # Its slots and itself, no map: refusing the first map and the third list as msgpack
             # builds them, the arrays' cap alone let a tree of lists of 16 ending in empty maps
@@ -144,6 +144,14 @@ def open_envelope(envelope: bytes, key: EncryptionKey) -> bytes:
             object_hook=_no_map, list_hook=Counted(2),
         )
     except (ValueError, TypeError, msgpack.UnpackException):
+        raise MalformedEnvelope("not a solnet envelope") from None
+    if isinstance(parts, list) and parts and type(parts[0]) is int and parts[0] > max(READABLE_VERSIONS):
+        # A version newer than this software reads (version 2 came in 2026-12; a 3 may come from a newer
+        # node), in whatever form that version has: not readable here, but not damaged or hostile either.
+        raise DecryptionFailed(f"an envelope of version {parts[0]}, newer than this software reads")
+    try:
+        version, eph_pub, slots, nonce, ciphertext = parts
+    except (ValueError, TypeError):
         raise MalformedEnvelope("not a solnet envelope") from None
     if (
         type(version) is not int  # msgpack's true and 1.0 compare equal to 1 in Python

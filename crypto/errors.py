@@ -16,17 +16,22 @@ class DecryptionFailed(CryptoError):
     """Ciphertext is not for this key, or was altered."""
 
 
-class MalformedPadding(DecryptionFailed):
+class Damaged(DecryptionFailed):
+    """Not that this key is no recipient: the envelope, or what it holds, is damaged, and its reader is told
+    so (node/private.py read_private). The classes below say how; callers catch this one."""
+
+
+class MalformedPadding(Damaged):
     """An envelope authenticates, but the framing and padding inside it are not as the format says:
     its author's software is faulty or hostile. Nothing in it is read."""
 
 
-class MalformedEnvelope(DecryptionFailed):
+class MalformedEnvelope(Damaged):
     """Bytes that are not an envelope in its form (msgpack of five parts, 16 slots, keys and nonce of
     their sizes): no device can open them, and anyone can tell, recipient or not."""
 
 
-class AlteredBody(DecryptionFailed):
+class AlteredBody(Damaged):
     """A slot of an envelope opens for this key, so it was sealed to this key, but its body does not
     authenticate: altered after sealing by its author (whose signature covers it), whose software is
     faulty or hostile. This key's holder is a recipient told nothing can be read, not a stranger."""

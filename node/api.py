@@ -574,7 +574,7 @@ async def post_event(request: web.Request) -> web.StreamResponse:
     except NewRegion as exc:  # the client's words for it: the body's key, not the command's option
         said = f'{exc} with "new_region": true in the body'
         # (the key of the API's words, not the dashboard's: those ask to tick a box below the form)
-        words = (KeyedError(said, "body.new_region_close", region=exc.region, close=exc.close) if exc.close
+        words = (KeyedError(said, "body.new_region_close", region=exc.region, close=" / ".join(exc.close)) if exc.close
                  else KeyedError(said, "body.new_region", region=exc.region))
         raise ApiError(422, "invalid_field", said, "region", refusal=words) from None
     except publishing.PublishError as exc:

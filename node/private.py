@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from crypto.envelope import MAX_RECIPIENTS, max_plaintext, open_envelope, seal
-from crypto.errors import AlteredBody, DecryptionFailed, MalformedEnvelope, MalformedPadding
+from crypto.errors import Damaged, DecryptionFailed
 from crypto.keys import EncryptionKey, EncryptionPublicKey, short_id
 from events.canonical import pack, unpack
 from events.errors import InvalidEvent
@@ -114,23 +114,19 @@ def open_private_part(sealed: bytes, key: EncryptionKey) -> tuple[str, list[byte
         return None
 
 
-# What open_envelope raises of a part that is damaged rather than not for this device
-_DAMAGED = (MalformedPadding, MalformedEnvelope, AlteredBody)
-
-
 def _opened(sealed: bytes, key: EncryptionKey) -> tuple[str, list[bytes]] | None:
-    """As open_private_part, but MalformedPadding or AlteredBody (DecryptionFailed) when this device is a
-    recipient of a part whose padding, body or content is malformed, and MalformedEnvelope when the part is
-    not an envelope in its form (no device can read it), rather than None."""
+    """As open_private_part, but Damaged (a DecryptionFailed) rather than None when this device is a
+    recipient of a part whose padding, body or content is malformed, or when the part is not an envelope
+    in its form (no device can read it)."""
     try:
         plaintext = open_envelope(sealed, key)
-    except _DAMAGED:
+    except Damaged:
         raise
     except DecryptionFailed:
         return None
     read = _read(plaintext)
     if read is None:  # (opened: sealed to this device, but no private part inside, as bad padding is)
-        raise MalformedPadding("sealed to this device, but what is inside is no private part")
+        raise Damaged("sealed to this device, but what is inside is no private part")
     return read
 
 
@@ -171,7 +167,7 @@ def open_private(sealed: bytes, key: EncryptionKey) -> str | None:
 
 # What a reader is told of a private part: read, not for this device, or for it but damaged
 READABLE, NOT_A_RECIPIENT, DAMAGED = "readable", "not_a_recipient", "damaged"
-DAMAGED_TEXT = ("the private details are damaged: their envelope is not in the form every device reads, or it was "
+DAMAGED_TEXT = ("the private details are damaged: they are no readable envelope at all, or they were "
                 "sealed to this device but what is inside is malformed (the author's software is faulty or hostile): "
                 "nothing of them can be read. The event itself is kept; ask its group to publish the details again")
 
@@ -180,10 +176,10 @@ def read_private(sealed: bytes, key: EncryptionKey) -> tuple[str | None, str]:
     """(text, status) for a reader: status is READABLE with the text, NOT_A_RECIPIENT, or DAMAGED
     (an envelope for this device whose body does not authenticate, whose padding is malformed, or that
     holds no private part, or bytes no device can read as
-    an envelope: more than 16 slots, a key or nonce of the wrong size; DAMAGED_TEXT says so). Those
+    an envelope: other than 16 slots, a key or nonce of the wrong size; DAMAGED_TEXT says so). Those
     were "not a recipient" until 2026-12-08, which sent a reader to ask for a share never to come."""
     try:
         opened = _opened(sealed, key)
-    except _DAMAGED:
+    except Damaged:
         return None, DAMAGED
     return (opened[0], READABLE) if opened is not None else (None, NOT_A_RECIPIENT)

@@ -183,7 +183,8 @@ def _cgroup_values(cgroups: Path | None, own: str | None, controller: str, names
 
 class _Restarts:
     """When a worker may be started again after workers failed (see the module docstring). A worker's
-    thread records its failure or its first answer; the pool's maker asks `may_start`."""
+    failure is recorded by its thread, or by `_Worker.retire_broken` when its answer cannot be read;
+    an answer that can be read, by `Examination.results`; the pool's maker asks `may_start`."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()

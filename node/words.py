@@ -125,8 +125,8 @@ def own_stamped_ahead(events: int, until_ms: int, now: int | None = None, held_b
     so this clock is likely behind by about that much (node/net/node.py `own_stamped_ahead`)."""
     if held_behind_ms is not None:
         # (not "newest": once this clock stamped one, they are not; node/own_unsent.py held_beyond_proof)
-        newest = "an event of this device" if events == 1 else f"{events} events of this device"
-        return (f"this machine's clock is likely behind, by about {span(held_behind_ms)}: {newest}, which a peer holds, "
+        taken = "an event of this device" if events == 1 else f"{events} events of this device"
+        return (f"this machine's clock is likely behind, by about {span(held_behind_ms)}: {taken}, which a peer has taken, "
                 f"{'is' if events == 1 else 'are'} stamped that much after it, and a peer takes nothing stamped more than "
                 "10 minutes after its own clock. A Raspberry Pi has no real-time clock and runs in the past after a power "
                 "cut until it reaches a time server. Compare it with a time you trust (a phone's, or `timedatectl` with "

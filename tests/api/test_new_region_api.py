@@ -24,7 +24,7 @@ async def test_a_mistyped_region_is_refused_naming_the_close_match(api) -> None:
     assert await alert_regions(api) == []
     # the key of its words, in the API's terms (not the dashboard's "tick ... below"), with the close matches
     error = refused["error"]
-    assert (error["key"], error["values"]) == ("body.new_region_close", {"region": "calis", "close": ["calais"]}), error
+    assert (error["key"], error["values"]) == ("body.new_region_close", {"region": "calis", "close": "calais"}), error
     status, refused = await api.request("POST", "/api/v1/events", json=alert_in("zzyzx"))
     assert status == 422 and (refused["error"]["key"], refused["error"]["values"]) == ("body.new_region", {"region": "zzyzx"})
     for lang in ("en", "fr"):

@@ -184,7 +184,6 @@ def _replace_with(index: int, change: Callable[[Any], Any]) -> Callable[[list[An
 MALFORMED: dict[str, Callable[[list[Any]], Any]] = {
     "version-0": _replace(0, 0),
     "version-1": _replace(0, 1),  # a version-2 envelope relabelled 1: its framing would be read as text
-    "version-3": _replace(0, 3),
     "version-as-text": _replace(0, "1"),
     "version-true": _replace(0, True),  # equal to 1 in Python, but another encoding of the envelope
     "version-1.0": _replace(0, 1.0),
@@ -244,6 +243,19 @@ def test_malformed_envelopes_are_refused(malform: Callable[[list[Any]], Any]) ->
     malformed = _pack(malform(_fields(seal(b"private", [POOL[0].public]))))
     outcome = _refusal(malformed, POOL[0])
     assert outcome is None, f"expected DecryptionFailed, but open_envelope {outcome}"
+
+
+@pytest.mark.parametrize(
+    "newer",
+    [lambda fields: [3] + fields[1:], lambda fields: [3] + fields[1:] + [b"more"], lambda fields: [2**40]],
+    ids=["version-3", "version-3-with-six-parts", "version-2**40-alone"],
+)
+def test_an_envelope_of_a_newer_version_is_not_called_damaged(newer: Callable[[list[Any]], Any]) -> None:
+    """A newer node's envelope is unreadable here, but plain DecryptionFailed, not MalformedEnvelope: its
+    reader must not be told the author's software is faulty or hostile."""
+    with pytest.raises(DecryptionFailed) as refused:
+        open_envelope(_pack(newer(_fields(seal(b"private", [POOL[0].public])))), POOL[0])
+    assert type(refused.value) is DecryptionFailed
 
 
 @pytest.mark.parametrize(
