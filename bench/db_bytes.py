@@ -47,7 +47,8 @@ class Usage:
 
 def usage(db_path: Path) -> Usage:
     """Where the bytes of the database at `db_path` go (read-only: safe while its node runs).
-    The WAL's pages are not counted: checkpoint first (`solnet` does on a clean stop)."""
+    What the WAL holds committed is counted (dbstat and page_count read through it); the -wal file's
+    own bytes are not, and `file:` is the size after a checkpoint (`solnet` makes one on a clean stop)."""
     db = sqlite3.connect(database_uri(db_path, "mode=ro"), uri=True, timeout=5)
     try:
         try:

@@ -100,7 +100,7 @@ def problem(kind: str, fields: dict[str, Any], group: bytes, ts: int, target: Ca
             return Problem("close_not_allowed", "request", {"owner": held.group})
         return None
     if kind == "need.fulfil" and "offer" in fields:
-        return _drawn_problem(fields, group, target)
+        return _draw_problem(target(fields["offer"]), target(fields["need"]), group)
     return None
 
 
@@ -148,15 +148,11 @@ def closes_for_all(requester: bytes, group: bytes) -> bool:
     return group == requester
 
 
-def _drawn_problem(fields: dict[str, Any], group: bytes, target: Callable[[bytes], Target | None]) -> Problem | None:
-    """A fulfilment draws on an offer only if it is made by the group of the offer or of the need,
-    and the offer is of the same goods, counted in the same unit (`_draw_problem`)."""
-    return _draw_problem(target(fields["offer"]), target(fields["need"]), group)
-
-
 def _draw_problem(offer: Target | None, need: Target | None, group: bytes) -> Problem | None:
-    """`_drawn_problem` of the `offer` and the `need` a fulfilment by `group` names, as held (each
-    looked up once: a desk judges some 440 draws a page)."""
+    """A fulfilment draws on an offer only if it is made by the group of the offer or of the need,
+    and the offer is of the same goods, counted in the same unit: judged of the `offer` and the
+    `need` a fulfilment by `group` names, as held (each looked up once: a desk judges some 440
+    draws a page)."""
     if offer is None or need is None or SEALED_KIND in (offer.kind, need.kind):
         return None  # not held, or sealed to groups this reader is not one of: nothing to judge it by
     if group not in (offer.group, need.group):

@@ -173,7 +173,7 @@ TRANSITIONS: dict[Role, dict[State, dict[type | str, State]]] = {
 }
 ROUND_STATES = frozenset({S.OFFERED, S.LOADING, S.HEADS_SENT, S.STREAMING, S.PEER_ENDED, S.WE_ENDED, S.STORING})
 PEER_OWES = frozenset({S.OFFERED, S.HEADS_SENT, S.STREAMING, S.WE_ENDED})  # round states waiting on a peer's message
-ROUND_MESSAGES = (Same, Heads, MoreHeads, Events, End)
+ROUND_MESSAGES = (Same, Heads, Events, End)
 
 
 # --- the state machine ------------------------------------------------------------------------------
@@ -287,7 +287,7 @@ class LinkProtocol:
         self._round: _Round | None = None
         self._offer: Offer | None = None  # the dialler's next Offer, waiting for our round to end
         self._watch = _Watch()
-        self._round_messages = 0  # messages of a round received from the peer (keepalives are none)
+        self._round_messages = 0  # moves of the round by the peer
         self._proof: bytes | None = None  # an event the peer certainly holds: what a ping asks for
 
     # --- reading ---------------------------------------------------------------------------------
@@ -366,7 +366,7 @@ class LinkProtocol:
         if before == S.CLOSED:
             raise LocalProtocolError("the link is closed: nothing more is read from it")
         self._go(type(message))
-        if isinstance(message, ROUND_MESSAGES) and not isinstance(message, MoreHeads) \
+        if isinstance(message, ROUND_MESSAGES) \
                 and not (isinstance(message, Events) and not message.events):
             # (a batch of no events carries nothing: it moved a round as a keepalive does not, and a
             # peer sending one a moment, never its End, held the round waiting on it for ever;

@@ -155,7 +155,8 @@ class RoundResult:
 
 
 def _carries_nothing(message: object) -> bool:
-    """Whether `message` is gossip or a round's batch holding no event and no id."""
+    """Whether `message` is gossip or a round's batch holding no event and no id. (An empty
+    MoreHeads does not decode: sync/messages.py `decode`; the peer's link ends on it.)"""
     if isinstance(message, (Push, Events)):
         return not message.events
     return isinstance(message, (IHave, IWant)) and not message.ids

@@ -257,6 +257,7 @@ class StoreBase:
         """What `read()` gives, read once while the read transaction under way (`reading`) lasts:
         every read of it sees the same rows, as long as this connection writes none (total_changes).
         Read each time outside one, and in a write (a part of it may be rolled back)."""
+        self._check_owner()
         facts = self._read_facts
         if facts is None:
             return read()

@@ -58,7 +58,7 @@ def test_a_long_list_alone_gives_the_same_code_in_a_short_and_a_long_body() -> N
 def test_the_code_is_the_same_wherever_the_other_fault_lies(at: str, padding: int, fault: str) -> None:
     """A second fault under any key, sorted before or after the long list, in a short or a long body."""
     base = {"category": "tents", "region": "calais", "details": LONG_LIST, "notes": "x" * padding}
-    value = {"broken text": BROKEN, "wrong type": 5, "unknown field": "y"}[fault]
+    value = {"broken text": BROKEN, "wrong type": "5", "unknown field": "y"}[fault]
     key = {"broken text": at, "wrong type": "quantity", "unknown field": at}[fault]
     if key in base:
         return

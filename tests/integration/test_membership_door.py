@@ -93,7 +93,8 @@ def test_events_published_with_a_revocation_do_not_reach_the_revoked_node(cluste
     finally:
         log.store.close()
     # Cardiff's "disconnected" line is said once its reader has read the link to its end and stored
-    # what arrived on it (PeerSession.serve: ingest.finish before the line, node/net/links.py), and
+    # what arrived on it (PeerLink.serve, node/net/peer_link.py: ingest.finish; the line is said after
+    # it ends, node/net/links.py `_serve`), and
     # the link is ordered: whatever Calais sent before cutting it is in Cardiff's store or pending
     # table by then. (A second's sleep was a guess, which under load could look before the landing.)
     cluster.wait(lambda: open_links(cardiff) == 0, 10, "Calais cutting Cardiff off")

@@ -149,3 +149,27 @@ def run_in_a_thread(fn: Any) -> Any:
     thread.start()
     thread.join(WAIT_S)
     return result[0]
+
+
+def test_a_fact_kept_for_a_read_transaction_is_not_served_to_another_thread(net: Net, tmp_path: Path) -> None:
+    """What the owner's read transaction (`reading`) read once is kept while it lasts
+    (`StoreBase._of_reading`): another thread asking it is refused, as for any other kept fact,
+    not served the owner's value (nor made to flush the owner's buffered rows)."""
+    from node.store.projections import OPEN, _TBL
+    log = net.new_log(tmp_path / "a.db")
+    log.ingest(wires(net.group.made))
+    store = log.store
+    store.set_owner_thread()
+    try:
+        with store.reading():
+            store._regions_of(_TBL[PROFILE], OPEN)  # (read once, kept while the transaction lasts)
+
+            def ask() -> Any:
+                try:
+                    return store._regions_of(_TBL[PROFILE], OPEN)
+                except NotOwnerThread as exc:
+                    return exc
+            got = run_in_a_thread(ask)
+    finally:
+        store.clear_owner_thread()
+    assert isinstance(got, NotOwnerThread), got

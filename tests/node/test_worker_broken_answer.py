@@ -37,20 +37,26 @@ while True:
 
 @needs_workers
 def test_a_worker_whose_answer_does_not_unpack_is_retired(net: Net, tmp_path: Path, monkeypatch) -> None:
+    ready = tmp_path / "ready"
+    script = BROKEN_WORKER.replace("# READY", f"# READY\nopen({str(ready)!r}, 'a').write('r')")
     started: list[subprocess.Popen] = []
     real_popen = subprocess.Popen
 
     def popen(args, *rest, **kwargs):  # the ingest workers' command only: the broken worker instead
         if list(args[1:3]) == ["-m", "node.verify_worker"]:
-            proc = real_popen([sys.executable, "-c", BROKEN_WORKER], *rest, **kwargs)
+            proc = real_popen([sys.executable, "-c", script], *rest, **kwargs)
             started.append(proc)
             return proc
         return real_popen(args, *rest, **kwargs)
 
     log = net.new_log(tmp_path / "a.db")
     log.ingest(wires(net.group.made))
-    events = [net.device.sign("action", action(i)) for i in range(600)]
-    batches = [events[i:i + 150] for i in range(0, 600, 150)]
+    signed = 0
+
+    def batch() -> list:
+        nonlocal signed
+        signed += 150
+        return [net.device.sign("action", action(i)) for i in range(signed - 150, signed)]
     verify_pool.shutdown()
     monkeypatch.setenv("SOLNET_VERIFY_WORKERS", "1")
     monkeypatch.setattr(verify_pool.subprocess, "Popen", popen)
@@ -58,17 +64,25 @@ def test_a_worker_whose_answer_does_not_unpack_is_retired(net: Net, tmp_path: Pa
         verify_pool.start()
         monkeypatch.setattr(verify_pool.subprocess, "Popen", real_popen)  # (later workers are real ones)
         assert started and verify_pool.worker_pids() == [p.pid for p in started]
-        # (the node's thread takes chunks too while it waits: one batch may give the worker none)
-        while batches and started[0].poll() is None:
-            out = log.ingest(wires(batches.pop(0)))
+        deadline = time.monotonic() + 60  # it says READY before it is sent a chunk (start does not wait)
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert ready.exists(), "the broken worker did not say READY in 60 s"
+        # (the node's thread takes chunks too while it waits: a batch may give the worker none, so
+        # batches go on until it is sent one, bounded)
+        deadline = time.monotonic() + 60
+        while started[0].poll() is None and started[0].pid in verify_pool.worker_pids() \
+                and time.monotonic() < deadline:
+            out = log.ingest(wires(batch()))
             assert {o.status for o in out} == {"accepted"}  # examined here: nothing lost
+        assert started[0].pid not in verify_pool.worker_pids(), \
+            f"a worker whose answers did not unpack was kept (or sent no chunk in {signed // 150} batches)"
         try:
-            started[0].wait(timeout=30)  # (bounded: a worker kept runs on, waiting for chunks)
+            started[0].wait(timeout=30)  # (bounded: retired, its process ends at the end of its input)
         except subprocess.TimeoutExpired:
-            pytest.fail("a worker whose answers did not unpack was kept: it still runs")
-        assert batches, "the worker was sent no chunk in four batches"
-        out = log.ingest(wires([e for batch in batches for e in batch]))
-        assert {o.status for o in out} == {"accepted"} and log.store.count() == 2 + 600
+            pytest.fail("a worker whose answers did not unpack was retired, but its process still runs")
+        out = log.ingest(wires(batch()))
+        assert {o.status for o in out} == {"accepted"} and log.store.count() == 2 + signed
         assert set(verify_pool.worker_pids()).isdisjoint(p.pid for p in started)
     finally:
         verify_pool.shutdown()

@@ -594,35 +594,6 @@ async def test_announcements_of_made_up_ids_are_held_to_the_events_budget(target
         f"{sum(wanted)} made-up ids looked up in {elapsed:.1f} s: the events/s budget did not hold"
 
 
-async def test_pushes_of_an_event_the_node_holds_are_held_to_the_events_budget(target):
-    """Gossip of an event the node holds, pushed again and again (1,000 copies a Push): each copy is
-    dropped by its id before any signature work, but the id is found by decoding the copy on the
-    node's event loop, and until 2026-12-08 the copies were charged to no budget but the bytes/s
-    one (8 MiB/s: ~30,000 small events a second, each decoded). They are held to the events/s
-    budget (burst, then the rate), as a round's duplicates and announced ids are. A new event
-    pushed after them marks the end: pushes are read in order."""
-    key, author = target.device()
-    held, marker = author.sign().encode(), author.sign()
-    burst, rate = LIMITS.events_burst, LIMITS.max_events_per_s
-    copies = MAX_EVENTS_PER_MESSAGE
-    n = int(burst + 10 * rate) // copies * copies  # 10 s beyond the burst at the allowed rate
-    peer = await target.dial(key)
-    peer.start_draining()  # (the node's gossip and IWants)
-    try:
-        await peer.send(Push((held,)))
-        assert await _wait(lambda: target.count_by(bytes(key.public)) == 1, timeout=30)
-        started = time.monotonic()
-        for _ in range(n // copies):
-            await peer.send(Push((held,) * copies))
-        await peer.send(Push((marker.encode(),)))
-        assert await _wait(lambda: target.stored(marker.id), timeout=60), "the event after the copies was not stored"
-        elapsed = time.monotonic() - started
-    finally:
-        await peer.close()
-    assert elapsed >= 0.95 * (n - burst) / rate, f"{n} copies of a held event taken in {elapsed:.1f} s: " \
-                                                 "the events/s budget did not hold"
-
-
 async def test_heads_claiming_a_huge_chain_buy_no_stream_of_duplicates_past_the_budget(target):
     """A round lets the peer stream as many events as its heads say this node lacks, and heads need
     no signature: a member claiming one made-up author at seq 2^62 could then stream the events

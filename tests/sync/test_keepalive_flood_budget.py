@@ -61,8 +61,8 @@ async def test_messages_of_nothing_are_charged_to_the_groups_events_budget(tmp_p
 
 
 async def test_pushed_copies_of_a_held_event_are_charged_to_the_groups_events_budget(tmp_path: Path) -> None:
-    """... as copies of an event pushed again are (each decoded to find its id), counted: the wall
-    clock's lower bound of tests/sync/test_hostile_peer.py holds on a loaded machine without it."""
+    """... as copies of an event pushed again are (each decoded to find its id), counted: a wall
+    clock's lower bound held on a loaded machine without the charge."""
     def flood(author: Author) -> list[Message]:
         held = author.sign().encode()
         return [Push((held,)), *(Push((held,) * 50) for _ in range(FLOOD // 50))]
