@@ -575,7 +575,7 @@ def cmd_join(args: argparse.Namespace) -> int:
     started = membership.join_under_way(home) if home.db_path.exists() else None
     was_in = config.network_id if started is None else started.get("was_in")
     try:
-        log = membership.join(home, token, home.keys())
+        log = membership.join(home, token, _keys_to_sign(home, "join"))
     except membership.AlreadyJoined:
         return _joined_before(args, home, token)
     config = home.config()  # a further device learnt its group's name and region from the token
