@@ -573,7 +573,10 @@ def make_durable(store: Store, *, compact: bool = False) -> None:
         # Under the database's write lock, which every writer of marks holds from the moment it reads the
         # file to its commit (`signed`, inside its transaction): a `solnet publish --offline` or `vouch` in
         # another terminal wrote its mark into the file being replaced, and lost it (a seq it may have shown
-        # anyone, signed again by the next publish: a fork).
+        # anyone, signed again by the next publish: a fork). Not quite every moment: a commit that fails on
+        # a full disk has its lock freed by SQLite before it takes its marks back (`_take_back`, by their
+        # places in the file it wrote); a compaction in that instant leaves those places naming other
+        # records of the new file. Not guarded (no flock here, no check of the file's inode there).
         with store.write():
             _compact(path)
     for one in (path, path.with_name(path.name.removesuffix(SUFFIX) + "-wal"), path.parent):
