@@ -575,7 +575,7 @@ def cmd_join(args: argparse.Namespace) -> int:
     started = membership.join_under_way(home) if home.db_path.exists() else None
     was_in = config.network_id if started is None else started.get("was_in")
     try:
-        log = membership.join(home, token, home.keys())
+        log = membership.join(home, token, _keys_to_sign(home, "join"))
     except membership.AlreadyJoined:
         return _joined_before(args, home, token)
     config = home.config()  # a further device learnt its group's name and region from the token
@@ -1684,11 +1684,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CliError(f"cannot write {args.file}: the folder {target.parent} does not exist")
     # The panic wipe stops it: it holds the keys (till it ends); its mark names the bundle, which the
     # wipe names if it must kill it (in an fsync to a slow stick: FILE.tmp is left)
-    _mark_running(home, "export", os.path.abspath(args.file))
     # Stopped so (by the wipe), it ends through the writer's cleanup: no half-written bundle left on the stick;
     # stopped once the bundle is whole and in place, it says so (it had said "nothing was exported")
     written: dict[str, int] = {}
-    signal.signal(signal.SIGTERM, _stopped_by_wipe("export", lambda: _export_stopped(args, written)))
+    _mark_stoppable(home, "export", lambda: _export_stopped(args, written), os.path.abspath(args.file))
     log = home.log()
     try:
         # read as `ls --since` reads it (1d, 36h, or a date and time): a courier told to carry "the
@@ -1770,9 +1769,17 @@ def _keys_to_sign(home: Home, command: str) -> NodeKeys:
     publish through its seconds of Argon2id) signed with them after it, into the wiped database."""
     from node import sync_mark
 
-    _mark_running(home, command, command, sync_mark.SIGN)
-    signal.signal(signal.SIGTERM, _stopped_by_wipe(command, "it signs nothing more"))
+    _mark_stoppable(home, command, "it signs nothing more", command, sync_mark.SIGN)
     return home.keys()
+
+
+def _mark_stoppable(home: Home, command: str, outcome: str | Callable[[], str], says: str = "",
+                    kind: str | None = None) -> None:
+    """Mark this `solnet COMMAND` as running (_mark_running), and have the wipe's SIGTERM end it through
+    its cleanup, saying so and what it leaves (`outcome`: _stopped_by_wipe), not by the default kill:
+    killed at its passphrase prompt, it left the terminal not echoing and said nothing."""
+    _mark_running(home, command, says, kind)
+    signal.signal(signal.SIGTERM, _stopped_by_wipe(command, outcome))
 
 
 def _stopped_by_wipe(command: str, outcome: str | Callable[[], str]) -> Callable[[int, object], NoReturn]:
@@ -1820,9 +1827,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from node import chain_gate, words
     home = home_of(args)
     # Held until this process ends, from before the database is opened: the panic wipe stops an import
-    _mark_running(home, "import")
-    # (stopped at its passphrase prompt by the default kill, it left the terminal not echoing)
-    signal.signal(signal.SIGTERM, _stopped_by_wipe("import", "it stores nothing more of its bundle"))
+    _mark_stoppable(home, "import", "it stores nothing more of its bundle")
     log = home.log()
     config = home.config()
     device, own_keys = bytes.fromhex(config.device_id), (bytes.fromhex(config.device_id), bytes.fromhex(config.group_id))
@@ -2405,7 +2410,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     # Marked before the keys are unlocked (its passphrase read, seconds of Argon2id on a Pi), as export
     # and the signing commands are: marked after, a wipe begun and ended meanwhile never found it, and
     # it ran on the wiped home with the keys. `solnet status` meanwhile says a sync runs; the wipe stops it
-    _mark_running(home, "sync")
+    _mark_stoppable(home, "sync", "it syncs nothing more")
     keys = home.keys()
     import aiohttp  # the network stack loads only for the commands that use it
 

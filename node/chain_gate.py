@@ -337,8 +337,9 @@ def round_completed(store: Store, now: int, started: int | None, peer: bytes | N
     keys. `started`: when the node running in this process started (None: a one-shot `solnet sync`);
     `peer`: that peer's device. A restored home is caught up once enough distinct peers have (`needed`),
     counting only those whose word it still takes (`counts`: node/heard_before.py word_counts), judged
-    now: a seized phone's round (it may leave out this device's newest event) counted as one of the two
-    when its revocation or a block came after it, and not when before (it completes no round then)."""
+    now: a seized phone's round (it may leave out this device's newest event) does not count once it is
+    revoked or blocked (until 2026-12-08 it counted when its revocation or block came after its round;
+    now it is judged at each round)."""
     previous = load(store)
     by = peer.hex() if peer else None
     if _still_restored(store, previous):

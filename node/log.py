@@ -1584,7 +1584,7 @@ class EventLog:
             self._reclaim_retry_at = time.monotonic() + RECLAIM_RETRY_S if self._reclaim_owed else 0.0
 
     def _own_lead(self, author: bytes, now: int) -> int:
-        """By how much `author`'s newest stored event is stamped after `now`, when more than peers
+        """By how much `author`'s latest stamp (among any of its stored events) is after `now`, when more than peers
         allow (MAX_CLOCK_SKEW_MS); 0 otherwise (a clock stepped back a little is left alone)."""
         ahead = self.store.stamped_beyond(author, now + MAX_CLOCK_SKEW_MS)
         return ahead[1] - now if ahead is not None else 0

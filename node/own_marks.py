@@ -229,7 +229,7 @@ def _records(marks: dict[bytes, int], firsts: dict[bytes, int] | None = None) ->
 
 
 def _append(path: Path, marks: dict[bytes, int], firsts: dict[bytes, int] | None = None,
-            go_on: bool = False) -> tuple[int, int]:
+            go_on: bool = False) -> tuple[int, int, int]:
     """Write `marks` past the file's last: one pwrite of the new bytes (with GROW_BY zeros beyond them
     when they reach the file's end), synced before the database's commit of what they mark (see the
     module's docstring; a new file's folder too, so that its name survives). `firsts`: the first seq
@@ -304,16 +304,16 @@ class _Write:
         finally:
             os.close(fd)
 
-    def record(self) -> tuple[int, int]:
-        """After `put`: this process knows the file as it now is. Where in the file these marks lie
-        (from, to: `_take_back`)."""
+    def record(self) -> tuple[int, int, int]:
+        """After `put`: this process knows the file as it now is. Where these marks lie (the file's
+        inode, from, to: `_take_back`)."""
         known, marks = self.known, self.marks
         ranges = dict(known.ranges)
         for key, seq in marks.items():
             ranges[key] = _add(ranges.get(key, ()), self.firsts.get(key, known.marks.get(key, 0) + 1), seq)
         assert self.stat is not None
         _KNOWN[str(self.path)] = _Known(self.stat, {**known.marks, **marks}, ranges, self.written)
-        return self.end, self.written
+        return self.stat[0], self.end, self.written
 
 
 def _patiently(ready: Callable[[float], bool], path: Path, what: str) -> None:
@@ -357,7 +357,7 @@ class _Early:
         finally:
             self.done.set()
 
-    def wait(self) -> tuple[int, int]:
+    def wait(self) -> tuple[int, int, int]:
         """Once it is synced: as `_append` gives; raises what the write or the sync raised."""
         _patiently(self.done.wait, self.write.path, "the marks of this publish")
         if self.error is not None:
@@ -422,15 +422,20 @@ def going_on(store: Store, restored: bool) -> None:
             store.set_meta(GOING_ON_META, b"1" if restored else b"0")
 
 
-def _take_back(path: Path, start: int, stop: int) -> None:
+def _take_back(path: Path, inode: int, start: int, stop: int) -> None:
     """Take back the marks a commit that failed wrote from `start` to `stop` in the file, and sync
     that: a lone publish's marks are on the disk before its rows are written, and a power cut after
     its failure (a full disk) left them above the database, this home refusing to sign until a sync.
     Only on a failure: no cost to a commit. Those records alone: the write lock may be free already
-    (SQLite rolls a transaction back itself on a full disk), and another writer's marks past them stay."""
+    (SQLite rolls a transaction back itself on a full disk), and another writer's marks past them stay.
+    Not at all in a file other than the one they were written to (`inode`): a node's start compacted
+    it meanwhile (`_compact`, which that freed lock let in), and those places name other records there
+    (the marks then say more than was committed: `check` refuses, as after a power cut)."""
     fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
     try:
         _patiently(lambda wait: hold_exclusive(fd, wait), path, "another writer's marks")  # (none placed meanwhile)
+        if os.fstat(fd).st_ino != inode:
+            return
         _unmark(fd, start, stop)
         os.fsync(fd)
     finally:
@@ -467,7 +472,7 @@ class _Pending:
                  early: _Early | None = None, prior: _Pending | None = None) -> None:
         self.path, self.seqs, self.firsts, self.go_on, self.early = path, seqs, firsts, go_on, early
         self.prior = prior  # (an early one of the same transaction, this one's marks signed after it: rare)
-        self.before: tuple[int, int] | None = None  # where its marks lie in the file, once written
+        self.before: tuple[int, int, int] | None = None  # where its marks lie (inode, from, to), once written
 
     def __call__(self, committing: bool) -> None:
         if committing:
@@ -573,7 +578,10 @@ def make_durable(store: Store, *, compact: bool = False) -> None:
         # Under the database's write lock, which every writer of marks holds from the moment it reads the
         # file to its commit (`signed`, inside its transaction): a `solnet publish --offline` or `vouch` in
         # another terminal wrote its mark into the file being replaced, and lost it (a seq it may have shown
-        # anyone, signed again by the next publish: a fork).
+        # anyone, signed again by the next publish: a fork). Not quite every moment: a commit that fails on
+        # a full disk has its lock freed by SQLite before it takes its marks back (`_take_back`, by their
+        # places in the file it wrote), so the file's flock is held too, and `_take_back` leaves a file
+        # compacted since alone (those places name other records there).
         with store.write():
             _compact(path)
     for one in (path, path.with_name(path.name.removesuffix(SUFFIX) + "-wal"), path.parent):
@@ -584,19 +592,25 @@ def make_durable(store: Store, *, compact: bool = False) -> None:
 
 
 def _compact(path: Path) -> None:
-    """Rewrite the file at `path` to its stretches (read again here: under the lock, as it now is)."""
-    known = _known(path)
-    if known.end <= COMPACT_AT:  # (another node's start did it meanwhile)
-        return
-    spare = path.with_name(path.name + ".new")
-    fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    """Rewrite the file at `path` to its stretches (read again here: under the locks, as it now is)."""
+    held = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        os.write(fd, _compacted(known.marks, known.ranges))
-        os.fsync(fd)
+        _patiently(lambda wait: hold_exclusive(held, wait), path, "another writer's marks")  # (a `_take_back`)
+        _KNOWN.pop(str(path), None)  # (a `_take_back` may have zeroed some, its stat maybe the same)
+        known = _known(path)
+        if known.end <= COMPACT_AT:  # (another node's start did it meanwhile)
+            return
+        spare = path.with_name(path.name + ".new")
+        fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, _compacted(known.marks, known.ranges))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(spare, path)
+        _KNOWN.pop(str(path), None)
     finally:
-        os.close(fd)
-    os.replace(spare, path)
-    _KNOWN.pop(str(path), None)
+        os.close(held)
 
 
 def _fsync(path: Path) -> None:

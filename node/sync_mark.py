@@ -1,5 +1,5 @@
 """Whether a one-shot `solnet sync`, `import` or `export`, or a command that signs with the unlocked
-keys (`publish`, `vouch`, `revoke`, `accept`, `redact`: SIGN, its mark naming the command) runs on a home: each such process holds an
+keys (`join`, `publish`, `vouch`, `revoke`, `accept`, `redact`: SIGN, its mark naming the command) runs on a home: each such process holds an
 flock on a mark of its own in the home, `KIND.PID.running` (its pid in the name; an export writes
 the bundle file it writes into it too), from its start to its end, as `solnet run` holds node.lock.
 The kernel drops the lock when the process ends, kill -9 included: a file left behind says nothing.
@@ -32,7 +32,7 @@ from node.shred import shred
 SYNC = "sync"
 IMPORT = "import"
 EXPORT = "export"
-SIGN = "sign"  # its mark says which command: publish, vouch, revoke, accept, redact
+SIGN = "sign"  # its mark says which command: join, publish, vouch, revoke, accept, redact
 KINDS = (SYNC, IMPORT, EXPORT, SIGN)
 SUFFIX = ".running"
 

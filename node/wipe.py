@@ -7,7 +7,7 @@ for chosen groups), the peer list and the bodies of the node.announce events (pe
 where other members are: their signed headers stay, so the chains stay whole), which peers
 answered this node, when it stored each event (`arrived`), and runtime facts; with `everything`,
 the whole home, database included. Public events stay by default: every other node holds them too, and without the keys nobody can add to them in this
-node's name. A running node on the same home is stopped first (with the commands holding the keys: stop_one_shot_commands), since it holds the keys in memory.
+node's name. A running node on the same home, which holds the keys in memory, is stopped before anything is destroyed: signalled together with the commands holding the keys, right after them (stop_one_shot_commands), and waited for with them.
 
 The passphrase file: a service reads its passphrase from the file named by $SOLNET_PASSPHRASE_FILE
 (the README says so), outside the home. Left in plaintext, it opens any copy of the keystore taken
@@ -224,9 +224,10 @@ def stop_one_shot_commands(home: Home, report: WipeReport, node: tuple[int, int]
       peer list;
     - `solnet export` holds the unlocked keys from before its prompt to its end, and signed a bundle
       with them after the wipe;
-    - `publish`, `vouch`, `revoke`, `accept` and `redact` with no node running hold the unlocked keys
-      from their unlocking to their end (a vouch waiting for a node's first sync: up to 30 s), and
-      signed with them after the wipe.
+    - `publish` and `redact` signing with no node running, and `join`, `vouch`, `revoke` and `accept` always
+      (they sign in their own process, beside a running node too, once it has made its first sync)
+      hold the unlocked keys from their unlocking to their end (a vouch waiting for a node's first
+      sync: up to 30 s), and signed with them after the wipe.
     `node` (`_running_node`: its pid and pidfd): stopped with the first look's commands, signalled
     right after them and waited for together (`report.stopped_pid`)."""
     # Looked for again after each round until a look finds none new (bounded): one that made its mark

@@ -376,9 +376,15 @@ class Node:
 
     def _round_on_record(self, now: int, started: int | None, peer: bytes) -> None:
         """chain_gate.round_completed, a restored home counting only peers whose word it still takes. Blocking."""
-        # (asked only while restored, of a few peers: an ordinary round reads no blocks for it)
-        chain_gate.round_completed(self.log.store, now, started, peer,
-                                   lambda device: heard_before.word_counts(self.log)(device))
+        # (asked only while restored, of a few peers: an ordinary round reads no blocks for it; built
+        # on the first ask, once per round, not once per peer heard: each build reads the blocks)
+        built: list[Callable[[bytes], bool]] = []
+
+        def counts(device: bytes) -> bool:
+            if not built:
+                built.append(heard_before.word_counts(self.log))
+            return built[0](device)
+        chain_gate.round_completed(self.log.store, now, started, peer, counts)
 
     async def _refused_as_revoked(self, peer: bytes, forked_at: int | None = None, group_fork: bool = False) -> None:
         """A member peer refused this device as revoked, or (`forked_at`) as frozen by a fork at that

@@ -3,7 +3,9 @@ the signing commands are. It unlocked them first (its passphrase read, then seco
 Pi) and only then made its mark: a panic wipe begun and ended meanwhile never found it, and once
 unlocked it ran on the wiped home with the keys, connecting to its peer as this device and storing
 the peer's events (the nodes' addresses among them) into the database the wipe had just emptied of
-them. Real processes: its passphrase comes from a pipe nobody writes, so it waits before its keys."""
+them. Real processes: its passphrase comes from a pipe nobody writes, so it waits before its keys.
+Stopped there, it says so, as export, import and the signing commands do: it had no SIGTERM handler,
+and the default kill left the terminal not echoing at a passphrase prompt, with not a word said."""
 from __future__ import annotations
 
 import json
@@ -13,6 +15,7 @@ import subprocess
 
 from node import sync_mark
 from node.demo import localnet
+from solnet_errors import EXIT_INTERRUPTED
 from test_unknown_alert_region import WAIT_S
 
 
@@ -32,7 +35,9 @@ def test_the_wipe_finds_a_sync_still_unlocking_its_keys(cli, network, tmp_path) 
         assert marked and sync.poll() is None, "a sync reading its passphrase held no mark: a wipe would not find it"
         wiped = json.loads(cli.run(b, "wipe", "--yes", "--json").stdout)
         assert wiped["stopped_sync_pid"] == sync.pid, wiped
-        assert sync.wait(WAIT_S) != 0
+        assert sync.wait(WAIT_S) == EXIT_INTERRUPTED
+        said = sync.stderr.read().decode()
+        assert "the sync was stopped (SIGTERM: a panic wipe of this home stops it); it syncs nothing more" in said, said
     finally:
         if sync.poll() is None:
             sync.kill()

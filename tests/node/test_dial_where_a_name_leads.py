@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-import cli as solnet_cli
+from cli_in_process import run as _solnet, sigpipe_kept  # noqa: F401 (the fixture)
 from node import peer_blocks
 from node.home import PASSPHRASE_ENV
 from node.demo import localnet
@@ -148,14 +148,6 @@ async def test_solnet_sync_dials_an_announced_name_the_user_gives_wherever_it_le
             await node.stop()
     assert result.complete  # (Calais holds what Bristol signed already: `announce_to_calais`)
     assert not _said(caplog, "not dialled")
-
-
-def _solnet(*argv: str) -> int | str | None:
-    """`solnet ARGV...` run in this process (where ALIAS resolves), its exit code."""
-    try:
-        return solnet_cli.main(list(argv))
-    except SystemExit as ended:
-        return ended.code
 
 
 @pytest.mark.parametrize("vetted", [False, True])

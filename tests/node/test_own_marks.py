@@ -614,3 +614,22 @@ def test_marks_past_a_failed_writes_taken_back_ones_are_read_though_the_clock_ha
     own_marks._append(path, {D: 4})
     own_marks._KNOWN.clear()
     assert own_marks.read(path) == {D: 4, G: 1}
+
+
+def test_marks_taken_back_after_a_compaction_leave_the_new_file_alone(tmp_path: Path) -> None:
+    """A commit that fails on a full disk has its write lock freed by SQLite before it takes its marks
+    back by their places in the file; a node's start may compact the file in that instant. Those
+    places then named other records of the new file: the zeros went over the marks it had kept (here
+    the key's only record), and the next publish could sign a seq already shown (a fork)."""
+    store = Store(tmp_path / "solnet.db")
+    path = own_marks.path_for(tmp_path / "solnet.db")
+    try:
+        failed = own_marks._append(path, {D: 1})  # (the commit that fails: its marks wait to be taken back)
+        for seq in range(2, own_marks.COMPACT_AT // own_marks.RECORD.size + 3):
+            own_marks._append(path, {D: seq})
+        own_marks.make_durable(store, compact=True)
+        assert path.stat().st_size == own_marks.RECORD.size and own_marks.read(path) == {D: seq}
+        own_marks._take_back(path, *failed)
+        assert own_marks.read(path) == {D: seq}, "the compacted file's marks were zeroed"
+    finally:
+        store.close()

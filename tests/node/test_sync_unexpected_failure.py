@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 
-import cli as solnet_cli
 import sync.transport
+from cli_in_process import run as _run, sigpipe_kept  # noqa: F401 (the fixture)
 from node.home import PASSPHRASE_ENV
 from refusing_peer import know_bristols_device, refusing_peer
 from served_nodes import PASSPHRASE, network  # noqa: F401 (the fixture)
@@ -28,14 +28,6 @@ def _reader_as_it_was(text: str, peer_device: bytes | None) -> HandshakeError | 
     return None
 
 
-def _exit_code_of(*argv: str) -> int | str | None:
-    """`solnet ARGV...` run in this process (the reader put back above), its exit code."""
-    try:
-        return solnet_cli.main(list(argv))
-    except SystemExit as ended:  # (out of a worker thread, asyncio would take it for the loop's own end)
-        return ended.code
-
-
 async def test_an_unexpected_failure_of_solnet_sync_is_one_line_and_no_counts(network, monkeypatch, capsys):
     calais, bristol = network
     know_bristols_device(network)  # a member's refusal is read
@@ -44,7 +36,7 @@ async def test_an_unexpected_failure_of_solnet_sync_is_one_line_and_no_counts(ne
     monkeypatch.setenv("SOLNET_VERIFY_WORKERS", "0")
     network_id = calais.home.log().network_id
     async with refusing_peer(network_id, bristol.keys.device, "frozen:²") as (port, dials):
-        code = await asyncio.wait_for(asyncio.to_thread(_exit_code_of, "--home", str(calais.home.path), "sync",
+        code = await asyncio.wait_for(asyncio.to_thread(_run, "--home", str(calais.home.path), "sync",
                                                         f"127.0.0.1:{port}"), 60)
     assert len(dials) == 1  # the listener did answer, with its hostile words
     assert code not in (0, None)
