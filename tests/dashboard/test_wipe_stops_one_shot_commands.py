@@ -6,10 +6,10 @@ destroyed". Real process: the sync dials a listener on 127.0.0.1 that accepts an
 from __future__ import annotations
 
 import asyncio
-import signal
 
 from one_shot_sync import one_shot_sync
 from page_text import PASSPHRASE, csrf_of
+from solnet_errors import EXIT_INTERRUPTED
 from test_http import get, post
 
 
@@ -17,9 +17,11 @@ async def test_the_dashboard_wipe_stops_a_one_shot_sync_beside_the_node(sample, 
     node = await start_node(sample.nodes[0])
     await node.log_in()
     home = sample.nodes[0].home.path
-    with one_shot_sync(home, PASSPHRASE) as sync:  # syncing, the keys unlocked
+    with one_shot_sync(home, PASSPHRASE) as sync:  # marked: unlocking its keys or syncing
         _, form, _ = await get(node.client, "/admin/wipe")
         status, html, _ = await post(node.client, "/admin/wipe", {"confirm": "WIPE", "csrf": csrf_of(form)})
         assert status == 200, html
-        # Stopped by the wipe (SIGTERM), not ended by its own timeout with the silent peer later on
-        assert await asyncio.to_thread(sync.wait, 60) == -signal.SIGTERM
+        # Stopped by the wipe (SIGTERM, which the sync answers in words: cli.py `_mark_stoppable`), not
+        # ended by its own timeout with the silent peer later on (that is exit 1, "could not reach")
+        assert await asyncio.to_thread(sync.wait, 60) == EXIT_INTERRUPTED
+        assert "a panic wipe of this home stops it" in sync.stderr.read().decode()
