@@ -99,7 +99,13 @@ def test_publishing_past_a_refusal_as_revoked_after_a_round_says_no_peer_takes_i
     bristol.peers.append(calais.port)
     cluster.start(bristol)
     cluster.wait(lambda: any(p.get("last_sync") for p in status(bristol)["peers"]), 30, "Bristol's first round")
+    # Blocked while revoked, so that Calais's refusal at Bristol's next dial comes before the
+    # revocation itself (over a live link the revocation may arrive first: then the refusal is no
+    # news and is not kept, and this is not the case tested: ci113)
+    cli(calais, "peers", "block", bristol.home.config().group_id)
+    cluster.wait(lambda: not any(p.get("connected") for p in status(calais)["peers"]), 30, "Calais's link to Bristol cut")
     cli(calais, "revoke", bristol.home.config().group_id, "--from-seq", "3", "--reason", "infiltrator")
+    cli(calais, "peers", "unblock", bristol.home.config().group_id)
     cluster.wait(lambda: status(bristol).get("refused_as_revoked") is not None, 30,
                  "Bristol keeping Calais's refusal of its device")
     published = cli(bristol, "publish", "need", "--category", "food", "--quantity", "3", "--region", "bristol")
