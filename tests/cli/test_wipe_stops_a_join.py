@@ -5,37 +5,15 @@ its seconds of Argon2id) never found it, and it signed into the wiped home after
 processes: its passphrase comes from a pipe nobody writes, so it waits holding its mark."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 from node import sync_mark
-from node.demo import localnet
-from solnet_errors import EXIT_INTERRUPTED
-from test_unknown_alert_region import WAIT_S
+from stopped_at_its_passphrase import assert_the_wipe_stops_it
 
 
 def test_the_wipe_stops_a_join_at_its_passphrase(cli, network, tmp_path) -> None:
     c = tmp_path / "C"
     prepared = cli.run_json(c, "init", "--group", "Dover", "--region", "dover")
     cli.run(network.a, "invite", prepared["group_id"], "--out", tmp_path / "token")
-    fifo = tmp_path / "passphrase"
-    os.mkfifo(fifo, 0o600)
-    env = {**cli.base_env(), "SOLNET_PASSPHRASE_FILE": str(fifo)}
-    env.pop("SOLNET_PASSPHRASE")
-    join = subprocess.Popen([str(cli.SOLNET), "--home", str(c), "join", str(tmp_path / "token")],
-                            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        marked = localnet.wait_until(lambda: [h.pid for h in sync_mark.holders(c, sync_mark.SIGN)] == [join.pid]
-                                     or join.poll() is not None, WAIT_S, 0.05)
-        assert marked and join.poll() is None, "a join reading its passphrase held no mark: a wipe would not find it"
-        wiped = json.loads(cli.run(c, "wipe", "--yes", "--json").stdout)
-        assert wiped.get("stopped_sign_pid") == join.pid, wiped
-        assert join.wait(WAIT_S) == EXIT_INTERRUPTED
-        said = join.stderr.read().decode()
-        assert "the join was stopped (SIGTERM: a panic wipe of this home stops it); it signs nothing more" in said, said
-    finally:
-        if join.poll() is None:
-            join.kill()
-        join.wait(WAIT_S)
-        join.stderr.close()
+    assert_the_wipe_stops_it(
+        cli, c, ["join", str(tmp_path / "token")], tmp_path,
+        lambda pid: [h.pid for h in sync_mark.holders(c, sync_mark.SIGN)] == [pid], "stopped_sign_pid",
+        "the join was stopped (SIGTERM: a panic wipe of this home stops it); it signs nothing more")
